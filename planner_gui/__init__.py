@@ -1,0 +1,1 @@
+"""The Qt desktop application: a thin view over the `layers` model."""

@@ -1,0 +1,1 @@
+"""Bundled Hanoi sample maps and the script and fact tables that build them."""
