@@ -156,10 +156,26 @@ class VectorLayer(Layer):
     """A vector layer: a GeoDataFrame in its own CRS, with normalised `status` / `opening_year`."""
 
     gdf: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    _projected: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def crs(self) -> CRS | None:
         return self.gdf.crs
+
+    def in_crs(self, crs: CRS | str | int) -> gpd.GeoDataFrame:
+        """The features reprojected to `crs`, computed once per CRS and reused.
+
+        Drawing and analysis both work in the working CRS; reprojecting a large layer on
+        every redraw or radius change would cost more than the work itself. Replacing
+        `gdf` (a new object) invalidates the cache.
+        """
+        target = CRS.from_user_input(crs)
+        key = (target.to_wkt(), id(self.gdf))
+        if key not in self._projected:
+            self._projected.clear()
+            same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
+            self._projected[key] = self.gdf if same else self.gdf.to_crs(target)
+        return self._projected[key]
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

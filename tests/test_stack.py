@@ -55,3 +55,12 @@ def test_visibility_opacity_style_and_remove(stack_and_events):
 def test_unknown_role_is_refused(wards_gdf):
     with pytest.raises(ValueError, match="unknown role 'roads'"):
         VectorLayer(name="x", gdf=wards_gdf, role="roads")
+
+
+def test_reprojection_is_cached_until_the_data_changes(stations_gdf):
+    layer = VectorLayer(name="stations", gdf=stations_gdf)
+    first = layer.in_crs(32648)
+    assert first.crs.to_epsg() == 32648
+    assert layer.in_crs("EPSG:32648") is first
+    layer.gdf = stations_gdf.iloc[:2].copy()
+    assert len(layer.in_crs(32648)) == 2
