@@ -1,0 +1,217 @@
+"""Coverage engine against independent truths: analytic shapes and grids with known sums."""
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layers.coverage import (
+    Cancelled,
+    FeatureIndex,
+    PopulationGrid,
+    catchment,
+    clipped_area,
+    disk_area_error,
+    measure_catchment,
+    overlap_matrix,
+)
+from layers.crs import NotMetricCRSError
+
+X0, Y0 = 585_000.0, 2_325_000.0  # near Hanoi, EPSG:32648
+UTM = "EPSG:32648"
+
+
+def grid_of(values, cell=100.0, x0=X0, y_top=Y0 + 1000.0):
+    return PopulationGrid(np.asarray(values, dtype=float), Affine(cell, 0, x0, 0, -cell, y_top), UTM)
+
+
+# ---- catchments: analytic areas --------------------------------------------------------------
+def test_disk_area_within_stated_segmentation_error():
+    r = 500.0
+    zone = catchment(gpd.GeoSeries([shapely.Point(X0, Y0)], crs=UTM), r)
+    # a regular 64-gon inscribed in the circle: n/2 * r^2 * sin(2 pi / n)
+    assert zone.area == pytest.approx(32 * r * r * math.sin(2 * math.pi / 64), rel=1e-12)
+    assert zone.area == pytest.approx(math.pi * r * r * (1 - disk_area_error()), rel=1e-12)
+    assert 0.0016 < disk_area_error() < 0.0017  # the documented 0.161 %
+    assert abs(zone.area / (math.pi * r * r) - 1) < 0.0017
+
+
+def test_two_overlapping_disks_union_is_two_disks_minus_the_lens():
+    r, d = 1000.0, 1000.0
+    pts = gpd.GeoSeries([shapely.Point(X0, Y0), shapely.Point(X0 + d, Y0)], crs=UTM)
+    lens = 2 * r * r * math.acos(d / (2 * r)) - d / 2 * math.sqrt(4 * r * r - d * d)
+    union = catchment(pts, r)
+    assert union.area == pytest.approx(2 * math.pi * r * r - lens, rel=2 * disk_area_error())
+    # the overlap matrix gives the lens as "both"
+    a = catchment(pts.iloc[:1], r)
+    b = catchment(pts.iloc[1:], r)
+    study = shapely.box(X0 - 3000, Y0 - 3000, X0 + 4000, Y0 + 3000)
+    m = overlap_matrix({"a": a, "b": b}, study, UTM).table.set_index("combination")
+    assert m.loc["a and b", "area_m2"] == pytest.approx(lens, rel=2 * disk_area_error())
+    assert m.loc["a only", "area_m2"] == pytest.approx(math.pi * r * r - lens, rel=2 * disk_area_error())
+    assert m["area_m2"].sum() == pytest.approx(study.area, rel=1e-12)
+
+
+def test_catchment_of_a_square_and_clipping_to_the_study_area():
+    square = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 100, Y0 + 100)], crs=UTM)
+    assert catchment(square, 0).area == pytest.approx(10_000.0)
+    # buffered square: square + 4 strips + (almost) a full disk at the corners
+    r = 10.0
+    expected = 100 * 100 + 4 * 100 * r + math.pi * r * r * (1 - disk_area_error())
+    assert catchment(square, r).area == pytest.approx(expected, rel=1e-12)
+    # clipped to the left half
+    study = shapely.box(X0 - 50, Y0 - 50, X0 + 50, Y0 + 150)
+    assert catchment(square, 0, study).area == pytest.approx(5_000.0)
+
+
+def test_points_and_lines_with_radius_zero_reach_nothing():
+    pts = gpd.GeoSeries([shapely.Point(X0, Y0), shapely.LineString([(X0, Y0), (X0 + 5, Y0)])], crs=UTM)
+    assert catchment(pts, 0).is_empty
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857"])
+def test_measuring_in_degrees_or_web_mercator_is_refused(crs):
+    pts = gpd.GeoSeries([shapely.Point(105.85, 21.03)], crs="EPSG:4326").to_crs(crs)
+    with pytest.raises(NotMetricCRSError):
+        catchment(pts, 500)
+    with pytest.raises(NotMetricCRSError):
+        measure_catchment(shapely.box(0, 0, 1, 1), shapely.box(0, 0, 2, 2), crs)
+    with pytest.raises(NotMetricCRSError):
+        PopulationGrid(np.ones((2, 2)), Affine(1, 0, 0, 0, -1, 2), crs)
+
+
+# ---- population: exact fractional cells --------------------------------------------------------
+def test_cells_half_inside_count_half():
+    # 10 x 10 cells of 100 m, cell (r, c) holds 100*r + c + 1 people
+    values = (100 * np.arange(10)[:, None] + np.arange(10)[None, :] + 1).astype(float)
+    grid = grid_of(values)
+    total = values.sum()
+    # a boundary through the middle of column 4: columns 0..3 whole, column 4 half
+    region = shapely.box(X0 - 500, Y0 - 500, X0 + 450, Y0 + 1500)
+    expected = values[:, :4].sum() + values[:, 4].sum() / 2
+    assert grid.population_in([region])[0] == pytest.approx(expected, rel=1e-12)
+    # a quarter of one cell (corner cut in both directions)
+    corner = shapely.box(X0 + 250, Y0 + 650, X0 + 300, Y0 + 700)  # cell row 3, col 2, 50x50 m
+    assert grid.population_in([corner])[0] == pytest.approx(values[3, 2] / 4, rel=1e-12)
+    # the whole grid and more
+    assert grid.population_in([shapely.box(X0 - 1e4, Y0 - 1e4, X0 + 1e4, Y0 + 1e4)])[0] == pytest.approx(total)
+    assert grid.total() == pytest.approx(total)
+
+
+def test_triangle_cuts_cells_diagonally():
+    grid = grid_of(np.full((10, 10), 8.0))  # uniform density: 8 people per 10,000 m2
+    tri = shapely.Polygon([(X0, Y0), (X0 + 1000, Y0), (X0, Y0 + 1000)])
+    assert grid.population_in([tri])[0] == pytest.approx(8.0 * 50, rel=1e-12)  # half the grid
+    disk = shapely.Point(X0 + 500, Y0 + 500).buffer(300, quad_segs=64)
+    assert grid.population_in([disk])[0] == pytest.approx(8.0 * disk.area / 10_000, rel=1e-12)
+
+
+def test_nodata_cells_hold_no_people():
+    values = np.ones((10, 10))
+    values[0, :] = np.nan
+    grid = grid_of(values)
+    assert grid.population_in([shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)])[0] == pytest.approx(90.0)
+
+
+def test_large_grid_quadtree_equals_uniform_density():
+    # 300 x 300 cells of 10 m: quadtree has many levels; uniform density makes the truth area-based
+    grid = PopulationGrid(np.full((300, 300), 2.0), Affine(10, 0, X0, 0, -10, Y0 + 3000), UTM)
+    pts = shapely.points([(X0 + 700, Y0 + 900), (X0 + 1400, Y0 + 1500), (X0 + 2500, Y0 + 2100)])
+    zone = catchment(pts, 600, shapely.box(X0, Y0, X0 + 3000, Y0 + 3000))
+    assert grid.population_in([zone])[0] == pytest.approx(2.0 * zone.area / 100, rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-1.0, 1.0), st.floats(-1.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0),
+    st.floats(-0.5, 1.5), st.floats(-0.5, 1.5),
+)
+def test_clipped_area_of_a_triangle_matches_geos(a, b, c, d, e, f):
+    tri = shapely.Polygon([(a, b), (c + 0.1, d), (e, f + 0.2)])
+    if tri.area < 1e-9:
+        return
+    tri = shapely.orient_polygons(tri)
+    xy = np.asarray(tri.exterior.coords)
+    ours = clipped_area(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1], np.float64(0.5), np.float64(0.7)).sum()
+    assert ours == pytest.approx(tri.intersection(shapely.box(0, 0, 0.5, 0.7)).area, abs=1e-12)
+
+
+# ---- features inside ------------------------------------------------------------------------
+def test_features_inside_counts_and_exact_area():
+    zone = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    feats = [
+        shapely.box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20),  # inside: 100 m2
+        shapely.box(X0 + 90, Y0 + 10, X0 + 110, Y0 + 20),  # half inside: 100 of 200 m2
+        shapely.box(X0 + 200, Y0, X0 + 210, Y0 + 10),  # outside
+        shapely.box(X0 + 100, Y0 + 50, X0 + 110, Y0 + 60),  # touches the edge: counts, 0 m2
+        shapely.MultiPolygon([shapely.box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60), shapely.box(X0 + 300, Y0, X0 + 310, Y0 + 10)]),
+        shapely.Point(X0 + 30, Y0 + 30),  # a school: counts, no area
+    ]
+    index = FeatureIndex(np.array(feats, dtype=object))
+    got = index.measure([zone, shapely.box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)])
+    assert got["count"].tolist() == [5, 0]
+    assert got["area_inside_m2"].tolist() == pytest.approx([100 + 100 + 0 + 100, 0])
+
+
+def test_measure_catchment_with_zones():
+    values = np.ones((10, 10))  # 1 person per 100 m cell
+    grid = grid_of(values)
+    study = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
+    wards = gpd.GeoDataFrame(
+        {"name": ["West", "East"]},
+        geometry=[shapely.box(X0, Y0, X0 + 500, Y0 + 1000), shapely.box(X0 + 500, Y0, X0 + 1000, Y0 + 1000)],
+        crs=UTM,
+    )
+    zone = shapely.box(X0 + 250, Y0, X0 + 1000, Y0 + 1000)  # half of West, all of East
+    buildings = FeatureIndex(np.array([shapely.box(X0 + 480, Y0 + 10, X0 + 520, Y0 + 20)], dtype=object))
+    res = measure_catchment(zone, study, UTM, grid, {"buildings": buildings}, wards)
+    assert res.area_share == pytest.approx(0.75)
+    assert res.population == pytest.approx(75.0)
+    assert res.population_share == pytest.approx(0.75)
+    assert res.features["buildings"] == {"count": 1, "area_inside_m2": pytest.approx(400.0), "length_inside_m": 0.0}
+    z = res.zones
+    assert z.loc["West", "population"] == pytest.approx(25.0)
+    assert z.loc["West", "population_share"] == pytest.approx(0.5)
+    assert z.loc["East", "area_share"] == pytest.approx(1.0)
+    assert z["buildings_count"].tolist() == [1, 1]  # straddles the ward boundary: counts in both
+    assert z["buildings_area_inside_m2"].tolist() == pytest.approx([200.0, 200.0])
+    assert "32648" in res.crs
+    assert res.to_dict()["zones"][0]["zone"] == "West"
+
+
+def test_cancel_stops_the_work():
+    grid = grid_of(np.ones((10, 10)))
+    with pytest.raises(Cancelled):
+        measure_catchment(shapely.box(X0, Y0, X0 + 500, Y0 + 500), shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
+                          UTM, grid, cancelled=lambda: True)
+    seen = []
+    measure_catchment(shapely.box(X0, Y0, X0 + 500, Y0 + 500), shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
+                      UTM, grid, progress=seen.append)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+# ---- overlap matrix: pieces sum to the whole -------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1000), st.floats(0, 1000), st.floats(10, 600)), min_size=2, max_size=4))
+def test_overlap_pieces_sum_to_the_whole(disks):
+    grid = grid_of(np.arange(100, dtype=float).reshape(10, 10))
+    study = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
+    zones = {f"n{i}": shapely.Point(X0 + x, Y0 + y).buffer(r) for i, (x, y, r) in enumerate(disks)}
+    result = overlap_matrix(zones, study, UTM, grid)
+    t = result.table
+    assert len(t) == 2 ** len(disks)
+    assert t["area_m2"].sum() == pytest.approx(study.area, rel=1e-9)
+    assert t["population"].sum() == pytest.approx(grid.total(), rel=1e-9)
+    # each catchment's own total is the sum of the combinations that contain it
+    for name, zone in zones.items():
+        inside = t[t[f"in_{name}"]]
+        assert inside["area_m2"].sum() == pytest.approx(zone.intersection(study).area, rel=1e-9, abs=1e-6)
+        assert inside["population"].sum() == pytest.approx(
+            grid.population_in([zone.intersection(study)])[0], rel=1e-9, abs=1e-6
+        )
