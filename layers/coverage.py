@@ -196,6 +196,17 @@ class PopulationGrid:
         s = self.integral
         return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
 
+    def population_in_cached(self, regions, cancelled: IsCancelled = None) -> np.ndarray:
+        """population_in for regions asked about again and again (the study area, the wards)."""
+        regions = np.asarray(regions, dtype=object).ravel()
+        key = tuple(shapely.to_wkb(regions, hex=False)) if len(regions) else ()
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = self.population_in(regions, cancelled=cancelled)
+        return cache[key].copy()
+
     def population_in(self, regions, crs: CRS | None = None, cancelled: IsCancelled = None) -> np.ndarray:
         """People inside each region (array of polygons), exact fractional-cell weighting.
 
@@ -214,26 +225,42 @@ class PopulationGrid:
 def _quadtree_sum(grid: PopulationGrid, regions: np.ndarray, cancelled: IsCancelled) -> np.ndarray:
     """Sum of cell values weighted by the fraction of each cell inside each region.
 
-    A quadtree over the grid (padded to a power of two): each region is cut by the quadrant
-    boxes level by level (one vectorised GEOS intersection per level for all regions); a
-    quadrant wholly inside adds its block sum from the integral image, one wholly outside is
-    dropped, and only cells crossed by the boundary reach the last level, where they add
-    value * (area of the piece / cell area).
+    Blocks wholly inside add their block sum from the integral image; cells the boundary
+    crosses add value * (area of the cell inside / cell area), cut exactly in NumPy.
     """
     rows, cols = grid.shape
     result = np.zeros(len(regions))
+    full, partial = decompose(regions, grid.transform, rows, cols, cancelled)
+    labels, r0, c0, size = full
+    np.add.at(result, labels, grid._block_sums(r0, c0, size))
+    labels, pieces, r0, c0, size = partial
+    if len(labels):
+        check(cancelled)
+        values = np.nan_to_num(grid.values, nan=0.0)
+        piece_of, rr, cc, inside_area = _cell_areas(pieces, grid.transform, r0, c0, size, rows, cols)
+        np.add.at(result, labels[piece_of], values[rr, cc] * (inside_area / grid.cell_area_m2))
+    return result
+
+
+def decompose(regions: np.ndarray, t: Affine, rows: int, cols: int, cancelled: IsCancelled = None):
+    """Split regions over a grid into blocks wholly inside and pieces of boundary blocks.
+
+    A quadtree over the grid (padded to a power of two): each region is cut by the quadrant
+    boxes level by level (one vectorised GEOS intersection per level for all regions); a
+    quadrant wholly inside is kept as a block, one wholly outside is dropped; the descent stops
+    at blocks of LEAF_BLOCK x LEAF_BLOCK cells. Returns
+    full = (label, row0, col0, size) and partial = (label, piece, row0, col0, size), arrays.
+    """
+    regions = np.asarray(regions, dtype=object).ravel()
+    empty = np.zeros(0, dtype=np.int64)
     if rows == 0 or cols == 0 or len(regions) == 0:
-        return result
-    t = grid.transform
+        return (empty, empty, empty, 1), (empty, np.zeros(0, dtype=object), empty, empty, 1)
     size = 1 << max(0, math.ceil(math.log2(max(rows, cols))))
-    labels = np.arange(len(regions))
-    pieces = regions.copy()
-    keep = ~(shapely.is_missing(pieces) | shapely.is_empty(pieces))
-    labels, pieces = labels[keep], pieces[keep]
+    labels = np.flatnonzero(~(shapely.is_missing(regions) | shapely.is_empty(regions)))
+    pieces = regions[labels]
     r0 = np.zeros(len(labels), dtype=np.int64)
     c0 = np.zeros(len(labels), dtype=np.int64)
-    values = np.nan_to_num(grid.values, nan=0.0)
-    cell_area = grid.cell_area_m2
+    full = [[], [], [], []]
     while size > LEAF_BLOCK and len(labels):
         check(cancelled)
         size //= 2
@@ -250,16 +277,15 @@ def _quadtree_sum(grid: PopulationGrid, regions: np.ndarray, cancelled: IsCancel
         xmin, ymin, xmax, ymax = xmin[overlaps], ymin[overlaps], xmax[overlaps], ymax[overlaps]
         pieces = _parallel(shapely.intersection, pieces, shapely.box(xmin, ymin, xmax, ymax))
         area = shapely.area(pieces)
-        full = area >= (xmax - xmin) * (ymax - ymin) * (1 - 1e-12)
-        if full.any():
-            np.add.at(result, labels[full], grid._block_sums(r0[full], c0[full], size))
-        go_on = (~full) & (area > 0)
+        is_full = area >= (xmax - xmin) * (ymax - ymin) * (1 - 1e-12)
+        full[0].append(labels[is_full])
+        full[1].append(r0[is_full])
+        full[2].append(c0[is_full])
+        full[3].append(np.full(int(is_full.sum()), size, dtype=np.int64))
+        go_on = (~is_full) & (area > 0)
         labels, pieces, r0, c0 = labels[go_on], pieces[go_on], r0[go_on], c0[go_on]
-    if len(labels):
-        check(cancelled)
-        piece_of, rr, cc, cell_piece_area = _cell_areas(pieces, t, r0, c0, size, rows, cols)
-        np.add.at(result, labels[piece_of], values[rr, cc] * (cell_piece_area / cell_area))
-    return result
+    full_arrays = tuple(np.concatenate(f) if f else empty for f in full)
+    return full_arrays, (labels, pieces, r0, c0, size)
 
 
 LEAF_BLOCK = 4  # the quadtree stops at blocks of 4 x 4 cells; their cells are cut in NumPy
@@ -321,9 +347,12 @@ def _cell_areas(pieces, t: Affine, r0, c0, size, rows, cols):
     edge_cell = np.tile(np.arange(k), len(edge_piece))
     edge_piece = np.repeat(edge_piece, k)
     rr, cc = r0[edge_piece] + dr[edge_cell], c0[edge_piece] + dc[edge_cell]
-    on = (rr < rows) & (cc < cols)
-    edge_piece, edge_cell, rr, cc = edge_piece[on], edge_cell[on], rr[on], cc[on]
     xmin, ymin, xmax, ymax = _block_bounds(t, rr, cc, 1)
+    # a cell outside its piece's bounding box has nothing of it: skip those pairs
+    pb = shapely.bounds(pieces)[edge_piece]
+    on = (rr < rows) & (cc < cols) & (pb[:, 0] < xmax) & (pb[:, 2] > xmin) & (pb[:, 1] < ymax) & (pb[:, 3] > ymin)
+    edge_piece, edge_cell, rr, cc = edge_piece[on], edge_cell[on], rr[on], cc[on]
+    xmin, ymin, xmax, ymax = xmin[on], ymin[on], xmax[on], ymax[on]
     rep = np.flatnonzero(on) // k
     area = clipped_area(
         x0[rep] - xmin, y0[rep] - ymin, x1[rep] - xmin, y1[rep] - ymin, xmax - xmin, ymax - ymin
@@ -359,36 +388,85 @@ def population_brute_force(grid: PopulationGrid, region: shapely.Geometry) -> fl
 # ---------------------------------------------------------------------------------------------
 # features inside a region (buildings, schools, ...)
 # ---------------------------------------------------------------------------------------------
+def _morton(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Z-order code of cells: an aligned 2^k block is one contiguous range of codes."""
+    def spread(v):
+        v = v.astype(np.uint64) & np.uint64(0xFFFFFFFF)
+        for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, 0x0F0F0F0F0F0F0F0F),
+                            (2, 0x3333333333333333), (1, 0x5555555555555555)):
+            v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+        return v
+    return (spread(r) << np.uint64(1)) | spread(c)
+
+
 @dataclass(eq=False)
 class FeatureIndex:
     """A layer's features prepared for repeated 'how many / how much inside' questions.
 
-    Built once per layer and CRS (a real app builds it at load time): multi-part features are
-    split into parts that remember their feature, with an STRtree over the parts and another
-    over one point on each part's surface.
+    Built once per layer (a real app builds it at load time). Single-part features are keyed
+    by one point on their surface, sorted along a Z-order curve over a grid, with running
+    sums of their areas and lengths: the features of a block wholly inside a region are one
+    contiguous range, counted and summed in O(1). Features crossing a region's boundary (found
+    with an STRtree over the parts, queried with the boundary's segments) and multi-part
+    features are intersected exactly.
     """
 
     geoms: np.ndarray
     crs: CRS | None = None
+    cell_m: float | None = None
 
     def __post_init__(self) -> None:
         geoms = np.asarray(self.geoms, dtype=object).ravel()
         valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self.n_features = len(geoms)
         parts, owner = shapely.get_parts(geoms[valid], return_index=True)
-        self.owner = np.flatnonzero(valid)[owner]
-        self.parts = parts
+        owner = np.flatnonzero(valid)[owner]
+        self.parts, self.owner = parts, owner
         self.tree = shapely.STRtree(parts)
-        self.points = shapely.point_on_surface(parts)
-        self.point_tree = shapely.STRtree(self.points)
         self.areas = shapely.area(parts)
         self.lengths = np.where(np.isin(shapely.get_type_id(parts), (1, 2)), shapely.length(parts), 0.0)
+        n_parts = np.bincount(owner, minlength=max(self.n_features, 1))
+        self.is_multi = n_parts[owner] > 1
+        self.multi = np.flatnonzero(self.is_multi)
+        self.multi_tree = shapely.STRtree(parts[self.multi])
+        # the Z-order index of single-part features
+        single = np.flatnonzero(~self.is_multi)
+        xy = shapely.get_coordinates(shapely.point_on_surface(parts[single])) if len(single) else np.zeros((0, 2))
+        if len(xy):
+            xmin, ymin = xy.min(axis=0) - 1.0
+            xmax, ymax = xy.max(axis=0) + 1.0
+        else:
+            xmin = ymin = 0.0
+            xmax = ymax = 1.0
+        cell = self.cell_m or max(25.0, max(xmax - xmin, ymax - ymin) / 1024)
+        self.transform = Affine(cell, 0, xmin, 0, -cell, ymax)
+        self.rows = int(math.ceil((ymax - ymin) / cell))
+        self.cols = int(math.ceil((xmax - xmin) / cell))
+        col = np.floor((xy[:, 0] - xmin) / cell).astype(np.int64)
+        row = np.floor((ymax - xy[:, 1]) / cell).astype(np.int64)
+        code = _morton(row, col)
+        order = np.argsort(code, kind="stable")
+        self.code = code[order]
+        self.single = single[order]
+        self.x, self.y = xy[order, 0], xy[order, 1]
+        self.cum_area = np.concatenate([[0.0], np.cumsum(self.areas[self.single])])
+        self.cum_length = np.concatenate([[0.0], np.cumsum(self.lengths[self.single])])
+        # where each single part sits in the sorted order
+        self.position = np.full(len(parts), -1, dtype=np.int64)
+        self.position[self.single] = np.arange(len(self.single))
 
     @classmethod
     def from_features(cls, features, crs=None) -> FeatureIndex:
         crs = _check_crs(features, crs)
         geoms = features.geometry.values if isinstance(features, gpd.GeoDataFrame) else features
         return cls(np.asarray(geoms, dtype=object), crs)
+
+    def _ranges(self, labels, start, stop, n, count, area, length):
+        i0 = np.searchsorted(self.code, start, side="left")
+        i1 = np.searchsorted(self.code, stop, side="left")
+        np.add.at(count, labels, i1 - i0)
+        np.add.at(area, labels, self.cum_area[i1] - self.cum_area[i0])
+        np.add.at(length, labels, self.cum_length[i1] - self.cum_length[i0])
 
     def measure(self, regions, cancelled: IsCancelled = None) -> pd.DataFrame:
         """For each region: count of features intersecting it, exact area and length inside.
@@ -398,11 +476,17 @@ class FeatureIndex:
         """
         regions = np.asarray(regions, dtype=object).ravel()
         n = len(regions)
-        out = pd.DataFrame({"count": np.zeros(n, dtype=np.int64), "area_inside_m2": 0.0, "length_inside_m": 0.0})
+        count = np.zeros(n, dtype=np.int64)
+        area = np.zeros(n)
+        length = np.zeros(n)
         valid = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
-        if not valid.any() or len(self.parts) == 0:
-            return out
-        # 1. parts crossing a region's boundary: query the tree with the boundary's segments
+        if valid.any() and len(self.parts):
+            self._measure(regions, valid, count, area, length, cancelled)
+        return pd.DataFrame({"count": count, "area_inside_m2": area, "length_inside_m": length})
+
+    def _measure(self, regions, valid, count, area, length, cancelled) -> None:
+        n_parts = len(self.parts)
+        # 1. single parts crossing a region's boundary: the tree queried with the boundary's segments
         rings, ring_label = shapely.get_parts(shapely.boundary(regions[valid]), return_index=True)
         ring_label = np.flatnonzero(valid)[ring_label]
         coords, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -410,34 +494,78 @@ class FeatureIndex:
         seg_label = ring_label[ring_of[:-1][same]]
         segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
         seg_idx, part_idx = self.tree.query(segments, predicate="intersects")
-        cross = np.unique(seg_label[seg_idx].astype(np.int64) * len(self.parts) + part_idx)
+        keep = ~self.is_multi[part_idx]
+        cross = np.unique(seg_label[seg_idx[keep]].astype(np.int64) * n_parts + part_idx[keep])
+        cr_label, cr_part = np.divmod(cross, n_parts)
         check(cancelled)
-        # 2. parts whose surface point is in the region (wholly inside unless they cross)
-        region_parts, part_label = shapely.get_parts(regions[valid], return_index=True)
-        part_label = np.flatnonzero(valid)[part_label]
-        q_idx, p_idx = self.point_tree.query(region_parts, predicate="intersects")
-        inside = np.unique(part_label[q_idx].astype(np.int64) * len(self.parts) + p_idx)
-        inside = np.setdiff1d(inside, cross, assume_unique=True)
+        # 2. single parts by their surface point: whole blocks and whole cells are code ranges
+        (f_label, f_r0, f_c0, f_size), (p_label, pieces, p_r0, p_c0, p_size) = decompose(
+            regions, self.transform, self.rows, self.cols, cancelled
+        )
+        starts = [_morton(f_r0, f_c0)]
+        stops = [starts[0] + (f_size * f_size).astype(np.uint64)]
+        labels = [f_label]
+        piece_of, rr, cc, cell_area_in = _cell_areas(pieces, self.transform, p_r0, p_c0, p_size, self.rows, self.cols)
+        cell_area = self.transform.a * -self.transform.e
+        whole = cell_area_in >= cell_area * (1 - 1e-12)
+        m = _morton(rr[whole], cc[whole])
+        starts.append(m)
+        stops.append(m + np.uint64(1))
+        labels.append(p_label[piece_of[whole]])
+        starts, stops, labels = np.concatenate(starts), np.concatenate(stops), np.concatenate(labels)
+        self._ranges(labels, starts, stops, len(count), count, area, length)
         check(cancelled)
-        in_label, in_part = np.divmod(inside, len(self.parts))
-        cr_label, cr_part = np.divmod(cross, len(self.parts))
-        # 3. exact intersection for the crossing ones only
-        pieces = _parallel(shapely.intersection, self.parts[cr_part], regions[cr_label])
-        area = np.zeros(n)
-        length = np.zeros(n)
-        np.add.at(area, in_label, self.areas[in_part])
-        np.add.at(length, in_label, self.lengths[in_part])
-        np.add.at(area, cr_label, shapely.area(pieces))
+        # cells the boundary crosses: test each point exactly against the region's local piece
+        cut = (~whole) & (cell_area_in > 0)
+        m = _morton(rr[cut], cc[cut])
+        i0 = np.searchsorted(self.code, m, side="left")
+        i1 = np.searchsorted(self.code, m + np.uint64(1), side="left")
+        k = i1 - i0
+        which = np.repeat(np.arange(len(m)), k)
+        pos = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + np.repeat(i0, k)
+        piece_idx = piece_of[cut][which]
+        hit = shapely.intersects_xy(pieces[piece_idx], self.x[pos], self.y[pos])
+        hit_label, hit_pos = p_label[piece_idx][hit], pos[hit]
+        # crossing parts are measured exactly below: leave them out of the point counts
+        key = hit_label.astype(np.int64) * n_parts + self.single[hit_pos]
+        keep = ~np.isin(key, cross, assume_unique=False)
+        hit_label, hit_pos = hit_label[keep], hit_pos[keep]
+        np.add.at(count, hit_label, 1)
+        np.add.at(area, hit_label, self.areas[self.single[hit_pos]])
+        np.add.at(length, hit_label, self.lengths[self.single[hit_pos]])
+        # crossing parts whose point fell in a whole block or cell were counted there: take them out
+        cr_pos = self.position[cr_part]
+        cr_code = self.code[cr_pos]
+        order = np.lexsort((starts, labels))
+        s_label, s_start, s_stop = labels[order], starts[order], stops[order]
+        big = np.uint64(1) << np.uint64(44)
+        skey = s_label.astype(np.uint64) * big + s_start
+        qkey = cr_label.astype(np.uint64) * big + cr_code
+        j = np.searchsorted(skey, qkey, side="right") - 1
+        counted = np.zeros(len(cr_part), dtype=bool)
+        if len(skey):
+            jj = np.clip(j, 0, None)
+            counted = (j >= 0) & (s_label[jj] == cr_label) & (cr_code < s_stop[jj]) & (cr_code >= s_start[jj])
+        np.add.at(count, cr_label[counted], -1)
+        np.add.at(area, cr_label[counted], -self.areas[cr_part[counted]])
+        np.add.at(length, cr_label[counted], -self.lengths[cr_part[counted]])
+        check(cancelled)
+        # 3. exact intersection for the crossing parts, and for every multi-part feature near a region
+        pieces_x = _parallel(shapely.intersection, self.parts[cr_part], regions[cr_label])
+        np.add.at(count, cr_label, 1)
+        np.add.at(area, cr_label, shapely.area(pieces_x))
         is_line = self.lengths[cr_part] > 0
-        np.add.at(length, cr_label[is_line], shapely.length(pieces[is_line]))
-        # count features (not parts), once per region
-        labels = np.concatenate([in_label, cr_label])
-        owners = self.owner[np.concatenate([in_part, cr_part])]
-        pairs = np.unique(labels * max(self.n_features, 1) + owners)
-        out["count"] = np.bincount(pairs // max(self.n_features, 1), minlength=n)
-        out["area_inside_m2"] = area
-        out["length_inside_m"] = length
-        return out
+        np.add.at(length, cr_label[is_line], shapely.length(pieces_x[is_line]))
+        if len(self.multi):
+            q, mp = self.multi_tree.query(regions[valid], predicate="intersects")
+            q = np.flatnonzero(valid)[q]
+            mp = self.multi[mp]
+            inter = shapely.intersection(self.parts[mp], regions[q])
+            np.add.at(area, q, shapely.area(inter))
+            line = self.lengths[mp] > 0
+            np.add.at(length, q[line], shapely.length(inter[line]))
+            pairs = np.unique(q.astype(np.int64) * max(self.n_features, 1) + self.owner[mp])
+            np.add.at(count, pairs // max(self.n_features, 1), 1)
 
 
 def features_brute_force(geoms, region: shapely.Geometry) -> tuple[int, float]:
@@ -511,9 +639,8 @@ def measure_regions(
     table["area_share"] = table["area_m2"] / table["total_area_m2"].where(table["total_area_m2"] > 0)
     check(cancelled, progress, 0.1)
     if population is not None:
-        both = population.population_in(np.concatenate([regions, denominators]), cancelled=cancelled)
-        table["population"] = both[:n]
-        table["total_population"] = both[n:]
+        table["population"] = population.population_in(regions, cancelled=cancelled) if n else []
+        table["total_population"] = population.population_in_cached(denominators, cancelled=cancelled) if n else []
         table["population_share"] = table["population"] / table["total_population"].where(table["total_population"] > 0)
     check(cancelled, progress, 0.6)
     for i, (name, index) in enumerate((features or {}).items()):
