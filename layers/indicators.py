@@ -1,0 +1,299 @@
+"""Named indicator presets: the figures planners quote, each with its method and source.
+
+One entry point for the GUI dashboard and the CLI:
+
+    evaluate(preset_name, city, radius_m=None, scenario=None, zones=None,
+             progress=None, cancelled=None) -> IndicatorResult
+
+All distances are straight-line (Euclidean, in the working metric CRS), which overstates
+access compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
+network); every method text says so. Shares are 0..1 of the study area's population (or area).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.city import CityData, CityDataError
+from layers.coverage import (
+    IsCancelled,
+    Progress,
+    _as_area,
+    _records,
+    catchment,
+    check,
+    measure_catchment,
+    zone_geometries,
+)
+from layers.scenario import Scenario
+
+STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    role: str  # the layer role whose features make the catchment
+    radius_m: float
+    method: str  # one sentence; {radius} is filled in
+    source: str
+    min_area_m2: float = 0.0  # features smaller than this do not count (green >= 0.5 ha)
+    unit: str = "share of population"
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "sdg-11.2.1", "SDG 11.2.1 convenient access to public transport", "metro_station", 1000.0,
+            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a high-capacity "
+            "station (metro/rail) or within 500 m of a low-capacity stop where a 'low_capacity_stop' layer is "
+            "given; people weighted by the exact fraction of each population cell inside.",
+            "UN SDG indicator metadata 11.2.1 (rev. Sept 2021), custodian UN-Habitat",
+        ),
+        Preset(
+            "itdp-pnt", "ITDP People Near Transit", "metro_station", 1000.0,
+            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a rapid-transit "
+            "(metro) station; people weighted by the exact fraction of each population cell inside.",
+            "ITDP, People Near Transit (2016), itdp.org/pnt",
+        ),
+        Preset(
+            "green-access", "Access to green space (WHO Europe / EU A4)", "green", 300.0,
+            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a green area of at "
+            "least 0.5 ha (5,000 m2, each feature's own area); exact fractional population cells.",
+            "WHO Regional Office for Europe, Urban green spaces and health (2016); European Common "
+            "Indicators A4 (EC, 2000-2003)",
+            min_area_m2=5000.0,
+        ),
+        Preset(
+            "green-per-resident", "Green area per resident", "green", 0.0,
+            "Square metres of green area inside the study area (planar, overlaps counted once) divided by "
+            "the population of the study area, overall and by zone; the often-quoted 9 m2 per resident is a "
+            "common benchmark, not a WHO figure.",
+            "Common benchmark 9 m2/resident (traced to a 1968 Italian standard; not in any WHO document)",
+            unit="m2 per resident",
+        ),
+        Preset(
+            "digital-coverage", "Digital coverage (ITU U4SSC style)", "digital_zone", 0.0,
+            "Share of the study area's population (and, in the figures, of its area) inside the digital-space "
+            "zones (the zones themselves, no buffer); exact fractional population cells.",
+            "ITU-T Y.4903 / U4SSC key performance indicators (A1.1.6 style)",
+        ),
+        Preset(
+            "river-crossing", "River-crossing access", "bridge", 2000.0,
+            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a Red River bridge "
+            "(every feature of the bridge layers); exact fractional population cells.",
+            "planner definition (no international standard); radius is a parameter",
+        ),
+    )
+}
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator: value = numerator / denominator, with CRS, method and source."""
+
+    preset: str
+    title: str
+    value: float
+    numerator: float
+    denominator: float
+    unit: str
+    crs: str
+    method: str
+    source: str
+    radius_m: float
+    scenario: str
+    figures: dict = field(default_factory=dict)  # area_m2, area_share, population, ...
+    zones: pd.DataFrame | None = None
+
+    def to_dict(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["zones"] = None if self.zones is None else _records(self.zones)
+        return data
+
+
+def preset_catchment(
+    preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None
+) -> shapely.Geometry:
+    """The catchment a preset measures, for a radius and scenario, clipped to the study area."""
+    p = PRESETS[preset] if isinstance(preset, str) else preset
+    radius = p.radius_m if radius_m is None else float(radius_m)
+    if not city.has(p.role):
+        raise CityDataError(f"{p.title} needs a layer with role '{p.role}', and there is none")
+    features = city.features(p.role, scenario)
+    if p.min_area_m2:
+        features = features[features.geometry.area >= p.min_area_m2]
+    zone = catchment(features, radius, city.study_area, crs=city.crs)
+    if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
+        low = catchment(city.features("low_capacity_stop", scenario), 500.0, city.study_area, crs=city.crs)
+        zone = _as_area(shapely.union(zone, low))
+    return zone
+
+
+def evaluate(
+    preset_name: str,
+    city: CityData,
+    radius_m: float | None = None,
+    scenario: Scenario | None = None,
+    zones: str | bool | None = None,
+    progress: Progress = None,
+    cancelled: IsCancelled = None,
+) -> IndicatorResult:
+    """Compute a preset. `zones`: a zone layer name, True for the default ('wards'), or None."""
+    if preset_name not in PRESETS:
+        raise KeyError(f"unknown indicator '{preset_name}' (have: {', '.join(PRESETS)})")
+    p = PRESETS[preset_name]
+    scenario = scenario or Scenario.all()
+    radius = p.radius_m if radius_m is None else float(radius_m)
+    zone_gdf = city.zone_layer(None if zones is True else zones) if zones else None
+    check(cancelled, progress, 0.0)
+    method = p.method.format(radius=f"{radius:g}")
+    if p.name == "green-per-resident":
+        return _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
+    zone = preset_catchment(p, city, radius, scenario)
+    check(cancelled, progress, 0.2)
+    sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
+    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=zone_gdf,
+                            progress=sub, cancelled=cancelled)
+    figures = {
+        "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
+        "population": cov.population, "study_population": cov.study_population,
+        "population_share": cov.population_share,
+    }
+    if city.population is None:
+        numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
+        method += " (no population grid loaded: share of area instead)"
+    else:
+        numerator, denominator, unit = cov.population, cov.study_population, p.unit
+    return IndicatorResult(
+        preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
+        denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
+        radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones,
+    )
+
+
+def _ratio(num, den) -> float:
+    return float(num) / float(den) if den else math.nan
+
+
+def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled) -> IndicatorResult:
+    if city.population is None:
+        raise CityDataError("green area per resident needs a population grid")
+    green = preset_catchment(p, city, 0.0, scenario)
+    regions = [city.study_area]
+    names = None
+    if zone_gdf is not None:
+        zgeoms = zone_geometries(zone_gdf, city.study_area)
+        regions += list(zgeoms)
+        names = zone_gdf["name"].astype(str).to_numpy() if "name" in zone_gdf else np.arange(len(zone_gdf)).astype(str)
+    regions = np.asarray(regions, dtype=object)
+    green_m2 = shapely.area(shapely.intersection(regions, green))
+    check(cancelled, progress, 0.4)
+    people = city.population.population_in_cached(regions, cancelled=cancelled)
+    check(cancelled, progress, 1.0)
+    table = None
+    if names is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = np.where(people[1:] > 0, green_m2[1:] / people[1:], np.nan)
+        table = pd.DataFrame({"zone": names, "green_m2": green_m2[1:], "population": people[1:],
+                              "green_m2_per_resident": per}).set_index("zone")
+    return IndicatorResult(
+        preset=p.name, title=p.title, value=_ratio(green_m2[0], people[0]), numerator=float(green_m2[0]),
+        denominator=float(people[0]), unit=p.unit, crs=city.crs_label, method=method, source=p.source,
+        radius_m=0.0, scenario=scenario.name,
+        figures={"green_m2": float(green_m2[0]), "study_population": float(people[0]),
+                 "benchmark_m2_per_resident": 9.0, "benchmark_note": "common benchmark, not a WHO figure"},
+        zones=table,
+    )
+
+
+@dataclass
+class ScenarioDifference:
+    """What scenario B adds to (and removes from) scenario A for one preset's catchment."""
+
+    preset: str
+    crs: str
+    radius_m: float
+    scenario_a: str
+    scenario_b: str
+    gained_area_m2: float
+    lost_area_m2: float
+    gained_population: float | None
+    lost_population: float | None
+    population_a: float | None
+    population_b: float | None
+    net_population: float | None  # population_b - population_a = gained - lost
+    gained: object = None  # GeoDataFrame: the area B reaches and A does not
+    zones: pd.DataFrame | None = None  # per zone: population_a, population_b, gained, lost, delta
+
+    def to_dict(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "gained"}
+        data["zones"] = None if self.zones is None else _records(self.zones)
+        data["gained_geometry_wkt"] = None if self.gained is None else self.gained.geometry.iloc[0].wkt
+        return data
+
+
+def compare(
+    preset_name: str,
+    city: CityData,
+    scenario_a: Scenario,
+    scenario_b: Scenario,
+    radius_m: float | None = None,
+    zones: str | bool | None = None,
+    progress: Progress = None,
+    cancelled: IsCancelled = None,
+) -> ScenarioDifference:
+    """Scenario B against scenario A: gained/lost area and people, per-zone deltas, gained geometry."""
+    import geopandas as gpd
+
+    p = PRESETS[preset_name]
+    radius = p.radius_m if radius_m is None else float(radius_m)
+    a = preset_catchment(p, city, radius, scenario_a)
+    b = preset_catchment(p, city, radius, scenario_b)
+    check(cancelled, progress, 0.3)
+    gained = _as_area(shapely.difference(b, a))
+    lost = _as_area(shapely.difference(a, b))
+    regions = [gained, lost, a, b]
+    zone_gdf = city.zone_layer(None if zones is True else zones) if zones else None
+    nz = 0
+    if zone_gdf is not None:
+        zg = zone_geometries(zone_gdf, city.study_area)
+        nz = len(zg)
+        for geom in (gained, lost, a, b):
+            regions += list(shapely.intersection(zg, geom))
+    regions = np.asarray(regions, dtype=object)
+    people = city.population.population_in(regions, cancelled=cancelled) if city.population is not None else None
+    check(cancelled, progress, 0.9)
+    table = None
+    if zone_gdf is not None:
+        names = zone_gdf["name"].astype(str).to_numpy() if "name" in zone_gdf else np.arange(nz).astype(str)
+        area = shapely.area(regions[4:]).reshape(4, nz)
+        table = pd.DataFrame({"zone": names, "gained_area_m2": area[0], "lost_area_m2": area[1]})
+        if people is not None:
+            pz = people[4:].reshape(4, nz)
+            table["population_a"], table["population_b"] = pz[2], pz[3]
+            table["gained_population"], table["lost_population"] = pz[0], pz[1]
+            table["delta_population"] = pz[3] - pz[2]
+        table = table.set_index("zone")
+    gained_gdf = gpd.GeoDataFrame(
+        {"scenario_a": [scenario_a.name], "scenario_b": [scenario_b.name], "area_m2": [gained.area]},
+        geometry=[gained], crs=city.crs,
+    )
+    check(cancelled, progress, 1.0)
+    return ScenarioDifference(
+        preset=p.name, crs=city.crs_label, radius_m=radius, scenario_a=scenario_a.name, scenario_b=scenario_b.name,
+        gained_area_m2=float(gained.area), lost_area_m2=float(lost.area),
+        gained_population=None if people is None else float(people[0]),
+        lost_population=None if people is None else float(people[1]),
+        population_a=None if people is None else float(people[2]),
+        population_b=None if people is None else float(people[3]),
+        net_population=None if people is None else float(people[3] - people[2]),
+        gained=gained_gdf, zones=table,
+    )

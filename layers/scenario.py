@@ -1,0 +1,106 @@
+"""Scenarios: which features count (by status, opening year, and lines left out), and differences.
+
+Rules (one place, used by the GUI, the CLI and the indicators):
+
+* `Scenario.as_of(Y)` ("as of 2025", "plan 2030"): a feature counts if its status is
+  'existing', or its `opening_year` <= Y whatever its status. An existing feature with no year
+  always counts; a planned or under-construction feature with no year never counts.
+* A layer without a `status` column is taken as existing (all its features count); a feature
+  whose status is blank counts only through its opening year, like a planned one.
+* `Scenario.existing()` counts status 'existing' only; `Scenario.all()` counts everything.
+* `.without("line", "2")` leaves out features whose field `line` is "2" (in every layer
+  that has the field: metro lines and stations), e.g. "what does metro line 2 add?".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "all"
+    as_of_year: int | None = None
+    statuses: tuple[str, ...] | None = None  # None: status does not matter (unless as_of_year)
+    excluded: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # (field, values)
+
+    @classmethod
+    def all(cls) -> Scenario:
+        return cls("all features")
+
+    @classmethod
+    def existing(cls) -> Scenario:
+        return cls("existing", statuses=("existing",))
+
+    @classmethod
+    def as_of(cls, year: int, name: str | None = None) -> Scenario:
+        return cls(name or f"as of {int(year)}", as_of_year=int(year))
+
+    @classmethod
+    def plan(cls, year: int) -> Scenario:
+        return cls.as_of(year, f"plan {int(year)}")
+
+    def without(self, field_name: str, *values) -> Scenario:
+        """The same scenario without the features whose `field_name` is one of `values`."""
+        values = tuple(str(v) for v in values)
+        label = f"{self.name} without {field_name} {', '.join(values)}"
+        return replace(self, name=label, excluded=self.excluded + ((field_name, values),))
+
+    def mask(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
+        """True for the features that count in this scenario."""
+        n = len(gdf)
+        keep = np.ones(n, dtype=bool)
+        status = gdf["status"].astype("string") if "status" in gdf.columns else None
+        year = (
+            pd.to_numeric(gdf["opening_year"], errors="coerce") if "opening_year" in gdf.columns
+            else pd.Series(np.nan, index=gdf.index)
+        )
+        if self.as_of_year is not None and status is not None:
+            existing = (status == "existing").fillna(False).to_numpy(dtype=bool)
+            opened = (year <= self.as_of_year).fillna(False).to_numpy(dtype=bool)
+            keep &= existing | opened
+        elif self.as_of_year is not None:  # no status column: taken as existing
+            pass
+        if self.statuses is not None and status is not None:
+            keep &= status.isin(list(self.statuses)).fillna(False).to_numpy(dtype=bool)
+        for field_name, values in self.excluded:
+            if field_name in gdf.columns:
+                keep &= ~gdf[field_name].astype("string").str.strip().isin(list(values)).fillna(False).to_numpy(dtype=bool)
+        return keep
+
+    def select(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return gdf[self.mask(gdf)]
+
+
+def parse_scenario(text: str | None) -> Scenario:
+    """'all', 'existing', '2025' / 'as-of-2025', 'plan-2030', each optionally '...-without-line-2'.
+
+    Examples: 'plan-2035-without-line-2', 'existing'. Raises ValueError with the accepted forms.
+    """
+    if text is None or str(text).strip() == "":
+        return Scenario.all()
+    raw = str(text).strip().lower().replace(" ", "-").replace("_", "-")
+    base, *rest = re.split(r"-without-", raw, maxsplit=1)
+    if base in ("all", "all-features"):
+        scenario = Scenario.all()
+    elif base in ("existing", "now"):
+        scenario = Scenario.existing()
+    elif m := re.fullmatch(r"(?:as-?of-?)?((?:19|20|21)\d\d)", base):
+        scenario = Scenario.as_of(int(m.group(1)))
+    elif m := re.fullmatch(r"plan-?((?:19|20|21)\d\d)", base):
+        scenario = Scenario.plan(int(m.group(1)))
+    else:
+        raise ValueError(
+            f"unknown scenario '{text}': use all, existing, 2025 (as of a year), plan-2030, "
+            "optionally followed by -without-line-2"
+        )
+    if rest:
+        m = re.fullmatch(r"([a-z_]+)-(.+)", rest[0])
+        if not m:
+            raise ValueError(f"unknown scenario '{text}': write e.g. plan-2030-without-line-2")
+        scenario = scenario.without(m.group(1), *m.group(2).upper().split(","))
+    return scenario

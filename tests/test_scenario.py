@@ -1,0 +1,86 @@
+"""Scenario selection by status / opening year / excluded line, and scenario differences."""
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+
+from layers.city import CityData
+from layers.coverage import PopulationGrid
+from layers.indicators import compare, evaluate
+from layers.layer import VectorLayer
+from layers.scenario import Scenario, parse_scenario
+
+X0, Y0 = 585_000.0, 2_325_000.0
+UTM = "EPSG:32648"
+
+
+def stations():
+    return gpd.GeoDataFrame(
+        {
+            "line": ["1", "1", "2", "2", "3", "3"],
+            "status": ["existing", "existing", "under_construction", "planned", "planned", None],
+            "opening_year": [2021, None, 2027, 2032, None, 2026],
+        },
+        geometry=shapely.points([(X0 + 1000, Y0 + 1000), (X0 + 3000, Y0 + 1000), (X0 + 5000, Y0 + 1000),
+                                 (X0 + 7000, Y0 + 1000), (X0 + 9000, Y0 + 3000), (X0 + 9000, Y0 + 5000)]),
+        crs=UTM,
+    )
+
+
+@pytest.mark.parametrize(
+    "scenario, expected",
+    [
+        (Scenario.as_of(2025), [True, True, False, False, False, False]),
+        (Scenario.as_of(2027), [True, True, True, False, False, True]),
+        (Scenario.plan(2035), [True, True, True, True, False, True]),
+        (Scenario.existing(), [True, True, False, False, False, False]),
+        (Scenario.all(), [True] * 6),
+        (Scenario.plan(2035).without("line", "2"), [True, True, False, False, False, True]),
+    ],
+)
+def test_which_features_count(scenario, expected):
+    assert scenario.mask(stations()).tolist() == expected
+
+
+def test_parse_scenario():
+    assert parse_scenario("2025") == Scenario.as_of(2025)
+    assert parse_scenario("plan-2030") == Scenario.plan(2030)
+    assert parse_scenario("plan-2035-without-line-2") == Scenario.plan(2035).without("line", "2")
+    with pytest.raises(ValueError, match="unknown scenario"):
+        parse_scenario("someday")
+
+
+def city():
+    grid = PopulationGrid(np.full((60, 120), 10.0), Affine(100, 0, X0, 0, -100, Y0 + 6000), UTM)  # 10 per ha
+    layer = VectorLayer(name="stations", role="metro_station", gdf=stations())
+    wards = gpd.GeoDataFrame({"name": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 6000, Y0 + 6000),
+                             shapely.box(X0 + 6000, Y0, X0 + 12000, Y0 + 6000)], crs=UTM)
+    ward_layer = VectorLayer(name="wards", role="ward", gdf=wards)
+    return CityData(UTM, shapely.box(X0, Y0, X0 + 12000, Y0 + 6000), grid,
+                    {"metro_station": [layer], "ward": [ward_layer]}, {"wards": wards})
+
+
+def test_what_line_2_adds():
+    c = city()
+    with_2 = Scenario.plan(2035)
+    without_2 = with_2.without("line", "2")
+    diff = compare("itdp-pnt", c, without_2, with_2, radius_m=500, zones=True)
+    disk = 32 * 500**2 * math.sin(2 * math.pi / 64)  # the 64-gon of a 500 m buffer
+    # line 2 has two stations 2 km apart, at 2 km from line 1: both disks are new and disjoint
+    assert diff.gained_area_m2 == pytest.approx(2 * disk, rel=1e-9)
+    assert diff.lost_area_m2 == 0
+    assert diff.gained_population == pytest.approx(2 * disk / 10_000 * 10, rel=1e-9)
+    assert diff.gained_population > 0
+    assert diff.gained_population == pytest.approx(diff.population_b - diff.population_a, rel=1e-9)
+    a = evaluate("itdp-pnt", c, 500, without_2)
+    b = evaluate("itdp-pnt", c, 500, with_2)
+    assert diff.gained_population == pytest.approx(b.numerator - a.numerator, rel=1e-9)
+    assert diff.zones.loc["W", "gained_population"] == pytest.approx(disk / 1000, rel=1e-9)  # station at x=5 km
+    assert diff.zones["gained_population"].sum() == pytest.approx(diff.gained_population, rel=1e-9)
+    assert diff.gained.geometry.iloc[0].area == pytest.approx(2 * disk, rel=1e-9)
+    assert "32648" in diff.crs
