@@ -1,0 +1,112 @@
+"""`planner measure` on small files the test writes: table, CSV, JSON, errors, no Qt."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+from layers.cli import main
+
+X0, Y0 = 585_000.0, 2_325_000.0
+DISK_500 = 32 * 500**2 * math.sin(2 * math.pi / 64)
+
+
+@pytest.fixture
+def city_files(tmp_path):
+    """A 4 x 2 km city of 10 people per 100 m cell, two wards, two metro stations (one planned)."""
+    boundary = gpd.GeoDataFrame({"name": ["city"]}, geometry=[shapely.box(X0, Y0, X0 + 4000, Y0 + 2000)], crs=32648)
+    wards = gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=[
+        shapely.box(X0, Y0, X0 + 2000, Y0 + 2000), shapely.box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)], crs=32648)
+    stations = gpd.GeoDataFrame(
+        {"line": ["1", "2"], "status": ["existing", "planned"], "opening_year": [2021, 2030]},
+        geometry=shapely.points([(X0 + 1000, Y0 + 1000), (X0 + 3000, Y0 + 1000)]), crs=32648,
+    ).to_crs(4326)
+    gpkg = tmp_path / "city.gpkg"
+    boundary.to_file(gpkg, layer="city_boundary")
+    wards.to_file(gpkg, layer="wards")
+    stations.to_file(gpkg, layer="metro_stations")
+    tif = tmp_path / "population.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=40, height=20, count=1, dtype="float32", crs="EPSG:32648",
+                       transform=from_origin(X0, Y0 + 2000, 100, 100), nodata=-1) as dst:
+        dst.write(np.full((20, 40), 10.0, dtype="float32"), 1)
+    return [str(gpkg), str(tif)]
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_as_of_year(city_files, capsys):
+    code, out, err = run([*city_files, "--preset", "itdp-pnt", "--radius", "500", "--as-of", "2025", "--format", "json"], capsys)
+    assert code == 0, err
+    [r] = json.loads(out)
+    # one existing station: a 500 m disk (64-gon) of 10 people per hectare, in a 800 ha city of 8,000
+    assert r["numerator"] == pytest.approx(DISK_500 / 1000, rel=1e-6)  # float32 reprojection of the point
+    assert r["denominator"] == pytest.approx(8000.0, rel=1e-12)
+    assert r["value"] == pytest.approx(DISK_500 / 1000 / 8000, rel=1e-6)
+    assert "32648" in r["crs"] and "straight-line" in r["method"]
+
+
+def test_csv_with_ward_breakdown(city_files, capsys):
+    code, out, err = run([*city_files, "-p", "itdp-pnt", "-r", "500", "--zones", "-f", "csv"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_zone = {r["zone"]: r for r in rows}
+    assert float(by_zone[""]["numerator"]) == pytest.approx(2 * DISK_500 / 1000, rel=1e-6)
+    assert float(by_zone["West"]["population"]) == pytest.approx(DISK_500 / 1000, rel=1e-6)
+    assert float(by_zone["East"]["population_share"]) == pytest.approx(DISK_500 / 1000 / 4000, rel=1e-6)
+
+
+def test_table_and_scenario_compare(city_files, capsys):
+    code, out, err = run([*city_files, "-p", "itdp-pnt", "-r", "500", "--compare", "2025", "plan-2030"], capsys)
+    assert code == 0, err
+    assert "gained_population" in out and "EPSG:32648" in out
+    line = next(l for l in out.splitlines() if l.strip().startswith("gained_population"))
+    assert float(line.split()[-1].replace(",", "")) == pytest.approx(DISK_500 / 1000, rel=1e-5)
+    code, out, err = run([*city_files, "-p", "itdp-pnt"], capsys)
+    assert code == 0 and "ITDP People Near Transit" in out and "value" in out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["missing.gpkg"], "missing.gpkg: file not found"),
+    (["--preset", "nonsense"], "invalid choice"),
+])
+def test_bad_input_is_a_message_not_a_traceback(argv, fragment, capsys, tmp_path):
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert err.startswith("planner measure: ") and fragment in err and "Traceback" not in err
+
+
+def test_bad_scenario(city_files, capsys):
+    code, out, err = run([*city_files, "--scenario", "someday"], capsys)
+    assert code == 2 and "unknown scenario" in err
+
+
+def test_cli_imports_no_qt(city_files):
+    script = (
+        "import sys; from layers.cli import main; "
+        f"code = main({city_files!r} + ['-p', 'itdp-pnt', '-f', 'json']); "
+        "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'shiboken6', 'planner_gui')]; "
+        "print('QT', qt, code, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parent.parent))
+    assert "QT [] 0" in result.stderr, result.stderr
+
+
+def test_python_dash_m(city_files):
+    result = subprocess.run([sys.executable, "-m", "layers.cli", *city_files, "-p", "itdp-pnt", "-f", "json"],
+                            capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parent.parent))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["preset"] == "itdp-pnt"
