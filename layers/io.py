@@ -1,0 +1,302 @@
+"""Reading and writing GIS files: vectors through pyogrio (Arrow), rasters through rasterio.
+
+Every way a file can be wrong ends in one `LayerLoadError` that names the file and the reason
+in words a planner understands. Reading never changes anything else: it returns new layers
+and leaves adding them to the caller, so a failed load cannot damage a map.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import rasterio
+import shapely
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.windows import from_bounds
+
+from layers.atomic import atomic_path
+from layers.crs import implausible_coordinates
+from layers.layer import (
+    Layer,
+    RasterLayer,
+    VectorLayer,
+    apply_planning_fields,
+    default_style,
+    geometry_kind,
+    infer_role,
+)
+
+VECTOR_SUFFIXES = {
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "Shapefile",
+    ".zip": "zipped Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+}
+RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
+WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+_SUPPORTED_GEOMETRIES = {
+    "Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon",
+}
+
+
+class LayerLoadError(Exception):
+    """A file could not be loaded. `str()` reads '<file>: <reason>'."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+def open_file_filter() -> str:
+    """The file-dialog filter for every format we read, e.g. for File > Open."""
+    suffixes = sorted(set(VECTOR_SUFFIXES) | set(RASTER_SUFFIXES))
+    groups = {}
+    for suffix, kind in {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.items():
+        groups.setdefault(kind, []).append(f"*{suffix}")
+    lines = ["All GIS files (" + " ".join(f"*{s}" for s in suffixes) + ")"]
+    lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
+    return ";;".join(lines)
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise LayerLoadError(path, "file not found")
+    if path.is_dir():
+        raise LayerLoadError(path, "is a folder, not a file")
+    if not os.access(path, os.R_OK):
+        raise LayerLoadError(path, "cannot be read (permission denied)")
+    if path.stat().st_size == 0:
+        raise LayerLoadError(path, "the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES and suffix not in RASTER_SUFFIXES:
+        known = ", ".join(sorted(set(VECTOR_SUFFIXES) | set(RASTER_SUFFIXES)))
+        raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
+
+
+def _ogr_path(path: Path) -> str:
+    """What GDAL should open: a zip of a Shapefile is read through /vsizip/."""
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+    except zipfile.BadZipFile:
+        raise LayerLoadError(path, "is not a valid zip archive") from None
+    if not shapefiles:
+        raise LayerLoadError(path, "the zip archive holds no Shapefile (.shp)")
+    return f"/vsizip/{path}/{shapefiles[0]}"
+
+
+def list_vector_layers(path: str | os.PathLike) -> list[str]:
+    """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
+    path = Path(path)
+    _check_readable(path)
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return [path.stem]
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(_ogr_path(path))]
+    except LayerLoadError:
+        raise
+    except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
+        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+
+
+def read_layers(path: str | os.PathLike) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats."""
+    path = Path(path)
+    _check_readable(path)
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        return [read_raster(path)]
+    return [read_vector(path, name) for name in list_vector_layers(path)]
+
+
+def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+    """Read one vector layer (by name for multi-layer files) into a checked VectorLayer.
+
+    Refuses files with no features, no CRS, unsupported or non-finite geometries, or coordinates
+    impossible for their CRS. Repairs invalid geometries with shapely's make_valid and records
+    how many in `warnings`; drops empty geometries and says how many.
+    """
+    path = Path(path)
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise LayerLoadError(path, "is not a vector file")
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(path)
+        else:
+            available = list_vector_layers(path)
+            if layer is not None and layer not in available:
+                raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
+            gdf = pyogrio.read_dataframe(_ogr_path(path), layer=layer, use_arrow=True)
+    except LayerLoadError:
+        raise
+    except Exception as exc:
+        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+    name = layer or path.stem
+    return _checked_vector_layer(path, name, gdf, source_layer=layer)
+
+
+def _checked_vector_layer(
+    path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None
+) -> VectorLayer:
+    where = f"layer '{name}'" if source_layer else "the file"
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise LayerLoadError(path, f"{where} has no geometry column")
+    if len(gdf) == 0:
+        raise LayerLoadError(path, f"{where} has no features")
+    if gdf.crs is None:
+        raise LayerLoadError(
+            path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
+        )
+    warnings: list[str] = []
+    geoms = gdf.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.all():
+        raise LayerLoadError(path, f"{where} has no features with a geometry")
+    if missing.any():
+        gdf = gdf.loc[~missing].copy()
+        warnings.append(f"{int(missing.sum())} feature(s) without geometry were skipped")
+        geoms = gdf.geometry.values
+    unsupported = set(gdf.geometry.geom_type.unique()) - _SUPPORTED_GEOMETRIES
+    if unsupported:
+        raise LayerLoadError(
+            path, f"{where} has unsupported geometry type(s): {', '.join(sorted(unsupported))}"
+        )
+    coords = shapely.get_coordinates(geoms)
+    if not np.isfinite(coords).all():
+        bad = int((~np.isfinite(coords)).any(axis=1).sum())
+        raise LayerLoadError(path, f"{where} has {bad} coordinate(s) that are not finite numbers (NaN or infinity)")
+    reason = implausible_coordinates(tuple(gdf.total_bounds), gdf.crs)
+    if reason:
+        raise LayerLoadError(path, f"{where}: {reason}")
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        repaired = shapely.make_valid(geoms[invalid])
+        gdf = gdf.copy()
+        gdf.loc[invalid, gdf.geometry.name] = repaired
+        warnings.append(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} repaired with make_valid")
+    kind = geometry_kind(gdf)
+    result = VectorLayer(
+        name=name,
+        source=path,
+        source_layer=source_layer,
+        gdf=gdf.reset_index(drop=True),
+        warnings=warnings,
+    )
+    apply_planning_fields(result)
+    if result.role == "other":
+        result.role = infer_role(name if source_layer else path.stem, kind)
+    result.style = default_style(result.role)
+    return result
+
+
+def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int = 200_000_000) -> RasterLayer:
+    """Read one band of a GeoTIFF as float64 with NaN for nodata.
+
+    Rasters larger than `max_pixels` are refused here; draw them with `read_raster_view`,
+    which reads only the window and resolution the screen needs.
+    """
+    path = Path(path)
+    _check_readable(path)
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
+            if src.width * src.height > max_pixels:
+                raise LayerLoadError(
+                    path, f"the raster has {src.width * src.height:,} pixels, more than {max_pixels:,} to analyse at once"
+                )
+            data = src.read(band, masked=True).astype("float64")
+            transform, crs, nodata = src.transform, src.crs, src.nodata
+    except LayerLoadError:
+        raise
+    except Exception as exc:
+        raise LayerLoadError(path, f"not a raster GDAL can read ({_short(exc)})") from None
+    array = data.filled(np.nan)
+    bounds = rasterio.transform.array_bounds(*array.shape, transform)
+    pyproj_crs = _pyproj(crs)
+    reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
+    if reason:
+        raise LayerLoadError(path, reason)
+    warnings = []
+    infinite = np.isinf(array)
+    if infinite.any():
+        array[infinite] = np.nan
+        warnings.append(f"{int(infinite.sum())} infinite cell value(s) treated as nodata")
+    role = infer_role(path.stem, "raster")
+    layer = RasterLayer(
+        name=path.stem, source=path, role=role, array=array, transform=transform,
+        crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),
+    )
+    return layer
+
+
+def read_raster_view(
+    path: str | os.PathLike, bounds: tuple[float, float, float, float], max_size: tuple[int, int], band: int = 1
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Read only what a view shows: the window inside `bounds`, decimated to at most `max_size`.
+
+    GDAL serves the decimated read from the file's overviews where it has them, so a large
+    GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
+    """
+    path = Path(path)
+    with rasterio.open(path) as src:
+        window = from_bounds(*bounds, transform=src.transform).intersection(
+            rasterio.windows.Window(0, 0, src.width, src.height)
+        )
+        window = window.round_offsets().round_lengths()
+        scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
+        shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
+        data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
+        read_bounds = rasterio.windows.bounds(window, src.transform)
+    return data.astype("float64").filled(np.nan), read_bounds
+
+
+def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
+    """Write a layer to GeoPackage or GeoJSON.
+
+    A new file is written to a temporary name and moved into place, so a failure never leaves a
+    half-written file. Writing a further layer into an existing GeoPackage adds or replaces
+    that layer in place (GDAL's own transaction keeps the other layers safe).
+    """
+    path = Path(path)
+    gdf = data.gdf if isinstance(data, VectorLayer) else data
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_DRIVERS:
+        raise ValueError(f"{path.name}: can only write {', '.join(sorted(WRITE_DRIVERS))}")
+    driver = WRITE_DRIVERS[suffix]
+    layer_name = layer or (data.name if isinstance(data, VectorLayer) else path.stem)
+    if driver == "GPKG" and path.exists():
+        pyogrio.write_dataframe(gdf, path, layer=layer_name, driver=driver, use_arrow=True)
+        return path
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(gdf, tmp, layer=layer_name, driver=driver, use_arrow=True)
+    return path
+
+
+def _pyproj(crs) -> CRS:
+    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses."""
+    return CRS.from_user_input(crs.to_wkt())
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+__all__ = [
+    "LayerLoadError", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
+    "read_vector", "read_raster", "read_raster_view", "write_vector", "open_file_filter",
+]

@@ -1,0 +1,244 @@
+"""Layers: the data of one map layer plus how it is drawn and what it means for planning.
+
+A layer is plain Python over a GeoDataFrame (vector) or a NumPy array with an affine transform
+(raster). The GUI draws it and the analysis measures it; neither owns it.  Planning metadata
+lives here because every part of the app asks the same questions of it: what is this layer
+(`role`), and which of its features exist, are being built, or are only planned (`status`,
+`opening_year`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from affine import Affine
+from pyproj import CRS
+from rasterio.transform import array_bounds
+
+ROLES = (
+    "metro_line",
+    "metro_station",
+    "bridge",
+    "green",
+    "digital_zone",
+    "boundary",
+    "ward",
+    "population",
+    "water",
+    "other",
+)
+STATUSES = ("existing", "under_construction", "planned")
+
+# Words in a file or layer name that say what the layer is, most specific first.
+_ROLE_WORDS = (
+    ("metro_station", ("station", "stop", "ga_", "nha_ga")),
+    ("metro_line", ("metro", "rail", "line", "tuyen")),
+    ("bridge", ("bridge", "cau_")),
+    ("digital_zone", ("digital", "smart", "innovation", "hitech", "hi_tech")),
+    ("green", ("green", "park", "corridor", "forest", "cong_vien")),
+    ("population", ("population", "pop_", "people", "dan_so", "worldpop")),
+    ("water", ("water", "river", "lake", "song_", "ho_")),
+    ("ward", ("ward", "district", "commune", "phuong", "quan_", "xa_", "admin")),
+    ("boundary", ("boundary", "outline", "border", "city", "study_area")),
+)
+
+_STATUS_ALIASES = {
+    "existing": "existing",
+    "exists": "existing",
+    "open": "existing",
+    "opened": "existing",
+    "operating": "existing",
+    "operational": "existing",
+    "in_service": "existing",
+    "built": "existing",
+    "under_construction": "under_construction",
+    "construction": "under_construction",
+    "building": "under_construction",
+    "u/c": "under_construction",
+    "uc": "under_construction",
+    "planned": "planned",
+    "plan": "planned",
+    "proposed": "planned",
+    "projected": "planned",
+}
+# "opening_ye" is what a Shapefile makes of "opening_year" (10-character field names).
+_OPENING_YEAR_FIELDS = ("opening_year", "opening_ye", "open_year", "year_open", "opened", "opening")
+
+
+@dataclass
+class Style:
+    """How a layer is drawn. Colours are '#rrggbb'; sizes are screen pixels."""
+
+    stroke: str = "#333333"
+    fill: str | None = None
+    fill_alpha: float = 0.35
+    width: float = 1.0
+    point_size: float = 6.0
+    category_field: str | None = None  # e.g. 'status': solid / dashed / dotted
+    colour_field: str | None = None  # a field holding '#rrggbb' per feature, e.g. metro 'colour'
+    label_field: str | None = None  # e.g. 'name' for station labels
+    colormap: str = "viridis"  # rasters
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Style:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+# A default look per role, so that a freshly loaded file reads as what it is.
+DEFAULT_STYLES = {
+    "metro_line": Style(stroke="#d62728", width=3.0, category_field="status", colour_field="colour"),
+    "metro_station": Style(stroke="#222222", fill="#ffffff", point_size=7.0, label_field="name"),
+    "bridge": Style(stroke="#8c564b", width=3.0, category_field="status"),
+    "green": Style(stroke="#2ca02c", fill="#2ca02c", fill_alpha=0.45, category_field="status"),
+    "digital_zone": Style(stroke="#7b3fbf", fill="#9467bd", fill_alpha=0.3, width=1.5),
+    "boundary": Style(stroke="#000000", fill=None, width=2.0),
+    "ward": Style(stroke="#7f7f7f", fill=None, width=0.8),
+    "population": Style(colormap="inferno"),
+    "water": Style(stroke="#4a90c2", fill="#9ecae1", fill_alpha=0.9, width=0.5),
+    "other": Style(),
+}
+
+
+def default_style(role: str) -> Style:
+    return dataclasses.replace(DEFAULT_STYLES.get(role, DEFAULT_STYLES["other"]))
+
+
+def infer_role(name: str, geometry_kind: str | None = None) -> str:
+    """Guess a layer's role from its file or layer name (and geometry kind for metro)."""
+    slug = "_" + re.sub(r"[^a-z0-9/]+", "_", name.lower()) + "_"
+    for role, words in _ROLE_WORDS:
+        if any(word.strip("_") and ("_" + word.strip("_")) in slug for word in words):
+            if role in ("metro_line", "metro_station") and geometry_kind == "point":
+                return "metro_station"
+            if role == "metro_station" and geometry_kind == "line":
+                return "metro_line"
+            return role
+    return "other"
+
+
+def normalise_status(values: pd.Series) -> tuple[pd.Series, int]:
+    """Map free-text status values onto STATUSES; return the column and the count not understood."""
+    text = values.astype("string").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    mapped = text.map(lambda v: _STATUS_ALIASES.get(v) if isinstance(v, str) else None)
+    unknown = int((mapped.isna() & text.notna()).sum())
+    return mapped.astype("string"), unknown
+
+
+@dataclass(eq=False)
+class Layer:
+    """What every layer has: a name, where it came from, how it is drawn, what it means."""
+
+    name: str
+    source: Path | None = None
+    source_layer: str | None = None  # the layer inside a multi-layer file (GeoPackage)
+    role: str = "other"
+    style: Style = field(default_factory=Style)
+    visible: bool = True
+    opacity: float = 1.0
+    warnings: list[str] = field(default_factory=list)  # what loading repaired or flagged
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}; expected one of {', '.join(ROLES)}")
+
+
+@dataclass(eq=False)
+class VectorLayer(Layer):
+    """A vector layer: a GeoDataFrame in its own CRS, with normalised `status` / `opening_year`."""
+
+    gdf: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    _projected: dict = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def crs(self) -> CRS | None:
+        return self.gdf.crs
+
+    def in_crs(self, crs: CRS | str | int) -> gpd.GeoDataFrame:
+        """The features reprojected to `crs`, computed once per CRS and reused.
+
+        Drawing and analysis both work in the working CRS; reprojecting a large layer on
+        every redraw or radius change would cost more than the work itself. Replacing
+        `gdf` (a new object) invalidates the cache.
+        """
+        target = CRS.from_user_input(crs)
+        key = (target.to_wkt(), id(self.gdf))
+        if key not in self._projected:
+            self._projected.clear()
+            same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
+            self._projected[key] = self.gdf if same else self.gdf.to_crs(target)
+        return self._projected[key]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in self.gdf.total_bounds)
+
+    @property
+    def geometry_kind(self) -> str:
+        return geometry_kind(self.gdf)
+
+    @property
+    def has_status(self) -> bool:
+        return "status" in self.gdf.columns
+
+
+@dataclass(eq=False)
+class RasterLayer(Layer):
+    """A single-band raster: values as float64 with NaN where there is no data."""
+
+    array: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    transform: Affine = field(default_factory=Affine.identity)
+    crs: CRS | None = None
+    nodata: float | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        west, south, east, north = array_bounds(*self.array.shape, self.transform)
+        return (float(west), float(south), float(east), float(north))
+
+    @property
+    def geometry_kind(self) -> str:
+        return "raster"
+
+
+def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
+    """'point', 'line', 'polygon' or 'mixed' for a GeoDataFrame's non-empty geometries."""
+    types = set(gdf.geometry.geom_type.dropna().str.replace("Multi", "", regex=False))
+    kinds = {"Point": "point", "LineString": "line", "LinearRing": "line", "Polygon": "polygon"}
+    found = {kinds.get(t, "other") for t in types}
+    return found.pop() if len(found) == 1 else "mixed"
+
+
+def apply_planning_fields(layer: VectorLayer) -> None:
+    """Read `role`, `status` and `opening_year` from the data where it has them.
+
+    A `role` column whose features all agree sets the layer's role. `status` values are
+    normalised onto STATUSES (values not understood are counted in the layer's warnings, left
+    empty, never guessed); an opening year under one of the common field names becomes an
+    integer `opening_year` column.
+    """
+    gdf = layer.gdf
+    if "role" in gdf.columns:
+        roles = set(gdf["role"].dropna().astype(str).str.strip().str.lower())
+        if len(roles) == 1 and (role := roles.pop()) in ROLES:
+            layer.role = role
+    if "status" in gdf.columns:
+        gdf["status"], unknown = normalise_status(gdf["status"])
+        if unknown:
+            layer.warnings.append(
+                f"{unknown} feature(s) have a status that is not one of {', '.join(STATUSES)}; left blank"
+            )
+    for name in _OPENING_YEAR_FIELDS:
+        if name in gdf.columns:
+            # Numbers or dates alike: the first four-digit year in the value.
+            years = gdf[name].astype("string").str.extract(r"((?:19|20|21)\d\d)", expand=False)
+            gdf["opening_year"] = pd.to_numeric(years, errors="coerce").astype("Int64")
+            break

@@ -1,0 +1,124 @@
+"""LayerStack: the ordered layers of one map, and who to tell when they change.
+
+Index 0 is drawn first (bottom); the last layer is drawn on top. The GUI subscribes with
+`stack.subscribe(callback)` and redraws what the event names, the way napari's Qt widgets
+follow its layer-list events; the stack never knows who is listening.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from layers.layer import Layer, Style
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style' or 'data'."""
+
+    kind: str
+    layer: Layer
+    index: int
+
+
+Listener = Callable[[StackEvent], None]
+
+
+class LayerStack:
+    def __init__(self) -> None:
+        self._layers: list[Layer] = []
+        self._listeners: list[Listener] = []
+
+    # -- observing ---------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _emit(self, kind: str, layer: Layer) -> None:
+        event = StackEvent(kind, layer, self._layers.index(layer) if layer in self._layers else -1)
+        for listener in list(self._listeners):
+            listener(event)
+
+    # -- reading -----------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(list(self._layers))
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __getitem__(self, index: int) -> Layer:
+        return self._layers[index]
+
+    def __contains__(self, layer: object) -> bool:
+        return layer in self._layers
+
+    def index(self, layer: Layer) -> int:
+        return self._layers.index(layer)
+
+    def names(self) -> list[str]:
+        return [layer.name for layer in self._layers]
+
+    def find(self, name: str) -> Layer | None:
+        return next((layer for layer in self._layers if layer.name == name), None)
+
+    def by_role(self, role: str, visible_only: bool = False) -> list[Layer]:
+        return [l for l in self._layers if l.role == role and (l.visible or not visible_only)]
+
+    # -- changing ----------------------------------------------------------------------------
+    def add(self, layer: Layer, index: int | None = None) -> Layer:
+        """Add on top (or at `index`); a name already in the stack gets a ' (2)' suffix."""
+        if layer in self._layers:
+            raise ValueError(f"layer '{layer.name}' is already in the stack")
+        layer.name = self._unique_name(layer.name)
+        self._layers.insert(len(self._layers) if index is None else index, layer)
+        self._emit("added", layer)
+        return layer
+
+    def remove(self, layer: Layer) -> None:
+        index = self._layers.index(layer)
+        del self._layers[index]
+        for listener in list(self._listeners):
+            listener(StackEvent("removed", layer, index))
+
+    def move(self, layer: Layer, new_index: int) -> None:
+        """Move a layer to `new_index` in drawing order (0 = bottom)."""
+        if not 0 <= new_index < len(self._layers):
+            raise IndexError(f"index {new_index} out of range for {len(self._layers)} layers")
+        self._layers.remove(layer)
+        self._layers.insert(new_index, layer)
+        self._emit("moved", layer)
+
+    def set_visible(self, layer: Layer, visible: bool) -> None:
+        if layer.visible != visible:
+            layer.visible = visible
+            self._emit("visibility", layer)
+
+    def set_opacity(self, layer: Layer, opacity: float) -> None:
+        if not 0.0 <= opacity <= 1.0:
+            raise ValueError(f"opacity must be between 0 and 1, not {opacity}")
+        if layer.opacity != opacity:
+            layer.opacity = opacity
+            self._emit("opacity", layer)
+
+    def set_style(self, layer: Layer, style: Style) -> None:
+        layer.style = style
+        self._emit("style", layer)
+
+    def notify_data_changed(self, layer: Layer) -> None:
+        """Tell listeners that a layer's features changed (e.g. a filter was applied)."""
+        self._emit("data", layer)
+
+    def clear(self) -> None:
+        for layer in list(reversed(self._layers)):
+            self.remove(layer)
+
+    def _unique_name(self, name: str) -> str:
+        taken = set(self.names())
+        if name not in taken:
+            return name
+        n = 2
+        while f"{name} ({n})" in taken:
+            n += 1
+        return f"{name} ({n})"

@@ -1,0 +1,48 @@
+"""Shared fixtures: small GIS files the tests make themselves, in a temporary folder."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+
+@pytest.fixture
+def stations_gdf() -> gpd.GeoDataFrame:
+    """Three metro stations near central Hanoi (lon/lat), with planning fields."""
+    return gpd.GeoDataFrame(
+        {
+            "name": ["Cát Linh", "La Thành", "Thái Hà"],
+            "status": ["existing", "Under construction", "planned"],
+            "opening_year": [2021, 2027, 2035],
+        },
+        geometry=shapely.points([[105.8280, 21.0282], [105.8243, 21.0220], [105.8196, 21.0144]]),
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def wards_gdf() -> gpd.GeoDataFrame:
+    """Two adjacent 1 km squares in EPSG:32648 (UTM 48N), near Hanoi."""
+    x0, y0 = 585_000.0, 2_325_000.0
+    return gpd.GeoDataFrame(
+        {"name": ["West", "East"], "population": [1000, 2000]},
+        geometry=[shapely.box(x0, y0, x0 + 1000, y0 + 1000), shapely.box(x0 + 1000, y0, x0 + 2000, y0 + 1000)],
+        crs="EPSG:32648",
+    )
+
+
+@pytest.fixture
+def population_tif(tmp_path):
+    """A 4 x 5 grid of 100 m cells in EPSG:32648 holding 1..20 people, one nodata cell."""
+    data = np.arange(1, 21, dtype="float32").reshape(4, 5)
+    data[0, 0] = -1
+    path = tmp_path / "population.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=5, height=4, count=1, dtype="float32",
+        crs="EPSG:32648", transform=from_origin(585_000, 2_325_400, 100, 100), nodata=-1,
+    ) as dst:
+        dst.write(data, 1)
+    return path

@@ -1,0 +1,52 @@
+"""The working CRS and the guard that refuses to measure in degrees or Web Mercator."""
+from __future__ import annotations
+
+import pytest
+from pyproj import CRS
+
+from layers.crs import NotMetricCRSError, crs_label, require_metric, to_metric, utm_crs_for, working_crs
+
+
+def test_hanoi_data_works_in_utm_48n(stations_gdf):
+    assert working_crs(stations_gdf).to_epsg() == 32648
+    metric = to_metric(stations_gdf)
+    assert metric.crs.to_epsg() == 32648
+    # Cát Linh to La Thành: compare with the geodesic distance on WGS 84.
+    from pyproj import Geod
+
+    _, _, geodesic = Geod(ellps="WGS84").inv(105.8280, 21.0282, 105.8243, 21.0220)
+    planar = metric.geometry.iloc[0].distance(metric.geometry.iloc[1])
+    assert planar == pytest.approx(geodesic, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [(105.85, 21.03, 32648), (2.35, 48.85, 32631), (-58.4, -34.6, 32721), (179.9, 10, 32660), (-180, 0, 32601)],
+)
+def test_utm_zone_of_the_centre(lon, lat, epsg):
+    assert utm_crs_for(lon, lat).to_epsg() == epsg
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4756", "EPSG:3857", "EPSG:2263"])
+def test_guard_refuses_non_metric(crs):
+    with pytest.raises(NotMetricCRSError, match="cannot compute areas"):
+        require_metric(CRS.from_user_input(crs), "areas")
+
+
+def test_guard_accepts_metric_projected():
+    assert require_metric("EPSG:32648").to_epsg() == 32648
+    assert require_metric("EPSG:3405").to_epsg() == 3405  # VN-2000 / UTM zone 48N
+
+
+def test_guard_without_crs():
+    with pytest.raises(NotMetricCRSError, match="no CRS"):
+        require_metric(None)
+
+
+def test_to_metric_refuses_web_mercator_target(stations_gdf):
+    with pytest.raises(NotMetricCRSError, match="Web Mercator"):
+        to_metric(stations_gdf, "EPSG:3857")
+
+
+def test_label_names_the_crs():
+    assert crs_label(CRS.from_epsg(32648)) == "EPSG:32648 (WGS 84 / UTM zone 48N)"

@@ -1,0 +1,66 @@
+"""LayerStack: order, visibility, opacity and the events a GUI follows."""
+from __future__ import annotations
+
+import pytest
+
+from layers.layer import Style, VectorLayer
+from layers.stack import LayerStack
+
+
+@pytest.fixture
+def stack_and_events(wards_gdf):
+    stack = LayerStack()
+    events = []
+    stack.subscribe(lambda e: events.append((e.kind, e.layer.name, e.index)))
+    for name in ("population", "wards", "metro"):
+        stack.add(VectorLayer(name=name, gdf=wards_gdf))
+    return stack, events
+
+
+def test_add_puts_layers_on_top_and_tells(stack_and_events):
+    stack, events = stack_and_events
+    assert stack.names() == ["population", "wards", "metro"]
+    assert events == [("added", "population", 0), ("added", "wards", 1), ("added", "metro", 2)]
+
+
+def test_duplicate_names_get_a_suffix(stack_and_events, wards_gdf):
+    stack, _ = stack_and_events
+    assert stack.add(VectorLayer(name="wards", gdf=wards_gdf)).name == "wards (2)"
+
+
+def test_move_changes_drawing_order(stack_and_events):
+    stack, events = stack_and_events
+    stack.move(stack.find("metro"), 0)
+    assert stack.names() == ["metro", "population", "wards"]
+    assert events[-1] == ("moved", "metro", 0)
+    with pytest.raises(IndexError):
+        stack.move(stack.find("metro"), 3)
+
+
+def test_visibility_opacity_style_and_remove(stack_and_events):
+    stack, events = stack_and_events
+    wards = stack.find("wards")
+    stack.set_visible(wards, False)
+    stack.set_visible(wards, False)  # no change, no event
+    stack.set_opacity(wards, 0.5)
+    stack.set_style(wards, Style(stroke="#ff0000"))
+    stack.remove(wards)
+    assert events[3:] == [("visibility", "wards", 1), ("opacity", "wards", 1), ("style", "wards", 1), ("removed", "wards", 1)]
+    assert not wards.visible and wards.opacity == 0.5 and wards.style.stroke == "#ff0000"
+    assert stack.names() == ["population", "metro"]
+    with pytest.raises(ValueError):
+        stack.set_opacity(stack.find("metro"), 1.5)
+
+
+def test_unknown_role_is_refused(wards_gdf):
+    with pytest.raises(ValueError, match="unknown role 'roads'"):
+        VectorLayer(name="x", gdf=wards_gdf, role="roads")
+
+
+def test_reprojection_is_cached_until_the_data_changes(stations_gdf):
+    layer = VectorLayer(name="stations", gdf=stations_gdf)
+    first = layer.in_crs(32648)
+    assert first.crs.to_epsg() == 32648
+    assert layer.in_crs("EPSG:32648") is first
+    layer.gdf = stations_gdf.iloc[:2].copy()
+    assert len(layer.in_crs(32648)) == 2
