@@ -213,10 +213,18 @@ def build_water(centreline: LineString):
                  "geometry": west})
 
     r = wf.loc["Hồ Trúc Bạch"]
-    xy = to_utm_points([r.centre_lat], [r.centre_lon])[0]
-    truc = polygons_only(scale_to_area(ellipse(xy, 330.0, 210.0, 0.0), 22e4).difference(west.buffer(30.0)))
+    # Trúc Bạch was split off West Lake by Thanh Niên road: place it just across a 30 m road from
+    # the drawn West Lake, in the direction of its (approximate) fact centre.
+    fact_xy = to_utm_points([r.centre_lat], [r.centre_lon])[0]
+    c = np.asarray(west.centroid.coords[0])
+    u = (fact_xy - c) / np.hypot(*(fact_xy - c))
+    shore = west.exterior.intersection(LineString([c, c + u * 10_000]))
+    d_shore = max(np.hypot(*(np.asarray(p.coords[0]) - c)) for p in getattr(shore, "geoms", [shore]))
+    xy = c + u * (d_shore + 30.0 + 260.0)
+    truc = polygons_only(scale_to_area(ellipse(xy, 300.0, 230.0, 0.0), 22e4).difference(west.buffer(30.0)))
     rows.append({"name": "Hồ Trúc Bạch", "kind": "lake",
-                 "source": f"{r.source}; schematic ellipse of ~22 ha ({r.accuracy})", "geometry": truc})
+                 "source": f"{r.source}; schematic ellipse of ~22 ha across a 30 m road (Thanh Niên) from the "
+                           f"drawn West Lake, towards the approximate centre ({r.accuracy})", "geometry": truc})
 
     r = wf.loc["Hồ Hoàn Kiếm"]
     xy = to_utm_points([r.centre_lat], [r.centre_lon])[0]
