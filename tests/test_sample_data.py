@@ -295,3 +295,17 @@ def test_digital_zones_flag_our_placements(layers):
     assert not dz.loc["Hòa Lạc Hi-Tech Park", "illustrative"]
     assert dz.loc["Hanoi smart-city operations centre (IOC)", "illustrative"]
     assert dz["description"].str.len().min() > 10
+
+
+def test_red_river_follows_the_district_boundaries_on_its_banks(metric):
+    """The former districts on opposite banks meet along the river (geoBoundaries): the sample
+    river must run along those shared boundaries, within its stated ±0.5-1 km (1.5 km allowed)."""
+    river = _river(metric)
+    d = metric["districts"].set_index("name").geometry
+    pairs = [("Mê Linh", "Đan Phượng"), ("Đông Anh", "Tây Hồ"), ("Đông Anh", "Bắc Từ Liêm"),
+             ("Long Biên", "Hoàn Kiếm"), ("Long Biên", "Hai Bà Trưng"), ("Long Biên", "Hoàng Mai"),
+             ("Gia Lâm", "Thanh Trì")]
+    for a, b in pairs:
+        shared = shapely.intersection(d[a].buffer(30), d[b].buffer(30))
+        pts = shapely.points(shapely.get_coordinates(shared.boundary))
+        assert np.median(shapely.distance(pts, river)) < 1500, (a, b)
