@@ -37,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", "-p", action="append", choices=list(PRESETS),
                    help="indicator (repeatable; default: all that the data allows)")
     p.add_argument("--radius", "-r", type=float, help="catchment radius in metres (default: the preset's)")
-    p.add_argument("--scenario", "-s", default="all",
-                   help="all | existing | 2025 (as of a year) | plan-2030, optionally -without-line-2")
+    p.add_argument("--scenario", "-s", default="existing",
+                   help="existing (default) | all | 2025 (as of a year) | plan-2030, optionally -without-line-2")
     p.add_argument("--as-of", type=int, help="shorthand for --scenario YEAR")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="scenario B against scenario A")
     p.add_argument("--zones", nargs="?", const=True, default=None, metavar="LAYER",

@@ -60,7 +60,7 @@ def test_json_as_of_year(city_files, capsys):
 
 
 def test_csv_with_ward_breakdown(city_files, capsys):
-    code, out, err = run([*city_files, "-p", "itdp-pnt", "-r", "500", "--zones", "-f", "csv"], capsys)
+    code, out, err = run([*city_files, "-p", "itdp-pnt", "-r", "500", "--zones", "-s", "all", "-f", "csv"], capsys)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     by_zone = {r["zone"]: r for r in rows}
@@ -110,3 +110,18 @@ def test_python_dash_m(city_files):
                             capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parent.parent))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["preset"] == "itdp-pnt"
+
+
+def test_bundled_sample_what_line_2_adds(capsys):
+    from layers.city import SAMPLE_PROJECT
+
+    if not SAMPLE_PROJECT.exists():
+        pytest.skip("bundled sample not present")
+    code, out, err = run(["-p", "itdp-pnt", "--compare", "plan-2035-without-line-2", "plan-2035",
+                          "--zones", "-f", "json"], capsys)
+    assert code == 0, err
+    [r] = json.loads(out)
+    assert r["gained_population"] > 0 and r["lost_population"] == pytest.approx(0.0, abs=1e-6)
+    assert r["net_population"] == pytest.approx(r["population_b"] - r["population_a"], rel=1e-9)
+    assert sum(z["gained_population"] for z in r["zones"]) == pytest.approx(r["gained_population"], rel=1e-6)
+    assert "32648" in r["crs"]
