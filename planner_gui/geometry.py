@@ -11,9 +11,10 @@ storing the NaNs.
 
 Per zoom level, `LayerGeometry.at_resolution(pixel_m)` returns a copy simplified with a tolerance of
 about one screen pixel (`shapely.simplify`), computed once per power-of-two bucket and cached.
-Features smaller than `small_px` pixels are not worth a path: `cull` returns them separately so the
-canvas can draw them as single pixels of a raster (a density image), which is how a
-1,000,000-footprint layer stays fast at city scale.
+Features smaller than `small_px` (4) pixels are not worth a path: `cull` returns them separately so
+the canvas can burn their bounding boxes into one screen-sized image (`rasterise_boxes`), which is
+how a 1,000,000-footprint layer stays fast at city and district scale. A box of at most 4 pixels
+looks the same as the rectangle it stands for.
 """
 from __future__ import annotations
 
@@ -38,8 +39,7 @@ class Culled:
     y: np.ndarray
     connect: np.ndarray  # int32, 1 where vertex i connects to vertex i+1
     features: np.ndarray  # indices of the features drawn as paths
-    small_x: np.ndarray  # centres of features drawn as single pixels
-    small_y: np.ndarray
+    small: np.ndarray  # indices of the features too small for a path (drawn as pixels)
 
 
 @dataclass
@@ -64,7 +64,12 @@ class LayerGeometry:
     @property
     def size(self) -> np.ndarray:
         """Largest side of each feature's bounding box, in map units."""
-        return np.fmax(self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1])
+        size = self.__dict__.get("_size")
+        if size is None or len(size) != len(self.bounds):
+            size = self.__dict__["_size"] = np.fmax(
+                self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1]
+            )
+        return size
 
     @property
     def centre_x(self) -> np.ndarray:
@@ -149,7 +154,7 @@ class LayerGeometry:
         view: tuple[float, float, float, float],
         pixel_m: float,
         subset: np.ndarray | None = None,
-        small_px: float = 1.5,
+        small_px: float = 4.0,
     ) -> Culled:
         """The features of `subset` (indices; default all) that the view shows, split by screen size."""
         mask = self.in_view(view)
@@ -166,7 +171,7 @@ class LayerGeometry:
         features = np.flatnonzero(big)
         geometry = self.at_resolution(pixel_m) if len(features) else self
         x, y, connect = geometry.gather(features)
-        return Culled(x, y, connect, features, self.centre_x[small], self.centre_y[small])
+        return Culled(x, y, connect, features, np.flatnonzero(small))
 
     def gather(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Vertices of `features` back to back, and the connect array for arrayToQPath."""
@@ -179,6 +184,28 @@ class LayerGeometry:
                 return empty, empty, np.empty(0, np.int32)
         connect = (~self.ring_end[index]).astype(np.int32)
         return self.x[index], self.y[index], connect
+
+
+def rasterise_boxes(
+    bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float, shape: tuple[int, int]
+) -> np.ndarray:
+    """Boolean (rows, columns) mask, row 0 at the view's bottom, of the pixels `bounds` boxes cover."""
+    height, width = shape
+    mask = np.zeros(height * width, bool)
+    if not len(bounds):
+        return mask.reshape(shape)
+    xmin, ymin = view[0], view[1]
+    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
+    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
+    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    wide, tall = x1 - x0, y1 - y0
+    for dx in range(int(wide.max()) + 1):
+        cols = np.flatnonzero(wide >= dx)
+        for dy in range(int(tall[cols].max()) + 1):
+            sel = cols[tall[cols] >= dy]
+            mask[(y0[sel] + dy) * width + x0[sel] + dx] = True
+    return mask.reshape(shape)
 
 
 def _gather_index(start: np.ndarray, stop: np.ndarray, features: np.ndarray) -> np.ndarray:

@@ -96,11 +96,13 @@ class VectorGraphic(LayerGraphic):
             item.setPen(pen(cls.colour, style.width, cls.pattern))
             item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
             self.classes.append((item, rows))
-        self._small_colour = rgba(style.fill or style.stroke if polygon else style.stroke, 1.0)
+        # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
+        self._small_colour = rgba(style.stroke, 1.0)
         self._label_points = None
         self.canvas._replace_items(self, old)
 
     def refresh(self, view, pixel_m) -> None:
+        small = []
         for item, rows in self.classes:
             culled = self.geometry.cull(view, pixel_m, subset=rows if len(self.classes) > 1 else None)
             if len(culled.x):
@@ -108,29 +110,21 @@ class VectorGraphic(LayerGraphic):
             else:
                 path = QtGui.QPainterPath()
             item.setPath(path)
-            self._small(culled, view, pixel_m, first=item is self.classes[0][0])
+            small.append(culled.small)
+        self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
 
-    def _small(self, culled: geo.Culled, view, pixel_m: float, first: bool) -> None:
-        """Features under ~1.5 px become single pixels of one image (a density mask)."""
-        if first:
-            self._small_xy = ([], [])
-        self._small_xy[0].append(culled.small_x)
-        self._small_xy[1].append(culled.small_y)
-        sx = np.concatenate(self._small_xy[0])
-        if not len(sx):
+    def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
+        """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
+        if not len(small):
             self.small_image.setVisible(False)
             return
-        sy = np.concatenate(self._small_xy[1])
         xmin, ymin, xmax, ymax = view
-        width = max(1, int(math.ceil((xmax - xmin) / pixel_m)))
-        height = max(1, int(math.ceil((ymax - ymin) / pixel_m)))
-        ix = np.clip(((sx - xmin) / pixel_m).astype(np.int64), 0, width - 1)
-        iy = np.clip(((sy - ymin) / pixel_m).astype(np.int64), 0, height - 1)
-        hit = np.bincount(iy * width + ix, minlength=width * height).reshape(height, width) > 0
-        image = np.zeros((height, width, 4), np.uint8)
+        shape = (max(1, int(math.ceil((ymax - ymin) / pixel_m))), max(1, int(math.ceil((xmax - xmin) / pixel_m))))
+        hit = geo.rasterise_boxes(self.geometry.bounds[small], view, pixel_m, shape)
+        image = np.zeros(shape + (4,), np.uint8)
         image[hit] = self._small_colour
         self.small_image.setImage(image, autoLevels=False, levels=None)
-        self.small_image.setRect(QtCore.QRectF(xmin, ymin, width * pixel_m, height * pixel_m))
+        self.small_image.setRect(QtCore.QRectF(xmin, ymin, shape[1] * pixel_m, shape[0] * pixel_m))
         self.small_image.setVisible(True)
 
     def extent(self):

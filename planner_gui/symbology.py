@@ -38,10 +38,12 @@ class StyleClass:
 def feature_classes(gdf: pd.DataFrame, style: Style) -> list[tuple[StyleClass, np.ndarray]]:
     """Split the rows of `gdf` into style classes; returns (class, row indices) pairs."""
     n = len(gdf)
+    field = style.category_field if style.category_field in gdf.columns else None
+    if field is None and not (style.colour_field and style.colour_field in gdf.columns):
+        return [(StyleClass(style.stroke, style.fill, "solid", ""), np.arange(n, dtype=np.int64))]
     colours = pd.Series([style.stroke] * n, index=gdf.index, dtype=object)
     labels = pd.Series([""] * n, index=gdf.index, dtype=object)
     patterns = pd.Series(["solid"] * n, index=gdf.index, dtype=object)
-    field = style.category_field if style.category_field in gdf.columns else None
     if field == "status":
         status = gdf["status"].astype("string")
         patterns = status.map(lambda s: STATUS_PATTERNS.get(s, "solid") if isinstance(s, str) else "solid").astype(object)

@@ -51,8 +51,8 @@ def test_planner_without_arguments_opens_the_hanoi_sample_zoomed_to_the_city(qtb
     x, y = utm(*CAT_LINH)  # the centre of Hanoi is in view, and the view is city-sized
     assert xmin < x < xmax and ymin < y < ymax
     assert 5_000 < xmax - xmin < 200_000
-    for layer in window.stack:  # every layer is drawn
-        assert window.canvas.items_for(layer)
+    for layer in window.stack:  # every visible layer is drawn, hidden ones are not
+        assert bool(window.canvas.items_for(layer)) == layer.visible
 
 
 def test_hiding_a_layer_takes_its_items_out_of_the_scene(qtbot, hanoi_window):
@@ -79,7 +79,7 @@ def test_unticking_a_layer_in_the_panel_hides_it(qtbot, hanoi_window):
 def test_reordering_changes_z_order(qtbot, hanoi_window):
     canvas, stack = hanoi_window.canvas, hanoi_window.stack
     stations, water = _stations(hanoi_window), next(l for l in stack if l.role == "water")
-    z = lambda layer: min(item.zValue() for item in canvas.items_for(layer))  # noqa: E731
+    z = lambda layer: min(item.zValue() for item in canvas.graphic(layer).items())  # noqa: E731
     assert z(stations) > z(water) == pytest.approx(stack.index(water) * 10)
     stack.move(stations, 0)  # to the bottom
     assert z(stations) < z(water)
