@@ -62,7 +62,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.results = QtWidgets.QTreeWidget()
         self.results.setHeaderLabels(["Feature / field", "Value"])
-        self.results.setColumnWidth(0, 150)
+        self.results.setColumnWidth(0, 170)
         self.measure_label = QtWidgets.QLabel("Pick a measure tool, then click on the map.")
         self.measure_label.setWordWrap(True)
         self.measure_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -131,9 +131,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress = QtWidgets.QProgressBar(maximumWidth=160, visible=False)
         self.cancel_button = QtWidgets.QToolButton(text="Cancel", visible=False)
         self.cancel_button.clicked.connect(self.loader.cancel_all)
-        for widget in (self.coordinates, self.scale_label):
-            bar.addWidget(widget)
-        for widget in (self.progress, self.cancel_button, self.crs_label):
+        # Permanent widgets: a passing status message never hides the coordinates.
+        for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
             bar.addPermanentWidget(widget)
         self._to_lonlat = Transformer.from_crs(self.working_crs, WGS84, always_xy=True)
 
@@ -319,7 +318,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if hits:
             self.results.topLevelItem(0).setExpanded(True)
         self.results_dock.show()
-        self.statusBar().showMessage(f"{len(hits)} feature(s) found" if hits else "Nothing here", 4000)
+        self.results.setHeaderLabels([f"{len(hits)} feature(s) here" if hits else "Nothing here", "Value"])
 
     def show_measurement(self, measurement) -> None:
         self.measure_label.setText(measurement.text() if measurement else "Click on the map to measure.")

@@ -24,6 +24,7 @@ from layers.crs import HANOI_CRS
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack, StackEvent
 from planner_gui import geometry as geo
+from planner_gui.legend import StatusLegend
 from planner_gui.raster_display import display_raster
 from planner_gui.scale_bar import ScaleBar
 from planner_gui.symbology import brush, feature_classes, pen, rgba
@@ -250,13 +251,19 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
+        self.legend = StatusLegend(self)
         stack.subscribe(self._on_stack_event)
         for layer in stack:
             self._add(layer)
         self._restack()
+        self.legend.refresh()
 
     # -- the stack drives everything --------------------------------------------------------------
     def _on_stack_event(self, event: StackEvent) -> None:
+        self._handle(event)
+        self.legend.refresh()
+
+    def _handle(self, event: StackEvent) -> None:
         layer = event.layer
         if event.kind == "added":
             first = not self.graphics
@@ -477,8 +484,9 @@ class MapCanvas(pg.GraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if hasattr(self, "scale_bar"):
+        if hasattr(self, "legend"):
             self.scale_bar.place()
+            self.legend.place()
 
     def render_image(self) -> QtGui.QImage:
         """Draw the map now into an image (for benchmarks and screenshots)."""

@@ -1,8 +1,9 @@
 """A raster as the map shows it: in the working CRS, coloured by its colour map, nodata transparent.
 
-Population grids are heavy-tailed (a few dense cells, many sparse ones), so colours are stretched
-between the 2nd and 98th percentile of the cells that hold data, and empty (zero) population cells
-are left transparent like nodata, so the map underneath stays readable.
+Colours are stretched between the 2nd and 99th percentile of the cells that hold data. Population
+grids are heavy-tailed (a few dense cells, many sparse ones), so they are stretched on a log scale
+and fade in: sparse cells are nearly transparent and only dense ones are fully coloured, and empty
+(zero) cells are left transparent like nodata, so the streets, lines and stations stay readable.
 """
 from __future__ import annotations
 
@@ -49,10 +50,15 @@ def display_raster(layer: RasterLayer, crs: CRS) -> tuple[np.ndarray, tuple[floa
         valid &= values > 0
     image = np.zeros(values.shape + (4,), np.uint8)
     if valid.any():
-        low, high = np.percentile(values[valid], [2, 98])
+        population = layer.role == "population"
+        data = np.log1p(values[valid]) if population else values[valid]
+        low, high = np.percentile(data, [2, 99])
         if high <= low:
             high = low + 1.0
-        scaled = np.clip((values[valid] - low) / (high - low), 0.0, 1.0)
+        scaled = np.clip((data - low) / (high - low), 0.0, 1.0)
         lut = colour_map(layer.style.colormap).getLookupTable(0.0, 1.0, 256, alpha=True)
-        image[valid] = lut[(scaled * 255).astype(np.int64)]
+        colours = lut[(scaled * 255).astype(np.int64)]
+        if population:
+            colours[:, 3] = (255 * (0.12 + 0.88 * scaled**1.5)).astype(np.uint8)
+        image[valid] = colours
     return image, bounds
