@@ -214,3 +214,23 @@ def test_window_layout_is_remembered_in_settings(qtbot, window):
     assert again.layers_dock.isHidden()
     again.layers_dock.show()
     again.close()
+
+
+def test_dragging_a_row_in_the_panel_moves_the_layer_in_the_stack(qtbot, hanoi_window):
+    model, stack = hanoi_window.layer_panel.model, hanoi_window.stack
+    bottom = stack[0]
+    mime = model.mimeData([model.index(len(stack) - 1)])  # the bottom row (the bottom layer)
+    assert model.dropMimeData(mime, QtCore.Qt.DropAction.MoveAction, 0, 0, QtCore.QModelIndex())
+    assert stack[len(stack) - 1] is bottom  # now drawn on top
+    assert model.data(model.index(0)) == bottom.name
+
+
+def test_cancelling_a_load_stops_between_files(qtbot, window, synthetic_project):
+    folder = synthetic_project.parent
+    files = [folder / "hanoi.gpkg", folder / "hanoi_population_250m.tif", folder / "hanoi.gpkg"]
+    with qtbot.waitSignal(window.loading_finished, timeout=20_000):
+        job = window.open_files(files)
+        job.cancel()
+    assert job.cancelled
+    assert len(window.stack) <= 5  # at most the first file's five layers, never all three files
+    assert any("cancelled" in t for t in window.message_bar.texts())
