@@ -1,0 +1,133 @@
+"""Benchmark: how fast the map window loads and draws a city of building footprints.
+
+Makes synthetic cities of 200,000 and 1,000,000 footprints (small rectangles, 6-30 m, in
+EPSG:32648, clustered like a city around a few centres), writes each to GeoParquet, then times:
+
+- load: `layers.io.read_vector` of the GeoParquet file (what File > Open does, in the worker);
+- prepare: the drawing arrays in the working CRS (`planner_gui.geometry.prepared`, also in the worker);
+- first draw: adding the layer to a 1280 x 800 offscreen canvas at full extent and grabbing it;
+- pan/zoom repaint, median of 24: move or zoom the view, then cull + simplify + paint
+  (`canvas.set_view` refreshes synchronously, `canvas.grab()` forces the paint), at three zooms.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--sizes 200000 1000000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+
+from layers.crs import HANOI_CRS  # noqa: E402
+from layers.io import read_vector  # noqa: E402
+from layers.stack import LayerStack  # noqa: E402
+
+CENTRE = (585_000.0, 2_325_000.0)  # central Hanoi in EPSG:32648
+
+
+def synthetic_city(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+    """n footprints: dense clusters (urban districts) plus a sparse scatter (villages)."""
+    rng = np.random.default_rng(seed)
+    n_clustered = int(n * 0.85)
+    centres = rng.normal(CENTRE, 9_000, size=(40, 2))
+    which = rng.integers(0, len(centres), n_clustered)
+    clustered = centres[which] + rng.normal(0, 1_800, size=(n_clustered, 2))
+    scattered = np.column_stack([
+        rng.uniform(CENTRE[0] - 30_000, CENTRE[0] + 30_000, n - n_clustered),
+        rng.uniform(CENTRE[1] - 30_000, CENTRE[1] + 30_000, n - n_clustered),
+    ])
+    xy = np.vstack([clustered, scattered])
+    w, h = rng.uniform(6, 30, n), rng.uniform(6, 22, n)
+    footprints = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + w, xy[:, 1] + h)
+    return gpd.GeoDataFrame(
+        {"height_m": rng.uniform(3, 60, n).round(1), "use": rng.choice(["home", "shop", "office"], n)},
+        geometry=footprints, crs=HANOI_CRS,
+    )
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t0
+
+
+def bench(n: int, folder: Path, canvas_cls, app) -> dict:
+    from planner_gui.geometry import prepared
+
+    path = folder / f"city_{n}.parquet"
+    synthetic_city(n).to_parquet(path)
+    layer, t_load = timed(lambda: read_vector(path))
+    _, t_prepare = timed(lambda: prepared(layer, HANOI_CRS))
+    stack = LayerStack()
+    canvas = canvas_cls(stack, HANOI_CRS)
+    canvas.resize(1280, 800)
+    canvas.show()
+    app.processEvents()
+
+    def first_draw():
+        stack.add(layer)  # the canvas zooms to the first layer's extent
+        canvas.refresh()
+        canvas.grab()
+
+    _, t_first = timed(first_draw)
+    results = {"n": n, "load_s": t_load, "prepare_s": t_prepare, "first_draw_s": t_first}
+    rng = np.random.default_rng(1)
+    for label, width_m in (("city 60 km", 60_000), ("district 8 km", 8_000), ("street 1 km", 1_000)):
+        times = []
+        x, y = CENTRE
+        for i in range(24):
+            if i % 3 == 2:  # a zoom step in or out
+                w = width_m * (1.25 if i % 2 else 0.8)
+            else:  # a pan of about a tenth of the view
+                x += rng.normal(0, width_m / 10)
+                y += rng.normal(0, width_m / 10)
+                w = width_m
+            h = w * 800 / 1280
+            t0 = time.perf_counter()
+            canvas.set_view((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+            canvas.grab()
+            times.append(time.perf_counter() - t0)
+        results[label] = statistics.median(times)
+    canvas.close()
+    canvas.deleteLater()
+    app.processEvents()
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
+    args = parser.parse_args(argv)
+    from PySide6 import QtWidgets
+
+    from planner_gui.map_canvas import MapCanvas
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            rows.append(bench(n, Path(tmp), MapCanvas, app))
+    views = ["city 60 km", "district 8 km", "street 1 km"]
+    header = ["footprints", "load (GeoParquet)", "prepare", "first draw"] + [f"pan/zoom {v}" for v in views]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        cells = [f"{r['n']:,}", f"{r['load_s']:.2f} s", f"{r['prepare_s']:.2f} s", f"{r['first_draw_s'] * 1000:.0f} ms"]
+        cells += [f"{r[v] * 1000:.0f} ms" for v in views]
+        print("| " + " | ".join(cells) + " |")
+    print("\npan/zoom: median of 24 view changes, each culled, simplified and painted (1280 x 800, offscreen)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The `planner` command: the desktop app, or `planner measure ...` for the headless commands.
+
+No Qt module is imported before the command is known, so `planner measure` runs on a server
+without a display and starts as fast as plain Python.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def sample_project() -> Path:
+    """The bundled Hanoi sample project."""
+    import sample_data
+
+    return Path(sample_data.__file__).resolve().parent / "hanoi.planner.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "measure":
+        from layers.cli import main as cli_main  # the coverage engineer's headless commands
+
+        return cli_main(argv[1:])
+    return run_gui(argv)
+
+
+def run_gui(argv: list[str]) -> int:
+    import argparse
+    import logging
+
+    parser = argparse.ArgumentParser(prog="planner", description="Open GIS files or a planner project on a map.")
+    parser.add_argument("files", nargs="*", help="vector or raster files, or a .planner.json project")
+    args, qt_args = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from PySide6 import QtWidgets
+
+    from planner_gui.errors import install_excepthook
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner", *qt_args])
+    app.setApplicationName("planner")
+    app.setOrganizationName("planner")
+    window = open_window(args.files)
+    install_excepthook(window.show_error)
+    window.show()
+    code = app.exec()
+    from planner_gui.workers import wait_for_workers
+
+    window.loader.cancel_all()
+    wait_for_workers()
+    return code
+
+
+def open_window(files: list[str]):
+    """The main window, loading `files` or, with none, the Hanoi sample (zoomed to the city)."""
+    from planner_gui.main_window import MainWindow
+
+    window = MainWindow()
+    paths = [Path(f) for f in files] or [sample_project()]
+    if not files and not paths[0].exists():
+        window.message_bar.push("Hanoi sample not found", f"{paths[0]} is missing; open files with File > Open", "warning")
+    else:
+        window.open_files(paths)
+    return window
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Drawing geometry: a vector layer's features as flat coordinate arrays, culled and simplified per view.
+
+No Qt here (plain NumPy + shapely), so it can be prepared in a worker thread and tested alone.
+
+A layer's rings (polygons) or parts (lines) are stored back to back in two float64 arrays `x`, `y`
+in the working CRS (metres), with `ring_end[i]` True where vertex i closes a ring/part. Feature f
+owns the vertex slice `start[f]:stop[f]`. Drawing a subset of features is then a vectorised gather
+(no Python loop per feature) followed by one `pyqtgraph.arrayToQPath(x, y, connect=...)`, where
+the connect array is "not ring_end": the equivalent of NaN separators with connect='finite', without
+storing the NaNs.
+
+Per zoom level, `LayerGeometry.at_resolution(pixel_m)` returns a copy simplified with a tolerance of
+about one screen pixel (`shapely.simplify`), computed once per power-of-two bucket and cached.
+Features smaller than `small_px` (4) pixels are not worth a path: `cull` returns them separately so
+the canvas can burn their bounding boxes into one screen-sized image (`rasterise_boxes`), which is
+how a 1,000,000-footprint layer stays fast at city and district scale. A box of at most 4 pixels
+looks the same as the rectangle it stands for.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+# Simplify only layers whose features carry many vertices on average (a rectangle has 5).
+_SIMPLIFY_MIN_MEAN_VERTICES = 12.0
+
+
+@dataclass
+class Culled:
+    """What one view needs from a layer: paths for features large on screen, centres for tiny ones."""
+
+    x: np.ndarray
+    y: np.ndarray
+    connect: np.ndarray  # int32, 1 where vertex i connects to vertex i+1
+    features: np.ndarray  # indices of the features drawn as paths
+    small: np.ndarray  # indices of the features too small for a path (drawn as pixels)
+
+
+@dataclass
+class LayerGeometry:
+    """Flat coordinate arrays of one vector layer in one CRS (see module docstring)."""
+
+    kind: str  # 'point', 'line', 'polygon' or 'mixed'
+    x: np.ndarray
+    y: np.ndarray
+    ring_end: np.ndarray  # bool per vertex
+    start: np.ndarray  # int64 per feature
+    stop: np.ndarray  # int64 per feature
+    bounds: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax per feature (NaN for empty)
+    geoms: np.ndarray = field(repr=False)  # shapely geometries in the working CRS
+    _simplified: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.start)
+
+    @property
+    def size(self) -> np.ndarray:
+        """Largest side of each feature's bounding box, in map units."""
+        size = self.__dict__.get("_size")
+        if size is None or len(size) != len(self.bounds):
+            size = self.__dict__["_size"] = np.fmax(
+                self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1]
+            )
+        return size
+
+    @property
+    def centre_x(self) -> np.ndarray:
+        return (self.bounds[:, 0] + self.bounds[:, 2]) / 2
+
+    @property
+    def centre_y(self) -> np.ndarray:
+        return (self.bounds[:, 1] + self.bounds[:, 3]) / 2
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        b = self.bounds
+        return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
+
+    @classmethod
+    def from_geometries(cls, geoms: np.ndarray, kind: str) -> LayerGeometry:
+        geoms = np.asarray(geoms, dtype=object)
+        n = len(geoms)
+        bounds = shapely.bounds(geoms)
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        counts = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, np.int64)
+        stop = np.cumsum(counts).astype(np.int64)
+        start = stop - counts
+        if kind == "point":
+            ring_end = np.ones(len(coords), bool)
+        else:
+            # Simple features (a Polygon without holes, a LineString) are one ring: it ends where
+            # the feature ends. Only multi-part features and holes need their rings counted.
+            ring_end = np.zeros(len(coords), bool)
+            ring_end[stop[counts > 0] - 1] = True
+            types = shapely.get_type_id(geoms)
+            complex_ = (types >= 4) | ((types == 3) & (shapely.get_num_interior_rings(geoms) > 0))
+            if complex_.any():
+                index = _gather_index(start, stop, np.flatnonzero(complex_))
+                ends = np.cumsum(_ring_lengths(geoms[complex_])) - 1
+                ring_end[index[ends]] = True
+        return cls(
+            kind=kind,
+            x=np.ascontiguousarray(coords[:, 0], dtype=np.float64),
+            y=np.ascontiguousarray(coords[:, 1], dtype=np.float64),
+            ring_end=ring_end,
+            start=start,
+            stop=stop,
+            bounds=bounds,
+            geoms=geoms,
+        )
+
+    # -- level of detail ---------------------------------------------------------------------------
+    @staticmethod
+    def bucket(pixel_m: float) -> float:
+        """The simplification tolerance for a pixel size: the power of two at or below it (metres)."""
+        if not pixel_m > 0 or not math.isfinite(pixel_m):
+            return 0.0
+        return 2.0 ** math.floor(math.log2(pixel_m))
+
+    def needs_simplifying(self) -> bool:
+        return self.kind in ("line", "polygon", "mixed") and len(self.x) > _SIMPLIFY_MIN_MEAN_VERTICES * max(self.n_features, 1)
+
+    def at_resolution(self, pixel_m: float) -> LayerGeometry:
+        """This geometry simplified to about one pixel of `pixel_m` metres (cached per bucket)."""
+        tolerance = self.bucket(pixel_m)
+        if tolerance < 0.5 or not self.needs_simplifying():
+            return self
+        with self._lock:
+            cached = self._simplified.get(tolerance)
+            if cached is None:
+                simple = shapely.simplify(self.geoms, tolerance, preserve_topology=True)
+                cached = LayerGeometry.from_geometries(simple, self.kind)
+                cached.bounds = self.bounds  # cull on the true extent
+                self._simplified[tolerance] = cached
+        return cached
+
+    # -- culling -----------------------------------------------------------------------------------
+    def in_view(self, view: tuple[float, float, float, float]) -> np.ndarray:
+        """Boolean mask of features whose bounding box meets the view rectangle."""
+        xmin, ymin, xmax, ymax = view
+        b = self.bounds
+        return (b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax)
+
+    def cull(
+        self,
+        view: tuple[float, float, float, float],
+        pixel_m: float,
+        subset: np.ndarray | None = None,
+        small_px: float = 4.0,
+    ) -> Culled:
+        """The features of `subset` (indices; default all) that the view shows, split by screen size."""
+        mask = self.in_view(view)
+        if subset is not None:
+            keep = np.zeros(self.n_features, bool)
+            keep[subset] = True
+            mask &= keep
+        if self.kind != "point" and pixel_m > 0:
+            small = mask & (self.size < small_px * pixel_m)
+            big = mask & ~small
+        else:
+            small = np.zeros_like(mask)
+            big = mask
+        features = np.flatnonzero(big)
+        geometry = self.at_resolution(pixel_m) if len(features) else self
+        x, y, connect = geometry.gather(features)
+        return Culled(x, y, connect, features, np.flatnonzero(small))
+
+    def gather(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Vertices of `features` back to back, and the connect array for arrayToQPath."""
+        if len(features) == self.n_features:
+            index = slice(None)
+        else:
+            index = _gather_index(self.start, self.stop, features)
+            if len(index) == 0:
+                empty = np.empty(0)
+                return empty, empty, np.empty(0, np.int32)
+        connect = (~self.ring_end[index]).astype(np.int32)
+        return self.x[index], self.y[index], connect
+
+
+def rasterise_boxes(
+    bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float, shape: tuple[int, int]
+) -> np.ndarray:
+    """Boolean (rows, columns) mask, row 0 at the view's bottom, of the pixels `bounds` boxes cover."""
+    height, width = shape
+    mask = np.zeros(height * width, bool)
+    if not len(bounds):
+        return mask.reshape(shape)
+    xmin, ymin = view[0], view[1]
+    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
+    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
+    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    wide, tall = x1 - x0, y1 - y0
+    for dx in range(int(wide.max()) + 1):
+        cols = np.flatnonzero(wide >= dx)
+        for dy in range(int(tall[cols].max()) + 1):
+            sel = cols[tall[cols] >= dy]
+            mask[(y0[sel] + dy) * width + x0[sel] + dx] = True
+    return mask.reshape(shape)
+
+
+def _gather_index(start: np.ndarray, stop: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """Vertex indices of `features`, back to back (vectorised: no loop per feature)."""
+    starts, lengths = start[features], stop[features] - start[features]
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
+def _ring_lengths(geoms: np.ndarray) -> np.ndarray:
+    """Vertex count of every ring / part of `geoms`, in the order get_coordinates walks them."""
+    parts, _ = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    part_ids = np.arange(len(parts))
+    rings, ring_part = shapely.get_rings(parts[polygon], return_index=True)
+    keys = np.concatenate([part_ids[polygon][ring_part], part_ids[~polygon]])
+    lengths = np.concatenate([shapely.get_num_coordinates(rings), shapely.get_num_coordinates(parts[~polygon])])
+    return lengths[np.argsort(keys, kind="stable")]
+
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def prepared(layer, crs: CRS) -> LayerGeometry:
+    """The drawing geometry of a VectorLayer in `crs`, built once per (data, CRS) and cached.
+
+    Safe to call from a loading worker to do the work off the GUI thread; the canvas then finds
+    it ready. Replacing the layer's GeoDataFrame makes a new one.
+    """
+    key = (CRS.from_user_input(crs).to_wkt(), id(layer.gdf))
+    with _cache_lock:
+        entry = _cache.get(layer)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+    gdf = layer.in_crs(crs)
+    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
+    with _cache_lock:
+        _cache[layer] = (key, geometry)
+    return geometry

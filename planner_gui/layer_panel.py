@@ -1,0 +1,297 @@
+"""The layer panel (a dock): the stack as a list, top layer first, and the selected layer's style.
+
+Every control writes to the LayerStack (`set_visible`, `move`, `set_opacity`, `set_style`,
+`remove`) and the list redraws from the stack's events: the panel never keeps its own copy.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.stack import LayerStack, StackEvent
+
+MIME = "application/x-planner-layer-row"
+NO_FIELD = "(none)"
+
+
+class LayerListModel(QtCore.QAbstractListModel):
+    """Rows are the stack's layers from top (row 0) to bottom."""
+
+    LayerRole = QtCore.Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, stack: LayerStack, parent=None):
+        super().__init__(parent)
+        self.stack = stack
+        stack.subscribe(self._on_stack_event)
+
+    # -- rows <-> stack ---------------------------------------------------------------------------
+    def layer_at(self, row: int) -> Layer:
+        return self.stack[len(self.stack) - 1 - row]
+
+    def row_of(self, layer: Layer) -> int:
+        return len(self.stack) - 1 - self.stack.index(layer)
+
+    def _on_stack_event(self, event: StackEvent) -> None:
+        if event.kind in ("added", "removed", "moved"):
+            self.beginResetModel()
+            self.endResetModel()
+        elif event.layer in self.stack:
+            index = self.index(self.row_of(event.layer))
+            self.dataChanged.emit(index, index)
+
+    # -- Qt model ---------------------------------------------------------------------------------
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.stack)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.stack):
+            return None
+        layer = self.layer_at(index.row())
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            return layer.name
+        if role == QtCore.Qt.ItemDataRole.CheckStateRole:
+            return QtCore.Qt.CheckState.Checked if layer.visible else QtCore.Qt.CheckState.Unchecked
+        if role == QtCore.Qt.ItemDataRole.DecorationRole:
+            return _swatch(layer)
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
+            lines = [f"{layer.name} ({layer.role.replace('_', ' ')})"]
+            if layer.source:
+                lines.append(str(layer.source) + (f" — {layer.source_layer}" if layer.source_layer else ""))
+            if isinstance(layer, VectorLayer):
+                lines.append(f"{len(layer.gdf):,} features")
+            lines += [f"⚠ {w}" for w in layer.warnings]
+            return "\n".join(lines)
+        if role == self.LayerRole:
+            return layer
+        return None
+
+    def setData(self, index, value, role=QtCore.Qt.ItemDataRole.EditRole) -> bool:
+        if role == QtCore.Qt.ItemDataRole.CheckStateRole and index.isValid():
+            checked = QtCore.Qt.CheckState(value) == QtCore.Qt.CheckState.Checked
+            self.stack.set_visible(self.layer_at(index.row()), checked)
+            return True
+        return False
+
+    def flags(self, index):
+        base = QtCore.Qt.ItemFlag.ItemIsDropEnabled
+        if not index.isValid():
+            return base
+        return (
+            base | QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+            | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsDragEnabled
+        )
+
+    # -- drag to reorder: every path ends in LayerStack.move ------------------------------------
+    def supportedDropActions(self):
+        return QtCore.Qt.DropAction.MoveAction
+
+    def mimeTypes(self):
+        return [MIME]
+
+    def mimeData(self, indexes):
+        data = QtCore.QMimeData()
+        if indexes:
+            data.setData(MIME, QtCore.QByteArray(str(indexes[0].row()).encode()))
+        return data
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if not data.hasFormat(MIME):
+            return False
+        source = int(bytes(data.data(MIME)).decode())
+        target = row if row >= 0 else (parent.row() if parent.isValid() else self.rowCount())
+        return self.move_row(source, target)
+
+    def moveRows(self, source_parent, source_row, count, destination_parent, destination_child) -> bool:
+        return self.move_row(source_row, destination_child)
+
+    def removeRows(self, row, count, parent=QtCore.QModelIndex()) -> bool:
+        return False  # a drag never deletes a layer; removing is an explicit action
+
+    def move_row(self, source_row: int, target_row: int) -> bool:
+        """Move the layer at `source_row` to sit before `target_row` (rows counted top first)."""
+        if not 0 <= source_row < len(self.stack):
+            return False
+        if target_row > source_row:
+            target_row -= 1
+        target_row = max(0, min(target_row, len(self.stack) - 1))
+        if target_row == source_row:
+            return False
+        self.stack.move(self.layer_at(source_row), len(self.stack) - 1 - target_row)
+        return True
+
+
+def _swatch(layer: Layer) -> QtGui.QIcon:
+    pixmap = QtGui.QPixmap(16, 16)
+    pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pixmap)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    style = layer.style
+    if isinstance(layer, RasterLayer):
+        gradient = QtGui.QLinearGradient(0, 0, 16, 0)
+        gradient.setColorAt(0, QtGui.QColor("#2c115f"))
+        gradient.setColorAt(0.5, QtGui.QColor("#b73779"))
+        gradient.setColorAt(1, QtGui.QColor("#fcfdbf"))
+        p.fillRect(1, 3, 14, 10, gradient)
+    else:
+        kind = layer.geometry_kind
+        p.setPen(QtGui.QPen(QtGui.QColor(style.stroke), 2))
+        if kind == "point":
+            p.setBrush(QtGui.QColor(style.fill or style.stroke))
+            p.drawEllipse(4, 4, 8, 8)
+        elif kind == "line":
+            p.drawLine(2, 13, 14, 3)
+        else:
+            fill = QtGui.QColor(style.fill) if style.fill else QtGui.QColor(0, 0, 0, 0)
+            if style.fill:
+                fill.setAlphaF(max(style.fill_alpha, 0.4))
+            p.setBrush(fill)
+            p.drawRect(2, 3, 12, 10)
+    p.end()
+    return QtGui.QIcon(pixmap)
+
+
+class LayerPanel(QtWidgets.QWidget):
+    """List + style controls. Signals ask the main window for views it owns."""
+
+    zoom_requested = QtCore.Signal(object)
+    table_requested = QtCore.Signal(object)
+
+    def __init__(self, stack: LayerStack, parent=None):
+        super().__init__(parent)
+        self.stack = stack
+        self.model = LayerListModel(stack, self)
+        self.view = QtWidgets.QListView()
+        self.view.setModel(self.model)
+        self.view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
+        self.view.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(lambda index: self.zoom_requested.emit(self.model.layer_at(index.row())))
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
+        self.model.modelReset.connect(self._restore_selection)
+        self.model.dataChanged.connect(lambda *_: self._show_selected())
+        self._current: Layer | None = None
+
+        self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        self.colour = QtWidgets.QPushButton("Colour…")
+        self.colour.clicked.connect(self._choose_colour)
+        self.category = QtWidgets.QComboBox()
+        self.category.activated.connect(lambda _: self.set_category_field(self._current, self._field(self.category)))
+        self.label_field = QtWidgets.QComboBox()
+        self.label_field.activated.connect(lambda _: self.set_label_field(self._current, self._field(self.label_field)))
+        buttons = QtWidgets.QHBoxLayout()
+        for text, slot in (("Zoom to", self._zoom), ("Table", self._table), ("Remove", self._remove)):
+            button = QtWidgets.QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Opacity", self.opacity)
+        form.addRow("Colour", self.colour)
+        form.addRow("Style by", self.category)
+        form.addRow("Labels", self.label_field)
+        self.properties = QtWidgets.QWidget()
+        props = QtWidgets.QVBoxLayout(self.properties)
+        props.setContentsMargins(0, 0, 0, 0)
+        props.addLayout(form)
+        props.addLayout(buttons)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.properties)
+        self._show_selected()
+
+    # -- selection --------------------------------------------------------------------------------
+    def current_layer(self) -> Layer | None:
+        index = self.view.currentIndex()
+        return self.model.layer_at(index.row()) if index.isValid() and index.row() < len(self.stack) else None
+
+    def select(self, layer: Layer) -> None:
+        self.view.setCurrentIndex(self.model.index(self.model.row_of(layer)))
+
+    def _restore_selection(self) -> None:
+        if self._current is not None and self._current in self.stack:
+            self.select(self._current)
+        else:
+            self._current = None
+            self._show_selected()
+
+    def _show_selected(self) -> None:
+        layer = self.current_layer()
+        self._current = layer
+        self.properties.setEnabled(layer is not None)
+        if layer is None:
+            return
+        vector = isinstance(layer, VectorLayer)
+        fields = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name] if vector else []
+        for combo, value in ((self.category, layer.style.category_field), (self.label_field, layer.style.label_field)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([NO_FIELD] + fields)
+            combo.setCurrentText(value if value in fields else NO_FIELD)
+            combo.setEnabled(vector)
+            combo.blockSignals(False)
+        self.colour.setEnabled(vector)
+        self.colour.setStyleSheet(f"background: {layer.style.stroke};" if vector else "")
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(int(round(layer.opacity * 100)))
+        self.opacity.blockSignals(False)
+
+    @staticmethod
+    def _field(combo: QtWidgets.QComboBox) -> str | None:
+        return None if combo.currentText() == NO_FIELD else combo.currentText()
+
+    # -- actions (public, so menus and tests use the same path) ---------------------------------
+    def set_colour(self, layer: Layer, colour: str) -> None:
+        style = layer.style
+        fill = colour if style.fill else None
+        self.stack.set_style(layer, dataclasses.replace(style, stroke=colour, fill=fill, colour_field=None))
+
+    def set_category_field(self, layer: Layer | None, field: str | None) -> None:
+        if layer is not None:
+            self.stack.set_style(layer, dataclasses.replace(layer.style, category_field=field))
+
+    def set_label_field(self, layer: Layer | None, field: str | None) -> None:
+        if layer is not None:
+            self.stack.set_style(layer, dataclasses.replace(layer.style, label_field=field))
+
+    def _opacity_changed(self, value: int) -> None:
+        if self._current is not None:
+            self.stack.set_opacity(self._current, value / 100)
+
+    def _choose_colour(self) -> None:
+        layer = self._current
+        if layer is None:
+            return
+        colour = QtWidgets.QColorDialog.getColor(QtGui.QColor(layer.style.stroke), self, f"Colour of {layer.name}")
+        if colour.isValid():
+            self.set_colour(layer, colour.name())
+
+    def _zoom(self) -> None:
+        if self._current is not None:
+            self.zoom_requested.emit(self._current)
+
+    def _table(self) -> None:
+        if isinstance(self._current, VectorLayer):
+            self.table_requested.emit(self._current)
+
+    def _remove(self) -> None:
+        if self._current is not None:
+            layer, self._current = self._current, None
+            self.stack.remove(layer)
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        menu = QtWidgets.QMenu(self)
+        menu.addAction("Zoom to layer", self._zoom)
+        if isinstance(self._current, VectorLayer):
+            menu.addAction("Open attribute table", self._table)
+        menu.addSeparator()
+        menu.addAction("Remove layer", self._remove)
+        menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -1,0 +1,360 @@
+"""The main window: map in the middle, message bar above it, docks, menus, tools, settings.
+
+The window owns the LayerStack for this session and wires views to it; it keeps no state of
+its own that a project file would need (that is in the stack and the canvas's view).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pyproj import CRS, Transformer
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.crs import HANOI_CRS, WGS84, crs_label
+from layers.io import open_file_filter
+from layers.layer import Layer, VectorLayer
+from layers.project import SUFFIX as PROJECT_SUFFIX
+from layers.project import save_project
+from layers.stack import LayerStack
+from planner_gui.attribute_table import AttributeTable
+from planner_gui.errors import describe
+from planner_gui.identify import Hit
+from planner_gui.layer_panel import LayerPanel
+from planner_gui.map_canvas import MapCanvas
+from planner_gui.message_bar import MessageBar
+from planner_gui.settings import add_recent_file, app_settings, recent_files
+from planner_gui.tools import IdentifyTool, MeasureTool, PanTool, ZoomBoxTool
+from planner_gui.workers import Loader, LoadJob, is_project
+
+log = logging.getLogger("planner")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    loading_finished = QtCore.Signal()
+
+    def __init__(self, stack: LayerStack | None = None, settings: QtCore.QSettings | None = None,
+                 working_crs: CRS = HANOI_CRS):
+        super().__init__()
+        self.setWindowTitle("planner — how much of the city do our networks reach?")
+        self.setObjectName("planner_main_window")
+        self.stack = stack if stack is not None else LayerStack()
+        self.settings = settings if settings is not None else app_settings()
+        self.working_crs = CRS.from_user_input(working_crs)
+        self.project_path: Path | None = None
+        self.loader = Loader(self)
+        self._pending_view = None
+
+        self.canvas = MapCanvas(self.stack, self.working_crs)
+        self.message_bar = MessageBar()
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+        self.setAcceptDrops(True)
+
+        self.layer_panel = LayerPanel(self.stack)
+        self.layer_panel.zoom_requested.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.table_requested.connect(self.open_attribute_table)
+        self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.results = QtWidgets.QTreeWidget()
+        self.results.setHeaderLabels(["Feature / field", "Value"])
+        self.results.setColumnWidth(0, 170)
+        self.measure_label = QtWidgets.QLabel("Pick a measure tool, then click on the map.")
+        self.measure_label.setWordWrap(True)
+        self.measure_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        info = QtWidgets.QWidget()
+        info_layout = QtWidgets.QVBoxLayout(info)
+        info_layout.setContentsMargins(4, 4, 4, 4)
+        info_layout.addWidget(self.results, 1)
+        info_layout.addWidget(self.measure_label)
+        self.results_dock = self._dock("Identify && measure", info, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tables: dict[int, QtWidgets.QDockWidget] = {}
+
+        self._make_tools()
+        self._make_status_bar()
+        self._make_menus()
+        self.canvas.mouse_moved.connect(self._show_coordinates)
+        self.canvas.clicked.connect(self._on_canvas_click)
+        self.canvas.view_changed.connect(self._show_scale)
+        self.stack.subscribe(self._on_stack_event)
+        self.resize(1280, 820)
+        self._restore_settings()
+
+    # -- building the window --------------------------------------------------------------------
+    def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace("&&", "and").replace(" ", "_") + "_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _make_tools(self) -> None:
+        self.tools = {
+            "pan": PanTool(self.canvas, self),
+            "zoom": ZoomBoxTool(self.canvas, self),
+            "identify": IdentifyTool(self.canvas, self),
+            "measure_distance": MeasureTool(self.canvas, "distance", self),
+            "measure_area": MeasureTool(self.canvas, "area", self),
+            "measure_feature": MeasureTool(self.canvas, "feature", self),
+        }
+        self.tools["identify"].identified.connect(self.show_identify_results)
+        for name in ("measure_distance", "measure_area", "measure_feature"):
+            self.tools[name].measured.connect(self.show_measurement)
+        self.tool = self.tools["pan"]
+        self.tool_group = QtGui.QActionGroup(self)
+        self.tool_actions = {}
+        labels = {
+            "pan": ("Pan", "Drag to pan, wheel to zoom"),
+            "zoom": ("Zoom box", "Drag a box to zoom into it"),
+            "identify": ("Identify", "Click a feature to see its attributes"),
+            "measure_distance": ("Measure distance", "Click points (they snap to stations); right click to restart"),
+            "measure_area": ("Measure area", "Click the corners of an area; right click to restart"),
+            "measure_feature": ("Measure feature", "Click a line for its length or a polygon for its area"),
+        }
+        for name, (text, tip) in labels.items():
+            action = QtGui.QAction(text, self, checkable=True, toolTip=tip, statusTip=tip)
+            action.triggered.connect(lambda _checked, name=name: self.set_tool(name))
+            self.tool_group.addAction(action)
+            self.tool_actions[name] = action
+        self.tool_actions["pan"].setChecked(True)
+
+    def _make_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.coordinates = QtWidgets.QLabel("")
+        self.coordinates.setMinimumWidth(420)
+        self.scale_label = QtWidgets.QLabel("")
+        self.crs_label = QtWidgets.QLabel(crs_label(self.working_crs))
+        self.progress = QtWidgets.QProgressBar(maximumWidth=160, visible=False)
+        self.cancel_button = QtWidgets.QToolButton(text="Cancel", visible=False)
+        self.cancel_button.clicked.connect(self.loader.cancel_all)
+        # Permanent widgets: a passing status message never hides the coordinates.
+        for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
+            bar.addPermanentWidget(widget)
+        self._to_lonlat = Transformer.from_crs(self.working_crs, WGS84, always_xy=True)
+
+    def _make_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Open…", QtGui.QKeySequence.StandardKey.Open, self.open_dialog)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction("&Save project", QtGui.QKeySequence.StandardKey.Save, self.save)
+        file_menu.addAction("Save project &as…", QtGui.QKeySequence.StandardKey.SaveAs, self.save_as)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction("&Full extent", QtGui.QKeySequence("Ctrl+Shift+F"), self.canvas.full_extent)
+        view_menu.addAction("Zoom to &layer", self._zoom_to_current)
+        view_menu.addSeparator()
+        view_menu.addAction(self.layers_dock.toggleViewAction())
+        view_menu.addAction(self.results_dock.toggleViewAction())
+        tools_menu = self.menuBar().addMenu("&Tools")
+        toolbar = self.addToolBar("Map tools")
+        toolbar.setObjectName("map_tools_toolbar")
+        for name, action in self.tool_actions.items():
+            tools_menu.addAction(action)
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction("Full extent", self.canvas.full_extent)
+
+    # -- settings -------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("main_window/geometry")
+        state = self.settings.value("main_window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.settings.setValue("main_window/state", self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.loader.cancel_all()
+        self.save_settings()
+        super().closeEvent(event)
+
+    # -- opening and saving ---------------------------------------------------------------------
+    def open_files(self, paths) -> LoadJob | None:
+        """Load files (GIS files or a project) in the background; returns the job."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return None
+        job = self.loader.start(paths, self.working_crs)
+        job.signals.progress.connect(self._on_progress)
+        job.signals.layer_loaded.connect(self._on_layer_loaded)
+        job.signals.project_loaded.connect(self._on_project_loaded)
+        job.signals.failed.connect(self._on_load_failed)
+        job.signals.finished.connect(self._on_load_finished)
+        for path in paths:
+            if path.exists():
+                add_recent_file(self.settings, path)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        return job
+
+    def open_dialog(self) -> None:
+        start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
+        filters = f"planner project (*{PROJECT_SUFFIX});;" + open_file_filter()
+        all_supported = filters.split(";;")[1].replace("(", f"(*{PROJECT_SUFFIX} ", 1)
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Open", start, all_supported + ";;" + filters)
+        self.open_files(paths)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(self.settings)
+        for path in files:
+            self.recent_menu.addAction(Path(path).name, lambda path=path: self.open_files([path])).setToolTip(path)
+        if not files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def save(self) -> Path | None:
+        if self.project_path is None:
+            return self.save_as()
+        return self.save_project(self.project_path)
+
+    def save_as(self) -> Path | None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save project", str(self.project_path or "untitled" + PROJECT_SUFFIX), f"planner project (*{PROJECT_SUFFIX})"
+        )
+        if not path:
+            return None
+        if not path.endswith(PROJECT_SUFFIX):
+            path += PROJECT_SUFFIX
+        return self.save_project(path)
+
+    def save_project(self, path) -> Path | None:
+        try:
+            written = save_project(path, self.stack, self.working_crs, self.canvas.view_bounds())
+        except Exception as exc:
+            self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
+            return None
+        self.project_path = written
+        add_recent_file(self.settings, written)
+        self.message_bar.push("Project saved", str(written), "success")
+        return written
+
+    # -- loader results (GUI thread) ------------------------------------------------------------
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{what} %v/%m" if what else "%v/%m")
+
+    def _on_layer_loaded(self, layer: Layer, path: str) -> None:
+        self.stack.add(layer)
+        for warning in layer.warnings:
+            self.message_bar.push(f"{layer.name}", warning, "warning")
+
+    def _on_project_loaded(self, project) -> None:
+        self.stack.clear()
+        for layer in project.layers:
+            self.stack.add(layer)
+        for failure in project.failures:
+            self.message_bar.push("Could not load a layer of the project", str(failure), "critical")
+        self.project_path = project.path
+        if project.view:
+            self.canvas.set_view(project.view)
+        else:
+            self.canvas.full_extent()
+        self.setWindowTitle(f"planner — {Path(project.path).name}")
+
+    def _on_load_failed(self, message: str) -> None:
+        log.warning("load failed: %s", message)
+        self.message_bar.push("Could not load", message, "critical")
+
+    def _on_load_finished(self, cancelled: bool) -> None:
+        if cancelled:
+            self.message_bar.push("Loading cancelled", "", "info")
+        if not self.loader.busy():
+            self.progress.setVisible(False)
+            self.cancel_button.setVisible(False)
+            self.loading_finished.emit()
+
+    def _on_stack_event(self, event) -> None:
+        if event.kind == "removed":
+            dock = self.tables.pop(id(event.layer), None)
+            if dock is not None:
+                dock.close()
+                dock.deleteLater()
+
+    # -- drag and drop ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.open_files(paths)
+            event.acceptProposedAction()
+
+    # -- tools ------------------------------------------------------------------------------------
+    def set_tool(self, name: str) -> None:
+        self.tool.deactivate()
+        self.tool = self.tools[name]
+        self.tool.activate()
+        self.tool_actions[name].setChecked(True)
+
+    def _on_canvas_click(self, x: float, y: float, event) -> None:
+        self.tool.on_canvas_click(x, y, event)
+
+    def show_identify_results(self, hits: list[Hit]) -> None:
+        self.results.clear()
+        for hit in hits:
+            top = QtWidgets.QTreeWidgetItem([hit.title, hit.layer.name])
+            for key, value in hit.attributes.items():
+                top.addChild(QtWidgets.QTreeWidgetItem([str(key), "" if value is None else str(value)]))
+            self.results.addTopLevelItem(top)
+        if hits:
+            self.results.topLevelItem(0).setExpanded(True)
+        self.results_dock.show()
+        self.results.setHeaderLabels([f"{len(hits)} feature(s) here" if hits else "Nothing here", "Value"])
+
+    def show_measurement(self, measurement) -> None:
+        self.measure_label.setText(measurement.text() if measurement else "Click on the map to measure.")
+
+    def _zoom_to_current(self) -> None:
+        layer = self.layer_panel.current_layer()
+        if layer is not None:
+            self.canvas.zoom_to_layer(layer)
+
+    # -- attribute table --------------------------------------------------------------------------
+    def open_attribute_table(self, layer: VectorLayer) -> AttributeTable:
+        dock = self.tables.get(id(layer))
+        if dock is None:
+            table = AttributeTable(layer)
+            table.rows_selected.connect(self.canvas.set_highlight)
+            dock = QtWidgets.QDockWidget(f"Attributes — {layer.name}", self)
+            dock.setObjectName(f"attributes_dock_{len(self.tables)}")
+            dock.setWidget(table)
+            dock.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.tables[id(layer)] = dock
+        dock.show()
+        dock.raise_()
+        return dock.widget()
+
+    # -- status bar -------------------------------------------------------------------------------
+    def _show_coordinates(self, x: float, y: float) -> None:
+        lon, lat = self._to_lonlat.transform(x, y)
+        self.coordinates.setText(
+            f"E {x:,.0f}  N {y:,.0f} m ({crs_label(self.working_crs).split(' ')[0]})   "
+            f"{abs(lat):.5f}°{'N' if lat >= 0 else 'S'} {abs(lon):.5f}°{'E' if lon >= 0 else 'W'}"
+        )
+
+    def _show_scale(self) -> None:
+        self.scale_label.setText(f"scale bar {self.canvas.scale_bar.text()} · {self.canvas.pixel_size():,.1f} m/pixel")
+
+    def show_error(self, title: str, text: str) -> None:
+        """Where the excepthook sends unexpected errors."""
+        self.message_bar.push(title, text, "critical")

@@ -1,0 +1,493 @@
+"""The map: a pyqtgraph view in the working metric CRS that draws the LayerStack.
+
+The canvas observes the stack (`stack.subscribe`) and keeps, per layer, a few batched graphics
+items: one QGraphicsPathItem per style class for lines and polygons (fill + outline in one path),
+one ScatterPlotItem for points, one ImageItem for a raster, one ImageItem for features smaller than
+a pixel, and a small pool of TextItems for labels. After every pan or zoom (debounced) each vector
+layer is culled to the view and simplified to the zoom level (see `planner_gui.geometry`), so a
+200,000-polygon layer only ever hands Qt what the screen shows.
+
+The stack is the truth: hiding a layer takes its items out of the scene, moving it restacks the
+z-values (index * 10), and nothing here is saved anywhere but in the stack.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from pyproj import CRS
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.crs import HANOI_CRS
+from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.stack import LayerStack, StackEvent
+from planner_gui import geometry as geo
+from planner_gui.legend import StatusLegend
+from planner_gui.raster_display import display_raster
+from planner_gui.scale_bar import ScaleBar
+from planner_gui.symbology import brush, feature_classes, pen, rgba
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+MAP_BACKGROUND = "#f4f2ec"
+LABEL_CAP = 40  # labels drawn at once, at most
+Z_STEP = 10
+Z_HIGHLIGHT = 1_000_000
+Z_LABELS = 1_000_100
+
+
+class LayerGraphic:
+    """The graphics items that draw one layer, and how to update them."""
+
+    def __init__(self, canvas: MapCanvas, layer: Layer):
+        self.canvas = canvas
+        self.layer = layer
+        self.z = 0.0
+
+    def items(self) -> list[QtWidgets.QGraphicsItem]:
+        raise NotImplementedError
+
+    def restyle(self) -> None:
+        """The layer's style changed."""
+
+    def refresh(self, view: tuple[float, float, float, float], pixel_m: float) -> None:
+        """The view changed: redraw what it shows."""
+
+    def set_z(self, z: float) -> None:
+        self.z = z
+        for i, item in enumerate(self.items()):
+            item.setZValue(z + i * 0.01)
+
+    def set_opacity(self, opacity: float) -> None:
+        for item in self.items():
+            item.setOpacity(opacity)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        raise NotImplementedError
+
+    # labels: overridden by vector graphics
+    def label_candidates(self, view) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return np.empty(0), np.empty(0), []
+
+
+class VectorGraphic(LayerGraphic):
+    """Lines and polygons: one path item per style class, plus a pixel image for tiny features."""
+
+    def __init__(self, canvas: MapCanvas, layer: VectorLayer):
+        super().__init__(canvas, layer)
+        self.geometry = geo.prepared(layer, canvas.working_crs)
+        self.small_image = pg.ImageItem()
+        self.small_image.setVisible(False)
+        self.classes: list[tuple[QtWidgets.QGraphicsPathItem, np.ndarray]] = []
+        self._label_points: tuple[np.ndarray, np.ndarray] | None = None
+        self.restyle()
+
+    def items(self):
+        return [self.small_image] + [item for item, _ in self.classes]
+
+    def restyle(self) -> None:
+        old = [item for item, _ in self.classes]
+        style = self.layer.style
+        polygon = self.geometry.kind in ("polygon", "mixed")
+        self.classes = []
+        for cls, rows in feature_classes(self.layer.gdf, style):
+            item = QtWidgets.QGraphicsPathItem()
+            item.setPen(pen(cls.colour, style.width, cls.pattern))
+            item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
+            self.classes.append((item, rows))
+        # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
+        self._small_colour = rgba(style.stroke, 1.0)
+        self._label_points = None
+        self.canvas._replace_items(self, old)
+
+    def refresh(self, view, pixel_m) -> None:
+        small = []
+        for item, rows in self.classes:
+            culled = self.geometry.cull(view, pixel_m, subset=rows if len(self.classes) > 1 else None)
+            if len(culled.x):
+                path = pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False)
+            else:
+                path = QtGui.QPainterPath()
+            item.setPath(path)
+            small.append(culled.small)
+        self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
+
+    def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
+        """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
+        if not len(small):
+            self.small_image.setVisible(False)
+            return
+        xmin, ymin, xmax, ymax = view
+        shape = (max(1, int(math.ceil((ymax - ymin) / pixel_m))), max(1, int(math.ceil((xmax - xmin) / pixel_m))))
+        hit = geo.rasterise_boxes(self.geometry.bounds[small], view, pixel_m, shape)
+        image = np.zeros(shape + (4,), np.uint8)
+        image[hit] = self._small_colour
+        self.small_image.setImage(image, autoLevels=False, levels=None)
+        self.small_image.setRect(QtCore.QRectF(xmin, ymin, shape[1] * pixel_m, shape[0] * pixel_m))
+        self.small_image.setVisible(True)
+
+    def extent(self):
+        return self.geometry.extent
+
+    def label_candidates(self, view):
+        field = self.layer.style.label_field
+        if not field or field not in self.layer.gdf.columns:
+            return np.empty(0), np.empty(0), []
+        if self._label_points is None:
+            anchor = shapely.point_on_surface(self.geometry.geoms)
+            xy = shapely.get_coordinates(anchor)
+            self._label_points = (xy[:, 0], xy[:, 1])
+        x, y = self._label_points
+        xmin, ymin, xmax, ymax = view
+        inside = np.flatnonzero((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
+        texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
+        return x[inside], y[inside], texts
+
+
+class PointGraphic(VectorGraphic):
+    """Points: ONE ScatterPlotItem per layer; status changes the symbol, not the item."""
+
+    def __init__(self, canvas: MapCanvas, layer: VectorLayer):
+        self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="o")
+        super().__init__(canvas, layer)
+
+    def items(self):
+        return [self.scatter]
+
+    def restyle(self) -> None:
+        style = self.layer.style
+        n = self.geometry.n_features
+        self._brushes = np.empty(n, dtype=object)
+        self._pens = np.empty(n, dtype=object)
+        self._sizes = np.full(n, style.point_size, dtype=float)
+        fill = style.fill or style.stroke
+        for cls, rows in feature_classes(self.layer.gdf, style):
+            face = cls.colour if cls.colour != style.stroke else fill
+            if cls.pattern == "solid":
+                b, p = pg.mkBrush(face), pg.mkPen(cls.colour if face != cls.colour else "#222222", width=1.3)
+            elif cls.pattern == "dashed":  # under construction: a ring with a dot
+                b, p = pg.mkBrush("#ffffff"), pg.mkPen(cls.colour, width=2.2)
+            else:  # planned: a hollow, thin, smaller ring
+                b, p = pg.mkBrush(255, 255, 255, 160), pg.mkPen(cls.colour, width=1.2)
+                self._sizes[rows] = style.point_size * 0.8
+            self._brushes[rows] = b
+            self._pens[rows] = p
+        self._label_points = None
+        self._few = n <= 5000  # small layers: set once; large ones: cull per view
+        self._dirty = True
+
+    def refresh(self, view, pixel_m) -> None:
+        g = self.geometry
+        if self._few:
+            index = np.arange(g.n_features)
+            if not self._dirty:
+                return
+        else:
+            index = np.flatnonzero(g.in_view(view))
+        # A multipoint's parts take its style; stations are single points.
+        vertex_owner = np.repeat(np.arange(g.n_features), g.stop - g.start)
+        vertices = geo._gather_index(g.start, g.stop, index)
+        owner = vertex_owner[vertices]
+        self.scatter.setData(
+            x=g.x[vertices], y=g.y[vertices], brush=self._brushes[owner].tolist(),
+            pen=self._pens[owner].tolist(), size=self._sizes[owner], data=owner,
+        )
+        self._dirty = False
+
+
+class RasterGraphic(LayerGraphic):
+    """A raster: one ImageItem with a colour map and transparent nodata, placed at its bounds."""
+
+    def __init__(self, canvas: MapCanvas, layer: RasterLayer):
+        super().__init__(canvas, layer)
+        self.image = pg.ImageItem()
+        self.restyle()
+
+    def items(self):
+        return [self.image]
+
+    def restyle(self) -> None:
+        rgba_image, bounds = display_raster(self.layer, self.canvas.working_crs)
+        self.bounds = bounds
+        self.image.setImage(np.ascontiguousarray(rgba_image[::-1]), autoLevels=False, levels=None)
+        xmin, ymin, xmax, ymax = bounds
+        self.image.setRect(QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def extent(self):
+        return self.bounds
+
+
+class MapCanvas(pg.GraphicsView):
+    """The map view. Signals carry map coordinates in the working CRS (metres)."""
+
+    mouse_moved = QtCore.Signal(float, float)
+    clicked = QtCore.Signal(float, float, object)  # x, y, the pyqtgraph MouseClickEvent
+    view_changed = QtCore.Signal()
+
+    def __init__(self, stack: LayerStack, working_crs: CRS = HANOI_CRS, parent=None):
+        super().__init__(parent, background=MAP_BACKGROUND)
+        self.stack = stack
+        self.working_crs = CRS.from_user_input(working_crs)
+        self.view_box = pg.ViewBox(lockAspect=1.0, enableMenu=False, defaultPadding=0.02)
+        self.view_box.setMouseMode(pg.ViewBox.PanMode)
+        self.setCentralItem(self.view_box)
+        self.setAcceptDrops(False)  # let file drops reach the main window
+        self.graphics: dict[int, LayerGraphic] = {}
+        self._labels: list[pg.TextItem] = []
+        self._highlight = QtWidgets.QGraphicsPathItem()
+        self._highlight.setPen(pen("#ffd400", 4.0))
+        self._highlight.setBrush(QtGui.QBrush(QtGui.QColor(255, 212, 0, 90)))
+        self._highlight.setZValue(Z_HIGHLIGHT)
+        self._highlight_points = pg.ScatterPlotItem(pxMode=True, size=16, pen=pg.mkPen("#ffb000", width=3), brush=None)
+        self._highlight_points.setZValue(Z_HIGHLIGHT + 1)
+        self.view_box.addItem(self._highlight, ignoreBounds=True)
+        self.view_box.addItem(self._highlight_points, ignoreBounds=True)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=40)
+        self._timer.timeout.connect(self.refresh)
+        self.view_box.sigRangeChanged.connect(self._schedule_refresh)
+        self.view_box.sigResized.connect(self._schedule_refresh)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.scale_bar = ScaleBar(self)
+        self.legend = StatusLegend(self)
+        stack.subscribe(self._on_stack_event)
+        for layer in stack:
+            self._add(layer)
+        self._restack()
+        self.legend.refresh()
+
+    # -- the stack drives everything --------------------------------------------------------------
+    def _on_stack_event(self, event: StackEvent) -> None:
+        self._handle(event)
+        self.legend.refresh()
+
+    def _handle(self, event: StackEvent) -> None:
+        layer = event.layer
+        if event.kind == "added":
+            first = not self.graphics
+            self._add(layer)
+            self._restack()
+            if first:
+                self.full_extent()
+        elif event.kind == "removed":
+            graphic = self.graphics.pop(id(layer), None)
+            if graphic:
+                self._detach(graphic.items())
+            self._restack()
+            self.refresh_labels()
+        elif event.kind == "moved":
+            self._restack()
+        elif event.kind == "visibility":
+            graphic = self.graphics.get(id(layer))
+            if graphic:
+                if layer.visible:
+                    self._attach(graphic)
+                    graphic.refresh(*self._view_and_pixel())
+                else:
+                    self._detach(graphic.items())
+            self.refresh_labels()
+        elif event.kind == "opacity":
+            if graphic := self.graphics.get(id(layer)):
+                graphic.set_opacity(layer.opacity)
+        elif event.kind in ("style", "data"):
+            if graphic := self.graphics.get(id(layer)):
+                if event.kind == "data":
+                    self._detach(graphic.items())
+                    self.graphics[id(layer)] = self._make(layer)
+                    if layer.visible:
+                        self._attach(self.graphics[id(layer)])
+                else:
+                    graphic.restyle()
+                self._restack()
+                self.graphics[id(layer)].refresh(*self._view_and_pixel())
+            self.refresh_labels()
+
+    def _make(self, layer: Layer) -> LayerGraphic:
+        if isinstance(layer, RasterLayer):
+            return RasterGraphic(self, layer)
+        if layer.geometry_kind == "point":
+            return PointGraphic(self, layer)
+        return VectorGraphic(self, layer)
+
+    def _add(self, layer: Layer) -> None:
+        graphic = self._make(layer)
+        self.graphics[id(layer)] = graphic
+        if layer.visible:
+            self._attach(graphic)
+        graphic.set_opacity(layer.opacity)
+        graphic.refresh(*self._view_and_pixel())
+
+    def _attach(self, graphic: LayerGraphic) -> None:
+        for item in graphic.items():
+            if item.scene() is None:
+                self.view_box.addItem(item, ignoreBounds=True)
+        graphic.set_z(graphic.z)
+        graphic.set_opacity(graphic.layer.opacity)
+
+    def _detach(self, items) -> None:
+        for item in items:
+            if item.scene() is not None:
+                self.view_box.removeItem(item)
+
+    def _replace_items(self, graphic: LayerGraphic, old: list) -> None:
+        """A graphic rebuilt its items (new style): swap them in the scene."""
+        self._detach(old)
+        if id(graphic.layer) in self.graphics and graphic.layer.visible:
+            self._attach(graphic)
+
+    def _restack(self) -> None:
+        for index, layer in enumerate(self.stack):
+            if graphic := self.graphics.get(id(layer)):
+                graphic.set_z(index * Z_STEP)
+
+    # -- what the canvas shows ---------------------------------------------------------------------
+    def items_for(self, layer: Layer) -> list[QtWidgets.QGraphicsItem]:
+        """The graphics items of `layer` that are in the scene now (empty if hidden)."""
+        graphic = self.graphics.get(id(layer))
+        return [item for item in graphic.items() if item.scene() is self.scene()] if graphic else []
+
+    def graphic(self, layer: Layer) -> LayerGraphic | None:
+        return self.graphics.get(id(layer))
+
+    def view_bounds(self) -> tuple[float, float, float, float]:
+        rect = self.view_box.viewRect()
+        return (rect.left(), rect.top(), rect.right(), rect.bottom())
+
+    def pixel_size(self) -> float:
+        """Metres per screen pixel at the current zoom."""
+        px, py = self.view_box.viewPixelSize()
+        return float(max(px, py)) if px > 0 else 1.0
+
+    def _view_and_pixel(self):
+        return self.view_bounds(), self.pixel_size()
+
+    def set_view(self, bounds: tuple[float, float, float, float]) -> None:
+        xmin, ymin, xmax, ymax = bounds
+        self.view_box.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self.refresh()
+
+    def zoom_to_layer(self, layer: Layer) -> None:
+        if graphic := self.graphics.get(id(layer)):
+            xmin, ymin, xmax, ymax = graphic.extent()
+            pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.03
+            self.set_view((xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+
+    def full_extent(self) -> None:
+        extents = [g.extent() for g in self.graphics.values() if g.layer.visible] or [
+            g.extent() for g in self.graphics.values()
+        ]
+        if not extents:
+            return
+        e = np.array(extents, dtype=float)
+        xmin, ymin = np.nanmin(e[:, 0]), np.nanmin(e[:, 1])
+        xmax, ymax = np.nanmax(e[:, 2]), np.nanmax(e[:, 3])
+        pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.03
+        self.set_view((xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+
+    def set_pan_mode(self) -> None:
+        self.view_box.setMouseMode(pg.ViewBox.PanMode)
+
+    def set_zoom_box_mode(self) -> None:
+        self.view_box.setMouseMode(pg.ViewBox.RectMode)
+
+    def map_to_screen(self, x: float, y: float) -> QtCore.QPoint:
+        """Widget pixel of a map coordinate (for tests and tools)."""
+        scene = self.view_box.mapViewToScene(QtCore.QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    # -- redraw -------------------------------------------------------------------------------------
+    def _schedule_refresh(self, *args) -> None:
+        self.scale_bar.update()
+        self._timer.start()
+
+    def refresh(self) -> None:
+        """Cull and simplify every visible layer to the current view (called after pan/zoom)."""
+        self._timer.stop()
+        view, pixel_m = self._view_and_pixel()
+        for layer in self.stack:
+            if layer.visible and (graphic := self.graphics.get(id(layer))):
+                graphic.refresh(view, pixel_m)
+        self.refresh_labels()
+        self.scale_bar.update()
+        self.view_changed.emit()
+
+    def refresh_labels(self) -> None:
+        """Label the features in view, top layer first, at most LABEL_CAP, never overlapping."""
+        view, pixel_m = self._view_and_pixel()
+        taken: set[tuple[int, int]] = set()
+        placed: list[tuple[float, float, str, float]] = []
+        cell_w, cell_h = 110.0 * pixel_m, 18.0 * pixel_m  # about one label's screen size
+        for layer in reversed(list(self.stack)):
+            graphic = self.graphics.get(id(layer))
+            if not graphic or not layer.visible:
+                continue
+            xs, ys, texts = graphic.label_candidates(view)
+            for x, y, text in zip(xs, ys, texts):
+                if len(placed) >= LABEL_CAP:
+                    break
+                if not text:
+                    continue
+                cell = (int((x - view[0]) // cell_w), int((y - view[1]) // cell_h))
+                neighbours = {(cell[0] + dx, cell[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx <= 0}
+                if neighbours & taken:
+                    continue
+                taken.add(cell)
+                placed.append((x, y, text, graphic.z))
+        while len(self._labels) < len(placed):
+            item = pg.TextItem(color="#1a1a1a", anchor=(-0.08, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
+            font = item.textItem.font()
+            font.setPointSizeF(7.5)
+            item.setFont(font)
+            self._labels.append(item)
+        for i, item in enumerate(self._labels):
+            if i < len(placed):
+                x, y, text, _ = placed[i]
+                item.setText(text)
+                item.setPos(x, y)
+                item.setZValue(Z_LABELS)
+                if item.scene() is None:
+                    self.view_box.addItem(item, ignoreBounds=True)
+            elif item.scene() is not None:
+                self.view_box.removeItem(item)
+
+    def labels(self) -> list[str]:
+        """The label texts on the map now."""
+        return [item.toPlainText() for item in self._labels if item.scene() is not None]
+
+    def set_highlight(self, layer: Layer | None, rows=()) -> None:
+        """Outline features `rows` of `layer` (positions in its GeoDataFrame); None clears."""
+        graphic = self.graphics.get(id(layer)) if layer is not None else None
+        rows = np.asarray(list(rows), dtype=np.int64)
+        if not isinstance(graphic, VectorGraphic) or not len(rows):
+            self._highlight.setPath(QtGui.QPainterPath())
+            self._highlight_points.setData([], [])
+            return
+        g = graphic.geometry
+        if g.kind == "point":
+            self._highlight.setPath(QtGui.QPainterPath())
+            self._highlight_points.setData(x=g.centre_x[rows], y=g.centre_y[rows])
+        else:
+            x, y, connect = g.gather(rows)
+            self._highlight.setPath(pg.arrayToQPath(x, y, connect=connect, finiteCheck=False))
+            self._highlight_points.setData([], [])
+
+    # -- mouse --------------------------------------------------------------------------------------
+    def _on_mouse_moved(self, pos) -> None:
+        point = self.view_box.mapSceneToView(pos)
+        self.mouse_moved.emit(point.x(), point.y())
+
+    def _on_mouse_clicked(self, event) -> None:
+        point = self.view_box.mapSceneToView(event.scenePos())
+        self.clicked.emit(point.x(), point.y(), event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "legend"):
+            self.scale_bar.place()
+            self.legend.place()
+
+    def render_image(self) -> QtGui.QImage:
+        """Draw the map now into an image (for benchmarks and screenshots)."""
+        return self.grab().toImage()

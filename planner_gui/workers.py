@@ -1,0 +1,151 @@
+"""Loading off the GUI thread: one QThread worker per load job, results back by signal.
+
+A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
+prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
+signal per result. `cancel()` sets a flag checked between files and between layers; a cancelled
+job emits nothing more but `finished`. A file that cannot be read emits `failed` with
+'<file>: <reason>' and the job goes on with the next file.
+
+Why a QThread per job and not the QThreadPool: pyproj keeps its PROJ context in a native
+per-thread slot but frees it with the Python thread state. A pooled Qt thread gets a fresh
+Python thread state each time it runs Python, so its second job finds a freed context and
+crashes inside PROJ (seen with pyproj 3.7 / PySide6 6.12). A QThread runs `run()` once, in one
+Python thread state, and ends.
+
+Lifetimes: threads are kept in a module-level set until they have finished (so closing the
+window never destroys a running QThread); the signals object is created in the GUI thread and
+dropped there.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from pyproj import CRS
+from PySide6 import QtCore
+
+from layers.io import LayerLoadError, read_layers
+from layers.layer import RasterLayer, VectorLayer
+from layers.project import SUFFIX as PROJECT_SUFFIX
+from layers.project import ProjectError, load_project
+from planner_gui.geometry import prepared
+from planner_gui.raster_display import in_working_crs
+
+
+def is_project(path: str | Path) -> bool:
+    return str(path).lower().endswith(PROJECT_SUFFIX)
+
+
+def prepare_for_drawing(layer, crs: CRS) -> None:
+    """Do the expensive per-layer drawing work (reprojection, flat arrays) now, in this thread."""
+    if isinstance(layer, VectorLayer):
+        prepared(layer, crs)
+    elif isinstance(layer, RasterLayer):
+        in_working_crs(layer, crs)
+
+
+class LoadSignals(QtCore.QObject):
+    progress = QtCore.Signal(int, int, str)  # files done, files in all, what is being read
+    layer_loaded = QtCore.Signal(object, str)  # Layer, the file it came from
+    project_loaded = QtCore.Signal(object)  # layers.project.Project
+    failed = QtCore.Signal(str)  # '<file>: <reason>'
+    finished = QtCore.Signal(bool)  # True if cancelled
+
+
+class LoadJob:
+    """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
+
+    def __init__(self, paths, working_crs: CRS, signals: LoadSignals):
+        self.paths = [Path(p) for p in paths]
+        self.working_crs = working_crs
+        self.signals = signals
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        try:
+            total = len(self.paths)
+            for done, path in enumerate(self.paths):
+                if self.cancelled:
+                    break
+                self.signals.progress.emit(done, total, path.name)
+                try:
+                    self._load(path)
+                except (LayerLoadError, ProjectError) as exc:
+                    self.signals.failed.emit(str(exc))
+                except Exception as exc:  # a bug or a GDAL surprise: report it, keep going
+                    self.signals.failed.emit(f"{path.name}: {type(exc).__name__}: {exc}")
+            if not self.cancelled:
+                self.signals.progress.emit(total, total, "")
+        finally:
+            self.signals.finished.emit(self.cancelled)
+
+    def _load(self, path: Path) -> None:
+        if is_project(path):
+            project = load_project(path)
+            for layer in project.layers:
+                if self.cancelled:
+                    return
+                prepare_for_drawing(layer, self.working_crs)
+            if not self.cancelled:
+                self.signals.project_loaded.emit(project)
+            return
+        for layer in read_layers(path):
+            if self.cancelled:
+                return
+            prepare_for_drawing(layer, self.working_crs)
+            self.signals.layer_loaded.emit(layer, str(path))
+
+
+class _LoadThread(QtCore.QThread):
+    def __init__(self, job: LoadJob):
+        super().__init__()
+        self.job = job
+
+    def run(self) -> None:
+        self.job.run()
+
+
+_running: set[_LoadThread] = set()  # alive until finished, whatever happens to the window
+
+
+class Loader(QtCore.QObject):
+    """Starts load jobs, each in its own worker thread; `busy()` while any is unfinished."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.jobs: list[LoadJob] = []
+
+    def start(self, paths, working_crs: CRS) -> LoadJob:
+        job = LoadJob(paths, working_crs, LoadSignals())
+        self.jobs.append(job)
+        # Connected first, so it runs before the caller's own finished-handlers: they already
+        # see busy() False when the last job ends.
+        job.signals.finished.connect(lambda _cancelled, job=job: self._forget(job))
+        thread = _LoadThread(job)
+        _running.add(thread)
+        thread.finished.connect(lambda thread=thread: (thread.wait(), _running.discard(thread)))
+        thread.start()
+        return job
+
+    def _forget(self, job: LoadJob) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+
+def wait_for_workers(timeout_ms: int = 5000) -> bool:
+    """Block until every load thread has ended (at exit, after cancelling); True if all did."""
+    return all(thread.wait(timeout_ms) for thread in list(_running))

@@ -1,0 +1,123 @@
+"""GUI test fixtures: offscreen Qt, throw-away settings, and a small synthetic Hanoi.
+
+QT_QPA_PLATFORM is set before anything imports Qt, and QSettings point at a temporary folder
+so the tests never read or write the user's settings.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from pathlib import Path  # noqa: E402
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import rasterio  # noqa: E402
+import shapely  # noqa: E402
+from rasterio.transform import from_origin  # noqa: E402
+
+from layers.io import read_layers, write_vector  # noqa: E402
+from layers.project import save_project  # noqa: E402
+from layers.stack import LayerStack  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_PROJECT = ROOT / "sample_data" / "hanoi.planner.json"
+
+# Real station positions (lon, lat) from the sample's fact table, so identify/measure use known places.
+STATIONS = [
+    # line, code, name, status, opening_year, lon, lat
+    ("2A", "C01", "Cát Linh", "existing", 2021, 105.8280, 21.0282),
+    ("2A", "C02", "La Thành", "existing", 2021, 105.8243, 21.0220),
+    ("2A", "C03", "Thái Hà", "existing", 2021, 105.8196, 21.0144),
+    ("2A", "C04", "Láng", "existing", 2021, 105.8140, 21.0093),
+    ("3", "S01", "Nhổn", "existing", 2024, 105.7350, 21.0520),
+    ("3", "S08", "Cầu Giấy", "existing", 2024, 105.7990, 21.0330),
+    ("3", "S12", "Ga Hà Nội", "under_construction", 2027, 105.8410, 21.0250),
+    ("3", "S16", "Hoàng Mai", "planned", 2035, 105.8500, 20.9800),
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _qt_settings_in_tmp(tmp_path_factory):
+    """Every QSettings the app makes lives in a temporary folder for the whole test session."""
+    from PySide6 import QtCore
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    for scope in (QtCore.QSettings.Scope.UserScope, QtCore.QSettings.Scope.SystemScope):
+        QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, scope, str(folder))
+    os.environ["PLANNER_SETTINGS_DIR"] = str(folder)
+    yield folder
+
+
+def _stations() -> gpd.GeoDataFrame:
+    rows = [dict(zip(("line", "code", "name", "status", "opening_year"), s[:5])) for s in STATIONS]
+    return gpd.GeoDataFrame(rows, geometry=shapely.points([(s[5], s[6]) for s in STATIONS]), crs=4326)
+
+
+def _lines() -> gpd.GeoDataFrame:
+    by_line = {}
+    for s in STATIONS:
+        by_line.setdefault(s[0], []).append((s[5], s[6]))
+    line3 = by_line["3"]
+    return gpd.GeoDataFrame(
+        {
+            "line": ["2A", "3", "3", "3"],
+            "name": ["Cát Linh - Hà Đông", "Nhổn - Cầu Giấy", "Cầu Giấy - Ga Hà Nội", "Ga Hà Nội - Hoàng Mai"],
+            "status": ["existing", "existing", "under_construction", "planned"],
+            "opening_year": [2021, 2024, 2027, 2035],
+            "colour": ["#4caf50", "#9b1b30", "#9b1b30", "#9b1b30"],
+        },
+        geometry=[
+            shapely.LineString(by_line["2A"]), shapely.LineString(line3[:2]),
+            shapely.LineString(line3[1:3]), shapely.LineString(line3[2:]),
+        ],
+        crs=4326,
+    )
+
+
+def make_synthetic_hanoi(folder: Path) -> Path:
+    """A small Hanoi-like GeoPackage + population GeoTIFF + project file; returns the project path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gpkg = folder / "hanoi.gpkg"
+    city = shapely.Polygon([(105.70, 20.93), (105.95, 20.93), (105.97, 21.10), (105.72, 21.12)])
+    write_vector(gpd.GeoDataFrame({"name": ["Hà Nội"]}, geometry=[city], crs=4326), gpkg, "city_boundary")
+    districts = [shapely.box(105.70 + 0.0625 * i, 20.93, 105.70 + 0.0625 * (i + 1), 21.12) for i in range(4)]
+    write_vector(
+        gpd.GeoDataFrame({"name": ["Tây", "Giữa Tây", "Giữa Đông", "Đông"]}, geometry=districts, crs=4326).clip(city),
+        gpkg, "districts",
+    )
+    river = shapely.LineString([(105.74, 21.13), (105.82, 21.08), (105.87, 21.03), (105.90, 20.95)])
+    water = gpd.GeoDataFrame({"name": ["Sông Hồng", "Hồ Tây"]}, geometry=[river, shapely.Point(105.818, 21.056)], crs=4326)
+    water = water.to_crs(32648)
+    water["geometry"] = [water.geometry[0].buffer(700), water.geometry[1].buffer(1200)]
+    write_vector(water, gpkg, "water")
+    write_vector(_lines(), gpkg, "metro_lines")
+    write_vector(_stations(), gpkg, "metro_stations")
+    tif = folder / "hanoi_population_250m.tif"
+    rng = np.random.default_rng(1)
+    data = rng.gamma(2.0, 200.0, (60, 80)).astype("float32")
+    data[:3, :3] = -1
+    with rasterio.open(
+        tif, "w", driver="GTiff", width=80, height=60, count=1, dtype="float32", crs="EPSG:32648",
+        transform=from_origin(575_000, 2_335_000, 250, 250), nodata=-1,
+    ) as dst:
+        dst.write(data, 1)
+    stack = LayerStack()
+    stack.add(read_layers(tif)[0])
+    for layer in read_layers(gpkg):
+        stack.add(layer)
+    return save_project(folder / "hanoi.planner.json", stack)
+
+
+@pytest.fixture(scope="session")
+def synthetic_project(tmp_path_factory) -> Path:
+    return make_synthetic_hanoi(tmp_path_factory.mktemp("synthetic_hanoi"))
+
+
+@pytest.fixture(scope="session")
+def hanoi_project(synthetic_project) -> Path:
+    """The real sample once it is on this branch, the synthetic one until then."""
+    return SAMPLE_PROJECT if SAMPLE_PROJECT.exists() else synthetic_project

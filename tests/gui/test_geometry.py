@@ -1,0 +1,41 @@
+"""Drawing geometry without Qt: flat arrays, culling, level of detail, tiny-feature pixels."""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from planner_gui.geometry import LayerGeometry, rasterise_boxes
+
+
+def test_rings_and_parts_are_separated_and_features_sliced():
+    holed = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(2, 2), (3, 2), (3, 3), (2, 2)]])
+    multi = shapely.MultiPolygon([shapely.box(20, 20, 30, 30), shapely.box(40, 40, 50, 50)])
+    g = LayerGeometry.from_geometries(np.array([holed, multi, shapely.box(0, 0, 1, 1)]), "polygon")
+    assert g.n_features == 3
+    assert g.ring_end.sum() == 2 + 2 + 1  # one end per ring
+    x, y, connect = g.gather(np.array([1]))
+    assert len(x) == 10 and list(connect).count(0) == 2  # two rings of five vertices, not joined
+
+
+def test_cull_keeps_what_the_view_shows_and_splits_off_tiny_features():
+    boxes = shapely.box(np.arange(100) * 100.0, 0, np.arange(100) * 100.0 + 10, 10)
+    g = LayerGeometry.from_geometries(boxes, "polygon")
+    view = (0, -50, 1000, 50)
+    fine = g.cull(view, pixel_m=1.0)  # 10 m = 10 px: paths
+    assert set(fine.features) == set(range(11)) and len(fine.small) == 0
+    coarse = g.cull(view, pixel_m=5.0)  # 10 m = 2 px: pixels
+    assert len(coarse.features) == 0 and set(coarse.small) == set(range(11))
+
+
+def test_simplification_is_per_zoom_bucket_and_cached():
+    circle = shapely.Point(0, 0).buffer(1000, quad_segs=256)
+    g = LayerGeometry.from_geometries(np.array([circle]), "polygon")
+    coarse = g.at_resolution(60.0)
+    assert coarse is g.at_resolution(50.0)  # same power-of-two bucket (32 m)
+    assert len(coarse.x) < len(g.x) / 4
+    assert g.at_resolution(0.2) is g  # below half a metre: the full detail
+
+
+def test_rasterise_boxes_marks_the_pixels_a_box_covers():
+    mask = rasterise_boxes(np.array([[0.5, 0.5, 2.5, 1.5]]), (0, 0, 10, 10), 1.0, (10, 10))
+    assert mask.sum() == 6 and mask[0:2, 0:3].all()
