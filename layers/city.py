@@ -21,6 +21,7 @@ from layers.io import LayerLoadError, read_layers
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack
 
+CONTEXT_ROLES = ("boundary", "ward", "population")
 SAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "sample_data" / "hanoi.planner.json"
 
 
@@ -52,14 +53,19 @@ class CityData:
         cls, layers: list[Layer], crs: CRS | str | int | None = None, study_area: shapely.Geometry | None = None
     ) -> CityData:
         """From loaded layers: 'boundary' layers make the study area (else the wards' union),
-        the first 'population' raster the population grid, 'ward' layers the zones."""
+        the first 'population' raster the population grid, 'ward' layers the zones.
+
+        A hidden network layer (metro, bridge, green, digital zone, ...) does not count: the
+        figures measure what the map shows. Context layers (boundary, ward, population) count
+        whether drawn or not, since hiding the grid to see the lines must not empty the city.
+        """
         crs = require_metric(CRS.from_user_input(crs) if crs is not None else HANOI_CRS)
         by_role: dict[str, list[VectorLayer]] = {}
         rasters = [layer for layer in layers if isinstance(layer, RasterLayer)]
         people = [r for r in rasters if r.role == "population"] or (rasters if len(rasters) == 1 else [])
         population = PopulationGrid.from_raster(people[0]) if people else None
         for layer in layers:
-            if isinstance(layer, VectorLayer):
+            if isinstance(layer, VectorLayer) and (layer.visible or layer.role in CONTEXT_ROLES):
                 by_role.setdefault(layer.role, []).append(layer)
         zones = {layer.name: layer.in_crs(crs) for layer in by_role.get("ward", [])}
         if study_area is None:

@@ -87,3 +87,18 @@ def test_river_crossing_radius_and_zones():
 def test_evaluate_can_be_cancelled():
     with pytest.raises(Cancelled):
         evaluate("itdp-pnt", city(metro_station=[shapely.Point(X0, Y0)]), cancelled=lambda: True)
+
+
+def test_hidden_network_layers_do_not_count_but_hidden_context_does():
+    """What the map shows is what is measured: hiding the metro empties PNT; hiding wards changes nothing."""
+    station = VectorLayer(name="stations", role="metro_station",
+                          gdf=gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 500, Y0 + 500)], crs=UTM))
+    wards = VectorLayer(name="wards", role="ward", gdf=gpd.GeoDataFrame(
+        {"name": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
+                                        shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)], crs=UTM))
+    shown = CityData.from_layers([wards, station], UTM)
+    assert shown.has("metro_station")
+    wards.visible = False
+    assert CityData.from_layers([wards, station], UTM).study_area.area == pytest.approx(2_000_000)
+    station.visible = False
+    assert not CityData.from_layers([wards, station], UTM).has("metro_station")
