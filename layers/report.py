@@ -42,37 +42,45 @@ class Report:
     data_sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     made_on: date = field(default_factory=date.today)
+    appendix: dict[str, pd.DataFrame] = field(default_factory=dict)  # long tables (by ward), after the sources
 
     def to_html(self, image_width: int | None = None) -> str:
-        """The whole report as one HTML page; `image_width` (pixels) sizes the pictures for
-        renderers without CSS max-width (Qt's QTextDocument, used for the PDF)."""
+        """The whole report as one HTML page, pictures embedded.
+
+        Order: figures, pictures, tables, methods and sources, data sources, notes, appendix.
+        `image_width` (pixels) is for renderers of a fixed width without CSS max-width (Qt's
+        QTextDocument, which makes the PDF): pictures get that width and the body no margin (the
+        page has its own). Tables carry align attributes for the same reason.
+        """
         esc = html.escape
         size = f' width="{int(image_width)}"' if image_width else ""
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             f"<title>{esc(self.title)}</title>",
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
-            "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .6em;"
+            "<style>body{font-family:sans-serif;color:#222;"
+            + ("margin:0}" if image_width else "max-width:60em;margin:2em auto}")
+            + "table{border-collapse:collapse;margin:.5em 0 1em 0}td,th{border:1px solid #bbb;padding:.25em .6em;"
             "text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}"
-            "img{max-width:100%;border:1px solid #ccc}.small{color:#555;font-size:.9em}</style>",
+            "img{max-width:100%;border:1px solid #ccc}.small{color:#555;font-size:.9em}"
+            "h2{margin-top:1.2em}</style>",
             "</head><body>",
             f"<h1>{esc(self.title)}</h1>",
             f'<p class="small">Made on {self.made_on.isoformat()}. All areas and distances computed in '
             f"{esc(self.crs)}.</p>",
         ]
         if self.figures:
-            parts.append("<h2>Figures</h2><table><tr><th>figure</th><th>value</th><th>CRS</th></tr>")
-            for f in self.figures:
-                parts.append(f"<tr><td>{esc(f.label)}</td><td>{esc(f.value)}</td><td>{esc(f.crs or self.crs)}</td></tr>")
-            parts.append("</table>")
+            other_crs = any(f.crs and f.crs != self.crs for f in self.figures)
+            rows = [[f.label, f.value] + ([f.crs or self.crs] if other_crs else []) for f in self.figures]
+            parts.append("<h2>Figures</h2>")
+            parts.append(_table_html(["figure", "value"] + (["CRS"] if other_crs else []), rows))
         for caption, png in self.images.items():
             data = base64.b64encode(png).decode("ascii")
-            parts.append(f"<h2>{esc(caption)}</h2><p><img alt=\"{esc(caption)}\"{size} "
-                         f"src=\"data:image/png;base64,{data}\"></p>")
+            parts.append(f"<p><img alt=\"{esc(caption)}\"{size} src=\"data:image/png;base64,{data}\"><br>"
+                         f"<b>{esc(caption)}</b></p>")
         for caption, table in self.tables.items():
             parts.append(f"<h2>{esc(caption)}</h2>")
-            parts.append(table.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0, escape=True))
+            parts.append(_frame_html(table))
         methods = [f for f in self.figures if f.method or f.source]
         if methods:
             parts.append("<h2>Methods and sources</h2><dl>")
@@ -88,11 +96,37 @@ class Report:
             parts.append("<h2>Notes</h2><ul>")
             parts += [f"<li>{esc(n)}</li>" for n in self.notes]
             parts.append("</ul>")
+        for caption, table in self.appendix.items():
+            parts.append(f"<h2>{esc(caption)}</h2>")
+            parts.append(_frame_html(table))
         parts.append("</body></html>")
         return "\n".join(parts)
 
     def write_html(self, path: str | os.PathLike) -> Path:
         return write_atomically(path, self.to_html())
+
+
+def _cell(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "" if math.isnan(v) else f"{v:,.2f}"
+    return str(v)
+
+
+def _table_html(columns, rows) -> str:
+    """A table with the first column left-aligned and the rest right-aligned, as attributes
+    (Qt's HTML renderer has no :first-child), the header in <thead> (repeated on each PDF page)."""
+    esc = html.escape
+    head = "".join(f'<th align="{"left" if i == 0 else "right"}">{esc(str(c))}</th>' for i, c in enumerate(columns))
+    body = "".join(
+        "<tr>" + "".join(f'<td align="{"left" if i == 0 else "right"}">{esc(_cell(v))}</td>'
+                         for i, v in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f'<table width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _frame_html(table: pd.DataFrame) -> str:
+    return _table_html(list(table.columns), table.itertuples(index=False, name=None))
 
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -263,12 +297,12 @@ def report_from_results(
     if zone_tables:
         for r in results:
             if r.zones is not None and len(r.zones):
-                report.tables[f"By ward: {result_label(r)}"] = _zone_table(r.zones)
+                report.appendix[f"By ward: {result_label(r)}"] = _zone_table(r.zones)
         for d in differences:
             if d.zones is not None and len(d.zones):
                 changed = d.zones[(d.zones["gained_area_m2"] > 0) | (d.zones["lost_area_m2"] > 0)]
                 name = PRESETS[d.preset].title if d.preset in PRESETS else d.preset
-                report.tables[f"By ward: {name}, {d.scenario_b} against {d.scenario_a} "
+                report.appendix[f"By ward: {name}, {d.scenario_b} against {d.scenario_a} "
                               f"(the {len(changed)} of {len(d.zones)} wards that change)"] = (
                     _difference_zone_table(changed, d.scenario_a, d.scenario_b))
     return report
