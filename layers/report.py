@@ -73,7 +73,7 @@ class Report:
             other_crs = any(f.crs and f.crs != self.crs for f in self.figures)
             rows = [[f.label, f.value] + ([f.crs or self.crs] if other_crs else []) for f in self.figures]
             parts.append("<h2>Figures</h2>")
-            parts.append(_table_html(["figure", "value"] + (["CRS"] if other_crs else []), rows))
+            parts.append(_table_html(["figure", "value"] + (["CRS"] if other_crs else []), rows, nowrap_rest=False))
         for caption, png in self.images.items():
             data = base64.b64encode(png).decode("ascii")
             parts.append(f"<p><img alt=\"{esc(caption)}\"{size} src=\"data:image/png;base64,{data}\"><br>"
@@ -98,7 +98,7 @@ class Report:
             parts.append("</ul>")
         for caption, table in self.appendix.items():
             parts.append(f"<h2>{esc(caption)}</h2>")
-            parts.append(_frame_html(table))
+            parts.append(_frame_html(table, nowrap_first=True))
         parts.append("</body></html>")
         return "\n".join(parts)
 
@@ -112,21 +112,26 @@ def _cell(v) -> str:
     return str(v)
 
 
-def _table_html(columns, rows) -> str:
+def _table_html(columns, rows, nowrap_first: bool = False, nowrap_rest: bool = True) -> str:
     """A table with the first column left-aligned and the rest right-aligned, as attributes
-    (Qt's HTML renderer has no :first-child), the header in <thead> (repeated on each PDF page)."""
+    (Qt's HTML renderer has no :first-child), the header in <thead> (repeated on each PDF page),
+    numbers kept on one line."""
     esc = html.escape
-    head = "".join(f'<th align="{"left" if i == 0 else "right"}">{esc(str(c))}</th>' for i, c in enumerate(columns))
+    nowrap = ' style="white-space:nowrap"'  # a number is never broken across lines
+    first = nowrap if nowrap_first else ""  # short names (wards): one line each, so rows stay whole
+    head = "".join(f'<th align="{"left" if i == 0 else "right"}"{nowrap}>{esc(str(c)).replace(chr(10), "<br>")}</th>'
+                   for i, c in enumerate(columns))  # a header breaks only where it has a newline
+    rest = nowrap if nowrap_rest else ""
     body = "".join(
-        "<tr>" + "".join(f'<td align="{"left" if i == 0 else "right"}">{esc(_cell(v))}</td>'
+        "<tr>" + "".join(f'<td align="{"left" if i == 0 else "right"}"{first if i == 0 else rest}>{esc(_cell(v))}</td>'
                          for i, v in enumerate(row)) + "</tr>"
         for row in rows
     )
     return f'<table width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _frame_html(table: pd.DataFrame) -> str:
-    return _table_html(list(table.columns), table.itertuples(index=False, name=None))
+def _frame_html(table: pd.DataFrame, nowrap_first: bool = False) -> str:
+    return _table_html(list(table.columns), table.itertuples(index=False, name=None), nowrap_first)
 
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -206,28 +211,28 @@ def _zone_table(zones: pd.DataFrame) -> pd.DataFrame:
     first = z.columns[0]
     out = pd.DataFrame({"ward": z[first].astype(str)})
     if "green_m2_per_resident" in z:  # green-per-resident
-        out["green (m²)"] = z["green_m2"].map(lambda v: "-" if _missing(v) else f"{v:,.0f}")
+        out["green\n(m²)"] = z["green_m2"].map(lambda v: "-" if _missing(v) else f"{v:,.0f}")
         out["people"] = z["population"].map(people_text)
-        out["m² per resident"] = z["green_m2_per_resident"].map(lambda v: "-" if _missing(v) else f"{v:,.1f}")
+        out["m² per\nresident"] = z["green_m2_per_resident"].map(lambda v: "-" if _missing(v) else f"{v:,.1f}")
         return out
-    out["area reached (km²)"] = z["area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
-    out["ward area (km²)"] = z["total_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
-    out["share of area"] = z["area_share"].map(percent_text)
+    out["km²\nreached"] = z["area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
+    out["km²\nin ward"] = z["total_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
+    out["% of\narea"] = z["area_share"].map(percent_text)
     if "population" in z:
-        out["people reached"] = z["population"].map(people_text)
-        out["people in ward"] = z["total_population"].map(people_text)
-        out["share of people"] = z["population_share"].map(percent_text)
+        out["people\nreached"] = z["population"].map(people_text)
+        out["people\nin ward"] = z["total_population"].map(people_text)
+        out["% of\npeople"] = z["population_share"].map(percent_text)
     return out
 
 
 def _difference_zone_table(zones: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     z = zones.reset_index()
     out = pd.DataFrame({"ward": z[z.columns[0]].astype(str)})
-    out["area gained (km²)"] = z["gained_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
-    out["area lost (km²)"] = z["lost_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
+    out["km²\ngained"] = z["gained_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
+    out["km²\nlost"] = z["lost_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
     if "population_a" in z:
-        out[f"people reached, {a}"] = z["population_a"].map(people_text)
-        out[f"people reached, {b}"] = z["population_b"].map(people_text)
+        out[f"people reached\n{a}"] = z["population_a"].map(people_text)
+        out[f"people reached\n{b}"] = z["population_b"].map(people_text)
         out["change"] = z["delta_population"].map(lambda v: f"{v:+,.0f}")
     return out
 
