@@ -323,7 +323,9 @@ def clipped_area(x0, y0, x1, y1, width, height) -> np.ndarray:
     the box's lower-left corner, so that the products stay small and exact to ~1e-16.
     """
     dx, dy = x1 - x0, y1 - y0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A crossing parameter that overflows (an edge almost parallel to a box side) is infinite,
+    # outside (0, 1), and dropped below like the divisions by zero.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ts = np.stack(
             [np.zeros_like(x0), np.ones_like(x0), -x0 / dx, (width - x0) / dx, -y0 / dy, (height - y0) / dy],
             axis=1,
