@@ -157,9 +157,11 @@ def _json_default(v):
     return str(v)
 
 
-def _fmt(v) -> str:
+def _fmt(v, key: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
+    if key.endswith("share") and isinstance(v, float):
+        return f"{v:.4%}"
     if isinstance(v, float):
         return f"{v:,.3f}"
     return str(v)
@@ -173,20 +175,20 @@ def _table(results) -> str:
             share = d["unit"].startswith("share")
             value = f"{d['value']:.4%}" if share and not math.isnan(d["value"]) else _fmt(d["value"])
             out.append(f"{d['title']} [{d['preset']}]  scenario: {d['scenario']}  radius: {d['radius_m']:g} m")
-            out.append(f"  value        {value}  ({d['unit']})")
-            out.append(f"  numerator    {_fmt(d['numerator'])}")
-            out.append(f"  denominator  {_fmt(d['denominator'])}")
+            out.append(f"  value            {value}  ({d['unit']})")
+            out.append(f"  numerator        {_fmt(d['numerator'])}")
+            out.append(f"  denominator      {_fmt(d['denominator'])}")
             for k, v in (d.get("figures") or {}).items():
-                out.append(f"  {k:<12} {_fmt(v)}")
+                out.append(f"  {k:<16} {_fmt(v, k)}")
         else:
             out.append(f"{d['preset']}: {d['scenario_b']} against {d['scenario_a']}  radius: {d['radius_m']:g} m")
             for k in ("gained_area_m2", "lost_area_m2", "gained_population", "lost_population",
                       "population_a", "population_b", "net_population"):
                 out.append(f"  {k:<18} {_fmt(d[k])}")
-        out.append(f"  CRS          {d['crs']}")
+        out.append(f"  CRS              {d['crs']}")
         if "method" in d:
-            out.append(f"  method       {d['method']}")
-            out.append(f"  source       {d['source']}")
+            out.append(f"  method           {d['method']}")
+            out.append(f"  source           {d['source']}")
         if d.get("zones"):
             import pandas as pd
 

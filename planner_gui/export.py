@@ -1,0 +1,209 @@
+"""Exports that need Qt: the map as PNG at a chosen size, charts as PNG, and the report as PDF.
+
+Small functions for the Export menu; every file is written atomically (a temporary name in the
+same folder, then moved into place), so a failed export never leaves a half-written file.
+
+    render_map_png(canvas, "map.png", 1600, 1000)        # the current map view at that size
+    png = map_png_bytes(canvas, 1200, 800)               # the same, as bytes for a Report image
+    png = chart_png(plot_widget, 1200, 600)              # a pyqtgraph chart, for a Report image
+    write_pdf(report, "report.pdf")                      # Qt's own PDF writer, A4
+    export_report(report, "report.html", "report.pdf")   # both from the same HTML
+
+The model side (Report, report_from_results, results_table, write_csv, write_geopackage) is in
+`layers.report`; nothing here computes a figure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.atomic import atomic_path
+from layers.report import Report
+
+MAX_IMAGE_PX = 10_000  # a side longer than this is a typo, not a wish (and ~400 MB of pixels)
+
+
+def _check_size(width: int, height: int) -> tuple[int, int]:
+    width, height = int(width), int(height)
+    if not (0 < width <= MAX_IMAGE_PX and 0 < height <= MAX_IMAGE_PX):
+        raise ValueError(f"image size must be 1..{MAX_IMAGE_PX} pixels a side, not {width} x {height}")
+    return width, height
+
+
+def _save_png(image: QtGui.QImage, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if not image.save(str(tmp), "PNG"):
+            raise OSError(f"{path.name}: could not write the PNG")
+    return path
+
+
+def _png_bytes(image: QtGui.QImage) -> bytes:
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("could not encode the image as PNG")
+    buffer.close()
+    return bytes(data)
+
+
+def _render_view_scaled(view: QtWidgets.QGraphicsView, width: int, height: int) -> QtGui.QImage:
+    """What `view` shows now, redrawn (not a pixel zoom) into width x height; aspect kept, centred."""
+    image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+    image.fill(view.backgroundBrush().color() if view.backgroundBrush().style() else QtGui.QColor("white"))
+    painter = QtGui.QPainter(image)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+    try:
+        view.render(painter, QtCore.QRectF(0, 0, width, height), view.viewport().rect(),
+                    QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+    finally:
+        painter.end()
+    return image
+
+
+def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) -> QtGui.QImage:
+    """The map's current view drawn afresh at width_px x height_px (scale bar and legend included).
+
+    `scale` > 1 draws lines, points and text that many times larger (a map laid out at
+    width_px / scale and drawn at `scale` pixels per point), for pictures shown smaller than
+    their pixel size, as in a report; 1 keeps the on-screen sizes.
+
+    For a MapCanvas, a hidden twin canvas of exactly that size draws the same layers over (at
+    least) the same extent, so the layers are culled and simplified for the export's own pixel
+    size and the scale bar is right for it; the map on screen is not touched. Any other
+    QGraphicsView is redrawn scaled into the image, keeping its aspect ratio.
+    """
+    width_px, height_px = _check_size(width_px, height_px)
+    if not 1.0 <= scale <= 8.0:
+        raise ValueError(f"scale must be 1..8, not {scale}")
+    from planner_gui.map_canvas import MapCanvas
+
+    if not isinstance(canvas, MapCanvas):
+        return _render_view_scaled(canvas, width_px, height_px)
+    twin = MapCanvas(canvas.stack, canvas.working_crs)
+    try:
+        twin.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)
+        twin.resize(max(1, round(width_px / scale)), max(1, round(height_px / scale)))
+        twin.show()  # never on screen: only makes Qt lay the view out at this size
+        twin.set_view(canvas.view_bounds())
+        image = QtGui.QImage(width_px, height_px, QtGui.QImage.Format.Format_ARGB32)
+        image.fill(QtGui.QColor(twin.backgroundBrush().color()))
+        image.setDevicePixelRatio(width_px / twin.width())
+        # QWidget.render, not QGraphicsView.render: the scale bar and legend are child widgets
+        QtWidgets.QWidget.render(twin, image)
+    finally:
+        canvas.stack.unsubscribe(twin._on_stack_event)
+        twin.hide()
+        twin.deleteLater()
+    image.setDevicePixelRatio(1.0)
+    return image
+
+
+def render_map_png(canvas, path: str | os.PathLike, width_px: int, height_px: int, scale: float = 1.0) -> Path:
+    """Write the current map view as a width_px x height_px PNG (atomically); returns the path.
+
+    The picture shows at least what the canvas shows now (more along one side when the aspect
+    ratios differ), with the scale bar and status legend; see `render_map_image` for `scale`.
+    """
+    return _save_png(render_map_image(canvas, width_px, height_px, scale), path)
+
+
+def map_png_bytes(canvas, width_px: int = 1400, height_px: int = 1000, scale: float = 2.0) -> bytes:
+    """The current map view as PNG bytes for a report (`report_from_results(images=...)`).
+
+    The default is sized for a report page: a 700 x 500 point map (about the text width of an A4 page) drawn at 2 pixels
+    per point, so labels stay legible at print size.
+    """
+    return _png_bytes(render_map_image(canvas, width_px, height_px, scale))
+
+
+def _activate_layout(item: QtWidgets.QGraphicsWidget) -> None:
+    layout = QtWidgets.QGraphicsWidget.layout(item)  # PlotItem hides layout() behind an attribute
+    if layout is not None:
+        layout.activate()
+
+
+def chart_png(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: int = 700,
+              scale: float = 2.0) -> bytes:
+    """A pyqtgraph chart (PlotWidget or any QGraphicsView) as width x height PNG bytes.
+
+    The chart is laid out at width / scale x height / scale, drawn at `scale` pixels per point,
+    then put back as it was: axes and text are `scale` times their on-screen size, which suits
+    a report page (default: a 700 x 350 point chart at 2 pixels per point). Other views are
+    redrawn scaled, aspect kept.
+    """
+    width, height = _check_size(width, height)
+    if not 1.0 <= scale <= 8.0:
+        raise ValueError(f"scale must be 1..8, not {scale}")
+    logical = QtCore.QRectF(0, 0, width / scale, height / scale)
+    item = plot_widget.centralWidget if hasattr(plot_widget, "centralWidget") else None
+    if not isinstance(item, QtWidgets.QGraphicsWidget):
+        return _png_bytes(_render_view_scaled(plot_widget, width, height))
+    scene = plot_widget.scene()
+    old = item.geometry()
+    image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+    image.fill(QtGui.QColor("white"))
+    try:
+        item.setGeometry(logical)
+        _activate_layout(item)
+        painter = QtGui.QPainter(image)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+        try:
+            scene.render(painter, QtCore.QRectF(0, 0, width, height), logical)
+        finally:
+            painter.end()
+    finally:
+        item.setGeometry(old)
+        _activate_layout(item)
+    return _png_bytes(image)
+
+
+def _page_layout(page_size: QtGui.QPageSize.PageSizeId) -> QtGui.QPageLayout:
+    return QtGui.QPageLayout(QtGui.QPageSize(page_size), QtGui.QPageLayout.Orientation.Portrait,
+                             QtCore.QMarginsF(15, 15, 15, 18), QtGui.QPageLayout.Unit.Millimeter)
+
+
+def report_document(report: Report, page_size=QtGui.QPageSize.PageSizeId.A4) -> QtGui.QTextDocument:
+    """The report as a QTextDocument laid out on pages of `page_size` (1 unit = 1/96 inch)."""
+    text = _page_layout(page_size).paintRect(QtGui.QPageLayout.Unit.Inch)
+    width, height = text.width() * 96, text.height() * 96
+    doc = QtGui.QTextDocument()
+    doc.setDocumentMargin(0)
+    font = doc.defaultFont()
+    font.setFamily("DejaVu Sans")  # has every Vietnamese letter; Qt falls back if it is missing
+    font.setPointSizeF(9.5)
+    doc.setDefaultFont(font)
+    doc.setHtml(report.to_html(image_width=int(width)))
+    doc.setPageSize(QtCore.QSizeF(width, height))
+    return doc
+
+
+def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize.PageSizeId.A4) -> Path:
+    """Write the report as PDF with Qt's own writer (QTextDocument + QPdfWriter), atomically."""
+    path = Path(path)
+    doc = report_document(report, page_size)
+    with atomic_path(path) as tmp:
+        writer = QtGui.QPdfWriter(str(tmp))
+        writer.setPageLayout(_page_layout(page_size))
+        writer.setResolution(300)
+        writer.setTitle(report.title)
+        writer.setCreator("planner")
+        doc.print_(writer)
+        del writer  # the file is complete only once the writer is gone
+    return path
+
+
+def export_report(report: Report, html_path: str | os.PathLike | None = None,
+                  pdf_path: str | os.PathLike | None = None) -> list[Path]:
+    """Write the report as HTML and/or PDF (the same content); returns the paths written."""
+    written = []
+    if html_path is not None:
+        written.append(report.write_html(html_path))
+    if pdf_path is not None:
+        written.append(write_pdf(report, pdf_path))
+    return written
