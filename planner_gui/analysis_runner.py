@@ -9,7 +9,13 @@ returns, its result is emitted only if its request id is still the latest, so no
 ever reaches the screen.
 
 Like `planner_gui.workers`, each job has its own QThread (not the QThreadPool: pyproj's PROJ
-context crashes in pooled threads), kept in a module-level set until it has finished.
+context crashes in pooled threads), kept in a module-level set until it has finished; the set
+is pruned in the GUI thread, so a QThread's Python wrapper is never freed in its own thread.
+
+Jobs of all runners (coverage, overlap, scenario, timeline) run one at a time under one lock:
+two threads running shapely over the same geometries (the study area, the wards, the population
+grid's cache) crashed the interpreter ("none_dealloc", seen with shapely 2 / Python 3.11). A
+cancelled job lets go within one chunk, so the newest request waits little.
 
 Signals: `started(id)`, `progress(id, fraction)`, `finished(id, result)`, `failed(id, message)`,
 `busy_changed(bool)`, and `slow(bool)` once a job has run longer than `slow_ms` (500 ms), for a
@@ -24,6 +30,10 @@ from collections.abc import Callable
 from PySide6 import QtCore
 
 from layers.coverage import Cancelled
+from planner_gui import refcount_guard
+
+
+_COMPUTE_LOCK = threading.Lock()  # one analysis job at a time, whichever runner asked
 
 
 class _Signals(QtCore.QObject):
@@ -42,7 +52,10 @@ class _Job(QtCore.QThread):
     def run(self) -> None:
         result, error = None, ""
         try:
-            result = self.fn(self._progress, self.cancel_event.is_set)
+            with _COMPUTE_LOCK:
+                if self.cancel_event.is_set():
+                    raise Cancelled()
+                result = self.fn(self._progress, self.cancel_event.is_set)
             if self.cancel_event.is_set():
                 error = "cancelled"
         except Cancelled:
@@ -71,6 +84,7 @@ class AnalysisRunner(QtCore.QObject):
 
     def __init__(self, parent=None, debounce_ms: int = 150, slow_ms: int = 500):
         super().__init__(parent)
+        refcount_guard.install()  # PySide6 6.12.0 / Python 3.11: see planner_gui.refcount_guard
         self.latest_id = 0
         self._pending: tuple[int, Callable] | None = None
         self._job: _Job | None = None
@@ -125,10 +139,16 @@ class AnalysisRunner(QtCore.QObject):
         job = _Job(request_id, fn, self._signals)
         self._job = job
         _running.add(job)
-        job.finished.connect(lambda job=job: (job.wait(), _running.discard(job)))
+        job.finished.connect(self._reap)  # a method of this QObject: runs in the GUI thread
         self._slow_timer.start()
         self.started.emit(request_id)
         job.start()
+
+    def _reap(self) -> None:
+        """Forget the threads that have ended (here, in the GUI thread, never in their own)."""
+        for job in [j for j in _running if j.isFinished()]:
+            job.wait()
+            _running.discard(job)
 
     def _on_progress(self, request_id: int, fraction: float) -> None:
         if request_id == self.latest_id:

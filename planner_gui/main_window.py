@@ -169,6 +169,13 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
+        from planner_gui.dashboard_export import ExportMenu
+
+        self.export_menu = ExportMenu(self, self)
+        self.menuBar().addMenu(self.export_menu)
+        export_button = QtWidgets.QToolButton(text="Export", popupMode=QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_button.setMenu(self.export_menu)
+        self.dashboard.coverage.layout().insertWidget(0, export_button)
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
             analysis_menu.addAction(dock.toggleViewAction())

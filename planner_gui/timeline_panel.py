@@ -31,7 +31,7 @@ class TimelinePanel(QtWidgets.QWidget):
         self.stack = stack
         self.coverage = coverage
         self.timeline: jobs.Timeline | None = None
-        self.runner = AnalysisRunner(self)
+        self.runner = AnalysisRunner(self, debounce_ms=400)  # after the Coverage dock's figures
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(FIRST_YEAR, LAST_YEAR)
         self.slider.setValue(2025)

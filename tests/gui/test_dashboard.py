@@ -1,6 +1,7 @@
 """Coverage dock: live figures equal `planner measure`, layers toggle them, the newest request wins."""
 from __future__ import annotations
 
+import gc
 import json
 import pytest
 from PySide6 import QtCore
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the b
 @pytest.fixture
 def dash(qtbot):
     """A window with the Hanoi sample loaded and its first figures on screen."""
+    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1300, 850)
@@ -27,6 +29,8 @@ def dash(qtbot):
     window.shown = shown
     yield window
     window.dashboard.shutdown()
+    window.close()
+    gc.collect()
 
 
 def cli_json(tmp_path, *args) -> list[dict]:
@@ -111,3 +115,14 @@ def test_ward_bars_have_names_and_a_click_highlights_the_ward(qtbot, dash):
     ward = dash.stack.find(layer_name)
     assert ward.gdf["name"].iloc[row] == first
     assert not dash.canvas._highlight.path().isEmpty()
+
+
+def test_export_menu_writes_what_the_dock_shows(qtbot, dash, tmp_path):
+    import pandas as pd
+
+    from planner_gui.dashboard_export import export_csv, export_geopackage
+
+    assert "Export" in [a.text().replace("&", "") for a in dash.menuBar().actions()]
+    table = pd.read_csv(export_csv(dash.dashboard, tmp_path / "figures.csv"), encoding="utf-8-sig")
+    assert table["value"].iloc[0] == dash.dashboard.coverage.coverage.result.value
+    assert export_geopackage(dash.dashboard, tmp_path / "results.gpkg").exists()

@@ -1,6 +1,7 @@
 """Timeline: the year slider sets the model's as-of year; the canvas draws that year's network."""
 from __future__ import annotations
 
+import gc
 import numpy as np
 import pytest
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the b
 
 @pytest.fixture
 def window(qtbot):
+    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1300, 850)
@@ -20,6 +22,8 @@ def window(qtbot):
     window.canvas.full_extent()
     yield window
     window.dashboard.shutdown()
+    window.close()
+    gc.collect()
 
 
 def drawn_lines(window, layer_name="Metro lines") -> set[str]:
