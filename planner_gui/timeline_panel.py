@@ -89,6 +89,8 @@ class TimelinePanel(QtWidgets.QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(int(year))
             self.slider.blockSignals(False)
+        if year is not None and self.coverage.scenario_combo.currentData() == "existing":
+            self.coverage.set_scenario("all")  # the figures follow the map's year ('as drawn on the map')
         if year != self.stack.as_of_year:
             self.stack.set_as_of_year(year)
         self._show_year(year)

@@ -34,9 +34,11 @@ class WardChart(QtWidgets.QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.72, width=[], brushes=[])
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        view.sigResized.connect(lambda *_: self._top())
         axis = self.plot.getAxis("left")
         axis.setStyle(tickLength=0)
-        axis.setWidth(150)
+        axis.setWidth(175)
+        axis.setTextPen("#222222")
         self.title = QtWidgets.QLabel("")
         self.title.setWordWrap(True)
         top = QtWidgets.QHBoxLayout()
@@ -58,7 +60,7 @@ class WardChart(QtWidgets.QWidget):
         self.scale = scale
         self.title.setText(label)
         self.plot.getAxis("bottom").setLabel(label)
-        self._redraw(keep_view=True)
+        self._redraw()
 
     def _redraw(self, *_, keep_view: bool = False) -> None:
         values = self.values
@@ -75,10 +77,19 @@ class WardChart(QtWidgets.QWidget):
         self.plot.getAxis("left").setTicks([[(i, _short(name)) for i, name in enumerate(self.order)]])
         top = float(np.nanmax(shown)) if n and np.isfinite(shown).any() else 1.0
         view = self.plot.getViewBox()
-        view.setLimits(yMin=-1, yMax=max(n, VISIBLE), xMin=0)
+        view.disableAutoRange()
+        view.setLimits(yMin=-1, yMax=max(n, 3), xMin=0)
         view.setXRange(0, top * 1.05 if top > 0 else 1.0, padding=0)
-        if not keep_view or n <= VISIBLE:
-            view.setYRange(-0.6, min(n, VISIBLE) - 0.4, padding=0)
+        if not keep_view or n <= self.visible_bars():
+            self._top()
+
+    def visible_bars(self) -> int:
+        """As many bars as fit with a legible name (about 24 px each), at least 3."""
+        height = self.plot.getViewBox().height()
+        return max(3, int(height / 24)) if height > 50 else VISIBLE
+
+    def _top(self) -> None:
+        self.plot.getViewBox().setYRange(-0.6, min(len(self.order), self.visible_bars()) - 0.4, padding=0)
 
     def bar_at(self, y: float) -> str | None:
         i = int(round(y))
