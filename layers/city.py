@@ -38,6 +38,9 @@ class CityData:
     population: PopulationGrid | None = None
     layers: dict[str, list[VectorLayer]] = field(default_factory=dict)  # by role
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # by layer name, in crs
+    # Apply each layer's feature filter (the timeline's year): the figures measure what the map
+    # shows. False measures every feature of the visible layers (scenarios then choose).
+    use_filters: bool = True
     _indexes: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -113,8 +116,12 @@ class CityData:
 
     # -- asking ---------------------------------------------------------------------------------
     def features(self, role: str, scenario=None) -> gpd.GeoDataFrame:
-        """All features of a role (every layer of it), in the working CRS, filtered by scenario."""
-        frames = [layer.in_crs(self.crs) for layer in self.layers.get(role, [])]
+        """All features of a role (every layer of it), in the working CRS, less those each layer's
+        feature filter leaves out (if `use_filters`), filtered by `scenario`."""
+        frames = [
+            layer.shown_in_crs(self.crs) if self.use_filters else layer.in_crs(self.crs)
+            for layer in self.layers.get(role, [])
+        ]
         if not frames:
             return gpd.GeoDataFrame(geometry=[], crs=self.crs)
         gdf = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
@@ -135,7 +142,8 @@ class CityData:
 
     def feature_index(self, role: str) -> FeatureIndex:
         """The (cached) feature index of a role, e.g. buildings or schools."""
-        key = (role, tuple(id(layer.gdf) for layer in self.layers.get(role, [])))
+        key = (role, self.use_filters,
+               tuple((id(layer.gdf), id(layer.feature_filter)) for layer in self.layers.get(role, [])))
         if key not in self._indexes:
             self._indexes[key] = FeatureIndex.from_features(self.features(role), self.crs)
         return self._indexes[key]

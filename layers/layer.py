@@ -156,6 +156,10 @@ class VectorLayer(Layer):
     """A vector layer: a GeoDataFrame in its own CRS, with normalised `status` / `opening_year`."""
 
     gdf: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    # Which features are on the map and count in the figures, e.g. Scenario.as_of(2020) set by
+    # the timeline: any object with `.mask(gdf) -> bool array`; None shows every feature. Set it
+    # through LayerStack.set_feature_filter / set_as_of_year so that the views hear of it.
+    feature_filter: object = None
     _projected: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -176,6 +180,18 @@ class VectorLayer(Layer):
             same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
             self._projected[key] = self.gdf if same else self.gdf.to_crs(target)
         return self._projected[key]
+
+    def feature_mask(self):
+        """Bool array, True for the features the filter lets through; None when there is no filter."""
+        if self.feature_filter is None:
+            return None
+        return np.asarray(self.feature_filter.mask(self.gdf), dtype=bool)
+
+    def shown_in_crs(self, crs: CRS | str | int) -> gpd.GeoDataFrame:
+        """`in_crs(crs)` less the features the feature filter leaves out."""
+        gdf = self.in_crs(crs)
+        mask = self.feature_mask()
+        return gdf if mask is None else gdf[mask]
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -2,11 +2,13 @@
 
 Rules (one place, used by the GUI, the CLI and the indicators):
 
-* `Scenario.as_of(Y)` ("as of 2025", "plan 2030"): a feature counts if its status is
-  'existing', or its `opening_year` <= Y whatever its status. An existing feature with no year
-  always counts; a planned or under-construction feature with no year never counts.
-* A layer without a `status` column is taken as existing (all its features count); a feature
-  whose status is blank counts only through its opening year, like a planned one.
+* `Scenario.as_of(Y)` ("as of 2025", "plan 2030", the timeline's year): a feature with an
+  `opening_year` counts if that year is <= Y, whatever its status (so line 3, existing since
+  2024, does not count as of 2020). A feature with no year counts only if its status is
+  'existing'; a planned or under-construction feature with no year never counts.
+* A layer without a `status` column is taken as existing (its undated features count, dated
+  ones from their year); a feature whose status is blank counts only through its opening year,
+  like a planned one.
 * `Scenario.existing()` counts status 'existing' only; `Scenario.all()` counts everything.
 * `.without("line", "2")` leaves out features whose field `line` is "2" (in every layer
   that has the field: metro lines and stations), e.g. "what does metro line 2 add?".
@@ -59,12 +61,12 @@ class Scenario:
             pd.to_numeric(gdf["opening_year"], errors="coerce") if "opening_year" in gdf.columns
             else pd.Series(np.nan, index=gdf.index)
         )
-        if self.as_of_year is not None and status is not None:
-            existing = (status == "existing").fillna(False).to_numpy(dtype=bool)
+        if self.as_of_year is not None:
             opened = (year <= self.as_of_year).fillna(False).to_numpy(dtype=bool)
-            keep &= existing | opened
-        elif self.as_of_year is not None:  # no status column: taken as existing
-            pass
+            undated = year.isna().to_numpy(dtype=bool)
+            # no status column: taken as existing
+            existing = np.ones(n, dtype=bool) if status is None else (status == "existing").fillna(False).to_numpy(dtype=bool)
+            keep &= opened | (undated & existing)
         if self.statuses is not None and status is not None:
             keep &= status.isin(list(self.statuses)).fillna(False).to_numpy(dtype=bool)
         for field_name, values in self.excluded:

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from layers.layer import Layer, Style
+from layers.layer import Layer, Style, VectorLayer
+from layers.scenario import Scenario
+
+# Layers the timeline never filters: they are the city, not a network that opens over time.
+CONTEXT_ROLES = ("boundary", "ward", "population", "water")
 
 
 @dataclass(frozen=True)
 class StackEvent:
-    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style' or 'data'."""
+    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style', 'data'
+    or 'filter' (the layer's feature filter, e.g. the timeline's year)."""
 
     kind: str
     layer: Layer
@@ -28,6 +33,7 @@ class LayerStack:
     def __init__(self) -> None:
         self._layers: list[Layer] = []
         self._listeners: list[Listener] = []
+        self.as_of_year: int | None = None  # the timeline's year; None: every feature shown
 
     # -- observing ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -72,6 +78,8 @@ class LayerStack:
         if layer in self._layers:
             raise ValueError(f"layer '{layer.name}' is already in the stack")
         layer.name = self._unique_name(layer.name)
+        if self.as_of_year is not None and _dated(layer):
+            layer.feature_filter = Scenario.as_of(self.as_of_year)
         self._layers.insert(len(self._layers) if index is None else index, layer)
         self._emit("added", layer)
         return layer
@@ -110,6 +118,26 @@ class LayerStack:
         """Tell listeners that a layer's features changed (e.g. a filter was applied)."""
         self._emit("data", layer)
 
+    def set_feature_filter(self, layer: Layer, feature_filter) -> None:
+        """Show (and count) only the features `feature_filter.mask(gdf)` keeps; None shows all."""
+        if not isinstance(layer, VectorLayer):
+            raise TypeError(f"layer '{layer.name}' has no features to filter")
+        layer.feature_filter = feature_filter
+        self._emit("filter", layer)
+
+    def set_as_of_year(self, year: int | None) -> None:
+        """The network as it stood or is planned in `year` (None: every feature).
+
+        Every vector layer with a `status` or `opening_year` column, other than the city's
+        context (boundary, wards, population, water), is filtered by `Scenario.as_of(year)`, the
+        same rule the figures use, so the map and the numbers agree. Layers added later
+        take the filter too.
+        """
+        self.as_of_year = None if year is None else int(year)
+        for layer in self:
+            if _dated(layer):
+                self.set_feature_filter(layer, None if year is None else Scenario.as_of(int(year)))
+
     def clear(self) -> None:
         for layer in list(reversed(self._layers)):
             self.remove(layer)
@@ -122,3 +150,11 @@ class LayerStack:
         while f"{name} ({n})" in taken:
             n += 1
         return f"{name} ({n})"
+
+
+def _dated(layer: Layer) -> bool:
+    """Whether the timeline filters this layer: features with a status or opening year."""
+    return (
+        isinstance(layer, VectorLayer) and layer.role not in CONTEXT_ROLES
+        and ("status" in layer.gdf.columns or "opening_year" in layer.gdf.columns)
+    )

@@ -73,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         info_layout.addWidget(self.measure_label)
         self.results_dock = self._dock("Identify && measure", info, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.tables: dict[int, QtWidgets.QDockWidget] = {}
+        self._make_dashboard()
 
         self._make_tools()
         self._make_status_bar()
@@ -91,6 +92,22 @@ class MainWindow(QtWidgets.QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _make_dashboard(self) -> None:
+        """The Coverage, Overlap, Scenario compare and Timeline docks (planner_gui.dashboard)."""
+        from planner_gui.dashboard import Dashboard
+
+        self.dashboard = Dashboard(self.stack, self.working_crs, self.canvas, self)
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        self.coverage_dock = self._dock("Coverage", self.dashboard.coverage, right)
+        self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
+        self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
+        self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
+                                        QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.results_dock, self.coverage_dock)
+        self.tabifyDockWidget(self.coverage_dock, self.overlap_dock)
+        self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
+        self.coverage_dock.raise_()
 
     def _make_tools(self) -> None:
         self.tools = {
@@ -152,6 +169,16 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
+        from planner_gui.dashboard_export import ExportMenu
+
+        self.export_menu = ExportMenu(self, self)
+        self.menuBar().addMenu(self.export_menu)
+        export_button = QtWidgets.QToolButton(text="Export", popupMode=QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_button.setMenu(self.export_menu)
+        self.dashboard.coverage.layout().insertWidget(0, export_button)
+        analysis_menu = self.menuBar().addMenu("&Analysis")
+        for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
+            analysis_menu.addAction(dock.toggleViewAction())
         tools_menu = self.menuBar().addMenu("&Tools")
         toolbar = self.addToolBar("Map tools")
         toolbar.setObjectName("map_tools_toolbar")
@@ -177,6 +204,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.loader.cancel_all()
+        self.dashboard.shutdown()
         self.save_settings()
         super().closeEvent(event)
 

@@ -92,7 +92,10 @@ class VectorGraphic(LayerGraphic):
         style = self.layer.style
         polygon = self.geometry.kind in ("polygon", "mixed")
         self.classes = []
+        self._shown = self.layer.feature_mask()  # the layer's feature filter (timeline), None: all
         for cls, rows in feature_classes(self.layer.gdf, style):
+            if self._shown is not None:
+                rows = rows[self._shown[rows]]
             item = QtWidgets.QGraphicsPathItem()
             item.setPen(pen(cls.colour, style.width, cls.pattern))
             item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
@@ -103,16 +106,19 @@ class VectorGraphic(LayerGraphic):
         self.canvas._replace_items(self, old)
 
     def refresh(self, view, pixel_m) -> None:
-        small = []
+        small, drawn = [], []
         for item, rows in self.classes:
-            culled = self.geometry.cull(view, pixel_m, subset=rows if len(self.classes) > 1 else None)
+            whole = len(self.classes) == 1 and self._shown is None
+            culled = self.geometry.cull(view, pixel_m, subset=None if whole else rows)
             if len(culled.x):
                 path = pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False)
             else:
                 path = QtGui.QPainterPath()
             item.setPath(path)
             small.append(culled.small)
+            drawn.append(culled.features)
         self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
+        self.drawn = np.unique(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
 
     def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
         """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
@@ -141,7 +147,10 @@ class VectorGraphic(LayerGraphic):
             self._label_points = (xy[:, 0], xy[:, 1])
         x, y = self._label_points
         xmin, ymin, xmax, ymax = view
-        inside = np.flatnonzero((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
+        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        if self._shown is not None:
+            inside &= self._shown
+        inside = np.flatnonzero(inside)
         texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
         return x[inside], y[inside], texts
 
@@ -162,6 +171,7 @@ class PointGraphic(VectorGraphic):
         self._brushes = np.empty(n, dtype=object)
         self._pens = np.empty(n, dtype=object)
         self._sizes = np.full(n, style.point_size, dtype=float)
+        self._shown = self.layer.feature_mask()
         fill = style.fill or style.stroke
         for cls, rows in feature_classes(self.layer.gdf, style):
             face = cls.colour if cls.colour != style.stroke else fill
@@ -186,6 +196,8 @@ class PointGraphic(VectorGraphic):
                 return
         else:
             index = np.flatnonzero(g.in_view(view))
+        if self._shown is not None:
+            index = index[self._shown[index]]
         # A multipoint's parts take its style; stations are single points.
         vertex_owner = np.repeat(np.arange(g.n_features), g.stop - g.start)
         vertices = geo._gather_index(g.start, g.stop, index)
@@ -194,6 +206,7 @@ class PointGraphic(VectorGraphic):
             x=g.x[vertices], y=g.y[vertices], brush=self._brushes[owner].tolist(),
             pen=self._pens[owner].tolist(), size=self._sizes[owner], data=owner,
         )
+        self.drawn = np.unique(index)
         self._dirty = False
 
 
@@ -291,7 +304,7 @@ class MapCanvas(pg.GraphicsView):
         elif event.kind == "opacity":
             if graphic := self.graphics.get(id(layer)):
                 graphic.set_opacity(layer.opacity)
-        elif event.kind in ("style", "data"):
+        elif event.kind in ("style", "data", "filter"):
             if graphic := self.graphics.get(id(layer)):
                 if event.kind == "data":
                     self._detach(graphic.items())
@@ -347,6 +360,13 @@ class MapCanvas(pg.GraphicsView):
         """The graphics items of `layer` that are in the scene now (empty if hidden)."""
         graphic = self.graphics.get(id(layer))
         return [item for item in graphic.items() if item.scene() is self.scene()] if graphic else []
+
+    def drawn_features(self, layer: Layer) -> np.ndarray:
+        """Row positions of `layer`'s features drawn in the current view (empty if hidden)."""
+        graphic = self.graphics.get(id(layer))
+        if graphic is None or not layer.visible:
+            return np.empty(0, np.int64)
+        return np.asarray(getattr(graphic, "drawn", np.empty(0, np.int64)))
 
     def graphic(self, layer: Layer) -> LayerGraphic | None:
         return self.graphics.get(id(layer))

@@ -1,0 +1,41 @@
+"""The dashboard's parts, made and wired together: one CityData cache, one set of result layers,
+the Coverage dock, the Overlap view, Scenario compare and the Timeline.
+
+The main window only places the four widgets in docks. Clicking a ward's bar highlights the
+ward on the map with the canvas's feature highlight (the one the attribute table uses).
+"""
+from __future__ import annotations
+
+from pyproj import CRS
+from PySide6 import QtCore
+
+from layers.stack import LayerStack
+from planner_gui.city_cache import CityCache
+from planner_gui.coverage_panel import CoveragePanel
+from planner_gui.overlap_view import OverlapView
+from planner_gui.result_layers import ResultLayers
+from planner_gui.scenario_panel import ScenarioPanel
+from planner_gui.timeline_panel import TimelinePanel
+
+
+class Dashboard(QtCore.QObject):
+    def __init__(self, stack: LayerStack, working_crs: CRS, canvas=None, parent=None):
+        super().__init__(parent)
+        self.stack = stack
+        self.cache = CityCache(stack, working_crs)
+        self.results = ResultLayers(stack)
+        self.coverage = CoveragePanel(stack, self.cache, self.results)
+        self.overlap = OverlapView(self.coverage)
+        self.scenarios = ScenarioPanel(self.coverage)
+        self.timeline = TimelinePanel(stack, self.coverage)
+        if canvas is not None:
+            self.coverage.zone_selected.connect(lambda layer, row: canvas.set_highlight(layer, [row]))
+
+    def runners(self):
+        return [self.coverage.runner, self.overlap.runner, self.scenarios.runner, self.timeline.runner]
+
+    def shutdown(self) -> None:
+        for runner in self.runners():
+            runner.cancel()
+        for runner in self.runners():
+            runner.wait(5000)

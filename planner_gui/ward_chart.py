@@ -1,0 +1,114 @@
+"""Per-ward bar chart: one horizontal bar per ward, ward names on the left axis, sortable.
+
+One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars at a time and
+scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
+highlights that ward on the map) and paints that bar in the highlight colour.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+VISIBLE = 14
+BAR = "#3a7bbf"
+SELECTED = "#ffb000"
+
+
+class WardChart(QtWidgets.QWidget):
+    zone_clicked = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.sort = QtWidgets.QComboBox()
+        self.sort.addItems(["highest first", "lowest first", "by name"])
+        self.sort.currentIndexChanged.connect(self._redraw)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=False, alpha=0.25)
+        view = self.plot.getViewBox()
+        view.setMouseEnabled(x=False, y=True)
+        view.invertY(True)  # the first bar at the top
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.72, width=[], brushes=[])
+        self.plot.addItem(self.bars)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        view.sigResized.connect(lambda *_: self._top())
+        axis = self.plot.getAxis("left")
+        axis.setStyle(tickLength=0)
+        axis.setWidth(175)
+        axis.setTextPen("#222222")
+        self.title = QtWidgets.QLabel("")
+        self.title.setWordWrap(True)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(QtWidgets.QLabel("sort:"))
+        top.addWidget(self.sort)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        self.values = pd.Series(dtype=float)
+        self.order: list[str] = []
+        self.selected: str | None = None
+        self.scale = 1.0
+
+    def set_values(self, values: pd.Series, label: str, scale: float = 1.0) -> None:
+        """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %)."""
+        self.values = values.astype(float)
+        self.scale = scale
+        self.title.setText(label)
+        self.plot.getAxis("bottom").setLabel(label)
+        self._redraw()
+
+    def _redraw(self, *_, keep_view: bool = False) -> None:
+        values = self.values
+        how = self.sort.currentText()
+        if how == "by name":
+            values = values.sort_index(key=lambda s: s.str.lower())
+        else:
+            values = values.sort_values(ascending=how == "lowest first", kind="stable")
+        self.order = [str(name) for name in values.index]
+        n = len(values)
+        shown = values.to_numpy() * self.scale
+        brushes = [pg.mkBrush(SELECTED if name == self.selected else BAR) for name in self.order]
+        self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.nan_to_num(shown), brushes=brushes)
+        self.plot.getAxis("left").setTicks([[(i, _short(name)) for i, name in enumerate(self.order)]])
+        top = float(np.nanmax(shown)) if n and np.isfinite(shown).any() else 1.0
+        view = self.plot.getViewBox()
+        view.disableAutoRange()
+        view.setLimits(yMin=-1, yMax=max(n, 3), xMin=0)
+        view.setXRange(0, top * 1.05 if top > 0 else 1.0, padding=0)
+        if not keep_view or n <= self.visible_bars():
+            self._top()
+
+    def visible_bars(self) -> int:
+        """As many bars as fit with a legible name (about 24 px each), at least 3."""
+        height = self.plot.getViewBox().height()
+        return max(3, int(height / 24)) if height > 50 else VISIBLE
+
+    def _top(self) -> None:
+        self.plot.getViewBox().setYRange(-0.6, min(len(self.order), self.visible_bars()) - 0.4, padding=0)
+
+    def bar_at(self, y: float) -> str | None:
+        i = int(round(y))
+        return self.order[i] if 0 <= i < len(self.order) else None
+
+    def select(self, name: str | None) -> None:
+        self.selected = name
+        self._redraw(keep_view=True)
+
+    def _on_click(self, event) -> None:
+        view = self.plot.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        name = self.bar_at(point.y())
+        if name is not None and 0 <= point.x():
+            self.select(name)
+            self.zone_clicked.emit(name)
+
+
+def _short(name: str, limit: int = 22) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"

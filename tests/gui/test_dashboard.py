@@ -1,0 +1,128 @@
+"""Coverage dock: live figures equal `planner measure`, layers toggle them, the newest request wins."""
+from __future__ import annotations
+
+import gc
+import json
+import pytest
+from PySide6 import QtCore
+
+from layers import cli
+from planner_gui.main_window import MainWindow
+from tests.gui.conftest import SAMPLE_PROJECT
+from tests.gui.helpers import load
+
+pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
+
+
+@pytest.fixture
+def dash(qtbot):
+    """A window with the Hanoi sample loaded and its first figures on screen."""
+    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    shown = []
+    panel = window.dashboard.coverage
+    panel.figures_shown.connect(shown.append)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy(), timeout=20_000)
+    window.shown = shown
+    yield window
+    window.dashboard.shutdown()
+    window.close()
+    gc.collect()
+
+
+def cli_json(tmp_path, *args) -> list[dict]:
+    out = tmp_path / "measure.json"
+    assert cli.main([str(SAMPLE_PROJECT), *args, "--zones", "--format", "json", "-o", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_radius_change_updates_figures_equal_to_planner_measure(qtbot, dash, tmp_path):
+    panel = dash.dashboard.coverage
+    assert panel.measure == "itdp-pnt" and panel.scenario.name == "existing"
+    before = dash.shown[-1].result.value
+    with qtbot.waitSignal(panel.figures_shown, timeout=10_000) as blocker:
+        panel.radius_slider.setValue(500)
+    result = blocker.args[0].result
+    assert result.radius_m == 500 and result.value != before
+    [expected] = cli_json(tmp_path, "--preset", "itdp-pnt", "--radius", "500")
+    for key in ("value", "numerator", "denominator", "radius_m", "unit", "crs", "scenario"):
+        assert getattr(result, key) == expected[key], key
+    for key, value in expected["figures"].items():
+        assert result.figures[key] == value, key
+    assert panel.value_label.text().startswith(f"{expected['value']:.2%}")
+    assert f"{expected['figures']['population']:,.0f}" in panel.people_label.text()
+    assert "EPSG:32648" in panel.crs_label.text()
+    assert "straight-line" in panel.value_label.toolTip() and "EPSG:32648" in panel.value_label.toolTip()
+    # the catchment is drawn, one layer replaced (not piled up), and not saved in a project
+    catchments = [layer for layer in dash.stack if layer.name.startswith("Catchment")]
+    assert len(catchments) == 1 and catchments[0].source is None
+    assert catchments[0].gdf.geometry.iloc[0].area == pytest.approx(result.figures["area_m2"], rel=1e-9)
+
+
+def test_toggling_a_layer_changes_the_result(qtbot, dash):
+    panel = dash.dashboard.coverage
+    panel.set_measure("sdg-11.2.1")
+    qtbot.waitUntil(lambda: dash.shown[-1].result.preset == "sdg-11.2.1" and not panel.runner.busy(), timeout=10_000)
+    assert dash.shown[-1].result.radius_m == 1000  # the preset's own radius
+    with_stations = dash.shown[-1].result.value
+    stations = dash.stack.find("Metro stations")
+    with qtbot.waitSignal(panel.figures_shown, timeout=10_000) as blocker:
+        dash.stack.set_visible(stations, False)
+    assert blocker.args[0] is None  # no visible station: the figures blank, and the dock says why
+    assert panel.value_label.text() == "–" and "hidden layers do not count" in panel.status_label.text()
+    assert dash.canvas.drawn_features(dash.dashboard.results.get("catchment")).size == 0
+    with qtbot.waitSignal(panel.figures_shown, timeout=10_000) as blocker:
+        dash.stack.set_visible(stations, True)
+    assert blocker.args[0].result.value == with_stations
+
+
+def test_a_newer_request_cancels_the_older_no_stale_figure_shown(qtbot, dash):
+    panel = dash.dashboard.coverage
+    labels = []  # every figure update, with what the label said then
+    panel.figures_shown.connect(lambda c: labels.append((c.result.radius_m, panel.value_label.text())))
+    started = []
+    panel.runner.started.connect(started.append)
+    ids = []
+    for radius in (700, 1300, 1900):  # three quick changes; each starts at once if nothing runs
+        panel.radius_slider.setValue(radius)
+        ids.append(panel.runner.latest_id)
+        panel.runner._start_pending()
+    qtbot.waitUntil(lambda: not panel.runner.busy(), timeout=10_000)
+    assert [r for r, _ in labels] == [1900]  # only the last request's figures ever reached the labels
+    assert started[0] == ids[0] and started[-1] == ids[-1] and ids[1] not in started  # 1300 never ran
+    assert panel.coverage.result.radius_m == 1900
+    assert labels[0][1] == panel.value_label.text()
+
+
+def test_ward_bars_have_names_and_a_click_highlights_the_ward(qtbot, dash):
+    panel = dash.dashboard.coverage
+    chart = panel.chart
+    assert len(chart.order) == 126 and all(chart.order)
+    first = chart.order[0]
+    ticks = chart.plot.getAxis("left")._tickLevels[0]
+    assert ticks[0][1].startswith(first[:10])
+    rows = []
+    panel.zone_selected.connect(lambda layer, row: rows.append((layer.name, row)))
+    view = chart.plot.getViewBox()
+    x = float(chart.values[first]) * chart.scale / 2
+    scene = view.mapViewToScene(QtCore.QPointF(x, 0.0))
+    chart._on_click(type("Click", (), {"scenePos": lambda self: scene})())
+    assert chart.selected == first
+    [(layer_name, row)] = rows
+    ward = dash.stack.find(layer_name)
+    assert ward.gdf["name"].iloc[row] == first
+    assert not dash.canvas._highlight.path().isEmpty()
+
+
+def test_export_menu_writes_what_the_dock_shows(qtbot, dash, tmp_path):
+    import pandas as pd
+
+    from planner_gui.dashboard_export import export_csv, export_geopackage
+
+    assert "Export" in [a.text().replace("&", "") for a in dash.menuBar().actions()]
+    table = pd.read_csv(export_csv(dash.dashboard, tmp_path / "figures.csv"), encoding="utf-8-sig")
+    assert table["value"].iloc[0] == dash.dashboard.coverage.coverage.result.value
+    assert export_geopackage(dash.dashboard, tmp_path / "results.gpkg").exists()

@@ -1,0 +1,62 @@
+"""Timeline: the year slider sets the model's as-of year; the canvas draws that year's network."""
+from __future__ import annotations
+
+import gc
+import numpy as np
+import pytest
+
+from planner_gui.main_window import MainWindow
+from tests.gui.conftest import SAMPLE_PROJECT
+from tests.gui.helpers import load
+
+pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
+
+
+@pytest.fixture
+def window(qtbot):
+    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    window.canvas.full_extent()
+    yield window
+    window.dashboard.shutdown()
+    window.close()
+    gc.collect()
+
+
+def drawn_lines(window, layer_name="Metro lines") -> set[str]:
+    layer = window.stack.find(layer_name)
+    return set(layer.gdf["line"].iloc[window.canvas.drawn_features(layer)].astype(str))
+
+
+def test_2020_hides_line_3_and_2030_shows_line_2(qtbot, window):
+    timeline = window.dashboard.timeline
+    lines = window.stack.find("Metro lines")
+    assert {"2", "3"} <= drawn_lines(window)  # no filter: everything, planned included
+    timeline.slider.setValue(2020)
+    assert window.stack.as_of_year == 2020  # model state, not a GUI flag
+    assert "3" not in drawn_lines(window) and "2" not in drawn_lines(window)
+    assert "3" not in set(lines.shown_in_crs(lines.crs)["line"])
+    assert "3" not in drawn_lines(window, "Metro stations")
+    timeline.slider.setValue(2030)
+    shown = lines.gdf.iloc[window.canvas.drawn_features(lines)]
+    assert "2" in set(shown["line"]) and "3" in set(shown["line"])
+    assert (shown["opening_year"].fillna(0) <= 2030).all()
+    timeline.set_year(None)
+    assert window.stack.as_of_year is None and lines.feature_mask() is None
+
+
+def test_the_coverage_curve_and_the_figures_follow_the_year(qtbot, window):
+    timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
+    qtbot.waitUntil(lambda: timeline.timeline is not None and not timeline.runner.busy(), timeout=20_000)
+    t = timeline.timeline
+    assert t.years[0] == 2000 and t.years[-1] == 2040
+    assert np.all(np.diff(t.values) >= 0)  # the network only grows in the sample
+    assert t.values[t.years == 2020][0] < t.values[t.years == 2030][0]
+    coverage.set_scenario("all")  # 'as drawn on the map'
+    with qtbot.waitSignal(coverage.figures_shown, timeout=10_000) as blocker:
+        timeline.slider.setValue(2030)
+    assert blocker.args[0].result.value == t.values[t.years == 2030][0]  # map, figures and curve agree
+    assert timeline.marker.value() == 2030 and timeline.marker.isVisible()
