@@ -13,9 +13,9 @@ context crashes in pooled threads), kept in a module-level set until it has fini
 is pruned in the GUI thread, so a QThread's Python wrapper is never freed in its own thread.
 
 Jobs of all runners (coverage, overlap, scenario, timeline) run one at a time under one lock:
-two threads running shapely over the same geometries (the study area, the wards, the population
-grid's cache) crashed the interpreter ("none_dealloc", seen with shapely 2 / Python 3.11). A
-cancelled job lets go within one chunk, so the newest request waits little.
+they share the CityData's caches (feature indexes, the population grid's per-zone totals),
+which are not made for concurrent writers, and two jobs would only split the same two cores.
+A cancelled job lets go within one chunk, so the newest request waits little.
 
 Signals: `started(id)`, `progress(id, fraction)`, `finished(id, result)`, `failed(id, message)`,
 `busy_changed(bool)`, and `slow(bool)` once a job has run longer than `slow_ms` (500 ms), for a
@@ -30,7 +30,6 @@ from collections.abc import Callable
 from PySide6 import QtCore
 
 from layers.coverage import Cancelled
-from planner_gui import refcount_guard
 
 
 _COMPUTE_LOCK = threading.Lock()  # one analysis job at a time, whichever runner asked
@@ -84,7 +83,6 @@ class AnalysisRunner(QtCore.QObject):
 
     def __init__(self, parent=None, debounce_ms: int = 150, slow_ms: int = 500):
         super().__init__(parent)
-        refcount_guard.install()  # PySide6 6.12.0 / Python 3.11: see planner_gui.refcount_guard
         self.latest_id = 0
         self._pending: tuple[int, Callable] | None = None
         self._job: _Job | None = None
