@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtWidgets
 from layers.city import CityDataError
 from layers.indicators import PRESETS
 from layers.layer import Style, VectorLayer
-from layers.scenario import parse_scenario
+from layers.scenario import Scenario, parse_scenario
 from layers.stack import LayerStack, StackEvent
 from planner_gui import analysis_jobs as jobs
 from planner_gui.analysis_runner import AnalysisRunner
@@ -145,8 +145,10 @@ class CoveragePanel(QtWidgets.QWidget):
         for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.crs_label,
                   self.status_label, self.progress):
             figures.addWidget(w)
-            w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse) if isinstance(
-                w, QtWidgets.QLabel) else None
+            if isinstance(w, QtWidgets.QLabel):
+                w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The figures never shrink below their text: when the dock is short, the chart gives way.
+        self.figures_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Minimum)
 
         self.figure_combo = QtWidgets.QComboBox()
         for key, label in jobs.FIGURES.items():
@@ -344,7 +346,11 @@ class CoveragePanel(QtWidgets.QWidget):
         self.last_error = self._problem = ""
         r = coverage.result
         f = r.figures
-        self.title_label.setText(f"<b>{r.title}</b><br>scenario: {r.scenario} · "
+        scenario = r.scenario
+        if scenario == Scenario.all().name:  # "as drawn on the map": say which year the map shows
+            year = self.stack.as_of_year
+            scenario = "as drawn on the map" + (f" ({year})" if year is not None else "")
+        self.title_label.setText(f"<b>{r.title}</b><br>scenario: {scenario} · "
                                  + (f"radius {r.radius_m:,.0f} m" if r.radius_m else "no buffer"))
         self.value_label.setText(value_text(r))
         if "population" in f:
