@@ -194,8 +194,24 @@ class MainWindow(QtWidgets.QMainWindow):
         state = self.settings.value("main_window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        else:
+            self._first_run_size()
         if state is not None:
             self.restoreState(state)
+        else:
+            self._first_run_docks()
+
+    def _first_run_size(self) -> None:
+        """Most of the screen: the map is what a planner came for."""
+        screen = QtGui.QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.resize(max(1024, int(area.width() * 0.9)), max(700, int(area.height() * 0.9)))
+
+    def _first_run_docks(self) -> None:
+        """The map gets the room: side docks narrow, the Timeline dock waits in the Analysis menu."""
+        self.timeline_dock.hide()
+        self.resizeDocks([self.layers_dock, self.coverage_dock], [230, 430], QtCore.Qt.Orientation.Horizontal)
 
     def save_settings(self) -> None:
         self.settings.setValue("main_window/geometry", self.saveGeometry())
