@@ -65,7 +65,13 @@ class CityData:
         crs = require_metric(CRS.from_user_input(crs) if crs is not None else HANOI_CRS)
         by_role: dict[str, list[VectorLayer]] = {}
         rasters = [layer for layer in layers if isinstance(layer, RasterLayer)]
-        people = [r for r in rasters if r.role == "population"] or (rasters if len(rasters) == 1 else [])
+        # A display-only raster holds only an overview: a population grid must refuse it, while a
+        # large raster of another role (an image to look at) is simply not taken for one.
+        people = [r for r in rasters if r.role == "population"] or (
+            rasters if len(rasters) == 1 and not rasters[0].display_only else []
+        )
+        if people and people[0].display_only:
+            raise CityDataError(_display_only_reason(people[0]))
         population = PopulationGrid.from_raster(people[0]) if people else None
         for layer in layers:
             if isinstance(layer, VectorLayer) and (layer.visible or layer.role in CONTEXT_ROLES):
@@ -147,6 +153,16 @@ class CityData:
         if key not in self._indexes:
             self._indexes[key] = FeatureIndex.from_features(self.features(role), self.crs)
         return self._indexes[key]
+
+
+def _display_only_reason(layer: RasterLayer) -> str:
+    name = layer.source.name if layer.source is not None else layer.name
+    rows, cols = layer.full_shape
+    return (
+        f"{name}: the population raster is too large to analyse ({cols:,} x {rows:,} = {rows * cols:,} "
+        "pixels); it is only drawn from overviews. Clip or resample it to the study area (e.g. with "
+        "gdalwarp) and load that"
+    )
 
 
 def _grid_bounds(grid: PopulationGrid):

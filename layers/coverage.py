@@ -165,7 +165,12 @@ class PopulationGrid:
 
     @classmethod
     def from_raster(cls, layer) -> PopulationGrid:
-        """From a RasterLayer (layers.layer)."""
+        """From a RasterLayer (layers.layer); refuses a display-only one (it holds an overview)."""
+        if getattr(layer, "display_only", False):
+            name = layer.source.name if getattr(layer, "source", None) is not None else layer.name
+            raise ValueError(
+                f"{name}: the raster is too large to analyse and holds only an overview for drawing"
+            )
         return cls(layer.array, layer.transform, layer.crs)
 
     @property

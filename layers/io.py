@@ -15,6 +15,7 @@ import numpy as np
 import pyogrio
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.windows import from_bounds
@@ -42,6 +43,11 @@ VECTOR_SUFFIXES = {
     ".geoparquet": "GeoParquet",
 }
 RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
+# A raster of more pixels than this is not read whole (as float64 it would take 400 MB and more):
+# it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
+# from windows read at screen resolution, and the analysis refuses it.
+LARGE_RASTER_PIXELS = 50_000_000
+OVERVIEW_MAX_SIDE = 2048
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 _SUPPORTED_GEOMETRIES = {
     "Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon",
@@ -202,24 +208,36 @@ def _checked_vector_layer(
     return result
 
 
-def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int = 200_000_000) -> RasterLayer:
+def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None) -> RasterLayer:
     """Read one band of a GeoTIFF as float64 with NaN for nodata.
 
-    Rasters larger than `max_pixels` are refused here; draw them with `read_raster_view`,
-    which reads only the window and resolution the screen needs.
+    A raster of more than `max_pixels` (default LARGE_RASTER_PIXELS) is not read whole: it loads
+    display-only (`RasterLayer.display_only`), with the file's full-resolution shape and transform
+    read from its header and an overview of at most OVERVIEW_MAX_SIDE pixels a side for drawing
+    the whole extent; the map reads the windows it shows with `read_raster_view`, and the
+    analysis refuses it.
     """
     path = Path(path)
     _check_readable(path)
+    limit = LARGE_RASTER_PIXELS if max_pixels is None else max_pixels
+    overviews: list[int] = []
+    full_shape = full_transform = None
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
                 raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
-            if src.width * src.height > max_pixels:
-                raise LayerLoadError(
-                    path, f"the raster has {src.width * src.height:,} pixels, more than {max_pixels:,} to analyse at once"
-                )
-            data = src.read(band, masked=True).astype("float64")
-            transform, crs, nodata = src.transform, src.crs, src.nodata
+            if src.width * src.height > limit:
+                full_shape, full_transform = (src.height, src.width), src.transform
+                overviews = src.overviews(band)
+                scale = max(src.width / OVERVIEW_MAX_SIDE, src.height / OVERVIEW_MAX_SIDE, 1.0)
+                shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
+                # GDAL serves a decimated read from the file's overviews where it has them.
+                data = src.read(band, out_shape=shape, masked=True, resampling=Resampling.average).astype("float64")
+                transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
+            else:
+                data = src.read(band, masked=True).astype("float64")
+                transform = src.transform
+            crs, nodata = src.crs, src.nodata
     except LayerLoadError:
         raise
     except Exception as exc:
@@ -231,6 +249,14 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int = 200_00
     if reason:
         raise LayerLoadError(path, reason)
     warnings = []
+    if full_shape is not None:
+        rows, cols = full_shape
+        warnings.append(
+            f"large raster ({cols:,} x {rows:,} = {rows * cols:,} pixels, more than {limit:,}): drawn from "
+            "overviews and windows read for the view, not used for analysis"
+        )
+        if not overviews:
+            warnings.append("the file has no overviews, so drawing it is slow; build them with 'gdaladdo'")
     infinite = np.isinf(array)
     if infinite.any():
         array[infinite] = np.nan
@@ -239,6 +265,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int = 200_00
     layer = RasterLayer(
         name=path.stem, source=path, role=role, array=array, transform=transform,
         crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),
+        band=band, full_shape=full_shape, full_transform=full_transform,
     )
     return layer
 
@@ -297,6 +324,6 @@ def _short(exc: Exception) -> str:
 
 
 __all__ = [
-    "LayerLoadError", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
+    "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
     "read_vector", "read_raster", "read_raster_view", "write_vector", "open_file_filter",
 ]

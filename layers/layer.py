@@ -208,12 +208,27 @@ class VectorLayer(Layer):
 
 @dataclass(eq=False)
 class RasterLayer(Layer):
-    """A single-band raster: values as float64 with NaN where there is no data."""
+    """A single-band raster: values as float64 with NaN where there is no data.
+
+    `array` and `transform` always go together: the cells held in memory and where they lie.
+    A raster too large to hold whole (see layers.io.LARGE_RASTER_PIXELS) is *display-only*:
+    `array` is then a decimated overview of the whole extent (its `transform` has the
+    overview's coarser cells), `full_shape` / `full_transform` are the file's own, and the map
+    reads the windows it shows from `source` (band `band`). The analysis refuses such a layer.
+    """
 
     array: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     transform: Affine = field(default_factory=Affine.identity)
     crs: CRS | None = None
     nodata: float | None = None
+    band: int = 1
+    full_shape: tuple[int, int] | None = None  # (rows, columns) in the file; None: `array` is all of it
+    full_transform: Affine | None = None
+
+    @property
+    def display_only(self) -> bool:
+        """True if `array` is only an overview for drawing, not the raster's full resolution."""
+        return self.full_shape is not None
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

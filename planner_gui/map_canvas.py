@@ -25,9 +25,10 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack, StackEvent
 from planner_gui import geometry as geo
 from planner_gui.legend import StatusLegend
-from planner_gui.raster_display import display_raster
+from planner_gui.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.scale_bar import ScaleBar
 from planner_gui.symbology import brush, feature_classes, pen, rgba
+from planner_gui.workers import WindowReader
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -211,22 +212,73 @@ class PointGraphic(VectorGraphic):
 
 
 class RasterGraphic(LayerGraphic):
-    """A raster: one ImageItem with a colour map and transparent nodata, placed at its bounds."""
+    """A raster: one ImageItem with a colour map and transparent nodata, placed at its bounds.
+
+    A display-only (large) raster shows its overview; when the view is closer than the overview's
+    cells, `refresh` asks a WindowReader for the window in view at screen resolution (in a worker
+    thread, newest request wins) and the image and rect are swapped when it arrives. Meanwhile the
+    image shown stays if it covers the view, else the overview stands in.
+    """
 
     def __init__(self, canvas: MapCanvas, layer: RasterLayer):
         super().__init__(canvas, layer)
         self.image = pg.ImageItem()
+        self.window_bounds: tuple[float, float, float, float] | None = None  # None: the overview is shown
+        self._asked = None  # (view, size) of the newest window read asked for
+        self.reader: WindowReader | None = None
+        if layer.display_only:
+            self.reader = WindowReader()
+            self.reader.ready.connect(self._window_arrived)
         self.restyle()
 
     def items(self):
         return [self.image]
 
     def restyle(self) -> None:
-        rgba_image, bounds = display_raster(self.layer, self.canvas.working_crs)
+        values, bounds = in_working_crs(self.layer, self.canvas.working_crs)
+        self.levels = stretch_levels(self.layer, values)
+        self.lut = colour_lut(self.layer)
         self.bounds = bounds
-        self.image.setImage(np.ascontiguousarray(rgba_image[::-1]), autoLevels=False, levels=None)
+        self._overview = np.ascontiguousarray(colourise(self.layer, values, self.levels, self.lut)[::-1])
+        self._overview_cell = (bounds[2] - bounds[0]) / max(1, values.shape[1])
+        self._show_overview()
+
+    def _show_overview(self) -> None:
+        self._show(self._overview, self.bounds)
+        self.window_bounds = None
+        self._asked = None
+
+    def _show(self, image: np.ndarray, bounds) -> None:
+        self.image.setImage(image, autoLevels=False, levels=None)
         xmin, ymin, xmax, ymax = bounds
         self.image.setRect(QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def refresh(self, view, pixel_m) -> None:
+        if self.reader is None:
+            return
+        xmin, ymin = max(view[0], self.bounds[0]), max(view[1], self.bounds[1])
+        xmax, ymax = min(view[2], self.bounds[2]), min(view[3], self.bounds[3])
+        if xmax <= xmin or ymax <= ymin or self._overview_cell <= pixel_m * 1.05:
+            self.reader.cancel()  # out of sight, or the overview is as fine as the screen
+            self._asked = None
+            if self.window_bounds is not None:
+                self._show_overview()
+            return
+        shown = self.window_bounds
+        if shown is not None and not (shown[0] <= xmin and shown[1] <= ymin and shown[2] >= xmax and shown[3] >= ymax):
+            self._show_overview()  # blurred but whole until the sharp window arrives
+        wanted = (xmin, ymin, xmax, ymax)
+        size = (max(1, math.ceil((xmax - xmin) / pixel_m)), max(1, math.ceil((ymax - ymin) / pixel_m)))
+        if self._asked == (wanted, size) and (self.reader.busy() or self.window_bounds is not None):
+            return  # asked already (set_view refreshes at once, then again when its range signal settles)
+        self._asked = (wanted, size)
+        layer, crs, levels, lut = self.layer, self.canvas.working_crs, self.levels, self.lut
+        self.reader.request(lambda: display_window(layer, wanted, size, crs, levels, lut))
+
+    def _window_arrived(self, result) -> None:
+        image, bounds = result
+        self._show(np.ascontiguousarray(image[::-1]), bounds)
+        self.window_bounds = tuple(float(v) for v in bounds)
 
     def extent(self):
         return self.bounds
