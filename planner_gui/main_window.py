@@ -99,7 +99,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.dashboard = Dashboard(self.stack, self.working_crs, self.canvas, self)
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-        self.coverage_dock = self._dock("Coverage", self.dashboard.coverage, right)
+        # In a scroll area: when the dock is short (the Timeline takes half the window) the
+        # figures keep their full height and scroll, instead of being squeezed and clipped.
+        self.coverage_scroll = QtWidgets.QScrollArea(widgetResizable=True)
+        self.coverage_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.coverage_scroll.setWidget(self.dashboard.coverage)
+        self.coverage_dock = self._dock("Coverage", self.coverage_scroll, right)
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,

@@ -1,0 +1,49 @@
+"""The Coverage dock's figures are never clipped, even when the Timeline dock takes half the window."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from planner_gui.main_window import MainWindow
+from tests.gui.conftest import SAMPLE_PROJECT
+from tests.gui.helpers import load
+
+pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
+
+
+@pytest.fixture
+def window(qtbot):
+    gc.collect()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = []
+    window.dashboard.coverage.figures_shown.connect(shown.append)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    qtbot.waitUntil(lambda: bool(shown) and not window.dashboard.coverage.runner.busy(), timeout=20_000)
+    yield window
+    window.dashboard.shutdown()
+    window.close()
+    gc.collect()
+
+
+@pytest.mark.parametrize("dock_width", [520, 330])
+def test_figures_are_not_clipped_when_the_timeline_takes_half_the_height(qtbot, window, dock_width):
+    panel = window.dashboard.coverage
+    window.resizeDocks([window.coverage_dock], [dock_width], QtCore.Qt.Orientation.Horizontal)
+    window.timeline_dock.show()
+    window.resizeDocks([window.timeline_dock], [500], QtCore.Qt.Orientation.Vertical)
+    window.coverage_dock.raise_()
+    qtbot.wait(50)
+    labels = [w for w in panel.figures_box.findChildren(QtWidgets.QLabel) if w.isVisible() and w.text()]
+    assert panel.title_label in labels and panel.crs_label in labels
+    for label in labels:
+        need = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+        assert label.height() >= need, (label.text(), label.width(), label.height(), need)
+        # and the label lies inside the box, not cut off by its frame
+        bottom = label.mapTo(panel.figures_box, QtCore.QPoint(0, label.height())).y()
+        assert bottom <= panel.figures_box.contentsRect().bottom() + 1, label.text()

@@ -1,0 +1,80 @@
+"""Overlap dock: metro x green x digital on the Hanoi sample, as a table and as a result layer."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from planner_gui.main_window import MainWindow
+from tests.gui.conftest import SAMPLE_PROJECT
+from tests.gui.helpers import load
+
+pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
+
+
+@pytest.fixture
+def window(qtbot):
+    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    yield window
+    window.dashboard.shutdown()
+    window.close()
+    gc.collect()
+
+
+def _number(text: str) -> float:
+    return float(text.split()[0].replace(",", "").rstrip("%"))
+
+
+def test_overlap_pieces_add_up_to_the_city_and_are_drawn_one_colour_per_combination(qtbot, window):
+    overlap = window.dashboard.overlap
+    action = next(a for a in window.menuBar().actions() if a.text() == "&Analysis").menu().actions()
+    assert "Overlap" in [a.text() for a in action]
+    with qtbot.waitSignal(overlap.shown, timeout=60_000) as blocker:
+        overlap.button.click()
+    result = blocker.args[0]
+    assert result.names == ["metro", "green", "digital"]
+    table = result.table
+    assert len(table) == 8  # every combination of three, "none" included
+    assert table["area_m2"].sum() == pytest.approx(result.study_area_m2, rel=1e-6)
+    assert table["population"].sum() == pytest.approx(result.study_population, rel=1e-6)
+    assert table["area_share"].sum() == pytest.approx(1.0, rel=1e-6)
+    assert table["population_share"].sum() == pytest.approx(1.0, rel=1e-6)
+    assert result.study_population > 1_000_000  # it is Hanoi's population, not an empty grid
+
+    # the dock's table shows those rows
+    widget = overlap.table
+    assert widget.rowCount() == len(table)
+    shown = {widget.item(i, 0).text(): i for i in range(widget.rowCount())}
+    assert set(shown) == set(table["combination"])
+    km2 = sum(_number(widget.item(i, 1).text()) for i in range(widget.rowCount()))
+    assert km2 == pytest.approx(result.study_area_m2 / 1e6, abs=0.01 * len(table))
+    people = sum(_number(widget.item(i, 3).text()) for i in range(widget.rowCount()))
+    assert people == pytest.approx(result.study_population, abs=len(table))
+
+    # the map: one result layer, not saved with the project, one colour per combination
+    layer = window.dashboard.results.get("overlap")
+    assert layer is not None and layer in window.stack and layer.source is None
+    assert [l for l in window.stack if l.name.startswith("Overlap")] == [layer]
+    combos = set(layer.gdf["combination"])
+    assert "none" not in combos and len(combos) >= 4
+    graphic = window.canvas.graphic(layer)
+    assert window.canvas.items_for(layer)
+    fills = {}
+    for item, rows in graphic.classes:
+        [combo] = set(layer.gdf["combination"].iloc[rows])  # one combination per drawn class
+        fills[combo] = item.brush().color().name()
+    assert set(fills) == combos
+    assert len(set(fills.values())) == len(combos), fills  # distinct colours
+
+    # a new radius recomputes the shown overlap into the same layer (not a second one)
+    with qtbot.waitSignal(overlap.shown, timeout=60_000) as blocker:
+        window.dashboard.coverage.radius_slider.setValue(500)
+    smaller = blocker.args[0]
+    metro = lambda r: r.table.loc[r.table["in_metro"], "area_m2"].sum()  # noqa: E731
+    assert metro(smaller) < metro(result)
+    assert smaller.table["area_m2"].sum() == pytest.approx(smaller.study_area_m2, rel=1e-6)
+    assert [l for l in window.stack if l.name.startswith("Overlap")] == [layer]
