@@ -12,7 +12,6 @@ network); every method text says so. Shares are 0..1 of the study area's populat
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np

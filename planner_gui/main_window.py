@@ -25,7 +25,7 @@ from planner_gui.map_canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
 from planner_gui.settings import add_recent_file, app_settings, recent_files
 from planner_gui.tools import IdentifyTool, MeasureTool, PanTool, ZoomBoxTool
-from planner_gui.workers import Loader, LoadJob, is_project
+from planner_gui.workers import Loader, LoadJob
 
 log = logging.getLogger("planner")
 

@@ -121,3 +121,28 @@ def synthetic_project(tmp_path_factory) -> Path:
 def hanoi_project(synthetic_project) -> Path:
     """The real sample once it is on this branch, the synthetic one until then."""
     return SAMPLE_PROJECT if SAMPLE_PROJECT.exists() else synthetic_project
+
+
+@pytest.fixture
+def sample_window(qtbot):
+    """The main window with the bundled Hanoi sample loaded; its analysis threads stopped after.
+
+    Garbage of earlier tests is collected here, in the GUI thread, so that Python's collector
+    never frees a Qt object from inside a worker thread.
+    """
+    import gc
+
+    from planner_gui.main_window import MainWindow
+    from tests.gui.helpers import load
+
+    if not SAMPLE_PROJECT.exists():
+        pytest.skip("needs the bundled Hanoi sample")
+    gc.collect()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    yield window
+    window.dashboard.shutdown()
+    window.close()
+    gc.collect()

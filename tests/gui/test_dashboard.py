@@ -1,36 +1,25 @@
 """Coverage dock: live figures equal `planner measure`, layers toggle them, the newest request wins."""
 from __future__ import annotations
 
-import gc
 import json
 import pytest
 from PySide6 import QtCore
 
 from layers import cli
-from planner_gui.main_window import MainWindow
 from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
 
-pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
 
 @pytest.fixture
-def dash(qtbot):
-    """A window with the Hanoi sample loaded and its first figures on screen."""
-    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
+def dash(qtbot, sample_window):
+    """The sample window with its first figures on screen; `shown` records every figure update."""
     shown = []
-    panel = window.dashboard.coverage
+    panel = sample_window.dashboard.coverage
     panel.figures_shown.connect(shown.append)
-    load(qtbot, window, [SAMPLE_PROJECT])
+    panel.recompute()
     qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy(), timeout=20_000)
-    window.shown = shown
-    yield window
-    window.dashboard.shutdown()
-    window.close()
-    gc.collect()
+    sample_window.shown = shown
+    return sample_window
 
 
 def cli_json(tmp_path, *args) -> list[dict]:

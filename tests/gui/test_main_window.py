@@ -68,7 +68,7 @@ def test_hiding_a_layer_takes_its_items_out_of_the_scene(qtbot, hanoi_window):
 
 
 def test_unticking_a_layer_in_the_panel_hides_it(qtbot, hanoi_window):
-    panel, stack = hanoi_window.layer_panel, hanoi_window.stack
+    panel = hanoi_window.layer_panel
     stations = _stations(hanoi_window)
     index = panel.model.index(panel.model.row_of(stations))
     panel.model.setData(index, QtCore.Qt.CheckState.Unchecked.value, QtCore.Qt.ItemDataRole.CheckStateRole)

@@ -217,7 +217,7 @@ def test_zoom_box_tool_zooms_to_the_dragged_rectangle(qtbot, synthetic_window):
 
 # -- 7. opacity on the drawing -----------------------------------------------------------------
 def test_stack_opacity_is_the_opacity_of_every_item_drawn(qtbot, synthetic_window):
-    window, canvas, stack = synthetic_window, synthetic_window.canvas, synthetic_window.stack
+    canvas, stack = synthetic_window.canvas, synthetic_window.stack
     kinds = {}
     for layer in stack:
         kinds.setdefault(layer.geometry_kind, layer)

@@ -1,29 +1,18 @@
 """Scenario compare: adding line 2 gains the people `planner measure --compare` says it does."""
 from __future__ import annotations
 
-import gc
 import json
 
 import pytest
 
 from layers import cli
-from planner_gui.main_window import MainWindow
 from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
 
-pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
 
 @pytest.fixture
-def window(qtbot):
-    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    load(qtbot, window, [SAMPLE_PROJECT])
-    yield window
-    window.dashboard.shutdown()
-    window.close()
-    gc.collect()
+def window(sample_window):
+    return sample_window
 
 
 def test_line_2_gains_people_equal_to_the_cli(qtbot, window, tmp_path):

@@ -1,29 +1,16 @@
 """Timeline: the year slider sets the model's as-of year; the canvas draws that year's network."""
 from __future__ import annotations
 
-import gc
 import numpy as np
 import pytest
 
-from planner_gui.main_window import MainWindow
-from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
 
-pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
 
 @pytest.fixture
-def window(qtbot):
-    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread (see below)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    load(qtbot, window, [SAMPLE_PROJECT])
-    window.canvas.full_extent()
-    yield window
-    window.dashboard.shutdown()
-    window.close()
-    gc.collect()
+def window(sample_window):
+    sample_window.canvas.full_extent()
+    return sample_window
 
 
 def drawn_lines(window, layer_name="Metro lines") -> set[str]:
