@@ -19,6 +19,14 @@ SELECTED = "#ffb000"
 class WardChart(QtWidgets.QWidget):
     zone_clicked = QtCore.Signal(str)
 
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        """A modest preferred height (pyqtgraph asks for ~500 px): in the Coverage dock's scroll
+        area the chart takes the room that is left instead of forcing a scroll bar."""
+        return QtCore.QSize(super().sizeHint().width(), 220)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False  # else the layout asks its height for a width and skips sizeHint()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.sort = QtWidgets.QComboBox()

@@ -47,3 +47,16 @@ def test_figures_are_not_clipped_when_the_timeline_takes_half_the_height(qtbot, 
         # and the label lies inside the box, not cut off by its frame
         bottom = label.mapTo(panel.figures_box, QtCore.QPoint(0, label.height())).y()
         assert bottom <= panel.figures_box.contentsRect().bottom() + 1, label.text()
+
+
+def test_a_tall_dock_needs_no_scroll_bar_and_the_chart_takes_the_room(qtbot, window):
+    panel = window.dashboard.coverage
+    window.timeline_dock.hide()
+    window.resizeDocks([window.coverage_dock], [520], QtCore.Qt.Orientation.Horizontal)
+    window.coverage_dock.raise_()
+    qtbot.wait(50)
+    scroll = window.coverage_scroll
+    assert scroll.viewport().height() > 700
+    assert scroll.verticalScrollBar().maximum() == 0  # it all fits: nothing to scroll
+    assert panel.height() == scroll.viewport().height()
+    assert panel.chart.height() > 300  # the chart stretches into what is left
