@@ -81,7 +81,10 @@ class LayerGeometry:
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
+        """The layer's bounds; NaN for a layer with no features (it has no place on the map)."""
         b = self.bounds
+        if len(b) == 0:
+            return (np.nan, np.nan, np.nan, np.nan)
         return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
 
     @classmethod

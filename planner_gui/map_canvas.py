@@ -443,6 +443,8 @@ class MapCanvas(pg.GraphicsView):
     def zoom_to_layer(self, layer: Layer) -> None:
         if graphic := self.graphics.get(id(layer)):
             xmin, ymin, xmax, ymax = graphic.extent()
+            if not np.all(np.isfinite((xmin, ymin, xmax, ymax))):
+                return  # an empty layer (e.g. a catchment that reaches nothing) has no extent
             pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.03
             self.set_view((xmin - pad, ymin - pad, xmax + pad, ymax + pad))
 
@@ -450,9 +452,10 @@ class MapCanvas(pg.GraphicsView):
         extents = [g.extent() for g in self.graphics.values() if g.layer.visible] or [
             g.extent() for g in self.graphics.values()
         ]
-        if not extents:
+        e = np.array(extents, dtype=float).reshape(-1, 4)
+        e = e[np.isfinite(e).all(axis=1)]  # empty layers have no extent
+        if not len(e):
             return
-        e = np.array(extents, dtype=float)
         xmin, ymin = np.nanmin(e[:, 0]), np.nanmin(e[:, 1])
         xmax, ymax = np.nanmax(e[:, 2]), np.nanmax(e[:, 3])
         pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.03

@@ -272,3 +272,12 @@ def test_open_recent_lists_files_newest_first_without_duplicates_and_reopens_the
     assert str(window.stack[0].source) in (str(tif), str(tif.resolve()))
     assert recent_files(window.settings)[0] == str(tif.resolve())  # chosen: now the most recent
     assert [a.text() for a in _recent_actions(window)] == [tif.name, gpkg.name]
+
+
+def test_zoom_to_an_empty_layer_leaves_the_view_alone(qtbot, synthetic_window):
+    """A result layer that reaches nothing has no extent: zooming to it must not break the view."""
+    canvas, stack = synthetic_window.canvas, synthetic_window.stack
+    empty = stack.add(VectorLayer(name="Catchment (nothing reached)", gdf=gpd.GeoDataFrame(geometry=[], crs=HANOI_CRS)))
+    before = canvas.view_bounds()
+    canvas.zoom_to_layer(empty)
+    assert canvas.view_bounds() == pytest.approx(before)
