@@ -241,9 +241,6 @@ class MainWindow(QtWidgets.QMainWindow):
         job.signals.project_loaded.connect(self._on_project_loaded)
         job.signals.failed.connect(self._on_load_failed)
         job.signals.finished.connect(self._on_load_finished)
-        for path in paths:
-            if path.exists():
-                add_recent_file(self.settings, path)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         return job
@@ -297,6 +294,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_layer_loaded(self, layer: Layer, path: str) -> None:
         self.stack.add(layer)
+        add_recent_file(self.settings, Path(path))  # only files that did load are worth reopening
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
 
@@ -307,6 +305,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for failure in project.failures:
             self.message_bar.push("Could not load a layer of the project", str(failure), "critical")
         self.project_path = project.path
+        add_recent_file(self.settings, Path(project.path))
         if project.view:
             self.canvas.set_view(project.view)
         else:

@@ -281,3 +281,10 @@ def test_zoom_to_an_empty_layer_leaves_the_view_alone(qtbot, synthetic_window):
     before = canvas.view_bounds()
     canvas.zoom_to_layer(empty)
     assert canvas.view_bounds() == pytest.approx(before)
+
+
+def test_a_file_that_fails_to_load_is_not_added_to_open_recent(qtbot, window, tmp_path):
+    bad = tmp_path / "notes.geojson"
+    bad.write_text("meeting notes, not GeoJSON")
+    load(qtbot, window, [bad])
+    assert recent_files(window.settings) == []
