@@ -9,8 +9,9 @@ returns, its result is emitted only if its request id is still the latest, so no
 ever reaches the screen.
 
 Like `planner_gui.workers`, each job has its own QThread (not the QThreadPool: pyproj's PROJ
-context crashes in pooled threads), kept in a module-level set until it has finished; the set
-is pruned in the GUI thread, so a QThread's Python wrapper is never freed in its own thread.
+context crashes in pooled threads), kept in `workers.running_threads` until it has finished
+(so `wait_for_workers` at exit covers it); the set is pruned in the GUI thread, so a QThread's
+Python wrapper is never freed in its own thread.
 
 Jobs of all runners (coverage, overlap, scenario, timeline) run one at a time under one lock:
 they share the CityData's caches (feature indexes, the population grid's per-zone totals),
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from PySide6 import QtCore
 
 from layers.coverage import Cancelled
+from planner_gui.workers import running_threads
 
 
 _COMPUTE_LOCK = threading.Lock()  # one analysis job at a time, whichever runner asked
@@ -41,17 +43,18 @@ class _Signals(QtCore.QObject):
 
 
 class _Job(QtCore.QThread):
-    def __init__(self, request_id: int, fn: Callable, signals: _Signals):
+    def __init__(self, request_id: int, fn: Callable, signals: _Signals, lock):
         super().__init__()
         self.request_id = request_id
         self.fn = fn
         self.signals = signals
+        self.lock = lock
         self.cancel_event = threading.Event()
 
     def run(self) -> None:
         result, error = None, ""
         try:
-            with _COMPUTE_LOCK:
+            with self.lock:
                 if self.cancel_event.is_set():
                     raise Cancelled()
                 result = self.fn(self._progress, self.cancel_event.is_set)
@@ -70,9 +73,6 @@ class _Job(QtCore.QThread):
         self.signals.progress.emit(self.request_id, float(fraction))
 
 
-_running: set[_Job] = set()  # alive until finished, whatever happens to the window
-
-
 class AnalysisRunner(QtCore.QObject):
     started = QtCore.Signal(int)
     progress = QtCore.Signal(int, float)
@@ -81,8 +81,11 @@ class AnalysisRunner(QtCore.QObject):
     busy_changed = QtCore.Signal(bool)
     slow = QtCore.Signal(bool)
 
-    def __init__(self, parent=None, debounce_ms: int = 150, slow_ms: int = 500):
+    def __init__(self, parent=None, debounce_ms: int = 150, slow_ms: int = 500, lock=_COMPUTE_LOCK):
+        """`lock` serialises jobs across runners (default: the analysis lock); pass
+        `contextlib.nullcontext()` for work that shares no state, such as raster window reads."""
         super().__init__(parent)
+        self._lock = lock
         self.latest_id = 0
         self._pending: tuple[int, Callable] | None = None
         self._job: _Job | None = None
@@ -134,9 +137,9 @@ class AnalysisRunner(QtCore.QObject):
             return  # the running job is being cancelled; the pending one starts when it ends
         request_id, fn = self._pending
         self._pending = None
-        job = _Job(request_id, fn, self._signals)
+        job = _Job(request_id, fn, self._signals, self._lock)
         self._job = job
-        _running.add(job)
+        running_threads.add(job)
         job.finished.connect(self._reap)  # a method of this QObject: runs in the GUI thread
         self._slow_timer.start()
         self.started.emit(request_id)
@@ -144,9 +147,9 @@ class AnalysisRunner(QtCore.QObject):
 
     def _reap(self) -> None:
         """Forget the threads that have ended (here, in the GUI thread, never in their own)."""
-        for job in [j for j in _running if j.isFinished()]:
+        for job in [j for j in running_threads if j.isFinished()]:
             job.wait()
-            _running.discard(job)
+            running_threads.discard(job)
 
     def _on_progress(self, request_id: int, fraction: float) -> None:
         if request_id == self.latest_id:

@@ -12,6 +12,8 @@ z-values (index * 10), and nothing here is saved anywhere but in the stack.
 """
 from __future__ import annotations
 
+import contextlib
+
 import math
 
 import numpy as np
@@ -28,7 +30,7 @@ from planner_gui.legend import StatusLegend
 from planner_gui.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.scale_bar import ScaleBar
 from planner_gui.symbology import brush, feature_classes, pen, rgba
-from planner_gui.workers import WindowReader
+from planner_gui.analysis_runner import AnalysisRunner
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -215,8 +217,8 @@ class RasterGraphic(LayerGraphic):
     """A raster: one ImageItem with a colour map and transparent nodata, placed at its bounds.
 
     A display-only (large) raster shows its overview; when the view is closer than the overview's
-    cells, `refresh` asks a WindowReader for the window in view at screen resolution (in a worker
-    thread, newest request wins) and the image and rect are swapped when it arrives. Meanwhile the
+    cells, `refresh` asks an AnalysisRunner (latest wins) for the window in view at screen
+    resolution, read in a worker thread, and the image and rect are swapped when it arrives. Meanwhile the
     image shown stays if it covers the view, else the overview stands in.
     """
 
@@ -225,10 +227,11 @@ class RasterGraphic(LayerGraphic):
         self.image = pg.ImageItem()
         self.window_bounds: tuple[float, float, float, float] | None = None  # None: the overview is shown
         self._asked = None  # (view, size) of the newest window read asked for
-        self.reader: WindowReader | None = None
+        self.reader: AnalysisRunner | None = None
         if layer.display_only:
-            self.reader = WindowReader()
-            self.reader.ready.connect(self._window_arrived)
+            # latest wins, no debounce (the canvas debounces), no lock: reads share no state
+            self.reader = AnalysisRunner(debounce_ms=0, lock=contextlib.nullcontext())
+            self.reader.finished.connect(self._window_arrived)
         self.restyle()
 
     def items(self):
@@ -273,9 +276,10 @@ class RasterGraphic(LayerGraphic):
             return  # asked already (set_view refreshes at once, then again when its range signal settles)
         self._asked = (wanted, size)
         layer, crs, levels, lut = self.layer, self.canvas.working_crs, self.levels, self.lut
-        self.reader.request(lambda: display_window(layer, wanted, size, crs, levels, lut))
+        self.reader.request(lambda _progress, _cancelled: display_window(layer, wanted, size, crs, levels, lut),
+                            immediate=True)
 
-    def _window_arrived(self, result) -> None:
+    def _window_arrived(self, _request_id: int, result) -> None:
         image, bounds = result
         self._show(np.ascontiguousarray(image[::-1]), bounds)
         self.window_bounds = tuple(float(v) for v in bounds)

@@ -112,7 +112,7 @@ class _LoadThread(QtCore.QThread):
         self.job.run()
 
 
-_running: set[QtCore.QThread] = set()  # alive until finished, whatever happens to the window
+running_threads: set[QtCore.QThread] = set()  # every worker thread, alive until finished
 
 
 class Loader(QtCore.QObject):
@@ -129,8 +129,8 @@ class Loader(QtCore.QObject):
         # see busy() False when the last job ends.
         job.signals.finished.connect(lambda _cancelled, job=job: self._forget(job))
         thread = _LoadThread(job)
-        _running.add(thread)
-        thread.finished.connect(lambda thread=thread: (thread.wait(), _running.discard(thread)))
+        running_threads.add(thread)
+        thread.finished.connect(lambda thread=thread: (thread.wait(), running_threads.discard(thread)))
         thread.start()
         return job
 
@@ -148,80 +148,4 @@ class Loader(QtCore.QObject):
 
 def wait_for_workers(timeout_ms: int = 5000) -> bool:
     """Block until every load thread has ended (at exit, after cancelling); True if all did."""
-    return all(thread.wait(timeout_ms) for thread in list(_running))
-
-
-# -- windows of large rasters ---------------------------------------------------------------------
-class _WindowSignals(QtCore.QObject):
-    done = QtCore.Signal(int, object, str)  # request id, (image, bounds) or None, error ('' if none)
-
-
-class _WindowThread(QtCore.QThread):
-    def __init__(self, request_id: int, fn, signals: _WindowSignals):
-        super().__init__()
-        self.request_id = request_id
-        self.fn = fn
-        self.signals = signals
-
-    def run(self) -> None:
-        result, error = None, ""
-        try:
-            result = self.fn()
-        except Exception as exc:  # a file moved away, a GDAL surprise: keep the overview, say why
-            error = f"{type(exc).__name__}: {exc}"
-        self.signals.done.emit(self.request_id, result, error)
-
-
-class WindowReader(QtCore.QObject):
-    """Latest-wins reads for one display-only raster: `request(fn)` runs `fn()` in its own QThread
-    (one at a time; a newer request replaces the pending one), and `ready(result)` is emitted in
-    the GUI thread only for the newest request. `cancel()` drops whatever is asked or running."""
-
-    ready = QtCore.Signal(object)
-    failed = QtCore.Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.latest_id = 0
-        self._pending = None
-        self._thread: _WindowThread | None = None
-        self._signals = _WindowSignals()
-        self._signals.done.connect(self._on_done)
-
-    def request(self, fn) -> int:
-        self.latest_id += 1
-        self._pending = (self.latest_id, fn)
-        self._start_pending()
-        return self.latest_id
-
-    def cancel(self) -> None:
-        self.latest_id += 1
-        self._pending = None
-
-    def busy(self) -> bool:
-        return self._thread is not None or self._pending is not None
-
-    def _start_pending(self) -> None:
-        if self._thread is not None or self._pending is None:
-            return  # the running read ends first; then the newest pending one starts
-        request_id, fn = self._pending
-        self._pending = None
-        thread = _WindowThread(request_id, fn, self._signals)
-        self._thread = thread
-        _running.add(thread)
-        thread.finished.connect(self._reap)  # a method of this QObject: runs in the GUI thread
-        thread.start()
-
-    def _reap(self) -> None:
-        for thread in [t for t in _running if t.isFinished()]:
-            thread.wait()
-            _running.discard(thread)
-
-    def _on_done(self, request_id: int, result, error: str) -> None:
-        self._thread = None
-        if request_id == self.latest_id:
-            if error:
-                self.failed.emit(error)
-            else:
-                self.ready.emit(result)
-        self._start_pending()
+    return all(thread.wait(timeout_ms) for thread in list(running_threads))
