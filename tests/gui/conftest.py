@@ -146,3 +146,26 @@ def sample_window(qtbot):
     window.dashboard.shutdown()
     window.close()
     gc.collect()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A shown window with its own throw-away QSettings file; its workers stopped after."""
+    import gc
+
+    from PySide6 import QtCore
+
+    from planner_gui.main_window import MainWindow
+
+    gc.collect()
+    settings = QtCore.QSettings(str(tmp_path / "planner.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1100, 760)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.loader.cancel_all()
+    w.dashboard.shutdown()
+    w.close()
+    gc.collect()

@@ -18,17 +18,6 @@ THAI_HA = (105.8196, 21.0144)
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1100, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.loader.cancel_all()
-
-
-@pytest.fixture
 def hanoi_window(qtbot, window, hanoi_project):
     load(qtbot, window, [hanoi_project])
     return window
@@ -160,7 +149,7 @@ def test_save_then_open_project_restores_layers_order_styles_and_view(qtbot, han
     path = hanoi_window.save_project(tmp_path / "session.planner.json")
     assert path is not None and path.exists()
 
-    other = MainWindow()
+    other = MainWindow(settings=hanoi_window.settings)
     qtbot.addWidget(other)
     other.resize(hanoi_window.size())
     other.show()
@@ -209,7 +198,7 @@ def test_window_layout_is_remembered_in_settings(qtbot, window):
     window.close()
     settings = window.settings
     assert settings.value("main_window/state") is not None
-    again = MainWindow()
+    again = MainWindow(settings=settings)
     qtbot.addWidget(again)
     assert again.layers_dock.isHidden()
     again.layers_dock.show()

@@ -2,7 +2,6 @@
 box zoom, layer opacity on the drawing, and File > Open recent."""
 from __future__ import annotations
 
-import gc
 import re
 
 import geopandas as gpd
@@ -14,28 +13,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.crs import HANOI_CRS, WGS84
 from layers.layer import RasterLayer, Style, VectorLayer
-from planner_gui.main_window import MainWindow
 from planner_gui.settings import recent_files
 
 TO_LONLAT = Transformer.from_crs(HANOI_CRS, WGS84, always_xy=True)
 HOAN_KIEM = (105.8500, 21.0285)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    """A shown window with its own throw-away QSettings file."""
-    gc.collect()
-    settings = QtCore.QSettings(str(tmp_path / "planner.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.resize(1100, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.loader.cancel_all()
-    w.dashboard.shutdown()
-    w.close()
-    gc.collect()
 
 
 @pytest.fixture

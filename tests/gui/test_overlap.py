@@ -1,28 +1,15 @@
 """Overlap dock: metro x green x digital on the Hanoi sample, as a table and as a result layer."""
 from __future__ import annotations
 
-import gc
 
 import pytest
 
-from planner_gui.main_window import MainWindow
-from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
 
-pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
 
 @pytest.fixture
-def window(qtbot):
-    gc.collect()  # Qt garbage of earlier tests is freed here, not in a worker thread
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    load(qtbot, window, [SAMPLE_PROJECT])
-    yield window
-    window.dashboard.shutdown()
-    window.close()
-    gc.collect()
+def window(sample_window):
+    return sample_window
 
 
 def _number(text: str) -> float:
