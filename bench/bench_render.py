@@ -66,6 +66,16 @@ def timed(fn):
     return result, time.perf_counter() - t0
 
 
+def empty_canvas(canvas_cls, app):
+    """A shown 1280 x 800 canvas over an empty stack, as a window would hold it."""
+    stack = LayerStack()
+    canvas = canvas_cls(stack, HANOI_CRS)
+    canvas.resize(1280, 800)
+    canvas.show()
+    app.processEvents()
+    return stack, canvas
+
+
 def bench(n: int, folder: Path, canvas_cls, app) -> dict:
     from planner_gui.geometry import prepared
 
@@ -73,11 +83,7 @@ def bench(n: int, folder: Path, canvas_cls, app) -> dict:
     synthetic_city(n).to_parquet(path)
     layer, t_load = timed(lambda: read_vector(path))
     _, t_prepare = timed(lambda: prepared(layer, HANOI_CRS))
-    stack = LayerStack()
-    canvas = canvas_cls(stack, HANOI_CRS)
-    canvas.resize(1280, 800)
-    canvas.show()
-    app.processEvents()
+    stack, canvas = empty_canvas(canvas_cls, app)
 
     def first_draw():
         stack.add(layer)  # the canvas zooms to the first layer's extent
@@ -136,11 +142,7 @@ def bench_raster(side: int, folder: Path, canvas_cls, app) -> dict:
 
     _, t_write = timed(write)
     layer, t_open = timed(lambda: read_raster(path))
-    stack = LayerStack()
-    canvas = canvas_cls(stack, HANOI_CRS)
-    canvas.resize(1280, 800)
-    canvas.show()
-    app.processEvents()
+    stack, canvas = empty_canvas(canvas_cls, app)
 
     def first_draw():
         stack.add(layer)
@@ -176,6 +178,11 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--raster-side", type=int, default=20_000, help="large GeoTIFF side in pixels; 0 skips it")
     args = parser.parse_args(argv)
+    from layers.io import LARGE_RASTER_PIXELS
+
+    if args.raster_side and args.raster_side**2 <= LARGE_RASTER_PIXELS:
+        parser.error(f"--raster-side must exceed {LARGE_RASTER_PIXELS ** 0.5:,.0f} pixels: only a raster "
+                     "over the large-raster threshold is drawn from overviews and windows")
     from PySide6 import QtWidgets
 
     from planner_gui.map_canvas import MapCanvas
