@@ -21,14 +21,13 @@ from affine import Affine
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from layers.coverage import (  # noqa: E402
+from layers.analysis.coverage import (  # noqa: E402
     FeatureIndex,
     PopulationGrid,
     catchment,
-    features_brute_force,
     measure_catchment,
-    population_brute_force,
 )
+from tests.reference import features_brute_force, population_brute_force  # noqa: E402
 
 UTM = "EPSG:32648"
 X0, Y0, SIDE, CELL = 560_000.0, 2_300_000.0, 57_500.0, 100.0

@@ -77,7 +77,7 @@ def empty_canvas(canvas_cls, app):
 
 
 def bench(n: int, folder: Path, canvas_cls, app) -> dict:
-    from planner_gui.geometry import prepared
+    from planner_gui.map.geometry import prepared
 
     path = folder / f"city_{n}.parquet"
     synthetic_city(n).to_parquet(path)
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
                      "over the large-raster threshold is drawn from overviews and windows")
     from PySide6 import QtWidgets
 
-    from planner_gui.map_canvas import MapCanvas
+    from planner_gui.map.canvas import MapCanvas
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     rows = []

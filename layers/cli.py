@@ -30,7 +30,7 @@ class _Usage(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from layers.indicators import PRESETS
+    from layers.analysis.indicators import PRESETS
 
     p = _Parser(prog=PROG, description="Measure how much of the city the networks reach (area and people).")
     p.add_argument("files", nargs="*", help="GIS files or one .planner.json project (default: bundled Hanoi sample)")
@@ -78,7 +78,7 @@ class _Failure(Exception):
 
 
 def _load(files: list[str]):
-    from layers.city import SAMPLE_PROJECT, CityData, CityDataError
+    from layers.analysis.city import SAMPLE_PROJECT, CityData, CityDataError
     from layers.io import LayerLoadError
     from layers.project import ProjectError
 
@@ -99,10 +99,10 @@ def _load(files: list[str]):
 
 
 def _run(args) -> str:
-    from layers.city import CityDataError
+    from layers.analysis.city import CityDataError
     from layers.crs import NotMetricCRSError
-    from layers.indicators import PRESETS, compare, evaluate
-    from layers.scenario import parse_scenario
+    from layers.analysis.indicators import PRESETS, compare, evaluate
+    from layers.analysis.scenario import parse_scenario
 
     city = _load(args.files)
     try:

@@ -1,23 +1,61 @@
 """The working metric CRS: which one, getting data into it, and refusing to measure outside it.
 
 Every area and distance the app reports is computed in a projected CRS whose unit is the
-metre and whose scale error is small over a city: the UTM zone of the data (EPSG:32648,
-WGS 84 / UTM zone 48N, for Hanoi). Degrees are not lengths, and Web Mercator inflates areas
-by 1/cos(latitude)^2 (about 15 % in Hanoi), so both are refused by `require_metric`.
+metre and whose scale error is small over a city (`choose_working_crs`): the data's own
+metric CRS where it is in one (a national grid, a UTM zone, VN-2000 TM-3), the national
+metric CRS of its datum (VN-2000 lon/lat: the TM-3 zone of its centre), else the UTM zone of
+its centre (EPSG:32648, WGS 84 / UTM zone 48N, for Hanoi). Degrees are not lengths, and Web
+Mercator inflates areas by 1/cos(latitude)^2 (about 15 % in Hanoi), so both are refused by
+`require_metric`.
+
+Every transform goes through `transformer`, which refuses what PROJ can only do as a
+"ballpark" (no datum shift known: a VN-2000 file read as WGS 84 lands about 224 m off in
+Hanoi); VN-2000 to WGS 84 uses the official 7-parameter shift (EPSG:6960, 1 m).
 """
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
+from pyproj.transformer import TransformerGroup
 
 HANOI_CRS = CRS.from_epsg(32648)  # WGS 84 / UTM zone 48N
 WGS84 = CRS.from_epsg(4326)
 _WEB_MERCATOR_CODES = {3857, 3785, 900913, 102100, 102113}
+VN2000 = 4756  # VN-2000 geographic; its national metric grids are the TM-3 zones
+VN2000_TM3_ZONES = {102.0: 5896, 105.0: 5897, 108.0: 5898}  # central meridian -> EPSG (Hanoi: 5897)
+DENSIFY_M = 100.0  # vertices at most this far apart before a geometry is transformed to another CRS
 
 
 class NotMetricCRSError(ValueError):
     """Raised when a measurement is asked for in a CRS that does not measure in metres."""
+
+
+class TransformError(ValueError):
+    """Raised when data cannot be brought from one CRS to another accurately; str() says why."""
+
+
+def transformer(source, target) -> Transformer:
+    """The most accurate transform PROJ has from `source` to `target` (x = east, y = north).
+
+    Refuses one that PROJ can only make as a "ballpark" (it knows no datum shift between the
+    two, so positions would be off by up to hundreds of metres) and one whose grids are missing.
+    Made anew per call: a PROJ context belongs to one thread.
+    """
+    source, target = CRS.from_user_input(source), CRS.from_user_input(target)
+    if source == target:
+        return Transformer.from_crs(source, target, always_xy=True)
+    group = TransformerGroup(source, target, always_xy=True)
+    best = group.transformers[0] if group.transformers else None
+    if best is None or not group.best_available or "ballpark" in best.description.lower():
+        why = ("no datum shift is known between them (PROJ could only place it approximately, "
+               "up to hundreds of metres off)") if best is not None else "PROJ knows no way between them"
+        if best is not None and not group.best_available:
+            why = "the datum-shift grid it needs is not installed"
+        raise TransformError(f"cannot transform {crs_label(source)} to {crs_label(target)} accurately: {why}. "
+                             "Reproject the file to a CRS with a known datum (e.g. WGS 84) and load that")
+    return best
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
@@ -28,17 +66,51 @@ def utm_crs_for(lon: float, lat: float) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
-    """The metric CRS to measure this data in: the UTM zone of its centre.
+def is_metric(crs) -> bool:
+    try:
+        require_metric(crs)
+    except NotMetricCRSError:
+        return False
+    return True
 
-    For Hanoi (centre near 105.8 E, 21.0 N) this is EPSG:32648.
+
+def choose_working_crs(extents: list[tuple[CRS, tuple[float, float, float, float]]]) -> CRS:
+    """The metric CRS to measure data in, from (CRS, bounds) of each of its layers, first layer first.
+
+    The first metric CRS among the layers (a national grid, a UTM zone, VN-2000 TM-3: the
+    agency's own choice); else, for VN-2000 lon/lat data, the VN-2000 TM-3 zone of its centre;
+    else the UTM zone of the centre of all the data (Hanoi: EPSG:32648).
     """
+    extents = [(CRS.from_user_input(crs), bounds) for crs, bounds in extents if crs is not None]
+    if not extents:
+        raise NotMetricCRSError("no layer has a CRS, so no working CRS can be chosen")
+    for crs, _ in extents:
+        if is_metric(crs):
+            return crs
+    lonlat = []
+    for crs, (xmin, ymin, xmax, ymax) in extents:
+        lon, lat = transformer(crs, WGS84).transform([xmin, xmax], [ymin, ymax])
+        lonlat.append((min(lon), min(lat), max(lon), max(lat)))
+    box = np.asarray(lonlat, dtype=float)
+    lon = (box[:, 0].min() + box[:, 2].max()) / 2
+    lat = (box[:, 1].min() + box[:, 3].max()) / 2
+    if any(_is_vn2000(crs) for crs, _ in extents):
+        meridian = min(VN2000_TM3_ZONES, key=lambda m: abs(m - lon))
+        if abs(meridian - lon) <= 1.5:
+            return CRS.from_epsg(VN2000_TM3_ZONES[meridian])
+    return utm_crs_for(lon, lat)
+
+
+def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
+    """`choose_working_crs` for one GeoDataFrame (Hanoi in lon/lat: EPSG:32648)."""
     if gdf.crs is None:
         raise NotMetricCRSError("data has no CRS, so no working CRS can be chosen")
-    xmin, ymin, xmax, ymax = gdf.total_bounds
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    lon, lat = Transformer.from_crs(gdf.crs, WGS84, always_xy=True).transform(cx, cy)
-    return utm_crs_for(lon, lat)
+    return choose_working_crs([(gdf.crs, tuple(gdf.total_bounds))])
+
+
+def _is_vn2000(crs: CRS) -> bool:
+    geodetic = crs.geodetic_crs
+    return geodetic is not None and (geodetic.to_epsg(min_confidence=20) == VN2000 or "vietnam" in geodetic.datum.name.lower())
 
 
 def is_web_mercator(crs: CRS) -> bool:
@@ -70,9 +142,22 @@ def require_metric(crs: CRS | None, what: str = "areas and distances") -> CRS:
 def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | str | int | None = None) -> gpd.GeoDataFrame:
     """Reproject to `crs` (default: the data's working CRS), checking that it is metric."""
     target = require_metric(CRS.from_user_input(crs) if crs is not None else working_crs(gdf))
-    if gdf.crs is not None and CRS.from_user_input(gdf.crs) == target:
+    return reproject(gdf, target)
+
+
+def reproject(gdf: gpd.GeoDataFrame, target) -> gpd.GeoDataFrame:
+    """`gdf` in `target` through `transformer` (refusing ballpark transforms); itself if already there."""
+    target = CRS.from_user_input(target)
+    if gdf.crs is None:
+        raise TransformError("the data has no CRS, so it cannot be placed on the map")
+    if CRS.from_user_input(gdf.crs) == target:
         return gdf
-    return gdf.to_crs(target)
+    how = transformer(gdf.crs, target)
+    geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object),
+                              lambda xy: np.column_stack(how.transform(xy[:, 0], xy[:, 1])))
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=target)
+    return out.set_crs(target, allow_override=True)
 
 
 def crs_label(crs: CRS) -> str:

@@ -16,9 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from affine import Affine
 from pyproj import CRS
 from rasterio.transform import array_bounds
+
+from layers.crs import reproject
 
 ROLES = (
     "metro_line",
@@ -178,7 +181,16 @@ class VectorLayer(Layer):
         if key not in self._projected:
             self._projected.clear()
             same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
-            self._projected[key] = self.gdf if same else self.gdf.to_crs(target)
+            self._projected[key] = self.gdf if same else reproject(self.gdf, target)
+        return self._projected[key]
+
+    def tree_in_crs(self, crs: CRS | str | int) -> tuple[np.ndarray, shapely.STRtree]:
+        """The features' geometries in `crs` and an STRtree over them (built once per CRS)."""
+        gdf = self.in_crs(crs)
+        key = ("tree", id(gdf))
+        if key not in self._projected:
+            geoms = np.asarray(gdf.geometry.values, dtype=object)
+            self._projected[key] = (geoms, shapely.STRtree(geoms))
         return self._projected[key]
 
     def feature_mask(self):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from layers.atomic import write_atomically
+from layers.text import difference_text, km2_text, missing, people_text, percent_text, result_label, value_text
 
 
 @dataclass
@@ -151,69 +152,15 @@ SAMPLE_DATA_SOURCES: tuple[str, ...] = (
 """The attribution lines of the bundled Hanoi sample (sample_data/README.md)."""
 
 
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def people_text(v) -> str:
-    """'1,087,867' (people are fractional in the engine; shown rounded)."""
-    return "-" if _missing(v) else f"{v:,.0f}"
-
-
-def km2_text(square_metres) -> str:
-    """Square metres shown as '68.37 km²'."""
-    return "-" if _missing(square_metres) else f"{square_metres / 1e6:,.2f} km²"
-
-
-def percent_text(share) -> str:
-    """A 0..1 share shown as '23.4 %'."""
-    return "-" if _missing(share) else f"{100 * share:.1f} %"
-
-
-def value_text(result) -> str:
-    """An IndicatorResult's value with its unit and what it is a share of, as the app shows it.
-
-    '23.4 % of population (1,087,867 of 4,650,000 people)', '2.0 % of area (68.37 of 3,351.52 km²)',
-    '4.2 m² per resident (33,870,000 m² of green for 8,056,097 people)'.
-    """
-    if _missing(result.value):
-        return f"- ({result.unit}: nothing to divide by)"
-    if result.unit == "share of population":
-        return (f"{percent_text(result.value)} of population ({people_text(result.numerator)} of "
-                f"{people_text(result.denominator)} people)")
-    if result.unit == "share of area":
-        return (f"{percent_text(result.value)} of area ({result.numerator / 1e6:,.2f} of "
-                f"{km2_text(result.denominator)})")
-    if result.unit == "m2 per resident":
-        return (f"{result.value:,.1f} m² per resident ({result.numerator:,.0f} m² of green for "
-                f"{people_text(result.denominator)} people)")
-    return f"{result.value:,.4g} {result.unit} ({result.numerator:,.4g} of {result.denominator:,.4g})"
-
-
-def result_label(result) -> str:
-    """'ITDP People Near Transit (existing, 1000 m)'."""
-    radius = f", {result.radius_m:g} m" if result.radius_m else ""
-    return f"{result.title} ({result.scenario}{radius})"
-
-
-def difference_text(diff) -> str:
-    """A ScenarioDifference in one line: net people, then gained/lost people and area."""
-    area = f"{km2_text(diff.gained_area_m2)} gained, {km2_text(diff.lost_area_m2)} lost"
-    if diff.net_population is None:
-        return f"{area} (no population grid)"
-    return (f"{diff.net_population:+,.0f} people net ({people_text(diff.gained_population)} gained, "
-            f"{people_text(diff.lost_population)} lost; {area})")
-
-
 def _zone_table(zones: pd.DataFrame) -> pd.DataFrame:
     """An IndicatorResult's per-zone table, formatted for reading (units in the headers)."""
     z = zones.reset_index()
     first = z.columns[0]
     out = pd.DataFrame({"ward": z[first].astype(str)})
     if "green_m2_per_resident" in z:  # green-per-resident
-        out["green\n(m²)"] = z["green_m2"].map(lambda v: "-" if _missing(v) else f"{v:,.0f}")
+        out["green\n(m²)"] = z["green_m2"].map(lambda v: "-" if missing(v) else f"{v:,.0f}")
         out["people"] = z["population"].map(people_text)
-        out["m² per\nresident"] = z["green_m2_per_resident"].map(lambda v: "-" if _missing(v) else f"{v:,.1f}")
+        out["m² per\nresident"] = z["green_m2_per_resident"].map(lambda v: "-" if missing(v) else f"{v:,.1f}")
         return out
     out["km²\nreached"] = z["area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
     out["km²\nin ward"] = z["total_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
@@ -267,7 +214,7 @@ def report_from_results(
     `images`: caption -> PNG bytes (map, chart), embedded in the page. `data_sources`: the
     attribution lines; the default is the bundled Hanoi sample's - pass your own for other data.
     """
-    from layers.indicators import PRESETS
+    from layers.analysis.indicators import PRESETS
 
     results, differences = list(results), list(differences)
     crs_names = list(dict.fromkeys(

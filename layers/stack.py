@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from layers.layer import Layer, Style, VectorLayer
-from layers.scenario import Scenario
+from layers.analysis.scenario import Scenario
 
 # Layers the timeline never filters: they are the city, not a network that opens over time.
 CONTEXT_ROLES = ("boundary", "ward", "population", "water")

@@ -45,7 +45,7 @@ def run_gui(argv: list[str]) -> int:
     install_excepthook(window.show_error)
     window.show()
     code = app.exec()
-    from planner_gui.workers import wait_for_workers
+    from planner_gui.jobs.loader import wait_for_workers
 
     window.loader.cancel_all()
     wait_for_workers()

@@ -8,24 +8,24 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import HANOI_CRS, WGS84, crs_label
+from layers.crs import HANOI_CRS, WGS84, crs_label, transformer
 from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
 from layers.project import save_project
 from layers.stack import LayerStack
-from planner_gui.attribute_table import AttributeTable
+from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
-from planner_gui.identify import Hit
-from planner_gui.layer_panel import LayerPanel
-from planner_gui.map_canvas import MapCanvas
+from layers.identify import Hit
+from planner_gui.docks.layers import LayerPanel
+from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
 from planner_gui.settings import add_recent_file, app_settings, recent_files
-from planner_gui.tools import IdentifyTool, MeasureTool, PanTool, ZoomBoxTool
-from planner_gui.workers import Loader, LoadJob
+from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, ZoomBoxTool
+from planner_gui.jobs.loader import Loader, LoadJob
 
 log = logging.getLogger("planner")
 
@@ -94,8 +94,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock
 
     def _make_dashboard(self) -> None:
-        """The Coverage, Overlap, Scenario compare and Timeline docks (planner_gui.dashboard)."""
-        from planner_gui.dashboard import Dashboard
+        """The Coverage, Overlap, Scenario compare and Timeline docks (planner_gui.docks.dashboard)."""
+        from planner_gui.docks.dashboard import Dashboard
 
         self.dashboard = Dashboard(self.stack, self.working_crs, self.canvas, self)
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
@@ -156,7 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Permanent widgets: a passing status message never hides the coordinates.
         for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
             bar.addPermanentWidget(widget)
-        self._to_lonlat = Transformer.from_crs(self.working_crs, WGS84, always_xy=True)
+        self._to_lonlat = transformer(self.working_crs, WGS84)
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -174,7 +174,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
-        from planner_gui.dashboard_export import ExportMenu
+        from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)
         self.menuBar().addMenu(self.export_menu)

@@ -11,16 +11,9 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.coverage import (
-    Cancelled,
-    FeatureIndex,
-    PopulationGrid,
-    catchment,
-    clipped_area,
-    disk_area_error,
-    measure_catchment,
-    overlap_matrix,
-)
+from layers.analysis.coverage import FeatureIndex, PopulationGrid, catchment, disk_area_error, measure_catchment, overlap_matrix
+from layers.analysis.coverage.population import clipped_area
+from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
 
 X0, Y0 = 585_000.0, 2_325_000.0  # near Hanoi, EPSG:32648
@@ -82,8 +75,6 @@ def test_measuring_in_degrees_or_web_mercator_is_refused(crs):
         catchment(pts, 500)
     with pytest.raises(NotMetricCRSError):
         measure_catchment(shapely.box(0, 0, 1, 1), shapely.box(0, 0, 2, 2), crs)
-    with pytest.raises(NotMetricCRSError):
-        PopulationGrid(np.ones((2, 2)), Affine(1, 0, 0, 0, -1, 2), crs)
 
 
 # ---- population: exact fractional cells --------------------------------------------------------
@@ -215,3 +206,23 @@ def test_overlap_pieces_sum_to_the_whole(disks):
         assert inside["population"].sum() == pytest.approx(
             grid.population_in([zone.intersection(study)])[0], rel=1e-9, abs=1e-6
         )
+
+
+def test_a_ward_piece_that_is_polygon_plus_line_counts_only_what_is_inside():
+    """An L-shaped catchment covers half a ward and touches its top edge elsewhere: catchment ∩
+    ward is a GeometryCollection (polygon + line). Only the polygonal part is the piece."""
+    ward = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    arm = shapely.box(X0, Y0 + 100, X0 + 150, Y0 + 150)  # touches the ward along its top edge
+    ell = shapely.union(shapely.box(X0, Y0, X0 + 50, Y0 + 100), arm)
+    assert shapely.intersection(ward, ell).geom_type == "GeometryCollection"
+    inside = [shapely.box(X0 + 10 + 12 * i, Y0 + 10, X0 + 18 + 12 * i, Y0 + 18) for i in range(3)]  # x < 50
+    outside = [shapely.box(X0 + 60 + 12 * i, Y0 + 40, X0 + 68 + 12 * i, Y0 + 48) for i in range(3)]
+    crossing = [shapely.box(X0 + 45, Y0 + 60, X0 + 55, Y0 + 70)]  # half inside: 50 m2
+    index = FeatureIndex(np.array(inside + outside + crossing, dtype=object))
+    wards = gpd.GeoDataFrame({"name": ["w"]}, geometry=[ward], crs=32648)
+    study = shapely.box(X0, Y0, X0 + 200, Y0 + 200)
+    result = measure_catchment(ell, study, 32648, features={"b": index}, zones=wards)
+    row = result.zones.loc["w"]
+    assert row["area_share"] == pytest.approx(0.5, rel=1e-12)
+    assert row["b_count"] == 4
+    assert row["b_area_inside_m2"] == pytest.approx(3 * 64.0 + 50.0, rel=1e-12)

@@ -8,10 +8,10 @@ import numpy as np
 import shapely
 from affine import Affine
 
-from layers.city import CityData
-from layers.coverage import PopulationGrid
+from layers.analysis.city import CityData
+from layers.analysis.coverage import PopulationGrid
 from layers.layer import VectorLayer
-from layers.scenario import Scenario
+from layers.analysis.scenario import Scenario
 from layers.stack import LayerStack
 
 UTM = "EPSG:32648"

@@ -9,9 +9,10 @@ import pytest
 import shapely
 from affine import Affine
 
-from layers.city import CityData
-from layers.coverage import Cancelled, PopulationGrid
-from layers.indicators import PRESETS, evaluate
+from layers.analysis.city import CityData
+from layers.analysis.coverage import PopulationGrid
+from layers.analysis.progress import Cancelled
+from layers.analysis.indicators import PRESETS, evaluate
 from layers.layer import VectorLayer
 
 X0, Y0 = 585_000.0, 2_325_000.0

@@ -13,8 +13,8 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 import layers.io as io
-from layers.city import CityData, CityDataError
-from layers.coverage import PopulationGrid
+from layers.analysis.city import CityData, CityDataError
+from layers.analysis.coverage import PopulationGrid
 from layers.io import LARGE_RASTER_PIXELS, OVERVIEW_MAX_SIDE, read_layers, read_raster, read_raster_view
 
 ORIGIN = (560_000.0, 2_350_000.0)  # west, north in EPSG:32648 (Hanoi)

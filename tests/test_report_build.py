@@ -12,9 +12,9 @@ import pyogrio
 import pytest
 import shapely
 
-from layers.city import SAMPLE_PROJECT, CityData
-from layers.coverage import overlap_matrix
-from layers.indicators import IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
+from layers.analysis.city import SAMPLE_PROJECT, CityData
+from layers.analysis.coverage import overlap_matrix
+from layers.analysis.indicators import IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
 from layers.report import (
     SAMPLE_DATA_SOURCES,
     km2_text,
@@ -26,7 +26,7 @@ from layers.report import (
     write_csv,
     write_geopackage,
 )
-from layers.scenario import Scenario
+from layers.analysis.scenario import Scenario
 
 CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 PNG_1PX = base64.b64decode(

@@ -9,11 +9,11 @@ import pytest
 import shapely
 from affine import Affine
 
-from layers.city import CityData
-from layers.coverage import PopulationGrid
-from layers.indicators import compare, evaluate
+from layers.analysis.city import CityData
+from layers.analysis.coverage import PopulationGrid
+from layers.analysis.indicators import compare, evaluate
 from layers.layer import VectorLayer
-from layers.scenario import Scenario, parse_scenario
+from layers.analysis.scenario import Scenario, parse_scenario
 
 X0, Y0 = 585_000.0, 2_325_000.0
 UTM = "EPSG:32648"

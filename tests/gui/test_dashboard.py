@@ -109,7 +109,7 @@ def test_ward_bars_have_names_and_a_click_highlights_the_ward(qtbot, dash):
 def test_export_menu_writes_what_the_dock_shows(qtbot, dash, tmp_path):
     import pandas as pd
 
-    from planner_gui.dashboard_export import export_csv, export_geopackage
+    from planner_gui.export.menu import export_csv, export_geopackage
 
     assert "Export" in [a.text().replace("&", "") for a in dash.menuBar().actions()]
     table = pd.read_csv(export_csv(dash.dashboard, tmp_path / "figures.csv"), encoding="utf-8-sig")

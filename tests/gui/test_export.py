@@ -11,14 +11,14 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui
 
-from layers.city import SAMPLE_PROJECT, CityData
-from layers.indicators import compare, evaluate
+from layers.analysis.city import SAMPLE_PROJECT, CityData
+from layers.analysis.indicators import compare, evaluate
 from layers.project import load_project
 from layers.report import Figure, Report, report_from_results, value_text
-from layers.scenario import Scenario
+from layers.analysis.scenario import Scenario
 from layers.stack import LayerStack
-from planner_gui.export import chart_png, export_report, map_png_bytes, render_map_png, write_pdf
-from planner_gui.map_canvas import MapCanvas
+from planner_gui.export.render import chart_png, export_report, map_png_bytes, render_map_png, write_pdf
+from planner_gui.map.canvas import MapCanvas
 
 CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from planner_gui.geometry import LayerGeometry, rasterise_boxes
+from planner_gui.map.geometry import LayerGeometry, rasterise_boxes
 
 
 def test_rings_and_parts_are_separated_and_features_sliced():

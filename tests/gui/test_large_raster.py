@@ -14,7 +14,7 @@ from rasterio.windows import Window
 import layers.io as io
 from layers.io import read_raster
 from layers.stack import LayerStack
-from planner_gui.map_canvas import MapCanvas, RasterGraphic
+from planner_gui.map.canvas import MapCanvas, RasterGraphic
 
 WEST, NORTH, CELL, N = 570_000.0, 2_340_000.0, 5.0, 4000  # 20 km square of 5 m cells in EPSG:32648
 

@@ -10,7 +10,7 @@ from helpers import load
 from PySide6 import QtCore
 
 from planner_gui.main_window import MainWindow
-from planner_gui.map_canvas import LABEL_CAP
+from planner_gui.map.canvas import LABEL_CAP
 
 
 @pytest.fixture

@@ -18,16 +18,16 @@ import geopandas as gpd
 import shapely
 from PySide6 import QtCore, QtWidgets
 
-from layers.city import CityDataError
-from layers.indicators import PRESETS
+from layers.analysis.city import CityDataError
+from layers.analysis.indicators import PRESETS
 from layers.layer import Style, VectorLayer
-from layers.scenario import Scenario, parse_scenario
+from layers.analysis.scenario import Scenario, parse_scenario
 from layers.stack import LayerStack, StackEvent
-from planner_gui import analysis_jobs as jobs
-from planner_gui.analysis_runner import AnalysisRunner
-from planner_gui.city_cache import CityCache
-from planner_gui.result_layers import ResultLayers
-from planner_gui.ward_chart import WardChart
+from layers.analysis import jobs
+from planner_gui.jobs.runner import AnalysisRunner
+from layers.analysis.city_cache import CityCache
+from layers.results import ResultLayers
+from planner_gui.docks.ward_chart import WardChart
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_STEP = 100, 2000, 50
 RADIUS_PRESETS = (300, 500, 1000)

@@ -8,7 +8,7 @@ time; the newest pending request starts when the running one has ended. Whatever
 returns, its result is emitted only if its request id is still the latest, so no stale figure
 ever reaches the screen.
 
-Like `planner_gui.workers`, each job has its own QThread (not the QThreadPool: pyproj's PROJ
+Like `planner_gui.jobs.loader`, each job has its own QThread (not the QThreadPool: pyproj's PROJ
 context crashes in pooled threads), kept in `workers.running_threads` until it has finished
 (so `wait_for_workers` at exit covers it); the set is pruned in the GUI thread, so a QThread's
 Python wrapper is never freed in its own thread.
@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 from PySide6 import QtCore
 
-from layers.coverage import Cancelled
-from planner_gui.workers import running_threads
+from layers.analysis.progress import Cancelled
+from planner_gui.jobs.loader import running_threads
 
 
 _COMPUTE_LOCK = threading.Lock()  # one analysis job at a time, whichever runner asked

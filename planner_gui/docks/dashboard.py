@@ -10,12 +10,12 @@ from pyproj import CRS
 from PySide6 import QtCore
 
 from layers.stack import LayerStack
-from planner_gui.city_cache import CityCache
-from planner_gui.coverage_panel import CoveragePanel
-from planner_gui.overlap_view import OverlapView
-from planner_gui.result_layers import ResultLayers
-from planner_gui.scenario_panel import ScenarioPanel
-from planner_gui.timeline_panel import TimelinePanel
+from layers.analysis.city_cache import CityCache
+from planner_gui.docks.coverage import CoveragePanel
+from planner_gui.docks.overlap import OverlapView
+from layers.results import ResultLayers
+from planner_gui.docks.scenarios import ScenarioPanel
+from planner_gui.docks.timeline import TimelinePanel
 
 
 class Dashboard(QtCore.QObject):

@@ -4,7 +4,7 @@ The canvas observes the stack (`stack.subscribe`) and keeps, per layer, a few ba
 items: one QGraphicsPathItem per style class for lines and polygons (fill + outline in one path),
 one ScatterPlotItem for points, one ImageItem for a raster, one ImageItem for features smaller than
 a pixel, and a small pool of TextItems for labels. After every pan or zoom (debounced) each vector
-layer is culled to the view and simplified to the zoom level (see `planner_gui.geometry`), so a
+layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`), so a
 200,000-polygon layer only ever hands Qt what the screen shows.
 
 The stack is the truth: hiding a layer takes its items out of the scene, moving it restacks the
@@ -25,12 +25,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.crs import HANOI_CRS
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack, StackEvent
-from planner_gui import geometry as geo
-from planner_gui.legend import StatusLegend
-from planner_gui.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
-from planner_gui.scale_bar import ScaleBar
-from planner_gui.symbology import brush, feature_classes, pen, rgba
-from planner_gui.analysis_runner import AnalysisRunner
+from planner_gui.map import geometry as geo
+from planner_gui.map.legend import StatusLegend
+from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
+from planner_gui.map.scale_bar import ScaleBar
+from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+from planner_gui.jobs.runner import AnalysisRunner
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 

@@ -18,18 +18,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.city import CityData, CityDataError
-from layers.coverage import (
-    IsCancelled,
-    Progress,
-    _as_area,
-    _records,
-    catchment,
-    check,
-    measure_catchment,
-    zone_geometries,
-)
-from layers.scenario import Scenario
+from layers.analysis.city import CityData, CityDataError
+from layers.analysis.coverage import as_area, catchment, measure_catchment, polygonal, zone_geometries
+from layers.analysis.progress import IsCancelled, Progress, check
+from layers.text import records
+from layers.analysis.scenario import Scenario
 
 STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
 
@@ -114,7 +107,7 @@ class IndicatorResult:
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        data["zones"] = None if self.zones is None else _records(self.zones)
+        data["zones"] = None if self.zones is None else records(self.zones)
         return data
 
 
@@ -132,7 +125,7 @@ def preset_catchment(
     zone = catchment(features, radius, city.study_area, crs=city.crs)
     if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
         low = catchment(city.features("low_capacity_stop", scenario), 500.0, city.study_area, crs=city.crs)
-        zone = _as_area(shapely.union(zone, low))
+        zone = as_area(shapely.union(zone, low))
     return zone
 
 
@@ -234,7 +227,7 @@ class ScenarioDifference:
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "gained"}
-        data["zones"] = None if self.zones is None else _records(self.zones)
+        data["zones"] = None if self.zones is None else records(self.zones)
         data["gained_geometry_wkt"] = None if self.gained is None else self.gained.geometry.iloc[0].wkt
         return data
 
@@ -257,8 +250,8 @@ def compare(
     a = preset_catchment(p, city, radius, scenario_a)
     b = preset_catchment(p, city, radius, scenario_b)
     check(cancelled, progress, 0.3)
-    gained = _as_area(shapely.difference(b, a))
-    lost = _as_area(shapely.difference(a, b))
+    gained = as_area(shapely.difference(b, a))
+    lost = as_area(shapely.difference(a, b))
     regions = [gained, lost, a, b]
     zone_gdf = city.zone_layer(None if zones is True else zones) if zones else None
     nz = 0
@@ -266,7 +259,7 @@ def compare(
         zg = zone_geometries(zone_gdf, city.study_area)
         nz = len(zg)
         for geom in (gained, lost, a, b):
-            regions += list(shapely.intersection(zg, geom))
+            regions += list(polygonal(shapely.intersection(zg, geom)))
     regions = np.asarray(regions, dtype=object)
     people = city.population.population_in(regions, cancelled=cancelled) if city.population is not None else None
     check(cancelled, progress, 0.9)

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.city import CityData
-from layers.coverage import _as_area, catchment, check, measure_catchment, overlap_matrix
-from layers.indicators import PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
-from layers.scenario import Scenario
+from layers.analysis.city import CityData
+from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.progress import check
+from layers.analysis.indicators import PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
+from layers.analysis.scenario import Scenario
 
 LAYER_PREFIX = "layer:"  # a measure named 'layer:<layer name>' is that layer's own catchment
 
@@ -176,4 +177,4 @@ def zone_figures(result: IndicatorResult, figure: str) -> pd.Series:
 
 
 def empty_geometry():
-    return _as_area(shapely.Polygon())
+    return as_area(shapely.Polygon())

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Geod
 
-from layers.crs import WGS84, crs_label, require_metric
+from layers.text import area_text, length_text
+from layers.crs import WGS84, crs_label, require_metric, transformer
 
 GEOD = Geod(ellps="WGS84")
 
@@ -25,23 +26,15 @@ class Measurement:
     crs_name: str
 
     def text(self) -> str:
-        fmt = format_length if self.kind == "distance" else format_area
+        fmt = length_text if self.kind == "distance" else area_text
         return (
             f"{'Distance' if self.kind == 'distance' else 'Area'}: {fmt(self.planar)} planar in {self.crs_name}; "
             f"{fmt(self.ellipsoidal)} ellipsoidal (WGS 84)"
         )
 
 
-def format_length(metres: float) -> str:
-    return f"{metres / 1000:,.3f} km" if metres >= 1000 else f"{metres:,.1f} m"
-
-
-def format_area(square_metres: float) -> str:
-    return f"{square_metres / 1e6:,.3f} km²" if square_metres >= 1e5 else f"{square_metres:,.0f} m²"
-
-
-def _to_lonlat(crs: CRS) -> Transformer:
-    return Transformer.from_crs(crs, WGS84, always_xy=True)
+def _to_lonlat(crs: CRS):
+    return transformer(crs, WGS84)
 
 
 def measure_distance(xs, ys, crs: CRS) -> Measurement:
@@ -57,8 +50,8 @@ def measure_distance(xs, ys, crs: CRS) -> Measurement:
 def measure_area(polygon, crs: CRS) -> Measurement:
     """Area of a (multi)polygon given in the metric `crs`."""
     crs = require_metric(crs, "areas")
-    transformer = _to_lonlat(crs)
-    lonlat = shapely.transform(polygon, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    to_lonlat = _to_lonlat(crs)
+    lonlat = shapely.transform(polygon, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
     ellipsoidal = abs(GEOD.geometry_area_perimeter(lonlat)[0])
     return Measurement("area", float(polygon.area), float(ellipsoidal), crs_label(crs))
 

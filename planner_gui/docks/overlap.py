@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from layers.city import CityDataError
+from layers.analysis.city import CityDataError
 from layers.layer import Style
-from planner_gui import analysis_jobs as jobs
-from planner_gui.analysis_runner import AnalysisRunner
-from planner_gui.coverage_panel import CoveragePanel, km2_text, people_text, share_text
+from layers.analysis import jobs
+from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.docks.coverage import CoveragePanel, km2_text, people_text, share_text
 
 OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.45, width=0.6, category_field="combination")
 COLUMNS = ("combination", "area", "area share", "people", "population share")

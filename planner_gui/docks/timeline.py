@@ -14,11 +14,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from layers.city import CityDataError
+from layers.analysis.city import CityDataError
 from layers.stack import LayerStack
-from planner_gui import analysis_jobs as jobs
-from planner_gui.analysis_runner import AnalysisRunner
-from planner_gui.coverage_panel import CoveragePanel
+from layers.analysis import jobs
+from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.docks.coverage import CoveragePanel
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 

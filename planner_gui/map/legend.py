@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from planner_gui.symbology import STATUS_PATTERNS, pen
+from planner_gui.map.symbology import STATUS_PATTERNS, pen
 
 LABELS = {"existing": "existing", "under_construction": "under construction", "planned": "planned"}
 

@@ -28,8 +28,8 @@ from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
 from layers.project import ProjectError, load_project
-from planner_gui.geometry import prepared
-from planner_gui.raster_display import in_working_crs
+from planner_gui.map.geometry import prepared
+from planner_gui.map.raster_display import in_working_crs
 
 
 def is_project(path: str | Path) -> bool:

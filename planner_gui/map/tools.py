@@ -12,8 +12,8 @@ import shapely
 from PySide6 import QtCore
 
 from layers.layer import VectorLayer
-from planner_gui.identify import Hit, identify, identify_layer
-from planner_gui.measure import Measurement, measure_area, measure_distance, measure_geometry
+from layers.identify import Hit, identify, identify_layer
+from layers.ruler import Measurement, measure_area, measure_distance, measure_geometry
 
 PICK_PIXELS = 6  # click tolerance for points and lines, in screen pixels
 Left = QtCore.Qt.MouseButton.LeftButton

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from layers.city import CityDataError
-from layers.indicators import PRESETS
+from layers.analysis.city import CityDataError
+from layers.analysis.indicators import PRESETS
 from layers.layer import Style
-from layers.scenario import parse_scenario
-from planner_gui import analysis_jobs as jobs
-from planner_gui.analysis_runner import AnalysisRunner
-from planner_gui.coverage_panel import CoveragePanel, km2_text, people_text
+from layers.analysis.scenario import parse_scenario
+from layers.analysis import jobs
+from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.docks.coverage import CoveragePanel, km2_text, people_text
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
 GAINED_STYLE = Style(stroke="#1b7a3a", fill="#2bb24c", fill_alpha=0.45, width=1.4)

@@ -15,14 +15,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.coverage import FeatureIndex, PopulationGrid, _as_area
+from layers.analysis.coverage import FeatureIndex, PopulationGrid, as_area
 from layers.crs import HANOI_CRS, crs_label, require_metric
 from layers.io import LayerLoadError, read_layers
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack
 
 CONTEXT_ROLES = ("boundary", "ward", "population")
-SAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "sample_data" / "hanoi.planner.json"
+SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_data" / "hanoi.planner.json"
 
 
 class CityDataError(ValueError):
@@ -72,7 +72,7 @@ class CityData:
         )
         if people and people[0].display_only:
             raise CityDataError(_display_only_reason(people[0]))
-        population = PopulationGrid.from_raster(people[0]) if people else None
+        population = PopulationGrid.from_raster(people[0], crs) if people else None
         for layer in layers:
             if isinstance(layer, VectorLayer) and (layer.visible or layer.role in CONTEXT_ROLES):
                 by_role.setdefault(layer.role, []).append(layer)
@@ -83,7 +83,7 @@ class CityData:
                 outline = list(zones.values())
             if outline:
                 geoms = np.concatenate([np.asarray(g.geometry.values, dtype=object) for g in outline])
-                study_area = _as_area(shapely.union_all(shapely.make_valid(geoms)))
+                study_area = as_area(shapely.union_all(shapely.make_valid(geoms)))
             elif population is not None and CRS.from_user_input(population.crs) == crs:
                 study_area = shapely.box(*_grid_bounds(population))
             else:

@@ -1,7 +1,7 @@
 """Export menu of the dashboard: the shown results as CSV, GeoPackage, map PNG, HTML and PDF report.
 
 The `export_*` functions write what the docks show now (nothing is recomputed) with the
-functions of `planner_gui.export` and `layers.report`; `ExportMenu` asks for a file name and
+functions of `planner_gui.export.render` and `layers.report`; `ExportMenu` asks for a file name and
 calls them, reporting in the message bar.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui import export
+from planner_gui.export import render as export
 
 
 def _shown(dashboard):

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from layers.crs import transformer
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.stack import LayerStack
-from planner_gui.geometry import prepared
 
 
 @dataclass
@@ -35,25 +35,18 @@ class Hit:
         return f"feature {self.row}" if self.row is not None else self.layer.name
 
 
-def _tree(geometry):
-    tree = getattr(geometry, "_tree", None)
-    if tree is None:
-        tree = geometry._tree = shapely.STRtree(geometry.geoms)
-    return tree
-
-
 def identify_layer(layer: Layer, x: float, y: float, tolerance_m: float, crs: CRS) -> list[Hit]:
     """Hits in one layer, nearest first."""
     if isinstance(layer, RasterLayer):
         return _identify_raster(layer, x, y, crs)
     if not isinstance(layer, VectorLayer):
         return []
-    geometry = prepared(layer, crs)
+    geoms, tree = layer.tree_in_crs(crs)
     point = shapely.Point(x, y)
-    rows = _tree(geometry).query(point, predicate="dwithin", distance=tolerance_m)
+    rows = tree.query(point, predicate="dwithin", distance=tolerance_m)
     if not len(rows):
         return []
-    distances = shapely.distance(geometry.geoms[rows], point)
+    distances = shapely.distance(geoms[rows], point)
     order = np.argsort(distances, kind="stable")
     gdf = layer.gdf
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -77,7 +70,7 @@ def identify(stack: LayerStack, x: float, y: float, tolerance_m: float, crs: CRS
 
 def _identify_raster(layer: RasterLayer, x: float, y: float, crs: CRS) -> list[Hit]:
     if layer.crs is not None and CRS.from_user_input(layer.crs) != CRS.from_user_input(crs):
-        x, y = Transformer.from_crs(crs, layer.crs, always_xy=True).transform(x, y)
+        x, y = transformer(crs, layer.crs).transform(x, y)
     col, row = ~layer.transform * (x, y)
     row, col = int(np.floor(row)), int(np.floor(col))
     height, width = layer.array.shape

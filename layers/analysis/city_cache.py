@@ -17,7 +17,7 @@ import dataclasses
 
 from pyproj import CRS
 
-from layers.city import CityData
+from layers.analysis.city import CityData
 from layers.stack import LayerStack, StackEvent
 
 # Events that cannot change a figure: drawing order, opacity, style.

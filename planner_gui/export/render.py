@@ -80,7 +80,7 @@ def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) 
     width_px, height_px = _check_size(width_px, height_px)
     if not 1.0 <= scale <= 8.0:
         raise ValueError(f"scale must be 1..8, not {scale}")
-    from planner_gui.map_canvas import MapCanvas
+    from planner_gui.map.canvas import MapCanvas
 
     if not isinstance(canvas, MapCanvas):
         return _render_view_scaled(canvas, width_px, height_px)

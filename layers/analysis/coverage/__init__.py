@@ -1,0 +1,25 @@
+"""The coverage engine, one concern a module: catchments, population, features, zones, overlaps.
+
+Definitions (the same in the GUI, the CLI and the benchmarks, because it is this code):
+
+* **Catchment** (`catchment.py`): the union of a layer's features buffered by R metres
+  (straight-line), clipped to the study area; areas planar in the working metric CRS.
+* **Population covered** (`population.py`): exact fractional-cell weighting, in the grid's own CRS.
+* **Features inside** (`features.py`): count, area and length of features inside a region.
+* **By zone** (`zones.py`): the same figures for catchment ∩ zone against zone ∩ study area.
+* **Overlaps** (`overlap.py`): every combination of two to four catchments.
+
+Everything is vectorised shapely 2 (GEOS) and NumPy: no Python loop over features or cells.
+"""
+from layers.analysis.coverage.catchment import QUAD_SEGS, catchment, disk_area_error
+from layers.analysis.coverage.features import FeatureIndex
+from layers.analysis.coverage.overlap import OverlapResult, overlap_matrix
+from layers.analysis.coverage.population import PopulationGrid
+from layers.analysis.coverage.shapes import as_area, polygonal
+from layers.analysis.coverage.zones import CoverageResult, measure_catchment, measure_regions, zone_geometries
+
+__all__ = [
+    "QUAD_SEGS", "catchment", "disk_area_error", "FeatureIndex", "OverlapResult", "overlap_matrix",
+    "PopulationGrid", "as_area", "polygonal", "CoverageResult", "measure_catchment", "measure_regions",
+    "zone_geometries",
+]

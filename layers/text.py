@@ -1,0 +1,103 @@
+"""The one set of number formatters: the app, the report and the CLI show figures the same way.
+
+Shares are 0..1 in the engine and shown as percentages; people are fractional in the engine
+(exact cell weighting) and shown rounded; areas are square metres shown as km² (or m² when small).
+A figure that could not be computed (None or NaN) shows as '-'.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def missing(v) -> bool:
+    """None or NaN: a figure that could not be computed (shown as '-')."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def people_text(v) -> str:
+    """'1,087,867' (people are fractional in the engine; shown rounded)."""
+    return "-" if missing(v) else f"{v:,.0f}"
+
+
+def km2_text(square_metres) -> str:
+    """Square metres shown as '68.37 km²'."""
+    return "-" if missing(square_metres) else f"{square_metres / 1e6:,.2f} km²"
+
+
+def percent_text(share, decimals: int = 1) -> str:
+    """A 0..1 share shown as '23.4 %' (or with more `decimals`: '23.45 %')."""
+    return "-" if missing(share) else f"{100 * share:.{decimals}f} %"
+
+
+def value_text(result) -> str:
+    """An IndicatorResult's value with its unit and what it is a share of, as the app shows it.
+
+    '23.4 % of population (1,087,867 of 4,650,000 people)', '2.0 % of area (68.37 of 3,351.52 km²)',
+    '4.2 m² per resident (33,870,000 m² of green for 8,056,097 people)'.
+    """
+    if missing(result.value):
+        return f"- ({result.unit}: nothing to divide by)"
+    if result.unit == "share of population":
+        return (f"{percent_text(result.value)} of population ({people_text(result.numerator)} of "
+                f"{people_text(result.denominator)} people)")
+    if result.unit == "share of area":
+        return (f"{percent_text(result.value)} of area ({result.numerator / 1e6:,.2f} of "
+                f"{km2_text(result.denominator)})")
+    if result.unit == "m2 per resident":
+        return (f"{result.value:,.1f} m² per resident ({result.numerator:,.0f} m² of green for "
+                f"{people_text(result.denominator)} people)")
+    return f"{result.value:,.4g} {result.unit} ({result.numerator:,.4g} of {result.denominator:,.4g})"
+
+
+def result_label(result) -> str:
+    """'ITDP People Near Transit (existing, 1000 m)'."""
+    radius = f", {result.radius_m:g} m" if result.radius_m else ""
+    return f"{result.title} ({result.scenario}{radius})"
+
+
+def difference_text(diff) -> str:
+    """A ScenarioDifference in one line: net people, then gained/lost people and area."""
+    area = f"{km2_text(diff.gained_area_m2)} gained, {km2_text(diff.lost_area_m2)} lost"
+    if diff.net_population is None:
+        return f"{area} (no population grid)"
+    return (f"{diff.net_population:+,.0f} people net ({people_text(diff.gained_population)} gained, "
+            f"{people_text(diff.lost_population)} lost; {area})")
+
+
+def headline_text(result) -> str:
+    """An IndicatorResult's value in a few words, for the dashboard's big number: '10.46 % of population'."""
+    if result.unit.startswith("share"):
+        return f"{percent_text(result.value, 2)} {result.unit[len('share '):]}"
+    return "-" if missing(result.value) else f"{result.value:,.1f} {result.unit.replace('m2', 'm²')}"
+
+
+def signed_text(v) -> str:
+    """A change in people: '+258,841'."""
+    return "-" if missing(v) else f"{v:+,.0f}"
+
+
+def length_text(metres: float) -> str:
+    return f"{metres / 1000:,.3f} km" if metres >= 1000 else f"{metres:,.1f} m"
+
+
+def area_text(square_metres: float) -> str:
+    return f"{square_metres / 1e6:,.3f} km²" if square_metres >= 1e5 else f"{square_metres:,.0f} m²"
+
+
+def plain(v):
+    """A NumPy or NaN value as plain JSON-able Python (NaN -> None)."""
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """A table as a list of plain dicts (its index as a column), for JSON."""
+    return [{k: plain(v) for k, v in row.items()} for row in df.reset_index().to_dict(orient="records")]

@@ -1,0 +1,1 @@
+"""Exports: map and chart PNG, report PDF, and the Export menu."""

@@ -1,0 +1,1 @@
+"""Background work: one QThread per job, a latest-wins runner, progress and cancel."""
