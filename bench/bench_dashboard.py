@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from PySide6 import QtCore, QtWidgets
 
-    from layers.analysis.city import SAMPLE_PROJECT
+    from layers.project import SAMPLE_PROJECT
     from planner_gui.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])

@@ -35,7 +35,7 @@ import shapely  # noqa: E402
 
 from layers.crs import HANOI_CRS  # noqa: E402
 from layers.io import read_vector  # noqa: E402
-from layers.stack import LayerStack  # noqa: E402
+from layers.session import Session  # noqa: E402
 
 CENTRE = (585_000.0, 2_325_000.0)  # central Hanoi in EPSG:32648
 
@@ -67,9 +67,11 @@ def timed(fn):
 
 
 def empty_canvas(canvas_cls, app):
-    """A shown 1280 x 800 canvas over an empty stack, as a window would hold it."""
-    stack = LayerStack()
-    canvas = canvas_cls(stack, HANOI_CRS)
+    """A shown 1280 x 800 canvas over an empty session in UTM 48N, as a window would hold it."""
+    session = Session()
+    session.set_working_crs(HANOI_CRS)
+    stack = session.layers
+    canvas = canvas_cls(session)
     canvas.resize(1280, 800)
     canvas.show()
     app.processEvents()

@@ -26,7 +26,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     from pyproj import Transformer
     from PySide6 import QtCore, QtWidgets
 
-    from layers.analysis.city import SAMPLE_PROJECT
+    from layers.project import SAMPLE_PROJECT
     from layers.crs import HANOI_CRS
     from planner_gui.main_window import MainWindow
 

@@ -1,12 +1,15 @@
 """`planner measure`: coverage indicators from the command line, with no Qt.
 
-    planner measure [FILES...] [--preset NAME ...] [--radius M] [--scenario S]
-                    [--compare A B] [--zones [LAYER]] [--format table|csv|json] [--output PATH]
+    planner measure [FILES...] [--preset NAME ...] [--radius M] [--segments N] [--scenario S | --as-of YEAR]
+                    [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
+                    [--role FILE[:LAYER]=ROLE ...] [--crs CRS] [--format table|csv|json] [--output PATH]
 
-With no FILES it measures the bundled Hanoi sample (sample_data/hanoi.planner.json). FILES
-can be GIS files (every layer of each is read, roles from the data or the names) or one
-*.planner.json project. The figures come from `layers.indicators.evaluate` / `compare`, the
-same functions the GUI dashboard calls. Also: `python -m layers.cli ...`.
+It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
+each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
+layers, roles, working CRS, study area and analysis settings; flags override them). With no
+FILES it measures the bundled Hanoi sample. The figures come from `layers.analysis.indicators`,
+the same functions the app's docks call, so a project measures here as it shows there.
+Also: `python -m layers.cli ...`.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ class _Usage(Exception):
     pass
 
 
+class _Failure(Exception):
+    pass
+
+
 def _parser() -> argparse.ArgumentParser:
     from layers.analysis.indicators import PRESETS
 
@@ -37,14 +44,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", "-p", action="append", choices=list(PRESETS),
                    help="indicator (repeatable; default: all that the data allows)")
     p.add_argument("--radius", "-r", type=float, help="catchment radius in metres (default: the preset's)")
-    p.add_argument("--scenario", "-s", default="existing",
-                   help="existing (default) | all | 2025 (as of a year) | plan-2030, optionally -without-line-2")
-    p.add_argument("--as-of", type=int, help="shorthand for --scenario YEAR")
+    p.add_argument("--segments", type=int, help="buffer segments per quarter circle (default 16; QGIS and PostGIS use 8)")
+    p.add_argument("--scenario", "-s", help="existing (default) | all | 2025 (as of a year) | plan-2030, "
+                                            "optionally -without-line-2")
+    p.add_argument("--as-of", type=int, metavar="YEAR", help="shorthand for --scenario YEAR")
+    p.add_argument("--year", type=int, help="the timeline's year: measure the network as drawn on the map then")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="scenario B against scenario A")
-    p.add_argument("--zones", nargs="?", const=True, default=None, metavar="LAYER",
-                   help="break down by a zone layer (default: the wards)")
+    p.add_argument("--zones", action="store_true", help="break the figures down by zone (the zone layer's)")
+    p.add_argument("--zone-layer", metavar="LAYER", help="the zone layer (default: the first of role 'ward')")
+    p.add_argument("--study-area", metavar="LAYER[:FEATURE]",
+                   help="the study area: a layer, or one feature of it by name (default: the boundary layer)")
+    p.add_argument("--role", action="append", default=[], metavar="FILE[:LAYER]=ROLE",
+                   help="set a layer's role (repeatable), e.g. city.geojson=boundary or city.gpkg:stops=metro_station")
+    p.add_argument("--crs", help="the working CRS, a metric one (default: the project's, else chosen from the data)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     return p
 
 
@@ -63,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     if args.output:
+        from layers.atomic import write_atomically
+
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as exc:
             print(f"{PROG}: {args.output}: cannot write ({exc.strerror or exc})", file=sys.stderr)
             return 2
@@ -73,51 +89,146 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class _Failure(Exception):
-    pass
-
-
-def _load(files: list[str]):
-    from layers.analysis.city import SAMPLE_PROJECT, CityData, CityDataError
-    from layers.io import LayerLoadError
-    from layers.project import ProjectError
+def build_session(files: list[str], roles: list[str] = ()):
+    """The session `planner measure` works on: a project, GIS files, or the bundled sample."""
+    from layers.io import LayerLoadError, read_layers
+    from layers.project import SAMPLE_PROJECT, ProjectError, open_project
+    from layers.session import Session
 
     try:
-        if not files:
-            return CityData.sample()
-        if len(files) == 1 and files[0].endswith(".planner.json"):
-            return CityData.from_project(files[0])
-        return CityData.from_files(files)
+        if not files or (len(files) == 1 and files[0].endswith(".planner.json")):
+            path = Path(files[0]) if files else SAMPLE_PROJECT
+            if not files and not path.exists():
+                raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
+            session, problems = open_project(path)
+            for problem in problems:
+                print(f"{PROG}: {path}: {problem}", file=sys.stderr)
+        else:
+            session = Session()
+            for path in files:
+                if path.endswith(".planner.json"):
+                    raise _Failure(f"{path}: give a project alone, not with other files")
+                loaded = read_layers(path)
+                for layer in loaded:
+                    session.add_layer(layer)
+            _set_roles(session, roles)
+            session.guess_roles(list(session.layers))
+            return session
     except LayerLoadError as exc:
-        path = exc.path if exc.path.is_absolute() else Path(exc.path)
-        raise _Failure(f"{path}: {exc.reason}") from None
+        raise _Failure(f"{exc.path}: {exc.reason}") from None
     except ProjectError as exc:
         raise _Failure(f"{exc.path}: {str(exc).split(': ', 1)[-1]}") from None
-    except CityDataError as exc:
-        where = ", ".join(files) if files else str(SAMPLE_PROJECT)
-        raise _Failure(f"{where}: {exc}") from None
+    except ValueError as exc:  # a layer that cannot be brought into the working CRS
+        raise _Failure(str(exc)) from None
+    _set_roles(session, roles)
+    return session
+
+
+def _set_roles(session, roles) -> None:
+    for spec in roles:
+        target, sep, role = spec.rpartition("=")
+        if not sep or not target:
+            raise _Failure(f"--role {spec}: write FILE=ROLE or FILE:LAYER=ROLE")
+        file_name, _, layer_name = target.partition(":")
+        matches = [layer for layer in session.layers if layer.source is not None
+                   and (layer.source.name == Path(file_name).name or str(layer.source) == str(Path(file_name).resolve()))
+                   and (not layer_name or layer_name in (layer.source_layer, layer.name))]
+        if not matches:
+            have = ", ".join(f"{l.source.name}:{l.source_layer or l.name}" for l in session.layers if l.source) or "none"
+            raise _Failure(f"--role {spec}: no such layer (layers: {have})")
+        if len(matches) > 1 and not layer_name:
+            names = ", ".join(l.source_layer or l.name for l in matches)
+            raise _Failure(f"--role {spec}: {file_name} has several layers ({names}); write {file_name}:LAYER={role}")
+        try:
+            for layer in matches:
+                session.set_role(layer, role)
+        except ValueError as exc:
+            raise _Failure(f"--role {spec}: {exc}") from None
+
+
+def _apply_flags(session, args) -> list[str]:
+    """Flags override the session's settings; returns the presets to measure."""
+    from layers.analysis.indicators import PRESETS
+    from layers.session import StudyArea
+
+    try:
+        if args.crs:
+            session.set_working_crs(args.crs)
+        if args.zone_layer:
+            session.set_zone_layer(args.zone_layer)
+        if args.study_area:
+            layer, _, feature = args.study_area.partition(":")
+            session.set_study_area(StudyArea(layer, feature or None))
+        if args.segments is not None:
+            session.update(segments=args.segments)
+        if args.year is not None:
+            session.update(year=args.year)
+        if args.as_of is not None and args.scenario:
+            raise _Failure("give --scenario or --as-of, not both")
+        if args.as_of is not None:
+            session.update(scenario=str(args.as_of))
+        elif args.scenario:
+            session.update(scenario=args.scenario)
+        if args.compare:
+            for text in args.compare:
+                session.check_scenario(text)
+        if args.radius is not None:
+            session.update(radius_m=args.radius)
+    except _Failure:
+        raise
+    except Exception as exc:  # ValueError, TransformError, pyproj's CRSError: each says why
+        raise _Failure(str(exc)) from None
+    roles = {layer.role for layer in session.layers}
+    if args.preset:
+        presets = list(dict.fromkeys(args.preset))
+        unbuffered = [p for p in presets if not PRESETS[p].radius_m]
+        if args.radius is not None and unbuffered:
+            raise _Failure(f"--radius does not apply to {', '.join(unbuffered)} (no buffer: "
+                           f"{PRESETS[unbuffered[0]].title} measures the features themselves); leave it out")
+    else:
+        presets = [p.name for p in PRESETS.values() if p.role in roles]
+        if args.radius is not None:
+            skipped = [p for p in presets if not PRESETS[p].radius_m]
+            if skipped:
+                print(f"{PROG}: --radius does not apply to {', '.join(skipped)} (no buffer)", file=sys.stderr)
+    if not presets:
+        raise _Failure("no layer to measure: give layers with role metro_station, green, bridge or digital_zone "
+                       "(--role FILE=ROLE)")
+    return presets
+
+
+def _radius_for(session, preset: str, args) -> float | None:
+    """The radius of the app for this preset: the flag, else the session's if it is this measure's."""
+    from layers.analysis.indicators import PRESETS
+
+    if not PRESETS[preset].radius_m:
+        return None
+    if args.radius is not None:
+        return args.radius
+    if preset == session.settings.measure and session.settings.radius_m is not None:
+        return session.settings.radius_m
+    return None
 
 
 def _run(args) -> str:
     from layers.analysis.city import CityDataError
-    from layers.crs import NotMetricCRSError
-    from layers.analysis.indicators import PRESETS, compare, evaluate
-    from layers.analysis.scenario import parse_scenario
+    from layers.analysis.indicators import compare, evaluate
+    from layers.crs import NotMetricCRSError, TransformError
 
-    city = _load(args.files)
+    session = build_session(args.files, args.role)
+    presets = _apply_flags(session, args)
+    where = ", ".join(args.files) or "sample"
     try:
-        scenario = parse_scenario(str(args.as_of) if args.as_of is not None else args.scenario)
-        presets = args.preset or [p.name for p in PRESETS.values() if city.has(p.role)]
-        if not presets:
-            raise _Failure(f"{', '.join(args.files) or 'sample'}: no layer to measure (metro stations, green, ...)")
         if args.compare:
-            a, b = (parse_scenario(s) for s in args.compare)
-            results = [compare(name, city, a, b, args.radius, args.zones) for name in presets
+            a, b = (session.check_scenario(s) for s in args.compare)
+            city = session.everything()
+            results = [compare(name, city, a, b, _radius_for(session, name, args), args.zones) for name in presets
                        if name != "green-per-resident"]
         else:
-            results = [evaluate(name, city, args.radius, scenario, args.zones) for name in presets]
-    except (ValueError, KeyError, CityDataError, NotMetricCRSError) as exc:
-        where = ", ".join(args.files) or "sample"
+            city, scenario = session.city(), session.scenario()
+            results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones)
+                       for name in presets]
+    except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
     return _format(results, args.format)
 

@@ -22,15 +22,8 @@ from rasterio.windows import from_bounds
 
 from layers.atomic import atomic_path
 from layers.crs import implausible_coordinates
-from layers.layer import (
-    Layer,
-    RasterLayer,
-    VectorLayer,
-    apply_planning_fields,
-    default_style,
-    geometry_kind,
-    infer_role,
-)
+from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
+from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
     ".gpkg": "GeoPackage",
@@ -38,6 +31,7 @@ VECTOR_SUFFIXES = {
     ".json": "GeoJSON",
     ".shp": "Shapefile",
     ".zip": "zipped Shapefile",
+    ".topojson": "TopoJSON",
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
@@ -200,10 +194,10 @@ def _checked_vector_layer(
         source_layer=source_layer,
         gdf=gdf.reset_index(drop=True),
         warnings=warnings,
+        fields=guess_fields(gdf),
     )
-    apply_planning_fields(result)
-    if result.role == "other":
-        result.role = infer_role(name if source_layer else path.stem, kind)
+    result.warnings += apply_fields(result)
+    result.role = role_from_data(gdf) or guess_role([name, path.stem], kind, gdf.columns)
     result.style = default_style(result.role)
     return result
 
@@ -261,7 +255,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     if infinite.any():
         array[infinite] = np.nan
         warnings.append(f"{int(infinite.sum())} infinite cell value(s) treated as nodata")
-    role = infer_role(path.stem, "raster")
+    role = guess_role([path.stem], "raster")
     layer = RasterLayer(
         name=path.stem, source=path, role=role, array=array, transform=transform,
         crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),

@@ -9,69 +9,18 @@ lives here because every part of the app asks the same questions of it: what is 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from affine import Affine
 from pyproj import CRS
 from rasterio.transform import array_bounds
 
 from layers.crs import reproject
-
-ROLES = (
-    "metro_line",
-    "metro_station",
-    "bridge",
-    "green",
-    "digital_zone",
-    "boundary",
-    "ward",
-    "population",
-    "water",
-    "other",
-)
-STATUSES = ("existing", "under_construction", "planned")
-
-# Words in a file or layer name that say what the layer is, most specific first.
-_ROLE_WORDS = (
-    ("metro_station", ("station", "stop", "ga_", "nha_ga")),
-    ("metro_line", ("metro", "rail", "line", "tuyen")),
-    ("bridge", ("bridge", "cau_")),
-    ("digital_zone", ("digital", "smart", "innovation", "hitech", "hi_tech")),
-    ("green", ("green", "park", "corridor", "forest", "cong_vien")),
-    ("population", ("population", "pop_", "people", "dan_so", "worldpop")),
-    ("water", ("water", "river", "lake", "song_", "ho_")),
-    ("ward", ("ward", "district", "commune", "phuong", "quan_", "xa_", "admin")),
-    ("boundary", ("boundary", "outline", "border", "city", "study_area")),
-)
-
-_STATUS_ALIASES = {
-    "existing": "existing",
-    "exists": "existing",
-    "open": "existing",
-    "opened": "existing",
-    "operating": "existing",
-    "operational": "existing",
-    "in_service": "existing",
-    "built": "existing",
-    "under_construction": "under_construction",
-    "construction": "under_construction",
-    "building": "under_construction",
-    "u/c": "under_construction",
-    "uc": "under_construction",
-    "planned": "planned",
-    "plan": "planned",
-    "proposed": "planned",
-    "projected": "planned",
-}
-# "opening_ye" is what a Shapefile makes of "opening_year" (10-character field names).
-_OPENING_YEAR_FIELDS = ("opening_year", "opening_ye", "open_year", "year_open", "opened", "opening")
-
+from layers.roles import ROLES, FieldMapping
 
 @dataclass
 class Style:
@@ -115,27 +64,6 @@ def default_style(role: str) -> Style:
     return dataclasses.replace(DEFAULT_STYLES.get(role, DEFAULT_STYLES["other"]))
 
 
-def infer_role(name: str, geometry_kind: str | None = None) -> str:
-    """Guess a layer's role from its file or layer name (and geometry kind for metro)."""
-    slug = "_" + re.sub(r"[^a-z0-9/]+", "_", name.lower()) + "_"
-    for role, words in _ROLE_WORDS:
-        if any(word.strip("_") and ("_" + word.strip("_")) in slug for word in words):
-            if role in ("metro_line", "metro_station") and geometry_kind == "point":
-                return "metro_station"
-            if role == "metro_station" and geometry_kind == "line":
-                return "metro_line"
-            return role
-    return "other"
-
-
-def normalise_status(values: pd.Series) -> tuple[pd.Series, int]:
-    """Map free-text status values onto STATUSES; return the column and the count not understood."""
-    text = values.astype("string").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-    mapped = text.map(lambda v: _STATUS_ALIASES.get(v) if isinstance(v, str) else None)
-    unknown = int((mapped.isna() & text.notna()).sum())
-    return mapped.astype("string"), unknown
-
-
 @dataclass(eq=False)
 class Layer:
     """What every layer has: a name, where it came from, how it is drawn, what it means."""
@@ -148,6 +76,7 @@ class Layer:
     visible: bool = True
     opacity: float = 1.0
     warnings: list[str] = field(default_factory=list)  # what loading repaired or flagged
+    fields: FieldMapping = field(default_factory=FieldMapping)  # which field means what (layers.roles)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -258,30 +187,3 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     kinds = {"Point": "point", "LineString": "line", "LinearRing": "line", "Polygon": "polygon"}
     found = {kinds.get(t, "other") for t in types}
     return found.pop() if len(found) == 1 else "mixed"
-
-
-def apply_planning_fields(layer: VectorLayer) -> None:
-    """Read `role`, `status` and `opening_year` from the data where it has them.
-
-    A `role` column whose features all agree sets the layer's role. `status` values are
-    normalised onto STATUSES (values not understood are counted in the layer's warnings, left
-    empty, never guessed); an opening year under one of the common field names becomes an
-    integer `opening_year` column.
-    """
-    gdf = layer.gdf
-    if "role" in gdf.columns:
-        roles = set(gdf["role"].dropna().astype(str).str.strip().str.lower())
-        if len(roles) == 1 and (role := roles.pop()) in ROLES:
-            layer.role = role
-    if "status" in gdf.columns:
-        gdf["status"], unknown = normalise_status(gdf["status"])
-        if unknown:
-            layer.warnings.append(
-                f"{unknown} feature(s) have a status that is not one of {', '.join(STATUSES)}; left blank"
-            )
-    for name in _OPENING_YEAR_FIELDS:
-        if name in gdf.columns:
-            # Numbers or dates alike: the first four-digit year in the value.
-            years = gdf[name].astype("string").str.extract(r"((?:19|20|21)\d\d)", expand=False)
-            gdf["opening_year"] = pd.to_numeric(years, errors="coerce").astype("Int64")
-            break

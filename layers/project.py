@@ -1,10 +1,15 @@
-"""The project file: which files are on the map, in what order, how they look, and the view.
+"""The project file: the session written down, and read back.
 
 A project is JSON (`*.planner.json`) with paths relative to the project file, so a folder of
-data and its project can be moved or shared as one. It is written atomically: a crash while
-saving leaves the previous project file as it was. Opening a project never fails as a whole
-because one of its files is missing: the layers that load are returned, and each one that
-does not is reported with its file and reason.
+data and its project can be moved or shared as one. Version 2 holds the whole session: the
+layers (order, role, field mapping, visibility, opacity, style), the working CRS (null: chosen
+from the data), the view, the study area, the zone layer and the analysis settings (measure,
+radius, buffer segments, scenario, year, the compared scenarios). Version 1 files (layers, CRS
+and view only) still open, with default analysis settings.
+
+It is written atomically: a crash while saving leaves the previous project file as it was.
+Opening a project never fails as a whole because one of its files is missing or one setting is
+wrong: the layers that load are returned, and each problem is reported with its file and reason.
 """
 from __future__ import annotations
 
@@ -16,25 +21,30 @@ from pathlib import Path
 from pyproj import CRS
 
 from layers.atomic import write_atomically
-from layers.crs import HANOI_CRS, require_metric
+from layers.crs import require_metric
 from layers.io import LayerLoadError, read_raster, read_vector
-from layers.layer import ROLES, Layer, Style
-from layers.stack import LayerStack
+from layers.layer import Layer, Style, VectorLayer
+from layers.roles import ROLES, FieldMapping, apply_fields
+from layers.session import AnalysisSettings, Session, StudyArea
 
 FORMAT = "planner-project"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".planner.json"
+SAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "sample_data" / "hanoi.planner.json"
+_V1_CRS = "EPSG:32648"  # version 1 files always named their CRS; this was their default
 
 
 @dataclass
 class Project:
-    """What a project file holds once opened."""
+    """What a project file holds once opened (its layers read, nothing applied yet)."""
 
     path: Path | None
     layers: list[Layer] = field(default_factory=list)
     failures: list[LayerLoadError] = field(default_factory=list)
-    working_crs: CRS = HANOI_CRS
-    view: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax in working_crs
+    working_crs: CRS | None = None  # None: chosen from the data
+    view: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax in the working CRS
+    analysis: dict = field(default_factory=dict)  # settings, study_area, zone_layer as written
+    version: int = VERSION
 
 
 class ProjectError(Exception):
@@ -45,35 +55,34 @@ class ProjectError(Exception):
         super().__init__(f"{self.path.name}: {reason}")
 
 
-def save_project(
-    path: str | os.PathLike,
-    stack: LayerStack,
-    working_crs: CRS = HANOI_CRS,
-    view: tuple[float, float, float, float] | None = None,
-) -> Path:
-    """Write the stack (bottom to top) and the view to `path`, atomically."""
+def save_project(path: str | os.PathLike, session: Session, view: tuple[float, float, float, float] | None = None) -> Path:
+    """Write the session (input layers bottom to top, CRS, analysis) and the view to `path`, atomically."""
     path = Path(path)
     entries = []
-    for layer in stack:
+    for layer in session.layers:
         if layer.source is None:
-            continue  # computed layers (catchments) are results, rebuilt from the inputs
-        entries.append(
-            {
-                "source": _relative(layer.source, path.parent),
-                "layer": layer.source_layer,
-                "name": layer.name,
-                "role": layer.role,
-                "visible": layer.visible,
-                "opacity": layer.opacity,
-                "style": layer.style.to_dict(),
-            }
-        )
+            continue  # a layer made in the app has no file to point to
+        entries.append({
+            "source": _relative(layer.source, path.parent),
+            "layer": layer.source_layer,
+            "name": layer.name,
+            "role": layer.role,
+            "fields": layer.fields.to_dict() if isinstance(layer, VectorLayer) else None,
+            "visible": layer.visible,
+            "opacity": layer.opacity,
+            "style": layer.style.to_dict(),
+        })
     document = {
         "format": FORMAT,
         "version": VERSION,
-        "working_crs": CRS.from_user_input(working_crs).to_string(),
+        "working_crs": session.working_crs.to_string() if session.crs_chosen else None,
         "view": dict(zip(("xmin", "ymin", "xmax", "ymax"), view)) if view else None,
         "layers": entries,
+        "analysis": {
+            **session.settings.to_dict(),
+            "study_area": {"layer": session.study_area.layer, "feature": session.study_area.feature},
+            "zone_layer": session.zone_layer,
+        },
     }
     return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -89,16 +98,17 @@ def load_project(path: str | os.PathLike) -> Project:
         raise ProjectError(path, f"not a readable project file ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ProjectError(path, f"not a planner project (expected \"format\": \"{FORMAT}\")")
-    if document.get("version", 0) > VERSION:
-        raise ProjectError(path, f"made by a newer version of planner (format version {document['version']})")
+    version = document.get("version", 1)
+    if version > VERSION:
+        raise ProjectError(path, f"made by a newer version of planner (format version {version})")
+    crs_text = document.get("working_crs") or (_V1_CRS if version < 2 else None)
     try:
-        working_crs = require_metric(CRS.from_user_input(document.get("working_crs") or HANOI_CRS))
+        working_crs = require_metric(CRS.from_user_input(crs_text)) if crs_text else None
     except Exception as exc:
         raise ProjectError(path, f"unusable working CRS: {exc}") from None
     view = document.get("view")
     project = Project(
-        path=path,
-        working_crs=working_crs,
+        path=path, working_crs=working_crs, version=version, analysis=document.get("analysis") or {},
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
     )
     for entry in document.get("layers", []):
@@ -107,6 +117,57 @@ def load_project(path: str | os.PathLike) -> Project:
         except LayerLoadError as exc:
             project.failures.append(exc)
     return project
+
+
+def apply_project(project: Project, session: Session) -> list[str]:
+    """Replace the session's work with the project's; returns the settings that could not be applied.
+
+    A setting the data no longer allows (a study-area ward renamed, a scenario's line removed) is
+    reported and left at its default, never applied as something else.
+    """
+    session.clear()
+    problems: list[str] = []
+    if project.working_crs is not None:
+        session.set_working_crs(project.working_crs)
+    for layer in project.layers:
+        try:
+            session.add_layer(layer)
+        except ValueError as exc:
+            problems.append(f"{layer.name}: {exc}")
+    analysis = dict(project.analysis)
+    study = analysis.pop("study_area", None) or {}
+    zone_layer = analysis.pop("zone_layer", None)
+    known = set(AnalysisSettings().to_dict())
+    settings = {k: v for k, v in analysis.items() if k in known}
+    for key in sorted(set(analysis) - known):
+        problems.append(f"unknown analysis setting '{key}' ignored")
+    for key, value in settings.items():  # one at a time, so one bad value does not lose the others
+        try:
+            session.update(**{key: tuple(value) if isinstance(value, list) else value})
+        except (TypeError, ValueError) as exc:
+            problems.append(f"analysis setting {key}: {exc}")
+    try:
+        session.set_study_area(StudyArea(study.get("layer"), study.get("feature")))
+    except (TypeError, ValueError) as exc:
+        problems.append(f"study area: {exc}")
+    try:
+        session.set_zone_layer(zone_layer)
+    except ValueError as exc:
+        problems.append(f"zones: {exc}")
+    return problems
+
+
+def open_project(path: str | os.PathLike) -> tuple[Session, list[str]]:
+    """A session from a project file, for scripts and the CLI: every layer must load.
+
+    Returns the session and the settings that could not be applied (see `apply_project`);
+    raises the first LayerLoadError if a layer is missing, ProjectError if the file is unreadable.
+    """
+    project = load_project(path)
+    if project.failures:
+        raise project.failures[0]
+    session = Session()
+    return session, apply_project(project, session)
 
 
 def _load_entry(entry: dict, folder: Path) -> Layer:
@@ -118,6 +179,12 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
     layer.name = entry.get("name") or layer.name
     if entry.get("role") in ROLES:
         layer.role = entry["role"]
+    if isinstance(layer, VectorLayer) and entry.get("fields"):
+        try:
+            layer.fields = FieldMapping.from_dict(entry["fields"], list(layer.gdf.columns))
+            layer.warnings += apply_fields(layer)
+        except ValueError as exc:
+            layer.warnings.append(f"field mapping in the project not applied ({exc}); guessed instead")
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
     if "style" in entry:

@@ -18,8 +18,8 @@ CONTEXT_ROLES = ("boundary", "ward", "population", "water")
 
 @dataclass(frozen=True)
 class StackEvent:
-    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style', 'data'
-    or 'filter' (the layer's feature filter, e.g. the timeline's year)."""
+    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style', 'data',
+    'role' or 'filter' (the layer's feature filter, e.g. the timeline's year)."""
 
     kind: str
     layer: Layer
@@ -113,6 +113,10 @@ class LayerStack:
     def set_style(self, layer: Layer, style: Style) -> None:
         layer.style = style
         self._emit("style", layer)
+
+    def notify_role_changed(self, layer: Layer) -> None:
+        """Tell listeners that a layer's role changed (the figures and the panel follow it)."""
+        self._emit("role", layer)
 
     def notify_data_changed(self, layer: Layer) -> None:
         """Tell listeners that a layer's features changed (e.g. a filter was applied)."""

@@ -1,22 +1,21 @@
 """The main window: map in the middle, message bar above it, docks, menus, tools, settings.
 
-The window owns the LayerStack for this session and wires views to it; it keeps no state of
-its own that a project file would need (that is in the stack and the canvas's view).
+The window owns the Session (`layers.session`) and wires views to it; it keeps no state of its
+own that a project file would need (that is in the session and the canvas's view).
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import HANOI_CRS, WGS84, crs_label, transformer
+from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import save_project
-from layers.stack import LayerStack
+from layers.project import apply_project, save_project
+from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
 from layers.identify import Hit
@@ -33,19 +32,17 @@ log = logging.getLogger("planner")
 class MainWindow(QtWidgets.QMainWindow):
     loading_finished = QtCore.Signal()
 
-    def __init__(self, stack: LayerStack | None = None, settings: QtCore.QSettings | None = None,
-                 working_crs: CRS = HANOI_CRS):
+    def __init__(self, session: Session | None = None, settings: QtCore.QSettings | None = None):
         super().__init__()
         self.setWindowTitle("planner — how much of the city do our networks reach?")
         self.setObjectName("planner_main_window")
-        self.stack = stack if stack is not None else LayerStack()
+        self.session = session if session is not None else Session()
+        self.stack = self.session.layers
         self.settings = settings if settings is not None else app_settings()
-        self.working_crs = CRS.from_user_input(working_crs)
         self.project_path: Path | None = None
         self.loader = Loader(self)
-        self._pending_view = None
 
-        self.canvas = MapCanvas(self.stack, self.working_crs)
+        self.canvas = MapCanvas(self.session)
         self.message_bar = MessageBar()
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
@@ -56,7 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.setAcceptDrops(True)
 
-        self.layer_panel = LayerPanel(self.stack)
+        self.layer_panel = LayerPanel(self.session)
         self.layer_panel.zoom_requested.connect(self.canvas.zoom_to_layer)
         self.layer_panel.table_requested.connect(self.open_attribute_table)
         self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -82,6 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.clicked.connect(self._on_canvas_click)
         self.canvas.view_changed.connect(self._show_scale)
         self.stack.subscribe(self._on_stack_event)
+        self.session.subscribe(self._on_session_event)
         self.resize(1280, 820)
         self._restore_settings()
 
@@ -97,7 +95,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """The Coverage, Overlap, Scenario compare and Timeline docks (planner_gui.docks.dashboard)."""
         from planner_gui.docks.dashboard import Dashboard
 
-        self.dashboard = Dashboard(self.stack, self.working_crs, self.canvas, self)
+        self.dashboard = Dashboard(self.session, self.canvas, self)
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         # In a scroll area: when the dock is short (the Timeline takes half the window) the
         # figures keep their full height and scroll, instead of being squeezed and clipped.
@@ -149,14 +147,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.coordinates = QtWidgets.QLabel("")
         self.coordinates.setMinimumWidth(420)
         self.scale_label = QtWidgets.QLabel("")
-        self.crs_label = QtWidgets.QLabel(crs_label(self.working_crs))
+        self.crs_label = QtWidgets.QLabel(self.session.crs_text())
+        self.crs_label.setToolTip("The working CRS: every area and distance is measured in it (Project > Working CRS)")
         self.progress = QtWidgets.QProgressBar(maximumWidth=160, visible=False)
         self.cancel_button = QtWidgets.QToolButton(text="Cancel", visible=False)
         self.cancel_button.clicked.connect(self.loader.cancel_all)
         # Permanent widgets: a passing status message never hides the coordinates.
         for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
             bar.addPermanentWidget(widget)
-        self._to_lonlat = transformer(self.working_crs, WGS84)
+        self._to_lonlat = None
+        self._on_session_event(SessionEvent("crs"))
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -168,6 +168,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("Save project &as…", QtGui.QKeySequence.StandardKey.SaveAs, self.save_as)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        project_menu = self.menuBar().addMenu("&Project")
+        project_menu.addAction("Working &CRS…", self.ask_working_crs)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction("&Full extent", QtGui.QKeySequence("Ctrl+Shift+F"), self.canvas.full_extent)
         view_menu.addAction("Zoom to &layer", self._zoom_to_current)
@@ -235,9 +237,9 @@ class MainWindow(QtWidgets.QMainWindow):
         paths = [Path(p) for p in paths]
         if not paths:
             return None
-        job = self.loader.start(paths, self.working_crs)
+        job = self.loader.start(paths, self.session.working_crs)
         job.signals.progress.connect(self._on_progress)
-        job.signals.layer_loaded.connect(self._on_layer_loaded)
+        job.signals.layers_loaded.connect(self._on_layers_loaded)
         job.signals.project_loaded.connect(self._on_project_loaded)
         job.signals.failed.connect(self._on_load_failed)
         job.signals.finished.connect(self._on_load_finished)
@@ -277,7 +279,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_project(self, path) -> Path | None:
         try:
-            written = save_project(path, self.stack, self.working_crs, self.canvas.view_bounds())
+            written = save_project(path, self.session, self.canvas.view_bounds())
         except Exception as exc:
             self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
             return None
@@ -292,18 +294,32 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.setValue(done)
         self.progress.setFormat(f"{what} %v/%m" if what else "%v/%m")
 
-    def _on_layer_loaded(self, layer: Layer, path: str) -> None:
-        self.stack.add(layer)
+    def _on_layers_loaded(self, layers: list[Layer], path: str) -> None:
+        added = []
+        for layer in layers:
+            try:
+                added.append(self.session.add_layer(layer))
+            except ValueError as exc:  # no accurate transform into the working CRS
+                self.message_bar.push("Could not add a layer", f"{Path(path).name}: {layer.name}: {exc}", "critical")
+        if not added:
+            return
+        self.session.guess_roles(added)
         add_recent_file(self.settings, Path(path))  # only files that did load are worth reopening
+        for layer in added:
+            self._warn(layer)
+
+    def _warn(self, layer: Layer) -> None:
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
 
     def _on_project_loaded(self, project) -> None:
-        self.stack.clear()
-        for layer in project.layers:
-            self.stack.add(layer)
+        problems = apply_project(project, self.session)
         for failure in project.failures:
             self.message_bar.push("Could not load a layer of the project", str(failure), "critical")
+        for problem in problems:
+            self.message_bar.push("A project setting was not applied", f"{Path(project.path).name}: {problem}", "warning")
+        for layer in self.stack:
+            self._warn(layer)
         self.project_path = project.path
         add_recent_file(self.settings, Path(project.path))
         if project.view:
@@ -393,10 +409,38 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock.widget()
 
     # -- status bar -------------------------------------------------------------------------------
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind != "crs":
+            return
+        crs = self.session.working_crs
+        self.crs_label.setText(self.session.crs_text())
+        self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
+
+    def ask_working_crs(self) -> None:
+        """Project > Working CRS: an EPSG code or any CRS PROJ knows; empty: choose from the data."""
+        current = self.session.working_crs
+        text, ok = QtWidgets.QInputDialog.getText(
+            self, "Working CRS",
+            "The metric CRS every area and distance is measured in (e.g. EPSG:32631, EPSG:5897).\n"
+            "Leave empty to choose it from the data.",
+            text=current.to_string() if current is not None and self.session.crs_chosen else "")
+        if ok:
+            self.set_working_crs(text.strip() or None)
+
+    def set_working_crs(self, crs) -> bool:
+        try:
+            self.session.set_working_crs(crs)
+        except Exception as exc:  # NotMetricCRSError, TransformError, pyproj's CRSError: each says why
+            self.message_bar.push("Working CRS not changed", describe(exc), "critical")
+            return False
+        return True
+
     def _show_coordinates(self, x: float, y: float) -> None:
+        if self._to_lonlat is None:
+            return
         lon, lat = self._to_lonlat.transform(x, y)
         self.coordinates.setText(
-            f"E {x:,.0f}  N {y:,.0f} m ({crs_label(self.working_crs).split(' ')[0]})   "
+            f"E {x:,.0f}  N {y:,.0f} m ({crs_label(self.session.working_crs).split(' ')[0]})   "
             f"{abs(lat):.5f}°{'N' if lat >= 0 else 'S'} {abs(lon):.5f}°{'E' if lon >= 0 else 'W'}"
         )
 

@@ -62,7 +62,7 @@ def test_city_data_counts_what_the_filter_shows_unless_asked_not_to():
     stack.add(stations())
     stack.add(ward())
     grid = PopulationGrid(np.full((20, 80), 10.0), Affine(100, 0, X0, 0, -100, Y0 + 2000), UTM)
-    city = CityData.from_stack(stack)
+    city = CityData.from_layers(list(stack), UTM, shapely.box(X0, Y0, X0 + 8000, Y0 + 2000))
     city.population = grid
     assert len(city.features("metro_station")) == 4
     stack.set_as_of_year(2024)

@@ -24,11 +24,11 @@ def city(**layers):
     values = np.full((10, 20), 10.0)
     values[:, :10] = 30.0
     grid = PopulationGrid(values, Affine(100, 0, X0, 0, -100, Y0 + 1000), UTM)
-    wards = gpd.GeoDataFrame({"name": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
+    wards = gpd.GeoDataFrame({"zone": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
                              shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)], crs=UTM)
     by_role = {role: [VectorLayer(name=role, role=role, gdf=gpd.GeoDataFrame(geometry=list(g), crs=UTM))]
                for role, g in layers.items()}
-    return CityData(UTM, shapely.box(X0, Y0, X0 + 2000, Y0 + 1000), grid, by_role, {"wards": wards})
+    return CityData(UTM, shapely.box(X0, Y0, X0 + 2000, Y0 + 1000), grid, by_role, wards, "wards")
 
 
 TOTAL = 100 * 30 + 100 * 10  # 4,000 people
@@ -97,9 +97,10 @@ def test_hidden_network_layers_do_not_count_but_hidden_context_does():
     wards = VectorLayer(name="wards", role="ward", gdf=gpd.GeoDataFrame(
         {"name": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000),
                                         shapely.box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)], crs=UTM))
-    shown = CityData.from_layers([wards, station], UTM)
+    area = shapely.box(X0, Y0, X0 + 2000, Y0 + 1000)
+    shown = CityData.from_layers([wards, station], UTM, area)
     assert shown.has("metro_station")
     wards.visible = False
-    assert CityData.from_layers([wards, station], UTM).study_area.area == pytest.approx(2_000_000)
+    assert CityData.from_layers([wards, station], UTM, area).zones["zone"].tolist() == ["W", "E"]
     station.visible = False
-    assert not CityData.from_layers([wards, station], UTM).has("metro_station")
+    assert not CityData.from_layers([wards, station], UTM, area).has("metro_station")

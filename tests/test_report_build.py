@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from layers.analysis.city import SAMPLE_PROJECT, CityData
+from layers.project import SAMPLE_PROJECT, open_project
 from layers.analysis.coverage import overlap_matrix
 from layers.analysis.indicators import IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
 from layers.report import (
@@ -148,7 +148,7 @@ def test_geopackage_needs_something_to_write(tmp_path):
 
 @pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="the bundled Hanoi sample is not installed")
 def test_report_from_the_hanoi_sample(tmp_path):
-    city = CityData.sample()
+    city = open_project(SAMPLE_PROJECT)[0].city()
     existing, plan = Scenario.existing(), Scenario.plan(2035)
     pnt = evaluate("itdp-pnt", city, scenario=existing, zones=True)
     green = evaluate("green-per-resident", city, zones=True)

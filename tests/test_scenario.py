@@ -62,7 +62,7 @@ def city():
                              shapely.box(X0 + 6000, Y0, X0 + 12000, Y0 + 6000)], crs=UTM)
     ward_layer = VectorLayer(name="wards", role="ward", gdf=wards)
     return CityData(UTM, shapely.box(X0, Y0, X0 + 12000, Y0 + 6000), grid,
-                    {"metro_station": [layer], "ward": [ward_layer]}, {"wards": wards})
+                    {"metro_station": [layer], "ward": [ward_layer]}, wards.rename(columns={"name": "zone"}), "wards")
 
 
 def test_what_line_2_adds():

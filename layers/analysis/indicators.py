@@ -2,7 +2,7 @@
 
 One entry point for the GUI dashboard and the CLI:
 
-    evaluate(preset_name, city, radius_m=None, scenario=None, zones=None,
+    evaluate(preset_name, city, radius_m=None, scenario=None, zones=False,
              progress=None, cancelled=None) -> IndicatorResult
 
 All distances are straight-line (Euclidean, in the working metric CRS), which overstates
@@ -122,9 +122,10 @@ def preset_catchment(
     features = city.features(p.role, scenario)
     if p.min_area_m2:
         features = features[features.geometry.area >= p.min_area_m2]
-    zone = catchment(features, radius, city.study_area, crs=city.crs)
+    zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
     if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
-        low = catchment(city.features("low_capacity_stop", scenario), 500.0, city.study_area, crs=city.crs)
+        low = catchment(city.features("low_capacity_stop", scenario), 500.0, city.study_area,
+                        quad_segs=city.quad_segs, crs=city.crs)
         zone = as_area(shapely.union(zone, low))
     return zone
 
@@ -134,17 +135,17 @@ def evaluate(
     city: CityData,
     radius_m: float | None = None,
     scenario: Scenario | None = None,
-    zones: str | bool | None = None,
+    zones: bool = False,
     progress: Progress = None,
     cancelled: IsCancelled = None,
 ) -> IndicatorResult:
-    """Compute a preset. `zones`: a zone layer name, True for the default ('wards'), or None."""
+    """Compute a preset, with figures by zone (the city's zone layer) if `zones`."""
     if preset_name not in PRESETS:
         raise KeyError(f"unknown indicator '{preset_name}' (have: {', '.join(PRESETS)})")
     p = PRESETS[preset_name]
     scenario = scenario or Scenario.all()
     radius = p.radius_m if radius_m is None else float(radius_m)
-    zone_gdf = city.zone_layer(None if zones is True else zones) if zones else None
+    zone_gdf = city.zones if zones else None
     check(cancelled, progress, 0.0)
     method = p.method.format(radius=f"{radius:g}")
     if p.name == "green-per-resident":
@@ -152,7 +153,7 @@ def evaluate(
     zone = preset_catchment(p, city, radius, scenario)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
-    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=zone_gdf,
+    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=zone_gdf, zone_name_field="zone",
                             progress=sub, cancelled=cancelled)
     figures = {
         "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
@@ -184,7 +185,7 @@ def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled
     if zone_gdf is not None:
         zgeoms = zone_geometries(zone_gdf, city.study_area)
         regions += list(zgeoms)
-        names = zone_gdf["name"].astype(str).to_numpy() if "name" in zone_gdf else np.arange(len(zone_gdf)).astype(str)
+        names = zone_gdf["zone"].astype(str).to_numpy()
     regions = np.asarray(regions, dtype=object)
     green_m2 = shapely.area(shapely.intersection(regions, green))
     check(cancelled, progress, 0.4)
@@ -238,7 +239,7 @@ def compare(
     scenario_a: Scenario,
     scenario_b: Scenario,
     radius_m: float | None = None,
-    zones: str | bool | None = None,
+    zones: bool = False,
     progress: Progress = None,
     cancelled: IsCancelled = None,
 ) -> ScenarioDifference:
@@ -253,7 +254,7 @@ def compare(
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
     regions = [gained, lost, a, b]
-    zone_gdf = city.zone_layer(None if zones is True else zones) if zones else None
+    zone_gdf = city.zones if zones else None
     nz = 0
     if zone_gdf is not None:
         zg = zone_geometries(zone_gdf, city.study_area)
@@ -265,7 +266,7 @@ def compare(
     check(cancelled, progress, 0.9)
     table = None
     if zone_gdf is not None:
-        names = zone_gdf["name"].astype(str).to_numpy() if "name" in zone_gdf else np.arange(nz).astype(str)
+        names = zone_gdf["zone"].astype(str).to_numpy()
         area = shapely.area(regions[4:]).reshape(4, nz)
         table = pd.DataFrame({"zone": names, "gained_area_m2": area[0], "lost_area_m2": area[1]})
         if people is not None:

@@ -40,7 +40,7 @@ def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenari
         return _layer_coverage(city, what[len(LAYER_PREFIX):], radius_m, scenario, progress, cancelled, request)
     preset = PRESETS[what]
     radius = None if not preset.radius_m else radius_m  # presets without a buffer ignore the slider
-    result = evaluate(what, city, radius, scenario, zones=True if city.zones else None,
+    result = evaluate(what, city, radius, scenario, zones=city.zones is not None,
                       progress=progress, cancelled=cancelled)
     check(cancelled)
     if what == "green-per-resident":
@@ -59,9 +59,8 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
     if scenario is not None:
         features = scenario.select(features)
     radius = float(radius_m or 0.0)
-    zone = catchment(features, radius, city.study_area, crs=city.crs)
-    zone_gdf = city.zone_layer() if city.zones else None
-    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=zone_gdf,
+    zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
+    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=city.zones, zone_name_field="zone",
                             progress=progress, cancelled=cancelled)
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
@@ -86,7 +85,7 @@ def scenario_difference(city: CityData, preset: str, a: Scenario, b: Scenario, r
                         progress=None, cancelled=None) -> ScenarioDifference:
     """Scenario B against A (`layers.indicators.compare`, as `planner measure --compare A B --zones`)."""
     radius = radius_m if PRESETS[preset].radius_m else None
-    return compare(preset, city, a, b, radius, zones=True if city.zones else None,
+    return compare(preset, city, a, b, radius, zones=city.zones is not None,
                    progress=progress, cancelled=cancelled)
 
 

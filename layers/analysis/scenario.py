@@ -91,9 +91,9 @@ def parse_scenario(text: str | None) -> Scenario:
         scenario = Scenario.all()
     elif base in ("existing", "now"):
         scenario = Scenario.existing()
-    elif m := re.fullmatch(r"(?:as-?of-?)?((?:19|20|21)\d\d)", base):
+    elif m := re.fullmatch(r"(?:as-?of-?)?((?:1[89]|20|21)\d\d)", base):
         scenario = Scenario.as_of(int(m.group(1)))
-    elif m := re.fullmatch(r"plan-?((?:19|20|21)\d\d)", base):
+    elif m := re.fullmatch(r"plan-?((?:1[89]|20|21)\d\d)", base):
         scenario = Scenario.plan(int(m.group(1)))
     else:
         raise ValueError(
@@ -106,3 +106,22 @@ def parse_scenario(text: str | None) -> Scenario:
             raise ValueError(f"unknown scenario '{text}': write e.g. plan-2030-without-line-2")
         scenario = scenario.without(m.group(1), *m.group(2).upper().split(","))
     return scenario
+
+
+def check_scenario(scenario: Scenario, frames) -> None:
+    """Refuse a scenario that leaves out something the data does not have, listing what it has.
+
+    'plan 2030 without lin 2' (no field 'lin') or 'without line 9' (no line 9) would otherwise
+    be measured as the plan with nothing left out, a figure that answers another question.
+    """
+    for field_name, values in scenario.excluded:
+        columns = [gdf[field_name] for gdf in frames if field_name in gdf.columns]
+        if not columns:
+            fields = sorted({str(c) for gdf in frames for c in gdf.columns if c != gdf.geometry.name})
+            raise ValueError(f"scenario '{scenario.name}': no layer has a field '{field_name}' "
+                             f"(fields: {', '.join(fields) or 'none'})")
+        present = set(pd.concat(columns).dropna().astype("string").str.strip())
+        missing = [v for v in values if v not in present]
+        if missing:
+            raise ValueError(f"scenario '{scenario.name}': no feature has {field_name} {', '.join(missing)} "
+                             f"(the data has {field_name}: {', '.join(sorted(present)) or 'none'})")

@@ -1,98 +1,81 @@
-"""The Coverage dock: live figures for an indicator preset or a layer, with a radius slider.
+"""The Coverage dock: live figures for an indicator preset or a layer, a view of the session.
 
-Any change (measure, study area, scenario, radius, a layer shown or hidden, a feature filter)
-asks the AnalysisRunner for new figures: debounced, in a worker thread, the newest request
-cancelling older ones, so the GUI never blocks and no stale figure is shown. While a request is
-under way the figures are greyed and "computing…" shows; past half a second a progress bar does.
+Its controls show the session's analysis settings (measure, study area, zones, scenario, radius,
+buffer segments) and write the planner's changes back (`Session.update`, `set_study_area`,
+`set_zone_layer`); any session change that can move a figure (a setting, a layer shown or
+hidden, a role, the timeline's year, the working CRS) asks the AnalysisRunner for new figures:
+debounced, in a worker thread, the newest request cancelling older ones, so the GUI never blocks
+and no stale figure is shown. While a request is under way the figures are greyed and
+"computing…" shows; past half a second a progress bar does.
 
-The figures come from `layers.indicators.evaluate` (see `analysis_jobs.measure`), the same
-function `planner measure` calls. Each shown result is also drawn: the catchment as a
-translucent result layer, and the per-ward figures as a bar chart whose bars select the ward
-on the map. `figures_shown(Coverage)` is emitted each time the labels change.
+The figures come from `layers.analysis.indicators.evaluate` (see `layers.analysis.jobs.measure`),
+the same function `planner measure` calls. Each result is the session's latest 'coverage' and
+is drawn: the catchment as a result layer, and the per-zone figures as a bar chart whose bars
+select the zone on the map. `figures_shown(Coverage)` is emitted each time the labels change.
 """
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
-import shapely
 from PySide6 import QtCore, QtWidgets
 
+from layers.analysis import jobs
 from layers.analysis.city import CityDataError
+from layers.analysis.coverage import QUAD_SEGS
 from layers.analysis.indicators import PRESETS
 from layers.layer import Style, VectorLayer
-from layers.analysis.scenario import Scenario, parse_scenario
-from layers.stack import LayerStack, StackEvent
-from layers.analysis import jobs
-from planner_gui.jobs.runner import AnalysisRunner
-from layers.analysis.city_cache import CityCache
-from layers.results import ResultLayers
+from layers.session import LAYER_PREFIX, MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
+from layers.text import headline_text, km2_text, people_text, percent_text
 from planner_gui.docks.ward_chart import WardChart
+from planner_gui.jobs.runner import AnalysisRunner
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_STEP = 100, 2000, 50
 RADIUS_PRESETS = (300, 500, 1000)
 SCENARIOS = (  # label, parse_scenario text
     ("existing (as planner measure)", "existing"),
-    ("as drawn on the map", "all"),
+    ("as drawn on the map", MAP_SCENARIO),
     ("as of 2025", "2025"),
     ("plan 2030", "plan-2030"),
     ("plan 2035", "plan-2035"),
 )
-MEASURED_ROLES = ("metro_station", "metro_line", "bridge", "green", "digital_zone")
 CATCHMENT_STYLE = Style(stroke="#0b6fa4", fill="#29a3e0", fill_alpha=0.22, width=1.6)
-
-
-def share_text(v) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2%}"
-
-
-def people_text(v) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.0f}"
-
-
-def km2_text(m2) -> str:
-    return "–" if m2 is None else f"{m2 / 1e6:,.2f} km²"
-
-
-def value_text(result) -> str:
-    if result.unit.startswith("share"):
-        return f"{share_text(result.value)} {result.unit}"
-    return f"{result.value:,.1f} {result.unit}"
+BOUNDARY = "Whole city (boundary)"
 
 
 class CoveragePanel(QtWidgets.QWidget):
     figures_shown = QtCore.Signal(object)  # jobs.Coverage each time the labels change (None: blanked)
-    settings_changed = QtCore.Signal()  # measure, radius, study area or scenario changed
-    zone_selected = QtCore.Signal(object, int)  # ward layer, row: highlight on the map
+    zone_selected = QtCore.Signal(object, int)  # zone layer, row: highlight on the map
 
-    def __init__(self, stack: LayerStack, cache: CityCache, results: ResultLayers, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.stack = stack
-        self.cache = cache
-        self.results = results
+        self.session = session
+        self.stack = session.layers
         self.runner = AnalysisRunner(self)
-        self.coverage: jobs.Coverage | None = None
         self.last_error = self._problem = ""
+        self._auto_measure = session.settings.measure  # the default until someone picks another
         self._build()
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.busy_changed.connect(self._on_busy)
         self.runner.slow.connect(self.progress.setVisible)
         self.runner.progress.connect(lambda _id, f: self.progress.setValue(int(f * 100)))
-        # Stack events come in bursts (a project loads ten layers): one recompute after them.
-        self._stack_timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._stack_timer.timeout.connect(self.recompute)
-        cache.listeners.append(self._on_city_changed)
-        stack.subscribe(self._on_stack_event)
-        self._fill_measures()
-        self._fill_study_areas()
+        # Session events come in bursts (a project loads ten layers): one recompute after them.
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.recompute)
+        session.subscribe(self._on_session_event)
+        self._fill()
+
+    @property
+    def coverage(self) -> jobs.Coverage | None:
+        return self.session.latest.get("coverage")
 
     # -- widgets ------------------------------------------------------------------------------
     def _build(self) -> None:
         self.measure_combo = QtWidgets.QComboBox()
         self.measure_combo.setToolTip("An indicator preset (with its published definition) or one layer's catchment")
         self.study_area_combo = QtWidgets.QComboBox()
-        self.study_area_combo.setToolTip("What the shares are of: the city boundary, or one ward or district")
+        self.study_area_combo.setToolTip("What the shares are of: the city boundary, a layer, or one zone of it")
+        self.zone_combo = QtWidgets.QComboBox()
+        self.zone_combo.setToolTip("The zones the figures are broken down by (layers of role 'zones')")
         self.scenario_combo = QtWidgets.QComboBox()
         for label, text in SCENARIOS:
             self.scenario_combo.addItem(label, text)
@@ -112,18 +95,22 @@ class CoveragePanel(QtWidgets.QWidget):
             self.radius_buttons.append(b)
         self.default_button = QtWidgets.QPushButton("preset's")
         self.default_button.setToolTip("The radius the indicator's definition uses")
-        self.default_button.clicked.connect(self._preset_radius)
+        self.default_button.clicked.connect(lambda: self._write(radius_m=None))
         buttons.addWidget(self.default_button)
+        self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
+        self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
 
         form = QtWidgets.QFormLayout()
         form.addRow("Measure", self.measure_combo)
         form.addRow("Study area", self.study_area_combo)
+        form.addRow("By zones of", self.zone_combo)
         form.addRow("Scenario", self.scenario_combo)
         radius_row = QtWidgets.QHBoxLayout()
         radius_row.addWidget(self.radius_slider, 1)
         radius_row.addWidget(self.radius_label)
         form.addRow("Radius", radius_row)
         form.addRow("", buttons)
+        form.addRow("Segments", self.segments)
 
         self.value_label = QtWidgets.QLabel("–")
         font = self.value_label.font()
@@ -153,7 +140,6 @@ class CoveragePanel(QtWidgets.QWidget):
         self.figure_combo = QtWidgets.QComboBox()
         for key, label in jobs.FIGURES.items():
             self.figure_combo.addItem(label, key)
-        self.figure_combo.setCurrentIndex(1)
         self.chart = WardChart()
         self.chart.zone_clicked.connect(self._on_zone_clicked)
         chart_row = QtWidgets.QHBoxLayout()
@@ -166,149 +152,156 @@ class CoveragePanel(QtWidgets.QWidget):
         layout.addLayout(chart_row)
         layout.addWidget(self.chart, 1)
 
-        self.set_radius(1000, recompute=False)
-        self._chosen = False
-        self.measure_combo.activated.connect(lambda _i: setattr(self, "_chosen", True))
-        self.measure_combo.currentIndexChanged.connect(self._on_measure_changed)
-        self.study_area_combo.currentIndexChanged.connect(self._on_study_area_changed)
-        self.scenario_combo.currentIndexChanged.connect(self._changed)
+        self.measure_combo.activated.connect(lambda _i: self._write(measure=self.measure_combo.currentData(), radius_m=None))
+        self.study_area_combo.activated.connect(lambda _i: self._write_study_area())
+        self.zone_combo.activated.connect(lambda _i: self._write_zone_layer())
+        self.scenario_combo.activated.connect(lambda _i: self._write(scenario=self.scenario_combo.currentData()))
         self.radius_slider.valueChanged.connect(self._on_radius)
-        self.figure_combo.currentIndexChanged.connect(self._draw_chart)
+        self.segments.valueChanged.connect(lambda v: self._write(segments=int(v)))
+        self.figure_combo.activated.connect(lambda _i: self._write(chart_figure=self.figure_combo.currentData()))
 
-    # -- what is asked ------------------------------------------------------------------------
+    # -- what is asked: read from the session -------------------------------------------------------
     @property
     def measure(self) -> str | None:
-        return self.measure_combo.currentData()
+        return self.session.settings.measure if self.measure_combo.count() else None
 
     @property
     def radius_m(self) -> float:
-        return float(self.radius_slider.value())
+        return float(self.session.radius_m() or self.radius_slider.value())
 
     @property
     def scenario(self):
-        return parse_scenario(self.scenario_combo.currentData())
+        return self.session.scenario()
 
     @property
     def figure(self) -> str:
-        return self.figure_combo.currentData()
+        return self.session.settings.chart_figure
 
     def effective_radius(self) -> float | None:
         """The radius the figures use: None for a preset without a buffer (digital, green per resident)."""
-        what = self.measure or ""
-        if what in PRESETS and not PRESETS[what].radius_m:
-            return None
-        return self.radius_m
-
-    def set_measure(self, what: str) -> None:
-        i = self.measure_combo.findData(what)
-        if i < 0:
-            raise KeyError(f"nothing to measure called '{what}' (have: {self.measures()})")
-        self._chosen = True
-        self.measure_combo.setCurrentIndex(i)
+        return self.session.radius_m()
 
     def measures(self) -> list[str]:
         return [self.measure_combo.itemData(i) for i in range(self.measure_combo.count())]
 
+    # -- the planner's changes: written to the session -----------------------------------------------
+    def set_measure(self, what: str) -> None:
+        if what not in self.measures():
+            raise KeyError(f"nothing to measure called '{what}' (have: {self.measures()})")
+        self._write(measure=what, radius_m=None)
+
     def set_scenario(self, text: str) -> None:
-        self.scenario_combo.setCurrentIndex(self.scenario_combo.findData(text))
+        self._write(scenario=text)
 
-    def set_radius(self, radius_m: float, recompute: bool = True) -> None:
-        self.radius_slider.blockSignals(not recompute)
-        self.radius_slider.setValue(int(radius_m))
-        self.radius_slider.blockSignals(False)
-        self.radius_label.setText(f"{self.radius_slider.value():,} m")
-
-    def _preset_radius(self) -> None:
-        what = self.measure or ""
-        if what in PRESETS and PRESETS[what].radius_m:
-            self.set_radius(PRESETS[what].radius_m)
+    def set_radius(self, radius_m: float) -> None:
+        self._write(radius_m=float(radius_m))
 
     def _on_radius(self, value: int) -> None:
         self.radius_label.setText(f"{value:,} m")
-        self._changed()
+        if self.session.radius_m() is not None and value != self.session.radius_m():
+            self._write(radius_m=float(value))
 
-    def _on_measure_changed(self) -> None:
-        what = self.measure or ""
-        buffered = not (what in PRESETS and not PRESETS[what].radius_m)
-        for w in [self.radius_slider, self.default_button, *self.radius_buttons]:
-            w.setEnabled(buffered)
-        self.radius_label.setText(f"{self.radius_slider.value():,} m" if buffered else "no buffer")
-        if what in PRESETS and PRESETS[what].radius_m:
-            self.set_radius(PRESETS[what].radius_m, recompute=False)
-        self._changed()
+    def _write(self, **changes) -> bool:
+        try:
+            self.session.update(**changes)
+        except ValueError as exc:
+            self._show_problem(str(exc))
+            self._sync()
+            return False
+        return True
 
-    def _on_study_area_changed(self) -> None:
+    def _write_study_area(self) -> None:
         data = self.study_area_combo.currentData()
-        geometry = None
-        if data is not None:
-            layer_name, row = data
-            layer = self.stack.find(layer_name)
-            if isinstance(layer, VectorLayer):
-                geometry = shapely.make_valid(layer.in_crs(self.cache.working_crs).geometry.iloc[row])
-        self.cache.set_study_area(geometry)  # invalidates: recompute() follows
-        self.settings_changed.emit()
+        try:
+            self.session.set_study_area(StudyArea(*data) if data else StudyArea())
+        except ValueError as exc:
+            self._show_problem(str(exc))
 
-    def _changed(self) -> None:
-        self.settings_changed.emit()
-        self.recompute()
+    def _write_zone_layer(self) -> None:
+        try:
+            self.session.set_zone_layer(self.zone_combo.currentData())
+        except ValueError as exc:
+            self._show_problem(str(exc))
 
-    # -- the stack ------------------------------------------------------------------------------
-    def _on_stack_event(self, event: StackEvent) -> None:
-        if self.results.is_result(event.layer):
+    # -- the session: shown in the controls ------------------------------------------------------------
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind == "result":
             return
-        if event.kind in ("added", "removed") or (event.kind == "data" and event.layer.role == "ward"):
-            self._fill_measures()
-            if event.layer.role == "ward":
-                self._fill_study_areas()
+        if event.kind in ("roles", "city", "study_area", "zones", "crs"):
+            self._fill()
+        else:
+            self._sync()
+        if event.kind == "settings":
+            self.recompute()  # the runner debounces a dragged slider itself
+        elif event.kind in ("roles", "city", "study_area", "zones", "crs"):
+            self._set_stale(True)
+            self._timer.start()
 
-    def _fill_measures(self) -> None:
-        current = self.measure
-        roles = {layer.role for layer in self.stack}
-        self.measure_combo.blockSignals(True)
-        self.measure_combo.clear()
-        for name, preset in PRESETS.items():
-            if preset.role in roles:
-                self.measure_combo.addItem(preset.title, name)
+    def _fill(self) -> None:
+        """Fill the choices from the layers (measures, study areas, zone layers), then show the settings."""
+        _refill(self.measure_combo, [(self._measure_label(m), m) for m in self.session.measures()])
+        study = [(BOUNDARY, None)]
         for layer in self.stack:
-            if isinstance(layer, VectorLayer) and layer.role in MEASURED_ROLES and not self.results.is_result(layer):
-                self.measure_combo.addItem(f"Layer: {layer.name}", jobs.LAYER_PREFIX + layer.name)
-        # Until the planner picks a measure, the default (ITDP, else the first) as layers arrive.
-        i = self.measure_combo.findData(current) if current and self._chosen else -1
-        default = self.measure_combo.findData("itdp-pnt")
-        self.measure_combo.setCurrentIndex(i if i >= 0 else max(default, 0))
-        self.measure_combo.blockSignals(False)
-        if self.measure != current:
-            self._on_measure_changed()
+            if isinstance(layer, VectorLayer) and layer.role in ("boundary", "ward"):
+                study.append((f"{layer.name} (all)", (layer.name, None)))
+                if layer.role == "ward":
+                    names = sorted(set(self.session.zone_names(layer)), key=str.lower)
+                    study += [(f"{layer.name}: {name}", (layer.name, name)) for name in names]
+        _refill(self.study_area_combo, study)
+        _refill(self.zone_combo, [("first zone layer", None)] + [(l.name, l.name) for l in self.session.zone_layers()])
+        available = self.session.measures()
+        current = self.session.settings.measure
+        if available and (current not in available or current == self._auto_measure):
+            # Until the planner (or a project) picks a measure, the default as layers arrive: ITDP, else
+            # the first this data can give.
+            default = "itdp-pnt" if "itdp-pnt" in available else available[0]
+            if default != current:
+                self._auto_measure = default
+                self.session.update(measure=default, radius_m=None)
+                return  # the settings event syncs the controls
+        self._sync()
 
-    def _fill_study_areas(self) -> None:
-        self.study_area_combo.blockSignals(True)
-        self.study_area_combo.clear()
-        self.study_area_combo.addItem("Whole city (boundary)", None)
-        for layer in self.stack:
-            if isinstance(layer, VectorLayer) and layer.role == "ward" and "name" in layer.gdf.columns:
-                names = layer.gdf["name"].astype(str)
-                for row in names.sort_values(key=lambda s: s.str.lower()).index:
-                    self.study_area_combo.addItem(f"{layer.name}: {names[row]}",
-                                                  (layer.name, int(layer.gdf.index.get_loc(row))))
-        self.study_area_combo.blockSignals(False)
+    def _measure_label(self, what: str) -> str:
+        return PRESETS[what].title if what in PRESETS else f"Layer: {what[len(LAYER_PREFIX):]}"
+
+    def _sync(self) -> None:
+        s = self.session.settings
+        _select(self.measure_combo, s.measure)
+        _select(self.study_area_combo, None if self.session.study_area.layer is None
+                else (self.session.study_area.layer, self.session.study_area.feature))
+        _select(self.zone_combo, self.session.zone_layer)
+        if self.scenario_combo.findData(s.scenario) < 0:
+            self.scenario_combo.addItem(s.scenario, s.scenario)
+        _select(self.scenario_combo, s.scenario)
+        _select(self.figure_combo, s.chart_figure)
+        radius = self.session.radius_m()
+        buffered = radius is not None
+        for w in [self.radius_slider, self.default_button, *self.radius_buttons, self.segments]:
+            w.setEnabled(buffered)
+        self.radius_slider.blockSignals(True)
+        if buffered:
+            self.radius_slider.setValue(int(round(radius)))
+        self.radius_slider.blockSignals(False)
+        self.radius_label.setText(f"{radius:,.0f} m" if buffered else "no buffer")
+        self.segments.blockSignals(True)
+        self.segments.setValue(s.segments)
+        self.segments.blockSignals(False)
+        if self.coverage is not None:
+            self._draw_chart()
 
     # -- computing -------------------------------------------------------------------------------
-    def _on_city_changed(self) -> None:
-        self._set_stale(True)
-        self._stack_timer.start()
-
     def recompute(self) -> int | None:
         """Ask for new figures (debounced, in the worker); returns the request id."""
         what = self.measure
         if not what:
             return None
         try:
-            city = self.cache.city()
-        except CityDataError as exc:
+            city = self.session.city()
+        except (CityDataError, ValueError) as exc:
             self.runner.cancel()
             self._show_problem(str(exc))
             return None
-        radius, scenario = self.effective_radius(), self.scenario
+        radius, scenario = self.session.radius_m(), self.session.scenario()
         self._set_stale(True)
         return self.runner.request(lambda progress, cancelled: jobs.measure(
             city, what, radius, scenario, progress=progress, cancelled=cancelled))
@@ -328,38 +321,33 @@ class CoveragePanel(QtWidgets.QWidget):
     def _show_problem(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
         self.last_error = message
-        self.coverage = None
-        self._set_stale(False)
+        self.session.set_failed("coverage", message)
         for label in (self.value_label, self.people_label, self.area_label):
             label.setText("–")
         if "needs a layer with role" in message:
             message += " visible (hidden layers do not count)"
         self._problem = f"cannot measure: {message}"
-        self.status_label.setText(self._problem)
-        if layer := self.results.get("catchment"):
-            self.results.show("catchment", layer.gdf.iloc[0:0], layer.name, CATCHMENT_STYLE)
+        self._set_stale(False)
+        self.session.clear_result("catchment")
         self.chart.set_values(jobs.zone_figures(None, self.figure), "")
         self.figures_shown.emit(None)
 
     def _on_finished(self, _id: int, coverage: jobs.Coverage) -> None:
-        self.coverage = coverage
         self.last_error = self._problem = ""
+        self.session.set_latest("coverage", coverage)
         r = coverage.result
         f = r.figures
-        scenario = r.scenario
-        if scenario == Scenario.all().name:  # "as drawn on the map": say which year the map shows
-            year = self.stack.as_of_year
-            scenario = "as drawn on the map" + (f" ({year})" if year is not None else "")
-        self.title_label.setText(f"<b>{r.title}</b><br>scenario: {scenario} · "
-                                 + (f"radius {r.radius_m:,.0f} m" if r.radius_m else "no buffer"))
-        self.value_label.setText(value_text(r))
+        self.title_label.setText(f"<b>{r.title}</b><br>scenario: {r.scenario} · "
+                                 + (f"radius {r.radius_m:,.0f} m" if r.radius_m else "no buffer")
+                                 + f"<br>study area: {self.session.study_area.label()}")
+        self.value_label.setText(headline_text(r))
         if "population" in f:
             self.people_label.setText(
                 f"People reached: {people_text(f['population'])} of {people_text(f['study_population'])}"
-                f" ({share_text(f['population_share'])})")
+                f" ({percent_text(f['population_share'], 2)})")
             self.area_label.setText(
                 f"Area reached: {km2_text(f['area_m2'])} of {km2_text(f['study_area_m2'])}"
-                f" ({share_text(f['area_share'])})")
+                f" ({percent_text(f['area_share'], 2)})")
         else:  # green per resident
             self.people_label.setText(f"Green area: {km2_text(f.get('green_m2'))} for "
                                       f"{people_text(f.get('study_population'))} residents")
@@ -379,7 +367,7 @@ class CoveragePanel(QtWidgets.QWidget):
         gdf = gpd.GeoDataFrame({"measure": [r.title], "radius_m": [r.radius_m]}, geometry=[geometry],
                                crs=coverage.crs)
         label = f"{r.radius_m:,.0f} m" if r.radius_m else "zones"
-        self.results.show("catchment", gdf, f"Catchment ({label}, result)", CATCHMENT_STYLE)
+        self.session.show_result("catchment", gdf, f"Catchment ({label}, result)", CATCHMENT_STYLE)
 
     def _draw_chart(self) -> None:
         if self.coverage is None:
@@ -392,15 +380,33 @@ class CoveragePanel(QtWidgets.QWidget):
         self.chart.set_values(values, label, 100.0 if percent else 1.0)
 
     def _on_zone_clicked(self, name: str) -> None:
-        for layer in self.stack:
-            if isinstance(layer, VectorLayer) and layer.role == "ward" and "name" in layer.gdf.columns:
-                rows = (layer.gdf["name"].astype(str) == name).to_numpy().nonzero()[0]
-                if len(rows) and layer.name in self.cache.city().zones and self._is_chart_zone(layer):
-                    self.zone_selected.emit(layer, int(rows[0]))
-                    return
-
-    def _is_chart_zone(self, layer) -> bool:
         try:
-            return self.cache.city().zone_layer() is self.cache.city().zones.get(layer.name)
-        except CityDataError:
-            return False
+            city = self.session.city()
+        except (CityDataError, ValueError):
+            return
+        layer = self.stack.find(city.zones_source) if city.zones_source else None
+        if isinstance(layer, VectorLayer):
+            names = self.session.zone_names(layer)
+            if name in names:
+                self.zone_selected.emit(layer, names.index(name))
+
+
+def _refill(combo: QtWidgets.QComboBox, items: list[tuple[str, object]]) -> None:
+    """Replace a combo's items (label, data) without emitting, if they changed."""
+    if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
+        return
+    combo.blockSignals(True)
+    combo.clear()
+    for label, data in items:
+        combo.addItem(label, data)
+    combo.blockSignals(False)
+
+
+def _select(combo: QtWidgets.QComboBox, data) -> None:
+    combo.blockSignals(True)
+    index = combo.findData(data)
+    if index < 0 and isinstance(data, tuple):  # Qt may hand back a tuple as a list
+        index = next((i for i in range(combo.count()) if tuple(combo.itemData(i) or ()) == data), -1)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    combo.blockSignals(False)

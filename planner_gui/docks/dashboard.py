@@ -1,33 +1,28 @@
-"""The dashboard's parts, made and wired together: one CityData cache, one set of result layers,
-the Coverage dock, the Overlap view, Scenario compare and the Timeline.
+"""The dashboard's docks, made and wired to one session: Coverage, Overlap, Scenario compare, Timeline.
 
-The main window only places the four widgets in docks. Clicking a ward's bar highlights the
-ward on the map with the canvas's feature highlight (the one the attribute table uses).
+The main window only places the four widgets in docks. Each is a view of the session (its
+settings and latest results); clicking a zone's bar highlights the zone on the map with the
+canvas's feature highlight (the one the attribute table uses).
 """
 from __future__ import annotations
 
-from pyproj import CRS
 from PySide6 import QtCore
 
-from layers.stack import LayerStack
-from layers.analysis.city_cache import CityCache
+from layers.session import Session
 from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.docks.overlap import OverlapView
-from layers.results import ResultLayers
 from planner_gui.docks.scenarios import ScenarioPanel
 from planner_gui.docks.timeline import TimelinePanel
 
 
 class Dashboard(QtCore.QObject):
-    def __init__(self, stack: LayerStack, working_crs: CRS, canvas=None, parent=None):
+    def __init__(self, session: Session, canvas=None, parent=None):
         super().__init__(parent)
-        self.stack = stack
-        self.cache = CityCache(stack, working_crs)
-        self.results = ResultLayers(stack)
-        self.coverage = CoveragePanel(stack, self.cache, self.results)
+        self.session = session
+        self.coverage = CoveragePanel(session)
         self.overlap = OverlapView(self.coverage)
         self.scenarios = ScenarioPanel(self.coverage)
-        self.timeline = TimelinePanel(stack, self.coverage)
+        self.timeline = TimelinePanel(session, self.coverage)
         if canvas is not None:
             self.coverage.zone_selected.connect(lambda layer, row: canvas.set_highlight(layer, [row]))
 

@@ -1,7 +1,9 @@
-"""The layer panel (a dock): the stack as a list, top layer first, and the selected layer's style.
+"""The layer panel (a dock): the session's input layers as a list, top layer first, and the
+selected layer's role, field mapping and style.
 
-Every control writes to the LayerStack (`set_visible`, `move`, `set_opacity`, `set_style`,
-`remove`) and the list redraws from the stack's events: the panel never keeps its own copy.
+Every control writes to the session (`set_role`, `set_fields`) or its LayerStack (`set_visible`,
+`move`, `set_opacity`, `set_style`, `remove`) and the list redraws from their events: the panel
+never keeps its own copy.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import dataclasses
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.roles import ROLE_TITLES, ROLES
+from layers.session import Session
 from layers.stack import LayerStack, StackEvent
 
 MIME = "application/x-planner-layer-row"
@@ -158,9 +162,14 @@ class LayerPanel(QtWidgets.QWidget):
     zoom_requested = QtCore.Signal(object)
     table_requested = QtCore.Signal(object)
 
-    def __init__(self, stack: LayerStack, parent=None):
+    # the field mapping the panel offers, in the planner's words
+    MAPPED_FIELDS = (("name", "Name field"), ("status", "Status field"), ("opening_year", "Opening year"),
+                     ("zone_name", "Zone name"))
+
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.stack = stack
+        self.session = session
+        self.stack = stack = session.layers
         self.model = LayerListModel(stack, self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
@@ -175,6 +184,19 @@ class LayerPanel(QtWidgets.QWidget):
         self.model.dataChanged.connect(lambda *_: self._show_selected())
         self._current: Layer | None = None
 
+        self.role = QtWidgets.QComboBox()
+        for role in ROLES:
+            self.role.addItem(ROLE_TITLES[role], role)
+        self.role.setToolTip("What the layer is for the figures: guessed from its names, geometry and fields")
+        self.role.activated.connect(lambda _: self.set_role(self._current, self.role.currentData()))
+        self.mapping = {}
+        for key, _label in self.MAPPED_FIELDS:
+            combo = QtWidgets.QComboBox()
+            combo.activated.connect(lambda _i, key=key, combo=combo: self.set_field(self._current, key, self._field(combo)))
+            self.mapping[key] = combo
+        self.problem = QtWidgets.QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
         self.opacity = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.opacity.valueChanged.connect(self._opacity_changed)
         self.colour = QtWidgets.QPushButton("Colour…")
@@ -189,6 +211,10 @@ class LayerPanel(QtWidgets.QWidget):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         form = QtWidgets.QFormLayout()
+        form.addRow("Role", self.role)
+        for key, label in self.MAPPED_FIELDS:
+            form.addRow(label, self.mapping[key])
+        form.addRow(self.problem)
         form.addRow("Opacity", self.opacity)
         form.addRow("Colour", self.colour)
         form.addRow("Style by", self.category)
@@ -227,6 +253,15 @@ class LayerPanel(QtWidgets.QWidget):
             return
         vector = isinstance(layer, VectorLayer)
         fields = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name] if vector else []
+        self.role.setCurrentIndex(self.role.findData(layer.role))
+        for key, combo in self.mapping.items():
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([NO_FIELD] + fields)
+            value = getattr(layer.fields, key) if vector else None
+            combo.setCurrentText(value if value in fields else NO_FIELD)
+            combo.setEnabled(vector)
+            combo.blockSignals(False)
         for combo, value in ((self.category, layer.style.category_field), (self.label_field, layer.style.label_field)):
             combo.blockSignals(True)
             combo.clear()
@@ -245,6 +280,20 @@ class LayerPanel(QtWidgets.QWidget):
         return None if combo.currentText() == NO_FIELD else combo.currentText()
 
     # -- actions (public, so menus and tests use the same path) ---------------------------------
+    def set_role(self, layer: Layer | None, role: str) -> None:
+        if layer is None:
+            return
+        try:
+            self.session.set_role(layer, role)
+            self.problem.setText("")
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            self._show_selected()
+
+    def set_field(self, layer: Layer | None, key: str, field: str | None) -> None:
+        if isinstance(layer, VectorLayer):
+            self.session.set_fields(layer, {**layer.fields.to_dict(), key: field})
+
     def set_colour(self, layer: Layer, colour: str) -> None:
         style = layer.style
         fill = colour if style.fill else None

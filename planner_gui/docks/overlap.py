@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.layer import Style
-from layers.analysis import jobs
+from layers.session import SessionEvent
+from layers.text import km2_text, people_text, percent_text
+from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.jobs.runner import AnalysisRunner
-from planner_gui.docks.coverage import CoveragePanel, km2_text, people_text, share_text
 
 OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.45, width=0.6, category_field="combination")
 COLUMNS = ("combination", "area", "area share", "people", "population share")
@@ -26,7 +28,7 @@ class OverlapView(QtWidgets.QWidget):
     def __init__(self, coverage: CoveragePanel, parent=None):
         super().__init__(parent)
         self.coverage = coverage
-        self.result = None
+        self.session = coverage.session
         self.runner = AnalysisRunner(self)
         self.button = QtWidgets.QPushButton("Compute overlap")
         self.button.clicked.connect(self.recompute)
@@ -46,20 +48,30 @@ class OverlapView(QtWidgets.QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.crs_label)
         self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(lambda _id, msg: self.status.setText(f"cannot compute: {msg}"))
+        self.runner.failed.connect(self._on_failed)
         self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing…"))
-        coverage.settings_changed.connect(self._follow)
-        coverage.cache.listeners.append(self._follow)
+        self.session.subscribe(self._follow)
 
-    def _follow(self) -> None:
-        if self.result is not None:
+    @property
+    def result(self):
+        return self.session.latest.get("overlap")
+
+    def _follow(self, event: SessionEvent) -> None:
+        if event.kind in ("settings", "city", "study_area", "crs", "roles") and self.result is not None:
             self.recompute()
+
+    def _on_failed(self, _id: int, message: str) -> None:
+        """No overlap for what is asked: the old table and map layer go, never shown as current."""
+        self.session.set_failed("overlap", message)
+        self.session.clear_result("overlap")
+        self.table.setRowCount(0)
+        self.status.setText(f"cannot compute: {message}")
 
     def recompute(self) -> int | None:
         try:
-            city = self.coverage.cache.city()
-        except CityDataError as exc:
-            self.status.setText(f"cannot compute: {exc}")
+            city = self.session.city()
+        except (CityDataError, ValueError) as exc:
+            self._on_failed(0, str(exc))
             return None
         radius = self.coverage.radius_m
         scenario = self.coverage.scenario
@@ -67,13 +79,13 @@ class OverlapView(QtWidgets.QWidget):
             city, scenario, radius, progress=progress, cancelled=cancelled))
 
     def _on_finished(self, _id: int, result) -> None:
-        self.result = result
+        self.session.set_latest("overlap", result)
         table = result.table
         self.table.setRowCount(len(table))
         for i, row in enumerate(table.itertuples(index=False)):
             row = row._asdict()
-            cells = (row["combination"], km2_text(row["area_m2"]), share_text(row["area_share"]),
-                     people_text(row.get("population")), share_text(row.get("population_share")))
+            cells = (row["combination"], km2_text(row["area_m2"]), percent_text(row["area_share"], 2),
+                     people_text(row.get("population")), percent_text(row.get("population_share"), 2))
             for j, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 if j:
@@ -84,6 +96,6 @@ class OverlapView(QtWidgets.QWidget):
         self.status.setText(f"{names}: {len(table)} combinations, disjoint, adding up to the study area "
                             f"(metro radius {self.coverage.radius_m:,.0f} m, scenario {self.coverage.scenario.name}).")
         self.crs_label.setText(f"CRS {result.crs}, planar areas; straight-line catchments")
-        self.coverage.results.show("overlap", result.pieces_gdf, "Overlap metro × green × digital (result)",
+        self.session.show_result("overlap", result.pieces_gdf, "Overlap metro × green × digital (result)",
                                    OVERLAP_STYLE)
         self.shown.emit(result)

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.analysis.indicators import PRESETS
 from layers.layer import Style
-from layers.analysis.scenario import parse_scenario
-from layers.analysis import jobs
+from layers.session import SessionEvent
+from layers.text import km2_text, people_text, signed_text
+from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.jobs.runner import AnalysisRunner
-from planner_gui.docks.coverage import CoveragePanel, km2_text, people_text
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
 GAINED_STYLE = Style(stroke="#1b7a3a", fill="#2bb24c", fill_alpha=0.45, width=1.4)
-
-
-def signed(v: float | None) -> str:
-    return "–" if v is None else f"{v:+,.0f}"
 
 
 class ScenarioPanel(QtWidgets.QWidget):
@@ -32,9 +29,10 @@ class ScenarioPanel(QtWidgets.QWidget):
     def __init__(self, coverage: CoveragePanel, parent=None):
         super().__init__(parent)
         self.coverage = coverage
-        self.difference = None
+        self.session = coverage.session
         self.runner = AnalysisRunner(self)
-        self.a_combo, self.b_combo = self._combo("existing"), self._combo("plan 2030")
+        self.a_combo = self._combo(self.session.settings.compare_a)
+        self.b_combo = self._combo(self.session.settings.compare_b)
         self.preset_label = QtWidgets.QLabel("")
         self.preset_label.setWordWrap(True)
         self.button = QtWidgets.QPushButton("Compare")
@@ -69,11 +67,15 @@ class ScenarioPanel(QtWidgets.QWidget):
         layout.addWidget(QtWidgets.QLabel("Wards that gain most:"))
         layout.addWidget(self.zones, 1)
         self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(lambda _id, msg: self.status.setText(f"cannot compare: {msg}"))
-        self.runner.busy_changed.connect(lambda busy: self.status.setText("computing…" if busy else ""))
-        coverage.settings_changed.connect(self._follow)
-        coverage.cache.listeners.append(self._follow)
+        self.runner.failed.connect(lambda _id, msg: self._show_problem(msg))
+        self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing…"))
+        self._writing = False
+        self.session.subscribe(self._follow)
         self._describe()
+
+    @property
+    def difference(self):
+        return self.session.latest.get("difference")
 
     def _combo(self, text: str) -> QtWidgets.QComboBox:
         combo = QtWidgets.QComboBox(editable=True)
@@ -96,28 +98,52 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.preset_label.setText(f"<b>{PRESETS[preset].title}</b>" + (f", radius {radius:,.0f} m" if radius else "")
                                   + " (from the Coverage dock)")
 
-    def _follow(self) -> None:
+    def _follow(self, event: SessionEvent) -> None:
+        if event.kind == "result" or self._writing:
+            return
+        s = self.session.settings
+        for combo, text in ((self.a_combo, s.compare_a), (self.b_combo, s.compare_b)):
+            if combo.currentText() != text:
+                combo.setCurrentText(text)
         self._describe()
         if self.difference is not None:
             self.recompute()
 
     def recompute(self) -> int | None:
+        """Compare the two scenarios typed (checked against the data: a mistyped one is refused)."""
         self._describe()
         try:
-            a, b = parse_scenario(self.a_combo.currentText()), parse_scenario(self.b_combo.currentText())
-            city = self.coverage.cache.everything()
+            self._writing = True
+            try:
+                self.session.update(compare_a=self.a_combo.currentText(), compare_b=self.b_combo.currentText())
+            finally:
+                self._writing = False
+            a = self.session.check_scenario(self.session.settings.compare_a)
+            b = self.session.check_scenario(self.session.settings.compare_b)
+            city = self.session.everything()
         except (ValueError, CityDataError) as exc:
-            self.status.setText(str(exc))
+            self._show_problem(str(exc))
             return None
         preset, radius = self._preset(), self.coverage.radius_m
         return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(
             city, preset, a, b, radius, progress=progress, cancelled=cancelled))
 
+    def _show_problem(self, message: str) -> None:
+        """No comparison for what is asked: the previous figure, table and gained area go."""
+        self.runner.cancel()
+        self.session.set_failed("difference", message)
+        self.session.clear_result("gained")
+        self.gain_label.setText("–")
+        self.detail_label.setText("")
+        self.zones.setRowCount(0)
+        self.status.setText(f"cannot compare: {message}")
+
     def _on_finished(self, _id: int, d) -> None:
-        self.difference = d
+        self.session.set_latest("difference", d)
+        self.status.setText("")
         people = d.net_population is not None
         if people:
-            self.gain_label.setText(f"{signed(d.net_population)} people reached")
+            self.gain_label.setText(f"{signed_text(d.net_population)} people reached")
             self.detail_label.setText(
                 f"<b>{d.scenario_b}</b> against <b>{d.scenario_a}</b><br>"
                 f"gained {people_text(d.gained_population)} people, lost {people_text(d.lost_population)}<br>"
@@ -129,7 +155,7 @@ class ScenarioPanel(QtWidgets.QWidget):
                                       f"{km2_text(d.gained_area_m2)}, lost {km2_text(d.lost_area_m2)}")
         self.crs_label.setText(f"CRS {d.crs}, planar areas; radius {d.radius_m:,.0f} m straight-line")
         self._fill_zones(d)
-        self.coverage.results.show("gained", d.gained, f"Gained: {d.scenario_b} vs {d.scenario_a} (result)",
+        self.session.show_result("gained", d.gained, f"Gained: {d.scenario_b} vs {d.scenario_a} (result)",
                                    GAINED_STYLE)
         self.shown.emit(d)
 

@@ -1,8 +1,9 @@
 """Timeline: a year slider (2000-2040) that sets the map to the network of that year, and a curve.
 
-Moving the slider sets the model's as-of year (`LayerStack.set_as_of_year`): every dated network
-layer gets the feature filter `Scenario.as_of(year)`, the canvas draws only what it lets through
-and the Coverage dock's figures count the same features. "Show all years" clears the filter.
+Moving the slider sets the session's year (`Session.update(year=...)`): every dated network layer
+gets the feature filter `Scenario.as_of(year)`, the canvas draws only what it lets through and
+the Coverage dock's figures count the same features. "Show all years" clears the filter. The
+slider shows the session's year, so a project opens at the year it was saved at.
 
 The curve is the Coverage dock's indicator and radius measured for every year with
 `Scenario.as_of(year)` on every feature of the visible layers (`analysis_jobs.timeline`, in a
@@ -14,11 +15,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from layers.analysis.city import CityDataError
-from layers.stack import LayerStack
 from layers.analysis import jobs
-from planner_gui.jobs.runner import AnalysisRunner
+from layers.analysis.city import CityDataError
+from layers.session import MAP_SCENARIO, Session, SessionEvent
 from planner_gui.docks.coverage import CoveragePanel
+from planner_gui.jobs.runner import AnalysisRunner
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 
@@ -26,9 +27,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2040
 class TimelinePanel(QtWidgets.QWidget):
     curve_shown = QtCore.Signal(object)  # jobs.Timeline
 
-    def __init__(self, stack: LayerStack, coverage: CoveragePanel, parent=None):
+    def __init__(self, session: Session, coverage: CoveragePanel, parent=None):
         super().__init__(parent)
-        self.stack = stack
+        self.session = session
         self.coverage = coverage
         self.timeline: jobs.Timeline | None = None
         self.runner = AnalysisRunner(self, debounce_ms=400)  # after the Coverage dock's figures
@@ -72,16 +73,14 @@ class TimelinePanel(QtWidgets.QWidget):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(lambda _id, msg: self.status.setText(f"cannot compute the curve: {msg}"))
         self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing the curve…"))
-        coverage.settings_changed.connect(self.recompute)
-        coverage.figure_combo.currentIndexChanged.connect(self.recompute)
-        coverage.cache.listeners.append(self._on_city_changed)
         self._curve_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._curve_timer.timeout.connect(self.recompute)
-        self._show_year(stack.as_of_year)
+        session.subscribe(self._on_session_event)
+        self._show_year(session.settings.year)
 
     @property
     def year(self) -> int | None:
-        return self.stack.as_of_year
+        return self.session.settings.year
 
     def set_year(self, year: int | None) -> None:
         """Show the network of `year` on the map (model state: the stack's as-of year); None: all."""
@@ -89,29 +88,35 @@ class TimelinePanel(QtWidgets.QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(int(year))
             self.slider.blockSignals(False)
-        if year is not None and self.coverage.scenario_combo.currentData() == "existing":
-            self.coverage.set_scenario("all")  # the figures follow the map's year ('as drawn on the map')
-        if year != self.stack.as_of_year:
-            self.stack.set_as_of_year(year)
-        self._show_year(year)
+        changes = {"year": None if year is None else int(year)}
+        if year is not None and self.session.settings.scenario == "existing":
+            changes["scenario"] = MAP_SCENARIO  # the figures follow the map's year ('as drawn on the map')
+        self.session.update(**changes)
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind == "settings":
+            self._show_year(self.session.settings.year)
+        if event.kind in ("settings", "city", "study_area", "zones", "crs", "roles"):
+            # recompute() skips when only the map's filter changed (the curve does not use it)
+            self._curve_timer.start()
 
     def _show_year(self, year: int | None) -> None:
+        if year is not None and year != self.slider.value():
+            self.slider.blockSignals(True)
+            self.slider.setValue(int(year))
+            self.slider.blockSignals(False)
         self.year_label.setText("all years" if year is None else str(year))
         self.marker.setVisible(year is not None)
         if year is not None:
             self.marker.setValue(year)
-
-    def _on_city_changed(self) -> None:
-        # recompute() skips when only the map's filter changed (the curve does not use it)
-        self._curve_timer.start()
 
     def recompute(self) -> int | None:
         what = self.coverage.measure
         if not what:
             return None
         try:
-            city = self.coverage.cache.everything()
-        except CityDataError as exc:
+            city = self.session.everything()
+        except (CityDataError, ValueError) as exc:
             self.status.setText(f"cannot compute the curve: {exc}")
             return None
         key = (id(city), what, self.coverage.effective_radius(), self.coverage.figure)
@@ -133,7 +138,7 @@ class TimelinePanel(QtWidgets.QWidget):
         top = np.nanmax(values) if np.isfinite(values).any() else 1.0
         self.plot.setYRange(0, top * 1.1 if top > 0 else 1.0, padding=0)
         radius = f", radius {t.radius_m:,.0f} m" if t.radius_m else ""
-        self.plot.setTitle(f"{self.coverage.measure_combo.currentText()}{radius}: {label} by year "
+        self.plot.setTitle(f"{self.coverage._measure_label(t.preset)}{radius}: {label} by year "
                            "(features opened by then; existing ones without a year)", size="9pt")
         self.status.setText(f"CRS {t.crs}, planar areas; straight-line distances. "
                             "Steps change when a line, bridge, park or zone opens.")

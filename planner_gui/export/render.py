@@ -84,7 +84,7 @@ def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) 
 
     if not isinstance(canvas, MapCanvas):
         return _render_view_scaled(canvas, width_px, height_px)
-    twin = MapCanvas(canvas.stack, canvas.working_crs)
+    twin = MapCanvas(canvas.session)
     try:
         twin.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)
         twin.resize(max(1, round(width_px / scale)), max(1, round(height_px / scale)))
@@ -96,7 +96,7 @@ def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) 
         # QWidget.render, not QGraphicsView.render: the scale bar and legend are child widgets
         QtWidgets.QWidget.render(twin, image)
     finally:
-        canvas.stack.unsubscribe(twin._on_stack_event)
+        twin.stop_observing()
         twin.hide()
         twin.deleteLater()
     image.setDevicePixelRatio(1.0)

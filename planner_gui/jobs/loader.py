@@ -24,6 +24,7 @@ from pathlib import Path
 from pyproj import CRS
 from PySide6 import QtCore
 
+from layers.crs import choose_working_crs
 from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
@@ -46,7 +47,7 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
 
 class LoadSignals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)  # files done, files in all, what is being read
-    layer_loaded = QtCore.Signal(object, str)  # Layer, the file it came from
+    layers_loaded = QtCore.Signal(object, str)  # the layers of one file (list), the file
     project_loaded = QtCore.Signal(object)  # layers.project.Project
     failed = QtCore.Signal(str)  # '<file>: <reason>'
     finished = QtCore.Signal(bool)  # True if cancelled
@@ -55,7 +56,7 @@ class LoadSignals(QtCore.QObject):
 class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
-    def __init__(self, paths, working_crs: CRS, signals: LoadSignals):
+    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
@@ -89,18 +90,31 @@ class LoadJob:
     def _load(self, path: Path) -> None:
         if is_project(path):
             project = load_project(path)
+            crs = project.working_crs or _chosen_crs(project.layers)
             for layer in project.layers:
                 if self.cancelled:
                     return
-                prepare_for_drawing(layer, self.working_crs)
+                if crs is not None:
+                    prepare_for_drawing(layer, crs)
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        for layer in read_layers(path):
+        layers = read_layers(path)
+        crs = self.working_crs or _chosen_crs(layers)
+        for layer in layers:
             if self.cancelled:
                 return
-            prepare_for_drawing(layer, self.working_crs)
-            self.signals.layer_loaded.emit(layer, str(path))
+            if crs is not None:
+                prepare_for_drawing(layer, crs)
+        self.signals.layers_loaded.emit(layers, str(path))
+
+
+def _chosen_crs(layers) -> CRS | None:
+    """The working CRS these layers would get in an empty session (to prepare drawing in it now)."""
+    try:
+        return choose_working_crs([(layer.crs, layer.bounds) for layer in layers])
+    except ValueError:
+        return None
 
 
 class _LoadThread(QtCore.QThread):
@@ -122,7 +136,7 @@ class Loader(QtCore.QObject):
         super().__init__(parent)
         self.jobs: list[LoadJob] = []
 
-    def start(self, paths, working_crs: CRS) -> LoadJob:
+    def start(self, paths, working_crs: CRS | None) -> LoadJob:
         job = LoadJob(paths, working_crs, LoadSignals())
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already

@@ -1,19 +1,20 @@
-"""The map: a pyqtgraph view in the working metric CRS that draws the LayerStack.
+"""The map: a pyqtgraph view in the session's working metric CRS that draws its two stacks.
 
-The canvas observes the stack (`stack.subscribe`) and keeps, per layer, a few batched graphics
+The canvas observes the session's input layers and its results (`stack.subscribe` on both; the
+results are drawn under the network layers, so a catchment tints the map without hiding the
+lines) and the session's working CRS (a new CRS redraws everything in it). It keeps, per layer, a few batched graphics
 items: one QGraphicsPathItem per style class for lines and polygons (fill + outline in one path),
 one ScatterPlotItem for points, one ImageItem for a raster, one ImageItem for features smaller than
 a pixel, and a small pool of TextItems for labels. After every pan or zoom (debounced) each vector
 layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`), so a
 200,000-polygon layer only ever hands Qt what the screen shows.
 
-The stack is the truth: hiding a layer takes its items out of the scene, moving it restacks the
-z-values (index * 10), and nothing here is saved anywhere but in the stack.
+The stacks are the truth: hiding a layer takes its items out of the scene, moving it restacks
+the z-values (index * 10), and nothing here is saved anywhere but in the session.
 """
 from __future__ import annotations
 
 import contextlib
-
 import math
 
 import numpy as np
@@ -22,9 +23,9 @@ import shapely
 from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import HANOI_CRS
 from layers.layer import Layer, RasterLayer, VectorLayer
-from layers.stack import LayerStack, StackEvent
+from layers.session import NETWORK_ROLES, Session, SessionEvent
+from layers.stack import StackEvent
 from planner_gui.map import geometry as geo
 from planner_gui.map.legend import StatusLegend
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
@@ -39,6 +40,7 @@ LABEL_CAP = 40  # labels drawn at once, at most
 Z_STEP = 10
 Z_HIGHLIGHT = 1_000_000
 Z_LABELS = 1_000_100
+EMPTY_CRS = CRS.from_epsg(3857)  # an empty map has no working CRS yet; nothing is measured in this one
 
 
 class LayerGraphic:
@@ -295,10 +297,11 @@ class MapCanvas(pg.GraphicsView):
     clicked = QtCore.Signal(float, float, object)  # x, y, the pyqtgraph MouseClickEvent
     view_changed = QtCore.Signal()
 
-    def __init__(self, stack: LayerStack, working_crs: CRS = HANOI_CRS, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent, background=MAP_BACKGROUND)
-        self.stack = stack
-        self.working_crs = CRS.from_user_input(working_crs)
+        self.session = session
+        self.stack = session.layers
+        self.working_crs = session.working_crs or EMPTY_CRS
         self.view_box = pg.ViewBox(lockAspect=1.0, enableMenu=False, defaultPadding=0.02)
         self.view_box.setMouseMode(pg.ViewBox.PanMode)
         self.setCentralItem(self.view_box)
@@ -321,11 +324,40 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
         self.legend = StatusLegend(self)
-        stack.subscribe(self._on_stack_event)
-        for layer in stack:
+        session.layers.subscribe(self._on_stack_event)
+        session.results.subscribe(self._on_stack_event)
+        session.subscribe(self._on_session_event)
+        for layer in self._drawn_layers():
             self._add(layer)
         self._restack()
         self.legend.refresh()
+
+    def _drawn_layers(self) -> list[Layer]:
+        """Inputs and results bottom to top: the results just under the first network layer."""
+        inputs, results = list(self.session.layers), list(self.session.results)
+        at = next((i for i, layer in enumerate(inputs) if layer.role in NETWORK_ROLES), len(inputs))
+        return inputs[:at] + results + inputs[at:]
+
+    def stop_observing(self) -> None:
+        """Stop following the session (a throw-away twin canvas, e.g. for an export)."""
+        self.session.layers.unsubscribe(self._on_stack_event)
+        self.session.results.unsubscribe(self._on_stack_event)
+        self.session.unsubscribe(self._on_session_event)
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind != "crs":
+            return
+        crs = self.session.working_crs or EMPTY_CRS
+        if crs == self.working_crs:
+            return
+        self.working_crs = crs
+        for graphic in self.graphics.values():
+            self._detach(graphic.items())
+        self.graphics.clear()
+        for layer in self._drawn_layers():
+            self._add(layer)
+        self._restack()
+        self.full_extent()
 
     # -- the stack drives everything --------------------------------------------------------------
     def _on_stack_event(self, event: StackEvent) -> None:
@@ -360,7 +392,7 @@ class MapCanvas(pg.GraphicsView):
         elif event.kind == "opacity":
             if graphic := self.graphics.get(id(layer)):
                 graphic.set_opacity(layer.opacity)
-        elif event.kind in ("style", "data", "filter"):
+        elif event.kind in ("style", "data", "filter", "role"):
             if graphic := self.graphics.get(id(layer)):
                 if event.kind == "data":
                     self._detach(graphic.items())
@@ -407,7 +439,7 @@ class MapCanvas(pg.GraphicsView):
             self._attach(graphic)
 
     def _restack(self) -> None:
-        for index, layer in enumerate(self.stack):
+        for index, layer in enumerate(self._drawn_layers()):
             if graphic := self.graphics.get(id(layer)):
                 graphic.set_z(index * Z_STEP)
 
@@ -485,7 +517,7 @@ class MapCanvas(pg.GraphicsView):
         """Cull and simplify every visible layer to the current view (called after pan/zoom)."""
         self._timer.stop()
         view, pixel_m = self._view_and_pixel()
-        for layer in self.stack:
+        for layer in self._drawn_layers():
             if layer.visible and (graphic := self.graphics.get(id(layer))):
                 graphic.refresh(view, pixel_m)
         self.refresh_labels()
@@ -498,7 +530,7 @@ class MapCanvas(pg.GraphicsView):
         taken: set[tuple[int, int]] = set()
         placed: list[tuple[float, float, str, float]] = []
         cell_w, cell_h = 110.0 * pixel_m, 18.0 * pixel_m  # about one label's screen size
-        for layer in reversed(list(self.stack)):
+        for layer in reversed(self._drawn_layers()):
             graphic = self.graphics.get(id(layer))
             if not graphic or not layer.visible:
                 continue

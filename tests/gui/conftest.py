@@ -20,7 +20,7 @@ from rasterio.transform import from_origin  # noqa: E402
 
 from layers.io import read_layers, write_vector  # noqa: E402
 from layers.project import save_project  # noqa: E402
-from layers.stack import LayerStack  # noqa: E402
+from layers.session import Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PROJECT = ROOT / "sample_data" / "hanoi.planner.json"
@@ -105,11 +105,11 @@ def make_synthetic_hanoi(folder: Path) -> Path:
         transform=from_origin(575_000, 2_335_000, 250, 250), nodata=-1,
     ) as dst:
         dst.write(data, 1)
-    stack = LayerStack()
-    stack.add(read_layers(tif)[0])
+    session = Session()
+    session.add_layer(read_layers(tif)[0])
     for layer in read_layers(gpkg):
-        stack.add(layer)
-    return save_project(folder / "hanoi.planner.json", stack)
+        session.add_layer(layer)
+    return save_project(folder / "hanoi.planner.json", session)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import pytest
 from PySide6 import QtCore
 
 from layers import cli
+from layers.text import percent_text
 from tests.gui.conftest import SAMPLE_PROJECT
 
 
@@ -41,12 +42,12 @@ def test_radius_change_updates_figures_equal_to_planner_measure(qtbot, dash, tmp
         assert getattr(result, key) == expected[key], key
     for key, value in expected["figures"].items():
         assert result.figures[key] == value, key
-    assert panel.value_label.text().startswith(f"{expected['value']:.2%}")
+    assert panel.value_label.text() == f"{percent_text(expected['value'], 2)} of population"
     assert f"{expected['figures']['population']:,.0f}" in panel.people_label.text()
     assert "EPSG:32648" in panel.crs_label.text()
     assert "straight-line" in panel.value_label.toolTip() and "EPSG:32648" in panel.value_label.toolTip()
     # the catchment is drawn, one layer replaced (not piled up), and not saved in a project
-    catchments = [layer for layer in dash.stack if layer.name.startswith("Catchment")]
+    catchments = [layer for layer in dash.session.results if layer.name.startswith("Catchment")]
     assert len(catchments) == 1 and catchments[0].source is None
     assert catchments[0].gdf.geometry.iloc[0].area == pytest.approx(result.figures["area_m2"], rel=1e-9)
 
@@ -62,7 +63,7 @@ def test_toggling_a_layer_changes_the_result(qtbot, dash):
         dash.stack.set_visible(stations, False)
     assert blocker.args[0] is None  # no visible station: the figures blank, and the dock says why
     assert panel.value_label.text() == "–" and "hidden layers do not count" in panel.status_label.text()
-    assert dash.canvas.drawn_features(dash.dashboard.results.get("catchment")).size == 0
+    assert dash.canvas.drawn_features(dash.session.result_layer("catchment")).size == 0
     with qtbot.waitSignal(panel.figures_shown, timeout=10_000) as blocker:
         dash.stack.set_visible(stations, True)
     assert blocker.args[0].result.value == with_stations

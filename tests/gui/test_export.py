@@ -11,12 +11,10 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui
 
-from layers.analysis.city import SAMPLE_PROJECT, CityData
+from layers.project import SAMPLE_PROJECT, open_project
 from layers.analysis.indicators import compare, evaluate
-from layers.project import load_project
 from layers.report import Figure, Report, report_from_results, value_text
 from layers.analysis.scenario import Scenario
-from layers.stack import LayerStack
 from planner_gui.export.render import chart_png, export_report, map_png_bytes, render_map_png, write_pdf
 from planner_gui.map.canvas import MapCanvas
 
@@ -25,10 +23,8 @@ CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 
 @pytest.fixture
 def canvas(qtbot, hanoi_project):
-    stack = LayerStack()
-    for layer in load_project(hanoi_project).layers:
-        stack.add(layer)
-    view = MapCanvas(stack)
+    session, _ = open_project(hanoi_project)
+    view = MapCanvas(session)
     qtbot.addWidget(view)
     view.resize(420, 300)
     view.show()
@@ -116,7 +112,7 @@ def test_pdf_replaces_an_old_file_whole(tmp_path):
 
 @pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="the bundled Hanoi sample is not installed")
 def test_report_pdf_from_the_hanoi_sample(canvas, chart, tmp_path):
-    city = CityData.sample()
+    city = open_project(SAMPLE_PROJECT)[0].city()
     pnt = evaluate("itdp-pnt", city, scenario=Scenario.existing(), zones=True)
     diff = compare("itdp-pnt", city, Scenario.existing(), Scenario.plan(2035), zones=True)
     report = report_from_results("Hà Nội: people near transit", [pnt], [diff],

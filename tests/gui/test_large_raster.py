@@ -13,7 +13,7 @@ from rasterio.windows import Window
 
 import layers.io as io
 from layers.io import read_raster
-from layers.stack import LayerStack
+from layers.session import Session
 from planner_gui.map.canvas import MapCanvas, RasterGraphic
 
 WEST, NORTH, CELL, N = 570_000.0, 2_340_000.0, 5.0, 4000  # 20 km square of 5 m cells in EPSG:32648
@@ -36,15 +36,15 @@ def big_tif(tmp_path, monkeypatch):
 
 @pytest.fixture
 def canvas(qtbot, big_tif):
-    stack = LayerStack()
-    view = MapCanvas(stack)
+    session = Session()
+    view = MapCanvas(session)
     qtbot.addWidget(view)
     view.resize(800, 600)
     view.show()
     qtbot.waitExposed(view)
     layer = read_raster(big_tif)
     assert layer.display_only
-    stack.add(layer)
+    session.add_layer(layer)
     graphic = view.graphic(layer)
     yield view, graphic
     if graphic.reader is not None:

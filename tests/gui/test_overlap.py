@@ -43,9 +43,10 @@ def test_overlap_pieces_add_up_to_the_city_and_are_drawn_one_colour_per_combinat
     assert people == pytest.approx(result.study_population, abs=len(table))
 
     # the map: one result layer, not saved with the project, one colour per combination
-    layer = window.dashboard.results.get("overlap")
-    assert layer is not None and layer in window.stack and layer.source is None
-    assert [l for l in window.stack if l.name.startswith("Overlap")] == [layer]
+    layer = window.session.result_layer("overlap")
+    assert layer is not None and layer in window.session.results and layer.source is None
+    assert [l for l in window.session.results if l.name.startswith("Overlap")] == [layer]
+    assert layer not in window.stack  # results are not input layers
     combos = set(layer.gdf["combination"])
     assert "none" not in combos and len(combos) >= 4
     graphic = window.canvas.graphic(layer)
@@ -64,4 +65,4 @@ def test_overlap_pieces_add_up_to_the_city_and_are_drawn_one_colour_per_combinat
     metro = lambda r: r.table.loc[r.table["in_metro"], "area_m2"].sum()  # noqa: E731
     assert metro(smaller) < metro(result)
     assert smaller.table["area_m2"].sum() == pytest.approx(smaller.study_area_m2, rel=1e-6)
-    assert [l for l in window.stack if l.name.startswith("Overlap")] == [layer]
+    assert [l for l in window.session.results if l.name.startswith("Overlap")] == [layer]

@@ -34,7 +34,7 @@ def test_line_2_gains_people_equal_to_the_cli(qtbot, window, tmp_path):
         assert getattr(d, key) == expected[key], key
     assert panel.gain_label.text() == f"{expected['net_population']:+,.0f} people reached"
     assert "EPSG:32648" in panel.crs_label.text()
-    gained = window.dashboard.results.get("gained")
+    gained = window.session.result_layer("gained")
     assert gained is not None and gained.source is None
     assert gained.gdf.geometry.iloc[0].area == pytest.approx(expected["gained_area_m2"])
     assert window.canvas.items_for(gained)  # drawn on the map

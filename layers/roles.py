@@ -1,0 +1,190 @@
+"""Roles and field mapping: what a layer is for the analysis, and which of its fields mean what.
+
+A planner's files come with their agency's names: 'city_boundary.geojson' whose inner layer is
+called 'hanoi', stations with a field 'ten_ga', an opening year in 'nam_kt'. So a role is
+guessed from every clue at hand (the layer name, the file name, the geometry, the fields, and
+for a polygon layer whether it is one outline around the rest), shown in the layer panel and
+settable there, in the CLI (`--role FILE[:LAYER]=ROLE`) and in the project file. The field
+mapping likewise: guessed from common names, settable, saved; the analysis reads the canonical
+columns `status` and `opening_year` derived from the mapped fields, and zone names from the
+mapped zone-name field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+import shapely
+
+ROLES = (
+    "metro_line",
+    "metro_station",
+    "bridge",
+    "green",
+    "digital_zone",
+    "boundary",
+    "ward",
+    "population",
+    "water",
+    "other",
+)
+ROLE_TITLES = {
+    "metro_line": "metro line", "metro_station": "metro station", "bridge": "bridge", "green": "green space",
+    "digital_zone": "digital zone", "boundary": "study area boundary", "ward": "zones (wards)",
+    "population": "population", "water": "water", "other": "other (not measured)",
+}
+STATUSES = ("existing", "under_construction", "planned")
+# Layers whose features make a catchment (a network or a facility), as opposed to the city's context.
+MEASURED_ROLES = ("metro_station", "metro_line", "bridge", "green", "digital_zone")
+
+# Words in a file or layer name that say what the layer is, most specific first.
+_ROLE_WORDS = (
+    ("metro_station", ("station", "stop", "ga_", "nha_ga")),
+    ("metro_line", ("metro", "rail", "line", "tuyen")),
+    ("bridge", ("bridge", "cau_")),
+    ("digital_zone", ("digital", "smart", "innovation", "hitech", "hi_tech")),
+    ("green", ("green", "park", "corridor", "forest", "cong_vien")),
+    ("population", ("population", "pop_", "people", "dan_so", "worldpop", "ghs_pop")),
+    ("water", ("water", "river", "lake", "song_", "ho_")),
+    ("ward", ("ward", "district", "commune", "phuong", "quan_", "xa_", "admin", "zone", "arrondissement",
+              "borough", "neighbourhood", "neighborhood", "subdistrict")),
+    ("boundary", ("boundary", "outline", "border", "city", "study_area", "limit", "municipality")),
+)
+
+_STATUS_ALIASES = {
+    "existing": "existing", "exists": "existing", "open": "existing", "opened": "existing",
+    "operating": "existing", "operational": "existing", "in_service": "existing", "built": "existing",
+    "under_construction": "under_construction", "construction": "under_construction",
+    "building": "under_construction", "u/c": "under_construction", "uc": "under_construction",
+    "planned": "planned", "plan": "planned", "proposed": "planned", "projected": "planned",
+}
+# Common field names, first match wins (case-insensitive). "opening_ye" is what a Shapefile makes
+# of "opening_year" (10-character field names).
+_FIELD_NAMES = {
+    "name": ("name", "name_en", "name_vi", "ten", "label", "nom", "nombre", "nome", "title"),
+    "status": ("status", "state", "trang_thai", "condition"),
+    "opening_year": ("opening_year", "opening_ye", "open_year", "year_open", "opened", "opening", "year"),
+    "population": ("population", "pop", "people", "dan_so", "pop_total", "total_pop"),
+    "zone_name": ("name", "name_en", "ward", "district", "ten", "nom", "nombre", "nome", "label"),
+}
+
+
+@dataclass
+class FieldMapping:
+    """Which field of a layer holds each thing the analysis asks about (None: the layer has none)."""
+
+    name: str | None = None
+    status: str | None = None
+    opening_year: str | None = None
+    population: str | None = None
+    zone_name: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None, columns=()) -> FieldMapping:
+        """From a project file's entry; refuses a field the layer does not have, naming those it has."""
+        known = {f.name for f in fields(cls)}
+        data = dict(data or {})
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown field mapping key(s) {', '.join(sorted(unknown))} (have: {', '.join(sorted(known))})")
+        for key, value in data.items():
+            if value is not None and (not isinstance(value, str) or value not in columns):
+                raise ValueError(f"no field '{value}' for {key} (the layer has: {', '.join(map(str, columns)) or 'no fields'})")
+        return cls(**data)
+
+
+def guess_fields(gdf: pd.DataFrame) -> FieldMapping:
+    """The mapping common field names suggest (case-insensitive), e.g. 'Ten' -> name, 'nam_kt' is not guessed."""
+    by_lower = {str(c).lower(): c for c in gdf.columns if c != getattr(gdf, "geometry", pd.Series()).name}
+    found = {}
+    for key, names in _FIELD_NAMES.items():
+        column = next((by_lower[n] for n in names if n in by_lower), None)
+        if key == "population" and column is not None and not pd.api.types.is_numeric_dtype(gdf[column]):
+            column = None
+        found[key] = column
+    return FieldMapping(**found)
+
+
+def guess_role(names: list[str], geometry_kind: str | None = None, columns=()) -> str:
+    """A layer's role from its names (layer name first, then file name), geometry and fields.
+
+    'city_boundary' -> boundary, 'stations' with points -> metro_station, lines with a 'line'
+    and a 'status' field -> metro_line. Guesses that need the other layers (the one raster of
+    counts is the population, one outline around the rest is the boundary) are
+    `layers.session.Session.guess_roles`'s.
+    """
+    for name in names:
+        role = _role_from_name(name, geometry_kind)
+        if role != "other":
+            return role
+    lower = {str(c).lower() for c in columns}
+    if geometry_kind in ("line", "point") and lower & {"line", "line_id", "route"} and lower & {"status", "opening_year"}:
+        return "metro_line" if geometry_kind == "line" else "metro_station"
+    return "other"
+
+
+def _role_from_name(name: str, geometry_kind: str | None) -> str:
+    slug = "_" + re.sub(r"[^a-z0-9/]+", "_", name.lower()) + "_"
+    for role, words in _ROLE_WORDS:
+        if any(word.strip("_") and ("_" + word.strip("_")) in slug for word in words):
+            if role in ("metro_line", "metro_station") and geometry_kind == "point":
+                return "metro_station"
+            if role == "metro_station" and geometry_kind == "line":
+                return "metro_line"
+            if role == "population" and geometry_kind not in (None, "raster", "polygon"):
+                continue
+            return role
+    return "other"
+
+
+def outline_role(outline: shapely.Geometry, others: list[shapely.Geometry]) -> bool:
+    """True if one polygon covers the extent of the other layers (it is the study area's boundary).
+
+    'Covers' allows 2 % of the others' combined bounding box outside: boundaries from two sources
+    rarely agree to the metre.
+    """
+    if outline is None or outline.is_empty or not others:
+        return False
+    box = shapely.box(*shapely.total_bounds(np.asarray(others, dtype=object)))
+    if box.area <= 0:
+        return outline.covers(box)
+    return shapely.intersection(outline, box).area >= 0.98 * box.area
+
+
+def normalise_status(values: pd.Series) -> tuple[pd.Series, int]:
+    """Map free-text status values onto STATUSES; return the column and the count not understood."""
+    text = values.astype("string").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    mapped = text.map(lambda v: _STATUS_ALIASES.get(v) if isinstance(v, str) else None)
+    unknown = int((mapped.isna() & text.notna()).sum())
+    return mapped.astype("string"), unknown
+
+
+def apply_fields(layer) -> list[str]:
+    """Derive the canonical `status` and `opening_year` columns of a vector layer from its mapping.
+
+    `status` values are normalised onto STATUSES (values not understood are left empty, never
+    guessed); the opening year is the first four-digit year in the mapped field (numbers or
+    dates alike). Returns warnings for the layer.
+    """
+    gdf, mapping, warnings = layer.gdf, layer.fields, []
+    if mapping.status is not None:
+        gdf["status"], unknown = normalise_status(gdf[mapping.status])
+        if unknown:
+            warnings.append(f"{unknown} feature(s) have a status that is not one of {', '.join(STATUSES)}; left blank")
+    if mapping.opening_year is not None:
+        years = gdf[mapping.opening_year].astype("string").str.extract(r"((?:1[89]|20|21)\d\d)", expand=False)
+        gdf["opening_year"] = pd.to_numeric(years, errors="coerce").astype("Int64")
+    return warnings
+
+
+def role_from_data(gdf: pd.DataFrame) -> str | None:
+    """A `role` column whose features all agree (the sample's own files say what they are)."""
+    if "role" not in gdf.columns:
+        return None
+    roles = set(gdf["role"].dropna().astype(str).str.strip().str.lower())
+    return roles.pop() if len(roles) == 1 and next(iter(roles)) in ROLES else None

@@ -1,0 +1,432 @@
+"""The session: a planner's work in one object, observable, with no Qt.
+
+It holds the input layers (a `LayerStack`) with each layer's role and field mapping; the
+working CRS (the project's, one the planner chose, or one chosen from the data); the study area
+and the zone layer; the analysis settings (measure, radius, buffer segments, scenario, year,
+the scenarios compared); and the latest results, in a stack of their own apart from the inputs
+(the canvas draws both). The project file is the session written down (`layers.project`), the
+CLI builds one from files and flags, and every dock of the app is a view of it: a dock shows
+session state and writes the planner's changes back with the setters here, which validate
+them and emit a `SessionEvent`, the way glue's viewer `State` objects drive its widgets.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from layers.analysis.city import CityData, CityDataError
+from layers.analysis.coverage import QUAD_SEGS
+from layers.analysis.indicators import PRESETS
+from layers.analysis.jobs import LAYER_PREFIX
+from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
+from layers.crs import choose_working_crs, crs_label, require_metric, transformer
+from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
+from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
+from layers.stack import LayerStack, StackEvent
+
+MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
+RADIUS_RANGE_M = (1.0, 50_000.0)
+SEGMENTS_RANGE = (1, 64)
+YEAR_RANGE = (1800, 2200)
+# Results are drawn under these input layers, so a catchment tints the map without hiding the network.
+NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """Which polygon the figures divide by: a layer (all its features) or one feature of it by name.
+
+    `layer=None` is the boundary layer (role 'boundary'); there is no silent fallback to the
+    union of everything: with no boundary the figures say what is missing.
+    """
+
+    layer: str | None = None
+    feature: str | None = None
+
+    def label(self) -> str:
+        if self.layer is None:
+            return "the boundary layer"
+        return f"{self.feature} ({self.layer})" if self.feature is not None else self.layer
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """What the planner asks: the measure and how, plus the dashboard's figure and compared scenarios."""
+
+    measure: str = "itdp-pnt"  # a preset name or 'layer:<name>'
+    radius_m: float | None = None  # None: the preset's own radius
+    segments: int = QUAD_SEGS  # buffer segments per quarter circle
+    scenario: str = "existing"  # anything parse_scenario reads; 'all' = as drawn on the map
+    year: int | None = None  # the timeline's year (the map shows the network of that year); None: all
+    chart_figure: str = "population_share"
+    compare_a: str = "existing"
+    compare_b: str = "plan 2030"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """kind: 'crs', 'settings', 'study_area', 'zones', 'roles', 'city' (the figures' inputs
+    changed), 'result' (a latest result was set or cleared; `key` names it)."""
+
+    kind: str
+    key: str | None = None
+
+
+Listener = Callable[[SessionEvent], None]
+
+
+@dataclass(eq=False)
+class Session:
+    layers: LayerStack = field(default_factory=LayerStack)
+    results: LayerStack = field(default_factory=LayerStack)
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    study_area: StudyArea = field(default_factory=StudyArea)
+    zone_layer: str | None = None  # None: the first layer of role 'ward' (one named like 'ward' first)
+    latest: dict = field(default_factory=dict)  # 'coverage', 'difference', 'overlap', 'timeline' -> result
+    errors: dict = field(default_factory=dict)  # the same keys -> why the last attempt failed
+    _crs: CRS | None = field(default=None, repr=False)  # set by the project or the planner
+    _listeners: list = field(default_factory=list, repr=False)
+    _city: CityData | None = field(default=None, repr=False)
+    _everything: CityData | None = field(default=None, repr=False)
+    _population_kept: object = field(default=None, repr=False)
+    _result_layers: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.layers.subscribe(self._on_layer_event)
+
+    # -- observing ------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, kind: str, key: str | None = None) -> None:
+        for listener in list(self._listeners):
+            listener(SessionEvent(kind, key))
+
+    # -- the working CRS ------------------------------------------------------------------------
+    @property
+    def working_crs(self) -> CRS | None:
+        """The project's or planner's CRS if set, else the one chosen from the data (None: no data)."""
+        if self._crs is not None:
+            return self._crs
+        extents = [(layer.crs, layer.bounds) for layer in self.layers
+                   if layer.crs is not None and np.all(np.isfinite(layer.bounds))]
+        return choose_working_crs(extents) if extents else None
+
+    @property
+    def crs_chosen(self) -> bool:
+        """True if the working CRS is set (project or planner), False if it follows the data."""
+        return self._crs is not None
+
+    def crs_text(self) -> str:
+        crs = self.working_crs
+        if crs is None:
+            return "working CRS: chosen when data is loaded"
+        return f"{crs_label(crs)}" + ("" if self.crs_chosen else " (from the data)")
+
+    def set_working_crs(self, crs) -> None:
+        """Measure in `crs` (a metric CRS every layer can be transformed to); None: choose from the data."""
+        before = self.working_crs
+        if crs is not None:
+            crs = require_metric(CRS.from_user_input(crs), "the working CRS")
+            for layer in self.layers:
+                if layer.crs is not None:
+                    transformer(layer.crs, crs)  # raises TransformError naming both
+        self._crs = crs
+        if self.working_crs != before:
+            self._invalidate()
+            self._emit("crs")
+
+    # -- layers ---------------------------------------------------------------------------------
+    def add_layer(self, layer: Layer, index: int | None = None) -> Layer:
+        """Add an input layer; refuses one that cannot be brought into the working CRS accurately."""
+        crs = self.working_crs
+        if crs is not None and layer.crs is not None:
+            transformer(layer.crs, crs)
+        before = crs
+        self.layers.add(layer, index)
+        if self.working_crs != before:
+            self._invalidate()
+            self._emit("crs")
+        return layer
+
+    def remove_layer(self, layer: Layer) -> None:
+        before = self.working_crs
+        self.layers.remove(layer)
+        if self.working_crs != before:
+            self._emit("crs")
+
+    def clear(self) -> None:
+        """An empty session: no layers, results, or settings of the previous work."""
+        self.layers.clear()
+        for key in list(self._result_layers):
+            self.clear_result(key)
+        self.latest.clear()
+        self.errors.clear()
+        self.settings = AnalysisSettings()
+        self.study_area, self.zone_layer, self._crs = StudyArea(), None, None
+        self.layers.set_as_of_year(None)
+        self._invalidate()
+        for kind in ("crs", "settings", "study_area", "zones"):
+            self._emit(kind)
+
+    def set_role(self, layer: Layer, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
+        if isinstance(layer, RasterLayer) and role not in ("population", "other"):
+            raise ValueError(f"{layer.name}: a raster can be 'population' or 'other', not '{role}'")
+        if layer.role != role:
+            if layer.style == default_style(layer.role):
+                layer.style = default_style(role)
+            layer.role = role
+            self.layers.notify_role_changed(layer)
+            self._emit("roles")
+
+    def set_fields(self, layer: VectorLayer, mapping: FieldMapping | dict) -> None:
+        """Set which field means what; the canonical status / opening year are derived anew."""
+        if isinstance(mapping, FieldMapping):
+            mapping = mapping.to_dict()
+        layer.fields = FieldMapping.from_dict(mapping, list(layer.gdf.columns))
+        layer.warnings += apply_fields(layer)
+        self.layers.notify_data_changed(layer)
+        self._emit("roles")
+
+    def guess_roles(self, layers: list[Layer]) -> None:
+        """The guesses that need the other layers, for layers just loaded whose role is 'other'.
+
+        With no population layer, the one raster of non-negative counts is the population; with
+        no boundary, one polygon whose outline covers the other layers is the boundary.
+        """
+        everything = list(self.layers)
+        if not any(layer.role == "population" for layer in everything):
+            rasters = [layer for layer in layers if isinstance(layer, RasterLayer) and layer.role == "other"
+                       and not layer.display_only]
+            if len(rasters) == 1 and np.nanmin(rasters[0].array, initial=0.0) >= 0:
+                self.set_role(rasters[0], "population")
+        crs = self.working_crs
+        if crs is None or any(layer.role == "boundary" for layer in everything):
+            return
+        for layer in layers:
+            if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward") and len(layer.gdf) == 1
+                    and layer.geometry_kind == "polygon"):
+                others = [shapely.box(*_bounds_in(other, crs)) for other in everything
+                          if other is not layer and other.role not in ("ward", "boundary")]
+                if outline_role(layer.in_crs(crs).geometry.iloc[0], others):
+                    self.set_role(layer, "boundary")
+                    return
+
+    def zone_layers(self) -> list[VectorLayer]:
+        return [layer for layer in self.layers if isinstance(layer, VectorLayer) and layer.role == "ward"]
+
+    # -- study area and zones --------------------------------------------------------------------
+    def set_study_area(self, study_area: StudyArea) -> None:
+        if study_area.layer is not None:
+            layer = self.layers.find(study_area.layer)
+            if not isinstance(layer, VectorLayer):
+                names = ", ".join(l.name for l in self.layers if isinstance(l, VectorLayer)) or "none"
+                raise ValueError(f"no vector layer '{study_area.layer}' for the study area (have: {names})")
+            if study_area.feature is not None:
+                self._feature_row(layer, study_area.feature)
+        if study_area != self.study_area:
+            self.study_area = study_area
+            self._invalidate()
+            self._emit("study_area")
+
+    def set_zone_layer(self, name: str | None) -> None:
+        if name is not None and name not in [l.name for l in self.zone_layers()]:
+            have = ", ".join(l.name for l in self.zone_layers()) or "none (set a layer's role to 'ward')"
+            raise ValueError(f"no zone layer '{name}' (zone layers: {have})")
+        if name != self.zone_layer:
+            self.zone_layer = name
+            self._invalidate()
+            self._emit("zones")
+
+    def study_area_geometry(self) -> shapely.Geometry | None:
+        """The chosen study area in the working CRS; None: the boundary layer(s) (CityData's rule)."""
+        if self.study_area.layer is None:
+            return None
+        layer = self.layers.find(self.study_area.layer)
+        if not isinstance(layer, VectorLayer):
+            raise CityDataError(f"the study area layer '{self.study_area.layer}' is not loaded")
+        gdf = layer.in_crs(self.working_crs)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        if self.study_area.feature is not None:
+            geoms = geoms[[self._feature_row(layer, self.study_area.feature)]]
+        return shapely.union_all(shapely.make_valid(geoms))
+
+    def zone_names(self, layer: VectorLayer) -> list[str]:
+        column = layer.fields.zone_name or layer.fields.name
+        if column is None or column not in layer.gdf.columns:
+            return [str(i + 1) for i in range(len(layer.gdf))]
+        return layer.gdf[column].astype(str).tolist()
+
+    def _feature_row(self, layer: VectorLayer, name: str) -> int:
+        names = self.zone_names(layer)
+        if name not in names:
+            sample = ", ".join(sorted(names)[:8]) + (" …" if len(names) > 8 else "")
+            raise ValueError(f"no feature '{name}' in '{layer.name}' (it has: {sample})")
+        return names.index(name)
+
+    # -- analysis settings ------------------------------------------------------------------------
+    def measures(self) -> list[str]:
+        """What can be measured with the layers loaded: presets whose role is present, and layers."""
+        roles = {layer.role for layer in self.layers}
+        found = [name for name, preset in PRESETS.items() if preset.role in roles]
+        found += [LAYER_PREFIX + layer.name for layer in self.layers
+                  if isinstance(layer, VectorLayer) and layer.role in MEASURED_ROLES]
+        return found
+
+    def update(self, **changes) -> None:
+        """Change analysis settings; each is checked and refused with a message listing what exists."""
+        settings = dataclasses.replace(self.settings, **changes)
+        self._check(settings, set(changes))
+        if "year" in changes and settings.year != self.settings.year:
+            self.layers.set_as_of_year(settings.year)
+        if settings != self.settings:
+            self.settings = settings
+            self._emit("settings")
+
+    def _check(self, s: AnalysisSettings, changed: set) -> None:
+        if "measure" in changed and s.measure not in PRESETS and not s.measure.startswith(LAYER_PREFIX):
+            raise ValueError(f"unknown measure '{s.measure}' (presets: {', '.join(PRESETS)}; or layer:<name>)")
+        if s.radius_m is not None:
+            low, high = RADIUS_RANGE_M
+            if not (isinstance(s.radius_m, (int, float)) and math.isfinite(s.radius_m) and low <= s.radius_m <= high):
+                raise ValueError(f"radius {s.radius_m!r} m is not a distance from {low:g} to {high:,.0f} m")
+        if not (isinstance(s.segments, int) and SEGMENTS_RANGE[0] <= s.segments <= SEGMENTS_RANGE[1]):
+            raise ValueError(f"buffer segments {s.segments!r} per quarter circle must be a whole number from "
+                             f"{SEGMENTS_RANGE[0]} to {SEGMENTS_RANGE[1]} (QGIS and PostGIS use 8, planner 16)")
+        if s.year is not None and not (isinstance(s.year, int) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
+            raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
+        for key in ("scenario", "compare_a", "compare_b"):
+            if key in changed:
+                self.check_scenario(getattr(s, key))
+
+    def check_scenario(self, text: str) -> Scenario:
+        """`parse_scenario(text)`, checked against the data: a field or value left out must exist."""
+        scenario = parse_scenario(text)
+        check_scenario(scenario, [layer.gdf for layer in self.layers if isinstance(layer, VectorLayer)])
+        return scenario
+
+    def radius_m(self) -> float | None:
+        """The radius the figures use: the setting or the preset's own; None for a preset with no buffer."""
+        measure = self.settings.measure
+        if measure in PRESETS and not PRESETS[measure].radius_m:
+            return None
+        if self.settings.radius_m is not None:
+            return float(self.settings.radius_m)
+        return PRESETS[measure].radius_m if measure in PRESETS else 500.0
+
+    def scenario(self) -> Scenario:
+        """The scenario the Coverage figures use; 'as drawn on the map' names the year the map shows."""
+        scenario = parse_scenario(self.settings.scenario)
+        if self.settings.scenario == MAP_SCENARIO:
+            year = self.settings.year
+            return dataclasses.replace(scenario, name="as drawn on the map" + (f" ({year})" if year is not None
+                                                                               else " (all years)"))
+        return scenario
+
+    # -- the city the figures measure ---------------------------------------------------------------
+    def city(self) -> CityData:
+        """What the map shows, in the working CRS (raises CityDataError naming what is missing)."""
+        if self._city is None:
+            crs = self.working_crs
+            if crs is None:
+                raise CityDataError("nothing to measure: open a city's layers first")
+            city = CityData.from_layers(list(self.layers), crs, self.study_area_geometry(),
+                                        zone_layer=self.zone_layer, zone_names=self.zone_names,
+                                        quad_segs=self.settings.segments)
+            old = self._population_kept
+            if (old is not None and city.population is not None and old.values is city.population.values
+                    and old.transform == city.population.transform and old.regions_crs == city.population.regions_crs):
+                city.population = old  # keeps its cached denominators (people in the study area, per ward)
+            self._city = city
+        return self._city
+
+    def everything(self) -> CityData:
+        """The same city without the timeline's filter: scenario compare and the timeline choose features."""
+        if self._everything is None:
+            self._everything = dataclasses.replace(self.city(), use_filters=False)
+        return self._everything
+
+    def _invalidate(self, filters_only: bool = False) -> None:
+        if self._city is not None:
+            self._population_kept = self._city.population
+        self._city = None
+        if not filters_only:
+            self._everything = None
+        self._emit("city")
+
+    def _on_layer_event(self, event: StackEvent) -> None:
+        if event.kind in ("moved", "opacity", "style"):
+            return
+        if event.kind == "removed":
+            self._forget_layer(event.layer)
+        if event.layer.role in ("other", "water") and event.kind not in ("role", "removed"):
+            return
+        self._invalidate(filters_only=event.kind == "filter")
+
+    def _forget_layer(self, layer: Layer) -> None:
+        """A removed layer is no longer the study area or the zone layer."""
+        if self.study_area.layer == layer.name:
+            self.study_area = StudyArea()
+            self._emit("study_area")
+        if self.zone_layer == layer.name:
+            self.zone_layer = None
+            self._emit("zones")
+
+    # -- results ------------------------------------------------------------------------------------
+    def set_latest(self, key: str, result) -> None:
+        """The latest result of a kind ('coverage', 'difference', ...); None with `error` clears it."""
+        self.latest[key] = result
+        self.errors.pop(key, None)
+        self._emit("result", key)
+
+    def set_failed(self, key: str, message: str) -> None:
+        """A result could not be computed: the old one is dropped, never shown as if current."""
+        self.latest[key] = None
+        self.errors[key] = message
+        self._emit("result", key)
+
+    def show_result(self, key: str, gdf, name: str, style: Style) -> VectorLayer:
+        """Draw a result layer (a catchment, the gained area, overlaps); replaces the previous one of `key`."""
+        layer = self._result_layers.get(key)
+        if layer is not None and layer in self.results:
+            layer.gdf, layer.style = gdf, style
+            if layer.name != name and self.results.find(name) is None:
+                layer.name = name
+            self.results.notify_data_changed(layer)
+            return layer
+        layer = VectorLayer(name=name, source=None, role="other", style=style, gdf=gdf)
+        self._result_layers[key] = self.results.add(layer)
+        return layer
+
+    def result_layer(self, key: str) -> VectorLayer | None:
+        layer = self._result_layers.get(key)
+        return layer if layer is not None and layer in self.results else None
+
+    def clear_result(self, key: str) -> None:
+        layer = self._result_layers.pop(key, None)
+        if layer is not None and layer in self.results:
+            self.results.remove(layer)
+
+
+def _bounds_in(layer: Layer, crs: CRS) -> tuple[float, float, float, float]:
+    if isinstance(layer, VectorLayer):
+        return tuple(layer.in_crs(crs).total_bounds)
+    xmin, ymin, xmax, ymax = layer.bounds
+    how = transformer(layer.crs, crs)
+    xs, ys = how.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    return min(xs), min(ys), max(xs), max(ys)
