@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_intermixed_args(argv)  # files may come after flags
     except _Usage as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
@@ -111,9 +111,7 @@ def build_session(files: list[str], roles: list[str] = ()):
                 loaded = read_layers(path)
                 for layer in loaded:
                     session.add_layer(layer)
-            _set_roles(session, roles)
-            session.guess_roles(list(session.layers))
-            return session
+            session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
     except ProjectError as exc:

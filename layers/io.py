@@ -156,11 +156,18 @@ def _checked_vector_layer(
         raise LayerLoadError(path, f"{where} has no geometry column")
     if len(gdf) == 0:
         raise LayerLoadError(path, f"{where} has no features")
+    if gdf.crs is None and path.suffix.lower() == ".topojson" and implausible_coordinates(
+            tuple(gdf.total_bounds), CRS.from_epsg(4326)) is None:
+        # TopoJSON has no CRS member; its tools write longitude/latitude (e.g. Natural Earth's)
+        gdf = gdf.set_crs(4326)
+        warnings_in = ["TopoJSON names no CRS: its coordinates are longitude/latitude, read as WGS 84"]
+    else:
+        warnings_in = []
     if gdf.crs is None:
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    warnings: list[str] = []
+    warnings: list[str] = warnings_in
     geoms = gdf.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.all():

@@ -207,7 +207,8 @@ class Session:
         """The guesses that need the other layers, for layers just loaded whose role is 'other'.
 
         With no population layer, the one raster of non-negative counts is the population; with
-        no boundary, one polygon whose outline covers the other layers is the boundary.
+        no boundary, one polygon whose outline covers the other vector layers is the boundary (a
+        population grid reaches past the city, so it does not count).
         """
         everything = list(self.layers)
         if not any(layer.role == "population" for layer in everything):
@@ -221,8 +222,9 @@ class Session:
         for layer in layers:
             if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward") and len(layer.gdf) == 1
                     and layer.geometry_kind == "polygon"):
-                others = [shapely.box(*_bounds_in(other, crs)) for other in everything
-                          if other is not layer and other.role not in ("ward", "boundary")]
+                others = [shapely.box(*other.in_crs(crs).total_bounds) for other in everything
+                          if isinstance(other, VectorLayer) and other is not layer
+                          and other.role not in ("ward", "boundary")]
                 if outline_role(layer.in_crs(crs).geometry.iloc[0], others):
                     self.set_role(layer, "boundary")
                     return
@@ -421,12 +423,3 @@ class Session:
         layer = self._result_layers.pop(key, None)
         if layer is not None and layer in self.results:
             self.results.remove(layer)
-
-
-def _bounds_in(layer: Layer, crs: CRS) -> tuple[float, float, float, float]:
-    if isinstance(layer, VectorLayer):
-        return tuple(layer.in_crs(crs).total_bounds)
-    xmin, ymin, xmax, ymax = layer.bounds
-    how = transformer(layer.crs, crs)
-    xs, ys = how.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
-    return min(xs), min(ys), max(xs), max(ys)

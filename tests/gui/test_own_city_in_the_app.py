@@ -1,0 +1,123 @@
+"""A planner's own city in the app: drawn and measured in its own UTM zone, the same figures as
+`planner measure`, roles set in the layer panel, and the whole analysis kept across save and open."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from layers import cli
+from tests.cities import CITIES, write_city
+from tests.gui.helpers import load
+
+PARIS = next(c for c in CITIES if c.name == "paris")  # lon/lat data and a lon/lat population grid
+SAO_PAULO = next(c for c in CITIES if c.name == "sao_paulo")  # Web Mercator data, southern hemisphere
+
+
+def figures_on_screen(qtbot, window):
+    panel = window.dashboard.coverage
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy() and not panel._timer.isActive(),
+                    timeout=20_000)
+    return panel.coverage.result
+
+
+def cli_figures(tmp_path, *args) -> dict:
+    out = tmp_path / "cli.json"
+    assert cli.main([*map(str, args), "-f", "json", "-o", str(out)]) == 0
+    [result] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.mark.parametrize("city", [PARIS, SAO_PAULO], ids=lambda c: c.name)
+def test_a_city_is_drawn_and_measured_in_its_own_utm_zone_as_the_cli_does(qtbot, window, tmp_path, city):
+    gpkg, tif = write_city(city, tmp_path / city.name)
+    load(qtbot, window, [gpkg, tif])
+    utm = city.utm.to_epsg()
+    assert window.session.working_crs.to_epsg() == utm
+    assert window.canvas.working_crs.to_epsg() == utm  # not Hanoi's zone: not rotated
+    assert f"EPSG:{utm}" in window.crs_label.text()
+    result = figures_on_screen(qtbot, window)
+    expected = cli_figures(tmp_path, gpkg, tif, "-p", "itdp-pnt")
+    assert result.preset == "itdp-pnt" and result.crs == expected["crs"]
+    for key in ("value", "numerator", "denominator", "radius_m"):
+        assert getattr(result, key) == expected[key], key
+    assert window.dashboard.coverage.chart.isVisible()
+
+
+def test_roles_set_in_the_layer_panel_change_the_figures(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    before = figures_on_screen(qtbot, window)
+    panel = window.layer_panel
+    stations = window.stack.find("metro_stations")
+    panel.select(stations)
+    assert panel.role.currentData() == "metro_station"
+    with qtbot.waitSignal(window.dashboard.coverage.figures_shown, timeout=20_000) as blocker:
+        panel.role.setCurrentIndex(panel.role.findData("green"))
+        panel.role.activated.emit(panel.role.currentIndex())
+    assert stations.role == "green"
+    # no station layer now: PNT cannot be measured, so the dock measures what the data allows
+    assert "itdp-pnt" not in window.dashboard.coverage.measures()
+    after = figures_on_screen(qtbot, window)
+    assert before.preset == "itdp-pnt" and after.preset == "green-access"
+    assert blocker.args[0] is not None
+
+
+def test_save_quit_reopen_keeps_every_setting_and_the_same_figures(qtbot, window, tmp_path):
+    from PySide6 import QtCore
+
+    from planner_gui.main_window import MainWindow
+
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    figures_on_screen(qtbot, window)
+    session = window.session
+    window.set_working_crs("EPSG:2154")  # Lambert-93, France's own grid
+    coverage = window.dashboard.coverage
+    coverage.set_radius(700)
+    coverage.set_scenario("plan-2035")
+    session.update(segments=8)
+    window.dashboard.timeline.set_year(2012)
+    from layers.session import StudyArea
+
+    session.set_study_area(StudyArea("wards", "NE"))
+    shown = figures_on_screen(qtbot, window)
+    assert shown.radius_m == 700 and "EPSG:2154" in shown.crs
+    path = window.save_project(tmp_path / "paris.planner.json")
+    settings = QtCore.QSettings(str(tmp_path / "again.ini"), QtCore.QSettings.Format.IniFormat)
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    try:
+        load(qtbot, again, [path])
+        reopened = figures_on_screen(qtbot, again)
+        assert again.session.settings == session.settings
+        assert again.session.study_area == StudyArea("wards", "NE")
+        assert again.session.working_crs.to_epsg() == 2154
+        assert again.dashboard.timeline.slider.value() == 2012
+        assert again.dashboard.coverage.radius_slider.value() == 700
+        for key in ("value", "numerator", "denominator", "crs", "scenario", "radius_m"):
+            assert getattr(reopened, key) == getattr(shown, key), key
+        assert again.dashboard.coverage.study_area_combo.currentData() in (("wards", "NE"), ["wards", "NE"])
+        # planner measure on the project gives the figures the app shows
+        expected = cli_figures(tmp_path, path, "-p", "itdp-pnt")
+        assert expected["value"] == reopened.value and expected["scenario"] == reopened.scenario
+    finally:
+        again.loader.cancel_all()
+        again.dashboard.shutdown()
+        again.close()
+
+
+def test_a_mistyped_compare_scenario_is_refused_and_clears_the_previous_figure(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    figures_on_screen(qtbot, window)
+    panel = window.dashboard.scenarios
+    panel.set_scenarios("existing", "plan 2035")
+    with qtbot.waitSignal(panel.shown, timeout=20_000):
+        panel.recompute()
+    assert panel.difference is not None and window.session.result_layer("gained") is not None
+    panel.set_scenarios("existing", "plan 2035 without lin 2")
+    panel.recompute()
+    assert panel.difference is None and window.session.result_layer("gained") is None
+    assert panel.gain_label.text() == "–"
+    assert "no layer has a field 'lin'" in panel.status.text() and "line" in panel.status.text()
