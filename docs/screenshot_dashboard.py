@@ -85,7 +85,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     window.scenario_dock.raise_()
     grab("scenario_compare.png")
 
-    window.stack.set_visible(dash.results.get("gained"), False)
+    window.session.results.set_visible(window.session.result_layer("gained"), False)
     window.timeline_dock.show()
     window.resizeDocks([window.timeline_dock], [300], QtCore.Qt.Orientation.Vertical)
     window.coverage_dock.raise_()

@@ -25,6 +25,8 @@ WGS84 = CRS.from_epsg(4326)
 _WEB_MERCATOR_CODES = {3857, 3785, 900913, 102100, 102113}
 VN2000 = 4756  # VN-2000 geographic; its national metric grids are the TM-3 zones
 VN2000_TM3_ZONES = {102.0: 5896, 105.0: 5897, 108.0: 5898}  # central meridian -> EPSG (Hanoi: 5897)
+_LOCAL_GRID_METHODS = ("transverse mercator", "lambert conic conformal", "stereographic", "hotine oblique mercator",
+                       "oblique mercator", "new zealand map grid", "cassini")
 DENSIFY_M = 100.0  # vertices at most this far apart before a geometry is transformed to another CRS
 
 
@@ -77,15 +79,15 @@ def is_metric(crs) -> bool:
 def choose_working_crs(extents: list[tuple[CRS, tuple[float, float, float, float]]]) -> CRS:
     """The metric CRS to measure data in, from (CRS, bounds) of each of its layers, first layer first.
 
-    The first metric CRS among the layers (a national grid, a UTM zone, VN-2000 TM-3: the
-    agency's own choice); else, for VN-2000 lon/lat data, the VN-2000 TM-3 zone of its centre;
+    The first metric CRS among the layers that is a local grid (a national grid, a UTM zone,
+    VN-2000 TM-3: the agency's own choice; not a world projection such as Mollweide); else, for VN-2000 lon/lat data, the VN-2000 TM-3 zone of its centre;
     else the UTM zone of the centre of all the data (Hanoi: EPSG:32648).
     """
     extents = [(CRS.from_user_input(crs), bounds) for crs, bounds in extents if crs is not None]
     if not extents:
         raise NotMetricCRSError("no layer has a CRS, so no working CRS can be chosen")
     for crs, _ in extents:
-        if is_metric(crs):
+        if is_metric(crs) and is_local_grid(crs):
             return crs
     lonlat = []
     for crs, (xmin, ymin, xmax, ymax) in extents:
@@ -99,6 +101,18 @@ def choose_working_crs(extents: list[tuple[CRS, tuple[float, float, float, float
         if abs(meridian - lon) <= 1.5:
             return CRS.from_epsg(VN2000_TM3_ZONES[meridian])
     return utm_crs_for(lon, lat)
+
+
+def is_local_grid(crs: CRS) -> bool:
+    """A conformal projection made for measuring a region (UTM, a national Transverse Mercator or
+    Lambert grid, a stereographic one): distances in it are right to a fraction of a per cent.
+
+    Not a world map projection such as Mollweide (GHSL's grids) or Web Mercator, whose circles are
+    not circles on the ground.
+    """
+    operation = crs.coordinate_operation
+    method = operation.method_name.lower() if operation is not None else ""
+    return any(name in method for name in _LOCAL_GRID_METHODS)
 
 
 def working_crs(gdf: gpd.GeoDataFrame) -> CRS:

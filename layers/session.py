@@ -246,6 +246,13 @@ class Session:
             self._invalidate()
             self._emit("study_area")
 
+    def study_area_text(self) -> str:
+        """What the study area is, in words: 'city_boundary', 'NE (wards)', or what is missing."""
+        if self.study_area.layer is not None:
+            return self.study_area.label()
+        names = [layer.name for layer in self.layers if layer.role == "boundary"]
+        return ", ".join(names) if names else "none (no layer has the role 'boundary')"
+
     def set_zone_layer(self, name: str | None) -> None:
         if name is not None and name not in [l.name for l in self.zone_layers()]:
             have = ", ".join(l.name for l in self.zone_layers()) or "none (set a layer's role to 'ward')"

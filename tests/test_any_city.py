@@ -130,6 +130,8 @@ def test_the_working_crs_is_chosen_from_the_data():
     assert choose_working_crs([(4326, box), (2154, (600_000, 6_850_000, 670_000, 6_870_000))]).to_epsg() == 2154
     assert choose_working_crs([(4756, (105.7, 20.9, 106.0, 21.1))]).to_epsg() == 5897  # VN-2000: TM-3 105°E
     assert choose_working_crs([(3857, (11_700_000, 2_380_000, 11_800_000, 2_400_000))]).to_epsg() == 32648
+    # a GHSL grid in Mollweide is metric but a world projection: its circles are not circles
+    assert choose_working_crs([("ESRI:54009", (180_000, 5_850_000, 200_000, 5_870_000))]).to_epsg() == 32631
 
 
 def test_a_vn2000_tm3_control_point_lands_within_a_metre_of_wgs84():

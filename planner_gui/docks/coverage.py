@@ -339,7 +339,7 @@ class CoveragePanel(QtWidgets.QWidget):
         f = r.figures
         self.title_label.setText(f"<b>{r.title}</b><br>scenario: {r.scenario} · "
                                  + (f"radius {r.radius_m:,.0f} m" if r.radius_m else "no buffer")
-                                 + f"<br>study area: {self.session.study_area.label()}")
+                                 + f"<br>study area: {self.session.study_area_text()}")
         self.value_label.setText(headline_text(r))
         if "population" in f:
             self.people_label.setText(

@@ -121,3 +121,22 @@ def test_a_mistyped_compare_scenario_is_refused_and_clears_the_previous_figure(q
     assert panel.difference is None and window.session.result_layer("gained") is None
     assert panel.gain_label.text() == "–"
     assert "no layer has a field 'lin'" in panel.status.text() and "line" in panel.status.text()
+
+
+def test_planner_measure_on_a_saved_project_gives_the_figures_the_app_shows_for_every_preset(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    coverage = window.dashboard.coverage
+    figures_on_screen(qtbot, window)
+    window.dashboard.timeline.set_year(2012)  # the map's year, 'as drawn on the map'
+    presets = [m for m in coverage.measures() if not m.startswith("layer:")]
+    assert set(presets) == {"sdg-11.2.1", "itdp-pnt", "green-access", "green-per-resident"}
+    for preset in presets:
+        with qtbot.waitSignal(coverage.figures_shown, timeout=20_000):
+            coverage.set_measure(preset)
+        shown = figures_on_screen(qtbot, window)
+        assert shown.preset == preset
+        path = window.save_project(tmp_path / f"{preset}.planner.json")
+        expected = cli_figures(tmp_path, path, "-p", preset)
+        for key in ("value", "numerator", "denominator", "crs", "scenario", "radius_m"):
+            assert expected[key] == getattr(shown, key), (preset, key)
