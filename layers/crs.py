@@ -115,13 +115,6 @@ def is_local_grid(crs: CRS) -> bool:
     return any(name in method for name in _LOCAL_GRID_METHODS)
 
 
-def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
-    """`choose_working_crs` for one GeoDataFrame (Hanoi in lon/lat: EPSG:32648)."""
-    if gdf.crs is None:
-        raise NotMetricCRSError("data has no CRS, so no working CRS can be chosen")
-    return choose_working_crs([(gdf.crs, tuple(gdf.total_bounds))])
-
-
 def _is_vn2000(crs: CRS) -> bool:
     geodetic = crs.geodetic_crs
     return geodetic is not None and (geodetic.to_epsg(min_confidence=20) == VN2000 or "vietnam" in geodetic.datum.name.lower())
@@ -151,12 +144,6 @@ def require_metric(crs: CRS | None, what: str = "areas and distances") -> CRS:
     if not units <= {"metre", "meter"}:
         raise NotMetricCRSError(f"cannot compute {what} in {name}: its unit is {', '.join(units)}")
     return crs
-
-
-def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | str | int | None = None) -> gpd.GeoDataFrame:
-    """Reproject to `crs` (default: the data's working CRS), checking that it is metric."""
-    target = require_metric(CRS.from_user_input(crs) if crs is not None else working_crs(gdf))
-    return reproject(gdf, target)
 
 
 def reproject(gdf: gpd.GeoDataFrame, target) -> gpd.GeoDataFrame:

@@ -142,10 +142,6 @@ class VectorLayer(Layer):
     def geometry_kind(self) -> str:
         return geometry_kind(self.gdf)
 
-    @property
-    def has_status(self) -> bool:
-        return "status" in self.gdf.columns
-
 
 @dataclass(eq=False)
 class RasterLayer(Layer):

@@ -16,7 +16,7 @@ import shapely
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
 
-from layers.crs import to_metric
+from layers.crs import reproject
 from layers.io import read_layers, read_raster, read_vector
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -62,7 +62,7 @@ def layers():
 
 @pytest.fixture(scope="module")
 def metric(layers):
-    return {name: to_metric(layer.gdf, UTM) for name, layer in layers.items()}
+    return {name: reproject(layer.gdf, UTM) for name, layer in layers.items()}
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +245,7 @@ def test_every_station_lies_on_its_line(metric):
 
 def test_stations_are_near_their_fact_coordinates(metric):
     # Cát Linh (2A C01) at 21.0282 N, 105.8280 E; Nhổn (3 S01) at 21.0536 N, 105.7345 E (fact sheet, ±500 m)
-    facts = to_metric(__import__("geopandas").GeoDataFrame(
+    facts = reproject(__import__("geopandas").GeoDataFrame(
         geometry=shapely.points([[105.8280, 21.0282], [105.7345, 21.0536]]), crs="EPSG:4326"), UTM)
     st = metric["metro_stations"].set_index(["line", "code"])
     assert st.loc[("2A", "C01")].geometry.distance(facts.geometry.iloc[0]) < 500

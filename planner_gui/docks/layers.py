@@ -330,7 +330,7 @@ class LayerPanel(QtWidgets.QWidget):
     def _remove(self) -> None:
         if self._current is not None:
             layer, self._current = self._current, None
-            self.stack.remove(layer)
+            self.session.remove_layer(layer)
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)

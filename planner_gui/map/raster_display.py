@@ -86,12 +86,6 @@ def colourise(layer: RasterLayer, values: np.ndarray, levels: tuple[float, float
     return image
 
 
-def display_raster(layer: RasterLayer, crs: CRS) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """RGBA uint8 image (row 0 = north) and its bounds in `crs`."""
-    values, bounds = in_working_crs(layer, crs)
-    return colourise(layer, values, stretch_levels(layer, values), colour_lut(layer)), bounds
-
-
 def display_window(
     layer: RasterLayer, view: tuple[float, float, float, float], max_size: tuple[int, int], crs: CRS,
     levels: tuple[float, float], lut: np.ndarray,

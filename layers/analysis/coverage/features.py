@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -17,7 +16,7 @@ from affine import Affine
 from pyproj import CRS
 
 from layers.analysis.coverage.population import _cell_areas, decompose
-from layers.analysis.coverage.shapes import check_crs, parallel
+from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 
 def _morton(r: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -86,12 +85,6 @@ class FeatureIndex:
         # where each single part sits in the sorted order
         self.position = np.full(len(parts), -1, dtype=np.int64)
         self.position[self.single] = np.arange(len(self.single))
-
-    @classmethod
-    def from_features(cls, features, crs=None) -> FeatureIndex:
-        crs = check_crs(features, crs)
-        geoms = features.geometry.values if isinstance(features, gpd.GeoDataFrame) else features
-        return cls(np.asarray(geoms, dtype=object), crs)
 
     def _ranges(self, labels, start, stop, n, count, area, length):
         i0 = np.searchsorted(self.code, start, side="left")
