@@ -108,9 +108,11 @@ def build_session(files: list[str], roles: list[str] = ()):
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
-                loaded = read_layers(path)
-                for layer in loaded:
-                    session.add_layer(layer)
+                for layer in read_layers(path):
+                    try:
+                        session.add_layer(layer)
+                    except ValueError as exc:  # no accurate transform into the working CRS
+                        raise _Failure(f"{path}: {layer.name}: {exc}") from None
             session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None

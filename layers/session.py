@@ -358,8 +358,7 @@ class Session:
                                         zone_layer=self.zone_layer, zone_names=self.zone_names,
                                         quad_segs=self.settings.segments)
             old = self._population_kept
-            if (old is not None and city.population is not None and old.values is city.population.values
-                    and old.transform == city.population.transform and old.regions_crs == city.population.regions_crs):
+            if old is not None and city.population is not None and old.same_source(city.population):
                 city.population = old  # keeps its cached denominators (people in the study area, per ward)
             self._city = city
         return self._city

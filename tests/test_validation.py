@@ -112,3 +112,49 @@ def test_the_map_year_is_named_in_the_figures(session):
     assert session.scenario().name == "as drawn on the map (2024)"
     session.update(year=None)
     assert session.scenario().name == "as drawn on the map (all years)"
+
+
+def test_people_from_census_zones_are_spread_evenly_over_each_zone(files, tmp_path):
+    """No grid, a zone layer with a population field: a region holds each zone's people times the
+    share of the zone's area inside it (areal weighting)."""
+    gpkg, _ = files
+    census = gpd.read_file(gpkg, layer="wards")
+    census["habitants"] = [10_000, 20_000, 30_000, 40_000]
+    census.to_file(tmp_path / "population_census.gpkg", layer="population_census")
+    session = Session()
+    for path in (gpkg, tmp_path / "population_census.gpkg"):
+        for layer in read_layers(path):
+            session.add_layer(layer)
+    layer = session.layers.find("population_census")
+    assert layer.role == "population"
+    with pytest.raises(Exception, match="set the field that holds each zone's population"):
+        session.city()
+    session.set_fields(layer, {**layer.fields.to_dict(), "population": "habitants"})
+    city = session.city()
+    zones = layer.in_crs(session.working_crs)
+    half_of_sw = shapely.box(*zones.geometry.iloc[0].bounds)
+    half_of_sw = shapely.intersection(half_of_sw, shapely.box(half_of_sw.bounds[0], half_of_sw.bounds[1],
+                                                               half_of_sw.centroid.x, half_of_sw.bounds[3]))
+    expected = sum(p * zones.geometry.iloc[i].intersection(half_of_sw).area / zones.geometry.iloc[i].area
+                   for i, p in enumerate(census["habitants"]))
+    assert city.population.population_in([half_of_sw])[0] == pytest.approx(expected, rel=1e-12)
+    assert city.population.population_in([city.study_area])[0] == pytest.approx(100_000, rel=1e-9)
+    [result] = __import__("json").loads(_cli_json(gpkg, tmp_path / "population_census.gpkg", tmp_path))
+    assert result["denominator"] == pytest.approx(100_000, rel=1e-9)
+    assert "spread evenly" in result["method"]
+
+
+def _cli_json(gpkg, census, tmp_path):
+    # the field mapping is the planner's to set: here through a saved project
+    from layers.project import save_project
+
+    session = Session()
+    for path in (gpkg, census):
+        for layer in read_layers(path):
+            session.add_layer(layer)
+    layer = session.layers.find("population_census")
+    session.set_fields(layer, {**layer.fields.to_dict(), "population": "habitants"})
+    project = save_project(tmp_path / "census.planner.json", session)
+    out = tmp_path / "census.json"
+    assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out)]) == 0
+    return out.read_text()

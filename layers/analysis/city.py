@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage import QUAD_SEGS, PopulationGrid, as_area, polygonal
+from layers.analysis.coverage import QUAD_SEGS, PopulationGrid, ZonePopulation, as_area, polygonal
 from layers.crs import TransformError, crs_label, require_metric
 from layers.layer import Layer, RasterLayer, VectorLayer
 
@@ -36,7 +36,7 @@ class CityData:
 
     crs: CRS
     study_area: shapely.Geometry
-    population: PopulationGrid | None = None
+    population: PopulationGrid | ZonePopulation | None = None
     layers: dict[str, list[VectorLayer]] = field(default_factory=dict)  # by role
     zones: gpd.GeoDataFrame | None = None
     zones_source: str | None = None
@@ -71,10 +71,13 @@ class CityData:
         people = [layer for layer in layers if isinstance(layer, RasterLayer) and layer.role == "population"]
         if people and people[0].display_only:
             raise CityDataError(_display_only_reason(people[0]))
-        try:
-            population = PopulationGrid.from_raster(people[0], crs) if people else None
-        except (ValueError, TransformError) as exc:
-            raise CityDataError(f"{people[0].name}: {exc}") from None
+        if people:
+            try:
+                population = PopulationGrid.from_raster(people[0], crs)
+            except (ValueError, TransformError) as exc:
+                raise CityDataError(f"{people[0].name}: {exc}") from None
+        else:
+            population = _zone_population(layers, crs)
         for layer in layers:
             if isinstance(layer, VectorLayer) and (layer.visible or layer.role in CONTEXT_ROLES):
                 by_role.setdefault(layer.role, []).append(layer)
@@ -138,6 +141,23 @@ def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_na
     keep = inside >= SLIVER_SHARE * shapely.area(geoms)
     zones = gpd.GeoDataFrame({"zone": np.asarray(names, dtype=object)[keep]}, geometry=geoms[keep], crs=crs)
     return zones.reset_index(drop=True), layer.name
+
+
+def _zone_population(layers: list[Layer], crs) -> ZonePopulation | None:
+    """With no population grid: a polygon layer of role 'population' whose population field is set."""
+    for layer in layers:
+        if isinstance(layer, VectorLayer) and layer.role == "population":
+            column = layer.fields.population
+            if column is None:
+                raise CityDataError(f"{layer.name}: set the field that holds each zone's population "
+                                    "(Layers dock, 'Population field')")
+            gdf = layer.in_crs(crs)
+            people = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype="float64")
+            try:
+                return ZonePopulation(np.asarray(polygonal(gdf.geometry.values), dtype=object), people, crs, layer.name)
+            except ValueError as exc:
+                raise CityDataError(str(exc)) from None
+    return None
 
 
 def _display_only_reason(layer: RasterLayer) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData, CityDataError
-from layers.analysis.coverage import as_area, catchment, measure_catchment, polygonal, zone_geometries
+from layers.analysis.coverage import ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.text import records
 from layers.analysis.scenario import Scenario
@@ -147,7 +147,7 @@ def evaluate(
     radius = p.radius_m if radius_m is None else float(radius_m)
     zone_gdf = city.zones if zones else None
     check(cancelled, progress, 0.0)
-    method = p.method.format(radius=f"{radius:g}")
+    method = p.method.format(radius=f"{radius:g}") + _population_note(city)
     if p.name == "green-per-resident":
         return _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
     zone = preset_catchment(p, city, radius, scenario)
@@ -170,6 +170,13 @@ def evaluate(
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones,
     )
+
+
+def _population_note(city: CityData) -> str:
+    if isinstance(city.population, ZonePopulation):
+        return (f" Population from the zones of '{city.population.name}': each zone's people spread evenly over "
+                "its area (areal weighting), in place of grid cells.")
+    return ""
 
 
 def _ratio(num, den) -> float:

@@ -164,7 +164,7 @@ class LayerPanel(QtWidgets.QWidget):
 
     # the field mapping the panel offers, in the planner's words
     MAPPED_FIELDS = (("name", "Name field"), ("status", "Status field"), ("opening_year", "Opening year"),
-                     ("zone_name", "Zone name"))
+                     ("zone_name", "Zone name"), ("population", "Population field"))
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)

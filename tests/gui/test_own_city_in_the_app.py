@@ -140,3 +140,19 @@ def test_planner_measure_on_a_saved_project_gives_the_figures_the_app_shows_for_
         expected = cli_figures(tmp_path, path, "-p", preset)
         for key in ("value", "numerator", "denominator", "crs", "scenario", "radius_m"):
             assert expected[key] == getattr(shown, key), (preset, key)
+
+
+def test_project_working_crs_refuses_degrees_and_names_the_crs_it_keeps(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    figures_on_screen(qtbot, window)
+    assert not window.set_working_crs("EPSG:4326")  # degrees are not lengths
+    assert not window.set_working_crs("not a crs")
+    assert window.session.working_crs.to_epsg() == 32631
+    refusals = [m for m in window.message_bar.messages() if m.title == "Working CRS not changed"]
+    assert len(refusals) == 2 and any("degrees" in m.text for m in refusals)  # messages, not tracebacks
+    assert window.set_working_crs("EPSG:2154")
+    assert window.canvas.working_crs.to_epsg() == 2154 and "EPSG:2154" in window.crs_label.text()
+    assert figures_on_screen(qtbot, window).crs.startswith("EPSG:2154")
+    assert window.set_working_crs(None)  # back to the data's choice
+    assert window.session.working_crs.to_epsg() == 32631 and "(from the data)" in window.crs_label.text()

@@ -14,12 +14,12 @@ Everything is vectorised shapely 2 (GEOS) and NumPy: no Python loop over feature
 from layers.analysis.coverage.catchment import QUAD_SEGS, catchment, disk_area_error
 from layers.analysis.coverage.features import FeatureIndex
 from layers.analysis.coverage.overlap import OverlapResult, overlap_matrix
-from layers.analysis.coverage.population import PopulationGrid
+from layers.analysis.coverage.population import PopulationGrid, ZonePopulation
 from layers.analysis.coverage.shapes import as_area, polygonal
 from layers.analysis.coverage.zones import CoverageResult, measure_catchment, measure_regions, zone_geometries
 
 __all__ = [
     "QUAD_SEGS", "catchment", "disk_area_error", "FeatureIndex", "OverlapResult", "overlap_matrix",
-    "PopulationGrid", "as_area", "polygonal", "CoverageResult", "measure_catchment", "measure_regions",
+    "PopulationGrid", "ZonePopulation", "as_area", "polygonal", "CoverageResult", "measure_catchment", "measure_regions",
     "zone_geometries",
 ]

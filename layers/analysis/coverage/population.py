@@ -23,8 +23,26 @@ from layers.analysis.progress import IsCancelled, check
 from layers.crs import DENSIFY_M, transformer
 
 
+class _AskedAgain:
+    """`population_in_cached`: for regions asked about again and again (the study area, the wards)."""
+
+    def population_in_cached(self, regions, cancelled: IsCancelled = None) -> np.ndarray:
+        regions = np.asarray(regions, dtype=object).ravel()
+        key = tuple(shapely.to_wkb(regions, hex=False)) if len(regions) else ()
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = self.population_in(regions, cancelled=cancelled)
+        return cache[key].copy()
+
+    def same_source(self, other) -> bool:
+        """True if `other` counts the same people the same way (so its cached answers hold)."""
+        return type(other) is type(self) and self._source() == other._source()
+
+
 @dataclass(eq=False)
-class PopulationGrid:
+class PopulationGrid(_AskedAgain):
     """People per cell on a north-up grid in its own CRS: float64 values (NaN = nodata), affine transform.
 
     `regions_crs` is the CRS the regions asked about are in (the working CRS; default: the
@@ -90,16 +108,8 @@ class PopulationGrid:
         s = self.integral
         return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
 
-    def population_in_cached(self, regions, cancelled: IsCancelled = None) -> np.ndarray:
-        """population_in for regions asked about again and again (the study area, the wards)."""
-        regions = np.asarray(regions, dtype=object).ravel()
-        key = tuple(shapely.to_wkb(regions, hex=False)) if len(regions) else ()
-        cache = self.__dict__.setdefault("_cache", {})
-        if key not in cache:
-            if len(cache) > 16:
-                cache.clear()
-            cache[key] = self.population_in(regions, cancelled=cancelled)
-        return cache[key].copy()
+    def _source(self):
+        return (id(self.values), self.transform, self.regions_crs)
 
     def population_in(self, regions, cancelled: IsCancelled = None) -> np.ndarray:
         """People inside each region (array of polygons in `regions_crs`), exact fractional-cell weighting.
@@ -114,6 +124,47 @@ class PopulationGrid:
                 lambda xy: np.column_stack(to_grid.transform(xy[:, 0], xy[:, 1])),
             )
         return _quadtree_sum(self, regions, cancelled)
+
+
+@dataclass(eq=False)
+class ZonePopulation(_AskedAgain):
+    """People counted by zone (census blocks, wards with a population field), in the working CRS.
+
+    A zone's people are spread evenly over its area: a region holds each zone's people times the
+    share of the zone's area inside it (areal weighting, exact polygon intersections), the way a
+    grid cell's people are weighted. Zones that overlap would count their people twice; census
+    zones do not overlap.
+    """
+
+    geoms: np.ndarray  # polygons in `regions_crs`
+    people: np.ndarray
+    regions_crs: CRS
+    name: str = "zones"
+
+    def __post_init__(self) -> None:
+        self.geoms = np.asarray(self.geoms, dtype=object)
+        self.people = np.nan_to_num(np.asarray(self.people, dtype="float64"), nan=0.0)
+        if (self.people < 0).any():
+            raise ValueError(f"{self.name}: {int((self.people < 0).sum())} zone(s) have a negative population")
+        self.areas = shapely.area(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+
+    def _source(self):
+        return (id(self.geoms), id(self.people), self.regions_crs)
+
+    def total(self) -> float:
+        return float(self.people.sum())
+
+    def population_in(self, regions, cancelled: IsCancelled = None) -> np.ndarray:
+        regions = np.asarray(regions, dtype=object).ravel()
+        result = np.zeros(len(regions))
+        check(cancelled)
+        which, zone = self.tree.query(regions, predicate="intersects")
+        keep = self.areas[zone] > 0
+        which, zone = which[keep], zone[keep]
+        inside = shapely.area(parallel(shapely.intersection, regions[which], self.geoms[zone]))
+        np.add.at(result, which, self.people[zone] * inside / self.areas[zone])
+        return result
 
 
 def _quadtree_sum(grid: PopulationGrid, regions: np.ndarray, cancelled: IsCancelled) -> np.ndarray:
