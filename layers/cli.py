@@ -201,13 +201,9 @@ def _radius_for(session, preset: str, args) -> float | None:
     """The radius of the app for this preset: the flag, else the session's if it is this measure's."""
     from layers.analysis.indicators import PRESETS
 
-    if not PRESETS[preset].radius_m:
-        return None
-    if args.radius is not None:
+    if args.radius is not None and PRESETS[preset].radius_m:
         return args.radius
-    if preset == session.settings.measure and session.settings.radius_m is not None:
-        return session.settings.radius_m
-    return None
+    return session.radius_for(preset)
 
 
 def _run(args) -> str:

@@ -338,6 +338,20 @@ class Session:
             return float(self.settings.radius_m)
         return PRESETS[measure].radius_m if measure in PRESETS else 500.0
 
+    def radius_for(self, preset: str) -> float | None:
+        """The radius a preset is measured with: the set radius if it is the chosen measure, else
+        the preset's own; None for a preset without a buffer (the CLI's rule as well)."""
+        if not PRESETS[preset].radius_m:
+            return None
+        if preset == self.settings.measure and self.settings.radius_m is not None:
+            return float(self.settings.radius_m)
+        return PRESETS[preset].radius_m
+
+    def measure_title(self, what: str | None = None) -> str:
+        """A measure in words: the preset's title or 'Layer: <name>'."""
+        what = self.settings.measure if what is None else what
+        return PRESETS[what].title if what in PRESETS else f"Layer: {what[len(LAYER_PREFIX):]}"
+
     def scenario(self) -> Scenario:
         """The scenario the Coverage figures use; 'as drawn on the map' names the year the map shows."""
         scenario = parse_scenario(self.settings.scenario)

@@ -21,9 +21,8 @@ from PySide6 import QtCore, QtWidgets
 from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.analysis.coverage import QUAD_SEGS
-from layers.analysis.indicators import PRESETS
 from layers.layer import Style, VectorLayer
-from layers.session import LAYER_PREFIX, MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
+from layers.session import MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
 from layers.text import headline_text, km2_text, people_text, percent_text
 from planner_gui.docks.ward_chart import WardChart
 from planner_gui.jobs.runner import AnalysisRunner
@@ -239,7 +238,7 @@ class CoveragePanel(QtWidgets.QWidget):
 
     def _fill(self) -> None:
         """Fill the choices from the layers (measures, study areas, zone layers), then show the settings."""
-        _refill(self.measure_combo, [(self._measure_label(m), m) for m in self.session.measures()])
+        _refill(self.measure_combo, [(self.session.measure_title(m), m) for m in self.session.measures()])
         study = [(BOUNDARY, None)]
         for layer in self.stack:
             if isinstance(layer, VectorLayer) and layer.role in ("boundary", "ward"):
@@ -260,9 +259,6 @@ class CoveragePanel(QtWidgets.QWidget):
                 self.session.update(measure=default, radius_m=None)
                 return  # the settings event syncs the controls
         self._sync()
-
-    def _measure_label(self, what: str) -> str:
-        return PRESETS[what].title if what in PRESETS else f"Layer: {what[len(LAYER_PREFIX):]}"
 
     def _sync(self) -> None:
         s = self.session.settings

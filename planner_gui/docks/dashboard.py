@@ -20,9 +20,9 @@ class Dashboard(QtCore.QObject):
         super().__init__(parent)
         self.session = session
         self.coverage = CoveragePanel(session)
-        self.overlap = OverlapView(self.coverage)
-        self.scenarios = ScenarioPanel(self.coverage)
-        self.timeline = TimelinePanel(session, self.coverage)
+        self.overlap = OverlapView(session)
+        self.scenarios = ScenarioPanel(session)
+        self.timeline = TimelinePanel(session)
         if canvas is not None:
             self.coverage.zone_selected.connect(lambda layer, row: canvas.set_highlight(layer, [row]))
 

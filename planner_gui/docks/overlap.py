@@ -13,9 +13,8 @@ from PySide6 import QtCore, QtWidgets
 from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.layer import Style
-from layers.session import SessionEvent
+from layers.session import Session, SessionEvent
 from layers.text import km2_text, people_text, percent_text
-from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.jobs.runner import AnalysisRunner
 
 OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.45, width=0.6, category_field="combination")
@@ -25,10 +24,9 @@ COLUMNS = ("combination", "area", "area share", "people", "population share")
 class OverlapView(QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the OverlapResult put in the table
 
-    def __init__(self, coverage: CoveragePanel, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.coverage = coverage
-        self.session = coverage.session
+        self.session = session
         self.runner = AnalysisRunner(self)
         self.button = QtWidgets.QPushButton("Compute overlap")
         self.button.clicked.connect(self.recompute)
@@ -73,8 +71,8 @@ class OverlapView(QtWidgets.QWidget):
         except (CityDataError, ValueError) as exc:
             self._on_failed(0, str(exc))
             return None
-        radius = self.coverage.radius_m
-        scenario = self.coverage.scenario
+        radius = self.session.radius_for(jobs.OVERLAP_PRESETS["metro"])
+        scenario = self.session.scenario()
         return self.runner.request(lambda progress, cancelled: jobs.overlaps(
             city, scenario, radius, progress=progress, cancelled=cancelled))
 
@@ -94,7 +92,8 @@ class OverlapView(QtWidgets.QWidget):
         self.table.resizeColumnsToContents()
         names = " × ".join(result.names)
         self.status.setText(f"{names}: {len(table)} combinations, disjoint, adding up to the study area "
-                            f"(metro radius {self.coverage.radius_m:,.0f} m, scenario {self.coverage.scenario.name}).")
+                            f"(metro radius {self.session.radius_for(jobs.OVERLAP_PRESETS['metro']):,.0f} m, "
+                            f"scenario {self.session.scenario().name}).")
         self.crs_label.setText(f"CRS {result.crs}, planar areas; straight-line catchments")
         self.session.show_result("overlap", result.pieces_gdf, "Overlap metro × green × digital (result)",
                                    OVERLAP_STYLE)

@@ -14,9 +14,8 @@ from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.analysis.indicators import PRESETS
 from layers.layer import Style
-from layers.session import SessionEvent
+from layers.session import Session, SessionEvent
 from layers.text import km2_text, people_text, signed_text
-from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.jobs.runner import AnalysisRunner
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
@@ -26,10 +25,9 @@ GAINED_STYLE = Style(stroke="#1b7a3a", fill="#2bb24c", fill_alpha=0.45, width=1.
 class ScenarioPanel(QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the ScenarioDifference on screen
 
-    def __init__(self, coverage: CoveragePanel, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.coverage = coverage
-        self.session = coverage.session
+        self.session = session
         self.runner = AnalysisRunner(self)
         self.a_combo = self._combo(self.session.settings.compare_a)
         self.b_combo = self._combo(self.session.settings.compare_b)
@@ -89,12 +87,12 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.b_combo.setCurrentText(b)
 
     def _preset(self) -> str:
-        what = self.coverage.measure or "itdp-pnt"
+        what = self.session.settings.measure
         return what if what in PRESETS and what != "green-per-resident" else "itdp-pnt"
 
     def _describe(self) -> None:
         preset = self._preset()
-        radius = self.coverage.radius_m if PRESETS[preset].radius_m else None
+        radius = self.session.radius_for(preset)
         self.preset_label.setText(f"<b>{PRESETS[preset].title}</b>" + (f", radius {radius:,.0f} m" if radius else "")
                                   + " (from the Coverage dock)")
 
@@ -124,7 +122,8 @@ class ScenarioPanel(QtWidgets.QWidget):
         except (ValueError, CityDataError) as exc:
             self._show_problem(str(exc))
             return None
-        preset, radius = self._preset(), self.coverage.radius_m
+        preset = self._preset()
+        radius = self.session.radius_for(preset)
         return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(
             city, preset, a, b, radius, progress=progress, cancelled=cancelled))
 

@@ -18,7 +18,6 @@ from PySide6 import QtCore, QtWidgets
 from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.session import MAP_SCENARIO, Session, SessionEvent
-from planner_gui.docks.coverage import CoveragePanel
 from planner_gui.jobs.runner import AnalysisRunner
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
@@ -27,10 +26,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2040
 class TimelinePanel(QtWidgets.QWidget):
     curve_shown = QtCore.Signal(object)  # jobs.Timeline
 
-    def __init__(self, session: Session, coverage: CoveragePanel, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.coverage = coverage
         self.timeline: jobs.Timeline | None = None
         self.runner = AnalysisRunner(self, debounce_ms=400)  # after the Coverage dock's figures
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -111,7 +109,7 @@ class TimelinePanel(QtWidgets.QWidget):
             self.marker.setValue(year)
 
     def recompute(self) -> int | None:
-        what = self.coverage.measure
+        what = self.session.settings.measure if self.session.measures() else None
         if not what:
             return None
         try:
@@ -119,11 +117,11 @@ class TimelinePanel(QtWidgets.QWidget):
         except (CityDataError, ValueError) as exc:
             self.status.setText(f"cannot compute the curve: {exc}")
             return None
-        key = (id(city), what, self.coverage.effective_radius(), self.coverage.figure)
+        radius, figure = self.session.radius_m(), self.session.settings.chart_figure
+        key = (id(city), what, radius, figure)
         if self.timeline is not None and getattr(self, "_key", None) == key:
             return None  # the same curve (e.g. only the map's year moved)
         self._key = key
-        radius, figure = self.coverage.effective_radius(), self.coverage.figure
         return self.runner.request(lambda progress, cancelled: jobs.timeline(
             city, what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress, cancelled=cancelled))
 
@@ -138,7 +136,7 @@ class TimelinePanel(QtWidgets.QWidget):
         top = np.nanmax(values) if np.isfinite(values).any() else 1.0
         self.plot.setYRange(0, top * 1.1 if top > 0 else 1.0, padding=0)
         radius = f", radius {t.radius_m:,.0f} m" if t.radius_m else ""
-        self.plot.setTitle(f"{self.coverage._measure_label(t.preset)}{radius}: {label} by year "
+        self.plot.setTitle(f"{self.session.measure_title(t.preset)}{radius}: {label} by year "
                            "(features opened by then; existing ones without a year)", size="9pt")
         self.status.setText(f"CRS {t.crs}, planar areas; straight-line distances. "
                             "Steps change when a line, bridge, park or zone opens.")
