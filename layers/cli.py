@@ -20,6 +20,8 @@ import math
 import sys
 from pathlib import Path
 
+from layers.text import precise_text
+
 PROG = "planner measure"
 
 
@@ -264,34 +266,23 @@ def _json_default(v):
     return str(v)
 
 
-def _fmt(v, key: str = "") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    if key.endswith("share") and isinstance(v, float):
-        return f"{v:.4%}"
-    if isinstance(v, float):
-        return f"{v:,.3f}"
-    return str(v)
-
-
 def _table(results) -> str:
     out = []
     for r in results:
         d = r.to_dict()
         if "value" in d:
-            share = d["unit"].startswith("share")
-            value = f"{d['value']:.4%}" if share and not math.isnan(d["value"]) else _fmt(d["value"])
+            value = precise_text(d["value"], "share" if d["unit"].startswith("share") else "")
             out.append(f"{d['title']} [{d['preset']}]  scenario: {d['scenario']}  radius: {d['radius_m']:g} m")
             out.append(f"  value            {value}  ({d['unit']})")
-            out.append(f"  numerator        {_fmt(d['numerator'])}")
-            out.append(f"  denominator      {_fmt(d['denominator'])}")
+            out.append(f"  numerator        {precise_text(d['numerator'])}")
+            out.append(f"  denominator      {precise_text(d['denominator'])}")
             for k, v in (d.get("figures") or {}).items():
-                out.append(f"  {k:<16} {_fmt(v, k)}")
+                out.append(f"  {k:<16} {precise_text(v, k)}")
         else:
             out.append(f"{d['preset']}: {d['scenario_b']} against {d['scenario_a']}  radius: {d['radius_m']:g} m")
             for k in ("gained_area_m2", "lost_area_m2", "gained_population", "lost_population",
                       "population_a", "population_b", "net_population"):
-                out.append(f"  {k:<18} {_fmt(d[k])}")
+                out.append(f"  {k:<18} {precise_text(d[k])}")
         out.append(f"  CRS              {d['crs']}")
         if "method" in d:
             out.append(f"  method           {d['method']}")

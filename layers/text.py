@@ -87,6 +87,18 @@ def area_text(square_metres: float) -> str:
     return f"{square_metres / 1e6:,.3f} km²" if square_metres >= 1e5 else f"{square_metres:,.0f} m²"
 
 
+def precise_text(v, key: str = "") -> str:
+    """A figure to the precision a table of record wants (the CLI): shares to 4 decimals of a per
+    cent ('10.4602%'), other numbers to 3 decimals with thousands separators."""
+    if missing(v):
+        return "-"
+    if key.endswith("share") and isinstance(v, float):
+        return f"{v:.4%}"
+    if isinstance(v, float):
+        return f"{v:,.3f}"
+    return str(v)
+
+
 def plain(v):
     """A NumPy or NaN value as plain JSON-able Python (NaN -> None)."""
     if isinstance(v, np.integer):
