@@ -247,3 +247,14 @@ def test_roles_are_set_from_the_command_line(city, tmp_path):
     [own] = measure(tmp_path, gpkg, tif, "-p", "itdp-pnt")
     assert with_stops["value"] == pytest.approx(own["value"], rel=1e-12)
     assert cli([str(gpkg), "--role", f"{gpkg.name}=metro_station"]) == 2  # several layers: say which
+
+
+@pytest.mark.parametrize("epsg", [3405, 3406, 5896, 5897, 5898, 9210])
+def test_every_vn2000_grid_gets_the_official_datum_shift(epsg):
+    """VN-2000 / UTM 48N and 49N, the TM-3 zones and a provincial TM-3 zone (105°45'): a point on the
+    VN-2000 datum lands within a metre of where the official 7 parameters put it in WGS 84."""
+    lon_v, lat_v = 105.85, 21.03  # on the VN-2000 datum
+    x, y = transformer(4756, epsg).transform(lon_v, lat_v)  # the projection only: same datum
+    ours = transformer(epsg, 4326).transform(x, y)
+    metres = transformer(4326, 32648)
+    assert np.hypot(*np.subtract(metres.transform(*ours), metres.transform(*_helmert(lon_v, lat_v)))) < 1.0
