@@ -143,7 +143,7 @@ def apply_project(project: Project, session: Session) -> list[str]:
         problems.append(f"unknown analysis setting '{key}' ignored")
     for key, value in settings.items():  # one at a time, so one bad value does not lose the others
         try:
-            session.update(**{key: tuple(value) if isinstance(value, list) else value})
+            session.update(**{key: value})
         except (TypeError, ValueError) as exc:
             problems.append(f"analysis setting {key}: {exc}")
     try:

@@ -345,11 +345,18 @@ class MapCanvas(pg.GraphicsView):
         self.session.unsubscribe(self._on_session_event)
 
     def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind != "crs":
-            return
+        if event.kind == "crs":
+            self._follow_crs()
+
+    def _follow_crs(self) -> bool:
+        """Redraw everything in the session's working CRS if it changed; True if it did.
+
+        Called before drawing an added layer too: the first layer of an empty map sets the CRS,
+        and drawing it first in the old one would be wasted work (a million features' worth).
+        """
         crs = self.session.working_crs or EMPTY_CRS
         if crs == self.working_crs:
-            return
+            return False
         self.working_crs = crs
         for graphic in self.graphics.values():
             self._detach(graphic.items())
@@ -358,6 +365,7 @@ class MapCanvas(pg.GraphicsView):
             self._add(layer)
         self._restack()
         self.full_extent()
+        return True
 
     # -- the stack drives everything --------------------------------------------------------------
     def _on_stack_event(self, event: StackEvent) -> None:
@@ -368,6 +376,8 @@ class MapCanvas(pg.GraphicsView):
         layer = event.layer
         if event.kind == "added":
             first = not self.graphics
+            if self._follow_crs():
+                return  # every layer, this one included, drawn anew in the new CRS
             self._add(layer)
             self._restack()
             if first:
