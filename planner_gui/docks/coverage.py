@@ -373,7 +373,12 @@ class CoveragePanel(QtWidgets.QWidget):
         percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
         unit = {"population": "people"}.get(figure, "%" if percent else self.coverage.result.unit)
         label = f"{self.figure_combo.currentText()} ({unit})"
-        self.chart.set_values(values, label, 100.0 if percent else 1.0)
+        zones = self.coverage.result.zones
+        notes = None
+        if zones is not None and "area_m2" in zones:  # the area reached in each zone, beside its share
+            notes = zones["area_m2"].map(lambda m2: f"{m2 / 1e6:,.2f} km²")
+            notes = notes[~notes.index.duplicated()]
+        self.chart.set_values(values, label, 100.0 if percent else 1.0, notes)
 
     def _on_zone_clicked(self, name: str) -> None:
         try:

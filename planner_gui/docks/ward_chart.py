@@ -1,5 +1,8 @@
 """Per-ward bar chart: one horizontal bar per ward, ward names on the left axis, sortable.
 
+Each bar can carry a note at its end (the dock writes the area the catchment covers in the
+ward), so a share of 100 % on a sliver of a ward reads as what it is.
+
 One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars at a time and
 scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
 highlights that ward on the map) and paints that bar in the highlight colour.
@@ -58,13 +61,17 @@ class WardChart(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         self.values = pd.Series(dtype=float)
+        self.notes = pd.Series(dtype=object)
+        self._note_items: list[pg.TextItem] = []
         self.order: list[str] = []
         self.selected: str | None = None
         self.scale = 1.0
 
-    def set_values(self, values: pd.Series, label: str, scale: float = 1.0) -> None:
-        """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %)."""
+    def set_values(self, values: pd.Series, label: str, scale: float = 1.0, notes: pd.Series | None = None) -> None:
+        """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %);
+        `notes` (same index) are written at the end of each bar."""
         self.values = values.astype(float)
+        self.notes = notes if notes is not None else pd.Series(dtype=object)
         self.scale = scale
         self.title.setText(label)
         self.plot.getAxis("bottom").setLabel(label)
@@ -87,9 +94,27 @@ class WardChart(QtWidgets.QWidget):
         view = self.plot.getViewBox()
         view.disableAutoRange()
         view.setLimits(yMin=-1, yMax=max(n, 3), xMin=0)
-        view.setXRange(0, top * 1.05 if top > 0 else 1.0, padding=0)
+        room = 1.3 if len(self.notes) else 1.05  # notes need room after the longest bar
+        view.setXRange(0, top * room if top > 0 else 1.0, padding=0)
+        self._draw_notes(shown)
         if not keep_view or n <= self.visible_bars():
             self._top()
+
+    def _draw_notes(self, shown: np.ndarray) -> None:
+        for item in self._note_items:
+            self.plot.removeItem(item)
+        self._note_items = []
+        for i, name in enumerate(self.order):
+            if name in self.notes.index:
+                item = pg.TextItem(str(self.notes[name]), color="#444444", anchor=(0, 0.5))
+                item.setPos(float(np.nan_to_num(shown[i])), i)
+                self.plot.addItem(item)
+                self._note_items.append(item)
+
+    def note_texts(self) -> dict[str, str]:
+        """The notes drawn, by ward (for tests and exports)."""
+        return {name: item.toPlainText() for name, item in zip(
+            [n for n in self.order if n in self.notes.index], self._note_items)}
 
     def visible_bars(self) -> int:
         """As many bars as fit with a legible name (about 24 px each), at least 3."""

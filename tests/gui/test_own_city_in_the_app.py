@@ -41,7 +41,12 @@ def test_a_city_is_drawn_and_measured_in_its_own_utm_zone_as_the_cli_does(qtbot,
     assert result.preset == "itdp-pnt" and result.crs == expected["crs"]
     for key in ("value", "numerator", "denominator", "radius_m"):
         assert getattr(result, key) == expected[key], key
-    assert window.dashboard.coverage.chart.isVisible()
+    # each zone's bar says the area reached in it beside its share
+    zones = {z["zone"]: z for z in cli_figures(tmp_path, gpkg, tif, "-p", "itdp-pnt", "--zones")["zones"]}
+    notes = window.dashboard.coverage.chart.note_texts()
+    assert set(notes) == set(zones) == {"SW", "NW", "SE", "NE"}
+    for name, note in notes.items():
+        assert note == f"{zones[name]['area_m2'] / 1e6:,.2f} km²"
 
 
 def test_roles_set_in_the_layer_panel_change_the_figures(qtbot, window, tmp_path):
