@@ -24,6 +24,7 @@ from layers.analysis.coverage import QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
 from layers.text import headline_text, km2_text, people_text, percent_text
+from planner_gui.docks.headline import headline_label
 from planner_gui.docks.ward_chart import WardChart
 from planner_gui.jobs.runner import AnalysisRunner
 
@@ -111,11 +112,7 @@ class CoveragePanel(QtWidgets.QWidget):
         form.addRow("", buttons)
         form.addRow("Segments", self.segments)
 
-        self.value_label = QtWidgets.QLabel("–")
-        font = self.value_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.8)
-        font.setBold(True)
-        self.value_label.setFont(font)
+        self.value_label = headline_label(1.8)
         self.title_label = QtWidgets.QLabel("")
         self.title_label.setWordWrap(True)
         self.people_label = QtWidgets.QLabel("")

@@ -250,6 +250,9 @@ class LayerPanel(QtWidgets.QWidget):
         self._current = layer
         self.properties.setEnabled(layer is not None)
         if layer is None:
+            self.role.setCurrentIndex(-1)
+            for combo in self.mapping.values():
+                combo.clear()
             return
         vector = isinstance(layer, VectorLayer)
         fields = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name] if vector else []

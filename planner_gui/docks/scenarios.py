@@ -16,6 +16,7 @@ from layers.analysis.indicators import PRESETS
 from layers.layer import Style
 from layers.session import Session, SessionEvent
 from layers.text import km2_text, people_text, signed_text
+from planner_gui.docks.headline import headline_label
 from planner_gui.jobs.runner import AnalysisRunner
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
@@ -39,11 +40,7 @@ class ScenarioPanel(QtWidgets.QWidget):
         form.addRow("A (before)", self.a_combo)
         form.addRow("B (after)", self.b_combo)
         form.addRow("", self.button)
-        self.gain_label = QtWidgets.QLabel("–")
-        font = self.gain_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.gain_label.setFont(font)
+        self.gain_label = headline_label(1.6)
         self.detail_label = QtWidgets.QLabel("")
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
