@@ -191,6 +191,9 @@ class Session:
             if layer.style == default_style(layer.role):
                 layer.style = default_style(role)
             layer.role = role
+            if role != "ward" and self.zone_layer == layer.name:
+                self.zone_layer = None  # no longer zones: back to the first zone layer
+                self._emit("zones")
             self.layers.notify_role_changed(layer)
             self._emit("roles")
 
@@ -204,11 +207,12 @@ class Session:
         self._emit("roles")
 
     def guess_roles(self, layers: list[Layer]) -> None:
-        """The guesses that need the other layers, for layers just loaded whose role is 'other'.
+        """The guesses that need the other layers, for `layers` just loaded.
 
-        With no population layer, the one raster of non-negative counts is the population; with
-        no boundary, one polygon whose outline covers the other vector layers is the boundary (a
-        population grid reaches past the city, so it does not count).
+        With no population layer, the one raster of non-negative counts whose name said nothing
+        is the population; with no boundary, a one-polygon layer (of role 'other' or 'ward') whose
+        outline covers the other vector layers is the boundary (a population grid reaches past
+        the city, so it does not count).
         """
         everything = list(self.layers)
         if not any(layer.role == "population" for layer in everything):

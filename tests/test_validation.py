@@ -158,3 +158,10 @@ def _cli_json(gpkg, census, tmp_path):
     out = tmp_path / "census.json"
     assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out)]) == 0
     return out.read_text()
+
+
+def test_a_zone_layer_that_is_no_longer_zones_is_no_longer_the_zone_layer(session):
+    session.set_zone_layer("wards")
+    session.set_role(session.layers.find("wards"), "other")
+    assert session.zone_layer is None
+    assert session.city().zones is None  # no zone layer left: no per-zone figures, no error
