@@ -28,7 +28,8 @@ class Hit:
 
     @property
     def title(self) -> str:
-        for key in ("name", "code", "line"):
+        """The feature's name (the layer's mapped name field first), else a code or line, else its number."""
+        for key in (self.layer.fields.name, "name", "code", "line"):
             value = self.attributes.get(key)
             if value not in (None, ""):
                 return str(value)
