@@ -107,8 +107,11 @@ def load_project(path: str | os.PathLike) -> Project:
     except Exception as exc:
         raise ProjectError(path, f"unusable working CRS: {exc}") from None
     view = document.get("view")
+    analysis = document.get("analysis") or {}
+    if not isinstance(analysis, dict) or not isinstance(analysis.get("study_area") or {}, dict):
+        raise ProjectError(path, "\"analysis\" must be an object of settings, with \"study_area\" an object")
     project = Project(
-        path=path, working_crs=working_crs, version=version, analysis=document.get("analysis") or {},
+        path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
     )
     for entry in document.get("layers", []):
@@ -152,7 +155,7 @@ def apply_project(project: Project, session: Session) -> list[str]:
         problems.append(f"study area: {exc}")
     try:
         session.set_zone_layer(zone_layer)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         problems.append(f"zones: {exc}")
     return problems
 
@@ -183,7 +186,7 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
         try:
             layer.fields = FieldMapping.from_dict(entry["fields"], list(layer.gdf.columns))
             layer.warnings += apply_fields(layer)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             layer.warnings.append(f"field mapping in the project not applied ({exc}); guessed instead")
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))

@@ -88,6 +88,8 @@ class FieldMapping:
     def from_dict(cls, data: dict | None, columns=()) -> FieldMapping:
         """From a project file's entry; refuses a field the layer does not have, naming those it has."""
         known = {f.name for f in fields(cls)}
+        if not isinstance(data, (dict, type(None))):
+            raise ValueError(f"a field mapping is an object of field names, not {type(data).__name__}")
         data = dict(data or {})
         unknown = set(data) - known
         if unknown:

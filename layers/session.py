@@ -23,7 +23,7 @@ from pyproj import CRS
 from layers.analysis.city import CityData, CityDataError
 from layers.analysis.coverage import QUAD_SEGS
 from layers.analysis.indicators import PRESETS
-from layers.analysis.jobs import LAYER_PREFIX
+from layers.analysis.jobs import FIGURES, LAYER_PREFIX
 from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_metric, transformer
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
@@ -312,16 +312,22 @@ class Session:
             self._emit("settings")
 
     def _check(self, s: AnalysisSettings, changed: set) -> None:
+        for key in ("measure", "scenario", "compare_a", "compare_b", "chart_figure"):
+            if not isinstance(getattr(s, key), str):
+                raise ValueError(f"{key} must be text, not {getattr(s, key)!r}")
         if "measure" in changed and s.measure not in PRESETS and not s.measure.startswith(LAYER_PREFIX):
             raise ValueError(f"unknown measure '{s.measure}' (presets: {', '.join(PRESETS)}; or layer:<name>)")
+        if s.chart_figure not in FIGURES:
+            raise ValueError(f"unknown chart figure '{s.chart_figure}' (have: {', '.join(FIGURES)})")
         if s.radius_m is not None:
             low, high = RADIUS_RANGE_M
-            if not (isinstance(s.radius_m, (int, float)) and math.isfinite(s.radius_m) and low <= s.radius_m <= high):
+            if not (isinstance(s.radius_m, (int, float)) and not isinstance(s.radius_m, bool)
+                    and math.isfinite(s.radius_m) and low <= s.radius_m <= high):
                 raise ValueError(f"radius {s.radius_m!r} m is not a distance from {low:g} to {high:,.0f} m")
-        if not (isinstance(s.segments, int) and SEGMENTS_RANGE[0] <= s.segments <= SEGMENTS_RANGE[1]):
+        if not (isinstance(s.segments, int) and not isinstance(s.segments, bool) and SEGMENTS_RANGE[0] <= s.segments <= SEGMENTS_RANGE[1]):
             raise ValueError(f"buffer segments {s.segments!r} per quarter circle must be a whole number from "
                              f"{SEGMENTS_RANGE[0]} to {SEGMENTS_RANGE[1]} (QGIS and PostGIS use 8, planner 16)")
-        if s.year is not None and not (isinstance(s.year, int) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
+        if s.year is not None and not (isinstance(s.year, int) and not isinstance(s.year, bool) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
             raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
         for key in ("scenario", "compare_a", "compare_b"):
             if key in changed:

@@ -128,3 +128,26 @@ def test_bad_project_files(tmp_path, text, reason):
     path.write_text(text)
     with pytest.raises(ProjectError, match=reason):
         load_project(path)
+
+
+@pytest.mark.parametrize("analysis", ['"abc"', '{"study_area": 5}', '[1, 2]'])
+def test_an_analysis_that_is_not_an_object_is_a_project_error(tmp_path, session, analysis):
+    path = save_project(tmp_path / "p.planner.json", session)
+    text = path.read_text()
+    document = json.loads(text)
+    document["analysis"] = json.loads(analysis)
+    path.write_text(json.dumps(document))
+    with pytest.raises(ProjectError, match='p.planner.json: "analysis" must be an object'):
+        load_project(path)
+
+
+def test_odd_values_in_the_analysis_are_reported_each(tmp_path, session):
+    path = save_project(tmp_path / "p.planner.json", session)
+    document = json.loads(path.read_text())
+    document["analysis"].update(segments="eight", year=[2020], zone_layer=7, measure=None)
+    document["layers"][0]["fields"] = 5
+    path.write_text(json.dumps(document))
+    opened, problems = open_project(path)
+    assert len([p for p in problems if "analysis setting" in p]) == 3, problems
+    assert any("zones" in p for p in problems)
+    assert opened.settings.segments == 16 and opened.layers[0].warnings[-1].startswith("field mapping")
