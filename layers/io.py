@@ -7,7 +7,6 @@ and leaves adding them to the caller, so a failed load cannot damage a map.
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +22,7 @@ from rasterio.windows import from_bounds
 from layers.atomic import atomic_path
 from layers.crs import implausible_coordinates
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
+from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
@@ -69,10 +69,16 @@ def open_file_filter() -> str:
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise LayerLoadError(path, "cannot be followed to a file (a link loop?)") from None
+    if not exists:
         raise LayerLoadError(path, "file not found")
     if path.is_dir():
         raise LayerLoadError(path, "is a folder, not a file")
+    if not path.is_file():
+        raise LayerLoadError(path, "is not a regular file (a device, a pipe or a socket)")
     if not os.access(path, os.R_OK):
         raise LayerLoadError(path, "cannot be read (permission denied)")
     if path.stat().st_size == 0:
@@ -81,6 +87,10 @@ def _check_readable(path: Path) -> None:
     if suffix not in VECTOR_SUFFIXES and suffix not in RASTER_SUFFIXES:
         known = ", ".join(sorted(set(VECTOR_SUFFIXES) | set(RASTER_SUFFIXES)))
         raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
+    try:
+        check_content(path)
+    except UnsafeFileError as exc:
+        raise LayerLoadError(path, str(exc)) from None
 
 
 def _ogr_path(path: Path) -> str:
@@ -88,13 +98,9 @@ def _ogr_path(path: Path) -> str:
     if path.suffix.lower() != ".zip":
         return str(path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
-    except zipfile.BadZipFile:
-        raise LayerLoadError(path, "is not a valid zip archive") from None
-    if not shapefiles:
-        raise LayerLoadError(path, "the zip archive holds no Shapefile (.shp)")
-    return f"/vsizip/{path}/{shapefiles[0]}"
+        return zip_member(path)
+    except UnsafeFileError as exc:
+        raise LayerLoadError(path, str(exc)) from None
 
 
 def list_vector_layers(path: str | os.PathLike) -> list[str]:
@@ -224,7 +230,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     overviews: list[int] = []
     full_shape = full_transform = None
     try:
-        with rasterio.open(path) as src:
+        with rasterio.open(path, driver=RASTER_DRIVER) as src:
             if src.crs is None:
                 raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
             if src.width * src.height > limit:
@@ -280,7 +286,7 @@ def read_raster_view(
     GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
     """
     path = Path(path)
-    with rasterio.open(path) as src:
+    with rasterio.open(path, driver=RASTER_DRIVER) as src:
         window = from_bounds(*bounds, transform=src.transform).intersection(
             rasterio.windows.Window(0, 0, src.width, src.height)
         )

@@ -114,7 +114,13 @@ def load_project(path: str | os.PathLike) -> Project:
         path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
     )
-    for entry in document.get("layers", []):
+    entries = document.get("layers", [])
+    if not isinstance(entries, list):
+        raise ProjectError(path, "\"layers\" must be a list of layers")
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            project.failures.append(LayerLoadError(path, f"layer {number}: no \"source\" file named"))
+            continue
         try:
             project.layers.append(_load_entry(entry, path.parent))
         except LayerLoadError as exc:
@@ -174,7 +180,10 @@ def open_project(path: str | os.PathLike) -> tuple[Session, list[str]]:
 
 
 def _load_entry(entry: dict, folder: Path) -> Layer:
-    source = (folder / entry["source"]).resolve()
+    try:
+        source = (folder / entry["source"]).resolve()
+    except (OSError, RuntimeError):  # a link loop
+        raise LayerLoadError(folder / entry["source"], "cannot be followed to a file (a link loop?)") from None
     if source.suffix.lower() in (".tif", ".tiff"):
         layer: Layer = read_raster(source)
     else:

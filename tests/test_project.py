@@ -151,3 +151,19 @@ def test_odd_values_in_the_analysis_are_reported_each(tmp_path, session):
     assert len([p for p in problems if "analysis setting" in p]) == 3, problems
     assert any("zones" in p for p in problems)
     assert opened.settings.segments == 16 and opened.layers[0].warnings[-1].startswith("field mapping")
+
+
+def test_layer_entries_without_a_file_or_pointing_at_no_gis_file_are_reported(tmp_path, session):
+    path = save_project(tmp_path / "p.planner.json", session)
+    document = json.loads(path.read_text())
+    document["layers"] += [{}, {"source": None}, 5, {"source": "/etc/passwd"}, {"source": "../../../../etc/hosts"}]
+    path.write_text(json.dumps(document))
+    opened = load_project(path)
+    reasons = [str(f) for f in opened.failures]
+    assert reasons[:3] == ['p.planner.json: layer 4: no "source" file named', 'p.planner.json: layer 5: no "source" '
+                           'file named', 'p.planner.json: layer 6: no "source" file named']
+    assert reasons[3].startswith("passwd: not a supported GIS file type") and reasons[4].startswith("hosts: ")
+    assert len(opened.layers) == 3  # the good ones
+    with pytest.raises(ProjectError, match='"layers" must be a list'):
+        path.write_text(json.dumps({**document, "layers": 5}))
+        load_project(path)

@@ -1,0 +1,83 @@
+"""Opening untrusted files: only the format their name promises, never one that follows paths or URLs.
+
+GDAL picks a driver from a file's content, not its name, and some formats are recipes that
+point elsewhere: a GDAL VRT renamed `.tif` or `.gpkg` makes GDAL fetch URLs written inside it
+or read any file on the machine (`/etc/passwd` as pixels). Every file a planner opens comes by
+mail or USB stick, so before GDAL sees a file its first bytes must be those of the format its
+suffix names (a GeoTIFF's byte-order mark, a GeoPackage's SQLite header, a Shapefile's file
+code, ...), and rasters open with GDAL restricted to the GeoTIFF driver. A file that is
+something else is refused with a message that says what it looks like.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+# suffix -> (the format in words, the byte strings one of which the file must start with)
+_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".tif": ("GeoTIFF", (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")),
+    ".gpkg": ("GeoPackage", (b"SQLite format 3\x00",)),
+    ".shp": ("Shapefile", (b"\x00\x00\x27\x0a",)),
+    ".fgb": ("FlatGeobuf", (b"fgb\x03",)),
+    ".parquet": ("GeoParquet", (b"PAR1",)),
+}
+_SIGNATURES[".tiff"] = _SIGNATURES[".tif"]
+_SIGNATURES[".geoparquet"] = _SIGNATURES[".parquet"]
+_JSON_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".topojson": "TopoJSON"}
+RASTER_DRIVER = "GTiff"  # the one driver rasterio may open a raster with
+
+
+class UnsafeFileError(ValueError):
+    """The file's content is not the format its name says; str() says what it looks like."""
+
+
+def check_content(path: Path, head: bytes | None = None) -> None:
+    """Refuse `path` unless its first bytes are those of the format its suffix names.
+
+    `head` is the file's first bytes when they come from elsewhere (a Shapefile inside a zip).
+    """
+    suffix = path.suffix.lower()
+    if head is None:
+        if suffix == ".zip":
+            _check_zip(path)
+            return
+        with open(path, "rb") as f:
+            head = f.read(64)
+    if suffix in _JSON_SUFFIXES:
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if not text.startswith(b"{"):
+            raise UnsafeFileError(f"is not a {_JSON_SUFFIXES[suffix]} file: {_looks_like(head)}")
+        return
+    kind, signatures = _SIGNATURES[suffix]
+    if not any(head.startswith(s) for s in signatures):
+        raise UnsafeFileError(f"is not a {kind} file: {_looks_like(head)}")
+
+
+def _check_zip(path: Path) -> None:
+    """A zipped Shapefile: every .shp inside must be a Shapefile (GDAL reads them by content)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.lower().endswith(".shp"):
+                    with archive.open(name) as member:
+                        check_content(Path(name), member.read(64))
+    except zipfile.BadZipFile:
+        raise UnsafeFileError("is not a valid zip archive") from None
+
+
+def _looks_like(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return "its content is XML, such as a GDAL VRT, which can point at other files and URLs; refused"
+    if not text:
+        return "it is empty"
+    return "its first bytes are not those of one"
+
+
+def zip_member(path: Path) -> str:
+    """The first Shapefile inside a zip, as a path GDAL reads through /vsizip/ (checked first)."""
+    with zipfile.ZipFile(path) as archive:
+        shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+    if not shapefiles:
+        raise UnsafeFileError("the zip archive holds no Shapefile (.shp)")
+    return f"/vsizip/{path}/{shapefiles[0]}"
