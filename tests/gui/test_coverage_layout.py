@@ -38,15 +38,18 @@ def test_figures_are_not_clipped_when_the_timeline_takes_half_the_height(qtbot, 
     window.timeline_dock.show()
     window.resizeDocks([window.timeline_dock], [500], QtCore.Qt.Orientation.Vertical)
     window.coverage_dock.raise_()
-    qtbot.wait(50)
-    labels = [w for w in panel.figures_box.findChildren(QtWidgets.QLabel) if w.isVisible() and w.text()]
-    assert panel.title_label in labels and panel.crs_label in labels
-    for label in labels:
-        need = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
-        assert label.height() >= need, (label.text(), label.width(), label.height(), need)
-        # and the label lies inside the box, not cut off by its frame
-        bottom = label.mapTo(panel.figures_box, QtCore.QPoint(0, label.height())).y()
-        assert bottom <= panel.figures_box.contentsRect().bottom() + 1, label.text()
+
+    def nothing_clipped():  # checked again as Qt lays the docks out, until it holds (or times out)
+        labels = [w for w in panel.figures_box.findChildren(QtWidgets.QLabel) if w.isVisible() and w.text()]
+        assert panel.title_label in labels and panel.crs_label in labels
+        for label in labels:
+            need = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+            assert label.height() >= need, (label.text(), label.width(), label.height(), need)
+            # and the label lies inside the box, not cut off by its frame
+            bottom = label.mapTo(panel.figures_box, QtCore.QPoint(0, label.height())).y()
+            assert bottom <= panel.figures_box.contentsRect().bottom() + 1, label.text()
+
+    qtbot.waitUntil(nothing_clipped, timeout=5_000)
 
 
 def test_a_tall_dock_needs_no_scroll_bar_and_the_chart_takes_the_room(qtbot, window):
@@ -54,9 +57,12 @@ def test_a_tall_dock_needs_no_scroll_bar_and_the_chart_takes_the_room(qtbot, win
     window.timeline_dock.hide()
     window.resizeDocks([window.coverage_dock], [520], QtCore.Qt.Orientation.Horizontal)
     window.coverage_dock.raise_()
-    qtbot.wait(50)
     scroll = window.coverage_scroll
-    assert scroll.viewport().height() > 700
-    assert scroll.verticalScrollBar().maximum() == 0  # it all fits: nothing to scroll
-    assert panel.height() == scroll.viewport().height()
-    assert panel.chart.height() > 300  # the chart stretches into what is left
+
+    def laid_out():  # checked again as Qt lays the docks out, until it holds (or times out)
+        assert scroll.viewport().height() > 700
+        assert scroll.verticalScrollBar().maximum() == 0  # it all fits: nothing to scroll
+        assert panel.height() == scroll.viewport().height()
+        assert panel.chart.height() > 300  # the chart stretches into what is left
+
+    qtbot.waitUntil(laid_out, timeout=5_000)

@@ -2,7 +2,6 @@
 resolution in a worker thread after zooming in, newest view wins, the GUI never waits."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -70,10 +69,8 @@ def test_zooming_in_reads_the_window_in_view_at_screen_resolution(qtbot, canvas)
     overview_cell = (N * CELL) / graphic.layer.array.shape[1]
     # 6 x 4.5 km on 800 x 600 px: 7.5 m a screen pixel, between the file's 5 m and the overview's 9.8 m
     window = (WEST + 6_000, NORTH - 10_500, WEST + 12_000, NORTH - 6_000)
-    t0 = time.perf_counter()
     view.set_view(window)
-    assert time.perf_counter() - t0 < 0.5, "the GUI does not wait for the read"
-    assert graphic.reader.busy()
+    assert graphic.reader.busy()  # the GUI does not wait for the read: it runs in its own thread
     qtbot.waitUntil(lambda: graphic.window_bounds is not None and not graphic.reader.busy(), timeout=5000)
     shown = view.view_bounds()
     pixel_m = view.pixel_size()

@@ -161,9 +161,8 @@ def test_zoom_box_tool_zooms_to_the_dragged_rectangle(qtbot, synthetic_window):
     window, canvas = synthetic_window, synthetic_window.canvas
     window.resize(1800, 1000)
     # the dashboard's figures arriving resize the docks, and so the map: wait for them first
-    qtbot.waitUntil(lambda: canvas.view_box.width() > 600 and not any(r.busy() for r in window.dashboard.runners()),
-                    timeout=20_000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: canvas.view_box.width() > 600 and not any(r.busy() for r in window.dashboard.runners())
+                    and not window.dashboard.coverage._timer.isActive(), timeout=20_000)
     size = canvas.size()
     x, y = utm(*HOAN_KIEM)
     canvas.set_view((x - 15_000, y - 15_000, x + 15_000, y + 15_000))
