@@ -1,16 +1,31 @@
 """Atomic file writing: a file is either the old one or the complete new one, never half.
 
-Writers put the new content under a temporary name in the same folder, flush it to disk and
-then `os.replace` it over the target, which is atomic on POSIX and Windows. A crash or an
-error mid-write leaves the previous file untouched.
+Every output of the app (project, CSV, GeoPackage, PNG, HTML, PDF, `planner measure -o`) is
+written here: the new content goes to a temporary file in the same folder, is flushed to disk
+and checked (it exists and is not empty), takes the old file's permissions, and then
+`os.replace`s the target (atomic on POSIX and Windows), after which the folder itself is
+flushed so the rename survives a power cut. A save through a symbolic link writes the file the
+link points to and leaves the link. On any failure, a full disk included, the previous file is
+untouched, the temporary file is removed, and the error names the target.
+
+Temporary files are named `.<target>.planner-tmp-<pid>-<random><suffix>`: one left by a run that
+was killed is recognised by its dead process id and removed by the next save to that folder.
 """
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+TMP_MARK = ".planner-tmp-"
+_STALE = re.compile(r"^\..+" + re.escape(TMP_MARK) + r"(\d+)-")
+
+
+class AtomicWriteError(OSError):
+    """A save failed; the previous file is as it was. str() names the target and the reason."""
 
 
 @contextmanager
@@ -20,17 +35,31 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     For writers that create the file themselves (GDAL, Qt's image and PDF writers).
     """
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    target = path.resolve() if path.is_symlink() else path  # write through a link, keep the link
+    clean_stale_temporaries(target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}{os.getpid()}-",
+                                        suffix=target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise AtomicWriteError(f"{path.name}: cannot be written in {target.parent} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # let the writer create it
     try:
         yield tmp
-        if not tmp.exists():
-            raise OSError(f"{path.name}: the writer produced no file")
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise AtomicWriteError(f"{path.name}: nothing was written (the previous file is unchanged)")
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())
-        os.replace(tmp, path)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+        _fsync_folder(target.parent)
+    except AtomicWriteError:
+        raise
+    except OSError as exc:
+        raise AtomicWriteError(f"{path.name}: could not be saved ({exc.strerror or exc}); "
+                               "the previous file is unchanged") from None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -40,5 +69,50 @@ def write_atomically(path: str | os.PathLike, content: str | bytes, encoding: st
     """Write text or bytes to `path` atomically."""
     data = content.encode(encoding) if isinstance(content, str) else content
     with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
     return Path(path)
+
+
+def clean_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary files that killed runs left in `folder` (their process is gone)."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _STALE.match(name)
+        if match and not _alive(int(match.group(1))):
+            try:
+                os.unlink(folder / name)
+                removed.append(folder / name)
+            except OSError:
+                pass  # another save got there first, or it is not ours to remove
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform (Windows): the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

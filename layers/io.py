@@ -7,6 +7,7 @@ and leaves adding them to the caller, so a failed load cannot damage a map.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -301,9 +302,10 @@ def read_raster_view(
 def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
     """Write a layer to GeoPackage or GeoJSON.
 
-    A new file is written to a temporary name and moved into place, so a failure never leaves a
-    half-written file. Writing a further layer into an existing GeoPackage adds or replaces
-    that layer in place (GDAL's own transaction keeps the other layers safe).
+    Written to a temporary file and moved into place, so a failure or a kill never leaves a
+    half-written file. Writing a further layer into an existing GeoPackage adds or replaces that
+    layer in a copy of the file that then replaces it: a kill leaves the old layer or the new one,
+    never an empty one.
     """
     path = Path(path)
     gdf = data.gdf if isinstance(data, VectorLayer) else data
@@ -312,10 +314,9 @@ def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, 
         raise ValueError(f"{path.name}: can only write {', '.join(sorted(WRITE_DRIVERS))}")
     driver = WRITE_DRIVERS[suffix]
     layer_name = layer or (data.name if isinstance(data, VectorLayer) else path.stem)
-    if driver == "GPKG" and path.exists():
-        pyogrio.write_dataframe(gdf, path, layer=layer_name, driver=driver, use_arrow=True)
-        return path
     with atomic_path(path) as tmp:
+        if driver == "GPKG" and path.exists():
+            shutil.copyfile(path, tmp)
         pyogrio.write_dataframe(gdf, tmp, layer=layer_name, driver=driver, use_arrow=True)
     return path
 
