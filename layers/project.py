@@ -24,6 +24,7 @@ from layers.atomic import write_atomically
 from layers.crs import require_metric
 from layers.io import LayerLoadError, read_raster, read_vector
 from layers.layer import Layer, Style, VectorLayer
+from layers.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
 from layers.session import AnalysisSettings, Session, StudyArea
 
@@ -91,12 +92,22 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read a project file and load its layers; unreadable layers go to `failures`."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_BYTES:
+            raise ProjectError(path, f"too large for a project file ({path.stat().st_size:,} bytes)")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProjectError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(path, f"not a readable project file ({exc})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    if not text.lstrip().startswith("{") or f'"{FORMAT}"' not in text[:4096]:
+        raise ProjectError(path, f"not a planner project (expected \"format\": \"{FORMAT}\")")
+    try:
+        document = parse(text)
+    except SchemaError as exc:
+        raise ProjectError(path, str(exc)) from None
+    except ValueError as exc:  # not JSON, or a number too long to read
+        raise ProjectError(path, f"not a readable project file ({str(exc)[:200]})") from None
+    if document.get("format") != FORMAT:
         raise ProjectError(path, f"not a planner project (expected \"format\": \"{FORMAT}\")")
     version = document.get("version", 1)
     if version > VERSION:
@@ -106,7 +117,7 @@ def load_project(path: str | os.PathLike) -> Project:
         working_crs = require_metric(CRS.from_user_input(crs_text)) if crs_text else None
     except Exception as exc:
         raise ProjectError(path, f"unusable working CRS: {exc}") from None
-    view = document.get("view")
+    view = document.get("view")  # checked: four finite numbers
     analysis = document.get("analysis") or {}
     if not isinstance(analysis, dict) or not isinstance(analysis.get("study_area") or {}, dict):
         raise ProjectError(path, "\"analysis\" must be an object of settings, with \"study_area\" an object")
@@ -114,13 +125,7 @@ def load_project(path: str | os.PathLike) -> Project:
         path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
     )
-    entries = document.get("layers", [])
-    if not isinstance(entries, list):
-        raise ProjectError(path, "\"layers\" must be a list of layers")
-    for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
-            project.failures.append(LayerLoadError(path, f"layer {number}: no \"source\" file named"))
-            continue
+    for entry in document.get("layers", []):  # checked: each names a file and holds sound values
         try:
             project.layers.append(_load_entry(entry, path.parent))
         except LayerLoadError as exc:
@@ -199,7 +204,7 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
             layer.warnings.append(f"field mapping in the project not applied ({exc}); guessed instead")
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
-    if "style" in entry:
+    if entry.get("style"):
         layer.style = Style.from_dict({**layer.style.to_dict(), **entry["style"]})
     return layer
 

@@ -120,7 +120,7 @@ def test_a_version_1_project_still_opens(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("not json", "not a readable project file"), ('{"format": "qgis"}', "not a planner project"),
+    [("not json", "not a planner project"), ('{"format": "planner-project", "version": 2,', "not a readable"), ('{"format": "qgis"}', "not a planner project"),
      ('{"format": "planner-project", "version": 99}', "newer version")],
 )
 def test_bad_project_files(tmp_path, text, reason):
@@ -145,25 +145,106 @@ def test_odd_values_in_the_analysis_are_reported_each(tmp_path, session):
     path = save_project(tmp_path / "p.planner.json", session)
     document = json.loads(path.read_text())
     document["analysis"].update(segments="eight", year=[2020], zone_layer=7, measure=None)
-    document["layers"][0]["fields"] = 5
     path.write_text(json.dumps(document))
     opened, problems = open_project(path)
     assert len([p for p in problems if "analysis setting" in p]) == 3, problems
     assert any("zones" in p for p in problems)
-    assert opened.settings.segments == 16 and opened.layers[0].warnings[-1].startswith("field mapping")
+    assert opened.settings.segments == 16
 
 
-def test_layer_entries_without_a_file_or_pointing_at_no_gis_file_are_reported(tmp_path, session):
+def test_layers_pointing_at_no_gis_file_are_reported_and_the_others_open(tmp_path, session):
     path = save_project(tmp_path / "p.planner.json", session)
     document = json.loads(path.read_text())
-    document["layers"] += [{}, {"source": None}, 5, {"source": "/etc/passwd"}, {"source": "../../../../etc/hosts"}]
+    document["layers"] += [{"source": "/etc/passwd"}, {"source": "../../../../etc/hosts"}]
     path.write_text(json.dumps(document))
     opened = load_project(path)
     reasons = [str(f) for f in opened.failures]
-    assert reasons[:3] == ['p.planner.json: layer 4: no "source" file named', 'p.planner.json: layer 5: no "source" '
-                           'file named', 'p.planner.json: layer 6: no "source" file named']
-    assert reasons[3].startswith("passwd: not a supported GIS file type") and reasons[4].startswith("hosts: ")
+    assert reasons[0].startswith("passwd: not a supported GIS file type") and reasons[1].startswith("hosts: ")
     assert len(opened.layers) == 3  # the good ones
-    with pytest.raises(ProjectError, match='"layers" must be a list'):
-        path.write_text(json.dumps({**document, "layers": 5}))
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda d: d["layers"].append({}), r"layers\[3\].source must name a file"),
+    (lambda d: d["layers"].append(5), r"layers\[3\] must be an object"),
+    (lambda d: d["layers"][0].update(fields=5), r"layers\[0\].fields must be an object"),
+    (lambda d: d.update(layers=5), "layers must be a list"),
+    (lambda d: d.update(version="2"), "version must be a whole number"),
+    (lambda d: d["layers"][0].update(opacity="abc"), r"layers\[0\].opacity must be a number from 0 to 1, not 'abc'"),
+    (lambda d: d["layers"][0].update(visible="false"), r"layers\[0\].visible must be true or false"),
+    (lambda d: d["layers"][0]["style"].update(width="abc"), r"layers\[0\].style.width must be a number"),
+    (lambda d: d["layers"][0]["style"].update(stroke="red; drop"), r"layers\[0\].style.stroke must be a colour"),
+    (lambda d: d.update(view={"xmin": float("nan"), "ymin": 0, "xmax": 1, "ymax": 1}), "view.xmin must be a number"),
+    (lambda d: d.update(view={"xmin": 1e308, "ymin": 0, "xmax": 1e309, "ymax": 1}), "view.xmin must be a number"),
+    (lambda d: d["layers"][0].update(source=None), r"layers\[0\].source must name a file"),
+])
+def test_a_value_a_project_may_not_hold_is_a_project_error_naming_the_field(tmp_path, session, change, says):
+    path = save_project(tmp_path / "p.planner.json", session)
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    with pytest.raises(ProjectError, match=r"p\.planner\.json: " + says):
         load_project(path)
+
+
+def test_huge_numbers_deep_nesting_and_huge_files_are_project_errors(tmp_path, session):
+    path = save_project(tmp_path / "p.planner.json", session)
+    text = path.read_text()
+    for bad in (text.replace('"version": 2', '"version": ' + "9" * 5000),
+                text.replace('"view": null', '"view": ' + "[" * 200_000 + "]" * 200_000)):
+        path.write_text(bad)
+        with pytest.raises(ProjectError, match="p.planner.json: "):
+            load_project(path)
+    path.write_text(text[:-2] + ", " + '"pad": "' + "x" * 21_000_000 + '"}')
+    with pytest.raises(ProjectError, match="too large"):
+        load_project(path)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, prefix + (i,))
+
+
+def test_mutated_project_files_give_a_project_error_or_open_never_another_exception(tmp_path_factory, session):
+    """Fuzzing: any value of a saved project replaced by any JSON value (or removed)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from layers.cli import main as cli
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    original = json.loads(save_project(folder / "p.planner.json", session).read_text())
+    # keep the layer paths valid relative to the new folder
+    for entry, layer in zip(original["layers"], session.layers):
+        entry["source"] = str(layer.source)
+    paths = [p for p in _paths(original) if p]
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                      max_size=3), max_leaves=6)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(paths), values, st.booleans())
+    def fuzz(where, value, remove):
+        document = json.loads(json.dumps(original))
+        holder = document
+        for key in where[:-1]:
+            holder = holder[key]
+        if remove and isinstance(holder, dict):
+            del holder[where[-1]]
+        else:
+            holder[where[-1]] = value
+        path = folder / "p.planner.json"
+        path.write_text(json.dumps(document, allow_nan=True))
+        try:
+            project = load_project(path)
+        except ProjectError as exc:
+            assert str(exc).startswith("p.planner.json: ")
+        else:
+            apply_project(project, Session())  # a bad setting is reported, never raised
+        assert cli([str(path), "-p", "itdp-pnt", "-f", "json", "-o", str(folder / "out.json")]) in (0, 2)
+
+    fuzz()

@@ -161,3 +161,19 @@ def test_project_working_crs_refuses_degrees_and_names_the_crs_it_keeps(qtbot, w
     assert figures_on_screen(qtbot, window).crs.startswith("EPSG:2154")
     assert window.set_working_crs(None)  # back to the data's choice
     assert window.session.working_crs.to_epsg() == 32631 and "(from the data)" in window.crs_label.text()
+
+
+def test_a_broken_project_leaves_the_session_as_it_was_and_names_the_file_and_field(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    figures_on_screen(qtbot, window)
+    path = window.save_project(tmp_path / "paris.planner.json")
+    document = json.loads(path.read_text())
+    document["layers"][1]["style"]["width"] = "abc"
+    broken = tmp_path / "broken.planner.json"
+    broken.write_text(json.dumps(document))
+    before = list(window.stack)
+    load(qtbot, window, [broken])
+    assert list(window.stack) == before  # nothing cleared, nothing half-loaded
+    texts = [m.text for m in window.message_bar.messages()]
+    assert any("broken.planner.json: layers[1].style.width must be a number" in t for t in texts), texts
