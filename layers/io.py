@@ -144,6 +144,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
             gdf = gpd.read_parquet(path)
         else:
             available = list_vector_layers(path)
+            if layer is None and len(available) > 1:
+                raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
             if layer is not None and layer not in available:
                 raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
             gdf = pyogrio.read_dataframe(_ogr_path(path), layer=layer, use_arrow=True)
