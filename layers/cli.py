@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the study area: a layer, or one feature of it by name (default: the boundary layer)")
     p.add_argument("--role", action="append", default=[], metavar="FILE[:LAYER]=ROLE",
                    help="set a layer's role (repeatable), e.g. city.geojson=boundary or city.gpkg:stops=metro_station")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="measure a project even if some of its layers cannot be loaded (they are listed)")
     p.add_argument("--crs", help="the working CRS, a metric one (default: the project's, else chosen from the data)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_session(files: list[str], roles: list[str] = ()):
+def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample."""
     from layers.io import LayerLoadError, read_layers
     from layers.project import SAMPLE_PROJECT, ProjectError, open_project
@@ -102,7 +104,7 @@ def build_session(files: list[str], roles: list[str] = ()):
             path = Path(files[0]) if files else SAMPLE_PROJECT
             if not files and not path.exists():
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
-            session, problems = open_project(path)
+            session, problems = open_project(path, allow_missing)
             for problem in problems:
                 print(f"{PROG}: {path}: {problem}", file=sys.stderr)
         else:
@@ -213,7 +215,7 @@ def _run(args) -> str:
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
 
-    session = build_session(args.files, args.role)
+    session = build_session(args.files, args.role, args.allow_missing)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"
     try:

@@ -171,17 +171,21 @@ def apply_project(project: Project, session: Session) -> list[str]:
     return problems
 
 
-def open_project(path: str | os.PathLike) -> tuple[Session, list[str]]:
-    """A session from a project file, for scripts and the CLI: every layer must load.
+def open_project(path: str | os.PathLike, allow_missing: bool = False) -> tuple[Session, list[str]]:
+    """A session from a project file, for scripts and the CLI: every layer must load, unless
+    `allow_missing` (then the missing ones are among the problems returned).
 
-    Returns the session and the settings that could not be applied (see `apply_project`);
-    raises the first LayerLoadError if a layer is missing, ProjectError if the file is unreadable.
+    Returns the session and the problems (settings that could not be applied, see
+    `apply_project`); raises ProjectError if the file is unreadable or, one message listing
+    them all, if layers are missing.
     """
     project = load_project(path)
-    if project.failures:
-        raise project.failures[0]
+    missing = [str(f) for f in project.failures]
+    if missing and not allow_missing:
+        raise ProjectError(path, f"{len(missing):,} layer(s) could not be loaded: {'; '.join(missing[:20])}"
+                                 + (f"; and {len(missing) - 20:,} more" if len(missing) > 20 else ""))
     session = Session()
-    return session, apply_project(project, session)
+    return session, missing + apply_project(project, session)
 
 
 def _load_entry(entry: dict, folder: Path) -> Layer:

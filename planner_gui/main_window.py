@@ -313,9 +313,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message_bar.push(f"{layer.name}", warning, "warning")
 
     def _on_project_loaded(self, project) -> None:
+        """Replace the session with the project's, once it has loaded; with layers missing, ask first."""
+        name = Path(project.path).name
+        if project.failures:
+            listed = "; ".join(str(f) for f in project.failures[:20])
+            more = f"; and {len(project.failures) - 20:,} more" if len(project.failures) > 20 else ""
+            missing = f"{len(project.failures):,} of its {len(project.failures) + len(project.layers):,} layers " \
+                      f"could not be loaded: {listed}{more}"
+            if not project.layers:
+                self.message_bar.push(f"{name} was not opened", missing + ". Your work is as it was.", "critical")
+                return
+            if not self.keep_partial_project(name, missing):
+                self.message_bar.push(f"{name} was not opened", missing + ". Your work is as it was.", "warning")
+                return
+            self.message_bar.push(f"{name}: opened without some layers", missing, "critical")
         problems = apply_project(project, self.session)
-        for failure in project.failures:
-            self.message_bar.push("Could not load a layer of the project", str(failure), "critical")
         for problem in problems:
             self.message_bar.push("A project setting was not applied", f"{Path(project.path).name}: {problem}", "warning")
         for layer in self.stack:
@@ -327,6 +339,13 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")
+
+    def keep_partial_project(self, name: str, missing: str) -> bool:
+        """Ask whether to open a project whose layers did not all load (the current work is replaced)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, "Open the project without some layers?",
+            f"{name}: {missing}.\n\nOpen it without them? Your current work will be replaced.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def _on_load_failed(self, message: str) -> None:
         log.warning("load failed: %s", message)

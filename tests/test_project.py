@@ -248,3 +248,17 @@ def test_mutated_project_files_give_a_project_error_or_open_never_another_except
         assert cli([str(path), "-p", "itdp-pnt", "-f", "json", "-o", str(folder / "out.json")]) in (0, 2)
 
     fuzz()
+
+
+def test_the_cli_refuses_a_project_with_missing_layers_unless_allowed(tmp_path, session, population_tif, capsys):
+    from layers.cli import main as cli
+
+    path = save_project(tmp_path / "plan.planner.json", session)
+    population_tif.unlink()
+    assert cli([str(path), "-p", "itdp-pnt"]) == 2
+    err = capsys.readouterr().err
+    assert "plan.planner.json: 1 layer(s) could not be loaded: population.tif: file not found" in err
+    with pytest.raises(ProjectError, match="could not be loaded"):
+        open_project(path)
+    opened, problems = open_project(path, allow_missing=True)
+    assert problems[0] == "population.tif: file not found" and len(opened.layers) == 2

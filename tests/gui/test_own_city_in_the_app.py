@@ -177,3 +177,34 @@ def test_a_broken_project_leaves_the_session_as_it_was_and_names_the_file_and_fi
     assert list(window.stack) == before  # nothing cleared, nothing half-loaded
     texts = [m.text for m in window.message_bar.messages()]
     assert any("broken.planner.json: layers[1].style.width must be a number" in t for t in texts), texts
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_project_with_missing_layers_asks_before_replacing_the_work(qtbot, window, tmp_path, monkeypatch, keep):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    path = window.save_project(tmp_path / "paris.planner.json")
+    other = write_city(SAO_PAULO, tmp_path / "sp")
+    load(qtbot, window, other)  # more work in the window since the save
+    before = list(window.stack)
+    tif.unlink()
+    asked = []
+    monkeypatch.setattr(window, "keep_partial_project", lambda name, missing: asked.append(missing) or keep)
+    load(qtbot, window, [path])
+    assert len(asked) == 1 and "1 of its 5 layers could not be loaded: paris_population.tif: file not found" in asked[0]
+    if keep:
+        assert [l.name for l in window.stack] == ["city_boundary", "wards", "metro_stations", "green_spaces"]
+    else:
+        assert list(window.stack) == before  # the work is as it was
+
+
+def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp_path):
+    gpkg, tif = write_city(PARIS, tmp_path / "paris")
+    load(qtbot, window, [gpkg, tif])
+    path = window.save_project(tmp_path / "paris.planner.json")
+    gpkg.unlink()
+    tif.unlink()
+    before = list(window.stack)
+    load(qtbot, window, [path])
+    assert list(window.stack) == before
+    assert any(m.title == "paris.planner.json was not opened" for m in window.message_bar.messages())
