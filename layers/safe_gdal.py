@@ -7,11 +7,25 @@ mail or USB stick, so before GDAL sees a file its first bytes must be those of t
 suffix names (a GeoTIFF's byte-order mark, a GeoPackage's SQLite header, a Shapefile's file
 code, ...), and rasters open with GDAL restricted to the GeoTIFF driver. A file that is
 something else is refused with a message that says what it looks like.
+
+And GDAL reaches no network at all, whatever it is given: its URL file systems (/vsicurl/,
+/vsis3/, ...) accept no file name (CPL_VSIL_CURL_ALLOWED_EXTENSIONS names an extension no file
+has) and any other HTTP request goes to a proxy on the local discard port, where nothing
+answers. GDAL reads its configuration from the environment on every call, so setting it here,
+before anything is read, covers rasterio and pyogrio alike.
 """
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
+
+NO_NETWORK = {
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".planner-reads-no-urls",
+    "GDAL_HTTP_PROXY": "127.0.0.1:9",
+    "GDAL_HTTP_MAX_RETRY": "0",
+}
+os.environ.update(NO_NETWORK)
 
 # suffix -> (the format in words, the byte strings one of which the file must start with)
 _SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {

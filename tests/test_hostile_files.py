@@ -103,3 +103,23 @@ def test_a_pipe_or_a_link_loop_is_not_a_file(tmp_path):
     (tmp_path / "loop2.gpkg").symlink_to(loop)
     with pytest.raises(LayerLoadError, match="loop.gpkg"):
         read_layers(loop)
+
+
+def test_gdal_reaches_no_network_even_for_a_plain_vrt(tmp_path, listener):
+    """Belt and braces: a .vrt given to GDAL directly (the app never does) fetches nothing either."""
+    import pyogrio
+    import rasterio
+
+    import layers.safe_gdal  # noqa: F401  (sets GDAL's configuration)
+
+    port, connections = listener
+    raster = tmp_path / "x.vrt"
+    raster.write_text(raster_vrt(f"/vsicurl/http://127.0.0.1:{port}/x.tif"))
+    vector = tmp_path / "y.vrt"
+    vector.write_text(vector_vrt(f"/vsicurl/http://127.0.0.1:{port}/x.geojson"))
+    with pytest.raises(Exception):
+        with rasterio.open(raster) as src:
+            src.read(1)
+    with pytest.raises(Exception):
+        pyogrio.read_dataframe(vector)
+    assert connections == []
