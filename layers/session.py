@@ -49,11 +49,6 @@ class StudyArea:
     layer: str | None = None
     feature: str | None = None
 
-    def label(self) -> str:
-        if self.layer is None:
-            return "the boundary layer"
-        return f"{self.feature} ({self.layer})" if self.feature is not None else self.layer
-
 
 @dataclass(frozen=True)
 class AnalysisSettings:
@@ -252,8 +247,9 @@ class Session:
 
     def study_area_text(self) -> str:
         """What the study area is, in words: 'city_boundary', 'NE (wards)', or what is missing."""
-        if self.study_area.layer is not None:
-            return self.study_area.label()
+        layer, feature = self.study_area.layer, self.study_area.feature
+        if layer is not None:
+            return f"{feature} ({layer})" if feature is not None else layer
         names = [layer.name for layer in self.layers if layer.role == "boundary"]
         return ", ".join(names) if names else "none (no layer has the role 'boundary')"
 

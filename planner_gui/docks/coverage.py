@@ -50,7 +50,7 @@ class CoveragePanel(QtWidgets.QWidget):
         self.session = session
         self.stack = session.layers
         self.runner = AnalysisRunner(self)
-        self.last_error = self._problem = ""
+        self._problem = ""  # why the figures are blank, shown under them (the session keeps it too)
         self._auto_measure = session.settings.measure  # the default until someone picks another
         self._build()
         self.runner.finished.connect(self._on_finished)
@@ -313,7 +313,6 @@ class CoveragePanel(QtWidgets.QWidget):
 
     def _show_problem(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
-        self.last_error = message
         self.session.set_failed("coverage", message)
         for label in (self.value_label, self.people_label, self.area_label):
             label.setText("–")
@@ -326,7 +325,7 @@ class CoveragePanel(QtWidgets.QWidget):
         self.figures_shown.emit(None)
 
     def _on_finished(self, _id: int, coverage: jobs.Coverage) -> None:
-        self.last_error = self._problem = ""
+        self._problem = ""
         self.session.set_latest("coverage", coverage)
         r = coverage.result
         f = r.figures
