@@ -32,6 +32,7 @@ from layers.stack import LayerStack, StackEvent
 
 MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
 RADIUS_RANGE_M = (1.0, 50_000.0)
+LAYER_RADIUS_M = 500.0  # a layer's own catchment until a radius is set
 SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
@@ -338,11 +339,9 @@ class Session:
     def radius_m(self) -> float | None:
         """The radius the figures use: the setting or the preset's own; None for a preset with no buffer."""
         measure = self.settings.measure
-        if measure in PRESETS and not PRESETS[measure].radius_m:
-            return None
-        if self.settings.radius_m is not None:
-            return float(self.settings.radius_m)
-        return PRESETS[measure].radius_m if measure in PRESETS else 500.0
+        if measure in PRESETS:
+            return self.radius_for(measure)
+        return float(self.settings.radius_m) if self.settings.radius_m is not None else LAYER_RADIUS_M
 
     def radius_for(self, preset: str) -> float | None:
         """The radius a preset is measured with: the set radius if it is the chosen measure, else

@@ -159,7 +159,7 @@ class CoveragePanel(QtWidgets.QWidget):
     # -- what is asked: read from the session -------------------------------------------------------
     @property
     def measure(self) -> str | None:
-        return self.session.settings.measure if self.measure_combo.count() else None
+        return self.session.settings.measure if self.session.measures() else None
 
     @property
     def radius_m(self) -> float:
@@ -178,7 +178,7 @@ class CoveragePanel(QtWidgets.QWidget):
         return self.session.radius_m()
 
     def measures(self) -> list[str]:
-        return [self.measure_combo.itemData(i) for i in range(self.measure_combo.count())]
+        return self.session.measures()
 
     # -- the planner's changes: written to the session -----------------------------------------------
     def set_measure(self, what: str) -> None:
