@@ -2,7 +2,9 @@
 
 Every output of the app (project, CSV, GeoPackage, PNG, HTML, PDF, `planner measure -o`) is
 written here: the new content goes to a temporary file in the same folder, is flushed to disk
-and checked (it exists and is not empty), takes the old file's permissions, and then
+and checked (it exists, is not empty, and is whole for its kind: a PDF ends with its trailer, a
+PNG with its end chunk, a GeoPackage passes SQLite's check, text has every byte), takes the old
+file's permissions, and then
 `os.replace`s the target (atomic on POSIX and Windows), after which the folder itself is
 flushed so the rename survives a power cut. A save through a symbolic link writes the file the
 link points to and leaves the link. On any failure, a full disk included, the previous file is
@@ -15,9 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 TMP_MARK = ".planner-tmp-"
@@ -28,11 +31,49 @@ class AtomicWriteError(OSError):
     """A save failed; the previous file is as it was. str() names the target and the reason."""
 
 
+def whole_pdf(path: Path) -> str | None:
+    """None when `path` is a complete PDF (header and end-of-file trailer), else what is wrong."""
+    with open(path, "rb") as f:
+        head = f.read(5)
+        f.seek(max(0, path.stat().st_size - 1024))
+        tail = f.read()
+    return None if head == b"%PDF-" and b"%%EOF" in tail else "the PDF is incomplete"
+
+
+def whole_png(path: Path) -> str | None:
+    """None when `path` is a complete PNG (signature and IEND end chunk), else what is wrong."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        f.seek(max(0, path.stat().st_size - 12))
+        tail = f.read()
+    return None if head == b"\x89PNG\r\n\x1a\n" and tail[4:8] == b"IEND" else "the PNG is incomplete"
+
+
+def whole_geopackage(path: Path) -> str | None:
+    """None when `path` is an SQLite database that passes `PRAGMA quick_check`, else what is wrong."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        return f"the GeoPackage cannot be read back ({exc})"
+    return None if verdict == "ok" else f"the GeoPackage is damaged ({verdict})"
+
+
+def whole_geojson(path: Path) -> str | None:
+    """None when `path` ends as a JSON document does (its closing brace), else what is wrong."""
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 64))
+        tail = f.read().rstrip()
+    return None if tail.endswith(b"}") else "the GeoJSON is incomplete"
+
+
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, verify: Callable[[Path], str | None] | None = None) -> Iterator[Path]:
     """Yield a temporary path to write to; on success it replaces `path`, on error it is removed.
 
-    For writers that create the file themselves (GDAL, Qt's image and PDF writers).
+    For writers that create the file themselves (GDAL, Qt's image and PDF writers). `verify`
+    reads the written file back and returns None when it is whole, else what is wrong (the
+    `whole_*` functions here): writers that do not report a full disk are caught by it.
     """
     path = Path(path)
     target = path.resolve() if path.is_symlink() else path  # write through a link, keep the link
@@ -51,6 +92,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             raise AtomicWriteError(f"{path.name}: nothing was written (the previous file is unchanged)")
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())
+        problem = verify(tmp) if verify is not None else None
+        if problem:
+            raise AtomicWriteError(f"{path.name}: {problem} (disk full?); the previous file is unchanged")
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
@@ -68,7 +112,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 def write_atomically(path: str | os.PathLike, content: str | bytes, encoding: str = "utf-8") -> Path:
     """Write text or bytes to `path` atomically."""
     data = content.encode(encoding) if isinstance(content, str) else content
-    with atomic_path(path) as tmp:
+
+    def every_byte(tmp: Path) -> str | None:
+        written = tmp.stat().st_size
+        return None if written == len(data) else f"only {written} of {len(data)} bytes were written"
+
+    with atomic_path(path, every_byte) as tmp:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()

@@ -81,12 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     if args.output:
-        from layers.atomic import write_atomically
+        from layers.atomic import AtomicWriteError, write_atomically
 
         try:
             write_atomically(args.output, text)
-        except OSError as exc:
-            print(f"{PROG}: {args.output}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        except AtomicWriteError as exc:  # names the file and says the old one is unchanged
+            print(f"{PROG}: {exc}", file=sys.stderr)
             return 2
     else:
         sys.stdout.write(text)

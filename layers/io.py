@@ -20,7 +20,7 @@ from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.windows import from_bounds
 
-from layers.atomic import atomic_path
+from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.crs import implausible_coordinates
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
@@ -309,17 +309,31 @@ def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, 
     layer in a copy of the file that then replaces it: a kill leaves the old layer or the new one,
     never an empty one.
     """
-    path = Path(path)
     gdf = data.gdf if isinstance(data, VectorLayer) else data
+    return write_vectors({layer or (data.name if isinstance(data, VectorLayer) else Path(path).stem): gdf}, path)
+
+
+def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, new_file: bool = False) -> Path:
+    """Write several layers (name -> frame) into one GeoPackage, or one layer to GeoJSON, atomically.
+
+    Layers already in a GeoPackage at `path` and not named in `frames` are kept, unless
+    `new_file`: then the file written holds just `frames`.
+    """
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITE_DRIVERS:
         raise ValueError(f"{path.name}: can only write {', '.join(sorted(WRITE_DRIVERS))}")
     driver = WRITE_DRIVERS[suffix]
-    layer_name = layer or (data.name if isinstance(data, VectorLayer) else path.stem)
-    with atomic_path(path) as tmp:
-        if driver == "GPKG" and path.exists():
+    if driver != "GPKG" and len(frames) != 1:
+        raise ValueError(f"{path.name}: a {driver} file holds one layer, not {len(frames)}")
+    with atomic_path(path, whole_geopackage if driver == "GPKG" else whole_geojson) as tmp:
+        if driver == "GPKG" and path.exists() and not new_file:
             shutil.copyfile(path, tmp)
-        pyogrio.write_dataframe(gdf, tmp, layer=layer_name, driver=driver, use_arrow=True)
+        for name, gdf in frames.items():
+            try:
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver=driver, use_arrow=True)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                raise OSError(f"GDAL could not write it: {_short(exc)}") from None  # named by atomic_path
     return path
 
 
@@ -335,5 +349,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_raster", "read_raster_view", "write_vector", "open_file_filter",
+    "read_vector", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]

@@ -286,8 +286,7 @@ def write_geopackage(
     import geopandas as gpd
     import shapely
 
-    from layers.atomic import atomic_path
-    from layers.io import write_vector
+    from layers.io import write_vectors
 
     differences = [d for d in differences if d.gained is not None]
     if crs is None:
@@ -315,8 +314,4 @@ def write_geopackage(
         frames["gained_areas"] = gpd.GeoDataFrame(gained, geometry="geometry", crs=differences[0].gained.crs)
     if not frames:
         raise ValueError("nothing to write: give catchments, an overlap or differences")
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        for name, frame in frames.items():
-            write_vector(frame, tmp, layer=name)  # the first creates the file, the next add layers
-    return path
+    return write_vectors(frames, path, new_file=True)

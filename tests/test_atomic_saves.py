@@ -5,12 +5,10 @@ from __future__ import annotations
 import errno
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import geopandas as gpd
 import pyogrio
@@ -79,43 +77,97 @@ def test_replacing_a_geopackage_layer_keeps_the_other_layers(tmp_path):
     assert pyogrio.read_dataframe(path, layer="stations")["name"].tolist() == ["b"]
 
 
-KINDS = {
-    # what a killed process was writing, and how to tell the file is whole
-    "project": ("plan.planner.json", "write_atomically(path, json.dumps({'n': n, 'pad': 'x' * 400_000}))",
-                lambda p: json.loads(p.read_text())["n"] >= 0),
-    "geopackage": ("city.gpkg",
-                   "write_vector(gpd.GeoDataFrame({'n': [n] * 3000}, geometry=gpd.points_from_xy(range(3000), "
-                   "range(3000)), crs=32648), path, 'stations')",
-                   lambda p: len(pyogrio.read_dataframe(p, layer="stations")) == 3000),
-}
+ZYGOTE = textwrap.dedent("""
+    # Imports once, then forks a child per round that saves the same kind of file in a loop and
+    # SIGKILLs it at a random moment; checks after every kill that the file is whole.
+    import json, os, random, signal, sys, time
+    from pathlib import Path
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import geopandas as gpd, numpy as np, pandas as pd, pyogrio, shapely
+    from PySide6 import QtGui
+    from layers.atomic import TMP_MARK, whole_pdf, write_atomically
+    from layers.io import write_vector
+    from layers.report import Report, write_csv, write_geopackage
+    from planner_gui.export.render import _save_png, write_pdf
 
+    app = QtGui.QGuiApplication([])
+    kind, folder, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_a_kill_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path, kind):
+    def table(n):
+        return pd.DataFrame({"ward": [f"Phường {i}" for i in range(3000)], "n": n})
+
+    def image(n):
+        pixels = np.random.default_rng(n).integers(0, 255, (400, 400, 3), dtype=np.uint8)
+        return QtGui.QImage(pixels.tobytes(), 400, 400, 1200, QtGui.QImage.Format.Format_RGB888).copy()
+
+    def points(n):
+        return gpd.GeoDataFrame({"n": [n] * 3000}, geometry=gpd.points_from_xy(range(3000), range(3000)), crs=32633)
+
+    def report(n):
+        return Report(f"Coverage {n}", "EPSG:32633", tables={"By ward": table(n).head(300)})
+
+    KINDS = {  # file name, save(path, n), is the file whole?
+        "project": ("plan.planner.json", lambda p, n: write_atomically(p, json.dumps({"n": n, "pad": "x" * 400_000})),
+                    lambda p: json.loads(p.read_text())["n"] >= 0),
+        "csv": ("wards.csv", lambda p, n: write_csv(table(n), p),
+                lambda p: len(pd.read_csv(p)) == 3000),
+        "html": ("report.html", lambda p, n: report(n).write_html(p),
+                 lambda p: p.read_text().rstrip().endswith("</html>")),
+        "pdf": ("report.pdf", lambda p, n: write_pdf(report(n), p), lambda p: whole_pdf(p) is None),
+        "png": ("map.png", lambda p, n: _save_png(image(n), p),
+                lambda p: QtGui.QImage(str(p)).size().width() == 400),
+        "geopackage": ("city.gpkg", lambda p, n: write_vector(points(n), p, "stations"),
+                       lambda p: len(pyogrio.read_dataframe(p, layer="stations")) == 3000
+                       and len(pyogrio.read_dataframe(p, layer="wards")) == 3000),
+        "report geopackage": ("results.gpkg",
+                              lambda p, n: write_geopackage(p, catchments={f"metro {n}": shapely.box(0, 0, n, n + 1)},
+                                                            crs="EPSG:32633"),
+                              lambda p: len(pyogrio.read_dataframe(p, layer="catchments")) == 1),
+    }
     name, save, whole = KINDS[kind]
-    path = tmp_path / name
-    script = textwrap.dedent(f"""
-        import json, sys
-        import geopandas as gpd
-        from pathlib import Path
-        from layers.atomic import write_atomically
-        from layers.io import write_vector
-        path = Path(sys.argv[1])
-        n = 0
-        {save}
-        print("ready", flush=True)
-        while True:
-            n += 1
-            {save}
-        """)
+    path = folder / name
+    if kind == "geopackage":
+        write_vector(points(0), path, "wards")
+    started = time.perf_counter()
+    save(path, 0)
+    one_save = time.perf_counter() - started
     rng = random.Random(11)
-    for _ in range(12):
-        process = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
-                                   text=True)
-        assert process.stdout.readline().strip() == "ready"  # one whole save before the kills start
-        time.sleep(rng.uniform(0.0, 0.05))  # a random moment of the next saves: the kill is what is tested
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert whole(path), f"{name} is not whole after a kill"
-    write_atomically(tmp_path / "next.txt", "a later save cleans up")
-    assert temporaries(tmp_path) == []
+    broken, replaced, interrupted = [], 0, 0
+    for round in range(1, rounds + 1):
+        before = path.read_bytes()
+        child = os.fork()
+        if child == 0:
+            n = round * 1000
+            while True:
+                n += 1
+                save(path, n)
+        time.sleep(rng.uniform(0.0, 2.5 * one_save))
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        interrupted += any(TMP_MARK in p for p in os.listdir(folder))
+        replaced += path.read_bytes() != before
+        try:
+            ok = whole(path)
+        except Exception as exc:
+            ok = False
+        if not ok:
+            broken.append(round)
+    save(path, 1)  # the next save cleans up after the killed ones
+    left = [p for p in os.listdir(folder) if TMP_MARK in p]
+    print(json.dumps({"broken": broken, "replaced": replaced, "interrupted": interrupted, "left": left}))
+""")
+
+KINDS = ("project", "csv", "html", "pdf", "png", "geopackage", "report geopackage")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_kill_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path, kind):
+    """50 SIGKILLs at random moments of a save: the file is always whole (old or new), and the
+    next save removes what the killed ones left; the counts show the kills did land mid-save."""
+    run = subprocess.run([sys.executable, "-c", ZYGOTE, kind, str(tmp_path), "50"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    outcome = json.loads(run.stdout.strip().splitlines()[-1])
+    assert outcome["broken"] == [], f"{kind}: not whole after the kills of rounds {outcome['broken']}"
+    assert outcome["left"] == []
+    assert outcome["interrupted"] > 0 and outcome["replaced"] > 0, outcome  # the kills hit saves under way

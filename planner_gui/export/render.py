@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.atomic import atomic_path
+from layers.atomic import atomic_path, whole_pdf, whole_png
 from layers.report import Report
 
 MAX_IMAGE_PX = 10_000  # a side longer than this is a typo, not a wish (and ~400 MB of pixels)
@@ -34,7 +34,7 @@ def _check_size(width: int, height: int) -> tuple[int, int]:
 
 def _save_png(image: QtGui.QImage, path: str | os.PathLike) -> Path:
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, whole_png) as tmp:
         if not image.save(str(tmp), "PNG"):
             raise OSError(f"{path.name}: could not write the PNG")
     return path
@@ -187,7 +187,7 @@ def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize
     """Write the report as PDF with Qt's own writer (QTextDocument + QPdfWriter), atomically."""
     path = Path(path)
     doc = report_document(report, page_size)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, whole_pdf) as tmp:
         writer = QtGui.QPdfWriter(str(tmp))
         writer.setPageLayout(_page_layout(page_size))
         writer.setResolution(300)
