@@ -355,8 +355,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if cancelled:
             self.message_bar.push("Loading cancelled", "", "info")
         if not self.loader.busy():
-            self.progress.setVisible(False)
-            self.cancel_button.setVisible(False)
+            exporting = self.export_menu.busy()  # the export's progress stays
+            self.progress.setVisible(exporting)
+            self.cancel_button.setVisible(exporting)
             self.loading_finished.emit()
 
     def _on_stack_event(self, event) -> None:

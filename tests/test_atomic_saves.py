@@ -88,7 +88,7 @@ ZYGOTE = textwrap.dedent("""
     from layers.atomic import TMP_MARK, whole_pdf, write_atomically
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage
-    from planner_gui.export.render import _save_png, write_pdf
+    from planner_gui.export.render import save_png, write_pdf
 
     app = QtGui.QGuiApplication([])
     kind, folder, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -114,7 +114,7 @@ ZYGOTE = textwrap.dedent("""
         "html": ("report.html", lambda p, n: report(n).write_html(p),
                  lambda p: p.read_text().rstrip().endswith("</html>")),
         "pdf": ("report.pdf", lambda p, n: write_pdf(report(n), p), lambda p: whole_pdf(p) is None),
-        "png": ("map.png", lambda p, n: _save_png(image(n), p),
+        "png": ("map.png", lambda p, n: save_png(image(n), p),
                 lambda p: QtGui.QImage(str(p)).size().width() == 400),
         "geopackage": ("city.gpkg", lambda p, n: write_vector(points(n), p, "stations"),
                        lambda p: len(pyogrio.read_dataframe(p, layer="stations")) == 3000

@@ -27,7 +27,7 @@ CHILD = textwrap.dedent("""
     from layers.cli import main as planner_main
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage
-    from planner_gui.export.render import _save_png, write_pdf
+    from planner_gui.export.render import save_png, write_pdf
 
     app = QtGui.QGuiApplication([])
     folder = Path(sys.argv[1])
@@ -42,7 +42,7 @@ CHILD = textwrap.dedent("""
         "table.csv": lambda p: write_csv(big, p),
         "report.html": lambda p: report.write_html(p),
         "report.pdf": lambda p: write_pdf(report, p),
-        "map.png": lambda p: _save_png(image, p),
+        "map.png": lambda p: save_png(image, p),
         "results.gpkg": lambda p: write_geopackage(p, catchments={"metro 500 m": square}, crs="EPSG:32633"),
         "city.gpkg": lambda p: write_vector(points, p, "stations"),
     }

@@ -1,17 +1,40 @@
 """Export menu of the dashboard: the shown results as CSV, GeoPackage, map PNG, HTML and PDF report.
 
-The `export_*` functions write what the docks show now (nothing is recomputed) with the
-functions of `planner_gui.export.render` and `layers.report`; `ExportMenu` asks for a file name and
-calls them, reporting in the message bar.
+Each export is made in two halves. The first runs in the GUI thread and is short: it takes the
+results the docks show now (nothing is recomputed) and draws the map and charts into images,
+which only the GUI thread may do. The second, an `Export`'s `write(progress, cancelled)`, encodes
+the pictures, builds the report and writes the files (atomically) in a worker thread, with
+progress in the status bar and its Cancel button; the window stays live meanwhile.
+
+    csv_export(dashboard, "figures.csv").run()           # both halves here and now (scripts, tests)
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
+from layers.analysis.progress import IsCancelled, Progress, check
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui.export import render as export
+from planner_gui.export import render
+from planner_gui.jobs.runner import AnalysisRunner
+
+
+@dataclass
+class Export:
+    """An export whose drawing is done: `write(progress, cancelled)` writes `path` (any thread)."""
+
+    path: Path
+    write: Callable[[Progress, IsCancelled], object]
+    done: bool = False  # the file is written (also when a cancel came too late to stop it)
+
+    def run(self, progress: Progress = None, cancelled: IsCancelled = None) -> Path:
+        self.write(progress, cancelled)
+        self.done = True
+        return self.path
 
 
 def _shown(dashboard):
@@ -21,86 +44,140 @@ def _shown(dashboard):
     return coverage, difference, overlap
 
 
-def export_csv(dashboard, path) -> Path:
+def csv_export(dashboard, path) -> Export:
     coverage, _, _ = _shown(dashboard)
     if coverage is None:
         raise ValueError("no figures to export yet")
-    return write_csv(results_table([coverage.result]), path)
+    result = coverage.result
+    return Export(Path(path), lambda progress, cancelled: write_csv(results_table([result]), path))
 
 
-def export_geopackage(dashboard, path) -> Path:
+def geopackage_export(dashboard, path) -> Export:
     coverage, difference, overlap = _shown(dashboard)
     if coverage is None and difference is None and overlap is None:
         raise ValueError("no results to export yet")
     catchments = {coverage.result.title: coverage.catchment} if coverage is not None else None
-    return write_geopackage(path, catchments=catchments, overlap=overlap,
-                            differences=[difference] if difference is not None else [],
-                            crs=coverage.crs if coverage is not None else None)
+    return Export(Path(path), lambda progress, cancelled: write_geopackage(
+        path, catchments=catchments, overlap=overlap, differences=[difference] if difference is not None else [],
+        crs=coverage.crs if coverage is not None else None))
 
 
-def export_report_files(dashboard, canvas, html_path=None, pdf_path=None) -> list[Path]:
+def map_png_export(canvas, path, width_px: int, height_px: int) -> Export:
+    image = render.render_map_image(canvas, width_px, height_px)
+    return Export(Path(path), lambda progress, cancelled: render.save_png(image, path))
+
+
+def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
+    """The report (HTML and/or PDF): map and charts drawn now, encoded and written by `write`."""
     coverage, difference, overlap = _shown(dashboard)
     if coverage is None:
         raise ValueError("no figures to export yet")
-    images = {"Map": export.map_png_bytes(canvas, 1400, 1000),
-              "By ward": export.chart_png(dashboard.coverage.chart.plot, 1400, 700)}
+    if html_path is None and pdf_path is None:
+        raise ValueError("give an HTML or a PDF file name")
+    pictures = {"Map": render.render_map_image(canvas, 1400, 1000, scale=2.0),
+                "By ward": render.chart_image(dashboard.coverage.chart.plot, 1400, 700)}
     if dashboard.timeline.timeline is not None:
-        images["Coverage over time"] = export.chart_png(dashboard.timeline.plot, 1400, 600)
-    report = report_from_results(
-        f"How much of the city does {coverage.result.title} reach?", results=[coverage.result],
-        differences=[difference] if difference is not None else [], overlap=overlap, images=images)
-    return export.export_report(report, html_path, pdf_path)
+        pictures["Coverage over time"] = render.chart_image(dashboard.timeline.plot, 1400, 600)
+    result = coverage.result
+
+    def write(progress: Progress, cancelled: IsCancelled) -> None:
+        steps = len(pictures) + 1
+        images = {}
+        for caption, image in pictures.items():
+            check(cancelled, progress, len(images) / steps)
+            images[caption] = render.png_bytes(image)
+        check(cancelled, progress, len(images) / steps)
+        report = report_from_results(
+            f"How much of the city does {result.title} reach?", results=[result],
+            differences=[difference] if difference is not None else [], overlap=overlap, images=images)
+        render.export_report(report, html_path, pdf_path)
+
+    return Export(Path(html_path if html_path is not None else pdf_path), write)
 
 
 class ExportMenu(QtWidgets.QMenu):
+    """File names asked here; the writing runs in `self.runner` (one export at a time)."""
+
     def __init__(self, window, parent=None):
         super().__init__("&Export", parent)
         self.window = window
-        self.addAction("Results table as &CSV…", lambda: self._ask("CSV table (*.csv)", ".csv", self._csv))
+        self.runner = AnalysisRunner(self, debounce_ms=0, lock=contextlib.nullcontext())
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(lambda _id, message: self._say_failed(message))
+        self.runner.busy_changed.connect(self._on_busy)
+        window.cancel_button.clicked.connect(self.cancel)
+        self._export: Export | None = None
+        self._request_id = 0
+        self.addAction("Results table as &CSV…",
+                       lambda: self._ask("CSV table (*.csv)", ".csv", lambda p: csv_export(window.dashboard, p)))
         self.addAction("Catchments and overlaps as &GeoPackage…",
-                       lambda: self._ask("GeoPackage (*.gpkg)", ".gpkg", self._gpkg))
+                       lambda: self._ask("GeoPackage (*.gpkg)", ".gpkg",
+                                         lambda p: geopackage_export(window.dashboard, p)))
         self.addAction("&Map as PNG…", self._map_png)
         self.addSeparator()
-        self.addAction("Report as &HTML…", lambda: self._ask("HTML (*.html)", ".html", self._html))
-        self.addAction("Report as &PDF…", lambda: self._ask("PDF (*.pdf)", ".pdf", self._pdf))
+        self.addAction("Report as &HTML…", lambda: self._ask(
+            "HTML (*.html)", ".html", lambda p: report_export(window.dashboard, window.canvas, html_path=p)))
+        self.addAction("Report as &PDF…", lambda: self._ask(
+            "PDF (*.pdf)", ".pdf", lambda p: report_export(window.dashboard, window.canvas, pdf_path=p)))
 
-    def _csv(self, path):
-        return export_csv(self.window.dashboard, path)
+    def busy(self) -> bool:
+        return self.runner.busy()
 
-    def _gpkg(self, path):
-        return export_geopackage(self.window.dashboard, path)
+    def cancel(self) -> None:
+        if self.runner.busy():
+            self.runner.cancel()  # the worker stops at its next step; _on_busy tells how it ended
 
-    def _html(self, path):
-        return export_report_files(self.window.dashboard, self.window.canvas, html_path=path)[0]
+    def start(self, make_export: Callable[[str], Export], path: str) -> int | None:
+        """Draw what `make_export(path)` needs here, then write it in the worker; None if refused."""
+        try:
+            export = make_export(path)
+        except (ValueError, OSError) as exc:
+            self._say_failed(str(exc))
+            return None
+        self._export = export
+        self.window.progress.setRange(0, 100)
+        self.window.progress.setValue(0)
+        self.window.progress.setFormat(f"Exporting {export.path.name} %p%")
+        self._request_id = self.runner.request(export.run, immediate=True)
+        return self._request_id
 
-    def _pdf(self, path):
-        return export_report_files(self.window.dashboard, self.window.canvas, pdf_path=path)[0]
-
-    def _ask(self, file_filter: str, suffix: str, write) -> None:
+    def _ask(self, file_filter: str, suffix: str, make_export: Callable[[str], Export]) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export", "planner" + suffix, file_filter)
         if path:
-            self._run(lambda: write(path if path.endswith(suffix) else path + suffix))
+            self.start(make_export, path if path.endswith(suffix) else path + suffix)
 
     def _map_png(self) -> None:
         size = self.window.canvas.size()
         width, ok = QtWidgets.QInputDialog.getInt(self.window, "Map as PNG", "Width (pixels)", size.width() * 2,
-                                                  100, export.MAX_IMAGE_PX)
+                                                  100, render.MAX_IMAGE_PX)
         if not ok:
             return
         height, ok = QtWidgets.QInputDialog.getInt(self.window, "Map as PNG", "Height (pixels)",
                                                    round(width * size.height() / max(size.width(), 1)),
-                                                   100, export.MAX_IMAGE_PX)
+                                                   100, render.MAX_IMAGE_PX)
         if ok:
             self._ask("PNG image (*.png)", ".png",
-                      lambda path: export.render_map_png(self.window.canvas, path, width, height))
+                      lambda path: map_png_export(self.window.canvas, path, width, height))
 
-    def _run(self, action) -> None:
-        QtWidgets.QApplication.setOverrideCursor(QtGui.QCursor())
-        try:
-            written = action()
-        except Exception as exc:  # shown, never a crash
-            self.window.message_bar.push("Could not export", str(exc), "critical")
-        else:
-            self.window.message_bar.push("Exported", str(written), "success")
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
+    def _on_progress(self, _id: int, fraction: float) -> None:
+        self.window.progress.setValue(round(100 * fraction))
+
+    def _on_finished(self, _id: int, _result) -> None:
+        self.window.message_bar.push("Exported", str(self._export.path), "success")
+
+    def _say_failed(self, message: str) -> None:
+        self.window.message_bar.push("Could not export", message, "critical")
+
+    def _on_busy(self, busy: bool) -> None:
+        for action in self.actions():
+            action.setEnabled(not busy)
+        loading = self.window.loader.busy()
+        self.window.progress.setVisible(busy or loading)
+        self.window.cancel_button.setVisible(busy or loading)
+        export = self._export
+        if not busy and export is not None and self.runner.latest_id != self._request_id:  # it was cancelled
+            if export.done:
+                self.window.message_bar.push("Exported before the cancel took effect", str(export.path), "info")
+            else:
+                self.window.message_bar.push("Export cancelled", f"{export.path.name} was not changed", "info")

@@ -3,10 +3,14 @@
 Small functions for the Export menu; every file is written atomically (a temporary name in the
 same folder, then moved into place), so a failed export never leaves a half-written file.
 
-    render_map_png(canvas, "map.png", 1600, 1000)        # the current map view at that size
-    png = map_png_bytes(canvas, 1200, 800)               # the same, as bytes for a Report image
+Drawing a widget (`render_map_image`, `chart_image`) must happen in the GUI thread; the rest
+(`png_bytes`, `save_png`, `write_pdf`, `export_report`) works on images and documents and runs
+in a worker thread, which is where the Export menu runs it.
+
+    image = render_map_image(canvas, 1600, 1000)         # the current map view at that size (GUI)
+    save_png(image, "map.png")                           # encoded and written (any thread)
     png = chart_png(plot_widget, 1200, 600)              # a pyqtgraph chart, for a Report image
-    write_pdf(report, "report.pdf")                      # Qt's own PDF writer, A4
+    write_pdf(report, "report.pdf")                      # Qt's own PDF writer, A4 (any thread)
     export_report(report, "report.html", "report.pdf")   # both from the same HTML
 
 The model side (Report, report_from_results, results_table, write_csv, write_geopackage) is in
@@ -32,7 +36,8 @@ def _check_size(width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
-def _save_png(image: QtGui.QImage, path: str | os.PathLike) -> Path:
+def save_png(image: QtGui.QImage, path: str | os.PathLike) -> Path:
+    """Write `image` as PNG (atomically, checked whole); safe in a worker thread."""
     path = Path(path)
     with atomic_path(path, whole_png) as tmp:
         if not image.save(str(tmp), "PNG"):
@@ -40,7 +45,8 @@ def _save_png(image: QtGui.QImage, path: str | os.PathLike) -> Path:
     return path
 
 
-def _png_bytes(image: QtGui.QImage) -> bytes:
+def png_bytes(image: QtGui.QImage) -> bytes:
+    """`image` encoded as PNG; safe in a worker thread."""
     data = QtCore.QByteArray()
     buffer = QtCore.QBuffer(data)
     buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
@@ -109,7 +115,7 @@ def render_map_png(canvas, path: str | os.PathLike, width_px: int, height_px: in
     The picture shows at least what the canvas shows now (more along one side when the aspect
     ratios differ), with the scale bar and status legend; see `render_map_image` for `scale`.
     """
-    return _save_png(render_map_image(canvas, width_px, height_px, scale), path)
+    return save_png(render_map_image(canvas, width_px, height_px, scale), path)
 
 
 def map_png_bytes(canvas, width_px: int = 1400, height_px: int = 1000, scale: float = 2.0) -> bytes:
@@ -118,7 +124,7 @@ def map_png_bytes(canvas, width_px: int = 1400, height_px: int = 1000, scale: fl
     The default is sized for a report page: a 700 x 500 point map (about the text width of an A4 page) drawn at 2 pixels
     per point, so labels stay legible at print size.
     """
-    return _png_bytes(render_map_image(canvas, width_px, height_px, scale))
+    return png_bytes(render_map_image(canvas, width_px, height_px, scale))
 
 
 def _activate_layout(item: QtWidgets.QGraphicsWidget) -> None:
@@ -127,14 +133,14 @@ def _activate_layout(item: QtWidgets.QGraphicsWidget) -> None:
         layout.activate()
 
 
-def chart_png(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: int = 700,
-              scale: float = 2.0) -> bytes:
-    """A pyqtgraph chart (PlotWidget or any QGraphicsView) as width x height PNG bytes.
+def chart_image(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: int = 700,
+                scale: float = 2.0) -> QtGui.QImage:
+    """A pyqtgraph chart (PlotWidget or any QGraphicsView) drawn into a width x height image.
 
     The chart is laid out at width / scale x height / scale, drawn at `scale` pixels per point,
     then put back as it was: axes and text are `scale` times their on-screen size, which suits
     a report page (default: a 700 x 350 point chart at 2 pixels per point). Other views are
-    redrawn scaled, aspect kept.
+    redrawn scaled, aspect kept. GUI thread only.
     """
     width, height = _check_size(width, height)
     if not 1.0 <= scale <= 8.0:
@@ -142,7 +148,7 @@ def chart_png(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: i
     logical = QtCore.QRectF(0, 0, width / scale, height / scale)
     item = plot_widget.centralWidget if hasattr(plot_widget, "centralWidget") else None
     if not isinstance(item, QtWidgets.QGraphicsWidget):
-        return _png_bytes(_render_view_scaled(plot_widget, width, height))
+        return _render_view_scaled(plot_widget, width, height)
     scene = plot_widget.scene()
     old = item.geometry()
     image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
@@ -160,7 +166,13 @@ def chart_png(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: i
     finally:
         item.setGeometry(old)
         _activate_layout(item)
-    return _png_bytes(image)
+    return image
+
+
+def chart_png(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height: int = 700,
+              scale: float = 2.0) -> bytes:
+    """`chart_image` as PNG bytes, for a Report image."""
+    return png_bytes(chart_image(plot_widget, width, height, scale))
 
 
 def _page_layout(page_size: QtGui.QPageSize.PageSizeId) -> QtGui.QPageLayout:
@@ -184,7 +196,10 @@ def report_document(report: Report, page_size=QtGui.QPageSize.PageSizeId.A4) -> 
 
 
 def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize.PageSizeId.A4) -> Path:
-    """Write the report as PDF with Qt's own writer (QTextDocument + QPdfWriter), atomically."""
+    """Write the report as PDF with Qt's own writer (QTextDocument + QPdfWriter), atomically.
+
+    Safe in a worker thread: the document is made and printed in the calling thread.
+    """
     path = Path(path)
     doc = report_document(report, page_size)
     with atomic_path(path, whole_pdf) as tmp:

@@ -62,7 +62,7 @@ class _Job(QtCore.QThread):
                 error = "cancelled"
         except Cancelled:
             error = "cancelled"
-        except (ValueError, KeyError) as exc:  # the data cannot answer (CityDataError is a ValueError)
+        except (ValueError, KeyError, OSError) as exc:  # the data cannot answer, the disk refuses a file
             error = str(exc.args[0] if exc.args else exc)
         except Exception as exc:  # a bug: reported in the dock, never a crash
             error = f"{type(exc).__name__}: {exc}"

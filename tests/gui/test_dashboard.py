@@ -110,9 +110,52 @@ def test_ward_bars_have_names_and_a_click_highlights_the_ward(qtbot, dash):
 def test_export_menu_writes_what_the_dock_shows(qtbot, dash, tmp_path):
     import pandas as pd
 
-    from planner_gui.export.menu import export_csv, export_geopackage
+    from planner_gui.export.menu import csv_export, geopackage_export
 
     assert "Export" in [a.text().replace("&", "") for a in dash.menuBar().actions()]
-    table = pd.read_csv(export_csv(dash.dashboard, tmp_path / "figures.csv"), encoding="utf-8-sig")
+    table = pd.read_csv(csv_export(dash.dashboard, tmp_path / "figures.csv").run(), encoding="utf-8-sig")
     assert table["value"].iloc[0] == dash.dashboard.coverage.coverage.result.value
-    assert export_geopackage(dash.dashboard, tmp_path / "results.gpkg").exists()
+    assert geopackage_export(dash.dashboard, tmp_path / "results.gpkg").run().exists()
+
+
+def test_the_export_menu_writes_the_report_in_a_worker_with_progress(qtbot, dash, tmp_path, monkeypatch):
+    """Only the drawing is on the GUI thread: encoding and writing the PDF run in a worker."""
+    import threading
+
+    from PySide6 import QtWidgets
+
+    from layers.atomic import whole_pdf
+    from planner_gui.export import render
+
+    path = tmp_path / "report.pdf"
+    writers, progress = [], []
+    real_write_pdf = render.write_pdf
+    monkeypatch.setattr(render, "write_pdf", lambda report, target: (
+        writers.append(threading.current_thread() is threading.main_thread()), real_write_pdf(report, target))[1])
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    menu = dash.export_menu
+    menu.runner.progress.connect(lambda _id, fraction: progress.append(fraction))
+    action = next(a for a in menu.actions() if a.text() == "Report as &PDF…")
+    action.trigger()
+    assert menu.busy() and not action.isEnabled() and dash.cancel_button.isVisibleTo(dash)
+    qtbot.waitUntil(lambda: not menu.busy(), timeout=30_000)
+    assert writers == [False] and progress and progress == sorted(progress)
+    assert whole_pdf(path) is None and action.isEnabled() and not dash.cancel_button.isVisibleTo(dash)
+    assert any(str(path) in t for t in dash.message_bar.texts())
+
+
+def test_a_cancelled_export_leaves_the_old_file_or_says_it_was_too_late(qtbot, dash, tmp_path):
+    from planner_gui.export.menu import report_export
+
+    path = tmp_path / "report.html"
+    path.write_text("old report")
+    menu = dash.export_menu
+    menu.start(lambda p: report_export(dash.dashboard, dash.canvas, html_path=p), str(path))
+    dash.cancel_button.click()
+    qtbot.waitUntil(lambda: not menu.busy(), timeout=30_000)
+    texts = " | ".join(dash.message_bar.texts())
+    if menu._export.done:
+        assert "Exported before the cancel took effect" in texts and "</html>" in path.read_text()
+    else:
+        assert "Export cancelled" in texts and path.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
