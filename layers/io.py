@@ -18,10 +18,12 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
-from rasterio.windows import from_bounds
+from rasterio.windows import Window, from_bounds
 
+from layers.analysis.progress import Cancelled, IsCancelled, check
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.crs import implausible_coordinates
+from layers.normalise import collections_as_multi, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
@@ -118,12 +120,12 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
 
 
-def read_layers(path: str | os.PathLike) -> list[Layer]:
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats."""
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
-        return [read_raster(path)]
+        return [read_raster(path, cancelled=cancelled)]
     return [read_vector(path, name) for name in list_vector_layers(path)]
 
 
@@ -148,7 +150,11 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
                 raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
             if layer is not None and layer not in available:
                 raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
-            gdf = pyogrio.read_dataframe(_ogr_path(path), layer=layer, use_arrow=True)
+            source = _ogr_path(path)
+            # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
+            # from the file's code page (a shapefile's .cpg or DBF language byte).
+            encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
+            gdf = pyogrio.read_dataframe(source, layer=layer, use_arrow=encoding in ("UTF-8", "UTF8"))
     except LayerLoadError:
         raise
     except Exception as exc:
@@ -185,6 +191,16 @@ def _checked_vector_layer(
         gdf = gdf.loc[~missing].copy()
         warnings.append(f"{int(missing.sum())} feature(s) without geometry were skipped")
         geoms = gdf.geometry.values
+    text = text_problem(gdf.drop(columns=gdf.geometry.name))
+    if text:
+        raise LayerLoadError(path, f"{where}: {text}; save it again with UTF-8 text")
+    geoms, made_multi, mixed = collections_as_multi(geoms)
+    if len(mixed):
+        raise LayerLoadError(path, f"{where}: {len(mixed)} feature(s) mix points, lines and polygons in one "
+                                   f"GeometryCollection (first: feature {mixed[0] + 1}); split them by kind")
+    if made_multi:
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        warnings.append(f"{made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
     unsupported = set(gdf.geometry.geom_type.unique()) - _SUPPORTED_GEOMETRIES
     if unsupported:
         raise LayerLoadError(
@@ -218,7 +234,8 @@ def _checked_vector_layer(
     return result
 
 
-def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None) -> RasterLayer:
+def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,
+                cancelled: IsCancelled = None) -> RasterLayer:
     """Read one band of a GeoTIFF as float64 with NaN for nodata.
 
     A raster of more than `max_pixels` (default LARGE_RASTER_PIXELS) is not read whole: it loads
@@ -241,14 +258,17 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
                 overviews = src.overviews(band)
                 scale = max(src.width / OVERVIEW_MAX_SIDE, src.height / OVERVIEW_MAX_SIDE, 1.0)
                 shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
-                # GDAL serves a decimated read from the file's overviews where it has them.
-                data = src.read(band, out_shape=shape, masked=True, resampling=Resampling.average).astype("float64")
+                if overviews:  # GDAL serves the decimated read from them
+                    data = src.read(band, out_shape=shape, masked=True, resampling=Resampling.average)
+                else:
+                    data = _sampled_overview(src, band, shape, cancelled)
+                data = data.astype("float64")
                 transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
             else:
                 data = src.read(band, masked=True).astype("float64")
                 transform = src.transform
             crs, nodata = src.crs, src.nodata
-    except LayerLoadError:
+    except (LayerLoadError, Cancelled):
         raise
     except Exception as exc:
         raise LayerLoadError(path, f"not a raster GDAL can read ({_short(exc)})") from None
@@ -278,6 +298,38 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         band=band, full_shape=full_shape, full_transform=full_transform,
     )
     return layer
+
+
+def _sampled_overview(src, band: int, shape: tuple[int, int], cancelled: IsCancelled = None) -> np.ma.MaskedArray:
+    """A nearest-neighbour overview of a file without overviews, reading only the blocks it has.
+
+    GDAL's own decimated read visits every block of the full raster; a sparse GeoTIFF (blocks
+    never written, GDAL's SPARSE_OK) of 10^10 pixels then takes minutes to open. Here a block
+    the file does not hold (TIFF BLOCK_OFFSET of 0 or none) is nodata without a read, and from
+    each block held only the pixels under the overview's cell centres are kept. Cancellable
+    between blocks.
+    """
+    height, width = shape
+    rows = ((np.arange(height) + 0.5) * src.height / height).astype(np.int64)
+    cols = ((np.arange(width) + 0.5) * src.width / width).astype(np.int64)
+    out = np.ma.masked_all(shape, dtype=src.dtypes[band - 1])
+    block_h, block_w = src.block_shapes[band - 1]
+    row_edges = np.searchsorted(rows, np.arange(0, src.height + block_h, block_h))
+    col_edges = np.searchsorted(cols, np.arange(0, src.width + block_w, block_w))
+    for r in range(len(row_edges) - 1):
+        check(cancelled)
+        out_rows = slice(row_edges[r], row_edges[r + 1])
+        if out_rows.start == out_rows.stop:
+            continue
+        for c in range(len(col_edges) - 1):
+            out_cols = slice(col_edges[c], col_edges[c + 1])
+            if out_cols.start == out_cols.stop or not src.get_tag_item(f"BLOCK_OFFSET_{c}_{r}", "TIFF", bidx=band):
+                continue
+            window = Window(c * block_w, r * block_h, min(block_w, src.width - c * block_w),
+                            min(block_h, src.height - r * block_h))
+            block = src.read(band, window=window, masked=True)
+            out[out_rows, out_cols] = block[np.ix_(rows[out_rows] - r * block_h, cols[out_cols] - c * block_w)]
+    return out
 
 
 def read_raster_view(

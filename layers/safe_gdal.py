@@ -85,6 +85,8 @@ def _looks_like(head: bytes) -> str:
         return "its content is XML, such as a GDAL VRT, which can point at other files and URLs; refused"
     if not text:
         return "it is empty"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "its text is UTF-16; save it again as UTF-8 (the encoding GeoJSON requires)"
     return "its first bytes are not those of one"
 
 

@@ -99,7 +99,7 @@ def test_unsupported_geometry(stack, tmp_path):
     )
     path = tmp_path / "collection.gpkg"
     gdf.to_file(path, layer="collection")
-    assert "unsupported geometry type(s): GeometryCollection" in _load_into(stack, path)
+    assert "1 feature(s) mix points, lines and polygons in one GeometryCollection" in _load_into(stack, path)
 
 
 def test_metres_labelled_as_degrees(stack, tmp_path, wards_gdf):

@@ -25,6 +25,7 @@ from pyproj import CRS
 from PySide6 import QtCore
 
 from layers.crs import choose_working_crs
+from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
@@ -78,6 +79,8 @@ class LoadJob:
                 self.signals.progress.emit(done, total, path.name)
                 try:
                     self._load(path)
+                except Cancelled:
+                    break
                 except (LayerLoadError, ProjectError) as exc:
                     self.signals.failed.emit(str(exc))
                 except Exception as exc:  # a bug or a GDAL surprise: report it, keep going
@@ -99,7 +102,7 @@ class LoadJob:
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        layers = read_layers(path)
+        layers = read_layers(path, cancelled=lambda: self.cancelled)
         crs = self.working_crs or _chosen_crs(layers)
         for layer in layers:
             if self.cancelled:
