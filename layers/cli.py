@@ -2,7 +2,8 @@
 
     planner measure [FILES...] [--preset NAME ...] [--radius M] [--segments N] [--scenario S | --as-of YEAR]
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
-                    [--role FILE[:LAYER]=ROLE ...] [--crs CRS] [--format table|csv|json] [--output PATH]
+                    [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
+                    [--format table|csv|json] [--output PATH]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the study area: a layer, or one feature of it by name (default: the boundary layer)")
     p.add_argument("--role", action="append", default=[], metavar="FILE[:LAYER]=ROLE",
                    help="set a layer's role (repeatable), e.g. city.geojson=boundary or city.gpkg:stops=metro_station")
+    p.add_argument("--sum-field", action="append", default=[], metavar="[LAYER:]FIELD",
+                   help="a numeric field of the buildings / facilities to sum in the catchment (repeatable), "
+                        "e.g. floor_area or schools:pupils")
     p.add_argument("--allow-missing", action="store_true",
                    help="measure a project even if some of its layers cannot be loaded (they are listed)")
     p.add_argument("--crs", help="the working CRS, a metric one (default: the project's, else chosen from the data)")
@@ -150,6 +154,32 @@ def _set_roles(session, roles) -> None:
             raise _Failure(f"--role {spec}: {exc}") from None
 
 
+def _set_sum_fields(session, specs) -> None:
+    """--sum-field [LAYER:]FIELD: the fields to sum over the counted features (replacing the guessed ones)."""
+    from layers.roles import COUNTED_ROLES
+
+    counted = [layer for layer in session.layers if layer.role in COUNTED_ROLES]
+    chosen: dict[str, list[str]] = {}
+    for spec in specs:
+        layer_name, _, name = spec.rpartition(":")
+        layers = [l for l in counted if not layer_name or layer_name in (l.name, l.source_layer)]
+        if not layers:
+            have = ", ".join(l.name for l in counted) or "none (give a layer the role 'building' or 'facility')"
+            raise _Failure(f"--sum-field {spec}: no layer of buildings or facilities{f' called {layer_name}' if layer_name else ''} "
+                           f"(have: {have})")
+        for layer in layers:
+            if layer_name or name in layer.gdf.columns:
+                chosen.setdefault(layer.name, []).append(name)
+        if not any(name in chosen.get(l.name, []) for l in layers):
+            raise _Failure(f"--sum-field {spec}: no field '{name}' in {', '.join(l.name for l in layers)}")
+    for layer in counted:
+        if layer.name in chosen:
+            try:
+                session.set_fields(layer, {**layer.fields.to_dict(), "sum_fields": chosen[layer.name]})
+            except ValueError as exc:
+                raise _Failure(f"--sum-field: {layer.name}: {exc}") from None
+
+
 def _apply_flags(session, args) -> list[str]:
     """Flags override the session's settings; returns the presets to measure."""
     from layers.analysis.indicators import PRESETS
@@ -216,6 +246,7 @@ def _run(args) -> str:
     from layers.crs import NotMetricCRSError, TransformError
 
     session = build_session(args.files, args.role, args.allow_missing)
+    _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"
     try:
@@ -239,7 +270,9 @@ def _rows(results) -> list[dict]:
         d = r.to_dict()
         zones = d.pop("zones", None)
         d.pop("gained_geometry_wkt", None)
-        figures = d.pop("figures", None) or {}
+        figures = dict(d.pop("figures", None) or {})
+        for layer, counted in (d.pop("features", None) or {}).items():
+            figures.update({f"{layer}_{k}": v for k, v in counted.items()})
         row = {**d, **{k: v for k, v in figures.items() if k not in d}}
         row["zone"] = ""
         rows.append(row)
@@ -280,6 +313,9 @@ def _table(results) -> str:
             out.append(f"  denominator      {precise_text(d['denominator'])}")
             for k, v in (d.get("figures") or {}).items():
                 out.append(f"  {k:<16} {precise_text(v, k)}")
+            for layer, counted in (d.get("features") or {}).items():
+                out.append(f"  features of {layer}:")
+                out += [f"    {k:<22} {precise_text(v, k)}" for k, v in counted.items()]
         else:
             out.append(f"{d['preset']}: {d['scenario_b']} against {d['scenario_a']}  radius: {d['radius_m']:g} m")
             for k in ("gained_area_m2", "lost_area_m2", "gained_population", "lost_population",

@@ -82,6 +82,10 @@ def _check_entry(entry, where: str) -> None:
         if not isinstance(fields, dict):
             raise SchemaError(f"{where}.fields must be an object, not {_show(fields)}")
         for key in fields:
+            if key == "sum_fields":
+                if not (isinstance(fields[key], list) and all(isinstance(v, str) for v in fields[key])):
+                    raise SchemaError(f"{where}.fields.sum_fields must be a list of field names, not {_show(fields[key])}")
+                continue
             _optional_text(fields, key, f"{where}.fields.{key}")
     style = entry.get("style")
     if style is not None:

@@ -28,16 +28,21 @@ ROLES = (
     "ward",
     "population",
     "water",
+    "building",
+    "facility",
     "other",
 )
 ROLE_TITLES = {
     "metro_line": "metro line", "metro_station": "metro station", "bridge": "bridge", "green": "green space",
     "digital_zone": "digital zone", "boundary": "study area boundary", "ward": "zones (wards)",
-    "population": "population", "water": "water", "other": "other (not measured)",
+    "population": "population", "water": "water", "building": "buildings (counted)",
+    "facility": "facilities to count (schools, clinics, jobs)", "other": "other (not measured)",
 }
 STATUSES = ("existing", "under_construction", "planned")
 # Layers whose features make a catchment (a network or a facility), as opposed to the city's context.
 MEASURED_ROLES = ("metro_station", "metro_line", "bridge", "green", "digital_zone")
+# Layers whose features are counted in a catchment (`layers.analysis.coverage.features`).
+COUNTED_ROLES = ("building", "facility")
 
 # Words in a file or layer name that say what the layer is, most specific first.
 _ROLE_WORDS = (
@@ -47,6 +52,9 @@ _ROLE_WORDS = (
     ("digital_zone", ("digital", "smart", "innovation", "hitech", "hi_tech")),
     ("green", ("green", "park", "corridor", "forest", "cong_vien")),
     ("population", ("population", "pop_", "people", "dan_so", "worldpop", "ghs_pop")),
+    ("building", ("building", "footprint", "bldg", "toa_nha", "nha_o")),
+    ("facility", ("school", "clinic", "hospital", "health", "facilit", "amenit", "job", "employment",
+                  "truong_", "benh_vien")),
     ("water", ("water", "river", "lake", "song_", "ho_")),
     ("ward", ("ward", "district", "commune", "phuong", "quan_", "xa_", "admin", "zone", "arrondissement",
               "borough", "neighbourhood", "neighborhood", "subdistrict")),
@@ -69,6 +77,9 @@ _FIELD_NAMES = {
     "population": ("population", "pop", "people", "dan_so", "pop_total", "total_pop"),
     "zone_name": ("name", "name_en", "ward", "district", "ten", "nom", "nombre", "nome", "label"),
 }
+# Numeric fields worth summing over the features of a catchment, guessed for counted layers.
+_SUM_FIELD_NAMES = ("floor_area", "floor_area_m2", "gfa", "floorspace", "jobs", "employees", "workers",
+                    "pupils", "students", "beds", "capacity", "residents", "dwellings", "units")
 
 
 @dataclass
@@ -80,9 +91,12 @@ class FieldMapping:
     opening_year: str | None = None
     population: str | None = None
     zone_name: str | None = None
+    sum_fields: tuple[str, ...] = ()  # numeric fields summed over the features in a catchment
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["sum_fields"] = list(self.sum_fields)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict | None, columns=()) -> FieldMapping:
@@ -94,10 +108,13 @@ class FieldMapping:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown field mapping key(s) {', '.join(sorted(unknown))} (have: {', '.join(sorted(known))})")
-        for key, value in data.items():
+        sums = data.pop("sum_fields", None) or ()
+        if isinstance(sums, str) or not all(isinstance(v, str) for v in sums):
+            raise ValueError(f"sum_fields is a list of field names, not {sums!r}")
+        for key, value in [*data.items(), *(("sum_fields", v) for v in sums)]:
             if value is not None and (not isinstance(value, str) or value not in columns):
                 raise ValueError(f"no field '{value}' for {key} (the layer has: {', '.join(map(str, columns)) or 'no fields'})")
-        return cls(**data)
+        return cls(**data, sum_fields=tuple(dict.fromkeys(sums)))
 
 
 def guess_fields(gdf: pd.DataFrame) -> FieldMapping:
@@ -109,6 +126,8 @@ def guess_fields(gdf: pd.DataFrame) -> FieldMapping:
         if key == "population" and column is not None and not pd.api.types.is_numeric_dtype(gdf[column]):
             column = None
         found[key] = column
+    found["sum_fields"] = tuple(by_lower[n] for n in _SUM_FIELD_NAMES
+                                if n in by_lower and pd.api.types.is_numeric_dtype(gdf[by_lower[n]]))
     return FieldMapping(**found)
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 import shapely
+import shapely.affinity
 from pyproj import CRS
 from rasterio.transform import from_origin
 
@@ -120,3 +121,56 @@ def write_population(city: City, t: Truth, path: Path) -> Path:
                        crs=grid_crs.to_wkt(), transform=transform, nodata=-1) as dst:
         dst.write(people, 1)
     return path
+
+
+def buildings(city: City, seed: int = 3) -> gpd.GeoDataFrame:
+    """Building footprints in the city's own UTM zone: rotated rectangles all over, plus the hard
+    cases placed on purpose: footprints astride a station's 500 m circle (the catchment's edge),
+    astride the ward boundaries (x0 + 8 km, y0 + 6 km), multi-part footprints, and a missing
+    floor area. Fields: `floor_area` (m2, float, one missing) and `jobs` (integer)."""
+    t = truth(city)
+    x0, y0 = t.boundary.bounds[0] - 300, t.boundary.bounds[1]
+    rng = np.random.default_rng(seed)
+    n = 1500
+    cx, cy = x0 + rng.uniform(0, 16000, n), y0 + rng.uniform(0, 12000, n)
+    on_circle = [(s.x + 502 * np.cos(a), s.y + 502 * np.sin(a))  # astride the edge, centroid off it
+                 for s in t.stations.geometry[:4] for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)]
+    # centred 3 m off the line: a centroid exactly on a shared boundary would count in both wards
+    on_wards = [(x0 + 303 + 8000, y0 + d) for d in np.linspace(500, 11000, 15)] + \
+               [(x0 + 300 + d, y0 + 6003) for d in np.linspace(500, 15000, 15)]
+    cx = np.concatenate([cx, [p[0] for p in on_circle + on_wards]])
+    cy = np.concatenate([cy, [p[1] for p in on_circle + on_wards]])
+    w, h = rng.uniform(8, 40, len(cx)), rng.uniform(8, 30, len(cx))
+    angle = rng.uniform(0, np.pi, len(cx))
+    shapes = []
+    for x, y, ww, hh, a in zip(cx, cy, w, h, angle):
+        box = shapely.box(-ww / 2, -hh / 2, ww / 2, hh / 2)
+        shapes.append(shapely.affinity.translate(shapely.affinity.rotate(box, a, use_radians=True), x, y))
+    # every 50th a two-part building (a main block and an annex 25-60 m away)
+    for i in range(0, len(shapes), 50):
+        annex = shapely.affinity.translate(shapes[i], rng.uniform(25, 60), rng.uniform(-20, 20))
+        shapes[i] = shapely.MultiPolygon([shapes[i], annex])
+    floor_area = np.array([s.area for s in shapes]) * rng.integers(1, 12, len(shapes))
+    floor_area[7] = np.nan
+    return gpd.GeoDataFrame({"floor_area": floor_area, "jobs": rng.integers(0, 200, len(shapes))},
+                            geometry=shapes, crs=t.crs)
+
+
+def schools(city: City, seed: int = 4) -> gpd.GeoDataFrame:
+    """Schools as points with their pupils, in the city's UTM zone; one on a station's 500 m circle."""
+    t = truth(city)
+    x0, y0 = t.boundary.bounds[0] - 300, t.boundary.bounds[1]
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([x0 + rng.uniform(0, 16000, 60), y0 + rng.uniform(0, 12000, 60)])
+    s = t.stations.geometry.iloc[0]
+    xy[0] = (s.x + 500.0, s.y)
+    return gpd.GeoDataFrame({"pupils": rng.integers(100, 1500, len(xy))}, geometry=shapely.points(xy), crs=t.crs)
+
+
+def write_features(city: City, folder: Path) -> tuple[Path, Path]:
+    """The buildings and the schools as agencies hand them over, in the city's data CRS."""
+    vectors = city.crs(city.data_crs)
+    paths = folder / f"{city.name}_buildings.gpkg", folder / f"{city.name}_schools.geojson"
+    buildings(city).to_crs(vectors).to_file(paths[0], layer="buildings")
+    schools(city).to_crs(vectors).to_file(paths[1])
+    return paths

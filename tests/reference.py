@@ -30,9 +30,23 @@ def population_brute_force(grid: PopulationGrid, region: shapely.Geometry) -> fl
 
 
 
-def features_brute_force(geoms, region: shapely.Geometry) -> tuple[int, float]:
-    """Reference: intersect every feature with the region (slow, exact)."""
+def features_brute_force(geoms, region: shapely.Geometry, values: dict | None = None) -> dict:
+    """Reference for `FeatureSet.measure`: every feature tested against and intersected with the
+    region by GEOS, one by one in effect (slow, exact). `values`: field name -> one number each."""
     geoms = np.asarray(geoms, dtype=object)
     hit = shapely.intersects(geoms, region)
-    return int(hit.sum()), float(shapely.area(shapely.intersection(geoms[hit], region)).sum())
-
+    centroid_in = shapely.intersects(shapely.centroid(geoms), region)
+    polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
+    inside = np.zeros(len(geoms))
+    inside[hit] = shapely.area(shapely.intersection(geoms[hit], region))
+    whole = shapely.area(geoms)
+    share = np.where(hit, 1.0, 0.0)
+    measured = hit & polygon & (whole > 0)
+    share[measured] = inside[measured] / whole[measured]
+    out = {"count_intersecting": int(hit.sum()), "count_by_centroid": int(centroid_in.sum()),
+           "area_inside_m2": float(inside[polygon].sum())}
+    for name, v in (values or {}).items():
+        v = np.nan_to_num(np.asarray(v, dtype=float), nan=0.0)
+        out[f"{name}_sum"] = float(v[centroid_in].sum())
+        out[f"{name}_area_weighted"] = float((v * share).sum())
+    return out

@@ -11,7 +11,7 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.analysis.coverage import FeatureIndex, PopulationGrid, catchment, disk_area_error, measure_catchment, overlap_matrix
+from layers.analysis.coverage import FeatureSet, PopulationGrid, catchment, disk_area_error, measure_catchment, overlap_matrix
 from layers.analysis.coverage.population import clipped_area
 from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
@@ -144,9 +144,9 @@ def test_features_inside_counts_and_exact_area():
         shapely.MultiPolygon([shapely.box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60), shapely.box(X0 + 300, Y0, X0 + 310, Y0 + 10)]),
         shapely.Point(X0 + 30, Y0 + 30),  # a school: counts, no area
     ]
-    index = FeatureIndex(np.array(feats, dtype=object))
+    index = FeatureSet(np.array(feats, dtype=object))
     got = index.measure([zone, shapely.box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)])
-    assert got["count"].tolist() == [5, 0]
+    assert got["count_intersecting"].tolist() == [5, 0]
     assert got["area_inside_m2"].tolist() == pytest.approx([100 + 100 + 0 + 100, 0])
 
 
@@ -160,17 +160,19 @@ def test_measure_catchment_with_zones():
         crs=UTM,
     )
     zone = shapely.box(X0 + 250, Y0, X0 + 1000, Y0 + 1000)  # half of West, all of East
-    buildings = FeatureIndex(np.array([shapely.box(X0 + 480, Y0 + 10, X0 + 520, Y0 + 20)], dtype=object))
+    buildings = FeatureSet(np.array([shapely.box(X0 + 480, Y0 + 10, X0 + 520, Y0 + 20)], dtype=object))
     res = measure_catchment(zone, study, UTM, grid, {"buildings": buildings}, wards)
     assert res.area_share == pytest.approx(0.75)
     assert res.population == pytest.approx(75.0)
     assert res.population_share == pytest.approx(0.75)
-    assert res.features["buildings"] == {"count": 1, "area_inside_m2": pytest.approx(400.0), "length_inside_m": 0.0}
+    assert res.features["buildings"] == {"count_intersecting": 1, "count_by_centroid": 1,
+                                         "area_inside_m2": pytest.approx(400.0)}
     z = res.zones
     assert z.loc["West", "population"] == pytest.approx(25.0)
     assert z.loc["West", "population_share"] == pytest.approx(0.5)
     assert z.loc["East", "area_share"] == pytest.approx(1.0)
-    assert z["buildings_count"].tolist() == [1, 1]  # straddles the ward boundary: counts in both
+    assert z["buildings_count_intersecting"].tolist() == [1, 1]  # straddles the ward boundary: counts in both
+    assert z["buildings_count_by_centroid"].tolist() == [1, 1]  # its centroid (500, 15) is on the shared edge: both
     assert z["buildings_area_inside_m2"].tolist() == pytest.approx([200.0, 200.0])
     assert "32648" in res.crs
     assert res.to_dict()["zones"][0]["zone"] == "West"
@@ -218,11 +220,11 @@ def test_a_ward_piece_that_is_polygon_plus_line_counts_only_what_is_inside():
     inside = [shapely.box(X0 + 10 + 12 * i, Y0 + 10, X0 + 18 + 12 * i, Y0 + 18) for i in range(3)]  # x < 50
     outside = [shapely.box(X0 + 60 + 12 * i, Y0 + 40, X0 + 68 + 12 * i, Y0 + 48) for i in range(3)]
     crossing = [shapely.box(X0 + 45, Y0 + 60, X0 + 55, Y0 + 70)]  # half inside: 50 m2
-    index = FeatureIndex(np.array(inside + outside + crossing, dtype=object))
+    index = FeatureSet(np.array(inside + outside + crossing, dtype=object))
     wards = gpd.GeoDataFrame({"name": ["w"]}, geometry=[ward], crs=32648)
     study = shapely.box(X0, Y0, X0 + 200, Y0 + 200)
     result = measure_catchment(ell, study, 32648, features={"b": index}, zones=wards)
     row = result.zones.loc["w"]
     assert row["area_share"] == pytest.approx(0.5, rel=1e-12)
-    assert row["b_count"] == 4
+    assert row["b_count_intersecting"] == 4
     assert row["b_area_inside_m2"] == pytest.approx(3 * 64.0 + 50.0, rel=1e-12)

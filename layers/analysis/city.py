@@ -13,9 +13,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage import QUAD_SEGS, PopulationGrid, ZonePopulation, as_area, polygonal
+from layers.analysis.coverage import QUAD_SEGS, FeatureSet, PopulationGrid, ZonePopulation, as_area, polygonal
 from layers.crs import TransformError, crs_label, require_metric
 from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.roles import COUNTED_ROLES
 
 CONTEXT_ROLES = ("boundary", "ward", "population")
 SLIVER_SHARE = 0.01  # a zone with less of its area in the study area is a boundary sliver
@@ -44,6 +45,7 @@ class CityData:
     # Apply each layer's feature filter (the timeline's year): the figures measure what the map
     # shows. False measures every feature of the visible layers (scenarios then choose).
     use_filters: bool = True
+    _counted: dict | None = field(default=None, init=False, repr=False)  # counted_features(), made once
 
     def __post_init__(self) -> None:
         self.crs = require_metric(self.crs)
@@ -116,6 +118,21 @@ class CityData:
 
     def has(self, role: str) -> bool:
         return bool(self.layers.get(role))
+
+    def counted_features(self) -> dict[str, FeatureSet]:
+        """The features counted in a catchment (layers of role 'building' or 'facility'), by layer
+        name, with the fields chosen to sum (the layer's `fields.sum_fields`); made once per city."""
+        if self._counted is None:
+            counted = {}
+            for role in COUNTED_ROLES:
+                for layer in self.layers.get(role, []):
+                    gdf = layer.shown_in_crs(self.crs) if self.use_filters else layer.in_crs(self.crs)
+                    try:
+                        counted[layer.name] = FeatureSet.from_frame(gdf, layer.fields.sum_fields)
+                    except ValueError as exc:
+                        raise CityDataError(f"{layer.name}: {exc}") from None
+            self._counted = counted
+        return self._counted
 
 
 def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_names):

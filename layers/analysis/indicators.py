@@ -104,6 +104,9 @@ class IndicatorResult:
     scenario: str
     figures: dict = field(default_factory=dict)  # area_m2, area_share, population, ...
     zones: pd.DataFrame | None = None
+    # features counted in the catchment, by layer: count_intersecting, count_by_centroid,
+    # area_inside_m2, length_inside_m, <field>_sum, <field>_area_weighted (`coverage/features.py`)
+    features: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -153,8 +156,10 @@ def evaluate(
     zone = preset_catchment(p, city, radius, scenario)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
-    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=zone_gdf, zone_name_field="zone",
-                            progress=sub, cancelled=cancelled)
+    counted = city.counted_features()
+    cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
+                            zone_name_field="zone", progress=sub, cancelled=cancelled)
+    method += features_note(counted)
     figures = {
         "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
         "population": cov.population, "study_population": cov.study_population,
@@ -168,8 +173,17 @@ def evaluate(
     return IndicatorResult(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
-        radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones,
+        radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
     )
+
+
+def features_note(counted: dict) -> str:
+    """The method's words for the features counted in the catchment (none: nothing)."""
+    if not counted:
+        return ""
+    return (f" Features of {', '.join(counted)} in the catchment: count intersecting it, count by centroid "
+            "(GEOS centroid inside), exact area inside (m2); a field's sum is over the features counted by "
+            "centroid, its area-weighted sum weights each feature by its share of area inside.")
 
 
 def _population_note(city: CityData) -> str:

@@ -16,7 +16,8 @@ import shapely
 from layers.analysis.city import CityData
 from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
 from layers.analysis.progress import check
-from layers.analysis.indicators import PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
+from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate, features_note,
+                                       preset_catchment)
 from layers.analysis.scenario import Scenario
 
 LAYER_PREFIX = "layer:"  # a measure named 'layer:<layer name>' is that layer's own catchment
@@ -60,8 +61,9 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
         features = scenario.select(features)
     radius = float(radius_m or 0.0)
     zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
-    cov = measure_catchment(zone, city.study_area, city.crs, city.population, zones=city.zones, zone_name_field="zone",
-                            progress=progress, cancelled=cancelled)
+    counted = city.counted_features()
+    cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=city.zones,
+                            zone_name_field="zone", progress=progress, cancelled=cancelled)
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
     result = IndicatorResult(
@@ -70,13 +72,13 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
         crs=city.crs_label,
         method=f"Share of the study area's {'population' if people else 'area'} within {radius:g} m "
                f"(straight-line distance, not along streets) of the features of '{name}'; exact fractional "
-               "population cells.",
+               "population cells." + features_note(counted),
         source="planner: a layer's own catchment", radius_m=radius,
         scenario=scenario.name if scenario else "all features",
         figures={"area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
                  "population": cov.population, "study_population": cov.study_population,
                  "population_share": cov.population_share},
-        zones=cov.zones,
+        zones=cov.zones, features=cov.features,
     )
     return Coverage(result, zone, city.crs, request)
 
@@ -154,13 +156,21 @@ FIGURES = {  # what the chart and the curve can show: label, how to read it off 
     "population_share": "share of population",
     "population": "people reached",
     "area_share": "share of area",
+    "features": "buildings / facilities (by centroid)",
+    "features_area_m2": "building area inside (m²)",
 }
+# the counted features' figures (of the first counted layer) a chart figure reads
+FEATURE_FIGURES = {"features": "count_by_centroid", "features_area_m2": "area_inside_m2"}
 
 
 def figure_value(result: IndicatorResult, figure: str) -> float:
     if figure == "value":
         return float(result.value)
-    v = result.figures.get(figure)
+    if figure in FEATURE_FIGURES:
+        counted = next(iter(result.features.values()), {})
+        v = counted.get(FEATURE_FIGURES[figure])
+    else:
+        v = result.figures.get(figure)
     return float("nan") if v is None else float(v)
 
 
@@ -170,6 +180,8 @@ def zone_figures(result: IndicatorResult, figure: str) -> pd.Series:
         return pd.Series(dtype=float)
     table = result.zones
     column = {"value": "population_share" if "population_share" in table else "area_share"}.get(figure, figure)
+    if figure in FEATURE_FIGURES and result.features:
+        column = f"{next(iter(result.features))}_{FEATURE_FIGURES[figure]}"
     if column not in table:
         column = next(c for c in ("green_m2_per_resident", "population_share", "area_share") if c in table)
     return table[column].astype(float).fillna(0.0)

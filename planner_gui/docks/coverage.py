@@ -23,7 +23,7 @@ from layers.analysis.city import CityDataError
 from layers.analysis.coverage import QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
-from layers.text import headline_text, km2_text, people_text, percent_text
+from layers.text import features_text, headline_text, km2_text, people_text, percent_text
 from planner_gui.docks.headline import headline_label
 from planner_gui.docks.ward_chart import WardChart
 from planner_gui.jobs.runner import AnalysisRunner
@@ -117,6 +117,9 @@ class CoveragePanel(QtWidgets.QWidget):
         self.title_label.setWordWrap(True)
         self.people_label = QtWidgets.QLabel("")
         self.area_label = QtWidgets.QLabel("")
+        self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
+        self.features_label.setWordWrap(True)
+        self.features_label.setVisible(False)
         self.crs_label = QtWidgets.QLabel("")
         self.crs_label.setWordWrap(True)
         self.crs_label.setStyleSheet("color: #555;")
@@ -125,8 +128,8 @@ class CoveragePanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar(visible=False, maximumHeight=12, textVisible=False)
         self.figures_box = QtWidgets.QGroupBox("Figures")
         figures = QtWidgets.QVBoxLayout(self.figures_box)
-        for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.crs_label,
-                  self.status_label, self.progress):
+        for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.features_label,
+                  self.crs_label, self.status_label, self.progress):
             figures.addWidget(w)
             if isinstance(w, QtWidgets.QLabel):
                 w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -314,7 +317,7 @@ class CoveragePanel(QtWidgets.QWidget):
     def _show_problem(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
         self.session.set_failed("coverage", message)
-        for label in (self.value_label, self.people_label, self.area_label):
+        for label in (self.value_label, self.people_label, self.area_label, self.features_label):
             label.setText("–")
         if "needs a layer with role" in message:
             message += " visible (hidden layers do not count)"
@@ -345,9 +348,12 @@ class CoveragePanel(QtWidgets.QWidget):
                                       f"{people_text(f.get('study_population'))} residents")
             self.area_label.setText(f"Common benchmark: {f.get('benchmark_m2_per_resident', 9):g} m² per "
                                     "resident (not a WHO figure)")
+        self.features_label.setText("\n".join(features_text(layer, figures) for layer, figures in r.features.items()))
+        self.features_label.setVisible(bool(r.features))
         self.crs_label.setText(f"CRS {r.crs}, planar areas; straight-line distances")
         tip = f"<p><b>Method.</b> {r.method}</p><p><b>Source.</b> {r.source}</p><p><b>CRS.</b> {r.crs}</p>"
-        for w in (self.value_label, self.people_label, self.area_label, self.title_label, self.crs_label):
+        for w in (self.value_label, self.people_label, self.area_label, self.features_label, self.title_label,
+                  self.crs_label):
             w.setToolTip(tip)
         self._draw_catchment(coverage)
         self._draw_chart()
@@ -367,7 +373,8 @@ class CoveragePanel(QtWidgets.QWidget):
         values = jobs.zone_figures(self.coverage.result, self.figure)
         figure = self.figure
         percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
-        unit = {"population": "people"}.get(figure, "%" if percent else self.coverage.result.unit)
+        unit = {"population": "people", "features": "features", "features_area_m2": "m²"}.get(
+            figure, "%" if percent else self.coverage.result.unit)
         label = f"{self.figure_combo.currentText()} ({unit})"
         zones = self.coverage.result.zones
         notes = None

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.analysis.coverage.features import FeatureIndex
+from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.population import PopulationGrid
 from layers.analysis.coverage.shapes import as_area, polygonal
 from layers.analysis.progress import IsCancelled, Progress, check
@@ -32,7 +32,7 @@ class CoverageResult:
     population: float | None = None
     study_population: float | None = None
     population_share: float | None = None
-    features: dict = field(default_factory=dict)  # name -> {count, area_inside_m2, length_inside_m}
+    features: dict = field(default_factory=dict)  # layer name -> {figure: value} (`features.py`'s figures)
     zones: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
@@ -52,7 +52,7 @@ def measure_regions(
     denominators: Sequence,
     crs,
     population: PopulationGrid | None = None,
-    features: dict[str, FeatureIndex] | None = None,
+    features: dict[str, FeatureSet] | None = None,
     progress: Progress = None,
     cancelled: IsCancelled = None,
 ) -> pd.DataFrame:
@@ -76,9 +76,8 @@ def measure_regions(
     check(cancelled, progress, 0.6)
     for i, (name, index) in enumerate((features or {}).items()):
         figures = index.measure(regions, cancelled=cancelled)
-        table[f"{name}_count"] = figures["count"].to_numpy()
-        table[f"{name}_area_inside_m2"] = figures["area_inside_m2"].to_numpy()
-        table[f"{name}_length_inside_m"] = figures["length_inside_m"].to_numpy()
+        for column in figures.columns:
+            table[f"{name}_{column}"] = figures[column].to_numpy()
         check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
     return table
 
@@ -96,7 +95,7 @@ def measure_catchment(
     study_area: shapely.Geometry,
     crs,
     population: PopulationGrid | None = None,
-    features: dict[str, FeatureIndex] | None = None,
+    features: dict[str, FeatureSet] | None = None,
     zones: gpd.GeoDataFrame | None = None,
     zone_name_field: str = "name",
     progress: Progress = None,
@@ -129,11 +128,10 @@ def measure_catchment(
         result.population = float(row["population"])
         result.study_population = float(row["total_population"])
         result.population_share = _share(row["population"], row["total_population"])
-    for name in features or {}:
+    for name, index in (features or {}).items():
         result.features[name] = {
-            k: (int(row[f"{name}_{k}"]) if k == "count" else float(row[f"{name}_{k}"]))
-            for k in ("count", "area_inside_m2", "length_inside_m")
-            if f"{name}_{k}" in table
+            k: (int(row[f"{name}_{k}"]) if k.startswith("count") else float(row[f"{name}_{k}"]))
+            for k in index.columns()
         }
     if zone_geoms is not None:
         by_zone = table.iloc[1:].reset_index(drop=True)

@@ -1,0 +1,162 @@
+"""Buildings and facilities counted in a catchment: every figure against a GEOS brute force
+(`tests.reference.features_brute_force`), in cities that are not Hanoi, through the engine and
+through `planner measure` (JSON and CSV), total and by zone."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from layers.analysis.coverage import FeatureSet
+from layers.cli import main
+from layers.roles import FieldMapping, guess_role
+from tests.cities import CITIES, buildings, schools, truth, write_city, write_features
+from tests.reference import features_brute_force
+
+RADIUS_M = 500.0
+
+
+def reference_regions(boundary, wards, stations):
+    """The catchment and its pieces by ward, made with geopandas alone (a region is its polygonal
+    part: a ward that only touches the catchment along a line has no piece)."""
+    catchment = stations.buffer(RADIUS_M, quad_segs=16).union_all().intersection(boundary)
+    clipped = wards.geometry.intersection(boundary)
+    return catchment, {name: _area_only(ward.intersection(catchment)) for name, ward in zip(wards["name"], clipped)}
+
+
+def _area_only(geom):
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
+
+
+def assert_figures(got: dict, expected: dict, where: str) -> None:
+    for key, value in expected.items():
+        if key.startswith("count"):
+            assert got[key] == value, f"{where}: {key}"
+        else:
+            assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-6), f"{where}: {key}"
+
+
+@pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
+def test_engine_equals_geos_brute_force_total_and_by_ward(city):
+    t = truth(city)
+    gdf = buildings(city)
+    catchment, pieces = reference_regions(t.boundary, t.wards, t.stations)
+    features = FeatureSet.from_frame(gdf, ["floor_area", "jobs"])
+    regions = [catchment, *pieces.values()]
+    got = features.measure(regions)
+    values = {"floor_area": gdf["floor_area"], "jobs": gdf["jobs"]}
+    for i, (name, region) in enumerate(zip(["total", *pieces], regions)):
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(gdf.geometry.values, region, values), name)
+    # the hard cases are there: astride the catchment's edge and the ward boundaries, multi-part
+    hit = shapely.intersects(gdf.geometry.values, catchment)
+    assert (hit & ~shapely.within(gdf.geometry.values, catchment)).sum() >= 20
+    assert (gdf.geom_type == "MultiPolygon").sum() >= 20
+    by_ward = got.iloc[1:]
+    assert by_ward["count_intersecting"].sum() > got["count_intersecting"][0]  # astride wards: counted in each
+    assert by_ward["count_by_centroid"].sum() == got["count_by_centroid"][0]  # one centroid, one ward
+    assert by_ward["floor_area_sum"].sum() == pytest.approx(got["floor_area_sum"][0], rel=1e-12)
+
+
+def test_edge_cases_touching_multipart_points_and_invalid():
+    x0, y0 = 500_000.0, 9_850_000.0  # UTM 37S metres
+    region = shapely.box(x0, y0, x0 + 100, y0 + 100)
+    feats = [
+        shapely.box(x0 + 10, y0 + 10, x0 + 20, y0 + 20),  # inside
+        shapely.box(x0 + 90, y0 + 10, x0 + 130, y0 + 20),  # 25 % inside: centroid outside
+        shapely.box(x0 + 100, y0 + 50, x0 + 110, y0 + 60),  # touches the edge: intersects, 0 m2
+        shapely.MultiPolygon([shapely.box(x0 + 50, y0 + 50, x0 + 60, y0 + 60),
+                              shapely.box(x0 + 300, y0, x0 + 310, y0 + 10)]),  # counted once
+        shapely.Point(x0 + 100, y0 + 30),  # a school on the boundary
+        shapely.Polygon([(x0 + 40, y0 + 80), (x0 + 60, y0 + 120), (x0 + 60, y0 + 80), (x0 + 40, y0 + 120)]),  # bow-tie
+        None,
+    ]
+    values = {"jobs": np.array([1, 2, 4, 8, 16, 32, 64], dtype=float)}
+    got = FeatureSet(np.array(feats, dtype=object), values).measure([region, shapely.Polygon()])
+    assert got["count_intersecting"].tolist() == [6, 0]
+    assert got["count_by_centroid"].tolist() == [3, 0]  # inside, the point, the bow-tie (centroid on the edge)
+    assert got["jobs_sum"][0] == 1 + 16 + 32  # the multi-part's centroid lies between its parts, outside
+    assert got["area_inside_m2"][0] == pytest.approx(100 + 100 + 0 + 100 + 200, rel=1e-12)  # bow-tie repaired
+    assert got["jobs_area_weighted"][0] == pytest.approx(1 + 2 * 0.25 + 0 + 8 * 0.5 + 16 + 32 * 0.5, rel=1e-12)
+
+
+def test_roles_and_sum_fields_are_guessed_and_checked():
+    assert guess_role(["buildings"], "polygon") == "building"
+    assert guess_role(["osm_bldg_footprints"], "polygon") == "building"
+    assert guess_role(["schools"], "point") == "facility"
+    assert guess_role(["points"], "point") == "other"
+    assert FieldMapping.from_dict({"sum_fields": ["jobs"]}, ["jobs"]).sum_fields == ("jobs",)
+    with pytest.raises(ValueError, match="no field 'pupils'"):
+        FieldMapping.from_dict({"sum_fields": ["pupils"]}, ["jobs"])
+    with pytest.raises(ValueError, match="not numeric"):
+        FeatureSet.from_frame(gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(0, 0)]), ["name"])
+
+
+def cli_reference(city, folder):
+    """What `planner measure` must say, from the files read with geopandas and GEOS alone."""
+    gpkg, _tif = write_city(city, folder)
+    paths = write_features(city, folder)
+    t = truth(city)
+    stations = gpd.read_file(gpkg, layer="metro_stations").to_crs(t.crs)
+    stations = stations[stations["status"] == "existing"]
+    boundary = gpd.read_file(gpkg, layer="city_boundary").to_crs(t.crs).geometry.iloc[0]
+    catchment, pieces = reference_regions(boundary, gpd.read_file(gpkg, layer="wards").to_crs(t.crs), stations)
+    b = gpd.read_file(paths[0]).to_crs(t.crs)
+    s = gpd.read_file(paths[1]).to_crs(t.crs)
+    ref = {}
+    for layer, gdf, fields in (("buildings", b, ("floor_area", "jobs")), (f"{city.name}_schools", s, ("pupils",))):
+        values = {f: gdf[f] for f in fields}
+        ref[layer] = {"total": features_brute_force(gdf.geometry.values, catchment, values)}
+        for name, piece in pieces.items():
+            ref[layer][name] = features_brute_force(gdf.geometry.values, piece, values)
+        if layer != "buildings":  # points: no area, and an area-weighted sum would equal the sum
+            for figures in ref[layer].values():
+                for key in [k for k in figures if k == "area_inside_m2" or k.endswith("_area_weighted")]:
+                    del figures[key]
+    return [*_files(gpkg, _tif, paths)], ref
+
+
+def _files(*paths):
+    for p in paths:
+        yield from (p if isinstance(p, tuple) else (p,))
+
+
+@pytest.mark.parametrize("city", [c for c in CITIES if c.name in ("sao_paulo", "oslo")], ids=lambda c: c.name)
+def test_planner_measure_reports_the_features_equal_to_geos_in_json_and_csv(city, tmp_path, capsys):
+    files, ref = cli_reference(city, tmp_path)
+    args = [*map(str, files), "-p", "itdp-pnt", "-r", str(RADIUS_M), "--zones",
+            "--sum-field", "floor_area", "--sum-field", "jobs", "--sum-field", "pupils"]
+    assert main([*args, "-f", "json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    zones = {z["zone"]: z for z in result["zones"]}
+    for layer, expected in ref.items():
+        assert set(result["features"][layer]) == set(expected["total"])
+        assert_figures(result["features"][layer], expected["total"], f"{layer} total")
+        for name in ("SW", "NW", "SE", "NE"):
+            assert_figures({k[len(layer) + 1:]: v for k, v in zones[name].items() if k.startswith(layer + "_")},
+                           expected[name], f"{layer} {name}")
+    assert main([*args, "-f", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    total = next(r for r in rows if r["zone"] == "")
+    by_zone = {r["zone"]: r for r in rows if r["zone"]}
+    for layer, expected in ref.items():
+        for key, value in expected["total"].items():
+            assert float(total[f"{layer}_{key}"]) == pytest.approx(value, rel=1e-9, abs=1e-6), key
+        for name in ("SW", "NW", "SE", "NE"):
+            for key, value in expected[name].items():
+                assert float(by_zone[name][f"{layer}_{key}"]) == pytest.approx(value, rel=1e-9, abs=1e-6), (name, key)
+
+
+def test_sum_field_flag_names_what_is_missing(tmp_path, capsys):
+    city = CITIES[2]
+    gpkg, tif = write_city(city, tmp_path)
+    b, _s = write_features(city, tmp_path)
+    assert main([str(gpkg), str(tif), str(b), "--sum-field", "storeys"]) == 2
+    assert "no field 'storeys' in buildings" in capsys.readouterr().err
+    assert main([str(gpkg), str(tif), "--sum-field", "jobs"]) == 2
+    assert "no layer of buildings or facilities" in capsys.readouterr().err
