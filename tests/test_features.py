@@ -160,3 +160,19 @@ def test_sum_field_flag_names_what_is_missing(tmp_path, capsys):
     assert "no field 'storeys' in buildings" in capsys.readouterr().err
     assert main([str(gpkg), str(tif), "--sum-field", "jobs"]) == 2
     assert "no layer of buildings or facilities" in capsys.readouterr().err
+
+
+def test_a_building_wholly_inside_whose_centroid_is_outside_is_not_counted_by_centroid():
+    """A U-shaped building round the tip of a notch in the region (UTM 36S, Nairobi's zone): the
+    building lies wholly inside, its centroid in the notch, outside. Counted intersecting, not by
+    centroid, as GEOS says."""
+    x, y = 257_000.0, 9_857_000.0
+    region = shapely.box(x, y, x + 1000, y + 1000).difference(shapely.box(x + 480, y + 300, x + 520, y + 1000))
+    u_shape = shapely.box(x + 400, y + 350, x + 600, y + 500).difference(shapely.box(x + 470, y + 380, x + 530, y + 500))
+    u_shape = u_shape.difference(shapely.box(x + 470, y + 290, x + 530, y + 1000))  # the notch stays outside it
+    assert shapely.contains_properly(region, u_shape) and not shapely.intersects(region, u_shape.centroid)
+    got = FeatureSet(np.array([u_shape], dtype=object), {"jobs": np.array([10.0])}).measure([region]).iloc[0]
+    expected = features_brute_force(np.array([u_shape], dtype=object), region, {"jobs": np.array([10.0])})
+    assert got["count_intersecting"] == expected["count_intersecting"] == 1
+    assert got["count_by_centroid"] == expected["count_by_centroid"] == 0
+    assert got["jobs_sum"] == expected["jobs_sum"] == 0

@@ -200,10 +200,11 @@ class FeatureSet:
             with np.errstate(divide="ignore", invalid="ignore"):
                 share[cross] = np.where(size > 0, np.where(self.is_polygon[f[cross]], area[cross], length[cross]) / size, 1.0)
         check(cancelled)
-        centroid_in = np.ones(len(f), dtype=bool)
-        if len(cross):
-            xy = shapely.get_coordinates(shapely.centroid(self.geoms[f[cross]]))
-            centroid_in[cross] = shapely.intersects_xy(regions[k[cross]], xy[:, 0], xy[:, 1])
+        # asked of every feature here, not only those crossing: a U-shaped building wholly inside
+        # can have its centroid in a notch of the region (the features counted whole above cannot:
+        # their bounding box, which holds the centroid, lies wholly inside)
+        xy = shapely.get_coordinates(shapely.centroid(self.geoms[f]))
+        centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
         np.add.at(sums["count_intersecting"], k, 1.0)
         np.add.at(sums["count_by_centroid"], k, centroid_in.astype(np.float64))
         np.add.at(sums["area_inside_m2"], k, area)
