@@ -3,6 +3,7 @@
     planner measure [FILES...] [--preset NAME ...] [--radius M] [--segments N] [--scenario S | --as-of YEAR]
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
+                    [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--format table|csv|json] [--output PATH]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-missing", action="store_true",
                    help="measure a project even if some of its layers cannot be loaded (they are listed)")
     p.add_argument("--crs", help="the working CRS, a metric one (default: the project's, else chosen from the data)")
+    p.add_argument("--distance", choices=("straight", "walking"),
+                   help="straight line (default) or walking distance along the street network")
+    p.add_argument("--network", metavar="FILE.osm.pbf|LAYER",
+                   help="the street network for walking distance: an OpenStreetMap extract, or a layer of role "
+                        "'street' (default: the first street layer); implies --distance walking")
+    p.add_argument("--walking-band", type=float, metavar="M",
+                   help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     return p
@@ -208,6 +216,15 @@ def _apply_flags(session, args) -> list[str]:
                 session.check_scenario(text)
         if args.radius is not None:
             session.update(radius_m=args.radius)
+        if args.network is not None:
+            network = str(Path(args.network).resolve()) if args.network.lower().endswith(".pbf") else args.network
+            session.update(network=network, distance=args.distance or "walking")
+        elif args.distance is not None:
+            session.update(distance=args.distance)
+        if args.walking_band is not None:
+            session.update(walking_band_m=args.walking_band)
+        if session.settings.distance == "walking":
+            session.walking_network()  # built (or read from its cache) now: a missing network is said plainly
     except _Failure:
         raise
     except Exception as exc:  # ValueError, TransformError, pyproj's CRSError: each says why
@@ -308,6 +325,7 @@ def _table(results) -> str:
         if "value" in d:
             value = precise_text(d["value"], "share" if d["unit"].startswith("share") else "")
             out.append(f"{d['title']} [{d['preset']}]  scenario: {d['scenario']}  radius: {d['radius_m']:g} m")
+            out.append(f"  distance         {d['distance']}")
             out.append(f"  value            {value}  ({d['unit']})")
             out.append(f"  numerator        {precise_text(d['numerator'])}")
             out.append(f"  denominator      {precise_text(d['denominator'])}")

@@ -4,7 +4,9 @@ A project is JSON (`*.planner.json`) with paths relative to the project file, so
 data and its project can be moved or shared as one. Version 2 holds the whole session: the
 layers (order, role, field mapping, visibility, opacity, style), the working CRS (null: chosen
 from the data), the view, the study area, the zone layer and the analysis settings (measure,
-radius, buffer segments, scenario, year, the compared scenarios). Version 1 files (layers, CRS
+radius, buffer segments, scenario, year, the compared scenarios, straight-line or walking
+distance and the street network: an OSM extract's path, relative, or a street layer's name).
+Version 1 files (layers, CRS
 and view only) still open, with default analysis settings.
 
 It is written atomically: a crash while saving leaves the previous project file as it was.
@@ -81,6 +83,7 @@ def save_project(path: str | os.PathLike, session: Session, view: tuple[float, f
         "layers": entries,
         "analysis": {
             **session.settings.to_dict(),
+            "network": _network_reference(session.settings.network, path.parent),
             "study_area": {"layer": session.study_area.layer, "feature": session.study_area.feature},
             "zone_layer": session.zone_layer,
         },
@@ -153,6 +156,8 @@ def apply_project(project: Project, session: Session) -> list[str]:
     zone_layer = analysis.pop("zone_layer", None)
     known = set(AnalysisSettings().to_dict())
     settings = {k: v for k, v in analysis.items() if k in known}
+    if isinstance(settings.get("network"), str) and settings["network"].lower().endswith(".pbf") and project.path:
+        settings["network"] = str((project.path.parent / settings["network"]).resolve())  # relative to the project
     for key in sorted(set(analysis) - known):
         problems.append(f"unknown analysis setting '{key}' ignored")
     for key, value in settings.items():  # one at a time, so one bad value does not lose the others
@@ -211,6 +216,13 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
     if entry.get("style"):
         layer.style = Style.from_dict({**layer.style.to_dict(), **entry["style"]})
     return layer
+
+
+def _network_reference(network: str | None, folder: Path) -> str | None:
+    """A network extract's path relative to the project (a street layer's name as it is)."""
+    if network is None or not network.lower().endswith(".pbf"):
+        return network
+    return _relative(Path(network), folder)
 
 
 def _relative(source: Path, folder: Path) -> str:

@@ -64,6 +64,18 @@ def check(document) -> None:
         raise SchemaError(f"layers holds {len(layers):,} entries, more than the {MAX_LAYERS:,} a project may have")
     for i, entry in enumerate(layers):
         _check_entry(entry, f"layers[{i}]")
+    analysis = document.get("analysis")
+    if isinstance(analysis, dict):
+        _check_walking(analysis)
+
+
+def _check_walking(analysis: dict) -> None:
+    """The walking-distance settings: which distance, the network's file or layer, the band."""
+    if "distance" in analysis and analysis["distance"] not in ("straight", "walking"):
+        raise SchemaError(f"analysis.distance must be 'straight' or 'walking', not {_show(analysis['distance'])}")
+    _optional_text(analysis, "network", "analysis.network")
+    if "walking_band_m" in analysis:
+        _number(analysis["walking_band_m"], "analysis.walking_band_m", (0.0, 500.0))
 
 
 def _check_entry(entry, where: str) -> None:

@@ -30,13 +30,15 @@ ROLES = (
     "water",
     "building",
     "facility",
+    "street",
     "other",
 )
 ROLE_TITLES = {
     "metro_line": "metro line", "metro_station": "metro station", "bridge": "bridge", "green": "green space",
     "digital_zone": "digital zone", "boundary": "study area boundary", "ward": "zones (wards)",
     "population": "population", "water": "water", "building": "buildings (counted)",
-    "facility": "facilities to count (schools, clinics, jobs)", "other": "other (not measured)",
+    "facility": "facilities to count (schools, clinics, jobs)", "street": "street network (walking distance)",
+    "other": "other (not measured)",
 }
 STATUSES = ("existing", "under_construction", "planned")
 # Layers whose features make a catchment (a network or a facility), as opposed to the city's context.

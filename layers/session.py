@@ -24,6 +24,7 @@ from layers.analysis.city import CityData, CityDataError
 from layers.analysis.coverage import QUAD_SEGS
 from layers.analysis.indicators import PRESETS
 from layers.analysis.jobs import FIGURES, LAYER_PREFIX
+from layers.analysis.network import DEFAULT_BAND_M, GET_NETWORK_HINT, WalkingNetwork
 from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_metric, transformer
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
@@ -35,6 +36,8 @@ RADIUS_RANGE_M = (1.0, 50_000.0)
 LAYER_RADIUS_M = 500.0  # a layer's own catchment until a radius is set
 SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
+DISTANCES = ("straight", "walking")
+BAND_RANGE_M = (0.0, 500.0)
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
 NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
 
@@ -63,6 +66,9 @@ class AnalysisSettings:
     chart_figure: str = "population_share"
     compare_a: str = "existing"
     compare_b: str = "plan 2030"
+    distance: str = "straight"  # 'straight' (line) or 'walking' (along the street network)
+    network: str | None = None  # an OpenStreetMap extract (*.pbf path) or a layer of role 'street'; None: the first
+    walking_band_m: float = DEFAULT_BAND_M  # the band either side of the streets reached on foot
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -95,6 +101,7 @@ class Session:
     _everything: CityData | None = field(default=None, repr=False)
     _population_kept: object = field(default=None, repr=False)
     _result_layers: dict = field(default_factory=dict, repr=False)
+    _walking: tuple | None = field(default=None, repr=False)  # (what it was built from, WalkingNetwork)
 
     def __post_init__(self) -> None:
         self.layers.subscribe(self._on_layer_event)
@@ -305,7 +312,11 @@ class Session:
         if "year" in changes and settings.year != self.settings.year:
             self.layers.set_as_of_year(settings.year)
         if settings != self.settings:
+            walk_changed = any(getattr(settings, k) != getattr(self.settings, k)
+                               for k in ("distance", "network", "walking_band_m"))
             self.settings = settings
+            if walk_changed:
+                self._invalidate()
             self._emit("settings")
 
     def _check(self, s: AnalysisSettings, changed: set) -> None:
@@ -324,6 +335,14 @@ class Session:
         if not (isinstance(s.segments, int) and not isinstance(s.segments, bool) and SEGMENTS_RANGE[0] <= s.segments <= SEGMENTS_RANGE[1]):
             raise ValueError(f"buffer segments {s.segments!r} per quarter circle must be a whole number from "
                              f"{SEGMENTS_RANGE[0]} to {SEGMENTS_RANGE[1]} (QGIS and PostGIS use 8, planner 16)")
+        if s.distance not in DISTANCES:
+            raise ValueError(f"distance {s.distance!r} is not one of {', '.join(DISTANCES)}")
+        if s.network is not None and (not isinstance(s.network, str) or not s.network.strip()):
+            raise ValueError(f"network {s.network!r} must name an OpenStreetMap extract (.pbf) or a street layer")
+        if not (isinstance(s.walking_band_m, (int, float)) and not isinstance(s.walking_band_m, bool)
+                and math.isfinite(s.walking_band_m) and BAND_RANGE_M[0] <= s.walking_band_m <= BAND_RANGE_M[1]):
+            raise ValueError(f"walking band {s.walking_band_m!r} m is not a distance from {BAND_RANGE_M[0]:g} to "
+                             f"{BAND_RANGE_M[1]:g} m")
         if s.year is not None and not (isinstance(s.year, int) and not isinstance(s.year, bool) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
             raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
         for key in ("scenario", "compare_a", "compare_b"):
@@ -376,11 +395,43 @@ class Session:
             city = CityData.from_layers(list(self.layers), crs, self.study_area_geometry(),
                                         zone_layer=self.zone_layer, zone_names=self.zone_names,
                                         quad_segs=self.settings.segments)
+            if self.settings.distance == "walking":
+                city.walking = self.walking_network()
             old = self._population_kept
             if old is not None and city.population is not None and old.same_source(city.population):
                 city.population = old  # keeps its cached denominators (people in the study area, per ward)
             self._city = city
         return self._city
+
+    def walking_network(self) -> WalkingNetwork:
+        """The street network walking distances are measured on, built once (then cached beside its
+        file) in the working CRS: `settings.network` (an OSM extract or a layer of role 'street'),
+        else the first layer of role 'street'. Raises CityDataError saying how to get one."""
+        from layers.analysis.network import graph_from_layer, graph_from_osm, is_osm_extract
+        from layers.io import LayerLoadError
+
+        crs, reference = self.working_crs, self.settings.network
+        if crs is None:
+            raise CityDataError("nothing to measure: open a city's layers first")
+        if is_osm_extract(reference):
+            what = ("file", reference)
+        else:
+            streets = [layer for layer in self.layers if isinstance(layer, VectorLayer) and layer.role == "street"
+                       and (reference is None or layer.name == reference)]
+            if not streets:
+                missing = f"there is no street layer '{reference}'" if reference else "there is no street network"
+                raise CityDataError(f"{missing}: {GET_NETWORK_HINT}")
+            what = ("layer", streets[0])
+        key = (what[0], what[1] if what[0] == "file" else id(what[1]), crs.to_wkt())
+        if self._walking is None or self._walking[0] != key:
+            try:
+                graph, _ = graph_from_osm(what[1], crs) if what[0] == "file" else graph_from_layer(what[1], crs)
+            except LayerLoadError as exc:
+                raise CityDataError(str(exc)) from None
+            if graph.edge_count == 0:
+                raise CityDataError(f"{graph.source.name}: the street network has no streets")
+            self._walking = (key, graph)
+        return WalkingNetwork(self._walking[1], band_m=float(self.settings.walking_band_m))
 
     def everything(self) -> CityData:
         """The same city without the timeline's filter: scenario compare and the timeline choose features."""

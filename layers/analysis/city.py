@@ -46,6 +46,9 @@ class CityData:
     # shows. False measures every feature of the visible layers (scenarios then choose).
     use_filters: bool = True
     _counted: dict | None = field(default=None, init=False, repr=False)  # counted_features(), made once
+    # Buffered catchments by walking distance along this network (a
+    # layers.analysis.network.WalkingNetwork); None: straight-line distance.
+    walking: object | None = None
 
     def __post_init__(self) -> None:
         self.crs = require_metric(self.crs)

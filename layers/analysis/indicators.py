@@ -5,12 +5,16 @@ One entry point for the GUI dashboard and the CLI:
     evaluate(preset_name, city, radius_m=None, scenario=None, zones=False,
              progress=None, cancelled=None) -> IndicatorResult
 
-All distances are straight-line (Euclidean, in the working metric CRS), which overstates
-access compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
-network); every method text says so. Shares are 0..1 of the study area's population (or area).
+Distances are straight-line (Euclidean, in the working metric CRS), which overstates access
+compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
+network), unless the city carries a walking network (`CityData.walking`): then every buffered
+catchment is a walking catchment (`layers.analysis.network`) and the result also gives the
+straight-line figures beside it. Every method text says which. Shares are 0..1 of the study
+area's population (or area).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -25,6 +29,7 @@ from layers.text import records
 from layers.analysis.scenario import Scenario
 
 STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
+STRAIGHT_DISTANCE = "straight line"
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class IndicatorResult:
     # features counted in the catchment, by layer: count_intersecting, count_by_centroid,
     # area_inside_m2, length_inside_m, <field>_sum, <field>_area_weighted (`coverage/features.py`)
     features: dict = field(default_factory=dict)
+    distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -125,12 +131,18 @@ def preset_catchment(
     features = city.features(p.role, scenario)
     if p.min_area_m2:
         features = features[features.geometry.area >= p.min_area_m2]
-    zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
+    zone = _reach(features, radius, city)
     if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
-        low = catchment(city.features("low_capacity_stop", scenario), 500.0, city.study_area,
-                        quad_segs=city.quad_segs, crs=city.crs)
+        low = _reach(city.features("low_capacity_stop", scenario), 500.0, city)
         zone = as_area(shapely.union(zone, low))
     return zone
+
+
+def _reach(features, radius_m: float, city: CityData) -> shapely.Geometry:
+    """The catchment of features: by walking distance if the city has a network, else straight-line."""
+    if city.walking is not None and radius_m > 0:
+        return city.walking.catchment(features, radius_m, city.study_area).area
+    return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
 
 
 def evaluate(
@@ -151,6 +163,9 @@ def evaluate(
     zone_gdf = city.zones if zones else None
     check(cancelled, progress, 0.0)
     method = p.method.format(radius=f"{radius:g}") + _population_note(city)
+    walking = city.walking is not None and p.radius_m > 0
+    if walking:
+        method = method.replace(STRAIGHT, city.walking.method(radius))
     if p.name == "green-per-resident":
         return _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
     zone = preset_catchment(p, city, radius, scenario)
@@ -165,6 +180,8 @@ def evaluate(
         "population": cov.population, "study_population": cov.study_population,
         "population_share": cov.population_share,
     }
+    if walking:
+        figures.update(_straight_line_beside(p, city, radius, scenario, cov))
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
         method += " (no population grid loaded: share of area instead)"
@@ -174,6 +191,7 @@ def evaluate(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
+        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE,
     )
 
 
@@ -184,6 +202,19 @@ def features_note(counted: dict) -> str:
     return (f" Features of {', '.join(counted)} in the catchment: count intersecting it, count by centroid "
             "(GEOS centroid inside), exact area inside (m2); a field's sum is over the features counted by "
             "centroid, its area-weighted sum weights each feature by its share of area inside.")
+
+
+def _straight_line_beside(p: Preset, city: CityData, radius: float, scenario, walking_cov) -> dict:
+    """The straight-line catchment's area and people, and walking / straight-line: where the street
+    grid makes the walk longer than the crow flies."""
+    straight = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
+    figures = {"straight_line_area_m2": float(straight.area),
+               "walking_to_straight_line_area": _ratio(walking_cov.area_m2, straight.area)}
+    if city.population is not None:
+        people = float(city.population.population_in([straight])[0])
+        figures["straight_line_population"] = people
+        figures["walking_to_straight_line_population"] = _ratio(walking_cov.population, people)
+    return figures
 
 
 def _population_note(city: CityData) -> str:

@@ -1,0 +1,140 @@
+"""The street graph: streets as nodes and straight segments, in SciPy sparse form, in metres.
+
+A walking network is read once (from an OpenStreetMap extract or a line layer of role
+'street'), transformed into the working metric CRS and cut into its straight segments: every
+vertex of a street is a node, every segment between two consecutive vertices an edge whose
+weight is its length in metres. Streets connect where they share a vertex (to the millimetre),
+as OpenStreetMap ways do at a junction and street centre-line files do at their ends; two lines
+that cross without a shared vertex (a footbridge over a road) do not connect.
+
+Straight edges make the walk exact and simple: a point part-way along an edge is a linear
+interpolation of its two ends, so a catchment can be cut where the distance runs out.
+
+The graph is held as flat NumPy arrays (node coordinates, edge ends, edge lengths) that are
+saved to and loaded from a cache (`layers.analysis.network.cache`); the CSR matrix, the
+segments and their spatial index are derived from them on first use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from scipy.sparse import csr_matrix
+
+from layers.analysis.coverage.shapes import geometries
+from layers.crs import crs_label, require_metric
+
+NODE_TOLERANCE_M = 0.001  # vertices closer than this (after rounding to it) are the same node
+MIN_WEIGHT_M = 1e-6  # SciPy's graphs need positive weights: a zero length is this many metres
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """Where a street network comes from, in words a figure can quote."""
+
+    name: str  # e.g. 'OpenStreetMap extract Helsinki.osm.pbf' or "layer 'streets' (city.gpkg)"
+    date: str  # e.g. '2020-06-09 (newest edit in the extract)'; '' if unknown
+    licence: str = ""  # e.g. '© OpenStreetMap contributors, ODbL'
+
+    def text(self) -> str:
+        parts = [self.name] + [p for p in (self.date, self.licence) if p]
+        return ", ".join(parts)
+
+
+@dataclass(eq=False)
+class StreetGraph:
+    """Nodes (x, y in `crs`, metres) and undirected straight edges (u, v, length_m)."""
+
+    node_xy: np.ndarray  # (n, 2) float64
+    edge_u: np.ndarray  # (e,) int64, u < v
+    edge_v: np.ndarray  # (e,) int64
+    edge_length_m: np.ndarray  # (e,) float64, > 0
+    crs: CRS
+    source: NetworkSource = field(default_factory=lambda: NetworkSource("street network", ""))
+
+    def __post_init__(self) -> None:
+        self.crs = require_metric(CRS.from_user_input(self.crs), "walking distances")
+        self.node_xy = np.ascontiguousarray(self.node_xy, dtype="float64").reshape(-1, 2)
+        self.edge_u = np.asarray(self.edge_u, dtype="int64")
+        self.edge_v = np.asarray(self.edge_v, dtype="int64")
+        self.edge_length_m = np.asarray(self.edge_length_m, dtype="float64")
+        n, e = len(self.node_xy), len(self.edge_u)
+        if not (len(self.edge_v) == e == len(self.edge_length_m)):
+            raise ValueError("a street graph needs as many edge ends and lengths as edges")
+        if e and (self.edge_u.min() < 0 or max(self.edge_u.max(), self.edge_v.max()) >= n):
+            raise ValueError("a street graph's edges name nodes it does not have")
+        if not (np.isfinite(self.node_xy).all() and np.isfinite(self.edge_length_m).all()
+                and (self.edge_length_m > 0).all()):
+            raise ValueError("a street graph needs finite coordinates and positive edge lengths")
+
+    @property
+    def node_count(self) -> int:
+        return len(self.node_xy)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.edge_u)
+
+    @property
+    def total_length_m(self) -> float:
+        return float(self.edge_length_m.sum())
+
+    @property
+    def crs_label(self) -> str:
+        return crs_label(self.crs)
+
+    @classmethod
+    def from_lines(cls, lines, crs, source: NetworkSource | None = None) -> StreetGraph:
+        """From street lines (GeoDataFrame, GeoSeries or array of (Multi)LineStrings) already in `crs`."""
+        geoms = geometries(lines)
+        parts = shapely.get_parts(geoms)
+        parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]  # LineString, LinearRing
+        coords, which = shapely.get_coordinates(parts, return_index=True)
+        if len(coords) and not np.isfinite(coords).all():
+            raise ValueError("the street lines have coordinates that are not finite numbers")
+        key = np.round(coords / NODE_TOLERANCE_M).astype("int64")
+        _, first, node_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        node_of = node_of.ravel()
+        node_xy = coords[first]
+        same_line = which[1:] == which[:-1]
+        u, v = node_of[:-1][same_line], node_of[1:][same_line]
+        keep = u != v
+        u, v = u[keep], v[keep]
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        length = np.hypot(*(node_xy[hi] - node_xy[lo]).T)
+        # one edge per pair of nodes (two ways over the same segment count once)
+        order = np.lexsort((length, hi, lo))
+        lo, hi, length = lo[order], hi[order], length[order]
+        first_of_pair = np.ones(len(lo), dtype=bool)
+        first_of_pair[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+        return cls(node_xy, lo[first_of_pair], hi[first_of_pair], length[first_of_pair], crs,
+                   source or NetworkSource("street lines", ""))
+
+    # -- derived once, on first use -----------------------------------------------------------------
+    @cached_property
+    def matrix(self) -> csr_matrix:
+        """The directed adjacency matrix (both directions of every edge), weights in metres."""
+        n = self.node_count
+        rows = np.concatenate([self.edge_u, self.edge_v])
+        cols = np.concatenate([self.edge_v, self.edge_u])
+        weights = np.maximum(np.concatenate([self.edge_length_m, self.edge_length_m]), MIN_WEIGHT_M)
+        return csr_matrix((weights, (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def segments(self) -> np.ndarray:
+        """Each edge as a two-point LineString (for snapping and drawing)."""
+        ends = np.stack([self.node_xy[self.edge_u], self.node_xy[self.edge_v]], axis=1)
+        return shapely.linestrings(ends) if len(ends) else np.zeros(0, dtype=object)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index of the segments: nearest street edge of a point."""
+        return shapely.STRtree(self.segments)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The graph as plain arrays (what the cache stores)."""
+        return {"node_xy": self.node_xy, "edge_u": self.edge_u, "edge_v": self.edge_v,
+                "edge_length_m": self.edge_length_m}
