@@ -1,25 +1,34 @@
-"""Benchmark: how fast the map window loads and draws a city of building footprints.
+"""Benchmark: how long the map window blocks its GUI thread with a large vector layer, and how fast it draws.
 
-Makes synthetic cities of 200,000 and 1,000,000 footprints (small rectangles, 6-30 m, in
-EPSG:32648, clustered like a city around a few centres), writes each to GeoParquet, then times:
+The layer is a file you give (`--file city.gpkg`, any vector format the app opens; its first layer is
+measured) or a synthetic city of building footprints (`--size`, default 1,000,000 small rectangles of
+6-30 m in EPSG:32648, clustered around a few centres and overlapping like real footprints), written to
+GeoParquet first. It is opened in the full main window (layer panel, docks, timeline) over the Hanoi
+sample (`--no-sample` for the file alone), the way File > Open does, and then:
 
-- load: `layers.io.read_vector` of the GeoParquet file (what File > Open does, in the worker);
-- prepare: the drawing arrays in the working CRS (`planner_gui.geometry.prepared`, also in the worker);
-- first draw: adding the layer to a 1280 x 800 offscreen canvas at full extent and grabbing it;
-- pan/zoom repaint, median of 24: move or zoom the view, then cull + simplify + paint
-  (`canvas.set_view` refreshes synchronously, `canvas.grab()` forces the paint), at three zooms.
+- add / hide / show / zoom to layer: the LONGEST GUI-thread block from the action until the map has
+  settled (the loader and every map render idle), and the time until it has;
+- pan/zoom at city (the layer's extent), district (3 km) and street (300 m) scale: 24 frames of a drag
+  (a tenth of the view, or a 1.25x zoom step), each a view change plus a synchronous repaint of the
+  map widget (`viewport().repaint()`): median and worst frame, the longest GUI-thread block while the
+  drag goes on (the redraw that follows a view change included), and the time until the exact picture
+  of the last view is on screen;
+- the timeline: moving the year slider one year at a time (2019 -> 2026): median time until the map
+  has settled, and the longest GUI-thread block;
+- the LONGEST GUI-thread block seen over the whole run, and the peak memory (max RSS).
 
-A large raster too (`--raster-side`, default 20000: a 20000 x 20000 uint8 GeoTIFF of 400 M
-pixels, tiled, deflate, overviews 2-32), which loads display-only: open (header + overview),
-first draw, and a zoomed-in redraw: the GUI thread's share (set_view returns) and the time until
-the window read at screen resolution is on screen (median of 12 district-scale views).
+GUI-thread blocks are measured with a heartbeat: a 1 ms QTimer on the GUI thread; a block is the longest
+gap between two of its ticks (so the figure includes up to 1 ms of timer slack).
 
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--sizes 200000 1000000] [--raster-side 0]
+`--png DIR` saves the main window at the three scales (city.png, district.png, street.png) to look at.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--size 1000000 | --file path.gpkg] [--png DIR]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -34,10 +43,9 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 
 from layers.crs import HANOI_CRS  # noqa: E402
-from layers.io import read_vector  # noqa: E402
-from layers.session import Session  # noqa: E402
 
 CENTRE = (585_000.0, 2_325_000.0)  # central Hanoi in EPSG:32648
+SCALES = (("city", None), ("district 3 km", 3_000.0), ("street 300 m", 300.0))
 
 
 def synthetic_city(n: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -60,158 +68,241 @@ def synthetic_city(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     )
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - t0
+class Heartbeat:
+    """The longest gap between ticks of a 1 ms timer on the GUI thread since `reset()`, and where it was.
+
+    A watchdog thread looks at the GUI thread's Python stack every 5 ms while the timer is late by
+    more than BLAME_AFTER_S, and the block is blamed on the innermost frame of the app's own code
+    (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy.
+    """
+
+    BLAME_AFTER_S = 0.03
+
+    def __init__(self):
+        import collections
+        import threading
+
+        from PySide6 import QtCore
+
+        self.timer = QtCore.QTimer(interval=1)
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.overall, self.overall_where = 0.0, ""
+        self._samples = collections.Counter()
+        self._gui_thread = threading.get_ident()
+        self.reset()
+        self.timer.start()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.005)
+            if time.perf_counter() - self.last > self.BLAME_AFTER_S:
+                frame = sys._current_frames().get(self._gui_thread)
+                while frame is not None:
+                    name = frame.f_code.co_filename
+                    if ("/planner_gui/" in name or "/layers/" in name) and "bench" not in name:
+                        where = f"{name.split('/')[-2]}/{name.split('/')[-1]}:{frame.f_code.co_name}"
+                        self._samples[where] += 1
+                        break
+                    frame = frame.f_back
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = now - self.last
+        where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
+        self._samples.clear()
+        if gap > self.longest:
+            self.longest, self.where = gap, where
+        if gap > self.overall:
+            self.overall, self.overall_where = gap, where
+        self.last = now
+
+    def reset(self) -> None:
+        self.last = time.perf_counter()
+        self.longest, self.where = 0.0, ""
+        self._samples.clear()
 
 
-def empty_canvas(canvas_cls, app):
-    """A shown 1280 x 800 canvas over an empty session in UTM 48N, as a window would hold it."""
-    session = Session()
-    session.set_working_crs(HANOI_CRS)
-    stack = session.layers
-    canvas = canvas_cls(session)
-    canvas.resize(1280, 800)
-    canvas.show()
-    app.processEvents()
-    return stack, canvas
+class Bench:
+    def __init__(self, window, app):
+        self.window, self.app = window, app
+        self.canvas = window.canvas
+        self.beat = Heartbeat()
 
+    def run_loop(self, seconds: float) -> None:
+        """Let the event loop run for `seconds` (the heartbeat sees every block)."""
+        from PySide6 import QtCore
 
-def bench(n: int, folder: Path, canvas_cls, app) -> dict:
-    from planner_gui.map.geometry import prepared
+        loop = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
 
-    path = folder / f"city_{n}.parquet"
-    synthetic_city(n).to_parquet(path)
-    layer, t_load = timed(lambda: read_vector(path))
-    _, t_prepare = timed(lambda: prepared(layer, HANOI_CRS))
-    stack, canvas = empty_canvas(canvas_cls, app)
+    def settled(self) -> bool:
+        canvas = self.canvas
+        busy = getattr(canvas, "busy", None)
+        return (not self.window.loader.busy() and not canvas._timer.isActive()
+                and not (busy() if busy else False))
 
-    def first_draw():
-        stack.add(layer)  # the canvas zooms to the first layer's extent
-        canvas.refresh()
-        canvas.grab()
-
-    _, t_first = timed(first_draw)
-    results = {"n": n, "load_s": t_load, "prepare_s": t_prepare, "first_draw_s": t_first}
-    rng = np.random.default_rng(1)
-    for label, width_m in (("city 60 km", 60_000), ("district 8 km", 8_000), ("street 1 km", 1_000)):
-        times = []
-        x, y = CENTRE
-        for i in range(24):
-            if i % 3 == 2:  # a zoom step in or out
-                w = width_m * (1.25 if i % 2 else 0.8)
-            else:  # a pan of about a tenth of the view
-                x += rng.normal(0, width_m / 10)
-                y += rng.normal(0, width_m / 10)
-                w = width_m
-            h = w * 800 / 1280
-            t0 = time.perf_counter()
-            canvas.set_view((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
-            canvas.grab()
-            times.append(time.perf_counter() - t0)
-        results[label] = statistics.median(times)
-    canvas.close()
-    canvas.deleteLater()
-    app.processEvents()
-    return results
-
-
-def bench_raster(side: int, folder: Path, canvas_cls, app) -> dict:
-    import rasterio
-    from rasterio.enums import Resampling
-    from rasterio.transform import from_origin
-    from rasterio.windows import Window
-
-    from layers.io import read_raster
-
-    path = folder / f"image_{side}.tif"
-    cell = 5.0
-    west, north = CENTRE[0] - side * cell / 2, CENTRE[1] + side * cell / 2
-
-    def write():
-        rng = np.random.default_rng(2)
-        with rasterio.open(
-            path, "w", driver="GTiff", width=side, height=side, count=1, dtype="uint8", crs=HANOI_CRS.to_wkt(),
-            transform=from_origin(west, north, cell, cell), tiled=True, compress="deflate", nodata=0,
-        ) as dst:
-            ramp = (np.arange(side) // 37 % 250 + 1).astype("uint8")
-            for r0 in range(0, side, 1024):
-                h = min(1024, side - r0)
-                block = np.broadcast_to(ramp, (h, side)) + rng.integers(0, 4, (1, side), dtype="uint8")
-                dst.write(block, 1, window=Window(0, r0, side, h))
-            dst.build_overviews([2, 4, 8, 16, 32], Resampling.average)
-
-    _, t_write = timed(write)
-    layer, t_open = timed(lambda: read_raster(path))
-    stack, canvas = empty_canvas(canvas_cls, app)
-
-    def first_draw():
-        stack.add(layer)
-        canvas.refresh()
-        canvas.grab()
-
-    _, t_first = timed(first_draw)
-    graphic = canvas.graphic(layer)
-    rng = np.random.default_rng(3)
-    gui, shown = [], []
-    for _ in range(12):
-        x, y = CENTRE + rng.normal(0, side * cell / 8, 2)
-        w = rng.uniform(4_000, 10_000)
-        h = w * 800 / 1280
+    def wait_settled(self, timeout: float = 120.0) -> float:
+        """Run the event loop until the map has settled; the time that took."""
         t0 = time.perf_counter()
-        canvas.set_view((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
-        gui.append(time.perf_counter() - t0)
-        while graphic.window_bounds is None or graphic.reader.busy():
-            app.processEvents()
-            time.sleep(0.001)
-        canvas.grab()
-        shown.append(time.perf_counter() - t0)
-    canvas.close()
-    canvas.deleteLater()
-    app.processEvents()
-    return {"side": side, "write_s": t_write, "open_s": t_open, "first_draw_s": t_first,
-            "gui_ms": statistics.median(gui) * 1000, "shown_ms": statistics.median(shown) * 1000,
-            "overview": layer.array.shape}
+        while time.perf_counter() - t0 < timeout:
+            self.run_loop(0.005)
+            if self.settled():
+                return time.perf_counter() - t0
+        raise TimeoutError("the map did not settle")
+
+    def action(self, fn, quiet: float = 0.3) -> tuple[float, float]:
+        """Run `fn` from the event loop; (longest GUI block, time until settled) in seconds."""
+        from PySide6 import QtCore
+
+        self.run_loop(0.05)
+        self.beat.reset()
+        t0 = time.perf_counter()
+        QtCore.QTimer.singleShot(0, fn)
+        self.run_loop(0.001)
+        self.wait_settled()
+        t_settled = time.perf_counter() - t0
+        self.run_loop(quiet)  # late handlers (debounced docks) count as blocks too
+        return self.beat.longest, t_settled, self.beat.where
+
+    def frames(self, centre, width_m: float, seed: int, png: Path | None = None) -> dict:
+        """A drag of 24 view changes around `centre` at `width_m`, each repainted at once."""
+        canvas, vb = self.canvas, self.canvas.view_box
+        aspect = vb.height() / max(vb.width(), 1)
+        x, y = centre
+        canvas.set_view((x - width_m / 2, y - width_m * aspect / 2, x + width_m / 2, y + width_m * aspect / 2))
+        self.wait_settled()
+        self.run_loop(0.1)
+        if png is not None:  # the window as the planner sees it at this scale, settled
+            png.parent.mkdir(parents=True, exist_ok=True)
+            self.window.grab().save(str(png))
+        rng = np.random.default_rng(seed)
+        times = []
+        self.beat.reset()
+        for i in range(24):
+            w = width_m * (1.25 if i % 6 == 2 else 0.8 if i % 6 == 5 else 1.0)
+            x += rng.normal(0, width_m / 10)
+            y += rng.normal(0, width_m / 10)
+            h = w * aspect
+            t0 = time.perf_counter()
+            vb.setRange(xRange=(x - w / 2, x + w / 2), yRange=(y - h / 2, y + h / 2), padding=0)
+            canvas.viewport().repaint()
+            times.append(time.perf_counter() - t0)
+            self.run_loop(0.03)  # the user's next mouse move comes ~30 ms later
+        frame_block = max(times)
+        t0 = time.perf_counter()
+        self.wait_settled()
+        exact = time.perf_counter() - t0
+        self.run_loop(0.1)
+        where = self.beat.where if self.beat.longest >= frame_block else "a frame (view change + repaint)"
+        return {"median_ms": statistics.median(times) * 1000, "worst_ms": max(times) * 1000,
+                "block_ms": max(self.beat.longest, frame_block) * 1000, "exact_ms": exact * 1000, "where": where}
+
+
+def layer_centre(bounds: np.ndarray) -> tuple[float, float]:
+    """Where the features are densest: the median of their centres (`bounds` in the working CRS)."""
+    b = bounds
+    return float(np.nanmedian((b[:, 0] + b[:, 2]) / 2)), float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
-    parser.add_argument("--raster-side", type=int, default=20_000, help="large GeoTIFF side in pixels; 0 skips it")
+    parser.add_argument("--file", type=Path, help="a vector file to measure (its first layer); default: a synthetic city")
+    parser.add_argument("--size", type=int, default=1_000_000, help="footprints in the synthetic city")
+    parser.add_argument("--no-sample", action="store_true", help="do not open the Hanoi sample first")
+    parser.add_argument("--png", type=Path, help="save the window at the three scales in this folder")
     args = parser.parse_args(argv)
-    from layers.io import LARGE_RASTER_PIXELS
 
-    if args.raster_side and args.raster_side**2 <= LARGE_RASTER_PIXELS:
-        parser.error(f"--raster-side must exceed {LARGE_RASTER_PIXELS ** 0.5:,.0f} pixels: only a raster "
-                     "over the large-raster threshold is drawn from overviews and windows")
-    from PySide6 import QtWidgets
+    from PySide6 import QtCore, QtWidgets
 
-    from planner_gui.map.canvas import MapCanvas
+    from planner_gui.app import sample_project
+    from planner_gui.main_window import MainWindow
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    rows = []
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner-bench"])
+    window = MainWindow()
+    window.resize(1700, 1000)
+    window.show()
+    bench = Bench(window, app)
+    rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            rows.append(bench(n, Path(tmp), MapCanvas, app))
-    views = ["city 60 km", "district 8 km", "street 1 km"]
-    header = ["footprints", "load (GeoParquet)", "prepare", "first draw"] + [f"pan/zoom {v}" for v in views]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for r in rows:
-        cells = [f"{r['n']:,}", f"{r['load_s']:.2f} s", f"{r['prepare_s']:.2f} s", f"{r['first_draw_s'] * 1000:.0f} ms"]
-        cells += [f"{r[v] * 1000:.0f} ms" for v in views]
-        print("| " + " | ".join(cells) + " |")
-    print("\npan/zoom: median of 24 view changes, each culled, simplified and painted (1280 x 800, offscreen)")
-    if args.raster_side:
-        with tempfile.TemporaryDirectory() as tmp:
-            r = bench_raster(args.raster_side, Path(tmp), MapCanvas, app)
-        pixels = r["side"] ** 2
-        print(f"\nlarge raster {r['side']:,} x {r['side']:,} ({pixels / 1e6:,.0f} M pixels, display-only, "
-              f"overview {r['overview'][1]} x {r['overview'][0]}; written in {r['write_s']:.1f} s):")
-        print(f"  open {r['open_s'] * 1000:.0f} ms, first draw {r['first_draw_s'] * 1000:.0f} ms, zoomed-in redraw: "
-              f"GUI thread {r['gui_ms']:.0f} ms, window at screen resolution on screen {r['shown_ms']:.0f} ms "
-              "(median of 12 views 4-10 km wide)")
+        if not args.no_sample:
+            window.open_files([sample_project()])
+            bench.wait_settled()
+            bench.run_loop(1.0)
+        path = args.file
+        if path is None:
+            t0 = time.perf_counter()
+            path = Path(tmp) / f"footprints_{args.size}.parquet"  # a neutral name: "city" would guess the role boundary
+            synthetic_city(args.size).to_parquet(path)
+            print(f"synthetic city of {args.size:,} footprints written in {time.perf_counter() - t0:.1f} s", flush=True)
+        bench.beat.overall, bench.beat.overall_where = 0.0, ""  # from here on: the large layer's actions
+        before = set(map(id, window.stack))
+        block, settled, where = bench.action(lambda: window.open_files([path]), quiet=1.0)
+        layer = next(layer for layer in reversed(list(window.stack)) if id(layer) not in before)
+        n = len(layer.gdf) if hasattr(layer, "gdf") else 0
+        size = window.canvas.size()
+        print(f"{layer.name}: {n:,} features; map {size.width()} x {size.height()} px; "
+              f"working CRS {window.session.working_crs.to_string()}", flush=True)
+        rows.append(("add the layer (File > Open)", f"{block * 1000:.0f} ms", where, f"{settled:.2f} s (read + prepare + draw)"))
+        panel = window.layer_panel
+
+        def tick(checked: bool):  # the user clicks the layer's check box in the Layers dock
+            state = QtCore.Qt.CheckState.Checked if checked else QtCore.Qt.CheckState.Unchecked
+            index = panel.model.index(panel.model.row_of(layer))
+            panel.model.setData(index, state.value, QtCore.Qt.ItemDataRole.CheckStateRole)
+
+        for label, fn in (("hide", lambda: tick(False)), ("show", lambda: tick(True)),
+                          ("zoom to layer", lambda: panel.zoom_requested.emit(layer))):
+            block, settled, where = bench.action(fn)
+            rows.append((label, f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms"))
+        graphic = window.canvas.graphic(layer)
+        bounds = graphic.geometry.bounds if hasattr(graphic, "geometry") else shapely.bounds(
+            np.asarray(layer.in_crs(window.canvas.working_crs).geometry.array))
+        centre = layer_centre(bounds)  # the bench's own work on the GUI thread: not counted below
+        extent = graphic.extent()
+        overall = (bench.beat.overall, bench.beat.overall_where)
+        bench.beat.reset()
+        bench.beat.overall, bench.beat.overall_where = overall
+        for i, (label, width) in enumerate(SCALES):
+            if width is None:
+                width = (extent[2] - extent[0]) * 1.06
+                frame_centre = ((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
+            else:
+                frame_centre = centre
+            png = args.png / f"{label.split()[0]}.png" if args.png else None
+            f = bench.frames(frame_centre, width, seed=i, png=png)
+            rows.append((f"pan/zoom, {label} (frame median / worst)", f"{f['block_ms']:.0f} ms", f["where"],
+                         f"frame {f['median_ms']:.1f} / {f['worst_ms']:.1f} ms; exact picture {f['exact_ms']:.0f} ms later"))
+        timeline = window.dashboard.timeline
+        window.canvas.set_view(((extent[0] + extent[2]) / 2 - 4_000, centre[1] - 2_500,
+                                (extent[0] + extent[2]) / 2 + 4_000, centre[1] + 2_500))
+        bench.wait_settled()
+        coverage = window.dashboard.coverage
+        for label, listening in (("timeline, one year", True), ("timeline, Coverage dock not listening", False)):
+            if not listening:  # what the year move costs without the Coverage dock's redraws
+                window.session.unsubscribe(coverage._on_session_event)
+            moves, blocks = [], []
+            for year in range(2019, 2027):
+                block, settled, where = bench.action(lambda year=year: timeline.slider.setValue(year), quiet=0.2)
+                moves.append(settled)
+                blocks.append((block, where))
+            block, where = max(blocks)
+            rows.append((f"{label} (2019 -> 2026)", f"{block * 1000:.0f} ms", where,
+                         f"{statistics.median(moves) * 1000:.0f} / {max(moves) * 1000:.0f} ms (median / worst) "
+                         "until the map settled"))
+            bench.action(lambda: timeline.set_year(None))
+    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print()
+    print("| action | longest GUI-thread block | spent in | time |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\nLONGEST GUI-thread block over the whole run: {bench.beat.overall * 1000:.0f} ms "
+          f"(in {bench.beat.overall_where}); peak memory {rss_gb:.2f} GB")
+    window.loader.cancel_all()
+    window.close()
     return 0
 
 

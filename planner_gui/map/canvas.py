@@ -27,6 +27,9 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.session import NETWORK_ROLES, Session, SessionEvent
 from layers.stack import StackEvent
 from planner_gui.map import geometry as geo
+from planner_gui.map.feature_painter import feature_rings, paint_features
+from planner_gui.map.graphic import LayerGraphic
+from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
 from planner_gui.map.legend import StatusLegend
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.map.scale_bar import ScaleBar
@@ -43,49 +46,41 @@ Z_LABELS = 1_000_100
 EMPTY_CRS = CRS.from_epsg(3857)  # an empty map has no working CRS yet; nothing is measured in this one
 
 
-class LayerGraphic:
-    """The graphics items that draw one layer, and how to update them."""
+class FeaturesItem(QtWidgets.QGraphicsPathItem):
+    """The features of one style class in view, painted one after the other (fill, then outline).
 
-    def __init__(self, canvas: MapCanvas, layer: Layer):
-        self.canvas = canvas
-        self.layer = layer
-        self.z = 0.0
+    Its path (all the features in one) gives Qt the item's bounds and shape; painting goes
+    feature by feature (`planner_gui.map.feature_painter`), so overlapping polygons look as in
+    QGIS: no fill-rule holes, and a later polygon's fill covers the outlines below it.
+    """
 
-    def items(self) -> list[QtWidgets.QGraphicsItem]:
-        raise NotImplementedError
+    def __init__(self, area: bool):
+        super().__init__()
+        self.area = area
+        self._rings = None
 
-    def restyle(self) -> None:
-        """The layer's style changed."""
+    def set_features(self, culled: geo.Culled) -> None:
+        if len(culled.x):
+            self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
+            self._rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
+        else:
+            self.setPath(QtGui.QPainterPath())
+            self._rings = None
 
-    def refresh(self, view: tuple[float, float, float, float], pixel_m: float) -> None:
-        """The view changed: redraw what it shows."""
-
-    def set_z(self, z: float) -> None:
-        self.z = z
-        for i, item in enumerate(self.items()):
-            item.setZValue(z + i * 0.01)
-
-    def set_opacity(self, opacity: float) -> None:
-        for item in self.items():
-            item.setOpacity(opacity)
-
-    def extent(self) -> tuple[float, float, float, float]:
-        raise NotImplementedError
-
-    # labels: overridden by vector graphics
-    def label_candidates(self, view) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        return np.empty(0), np.empty(0), []
+    def paint(self, painter, option, widget=None) -> None:
+        if self._rings is not None:
+            paint_features(painter, self._rings, self.pen(), self.brush(), self.area)
 
 
 class VectorGraphic(LayerGraphic):
-    """Lines and polygons: one path item per style class, plus a pixel image for tiny features."""
+    """Lines and polygons: one FeaturesItem per style class, plus a pixel image for tiny features."""
 
     def __init__(self, canvas: MapCanvas, layer: VectorLayer):
         super().__init__(canvas, layer)
         self.geometry = geo.prepared(layer, canvas.working_crs)
         self.small_image = pg.ImageItem()
         self.small_image.setVisible(False)
-        self.classes: list[tuple[QtWidgets.QGraphicsPathItem, np.ndarray]] = []
+        self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
         self._label_points: tuple[np.ndarray, np.ndarray] | None = None
         self.restyle()
 
@@ -101,7 +96,7 @@ class VectorGraphic(LayerGraphic):
         for cls, rows in feature_classes(self.layer.gdf, style):
             if self._shown is not None:
                 rows = rows[self._shown[rows]]
-            item = QtWidgets.QGraphicsPathItem()
+            item = FeaturesItem(polygon)
             item.setPen(pen(cls.colour, style.width, cls.pattern))
             item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
             self.classes.append((item, rows))
@@ -115,15 +110,12 @@ class VectorGraphic(LayerGraphic):
         for item, rows in self.classes:
             whole = len(self.classes) == 1 and self._shown is None
             culled = self.geometry.cull(view, pixel_m, subset=None if whole else rows)
-            if len(culled.x):
-                path = pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False)
-            else:
-                path = QtGui.QPainterPath()
-            item.setPath(path)
+            item.set_features(culled)
             small.append(culled.small)
             drawn.append(culled.features)
         self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
-        self.drawn = np.unique(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
+        # style classes are disjoint, and so are a class's paths and pixels: a sort, not a unique
+        self.drawn = np.sort(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
 
     def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
         """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
@@ -211,7 +203,7 @@ class PointGraphic(VectorGraphic):
             x=g.x[vertices], y=g.y[vertices], brush=self._brushes[owner].tolist(),
             pen=self._pens[owner].tolist(), size=self._sizes[owner], data=owner,
         )
-        self.drawn = np.unique(index)
+        self.drawn = index  # sorted and unique already (a range or flatnonzero)
         self._dirty = False
 
 
@@ -238,6 +230,9 @@ class RasterGraphic(LayerGraphic):
 
     def items(self):
         return [self.image]
+
+    def busy(self) -> bool:
+        return self.reader is not None and self.reader.busy()
 
     def restyle(self) -> None:
         values, bounds = in_working_crs(self.layer, self.canvas.working_crs)
@@ -418,8 +413,10 @@ class MapCanvas(pg.GraphicsView):
     def _make(self, layer: Layer) -> LayerGraphic:
         if isinstance(layer, RasterLayer):
             return RasterGraphic(self, layer)
-        if layer.geometry_kind == "point":
+        if geo.geometry_kind(layer) == "point":
             return PointGraphic(self, layer)
+        if len(layer.gdf) > LARGE_LAYER_FEATURES:
+            return LargeVectorGraphic(self, layer)
         return VectorGraphic(self, layer)
 
     def _add(self, layer: Layer) -> None:
@@ -468,6 +465,10 @@ class MapCanvas(pg.GraphicsView):
 
     def graphic(self, layer: Layer) -> LayerGraphic | None:
         return self.graphics.get(id(layer))
+
+    def busy(self) -> bool:
+        """True while a redraw is pending or a layer's picture of this view is still being made."""
+        return self._timer.isActive() or any(g.busy() for g in self.graphics.values() if g.layer.visible)
 
     def view_bounds(self) -> tuple[float, float, float, float]:
         rect = self.view_box.viewRect()
@@ -581,7 +582,7 @@ class MapCanvas(pg.GraphicsView):
         """Outline features `rows` of `layer` (positions in its GeoDataFrame); None clears."""
         graphic = self.graphics.get(id(layer)) if layer is not None else None
         rows = np.asarray(list(rows), dtype=np.int64)
-        if not isinstance(graphic, VectorGraphic) or not len(rows):
+        if not isinstance(graphic, (VectorGraphic, LargeVectorGraphic)) or not len(rows):
             self._highlight.setPath(QtGui.QPainterPath())
             self._highlight_points.setData([], [])
             return

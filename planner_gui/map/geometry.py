@@ -40,6 +40,7 @@ class Culled:
     connect: np.ndarray  # int32, 1 where vertex i connects to vertex i+1
     features: np.ndarray  # indices of the features drawn as paths
     small: np.ndarray  # indices of the features too small for a path (drawn as pixels)
+    lengths: np.ndarray  # int64 per feature drawn as a path: its vertices in x, y (in order)
 
 
 @dataclass
@@ -81,11 +82,19 @@ class LayerGeometry:
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
-        """The layer's bounds; NaN for a layer with no features (it has no place on the map)."""
-        b = self.bounds
-        if len(b) == 0:
-            return (np.nan, np.nan, np.nan, np.nan)
-        return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
+        """The layer's bounds; NaN for a layer with no features (it has no place on the map).
+
+        Computed once: zooming to a million-feature layer must not scan its bounds again."""
+        extent = self.__dict__.get("_extent")
+        if extent is None:
+            b = self.bounds
+            if len(b) == 0 or np.isnan(b).all():
+                extent = (np.nan, np.nan, np.nan, np.nan)
+            else:
+                extent = (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])),
+                          float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
+            self.__dict__["_extent"] = extent
+        return extent
 
     @classmethod
     def from_geometries(cls, geoms: np.ndarray, kind: str) -> LayerGeometry:
@@ -174,7 +183,8 @@ class LayerGeometry:
         features = np.flatnonzero(big)
         geometry = self.at_resolution(pixel_m) if len(features) else self
         x, y, connect = geometry.gather(features)
-        return Culled(x, y, connect, features, np.flatnonzero(small))
+        lengths = geometry.stop[features] - geometry.start[features]
+        return Culled(x, y, connect, features, np.flatnonzero(small), lengths)
 
     def gather(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Vertices of `features` back to back, and the connect array for arrayToQPath."""
@@ -232,6 +242,33 @@ def _ring_lengths(geoms: np.ndarray) -> np.ndarray:
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
+_kinds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# shapely type ids -> kind: Point, LineString, LinearRing, Polygon, and their Multi- forms
+_KIND_OF_TYPE = {0: "point", 1: "line", 2: "line", 3: "polygon", 4: "point", 5: "line", 6: "polygon"}
+
+
+def geometry_kind(layer) -> str:
+    """'point', 'line', 'polygon', 'mixed' (or 'raster') for a layer, computed once per GeoDataFrame.
+
+    The same answer as `layer.geometry_kind`, but remembered: the layer panel asks it on every
+    repaint and the canvas on every add, and reading the geometry type names of a million
+    features takes most of a second. Type ids (one vectorised call) are counted instead.
+    """
+    gdf = getattr(layer, "gdf", None)
+    if gdf is None:
+        return layer.geometry_kind
+    with _cache_lock:
+        entry = _kinds.get(layer)
+        if entry is not None and entry[0] == id(gdf):
+            return entry[1]
+    types = shapely.get_type_id(np.asarray(gdf.geometry.array))
+    present = np.flatnonzero(np.bincount(types[types >= 0], minlength=8))
+    found = {_KIND_OF_TYPE.get(int(t), "other") for t in present}
+    kind = found.pop() if len(found) == 1 else "mixed"
+    with _cache_lock:
+        _kinds[layer] = (id(gdf), kind)
+    return kind
 
 
 def prepared(layer, crs: CRS) -> LayerGeometry:
@@ -246,7 +283,7 @@ def prepared(layer, crs: CRS) -> LayerGeometry:
         if entry is not None and entry[0] == key:
             return entry[1]
     gdf = layer.in_crs(crs)
-    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
+    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), geometry_kind(layer))
     with _cache_lock:
         _cache[layer] = (key, geometry)
     return geometry
