@@ -2,12 +2,14 @@
 
 The canvas observes the session's input layers and its results (`stack.subscribe` on both; the
 results are drawn under the network layers, so a catchment tints the map without hiding the
-lines) and the session's working CRS (a new CRS redraws everything in it). It keeps, per layer, a few batched graphics
-items: one QGraphicsPathItem per style class for lines and polygons (fill + outline in one path),
-one ScatterPlotItem for points, one ImageItem for a raster, one ImageItem for features smaller than
-a pixel, and a small pool of TextItems for labels. After every pan or zoom (debounced) each vector
-layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`), so a
-200,000-polygon layer only ever hands Qt what the screen shows.
+lines) and the session's working CRS (a new CRS redraws everything in it). It keeps, per layer, a
+few batched graphics items: for lines and polygons one FeaturesItem per style class, painting its
+features one after the other as QGIS does (`planner_gui.map.feature_painter`), one ScatterPlotItem
+for points, one ImageItem for a raster, one ImageItem for features smaller than a pixel, and a small
+pool of TextItems for labels. After every pan or zoom (debounced) each vector layer is culled to the
+view and simplified to the zoom level (see `planner_gui.map.geometry`). A layer of more than
+LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker instead
+(`planner_gui.map.layer_picture`), so a million-footprint layer never holds up the GUI thread.
 
 The stacks are the truth: hiding a layer takes its items out of the scene, moving it restacks
 the z-values (index * 10), and nothing here is saved anywhere but in the session.
