@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -97,11 +98,15 @@ class Session:
     errors: dict = field(default_factory=dict)  # the same keys -> why the last attempt failed
     _crs: CRS | None = field(default=None, repr=False)  # set by the project or the planner
     _listeners: list = field(default_factory=list, repr=False)
-    _city: CityData | None = field(default=None, repr=False)
-    _everything: CityData | None = field(default=None, repr=False)
+    _city: tuple | None = field(default=None, repr=False)  # (version, CityData)
+    _everything: tuple | None = field(default=None, repr=False)  # (version, CityData)
     _population_kept: object = field(default=None, repr=False)
     _result_layers: dict = field(default_factory=dict, repr=False)
     _walking: tuple | None = field(default=None, repr=False)  # (what it was built from, WalkingNetwork)
+    # city() and everything() are built in worker threads, one at a time; each is kept with the
+    # version it was built for, and a change of the session (in the GUI thread) moves the version on
+    _city_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _versions: list = field(default_factory=lambda: [0, 0], repr=False)  # [filtered city, everything]
 
     def __post_init__(self) -> None:
         self.layers.subscribe(self._on_layer_event)
@@ -387,8 +392,15 @@ class Session:
 
     # -- the city the figures measure ---------------------------------------------------------------
     def city(self) -> CityData:
-        """What the map shows, in the working CRS (raises CityDataError naming what is missing)."""
-        if self._city is None:
+        """What the map shows, in the working CRS (raises CityDataError naming what is missing).
+
+        Built on first use after a change, which can take seconds (a street network, a boundary
+        of a million polygons): the docks ask for it in their worker threads, never the GUI's.
+        """
+        with self._city_lock:
+            version = self._versions[0]
+            if self._city is not None and self._city[0] == version:
+                return self._city[1]
             crs = self.working_crs
             if crs is None:
                 raise CityDataError("nothing to measure: open a city's layers first")
@@ -400,8 +412,12 @@ class Session:
             old = self._population_kept
             if old is not None and city.population is not None and old.same_source(city.population):
                 city.population = old  # keeps its cached denominators (people in the study area, per ward)
-            self._city = city
-        return self._city
+            self._city = (version, city)  # not used if the session has changed meanwhile
+            return city
+
+    def city_version(self, filtered: bool = True) -> int:
+        """Moves on whenever city() (filtered) or everything() would be built anew."""
+        return self._versions[0 if filtered else 1]
 
     def walking_network(self) -> WalkingNetwork:
         """The street network walking distances are measured on, built once (then cached beside its
@@ -435,16 +451,20 @@ class Session:
 
     def everything(self) -> CityData:
         """The same city without the timeline's filter: scenario compare and the timeline choose features."""
-        if self._everything is None:
-            self._everything = dataclasses.replace(self.city(), use_filters=False)
-        return self._everything
+        with self._city_lock:
+            version = self._versions[1]
+            if self._everything is not None and self._everything[0] == version:
+                return self._everything[1]
+            everything = dataclasses.replace(self.city(), use_filters=False)
+            self._everything = (version, everything)  # not used if the session has changed meanwhile
+            return everything
 
     def _invalidate(self, filters_only: bool = False) -> None:
         if self._city is not None:
-            self._population_kept = self._city.population
-        self._city = None
+            self._population_kept = self._city[1].population
+        self._versions[0] += 1
         if not filters_only:
-            self._everything = None
+            self._versions[1] += 1
         self._emit("city")
 
     def _on_layer_event(self, event: StackEvent) -> None:

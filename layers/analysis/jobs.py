@@ -31,6 +31,7 @@ class Coverage:
     catchment: shapely.Geometry | None
     crs: object
     request: dict = field(default_factory=dict)  # what was asked (measure, radius_m, scenario)
+    zones_source: str | None = None  # the layer the figures are broken down by (its zones)
 
 
 def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenario | None,
@@ -48,7 +49,7 @@ def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenari
         zone = preset_catchment(preset, city, 0.0, scenario)
     else:
         zone = preset_catchment(preset, city, radius, scenario)
-    return Coverage(result, zone, city.crs, request)
+    return Coverage(result, zone, city.crs, request, city.zones_source)
 
 
 def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request) -> Coverage:
@@ -80,7 +81,7 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
                  "population_share": cov.population_share},
         zones=cov.zones, features=cov.features,
     )
-    return Coverage(result, zone, city.crs, request)
+    return Coverage(result, zone, city.crs, request, city.zones_source)
 
 
 def scenario_difference(city: CityData, preset: str, a: Scenario, b: Scenario, radius_m: float | None,

@@ -19,7 +19,6 @@ import geopandas as gpd
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.analysis.city import CityDataError
 from layers.analysis.coverage import QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
@@ -291,16 +290,12 @@ class CoveragePanel(QtWidgets.QWidget):
         what = self.measure
         if not what:
             return None
-        try:
-            city = self.session.city()
-        except (CityDataError, ValueError) as exc:
-            self.runner.cancel()
-            self._show_problem(str(exc))
-            return None
-        radius, scenario = self.session.radius_m(), self.session.scenario()
+        radius, scenario, city = self.session.radius_m(), self.session.scenario(), self.session.city
         self._set_stale(True)
+        # the city is built in the worker too (a street network or a vast boundary takes seconds);
+        # what it lacks comes back as the job's failure (CityDataError is a ValueError)
         return self.runner.request(lambda progress, cancelled: jobs.measure(
-            city, what, radius, scenario, progress=progress, cancelled=cancelled))
+            city(), what, radius, scenario, progress=progress, cancelled=cancelled))
 
     def _set_stale(self, stale: bool) -> None:
         self.figures_box.setEnabled(not stale)
@@ -384,11 +379,9 @@ class CoveragePanel(QtWidgets.QWidget):
         self.chart.set_values(values, label, 100.0 if percent else 1.0, notes)
 
     def _on_zone_clicked(self, name: str) -> None:
-        try:
-            city = self.session.city()
-        except (CityDataError, ValueError):
-            return
-        layer = self.stack.find(city.zones_source) if city.zones_source else None
+        coverage = self.coverage  # the zones of the figures shown
+        source = coverage.zones_source if coverage is not None else None
+        layer = self.stack.find(source) if source else None
         if isinstance(layer, VectorLayer):
             names = self.session.zone_names(layer)
             if name in names:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.analysis.city import CityDataError
 from layers.layer import Style
 from layers.session import Session, SessionEvent
 from layers.text import km2_text, people_text, percent_text
@@ -66,15 +65,10 @@ class OverlapView(QtWidgets.QWidget):
         self.status.setText(f"cannot compute: {message}")
 
     def recompute(self) -> int | None:
-        try:
-            city = self.session.city()
-        except (CityDataError, ValueError) as exc:
-            self._on_failed(0, str(exc))
-            return None
         radius = self.session.radius_for(jobs.OVERLAP_PRESETS["metro"])
-        scenario = self.session.scenario()
-        return self.runner.request(lambda progress, cancelled: jobs.overlaps(
-            city, scenario, radius, progress=progress, cancelled=cancelled))
+        scenario, city = self.session.scenario(), self.session.city
+        return self.runner.request(lambda progress, cancelled: jobs.overlaps(  # the city is built in the worker
+            city(), scenario, radius, progress=progress, cancelled=cancelled))
 
     def _on_finished(self, _id: int, result) -> None:
         self.session.set_latest("overlap", result)

@@ -115,14 +115,14 @@ class ScenarioPanel(QtWidgets.QWidget):
                 self._writing = False
             a = self.session.check_scenario(self.session.settings.compare_a)
             b = self.session.check_scenario(self.session.settings.compare_b)
-            city = self.session.everything()
         except (ValueError, CityDataError) as exc:
             self._show_problem(str(exc))
             return None
         preset = self._preset()
         radius = self.session.radius_for(preset)
-        return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(
-            city, preset, a, b, radius, progress=progress, cancelled=cancelled))
+        everything = self.session.everything
+        return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(  # city built in the worker
+            everything(), preset, a, b, radius, progress=progress, cancelled=cancelled))
 
     def _show_problem(self, message: str) -> None:
         """No comparison for what is asked: the previous figure, table and gained area go."""

@@ -16,7 +16,6 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.analysis.city import CityDataError
 from layers.session import MAP_SCENARIO, Session, SessionEvent
 from planner_gui.jobs.runner import AnalysisRunner
 
@@ -112,18 +111,15 @@ class TimelinePanel(QtWidgets.QWidget):
         what = self.session.settings.measure if self.session.measures() else None
         if not what:
             return None
-        try:
-            city = self.session.everything()
-        except (CityDataError, ValueError) as exc:
-            self.status.setText(f"cannot compute the curve: {exc}")
-            return None
         radius, figure = self.session.radius_m(), self.session.settings.chart_figure
-        key = (id(city), what, radius, figure)
+        key = (self.session.city_version(filtered=False), what, radius, figure)
         if self.timeline is not None and getattr(self, "_key", None) == key:
             return None  # the same curve (e.g. only the map's year moved)
         self._key = key
-        return self.runner.request(lambda progress, cancelled: jobs.timeline(
-            city, what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress, cancelled=cancelled))
+        everything = self.session.everything
+        return self.runner.request(lambda progress, cancelled: jobs.timeline(  # the city is built in the worker
+            everything(), what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress,
+            cancelled=cancelled))
 
     def _on_finished(self, _id: int, t: jobs.Timeline) -> None:
         self.timeline = t

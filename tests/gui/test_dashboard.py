@@ -159,3 +159,26 @@ def test_a_cancelled_export_leaves_the_old_file_or_says_it_was_too_late(qtbot, d
     else:
         assert "Export cancelled" in texts and path.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
+    """A street network or a boundary of a million polygons takes seconds to prepare: the docks
+    ask for the city in their workers, so the GUI thread never builds it."""
+    import threading
+
+    from layers.analysis.city import CityData
+    from layers.project import SAMPLE_PROJECT
+    from tests.gui.helpers import load
+
+    on_gui_thread = []
+    real = CityData.from_layers.__func__
+
+    def recorded(cls, *args, **kwargs):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(CityData, "from_layers", classmethod(recorded))
+    load(qtbot, window, [SAMPLE_PROJECT])
+    panel = window.dashboard.coverage
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy(), timeout=30_000)
+    assert on_gui_thread and not any(on_gui_thread)
