@@ -21,6 +21,7 @@ import shapely
 ROLES = (
     "metro_line",
     "metro_station",
+    "low_capacity_stop",
     "bridge",
     "green",
     "digital_zone",
@@ -34,7 +35,8 @@ ROLES = (
     "other",
 )
 ROLE_TITLES = {
-    "metro_line": "metro line", "metro_station": "metro station", "bridge": "bridge", "green": "green space",
+    "metro_line": "metro line", "metro_station": "metro station",
+    "low_capacity_stop": "bus or tram stop (low capacity)", "bridge": "bridge", "green": "green space",
     "digital_zone": "digital zone", "boundary": "study area boundary", "ward": "zones (wards)",
     "population": "population", "water": "water", "building": "buildings (counted)",
     "facility": "facilities to count (schools, clinics, jobs)", "street": "street network (walking distance)",
@@ -42,12 +44,14 @@ ROLE_TITLES = {
 }
 STATUSES = ("existing", "under_construction", "planned")
 # Layers whose features make a catchment (a network or a facility), as opposed to the city's context.
-MEASURED_ROLES = ("metro_station", "metro_line", "bridge", "green", "digital_zone")
+MEASURED_ROLES = ("metro_station", "low_capacity_stop", "metro_line", "bridge", "green", "digital_zone")
 # Layers whose features are counted in a catchment (`layers.analysis.coverage.features`).
 COUNTED_ROLES = ("building", "facility")
 
 # Words in a file or layer name that say what the layer is, most specific first.
 _ROLE_WORDS = (
+    # SDG 11.2.1's low-capacity stops (500 m), apart from high-capacity stations (1 km)
+    ("low_capacity_stop", ("tram", "bus_stop", "busstop", "bus_", "low_capacity", "tram_stop")),
     ("metro_station", ("station", "stop", "ga_", "nha_ga")),
     ("metro_line", ("metro", "rail", "line", "tuyen")),
     ("bridge", ("bridge", "cau_")),

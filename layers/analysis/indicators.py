@@ -155,6 +155,27 @@ def evaluate(
     cancelled: IsCancelled = None,
 ) -> IndicatorResult:
     """Compute a preset, with figures by zone (the city's zone layer) if `zones`."""
+    return evaluate_with_shapes(preset_name, city, radius_m, scenario, zones, progress, cancelled)[0]
+
+
+@dataclass
+class Shapes:
+    """What a result measured, to draw: the catchment, and by walking distance the straight-line one beside it."""
+
+    catchment: shapely.Geometry | None = None
+    straight_line: shapely.Geometry | None = None
+
+
+def evaluate_with_shapes(
+    preset_name: str,
+    city: CityData,
+    radius_m: float | None = None,
+    scenario: Scenario | None = None,
+    zones: bool = False,
+    progress: Progress = None,
+    cancelled: IsCancelled = None,
+) -> tuple[IndicatorResult, Shapes]:
+    """`evaluate`, and the shapes it measured (computed once: a walking catchment is not cheap)."""
     if preset_name not in PRESETS:
         raise KeyError(f"unknown indicator '{preset_name}' (have: {', '.join(PRESETS)})")
     p = PRESETS[preset_name]
@@ -167,8 +188,10 @@ def evaluate(
     if walking:
         method = method.replace(STRAIGHT, city.walking.method(radius))
     if p.name == "green-per-resident":
-        return _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
+        return (_green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled),
+                Shapes(preset_catchment(p, city, 0.0, scenario)))
     zone = preset_catchment(p, city, radius, scenario)
+    shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
     counted = city.counted_features()
@@ -181,7 +204,8 @@ def evaluate(
         "population_share": cov.population_share,
     }
     if walking:
-        figures.update(_straight_line_beside(p, city, radius, scenario, cov))
+        shapes.straight_line = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
+        figures.update(_straight_line_beside(shapes.straight_line, city, cov))
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
         method += " (no population grid loaded: share of area instead)"
@@ -192,7 +216,7 @@ def evaluate(
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
         distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE,
-    )
+    ), shapes
 
 
 def features_note(counted: dict) -> str:
@@ -204,10 +228,9 @@ def features_note(counted: dict) -> str:
             "centroid, its area-weighted sum weights each feature by its share of area inside.")
 
 
-def _straight_line_beside(p: Preset, city: CityData, radius: float, scenario, walking_cov) -> dict:
+def _straight_line_beside(straight: shapely.Geometry, city: CityData, walking_cov) -> dict:
     """The straight-line catchment's area and people, and walking / straight-line: where the street
     grid makes the walk longer than the crow flies."""
-    straight = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
     figures = {"straight_line_area_m2": float(straight.area),
                "walking_to_straight_line_area": _ratio(walking_cov.area_m2, straight.area)}
     if city.population is not None:

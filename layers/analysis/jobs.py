@@ -16,8 +16,8 @@ import shapely
 from layers.analysis.city import CityData
 from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
 from layers.analysis.progress import check
-from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate, features_note,
-                                       preset_catchment)
+from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate_with_shapes,
+                                       features_note, preset_catchment)
 from layers.analysis.scenario import Scenario
 
 LAYER_PREFIX = "layer:"  # a measure named 'layer:<layer name>' is that layer's own catchment
@@ -32,6 +32,7 @@ class Coverage:
     crs: object
     request: dict = field(default_factory=dict)  # what was asked (measure, radius_m, scenario)
     zones_source: str | None = None  # the layer the figures are broken down by (its zones)
+    straight_line: shapely.Geometry | None = None  # by walking distance: the straight-line catchment beside it
 
 
 def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenario | None,
@@ -42,14 +43,10 @@ def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenari
         return _layer_coverage(city, what[len(LAYER_PREFIX):], radius_m, scenario, progress, cancelled, request)
     preset = PRESETS[what]
     radius = None if not preset.radius_m else radius_m  # presets without a buffer ignore the slider
-    result = evaluate(what, city, radius, scenario, zones=city.zones is not None,
-                      progress=progress, cancelled=cancelled)
+    result, shapes = evaluate_with_shapes(what, city, radius, scenario, zones=city.zones is not None,
+                                          progress=progress, cancelled=cancelled)
     check(cancelled)
-    if what == "green-per-resident":
-        zone = preset_catchment(preset, city, 0.0, scenario)
-    else:
-        zone = preset_catchment(preset, city, radius, scenario)
-    return Coverage(result, zone, city.crs, request, city.zones_source)
+    return Coverage(result, shapes.catchment, city.crs, request, city.zones_source, shapes.straight_line)
 
 
 def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request) -> Coverage:

