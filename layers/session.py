@@ -107,6 +107,7 @@ class Session:
     # version it was built for, and a change of the session (in the GUI thread) moves the version on
     _city_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _versions: list = field(default_factory=lambda: [0, 0], repr=False)  # [filtered city, everything]
+    _filtering_year: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         self.layers.subscribe(self._on_layer_event)
@@ -315,7 +316,13 @@ class Session:
         settings = dataclasses.replace(self.settings, **changes)
         self._check(settings, set(changes))
         if "year" in changes and settings.year != self.settings.year:
-            self.layers.set_as_of_year(settings.year)
+            # one city change for the year, not one per dated layer (the docks redraw on each)
+            self._filtering_year = True
+            try:
+                self.layers.set_as_of_year(settings.year)
+            finally:
+                self._filtering_year = False
+            self._invalidate(filters_only=True)
         if settings != self.settings:
             walk_changed = any(getattr(settings, k) != getattr(self.settings, k)
                                for k in ("distance", "network", "walking_band_m"))
@@ -468,7 +475,7 @@ class Session:
         self._emit("city")
 
     def _on_layer_event(self, event: StackEvent) -> None:
-        if event.kind in ("moved", "opacity", "style"):
+        if event.kind in ("moved", "opacity", "style") or (event.kind == "filter" and self._filtering_year):
             return
         if event.kind == "removed":
             self._forget_layer(event.layer)

@@ -58,6 +58,7 @@ class CoveragePanel(QtWidgets.QWidget):
         self.runner = AnalysisRunner(self)
         self._problem = ""  # why the figures are blank, shown under them (the session keeps it too)
         self._auto_measure = session.settings.measure  # the default until someone picks another
+        self._chart_drawn: tuple | None = None  # (figures, chart figure) the chart shows
         self._build()
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -337,8 +338,8 @@ class CoveragePanel(QtWidgets.QWidget):
         walking = s.distance == "walking"
         for w in (self.network_combo, self.band):
             w.setEnabled(walking and buffered)
-        if self.coverage is not None:
-            self._draw_chart()
+        if self.coverage is not None and self._chart_drawn != (id(self.coverage), s.chart_figure):
+            self._draw_chart()  # only when the chart's figure changed: new figures draw it when they come
 
     # -- computing -------------------------------------------------------------------------------
     def recompute(self) -> int | None:
@@ -441,6 +442,7 @@ class CoveragePanel(QtWidgets.QWidget):
     def _draw_chart(self) -> None:
         if self.coverage is None:
             return
+        self._chart_drawn = (id(self.coverage), self.figure)
         values = jobs.zone_figures(self.coverage.result, self.figure)
         figure = self.figure
         percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
