@@ -128,7 +128,10 @@ def _table_html(columns, rows, nowrap_first: bool = False, nowrap_rest: bool = T
                          for i, v in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return f'<table width="100%" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    # border="1" and border-color as attributes: Qt's renderer (the PDF) draws every cell's border only so
+    return ('<table width="100%" border="1" cellspacing="0" cellpadding="3" '
+            'style="border-collapse:collapse;border-color:#bbbbbb;border-style:solid">'
+            f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
 def _frame_html(table: pd.DataFrame, nowrap_first: bool = False) -> str:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui.export import render
+from planner_gui.export import print_layout, render
 from planner_gui.jobs.runner import AnalysisRunner
 
 
@@ -67,18 +67,34 @@ def map_png_export(canvas, path, width_px: int, height_px: int) -> Export:
     return Export(Path(path), lambda progress, cancelled: render.save_png(image, path))
 
 
+def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle: str) -> Export:
+    """The print layout page (PDF or PNG by the suffix): map drawn for the page now, the page painted and
+    written by `write`."""
+    if Path(path).suffix.lower() not in (".pdf", ".png"):
+        raise ValueError(f"{Path(path).name}: print to a .pdf or a .png file")
+    content = print_layout.print_content(window.canvas, spec, title, subtitle, window.dashboard)
+    return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path))
+
+
+REPORT_PAGE = print_layout.PageSpec("A4", landscape=False, dpi=200)  # the report's map page
+
+
 def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
-    """The report (HTML and/or PDF): map and charts drawn now, encoded and written by `write`."""
+    """The report (HTML and/or PDF): its map page (the print layout, A4 portrait) and charts drawn now,
+    encoded and written by `write`; the sources are the layers' own (`layers.attribution`)."""
     coverage, difference, overlap = _shown(dashboard)
     if coverage is None:
         raise ValueError("no figures to export yet")
     if html_path is None and pdf_path is None:
         raise ValueError("give an HTML or a PDF file name")
-    pictures = {"Map": render.render_map_image(canvas, 1400, 1000, scale=2.0),
-                "By ward": render.chart_image(dashboard.coverage.chart.plot, 1400, 700)}
+    session = canvas.session
+    map_page = print_layout.print_content(
+        canvas, REPORT_PAGE, print_layout.default_title(session), print_layout.default_subtitle(session), dashboard)
+    pictures = {"By ward": render.chart_image(dashboard.coverage.chart.plot, 1400, 700)}
     if dashboard.timeline.timeline is not None:
         pictures["Coverage over time"] = render.chart_image(dashboard.timeline.plot, 1400, 600)
     result = coverage.result
+    sources = map_page.sources
 
     def write(progress: Progress, cancelled: IsCancelled) -> None:
         steps = len(pictures) + 1
@@ -89,8 +105,9 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
         check(cancelled, progress, len(images) / steps)
         report = report_from_results(
             f"How much of the city does {result.title} reach?", results=[result],
-            differences=[difference] if difference is not None else [], overlap=overlap, images=images)
-        render.export_report(report, html_path, pdf_path)
+            differences=[difference] if difference is not None else [], overlap=overlap, images=images,
+            data_sources=sources)
+        render.export_report(report, html_path, pdf_path, map_page=map_page)
 
     return Export(Path(html_path if html_path is not None else pdf_path), write)
 
@@ -109,6 +126,12 @@ class ExportMenu(QtWidgets.QMenu):
         window.cancel_button.clicked.connect(self.cancel)
         self._export: Export | None = None
         self._request_id = 0
+        # File > Print / Export map… (the main window puts this action in its File menu too)
+        self.print_action = self.addAction("&Print / Export map…", self.print_map)
+        self.print_action.setShortcut(QtGui.QKeySequence.StandardKey.Print)
+        self.print_action.setToolTip("A page with title, map, legend, scale bar, north arrow, figures and "
+                                     "attribution, as PDF or PNG at 300 dpi (Ctrl+P)")
+        self.addSeparator()
         self.addAction("Results table as &CSV…",
                        lambda: self._ask("CSV table (*.csv)", ".csv", lambda p: csv_export(window.dashboard, p)))
         self.addAction("Catchments and overlaps as &GeoPackage…",
@@ -159,6 +182,16 @@ class ExportMenu(QtWidgets.QMenu):
         if ok:
             self._ask("PNG image (*.png)", ".png",
                       lambda path: map_png_export(self.window.canvas, path, width, height))
+
+    def print_map(self) -> None:
+        from planner_gui.export.print_dialog import PrintDialog
+
+        dialog = PrintDialog(self.window.session, self.window)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return
+        spec, title, subtitle, suffix = dialog.spec(), dialog.title.text(), dialog.subtitle.text(), dialog.suffix()
+        file_filter = "PDF (*.pdf)" if suffix == ".pdf" else "PNG image (*.png)"
+        self._ask(file_filter, suffix, lambda path: print_export(self.window, path, spec, title, subtitle))
 
     def _on_progress(self, _id: int, fraction: float) -> None:
         self.window.progress.setValue(round(100 * fraction))

@@ -18,6 +18,7 @@ The model side (Report, report_from_results, results_table, write_csv, write_geo
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -90,23 +91,46 @@ def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) 
 
     if not isinstance(canvas, MapCanvas):
         return _render_view_scaled(canvas, width_px, height_px)
+    return _render_twin(canvas, width_px, height_px, scale, canvas.view_bounds(), overlays=True)[0]
+
+
+def render_map_frame(canvas, width_px: int, height_px: int, scale: float,
+                     bounds: tuple[float, float, float, float]) -> tuple[QtGui.QImage, tuple[float, float, float, float]]:
+    """The map over (at least) `bounds` drawn afresh at width_px x height_px, without the canvas's own
+    scale bar and legend (a print layout draws its own); returns the image and the bounds it shows.
+
+    `scale` as in `render_map_image` (pixels per on-screen pixel; a print at 300 dpi uses 300 / 96).
+    """
+    width_px, height_px = _check_size(width_px, height_px)
+    if not 1.0 <= scale <= 8.0:
+        raise ValueError(f"scale must be 1..8, not {scale}")
+    return _render_twin(canvas, width_px, height_px, scale, bounds, overlays=False)
+
+
+def _render_twin(canvas, width_px: int, height_px: int, scale: float, bounds,
+                 overlays: bool) -> tuple[QtGui.QImage, tuple[float, float, float, float]]:
+    """A hidden twin MapCanvas of width_px / scale x height_px / scale shows `bounds`; drawn at `scale`."""
+    from planner_gui.map.canvas import MapCanvas
+
     twin = MapCanvas(canvas.session)
     try:
         twin.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)
         twin.resize(max(1, round(width_px / scale)), max(1, round(height_px / scale)))
         twin.show()  # never on screen: only makes Qt lay the view out at this size
-        twin.set_view(canvas.view_bounds())
+        twin.set_view(bounds)
+        shown = twin.view_bounds()
         image = QtGui.QImage(width_px, height_px, QtGui.QImage.Format.Format_ARGB32)
         image.fill(QtGui.QColor(twin.backgroundBrush().color()))
-        image.setDevicePixelRatio(width_px / twin.width())
-        # QWidget.render, not QGraphicsView.render: the scale bar and legend are child widgets
-        QtWidgets.QWidget.render(twin, image)
+        # the viewport alone draws the map; the canvas's overlays (scale bar, legend) are its siblings
+        widget = twin if overlays else twin.viewport()
+        image.setDevicePixelRatio(width_px / widget.width())
+        QtWidgets.QWidget.render(widget, image)
     finally:
         twin.stop_observing()
         twin.hide()
         twin.deleteLater()
     image.setDevicePixelRatio(1.0)
-    return image
+    return image, shown
 
 
 def render_map_png(canvas, path: str | os.PathLike, width_px: int, height_px: int, scale: float = 1.0) -> Path:
@@ -156,11 +180,15 @@ def chart_image(plot_widget: QtWidgets.QGraphicsView, width: int = 1400, height:
     try:
         item.setGeometry(logical)
         _activate_layout(item)
+        # A long title or axis label can make the chart wider (or taller) than asked: its minimum
+        # size wins. Then the whole chart is drawn, shrunk to fit, rather than cut at the edge.
+        laid_out = item.geometry()
+        source = QtCore.QRectF(0, 0, max(logical.width(), laid_out.right()), max(logical.height(), laid_out.bottom()))
         painter = QtGui.QPainter(image)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
         try:
-            scene.render(painter, QtCore.QRectF(0, 0, width, height), logical)
+            scene.render(painter, QtCore.QRectF(0, 0, width, height), source, QtCore.Qt.AspectRatioMode.KeepAspectRatio)
         finally:
             painter.end()
     finally:
@@ -195,30 +223,78 @@ def report_document(report: Report, page_size=QtGui.QPageSize.PageSizeId.A4) -> 
     return doc
 
 
-def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize.PageSizeId.A4) -> Path:
-    """Write the report as PDF with Qt's own writer (QTextDocument + QPdfWriter), atomically.
+def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize.PageSizeId.A4,
+              map_page=None) -> Path:
+    """Write the report as PDF with Qt's own writer, atomically; safe in a worker thread.
 
-    Safe in a worker thread: the document is made and printed in the calling thread.
+    `map_page` (a `print_layout.PrintContent` on the same paper) is printed first, as its own
+    page: the map with its legend, scale bar, north arrow and attribution, as File > Print makes
+    it. The report's text follows on pages with margins, numbered.
     """
     path = Path(path)
     doc = report_document(report, page_size)
+    layout = _page_layout(page_size)
+    full = QtGui.QPageLayout(layout.pageSize(), layout.orientation(), QtCore.QMarginsF(0, 0, 0, 0))
     with atomic_path(path, whole_pdf) as tmp:
         writer = QtGui.QPdfWriter(str(tmp))
-        writer.setPageLayout(_page_layout(page_size))
+        writer.setPageLayout(full)  # margins are painted, so the map page can use the whole sheet
         writer.setResolution(300)
         writer.setTitle(report.title)
         writer.setCreator("planner")
-        doc.print_(writer)
+        painter = QtGui.QPainter(writer)
+        try:
+            if map_page is not None:
+                from planner_gui.export.print_layout import paint_page
+
+                paint_page(painter, map_page, writer.resolution())
+                writer.newPage()
+            _paint_document(painter, doc, layout, writer.resolution(), writer.newPage, first=2 if map_page else 1)
+        finally:
+            painter.end()
         del writer  # the file is complete only once the writer is gone
     return path
 
 
+def _paint_document(painter: QtGui.QPainter, doc: QtGui.QTextDocument, layout: QtGui.QPageLayout, dpi: float,
+                    newpage, first: int = 1) -> None:
+    """The document's pages (laid out by `report_document`) inside the page margins, numbered from `first`."""
+    margins = layout.margins(QtGui.QPageLayout.Unit.Inch)
+    scale = dpi / 96.0
+    page_w, page_h = doc.pageSize().width(), doc.pageSize().height()
+    pages = doc.pageCount()
+    font = QtGui.QFont("DejaVu Sans")
+    font.setPixelSize(round(7.5 / 72 * dpi))
+    for i in range(pages):
+        if i:
+            newpage()
+        painter.save()
+        painter.translate(margins.left() * dpi, margins.top() * dpi)
+        painter.scale(scale, scale)
+        painter.translate(0, -i * page_h)
+        doc.drawContents(painter, QtCore.QRectF(0, i * page_h, page_w, page_h))
+        painter.restore()
+        painter.setFont(font)
+        painter.setPen(QtGui.QColor("#777777"))
+        footer = QtCore.QRectF(margins.left() * dpi, (margins.top() * 96 + page_h) * scale + 0.04 * dpi,
+                               page_w * scale, 0.3 * dpi)
+        painter.drawText(footer, QtCore.Qt.AlignmentFlag.AlignRight, f"{first + i} / {first - 1 + pages}")
+
+
 def export_report(report: Report, html_path: str | os.PathLike | None = None,
-                  pdf_path: str | os.PathLike | None = None) -> list[Path]:
-    """Write the report as HTML and/or PDF (the same content); returns the paths written."""
+                  pdf_path: str | os.PathLike | None = None, map_page=None) -> list[Path]:
+    """Write the report as HTML and/or PDF (the same content); returns the paths written.
+
+    With `map_page` (a `print_layout.PrintContent`), the PDF opens with that page and the HTML
+    shows it as its first picture, 'Map'.
+    """
     written = []
     if html_path is not None:
-        written.append(report.write_html(html_path))
+        html_report = report
+        if map_page is not None:
+            from planner_gui.export.print_layout import page_image
+
+            html_report = dataclasses.replace(report, images={"Map": png_bytes(page_image(map_page)), **report.images})
+        written.append(html_report.write_html(html_path))
     if pdf_path is not None:
-        written.append(write_pdf(report, pdf_path))
+        written.append(write_pdf(report, pdf_path, map_page=map_page))
     return written

@@ -130,8 +130,8 @@ def test_the_export_menu_writes_the_report_in_a_worker_with_progress(qtbot, dash
     path = tmp_path / "report.pdf"
     writers, progress = [], []
     real_write_pdf = render.write_pdf
-    monkeypatch.setattr(render, "write_pdf", lambda report, target: (
-        writers.append(threading.current_thread() is threading.main_thread()), real_write_pdf(report, target))[1])
+    monkeypatch.setattr(render, "write_pdf", lambda report, target, **kwargs: (
+        writers.append(threading.current_thread() is threading.main_thread()), real_write_pdf(report, target, **kwargs))[1])
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
     menu = dash.export_menu
     menu.runner.progress.connect(lambda _id, fraction: progress.append(fraction))

@@ -1,0 +1,586 @@
+"""The printed map: one A4 or A3 page with title, subtitle, map, legend, scale bar, north arrow,
+figures, sources and attribution, written as PDF or as a 300 dpi PNG.
+
+Made in two halves like every export. `print_content` (GUI thread) draws the map for the page's
+map frame at the page's own pixel size (the hidden twin canvas of `render.render_map_frame`, so
+lines and labels are drawn for print, not scaled up from the screen) and gathers the rest as
+plain data: the legend from `legend.legend_entries`, the figures the Coverage dock shows, the
+sources and licence statements of the layers (`layers.attribution`). `write_page` (any thread)
+paints that onto a PDF page or an image and writes it atomically, checked whole.
+
+The page is laid out in millimetres from the paper alone (`page_frames`), so the map frame's
+size is known before the map is drawn. Landscape: map on the left, legend and figures on the
+right; portrait: map on top, legend and figures below. The scale is the map frame's width on
+paper against the ground width it shows in the working CRS (a projected CRS in metres).
+
+    spec = PageSpec("A3", landscape=True, scale_denominator=50_000)   # None: the current extent
+    content = print_content(window, spec, "Metro coverage", "ITDP PNT · existing · 1,000 m")
+    write_page(content, "map.pdf")                                      # or "map.png"
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS, Transformer
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.atomic import atomic_path, whole_pdf, whole_png
+from layers.attribution import sources_text
+from layers.crs import crs_label
+from planner_gui.export import render
+from planner_gui.export.legend import LegendEntry, Swatch, legend_entries
+from planner_gui.map.scale_bar import length_text, nice_length
+from planner_gui.map.symbology import brush, pen
+
+PAPERS = {"A4": QtGui.QPageSize.PageSizeId.A4, "A3": QtGui.QPageSize.PageSizeId.A3}
+MM_PER_INCH = 25.4
+SCREEN_DPI = 96.0  # what the map's pixel sizes (line widths, fonts) mean on screen
+MARGIN_MM = 10.0
+INK = QtGui.QColor("#222222")
+GREY = QtGui.QColor("#555555")
+FONT = "DejaVu Sans"  # every Vietnamese letter; Qt falls back if it is missing
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """The paper and the map's scale: `scale_denominator` N for 1:N, None for the current extent."""
+
+    paper: str = "A4"
+    landscape: bool = True
+    dpi: int = 300
+    scale_denominator: float | None = None
+    extent: str = "view"  # without a scale: 'view' (the map as shown) or 'layers' (every visible layer)
+
+    def __post_init__(self) -> None:
+        if self.paper not in PAPERS:
+            raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {self.paper!r}")
+        if not SCREEN_DPI <= self.dpi <= 600:  # below screen resolution the map would be drawn shrunk
+            raise ValueError(f"resolution must be 96..600 dpi, not {self.dpi}")
+        if self.extent not in ("view", "layers"):
+            raise ValueError(f"extent must be 'view' or 'layers', not {self.extent!r}")
+        if self.scale_denominator is not None and not (
+                math.isfinite(self.scale_denominator) and 100 <= self.scale_denominator <= 50_000_000):
+            raise ValueError(f"scale 1:{self.scale_denominator} is not a map scale from 1:100 to 1:50,000,000")
+
+    def page_size_mm(self) -> tuple[float, float]:
+        size = QtGui.QPageSize(PAPERS[self.paper]).size(QtGui.QPageSize.Unit.Millimeter)
+        w, h = sorted((size.width(), size.height()))
+        return (h, w) if self.landscape else (w, h)
+
+    def page_layout(self) -> QtGui.QPageLayout:
+        orientation = (QtGui.QPageLayout.Orientation.Landscape if self.landscape
+                       else QtGui.QPageLayout.Orientation.Portrait)
+        return QtGui.QPageLayout(QtGui.QPageSize(PAPERS[self.paper]), orientation, QtCore.QMarginsF(0, 0, 0, 0),
+                                 QtGui.QPageLayout.Unit.Millimeter)
+
+    def name(self) -> str:
+        return f"{self.paper} {'landscape' if self.landscape else 'portrait'}"
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Where each part goes on the page, in millimetres from its top-left corner."""
+
+    page: QtCore.QRectF
+    title: QtCore.QRectF
+    map: QtCore.QRectF
+    legend: QtCore.QRectF
+    figures: QtCore.QRectF
+    footer: QtCore.QRectF
+
+
+def page_frames(spec: PageSpec) -> Frames:
+    w, h = spec.page_size_mm()
+    m = MARGIN_MM
+    title_h = 18.0 if spec.paper == "A4" else 22.0
+    footer_h = 17.0 if spec.paper == "A4" else 19.0
+    top, bottom = m + title_h, h - m - footer_h
+    gap = 5.0
+    if spec.landscape:
+        panel_w = (w - 2 * m) * (0.30 if spec.paper == "A4" else 0.26)
+        map_rect = QtCore.QRectF(m, top, w - 2 * m - panel_w - gap, bottom - top)
+        px = map_rect.right() + gap
+        figures_h = (bottom - top) * 0.30
+        figures = QtCore.QRectF(px, bottom - figures_h, panel_w, figures_h)
+        legend = QtCore.QRectF(px, top, panel_w, figures.top() - top - gap)
+    else:
+        inner_w = w - 2 * m
+        map_rect = QtCore.QRectF(m, top, inner_w, (bottom - top) * 0.66)
+        below = map_rect.bottom() + gap
+        legend = QtCore.QRectF(m, below, inner_w * 0.58, bottom - below)
+        figures = QtCore.QRectF(legend.right() + gap, below, inner_w - legend.width() - gap, bottom - below)
+    return Frames(QtCore.QRectF(0, 0, w, h), QtCore.QRectF(m, m, w - 2 * m, title_h - 3), map_rect, legend,
+                  figures, QtCore.QRectF(m, bottom + 2.5, w - 2 * m, footer_h - 2.5))
+
+
+@dataclass
+class PrintContent:
+    """Everything the page shows, as plain data and one drawn map image; paintable in any thread."""
+
+    spec: PageSpec
+    title: str
+    subtitle: str
+    map_image: QtGui.QImage
+    map_bounds: tuple[float, float, float, float]  # what the map frame shows, working CRS metres
+    crs: CRS
+    legend: list[LegendEntry] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    made_on: date = field(default_factory=date.today)
+
+    def scale_denominator(self) -> float:
+        """N of 1:N: the ground width shown over the map frame's width on paper."""
+        frame_m = page_frames(self.spec).map.width() / 1000.0
+        return (self.map_bounds[2] - self.map_bounds[0]) / frame_m
+
+
+# -- the GUI half ------------------------------------------------------------------------------
+def default_title(session) -> str:
+    """The study area: what the page is a map of (the subtitle says what is measured)."""
+    return session.study_area_text()
+
+
+def default_subtitle(session) -> str:
+    """Measure, scenario, year and radius as the session has them."""
+    parts = [session.measure_title(), f"scenario: {session.scenario().name}"]
+    radius = session.radius_m()
+    if radius:
+        parts.append(f"within {radius:,.0f} m")
+    year = session.settings.year
+    parts.append(f"network of {year}" if year is not None else "all years")
+    return " · ".join(parts)
+
+
+def figure_lines(dashboard) -> list[str]:
+    """The figures the Coverage dock shows now, as its labels say them (and a shown scenario compare)."""
+    if dashboard is None:
+        return []
+    panel = dashboard.coverage
+    lines = []
+    if panel.coverage is not None:
+        for label in (panel.value_label, panel.people_label, panel.area_label, panel.features_label):
+            text = QtGui.QTextDocumentFragment.fromHtml(label.text()).toPlainText().strip()
+            if text and text != "–" and not label.isHidden():
+                lines += text.splitlines()
+        result = panel.coverage.result
+        lines.append(f"Method: {result.method}")
+        lines.append(f"Source: {result.source}")
+    difference = dashboard.scenarios.difference
+    if difference is not None:
+        from layers.text import difference_text
+        lines.append(f"{difference.scenario_b} against {difference.scenario_a}: {difference_text(difference)}")
+    return lines
+
+
+def layers_bounds(canvas) -> tuple[float, float, float, float] | None:
+    """The extent of every visible layer as the map draws it (working CRS), a little padded."""
+    session = canvas.session
+    extents = [canvas.graphic(layer).extent() for layer in [*session.layers, *session.results]
+               if layer.visible and canvas.graphic(layer) is not None]
+    e = np.array(extents, dtype=float).reshape(-1, 4)
+    e = e[np.isfinite(e).all(axis=1)]
+    if not len(e):
+        return None
+    xmin, ymin, xmax, ymax = e[:, 0].min(), e[:, 1].min(), e[:, 2].max(), e[:, 3].max()
+    pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.02
+    return xmin - pad, ymin - pad, xmax + pad, ymax + pad
+
+
+def map_frame_bounds(canvas, spec: PageSpec) -> tuple[float, float, float, float]:
+    """The ground the map frame shows: the canvas's view, every visible layer, or 1:N around the view's centre."""
+    xmin, ymin, xmax, ymax = canvas.view_bounds()
+    if spec.scale_denominator is None:
+        return (layers_bounds(canvas) or (xmin, ymin, xmax, ymax)) if spec.extent == "layers" else (xmin, ymin, xmax, ymax)
+    frame = page_frames(spec).map
+    half_w = frame.width() / 1000.0 * spec.scale_denominator / 2
+    half_h = frame.height() / 1000.0 * spec.scale_denominator / 2
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+
+
+def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
+    """Draw the map for the page and gather what else it shows (GUI thread)."""
+    session = canvas.session
+    if session.working_crs is None:
+        raise ValueError("nothing to print: open a city's layers first")
+    frame = page_frames(spec).map
+    width_px = round(frame.width() / MM_PER_INCH * spec.dpi)
+    height_px = round(frame.height() / MM_PER_INCH * spec.dpi)
+    image, shown = render.render_map_frame(canvas, width_px, height_px, spec.dpi / SCREEN_DPI,
+                                           map_frame_bounds(canvas, spec))
+    return PrintContent(spec, title, subtitle, image, shown, session.working_crs,
+                        legend=legend_entries(session, canvas), figures=figure_lines(dashboard),
+                        sources=sources_text(session.layers))
+
+
+# -- the painting half (any thread) -------------------------------------------------------------
+class _Page:
+    """A painter that lays out in millimetres and sizes text in points on a device of `dpi`."""
+
+    def __init__(self, painter: QtGui.QPainter, dpi: float):
+        self.p = painter
+        self.dpi = dpi
+
+    def mm(self, v: float) -> float:
+        return v / MM_PER_INCH * self.dpi
+
+    def rect(self, r: QtCore.QRectF) -> QtCore.QRectF:
+        return QtCore.QRectF(self.mm(r.x()), self.mm(r.y()), self.mm(r.width()), self.mm(r.height()))
+
+    def font(self, points: float, bold: bool = False) -> QtGui.QFont:
+        font = QtGui.QFont(FONT)
+        font.setPixelSize(max(1, round(points / 72.0 * self.dpi)))
+        font.setBold(bold)
+        self.p.setFont(font)
+        return font
+
+    def text(self, r: QtCore.QRectF, text: str, points: float, bold: bool = False, colour=INK,
+             flags=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
+             draw: bool = True) -> float:
+        """Draw `text` wrapped in `r` (mm); returns the height it takes in mm."""
+        self.font(points, bold)
+        self.p.setPen(colour)
+        flags = flags | QtCore.Qt.TextFlag.TextWordWrap
+        device = self.rect(r)
+        used = self.p.boundingRect(device, flags, text)
+        if draw:
+            self.p.drawText(device, flags, text)
+        return used.height() / self.dpi * MM_PER_INCH
+
+    def swatch_scale(self) -> float:
+        """Map pixels (line widths, point sizes) to device pixels: as big as on screen."""
+        return self.dpi / SCREEN_DPI
+
+
+def paint_page(painter: QtGui.QPainter, content: PrintContent, dpi: float) -> None:
+    """The whole page onto `painter` (device of `dpi` dots per inch, origin at the page's corner)."""
+    page = _Page(painter, dpi)
+    frames = page_frames(content.spec)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+    big = content.spec.paper == "A3"
+    _title(page, frames.title, content, big)
+    _map(page, frames.map, content, big)
+    _legend(page, frames.legend, content.legend, big)
+    _figures(page, frames.figures, content, big)
+    _footer(page, frames.footer, content, big)
+
+
+def _title(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+    h = page.text(r, content.title, 20 if big else 16, bold=True)
+    below = QtCore.QRectF(r.x(), r.y() + h + 0.8, r.width(), max(1.0, r.height() - h))
+    page.text(below, content.subtitle, 11 if big else 9.5, colour=GREY)
+
+
+def _map(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+    p = page.p
+    device = page.rect(r)
+    p.drawImage(device, content.map_image)
+    p.setPen(QtGui.QPen(INK, page.mm(0.3)))
+    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    p.drawRect(device)
+    _scale_bar(page, r, content, big)
+    _north_arrow(page, r, content)
+
+
+def _scale_bar(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+    """A bar of a round length (1, 2 or 5 x 10^n m) up to a quarter of the frame, and the scale 1:N."""
+    p = page.p
+    xmin, _, xmax, _ = content.map_bounds
+    metres_per_mm = (xmax - xmin) / r.width()
+    length_m = nice_length(metres_per_mm * r.width() * 0.25)
+    bar_mm = length_m / metres_per_mm
+    pad = 2.5
+    plate = QtCore.QRectF(r.left() + 3, r.bottom() - 16, bar_mm + 2 * pad + 12, 13)
+    p.fillRect(page.rect(plate), QtGui.QColor(255, 255, 255, 225))
+    x0, y = plate.left() + pad, plate.top() + 7.5
+    quarter = bar_mm / 4
+    for i in range(4):
+        cell = QtCore.QRectF(x0 + i * quarter, y, quarter, 1.6)
+        p.fillRect(page.rect(cell), INK if i % 2 == 0 else QtGui.QColor("white"))
+    p.setPen(QtGui.QPen(INK, page.mm(0.2)))
+    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    p.drawRect(page.rect(QtCore.QRectF(x0, y, bar_mm, 1.6)))
+    points = 7.5 if big else 6.5
+    for at, label in ((0.0, "0"), (bar_mm / 2, length_text(length_m / 2)), (bar_mm, length_text(length_m))):
+        page.text(QtCore.QRectF(x0 + at - 10, y - 4.6, 20, 4), label, points,
+                  flags=QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
+    page.text(QtCore.QRectF(x0, y + 2.2, plate.width(), 4), f"Scale 1:{_round_scale(content.scale_denominator())}"
+              f" on {content.spec.paper}", points)
+
+
+def _round_scale(n: float) -> str:
+    digits = max(0, int(math.floor(math.log10(n))) - 2)
+    return f"{round(n, -digits):,.0f}"
+
+
+def true_north_degrees(crs: CRS, x: float, y: float) -> float:
+    """The angle from grid north (up) to true north at (x, y), clockwise, in degrees."""
+    to_geo = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    back = Transformer.from_crs(crs.geodetic_crs, crs, always_xy=True)
+    lon, lat = to_geo.transform(x, y)
+    nx, ny = back.transform(lon, min(lat + 0.01, 89.99))
+    return math.degrees(math.atan2(nx - x, ny - y))
+
+
+def _north_arrow(page: _Page, r: QtCore.QRectF, content: PrintContent) -> None:
+    p = page.p
+    xmin, ymin, xmax, ymax = content.map_bounds
+    try:
+        angle = true_north_degrees(content.crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
+    except Exception:  # a CRS PROJ cannot take to lon/lat: grid north is all there is
+        angle = 0.0
+    size = 11.0
+    centre = QtCore.QPointF(page.mm(r.right() - 4 - size / 2), page.mm(r.top() + 4 + size / 2 + 2))
+    p.save()
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(QtGui.QColor(255, 255, 255, 225))
+    p.drawEllipse(centre, page.mm(size / 2 + 1.5), page.mm(size / 2 + 1.5))
+    p.translate(centre)
+    p.rotate(angle)
+    s = page.mm(size / 2)
+    left = QtGui.QPolygonF([QtCore.QPointF(0, -s * 0.75), QtCore.QPointF(-s * 0.35, s * 0.55), QtCore.QPointF(0, s * 0.3)])
+    right = QtGui.QPolygonF([QtCore.QPointF(0, -s * 0.75), QtCore.QPointF(s * 0.35, s * 0.55), QtCore.QPointF(0, s * 0.3)])
+    p.setPen(QtGui.QPen(INK, page.mm(0.2)))
+    p.setBrush(INK)
+    p.drawPolygon(left)
+    p.setBrush(QtGui.QColor("white"))
+    p.drawPolygon(right)
+    p.restore()
+    page.text(QtCore.QRectF(r.right() - 4 - size, r.top() + 1.2, size, 4), "N", 7.5, bold=True,
+              flags=QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
+
+
+# -- legend ---------------------------------------------------------------------------------------
+def _legend(page: _Page, r: QtCore.QRectF, entries: list[LegendEntry], big: bool) -> None:
+    """The legend in `r`: the largest text (from 8 pt down) and fewest columns that fit."""
+    heading_h = page.text(r, "Legend", 10 if big else 9, bold=True)
+    body = QtCore.QRectF(r.x(), r.y() + heading_h + 1.5, r.width(), r.height() - heading_h - 1.5)
+    sizes = (10.0, 9.0, 8.0, 7.0, 6.5, 6.0, 5.5, 5.0) if big else (8.0, 7.0, 6.5, 6.0, 5.5, 5.0)
+    for columns in (1, 2, 3):
+        for points in sizes:
+            if _flow_legend(page, body, entries, points, columns, draw=False):
+                _flow_legend(page, body, entries, points, columns, draw=True)
+                return
+    _flow_legend(page, body, entries, 5.0, 3, draw=True)  # too many layers: what fits, cut at the bottom
+
+
+def _legend_blocks(entries: list[LegendEntry]) -> list[list[tuple[str, object]]]:
+    """The legend as blocks of rows, one block per layer (kept in one column when it fits):
+    ('section', title), ('layer', entry), ('group', title), ('swatch', (entry, Swatch)), ('ramp', entry)."""
+    blocks: list[list[tuple[str, object]]] = []
+    results_started = False
+    for entry in entries:
+        rows: list[tuple[str, object]] = []
+        if entry.result and not results_started:
+            rows.append(("section", "Results"))
+            results_started = True
+        if len(entry.groups) == 1 and entry.groups[0][0] == "" and len(entry.groups[0][1]) == 1:
+            rows.append(("swatch", (entry, entry.groups[0][1][0])))  # one symbol: it is named by the layer
+        else:
+            rows.append(("layer", entry))
+            for title, swatches in entry.groups:
+                if title and len(entry.groups) > 1:
+                    rows.append(("group", title))
+                rows += [("swatch", (entry, s)) for s in swatches]
+            if entry.ramp is not None:
+                rows.append(("ramp", entry))
+        blocks.append(rows)
+    return blocks
+
+
+def _flow_legend(page: _Page, r: QtCore.QRectF, entries, points: float, columns: int, draw: bool) -> bool:
+    """Lay the layers out top to bottom, column after column; True if all of them fit."""
+    gap = 3.0
+    col_w = (r.width() - gap * (columns - 1)) / columns
+    line = points * 0.3528 * 1.45  # mm per text line
+    sw_w = max(7.0, points * 1.1)
+
+    def height(kind, item) -> float:
+        h = {"ramp": line * 2.6, "layer": line * 1.05, "section": line * 1.3}.get(kind, line)
+        if kind in ("layer", "swatch"):
+            label = item.layer if kind == "layer" else item[1].label
+            indent = 0.0 if kind == "layer" else sw_w + 1.5
+            h = max(h, page.text(QtCore.QRectF(0, 0, col_w - indent, 100), label, points, draw=False))
+        return h + (0.4 if kind == "swatch" else 0.8)
+
+    col, y = 0, r.top()
+    for block in _legend_blocks(entries):
+        heights = [height(kind, item) for kind, item in block]
+        if y > r.top() and y + sum(heights) > r.bottom() + 0.01 and sum(heights) <= r.height():
+            col, y = col + 1, r.top()  # the whole layer in the next column
+        for (kind, item), h in zip(block, heights):
+            keep_with_next = line if kind in ("layer", "group", "section") else 0.0  # no heading alone at a foot
+            if y + h + keep_with_next > r.bottom() + 0.01:
+                col, y = col + 1, r.top()
+            if col >= columns:
+                return False
+            if draw:
+                x = r.left() + col * (col_w + gap)
+                _legend_row(page, kind, item, QtCore.QRectF(x, y, col_w, h), points, sw_w)
+            y += h
+    return True
+
+
+def _legend_row(page: _Page, kind: str, item, r: QtCore.QRectF, points: float, sw_w: float) -> None:
+    if kind == "section":
+        page.text(QtCore.QRectF(r.x(), r.y() + 0.6, r.width(), r.height()), item, points + 0.5, bold=True)
+    elif kind == "layer":
+        page.text(r, item.layer, points, bold=True)
+    elif kind == "group":
+        page.text(QtCore.QRectF(r.x() + 1, r.y(), r.width() - 1, r.height()), item, points - 0.5, colour=GREY)
+    elif kind == "swatch":
+        entry, swatch = item
+        box = QtCore.QRectF(r.x(), r.y() + 0.3, sw_w, min(r.height(), points * 0.3528 * 1.3) - 0.6)
+        _draw_swatch(page, box, swatch, entry.opacity)
+        page.text(QtCore.QRectF(r.x() + sw_w + 1.5, r.y(), r.width() - sw_w - 1.5, r.height()), swatch.label, points)
+    elif kind == "ramp":
+        _draw_ramp(page, r, item, points)
+
+
+def _draw_swatch(page: _Page, box: QtCore.QRectF, s: Swatch, opacity: float) -> None:
+    p = page.p
+    k = page.swatch_scale()
+    p.save()
+    p.setOpacity(opacity)
+    device = page.rect(box)
+    if s.shape == "line":
+        line_pen = pen(s.stroke, s.width * k, s.pattern)
+        line_pen.setCosmetic(False)
+        line_pen.setDashPattern(line_pen.dashPattern()) if s.pattern != "solid" else None
+        p.setPen(line_pen)
+        y = device.center().y()
+        p.drawLine(QtCore.QPointF(device.left(), y), QtCore.QPointF(device.right(), y))
+    elif s.shape == "point":
+        size = s.size * k * (0.8 if s.pattern == "dotted" else 1.0)
+        face = {"solid": s.fill or s.stroke, "dashed": "#ffffff"}.get(s.pattern)
+        outline = {"solid": 1.3, "dashed": 2.2, "dotted": 1.2}[s.pattern] * k
+        p.setPen(QtGui.QPen(QtGui.QColor(s.stroke), outline))
+        p.setBrush(QtGui.QColor(face) if face else QtGui.QColor(255, 255, 255, 160))
+        p.drawEllipse(device.center(), size / 2, size / 2)
+    else:
+        area_pen = pen(s.stroke, max(s.width, 0.8) * k, s.pattern)
+        area_pen.setCosmetic(False)
+        p.setPen(area_pen)
+        fill = brush(s.fill, s.fill_alpha, s.pattern)
+        if fill.style() == QtCore.Qt.BrushStyle.BDiagPattern:
+            fill.setTransform(QtGui.QTransform.fromScale(k, k))
+        p.setBrush(fill)
+        inset = page.mm(0.4)
+        p.drawRect(device.adjusted(inset, inset, -inset, -inset))
+    p.restore()
+
+
+def _draw_ramp(page: _Page, r: QtCore.QRectF, entry: LegendEntry, points: float) -> None:
+    """The ramp as the map draws it (its transparency over the map's background), ticks under it."""
+    ramp = entry.ramp
+    p = page.p
+    bar = QtCore.QRectF(r.x() + 1, r.y() + 0.5, r.width() - 6, r.height() * 0.38)
+    colours = ramp.colours.astype(float)
+    alpha = colours[:, 3:4] / 255.0 * entry.opacity
+    from planner_gui.map.canvas import MAP_BACKGROUND
+
+    background = np.array(QtGui.QColor(MAP_BACKGROUND).getRgb()[:3], dtype=float)
+    rgb = (colours[:, :3] * alpha + background * (1 - alpha)).round().astype(np.uint8)
+    strip = np.ascontiguousarray(np.concatenate([rgb, np.full((len(rgb), 1), 255, np.uint8)], axis=1)[np.newaxis])
+    image = QtGui.QImage(strip.data, strip.shape[1], 1, strip.shape[1] * 4, QtGui.QImage.Format.Format_RGBA8888)
+    p.drawImage(page.rect(bar), image.copy())
+    p.setPen(QtGui.QPen(GREY, page.mm(0.15)))
+    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    p.drawRect(page.rect(bar))
+    for position, label in ramp.ticks:
+        x = bar.left() + position * bar.width()
+        align = (QtCore.Qt.AlignmentFlag.AlignLeft if position == 0 else QtCore.Qt.AlignmentFlag.AlignRight
+                 if position == 1 else QtCore.Qt.AlignmentFlag.AlignHCenter)
+        left = x if position == 0 else x - 20 if position == 1 else x - 10
+        page.text(QtCore.QRectF(left, bar.bottom() + 0.3, 20, 4), label, points - 0.5, flags=align)
+    page.text(QtCore.QRectF(bar.left(), bar.bottom() + points * 0.3528 * 1.3, bar.width(), 4),
+              ramp.unit + " (fewer: fainter)" if "people" in ramp.unit else ramp.unit, points - 0.5, colour=GREY)
+
+
+# -- figures and footer -------------------------------------------------------------------------
+def _figures(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+    p = page.p
+    p.setPen(QtGui.QPen(QtGui.QColor("#999999"), page.mm(0.2)))
+    p.setBrush(QtGui.QColor("#f7f7f4"))
+    p.drawRect(page.rect(r))
+    inner = r.adjusted(2.5, 2, -2.5, -2)
+    heading = page.text(inner, "Figures", 10 if big else 9, bold=True)
+    body = QtCore.QRectF(inner.x(), inner.y() + heading + 1, inner.width(), inner.height() - heading - 1)
+    lines = content.figures or ["No figures computed yet (Coverage dock)."]
+    lines = lines + [f"CRS {crs_label(content.crs)}; planar areas, straight-line distances"]
+    text = "\n".join(lines)
+    for points in ((9.0,) if big else ()) + (8.0, 7.0, 6.5, 6.0, 5.5, 5.0):
+        if page.text(body, text, points, draw=False) <= body.height():
+            break
+    p.save()
+    p.setClipRect(page.rect(body))
+    page.text(body, text, points)
+    p.restore()
+
+
+def _footer(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+    made = f"Made with planner on {content.made_on.isoformat()} · {content.spec.name()}"
+    lines = ["Sources and attribution: " + "; ".join(content.sources or ["(the layers name no source)"]), made]
+    text = "\n".join(lines)
+    for points in (7.5 if big else 6.5, 6.0, 5.5, 5.0, 4.5):
+        if page.text(r, text, points, colour=GREY, draw=False) <= r.height():
+            break
+    page.text(r, text, points, colour=GREY)
+
+
+# -- writing --------------------------------------------------------------------------------------
+def page_image(content: PrintContent) -> QtGui.QImage:
+    """The page as an image at the spec's dpi (any thread)."""
+    w_mm, h_mm = content.spec.page_size_mm()
+    dpi = content.spec.dpi
+    image = QtGui.QImage(round(w_mm / MM_PER_INCH * dpi), round(h_mm / MM_PER_INCH * dpi),
+                         QtGui.QImage.Format.Format_RGB32)
+    image.fill(QtGui.QColor("white"))
+    dots_per_metre = round(dpi / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    painter = QtGui.QPainter(image)
+    try:
+        paint_page(painter, content, dpi)
+    finally:
+        painter.end()
+    return image
+
+
+def pdf_writer(path: str | os.PathLike, spec: PageSpec, title: str) -> QtGui.QPdfWriter:
+    writer = QtGui.QPdfWriter(str(path))
+    writer.setPageLayout(spec.page_layout())
+    writer.setResolution(spec.dpi)
+    writer.setTitle(title)
+    writer.setCreator("planner")
+    return writer
+
+
+def write_page(content: PrintContent, path: str | os.PathLike) -> Path:
+    """Write the page as PDF or PNG (by the file's suffix), atomically and checked whole (any thread)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        image = page_image(content)
+        with atomic_path(path, whole_png) as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise OSError(f"{path.name}: could not write the PNG")
+        return path
+    if suffix != ".pdf":
+        raise ValueError(f"{path.name}: print to a .pdf or a .png file")
+    with atomic_path(path, whole_pdf) as tmp:
+        writer = pdf_writer(tmp, content.spec, content.title)
+        painter = QtGui.QPainter(writer)
+        try:
+            paint_page(painter, content, writer.resolution())
+        finally:
+            painter.end()
+        del writer  # the file is complete only once the writer is gone
+    return path

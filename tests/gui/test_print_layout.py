@@ -1,0 +1,221 @@
+"""The print layout: page size and orientation, a legend of every visible layer, the attribution from
+the layers' own sources, the scale, true north, the PNG at 300 dpi, and the report PDF that opens
+with the same map page and keeps its charts inside the page. Read back with pypdf, independently
+of Qt's layout."""
+from __future__ import annotations
+
+import numpy as np
+import pypdf
+import pytest
+from pyproj import CRS, Proj
+from PySide6 import QtGui
+
+from layers.atomic import whole_png
+from layers.io import read_layers
+from layers.project import SAMPLE_PROJECT, open_project
+from layers.session import Session
+from planner_gui.export import menu
+from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
+from planner_gui.map.canvas import MapCanvas
+from tests.cities import CITIES, write_city
+from tests.gui.helpers import load
+
+POINTS_PER_MM = 72 / 25.4
+needs_sample = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
+
+
+def _canvas(qtbot, session) -> MapCanvas:
+    view = MapCanvas(session)
+    qtbot.addWidget(view)
+    view.resize(500, 360)
+    view.show()
+    view.full_extent()
+    return view
+
+
+def _text(path) -> str:
+    """The page's text, words joined by single spaces (Qt's PDF separates words with tabs)."""
+    return " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(str(path)).pages)
+
+
+@pytest.fixture
+def sample(qtbot):
+    session, _ = open_project(SAMPLE_PROJECT)
+    return session, _canvas(qtbot, session)
+
+
+@needs_sample
+@pytest.mark.parametrize("paper, landscape, size_mm", [("A4", False, (210, 297)), ("A3", True, (420, 297))])
+def test_pdf_page_has_the_paper_size_and_orientation(sample, tmp_path, paper, landscape, size_mm):
+    session, canvas = sample
+    content = print_content(canvas, PageSpec(paper, landscape=landscape, dpi=100), "Title", "Subtitle")
+    path = write_page(content, tmp_path / "map.pdf")
+    box = pypdf.PdfReader(str(path)).pages[0].mediabox
+    assert float(box.width) == pytest.approx(size_mm[0] * POINTS_PER_MM, abs=1.0)
+    assert float(box.height) == pytest.approx(size_mm[1] * POINTS_PER_MM, abs=1.0)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # written atomically
+
+
+@needs_sample
+def test_legend_lists_every_visible_layer_and_its_categories(sample, tmp_path):
+    session, canvas = sample
+    hidden = session.layers.find("Water")
+    session.layers.set_visible(hidden, False)
+    content = print_content(canvas, PageSpec("A3", landscape=True, dpi=100), "Hà Nội", "plan")
+    text = _text(write_page(content, tmp_path / "map.pdf"))
+    visible = [layer.name for layer in session.layers if layer.visible]
+    assert len(visible) >= 6
+    assert [e.layer for e in content.legend] == list(reversed(visible))  # top of the map first
+    for name in visible:
+        assert name in text
+    assert "Water" not in [e.layer for e in content.legend]
+    lines = session.layers.find("Metro lines").gdf
+    for line in lines["line"].unique():  # every metro line by its colour, named by its `line`
+        assert f"line {line}" in text
+    for status in ("existing", "under construction", "planned"):
+        assert status in text
+    # the population ramp's numbers: the map's stretch (2nd and 99th percentile of log(1 + people))
+    population = next(layer for layer in session.layers if layer.role == "population")
+    people = population.array[np.isfinite(population.array) & (population.array > 0)]
+    low, high = np.expm1(np.percentile(np.log1p(people), [2, 99]))
+    ramp = next(e.ramp for e in content.legend if e.layer == population.name)
+    assert [label for _, label in ramp.ticks][::2] == [f"{low:,.1f}".rstrip("0").rstrip("."), f"{high:,.0f}"]
+    for _, label in ramp.ticks:
+        assert label in text
+
+
+@needs_sample
+def test_a_line_not_open_in_the_timeline_year_is_not_in_the_legend(sample):
+    session, canvas = sample
+    session.update(year=2025)
+    content = print_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    labels = next(e for e in content.legend if e.layer == "Metro lines").labels()
+    assert "line 2A" in labels and "line 3" in labels
+    assert "line 5" not in labels and "planned" not in labels  # line 5 opens in 2030
+
+
+@needs_sample
+def test_attribution_of_the_sample_is_on_the_page(sample, tmp_path):
+    _, canvas = sample
+    text = _text(write_page(print_content(canvas, PageSpec("A4", dpi=100), "t", "s"), tmp_path / "map.pdf"))
+    assert "© OpenStreetMap contributors, ODbL" in text
+    assert "CC BY 3.0 IGO" in text and "Natural Earth" in text
+    assert "hanoi.gpkg" in text
+
+
+def test_attribution_comes_from_the_layers_not_from_hanoi(qtbot, tmp_path):
+    """Paris in lon/lat: its own licence statement is printed, none of the Hanoi sample's."""
+    city = next(c for c in CITIES if c.name == "paris")
+    gpkg, population = write_city(city, tmp_path / "paris")
+    session = Session()
+    for layer in read_layers(gpkg) + read_layers(population):
+        if layer.name == "wards":
+            layer.gdf["source"] = "IRIS contours; © IGN - Paris Data, Licence Ouverte / ODbL; simplified"
+        session.add_layer(layer)
+    canvas = _canvas(qtbot, session)
+    content = print_content(canvas, PageSpec("A4", landscape=True, dpi=100), "Paris", "s")
+    text = _text(write_page(content, tmp_path / "paris.pdf"))
+    assert "© IGN - Paris Data, Licence Ouverte / ODbL" in text
+    assert "OpenStreetMap" not in text and "geoBoundaries" not in text
+    assert "paris.gpkg" in text and "EPSG:32631" in text  # the working CRS is Paris's UTM zone
+
+
+@needs_sample
+def test_a_chosen_scale_is_the_scale_on_paper_and_png_is_300_dpi(sample, tmp_path):
+    _, canvas = sample
+    spec = PageSpec("A4", landscape=False, scale_denominator=50_000)
+    content = print_content(canvas, spec, "t", "s")
+    assert content.scale_denominator() == pytest.approx(50_000, rel=1e-3)
+    path = write_page(content, tmp_path / "map.png")
+    assert whole_png(path) is None
+    image = QtGui.QImage(str(path))
+    assert (image.width(), image.height()) == (round(210 / 25.4 * 300), round(297 / 25.4 * 300))
+    assert image.dotsPerMeterX() == round(300 / 0.0254)
+
+
+@pytest.mark.parametrize("lon", [103.0, 105.0, 107.5])
+def test_north_arrow_points_to_true_north(lon):
+    """Grid north and true north differ by the meridian convergence (pyproj's own figure)."""
+    crs = CRS.from_epsg(32648)
+    proj = Proj(crs)
+    x, y = proj(lon, 21.0)
+    assert true_north_degrees(crs, x, y) == pytest.approx(-proj.get_factors(lon, 21.0).meridian_convergence,
+                                                           abs=0.01)
+
+
+def _images_on_pages(path) -> list[list[tuple[float, float, float, float]]]:
+    """Per page, where each image is drawn (x0, y0, x1, y1 in points), from the content stream's matrices."""
+    reader = pypdf.PdfReader(str(path))
+    placed = []
+    for page in reader.pages:
+        stack, ctm, rects = [], np.eye(3), []
+        for operands, op in pypdf.generic.ContentStream(page.get_contents(), reader).operations:
+            if op == b"q":
+                stack.append(ctm)
+            elif op == b"Q":
+                ctm = stack.pop()
+            elif op == b"cm":
+                a, b, c, d, e, f = (float(v) for v in operands)
+                ctm = np.array([[a, b, 0], [c, d, 0], [e, f, 1]]) @ ctm
+            elif op == b"Do":
+                corners = np.array([[0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]]) @ ctm
+                rects.append((corners[:, 0].min(), corners[:, 1].min(), corners[:, 0].max(), corners[:, 1].max()))
+        placed.append(rects)
+    return placed
+
+
+def test_report_pdf_opens_with_the_map_page_and_keeps_its_charts_inside_the_page(qtbot, sample_window, tmp_path):
+    window = sample_window
+    dash = window.dashboard
+    shown = []
+    dash.coverage.figures_shown.connect(shown.append)
+    dash.coverage.recompute()
+    qtbot.waitUntil(lambda: bool(shown) and not dash.coverage.runner.busy(), timeout=20_000)
+    window.timeline_dock.show()
+    qtbot.waitUntil(lambda: dash.timeline.timeline is not None and not dash.timeline.runner.busy(), timeout=30_000)
+    path = menu.report_export(dash, window.canvas, pdf_path=tmp_path / "report.pdf").run()
+    reader = pypdf.PdfReader(str(path))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "Legend" in first and "Figures" in first and "ODbL" in first  # the print layout's page
+    assert shown[-1].result.title in first
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    left, right = 15 * POINTS_PER_MM, width - 15 * POINTS_PER_MM  # the report's text margins
+    charts = [rect for rects in _images_on_pages(path)[1:] for rect in rects]
+    assert len(charts) >= 2  # by ward, coverage over time
+    for x0, y0, x1, y1 in charts:
+        assert left - 0.5 <= x0 and x1 <= right + 0.5 and 0 <= y0 and y1 <= height
+
+
+def test_a_chart_with_a_title_wider_than_asked_is_drawn_whole(qtbot):
+    """A title longer than the chart is wide used to push the plot past the image's right edge."""
+    import pyqtgraph as pg
+
+    from planner_gui.export.render import chart_image
+
+    plot = pg.PlotWidget(background="w")
+    qtbot.addWidget(plot)
+    plot.resize(900, 300)
+    plot.plot([2000, 2040], [0, 16], pen=pg.mkPen("#0b6fa4", width=2))
+    plot.setTitle("A figure by year: " + "a very long explanation of what is counted " * 3)
+    image = chart_image(plot, 700, 300, scale=1.0)
+    item = plot.centralWidget
+    item.setGeometry(0, 0, 700, 300)
+    wanted = item.geometry().width()
+    assert wanted > 700  # the title makes the chart wider than the image: it must be shrunk, not cut
+    pixels = np.frombuffer(image.convertToFormat(QtGui.QImage.Format.Format_Grayscale8).constBits(),
+                           np.uint8).reshape(image.height(), -1)[:, :image.width()]
+    drawn_height = 300 * 700 / wanted  # the whole chart, shrunk to the image's width, aspect kept
+    assert (pixels[int(drawn_height) + 2:] > 250).all()  # below it: nothing (cut, it would fill the height)
+    assert (pixels[:int(drawn_height)] < 200).any(axis=0)[-40:].any()  # and it reaches the right side
+
+
+def test_print_from_the_export_menu_writes_in_the_worker(qtbot, sample_window, tmp_path):
+    window = sample_window
+    export_menu = window.export_menu
+    assert export_menu.print_action.shortcut() == QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Print)
+    path = tmp_path / "map.png"
+    spec = PageSpec("A4", landscape=True, dpi=100, extent="layers")
+    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "Hà Nội", "s"), str(path)) is not None
+    qtbot.waitUntil(lambda: not export_menu.busy() and path.exists(), timeout=30_000)
+    assert whole_png(path) is None
+    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "t", "s"), str(tmp_path / "map.txt")) is None
