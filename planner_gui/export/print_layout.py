@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from pyproj import CRS, Transformer
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from layers.atomic import atomic_path, whole_pdf, whole_png
 from layers.attribution import sources_text
@@ -453,7 +453,6 @@ def _draw_swatch(page: _Page, box: QtCore.QRectF, s: Swatch, opacity: float) -> 
     if s.shape == "line":
         line_pen = pen(s.stroke, s.width * k, s.pattern)
         line_pen.setCosmetic(False)
-        line_pen.setDashPattern(line_pen.dashPattern()) if s.pattern != "solid" else None
         p.setPen(line_pen)
         y = device.center().y()
         p.drawLine(QtCore.QPointF(device.left(), y), QtCore.QPointF(device.right(), y))

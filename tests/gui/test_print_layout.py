@@ -18,7 +18,6 @@ from planner_gui.export import menu
 from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
 from planner_gui.map.canvas import MapCanvas
 from tests.cities import CITIES, write_city
-from tests.gui.helpers import load
 
 POINTS_PER_MM = 72 / 25.4
 needs_sample = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
