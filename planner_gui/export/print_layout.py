@@ -358,6 +358,15 @@ def _north_arrow(page: _Page, r: QtCore.QRectF, content: PrintContent) -> None:
 
 
 # -- legend ---------------------------------------------------------------------------------------
+def paint_legend(painter: QtGui.QPainter, rect: QtCore.QRectF, entries: list[LegendEntry], dpi: float = SCREEN_DPI,
+                 large: bool = False) -> None:
+    """The legend into `rect` (device pixels) on any painter, e.g. a widget over the map at 96 dpi."""
+    page = _Page(painter, dpi)
+    to_mm = MM_PER_INCH / dpi
+    _legend(page, QtCore.QRectF(rect.x() * to_mm, rect.y() * to_mm, rect.width() * to_mm, rect.height() * to_mm),
+            entries, large)
+
+
 def _legend(page: _Page, r: QtCore.QRectF, entries: list[LegendEntry], big: bool) -> None:
     """The legend in `r`: the largest text (from 8 pt down) and fewest columns that fit."""
     heading_h = page.text(r, "Legend", 10 if big else 9, bold=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pypdf
 import pytest
 from pyproj import CRS, Proj
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from layers.atomic import whole_png
 from layers.io import read_layers
@@ -218,3 +218,19 @@ def test_print_from_the_export_menu_writes_in_the_worker(qtbot, sample_window, t
     qtbot.waitUntil(lambda: not export_menu.busy() and path.exists(), timeout=30_000)
     assert whole_png(path) is None
     assert export_menu.start(lambda p: menu.print_export(window, p, spec, "t", "s"), str(tmp_path / "map.txt")) is None
+
+
+@needs_sample
+def test_the_legend_paints_on_a_screen_image_too(sample):
+    """What an on-screen legend widget would call: the same entries at 96 dpi."""
+    from planner_gui.export.print_layout import paint_legend
+    from planner_gui.export.legend import legend_entries
+
+    session, canvas = sample
+    image = QtGui.QImage(300, 700, QtGui.QImage.Format.Format_RGB32)
+    image.fill(QtGui.QColor("white"))
+    painter = QtGui.QPainter(image)
+    paint_legend(painter, QtCore.QRectF(0, 0, 300, 700), legend_entries(session, canvas))
+    painter.end()
+    pixels = np.frombuffer(image.constBits(), np.uint32).reshape(700, 300)
+    assert len(np.unique(pixels)) > 20  # swatches in their colours and text, not a blank box
