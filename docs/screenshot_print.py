@@ -60,7 +60,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
         app.processEvents()
     folder = Path(folder)
     spec = PageSpec("A3", landscape=True)
-    title = "Hà Nội: people within walking distance of metro"
+    title = "Hà Nội: people within 1 km of a metro station"
     with tempfile.TemporaryDirectory() as tmp:
         page = menu.print_export(window, Path(tmp) / "page.png", spec, title, default_subtitle(window.session)).run()
         image = QtGui.QImage(str(page))

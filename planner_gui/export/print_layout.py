@@ -150,7 +150,8 @@ def default_subtitle(session) -> str:
     parts = [session.measure_title(), f"scenario: {session.scenario().name}"]
     radius = session.radius_m()
     if radius:
-        parts.append(f"within {radius:,.0f} m")
+        walking = session.settings.distance == "walking"
+        parts.append(f"within {radius:,.0f} m" + (" on foot along the streets" if walking else " (straight line)"))
     year = session.settings.year
     parts.append(f"network of {year}" if year is not None else "all years")
     return " · ".join(parts)
