@@ -167,7 +167,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("&Save project", QtGui.QKeySequence.StandardKey.Save, self.save)
         file_menu.addAction("Save project &as…", QtGui.QKeySequence.StandardKey.SaveAs, self.save_as)
         file_menu.addSeparator()
-        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        quit_action = file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         project_menu = self.menuBar().addMenu("&Project")
         project_menu.addAction("Working &CRS…", self.ask_working_crs)
         view_menu = self.menuBar().addMenu("&View")
@@ -176,9 +176,14 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
+        legend_action = view_menu.addAction("Le&gend", self.canvas.legend.set_enabled)
+        legend_action.setCheckable(True)
+        legend_action.setChecked(self.canvas.legend.enabled)
         from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)
+        file_menu.insertAction(quit_action, self.export_menu.print_action)
+        file_menu.insertSeparator(quit_action)
         self.menuBar().addMenu(self.export_menu)
         export_button = QtWidgets.QToolButton(text="Export", popupMode=QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         export_button.setMenu(self.export_menu)

@@ -118,6 +118,9 @@ def _render_twin(canvas, width_px: int, height_px: int, scale: float, bounds,
         twin.resize(max(1, round(width_px / scale)), max(1, round(height_px / scale)))
         twin.show()  # never on screen: only makes Qt lay the view out at this size
         twin.set_view(bounds)
+        if overlays:
+            twin.legend.set_enabled(canvas.legend.enabled)
+            twin.legend.update_now()
         shown = twin.view_bounds()
         image = QtGui.QImage(width_px, height_px, QtGui.QImage.Format.Format_ARGB32)
         image.fill(QtGui.QColor(twin.backgroundBrush().color()))
@@ -137,7 +140,7 @@ def render_map_png(canvas, path: str | os.PathLike, width_px: int, height_px: in
     """Write the current map view as a width_px x height_px PNG (atomically); returns the path.
 
     The picture shows at least what the canvas shows now (more along one side when the aspect
-    ratios differ), with the scale bar and status legend; see `render_map_image` for `scale`.
+    ratios differ), with the scale bar and legend; see `render_map_image` for `scale`.
     """
     return save_png(render_map_image(canvas, width_px, height_px, scale), path)
 

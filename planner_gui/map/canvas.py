@@ -32,7 +32,7 @@ from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.graphic import LayerGraphic
 from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
-from planner_gui.map.legend import StatusLegend
+from planner_gui.map.legend import MapLegend
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.map.scale_bar import ScaleBar
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
@@ -320,7 +320,7 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
-        self.legend = StatusLegend(self)
+        self.legend = MapLegend(self)
         session.layers.subscribe(self._on_stack_event)
         session.results.subscribe(self._on_stack_event)
         session.subscribe(self._on_session_event)
@@ -344,6 +344,8 @@ class MapCanvas(pg.GraphicsView):
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind == "crs":
             self._follow_crs()
+        elif event.kind == "settings":
+            self.legend.refresh()  # the timeline's year changes what the legend lists
 
     def _follow_crs(self) -> bool:
         """Redraw everything in the session's working CRS if it changed; True if it did.

@@ -1,47 +1,75 @@
-"""A small key over the map's bottom-right corner: what solid, dashed and dotted lines mean.
+"""The legend over the map's bottom-right corner: every visible layer and its symbols.
 
-Shown while a visible layer is styled by `status`, because a planner must be able to tell what
-exists from what is only planned without opening any menu.
+The same entries as every export and the print page (`planner_gui.export.legend.legend_entries`,
+made from the map's own styling rules) drawn by the same painter (`print_layout.paint_legend`),
+so the map on screen and the printed page cannot disagree. Entries are worked out once per
+change of the layers or the timeline's year (coalesced: a year move filters several layers at
+once), not on every repaint. View > Legend shows or hides it.
 """
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from planner_gui.map.symbology import STATUS_PATTERNS, pen
+WIDTH_PX = 230
+ROW_PX = 15  # one legend row at the legend's largest text
+MARGIN_PX = 8
 
-LABELS = {"existing": "existing", "under_construction": "under construction", "planned": "planned"}
 
-
-class StatusLegend(QtWidgets.QWidget):
+class MapLegend(QtWidgets.QWidget):
     def __init__(self, canvas):
         super().__init__(canvas)
         self.canvas = canvas
+        self.enabled = True  # View > Legend
+        self.entries: list = []
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.resize(180, 70)
-        self.place()
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._update_entries)
+        self.resize(WIDTH_PX, 60)
+        self.setVisible(False)
 
     def place(self) -> None:
+        """Bottom right, at most half the map's height: a long legend flows into more columns of
+        smaller text (as on the printed page) rather than covering the city."""
+        wanted = self._wanted_height()
+        room = max(80, self.canvas.height() // 2)
+        width = WIDTH_PX if wanted <= room else min(2 * WIDTH_PX, max(WIDTH_PX, self.canvas.width() * 2 // 5))
+        self.resize(width, min(room, wanted))
         self.move(self.canvas.width() - self.width() - 12, self.canvas.height() - self.height() - 10)
         self.raise_()
 
-    def wanted(self) -> bool:
-        return any(layer.visible and layer.style.category_field == "status" for layer in self.canvas.stack)
+    def set_enabled(self, enabled: bool) -> None:
+        self.enabled = bool(enabled)
+        self.refresh()
 
     def refresh(self) -> None:
-        self.setVisible(self.wanted())
+        """Work the entries out again soon (once for a burst of layer events)."""
+        self._timer.start()
+
+    def update_now(self) -> None:
+        """The entries worked out at once (an export's twin canvas is drawn before any timer runs)."""
+        self._timer.stop()
+        self._update_entries()
+
+    def _update_entries(self) -> None:
+        from planner_gui.export.legend import legend_entries
+
+        self.entries = legend_entries(self.canvas.session, self.canvas) if self.enabled else []
+        self.setVisible(bool(self.entries))
         self.place()
+        self.update()
+
+    def _wanted_height(self) -> int:
+        rows = 1  # the heading
+        for entry in self.entries:
+            rows += 1 + sum(1 + len(swatches) if title else len(swatches) for title, swatches in entry.groups)
+            rows += 3 if entry.ramp is not None else 0
+        return rows * ROW_PX + 2 * MARGIN_PX
 
     def paintEvent(self, event) -> None:
+        from planner_gui.export.print_layout import paint_legend
+
         p = QtGui.QPainter(self)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QtGui.QColor(255, 255, 255, 205))
-        font = p.font()
-        font.setPointSizeF(8)
-        p.setFont(font)
-        for i, (status, pattern) in enumerate(STATUS_PATTERNS.items()):
-            y = 14 + i * 20
-            p.setPen(pen("#333333", 3.0, pattern))
-            p.drawLine(QtCore.QPointF(10, y), QtCore.QPointF(56, y))
-            p.setPen(QtGui.QColor("#222222"))
-            p.drawText(QtCore.QPointF(66, y + 4), LABELS[status])
+        p.fillRect(self.rect(), QtGui.QColor(255, 255, 255, 215))
+        paint_legend(p, QtCore.QRectF(self.rect()).adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX), self.entries)
         p.end()

@@ -221,16 +221,22 @@ def test_print_from_the_export_menu_writes_in_the_worker(qtbot, sample_window, t
 
 
 @needs_sample
-def test_the_legend_paints_on_a_screen_image_too(sample):
-    """What an on-screen legend widget would call: the same entries at 96 dpi."""
-    from planner_gui.export.print_layout import paint_legend
+def test_the_map_shows_the_legend_of_every_visible_layer(qtbot, sample):
+    """The legend over the map lists what the print page lists, follows a hidden layer, and is
+    drawn (swatches in their colours); View > Legend hides it."""
     from planner_gui.export.legend import legend_entries
 
     session, canvas = sample
-    image = QtGui.QImage(300, 700, QtGui.QImage.Format.Format_RGB32)
-    image.fill(QtGui.QColor("white"))
-    painter = QtGui.QPainter(image)
-    paint_legend(painter, QtCore.QRectF(0, 0, 300, 700), legend_entries(session, canvas))
-    painter.end()
-    pixels = np.frombuffer(image.constBits(), np.uint32).reshape(700, 300)
+    legend = canvas.legend
+    qtbot.waitUntil(lambda: legend.isVisible() and bool(legend.entries), timeout=5_000)
+    assert [e.layer for e in legend.entries] == [e.layer for e in legend_entries(session, canvas)]
+    assert {layer.name for layer in session.layers if layer.visible} <= {e.layer for e in legend.entries}
+    wards = next(layer for layer in session.layers if layer.role == "ward" and layer.visible)
+    session.layers.set_visible(wards, False)
+    qtbot.waitUntil(lambda: wards.name not in [e.layer for e in legend.entries], timeout=5_000)
+    pixels = np.frombuffer(legend.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(),
+                           np.uint32)
     assert len(np.unique(pixels)) > 20  # swatches in their colours and text, not a blank box
+    assert legend.height() <= canvas.height() // 2 + 1  # never more than half the map
+    legend.set_enabled(False)
+    qtbot.waitUntil(lambda: not legend.isVisible(), timeout=5_000)
