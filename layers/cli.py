@@ -4,7 +4,7 @@
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
-                    [--format table|csv|json] [--output PATH]
+                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                         "e.g. floor_area or schools:pupils")
     p.add_argument("--allow-missing", action="store_true",
                    help="measure a project even if some of its layers cannot be loaded (they are listed)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="count buildings and facilities in this process (local) or on a Dask cluster in spatial "
+                        "partitions (dask; pip install 'planner[dask]')")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="with --engine dask: the Dask scheduler's address (default: a local cluster, one worker a core)")
     p.add_argument("--crs", help="the working CRS, a metric one (default: the project's, else chosen from the data)")
     p.add_argument("--distance", choices=("straight", "walking"),
                    help="straight line (default) or walking distance along the street network")
@@ -262,23 +267,46 @@ def _run(args) -> str:
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
 
+    if args.scheduler and args.engine != "dask":
+        raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"
     try:
-        if args.compare:
-            a, b = (session.check_scenario(s) for s in args.compare)
-            city = session.everything()
-            results = [compare(name, city, a, b, _radius_for(session, name, args), args.zones) for name in presets
-                       if name != "green-per-resident"]
-        else:
-            city, scenario = session.city(), session.scenario()
-            results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones)
-                       for name in presets]
+        with _engine(args) as client:
+            if args.compare:
+                a, b = (session.check_scenario(s) for s in args.compare)
+                city = session.everything()
+                results = [compare(name, city, a, b, _radius_for(session, name, args), args.zones)
+                           for name in presets if name != "green-per-resident"]
+            else:
+                city, scenario = session.city(), session.scenario()
+                if client is not None:
+                    from layers.analysis.distributed import on_cluster
+
+                    city = on_cluster(city, client)
+                results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones)
+                           for name in presets]
+    except ConnectionError as exc:  # no Dask scheduler at --scheduler
+        raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
     return _format(results, args.format)
+
+
+def _engine(args):
+    """A Dask client for --engine dask (closed after the measure), else nothing."""
+    from contextlib import nullcontext
+
+    if args.engine != "dask":
+        return nullcontext(None)
+    try:
+        from layers.analysis.distributed import dask_client
+    except ImportError as exc:
+        raise _Failure(f"--engine dask needs dask-geopandas and distributed ({exc.name} is not installed): "
+                       "pip install 'planner[dask]'") from None
+    return dask_client(args.scheduler)
 
 
 def _rows(results) -> list[dict]:
