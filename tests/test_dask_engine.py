@@ -58,6 +58,7 @@ def test_partitioned_sums_equal_the_in_process_engine_total_and_by_ward(city, cl
     assert len(spread.partitions) == 7 and len(spread) == len(gdf)
     got = spread.measure(regions)
     assert_same(got, FeatureSet.from_frame(gdf, FIELDS).measure(regions))
+    assert spread.measure(regions).equals(got)  # partitions added in their order: the same bits again
     # one ward against GEOS directly, so a shared mistake of both engines would show
     values = {f: gdf[f] for f in FIELDS}
     expected = features_brute_force(gdf.geometry.values, regions[1], values)

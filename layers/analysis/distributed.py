@@ -36,12 +36,12 @@ import shapely
 from dask import delayed
 from distributed import Client, LocalCluster, as_completed
 
-from layers.analysis.coverage import FeatureSet
+from layers.analysis.coverage import FeatureSet, polygonal
 from layers.analysis.progress import IsCancelled, check
 
-ENGINES = ("local", "dask")
 ROWS_PER_PARTITION = 200_000  # footprints per partition when partitioning a frame held in memory
 CONNECT_TIMEOUT_S = 10  # how long to wait for a scheduler named by its address
+CUT_MARGIN_M = 1.0  # a partition's box is widened by this before the regions are cut to it
 
 
 @contextmanager
@@ -102,13 +102,17 @@ class PartitionedFeatures:
             [shared] = self.client.scatter([regions], broadcast=True, hash=False)
             tasks = [delayed(_measure_partition)(self.partitions[i], shared, self.sum_fields) for i in met]
             futures = self.client.compute(tasks)
+            place = {future.key: i for i, future in enumerate(futures)}
+            parts = [None] * len(futures)
             try:
                 for future in as_completed(futures):
                     check(cancelled)
-                    total += future.result()
+                    parts[place[future.key]] = future.result()
             except BaseException:  # cancelled, or a partition failed: stop the rest
                 self.client.cancel(futures)
                 raise
+            for part in parts:  # added in partition order: the same last bits on every run
+                total += part
         for column in ("count_intersecting", "count_by_centroid"):
             total[column] = total[column].astype(np.int64)
         return total[self.columns()]
@@ -139,9 +143,18 @@ def _every_figure(n_regions: int, sum_fields) -> pd.DataFrame:
 
 
 def _measure_partition(part: gpd.GeoDataFrame, regions: np.ndarray, sum_fields) -> pd.DataFrame:
-    """On a worker: one partition counted by the in-process engine (counts as floats, to add)."""
-    figures = _EveryFigure.from_frame(part, list(sum_fields)).measure(regions)
-    return figures.astype(np.float64)
+    """On a worker: one partition counted by the in-process engine (counts as floats, to add).
+
+    The regions are first cut to the partition's bounding box widened by CUT_MARGIN_M: every
+    feature lies inside that box, CUT_MARGIN_M away from the new edges, so each feature meets the
+    cut region exactly where it met the whole one (and its centroid, inside its own box, too),
+    and the engine's grid then covers the partition, not the whole catchment."""
+    features = _EveryFigure.from_frame(part, list(sum_fields))
+    if len(features):
+        xmin, ymin, xmax, ymax = shapely.total_bounds(features.geoms)
+        box = shapely.box(xmin - CUT_MARGIN_M, ymin - CUT_MARGIN_M, xmax + CUT_MARGIN_M, ymax + CUT_MARGIN_M)
+        regions = polygonal(shapely.intersection(regions, box))
+    return features.measure(regions).astype(np.float64)
 
 
 def _kinds(part: gpd.GeoDataFrame) -> np.ndarray:
@@ -247,7 +260,8 @@ def _parquet_files(path: Path) -> list[Path]:
 
 def _checked(part: gpd.GeoDataFrame, crs, name: str) -> gpd.GeoDataFrame:
     """On a worker: a partition in the working CRS, refused if non-finite, invalid ones repaired."""
-    part = part.to_crs(crs)
+    if not part.crs.equals(crs):
+        part = part.to_crs(crs)
     geoms = part.geometry.values
     if not np.isfinite(shapely.get_coordinates(geoms)).all():
         raise ValueError(f"{name}: coordinates that are not finite numbers (NaN or infinity)")
