@@ -5,6 +5,7 @@ The GUI dashboard and the `planner measure` command build one CityData and pass 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -126,16 +127,27 @@ class CityData:
         """The features counted in a catchment (layers of role 'building' or 'facility'), by layer
         name, with the fields chosen to sum (the layer's `fields.sum_fields`); made once per city."""
         if self._counted is None:
-            counted = {}
-            for role in COUNTED_ROLES:
-                for layer in self.layers.get(role, []):
-                    gdf = layer.shown_in_crs(self.crs) if self.use_filters else layer.in_crs(self.crs)
-                    try:
-                        counted[layer.name] = FeatureSet.from_frame(gdf, layer.fields.sum_fields)
-                    except ValueError as exc:
-                        raise CityDataError(f"{layer.name}: {exc}") from None
-            self._counted = counted
+            self._counted = self.counters(FeatureSet.from_frame)
         return self._counted
+
+    def counters(self, make) -> dict:
+        """Each counted layer's features (as the map shows them, in the working CRS) made into a
+        counter by `make(gdf, sum_fields)`: a FeatureSet here, partitions on a cluster elsewhere."""
+        counted = {}
+        for role in COUNTED_ROLES:
+            for layer in self.layers.get(role, []):
+                gdf = layer.shown_in_crs(self.crs) if self.use_filters else layer.in_crs(self.crs)
+                try:
+                    counted[layer.name] = make(gdf, tuple(layer.fields.sum_fields))
+                except ValueError as exc:
+                    raise CityDataError(f"{layer.name}: {exc}") from None
+        return counted
+
+    def counting_with(self, counted: dict) -> CityData:
+        """A copy of the city whose features are counted by `counted` (from `counters`)."""
+        copy = dataclasses.replace(self)
+        copy._counted = counted
+        return copy
 
 
 def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_names):

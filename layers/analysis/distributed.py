@@ -298,17 +298,4 @@ def write_partitioned(chunks: Iterator[gpd.GeoDataFrame], folder: str | os.PathL
 def on_cluster(city, client):
     """The city with its counted features (buildings, facilities) in partitions on `client`: the
     figures of `indicators.evaluate` then come from the cluster, everything else as before."""
-    from layers.analysis.city import CityDataError
-    from layers.roles import COUNTED_ROLES
-
-    spread = {}
-    for role in COUNTED_ROLES:
-        for layer in city.layers.get(role, []):
-            gdf = layer.shown_in_crs(city.crs) if city.use_filters else layer.in_crs(city.crs)
-            try:
-                spread[layer.name] = partition_frame(gdf, client, tuple(layer.fields.sum_fields))
-            except ValueError as exc:
-                raise CityDataError(f"{layer.name}: {exc}") from None
-    copy = dataclasses.replace(city)
-    copy._counted = spread  # CityData's cache of counted_features(): these answer the same questions
-    return copy
+    return city.counting_with(city.counters(lambda gdf, sum_fields: partition_frame(gdf, client, sum_fields)))
