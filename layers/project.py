@@ -5,7 +5,9 @@ data and its project can be moved or shared as one. Version 2 holds the whole se
 layers (order, role, field mapping, visibility, opacity, style), the working CRS (null: chosen
 from the data), the view, the study area, the zone layer and the analysis settings (measure,
 radius, buffer segments, scenario, year, the compared scenarios, straight-line or walking
-distance and the street network: an OSM extract's path, relative, or a street layer's name).
+distance and the street network: an OSM extract's path, relative, or a street layer's name) and
+the sketch (`layers.sketch`: its lines and stations, coordinates in its own CRS; optional, so
+version 2 files without one still open).
 Version 1 files (layers, CRS
 and view only) still open, with default analysis settings.
 
@@ -29,6 +31,7 @@ from layers.layer import Layer, Style, VectorLayer
 from layers.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
 from layers.session import AnalysisSettings, Session, StudyArea
+from layers.sketch import Sketch
 
 FORMAT = "planner-project"
 VERSION = 2
@@ -47,6 +50,7 @@ class Project:
     working_crs: CRS | None = None  # None: chosen from the data
     view: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax in the working CRS
     analysis: dict = field(default_factory=dict)  # settings, study_area, zone_layer as written
+    sketch: Sketch = field(default_factory=Sketch)
     version: int = VERSION
 
 
@@ -87,6 +91,7 @@ def save_project(path: str | os.PathLike, session: Session, view: tuple[float, f
             "study_area": {"layer": session.study_area.layer, "feature": session.study_area.feature},
             "zone_layer": session.zone_layer,
         },
+        "sketch": None if session.sketch.is_empty else session.sketch.to_dict(),
     }
     return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -127,6 +132,7 @@ def load_project(path: str | os.PathLike) -> Project:
     project = Project(
         path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
+        sketch=Sketch.from_dict(document["sketch"]) if document.get("sketch") is not None else Sketch(),
     )
     for entry in document.get("layers", []):  # checked: each names a file and holds sound values
         try:
@@ -173,6 +179,9 @@ def apply_project(project: Project, session: Session) -> list[str]:
         session.set_zone_layer(zone_layer)
     except (TypeError, ValueError) as exc:
         problems.append(f"zones: {exc}")
+    session.set_sketch(project.sketch, "Open the sketch")
+    session.history.clear()  # an opened project starts a new history: nothing before it to undo
+    session.mark_saved()
     return problems
 
 

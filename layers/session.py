@@ -3,8 +3,11 @@
 It holds the input layers (a `LayerStack`) with each layer's role and field mapping; the
 working CRS (the project's, one the planner chose, or one chosen from the data); the study area
 and the zone layer; the analysis settings (measure, radius, buffer segments, scenario, year,
-the scenarios compared); and the latest results, in a stack of their own apart from the inputs
-(the canvas draws both). The project file is the session written down (`layers.project`), the
+the scenarios compared); the sketch (`layers.sketch`: lines drawn in the app, shown as two input
+layers); and the latest results, in a stack of their own apart from the inputs (the canvas
+draws both). Every edit of the planner's work (a layer added, removed, moved, restyled or given
+another role; a sketch edit) is a command on the undo stack `history` (`layers.undo`), and
+`modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.project`), the
 CLI builds one from files and flags, and every dock of the app is a view of it: a dock shows
 session state and writes the planner's changes back with the setters here, which validate
 them and emit a `SessionEvent`, the way glue's viewer `State` objects drive its widgets.
@@ -30,7 +33,9 @@ from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_metric, transformer
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
+from layers.sketch import LINES_LAYER, STATIONS_LAYER, Sketch
 from layers.stack import LayerStack, StackEvent
+from layers.undo import Command, UndoStack
 
 MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
 RADIUS_RANGE_M = (1.0, 50_000.0)
@@ -39,6 +44,13 @@ SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
 DISTANCES = ("straight", "walking")
 BAND_RANGE_M = (0.0, 500.0)
+SKETCH_STYLES = {
+    "metro_station": Style(stroke="#222222", fill="#ffffff", width=2.0, point_size=11.0, label_field="name",
+                           colour_field="colour"),
+    "metro_line": Style(stroke="#e6007e", width=4.0, category_field="status", colour_field="colour"),
+}
+# Stack events that change what a project file holds (a filter is the timeline's year, a setting).
+_SAVED_STACK_EVENTS = ("added", "removed", "moved", "visibility", "opacity", "style", "role")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
 NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
 
@@ -78,7 +90,8 @@ class AnalysisSettings:
 @dataclass(frozen=True)
 class SessionEvent:
     """kind: 'crs', 'settings', 'study_area', 'zones', 'roles', 'city' (the figures' inputs
-    changed), 'result' (a latest result was set or cleared; `key` names it)."""
+    changed), 'sketch' (the sketch was edited), 'result' (a latest result was set or cleared;
+    `key` names it), 'modified' (the `modified` flag changed)."""
 
     kind: str
     key: str | None = None
@@ -96,6 +109,10 @@ class Session:
     zone_layer: str | None = None  # None: the first layer of role 'ward' (one named like 'ward' first)
     latest: dict = field(default_factory=dict)  # 'coverage', 'difference', 'overlap', 'timeline' -> result
     errors: dict = field(default_factory=dict)  # the same keys -> why the last attempt failed
+    sketch: Sketch = field(default_factory=Sketch)
+    history: UndoStack = field(default_factory=UndoStack)
+    modified: bool = False  # work the project file does not have yet (New / Close ask before dropping it)
+    _sketch_layers: dict = field(default_factory=dict, repr=False)  # role -> the sketch's VectorLayer
     _crs: CRS | None = field(default=None, repr=False)  # set by the project or the planner
     _listeners: list = field(default_factory=list, repr=False)
     _city: tuple | None = field(default=None, repr=False)  # (version, CityData)
@@ -121,8 +138,30 @@ class Session:
             self._listeners.remove(listener)
 
     def _emit(self, kind: str, key: str | None = None) -> None:
+        if kind not in ("result", "city", "modified"):
+            self._set_modified(True)
         for listener in list(self._listeners):
             listener(SessionEvent(kind, key))
+
+    def _set_modified(self, modified: bool) -> None:
+        if modified != self.modified:
+            self.modified = modified
+            self._emit("modified")
+
+    def mark_saved(self) -> None:
+        """The work is now what the project file holds (saved, opened, or new)."""
+        self._set_modified(False)
+
+    # -- undo and redo --------------------------------------------------------------------------
+    def undo(self) -> str | None:
+        """Undo the last edit (what it was, or None if there was none)."""
+        return self.history.undo()
+
+    def redo(self) -> str | None:
+        return self.history.redo()
+
+    def _record(self, text: str, undo, redo) -> None:
+        self.history.push(Command(text, undo, redo))
 
     # -- the working CRS ------------------------------------------------------------------------
     @property
@@ -169,13 +208,43 @@ class Session:
         if self.working_crs != before:
             self._invalidate()
             self._emit("crs")
+        at = self.layers.index(layer)
+        self._record(f"Add layer '{layer.name}'", lambda: self.remove_layer(layer), lambda: self.add_layer(layer, at))
         return layer
 
     def remove_layer(self, layer: Layer) -> None:
-        before = self.working_crs
+        """Remove an input layer (a sketch layer: the whole sketch, which undo brings back)."""
+        if layer in self._sketch_layers.values():
+            self.set_sketch(Sketch(), "Delete the sketch")
+            return
+        before, at = self.working_crs, self.layers.index(layer)
+        study_area, zone_layer = self.study_area, self.zone_layer
         self.layers.remove(layer)
         if self.working_crs != before:
             self._emit("crs")
+
+        def undo() -> None:
+            self.add_layer(layer, at)
+            self.set_study_area(study_area)
+            self.set_zone_layer(zone_layer)
+        self._record(f"Remove layer '{layer.name}'", undo, lambda: self.remove_layer(layer))
+
+    def move_layer(self, layer: Layer, index: int) -> None:
+        """Move a layer to `index` in drawing order (0 = bottom)."""
+        at = self.layers.index(layer)
+        if index == at:
+            return
+        self.layers.move(layer, index)
+        self._record(f"Move layer '{layer.name}'", lambda: self.move_layer(layer, at),
+                     lambda: self.move_layer(layer, index))
+
+    def set_style(self, layer: Layer, style: Style) -> None:
+        before = layer.style
+        if style == before:
+            return
+        self.layers.set_style(layer, style)
+        self._record(f"Style of '{layer.name}'", lambda: self.set_style(layer, before),
+                     lambda: self.set_style(layer, style))
 
     def clear(self) -> None:
         """An empty session: no layers, results, or settings of the previous work."""
@@ -187,9 +256,12 @@ class Session:
         self.settings = AnalysisSettings()
         self.study_area, self.zone_layer, self._crs = StudyArea(), None, None
         self.layers.set_as_of_year(None)
+        self.sketch, self._sketch_layers = Sketch(), {}
         self._invalidate()
-        for kind in ("crs", "settings", "study_area", "zones"):
+        for kind in ("crs", "settings", "study_area", "zones", "sketch"):
             self._emit(kind)
+        self.history.clear()
+        self.mark_saved()
 
     def set_role(self, layer: Layer, role: str) -> None:
         if role not in ROLES:
@@ -197,6 +269,7 @@ class Session:
         if isinstance(layer, RasterLayer) and role not in ("population", "other"):
             raise ValueError(f"{layer.name}: a raster can be 'population' or 'other', not '{role}'")
         if layer.role != role:
+            before, style, zone_layer = layer.role, layer.style, self.zone_layer
             if layer.style == default_style(layer.role):
                 layer.style = default_style(role)
             layer.role = role
@@ -205,6 +278,12 @@ class Session:
                 self._emit("zones")
             self.layers.notify_role_changed(layer)
             self._emit("roles")
+
+            def undo() -> None:
+                self.set_role(layer, before)
+                self.layers.set_style(layer, style)
+                self.set_zone_layer(zone_layer)
+            self._record(f"Role of '{layer.name}'", undo, lambda: self.set_role(layer, role))
 
     def set_fields(self, layer: VectorLayer, mapping: FieldMapping | dict) -> None:
         """Set which field means what; the canonical status / opening year are derived anew."""
@@ -475,6 +554,8 @@ class Session:
         self._emit("city")
 
     def _on_layer_event(self, event: StackEvent) -> None:
+        if event.kind in _SAVED_STACK_EVENTS:
+            self._set_modified(True)
         if event.kind in ("moved", "opacity", "style") or (event.kind == "filter" and self._filtering_year):
             return
         if event.kind == "removed":
@@ -491,6 +572,119 @@ class Session:
         if self.zone_layer == layer.name:
             self.zone_layer = None
             self._emit("zones")
+
+    # -- the sketch ---------------------------------------------------------------------------------
+    def set_sketch(self, sketch: Sketch, text: str = "Edit the sketch") -> None:
+        """Replace the sketch (one undoable command named `text`) and show it as its two layers."""
+        before = self.sketch
+        if sketch == before:
+            return
+        self._apply_sketch(sketch)
+        self._record(text, lambda: self._apply_sketch(before), lambda: self._apply_sketch(sketch))
+
+    def _apply_sketch(self, sketch: Sketch) -> None:
+        """The sketch's stations and lines as input layers: each in the stack while it has features."""
+        self.sketch = sketch
+        stations = sketch.stations_gdf()
+        colours = {line.line: line.colour for line in sketch.lines}
+        stations["colour"] = stations["line"].map(colours)
+        for role, name, gdf in (("metro_station", STATIONS_LAYER, stations), ("metro_line", LINES_LAYER,
+                                                                             sketch.lines_gdf())):
+            layer = self._sketch_layers.get(role)
+            if len(gdf) == 0:
+                if layer is not None and layer in self.layers:
+                    self.layers.remove(layer)
+                continue
+            if layer is None:
+                layer = VectorLayer(name=name, source=None, role=role, style=dataclasses.replace(SKETCH_STYLES[role]),
+                                    gdf=gdf)
+                self._sketch_layers[role] = layer
+            layer.gdf = gdf
+            if layer in self.layers:
+                self.layers.notify_data_changed(layer)
+            else:
+                self.layers.add(layer)
+        self._emit("sketch")
+
+    def sketch_layer(self, role: str) -> VectorLayer | None:
+        """The sketch's 'metro_station' or 'metro_line' layer, if it is on the map."""
+        layer = self._sketch_layers.get(role)
+        return layer if layer is not None and layer in self.layers else None
+
+    def sketch_year(self) -> int | None:
+        """The opening year of new sketch lines: the year of the plan compared (Scenario compare's B)."""
+        try:
+            return parse_scenario(self.settings.compare_b).as_of_year
+        except ValueError:
+            return None
+
+    def sketch_new_line(self) -> int:
+        """Start a new sketch line (S1, S2, … a code the data does not use); returns its index."""
+        crs = self.working_crs
+        if crs is None:
+            raise ValueError("open a city's layers before sketching: the sketch is drawn in its working CRS")
+        taken = {str(v).strip().upper() for layer in self.layers if isinstance(layer, VectorLayer)
+                 and layer not in self._sketch_layers.values() and "line" in layer.gdf.columns
+                 for v in layer.gdf["line"].dropna().unique()}
+        sketch = self.sketch.with_new_line(crs.to_string(), "planned", self.sketch_year(), taken)
+        self.set_sketch(sketch, f"New sketch line {sketch.lines[-1].line}")
+        return len(sketch.lines) - 1
+
+    def sketch_add_station(self, x: float, y: float, line_index: int | None = None) -> tuple[int, int]:
+        """A station at (x, y) (working CRS) at the end of a line (default: the last, or a new one)."""
+        if line_index is None:
+            line_index = len(self.sketch.lines) - 1 if self.sketch.lines else self.sketch_new_line()
+        x, y = self._to_sketch_crs(x, y)
+        line = self.sketch.lines[line_index]
+        self.set_sketch(self.sketch.with_station(line_index, x, y), f"Add a station to {line.line}")
+        return line_index, len(self.sketch.lines[line_index].stations) - 1
+
+    def sketch_move_station(self, line_index: int, station_index: int, x: float, y: float) -> None:
+        x, y = self._to_sketch_crs(x, y)
+        station = self.sketch.lines[line_index].stations[station_index]
+        self.set_sketch(self.sketch.with_station_moved(line_index, station_index, x, y), f"Move {station.name}")
+
+    def sketch_remove_station(self, line_index: int, station_index: int) -> None:
+        station = self.sketch.lines[line_index].stations[station_index]
+        self.set_sketch(self.sketch.without_station(line_index, station_index), f"Delete {station.name}")
+
+    def sketch_set_station(self, line_index: int, station_index: int, name: str, status: str,
+                           opening_year: int | None) -> None:
+        self.set_sketch(self.sketch.with_station_set(line_index, station_index, name, status, opening_year),
+                        f"Edit {name}")
+
+    def sketch_set_line(self, line_index: int, name: str, status: str, opening_year: int | None) -> None:
+        self.set_sketch(self.sketch.with_line_set(line_index, name, status, opening_year), f"Edit {name}")
+
+    def sketch_station_at(self, x: float, y: float, tolerance_m: float) -> tuple[int, int] | None:
+        """The sketch station within `tolerance_m` of (x, y) in the working CRS, if any."""
+        if self.sketch.is_empty:
+            return None
+        x, y = self._to_sketch_crs(x, y)
+        return self.sketch.nearest_station(x, y, tolerance_m)
+
+    def sketch_scenarios(self) -> tuple[str, str]:
+        """(A, B): what the sketch adds is B (Scenario compare's B) against B without the sketch's lines,
+        the two texts `planner measure --compare A B` takes."""
+        b = self.settings.compare_b
+        return f"{b} without line {','.join(self.sketch.line_codes())}", b
+
+    def sketch_station_xy(self, line_index: int, station_index: int) -> tuple[float, float]:
+        """Where a sketch station is, in the working CRS."""
+        station = self.sketch.lines[line_index].stations[station_index]
+        return self._sketch_transform(station.x, station.y, to_sketch=False)
+
+    def _to_sketch_crs(self, x: float, y: float) -> tuple[float, float]:
+        return self._sketch_transform(x, y, to_sketch=True)
+
+    def _sketch_transform(self, x: float, y: float, to_sketch: bool) -> tuple[float, float]:
+        """Between the working CRS (the map's clicks) and the sketch's own (the working CRS it was begun in)."""
+        crs = self.working_crs
+        if self.sketch.crs is None or crs is None or CRS.from_user_input(self.sketch.crs) == crs:
+            return float(x), float(y)
+        sketch_crs = CRS.from_user_input(self.sketch.crs)
+        tx, ty = (transformer(crs, sketch_crs) if to_sketch else transformer(sketch_crs, crs)).transform(x, y)
+        return float(tx), float(ty)
 
     # -- results ------------------------------------------------------------------------------------
     def set_latest(self, key: str, result) -> None:

@@ -44,12 +44,36 @@ def run_gui(argv: list[str]) -> int:
     window = open_window(args.files)
     install_excepthook(window.show_error)
     window.show()
+    timer = quit_on_ctrl_c(app, window)  # noqa: F841 (kept alive while the app runs)
     code = app.exec()
     from planner_gui.jobs.loader import wait_for_workers
 
     window.loader.cancel_all()
     wait_for_workers()
     return code
+
+
+def quit_on_ctrl_c(app, window):
+    """Ctrl+C in the terminal quits cleanly: workers stopped, window settings saved, no question.
+
+    Python runs a signal handler only when the interpreter gets control, which it does not while
+    Qt's event loop waits; a timer that wakes it a few times a second lets the handler run.
+    """
+    import signal
+
+    from PySide6 import QtCore
+
+    def quit_now(*_):
+        window.loader.cancel_all()
+        window.dashboard.shutdown()
+        window.save_settings()
+        app.quit()
+
+    signal.signal(signal.SIGINT, quit_now)
+    timer = QtCore.QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
 
 
 def open_window(files: list[str]):

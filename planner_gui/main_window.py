@@ -22,11 +22,28 @@ from layers.identify import Hit
 from planner_gui.docks.layers import LayerPanel
 from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
+from planner_gui.place_search import PlaceSearch
 from planner_gui.settings import add_recent_file, app_settings, recent_files
-from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, ZoomBoxTool
+from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, PlanTool, ZoomBoxTool
 from planner_gui.jobs.loader import Loader, LoadJob
 
 log = logging.getLogger("planner")
+
+TIMELINE_HEIGHT_PX = 260
+TOOLS = {  # name: (menu text, shortcut, what it does)
+    "pan": ("Pan", "H", "Drag to pan, wheel to zoom"),
+    "zoom": ("Zoom box", "Z", "Drag a box to zoom into it"),
+    "identify": ("Identify", "I", "Click a feature to see its attributes"),
+    "measure_distance": ("Measure distance", "D", "Click points (they snap to stations); right click to restart"),
+    "measure_area": ("Measure area", "A", "Click the corners of an area; right click to restart"),
+    "measure_feature": ("Measure feature", "F", "Click a line for its length or a polygon for its area"),
+    "plan_add": ("Plan: add stations", "P", "Sketch a metro line: each click adds a station, the line follows; "
+                 "right click ends the line. The Coverage dock shows what it adds"),
+    "plan_move": ("Plan: move a station", "M", "Click a sketched station, then its new place"),
+    "plan_delete": ("Plan: delete a station", "X", "Click a sketched station to delete it"),
+    "plan_edit": ("Plan: name, status, year…", "E", "Click a sketched station to set its name, status and "
+                  "opening year"),
+}
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -107,6 +124,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
                                         QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline_dock.visibilityChanged.connect(self._timeline_shown)
         self.tabifyDockWidget(self.results_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.overlap_dock)
         self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
@@ -121,22 +139,20 @@ class MainWindow(QtWidgets.QMainWindow):
             "measure_area": MeasureTool(self.canvas, "area", self),
             "measure_feature": MeasureTool(self.canvas, "feature", self),
         }
+        plan = PlanTool(self.canvas, self)  # one tool, four modes
+        for mode in ("add", "move", "delete", "edit"):
+            self.tools[f"plan_{mode}"] = plan
+        plan.edit_requested.connect(self.edit_sketch_station)
+        plan.problem.connect(lambda text: self.statusBar().showMessage(f"Plan: {text}", 5000))
         self.tools["identify"].identified.connect(self.show_identify_results)
         for name in ("measure_distance", "measure_area", "measure_feature"):
             self.tools[name].measured.connect(self.show_measurement)
         self.tool = self.tools["pan"]
         self.tool_group = QtGui.QActionGroup(self)
         self.tool_actions = {}
-        labels = {
-            "pan": ("Pan", "Drag to pan, wheel to zoom"),
-            "zoom": ("Zoom box", "Drag a box to zoom into it"),
-            "identify": ("Identify", "Click a feature to see its attributes"),
-            "measure_distance": ("Measure distance", "Click points (they snap to stations); right click to restart"),
-            "measure_area": ("Measure area", "Click the corners of an area; right click to restart"),
-            "measure_feature": ("Measure feature", "Click a line for its length or a polygon for its area"),
-        }
-        for name, (text, tip) in labels.items():
-            action = QtGui.QAction(text, self, checkable=True, toolTip=tip, statusTip=tip)
+        for name, (text, key, tip) in TOOLS.items():
+            action = QtGui.QAction(text, self, checkable=True, statusTip=tip, shortcut=QtGui.QKeySequence(key))
+            action.setToolTip(f"{text} ({key}): {tip}")
             action.triggered.connect(lambda _checked, name=name: self.set_tool(name))
             self.tool_group.addAction(action)
             self.tool_actions[name] = action
@@ -160,14 +176,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&New project", QtGui.QKeySequence.StandardKey.New, self.new_project)
         file_menu.addAction("&Open…", QtGui.QKeySequence.StandardKey.Open, self.open_dialog)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction("&Save project", QtGui.QKeySequence.StandardKey.Save, self.save)
         file_menu.addAction("Save project &as…", QtGui.QKeySequence.StandardKey.SaveAs, self.save_as)
+        file_menu.addAction("&Close project", QtGui.QKeySequence.StandardKey.Close, self.new_project)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = edit_menu.addAction("&Undo", QtGui.QKeySequence("Ctrl+Z"), self.undo)
+        self.redo_action = edit_menu.addAction("&Redo", QtGui.QKeySequence("Ctrl+Shift+Z"), self.redo)
+        self.session.history.subscribe(self._show_history)
+        self._show_history()
         project_menu = self.menuBar().addMenu("&Project")
         project_menu.addAction("Working &CRS…", self.ask_working_crs)
         view_menu = self.menuBar().addMenu("&View")
@@ -192,13 +215,26 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
             analysis_menu.addAction(dock.toggleViewAction())
         tools_menu = self.menuBar().addMenu("&Tools")
+        plan_menu = self.menuBar().addMenu("P&lan")
         toolbar = self.addToolBar("Map tools")
         toolbar.setObjectName("map_tools_toolbar")
         for name, action in self.tool_actions.items():
-            tools_menu.addAction(action)
+            (plan_menu if name.startswith("plan_") else tools_menu).addAction(action)
             toolbar.addAction(action)
+        new_line = plan_menu.addAction("New &line", QtGui.QKeySequence("L"), self.new_sketch_line)
+        new_line.setToolTip("New line (L): the next click starts a new sketched line")
+        export_sketch = plan_menu.addAction("&Export the sketch as GeoPackage…", self.export_sketch)
+        export_sketch.setToolTip("Write the sketch's stations and lines to a GeoPackage")
         toolbar.addSeparator()
-        toolbar.addAction("Full extent", self.canvas.full_extent)
+        toolbar.addAction("Full extent", self.canvas.full_extent).setToolTip(
+            "Full extent (Ctrl+Shift+F): every layer in view")
+        toolbar.addSeparator()
+        self.place_search = PlaceSearch(self.session)
+        self.place_search.found.connect(self.zoom_to_place)
+        self.place_search.not_found.connect(
+            lambda text: self.statusBar().showMessage(f"No feature named like '{text}' in the layers", 5000))
+        toolbar.addWidget(self.place_search)
+        view_menu.addAction("&Find a place…", QtGui.QKeySequence.StandardKey.Find, self.place_search.focus)
 
     # -- settings -------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -225,12 +261,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline_dock.hide()
         self.resizeDocks([self.layers_dock, self.coverage_dock], [230, 430], QtCore.Qt.Orientation.Horizontal)
 
+    def _timeline_shown(self, visible: bool) -> None:
+        """The Timeline opens at a modest height (a quarter of the window, at most 260 px): the map keeps the room."""
+        if visible:
+            height = min(TIMELINE_HEIGHT_PX, self.height() // 4)
+            QtCore.QTimer.singleShot(0, lambda: self.resizeDocks([self.timeline_dock], [height],
+                                                                 QtCore.Qt.Orientation.Vertical))
+
     def save_settings(self) -> None:
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/state", self.saveState())
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
+        if not self.may_discard_changes("Quit"):
+            event.ignore()
+            return
         self.loader.cancel_all()
         self.dashboard.shutdown()
         self.save_settings()
@@ -289,6 +335,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
             return None
         self.project_path = written
+        self.session.mark_saved()
         add_recent_file(self.settings, written)
         self.message_bar.push("Project saved", str(written), "success")
         return written
@@ -301,14 +348,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_layers_loaded(self, layers: list[Layer], path: str) -> None:
         added = []
-        for layer in layers:
-            try:
-                added.append(self.session.add_layer(layer))
-            except ValueError as exc:  # no accurate transform into the working CRS
-                self.message_bar.push("Could not add a layer", f"{Path(path).name}: {layer.name}: {exc}", "critical")
+        with self.session.history.group(f"Open {Path(path).name}"):  # one undo for the file and its guesses
+            for layer in layers:
+                try:
+                    added.append(self.session.add_layer(layer))
+                except ValueError as exc:  # no accurate transform into the working CRS
+                    self.message_bar.push("Could not add a layer", f"{Path(path).name}: {layer.name}: {exc}",
+                                          "critical")
+            if added:
+                self.session.guess_roles(added)
         if not added:
             return
-        self.session.guess_roles(added)
         add_recent_file(self.settings, Path(path))  # only files that did load are worth reopening
         for layer in added:
             self._warn(layer)
@@ -332,6 +382,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.message_bar.push(f"{name} was not opened", missing + ". Your work is as it was.", "warning")
                 return
             self.message_bar.push(f"{name}: opened without some layers", missing, "critical")
+        if not self.may_discard_changes(f"Open {name}"):
+            self.message_bar.push(f"{name} was not opened", "Your work is as it was.", "info")
+            return
         problems = apply_project(project, self.session)
         for problem in problems:
             self.message_bar.push("A project setting was not applied", f"{Path(project.path).name}: {problem}", "warning")
@@ -391,6 +444,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_tool(self, name: str) -> None:
         self.tool.deactivate()
         self.tool = self.tools[name]
+        if name.startswith("plan_"):
+            self.tool.set_mode(name[len("plan_"):])
         self.tool.activate()
         self.tool_actions[name].setChecked(True)
 
@@ -411,6 +466,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_measurement(self, measurement) -> None:
         self.measure_label.setText(measurement.text() if measurement else "Click on the map to measure.")
+
+    def zoom_to_place(self, place) -> None:
+        """Zoom to a feature found by name (at least 1.5 km across) and highlight it."""
+        xmin, ymin, xmax, ymax = place.bounds
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+        half = max((xmax - xmin) * 0.65, (ymax - ymin) * 0.65, 750.0)
+        self.canvas.set_view((cx - half, cy - half, cx + half, cy + half))
+        self.canvas.set_highlight(place.layer, [place.row])
+        self.statusBar().showMessage(f"{place.name} ({place.layer.name})", 5000)
 
     def _zoom_to_current(self) -> None:
         layer = self.layer_panel.current_layer()
@@ -470,8 +534,96 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def _show_scale(self) -> None:
+        if self.canvas.is_empty():
+            self.scale_label.setText("")
+            return
         self.scale_label.setText(f"scale bar {self.canvas.scale_bar.text()} · {self.canvas.pixel_size():,.1f} m/pixel")
 
     def show_error(self, title: str, text: str) -> None:
         """Where the excepthook sends unexpected errors."""
         self.message_bar.push(title, text, "critical")
+
+    # -- undo, redo, new and close -----------------------------------------------------------------
+    def undo(self) -> str | None:
+        return self._replay(self.session.undo(), "Undone")
+
+    def redo(self) -> str | None:
+        return self._replay(self.session.redo(), "Redone")
+
+    def _replay(self, text: str | None, verb: str) -> str | None:
+        if text is not None:
+            self.statusBar().showMessage(f"{verb}: {text}", 4000)
+        return text
+
+    def _show_history(self) -> None:
+        history = self.session.history
+        self.undo_action.setEnabled(history.can_undo())
+        self.redo_action.setEnabled(history.can_redo())
+        self.undo_action.setText(f"&Undo {history.undo_text()}".rstrip())
+        self.redo_action.setText(f"&Redo {history.redo_text()}".rstrip())
+
+    def new_project(self) -> bool:
+        """File > New / Close project: an empty session, after asking about unsaved work."""
+        if not self.may_discard_changes("Close the project"):
+            return False
+        self.loader.cancel_all()
+        self.session.clear()
+        self.project_path = None
+        self.setWindowTitle("planner — how much of the city do our networks reach?")
+        return True
+
+    def may_discard_changes(self, what: str) -> bool:
+        """True if there is no unsaved work, or the planner saved it or chose to drop it."""
+        if not self.session.modified:
+            return True
+        answer = self.ask_save_changes(what)
+        if answer == "save":
+            return self.save() is not None
+        return answer == "discard"
+
+    def ask_save_changes(self, what: str) -> str:
+        """'save', 'discard' or 'cancel' (a question; tests replace it)."""
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, what, "The project has changes that are not saved. Save them first?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+    # -- the sketch -------------------------------------------------------------------------------
+    def new_sketch_line(self) -> None:
+        if not self.tool_actions["plan_add"].isChecked():
+            self.set_tool("plan_add")
+        self.tools["plan_add"].new_line()
+        self.statusBar().showMessage("Plan: the next click starts a new line", 4000)
+
+    def edit_sketch_station(self, line: int, station: int) -> None:
+        from planner_gui.sketch_form import StationForm
+
+        form = StationForm(self.session.sketch.lines[line].stations[station], self)
+        if form.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            try:
+                self.session.sketch_set_station(line, station, *form.values())
+            except ValueError as exc:
+                self.message_bar.push("The station was not changed", str(exc), "warning")
+
+    def export_sketch(self, path=None) -> Path | None:
+        """Write the sketch's layers to a GeoPackage (asks where, unless `path` is given)."""
+        from layers.io import write_vectors
+
+        layers = [self.session.sketch_layer(role) for role in ("metro_station", "metro_line")]
+        frames = {layer.name.lower().replace(" ", "_"): layer.gdf for layer in layers if layer is not None}
+        if not frames:
+            self.message_bar.push("Nothing to export", "Sketch a line first (Plan: add stations, P)", "info")
+            return None
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the sketch", "sketch.gpkg",
+                                                            "GeoPackage (*.gpkg)")
+            if not path:
+                return None
+        try:
+            written = write_vectors(frames, path, new_file=True)
+        except (OSError, ValueError) as exc:
+            self.message_bar.push("Could not export the sketch", describe(exc), "critical")
+            return None
+        self.message_bar.push("Sketch exported", str(written), "success")
+        return written

@@ -79,14 +79,15 @@ class Scenario:
 
 
 def parse_scenario(text: str | None) -> Scenario:
-    """'all', 'existing', '2025' / 'as-of-2025', 'plan-2030', each optionally '...-without-line-2'.
+    """'all', 'existing', '2025' / 'as-of-2025', 'plan-2030', each optionally '...-without-line-2'
+    (repeatable: '...-without-line-2-without-line-S1', as a sketch's gain over such a plan is asked).
 
     Examples: 'plan-2035-without-line-2', 'existing'. Raises ValueError with the accepted forms.
     """
     if text is None or str(text).strip() == "":
         return Scenario.all()
     raw = str(text).strip().lower().replace(" ", "-").replace("_", "-")
-    base, *rest = re.split(r"-without-", raw, maxsplit=1)
+    base, *rest = re.split(r"-without-", raw)
     if base in ("all", "all-features"):
         scenario = Scenario.all()
     elif base in ("existing", "now"):
@@ -100,8 +101,8 @@ def parse_scenario(text: str | None) -> Scenario:
             f"unknown scenario '{text}': use all, existing, 2025 (as of a year), plan-2030, "
             "optionally followed by -without-line-2"
         )
-    if rest:
-        m = re.fullmatch(r"([a-z_]+)-(.+)", rest[0])
+    for clause in rest:
+        m = re.fullmatch(r"([a-z_]+)-(.+)", clause)
         if not m:
             raise ValueError(f"unknown scenario '{text}': write e.g. plan-2030-without-line-2")
         scenario = scenario.without(m.group(1), *m.group(2).upper().split(","))

@@ -1,9 +1,9 @@
 """The layer panel (a dock): the session's input layers as a list, top layer first, and the
 selected layer's role, field mapping and style.
 
-Every control writes to the session (`set_role`, `set_fields`) or its LayerStack (`set_visible`,
-`move`, `set_opacity`, `set_style`, `remove`) and the list redraws from their events: the panel
-never keeps its own copy.
+Every control writes to the session (`set_role`, `set_fields`, `move_layer`, `set_style`,
+`remove_layer`: the edits that can be undone) or its LayerStack (`set_visible`, `set_opacity`)
+and the list redraws from their events: the panel never keeps its own copy.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import ROLE_TITLES, ROLES
 from layers.session import Session
-from layers.stack import LayerStack, StackEvent
+from layers.stack import StackEvent
 from planner_gui.map.geometry import geometry_kind
 
 MIME = "application/x-planner-layer-row"
@@ -26,9 +26,10 @@ class LayerListModel(QtCore.QAbstractListModel):
 
     LayerRole = QtCore.Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, stack: LayerStack, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.stack = stack
+        self.session = session  # moves go through it, so that they can be undone
+        self.stack = stack = session.layers
         stack.subscribe(self._on_stack_event)
 
     # -- rows <-> stack ---------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class LayerListModel(QtCore.QAbstractListModel):
             | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsDragEnabled
         )
 
-    # -- drag to reorder: every path ends in LayerStack.move ------------------------------------
+    # -- drag to reorder: every path ends in Session.move_layer---------------------------------
     def supportedDropActions(self):
         return QtCore.Qt.DropAction.MoveAction
 
@@ -123,7 +124,7 @@ class LayerListModel(QtCore.QAbstractListModel):
         target_row = max(0, min(target_row, len(self.stack) - 1))
         if target_row == source_row:
             return False
-        self.stack.move(self.layer_at(source_row), len(self.stack) - 1 - target_row)
+        self.session.move_layer(self.layer_at(source_row), len(self.stack) - 1 - target_row)
         return True
 
 
@@ -171,7 +172,7 @@ class LayerPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.session = session
         self.stack = stack = session.layers
-        self.model = LayerListModel(stack, self)
+        self.model = LayerListModel(session, self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
         self.view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
@@ -301,15 +302,15 @@ class LayerPanel(QtWidgets.QWidget):
     def set_colour(self, layer: Layer, colour: str) -> None:
         style = layer.style
         fill = colour if style.fill else None
-        self.stack.set_style(layer, dataclasses.replace(style, stroke=colour, fill=fill, colour_field=None))
+        self.session.set_style(layer, dataclasses.replace(style, stroke=colour, fill=fill, colour_field=None))
 
     def set_category_field(self, layer: Layer | None, field: str | None) -> None:
         if layer is not None:
-            self.stack.set_style(layer, dataclasses.replace(layer.style, category_field=field))
+            self.session.set_style(layer, dataclasses.replace(layer.style, category_field=field))
 
     def set_label_field(self, layer: Layer | None, field: str | None) -> None:
         if layer is not None:
-            self.stack.set_style(layer, dataclasses.replace(layer.style, label_field=field))
+            self.session.set_style(layer, dataclasses.replace(layer.style, label_field=field))
 
     def _opacity_changed(self, value: int) -> None:
         if self._current is not None:

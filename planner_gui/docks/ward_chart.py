@@ -67,6 +67,13 @@ class WardChart(QtWidgets.QWidget):
         self.order: list[str] = []
         self.selected: str | None = None
         self.scale = 1.0
+        self._show_axes(False)
+
+    def _show_axes(self, shown: bool) -> None:
+        """No axes of nothing (-0.55 to -0.40 in an empty window): axes only with bars to read."""
+        for name in ("left", "bottom"):
+            self.plot.getPlotItem().showAxis(name, shown)
+        self.plot.showGrid(x=shown, y=False, alpha=0.25)
 
     def set_values(self, values: pd.Series, label: str, scale: float = 1.0, notes: pd.Series | None = None) -> None:
         """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %);
@@ -87,6 +94,7 @@ class WardChart(QtWidgets.QWidget):
             values = values.sort_values(ascending=how == "lowest first", kind="stable")
         self.order = [str(name) for name in values.index]
         n = len(values)
+        self._show_axes(n > 0)
         shown = values.to_numpy() * self.scale
         brushes = [pg.mkBrush(SELECTED if name == self.selected else BAR) for name in self.order]
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.nan_to_num(shown), brushes=brushes)

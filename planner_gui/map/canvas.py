@@ -31,6 +31,7 @@ from layers.stack import StackEvent
 from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.graphic import LayerGraphic
+from planner_gui.map.labels import label_font, place_labels
 from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
 from planner_gui.map.legend import MapLegend
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
@@ -45,6 +46,8 @@ LABEL_CAP = 40  # labels drawn at once, at most
 Z_STEP = 10
 Z_HIGHLIGHT = 1_000_000
 Z_LABELS = 1_000_100
+EMPTY_HINT = ("<p style='font-size:15pt; color:#555'>No city yet</p><p style='color:#666'>Open a project or "
+              "GIS files with <b>File &gt; Open</b> (Ctrl+O), or drop them here.</p>")
 EMPTY_CRS = CRS.from_epsg(3857)  # an empty map has no working CRS yet; nothing is measured in this one
 
 
@@ -321,6 +324,10 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
         self.legend = MapLegend(self)
+        self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
+        self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._show_empty_state()
         session.layers.subscribe(self._on_stack_event)
         session.results.subscribe(self._on_stack_event)
         session.subscribe(self._on_session_event)
@@ -370,6 +377,17 @@ class MapCanvas(pg.GraphicsView):
     def _on_stack_event(self, event: StackEvent) -> None:
         self._handle(event)
         self.legend.refresh()
+        self._show_empty_state()
+
+    def is_empty(self) -> bool:
+        return len(self.session.layers) == 0
+
+    def _show_empty_state(self) -> None:
+        """The hint on an empty map; no scale bar or legend there (there is nothing to scale)."""
+        empty = self.is_empty()
+        self.empty_hint.setVisible(empty)
+        self.empty_hint.setGeometry(0, 0, self.width(), self.height())
+        self.scale_bar.setVisible(not empty)
 
     def _handle(self, event: StackEvent) -> None:
         layer = event.layer
@@ -540,32 +558,18 @@ class MapCanvas(pg.GraphicsView):
         self.view_changed.emit()
 
     def refresh_labels(self) -> None:
-        """Label the features in view, top layer first, at most LABEL_CAP, never overlapping."""
+        """Label the features in view, top layer first, at most LABEL_CAP, never overlapping (`labels.py`)."""
         view, pixel_m = self._view_and_pixel()
-        taken: set[tuple[int, int]] = set()
-        placed: list[tuple[float, float, str, float]] = []
-        cell_w, cell_h = 110.0 * pixel_m, 18.0 * pixel_m  # about one label's screen size
+        candidates = []
         for layer in reversed(self._drawn_layers()):
             graphic = self.graphics.get(id(layer))
-            if not graphic or not layer.visible:
-                continue
-            xs, ys, texts = graphic.label_candidates(view)
-            for x, y, text in zip(xs, ys, texts):
-                if len(placed) >= LABEL_CAP:
-                    break
-                if not text:
-                    continue
-                cell = (int((x - view[0]) // cell_w), int((y - view[1]) // cell_h))
-                neighbours = {(cell[0] + dx, cell[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx <= 0}
-                if neighbours & taken:
-                    continue
-                taken.add(cell)
-                placed.append((x, y, text, graphic.z))
+            if graphic and layer.visible:
+                xs, ys, texts = graphic.label_candidates(view)
+                candidates += [(x, y, text, graphic.z) for x, y, text in zip(xs, ys, texts)]
+        placed = [(p.x, p.y, p.text, p.z) for p in place_labels(candidates, pixel_m, LABEL_CAP)]
         while len(self._labels) < len(placed):
             item = pg.TextItem(color="#1a1a1a", anchor=(-0.08, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
-            font = item.textItem.font()
-            font.setPointSizeF(7.5)
-            item.setFont(font)
+            item.setFont(label_font())
             self._labels.append(item)
         for i, item in enumerate(self._labels):
             if i < len(placed):
@@ -613,6 +617,7 @@ class MapCanvas(pg.GraphicsView):
         if hasattr(self, "legend"):
             self.scale_bar.place()
             self.legend.place()
+            self.empty_hint.setGeometry(0, 0, self.width(), self.height())
 
     def render_image(self) -> QtGui.QImage:
         """Draw the map now into an image (for benchmarks and screenshots)."""

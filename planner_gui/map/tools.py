@@ -1,4 +1,4 @@
-"""Map tools: identify a feature, measure a distance or an area.
+"""Map tools: identify a feature, measure a distance or an area, sketch a metro line (Plan).
 
 A tool receives map clicks (metres in the working CRS) from the canvas and answers by signal;
 the maths is in `identify.py` and `measure.py`, which know nothing of Qt. Dragging still pans
@@ -175,3 +175,97 @@ class MeasureTool(MapTool):
             ys.append(ys[0])
         self.band.setData(np.array(xs, float), np.array(ys, float))
         self.vertices.setData(self.xs, self.ys)
+
+
+PLAN_MODES = ("add", "move", "delete", "edit")
+
+
+class PlanTool(MapTool):
+    """Sketch a metro line (`layers.sketch`, kept by the session, so every edit can be undone).
+
+    Modes: 'add' (each click adds a station at the end of the current line, which follows
+    through them; a right click ends the line, the next click starts a new one), 'move' (click
+    a sketched station, then its new place), 'delete' (click a sketched station) and 'edit'
+    (click a sketched station: `edit_requested` asks the window for its name, status and
+    opening year). `problem` carries what could not be done, in words.
+    """
+
+    name = "plan"
+    edit_requested = QtCore.Signal(int, int)  # line index, station index
+    problem = QtCore.Signal(str)
+
+    def __init__(self, canvas, parent=None):
+        super().__init__(canvas, parent)
+        self.mode = "add"
+        self.line_index: int | None = None  # the line clicks add to; None: a new line at the next click
+        self.picked: tuple[int, int] | None = None  # the station being moved
+        self.marker = pg.ScatterPlotItem(size=18, brush=None, pen=pg.mkPen("#e6007e", width=3))
+        self.marker.setZValue(2_000_000)
+
+    @property
+    def session(self):
+        return self.canvas.session
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in PLAN_MODES:
+            raise ValueError(f"unknown plan mode {mode!r} (modes: {', '.join(PLAN_MODES)})")
+        self.mode = mode
+        self._pick(None)
+
+    def new_line(self) -> None:
+        """The next click starts a new line."""
+        self.line_index = None
+        self._pick(None)
+
+    def activate(self) -> None:
+        super().activate()
+        if self.marker.scene() is None:
+            self.canvas.view_box.addItem(self.marker, ignoreBounds=True)
+        lines = self.session.sketch.lines
+        self.line_index = len(lines) - 1 if lines else None  # carry on with the last line
+
+    def deactivate(self) -> None:
+        self._pick(None)
+        if self.marker.scene() is not None:
+            self.canvas.view_box.removeItem(self.marker)
+
+    def click(self, x, y, button=Left, double=False):
+        if button == Right:
+            self.new_line()
+            return None
+        if button != Left or double:
+            return None
+        try:
+            if self.mode == "add":
+                return self._add(x, y)
+            hit = self.session.sketch_station_at(x, y, self.tolerance_m() * 2)
+            if self.mode == "move" and self.picked is not None:
+                line, station = self.picked
+                self._pick(None)
+                self.session.sketch_move_station(line, station, x, y)
+                return line, station
+            if hit is None:
+                self.problem.emit("click a sketched station (the pink ones)")
+                return None
+            if self.mode == "move":
+                self._pick(hit)
+            elif self.mode == "delete":
+                self.session.sketch_remove_station(*hit)
+            else:
+                self.edit_requested.emit(*hit)
+            return hit
+        except (ValueError, IndexError) as exc:  # SketchError, no working CRS, a line undone away
+            self.problem.emit(str(exc))
+            return None
+
+    def _add(self, x, y):
+        if self.line_index is None or self.line_index >= len(self.session.sketch.lines):
+            self.line_index = self.session.sketch_new_line()
+        return self.session.sketch_add_station(x, y, self.line_index)
+
+    def _pick(self, hit: tuple[int, int] | None) -> None:
+        self.picked = hit
+        if hit is None:
+            self.marker.setData([], [])
+            return
+        self.marker.setData(*([v] for v in self.session.sketch_station_xy(*hit)))

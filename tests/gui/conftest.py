@@ -52,6 +52,15 @@ def _qt_settings_in_tmp(tmp_path_factory):
     yield folder
 
 
+@pytest.fixture(autouse=True)
+def _discard_unsaved_work_on_close(monkeypatch):
+    """Closing a window with unsaved work asks what to do; in tests (no one to answer a modal
+    question) the answer is 'discard' unless a test asks otherwise."""
+    from planner_gui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self, what: "discard")
+
+
 def _stations() -> gpd.GeoDataFrame:
     rows = [dict(zip(("line", "code", "name", "status", "opening_year"), s[:5])) for s in STATIONS]
     return gpd.GeoDataFrame(rows, geometry=shapely.points([(s[5], s[6]) for s in STATIONS]), crs=4326)

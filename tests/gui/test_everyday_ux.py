@@ -1,0 +1,93 @@
+"""Everyday use: the empty window says what to do, every tool has a shortcut in its menu and
+tooltip, place search finds a feature by name and zooms to it, labels never overlap, and layer
+operations made in the panel can be undone."""
+from __future__ import annotations
+
+import itertools
+
+
+from layers.place_search import find_places, fold
+from tests.gui.helpers import utm
+
+
+def test_the_empty_window_shows_a_hint_and_no_scale_bar_or_chart_axes(window):
+    canvas = window.canvas
+    assert canvas.is_empty() and canvas.empty_hint.isVisible() and "File &gt; Open" in canvas.empty_hint.text()
+    assert not canvas.scale_bar.isVisible()
+    assert window.scale_label.text() == ""
+    chart = window.dashboard.coverage.chart
+    assert not chart.plot.getPlotItem().getAxis("left").isVisible()
+    assert not chart.plot.getPlotItem().getAxis("bottom").isVisible()
+
+
+def test_every_tool_has_a_shortcut_shown_in_its_tooltip(window):
+    keys = []
+    for name, action in window.tool_actions.items():
+        key = action.shortcut().toString()
+        assert key, name
+        assert f"({key})" in action.toolTip()
+        keys.append(key)
+    assert len(set(keys)) == len(keys)
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.redo_action.shortcut().toString() == "Ctrl+Shift+Z"
+
+
+def test_names_match_without_accents_or_case():
+    assert fold("Phường Văn Miếu - Quốc Tử Giám") == "phuong van mieu - quoc tu giam"
+    assert fold("  Đống  Đa ") == "dong da"
+
+
+def test_place_search_finds_a_ward_by_name_and_zooms_to_it(qtbot, sample_window):
+    window, session = sample_window, sample_window.session
+    full = window.canvas.view_bounds()
+    window.place_search.setText("phuong van mieu")
+    place = window.place_search.go()
+    assert place is not None and "Văn Miếu" in place.name
+    assert place.layer.role == "ward"
+    # the view now holds the ward, and is much smaller than the whole city
+    xmin, ymin, xmax, ymax = window.canvas.view_bounds()
+    bx0, by0, bx1, by1 = place.bounds
+    assert xmin <= bx0 and ymin <= by0 and xmax >= bx1 and ymax >= by1
+    assert (xmax - xmin) < (full[2] - full[0]) / 5
+    # a station is found in its own layer, the exact name first
+    [first, *_] = find_places(list(session.layers), "cat linh", session.working_crs)
+    assert first.name == "Cát Linh" and first.layer.role == "metro_station"
+    assert window.place_search.search("no such place xyz") == []
+
+
+def test_labels_never_overlap(qtbot, sample_window):
+    window, canvas = sample_window, sample_window.canvas
+    x, y = utm(105.80, 21.00)  # Văn Quán, Phùng Khoang and the stations of line 2A: crowded
+    for half in (2500, 6000, 15000):
+        canvas.set_view((x - half, y - half, x + half, y + half))
+        canvas.refresh()
+        drawn = [item for item in canvas._labels if item.scene() is not None]
+        assert drawn, half
+        rects = [item.sceneBoundingRect() for item in drawn]
+        for (a, ta), (b, tb) in itertools.combinations(zip(rects, [i.toPlainText() for i in drawn]), 2):
+            assert not a.intersected(b).isValid() or a.intersected(b).isEmpty(), (ta, tb)
+
+
+def test_layer_panel_operations_undo(qtbot, sample_window):
+    window, session = sample_window, sample_window.session
+    panel, stack = window.layer_panel, window.stack
+    names = stack.names()
+    assert panel.model.move_row(len(stack) - 1, 0)  # the bottom layer to the top
+    assert stack.names() != names
+    window.undo()
+    assert stack.names() == names
+    window.redo()
+    assert stack.names() != names
+    window.undo()
+    stations = next(layer for layer in stack if layer.role == "metro_station")
+    style = stations.style
+    session.set_style(stations, type(style)(stroke="#123456"))
+    assert window.undo_action.isEnabled() and "Style" in window.undo_action.text()
+    window.undo()
+    assert stations.style == style
+    panel.set_role(stations, "other")
+    window.undo()
+    assert stations.role == "metro_station"
+    session.remove_layer(stations)
+    window.undo_action.trigger()  # Edit > Undo (Ctrl+Z)
+    assert stations in stack and stack.names() == names
