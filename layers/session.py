@@ -558,6 +558,9 @@ class Session:
             self._set_modified(True)
         if event.kind in ("moved", "opacity", "style") or (event.kind == "filter" and self._filtering_year):
             return
+        if event.kind == "data" and event.layer in self._sketch_layers.values():
+            self._emit("city")  # new sketch features: the city reads them live; its caches stay
+            return
         if event.kind == "removed":
             self._forget_layer(event.layer)
         if event.layer.role in ("other", "water") and event.kind not in ("role", "removed"):

@@ -20,7 +20,8 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES
 
 CONTEXT_ROLES = ("boundary", "ward", "population")
-SLIVER_SHARE = 0.01  # a zone with less of its area in the study area is a boundary sliver
+SLIVER_SHARE = 0.01
+MEMO_SIZE = 16  # a zone with less of its area in the study area is a boundary sliver
 
 
 class CityDataError(ValueError):
@@ -47,6 +48,7 @@ class CityData:
     # shows. False measures every feature of the visible layers (scenarios then choose).
     use_filters: bool = True
     _counted: dict | None = field(default=None, init=False, repr=False)  # counted_features(), made once
+    _memo: dict = field(default_factory=dict, init=False, repr=False)  # remember(): results kept for this city
     # Buffered catchments by walking distance along this network (a
     # layers.analysis.network.WalkingNetwork); None: straight-line distance.
     walking: object | None = None
@@ -119,6 +121,15 @@ class CityData:
             return gpd.GeoDataFrame(geometry=[], crs=self.crs)
         gdf = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
         return scenario.select(gdf) if scenario is not None else gdf
+
+    def remember(self, key, make):
+        """`make()` once per `key` for this city (a compare's unchanged scenario measured once while a
+        sketch is drawn); at most MEMO_SIZE results are kept, the oldest dropped first."""
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = make()
+        return self._memo[key]
 
     def has(self, role: str) -> bool:
         return bool(self.layers.get(role))

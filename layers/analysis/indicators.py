@@ -138,6 +138,15 @@ def preset_catchment(
     return zone
 
 
+def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario) -> shapely.Geometry:
+    """`preset_catchment`, made once per city for the same features (their geometry and filter)."""
+    roles = [p.role] + (["low_capacity_stop"] if p.name == "sdg-11.2.1" else [])
+    shapes = [shapely.to_wkb(shapely.geometrycollections(np.asarray(city.features(role, scenario).geometry.values,
+                                                                    dtype=object))) for role in roles]
+    key = ("catchment", p.name, radius_m, scenario, *shapes)
+    return city.remember(key, lambda: preset_catchment(p, city, radius_m, scenario))
+
+
 def _reach(features, radius_m: float, city: CityData) -> shapely.Geometry:
     """The catchment of features: by walking distance if the city has a network, else straight-line."""
     if city.walking is not None and radius_m > 0:
@@ -323,32 +332,40 @@ def compare(
 
     p = PRESETS[preset_name]
     radius = p.radius_m if radius_m is None else float(radius_m)
-    a = preset_catchment(p, city, radius, scenario_a)
-    b = preset_catchment(p, city, radius, scenario_b)
+    a = _remembered_catchment(p, city, radius, scenario_a)
+    b = _remembered_catchment(p, city, radius, scenario_b)
     check(cancelled, progress, 0.3)
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
-    regions = [gained, lost, a, b]
     zone_gdf = city.zones if zones else None
-    nz = 0
-    if zone_gdf is not None:
-        zg = zone_geometries(zone_gdf, city.study_area)
-        nz = len(zg)
-        for geom in (gained, lost, a, b):
-            regions += list(polygonal(shapely.intersection(zg, geom)))
-    regions = np.asarray(regions, dtype=object)
-    people = city.population.population_in(regions, cancelled=cancelled) if city.population is not None else None
+    zg = city.remember(("zone pieces",), lambda: zone_geometries(zone_gdf, city.study_area)) \
+        if zone_gdf is not None else np.empty(0, dtype=object)
+    nz = len(zg)
+
+    def people_in(region) -> np.ndarray | None:
+        """People in `region` and in each zone's part of it (None without population)."""
+        if city.population is None:
+            return None
+        pieces = [region] + (list(polygonal(shapely.intersection(zg, region))) if nz else [])
+        return city.population.population_in(np.asarray(pieces, dtype=object), cancelled=cancelled)
+
+    # B = (A less what B loses) + what B gains, the three disjoint, so B's people are A's less the
+    # lost plus the gained: A's (the plan a sketch is drawn on) are counted once for this city.
+    people_a = city.remember(("people", shapely.to_wkb(a), nz), lambda: people_in(a))
+    people_gained, people_lost = people_in(gained), people_in(lost)
+    people = None if people_a is None else (people_a, people_gained, people_lost,
+                                            people_a - people_lost + people_gained)
     check(cancelled, progress, 0.9)
     table = None
     if zone_gdf is not None:
         names = zone_gdf["zone"].astype(str).to_numpy()
-        area = shapely.area(regions[4:]).reshape(4, nz)
+        area = [shapely.area(polygonal(shapely.intersection(zg, geom))) for geom in (gained, lost)]
         table = pd.DataFrame({"zone": names, "gained_area_m2": area[0], "lost_area_m2": area[1]})
         if people is not None:
-            pz = people[4:].reshape(4, nz)
-            table["population_a"], table["population_b"] = pz[2], pz[3]
-            table["gained_population"], table["lost_population"] = pz[0], pz[1]
-            table["delta_population"] = pz[3] - pz[2]
+            pa, pg, pl, pb = (values[1:] for values in people)
+            table["population_a"], table["population_b"] = pa, pb
+            table["gained_population"], table["lost_population"] = pg, pl
+            table["delta_population"] = pb - pa
         table = table.set_index("zone")
     gained_gdf = gpd.GeoDataFrame(
         {"scenario_a": [scenario_a.name], "scenario_b": [scenario_b.name], "area_m2": [gained.area]},
@@ -358,10 +375,10 @@ def compare(
     return ScenarioDifference(
         preset=p.name, crs=city.crs_label, radius_m=radius, scenario_a=scenario_a.name, scenario_b=scenario_b.name,
         gained_area_m2=float(gained.area), lost_area_m2=float(lost.area),
-        gained_population=None if people is None else float(people[0]),
-        lost_population=None if people is None else float(people[1]),
-        population_a=None if people is None else float(people[2]),
-        population_b=None if people is None else float(people[3]),
-        net_population=None if people is None else float(people[3] - people[2]),
+        gained_population=None if people is None else float(people[1][0]),
+        lost_population=None if people is None else float(people[2][0]),
+        population_a=None if people is None else float(people[0][0]),
+        population_b=None if people is None else float(people[3][0]),
+        net_population=None if people is None else float(people[3][0] - people[0][0]),
         gained=gained_gdf, zones=table,
     )

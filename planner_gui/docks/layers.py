@@ -26,10 +26,11 @@ class LayerListModel(QtCore.QAbstractListModel):
 
     LayerRole = QtCore.Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, session: Session, parent=None):
+    def __init__(self, session: Session, parent=None, stack=None):
+        """The session's input layers, or `stack` (its results: shown and hidden, never dragged)."""
         super().__init__(parent)
         self.session = session  # moves go through it, so that they can be undone
-        self.stack = stack = session.layers
+        self.stack = stack = session.layers if stack is None else stack
         stack.subscribe(self._on_stack_event)
 
     # -- rows <-> stack ---------------------------------------------------------------------------
@@ -226,11 +227,29 @@ class LayerPanel(QtWidgets.QWidget):
         props.setContentsMargins(0, 0, 0, 0)
         props.addLayout(form)
         props.addLayout(buttons)
+        # Results (catchments, gained areas, overlaps) in a group of their own under the inputs:
+        # computed by the docks, never saved, so never mixed with the planner's layers.
+        self.results_model = LayerListModel(session, self, stack=session.results)
+        self.results_view = QtWidgets.QListView()
+        self.results_view.setModel(self.results_model)
+        self.results_view.setMaximumHeight(90)
+        self.results_view.setToolTip("Results the docks computed: shown or hidden here, not saved with the project")
+        self.results_label = QtWidgets.QLabel("Results")
+        self.results_label.setStyleSheet("color: #555; font-weight: bold;")
+        self.results_model.modelReset.connect(self._show_results_group)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.results_label)
+        layout.addWidget(self.results_view)
         layout.addWidget(self.properties)
+        self._show_results_group()
         self._show_selected()
+
+    def _show_results_group(self) -> None:
+        shown = len(self.session.results) > 0
+        self.results_label.setVisible(shown)
+        self.results_view.setVisible(shown)
 
     # -- selection --------------------------------------------------------------------------------
     def current_layer(self) -> Layer | None:

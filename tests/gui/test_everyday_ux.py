@@ -91,3 +91,30 @@ def test_layer_panel_operations_undo(qtbot, sample_window):
     session.remove_layer(stations)
     window.undo_action.trigger()  # Edit > Undo (Ctrl+Z)
     assert stations in stack and stack.names() == names
+
+
+def test_result_layers_are_in_their_own_group(qtbot, sample_window):
+    window, session = sample_window, sample_window.session
+    panel = window.layer_panel
+    qtbot.waitUntil(lambda: session.result_layer("catchment") is not None, timeout=20_000)
+    catchment = session.result_layer("catchment")
+    assert catchment not in session.layers  # not among the planner's layers
+    assert catchment.name not in [panel.model.layer_at(r).name for r in range(panel.model.rowCount())]
+    assert not panel.results_view.isHidden()
+    rows = [panel.results_model.layer_at(r) for r in range(panel.results_model.rowCount())]
+    assert catchment in rows
+    index = panel.results_model.index(panel.results_model.row_of(catchment))
+    from PySide6 import QtCore
+
+    panel.results_model.setData(index, QtCore.Qt.CheckState.Unchecked.value, QtCore.Qt.ItemDataRole.CheckStateRole)
+    assert catchment.visible is False and window.canvas.items_for(catchment) == []
+
+
+def test_the_timeline_opens_at_a_modest_height(qtbot, window):
+    window.resize(1280, 1000)
+    dock = window.timeline_dock
+    assert dock.isHidden()
+    dock.show()
+    # a quarter of the window at most (or what its controls need), never half of it
+    qtbot.waitUntil(lambda: 0 < dock.height() <= 280, timeout=5_000)
+    assert window.canvas.height() > 2 * dock.height()

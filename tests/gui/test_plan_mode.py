@@ -154,3 +154,18 @@ def test_new_project_asks_before_dropping_unsaved_work(qtbot, sample_window, mon
     assert window.new_project() is True
     assert len(session.layers) == 0 and not session.modified and not session.history.can_undo()
     assert window.new_project() is True and len(asked) == 2  # nothing to lose: no question
+
+
+def test_the_sketch_exports_as_a_geopackage(qtbot, sample_window, tmp_path):
+    from layers.io import read_layers
+
+    window, session = sample_window, sample_window.session
+    [(x, y), (x2, y2)] = _unserved_ward_centres(window)[0]
+    session.sketch_add_station(x, y)
+    session.sketch_add_station(x2, y2)
+    written = window.export_sketch(tmp_path / "sketch.gpkg")
+    layers = {layer.name: layer for layer in read_layers(written)}
+    stations, lines = layers["sketch_stations"], layers["sketch_lines"]
+    assert stations.role == "metro_station" and list(stations.gdf["line"]) == ["S1", "S1"]
+    assert stations.gdf.crs == session.working_crs
+    assert shapely.equals_exact(lines.gdf.geometry.iloc[0], shapely.LineString([(x, y), (x2, y2)]), 1e-6)
