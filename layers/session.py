@@ -33,7 +33,8 @@ from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_metric, transformer
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
-from layers.sketch import LINES_LAYER, STATIONS_LAYER, Sketch
+from layers.session_sketch import SketchEditing
+from layers.sketch import Sketch
 from layers.stack import LayerStack, StackEvent
 from layers.undo import Command, UndoStack
 
@@ -44,11 +45,6 @@ SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
 DISTANCES = ("straight", "walking")
 BAND_RANGE_M = (0.0, 500.0)
-SKETCH_STYLES = {
-    "metro_station": Style(stroke="#222222", fill="#ffffff", width=2.0, point_size=11.0, label_field="name",
-                           colour_field="colour"),
-    "metro_line": Style(stroke="#e6007e", width=4.0, category_field="status", colour_field="colour"),
-}
 # Stack events that change what a project file holds (a filter is the timeline's year, a setting).
 _SAVED_STACK_EVENTS = ("added", "removed", "moved", "visibility", "opacity", "style", "role")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
@@ -101,7 +97,7 @@ Listener = Callable[[SessionEvent], None]
 
 
 @dataclass(eq=False)
-class Session:
+class Session(SketchEditing):
     layers: LayerStack = field(default_factory=LayerStack)
     results: LayerStack = field(default_factory=LayerStack)
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
@@ -575,119 +571,6 @@ class Session:
         if self.zone_layer == layer.name:
             self.zone_layer = None
             self._emit("zones")
-
-    # -- the sketch ---------------------------------------------------------------------------------
-    def set_sketch(self, sketch: Sketch, text: str = "Edit the sketch") -> None:
-        """Replace the sketch (one undoable command named `text`) and show it as its two layers."""
-        before = self.sketch
-        if sketch == before:
-            return
-        self._apply_sketch(sketch)
-        self._record(text, lambda: self._apply_sketch(before), lambda: self._apply_sketch(sketch))
-
-    def _apply_sketch(self, sketch: Sketch) -> None:
-        """The sketch's stations and lines as input layers: each in the stack while it has features."""
-        self.sketch = sketch
-        stations = sketch.stations_gdf()
-        colours = {line.line: line.colour for line in sketch.lines}
-        stations["colour"] = stations["line"].map(colours)
-        for role, name, gdf in (("metro_station", STATIONS_LAYER, stations), ("metro_line", LINES_LAYER,
-                                                                             sketch.lines_gdf())):
-            layer = self._sketch_layers.get(role)
-            if len(gdf) == 0:
-                if layer is not None and layer in self.layers:
-                    self.layers.remove(layer)
-                continue
-            if layer is None:
-                layer = VectorLayer(name=name, source=None, role=role, style=dataclasses.replace(SKETCH_STYLES[role]),
-                                    gdf=gdf)
-                self._sketch_layers[role] = layer
-            layer.gdf = gdf
-            if layer in self.layers:
-                self.layers.notify_data_changed(layer)
-            else:
-                self.layers.add(layer)
-        self._emit("sketch")
-
-    def sketch_layer(self, role: str) -> VectorLayer | None:
-        """The sketch's 'metro_station' or 'metro_line' layer, if it is on the map."""
-        layer = self._sketch_layers.get(role)
-        return layer if layer is not None and layer in self.layers else None
-
-    def sketch_year(self) -> int | None:
-        """The opening year of new sketch lines: the year of the plan compared (Scenario compare's B)."""
-        try:
-            return parse_scenario(self.settings.compare_b).as_of_year
-        except ValueError:
-            return None
-
-    def sketch_new_line(self) -> int:
-        """Start a new sketch line (S1, S2, … a code the data does not use); returns its index."""
-        crs = self.working_crs
-        if crs is None:
-            raise ValueError("open a city's layers before sketching: the sketch is drawn in its working CRS")
-        taken = {str(v).strip().upper() for layer in self.layers if isinstance(layer, VectorLayer)
-                 and layer not in self._sketch_layers.values() and "line" in layer.gdf.columns
-                 for v in layer.gdf["line"].dropna().unique()}
-        sketch = self.sketch.with_new_line(crs.to_string(), "planned", self.sketch_year(), taken)
-        self.set_sketch(sketch, f"New sketch line {sketch.lines[-1].line}")
-        return len(sketch.lines) - 1
-
-    def sketch_add_station(self, x: float, y: float, line_index: int | None = None) -> tuple[int, int]:
-        """A station at (x, y) (working CRS) at the end of a line (default: the last, or a new one)."""
-        if line_index is None:
-            line_index = len(self.sketch.lines) - 1 if self.sketch.lines else self.sketch_new_line()
-        x, y = self._to_sketch_crs(x, y)
-        line = self.sketch.lines[line_index]
-        self.set_sketch(self.sketch.with_station(line_index, x, y), f"Add a station to {line.line}")
-        return line_index, len(self.sketch.lines[line_index].stations) - 1
-
-    def sketch_move_station(self, line_index: int, station_index: int, x: float, y: float) -> None:
-        x, y = self._to_sketch_crs(x, y)
-        station = self.sketch.lines[line_index].stations[station_index]
-        self.set_sketch(self.sketch.with_station_moved(line_index, station_index, x, y), f"Move {station.name}")
-
-    def sketch_remove_station(self, line_index: int, station_index: int) -> None:
-        station = self.sketch.lines[line_index].stations[station_index]
-        self.set_sketch(self.sketch.without_station(line_index, station_index), f"Delete {station.name}")
-
-    def sketch_set_station(self, line_index: int, station_index: int, name: str, status: str,
-                           opening_year: int | None) -> None:
-        self.set_sketch(self.sketch.with_station_set(line_index, station_index, name, status, opening_year),
-                        f"Edit {name}")
-
-    def sketch_set_line(self, line_index: int, name: str, status: str, opening_year: int | None) -> None:
-        self.set_sketch(self.sketch.with_line_set(line_index, name, status, opening_year), f"Edit {name}")
-
-    def sketch_station_at(self, x: float, y: float, tolerance_m: float) -> tuple[int, int] | None:
-        """The sketch station within `tolerance_m` of (x, y) in the working CRS, if any."""
-        if self.sketch.is_empty:
-            return None
-        x, y = self._to_sketch_crs(x, y)
-        return self.sketch.nearest_station(x, y, tolerance_m)
-
-    def sketch_scenarios(self) -> tuple[str, str]:
-        """(A, B): what the sketch adds is B (Scenario compare's B) against B without the sketch's lines,
-        the two texts `planner measure --compare A B` takes."""
-        b = self.settings.compare_b
-        return f"{b} without line {','.join(self.sketch.line_codes())}", b
-
-    def sketch_station_xy(self, line_index: int, station_index: int) -> tuple[float, float]:
-        """Where a sketch station is, in the working CRS."""
-        station = self.sketch.lines[line_index].stations[station_index]
-        return self._sketch_transform(station.x, station.y, to_sketch=False)
-
-    def _to_sketch_crs(self, x: float, y: float) -> tuple[float, float]:
-        return self._sketch_transform(x, y, to_sketch=True)
-
-    def _sketch_transform(self, x: float, y: float, to_sketch: bool) -> tuple[float, float]:
-        """Between the working CRS (the map's clicks) and the sketch's own (the working CRS it was begun in)."""
-        crs = self.working_crs
-        if self.sketch.crs is None or crs is None or CRS.from_user_input(self.sketch.crs) == crs:
-            return float(x), float(y)
-        sketch_crs = CRS.from_user_input(self.sketch.crs)
-        tx, ty = (transformer(crs, sketch_crs) if to_sketch else transformer(sketch_crs, crs)).transform(x, y)
-        return float(tx), float(ty)
 
     # -- results ------------------------------------------------------------------------------------
     def set_latest(self, key: str, result) -> None:

@@ -56,7 +56,7 @@ def test_place_search_finds_a_ward_by_name_and_zooms_to_it(qtbot, sample_window)
 
 
 def test_labels_never_overlap(qtbot, sample_window):
-    window, canvas = sample_window, sample_window.canvas
+    canvas = sample_window.canvas
     x, y = utm(105.80, 21.00)  # Văn Quán, Phùng Khoang and the stations of line 2A: crowded
     for half in (2500, 6000, 15000):
         canvas.set_view((x - half, y - half, x + half, y + half))
@@ -118,3 +118,29 @@ def test_the_timeline_opens_at_a_modest_height(qtbot, window):
     # a quarter of the window at most (or what its controls need), never half of it
     qtbot.waitUntil(lambda: 0 < dock.height() <= 280, timeout=5_000)
     assert window.canvas.height() > 2 * dock.height()
+
+
+def test_ctrl_c_in_the_terminal_quits_cleanly(qtbot, monkeypatch):
+    import signal
+    from types import SimpleNamespace
+
+    from PySide6 import QtWidgets
+
+    from planner_gui.app import quit_on_ctrl_c
+
+    done = []
+    window = SimpleNamespace(loader=SimpleNamespace(cancel_all=lambda: done.append("loader")),
+                             dashboard=SimpleNamespace(shutdown=lambda: done.append("workers")),
+                             save_settings=lambda: done.append("settings"))
+    app = QtWidgets.QApplication.instance()
+    monkeypatch.setattr(app, "quit", lambda: done.append("quit"))
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        timer = quit_on_ctrl_c(app, window)
+        assert timer.isActive()  # wakes Python so the handler runs while Qt waits
+        signal.raise_signal(signal.SIGINT)
+        qtbot.waitUntil(lambda: "quit" in done)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        timer.stop()
+    assert done == ["loader", "workers", "settings", "quit"]
