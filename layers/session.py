@@ -121,6 +121,7 @@ class Session(SketchEditing):
     _city_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _versions: list = field(default_factory=lambda: [0, 0], repr=False)  # [filtered city, everything]
     _filtering_year: bool = field(default=False, repr=False)
+    _sketch_edits: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self.layers.subscribe(self._on_layer_event)
@@ -497,9 +498,10 @@ class Session(SketchEditing):
             self._city = (version, city)  # not used if the session has changed meanwhile
             return city
 
-    def city_version(self, filtered: bool = True) -> int:
-        """Moves on whenever city() (filtered) or everything() would be built anew."""
-        return self._versions[0 if filtered else 1]
+    def city_version(self, filtered: bool = True) -> tuple[int, int]:
+        """Moves on whenever city() (filtered) or everything() would be built anew, or what they
+        measure changed in place (a sketch edit: the city reads the sketch's layers live)."""
+        return self._versions[0 if filtered else 1], self._sketch_edits
 
     def walking_network(self) -> WalkingNetwork:
         """The street network walking distances are measured on, built once (then cached beside its
@@ -555,7 +557,8 @@ class Session(SketchEditing):
         if event.kind in ("moved", "opacity", "style") or (event.kind == "filter" and self._filtering_year):
             return
         if event.kind == "data" and event.layer in self._sketch_layers.values():
-            self._emit("city")  # new sketch features: the city reads them live; its caches stay
+            self._sketch_edits += 1  # new sketch features: the city reads them live; its caches stay
+            self._emit("city")
             return
         if event.kind == "removed":
             self._forget_layer(event.layer)

@@ -42,3 +42,15 @@ def test_everything_follows_the_city_version():
     assert session.city_version(filtered=False) == version and session.everything() is everything
     session.layers.set_visible(session.layers.by_role("metro_station")[0], False)
     assert session.city_version(filtered=False) != version and session.everything() is not everything
+
+
+def test_a_sketch_edit_keeps_the_city_but_moves_its_version_on():
+    """The city reads the sketch's layers live (its caches stay, the sketch's gain is quick), but a
+    view keyed on the version (the timeline's curve) sees that what it measures changed."""
+    session, _ = open_project(SAMPLE_PROJECT)
+    x0, y0, x1, y1 = session.layers.by_role("boundary")[0].in_crs(session.working_crs).total_bounds
+    for dx in (0, 2000):  # the first two add the sketch's layers (stations, then its line)
+        session.sketch_add_station((x0 + x1) / 2 + dx, (y0 + y1) / 2)
+    city, version = session.everything(), session.city_version(filtered=False)
+    session.sketch_add_station((x0 + x1) / 2 + 4000, (y0 + y1) / 2)
+    assert session.everything() is city and session.city_version(filtered=False) != version
