@@ -11,8 +11,9 @@ Straight edges make the walk exact and simple: a point part-way along an edge is
 interpolation of its two ends, so a catchment can be cut where the distance runs out.
 
 The graph is held as flat NumPy arrays (node coordinates, edge ends, edge lengths) that are
-saved to and loaded from a cache (`layers.analysis.network.cache`); the CSR matrix, the
-segments and their spatial index are derived from them on first use.
+saved to and loaded from a cache (`layers.analysis.network.cache`) with the city blocks the
+streets enclose (`blocks.py`); the CSR matrix, the segments and their spatial index are derived
+from them on first use.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from pyproj import CRS
 from scipy.sparse import csr_matrix
 
 from layers.analysis.coverage.shapes import geometries
+from layers.analysis.network.blocks import StreetBlocks, street_blocks
 from layers.crs import crs_label, require_metric
 
 NODE_TOLERANCE_M = 0.001  # vertices closer than this (after rounding to it) are the same node
@@ -133,6 +135,11 @@ class StreetGraph:
     def tree(self) -> shapely.STRtree:
         """Spatial index of the segments: nearest street edge of a point."""
         return shapely.STRtree(self.segments)
+
+    @cached_property
+    def blocks(self) -> StreetBlocks:
+        """The city blocks the streets enclose (`blocks.py`); saved with the cache, else found on first use."""
+        return street_blocks(self.node_xy, self.edge_u, self.edge_v, self.segments, self.tree)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The graph as plain arrays (what the cache stores)."""

@@ -29,17 +29,21 @@ class Reach:
     """The streets walked within `radius_m` of the origins, as straight pieces.
 
     `pieces` is (m, 2, 2): start and end (x, y) of each piece; `piece_origin` the origin each
-    piece is nearest to; `on_street` False for the walk from an origin to its street. Base
-    nodes have `node_distance_m` (inf: not reached) and `node_origin` (-1: not reached).
+    piece is nearest to; `piece_edge` the edge it lies on (-1 for the walk from an origin to its
+    street, `on_street` False). Base nodes have `node_distance_m` (inf: not reached) and
+    `node_origin` (-1: not reached); `whole_edge` is True for the edges reached from end to end
+    (not those origins joined mid-way).
     """
 
     radius_m: float
     snapped: Snapped
     pieces: np.ndarray
     piece_origin: np.ndarray
+    piece_edge: np.ndarray
     on_street: np.ndarray
     node_distance_m: np.ndarray
     node_origin: np.ndarray
+    whole_edge: np.ndarray
 
     @property
     def piece_length_m(self) -> np.ndarray:
@@ -70,17 +74,19 @@ def walk(graph: StreetGraph, snapped: Snapped, radius_m: float, cancelled: IsCan
     base_d, base_o = dist[:n], origin[:n]
     split = np.zeros(graph.edge_count, dtype=bool)
     split[edge] = True
-    whole = ~split & (np.isfinite(base_d[graph.edge_u]) | np.isfinite(base_d[graph.edge_v]))
-    a, b = graph.edge_u[whole], graph.edge_v[whole]
-    parts = [_cut(graph.node_xy[a], graph.node_xy[b], graph.edge_length_m[whole], base_d[a], base_d[b],
-                  base_o[a], base_o[b], radius_m)]
-    parts.append(_cut_split_edges(graph, snapped, base_d, base_o, radius_m))
-    pieces = np.concatenate([p[0] for p in parts])
-    owner = np.concatenate([p[1] for p in parts])
-    on_street = np.ones(len(pieces), dtype=bool)
+    touched = np.flatnonzero(~split & (np.isfinite(base_d[graph.edge_u]) | np.isfinite(base_d[graph.edge_v])))
+    a, b = graph.edge_u[touched], graph.edge_v[touched]
+    pieces, owner, which, whole = _cut(graph.node_xy[a], graph.node_xy[b], graph.edge_length_m[touched],
+                                       base_d[a], base_d[b], base_o[a], base_o[b], radius_m)
+    whole_edge = np.zeros(graph.edge_count, dtype=bool)
+    whole_edge[touched[whole]] = True
+    split_pieces, split_owner, split_edge = _cut_split_edges(graph, snapped, base_d, base_o, radius_m)
     walk_in, walk_owner = _walks_to_street(snapped, radius_m)
-    return Reach(radius_m, snapped, np.concatenate([pieces, walk_in]), np.concatenate([owner, walk_owner]),
-                 np.concatenate([on_street, np.zeros(len(walk_in), dtype=bool)]), base_d, base_o)
+    return Reach(radius_m, snapped, np.concatenate([pieces, split_pieces, walk_in]),
+                 np.concatenate([owner, split_owner, walk_owner]),
+                 np.concatenate([touched[which], split_edge, np.full(len(walk_in), -1, dtype="int64")]),
+                 np.r_[np.ones(len(pieces) + len(split_pieces), dtype=bool), np.zeros(len(walk_in), dtype=bool)],
+                 base_d, base_o, whole_edge)
 
 
 def _dijkstra(graph, u, v, to_u, to_v, off_street, radius_m):
@@ -110,7 +116,12 @@ def _dijkstra(graph, u, v, to_u, to_v, off_street, radius_m):
 
 def _cut(a_xy, b_xy, length, da, db, oa, ob, radius_m):
     """Pieces of edges a-b within reach: [0, min(R - da, s*)] of a's origin, [max(L - (R - db), s*), L]
-    of b's, with s* where both origins are equally near."""
+    of b's, with s* where both origins are equally near.
+
+    Returns the pieces, their origins, the index of the edge each lies on (into the inputs) and
+    whether each edge is reached from end to end. A piece shorter than `MIN_WEIGHT_M` (rounding
+    where a node is reached exactly at R, or through the edge's other end) is left out: the
+    piece it adjoins already ends at that point."""
     with np.errstate(invalid="ignore"):
         ra = np.clip(radius_m - da, 0.0, length)
         rb = np.clip(radius_m - db, 0.0, length)
@@ -119,13 +130,15 @@ def _cut(a_xy, b_xy, length, da, db, oa, ob, radius_m):
     a_end = np.minimum(ra, middle)
     b_start = np.maximum(length - rb, middle)
     step = (b_xy - a_xy) / np.where(length > 0, length, 1.0)[:, None]
-    from_a = a_end > 0
-    from_b = b_start < length
+    from_a = a_end > MIN_WEIGHT_M
+    from_b = b_start < length - MIN_WEIGHT_M
     pieces = np.concatenate([
         np.stack([a_xy[from_a], a_xy[from_a] + step[from_a] * a_end[from_a, None]], axis=1),
         np.stack([a_xy[from_b] + step[from_b] * b_start[from_b, None], b_xy[from_b]], axis=1),
     ]).reshape(-1, 2, 2)
-    return pieces, np.concatenate([oa[from_a], ob[from_b]]).astype("int64")
+    which = np.concatenate([np.flatnonzero(from_a), np.flatnonzero(from_b)])
+    whole = a_end + MIN_WEIGHT_M >= b_start
+    return pieces, np.concatenate([oa[from_a], ob[from_b]]).astype("int64"), which, whole
 
 
 def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
@@ -136,7 +149,7 @@ def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
     """
     k = len(snapped.edge)
     if k == 0:
-        return np.zeros((0, 2, 2)), np.zeros(0, dtype="int64")
+        return np.zeros((0, 2, 2)), np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
     order = np.lexsort((snapped.fraction, snapped.edge))
     edges, t = snapped.edge[order], snapped.fraction[order]
     length = graph.edge_length_m[edges]
@@ -177,7 +190,10 @@ def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
     oa = np.concatenate([prev_o, o[last]])
     ob = np.concatenate([o, base_o[v[last]]])
     keep = sub_len > 0
-    return _cut(a_xy[keep], b_xy[keep], sub_len[keep], da[keep], db[keep], oa[keep], ob[keep], radius_m)
+    on_edge = np.concatenate([edges, edges[last]])[keep]
+    pieces, owner, which, _ = _cut(a_xy[keep], b_xy[keep], sub_len[keep], da[keep], db[keep], oa[keep], ob[keep],
+                                   radius_m)
+    return pieces, owner, on_edge[which]
 
 
 def _walks_to_street(snapped: Snapped, radius_m):

