@@ -12,12 +12,18 @@ import shapely
 
 from layers.analysis.network import StreetGraph, walking_catchment
 from layers.analysis.network.cache import cache_paths, cached_graph, is_installed_package_file
-from layers.analysis.network.catchment import BAND_QUAD_SEGS
+from layers.analysis.network.catchment import BAND_QUAD_SEGS, outline_tolerance_m
 from tests.test_walking_network import UTM, diamond_lines, grid_lines
 
 
 def reference(lines, band):
     return shapely.buffer(shapely.union_all(lines), band, quad_segs=BAND_QUAD_SEGS)
+
+
+def band_round_every_piece(reach, band):
+    """The reached pieces, each widened by the band, dissolved (one buffer of them all is far slower)."""
+    pieces = shapely.linestrings(reach.pieces[reach.piece_length_m > 0])
+    return shapely.union_all(shapely.buffer(pieces, band, quad_segs=BAND_QUAD_SEGS))
 
 
 def test_blocks_of_a_grid_are_its_squares_with_four_sides_each():
@@ -87,3 +93,38 @@ def test_a_network_file_of_an_installed_package_is_cached_in_the_user_cache(tmp_
     assert [p.parent for p in cache_paths(bundled, "key")] == [tmp_path / "planner" / "networks"]
     own = tmp_path / "city.osm.pbf"
     assert not is_installed_package_file(own) and cache_paths(own, "key")[0].parent == tmp_path
+
+
+def test_on_crooked_streets_the_outline_is_the_band_round_every_piece_within_geos_tolerance():
+    rng = np.random.default_rng(4)
+    n, step = 16, 60.0
+    jx = np.arange(n) * step + rng.uniform(-8, 8, (n, n))
+    jy = np.arange(n)[:, None] * step + rng.uniform(-8, 8, (n, n))
+    xy = np.stack([jx, jy], axis=-1)
+    lines = [shapely.LineString(xy[r]) for r in range(n)] + [shapely.LineString(xy[:, c]) for c in range(n)]
+    graph = StreetGraph.from_lines(lines, UTM)
+    result = walking_catchment(graph, [[300.0, 420.0], [610.0, 380.0]], 330.0, fill_holes_m2=0.0)
+    every = band_round_every_piece(result.reach, 50.0)
+    tolerance = outline_tolerance_m(50.0)
+    assert tolerance == pytest.approx(0.74, abs=0.005)
+    assert shapely.difference(every, shapely.buffer(result.area, tolerance)).area == pytest.approx(0.0, abs=1e-6)
+    assert shapely.difference(result.area, shapely.buffer(every, tolerance)).area == pytest.approx(0.0, abs=1e-6)
+    assert abs(result.area_m2 - every.area) <= every.length * tolerance
+    assert result.area_m2 == pytest.approx(every.area, rel=1e-5)
+
+
+def test_on_real_streets_the_outline_is_the_band_round_every_piece_within_geos_tolerance():
+    """Helsinki's OpenStreetMap ways: bridges over roads, dead ends, paths through courtyards."""
+    from tests.test_walking_network import helsinki_graph_and_stops
+
+    graph, stops = helsinki_graph_and_stops("tram_stops")
+    result = walking_catchment(graph, stops, 500.0, fill_holes_m2=0.0)
+    blocks = graph.blocks
+    assert blocks.enclosed(result.reach.whole_edge).sum() > 100
+    assert (np.bincount(blocks.side_edge, minlength=graph.edge_count) == 0).sum() > 100  # edges in no block
+    every = band_round_every_piece(result.reach, 50.0)
+    tolerance = outline_tolerance_m(50.0)
+    assert shapely.difference(every, shapely.buffer(result.area, tolerance)).area == pytest.approx(0.0, abs=1e-6)
+    assert shapely.difference(result.area, shapely.buffer(every, tolerance)).area == pytest.approx(0.0, abs=1e-6)
+    assert abs(result.area_m2 - every.area) <= every.length * tolerance
+    assert result.area_m2 == pytest.approx(every.area, rel=1e-4)

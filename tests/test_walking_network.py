@@ -6,6 +6,7 @@ lines buffered by the band in one GEOS call.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ from layers.io import LayerLoadError
 from tests.reference import population_brute_force
 
 UTM = "EPSG:32648"
+HELSINKI_UTM = "EPSG:32635"
 
 
 def grid_lines(x0=0.0, y0=0.0, n=11, step=100.0):
@@ -212,17 +214,27 @@ def helsinki():
     return path
 
 
-def test_helsinki_walking_catchments_lie_inside_the_straight_line_ones():
-    crs = "EPSG:32635"
+@functools.cache
+def helsinki_graph():
     ways, source = read_walking_streets(helsinki())
     assert len(ways) == 2321 and "OpenStreetMap" in source.text() and "ODbL" in source.licence
-    graph = StreetGraph.from_lines(reproject(ways, crs), crs, source)
+    return StreetGraph.from_lines(reproject(ways, HELSINKI_UTM), HELSINKI_UTM, source)
+
+
+def helsinki_graph_and_stops(layer):
+    """The bundled extract's walking graph and a layer of the Helsinki sample, in UTM 35N."""
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "helsinki" / "helsinki.gpkg"
+    stops = reproject(gpd.read_file(sample, layer=layer), HELSINKI_UTM)
+    assert len(stops) == {"tram_stops": 40, "metro_entrances": 33}[layer]
+    return helsinki_graph(), shapely.get_coordinates(stops.geometry.values)
+
+
+def test_helsinki_walking_catchments_lie_inside_the_straight_line_ones():
+    crs = HELSINKI_UTM
     for layer, radius in (("tram_stops", 500.0), ("metro_entrances", 1000.0)):
-        stops = reproject(gpd.read_file(sample, layer=layer), crs)
-        assert len(stops) == {"tram_stops": 40, "metro_entrances": 33}[layer]
-        walking = walking_catchment(graph, shapely.get_coordinates(stops.geometry.values), radius)
-        straight = catchment(stops, radius, crs=crs)
+        graph, stops = helsinki_graph_and_stops(layer)
+        walking = walking_catchment(graph, stops, radius)
+        straight = catchment(shapely.points(stops), radius, crs=crs)
         outside = shapely.difference(walking.area, shapely.buffer(straight, walking.band_m + 1.0)).area
         assert outside == pytest.approx(0.0, abs=1e-6)
         assert 0 < walking.area_m2 / straight.area <= 1

@@ -5,6 +5,7 @@
 * `cache.py`: the graph built once and cached beside its source.
 * `snap.py`: origins joined to their nearest street edge, with the off-street distance.
 * `reach.py`: multi-source Dijkstra with a distance limit; edges cut where the distance runs out.
+* `blocks.py`: the city blocks the streets enclose (faces of the graph), found once and cached.
 * `catchment.py`: the reached streets widened by a walking band, holes filled; per-origin shares.
 * `origins.py`: where a walk starts from a station, a line or an area.
 * `network.py`: `WalkingNetwork`, the network a session measures with (where from, built how).

@@ -81,7 +81,10 @@ def street_blocks(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, s
                   tree: shapely.STRtree) -> StreetBlocks:
     """The blocks enclosed by the edges that meet others only at shared nodes."""
     noded = ~_meeting_mid_way(node_xy, edge_u, edge_v, segments, tree)
-    polygons = shapely.get_parts(shapely.polygonize(segments[noded])) if noded.any() else np.zeros(0, dtype=object)
+    try:
+        polygons = shapely.get_parts(shapely.polygonize(segments[noded])) if noded.any() else np.zeros(0, dtype=object)
+    except shapely.errors.GEOSException:  # no blocks: every piece gets its own band (the same area, slower)
+        polygons = np.zeros(0, dtype=object)
     polygons = polygons[shapely.get_type_id(polygons) == 3] if len(polygons) else polygons
     if not len(polygons):
         return StreetBlocks(polygons, np.zeros(0, "int64"), np.zeros(0, "int64"))

@@ -9,6 +9,11 @@ enclosed by reached streets is reached too). It is the method of ITDP's Pedestri
 2,500 m² infilled), with a narrower band by default so that a street on the far side of a block
 is not reached through the buildings.
 
+The band is drawn block by block (`widen`, `blocks.py`): a city block whose every side is
+reached is filled but for its core further than the band from its sides, and the band is drawn
+only round the pieces that are no side of such a block. That is the same set as a band round
+every piece, and 5-10 times faster on a city's network (300,000 edges: well under a second).
+
 Per-origin catchments from the same run share the catchment out without overlap: each point
 goes to the origin whose reached street is nearest it (a Voronoi partition of points along
 the reached pieces, `PARTITION_SPACING_M` apart), and a street piece belongs to the origin
@@ -32,6 +37,7 @@ from layers.analysis.progress import IsCancelled, Progress, check
 DEFAULT_BAND_M = 50.0
 DEFAULT_FILL_HOLES_M2 = 2_500.0  # ITDP Pedestrians First's infill
 BAND_QUAD_SEGS = 8  # segments per quarter circle of the band's round ends (as QGIS and PostGIS)
+GEOS_BUFFER_SIMPLIFY = 0.01  # GEOS drops buffer input vertices that move the edge by less than this x the width
 PARTITION_SPACING_M = 10.0
 VORONOI_NUDGE_M = 0.001
 FAR_FROM_STREET_M = 200.0  # an origin further than this from any street is reported: the data may not match
@@ -122,9 +128,12 @@ def widen(graph: StreetGraph, reach: Reach, band_m: float) -> shapely.Geometry:
     runs out, dead ends, walks to the street). At 300,000 edges this dissolves a few thousand
     pieces instead of hundreds of thousands.
 
-    It is the same set as one band drawn around every piece; the polygons differ only in how the
-    round ends are drawn with chords (`BAND_QUAD_SEGS` a quarter circle), by at most
-    `arc_tolerance_m(band_m)` at the edge of the catchment.
+    It is the same set as one band drawn around every piece. Drawn as polygons, the two ways
+    differ only where GEOS approximates: round ends as chords (`BAND_QUAD_SEGS` a quarter circle)
+    and input vertices that move the band's edge by under 1% of its width dropped (its buffer
+    simplification); so their outlines agree within `outline_tolerance_m(band_m)` (0.74 m for a
+    50 m band). The areas agree to 6e-7 on the 300,000-edge bench grid and to 3e-5 on Helsinki's
+    OpenStreetMap ways with every hole kept (`tests/test_walking_blocks.py`).
     """
     long_enough = reach.piece_length_m > 0
     pieces, edge = reach.pieces[long_enough], reach.piece_edge[long_enough]
@@ -147,9 +156,10 @@ def widen(graph: StreetGraph, reach: Reach, band_m: float) -> shapely.Geometry:
     return as_area(shapely.union_all(bands))
 
 
-def arc_tolerance_m(band_m: float) -> float:
-    """How far a chord of the band's round ends lies inside the true circle (the sagitta)."""
-    return band_m * (1 - np.cos(np.pi / (4 * BAND_QUAD_SEGS)))
+def outline_tolerance_m(band_m: float) -> float:
+    """How far two GEOS drawings of one band can lie apart: the sagitta of a chord of the round
+    ends plus GEOS's buffer simplification tolerance (1% of the band)."""
+    return band_m * (1 - np.cos(np.pi / (4 * BAND_QUAD_SEGS)) + GEOS_BUFFER_SIMPLIFY)
 
 
 def fill_holes(area: shapely.Geometry, max_hole_m2: float) -> shapely.Geometry:
