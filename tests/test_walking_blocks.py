@@ -82,6 +82,25 @@ def test_the_blocks_are_cached_with_the_graph(tmp_path):
     assert shapely.equals_exact(loaded.blocks.polygons, built.blocks.polygons, 0.0).all()
     assert np.array_equal(loaded.blocks.side_edge, built.blocks.side_edge)
     assert np.array_equal(loaded.blocks.side_block, built.blocks.side_block)
+    cache = next(tmp_path.glob(".streets.gpkg.walk-*.npz"))
+    with np.load(cache) as data:
+        arrays = dict(data)
+    arrays["block_ring_offsets"] = arrays["block_ring_offsets"][::-1].copy()  # would crash GEOS if trusted
+    with open(cache, "wb") as f:
+        np.savez(f, **arrays)
+    assert cached_graph(source, UTM, "layer streets", lambda: built)[1] == "built"
+
+
+def test_a_network_that_encloses_no_block_is_cached_too(tmp_path):
+    source = tmp_path / "lane.gpkg"
+    source.write_bytes(b"stand-in")
+    lane = [shapely.LineString([(0, 0), (500, 0), (500, 300)])]
+    built, _ = cached_graph(source, UTM, "layer lane", lambda: StreetGraph.from_lines(lane, UTM))
+    loaded, how = cached_graph(source, UTM, "layer lane", lambda: None)
+    assert how == "cache" and len(loaded.blocks.polygons) == 0 == len(built.blocks.polygons)
+    result = walking_catchment(loaded, [[100.0, 0.0]], 500.0, band_m=20.0)
+    assert result.area_m2 == pytest.approx(reference([shapely.LineString([(0, 0), (500, 0), (500, 100)])], 20.0).area,
+                                           rel=1e-7)  # zero-length joins count 1e-6 m
 
 
 def test_a_network_file_of_an_installed_package_is_cached_in_the_user_cache(tmp_path, monkeypatch):

@@ -57,7 +57,10 @@ class StreetBlocks:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The blocks as plain arrays (what the cache stores: no Python objects)."""
-        _, coords, (ring_offsets, polygon_offsets) = shapely.to_ragged_array(self.polygons)
+        if len(self.polygons):
+            _, coords, (ring_offsets, polygon_offsets) = shapely.to_ragged_array(self.polygons)
+        else:  # a network that encloses nothing (a single street, a tree of paths)
+            coords, ring_offsets, polygon_offsets = np.zeros((0, 2)), np.zeros(1, "int64"), np.zeros(1, "int64")
         return {"block_xy": coords, "block_ring_offsets": ring_offsets, "block_offsets": polygon_offsets,
                 "side_block": self.side_block, "side_edge": self.side_edge}
 
@@ -67,8 +70,13 @@ class StreetBlocks:
         xy = np.asarray(arrays["block_xy"], dtype="float64")
         if not np.isfinite(xy).all():
             raise ValueError("street blocks with coordinates that are not finite")
-        offsets = (np.asarray(arrays["block_ring_offsets"], dtype="int64"),
-                   np.asarray(arrays["block_offsets"], dtype="int64"))
+        offsets = (np.asarray(arrays["block_ring_offsets"], dtype="int64").ravel(),
+                   np.asarray(arrays["block_offsets"], dtype="int64").ravel())
+        # GEOS is handed these offsets: anything but closed rings of 4+ points, 1+ rings a block, is refused
+        rings, blocks = offsets
+        if not (len(rings) and len(blocks) and rings[0] == 0 == blocks[0] and rings[-1] == len(xy)
+                and blocks[-1] == len(rings) - 1 and (np.diff(rings) >= 4).all() and (np.diff(blocks) >= 1).all()):
+            raise ValueError("street blocks with broken ring offsets")
         polygons = shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, offsets) if len(offsets[1]) > 1 \
             else np.zeros(0, dtype=object)
         blocks = cls(polygons, arrays["side_block"], arrays["side_edge"])
