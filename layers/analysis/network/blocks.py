@@ -114,12 +114,13 @@ def street_blocks(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, s
 
 def _meeting_mid_way(node_xy, edge_u, edge_v, segments, tree) -> np.ndarray:
     """Boolean per edge: it crosses, overlaps or touches another edge elsewhere than at a shared node."""
-    i, j = tree.query(segments, predicate="intersects")
+    i, j = tree.query(segments)  # boxes that overlap; most such pairs meet at a node
     pair = i < j
     i, j = i[pair], j[pair]
     ui, vi, uj, vj = edge_u[i], edge_v[i], edge_u[j], edge_v[j]
     common = np.where((ui == uj) | (ui == vj), ui, np.where((vi == uj) | (vi == vj), vi, -1))
     bad = common < 0
+    bad[bad] = shapely.intersects(segments[i[bad]], segments[j[bad]])
     # two edges from one node overlap if they leave it in the same direction
     share = np.flatnonzero(~bad)
     c = common[share]
