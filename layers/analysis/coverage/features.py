@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from layers.analysis.coverage.population import _cell_areas, decompose
+from layers.analysis.coverage.cells import cut, valid_regions
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 
@@ -105,7 +105,7 @@ class FeatureSet:
 
         Regions may overlap (a catchment and its pieces by zone are asked together).
         """
-        regions = np.asarray(regions, dtype=object).ravel()
+        regions = valid_regions(regions)
         sums = _Sums(len(regions), list(self.values))
         valid = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
         if valid.any() and len(self.geoms):
@@ -133,118 +133,154 @@ class FeatureSet:
             return
         t, rows, cols = self._grid(regions[valid], near)
         check(cancelled)
-        full, partial = decompose(regions, t, rows, cols, cancelled)
-        cells = _CellTable(full, partial, t, len(regions), rows, cols)
+        cells = _CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
-        # each feature's range of cells
-        b = b[near]
-        c0 = np.clip(np.floor((b[:, 0] - t.c) / t.a - _EPS), 0, cols - 1).astype(np.int64)
-        c1 = np.clip(np.floor((b[:, 2] - t.c) / t.a + _EPS), 0, cols - 1).astype(np.int64)
-        r0 = np.clip(np.floor((b[:, 3] - t.f) / t.e - _EPS), 0, rows - 1).astype(np.int64)
-        r1 = np.clip(np.floor((b[:, 1] - t.f) / t.e + _EPS), 0, rows - 1).astype(np.int64)
+        # each feature's range of cells (its bounding box, widened a hair: a feature touching a cell edge reaches it)
+        b = b[near] if len(near) < len(b) else b
+        u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
+        v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
+        c0 = np.clip(np.floor(u0 - _EPS), 0, cols - 1).astype(np.int64)
+        c1 = np.clip(np.floor(u1 + _EPS), 0, cols - 1).astype(np.int64)
+        r0 = np.clip(np.floor(v0 - _EPS), 0, rows - 1).astype(np.int64)
+        r1 = np.clip(np.floor(v1 + _EPS), 0, rows - 1).astype(np.int64)
         pure = cells.uniform(r0, r1, c0, c1)
         signature = cells.signature[r0[pure], c0[pure]]
         inside = signature != 0
-        self._add_whole(near[pure][inside], signature[inside], r0[pure][inside], c0[pure][inside], cells, sums)
+        self._add_whole_by_signature(near[pure][inside], signature[inside], r0[pure][inside], c0[pure][inside],
+                                     cells, sums)
         check(cancelled)
-        local = _LocalPieces(partial, (r0[~pure], r1[~pure], c0[~pure], c1[~pure]), len(self.geoms), near[~pure])
-        self._add_exact(near[~pure], regions, valid, local, sums, cancelled)
+        # the others, region by region: a region whose boundary crosses none of the feature's cells
+        # holds it wholly or not at all
+        mixed = np.flatnonzero(~pure)
+        i, k, state = cells.pairs(r0[mixed], r1[mixed], c0[mixed], c1[mixed])
+        i = mixed[i]
+        whole = state == _INSIDE
+        self._add_whole(near[i[whole]], k[whole], sums)
+        check(cancelled)
+        # where it crosses one: if it meets no piece of the boundary, the feature's box lies wholly
+        # inside or outside, and a corner tells which
+        crossed = state == _CROSSED
+        i, k = i[crossed], k[crossed]
+        meets = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
+        shapely.prepare(regions[np.unique(k)])
+        clear = np.flatnonzero(~meets)
+        corner_in = shapely.intersects_xy(regions[k[clear]], b[i[clear], 0], b[i[clear], 1])
+        self._add_whole(near[i[clear[corner_in]]], k[clear[corner_in]], sums)
+        check(cancelled)
+        i, k = i[meets], k[meets]
+        self._add_exact(near[i], k, _local_boxes(t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
 
-    def _add_whole(self, which, signature, r0, c0, cells: _CellTable, sums: _Sums) -> None:
+    def _add_whole_by_signature(self, which, signature, r0, c0, cells: _CellTable, sums: _Sums) -> None:
         """Features wholly inside the regions of their cells' signature: counted whole, summed per signature."""
         if not len(which):
             return
         kinds, first, group = np.unique(signature, return_index=True, return_inverse=True)
-        regions_of = cells.regions_at(r0[first], c0[first])  # (kind, region) pairs
-        per_kind = {
-            "count_intersecting": np.bincount(group, minlength=len(kinds)).astype(np.float64),
-            "area_inside_m2": np.bincount(group, self.areas[which], len(kinds)),
-            "length_inside_m": np.bincount(group, self.lengths[which], len(kinds)),
-        }
-        per_kind["count_by_centroid"] = per_kind["count_intersecting"]
-        for name, v in self.values.items():
-            per_kind[f"{name}_sum"] = per_kind[f"{name}_area_weighted"] = np.bincount(group, v[which], len(kinds))
-        kind, region = regions_of
+        kind, region = cells.regions_at(r0[first], c0[first])  # (kind, region) pairs
+        per_kind = self._whole_figures(which, group, len(kinds))
         for column, totals in per_kind.items():
-            np.add.at(sums[column], region, totals[kind])
+            sums[column] += np.bincount(region, totals[kind], len(sums[column]))
 
-    def _add_exact(self, which, regions, valid, local: _LocalPieces, sums: _Sums, cancelled) -> None:
-        """Features near a boundary: prepared GEOS predicates, and an exact intersection where they cross."""
-        if not len(which):
+    def _add_whole(self, which, region, sums: _Sums) -> None:
+        """(feature, region) pairs, each feature wholly inside its region."""
+        for column, totals in self._whole_figures(which, region, len(sums["count_intersecting"])).items():
+            sums[column] += totals
+
+    def _whole_figures(self, which, group, n: int) -> dict[str, np.ndarray]:
+        """Figures of features counted whole, summed by group."""
+        out = {
+            "count_intersecting": np.bincount(group, minlength=n).astype(np.float64),
+            "area_inside_m2": np.bincount(group, self.areas[which], n),
+            "length_inside_m": np.bincount(group, self.lengths[which], n),
+        }
+        out["count_by_centroid"] = out["count_intersecting"]
+        for name, v in self.values.items():
+            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, v[which], n)
+        return out
+
+    def _add_exact(self, f, k, boxes, regions, sums: _Sums, cancelled) -> None:
+        """(feature, region) pairs where the region's boundary passes near the feature: prepared
+        GEOS predicates, and an exact intersection where they cross."""
+        if not len(f):
             return
-        labels = np.flatnonzero(valid)
-        tree = shapely.STRtree(regions[labels])
-        f, k = tree.query(self.geoms[which])
-        f, k = which[f], labels[k]
-        # prepared regions answer point-in-polygon and crossing questions from an index; in one
-        # thread, since GEOS builds those indexes lazily on first use
-        shapely.prepare(regions[labels])
+        # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
+        # questions from an index it builds on first use, so in one thread
         hit = shapely.intersects(regions[k], self.geoms[f])
-        f, k = f[hit], k[hit]
+        f, k, boxes = f[hit], k[hit], boxes[hit]
         check(cancelled)
         whole = shapely.contains_properly(regions[k], self.geoms[f])
         share = np.ones(len(f))
         area, length = self.areas[f].copy(), self.lengths[f].copy()
         cross = np.flatnonzero(~whole)
         if len(cross):
-            geoms = self.geoms[f[cross]]
-            size = np.where(self.is_polygon[f[cross]], self.areas[f[cross]], self.lengths[f[cross]])
+            fc = f[cross]
+            geoms = self.geoms[fc]
+            size = np.where(self.is_polygon[fc], self.areas[fc], self.lengths[fc])
             bad = ~shapely.is_valid(geoms)
             if bad.any():  # a self-intersecting footprint: its repaired form is intersected and weighed
                 geoms = geoms.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
-                size[bad] = np.where(self.is_polygon[f[cross]][bad], shapely.area(geoms[bad]), size[bad])
-            pieces = parallel(shapely.intersection, geoms, local.around(f[cross], k[cross], regions))
-            area[cross] = np.where(self.is_polygon[f[cross]], shapely.area(pieces), 0.0)
-            length[cross] = np.where(self.is_line[f[cross]], shapely.length(pieces), 0.0)
+                size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
+            pieces = parallel(shapely.intersection, geoms, _local_pieces(regions, k[cross], boxes[cross]))
+            area[cross] = np.where(self.is_polygon[fc], shapely.area(pieces), 0.0)
+            length[cross] = np.where(self.is_line[fc], shapely.length(pieces), 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                share[cross] = np.where(size > 0, np.where(self.is_polygon[f[cross]], area[cross], length[cross]) / size, 1.0)
+                share[cross] = np.where(size > 0, np.where(self.is_polygon[fc], area[cross], length[cross]) / size, 1.0)
         check(cancelled)
         # asked of every feature here, not only those crossing: a U-shaped building wholly inside
         # can have its centroid in a notch of the region (the features counted whole above cannot:
-        # their bounding box, which holds the centroid, lies wholly inside)
-        xy = shapely.get_coordinates(shapely.centroid(self.geoms[f]))
+        # their bounding box, which holds the centroid, lies in cells wholly inside)
+        once, back = np.unique(f, return_inverse=True)
+        xy = shapely.get_coordinates(shapely.centroid(self.geoms[once]))[back.ravel()]
         centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
-        np.add.at(sums["count_intersecting"], k, 1.0)
-        np.add.at(sums["count_by_centroid"], k, centroid_in.astype(np.float64))
-        np.add.at(sums["area_inside_m2"], k, area)
-        np.add.at(sums["length_inside_m"], k, length)
+        n = len(sums["count_intersecting"])
+        sums["count_intersecting"] += np.bincount(k, minlength=n)
+        sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
+        sums["area_inside_m2"] += np.bincount(k, area, n)
+        sums["length_inside_m"] += np.bincount(k, length, n)
         for name, v in self.values.items():
-            np.add.at(sums[f"{name}_sum"], k, v[f] * centroid_in)
-            np.add.at(sums[f"{name}_area_weighted"], k, v[f] * share)
+            sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
+            sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
 
 
-class _LocalPieces:
-    """For a feature crossing a region's boundary: the smallest polygon whose intersection with the
-    feature is feature ∩ region.
+def _local_boxes(t: Affine, r0, r1, c0, c1) -> np.ndarray:
+    """For features in cells r0..r1 x c0..c1 (inclusive), a box of whole cells that holds them, in
+    world coordinates (xmin, ymin, xmax, ymax): their block of _TILE x _TILE cells if they lie in
+    one (features in one block share its piece of a region), else their own cells."""
+    one = (r0 // _TILE == r1 // _TILE) & (c0 // _TILE == c1 // _TILE)
+    r0, c0 = np.where(one, r0 // _TILE * _TILE, r0), np.where(one, c0 // _TILE * _TILE, c0)
+    r1, c1 = np.where(one, r0 + _TILE - 1, r1), np.where(one, c0 + _TILE - 1, c1)
+    xa, xb = t.c + c0 * t.a, t.c + (c1 + 1) * t.a
+    ya, yb = t.f + r0 * t.e, t.f + (r1 + 1) * t.e
+    return np.column_stack([np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb)])
 
-    A feature whose cells lie in one boundary block of the quadtree (LEAF_BLOCK x LEAF_BLOCK cells)
-    meets the region only inside that block, so feature ∩ region = feature ∩ (region ∩ block), and
-    the block's piece has a handful of vertices where a dissolved catchment has thousands: GEOS's
-    overlay costs grow with the vertices of both operands. Other features keep the whole region.
+
+_TILE = 4
+
+
+def _local_pieces(regions, k, boxes) -> np.ndarray:
+    """For each pair, a polygon whose intersection with a feature inside the box is feature ∩ region[k].
+
+    A region of many vertices (a dissolved catchment has thousands) is cut to the box, each
+    (region, box) once, by GEOS's rectangle clipping: GEOS's overlay costs grow with the vertices
+    of both operands, and the piece has a handful. A piece the clipping leaves invalid is cut
+    again by the full overlay. A small region is used as it is.
     """
-
-    def __init__(self, partial, ranges, n_features: int, which: np.ndarray):
-        p_label, self.pieces, p_r0, p_c0, size = partial
-        r0, r1, c0, c1 = ranges
-        self.block = np.full(n_features, -1, dtype=np.int64)  # the feature's leaf block, if one
-        one = (r0 // size == r1 // size) & (c0 // size == c1 // size)
-        self.span = np.int64(max(int(r1.max(initial=0)), int(c1.max(initial=0)), 1) // size + 2)
-        self.block[which[one]] = (r0[one] // size) * self.span + c0[one] // size
-        key = (p_label.astype(np.int64) * self.span + p_r0 // size) * self.span + p_c0 // size
-        self.order = np.argsort(key)
-        self.keys = key[self.order]
-
-    def around(self, f: np.ndarray, k: np.ndarray, regions: np.ndarray) -> np.ndarray:
-        out = regions[k].copy()
-        if not len(self.keys):
-            return out
-        block = self.block[f]
-        key = k.astype(np.int64) * self.span * self.span + block
-        j = np.clip(np.searchsorted(self.keys, key), 0, len(self.keys) - 1)
-        found = (block >= 0) & (self.keys[j] == key)
-        out[found] = self.pieces[self.order[j[found]]]
+    out = regions[k]
+    big = np.flatnonzero(shapely.get_num_coordinates(out) > _SMALL_REGION)
+    if not len(big):
         return out
+    key = np.column_stack([k[big].astype(np.float64), boxes[big]])
+    unique, back = np.unique(key, axis=0, return_inverse=True)
+    # shapely's compiled ufunc: its Python wrapper takes one box at a time
+    pieces = parallel(shapely.lib.clip_by_rect, regions[unique[:, 0].astype(np.int64)], *unique[:, 1:].T)
+    bad = ~shapely.is_valid(pieces)
+    if bad.any():
+        pieces[bad] = shapely.intersection(regions[unique[bad, 0].astype(np.int64)], shapely.box(*unique[bad, 1:].T))
+    out[big] = pieces[back.ravel()]
+    return out
+
+
+_SMALL_REGION = 64  # vertices: a region with fewer is intersected whole
 
 
 class _Sums(dict):
@@ -265,55 +301,141 @@ class _Sums(dict):
         return table
 
 
-class _CellTable:
-    """Which regions hold each grid cell wholly, and which cells a boundary crosses, as rasters.
+_OUTSIDE, _INSIDE, _CROSSED = 0, 1, 2
+_MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
 
-    Blocks the quadtree found wholly inside a region, and the cells of its boundary blocks that
-    lie wholly inside (their area inside cut exactly, `population._cell_areas`), hold the region.
-    A cell's `signature` is the sum (mod 2^64) of a random 64-bit key of every region that holds
-    it: two cells with the same signature lie in the same regions. `uniform` tells, with
-    summed-area tables, whether a range of cells has no boundary cell and one signature.
+
+class _CellTable:
+    """Which regions hold each grid cell wholly, and which cells their boundaries cross, as rasters.
+
+    From the regions' boundaries cut along the grid (`cells.cut`): a cell holding a piece of a
+    region's boundary is crossed by it; any other cell of the region's box is wholly inside it
+    or wholly outside (the running sum of the pieces' du above it down its column is 1 or 0).
+    Per region, over its box of cells: a summed-area table of its crossed cells and a raster of
+    the cells wholly inside. Over the grid: a cell's `signature` is the sum (mod 2^64) of a
+    random 64-bit key of every region that holds it wholly, so two cells with the same signature
+    lie in the same regions; `uniform` tells, with summed-area tables, whether a range of cells
+    has no crossed cell and one signature.
     """
 
-    def __init__(self, full, partial, t: Affine, n_regions: int, rows: int, cols: int):
+    def __init__(self, pieces, n_regions: int, rows: int, cols: int):
         self.keys = np.random.default_rng(_SIGNATURE_SEED).integers(
             1, np.iinfo(np.int64).max, n_regions, dtype=np.int64).astype(np.uint64)
-        label, r0, c0, size = full
-        self.blocks = (label, r0, c0, np.broadcast_to(size, label.shape))
-        self.signature = _paint(self.keys[label], r0, c0, size, rows, cols)
+        self.signature = np.zeros((rows, cols), dtype=np.uint64)
         crossed = np.zeros((rows, cols), dtype=bool)
-        p_label, pieces, p_r0, p_c0, p_size = partial
-        self.cells = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # (sorted cell key, region)
-        if len(p_label):
-            piece_of, rr, cc, inside = _cell_areas(pieces, t, p_r0, p_c0, p_size, rows, cols)
-            whole = inside >= abs(t.a * t.e) * (1 - 1e-12)
-            crossed[rr[~whole], cc[~whole]] = True
-            np.add.at(self.signature, (rr[whole], cc[whole]), self.keys[p_label[piece_of[whole]]])
-            key = rr[whole] * cols + cc[whole]
-            order = np.argsort(key, kind="stable")
-            self.cells = (key[order], p_label[piece_of[whole]][order])
-        self.cols = cols
+        on = (pieces.row >= 0) & (pieces.row < rows)  # the grid has a margin round the regions: all are
+        region, row, col, du = pieces.region[on], pieces.row[on], pieces.col[on], pieces.du[on]
+        crossed[row, col] = True
+        order = np.argsort(region, kind="stable")
+        region, row, col, du = region[order], row[order], col[order], du[order]
+        bounds = np.searchsorted(region, np.arange(n_regions + 1))
+        self.box = np.zeros((n_regions, 4), dtype=np.int64)  # r0, r1, c0, c1 inclusive; r1 < r0: none
+        self.box[:, 1] = -1
+        self.crossed_at = np.zeros(n_regions + 1, dtype=np.int64)  # offsets into the flat tables
+        self.inside_at = np.zeros(n_regions + 1, dtype=np.int64)
+        crossed_tables, inside_tables = [], []
+        for k in range(n_regions):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                self.crossed_at[k + 1], self.inside_at[k + 1] = self.crossed_at[k], self.inside_at[k]
+                continue
+            rr, cc = row[lo:hi], col[lo:hi]
+            r0, c0 = rr.min(), cc.min()
+            h, w = rr.max() - r0 + 1, cc.max() - c0 + 1
+            self.box[k] = r0, r0 + h - 1, c0, c0 + w - 1
+            rr, cc = rr - r0, cc - c0
+            # share of each cell inside, less the crossed cells' own terms: 1 or 0 where not crossed
+            below = np.bincount((rr + 1) * w + cc, du[lo:hi], (h + 1) * w).reshape(h + 1, w)
+            own_crossed = np.zeros((h, w), dtype=bool)
+            own_crossed[rr, cc] = True
+            inside = (np.cumsum(below[:h], axis=0) > 0.5) & ~own_crossed
+            self.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * self.keys[k]
+            crossed_tables.append(_integral(own_crossed).ravel())
+            inside_tables.append(inside.ravel())
+            self.crossed_at[k + 1] = self.crossed_at[k] + (h + 1) * (w + 1)
+            self.inside_at[k + 1] = self.inside_at[k] + h * w
+        self.crossed_flat = np.concatenate(crossed_tables) if crossed_tables else np.zeros(0, dtype=np.int32)
+        self.inside_flat = np.concatenate(inside_tables) if inside_tables else np.zeros(0, dtype=bool)
+        self.crossed_cell = crossed
+        self.rows, self.cols = rows, cols
+        # the pieces by region and cell, for `boundary_meets`
+        self.piece_key = (region * rows + row) * cols + col
+        by_cell = np.argsort(self.piece_key, kind="stable")
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
         self.crossed = _integral(crossed)
         self.h_change = _integral(self.signature[:, 1:] != self.signature[:, :-1])  # rows x (cols - 1)
         self.v_change = _integral(self.signature[1:, :] != self.signature[:-1, :])  # (rows - 1) x cols
 
     def uniform(self, r0, r1, c0, c1) -> np.ndarray:
         """True where cells r0..r1 x c0..c1 (inclusive) hold no boundary and one signature."""
-        return ((_rect(self.crossed, r0, r1 + 1, c0, c1 + 1) == 0)
-                & (_rect(self.h_change, r0, r1 + 1, c0, c1) == 0)
-                & (_rect(self.v_change, r0, r1, c0, c1 + 1) == 0))
+        # most features lie in one cell: one look-up; the summed-area tables for the others
+        out = ~self.crossed_cell[r0, c0]
+        many = np.flatnonzero((r0 != r1) | (c0 != c1))
+        r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
+        out[many] = ((_rect(self.crossed, r0, r1 + 1, c0, c1 + 1) == 0)
+                     & (_rect(self.h_change, r0, r1 + 1, c0, c1) == 0)
+                     & (_rect(self.v_change, r0, r1, c0, c1 + 1) == 0))
+        return out
+
+    def _in_box(self, k, r0, r1, c0, c1):
+        """The part of ranges r0..r1 x c0..c1 inside region k's box, relative to it (empty: a0 > a1)."""
+        box = self.box[k]
+        a0, a1 = np.maximum(r0, box[:, 0]) - box[:, 0], np.minimum(r1, box[:, 1]) - box[:, 0]
+        b0, b1 = np.maximum(c0, box[:, 2]) - box[:, 2], np.minimum(c1, box[:, 3]) - box[:, 2]
+        return a0, a1, b0, b1, box[:, 3] - box[:, 2] + 1
+
+    def pairs(self, r0, r1, c0, c1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(range, region, state) for every range of cells and region whose box it meets: state is
+        _CROSSED where the region's boundary crosses a cell of the range, else _INSIDE or _OUTSIDE."""
+        f, k = [], []
+        for region in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
+            br0, br1, bc0, bc1 = self.box[region]
+            meet = np.flatnonzero((r0 <= br1) & (r1 >= br0) & (c0 <= bc1) & (c1 >= bc0))
+            f.append(meet)
+            k.append(np.full(len(meet), region, dtype=np.int64))
+        f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
+        k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)
+        a0, a1, b0, b1, w = self._in_box(k, r0[f], r1[f], c0[f], c1[f])
+        at, s = self.crossed_at[k], self.crossed_flat
+        crossings = (s[at + (a1 + 1) * (w + 1) + b1 + 1] - s[at + a0 * (w + 1) + b1 + 1]
+                     - s[at + (a1 + 1) * (w + 1) + b0] + s[at + a0 * (w + 1) + b0])
+        inside = self.inside_flat[self.inside_at[k] + a0 * w + b0]
+        state = np.where(crossings > 0, _CROSSED, np.where(inside, _INSIDE, _OUTSIDE))
+        return f, k, state
+
+    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> np.ndarray:
+        """For (region, range of cells, box) triples: does a piece of the region's boundary in those
+        cells meet the box (u0, v0, u1, v1 in grid units, widened by _EPS)? True, to be safe, for
+        ranges of more than _MAX_RANGE cells."""
+        n = (r1 - r0 + 1) * (c1 - c0 + 1)
+        meets = n > _MAX_RANGE
+        small = np.flatnonzero(~meets)
+        # every (triple, cell) of the small ranges, then every piece of the region in that cell
+        width = (c1 - c0 + 1)[small]
+        rep = np.repeat(small, n[small])
+        j = np.arange(len(rep)) - np.repeat(np.cumsum(n[small]) - n[small], n[small])
+        w = np.repeat(width, n[small])
+        key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
+        lo, hi = np.searchsorted(self.piece_key, key, "left"), np.searchsorted(self.piece_key, key, "right")
+        m = hi - lo
+        rep = np.repeat(rep, m)
+        piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
+        hit = _segment_meets_box(self.piece_ends[piece], box_uv[rep], _EPS)
+        meets[rep[hit]] = True
+        return meets
 
     def regions_at(self, rr, cc) -> tuple[np.ndarray, np.ndarray]:
         """(i, region) pairs: the regions that hold cell (rr[i], cc[i]) wholly (a few cells at a time)."""
-        label, r0, c0, size = self.blocks
-        i, j = np.nonzero((rr[:, None] >= r0) & (rr[:, None] < r0 + size) & (cc[:, None] >= c0) & (cc[:, None] < c0 + size))
-        region = label[j]
-        key, cell_region = self.cells
-        lo = np.searchsorted(key, rr * self.cols + cc, side="left")
-        hi = np.searchsorted(key, rr * self.cols + cc, side="right")
-        n = hi - lo
-        i = np.concatenate([i, np.repeat(np.arange(len(rr)), n)])
-        region = np.concatenate([region, cell_region[np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)]])
+        i, region = [], []
+        for k in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
+            n = len(rr)
+            a0, a1, b0, b1, w = self._in_box(np.full(n, k), rr, rr, cc, cc)
+            there = (a0 <= a1) & (b0 <= b1)
+            there[there] = self.inside_flat[self.inside_at[k] + a0[there] * w[there] + b0[there]]
+            i.append(np.flatnonzero(there))
+            region.append(np.full(int(there.sum()), k, dtype=np.int64))
+        i = np.concatenate(i) if i else np.zeros(0, dtype=np.int64)
+        region = np.concatenate(region) if region else np.zeros(0, dtype=np.int64)
         # a cell's signature is the sum of its regions' keys: a check that these are all of them
         found = np.zeros(len(rr), dtype=np.uint64)
         np.add.at(found, i, self.keys[region])
@@ -321,28 +443,27 @@ class _CellTable:
             raise RuntimeError("features: a cell's signature disagrees with the regions that hold it (a bug)")
         return i, region
 
-
-def _paint(values: np.ndarray, r0, c0, size, rows: int, cols: int) -> np.ndarray:
-    """A rows x cols uint64 raster, each square block [r0, r0+size) x [c0, c0+size) adding its value
-    (wrapping mod 2^64): corners of a difference array, then two running sums."""
-    size = np.broadcast_to(np.asarray(size, dtype=np.int64), np.shape(r0))
-    r1, c1 = np.minimum(r0 + size, rows), np.minimum(c0 + size, cols)
-    diff = np.zeros((rows + 1, cols + 1), dtype=np.uint64)
-    minus = np.zeros_like(values) - values  # -v mod 2^64
-    np.add.at(diff, (r0, c0), values)
-    np.add.at(diff, (r0, c1), minus)
-    np.add.at(diff, (r1, c0), minus)
-    np.add.at(diff, (r1, c1), values)
-    np.cumsum(diff, axis=0, out=diff)
-    np.cumsum(diff, axis=1, out=diff)
-    return diff[:rows, :cols]
-
-
 def _integral(mask: np.ndarray) -> np.ndarray:
     """Summed-area table with a zero first row and column."""
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
     return out
+
+
+def _segment_meets_box(seg: np.ndarray, box: np.ndarray, eps: float) -> np.ndarray:
+    """Does each segment (u0, v0, u1, v1) meet its closed box (u0, v0, u1, v1) widened by eps?
+    (Liang-Barsky: the parameter interval inside the box's slab in u and in v overlap within [0, 1].)"""
+    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    for axis in (0, 1):
+        a, d = seg[:, axis], seg[:, axis + 2] - seg[:, axis]
+        low, high = box[:, axis] - eps, box[:, axis + 2] + eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s1, s2 = (low - a) / d, (high - a) / d
+        flat = d == 0
+        inside_slab = (a >= low) & (a <= high)
+        lo = np.maximum(lo, np.where(flat, np.where(inside_slab, 0.0, 2.0), np.minimum(s1, s2)))
+        hi = np.minimum(hi, np.where(flat, np.where(inside_slab, 1.0, -1.0), np.maximum(s1, s2)))
+    return lo <= hi
 
 
 def _rect(s: np.ndarray, r0, r1, c0, c1) -> np.ndarray:
