@@ -1,27 +1,41 @@
 """Benchmark of the coverage engine on a synthetic city the size of Hanoi, cold and warm.
 
-1,000,000 building footprints (small rectangles), 100 stations, a 100 m population grid over
-57.5 km x 57.5 km (3,306 km2), 126 wards. Times, stage by stage, what `planner measure --zones`
-does once the files are read: the footprints made ready (bounds, areas: there is no index),
-the catchment, the wards clipped to it, the population (exact fractional cells) and the
-footprints (intersecting, by centroid, area inside), total and by ward. "Cold" is the first
-question on fresh data (the population grid's summed-area table and every cache built inside
-the time); "warm" asks again (best of --repeat). Peak memory is the process's peak resident
-set during the cold measure (Linux VmHWM, reset before it). The figures are checked against
-a GEOS brute force on a 12 x 12 km subset.
+N building footprints (8-30 m rectangles, denser towards the centre), 100 stations, a 686 x 662
+population grid of 100 m cells (68.6 km x 66.2 km), 126 wards. Times, stage by stage, what
+`planner measure --zones` does once the files are read: the footprints made ready (bounds,
+areas: there is no index), the catchment, the wards clipped to it, the population (exact
+fractional cells) and the footprints (intersecting, by centroid, area inside), total and by ward.
+
+"Cold" is the question asked on fresh objects (the population grid's running sums, the regions'
+prepared indexes and every cache built inside the time): the first run, and the median of
+--repeat runs each on fresh objects. "Warm" asks again with the same objects (median). Peak
+memory is the process's peak resident set during the first cold measure (Linux VmHWM, reset
+before it). The machine's load average is printed with every figure: on a shared machine a
+figure measured under load is slower than the code.
+
+With --naive, the same figures by a naive geopandas reference (spatial joins and overlays, no
+engine), timed in the same run and checked equal (counts exact, areas and people to 1e-9). With
+--files, the city is written to a GeoPackage and a GeoTIFF and `planner measure --zones` runs on
+them end to end; the reading is timed on its own. Without --no-check, the figures are checked
+against a GEOS brute force on a 12 x 12 km subset.
 
     python bench/bench_coverage.py [--radius 1000] [--footprints 250000 1000000 4000000]
+                                   [--repeat 3] [--naive] [--files] [--no-check]
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import os
+import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from affine import Affine
 
@@ -38,36 +52,36 @@ from layers.analysis.coverage import (  # noqa: E402
 from tests.reference import features_brute_force, population_brute_force  # noqa: E402
 
 UTM = "EPSG:32648"
-X0, Y0, SIDE, CELL = 560_000.0, 2_300_000.0, 57_500.0, 100.0
+X0, Y0, CELL, COLS, ROWS = 560_000.0, 2_300_000.0, 100.0, 686, 662
+WIDTH, HEIGHT = COLS * CELL, ROWS * CELL
 
 
 def build(n_footprints: int, seed: int = 7):
     rng = np.random.default_rng(seed)
-    n = int(SIDE / CELL)
     # people: denser towards the centre, like a city
-    yy, xx = np.mgrid[0:n, 0:n]
-    d = np.hypot(xx - n / 2, yy - n / 2) / n
-    people = (rng.gamma(2.0, 1.0, (n, n)) * 120 * np.exp(-6 * d)).astype("float64")
-    grid = PopulationGrid(people, Affine(CELL, 0, X0, 0, -CELL, Y0 + SIDE), UTM)
+    yy, xx = np.mgrid[0:ROWS, 0:COLS]
+    d = np.hypot(xx - COLS / 2, yy - ROWS / 2) / max(ROWS, COLS)
+    people = (rng.gamma(2.0, 1.0, (ROWS, COLS)) * 120 * np.exp(-6 * d)).astype("float64")
+    grid = PopulationGrid(people, Affine(CELL, 0, X0, 0, -CELL, Y0 + HEIGHT), UTM)
     study = shapely.Polygon(
-        [(X0 + 500, Y0 + 2000), (X0 + SIDE - 1500, Y0 + 300), (X0 + SIDE - 400, Y0 + SIDE - 900),
-         (X0 + 1200, Y0 + SIDE - 300)]
+        [(X0 + 500, Y0 + 2000), (X0 + WIDTH - 1500, Y0 + 300), (X0 + WIDTH - 400, Y0 + HEIGHT - 900),
+         (X0 + 1200, Y0 + HEIGHT - 300)]
     )
     # stations along four lines through the centre, 700-1500 m apart
-    cx, cy = X0 + SIDE / 2, Y0 + SIDE / 2
+    cx, cy = X0 + WIDTH / 2, Y0 + HEIGHT / 2
     angles = np.repeat(np.array([0.3, 1.1, 2.0, 2.7]), 25)
     dist = np.tile(np.cumsum(rng.uniform(700, 1500, 25)) - 9000, 4)
     stations = shapely.points(cx + dist * np.cos(angles), cy + dist * np.sin(angles))
     # footprints: 8-30 m rectangles, denser near the centre
-    r = np.abs(rng.normal(0, SIDE / 4, n_footprints))
+    r = np.abs(rng.normal(0, min(WIDTH, HEIGHT) / 4, n_footprints))
     a = rng.uniform(0, 2 * np.pi, n_footprints)
-    fx = np.clip(cx + r * np.cos(a), X0, X0 + SIDE - 40)
-    fy = np.clip(cy + r * np.sin(a), Y0, Y0 + SIDE - 40)
+    fx = np.clip(cx + r * np.cos(a), X0, X0 + WIDTH - 40)
+    fy = np.clip(cy + r * np.sin(a), Y0, Y0 + HEIGHT - 40)
     w, h = rng.uniform(8, 30, n_footprints), rng.uniform(8, 30, n_footprints)
     footprints = shapely.box(fx, fy, fx + w, fy + h)
-    # 126 wards: Voronoi cells of random seeds, clipped to the square
-    seeds = shapely.multipoints(rng.uniform([X0, Y0], [X0 + SIDE, Y0 + SIDE], (126, 2)))
-    square = shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
+    # 126 wards: Voronoi cells of random seeds, clipped to the rectangle
+    seeds = shapely.multipoints(rng.uniform([X0, Y0], [X0 + WIDTH, Y0 + HEIGHT], (126, 2)))
+    square = shapely.box(X0, Y0, X0 + WIDTH, Y0 + HEIGHT)
     cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=square))
     wards = gpd.GeoDataFrame({"name": [f"W{i:03d}" for i in range(len(cells))]},
                              geometry=shapely.intersection(cells, square), crs=UTM)
@@ -114,16 +128,22 @@ def stages(footprints, grid_values, grid_transform, study, stations, wards, radi
     return times, (zone, regions, people, totals, counted), (features, grid)
 
 
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--radius", type=float, default=1000.0)
     parser.add_argument("--footprints", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="cold and warm runs (the median is printed)")
+    parser.add_argument("--naive", action="store_true", help="time the naive geopandas reference too")
+    parser.add_argument("--files", action="store_true", help="planner measure end to end on files")
     parser.add_argument("--no-check", action="store_true", help="skip the brute-force check")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-          f"radius {args.radius:.0f} m; warm = best of {args.repeat}")
+          f"radius {args.radius:.0f} m; cold and warm: median of {args.repeat}")
     for n in args.footprints:
         run(n, args)
     load = os.getloadavg()
@@ -137,28 +157,32 @@ def run(n_footprints: int, args) -> None:
     gc.collect()
     rss_before = _memory_mb("VmRSS")
     _peak_reset()
-    cold, (zone, regions, people, totals, counted), (features, grid) = stages(
+    load_first = _load()
+    first, (zone, regions, people, totals, counted), (features, grid) = stages(
         footprints, grid0.values, grid0.transform, study, stations, wards, args.radius)
     peak = _memory_mb("VmHWM")
-    warm: dict[str, float] = {}
+    colds, warms, loads = [], [], []
     for _ in range(args.repeat):
+        gc.collect()
+        colds.append(stages(footprints, grid0.values, grid0.transform, study, stations, wards, args.radius)[0])
         times, *_ = stages(footprints, None, None, study, stations, wards, args.radius, features, grid)
-        for k, v in times.items():
-            if not k.startswith("footprints ready"):
-                warm[k] = min(warm.get(k, np.inf), v)
-    warm["footprints ready (bounds, areas; no index)"] = 0.0
+        times["footprints ready (bounds, areas; no index)"] = 0.0
+        warms.append(times)
+        loads.append(os.getloadavg()[0])
+    cold = {k: statistics.median(c[k] for c in colds) for k in first}
+    warm = {k: statistics.median(w[k] for w in warms) for k in first}
     # the same figures through the app's own entry point (cold objects again)
     t = time.perf_counter()
     result = measure_catchment(zone, study, UTM, PopulationGrid(grid0.values, grid0.transform, UTM),
                                {"footprints": FeatureSet(footprints)}, wards)
     t_app = time.perf_counter() - t
     same = (result.features["footprints"]["count_intersecting"] == counted["count_intersecting"][0]
-            and result.features["footprints"]["area_inside_m2"] == counted["area_inside_m2"][0]
-            and result.population == people[0])
+            and _close(result.features["footprints"]["area_inside_m2"], counted["area_inside_m2"][0])
+            and _close(result.population, people[0]))
 
     print()
-    print(f"== {n_footprints:,} footprints, {len(stations)} stations, {grid.shape[0]} x {grid.shape[1]} cells of "
-          f"{CELL:.0f} m, {len(wards)} wards; load now {os.getloadavg()[0]:.2f}")
+    print(f"== {n_footprints:,} footprints, {len(stations)} stations, {grid.shape[1]} x {grid.shape[0]} cells of "
+          f"{CELL:.0f} m, {len(wards)} wards")
     print(f"{'figure':<60} {'value':>20}")
     print(f"{'catchment area (km2)':<60} {zone.area / 1e6:>20.6f}")
     print(f"{'population covered / share':<60} {people[0]:>14.3f} {people[0] / totals[0]:>6.2%}")
@@ -169,18 +193,119 @@ def run(n_footprints: int, args) -> None:
     print(f"{'sum over wards of footprint area inside (m2)':<60} {ward_area:>20.3f}  "
           f"rel. diff to whole {abs(ward_area - counted['area_inside_m2'][0]) / counted['area_inside_m2'][0]:.1e}")
     print(f"{'sum over wards of footprints by centroid':<60} {int(counted['count_by_centroid'][1:].sum()):>20,}")
-    print(f"{'stage':<60} {'cold ms':>9} {'warm ms':>9}")
-    for k in cold:
-        print(f"{k:<60} {cold[k] * 1e3:>9.1f} {warm[k] * 1e3:>9.1f}")
-    total_cold, total_warm = sum(cold.values()), sum(warm.values())
-    print(f"{'TOTAL after reading':<60} {total_cold * 1e3:>9.1f} {total_warm * 1e3:>9.1f}   "
+    print(f"{'stage (ms)':<60} {'first':>8} {'cold':>8} {'warm':>8}")
+    for k in first:
+        print(f"{k:<60} {first[k] * 1e3:>8.1f} {cold[k] * 1e3:>8.1f} {warm[k] * 1e3:>8.1f}")
+    total_first, total_cold, total_warm = sum(first.values()), sum(cold.values()), sum(warm.values())
+    print(f"{'TOTAL after reading':<60} {total_first * 1e3:>8.1f} {total_cold * 1e3:>8.1f} {total_warm * 1e3:>8.1f}   "
           f"{'cold under 1 s' if total_cold < 1 else 'cold OVER 1 s'}")
+    print(f"{'  cold totals of each run (ms)':<60} " + " ".join(f"{sum(c.values()) * 1e3:.0f}" for c in colds))
+    print(f"{'  load during the first run; after each repeat':<60} {load_first}; "
+          + " ".join(f"{x:.2f}" for x in loads))
     print(f"{'measure_catchment end to end, cold objects (same figures: ' + ('yes' if same else 'NO') + ')':<60} "
-          f"{t_app * 1e3:>9.1f}")
-    print(f"{'peak memory during the cold measure (MB; RSS before it)':<60} {peak:>9.0f} {rss_before:>9.0f}")
-    print(f"{'(not timed) building the synthetic inputs (s)':<60} {t_build:>9.1f}")
+          f"{t_app * 1e3:>8.1f}")
+    print(f"{'peak memory during the first cold measure (MB; RSS before it)':<60} {peak:>8.0f} {rss_before:>8.0f}")
+    print(f"{'(not timed) building the synthetic inputs (s)':<60} {t_build:>8.1f}")
+    if args.naive:
+        naive(grid, study, stations, footprints, wards, args.radius, people, totals, counted, total_cold)
+    if args.files:
+        end_to_end(n_footprints, grid, study, stations, footprints, wards, args.radius)
     if not args.no_check:
         check_subset(grid, zone, footprints, features)
+
+
+def _close(a: float, b: float, rel: float = 1e-9) -> bool:
+    return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+
+
+def naive(grid, study, stations, footprints, wards, radius, people, totals, counted, ours_s) -> None:
+    """The figures the way a geopandas user would get them: spatial joins (an STRtree each) and
+    overlays of whole geometries, no engine; population by intersecting every cell polygon."""
+    load = _load()
+    t0 = time.perf_counter()
+    zone = gpd.GeoSeries(stations, crs=UTM).buffer(radius, quad_segs=16).union_all().intersection(study)
+    clipped = wards.geometry.intersection(study)
+    pieces = clipped.intersection(zone)
+    regions = gpd.GeoDataFrame({"region": np.arange(len(pieces) + 1)},
+                               geometry=[zone, *pieces.to_numpy()], crs=UTM)
+    denominators = gpd.GeoDataFrame({"region": np.arange(len(clipped) + 1)},
+                                    geometry=[study, *clipped.to_numpy()], crs=UTM)
+    rows, cols = grid.shape
+    rr, cc = np.divmod(np.arange(rows * cols), cols)
+    t = grid.transform
+    cells = gpd.GeoDataFrame({"people": np.nan_to_num(grid.values.ravel())},
+                             geometry=shapely.box(t.c + cc * t.a, t.f + (rr + 1) * t.e,
+                                                  t.c + (cc + 1) * t.a, t.f + rr * t.e), crs=UTM)
+
+    def people_in(frame):
+        joined = gpd.sjoin(cells, frame, predicate="intersects")
+        inside = joined.geometry.intersection(frame.geometry.to_numpy()[joined["index_right"].to_numpy()]).area
+        return (joined["people"] * inside / grid.cell_area).groupby(joined["region"]).sum()
+
+    n_people, n_totals = people_in(regions), people_in(denominators)
+    feats = gpd.GeoDataFrame(geometry=footprints, crs=UTM)
+    hits = gpd.sjoin(feats, regions, predicate="intersects")
+    area = hits.geometry.intersection(regions.geometry.to_numpy()[hits["index_right"].to_numpy()]).area
+    by_centroid = gpd.sjoin(gpd.GeoDataFrame(geometry=feats.centroid), regions, predicate="intersects")
+    figures = pd.DataFrame({
+        "count_intersecting": hits.groupby("region").size(),
+        "count_by_centroid": by_centroid.groupby("region").size(),
+        "area_inside_m2": area.groupby(hits["region"]).sum(),
+    }).reindex(range(len(regions)), fill_value=0)
+    t_naive = time.perf_counter() - t0
+    ok = (np.array_equal(figures["count_intersecting"].to_numpy(), counted["count_intersecting"].to_numpy())
+          and np.array_equal(figures["count_by_centroid"].to_numpy(), counted["count_by_centroid"].to_numpy())
+          and all(_close(a, b) for a, b in zip(figures["area_inside_m2"], counted["area_inside_m2"]))
+          and all(_close(a, b) for a, b in zip(n_people.reindex(range(len(regions)), fill_value=0), people))
+          and all(_close(a, b) for a, b in zip(n_totals.reindex(range(len(denominators)), fill_value=0), totals)))
+    print(f"{'naive geopandas reference, same figures (s)':<60} {t_naive:>8.1f}   ({load} before, "
+          f"{_load()} after; figures {'equal' if ok else 'DIFFER'}: counts exact, areas and people to 1e-9, "
+          f"total and {len(regions) - 1} wards)")
+    print(f"{'  ours (cold, median) is faster by':<60} {t_naive / ours_s:>8.0f}x")
+
+
+def end_to_end(n_footprints, grid, study, stations, footprints, wards, radius) -> None:
+    """`planner measure --zones` on files, end to end, and the reading alone."""
+    from layers.cli import main as planner
+    from layers.io import read_layers
+
+    folder = Path(tempfile.gettempdir()) / f"planner-bench-city-{n_footprints}"
+    files = _write_city(folder, grid, study, stations, footprints, wards)
+    argv = [str(f) for f in files] + ["--zones", "--radius", f"{radius:g}", "--format", "json",
+                                      "--output", str(folder / "out.json"),
+                                      "--role", f"{files[0]}=building", "--role", f"{files[1]}=metro_station"]
+    load = _load()
+    t = time.perf_counter()
+    for f in files:
+        read_layers(f)
+    t_read = time.perf_counter() - t
+    t = time.perf_counter()
+    code = planner(argv)
+    t_all = time.perf_counter() - t
+    print(f"{'planner measure --zones on files, end to end (s)':<60} {t_all:>8.2f}   (exit {code}; {load})")
+    print(f"{'  of which reading the files (s, timed alone)':<60} {t_read:>8.2f}")
+    print(f"{'  after reading (s)':<60} {t_all - t_read:>8.2f}")
+
+
+def _write_city(folder: Path, grid, study, stations, footprints, wards) -> list[Path]:
+    """The synthetic city as files (once per size; kept in the temporary folder)."""
+    import rasterio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [folder / "buildings.gpkg", folder / "stations.gpkg", folder / "city_boundary.gpkg",
+             folder / "wards.gpkg", folder / "population.tif"]
+    if all(f.exists() for f in files):
+        return files
+    gpd.GeoDataFrame(geometry=footprints, crs=UTM).to_file(files[0], layer="buildings", engine="pyogrio",
+                                                           use_arrow=True)
+    gpd.GeoDataFrame(geometry=stations, crs=UTM).to_file(files[1], layer="metro_stations")
+    gpd.GeoDataFrame({"name": ["city"]}, geometry=[study], crs=UTM).to_file(files[2], layer="city_boundary")
+    wards.to_file(files[3], layer="wards")
+    rows, cols = grid.shape
+    with rasterio.open(files[4], "w", driver="GTiff", width=cols, height=rows, count=1, dtype="float64",
+                       crs=UTM, transform=grid.transform, nodata=-1) as out:
+        out.write(grid.values, 1)
+    return files
 
 
 def check_subset(grid, zone, footprints, features) -> None:

@@ -60,14 +60,16 @@ class FeatureSet:
 
     def __post_init__(self) -> None:
         geoms = np.asarray(self.geoms, dtype=object).ravel()
-        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        self.geoms = geoms[keep]
-        self.values = {name: np.nan_to_num(np.asarray(v, dtype="float64").ravel()[keep], nan=0.0)
-                       for name, v in self.values.items()}
-        self.bounds = shapely.bounds(self.geoms)
+        self.bounds = shapely.bounds(geoms)
+        keep = ~np.isnan(self.bounds[:, 0])  # missing and empty geometries have no bounds
+        values = {name: np.nan_to_num(np.asarray(v, dtype="float64").ravel(), nan=0.0) for name, v in self.values.items()}
+        if not keep.all():
+            geoms, self.bounds = geoms[keep], self.bounds[keep]
+            values = {name: v[keep] for name, v in values.items()}
+        self.geoms, self.values = geoms, values
         types = shapely.get_type_id(self.geoms)
-        self.is_polygon = np.isin(types, (3, 6))
-        self.is_line = np.isin(types, (1, 2, 5))
+        self.is_polygon = (types == 3) | (types == 6)
+        self.is_line = (types == 1) | (types == 2) | (types == 5)
         self.areas = np.where(self.is_polygon, shapely.area(self.geoms), 0.0)
         self.lengths = np.zeros(len(self.geoms))
         if self.is_line.any():
@@ -136,18 +138,15 @@ class FeatureSet:
         cells = _CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
         # each feature's range of cells (its bounding box, widened a hair: a feature touching a cell edge reaches it)
-        b = b[near] if len(near) < len(b) else b
+        everything = len(near) == len(b)
+        b = b if everything else b[near]
         u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
         v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
-        c0 = np.clip(np.floor(u0 - _EPS), 0, cols - 1).astype(np.int64)
-        c1 = np.clip(np.floor(u1 + _EPS), 0, cols - 1).astype(np.int64)
-        r0 = np.clip(np.floor(v0 - _EPS), 0, rows - 1).astype(np.int64)
-        r1 = np.clip(np.floor(v1 + _EPS), 0, rows - 1).astype(np.int64)
+        c0, c1 = _cell_of(u0, -_EPS, cols), _cell_of(u1, _EPS, cols)
+        r0, r1 = _cell_of(v0, -_EPS, rows), _cell_of(v1, _EPS, rows)
         pure = cells.uniform(r0, r1, c0, c1)
-        signature = cells.signature[r0[pure], c0[pure]]
-        inside = signature != 0
-        self._add_whole_by_signature(near[pure][inside], signature[inside], r0[pure][inside], c0[pure][inside],
-                                     cells, sums)
+        kind = np.where(pure, cells.kind[r0, c0], 0)
+        self._add_whole_by_kind(None if everything else near, kind, cells, sums)
         check(cancelled)
         # the others, region by region: a region whose boundary crosses none of the feature's cells
         # holds it wholly or not at all
@@ -170,13 +169,11 @@ class FeatureSet:
         i, k = i[meets], k[meets]
         self._add_exact(near[i], k, _local_boxes(t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
 
-    def _add_whole_by_signature(self, which, signature, r0, c0, cells: _CellTable, sums: _Sums) -> None:
-        """Features wholly inside the regions of their cells' signature: counted whole, summed per signature."""
-        if not len(which):
-            return
-        kinds, first, group = np.unique(signature, return_index=True, return_inverse=True)
-        kind, region = cells.regions_at(r0[first], c0[first])  # (kind, region) pairs
-        per_kind = self._whole_figures(which, group, len(kinds))
+    def _add_whole_by_kind(self, which, kind, cells: _CellTable, sums: _Sums) -> None:
+        """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
+        them wholly; 0: none, or not decided here): counted whole in those regions, summed per kind."""
+        per_kind = self._whole_figures(which, kind, cells.n_kinds + 1)
+        kind, region = cells.regions_of_kinds()  # (kind, region) pairs
         for column, totals in per_kind.items():
             sums[column] += np.bincount(region, totals[kind], len(sums[column]))
 
@@ -186,15 +183,18 @@ class FeatureSet:
             sums[column] += totals
 
     def _whole_figures(self, which, group, n: int) -> dict[str, np.ndarray]:
-        """Figures of features counted whole, summed by group."""
+        """Figures of features `which` (None: all) counted whole, summed by group."""
+        def of(v):
+            return v if which is None else v[which]
+
         out = {
             "count_intersecting": np.bincount(group, minlength=n).astype(np.float64),
-            "area_inside_m2": np.bincount(group, self.areas[which], n),
-            "length_inside_m": np.bincount(group, self.lengths[which], n),
+            "area_inside_m2": np.bincount(group, of(self.areas), n),
+            "length_inside_m": np.bincount(group, of(self.lengths), n) if self.is_line.any() else np.zeros(n),
         }
         out["count_by_centroid"] = out["count_intersecting"]
         for name, v in self.values.items():
-            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, v[which], n)
+            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, of(v), n)
         return out
 
     def _add_exact(self, f, k, boxes, regions, sums: _Sums, cancelled) -> None:
@@ -363,18 +363,23 @@ class _CellTable:
         by_cell = np.argsort(self.piece_key, kind="stable")
         self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
         self.crossed = _integral(crossed)
-        self.h_change = _integral(self.signature[:, 1:] != self.signature[:, :-1])  # rows x (cols - 1)
-        self.v_change = _integral(self.signature[1:, :] != self.signature[:-1, :])  # (rows - 1) x cols
+        # a number per signature of the cells no boundary crosses (0: held by no region, or crossed)
+        held = np.flatnonzero((self.signature.ravel() != 0) & ~crossed.ravel())
+        _, first, inverse = np.unique(self.signature.ravel()[held], return_index=True, return_inverse=True)
+        self.kind = np.zeros((rows, cols), dtype=np.int32)
+        self.kind.ravel()[held] = inverse.ravel() + 1
+        self.n_kinds = len(first)
+        self.kind_cells = np.divmod(held[first], cols)  # one cell of each kind: rows, columns
 
     def uniform(self, r0, r1, c0, c1) -> np.ndarray:
-        """True where cells r0..r1 x c0..c1 (inclusive) hold no boundary and one signature."""
-        # most features lie in one cell: one look-up; the summed-area tables for the others
+        """True where no boundary crosses the cells r0..r1 x c0..c1 (inclusive): then they all have
+        one signature. (Two neighbouring cells no boundary crosses lie in the same regions: a
+        boundary between them would run along their shared side, and a piece on a cell's side
+        is in one of the two cells.)"""
+        # most features lie in one cell: one look-up; a summed-area table for the others
         out = ~self.crossed_cell[r0, c0]
         many = np.flatnonzero((r0 != r1) | (c0 != c1))
-        r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
-        out[many] = ((_rect(self.crossed, r0, r1 + 1, c0, c1 + 1) == 0)
-                     & (_rect(self.h_change, r0, r1 + 1, c0, c1) == 0)
-                     & (_rect(self.v_change, r0, r1, c0, c1 + 1) == 0))
+        out[many] = _rect(self.crossed, r0[many], r1[many] + 1, c0[many], c1[many] + 1) == 0
         return out
 
     def _in_box(self, k, r0, r1, c0, c1):
@@ -424,7 +429,12 @@ class _CellTable:
         meets[rep[hit]] = True
         return meets
 
-    def regions_at(self, rr, cc) -> tuple[np.ndarray, np.ndarray]:
+    def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(kind, region) pairs: the regions that hold the cells of each kind wholly."""
+        i, region = self._regions_at(*self.kind_cells)
+        return i + 1, region
+
+    def _regions_at(self, rr, cc) -> tuple[np.ndarray, np.ndarray]:
         """(i, region) pairs: the regions that hold cell (rr[i], cc[i]) wholly (a few cells at a time)."""
         i, region = [], []
         for k in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
@@ -448,6 +458,14 @@ def _integral(mask: np.ndarray) -> np.ndarray:
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
     return out
+
+
+def _cell_of(coordinate: np.ndarray, nudge: float, n: int) -> np.ndarray:
+    """The cell (0..n-1) holding each grid coordinate moved by `nudge`: in place, few passes over a million."""
+    out = coordinate + nudge
+    np.floor(out, out=out)
+    np.clip(out, 0, n - 1, out=out)
+    return out.astype(np.int32)
 
 
 def _segment_meets_box(seg: np.ndarray, box: np.ndarray, eps: float) -> np.ndarray:
