@@ -239,13 +239,16 @@ def naive(grid, study, stations, footprints, wards, radius, people, totals, coun
 
     def people_in(frame):
         joined = gpd.sjoin(cells, frame, predicate="intersects")
-        inside = joined.geometry.intersection(frame.geometry.to_numpy()[joined["index_right"].to_numpy()]).area
+        inside = shapely.area(shapely.intersection(joined.geometry.values,
+                                                   frame.geometry.values[joined["index_right"].to_numpy()]))
         return (joined["people"] * inside / grid.cell_area).groupby(joined["region"]).sum()
 
     n_people, n_totals = people_in(regions), people_in(denominators)
     feats = gpd.GeoDataFrame(geometry=footprints, crs=UTM)
     hits = gpd.sjoin(feats, regions, predicate="intersects")
-    area = hits.geometry.intersection(regions.geometry.to_numpy()[hits["index_right"].to_numpy()]).area
+    area = pd.Series(shapely.area(shapely.intersection(hits.geometry.values,
+                                                       regions.geometry.values[hits["index_right"].to_numpy()])),
+                     index=hits.index)
     by_centroid = gpd.sjoin(gpd.GeoDataFrame(geometry=feats.centroid), regions, predicate="intersects")
     figures = pd.DataFrame({
         "count_intersecting": hits.groupby("region").size(),

@@ -176,3 +176,33 @@ def test_a_building_wholly_inside_whose_centroid_is_outside_is_not_counted_by_ce
     assert got["count_intersecting"] == expected["count_intersecting"] == 1
     assert got["count_by_centroid"] == expected["count_by_centroid"] == 0
     assert got["jobs_sum"] == expected["jobs_sum"] == 0
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_features_on_a_lattice_touching_boundaries_and_cell_lines_equal_geos(seed):
+    """Footprints and regions on a 5 m lattice (UTM 23S, Sao Paulo's zone): features touch
+    region boundaries along edges and at corners, lie along the engine's cell lines and astride
+    several regions at once, where a cell-based shortcut would go wrong first."""
+    rng = np.random.default_rng(seed)
+    x0, y0 = 333_000.0, 7_394_000.0
+    lattice = 5.0
+
+    def snapped(n, size):
+        xy = np.floor(rng.uniform(0, 400, (n, 2)) / lattice) * lattice
+        wh = np.ceil(rng.uniform(lattice, size, (n, 2)) / lattice) * lattice
+        return x0 + xy[:, 0], y0 + xy[:, 1], wh[:, 0], wh[:, 1]
+
+    x, y, w, h = snapped(1500, 30)
+    boxes = shapely.box(x, y, x + w, y + h)
+    triangles = shapely.polygons([[(a, b), (a + c, b), (a, b + d), (a, b)] for a, b, c, d in zip(*snapped(300, 40))])
+    points = shapely.points(*snapped(200, 10)[:2])
+    feats = np.concatenate([boxes, triangles, points])
+    whole = shapely.box(x0 + 50, y0 + 50, x0 + 350, y0 + 350).difference(shapely.box(x0 + 150, y0 + 150, x0 + 200, y0 + 300))
+    zones = [shapely.box(x0, y0, x0 + 200, y0 + 400), shapely.box(x0 + 200, y0, x0 + 400, y0 + 205),
+             shapely.Polygon([(x0 + 200, y0 + 205), (x0 + 400, y0 + 205), (x0 + 400, y0 + 400), (x0 + 300, y0 + 400)])]
+    regions = [whole, *[whole.intersection(z) for z in zones]]
+    assert regions[1].geom_type == "GeometryCollection"  # a polygon and the line where the notch meets the zone's edge
+    values = {"jobs": rng.integers(0, 50, len(feats)).astype(float)}
+    got = FeatureSet(feats, values).measure(regions)
+    for i, region in enumerate(regions):  # a region is its polygonal part
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(feats, _area_only(region), values), f"region {i}")

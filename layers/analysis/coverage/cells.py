@@ -45,14 +45,19 @@ class Pieces(NamedTuple):
 
 
 def valid_regions(regions) -> np.ndarray:
-    """The regions as a flat object array, each invalid one repaired (GEOS make_valid), polygonal part only."""
+    """The regions as a flat object array of their polygonal parts (a region cut by another it
+    touches along a line is a polygon and a line: the line has no area and holds nothing), each
+    invalid one repaired by GEOS make_valid."""
     regions = np.asarray(regions, dtype=object).ravel()
-    bad = ~(shapely.is_missing(regions) | shapely.is_valid(regions))
-    if bad.any():
+    missing = shapely.is_missing(regions)
+    bad = ~(missing | shapely.is_valid(regions))
+    other = ~(missing | np.isin(shapely.get_type_id(regions), (3, 6)))
+    if bad.any() or other.any():
         from layers.analysis.coverage.shapes import polygonal  # noqa: PLC0415 (shapes imports geopandas)
 
         regions = regions.copy()
-        regions[bad] = polygonal(shapely.make_valid(regions[bad]))
+        regions[bad] = shapely.make_valid(regions[bad])
+        regions[bad | other] = polygonal(regions[bad | other])
     return regions
 
 

@@ -20,13 +20,17 @@ A centroid exactly on a boundary shared by two zones counts in both. A self-inte
 wholly inside one, it counts with GEOS's area of the ring as given (check such data with QGIS's
 "Check validity").
 
-How, with no index to build (one catchment is asked once): the regions are cut over a coarse
-grid by the quadtree of `population.decompose`, giving cells wholly inside each region and cells a
-region's boundary crosses. Each feature's bounding box is a range of cells: if no boundary
-crosses the range and every cell of it lies in the same regions (checked in O(1) per feature
-with summed-area tables), the feature lies wholly in those regions and counts whole. Only the
-few features near a boundary are tested exactly (prepared GEOS predicates) and, where they
-cross it, intersected.
+How, with no index to build (one catchment is asked once): the regions' boundaries are cut along
+a coarse grid's lines (`cells.cut`, NumPy), which tells, per region, the cells its boundary
+crosses and the cells wholly inside. Each feature's bounding box is a range of cells:
+1. no boundary crosses the range (one look-up for a feature in one cell, a summed-area table
+   otherwise): the feature lies wholly in the regions holding those cells and counts whole,
+   summed by kind of cell (a kind per set of regions);
+2. else, region by region: a region whose boundary crosses none of its cells holds it wholly
+   or not at all; one whose boundary crosses them but meets not its box (a segment-box test
+   against the boundary's pieces in those cells) holds it or not as a corner of the box says;
+3. only the rest, a few per thousand, are tested by GEOS (prepared predicates) and, where they
+   cross the boundary, intersected with the region clipped to a block of cells round them.
 """
 from __future__ import annotations
 
@@ -310,12 +314,12 @@ class _CellTable:
 
     From the regions' boundaries cut along the grid (`cells.cut`): a cell holding a piece of a
     region's boundary is crossed by it; any other cell of the region's box is wholly inside it
-    or wholly outside (the running sum of the pieces' du above it down its column is 1 or 0).
-    Per region, over its box of cells: a summed-area table of its crossed cells and a raster of
-    the cells wholly inside. Over the grid: a cell's `signature` is the sum (mod 2^64) of a
-    random 64-bit key of every region that holds it wholly, so two cells with the same signature
-    lie in the same regions; `uniform` tells, with summed-area tables, whether a range of cells
-    has no crossed cell and one signature.
+    or wholly outside (the running sum of the pieces' du above it, down its column, is 1 or 0).
+    Per region, over its box of cells: a summed-area table of its crossed cells, a raster of the
+    cells wholly inside, and its boundary's pieces by cell. Over the grid: the cells any boundary
+    crosses (and their summed-area table), and a cell's `signature`, the sum (mod 2^64) of a
+    random 64-bit key of every region that holds it wholly: two cells with the same signature
+    lie in the same regions (numbered as `kind`s).
     """
 
     def __init__(self, pieces, n_regions: int, rows: int, cols: int):
