@@ -219,7 +219,8 @@ class FeatureSet:
             fc = f[cross]
             geoms = self.geoms[fc]
             size = np.where(self.is_polygon[fc], self.areas[fc], self.lengths[fc])
-            bad = ~shapely.is_valid(geoms)
+            once, back = np.unique(fc, return_inverse=True)  # a feature astride two zones: checked once
+            bad = ~shapely.is_valid(self.geoms[once])[back.ravel()]
             if bad.any():  # a self-intersecting footprint: its repaired form is intersected and weighed
                 geoms = geoms.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
