@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from layers.analysis.coverage import FeatureSet, PopulationGrid, catchment, disk_area_error, measure_catchment, overlap_matrix
 from layers.analysis.coverage.cells import column_sums_below, cut, weighted_sums
+from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
 
@@ -110,8 +111,8 @@ def test_nodata_cells_hold_no_people():
     assert grid.population_in([shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)])[0] == pytest.approx(90.0)
 
 
-def test_large_grid_quadtree_equals_uniform_density():
-    # 300 x 300 cells of 10 m: quadtree has many levels; uniform density makes the truth area-based
+def test_large_grid_uniform_density_gives_the_area():
+    # 300 x 300 cells of 10 m, most wholly inside (summed down their columns); uniform density makes the truth area-based
     grid = PopulationGrid(np.full((300, 300), 2.0), Affine(10, 0, X0, 0, -10, Y0 + 3000), UTM)
     pts = shapely.points([(X0 + 700, Y0 + 900), (X0 + 1400, Y0 + 1500), (X0 + 2500, Y0 + 2100)])
     zone = catchment(pts, 600, shapely.box(X0, Y0, X0 + 3000, Y0 + 3000))
@@ -138,6 +139,39 @@ def test_cells_cut_by_a_region_weigh_like_geos_cell_by_cell(corners, t):
     cells = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
     share = shapely.area(shapely.intersection(cells, region)) / abs(t.a * t.e)
     assert ours == pytest.approx(float((values[rr, cc] * share).sum()), rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=3, max_size=9),
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=3, max_size=7),
+    st.tuples(st.integers(2, 8), st.integers(2, 8), st.integers(0, 3)),
+)
+def test_a_polygon_inside_a_convex_footprint_has_the_area_geos_gives(corners, footprint_corners, hole):
+    """`convex.py` (Sutherland-Hodgman in NumPy) against a GEOS overlay: pieces with holes and
+    several parts, footprints as convex hulls, all on a lattice so edges and corners coincide."""
+    piece = shapely.make_valid(shapely.Polygon(corners).buffer(0))
+    piece = shapely.difference(piece, shapely.Point(hole[:2]).buffer(hole[2], quad_segs=2))
+    footprint = shapely.convex_hull(shapely.multipoints(footprint_corners))
+    if footprint.geom_type != "Polygon" or piece.is_empty:
+        return
+    x0, y0 = 700_000.0, 9_000_000.0  # far from the origin, as real coordinates are
+    piece, footprint = (shapely.affinity.translate(g, x0, y0) for g in (piece, footprint))
+    assert convex(np.array([footprint])).all()
+    got = area_inside_convex(np.array([piece]), np.array([footprint]))[0]
+    # GEOS computes its crossing points at 9,000,000 m: to ~2e-9 m; ours relative to the footprint
+    assert got == pytest.approx(shapely.intersection(piece, footprint).area, abs=1e-8)
+
+
+def test_convex_footprints_are_told_from_the_others():
+    shapes = [shapely.box(0, 0, 2, 1), shapely.Polygon([(0, 0), (1, 0), (2, 0), (2, 2), (0, 2)]),  # convex
+              shapely.Polygon([(2, 1), (0, 4), (0, 0), (4, 0), (4, 4)]),  # reflex at its first vertex
+              shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]),  # bow-tie: turns both ways
+              shapely.Polygon([(0, 0), (2, 0), (0.5, 1.5), (1, -1), (1.5, 1.5)]),  # a star: one way, not valid
+              shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2)),  # a hole
+              shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
+              shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])]
+    assert convex(np.array(shapes, dtype=object)).tolist() == [True, True] + [False] * 7
 
 
 # ---- features inside ------------------------------------------------------------------------

@@ -30,7 +30,8 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    or not at all; one whose boundary crosses them but meets not its box (a segment-box test
    against the boundary's pieces in those cells) holds it or not as a corner of the box says;
 3. only the rest, a few per thousand, are tested by GEOS (prepared predicates) and, where they
-   cross the boundary, intersected with the region clipped to a block of cells round them.
+   cross the boundary, the region clipped to a block of cells round them is cut by the
+   footprint: by its sides in NumPy for a convex one (`convex.py`), else by a GEOS overlay.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ import shapely
 from affine import Affine
 
 from layers.analysis.coverage.cells import cut, valid_regions
+from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 
@@ -225,9 +227,14 @@ class FeatureSet:
                 geoms = geoms.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
                 size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
-            pieces = parallel(shapely.intersection, geoms, _local_pieces(regions, k[cross], boxes[cross]))
-            area[cross] = np.where(self.is_polygon[fc], shapely.area(pieces), 0.0)
-            length[cross] = np.where(self.is_line[fc], shapely.length(pieces), 0.0)
+            local = _local_pieces(regions, k[cross], boxes[cross])
+            # a convex footprint (most are): the piece clipped by its sides, in NumPy; others by GEOS
+            quick = convex(self.geoms[fc], ~bad)
+            area[cross[quick]] = area_inside_convex(local[quick], geoms[quick])
+            slow = np.flatnonzero(~quick)
+            pieces = parallel(shapely.intersection, geoms[slow], local[slow])
+            area[cross[slow]] = np.where(self.is_polygon[fc[slow]], shapely.area(pieces), 0.0)
+            length[cross[slow]] = np.where(self.is_line[fc[slow]], shapely.length(pieces), 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 share[cross] = np.where(size > 0, np.where(self.is_polygon[fc], area[cross], length[cross]) / size, 1.0)
         check(cancelled)
