@@ -254,7 +254,7 @@ def naive(grid, study, stations, footprints, wards, radius, people, totals, coun
         "count_intersecting": hits.groupby("region").size(),
         "count_by_centroid": by_centroid.groupby("region").size(),
         "area_inside_m2": area.groupby(hits["region"]).sum(),
-    }).reindex(range(len(regions)), fill_value=0)
+    }).reindex(range(len(regions))).fillna(0)  # a region with features touching it and no centroid: 0, not NaN
     t_naive = time.perf_counter() - t0
     equal = {
         "count_intersecting": np.array_equal(figures["count_intersecting"], counted["count_intersecting"]),
