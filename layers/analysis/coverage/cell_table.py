@@ -1,0 +1,193 @@
+"""Which regions hold each cell of a grid wholly, and which cells their boundaries cross.
+
+The features engine (`features.py`) asks it, for a feature's range of cells, whether a
+boundary crosses the range, which regions hold it, and whether a region's boundary meets the
+feature's bounding box; everything from the regions' boundaries cut along the grid
+(`cells.cut`), in NumPy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
+_SIGNATURE_SEED = 20240612
+OUTSIDE, INSIDE, CROSSED = 0, 1, 2
+_MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
+
+
+class CellTable:
+    """Which regions hold each grid cell wholly, and which cells their boundaries cross, as rasters.
+
+    From the regions' boundaries cut along the grid (`cells.cut`): a cell holding a piece of a
+    region's boundary is crossed by it; any other cell of the region's box is wholly inside it
+    or wholly outside (the running sum of the pieces' du above it, down its column, is 1 or 0).
+    Per region, over its box of cells: a summed-area table of its crossed cells, a raster of the
+    cells wholly inside, and its boundary's pieces by cell. Over the grid: the cells any boundary
+    crosses (and their summed-area table), and a cell's `signature`, the sum (mod 2^64) of a
+    random 64-bit key of every region that holds it wholly: two cells with the same signature
+    lie in the same regions (numbered as `kind`s).
+    """
+
+    def __init__(self, pieces, n_regions: int, rows: int, cols: int):
+        self.keys = np.random.default_rng(_SIGNATURE_SEED).integers(
+            1, np.iinfo(np.int64).max, n_regions, dtype=np.int64).astype(np.uint64)
+        self.signature = np.zeros((rows, cols), dtype=np.uint64)
+        crossed = np.zeros((rows, cols), dtype=bool)
+        on = (pieces.row >= 0) & (pieces.row < rows)  # the grid has a margin round the regions: all are
+        region, row, col, du = pieces.region[on], pieces.row[on], pieces.col[on], pieces.du[on]
+        crossed[row, col] = True
+        order = np.argsort(region, kind="stable")
+        region, row, col, du = region[order], row[order], col[order], du[order]
+        bounds = np.searchsorted(region, np.arange(n_regions + 1))
+        self.box = np.zeros((n_regions, 4), dtype=np.int64)  # r0, r1, c0, c1 inclusive; r1 < r0: none
+        self.box[:, 1] = -1
+        self.crossed_at = np.zeros(n_regions + 1, dtype=np.int64)  # offsets into the flat tables
+        self.inside_at = np.zeros(n_regions + 1, dtype=np.int64)
+        crossed_tables, inside_tables = [], []
+        for k in range(n_regions):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                self.crossed_at[k + 1], self.inside_at[k + 1] = self.crossed_at[k], self.inside_at[k]
+                continue
+            rr, cc = row[lo:hi], col[lo:hi]
+            r0, c0 = rr.min(), cc.min()
+            h, w = rr.max() - r0 + 1, cc.max() - c0 + 1
+            self.box[k] = r0, r0 + h - 1, c0, c0 + w - 1
+            rr, cc = rr - r0, cc - c0
+            # share of each cell inside, less the crossed cells' own terms: 1 or 0 where not crossed
+            below = np.bincount((rr + 1) * w + cc, du[lo:hi], (h + 1) * w).reshape(h + 1, w)
+            own_crossed = np.zeros((h, w), dtype=bool)
+            own_crossed[rr, cc] = True
+            inside = (np.cumsum(below[:h], axis=0) > 0.5) & ~own_crossed
+            self.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * self.keys[k]
+            crossed_tables.append(_integral(own_crossed).ravel())
+            inside_tables.append(inside.ravel())
+            self.crossed_at[k + 1] = self.crossed_at[k] + (h + 1) * (w + 1)
+            self.inside_at[k + 1] = self.inside_at[k] + h * w
+        self.crossed_flat = np.concatenate(crossed_tables) if crossed_tables else np.zeros(0, dtype=np.int32)
+        self.inside_flat = np.concatenate(inside_tables) if inside_tables else np.zeros(0, dtype=bool)
+        self.crossed_cell = crossed
+        self.rows, self.cols = rows, cols
+        # the pieces by region and cell, for `boundary_meets`
+        self.piece_key = (region * rows + row) * cols + col
+        by_cell = np.argsort(self.piece_key, kind="stable")
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
+        self.crossed = _integral(crossed)
+        # a number per signature of the cells no boundary crosses (0: held by no region, or crossed)
+        held = np.flatnonzero((self.signature.ravel() != 0) & ~crossed.ravel())
+        _, first, inverse = np.unique(self.signature.ravel()[held], return_index=True, return_inverse=True)
+        self.kind = np.zeros((rows, cols), dtype=np.int32)
+        self.kind.ravel()[held] = inverse.ravel() + 1
+        self.n_kinds = len(first)
+        self.kind_cells = np.divmod(held[first], cols)  # one cell of each kind: rows, columns
+
+    def uniform(self, r0, r1, c0, c1) -> np.ndarray:
+        """True where no boundary crosses the cells r0..r1 x c0..c1 (inclusive): then they all have
+        one signature. (Two neighbouring cells no boundary crosses lie in the same regions: a
+        boundary between them would run along their shared side, and a piece on a cell's side
+        is in one of the two cells.)"""
+        # most features lie in one cell: one look-up; a summed-area table for the others
+        out = ~self.crossed_cell[r0, c0]
+        many = np.flatnonzero((r0 != r1) | (c0 != c1))
+        out[many] = _rect(self.crossed, r0[many], r1[many] + 1, c0[many], c1[many] + 1) == 0
+        return out
+
+    def _in_box(self, k, r0, r1, c0, c1):
+        """The part of ranges r0..r1 x c0..c1 inside region k's box, relative to it (empty: a0 > a1)."""
+        box = self.box[k]
+        a0, a1 = np.maximum(r0, box[:, 0]) - box[:, 0], np.minimum(r1, box[:, 1]) - box[:, 0]
+        b0, b1 = np.maximum(c0, box[:, 2]) - box[:, 2], np.minimum(c1, box[:, 3]) - box[:, 2]
+        return a0, a1, b0, b1, box[:, 3] - box[:, 2] + 1
+
+    def pairs(self, r0, r1, c0, c1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(range, region, state) for every range of cells and region whose box it meets: state is
+        CROSSED where the region's boundary crosses a cell of the range, else INSIDE or OUTSIDE."""
+        f, k = [], []
+        for region in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
+            br0, br1, bc0, bc1 = self.box[region]
+            meet = np.flatnonzero((r0 <= br1) & (r1 >= br0) & (c0 <= bc1) & (c1 >= bc0))
+            f.append(meet)
+            k.append(np.full(len(meet), region, dtype=np.int64))
+        f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
+        k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)
+        a0, a1, b0, b1, w = self._in_box(k, r0[f], r1[f], c0[f], c1[f])
+        at, s = self.crossed_at[k], self.crossed_flat
+        crossings = (s[at + (a1 + 1) * (w + 1) + b1 + 1] - s[at + a0 * (w + 1) + b1 + 1]
+                     - s[at + (a1 + 1) * (w + 1) + b0] + s[at + a0 * (w + 1) + b0])
+        inside = self.inside_flat[self.inside_at[k] + a0 * w + b0]
+        state = np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE))
+        return f, k, state
+
+    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> np.ndarray:
+        """For (region, range of cells, box) triples: does a piece of the region's boundary in those
+        cells meet the box (u0, v0, u1, v1 in grid units, widened by EPS)? True, to be safe, for
+        ranges of more than _MAX_RANGE cells."""
+        n = (r1 - r0 + 1) * (c1 - c0 + 1)
+        meets = n > _MAX_RANGE
+        small = np.flatnonzero(~meets)
+        # every (triple, cell) of the small ranges, then every piece of the region in that cell
+        width = (c1 - c0 + 1)[small]
+        rep = np.repeat(small, n[small])
+        j = np.arange(len(rep)) - np.repeat(np.cumsum(n[small]) - n[small], n[small])
+        w = np.repeat(width, n[small])
+        key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
+        lo, hi = np.searchsorted(self.piece_key, key, "left"), np.searchsorted(self.piece_key, key, "right")
+        m = hi - lo
+        rep = np.repeat(rep, m)
+        piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
+        hit = _segment_meets_box(self.piece_ends[piece], box_uv[rep], EPS)
+        meets[rep[hit]] = True
+        return meets
+
+    def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(kind, region) pairs: the regions that hold the cells of each kind wholly."""
+        i, region = self._regions_at(*self.kind_cells)
+        return i + 1, region
+
+    def _regions_at(self, rr, cc) -> tuple[np.ndarray, np.ndarray]:
+        """(i, region) pairs: the regions that hold cell (rr[i], cc[i]) wholly (a few cells at a time)."""
+        i, region = [], []
+        for k in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
+            n = len(rr)
+            a0, a1, b0, b1, w = self._in_box(np.full(n, k), rr, rr, cc, cc)
+            there = (a0 <= a1) & (b0 <= b1)
+            there[there] = self.inside_flat[self.inside_at[k] + a0[there] * w[there] + b0[there]]
+            i.append(np.flatnonzero(there))
+            region.append(np.full(int(there.sum()), k, dtype=np.int64))
+        i = np.concatenate(i) if i else np.zeros(0, dtype=np.int64)
+        region = np.concatenate(region) if region else np.zeros(0, dtype=np.int64)
+        # a cell's signature is the sum of its regions' keys: a check that these are all of them
+        found = np.zeros(len(rr), dtype=np.uint64)
+        np.add.at(found, i, self.keys[region])
+        if not np.array_equal(found, self.signature[rr, cc]):
+            raise RuntimeError("features: a cell's signature disagrees with the regions that hold it (a bug)")
+        return i, region
+
+def _integral(mask: np.ndarray) -> np.ndarray:
+    """Summed-area table with a zero first row and column."""
+    out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
+    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
+    return out
+
+
+def _segment_meets_box(seg: np.ndarray, box: np.ndarray, eps: float) -> np.ndarray:
+    """Does each segment (u0, v0, u1, v1) meet its closed box (u0, v0, u1, v1) widened by eps?
+    (Liang-Barsky: the parameter interval inside the box's slab in u and in v overlap within [0, 1].)"""
+    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    for axis in (0, 1):
+        a, d = seg[:, axis], seg[:, axis + 2] - seg[:, axis]
+        low, high = box[:, axis] - eps, box[:, axis + 2] + eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s1, s2 = (low - a) / d, (high - a) / d
+        flat = d == 0
+        inside_slab = (a >= low) & (a <= high)
+        lo = np.maximum(lo, np.where(flat, np.where(inside_slab, 0.0, 2.0), np.minimum(s1, s2)))
+        hi = np.minimum(hi, np.where(flat, np.where(inside_slab, 1.0, -1.0), np.maximum(s1, s2)))
+    return lo <= hi
+
+
+def _rect(s: np.ndarray, r0, r1, c0, c1) -> np.ndarray:
+    """Sum of the cells [r0, r1) x [c0, c1) from a summed-area table (0 for an empty range)."""
+    r1, c1 = np.minimum(r1, s.shape[0] - 1), np.minimum(c1, s.shape[1] - 1)
+    r1, c1 = np.maximum(r1, r0), np.maximum(c1, c0)
+    return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
