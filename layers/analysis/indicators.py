@@ -93,6 +93,14 @@ PRESETS: dict[str, Preset] = {
 
 
 @dataclass
+class Shapes:
+    """What a result measured, to draw: the catchment, and by walking distance the straight-line one beside it."""
+
+    catchment: shapely.Geometry | None = None
+    straight_line: shapely.Geometry | None = None
+
+
+@dataclass
 class IndicatorResult:
     """One indicator: value = numerator / denominator, with CRS, method and source."""
 
@@ -113,9 +121,10 @@ class IndicatorResult:
     # area_inside_m2, length_inside_m, <field>_sum, <field>_area_weighted (`coverage/features.py`)
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
+    shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
 
     def to_dict(self) -> dict:
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "shapes"}
         data["zones"] = None if self.zones is None else records(self.zones)
         return data
 
@@ -163,28 +172,8 @@ def evaluate(
     progress: Progress = None,
     cancelled: IsCancelled = None,
 ) -> IndicatorResult:
-    """Compute a preset, with figures by zone (the city's zone layer) if `zones`."""
-    return evaluate_with_shapes(preset_name, city, radius_m, scenario, zones, progress, cancelled)[0]
-
-
-@dataclass
-class Shapes:
-    """What a result measured, to draw: the catchment, and by walking distance the straight-line one beside it."""
-
-    catchment: shapely.Geometry | None = None
-    straight_line: shapely.Geometry | None = None
-
-
-def evaluate_with_shapes(
-    preset_name: str,
-    city: CityData,
-    radius_m: float | None = None,
-    scenario: Scenario | None = None,
-    zones: bool = False,
-    progress: Progress = None,
-    cancelled: IsCancelled = None,
-) -> tuple[IndicatorResult, Shapes]:
-    """`evaluate`, and the shapes it measured (computed once: a walking catchment is not cheap)."""
+    """Compute a preset, with figures by zone (the city's zone layer) if `zones`; the result's
+    `shapes` are the catchments it measured, to draw (computed once: a walking one is not cheap)."""
     if preset_name not in PRESETS:
         raise KeyError(f"unknown indicator '{preset_name}' (have: {', '.join(PRESETS)})")
     p = PRESETS[preset_name]
@@ -197,8 +186,9 @@ def evaluate_with_shapes(
     if walking:
         method = method.replace(STRAIGHT, city.walking.method(radius))
     if p.name == "green-per-resident":
-        return (_green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled),
-                Shapes(preset_catchment(p, city, 0.0, scenario)))
+        result = _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
+        result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
+        return result
     zone = preset_catchment(p, city, radius, scenario)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
@@ -224,8 +214,8 @@ def evaluate_with_shapes(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
-        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE,
-    ), shapes
+        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes,
+    )
 
 
 def features_note(counted: dict) -> str:

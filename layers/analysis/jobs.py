@@ -16,7 +16,7 @@ import shapely
 from layers.analysis.city import CityData
 from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
 from layers.analysis.progress import check
-from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate_with_shapes,
+from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate,
                                        features_note, preset_catchment)
 from layers.analysis.scenario import Scenario
 
@@ -43,10 +43,10 @@ def measure(city: CityData, what: str, radius_m: float | None, scenario: Scenari
         return _layer_coverage(city, what[len(LAYER_PREFIX):], radius_m, scenario, progress, cancelled, request)
     preset = PRESETS[what]
     radius = None if not preset.radius_m else radius_m  # presets without a buffer ignore the slider
-    result, shapes = evaluate_with_shapes(what, city, radius, scenario, zones=city.zones is not None,
-                                          progress=progress, cancelled=cancelled)
+    result = evaluate(what, city, radius, scenario, zones=city.zones is not None, progress=progress,
+                      cancelled=cancelled)
     check(cancelled)
-    return Coverage(result, shapes.catchment, city.crs, request, city.zones_source, shapes.straight_line)
+    return Coverage(result, result.shapes.catchment, city.crs, request, city.zones_source, result.shapes.straight_line)
 
 
 def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request) -> Coverage:

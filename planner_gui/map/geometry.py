@@ -244,16 +244,12 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 _kinds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-# shapely type ids -> kind: Point, LineString, LinearRing, Polygon, and their Multi- forms
-_KIND_OF_TYPE = {0: "point", 1: "line", 2: "line", 3: "polygon", 4: "point", 5: "line", 6: "polygon"}
-
 
 def geometry_kind(layer) -> str:
     """'point', 'line', 'polygon', 'mixed' (or 'raster') for a layer, computed once per GeoDataFrame.
 
-    The same answer as `layer.geometry_kind`, but remembered: the layer panel asks it on every
-    repaint and the canvas on every add, and reading the geometry type names of a million
-    features takes most of a second. Type ids (one vectorised call) are counted instead.
+    `layer.geometry_kind`, remembered: the layer panel asks it on every repaint and the canvas on
+    every add, and even the vectorised answer costs milliseconds at a million features.
     """
     gdf = getattr(layer, "gdf", None)
     if gdf is None:
@@ -262,10 +258,7 @@ def geometry_kind(layer) -> str:
         entry = _kinds.get(layer)
         if entry is not None and entry[0] == id(gdf):
             return entry[1]
-    types = shapely.get_type_id(np.asarray(gdf.geometry.array))
-    present = np.flatnonzero(np.bincount(types[types >= 0], minlength=8))
-    found = {_KIND_OF_TYPE.get(int(t), "other") for t in present}
-    kind = found.pop() if len(found) == 1 else "mixed"
+    kind = layer.geometry_kind
     with _cache_lock:
         _kinds[layer] = (id(gdf), kind)
     return kind

@@ -65,7 +65,7 @@ def walk(graph: StreetGraph, snapped: Snapped, radius_m: float, cancelled: IsCan
     """Everything within `radius_m` metres of the snapped origins along the streets."""
     if not (np.isfinite(radius_m) and radius_m >= 0):
         raise ValueError(f"a walking distance must be a finite number of metres >= 0, not {radius_m}")
-    n, k = graph.node_count, len(snapped.edge)
+    n = graph.node_count
     edge, t = snapped.edge, snapped.fraction
     u, v, length = graph.edge_u[edge], graph.edge_v[edge], graph.edge_length_m[edge]
     check(cancelled)
