@@ -13,43 +13,24 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-shot-"))  # never the user's
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import ROOT, close, figures_settled, grab, main_window, until
 
 
 def main(folder: str | os.PathLike = ROOT / "docs") -> Path:
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtCore
 
-    from planner_gui.main_window import MainWindow
     from tests.cities import CITIES, write_city
 
     paris = next(c for c in CITIES if c.name == "paris")
     files = write_city(paris, Path(tempfile.mkdtemp(prefix="planner-paris-")))
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
-    window = MainWindow()
-    window.resize(1500, 900)
-    window.show()
-    loop = QtCore.QEventLoop()
-    window.loading_finished.connect(loop.quit)
-    window.open_files(files)
-    loop.exec()
+    app, window = main_window(files, (1500, 900))
     window.resizeDocks([window.coverage_dock], [480], QtCore.Qt.Orientation.Horizontal)
     window.timeline_dock.hide()
-    coverage = window.dashboard.coverage
     window.layer_panel.select(window.stack.find("metro_stations"))
-    while coverage.coverage is None or coverage.runner.busy() or coverage._timer.isActive():
-        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    until(app, lambda: figures_settled(window))
     window.canvas.full_extent()
-    for _ in range(3):
-        app.processEvents()
-    window.canvas.refresh()
-    app.processEvents()
-    path = Path(folder) / "own_city.png"
-    window.grab().save(str(path))
-    window.dashboard.shutdown()
-    window.close()
+    path = grab(app, window, Path(folder) / "own_city.png")
+    close(window)
     return path
 
 

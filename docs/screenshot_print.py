@@ -12,62 +12,35 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-shot-"))  # never the user's
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import ROOT, close, main_window, show_lonlat, wait
 
-URBAN_HANOI = (105.66, 20.90, 106.00, 21.15)  # lon/lat: the core districts, both river banks
+URBAN_HANOI_WIDE = (105.66, 20.90, 106.00, 21.15)  # lon/lat: the core districts and both banks, for a page
 
 
 def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
-    from pyproj import Transformer
-    from PySide6 import QtCore, QtGui, QtWidgets
+    from PySide6 import QtCore, QtGui
 
-    from layers.crs import HANOI_CRS
-    from layers.project import SAMPLE_PROJECT
     from planner_gui.export import menu
     from planner_gui.export.print_layout import PageSpec, default_subtitle
-    from planner_gui.main_window import MainWindow
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
+    app, window = main_window()
     dash = window.dashboard
-
-    def wait(signal, timeout_ms=60_000):
-        loop = QtCore.QEventLoop()
-        signal.connect(loop.quit)
-        QtCore.QTimer.singleShot(timeout_ms, loop.quit)
-        return loop
-
-    loop = wait(window.loading_finished)
-    window.open_files([SAMPLE_PROJECT])
-    loop.exec()
-    loop = wait(dash.coverage.figures_shown)
     dash.coverage.set_measure("itdp-pnt")
     dash.coverage.set_radius(1000)
     dash.coverage.recompute()
-    loop.exec()
-    while dash.coverage.runner.busy():
-        wait(dash.coverage.runner.busy_changed).exec()
-    to_utm = Transformer.from_crs(4326, HANOI_CRS, always_xy=True)
-    xmin, ymin = to_utm.transform(*URBAN_HANOI[:2])
-    xmax, ymax = to_utm.transform(*URBAN_HANOI[2:])
-    window.canvas.set_view((xmin, ymin, xmax, ymax))
+    wait(dash.coverage.figures_shown)
+    wait(dash.coverage.runner.busy_changed, dash.coverage.runner.busy)
+    show_lonlat(window, URBAN_HANOI_WIDE)
     for _ in range(3):
         app.processEvents()
-    folder = Path(folder)
     spec = PageSpec("A3", landscape=True)
     title = "Hà Nội: people within 1 km of a metro station"
     with tempfile.TemporaryDirectory() as tmp:
         page = menu.print_export(window, Path(tmp) / "page.png", spec, title, default_subtitle(window.session)).run()
         image = QtGui.QImage(str(page))
-    out = folder / "print_a3.png"
+    out = Path(folder) / "print_a3.png"
     image.scaledToWidth(2000, QtCore.Qt.TransformationMode.SmoothTransformation).save(str(out))
-    dash.shutdown()
-    window.close()
+    close(window)
     return [out]
 
 

@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-shot-"))  # never the user's
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import ROOT, close, grab, main_window, wait
 
 STATIONS_UTM = [(574_600, 2_323_800), (576_400, 2_322_300), (577_600, 2_320_300), (578_300, 2_318_200)]
 
 
 def main(out: str | os.PathLike = ROOT / "docs" / "sketch.png") -> Path:
-    from PySide6 import QtCore, QtTest, QtWidgets
+    from PySide6 import QtCore, QtTest
 
-    from planner_gui.app import open_window
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
-    window = open_window([])
-    window.resize(1600, 1000)
-    window.show()
-
-    def wait(signal, busy=lambda: True):
-        loop = QtCore.QEventLoop()
-        signal.connect(loop.quit)
-        QtCore.QTimer.singleShot(60_000, loop.quit)
-        if busy():
-            loop.exec()
-
-    wait(window.loading_finished, window.loader.busy)
+    app, window = main_window()
+    window.canvas.legend.set_enabled(False)  # the sketch is the picture (View > Legend)
     window.coverage_dock.raise_()
     window.dashboard.coverage.set_scenario("plan-2030")
     wait(window.dashboard.coverage.figures_shown)
@@ -50,14 +33,9 @@ def main(out: str | os.PathLike = ROOT / "docs" / "sketch.png") -> Path:
                                 pos=window.canvas.map_to_screen(x, y))
         wait(panel.shown)
     wait(window.dashboard.coverage.figures_shown, window.dashboard.coverage.runner.busy)
-    window.canvas.refresh()
-    app.processEvents()
-    out = Path(out)
-    window.grab().save(str(out))
-    window.session.mark_saved()  # a picture, not work to keep
-    window.dashboard.shutdown()
-    window.close()
-    return out
+    path = grab(app, window, out)
+    close(window)
+    return path
 
 
 if __name__ == "__main__":
