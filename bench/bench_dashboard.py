@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     from layers.project import SAMPLE_PROJECT
     from planner_gui.main_window import MainWindow
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
+    _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])  # alive while the window is
     window = MainWindow()
     window.resize(1600, 1000)
     window.show()

@@ -15,7 +15,7 @@ import shapely
 from layers.analysis.coverage import FeatureSet
 from layers.cli import main
 from layers.roles import FieldMapping, guess_role
-from tests.cities import CITIES, buildings, schools, truth, write_city, write_features
+from tests.cities import CITIES, buildings, truth, write_city, write_features
 from tests.reference import features_brute_force
 
 RADIUS_M = 500.0

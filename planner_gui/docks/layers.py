@@ -172,7 +172,7 @@ class LayerPanel(QtWidgets.QWidget):
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.stack = stack = session.layers
+        self.stack = session.layers
         self.model = LayerListModel(session, self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)

@@ -8,7 +8,7 @@ import numpy as np
 import pypdf
 import pytest
 from pyproj import CRS, Proj
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from layers.atomic import whole_png
 from layers.io import read_layers
