@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.layer import Layer, RasterLayer, VectorLayer
-from layers.roles import ROLE_TITLES, ROLES
+from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from layers.stack import StackEvent
 from planner_gui.map.geometry import geometry_kind
@@ -197,6 +199,11 @@ class LayerPanel(QtWidgets.QWidget):
             combo = QtWidgets.QComboBox()
             combo.activated.connect(lambda _i, key=key, combo=combo: self.set_field(self._current, key, self._field(combo)))
             self.mapping[key] = combo
+        # buildings and facilities: the numeric fields summed in a catchment (floor area, jobs, pupils)
+        self.sum_fields = QtWidgets.QToolButton(popupMode=QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.sum_fields.setMenu(QtWidgets.QMenu(self.sum_fields))
+        self.sum_fields.setToolTip("Numeric fields of buildings or facilities summed in the catchment "
+                                   "(by centroid and area-weighted), e.g. floor area, jobs, pupils")
         self.problem = QtWidgets.QLabel("")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b00020;")
@@ -217,6 +224,7 @@ class LayerPanel(QtWidgets.QWidget):
         form.addRow("Role", self.role)
         for key, label in self.MAPPED_FIELDS:
             form.addRow(label, self.mapping[key])
+        form.addRow("Fields to sum", self.sum_fields)
         form.addRow(self.problem)
         form.addRow("Opacity", self.opacity)
         form.addRow("Colour", self.colour)
@@ -286,6 +294,7 @@ class LayerPanel(QtWidgets.QWidget):
             combo.setCurrentText(value if value in fields else NO_FIELD)
             combo.setEnabled(vector)
             combo.blockSignals(False)
+        self._show_sum_fields(layer)
         for combo, value in ((self.category, layer.style.category_field), (self.label_field, layer.style.label_field)):
             combo.blockSignals(True)
             combo.clear()
@@ -298,6 +307,34 @@ class LayerPanel(QtWidgets.QWidget):
         self.opacity.blockSignals(True)
         self.opacity.setValue(int(round(layer.opacity * 100)))
         self.opacity.blockSignals(False)
+
+    def _show_sum_fields(self, layer: Layer) -> None:
+        """The numeric fields of a building or facility layer, those summed ticked."""
+        menu = self.sum_fields.menu()
+        menu.clear()
+        counted = isinstance(layer, VectorLayer) and layer.role in COUNTED_ROLES
+        self.sum_fields.setEnabled(counted)
+        if not counted:
+            self.sum_fields.setText(NO_FIELD)
+            return
+        chosen = list(layer.fields.sum_fields)
+        numeric = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name
+                   and pd.api.types.is_numeric_dtype(layer.gdf[c]) and not pd.api.types.is_bool_dtype(layer.gdf[c])]
+        for name in numeric:
+            action = menu.addAction(str(name))
+            action.setCheckable(True)
+            action.setChecked(name in chosen)
+            action.toggled.connect(lambda on, name=name: self.set_sum_field(self._current, name, on))
+        self.sum_fields.setText(", ".join(chosen) or NO_FIELD)
+
+    def set_sum_field(self, layer: Layer | None, name: str, summed: bool) -> None:
+        """Sum `name` over the layer's features in a catchment, or stop summing it."""
+        if not isinstance(layer, VectorLayer):
+            return
+        chosen = [f for f in layer.fields.sum_fields if f != name] + ([name] if summed else [])
+        self.set_field(layer, "sum_fields", chosen)
+        if layer is self._current:
+            self.sum_fields.setText(", ".join(layer.fields.sum_fields) or NO_FIELD)
 
     @staticmethod
     def _field(combo: QtWidgets.QComboBox) -> str | None:
