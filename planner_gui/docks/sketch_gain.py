@@ -84,7 +84,6 @@ class SketchGainPanel(QtWidgets.QGroupBox):
         try:
             a_text, b_text = self.session.sketch_scenarios()
             a, b = self.session.check_scenario(a_text), self.session.check_scenario(b_text)
-            city = self.session.everything()
         except (ValueError, CityDataError) as exc:
             self._show_problem(str(exc))
             return None
@@ -93,8 +92,9 @@ class SketchGainPanel(QtWidgets.QGroupBox):
         self.setToolTip(f"The same figures as:\nplanner measure PROJECT -p {preset}"
                         + (f" --radius {radius:g}" if radius else "")
                         + f' --compare "{a_text}" "{b_text}" --zones')
-        return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(
-            city, preset, a, b, radius, progress=progress, cancelled=cancelled), immediate=True)
+        everything = self.session.everything
+        return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(  # city built in the worker
+            everything(), preset, a, b, radius, progress=progress, cancelled=cancelled), immediate=True)
 
     def _show_problem(self, message: str) -> None:
         self.runner.cancel()

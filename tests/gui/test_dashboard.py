@@ -181,4 +181,8 @@ def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
     load(qtbot, window, [SAMPLE_PROJECT])
     panel = window.dashboard.coverage
     qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy(), timeout=30_000)
+    gain = window.dashboard.sketch_gain
+    x0, y0, x1, y1 = window.session.layers.by_role("boundary")[0].in_crs(window.session.working_crs).total_bounds
+    window.session.sketch_add_station((x0 + x1) / 2, (y0 + y1) / 2)  # a sketch: its gain needs the city too
+    qtbot.waitUntil(lambda: gain.difference is not None and not gain.runner.busy(), timeout=30_000)
     assert on_gui_thread and not any(on_gui_thread)
