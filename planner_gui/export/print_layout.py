@@ -417,7 +417,8 @@ def _flow_legend(page: _Page, r: QtCore.QRectF, entries, points: float, columns:
         if kind in ("layer", "swatch"):
             label = item.layer if kind == "layer" else item[1].label
             indent = 0.0 if kind == "layer" else sw_w + 1.5
-            h = max(h, page.text(QtCore.QRectF(0, 0, col_w - indent, 100), label, points, draw=False))
+            h = max(h, page.text(QtCore.QRectF(0, 0, col_w - indent, 100), label, points, bold=kind == "layer",
+                                 draw=False))  # measured as drawn: a bold heading wraps sooner
         return h + (0.4 if kind == "swatch" else 0.8)
 
     col, y = 0, r.top()
