@@ -157,5 +157,7 @@ class WardChart(QtWidgets.QWidget):
             self.zone_clicked.emit(name)
 
 
-def _short(name: str, limit: int = 22) -> str:
+def _short(name: str, limit: int = 32) -> str:
+    """A ward's name for the axis: whole up to `limit` letters (Hanoi's longest common ones, such as
+    'Phường Văn Miếu - Quốc Tử Giám', fit), else cut with an ellipsis."""
     return name if len(name) <= limit else name[: limit - 1] + "…"

@@ -66,3 +66,15 @@ def test_a_tall_dock_needs_no_scroll_bar_and_the_chart_takes_the_room(qtbot, win
         assert panel.chart.height() > 300  # the chart stretches into what is left
 
     qtbot.waitUntil(laid_out, timeout=5_000)
+
+
+def test_a_long_ward_name_is_written_whole_on_the_chart(qtbot):
+    import pandas as pd
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    chart.set_values(pd.Series({"Phường Văn Miếu - Quốc Tử Giám": 12.5, "Phường Láng": 3.0}), "share (%)")
+    ticks = [label for _, label in chart.plot.getAxis("left")._tickLevels[0]]
+    assert "Phường Văn Miếu - Quốc Tử Giám" in ticks
