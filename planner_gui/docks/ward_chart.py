@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 VISIBLE = 14
+AXIS_MIN_PX, AXIS_MAX_PX = 90, 260  # the names' axis: as wide as the longest name shown, within these
 BAR = "#3a7bbf"
 SELECTED = "#ffb000"
 
@@ -48,7 +49,7 @@ class WardChart(QtWidgets.QWidget):
         view.sigResized.connect(lambda *_: self._top())
         axis = self.plot.getAxis("left")
         axis.setStyle(tickLength=0)
-        axis.setWidth(175)
+        axis.setWidth(AXIS_MIN_PX)
         axis.setTextPen("#222222")
         self.title = QtWidgets.QLabel("")
         self.title.setWordWrap(True)
@@ -98,7 +99,12 @@ class WardChart(QtWidgets.QWidget):
         shown = values.to_numpy() * self.scale
         brushes = [pg.mkBrush(SELECTED if name == self.selected else BAR) for name in self.order]
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.nan_to_num(shown), brushes=brushes)
-        self.plot.getAxis("left").setTicks([[(i, _short(name)) for i, name in enumerate(self.order)]])
+        axis = self.plot.getAxis("left")
+        labels = [_short(name) for name in self.order]
+        axis.setTicks([list(enumerate(labels))])
+        # as wide as the longest name (pyqtgraph drops a tick label that does not fit its axis)
+        metrics = QtGui.QFontMetrics(axis.style.get("tickFont") or axis.font())
+        axis.setWidth(min(AXIS_MAX_PX, max([AXIS_MIN_PX] + [metrics.horizontalAdvance(t) + 14 for t in labels])))
         top = float(np.nanmax(shown)) if n and np.isfinite(shown).any() else 1.0
         view = self.plot.getViewBox()
         view.disableAutoRange()

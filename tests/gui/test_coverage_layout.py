@@ -76,5 +76,10 @@ def test_a_long_ward_name_is_written_whole_on_the_chart(qtbot):
     chart = WardChart()
     qtbot.addWidget(chart)
     chart.set_values(pd.Series({"Phường Văn Miếu - Quốc Tử Giám": 12.5, "Phường Láng": 3.0}), "share (%)")
-    ticks = [label for _, label in chart.plot.getAxis("left")._tickLevels[0]]
+    axis = chart.plot.getAxis("left")
+    ticks = [label for _, label in axis._tickLevels[0]]
     assert "Phường Văn Miếu - Quốc Tử Giám" in ticks
+    # and the axis is wide enough for it (pyqtgraph leaves out a label that does not fit)
+    from PySide6 import QtGui
+
+    assert axis.minimumWidth() >= QtGui.QFontMetrics(axis.font()).horizontalAdvance("Phường Văn Miếu - Quốc Tử Giám")
