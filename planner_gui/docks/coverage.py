@@ -445,10 +445,13 @@ class CoveragePanel(QtWidgets.QWidget):
         self._chart_drawn = (id(self.coverage), self.figure)
         values = jobs.zone_figures(self.coverage.result, self.figure)
         figure = self.figure
-        percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
-        unit = {"population": "people", "features": "features", "features_area_m2": "m²"}.get(
-            figure, "%" if percent else self.coverage.result.unit)
-        label = f"{self.figure_combo.currentText()} ({unit})"
+        if values.name == "green_m2_per_resident":  # what green per resident has by zone, whatever was asked
+            percent, label = False, "green space per resident (m²)"
+        else:
+            percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
+            unit = {"population": "people", "features": "features", "features_area_m2": "m²"}.get(
+                figure, "%" if percent else self.coverage.result.unit.replace("m2", "m²"))
+            label = f"{self.figure_combo.currentText()} ({unit})"
         zones = self.coverage.result.zones
         notes = None
         if zones is not None and "area_m2" in zones:  # the area reached in each zone, beside its share

@@ -186,3 +186,17 @@ def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
     window.session.sketch_add_station((x0 + x1) / 2, (y0 + y1) / 2)  # a sketch: its gain needs the city too
     qtbot.waitUntil(lambda: gain.difference is not None and not gain.runner.busy(), timeout=30_000)
     assert on_gui_thread and not any(on_gui_thread)
+
+
+def test_green_per_resident_says_square_metres_everywhere(qtbot, dash):
+    """The headline, the figures and the chart of green space per resident write m², and the chart
+    says what its bars are (m² per resident by ward, not a share of population)."""
+    panel = dash.dashboard.coverage
+    panel.set_measure("green-per-resident")
+    qtbot.waitUntil(lambda: panel.coverage is not None and panel.coverage.result.preset == "green-per-resident"
+                    and not panel.runner.busy() and not panel._timer.isActive(), timeout=20_000)
+    texts = [panel.value_label.text(), panel.area_label.text(), panel.chart.title.text()]
+    assert all("m2" not in t for t in texts) and all("m²" in t for t in texts)
+    assert panel.chart.title.text() == "green space per resident (m²)"
+    table = panel.coverage.result.zones
+    assert panel.chart.values.to_dict() == table["green_m2_per_resident"].astype(float).fillna(0.0).to_dict()
