@@ -89,6 +89,11 @@ class TimelinePanel(QtWidgets.QWidget):
         if year is not None and self.session.settings.scenario == "existing":
             changes["scenario"] = MAP_SCENARIO  # the figures follow the map's year ('as drawn on the map')
         self.session.update(**changes)
+        # Scenario compare's gained area is one plan against another, not the network of a year:
+        # hidden while the map shows a year, shown again with all years
+        gained = self.session.result_layer("gained")
+        if gained is not None:
+            self.session.results.set_visible(gained, year is None)
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind == "settings":

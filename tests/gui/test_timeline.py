@@ -47,3 +47,18 @@ def test_the_coverage_curve_and_the_figures_follow_the_year(qtbot, window):
         timeline.slider.setValue(2030)
     assert blocker.args[0].result.value == t.values[t.years == 2030][0]  # map, figures and curve agree
     assert timeline.marker.value() == 2030 and timeline.marker.isVisible()
+
+
+def test_the_gained_area_of_two_plans_is_hidden_while_the_map_shows_a_year(qtbot, window):
+    """Before: at 2020 the map still showed plan 2035's gained area over the 2020 network."""
+    scenarios, timeline = window.dashboard.scenarios, window.dashboard.timeline
+    scenarios.set_scenarios("plan 2035 without line 2", "plan 2035")
+    scenarios.recompute()
+    qtbot.waitUntil(lambda: window.session.result_layer("gained") is not None and not scenarios.runner.busy(),
+                    timeout=30_000)
+    gained = window.session.result_layer("gained")
+    assert gained.visible
+    timeline.slider.setValue(2020)
+    assert window.stack.as_of_year == 2020 and not gained.visible
+    timeline.set_year(None)
+    assert gained.visible
