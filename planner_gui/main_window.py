@@ -491,7 +491,13 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setObjectName(f"attributes_dock_{len(self.tables)}")
             dock.setWidget(table)
             dock.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, False)
-            self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            bottom = [d for d in self.findChildren(QtWidgets.QDockWidget)
+                      if d.isVisible() and self.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea]
+            if bottom:  # a tab beside the Timeline (or another table), not a narrow column next to it
+                self.tabifyDockWidget(bottom[0], dock)
+            else:
+                self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+                self.resizeDocks([dock], [max(220, self.height() // 3)], QtCore.Qt.Orientation.Vertical)
             self.tables[id(layer)] = dock
         dock.show()
         dock.raise_()

@@ -112,3 +112,12 @@ def test_planner_measure_dispatches_to_the_cli_without_importing_qt(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert "cli got ['--radius-m', '500']" in out
     assert "exit 7 qt []" in out
+
+
+def test_the_attribute_table_opens_wide_beside_the_timeline(qtbot, window):
+    """Before: it opened as a 190 px column next to the Timeline."""
+    stations = _role(window, "metro_station")
+    window.timeline_dock.show()
+    dock = window.open_attribute_table(stations).parentWidget()
+    qtbot.waitUntil(lambda: dock.isVisible() and dock.width() > 0, timeout=5_000)
+    assert dock.width() >= window.centralWidget().width()  # the width of the map, at least
