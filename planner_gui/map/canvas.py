@@ -33,6 +33,7 @@ from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.graphic import LayerGraphic
 from planner_gui.map.labels import label_font, place_labels
 from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
+from planner_gui.map.attribution import MapAttribution
 from planner_gui.map.legend import MapLegend
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.map.scale_bar import ScaleBar
@@ -324,6 +325,8 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
         self.legend = MapLegend(self)
+        self.attribution = MapAttribution(self)
+        self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -617,6 +620,7 @@ class MapCanvas(pg.GraphicsView):
         if hasattr(self, "legend"):
             self.scale_bar.place()
             self.legend.place()
+            self.attribution.place()
             self.empty_hint.setGeometry(0, 0, self.width(), self.height())
 
     def render_image(self) -> QtGui.QImage:

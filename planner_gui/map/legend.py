@@ -16,6 +16,8 @@ MARGIN_PX = 8
 
 
 class MapLegend(QtWidgets.QWidget):
+    changed = QtCore.Signal()  # the entries were worked out again (the attribution follows)
+
     def __init__(self, canvas):
         super().__init__(canvas)
         self.canvas = canvas
@@ -57,6 +59,7 @@ class MapLegend(QtWidgets.QWidget):
         self.setVisible(bool(self.entries))
         self.place()
         self.update()
+        self.changed.emit()
 
     def _wanted_height(self) -> int:
         rows = 1  # the heading

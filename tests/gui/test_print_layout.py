@@ -240,3 +240,21 @@ def test_the_map_shows_the_legend_of_every_visible_layer(qtbot, sample):
     assert legend.height() <= canvas.height() // 2 + 1  # never more than half the map
     legend.set_enabled(False)
     qtbot.waitUntil(lambda: not legend.isVisible(), timeout=5_000)
+
+
+def test_the_map_credits_the_data_it_shows(qtbot, sample, tmp_path):
+    """The licence statements of the visible layers (the same the print page prints) are on the map
+    and in a map PNG; a hidden layer's credit goes with it."""
+    from layers.attribution import attribution_lines
+    from planner_gui.export.render import render_map_image
+
+    session, canvas = sample
+    credit = canvas.attribution
+    qtbot.waitUntil(lambda: credit.isVisible(), timeout=5_000)
+    assert "© OpenStreetMap contributors, ODbL" in credit.text()
+    assert credit.text() == " · ".join(attribution_lines([layer for layer in session.layers if layer.visible]))
+    image = render_map_image(canvas, 800, 600)
+    assert not image.isNull()
+    for layer in list(session.layers):
+        session.layers.set_visible(layer, False)
+    qtbot.waitUntil(lambda: not credit.isVisible(), timeout=5_000)
