@@ -23,6 +23,7 @@ class MapLegend(QtWidgets.QWidget):
         self.canvas = canvas
         self.enabled = True  # View > Legend
         self.entries: list = []
+        self._picture: tuple | None = None  # (entries, size) -> the legend painted
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._update_entries)
@@ -69,10 +70,25 @@ class MapLegend(QtWidgets.QWidget):
         return rows * ROW_PX + 2 * MARGIN_PX
 
     def paintEvent(self, event) -> None:
+        """The legend from a picture made once per entries and size: the map repaints it on every
+        pan frame, and laying it out (fitting text sizes and columns) takes tens of milliseconds."""
+        key = (id(self.entries), self.width(), self.height(), self.devicePixelRatioF())
+        if self._picture is None or self._picture[0] != key:
+            self._picture = (key, self._paint_picture())
+        p = QtGui.QPainter(self)
+        p.drawImage(0, 0, self._picture[1])
+        p.end()
+
+    def _paint_picture(self) -> QtGui.QImage:
         from planner_gui.export.print_layout import paint_legend
 
-        p = QtGui.QPainter(self)
+        ratio = self.devicePixelRatioF()
+        image = QtGui.QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
+                             QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(QtGui.QColor(255, 255, 255, 215))
+        p = QtGui.QPainter(image)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QtGui.QColor(255, 255, 255, 215))
         paint_legend(p, QtCore.QRectF(self.rect()).adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX), self.entries)
         p.end()
+        return image
