@@ -27,22 +27,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args(argv)
-    from PySide6 import QtCore, QtWidgets
 
     from layers.project import SAMPLE_PROJECT
-    from planner_gui.main_window import MainWindow
+    from gui_window import shown_window, wait_for
 
-    _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])  # alive while the window is
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
+    _app, window = shown_window()  # the app stays alive while the window is
     panel = window.dashboard.coverage
-
-    def wait_for(signal, timeout_ms=60_000):
-        loop = QtCore.QEventLoop()
-        signal.connect(loop.quit)
-        QtCore.QTimer.singleShot(timeout_ms, loop.quit)
-        return loop
 
     loop = wait_for(window.loading_finished)
     t0 = time.perf_counter()

@@ -29,22 +29,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=8)
     args = parser.parse_args(argv)
-    from PySide6 import QtCore, QtTest, QtWidgets
+    from PySide6 import QtCore, QtTest
 
     from layers.project import SAMPLE_PROJECT
-    from planner_gui.main_window import MainWindow
+    from gui_window import shown_window, wait_for
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
+    app, window = shown_window()
     panel = window.dashboard.sketch_gain
-
-    def wait_for(signal, timeout_ms=60_000):
-        loop = QtCore.QEventLoop()
-        signal.connect(loop.quit)
-        QtCore.QTimer.singleShot(timeout_ms, loop.quit)
-        return loop
 
     loop = wait_for(window.loading_finished)
     window.open_files([SAMPLE_PROJECT])

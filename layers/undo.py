@@ -82,21 +82,19 @@ class UndoStack:
 
     def undo(self) -> str | None:
         """Undo the last edit; returns what it was (None: nothing to undo)."""
-        if not self._done:
-            return None
-        command = self._done.pop()
-        self._replay(command.undo)
-        self._undone.append(command)
-        self._changed()
-        return command.text
+        return self._step(self._done, self._undone, "undo")
 
     def redo(self) -> str | None:
         """Redo the last undone edit; returns what it was (None: nothing to redo)."""
-        if not self._undone:
+        return self._step(self._undone, self._done, "redo")
+
+    def _step(self, source: list, target: list, action: str) -> str | None:
+        """Take the newest command from `source`, replay its `action` side, put it on `target`."""
+        if not source:
             return None
-        command = self._undone.pop()
-        self._replay(command.redo)
-        self._done.append(command)
+        command = source.pop()
+        self._replay(getattr(command, action))
+        target.append(command)
         self._changed()
         return command.text
 

@@ -18,3 +18,15 @@ def load(qtbot, window, paths, timeout=20_000):
     with qtbot.waitSignal(window.loading_finished, timeout=timeout):
         job = window.open_files(paths)
     return job
+
+
+def shown_canvas(qtbot, session, size=(500, 360)):
+    """A MapCanvas of `session`, shown at `size` and zoomed to all its layers."""
+    from planner_gui.map.canvas import MapCanvas
+
+    view = MapCanvas(session)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.full_extent()
+    return view

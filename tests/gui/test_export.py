@@ -16,7 +16,7 @@ from layers.analysis.indicators import compare, evaluate
 from layers.report import Figure, Report, report_from_results, value_text
 from layers.analysis.scenario import Scenario
 from planner_gui.export.render import chart_png, export_report, map_png_bytes, render_map_png, write_pdf
-from planner_gui.map.canvas import MapCanvas
+from tests.gui.helpers import shown_canvas
 
 CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 
@@ -24,12 +24,7 @@ CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 @pytest.fixture
 def canvas(qtbot, hanoi_project):
     session, _ = open_project(hanoi_project)
-    view = MapCanvas(session)
-    qtbot.addWidget(view)
-    view.resize(420, 300)
-    view.show()
-    view.full_extent()
-    return view
+    return shown_canvas(qtbot, session, (420, 300))
 
 
 @pytest.fixture

@@ -16,20 +16,11 @@ from layers.project import SAMPLE_PROJECT, open_project
 from layers.session import Session
 from planner_gui.export import menu
 from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
-from planner_gui.map.canvas import MapCanvas
 from tests.cities import CITIES, write_city
+from tests.gui.helpers import shown_canvas
 
 POINTS_PER_MM = 72 / 25.4
 needs_sample = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
-
-
-def _canvas(qtbot, session) -> MapCanvas:
-    view = MapCanvas(session)
-    qtbot.addWidget(view)
-    view.resize(500, 360)
-    view.show()
-    view.full_extent()
-    return view
 
 
 def _text(path) -> str:
@@ -40,7 +31,7 @@ def _text(path) -> str:
 @pytest.fixture
 def sample(qtbot):
     session, _ = open_project(SAMPLE_PROJECT)
-    return session, _canvas(qtbot, session)
+    return session, shown_canvas(qtbot, session)
 
 
 @needs_sample
@@ -111,7 +102,7 @@ def test_attribution_comes_from_the_layers_not_from_hanoi(qtbot, tmp_path):
         if layer.name == "wards":
             layer.gdf["source"] = "IRIS contours; © IGN - Paris Data, Licence Ouverte / ODbL; simplified"
         session.add_layer(layer)
-    canvas = _canvas(qtbot, session)
+    canvas = shown_canvas(qtbot, session)
     content = print_content(canvas, PageSpec("A4", landscape=True, dpi=100), "Paris", "s")
     text = _text(write_page(content, tmp_path / "paris.pdf"))
     assert "© IGN - Paris Data, Licence Ouverte / ODbL" in text
