@@ -23,8 +23,10 @@ from rasterio.windows import Window, from_bounds
 from layers.analysis.progress import Cancelled, IsCancelled, check
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.crs import implausible_coordinates
+from layers.frame_reader import read_geoparquet, read_ogr
 from layers.normalise import collections_as_multi, text_problem
-from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
+from layers.layer import Layer, RasterLayer, VectorLayer, default_style
+from layers.sliced import in_slices
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -46,9 +48,8 @@ RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
 LARGE_RASTER_PIXELS = 50_000_000
 OVERVIEW_MAX_SIDE = 2048
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
-_SUPPORTED_GEOMETRIES = {
-    "Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon",
-}
+# shapely's type ids of Point, LineString, LinearRing, Polygon and their Multi* kinds (not collections)
+_SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
 
 
 class LayerLoadError(Exception):
@@ -143,7 +144,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         raise LayerLoadError(path, "is not a vector file")
     try:
         if suffix in (".parquet", ".geoparquet"):
-            gdf = gpd.read_parquet(path)
+            gdf = read_geoparquet(path)
         else:
             available = list_vector_layers(path)
             if layer is None and len(available) > 1:
@@ -154,7 +155,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
             # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
             # from the file's code page (a shapefile's .cpg or DBF language byte).
             encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
-            gdf = pyogrio.read_dataframe(source, layer=layer, use_arrow=encoding in ("UTF-8", "UTF8"))
+            gdf = read_ogr(source, layer, use_arrow=encoding in ("UTF-8", "UTF8"))
     except LayerLoadError:
         raise
     except Exception as exc:
@@ -201,12 +202,14 @@ def _checked_vector_layer(
     if made_multi:
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
         warnings.append(f"{made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
-    unsupported = set(gdf.geometry.geom_type.unique()) - _SUPPORTED_GEOMETRIES
-    if unsupported:
+    # type ids, not names: a million names are a million Python strings
+    odd = ~np.isin(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)), _SUPPORTED_TYPE_IDS)
+    if odd.any():
+        unsupported = set(gdf.geometry[odd].geom_type.unique())
         raise LayerLoadError(
             path, f"{where} has unsupported geometry type(s): {', '.join(sorted(unsupported))}"
         )
-    coords = shapely.get_coordinates(geoms)
+    coords = in_slices(shapely.get_coordinates, geoms)
     if not np.isfinite(coords).all():
         bad = int((~np.isfinite(coords)).any(axis=1).sum())
         raise LayerLoadError(path, f"{where} has {bad} coordinate(s) that are not finite numbers (NaN or infinity)")
@@ -215,11 +218,10 @@ def _checked_vector_layer(
         raise LayerLoadError(path, f"{where}: {reason}")
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
-        repaired = shapely.make_valid(geoms[invalid])
+        repaired = in_slices(shapely.make_valid, geoms[invalid])
         gdf = gdf.copy()
         gdf.loc[invalid, gdf.geometry.name] = repaired
         warnings.append(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} repaired with make_valid")
-    kind = geometry_kind(gdf)
     result = VectorLayer(
         name=name,
         source=path,
@@ -229,7 +231,7 @@ def _checked_vector_layer(
         fields=guess_fields(gdf),
     )
     result.warnings += apply_fields(result)
-    result.role = role_from_data(gdf) or guess_role([name, path.stem], kind, gdf.columns)
+    result.role = role_from_data(gdf) or guess_role([name, path.stem], result.geometry_kind, gdf.columns)
     result.style = default_style(result.role)
     return result
 

@@ -145,7 +145,11 @@ class VectorLayer(Layer):
 
     @property
     def geometry_kind(self) -> str:
-        return geometry_kind(self.gdf)
+        """geometry_kind(gdf), once per GeoDataFrame (the legend and the layer panel ask on every repaint)."""
+        key = ("kind", id(self.gdf))
+        if key not in self._projected:
+            self._projected[key] = geometry_kind(self.gdf)
+        return self._projected[key]
 
 
 @dataclass(eq=False)
@@ -192,6 +196,6 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     From shapely's type ids (one vectorised pass), not type names: a million footprints take
     milliseconds, where a Python loop over names held the interpreter for two seconds.
     """
-    ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)))
-    found = {_KIND_OF_TYPE_ID.get(int(i), "other") for i in ids if i >= 0}
+    counts = np.bincount(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)) + 1)  # missing: -1
+    found = {_KIND_OF_TYPE_ID.get(int(i), "other") for i in np.flatnonzero(counts[1:])}
     return found.pop() if len(found) == 1 else "mixed"
