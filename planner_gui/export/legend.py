@@ -14,8 +14,10 @@ yet, is not in the legend.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,7 +97,20 @@ def _shape(layer: VectorLayer) -> str:
 
 
 def _vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
-    """The layer's style classes among the features shown, as legend groups."""
+    """The layer's style classes among the features shown, as legend groups: worked out again only
+    when its data, style or feature filter changed (the legend is asked after every layer event,
+    and splitting a large layer into classes takes tens of milliseconds of the GUI thread)."""
+    key = (id(layer.gdf), layer.name, dataclasses.astuple(layer.style), layer.feature_filter)
+    known = _groups_known.get(layer)
+    if known is None or known[0] != key:
+        known = _groups_known[layer] = (key, _worked_out_groups(layer))
+    return known[1]
+
+
+_groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     style, gdf = layer.style, layer.gdf
     mask = layer.feature_mask()
     shown, every_colour = [], {}  # (class, rows shown); (colour, fill) -> rows of every feature

@@ -46,6 +46,7 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 MAP_BACKGROUND = "#f4f2ec"
 LABEL_CAP = 40  # labels drawn at once, at most
 Z_STEP = 10
+REDRAW_AFTER_MS = 100  # a pan or zoom ends when the view has rested this long
 Z_HIGHLIGHT = 1_000_000
 Z_LABELS = 1_000_100
 EMPTY_HINT = ("<p style='font-size:15pt; color:#555'>No city yet</p><p style='color:#666'>Open a project or "
@@ -320,7 +321,8 @@ class MapCanvas(pg.GraphicsView):
         self.view_box.addItem(self._highlight, ignoreBounds=True)
         self.view_box.addItem(self._highlight_points, ignoreBounds=True)
         self.moving_picture = MovingPicture(self)
-        self._timer = QtCore.QTimer(self, singleShot=True, interval=40)
+        # the exact redraw once the view has rested this long; until then it moves on its picture
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
         self._timer.timeout.connect(self.refresh)
         self.view_box.sigRangeChanged.connect(self._schedule_refresh)
         self.view_box.sigResized.connect(self._schedule_refresh)

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui
 
 from planner_gui.map.layer_picture import PictureItem
 
-IDLE_MS = 60  # the map stands still this long before its picture is taken
+IDLE_MS = 30  # the map stands still this long before its picture is taken
 
 
 class MovingPicture:
