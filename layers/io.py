@@ -21,10 +21,12 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 
 from layers.analysis.progress import Cancelled, IsCancelled, check
+from layers.analysis.coverage.compact import CompactGeometries, concatenate
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
+from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
 from layers.normalise import collections_as_multi, text_problem
-from layers.layer import Layer, RasterLayer, VectorLayer, default_style, geometry_kind
+from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -120,13 +122,15 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None) -> list[Layer]:
-    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats."""
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
+    vector layers named in `to_count` (things to count: buildings, facilities) are read as
+    arrays (`read_counted`)."""
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
-    return [read_vector(path, name) for name in list_vector_layers(path)]
+    return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
 
 
 def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
@@ -145,15 +149,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         if suffix in (".parquet", ".geoparquet"):
             gdf = gpd.read_parquet(path)
         else:
-            available = list_vector_layers(path)
-            if layer is None and len(available) > 1:
-                raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
-            if layer is not None and layer not in available:
-                raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
-            source = _ogr_path(path)
-            # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
-            # from the file's code page (a shapefile's .cpg or DBF language byte).
-            encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
+            source, encoding = _ogr_source(path, layer)
             gdf = pyogrio.read_dataframe(source, layer=layer, use_arrow=encoding in ("UTF-8", "UTF8"))
     except LayerLoadError:
         raise
@@ -161,6 +157,96 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
     name = layer or path.stem
     return _checked_vector_layer(path, name, gdf, source_layer=layer)
+
+
+def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+    """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
+    `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
+    `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
+    the geometries over in batches, each batch is parsed, checked and kept as arrays, and its
+    shapely geometries dropped. The fields are read in a pass of their own, in the same order
+    (checked by feature id). GeoParquet files and files whose text is not UTF-8 are read by
+    `read_vector` and then made arrays.
+    """
+    path = Path(path)
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise LayerLoadError(path, "is not a vector file")
+    name = layer or path.stem
+    where = f"layer '{name}'" if layer else "the file"
+    checks, stores, keeps = _GeometryChecks(), [], []
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return _held_as_arrays(read_vector(path, layer))
+        source, encoding = _ogr_source(path, layer)
+        if encoding not in ("UTF-8", "UTF8"):
+            return _held_as_arrays(read_vector(path, layer))
+        fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True, fid_as_index=True)
+        with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
+                                batch_size=COUNTED_BATCH) as (meta, batches):
+            geometry = meta["geometry_name"] or "wkb_geometry"
+            crs, fids = meta["crs"], []
+            for batch in batches:
+                if geometry not in batch.schema.names:
+                    raise LayerLoadError(path, f"{where} has no geometry column")
+                fids.append(batch.column(0).to_numpy())
+                geoms, keep = checks.chunk(shapely.from_wkb(batch.column(geometry).to_numpy(zero_copy_only=False)))
+                keeps.append(keep)
+                if not checks.wrong():
+                    stores.append(CompactGeometries.from_shapely(geoms))
+    except LayerLoadError:
+        raise
+    except Exception as exc:
+        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+    if not keeps:
+        raise LayerLoadError(path, f"{where} has no features")
+    if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
+        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
+    warnings = []
+    if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
+            (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
+        crs = "EPSG:4326"
+        warnings = ["TopoJSON names no CRS: its coordinates are longitude/latitude, read as WGS 84"]
+    if crs is None:
+        raise LayerLoadError(
+            path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
+        )
+    crs = CRS.from_user_input(crs)
+    keep = np.concatenate(keeps)
+    fields = fields.loc[keep] if not keep.all() else fields
+    checks.refuse_wrong(path, where, crs, text_problem(fields))
+    gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
+    result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
+                                warnings=warnings + checks.warnings(), geometries=concatenate(stores), layer_crs=crs)
+    return _with_fields_and_role(result, path)
+
+
+COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
+
+def _held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
+    """A layer read whole, its geometries then held as arrays and its frame kept for the fields."""
+    gdf = layer.gdf
+    fields = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name))
+    return CompactVectorLayer(name=layer.name, source=layer.source, source_layer=layer.source_layer, gdf=fields,
+                              role=layer.role, style=layer.style, warnings=layer.warnings, fields=layer.fields,
+                              geometries=CompactGeometries.from_shapely(gdf.geometry.values), layer_crs=gdf.crs)
+
+
+def _ogr_source(path: Path, layer: str | None) -> tuple[str, str]:
+    """What GDAL opens for `layer` of `path` (refusing a layer the file does not have, or none
+    named in a file of several), and the file's text encoding."""
+    available = list_vector_layers(path)
+    if layer is None and len(available) > 1:
+        raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
+    if layer is not None and layer not in available:
+        raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
+    source = _ogr_path(path)
+    # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
+    # from the file's code page (a shapefile's .cpg or DBF language byte).
+    encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
+    return source, encoding
 
 
 def _checked_vector_layer(
@@ -182,56 +268,110 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    warnings: list[str] = warnings_in
-    geoms = gdf.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.all():
-        raise LayerLoadError(path, f"{where} has no features with a geometry")
-    if missing.any():
-        gdf = gdf.loc[~missing].copy()
-        warnings.append(f"{int(missing.sum())} feature(s) without geometry were skipped")
-        geoms = gdf.geometry.values
-    text = text_problem(gdf.drop(columns=gdf.geometry.name))
-    if text:
-        raise LayerLoadError(path, f"{where}: {text}; save it again with UTF-8 text")
-    geoms, made_multi, mixed = collections_as_multi(geoms)
-    if len(mixed):
-        raise LayerLoadError(path, f"{where}: {len(mixed)} feature(s) mix points, lines and polygons in one "
-                                   f"GeometryCollection (first: feature {mixed[0] + 1}); split them by kind")
-    if made_multi:
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
-        warnings.append(f"{made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
-    unsupported = set(gdf.geometry.geom_type.unique()) - _SUPPORTED_GEOMETRIES
-    if unsupported:
-        raise LayerLoadError(
-            path, f"{where} has unsupported geometry type(s): {', '.join(sorted(unsupported))}"
-        )
-    coords = shapely.get_coordinates(geoms)
-    if not np.isfinite(coords).all():
-        bad = int((~np.isfinite(coords)).any(axis=1).sum())
-        raise LayerLoadError(path, f"{where} has {bad} coordinate(s) that are not finite numbers (NaN or infinity)")
-    reason = implausible_coordinates(tuple(gdf.total_bounds), gdf.crs)
-    if reason:
-        raise LayerLoadError(path, f"{where}: {reason}")
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        repaired = shapely.make_valid(geoms[invalid])
+    checks = _GeometryChecks()
+    geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
+    checks.refuse_wrong(path, where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
+    if not keep.all():
+        gdf = gdf.loc[keep].copy()
+    if checks.made_multi or checks.repaired:
         gdf = gdf.copy()
-        gdf.loc[invalid, gdf.geometry.name] = repaired
-        warnings.append(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} repaired with make_valid")
-    kind = geometry_kind(gdf)
-    result = VectorLayer(
-        name=name,
-        source=path,
-        source_layer=source_layer,
-        gdf=gdf.reset_index(drop=True),
-        warnings=warnings,
-        fields=guess_fields(gdf),
-    )
-    result.warnings += apply_fields(result)
-    result.role = role_from_data(gdf) or guess_role([name, path.stem], kind, gdf.columns)
-    result.style = default_style(result.role)
-    return result
+        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    warnings: list[str] = warnings_in + checks.warnings()
+    result = VectorLayer(name=name, source=path, source_layer=source_layer, gdf=gdf.reset_index(drop=True),
+                         warnings=warnings)
+    return _with_fields_and_role(result, path)
+
+
+def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
+    """The layer with its fields' meanings and its role guessed from its data, names and kind."""
+    layer.fields = guess_fields(layer.gdf)
+    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns)
+    layer.style = default_style(layer.role)
+    layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
+    return layer
+
+
+class _GeometryChecks:
+    """The checks every vector file's geometries pass, chunk by chunk (a file read in batches),
+    answered once for the whole file: counts summed, the first offending feature numbered in it.
+
+    `chunk` drops missing and empty geometries, reads collections of one kind as multi-part
+    geometries and repairs invalid ones with make_valid; `refuse_wrong` then raises the first
+    problem of the file, in this order: no geometry at all, the text (`text_problem`'s answer),
+    collections that mix kinds, unsupported types, non-finite coordinates, coordinates
+    impossible for the CRS. `warnings` says what was skipped or repaired.
+    """
+
+    _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+                   "MultiPolygon", "GeometryCollection")
+
+    def __init__(self) -> None:
+        self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
+        self.first_mixed: int | None = None
+        self.types: set[int] = set()
+        self.low, self.high = np.full(2, np.inf), np.full(2, -np.inf)
+
+    def chunk(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        self.missing += int((~keep).sum())
+        geoms, made_multi, mixed = collections_as_multi(geoms[keep])
+        self.made_multi += made_multi
+        if len(mixed) and self.first_mixed is None:
+            self.first_mixed = self.kept + int(mixed[0])
+        self.mixed += len(mixed)
+        self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
+        coords = shapely.get_coordinates(geoms)
+        finite = np.isfinite(coords).all(axis=1)
+        self.not_finite += int((~finite).sum())
+        if finite.any():
+            self.low = np.minimum(self.low, coords[finite].min(axis=0))
+            self.high = np.maximum(self.high, coords[finite].max(axis=0))
+        self.kept += len(geoms)
+        if self.wrong():
+            return geoms, keep  # refused at the end: nothing to repair
+        invalid = ~shapely.is_valid(geoms)
+        if invalid.any():
+            geoms = geoms.copy()
+            geoms[invalid] = shapely.make_valid(geoms[invalid])
+            self.repaired += int(invalid.sum())
+        return geoms, keep
+
+    def wrong(self) -> bool:
+        """A problem found so far that `refuse_wrong` will raise."""
+        return bool(self.mixed or self.not_finite or self.unsupported())
+
+    def unsupported(self) -> set[str]:
+        return {self._TYPE_NAMES[t] for t in self.types if t >= 0} - _SUPPORTED_GEOMETRIES
+
+    def refuse_wrong(self, path: Path, where: str, crs, text: str | None) -> None:
+        if not self.kept:
+            raise LayerLoadError(path, f"{where} has no features with a geometry")
+        if text:
+            raise LayerLoadError(path, f"{where}: {text}; save it again with UTF-8 text")
+        if self.mixed:
+            raise LayerLoadError(path, f"{where}: {self.mixed} feature(s) mix points, lines and polygons in one "
+                                       f"GeometryCollection (first: feature {self.first_mixed + 1}); split them by kind")
+        if self.unsupported():
+            raise LayerLoadError(
+                path, f"{where} has unsupported geometry type(s): {', '.join(sorted(self.unsupported()))}"
+            )
+        if self.not_finite:
+            raise LayerLoadError(path, f"{where} has {self.not_finite} coordinate(s) that are not finite numbers "
+                                       "(NaN or infinity)")
+        reason = implausible_coordinates((*self.low.tolist(), *self.high.tolist()), crs)
+        if reason:
+            raise LayerLoadError(path, f"{where}: {reason}")
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.missing:
+            out.append(f"{self.missing} feature(s) without geometry were skipped")
+        if self.made_multi:
+            out.append(f"{self.made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
+        if self.repaired:
+            out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
+        return out
 
 
 def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,
@@ -401,5 +541,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]
