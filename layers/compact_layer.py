@@ -65,7 +65,7 @@ class CompactVectorLayer(VectorLayer):
         mask = self.feature_mask() if filtered else None
         if mask is not None:
             geometries, fields = geometries.take(np.flatnonzero(mask)), fields[mask]
-        return CompactFrame(fields, geometries, CRS.from_user_input(crs))
+        return CompactFrame(fields, geometries)
 
     def in_crs(self, crs) -> gpd.GeoDataFrame:
         """The features with shapely geometries, in `crs` (made on first demand and kept: this

@@ -21,7 +21,7 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 
 from layers.analysis.progress import Cancelled, IsCancelled, check
-from layers.analysis.coverage.compact import CompactGeometries, concatenate
+from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
@@ -175,7 +175,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         raise LayerLoadError(path, "is not a vector file")
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, stores, keeps = _GeometryChecks(), [], []
+    checks, geometries, keeps = _GeometryChecks(), CompactBuilder(), []
     try:
         if suffix in (".parquet", ".geoparquet"):
             return _held_as_arrays(read_vector(path, layer))
@@ -190,11 +190,11 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
             for batch in batches:
                 if geometry not in batch.schema.names:
                     raise LayerLoadError(path, f"{where} has no geometry column")
-                fids.append(batch.column(0).to_numpy())
+                fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
                 geoms, keep = checks.chunk(shapely.from_wkb(batch.column(geometry).to_numpy(zero_copy_only=False)))
                 keeps.append(keep)
                 if not checks.wrong():
-                    stores.append(CompactGeometries.from_shapely(geoms))
+                    geometries.append(CompactGeometries.from_shapely(geoms))
     except LayerLoadError:
         raise
     except Exception as exc:
@@ -218,7 +218,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     checks.refuse_wrong(path, where, crs, text_problem(fields))
     gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
-                                warnings=warnings + checks.warnings(), geometries=concatenate(stores), layer_crs=crs)
+                                warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
 
 

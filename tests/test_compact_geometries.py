@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from layers.analysis.coverage import FeatureSet
-from layers.analysis.coverage.compact import CompactGeometries, concatenate
+from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from tests.cities import CITIES, buildings, truth
 from tests.reference import features_brute_force
 from tests.test_features import assert_figures, reference_regions
@@ -89,7 +89,10 @@ def test_shapes_made_back_are_the_geometries_given():
     # a part of the store, chunked conversions and stores joined end to end hold the same
     part = store.take([2, 4, 1])
     assert shapely.equals_exact(part.shapes([0, 1, 2]), geoms[[2, 4, 1]], tolerance=0).all()
-    joined = concatenate([CompactGeometries.from_shapely(geoms[:5]), CompactGeometries.from_shapely(geoms[5:])])
+    builder = CompactBuilder()
+    for i in range(0, len(geoms), 2):
+        builder.append(CompactGeometries.from_shapely(geoms[i:i + 2]))
+    joined = builder.build()
     for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
         np.testing.assert_array_equal(getattr(joined, a), getattr(store, a))
         np.testing.assert_array_equal(getattr(CompactGeometries.from_shapely(geoms, chunk=3), a), getattr(store, a))

@@ -51,6 +51,10 @@ class Measures:
     areas: np.ndarray
     lengths: np.ndarray
 
+    def kept(self, keep: np.ndarray) -> Measures:
+        """The measures of the features `keep` (a mask or indices) only."""
+        return Measures(self.bounds[keep], self.types[keep], self.areas[keep], self.lengths[keep])
+
 
 @dataclass(eq=False)
 class CompactGeometries:
@@ -76,8 +80,12 @@ class CompactGeometries:
         rings GEOS hands out as new objects exist for one chunk only. Raises ValueError for a
         GeometryCollection (`layers.io` reads one kind of collection as a multi-part geometry)."""
         geoms = np.asarray(geoms, dtype=object).ravel()
-        return concatenate([_from_shapely_chunk(geoms[i:i + chunk]) for i in range(0, len(geoms), chunk)]
-                           or [_from_shapely_chunk(geoms)])
+        if len(geoms) <= chunk:
+            return _from_shapely_chunk(geoms)
+        builder = CompactBuilder()
+        for i in range(0, len(geoms), chunk):
+            builder.append(_from_shapely_chunk(geoms[i:i + chunk]))
+        return builder.build()
 
     # -- asking ----------------------------------------------------------------------------------
     def take(self, index) -> CompactGeometries:
@@ -174,11 +182,10 @@ class CompactGeometries:
 @dataclass(frozen=True, eq=False)
 class CompactFrame:
     """Features to count as a layer held as arrays gives them (`layers.compact_layer`): their
-    fields (a frame, one row each) and their geometries, in `crs`."""
+    fields (a frame, one row each, no geometry column) and their geometries."""
 
-    fields: object  # a (Geo)DataFrame of the fields, no geometry column
+    fields: object
     geometries: CompactGeometries
-    crs: object
 
 
 @dataclass(eq=False)
@@ -210,19 +217,45 @@ class SharedGeometries:
         return Measures(shapely.bounds(self.objects), types, areas, lengths)
 
 
-def concatenate(stores: list[CompactGeometries]) -> CompactGeometries:
-    """One store of the features of `stores`, in order."""
-    if len(stores) == 1:
-        return stores[0]
+class CompactBuilder:
+    """Stores appended end to end (`append`) into one (`build`), the arrays grown in place.
 
-    def joined(name: str) -> np.ndarray:
-        arrays = [getattr(s, name) for s in stores]
-        ends = np.cumsum([0] + [a[-1] for a in arrays[:-1]])
-        return np.concatenate([arrays[0][:1]] + [a[1:] + end for a, end in zip(arrays, ends)])
+    Joining a city's batches at the end would hold every batch and the whole at once (twice the
+    footprints' memory), and the batches' freed memory would stay with the process. Here each
+    array grows by an eighth when full: NumPy reallocates it, which for a large array the system
+    does by moving its pages, not copying them, so the memory held is the footprints' and an
+    eighth at most.
+    """
 
-    return CompactGeometries(np.concatenate([s.types for s in stores]), joined("geom_offsets"),
-                             joined("part_offsets"), joined("path_offsets"),
-                             np.concatenate([s.coords for s in stores]))
+    _GROWTH = 1.125
+
+    def __init__(self) -> None:
+        self._arrays = {"types": np.empty(1024, np.int8), "geom_offsets": np.zeros(1024, np.int64),
+                        "part_offsets": np.zeros(1024, np.int64), "path_offsets": np.zeros(1024, np.int64),
+                        "coords": np.empty((1024, 2))}
+        self._used = {"types": 0, "geom_offsets": 1, "part_offsets": 1, "path_offsets": 1, "coords": 0}
+
+    def append(self, store: CompactGeometries) -> None:
+        ends = {name: self._arrays[name][self._used[name] - 1] for name in ("geom_offsets", "part_offsets",
+                                                                             "path_offsets")}
+        self._put("types", store.types)
+        for name, end in ends.items():
+            self._put(name, getattr(store, name)[1:] + end)
+        self._put("coords", store.coords)
+
+    def build(self) -> CompactGeometries:
+        """The store of everything appended (the builder is spent)."""
+        for name, array in self._arrays.items():
+            array.resize((self._used[name], *array.shape[1:]), refcheck=False)
+        return CompactGeometries(**self._arrays)
+
+    def _put(self, name: str, values: np.ndarray) -> None:
+        array, used = self._arrays[name], self._used[name]
+        need = used + len(values)
+        if need > len(array):
+            array.resize((max(need, int(len(array) * self._GROWTH)), *array.shape[1:]), refcheck=False)
+        array[used:need] = values
+        self._used[name] = need
 
 
 def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:

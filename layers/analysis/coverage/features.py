@@ -50,7 +50,6 @@ from layers.analysis.coverage.compact import (
     POLYGONAL,
     CompactFrame,
     CompactGeometries,
-    Measures,
     SharedGeometries,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
@@ -74,13 +73,15 @@ class FeatureSet:
     values: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        store = self.geoms if isinstance(self.geoms, (CompactGeometries, SharedGeometries)) else SharedGeometries(self.geoms)
+        store = self.geoms
+        if not isinstance(store, (CompactGeometries, SharedGeometries)):
+            store = SharedGeometries(store)
         measures = store.measures()
         keep = ~np.isnan(measures.bounds[:, 0])  # missing and empty geometries have no bounds
         values = {name: np.nan_to_num(np.asarray(v, dtype="float64").ravel(), nan=0.0) for name, v in self.values.items()}
         if not keep.all():
             store = store.take(np.flatnonzero(keep))
-            measures = Measures(*(a[keep] for a in (measures.bounds, measures.types, measures.areas, measures.lengths)))
+            measures = measures.kept(keep)
             values = {name: v[keep] for name, v in values.items()}
         self.geoms, self.values = store, values
         self.bounds = measures.bounds
