@@ -25,7 +25,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
-from layers.normalise import collections_as_multi, text_problem
+from layers.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
@@ -48,9 +48,6 @@ RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
 LARGE_RASTER_PIXELS = 50_000_000
 OVERVIEW_MAX_SIDE = 2048
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
-_SUPPORTED_GEOMETRIES = {
-    "Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon",
-}
 
 
 class LayerLoadError(Exception):
@@ -175,7 +172,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         raise LayerLoadError(path, "is not a vector file")
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps = _GeometryChecks(), CompactBuilder(), []
+    checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
     try:
         if suffix in (".parquet", ".geoparquet"):
             return _held_as_arrays(read_vector(path, layer))
@@ -215,7 +212,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     crs = CRS.from_user_input(crs)
     keep = np.concatenate(keeps)
     fields = fields.loc[keep] if not keep.all() else fields
-    checks.refuse_wrong(path, where, crs, text_problem(fields))
+    problem = checks.problem(where, crs, text_problem(fields))
+    if problem:
+        raise LayerLoadError(path, problem)
     gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
                                 warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
@@ -268,9 +267,11 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    checks = _GeometryChecks()
+    checks = GeometryChecks()
     geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
-    checks.refuse_wrong(path, where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
+    problem = checks.problem(where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
+    if problem:
+        raise LayerLoadError(path, problem)
     if not keep.all():
         gdf = gdf.loc[keep].copy()
     if checks.made_multi or checks.repaired:
@@ -289,89 +290,6 @@ def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
     layer.style = default_style(layer.role)
     layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
     return layer
-
-
-class _GeometryChecks:
-    """The checks every vector file's geometries pass, chunk by chunk (a file read in batches),
-    answered once for the whole file: counts summed, the first offending feature numbered in it.
-
-    `chunk` drops missing and empty geometries, reads collections of one kind as multi-part
-    geometries and repairs invalid ones with make_valid; `refuse_wrong` then raises the first
-    problem of the file, in this order: no geometry at all, the text (`text_problem`'s answer),
-    collections that mix kinds, unsupported types, non-finite coordinates, coordinates
-    impossible for the CRS. `warnings` says what was skipped or repaired.
-    """
-
-    _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-                   "MultiPolygon", "GeometryCollection")
-
-    def __init__(self) -> None:
-        self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
-        self.first_mixed: int | None = None
-        self.types: set[int] = set()
-        self.low, self.high = np.full(2, np.inf), np.full(2, -np.inf)
-
-    def chunk(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
-        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        self.missing += int((~keep).sum())
-        geoms, made_multi, mixed = collections_as_multi(geoms[keep])
-        self.made_multi += made_multi
-        if len(mixed) and self.first_mixed is None:
-            self.first_mixed = self.kept + int(mixed[0])
-        self.mixed += len(mixed)
-        self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
-        coords = shapely.get_coordinates(geoms)
-        finite = np.isfinite(coords).all(axis=1)
-        self.not_finite += int((~finite).sum())
-        if finite.any():
-            self.low = np.minimum(self.low, coords[finite].min(axis=0))
-            self.high = np.maximum(self.high, coords[finite].max(axis=0))
-        self.kept += len(geoms)
-        if self.wrong():
-            return geoms, keep  # refused at the end: nothing to repair
-        invalid = ~shapely.is_valid(geoms)
-        if invalid.any():
-            geoms = geoms.copy()
-            geoms[invalid] = shapely.make_valid(geoms[invalid])
-            self.repaired += int(invalid.sum())
-        return geoms, keep
-
-    def wrong(self) -> bool:
-        """A problem found so far that `refuse_wrong` will raise."""
-        return bool(self.mixed or self.not_finite or self.unsupported())
-
-    def unsupported(self) -> set[str]:
-        return {self._TYPE_NAMES[t] for t in self.types if t >= 0} - _SUPPORTED_GEOMETRIES
-
-    def refuse_wrong(self, path: Path, where: str, crs, text: str | None) -> None:
-        if not self.kept:
-            raise LayerLoadError(path, f"{where} has no features with a geometry")
-        if text:
-            raise LayerLoadError(path, f"{where}: {text}; save it again with UTF-8 text")
-        if self.mixed:
-            raise LayerLoadError(path, f"{where}: {self.mixed} feature(s) mix points, lines and polygons in one "
-                                       f"GeometryCollection (first: feature {self.first_mixed + 1}); split them by kind")
-        if self.unsupported():
-            raise LayerLoadError(
-                path, f"{where} has unsupported geometry type(s): {', '.join(sorted(self.unsupported()))}"
-            )
-        if self.not_finite:
-            raise LayerLoadError(path, f"{where} has {self.not_finite} coordinate(s) that are not finite numbers "
-                                       "(NaN or infinity)")
-        reason = implausible_coordinates((*self.low.tolist(), *self.high.tolist()), crs)
-        if reason:
-            raise LayerLoadError(path, f"{where}: {reason}")
-
-    def warnings(self) -> list[str]:
-        out = []
-        if self.missing:
-            out.append(f"{self.missing} feature(s) without geometry were skipped")
-        if self.made_multi:
-            out.append(f"{self.made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
-        if self.repaired:
-            out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
-        return out
 
 
 def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,

@@ -155,3 +155,25 @@ def assert_same_figures(a, b, where="") -> None:
         assert a == pytest.approx(b, rel=1e-12, abs=1e-9), where
     else:
         assert a == b, where
+
+
+def test_counted_as_arrays_in_another_crs_and_by_year_as_the_whole_layer_is(tmp_path):
+    """The timeline's year and a working CRS other than the file's (UTM 48N read, 49N worked in):
+    the features counted from the arrays are those, and measure as, the whole layer's."""
+    from layers.analysis.coverage import FeatureSet
+    from layers.analysis.scenario import Scenario
+
+    path = tmp_path / "buildings.gpkg"
+    odd_buildings().to_file(path, layer="buildings")
+    compact, whole = read_counted(path, "buildings"), read_vector(path, "buildings")
+    for layer in (compact, whole):
+        layer.feature_filter = Scenario.as_of(2020)
+    working = "EPSG:32649"
+    region = shapely.box(*whole.in_crs(working).total_bounds).buffer(-40.0)  # cuts through the footprints
+    figures = [FeatureSet.from_frame(layer.counted_in_crs(working), ["floor_area"]).measure([region]).iloc[0]
+               for layer in (compact, whole)]
+    assert len(compact.counted_in_crs(working).fields) == int(whole.feature_mask().sum()) < len(whole.gdf)
+    for key, value in figures[1].items():
+        assert figures[0][key] == pytest.approx(value, rel=1e-9), key
+    counted_area = whole.counted_in_crs(working).geometry.area.sum()
+    assert figures[0]["count_intersecting"] > 0 and 0 < figures[0]["area_inside_m2"] < counted_area  # cut through
