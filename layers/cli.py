@@ -161,22 +161,31 @@ def _layers_to_count(path: str, roles) -> set[str]:
     names = list_vector_layers(path)
     given = {}
     for spec in roles:
-        target, _, role = spec.rpartition("=")
-        file_name, _, layer_name = target.partition(":")
-        if Path(file_name).name == Path(path).name or Path(file_name).resolve() == Path(path).resolve():
+        file_name, layer_name, role = _role_spec(spec)
+        if _names_file(file_name, Path(path)):
             given.update({name: role for name in names if not layer_name or layer_name == name})
     return {name for name in names
             if given.get(name, guess_role([name, Path(path).stem])) in COUNTED_ROLES}
 
 
+def _role_spec(spec: str) -> tuple[str, str, str]:
+    """--role FILE[:LAYER]=ROLE as (file, layer or '', role)."""
+    target, sep, role = spec.rpartition("=")
+    if not sep or not target:
+        raise _Failure(f"--role {spec}: write FILE=ROLE or FILE:LAYER=ROLE")
+    file_name, _, layer_name = target.partition(":")
+    return file_name, layer_name, role
+
+
+def _names_file(file_name: str, source: Path) -> bool:
+    """Whether --role's FILE is `source` (by its name, or its full path)."""
+    return source.name == Path(file_name).name or str(source) == str(Path(file_name).resolve())
+
+
 def _set_roles(session, roles) -> None:
     for spec in roles:
-        target, sep, role = spec.rpartition("=")
-        if not sep or not target:
-            raise _Failure(f"--role {spec}: write FILE=ROLE or FILE:LAYER=ROLE")
-        file_name, _, layer_name = target.partition(":")
-        matches = [layer for layer in session.layers if layer.source is not None
-                   and (layer.source.name == Path(file_name).name or str(layer.source) == str(Path(file_name).resolve()))
+        file_name, layer_name, role = _role_spec(spec)
+        matches = [layer for layer in session.layers if layer.source is not None and _names_file(file_name, layer.source)
                    and (not layer_name or layer_name in (layer.source_layer, layer.name))]
         if not matches:
             have = ", ".join(f"{l.source.name}:{l.source_layer or l.name}" for l in session.layers if l.source) or "none"

@@ -114,29 +114,34 @@ class CompactGeometries:
     def measures(self, chunk: int = CHUNK // 2) -> Measures:
         """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
         a run of features is a run of parts, paths and coordinates (no copy), and the temporary
-        arrays of a small run stay in the CPU's caches (a million footprints: 0.13 s; at once, 0.3 s)."""
+        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once, 0.3 s)."""
         n = len(self)
-        bounds, areas, lengths = np.full((n, 4), np.nan), np.zeros(n), np.zeros(n)
+        bounds, areas, lengths = np.empty((n, 4)), np.zeros(n), np.zeros(n)
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             g = self.geom_offsets[start:stop + 1]
             p = self.part_offsets[g[0]:g[-1] + 1]
             c = self.path_offsets[p[0]:p[-1] + 1]
             run = CompactGeometries(self.types[start:stop], g - g[0], p - p[0], c - c[0], self.coords[c[0]:c[-1]])
-            bounds[start:stop], areas[start:stop], lengths[start:stop] = run._measures()
+            run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
         return Measures(bounds, self.types.copy(), areas, lengths)
 
     # -- the work --------------------------------------------------------------------------------
-    def _measures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _measure_into(self, bounds: np.ndarray, areas: np.ndarray, lengths: np.ndarray) -> None:
+        """`measures` of these features written into `bounds` (any values), `areas` and `lengths` (zeros)."""
         n = len(self)
-        bounds, areas, lengths = np.full((n, 4), np.nan), np.zeros(n), np.zeros(n)
         coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
-        has = np.flatnonzero(coords_per_feature > 0)
-        if not len(has):
-            return bounds, areas, lengths
+        has = coords_per_feature > 0
+        bounds[~has] = np.nan
+        if not has.any():
+            return
         starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]  # features with coordinates follow each other
-        bounds[has, :2] = np.minimum.reduceat(self.coords, starts, axis=0)
-        bounds[has, 2:] = np.maximum.reduceat(self.coords, starts, axis=0)
+        if has.all():
+            np.minimum.reduceat(self.coords, starts, axis=0, out=bounds[:, :2])
+            np.maximum.reduceat(self.coords, starts, axis=0, out=bounds[:, 2:])
+        else:
+            bounds[has, :2] = np.minimum.reduceat(self.coords, starts, axis=0)
+            bounds[has, 2:] = np.maximum.reduceat(self.coords, starts, axis=0)
         # every path's coordinates relative to its first vertex, which is then (0, 0): a segment from
         # a path's last vertex to the next path's first adds nothing to a shoelace
         counts = np.diff(self.path_offsets)
@@ -155,14 +160,13 @@ class CompactGeometries:
             # as GEOS: the first ring of a part (its exterior) adds, the others (holes) take away
             first = np.zeros(len(counts), dtype=bool)
             first[self.part_offsets[:-1][np.diff(self.part_offsets) > 0]] = True
-            areas = np.bincount(path_feature, np.where(first[path], ring, -ring) * polygonal, n)
+            areas[:] = np.bincount(path_feature, np.where(first[path], ring, -ring) * polygonal, n)
         linear = np.isin(kind, LINEAR)
         if linear.any():
             segment = np.zeros(len(x))
             segment[:-1] = np.hypot(np.diff(x), np.diff(y))
             segment[self.path_offsets[path] + counts[path] - 1] = 0.0  # a path's last vertex to the next path
-            lengths = np.bincount(path_feature, np.add.reduceat(segment, self.path_offsets[path]) * linear, n)
-        return bounds, areas, lengths
+            lengths[:] = np.bincount(path_feature, np.add.reduceat(segment, self.path_offsets[path]) * linear, n)
 
     def _as_shapely(self, kind: int) -> np.ndarray:
         """Every feature as a geometry of shapely type id `kind` (all of that kind, none empty)."""
