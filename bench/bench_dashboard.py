@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from layers.project import SAMPLE_PROJECT
-    from gui_window import shown_window, wait_for
+    from gui_window import close_window, shown_window, wait_for
 
     _app, window = shown_window()  # the app stays alive while the window is
     panel = window.dashboard.coverage
@@ -59,8 +59,7 @@ def main(argv=None) -> int:
     median = statistics.median(times)
     print(f"median {median * 1000:.0f} ms over {len(times)} changes (debounce 150 ms included); "
           f"target < 500 ms: {'met' if median < 0.5 else 'NOT met'}")
-    window.dashboard.shutdown()
-    window.close()
+    close_window(window)
     return 0
 
 

@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     from PySide6 import QtCore, QtTest
 
     from layers.project import SAMPLE_PROJECT
-    from gui_window import shown_window, wait_for
+    from gui_window import close_window, shown_window, wait_for
 
     app, window = shown_window()
     panel = window.dashboard.sketch_gain
@@ -67,9 +67,7 @@ def main(argv=None) -> int:
     median = statistics.median(times)
     print(f"median {median * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(times)} clicks; "
           f"target < 300 ms: {'met' if median < 0.3 else 'NOT met'}")
-    window.dashboard.shutdown()
-    session.mark_saved()
-    window.close()
+    close_window(window)
     return 0
 
 

@@ -24,3 +24,10 @@ def wait_for(signal, timeout_ms: int = 60_000) -> QtCore.QEventLoop:
     signal.connect(loop.quit)
     QtCore.QTimer.singleShot(timeout_ms, loop.quit)
     return loop
+
+
+def close_window(window) -> None:
+    """Close without the 'save changes?' question (a bench's session is thrown away)."""
+    window.dashboard.shutdown()
+    window.session.mark_saved()
+    window.close()

@@ -20,6 +20,8 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
+from layers.sliced import in_slices
+
 HANOI_CRS = CRS.from_epsg(32648)  # WGS 84 / UTM zone 48N
 WGS84 = CRS.from_epsg(4326)
 _WEB_MERCATOR_CODES = {3857, 3785, 900913, 102100, 102113}
@@ -154,8 +156,8 @@ def reproject(gdf: gpd.GeoDataFrame, target) -> gpd.GeoDataFrame:
     if CRS.from_user_input(gdf.crs) == target:
         return gdf
     how = transformer(gdf.crs, target)
-    geoms = shapely.transform(np.asarray(gdf.geometry.values, dtype=object),
-                              lambda xy: np.column_stack(how.transform(xy[:, 0], xy[:, 1])))
+    geoms = in_slices(shapely.transform, np.asarray(gdf.geometry.values, dtype=object),
+                      lambda xy: np.column_stack(how.transform(xy[:, 0], xy[:, 1])))
     out = gdf.copy()
     out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=target)
     return out.set_crs(target, allow_override=True)

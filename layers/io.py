@@ -14,7 +14,6 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import rasterio
-import shapely
 from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
@@ -25,8 +24,10 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
+from layers.frame_reader import read_geoparquet, read_ogr
 from layers.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
+from layers.sliced import geometries_from_wkb
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -144,10 +145,10 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         raise LayerLoadError(path, "is not a vector file")
     try:
         if suffix in (".parquet", ".geoparquet"):
-            gdf = gpd.read_parquet(path)
+            gdf = read_geoparquet(path)
         else:
             source, encoding = _ogr_source(path, layer)
-            gdf = pyogrio.read_dataframe(source, layer=layer, use_arrow=encoding in ("UTF-8", "UTF8"))
+            gdf = read_ogr(source, layer, use_arrow=encoding in ("UTF-8", "UTF8"))
     except LayerLoadError:
         raise
     except Exception as exc:
@@ -188,7 +189,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
                 if geometry not in batch.schema.names:
                     raise LayerLoadError(path, f"{where} has no geometry column")
                 fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
-                geoms, keep = checks.chunk(shapely.from_wkb(batch.column(geometry).to_numpy(zero_copy_only=False)))
+                geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
                 keeps.append(keep)
                 if not checks.wrong():
                     geometries.append(CompactGeometries.from_shapely(geoms))

@@ -150,7 +150,11 @@ class VectorLayer(Layer):
 
     @property
     def geometry_kind(self) -> str:
-        return geometry_kind(self.gdf)
+        """geometry_kind(gdf), once per GeoDataFrame (the legend and the layer panel ask on every repaint)."""
+        key = ("kind", id(self.gdf))
+        if key not in self._projected:
+            self._projected[key] = geometry_kind(self.gdf)
+        return self._projected[key]
 
 
 @dataclass(eq=False)
@@ -202,5 +206,6 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
 
 def kind_of_type_ids(ids: np.ndarray) -> str:
     """'point', 'line', 'polygon' or 'mixed' for shapely type ids (-1, missing, aside)."""
-    found = {_KIND_OF_TYPE_ID.get(int(i), "other") for i in np.unique(ids) if i >= 0}
+    counts = np.bincount(np.asarray(ids, dtype=np.int64) + 1)  # missing: -1
+    found = {_KIND_OF_TYPE_ID.get(int(i), "other") for i in np.flatnonzero(counts[1:])}
     return found.pop() if len(found) == 1 else "mixed"

@@ -21,6 +21,7 @@ import pyarrow as pa
 import shapely
 
 from layers.crs import implausible_coordinates
+from layers.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 SUPPORTED_GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon"}
@@ -119,7 +120,7 @@ class GeometryChecks:
             self.first_mixed = self.kept + int(mixed[0])
         self.mixed += len(mixed)
         self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
-        coords = shapely.get_coordinates(geoms)
+        coords = in_slices(shapely.get_coordinates, geoms)
         finite = np.isfinite(coords).all(axis=1)
         self.not_finite += int((~finite).sum())
         if finite.any():
@@ -131,7 +132,7 @@ class GeometryChecks:
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             geoms = geoms.copy()
-            geoms[invalid] = shapely.make_valid(geoms[invalid])
+            geoms[invalid] = in_slices(shapely.make_valid, geoms[invalid])
             self.repaired += int(invalid.sum())
         return geoms, keep
 

@@ -35,6 +35,7 @@ from planner_gui.map.labels import label_font, place_labels
 from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
 from planner_gui.map.attribution import MapAttribution
 from planner_gui.map.legend import MapLegend
+from planner_gui.map.moving_picture import MovingPicture
 from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.map.scale_bar import ScaleBar
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
@@ -256,6 +257,7 @@ class RasterGraphic(LayerGraphic):
 
     def _show(self, image: np.ndarray, bounds) -> None:
         self.image.setImage(image, autoLevels=False, levels=None)
+        self.canvas.moving_picture.stale()
         xmin, ymin, xmax, ymax = bounds
         self.image.setRect(QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
 
@@ -317,6 +319,7 @@ class MapCanvas(pg.GraphicsView):
         self._highlight_points.setZValue(Z_HIGHLIGHT + 1)
         self.view_box.addItem(self._highlight, ignoreBounds=True)
         self.view_box.addItem(self._highlight_points, ignoreBounds=True)
+        self.moving_picture = MovingPicture(self)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=40)
         self._timer.timeout.connect(self.refresh)
         self.view_box.sigRangeChanged.connect(self._schedule_refresh)
@@ -379,6 +382,7 @@ class MapCanvas(pg.GraphicsView):
     # -- the stack drives everything --------------------------------------------------------------
     def _on_stack_event(self, event: StackEvent) -> None:
         self._handle(event)
+        self.moving_picture.stale()
         self.legend.refresh()
         self._show_empty_state()
 
@@ -546,12 +550,14 @@ class MapCanvas(pg.GraphicsView):
 
     # -- redraw -------------------------------------------------------------------------------------
     def _schedule_refresh(self, *args) -> None:
+        self.moving_picture.start()
         self.scale_bar.update()
         self._timer.start()
 
     def refresh(self) -> None:
         """Cull and simplify every visible layer to the current view (called after pan/zoom)."""
         self._timer.stop()
+        self.moving_picture.stop()
         view, pixel_m = self._view_and_pixel()
         for layer in self._drawn_layers():
             if layer.visible and (graphic := self.graphics.get(id(layer))):
@@ -584,6 +590,7 @@ class MapCanvas(pg.GraphicsView):
                     self.view_box.addItem(item, ignoreBounds=True)
             elif item.scene() is not None:
                 self.view_box.removeItem(item)
+        self.moving_picture.stale()
 
     def labels(self) -> list[str]:
         """The label texts on the map now."""
@@ -593,6 +600,7 @@ class MapCanvas(pg.GraphicsView):
         """Outline features `rows` of `layer` (positions in its GeoDataFrame); None clears."""
         graphic = self.graphics.get(id(layer)) if layer is not None else None
         rows = np.asarray(list(rows), dtype=np.int64)
+        self.moving_picture.stale()
         if not isinstance(graphic, (VectorGraphic, LargeVectorGraphic)) or not len(rows):
             self._highlight.setPath(QtGui.QPainterPath())
             self._highlight_points.setData([], [])

@@ -27,6 +27,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers.sliced import in_slices
+
 # Simplify only layers whose features carry many vertices on average (a rectangle has 5).
 _SIMPLIFY_MIN_MEAN_VERTICES = 12.0
 
@@ -101,8 +103,8 @@ class LayerGeometry:
         geoms = np.asarray(geoms, dtype=object)
         n = len(geoms)
         bounds = shapely.bounds(geoms)
-        coords, owner = shapely.get_coordinates(geoms, return_index=True)
-        counts = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, np.int64)
+        coords = in_slices(shapely.get_coordinates, geoms)  # in slices: it holds the GIL (layers.sliced)
+        counts = shapely.get_num_coordinates(geoms).astype(np.int64)
         stop = np.cumsum(counts).astype(np.int64)
         start = stop - counts
         if kind == "point":
@@ -148,7 +150,7 @@ class LayerGeometry:
         with self._lock:
             cached = self._simplified.get(tolerance)
             if cached is None:
-                simple = shapely.simplify(self.geoms, tolerance, preserve_topology=True)
+                simple = in_slices(shapely.simplify, self.geoms, tolerance, preserve_topology=True)
                 cached = LayerGeometry.from_geometries(simple, self.kind)
                 cached.bounds = self.bounds  # cull on the true extent
                 self._simplified[tolerance] = cached

@@ -184,6 +184,7 @@ class LargeVectorGraphic(LayerGraphic):
         pixel_m = key[1]
         rect = QtCore.QRectF(xmin, ymin, picture.image.width() * pixel_m, picture.image.height() * pixel_m)
         self.item.set_picture(picture.image, rect)
+        self.canvas.moving_picture.stale()
         self.drawn = picture.drawn
         self._shown_key = key
         self._asked = None

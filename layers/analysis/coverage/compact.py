@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from layers.sliced import collector_paused
+
 POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
 MULTI = (4, 5, 6)  # MultiPoint, MultiLineString, MultiPolygon
@@ -83,8 +85,9 @@ class CompactGeometries:
         if len(geoms) <= chunk:
             return _from_shapely_chunk(geoms)
         builder = CompactBuilder()
-        for i in range(0, len(geoms), chunk):
-            builder.append(_from_shapely_chunk(geoms[i:i + chunk]))
+        with collector_paused():  # the parts GEOS hands out are objects the collector would walk
+            for i in range(0, len(geoms), chunk):
+                builder.append(_from_shapely_chunk(geoms[i:i + chunk]))
         return builder.build()
 
     # -- asking ----------------------------------------------------------------------------------

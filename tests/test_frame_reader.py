@@ -1,0 +1,110 @@
+"""Files read with their geometries decoded a slice at a time (`layers.frame_reader`, `layers.sliced`):
+the frame is the one pyogrio and geopandas make, and no shapely call gets more than a slice."""
+from __future__ import annotations
+
+import gc
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from layers import sliced
+from layers.frame_reader import read_geoparquet, read_ogr
+
+
+@pytest.fixture
+def small_slices(monkeypatch):
+    monkeypatch.setattr(sliced, "SLICE", 3)
+
+
+def _frame(n=10, crs="EPSG:32733") -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(300_000, 400_000, n), rng.uniform(9_000_000, 9_100_000, n)
+    geoms = list(shapely.box(x, y, x + 20, y + 15))
+    geoms[4] = shapely.MultiPolygon([shapely.box(0, 0, 1, 1).buffer(0), shapely.box(3, 3, 4, 4)])
+    geoms[7] = None  # a feature without geometry
+    return gpd.GeoDataFrame({
+        "name": [f"b{i}" if i != 2 else None for i in range(n)],
+        "floors": np.arange(n, dtype="int64"),
+        "height_m": rng.uniform(3, 60, n),
+        "built": [datetime(2000 + i, 1, 1) for i in range(n)],
+    }, geometry=geoms, crs=crs)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb"])
+def test_a_gdal_file_reads_as_pyogrio_reads_it(tmp_path, small_slices, suffix):
+    path = tmp_path / f"buildings{suffix}"
+    frame = _frame(crs="EPSG:4326" if suffix == ".geojson" else "EPSG:32733")
+    if suffix == ".fgb":  # FlatGeobuf's spatial index takes no missing geometry
+        frame = frame[frame.geometry.notna()]
+    frame.to_file(path)
+    expected = pyogrio.read_dataframe(path, use_arrow=True)
+    assert_geodataframe_equal(read_ogr(str(path), None, use_arrow=True), expected, check_dtype=True)
+    # the row reader (for text in a legacy code page) gives the same attributes
+    assert_geodataframe_equal(read_ogr(str(path), None, use_arrow=False), pyogrio.read_dataframe(path))
+
+
+def test_a_layer_without_fields_has_one_row_per_feature(tmp_path, small_slices):
+    path = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=shapely.points([[105.8, 21.0], [105.9, 21.1]] * 4), crs=4326).to_file(path)
+    frame = read_ogr(str(path), None, use_arrow=True)
+    assert len(frame) == 8 and list(frame.columns) == ["geometry"]
+    assert shapely.equals(frame.geometry.values, pyogrio.read_dataframe(path).geometry.values).all()
+
+
+@pytest.mark.parametrize("crs", ["EPSG:32648", "EPSG:3857", None])
+def test_a_geoparquet_file_reads_as_geopandas_reads_it(tmp_path, small_slices, crs):
+    path = tmp_path / "buildings.parquet"
+    _frame(crs=crs).to_parquet(path)
+    assert_geodataframe_equal(read_geoparquet(path), gpd.read_parquet(path))
+
+
+def test_a_geoparquet_file_with_a_bounding_box_covering_is_left_to_geopandas(tmp_path):
+    path = tmp_path / "buildings.parquet"
+    _frame().to_parquet(path, write_covering_bbox=True)
+    assert_geodataframe_equal(read_geoparquet(path), gpd.read_parquet(path))
+
+
+def test_no_shapely_call_gets_more_than_a_slice_and_the_collector_is_paused_meanwhile(monkeypatch, small_slices):
+    calls = []
+    original = shapely.from_wkb
+
+    def from_wkb(values, *args, **kwargs):
+        calls.append((len(values), gc.isenabled()))
+        return original(values, *args, **kwargs)
+
+    monkeypatch.setattr(shapely, "from_wkb", from_wkb)
+    import pyarrow as pa
+
+    wkb = pa.array(shapely.to_wkb(shapely.points(np.arange(10.0), np.arange(10.0))).tolist() + [None])
+    geoms = sliced.geometries_from_wkb(wkb)
+    assert [n for n, _ in calls] == [3, 3, 3, 2]
+    assert not any(enabled for _, enabled in calls)
+    assert gc.isenabled()  # on again after
+    assert shapely.equals(geoms[:10], shapely.points(np.arange(10.0), np.arange(10.0))).all() and geoms[10] is None
+
+    moved = sliced.in_slices(shapely.transform, geoms[:10], lambda xy: xy + 1.0)
+    assert shapely.equals(moved, shapely.points(np.arange(10.0) + 1, np.arange(10.0) + 1)).all()
+
+
+def test_a_collector_switched_off_by_the_application_stays_off(small_slices):
+    gc.disable()
+    try:
+        sliced.in_slices(shapely.centroid, shapely.points(np.arange(7.0), np.arange(7.0)))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_pandas_frames_stay_aligned_when_the_counts_differ(tmp_path, monkeypatch):
+    """A reader that gave fields and geometries of different lengths is refused, never misaligned."""
+    path = tmp_path / "b.gpkg"
+    _frame().to_file(path)
+    monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, **k: pd.DataFrame({"name": ["only one"]}))
+    with pytest.raises(ValueError, match="1 rows of fields but 10 geometries"):
+        read_ogr(str(path), None, use_arrow=True)
