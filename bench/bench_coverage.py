@@ -6,6 +6,12 @@ population grid of 100 m cells (68.6 km x 66.2 km), 126 wards. Times, stage by s
 areas: there is no index), the catchment, the wards clipped to it, the population (exact
 fractional cells) and the footprints (intersecting, by centroid, area inside), total and by ward.
 
+The footprints are held as the product holds a building layer after reading it: as arrays
+(`CompactGeometries`: coordinates and offsets), the shapely geometries built for the synthetic
+city dropped before anything is measured (they are never all alive at once in `planner measure`,
+which reads a building file batch by batch into that form). "Footprints ready" is then their
+bounds, areas and kinds computed from the arrays.
+
 "Cold" is the question asked on fresh objects (the population grid's running sums, the regions'
 prepared indexes and every cache built inside the time): the first run, and the median of
 --repeat runs each on fresh objects. "Warm" asks again with the same objects (median). Peak
@@ -13,11 +19,17 @@ memory is the process's peak resident set during the first cold measure (Linux V
 before it). The machine's load average is printed with every figure: on a shared machine a
 figure measured under load is slower than the code.
 
+RSS before is the resident set once the synthetic geometries are dropped (and glibc has handed
+their freed heap back to the system, malloc_trim: the dropped objects' memory is no figure of the
+engine's).
+
 With --naive, the same figures by a naive geopandas reference (spatial joins and overlays, no
 engine), timed in the same run and checked equal (counts exact, areas and people to 1e-9). With
 --files, the city is written to a GeoPackage and a GeoTIFF and `planner measure --zones` runs on
-them end to end; the reading is timed on its own. Without --no-check, the figures are checked
-against a GEOS brute force on a 12 x 12 km subset.
+them end to end in a child process (its time and peak resident set, the CLI's whole memory); the
+reading of the buildings as the CLI reads them is timed on its own. Without --no-check, the figures are checked
+against a GEOS brute force on a 12 x 12 km subset (of the footprints made again from the seed,
+as shapely geometries: independent of the arrays).
 
     python bench/bench_coverage.py [--radius 1000] [--footprints 250000 1000000 4000000]
                                    [--repeat 3] [--naive] [--files] [--no-check]
@@ -25,8 +37,10 @@ against a GEOS brute force on a 12 x 12 km subset.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import os
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -42,6 +56,7 @@ from affine import Affine
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from layers.analysis.coverage import (  # noqa: E402
+    CompactGeometries,
     FeatureSet,
     PopulationGrid,
     catchment,
@@ -128,6 +143,15 @@ def stages(footprints, grid_values, grid_transform, study, stations, wards, radi
     return times, (zone, regions, people, totals, counted), (features, grid)
 
 
+def _give_back_freed_heap() -> None:
+    """Have glibc return the freed heap of the dropped synthetic geometries to the system (else
+    the resident set keeps the pages of objects that no longer exist)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _load() -> str:
     return f"load {os.getloadavg()[0]:.2f}"
 
@@ -152,9 +176,14 @@ def main() -> None:
 
 def run(n_footprints: int, args) -> None:
     t = time.perf_counter()
-    grid0, study, stations, footprints, wards = build(n_footprints)
+    grid0, study, stations, shapes, wards = build(n_footprints)
     t_build = time.perf_counter() - t
+    t = time.perf_counter()
+    footprints = CompactGeometries.from_shapely(shapes)
+    t_compact = time.perf_counter() - t
+    del shapes  # held as arrays from here on, as after `planner measure` reads a building file
     gc.collect()
+    _give_back_freed_heap()
     rss_before = _memory_mb("VmRSS")
     _peak_reset()
     load_first = _load()
@@ -205,13 +234,18 @@ def run(n_footprints: int, args) -> None:
     print(f"{'measure_catchment end to end, cold objects (same figures: ' + ('yes' if same else 'NO') + ')':<60} "
           f"{t_app * 1e3:>8.1f}")
     print(f"{'peak memory during the first cold measure (MB; RSS before it)':<60} {peak:>8.0f} {rss_before:>8.0f}")
+    print(f"{'  footprints held as arrays (MB; bytes a footprint)':<60} {footprints.nbytes / 2**20:>8.0f} "
+          f"{footprints.nbytes / n_footprints:>8.0f}")
     print(f"{'(not timed) building the synthetic inputs (s)':<60} {t_build:>8.1f}")
+    print(f"{'(not timed) their shapely footprints made arrays (s)':<60} {t_compact:>8.1f}")
     if args.naive:
-        naive(grid, study, stations, footprints, wards, args.radius, people, totals, counted, total_cold)
+        shapes = footprints.shapes(np.arange(len(footprints)))
+        naive(grid, study, stations, shapes, wards, args.radius, people, totals, counted, total_cold)
+        del shapes
     if args.files:
-        end_to_end(n_footprints, grid, study, stations, footprints, wards, args.radius)
+        end_to_end(n_footprints, args.radius)
     if not args.no_check:
-        check_subset(grid, zone, footprints, features)
+        check_subset(grid, zone, n_footprints, features)
 
 
 def _close(a: float, b: float, rel: float = 1e-9) -> bool:
@@ -271,31 +305,45 @@ def naive(grid, study, stations, footprints, wards, radius, people, totals, coun
     print(f"{'  ours (cold, median) is faster by':<60} {t_naive / ours_s:>8.0f}x")
 
 
-def end_to_end(n_footprints, grid, study, stations, footprints, wards, radius) -> None:
-    """`planner measure --zones` on files, end to end, and the reading alone."""
-    from layers.cli import main as planner
-    from layers.io import read_layers
+def end_to_end(n_footprints: int, radius: float) -> None:
+    """`planner measure --zones` on files, end to end in a child process (its time, and its peak
+    memory as the child itself reads it: a child's rusage would count the parent's pages it was
+    forked with), and the buildings read on their own as the CLI reads them."""
+    from layers.io import read_counted
 
-    folder = Path(tempfile.gettempdir()) / f"planner-bench-city-{n_footprints}"
-    files = _write_city(folder, grid, study, stations, footprints, wards)
+    folder = _city_folder(n_footprints)
+    files = _write_city(folder, n_footprints)
     argv = [str(f) for f in files] + ["--zones", "--radius", f"{radius:g}", "--format", "json",
                                       "--output", str(folder / "out.json"),
                                       "--role", f"{files[0]}=building", "--role", f"{files[1]}=metro_station"]
     load = _load()
     t = time.perf_counter()
-    for f in files:
-        read_layers(f)
-    t_read = time.perf_counter() - t
-    t = time.perf_counter()
-    code = planner(argv)
+    child = subprocess.run([sys.executable, "-c", _MEASURE_AND_PEAK, *argv], capture_output=True, text=True,
+                           cwd=os.path.join(os.path.dirname(__file__), ".."))
     t_all = time.perf_counter() - t
-    print(f"{'planner measure --zones on files, end to end (s)':<60} {t_all:>8.2f}   (exit {code}; {load})")
-    print(f"{'  of which reading the files (s, timed alone)':<60} {t_read:>8.2f}")
-    print(f"{'  after reading (s)':<60} {t_all - t_read:>8.2f}")
+    t = time.perf_counter()
+    read_counted(files[0])
+    t_read = time.perf_counter() - t
+    print(f"{'planner measure --zones on files, end to end (s)':<60} {t_all:>8.2f}   "
+          f"(exit {child.returncode}; {load}){(' ' + child.stderr.strip()) if child.returncode else ''}")
+    print(f"{'  its peak memory, the whole child process (MB)':<60} {int(child.stdout.split()[-1]) / 1024:>8.0f}")
+    print(f"{'  reading the buildings as it does, alone (s)':<60} {t_read:>8.2f}")
 
 
-def _write_city(folder: Path, grid, study, stations, footprints, wards) -> list[Path]:
-    """The synthetic city as files (once per size; kept in the temporary folder)."""
+# the child: `planner measure`, then its own peak resident set (VmHWM, kB) on standard output
+_MEASURE_AND_PEAK = (
+    "import sys; from layers.cli import main; code = main(sys.argv[1:]); "
+    "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]); sys.exit(code)"
+)
+
+
+def _city_folder(n_footprints: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"planner-bench-city-{n_footprints}"
+
+
+def _write_city(folder: Path, n_footprints: int) -> list[Path]:
+    """The synthetic city as files (once per size; kept in the temporary folder), made again from
+    the seed after the in-process figures (writing holds memory the measure must not be charged)."""
     import rasterio
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -303,6 +351,7 @@ def _write_city(folder: Path, grid, study, stations, footprints, wards) -> list[
              folder / "wards.gpkg", folder / "population.tif"]
     if all(f.exists() for f in files):
         return files
+    grid, study, stations, footprints, wards = build(n_footprints)
     gpd.GeoDataFrame(geometry=footprints, crs=UTM).to_file(files[0], layer="buildings", engine="pyogrio",
                                                            use_arrow=True)
     gpd.GeoDataFrame(geometry=stations, crs=UTM).to_file(files[1], layer="metro_stations")
@@ -315,13 +364,15 @@ def _write_city(folder: Path, grid, study, stations, footprints, wards) -> list[
     return files
 
 
-def check_subset(grid, zone, footprints, features) -> None:
+def check_subset(grid, zone, n_footprints, features) -> None:
     cx, cy = X0 + WIDTH / 2, Y0 + HEIGHT / 2
     sub = shapely.box(cx - 6000, cy - 6000, cx + 6000, cy + 6000)
     sub_zone = shapely.intersection(zone, sub)
+    footprints = build(n_footprints)[3]  # the shapely footprints again, from the seed
     t = time.perf_counter()
     ref_people = population_brute_force(grid, sub_zone)
     cand = footprints[shapely.intersects(footprints, sub)]
+    del footprints
     ref = features_brute_force(cand, sub_zone)
     t_ref = time.perf_counter() - t
     fast_people = grid.population_in([sub_zone])[0]

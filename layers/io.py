@@ -14,19 +14,20 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import rasterio
-import shapely
 from affine import Affine
 from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 
 from layers.analysis.progress import Cancelled, IsCancelled, check
+from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
+from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
 from layers.frame_reader import read_geoparquet, read_ogr
-from layers.normalise import collections_as_multi, text_problem
+from layers.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
-from layers.sliced import in_slices
+from layers.sliced import geometries_from_wkb
 from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -48,8 +49,6 @@ RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
 LARGE_RASTER_PIXELS = 50_000_000
 OVERVIEW_MAX_SIDE = 2048
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
-# shapely's type ids of Point, LineString, LinearRing, Polygon and their Multi* kinds (not collections)
-_SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
 
 
 class LayerLoadError(Exception):
@@ -121,13 +120,15 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None) -> list[Layer]:
-    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats."""
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
+    vector layers named in `to_count` (things to count: buildings, facilities) are read as
+    arrays (`read_counted`)."""
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
-    return [read_vector(path, name) for name in list_vector_layers(path)]
+    return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
 
 
 def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
@@ -146,15 +147,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
         else:
-            available = list_vector_layers(path)
-            if layer is None and len(available) > 1:
-                raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
-            if layer is not None and layer not in available:
-                raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
-            source = _ogr_path(path)
-            # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
-            # from the file's code page (a shapefile's .cpg or DBF language byte).
-            encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
+            source, encoding = _ogr_source(path, layer)
             gdf = read_ogr(source, layer, use_arrow=encoding in ("UTF-8", "UTF8"))
     except LayerLoadError:
         raise
@@ -162,6 +155,98 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
     name = layer or path.stem
     return _checked_vector_layer(path, name, gdf, source_layer=layer)
+
+
+def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+    """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
+    `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
+    `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
+    the geometries over in batches, each batch is parsed, checked and kept as arrays, and its
+    shapely geometries dropped. The fields are read in a pass of their own, in the same order
+    (checked by feature id). GeoParquet files and files whose text is not UTF-8 are read by
+    `read_vector` and then made arrays.
+    """
+    path = Path(path)
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise LayerLoadError(path, "is not a vector file")
+    name = layer or path.stem
+    where = f"layer '{name}'" if layer else "the file"
+    checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return _held_as_arrays(read_vector(path, layer))
+        source, encoding = _ogr_source(path, layer)
+        if encoding not in ("UTF-8", "UTF8"):
+            return _held_as_arrays(read_vector(path, layer))
+        fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True, fid_as_index=True)
+        with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
+                                batch_size=COUNTED_BATCH) as (meta, batches):
+            geometry = meta["geometry_name"] or "wkb_geometry"
+            crs, fids = meta["crs"], []
+            for batch in batches:
+                if geometry not in batch.schema.names:
+                    raise LayerLoadError(path, f"{where} has no geometry column")
+                fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
+                geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
+                keeps.append(keep)
+                if not checks.wrong():
+                    geometries.append(CompactGeometries.from_shapely(geoms))
+    except LayerLoadError:
+        raise
+    except Exception as exc:
+        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+    if not keeps:
+        raise LayerLoadError(path, f"{where} has no features")
+    if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
+        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
+    warnings = []
+    if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
+            (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
+        crs = "EPSG:4326"
+        warnings = ["TopoJSON names no CRS: its coordinates are longitude/latitude, read as WGS 84"]
+    if crs is None:
+        raise LayerLoadError(
+            path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
+        )
+    crs = CRS.from_user_input(crs)
+    keep = np.concatenate(keeps)
+    fields = fields.loc[keep] if not keep.all() else fields
+    problem = checks.problem(where, crs, text_problem(fields))
+    if problem:
+        raise LayerLoadError(path, problem)
+    gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
+    result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
+                                warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
+    return _with_fields_and_role(result, path)
+
+
+COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
+
+def _held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
+    """A layer read whole, its geometries then held as arrays and its frame kept for the fields."""
+    gdf = layer.gdf
+    fields = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name))
+    return CompactVectorLayer(name=layer.name, source=layer.source, source_layer=layer.source_layer, gdf=fields,
+                              role=layer.role, style=layer.style, warnings=layer.warnings, fields=layer.fields,
+                              geometries=CompactGeometries.from_shapely(gdf.geometry.values), layer_crs=gdf.crs)
+
+
+def _ogr_source(path: Path, layer: str | None) -> tuple[str, str]:
+    """What GDAL opens for `layer` of `path` (refusing a layer the file does not have, or none
+    named in a file of several), and the file's text encoding."""
+    available = list_vector_layers(path)
+    if layer is None and len(available) > 1:
+        raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
+    if layer is not None and layer not in available:
+        raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
+    source = _ogr_path(path)
+    # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
+    # from the file's code page (a shapefile's .cpg or DBF language byte).
+    encoding = (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper()
+    return source, encoding
 
 
 def _checked_vector_layer(
@@ -183,57 +268,29 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    warnings: list[str] = warnings_in
-    geoms = gdf.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.all():
-        raise LayerLoadError(path, f"{where} has no features with a geometry")
-    if missing.any():
-        gdf = gdf.loc[~missing].copy()
-        warnings.append(f"{int(missing.sum())} feature(s) without geometry were skipped")
-        geoms = gdf.geometry.values
-    text = text_problem(gdf.drop(columns=gdf.geometry.name))
-    if text:
-        raise LayerLoadError(path, f"{where}: {text}; save it again with UTF-8 text")
-    geoms, made_multi, mixed = collections_as_multi(geoms)
-    if len(mixed):
-        raise LayerLoadError(path, f"{where}: {len(mixed)} feature(s) mix points, lines and polygons in one "
-                                   f"GeometryCollection (first: feature {mixed[0] + 1}); split them by kind")
-    if made_multi:
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
-        warnings.append(f"{made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
-    # type ids, not names: a million names are a million Python strings
-    odd = ~np.isin(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)), _SUPPORTED_TYPE_IDS)
-    if odd.any():
-        unsupported = set(gdf.geometry[odd].geom_type.unique())
-        raise LayerLoadError(
-            path, f"{where} has unsupported geometry type(s): {', '.join(sorted(unsupported))}"
-        )
-    coords = in_slices(shapely.get_coordinates, geoms)
-    if not np.isfinite(coords).all():
-        bad = int((~np.isfinite(coords)).any(axis=1).sum())
-        raise LayerLoadError(path, f"{where} has {bad} coordinate(s) that are not finite numbers (NaN or infinity)")
-    reason = implausible_coordinates(tuple(gdf.total_bounds), gdf.crs)
-    if reason:
-        raise LayerLoadError(path, f"{where}: {reason}")
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        repaired = in_slices(shapely.make_valid, geoms[invalid])
+    checks = GeometryChecks()
+    geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
+    problem = checks.problem(where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
+    if problem:
+        raise LayerLoadError(path, problem)
+    if not keep.all():
+        gdf = gdf.loc[keep].copy()
+    if checks.made_multi or checks.repaired:
         gdf = gdf.copy()
-        gdf.loc[invalid, gdf.geometry.name] = repaired
-        warnings.append(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} repaired with make_valid")
-    result = VectorLayer(
-        name=name,
-        source=path,
-        source_layer=source_layer,
-        gdf=gdf.reset_index(drop=True),
-        warnings=warnings,
-        fields=guess_fields(gdf),
-    )
-    result.warnings += apply_fields(result)
-    result.role = role_from_data(gdf) or guess_role([name, path.stem], result.geometry_kind, gdf.columns)
-    result.style = default_style(result.role)
-    return result
+        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    warnings: list[str] = warnings_in + checks.warnings()
+    result = VectorLayer(name=name, source=path, source_layer=source_layer, gdf=gdf.reset_index(drop=True),
+                         warnings=warnings)
+    return _with_fields_and_role(result, path)
+
+
+def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
+    """The layer with its fields' meanings and its role guessed from its data, names and kind."""
+    layer.fields = guess_fields(layer.gdf)
+    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns)
+    layer.style = default_style(layer.role)
+    layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
+    return layer
 
 
 def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,
@@ -403,5 +460,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]

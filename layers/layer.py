@@ -134,6 +134,11 @@ class VectorLayer(Layer):
         mask = self.feature_mask()
         return gdf if mask is None else gdf[mask]
 
+    def counted_in_crs(self, crs: CRS | str | int, filtered: bool = True):
+        """The features to count in a catchment (`FeatureSet.from_frame` takes it): `shown_in_crs`,
+        or `in_crs` if not `filtered`. A layer held as arrays gives them as arrays."""
+        return self.shown_in_crs(crs) if filtered else self.in_crs(crs)
+
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) in the layer's CRS, once per GeoDataFrame (the working CRS
@@ -196,6 +201,11 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     From shapely's type ids (one vectorised pass), not type names: a million footprints take
     milliseconds, where a Python loop over names held the interpreter for two seconds.
     """
-    counts = np.bincount(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)) + 1)  # missing: -1
+    return kind_of_type_ids(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)))
+
+
+def kind_of_type_ids(ids: np.ndarray) -> str:
+    """'point', 'line', 'polygon' or 'mixed' for shapely type ids (-1, missing, aside)."""
+    counts = np.bincount(np.asarray(ids, dtype=np.int64) + 1)  # missing: -1
     found = {_KIND_OF_TYPE_ID.get(int(i), "other") for i in np.flatnonzero(counts[1:])}
     return found.pop() if len(found) == 1 else "mixed"

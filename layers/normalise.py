@@ -9,6 +9,9 @@ usable, data that cannot be right is named.
   as a GeometryCollection. One whose members are all polygons (or all lines, or all points) is
   that Multi* geometry; `collections_as_multi` makes it so. One that mixes kinds (a point and a
   polygon) has no single meaning for the map or the analysis and is reported.
+- Geometries (`GeometryChecks`): missing ones skipped, invalid ones repaired, and those that
+  cannot be right (unsupported kinds, non-finite or impossible coordinates) named, for a whole
+  file or for a file read batch by batch.
 """
 from __future__ import annotations
 
@@ -17,7 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from layers.crs import implausible_coordinates
+from layers.sliced import in_slices
+
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+SUPPORTED_GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon"}
 
 
 def text_problem(frame: pd.DataFrame) -> str | None:
@@ -81,3 +88,84 @@ def _single_parts(geom) -> np.ndarray:
         if not nested.any():
             return parts[~shapely.is_empty(parts)]
         parts = shapely.get_parts(parts)
+
+
+class GeometryChecks:
+    """The checks every vector file's geometries pass, chunk by chunk (a file read in batches),
+    answered once for the whole file: counts summed, the first offending feature numbered in it.
+
+    `chunk` drops missing and empty geometries, reads collections of one kind as multi-part
+    geometries and repairs invalid ones with make_valid; `problem` then says the first problem of
+    the file, in this order: no geometry at all, the text (`text_problem`'s answer), collections
+    that mix kinds, unsupported types, non-finite coordinates, coordinates impossible for the
+    CRS. `warnings` says what was skipped or repaired.
+    """
+
+    _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+                   "MultiPolygon", "GeometryCollection")
+
+    def __init__(self) -> None:
+        self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
+        self.first_mixed: int | None = None
+        self.types: set[int] = set()
+        self.low, self.high = np.full(2, np.inf), np.full(2, -np.inf)
+
+    def chunk(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        self.missing += int((~keep).sum())
+        geoms, made_multi, mixed = collections_as_multi(geoms[keep])
+        self.made_multi += made_multi
+        if len(mixed) and self.first_mixed is None:
+            self.first_mixed = self.kept + int(mixed[0])
+        self.mixed += len(mixed)
+        self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
+        coords = in_slices(shapely.get_coordinates, geoms)
+        finite = np.isfinite(coords).all(axis=1)
+        self.not_finite += int((~finite).sum())
+        if finite.any():
+            self.low = np.minimum(self.low, coords[finite].min(axis=0))
+            self.high = np.maximum(self.high, coords[finite].max(axis=0))
+        self.kept += len(geoms)
+        if self.wrong():
+            return geoms, keep  # refused at the end: nothing to repair
+        invalid = ~shapely.is_valid(geoms)
+        if invalid.any():
+            geoms = geoms.copy()
+            geoms[invalid] = in_slices(shapely.make_valid, geoms[invalid])
+            self.repaired += int(invalid.sum())
+        return geoms, keep
+
+    def wrong(self) -> bool:
+        """A problem found so far that `problem` will say (the rest is then not worth repairing)."""
+        return bool(self.mixed or self.not_finite or self.unsupported())
+
+    def unsupported(self) -> set[str]:
+        return {self._TYPE_NAMES[t] for t in self.types if t >= 0} - SUPPORTED_GEOMETRIES
+
+    def problem(self, where: str, crs, text: str | None) -> str | None:
+        """Why the file cannot be loaded (`where` names the layer), or None; `text` is
+        `text_problem`'s answer for its fields."""
+        if not self.kept:
+            return f"{where} has no features with a geometry"
+        if text:
+            return f"{where}: {text}; save it again with UTF-8 text"
+        if self.mixed:
+            return (f"{where}: {self.mixed} feature(s) mix points, lines and polygons in one GeometryCollection "
+                    f"(first: feature {self.first_mixed + 1}); split them by kind")
+        if self.unsupported():
+            return f"{where} has unsupported geometry type(s): {', '.join(sorted(self.unsupported()))}"
+        if self.not_finite:
+            return f"{where} has {self.not_finite} coordinate(s) that are not finite numbers (NaN or infinity)"
+        reason = implausible_coordinates((*self.low.tolist(), *self.high.tolist()), crs)
+        return f"{where}: {reason}" if reason else None
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.missing:
+            out.append(f"{self.missing} feature(s) without geometry were skipped")
+        if self.made_multi:
+            out.append(f"{self.made_multi} GeometryCollection(s) of one kind read as multi-part geometries")
+        if self.repaired:
+            out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
+        return out

@@ -143,13 +143,15 @@ class CityData:
 
     def counters(self, make) -> dict:
         """Each counted layer's features (as the map shows them, in the working CRS) made into a
-        counter by `make(gdf, sum_fields)`: a FeatureSet here, partitions on a cluster elsewhere."""
+        counter by `make(frame, sum_fields)`: a FeatureSet here, partitions on a cluster elsewhere.
+        The frame is a GeoDataFrame, or a `CompactFrame` for a layer held as arrays (`planner
+        measure` reads buildings so with the local engine)."""
         counted = {}
         for role in COUNTED_ROLES:
             for layer in self.layers.get(role, []):
-                gdf = layer.shown_in_crs(self.crs) if self.use_filters else layer.in_crs(self.crs)
+                frame = layer.counted_in_crs(self.crs, self.use_filters)
                 try:
-                    counted[layer.name] = make(gdf, tuple(layer.fields.sum_fields))
+                    counted[layer.name] = make(frame, tuple(layer.fields.sum_fields))
                 except ValueError as exc:
                     raise CityDataError(f"{layer.name}: {exc}") from None
         return counted

@@ -151,7 +151,7 @@ def _measure_partition(part: gpd.GeoDataFrame, regions: np.ndarray, sum_fields) 
     and the engine's grid then covers the partition, not the whole catchment."""
     features = _EveryFigure.from_frame(part, list(sum_fields))
     if len(features):
-        xmin, ymin, xmax, ymax = shapely.total_bounds(features.geoms)
+        xmin, ymin, xmax, ymax = features.total_bounds()
         box = shapely.box(xmin - CUT_MARGIN_M, ymin - CUT_MARGIN_M, xmax + CUT_MARGIN_M, ymax + CUT_MARGIN_M)
         regions = polygonal(shapely.intersection(regions, box))
     return features.measure(regions).astype(np.float64)
@@ -160,7 +160,7 @@ def _measure_partition(part: gpd.GeoDataFrame, regions: np.ndarray, sum_fields) 
 def _kinds(part: gpd.GeoDataFrame) -> np.ndarray:
     """On a worker: a partition's feature count, whether it has polygons, lines, and its bounds."""
     features = FeatureSet(np.asarray(part.geometry.values, dtype=object))
-    box = shapely.total_bounds(features.geoms) if len(features) else [np.nan] * 4
+    box = features.total_bounds()
     return np.array([len(features), features.is_polygon.any(), features.is_line.any(), *box], dtype=np.float64)
 
 

@@ -118,7 +118,7 @@ def check_scenario(scenario: Scenario, frames) -> None:
     for field_name, values in scenario.excluded:
         columns = [gdf[field_name] for gdf in frames if field_name in gdf.columns]
         if not columns:
-            fields = sorted({str(c) for gdf in frames for c in gdf.columns if c != gdf.geometry.name})
+            fields = sorted({str(c) for gdf in frames for c in gdf.columns if c != getattr(gdf, "active_geometry_name", None)})
             raise ValueError(f"scenario '{scenario.name}': no layer has a field '{field_name}' "
                              f"(fields: {', '.join(fields) or 'none'})")
         present = set(pd.concat(columns).dropna().astype("string").str.strip())

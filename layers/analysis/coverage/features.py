@@ -45,6 +45,13 @@ from affine import Affine
 
 from layers.analysis.coverage.cell_table import CROSSED, EPS, INSIDE, CellTable
 from layers.analysis.coverage.cells import cut, valid_regions
+from layers.analysis.coverage.compact import (
+    LINEAR,
+    POLYGONAL,
+    CompactFrame,
+    CompactGeometries,
+    SharedGeometries,
+)
 from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
@@ -56,45 +63,56 @@ MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
 class FeatureSet:
     """A layer's features as arrays, ready to be counted in any region: no index, cheap to make.
 
-    `geoms` are shapely geometries in the working CRS (missing and empty ones are dropped);
-    `values` maps a field name to one number per feature (the fields to sum).
+    `geoms` are the geometries in the working CRS: shapely geometries (kept by reference) or a
+    `CompactGeometries` (coordinates and offsets: a few hundred MB for millions of footprints);
+    missing and empty ones are dropped. `values` maps a field name to one number per feature (the
+    fields to sum). Only the features near a region's boundary are ever made shapely geometries.
     """
 
-    geoms: np.ndarray
+    geoms: np.ndarray | CompactGeometries | SharedGeometries
     values: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        geoms = np.asarray(self.geoms, dtype=object).ravel()
-        self.bounds = shapely.bounds(geoms)
-        keep = ~np.isnan(self.bounds[:, 0])  # missing and empty geometries have no bounds
+        store = self.geoms
+        if not isinstance(store, (CompactGeometries, SharedGeometries)):
+            store = SharedGeometries(store)
+        measures = store.measures()
+        keep = ~np.isnan(measures.bounds[:, 0])  # missing and empty geometries have no bounds
         values = {name: np.nan_to_num(np.asarray(v, dtype="float64").ravel(), nan=0.0) for name, v in self.values.items()}
         if not keep.all():
-            geoms, self.bounds = geoms[keep], self.bounds[keep]
+            store = store.take(np.flatnonzero(keep))
+            measures = measures.kept(keep)
             values = {name: v[keep] for name, v in values.items()}
-        self.geoms, self.values = geoms, values
-        types = shapely.get_type_id(self.geoms)
-        self.is_polygon = (types == 3) | (types == 6)
-        self.is_line = (types == 1) | (types == 2) | (types == 5)
-        self.areas = np.where(self.is_polygon, shapely.area(self.geoms), 0.0)
-        self.lengths = np.zeros(len(self.geoms))
-        if self.is_line.any():
-            self.lengths[self.is_line] = shapely.length(self.geoms[self.is_line])
+        self.geoms, self.values = store, values
+        self.bounds = measures.bounds
+        self.is_polygon = np.isin(measures.types, POLYGONAL)
+        self.is_line = np.isin(measures.types, LINEAR)
+        self.areas, self.lengths = measures.areas, measures.lengths
 
     @classmethod
-    def from_frame(cls, gdf, sum_fields=()) -> FeatureSet:
-        """From a GeoDataFrame in the working CRS; `sum_fields` must be numeric columns of it."""
+    def from_frame(cls, frame, sum_fields=()) -> FeatureSet:
+        """From a GeoDataFrame in the working CRS, or a `CompactFrame` (fields and geometries held
+        as arrays); `sum_fields` must be numeric fields of it."""
+        fields, geoms = ((frame.fields, frame.geometries) if isinstance(frame, CompactFrame)
+                         else (frame, np.asarray(frame.geometry.values, dtype=object)))
         values = {}
         for name in sum_fields:
-            if name not in gdf.columns:
-                raise ValueError(f"no field '{name}' to sum (the layer has: {', '.join(map(str, gdf.columns))})")
-            column = gdf[name]
+            if name not in fields.columns:
+                raise ValueError(f"no field '{name}' to sum (the layer has: {', '.join(map(str, fields.columns))})")
+            column = fields[name]
             if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
                 raise ValueError(f"the field '{name}' is not numeric ({column.dtype}); only numbers can be summed")
             values[name] = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        return cls(np.asarray(gdf.geometry.values, dtype=object), values)
+        return cls(geoms, values)
 
     def __len__(self) -> int:
         return len(self.geoms)
+
+    def total_bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of all the features; NaN without any."""
+        if not len(self.bounds):
+            return (math.nan,) * 4
+        return (*self.bounds[:, :2].min(axis=0).tolist(), *self.bounds[:, 2:].max(axis=0).tolist())
 
     def columns(self) -> list[str]:
         """The figures that mean something for these features: no area for points, no length
@@ -207,28 +225,32 @@ class FeatureSet:
         GEOS predicates, and an exact intersection where they cross."""
         if not len(f):
             return
+        # shapely geometries for these features only (a few per thousand), each made once
+        once, back = np.unique(f, return_inverse=True)
+        shapes = self.geoms.shapes(once)[back.ravel()]
         # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
         # questions from an index it builds on first use, so in one thread
-        hit = shapely.intersects(regions[k], self.geoms[f])
-        f, k, boxes = f[hit], k[hit], boxes[hit]
+        hit = shapely.intersects(regions[k], shapes)
+        f, k, boxes, shapes = f[hit], k[hit], boxes[hit], shapes[hit]
         check(cancelled)
-        whole = shapely.contains_properly(regions[k], self.geoms[f])
+        whole = shapely.contains_properly(regions[k], shapes)
         share = np.ones(len(f))
         area, length = self.areas[f].copy(), self.lengths[f].copy()
         cross = np.flatnonzero(~whole)
         if len(cross):
             fc = f[cross]
-            geoms = self.geoms[fc]
+            given = shapes[cross]
             size = np.where(self.is_polygon[fc], self.areas[fc], self.lengths[fc])
-            once, back = np.unique(fc, return_inverse=True)  # a feature astride two zones: checked once
-            bad = ~shapely.is_valid(self.geoms[once])[back.ravel()]
+            _, first, again = np.unique(fc, return_index=True, return_inverse=True)  # astride two zones: checked once
+            bad = ~shapely.is_valid(given[first])[again.ravel()]
+            geoms = given
             if bad.any():  # a self-intersecting footprint: its repaired form is intersected and weighed
-                geoms = geoms.copy()
+                geoms = given.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
                 size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
             local = _local_pieces(regions, k[cross], boxes[cross])
             # a convex footprint (most are): the piece clipped by its sides, in NumPy; others by GEOS
-            quick = convex(self.geoms[fc], ~bad)
+            quick = convex(given, ~bad)
             area[cross[quick]] = area_inside_convex(local[quick], geoms[quick])
             slow = np.flatnonzero(~quick)
             pieces = parallel(shapely.intersection, geoms[slow], local[slow])
@@ -240,8 +262,8 @@ class FeatureSet:
         # asked of every feature here, not only those crossing: a U-shaped building wholly inside
         # can have its centroid in a notch of the region (the features counted whole above cannot:
         # their bounding box, which holds the centroid, lies in cells wholly inside)
-        once, back = np.unique(f, return_inverse=True)
-        xy = shapely.get_coordinates(shapely.centroid(self.geoms[once]))[back.ravel()]
+        _, first, again = np.unique(f, return_index=True, return_inverse=True)
+        xy = shapely.get_coordinates(shapely.centroid(shapes[first]))[again.ravel()]
         centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
         n = len(sums["count_intersecting"])
         sums["count_intersecting"] += np.bincount(k, minlength=n)

@@ -1,0 +1,179 @@
+"""Buildings read as arrays (`layers.io.read_counted`, what `planner measure` does): the same
+layer as `read_vector` reads (fields, role, warnings, geometries), the same refusals with the same
+messages for broken and hostile files, and the same figures from `planner measure`."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import layers.cli
+import layers.io
+from layers.cli import main
+from layers.compact_layer import CompactVectorLayer
+from layers.io import LayerLoadError, read_counted, read_vector
+from tests.cities import CITIES, buildings, write_city, write_features
+
+X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """Batches of 7 features: a file of a few dozen is read in several, as a city is."""
+    monkeypatch.setattr(layers.io, "COUNTED_BATCH", 7)
+
+
+def odd_buildings() -> gpd.GeoDataFrame:
+    """Footprints with what real files hold: parts, holes, a bow-tie, a collection of one kind,
+    missing and empty geometries, text, a year and a status."""
+    boxes = [shapely.box(X0 + 30 * i, Y0, X0 + 30 * i + 20, Y0 + 15) for i in range(30)]
+    odd = [
+        shapely.Polygon([(X0, Y0 + 50), (X0 + 10, Y0 + 60), (X0 + 10, Y0 + 50), (X0, Y0 + 60)]),  # bow-tie
+        shapely.MultiPolygon([shapely.box(X0, Y0 + 80, X0 + 5, Y0 + 85), shapely.box(X0 + 9, Y0 + 80, X0 + 12, Y0 + 84)]),
+        shapely.box(X0, Y0 + 100, X0 + 40, Y0 + 140).difference(shapely.box(X0 + 10, Y0 + 110, X0 + 20, Y0 + 120)),
+        shapely.GeometryCollection([shapely.box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60)]),
+        None,
+        shapely.Polygon(),
+    ]
+    geoms = boxes[:10] + odd[:3] + boxes[10:20] + odd[3:] + boxes[20:]
+    n = len(geoms)
+    return gpd.GeoDataFrame({
+        "name": [f"Tòa nhà {i}" for i in range(n)],
+        "floor_area": np.arange(n) * 10.5,
+        "status": ["existing", "planned"] * (n // 2),
+        "opening_year": np.arange(n) + 2000,
+    }, geometry=geoms, crs="EPSG:32648")
+
+
+def assert_same_layer(compact: CompactVectorLayer, whole) -> None:
+    assert isinstance(compact, CompactVectorLayer)
+    assert (compact.name, compact.role, compact.source_layer) == (whole.name, whole.role, whole.source_layer)
+    assert compact.fields == whole.fields
+    assert compact.warnings == whole.warnings
+    assert compact.crs == whole.crs and compact.geometry_kind == whole.geometry_kind
+    np.testing.assert_allclose(compact.bounds, whole.bounds, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(pd.DataFrame(compact.gdf), pd.DataFrame(whole.gdf.drop(columns=whole.gdf.geometry.name)))
+    shapes = compact.geometries.shapes(np.arange(len(compact.geometries)))
+    assert shapely.equals_exact(shapes, whole.gdf.geometry.values, tolerance=0).all()
+
+
+def test_read_counted_reads_the_layer_read_vector_reads(tmp_path):
+    path = tmp_path / "buildings.gpkg"
+    odd_buildings().to_file(path, layer="buildings")
+    compact, whole = read_counted(path, "buildings"), read_vector(path, "buildings")
+    assert_same_layer(compact, whole)
+    assert compact.role == "building" and len(compact.gdf) == 34
+    assert set(compact.warnings) >= {"2 feature(s) without geometry were skipped",
+                                     "1 GeometryCollection(s) of one kind read as multi-part geometries",
+                                     "1 invalid geometry repaired with make_valid"}
+
+
+@pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
+def test_read_counted_in_each_city_and_its_data_crs(city, tmp_path):
+    paths = write_features(city, tmp_path)  # buildings (GeoPackage) and schools (GeoJSON), lon/lat or Web Mercator
+    for path in paths:
+        assert_same_layer(read_counted(path), read_vector(path))
+    assert len(read_counted(paths[0]).gdf) == len(buildings(city))
+
+
+def broken_files(tmp_path):
+    """Building files that must be refused, each as `read_vector` refuses it."""
+    gdf = odd_buildings()
+    files = {}
+    files["no_crs"] = tmp_path / "no_crs_buildings.fgb"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        present = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]  # FlatGeobuf holds no missing geometry
+        present.set_crs(None, allow_override=True).to_file(files["no_crs"])
+    files["degrees"] = tmp_path / "mislabelled_buildings.gpkg"
+    gdf.set_crs("EPSG:4326", allow_override=True).to_file(files["degrees"])
+    mixed = gdf.copy()
+    mixed.loc[[3, 25], "geometry"] = shapely.GeometryCollection([shapely.Point(X0, Y0), shapely.box(X0, Y0, X0 + 1, Y0 + 1)])
+    files["mixed"] = tmp_path / "mixed_buildings.gpkg"
+    mixed.to_file(files["mixed"])
+    files["not_finite"] = tmp_path / "nan_buildings.geojson"
+    files["not_finite"].write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"h": i}, "geometry": {"type": "Point", "coordinates": [105.8 + i * 1e-3, 21.0]}}
+        for i in range(9)] + [{"type": "Feature", "properties": {"h": 9}, "geometry": {"type": "Point",
+                                                                                       "coordinates": [1e400, 21.0]}}]}))
+    files["none"] = tmp_path / "empty_buildings.geojson"
+    files["none"].write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    files["vrt"] = tmp_path / "vrt_buildings.gpkg"
+    files["vrt"].write_text('<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource>'
+                            '</OGRVRTLayer></OGRVRTDataSource>')
+    return files
+
+
+def test_broken_and_hostile_building_files_are_refused_with_the_same_message(tmp_path, capsys):
+    expected = {"no_crs": "no coordinate reference system", "degrees": "impossible for EPSG:4326",
+                "mixed": "2 feature(s) mix points, lines and polygons in one GeometryCollection (first: feature 4)",
+                "not_finite": "1 coordinate(s) that are not finite", "none": "has no features",
+                "vrt": "is not a GeoPackage file: its content is XML"}
+    for kind, path in broken_files(tmp_path).items():
+        with pytest.raises(LayerLoadError) as whole:
+            read_vector(path)
+        with pytest.raises(LayerLoadError) as compact:
+            read_counted(path)
+        assert str(compact.value) == str(whole.value), kind
+        assert expected[kind] in str(compact.value), kind
+        # and from the command line: the file named, the reason, no traceback
+        assert main([str(path), "--role", f"{path.name}=building"]) == 2, kind
+        err = capsys.readouterr().err
+        assert err.startswith(f"planner measure: {path}: ") and expected[kind] in err and "Traceback" not in err, kind
+
+
+@pytest.mark.parametrize("city", [c for c in CITIES if c.name in ("paris", "nairobi")], ids=lambda c: c.name)
+def test_planner_measure_gives_the_same_json_with_buildings_as_arrays(city, tmp_path, capsys, monkeypatch):
+    gpkg, tif = write_city(city, tmp_path)
+    b, s = write_features(city, tmp_path)
+    args = [str(gpkg), str(tif), str(b), str(s), "-p", "itdp-pnt", "--zones", "-f", "json",
+            "--sum-field", "floor_area", "--sum-field", "pupils", "--year", "2030"]
+    assert main(args) == 0
+    compact = json.loads(capsys.readouterr().out)
+    seen = []
+    monkeypatch.setattr(layers.cli, "_layers_to_count", lambda path, roles: seen.append(path) or set())
+    assert main(args) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert len(seen) == 4  # the second run read every layer whole
+    assert_same_figures(compact, whole)
+    assert compact[0]["features"]["buildings"]["count_intersecting"] > 50
+
+
+def assert_same_figures(a, b, where="") -> None:
+    if isinstance(a, dict):
+        assert set(a) == set(b), where
+        for key in a:
+            assert_same_figures(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_figures(x, y, f"{where}[{i}]")
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-9), where
+    else:
+        assert a == b, where
+
+
+def test_counted_as_arrays_in_another_crs_and_by_year_as_the_whole_layer_is(tmp_path):
+    """The timeline's year and a working CRS other than the file's (UTM 48N read, 49N worked in):
+    the features counted from the arrays are those, and measure as, the whole layer's."""
+    from layers.analysis.coverage import FeatureSet
+    from layers.analysis.scenario import Scenario
+
+    path = tmp_path / "buildings.gpkg"
+    odd_buildings().to_file(path, layer="buildings")
+    compact, whole = read_counted(path, "buildings"), read_vector(path, "buildings")
+    for layer in (compact, whole):
+        layer.feature_filter = Scenario.as_of(2020)
+    working = "EPSG:32649"
+    region = shapely.box(*whole.in_crs(working).total_bounds).buffer(-40.0)  # cuts through the footprints
+    figures = [FeatureSet.from_frame(layer.counted_in_crs(working), ["floor_area"]).measure([region]).iloc[0]
+               for layer in (compact, whole)]
+    assert len(compact.counted_in_crs(working).fields) == int(whole.feature_mask().sum()) < len(whole.gdf)
+    for key, value in figures[1].items():
+        assert figures[0][key] == pytest.approx(value, rel=1e-9), key
+    counted_area = whole.counted_in_crs(working).geometry.area.sum()
+    assert figures[0]["count_intersecting"] > 0 and 0 < figures[0]["area_inside_m2"] < counted_area  # cut through
