@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import shapely
 
 SLICE = 16_384  # features a call: about 10 ms of from_wkb, 25 ms of a reprojection
 
@@ -45,8 +46,6 @@ def geometries_from_wkb(column) -> np.ndarray:
     Arrow's binary values become Python bytes only a slice at a time too: turning a million at
     once into an object array holds the GIL for tens of milliseconds.
     """
-    import shapely
-
     column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
     with collector_paused():
         parts = [shapely.from_wkb(column.slice(i, SLICE).to_numpy(zero_copy_only=False))
@@ -56,6 +55,7 @@ def geometries_from_wkb(column) -> np.ndarray:
 
 _pausing = 0  # calls under way that pause the collector
 _pausing_lock = threading.Lock()
+_was_enabled = True  # the collector's state when the first of them began
 
 
 @contextmanager
@@ -76,5 +76,3 @@ def collector_paused() -> Iterator[None]:
             if _pausing == 0 and _was_enabled:
                 gc.enable()
 
-
-_was_enabled = True
