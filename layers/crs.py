@@ -62,6 +62,23 @@ def transformer(source, target) -> Transformer:
     return best
 
 
+def require_accurate(source, target) -> None:
+    """Raise TransformError unless `transformer(source, target)` gives an accurate transform.
+
+    Remembered per pair of CRS definitions: the check builds PROJ objects (tens of milliseconds,
+    in each thread anew), and a layer is checked when it is read, in the loading thread, and again
+    when it is added to the session, in the GUI thread, which then finds the answer here.
+    """
+    source, target = CRS.from_user_input(source), CRS.from_user_input(target)
+    key = (source.srs, target.srs)
+    if key not in _ACCURATE:
+        transformer(source, target)
+        _ACCURATE.add(key)
+
+
+_ACCURATE: set[tuple[str, str]] = set()  # (source, target) definitions found accurate
+
+
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """The WGS 84 / UTM zone CRS containing a lon/lat point."""
     if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:

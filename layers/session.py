@@ -30,7 +30,7 @@ from layers.analysis.indicators import PRESETS
 from layers.analysis.jobs import FIGURES, LAYER_PREFIX
 from layers.analysis.network import DEFAULT_BAND_M, GET_NETWORK_HINT, WalkingNetwork
 from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
-from layers.crs import choose_working_crs, crs_label, require_metric, transformer
+from layers.crs import choose_working_crs, crs_label, require_accurate, require_metric
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
 from layers.session_sketch import SketchEditing
@@ -188,7 +188,7 @@ class Session(SketchEditing):
             crs = require_metric(CRS.from_user_input(crs), "the working CRS")
             for layer in self.layers:
                 if layer.crs is not None:
-                    transformer(layer.crs, crs)  # raises TransformError naming both
+                    require_accurate(layer.crs, crs)  # raises TransformError naming both
         self._crs = crs
         if self.working_crs != before:
             self._invalidate()
@@ -199,7 +199,7 @@ class Session(SketchEditing):
         """Add an input layer; refuses one that cannot be brought into the working CRS accurately."""
         crs = self.working_crs
         if crs is not None and layer.crs is not None:
-            transformer(layer.crs, crs)
+            require_accurate(layer.crs, crs)
         before = crs
         self.layers.add(layer, index)
         if self.working_crs != before:

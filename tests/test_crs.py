@@ -46,3 +46,22 @@ def test_guard_without_crs():
 
 def test_label_names_the_crs():
     assert crs_label(CRS.from_epsg(32648)) == "EPSG:32648 (WGS 84 / UTM zone 48N)"
+
+
+def test_an_accurate_transform_is_checked_once_per_pair_and_a_refusal_every_time(monkeypatch):
+    """The loading thread checks a layer's CRS, the session checks it again when the layer is added:
+    the second check finds the first's answer (PROJ objects cost tens of ms in each thread)."""
+    import layers.crs as crs_module
+
+    made = []
+    real = crs_module.transformer
+    monkeypatch.setattr(crs_module, "transformer", lambda s, t: made.append((s, t)) or real(s, t))
+    monkeypatch.setattr(crs_module, "_ACCURATE", set())
+    crs_module.require_accurate(CRS.from_epsg(4326), CRS.from_epsg(32648))
+    crs_module.require_accurate(CRS.from_epsg(4326), "EPSG:32648")  # the same definitions
+    assert len(made) == 1
+    no_datum = "+proj=tmerc +lon_0=105 +k=0.9999 +x_0=500000 +ellps=WGS84 +units=m +no_defs"
+    for _ in range(2):
+        with pytest.raises(crs_module.TransformError, match="no datum shift"):
+            crs_module.require_accurate(no_datum, 4326)
+    assert len(made) == 3  # a refusal is not remembered: asked again, refused again

@@ -101,7 +101,6 @@ class LayerGeometry:
     @classmethod
     def from_geometries(cls, geoms: np.ndarray, kind: str) -> LayerGeometry:
         geoms = np.asarray(geoms, dtype=object)
-        n = len(geoms)
         bounds = shapely.bounds(geoms)
         coords = in_slices(shapely.get_coordinates, geoms)  # in slices: it holds the GIL (layers.sliced)
         counts = shapely.get_num_coordinates(geoms).astype(np.int64)
