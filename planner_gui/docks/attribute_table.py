@@ -1,51 +1,93 @@
 """The attribute table: a QTableView over a model that reads the layer's GeoDataFrame in place.
 
-Nothing is copied into items: `data()` reads a cell when the view asks for it, so a 200,000-row
-layer opens at once. Sorting and filtering go through a QSortFilterProxyModel (sorting on the
-raw values, filtering on the text of every column); selecting rows highlights them on the map.
+Nothing is copied into items: `data()` reads a cell when the view asks for it, so a layer of a
+million features opens at once. Sorting and filtering are not Qt's (a QSortFilterProxyModel
+asks `data()` for every row, and for every comparison while sorting: opening a million-row
+table sorted it by its first column, nine minutes of the GUI thread). They are worked out on
+whole columns with pandas (`shown_rows`), in a worker, latest request wins; the model then shows
+those rows in that order. Selecting rows highlights them on the map.
 """
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtWidgets
 
+from layers.analysis.progress import IsCancelled, check
 from layers.layer import VectorLayer
+from planner_gui.jobs.runner import AnalysisRunner
 
-SortRole = QtCore.Qt.ItemDataRole.UserRole + 1
+
+def shown_rows(frame: pd.DataFrame, columns: list[str], text: str = "", sort_by: str | None = None,
+               descending: bool = False, cancelled: IsCancelled = None) -> np.ndarray:
+    """Positions of the rows of `frame` that show `text` (any case) in one of `columns`, in the
+    order of the values of `sort_by` (missing values last; ties in the layer's order), else in
+    the layer's order. A cell shows what the table writes for it (`cell_text`)."""
+    rows = np.arange(len(frame))
+    needle = text.strip().casefold()
+    if needle:
+        hit = np.zeros(len(frame), bool)
+        for column in columns:
+            check(cancelled)
+            hit |= _shown_text(frame[column]).str.casefold().str.contains(needle, regex=False).fillna(False).to_numpy(bool)
+        rows = rows[hit]
+    if sort_by is not None and len(rows):
+        check(cancelled)
+        values = frame[sort_by].iloc[rows].reset_index(drop=True)
+        try:
+            order = values.sort_values(ascending=not descending, kind="stable", na_position="last").index
+        except TypeError:  # values of several kinds (text and numbers): ordered as text
+            order = values.astype("string").sort_values(ascending=not descending, kind="stable",
+                                                          na_position="last").index
+        rows = rows[order.to_numpy()]
+    return rows
+
+
+def cell_text(value) -> str:
+    """What the table shows for a value: numbers with thousands separators, nothing for missing."""
+    if _missing(value):
+        return ""
+    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+
+
+def _shown_text(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(column):
+        return pd.Series([cell_text(v) for v in column.to_numpy()], index=column.index, dtype="string")
+    return column.astype("string")
 
 
 class GeoDataFrameModel(QtCore.QAbstractTableModel):
-    """Columns of a layer's GeoDataFrame without the geometry; rows are its positions."""
+    """Columns of a layer's GeoDataFrame without the geometry; row i is the feature at `rows[i]`."""
 
     def __init__(self, layer: VectorLayer, parent=None):
         super().__init__(parent)
         self.layer = layer
         gdf = layer.gdf
         self.columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        self.rows = np.arange(len(gdf))
+        self.sort_requested = None  # set by the table: called with (column, descending) by a header click
+
+    def set_rows(self, rows: np.ndarray) -> None:
+        self.beginResetModel()
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.endResetModel()
 
     def rowCount(self, parent=QtCore.QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.layer.gdf)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent=QtCore.QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
     def _value(self, row: int, column: int):
-        return self.layer.gdf[self.columns[column]].iat[row]
+        return self.layer.gdf[self.columns[column]].iat[int(self.rows[row])]
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         if role in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.ToolTipRole):
-            value = self._value(index.row(), index.column())
-            return "" if _missing(value) else (f"{value:,.6g}" if isinstance(value, float) else str(value))
-        if role == SortRole:
-            value = self._value(index.row(), index.column())
-            if _missing(value):
-                return None
-            if isinstance(value, (np.integer, np.floating, int, float)):
-                return float(value)
-            return str(value)
+            return cell_text(self._value(index.row(), index.column()))
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
             value = self._value(index.row(), index.column())
             if isinstance(value, (np.integer, np.floating, int, float)):
@@ -55,38 +97,40 @@ class GeoDataFrameModel(QtCore.QAbstractTableModel):
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if role != QtCore.Qt.ItemDataRole.DisplayRole:
             return None
-        return self.columns[section] if orientation == QtCore.Qt.Orientation.Horizontal else str(section + 1)
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            return self.columns[section]
+        return str(int(self.rows[section]) + 1)  # the feature's number in the layer, whatever the order
+
+    def sort(self, column: int, order=QtCore.Qt.SortOrder.AscendingOrder) -> None:
+        if self.sort_requested is not None and 0 <= column < len(self.columns):
+            self.sort_requested(self.columns[column], order == QtCore.Qt.SortOrder.DescendingOrder)
 
 
 class AttributeTable(QtWidgets.QWidget):
     """Filter box + sortable table for one layer; `rows_selected(layer, rows)` on selection."""
 
     rows_selected = QtCore.Signal(object, object)
+    rows_shown = QtCore.Signal()  # the filter's and the sort's rows are in the table
 
     def __init__(self, layer: VectorLayer, parent=None):
         super().__init__(parent)
         self.layer = layer
         self.model = GeoDataFrameModel(layer, self)
-        self.proxy = QtCore.QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SortRole)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+        self.model.sort_requested = self._sort
+        self._sort_by: tuple[str | None, bool] = (None, False)
+        self.runner = AnalysisRunner(self, lock=contextlib.nullcontext())  # its own: never waits for an analysis
+        self.runner.finished.connect(self._rows_arrived)
         self.filter = QtWidgets.QLineEdit(placeholderText="Filter rows (any column)…", clearButtonEnabled=True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(lambda _text: self._ask())
         self.table = QtWidgets.QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)  # the layer's order
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, QtCore.Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.count = QtWidgets.QLabel()
-        self.proxy.rowsInserted.connect(self._update_count)
-        self.proxy.rowsRemoved.connect(self._update_count)
-        self.proxy.modelReset.connect(self._update_count)
-        self.proxy.layoutChanged.connect(self._update_count)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.filter)
@@ -94,19 +138,39 @@ class AttributeTable(QtWidgets.QWidget):
         layout.addWidget(self.count)
         self._update_count()
 
-    def _update_count(self, *args) -> None:
-        self.count.setText(f"{self.proxy.rowCount():,} of {self.model.rowCount():,} features shown")
+    def busy(self) -> bool:
+        return self.runner.busy()
+
+    def _sort(self, column: str, descending: bool) -> None:
+        self._sort_by = (column, descending)
+        self._ask(immediate=True)
+
+    def _ask(self, immediate: bool = False) -> None:
+        frame, columns, text = self.layer.gdf, list(self.model.columns), self.filter.text()
+        sort_by, descending = self._sort_by
+        self.runner.request(
+            lambda _progress, cancelled: shown_rows(frame, columns, text, sort_by, descending, cancelled),
+            immediate=immediate)
+
+    def _rows_arrived(self, _request_id: int, rows: np.ndarray) -> None:
+        self.model.set_rows(rows)
+        self._update_count()
+        self.rows_shown.emit()
+
+    def _update_count(self) -> None:
+        self.count.setText(f"{self.model.rowCount():,} of {len(self.layer.gdf):,} features shown")
 
     def selected_rows(self) -> list[int]:
         """Positions in the layer's GeoDataFrame of the selected table rows."""
-        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
-        return sorted(rows)
+        return sorted({int(self.model.rows[i.row()]) for i in self.table.selectionModel().selectedRows()})
 
     def select_rows(self, rows) -> None:
+        where = np.full(len(self.layer.gdf), -1, dtype=np.int64)  # table row of each feature shown
+        where[self.model.rows] = np.arange(len(self.model.rows))
         selection = QtCore.QItemSelection()
         for row in rows:
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
-            if index.isValid():
+            if 0 <= row < len(where) and where[row] >= 0:
+                index = self.model.index(int(where[row]), 0)
                 selection.select(index, index)
         flags = (
             QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect | QtCore.QItemSelectionModel.SelectionFlag.Rows
