@@ -4,11 +4,15 @@ The same entries as every export and the print page (`planner_gui.export.legend.
 made from the map's own styling rules) drawn by the same painter (`print_layout.paint_legend`),
 so the map on screen and the printed page cannot disagree. Entries are worked out once per
 change of the layers or the timeline's year (coalesced: a year move filters several layers at
-once), not on every repaint. View > Legend shows or hides it.
+once), not on every repaint, and in a worker. View > Legend shows or hides it.
 """
 from __future__ import annotations
 
+import contextlib
+
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from planner_gui.jobs.runner import AnalysisRunner
 
 WIDTH_PX = 230
 ROW_PX = 15  # one legend row at the legend's largest text
@@ -27,6 +31,8 @@ class MapLegend(QtWidgets.QWidget):
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._update_entries)
+        self._runner = AnalysisRunner(self, debounce_ms=0, lock=contextlib.nullcontext())  # never waits for an analysis
+        self._runner.finished.connect(lambda _request, entries: self._show(entries))
         self.resize(WIDTH_PX, 60)
         self.setVisible(False)
 
@@ -48,15 +54,32 @@ class MapLegend(QtWidgets.QWidget):
         """Work the entries out again soon (once for a burst of layer events)."""
         self._timer.start()
 
-    def update_now(self) -> None:
-        """The entries worked out at once (an export's twin canvas is drawn before any timer runs)."""
-        self._timer.stop()
-        self._update_entries()
+    def busy(self) -> bool:
+        """True while new entries are being worked out."""
+        return self._timer.isActive() or self._runner.busy()
 
-    def _update_entries(self) -> None:
+    def update_now(self) -> None:
+        """The entries worked out at once, here (an export's twin canvas is drawn before any timer runs)."""
         from planner_gui.export.legend import legend_entries
 
-        self.entries = legend_entries(self.canvas.session, self.canvas) if self.enabled else []
+        self._timer.stop()
+        self._runner.cancel()
+        self._show(legend_entries(self.canvas.session, self.canvas) if self.enabled else [])
+
+    def _update_entries(self) -> None:
+        """Entries are worked out in a worker: splitting a large layer into its style classes (a
+        category field over a million footprints) takes most of a second."""
+        from planner_gui.export.legend import legend_entries
+
+        if not self.enabled:
+            self._runner.cancel()
+            self._show([])
+            return
+        session, canvas = self.canvas.session, self.canvas
+        self._runner.request(lambda _progress, _cancelled: legend_entries(session, canvas), immediate=True)
+
+    def _show(self, entries: list) -> None:
+        self.entries = entries
         self.setVisible(bool(self.entries))
         self.place()
         self.update()
