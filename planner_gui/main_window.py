@@ -25,7 +25,6 @@ from planner_gui.message_bar import MessageBar
 from planner_gui.place_search import PlaceSearch
 from planner_gui.settings import add_recent_file, app_settings, recent_files
 from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, PlanTool, ZoomBoxTool
-from planner_gui.jobs import collector
 from planner_gui.jobs.loader import Loader, LoadJob
 
 log = logging.getLogger("planner")
@@ -281,7 +280,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loader.cancel_all()
         self.dashboard.shutdown()
         self.save_settings()
-        collector.release()  # the window's layers go with it
         super().closeEvent(event)
 
     # -- opening and saving ---------------------------------------------------------------------
@@ -362,7 +360,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if not added:
             return
         add_recent_file(self.settings, Path(path))  # only files that did load are worth reopening
-        collector.keep_loaded()
         for layer in added:
             self._warn(layer)
 
@@ -388,9 +385,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.may_discard_changes(f"Open {name}"):
             self.message_bar.push(f"{name} was not opened", "Your work is as it was.", "info")
             return
-        collector.release()  # the old session's layers go
         problems = apply_project(project, self.session)
-        collector.keep_loaded()
         for problem in problems:
             self.message_bar.push("A project setting was not applied", f"{Path(project.path).name}: {problem}", "warning")
         for layer in self.stack:
@@ -579,7 +574,6 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.loader.cancel_all()
         self.session.clear()
-        collector.release()
         self.project_path = None
         self.setWindowTitle("planner — how much of the city do our networks reach?")
         return True
