@@ -122,10 +122,14 @@ class GeometryChecks:
         self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
         coords = in_slices(shapely.get_coordinates, geoms)
         finite = np.isfinite(coords).all(axis=1)
-        self.not_finite += int((~finite).sum())
-        if finite.any():
-            self.low = np.minimum(self.low, coords[finite].min(axis=0))
-            self.high = np.maximum(self.high, coords[finite].max(axis=0))
+        not_finite = int((~finite).sum())
+        self.not_finite += not_finite
+        if not_finite < len(coords):
+            # no copy of the coordinates when all are finite (as nearly always): a copy of millions
+            # is made with the GIL held, a reduction is not
+            seen = coords[finite] if not_finite else coords
+            self.low = np.minimum(self.low, seen.min(axis=0))
+            self.high = np.maximum(self.high, seen.max(axis=0))
         self.kept += len(geoms)
         if self.wrong():
             return geoms, keep  # refused at the end: nothing to repair
