@@ -57,10 +57,12 @@ def figures_settled(window) -> bool:
 
 
 def grab(app, window, path: str | os.PathLike) -> Path:
-    """The window as it is drawn now (the map redrawn first) saved to `path`."""
+    """The window as it is drawn now (the map redrawn first, its pictures and legend made in their
+    workers) saved to `path`."""
     for _ in range(3):
         app.processEvents()
     window.canvas.refresh()
+    until(app, lambda: not window.canvas.busy() and not window.canvas.legend.busy())
     app.processEvents()
     window.grab().save(str(path))
     return Path(path)
