@@ -10,17 +10,11 @@ includes the 150 ms debounce. Prints every time and the median; the target is un
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-bench-"))
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gui_window import close_window, shown_window, wait_for  # first: the environment before Qt
 
 
 def main(argv=None) -> int:
@@ -29,7 +23,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from layers.project import SAMPLE_PROJECT
-    from gui_window import close_window, shown_window, wait_for
 
     _app, window = shown_window()  # the app stays alive while the window is
     panel = window.dashboard.coverage

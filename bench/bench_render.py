@@ -28,7 +28,6 @@ Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--size 1000000 | --
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
@@ -36,8 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gui_window import close_window  # first: the environment before Qt
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
@@ -217,8 +215,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from PySide6 import QtCore, QtWidgets
-
-    from gui_window import close_window
 
     from planner_gui.app import sample_project
     from planner_gui.main_window import MainWindow

@@ -12,17 +12,11 @@ undo. Prints every time and the median; the target is under 0.3 s after each cli
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-bench-"))
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gui_window import close_window, shown_window, wait_for  # first: the environment before Qt
 
 
 def main(argv=None) -> int:
@@ -32,7 +26,6 @@ def main(argv=None) -> int:
     from PySide6 import QtCore, QtTest
 
     from layers.project import SAMPLE_PROJECT
-    from gui_window import close_window, shown_window, wait_for
 
     app, window = shown_window()
     panel = window.dashboard.sketch_gain

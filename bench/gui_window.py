@@ -1,10 +1,21 @@
-"""What the GUI benchmarks share: the main window shown at a size, and waiting for a signal.
+"""What the GUI benchmarks share: Qt offscreen with throw-away settings and the project on the path,
+the main window shown at a size, waiting for a signal, and closing it.
 
-`python bench/bench_….py` puts this folder on the path; the benchmarks set QT_QPA_PLATFORM first.
+Imported first by each GUI benchmark (`python bench/bench_….py` puts this folder on the path), so
+the environment is set before Qt is loaded.
 """
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-bench-"))  # never the user's
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6 import QtCore, QtWidgets  # noqa: E402  (after the environment above)
 
 
 def shown_window(size: tuple[int, int] = (1600, 1000)):

@@ -92,7 +92,8 @@ class VectorLayer(Layer):
     # the timeline: any object with `.mask(gdf) -> bool array`; None shows every feature. Set it
     # through LayerStack.set_feature_filter / set_as_of_year so that the views hear of it.
     feature_filter: object = None
-    _projected: dict = field(default_factory=dict, init=False, repr=False)
+    _projected: dict = field(default_factory=dict, init=False, repr=False)  # per CRS: dropped for another
+    _facts: dict = field(default_factory=dict, init=False, repr=False)  # of the data in any CRS (`_fact`)
 
     @property
     def crs(self) -> CRS | None:
@@ -143,18 +144,20 @@ class VectorLayer(Layer):
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) in the layer's CRS, once per GeoDataFrame (the working CRS
         is chosen from every layer's bounds, and asked often)."""
-        key = ("bounds", id(self.gdf))
-        if key not in self._projected:
-            self._projected[key] = tuple(float(v) for v in self.gdf.total_bounds)
-        return self._projected[key]
+        return self._fact("bounds", lambda: tuple(float(v) for v in self.gdf.total_bounds))
 
     @property
     def geometry_kind(self) -> str:
         """geometry_kind(gdf), once per GeoDataFrame (the legend and the layer panel ask on every repaint)."""
-        key = ("kind", id(self.gdf))
-        if key not in self._projected:
-            self._projected[key] = geometry_kind(self.gdf)
-        return self._projected[key]
+        return self._fact("kind", lambda: geometry_kind(self.gdf))
+
+    def _fact(self, name: str, work_out):
+        """A fact of the data whatever the CRS (its bounds, its kind), worked out once per GeoDataFrame."""
+        if self._facts.get("of") != id(self.gdf):
+            self._facts = {"of": id(self.gdf)}
+        if name not in self._facts:
+            self._facts[name] = work_out()
+        return self._facts[name]
 
 
 @dataclass(eq=False)

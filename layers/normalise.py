@@ -24,7 +24,8 @@ from layers.crs import implausible_coordinates
 from layers.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
-SUPPORTED_GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon"}
+# shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds
+SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
 
 
 def text_problem(frame: pd.DataFrame) -> str | None:
@@ -145,7 +146,7 @@ class GeometryChecks:
         return bool(self.mixed or self.not_finite or self.unsupported())
 
     def unsupported(self) -> set[str]:
-        return {self._TYPE_NAMES[t] for t in self.types if t >= 0} - SUPPORTED_GEOMETRIES
+        return {self._TYPE_NAMES[t] for t in self.types if t >= 0 and t not in SUPPORTED_TYPE_IDS}
 
     def problem(self, where: str, crs, text: str | None) -> str | None:
         """Why the file cannot be loaded (`where` names the layer), or None; `text` is

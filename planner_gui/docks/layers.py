@@ -17,7 +17,6 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from layers.stack import StackEvent
-from planner_gui.map.geometry import geometry_kind
 
 MIME = "application/x-planner-layer-row"
 NO_FIELD = "(none)"
@@ -144,7 +143,7 @@ def _swatch(layer: Layer) -> QtGui.QIcon:
         gradient.setColorAt(1, QtGui.QColor("#fcfdbf"))
         p.fillRect(1, 3, 14, 10, gradient)
     else:
-        kind = geometry_kind(layer)  # cached: this runs on every repaint of the list
+        kind = layer.geometry_kind  # cached by the layer: this runs on every repaint of the list
         p.setPen(QtGui.QPen(QtGui.QColor(style.stroke), 2))
         if kind == "point":
             p.setBrush(QtGui.QColor(style.fill or style.stroke))

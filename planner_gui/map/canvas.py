@@ -444,7 +444,7 @@ class MapCanvas(pg.GraphicsView):
     def _make(self, layer: Layer) -> LayerGraphic:
         if isinstance(layer, RasterLayer):
             return RasterGraphic(self, layer)
-        if geo.geometry_kind(layer) == "point":
+        if layer.geometry_kind == "point":
             return PointGraphic(self, layer)
         if len(layer.gdf) > LARGE_LAYER_FEATURES:
             return LargeVectorGraphic(self, layer)

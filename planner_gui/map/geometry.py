@@ -243,26 +243,6 @@ def _ring_lengths(geoms: np.ndarray) -> np.ndarray:
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
-_kinds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def geometry_kind(layer) -> str:
-    """'point', 'line', 'polygon', 'mixed' (or 'raster') for a layer, computed once per GeoDataFrame.
-
-    `layer.geometry_kind`, remembered: the layer panel asks it on every repaint and the canvas on
-    every add, and even the vectorised answer costs milliseconds at a million features.
-    """
-    gdf = getattr(layer, "gdf", None)
-    if gdf is None:
-        return layer.geometry_kind
-    with _cache_lock:
-        entry = _kinds.get(layer)
-        if entry is not None and entry[0] == id(gdf):
-            return entry[1]
-    kind = layer.geometry_kind
-    with _cache_lock:
-        _kinds[layer] = (id(gdf), kind)
-    return kind
 
 
 def prepared(layer, crs: CRS) -> LayerGeometry:
@@ -277,7 +257,7 @@ def prepared(layer, crs: CRS) -> LayerGeometry:
         if entry is not None and entry[0] == key:
             return entry[1]
     gdf = layer.in_crs(crs)
-    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), geometry_kind(layer))
+    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
     with _cache_lock:
         _cache[layer] = (key, geometry)
     return geometry

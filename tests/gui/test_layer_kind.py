@@ -1,12 +1,12 @@
-"""The geometry kind the layer panel and the canvas ask for: the layer's own answer, remembered per data."""
+"""The geometry kind the layer panel and the canvas ask for (`layer.geometry_kind`): the kind of its
+data, remembered per data."""
 from __future__ import annotations
 
 import geopandas as gpd
 import shapely
 
 from layers.crs import HANOI_CRS
-from layers.layer import VectorLayer
-from planner_gui.map.geometry import geometry_kind
+from layers.layer import VectorLayer, geometry_kind
 
 
 def _layer(geoms) -> VectorLayer:
@@ -26,11 +26,11 @@ def test_kind_matches_the_layer_for_every_mix_of_geometry_types():
     ]
     for geoms in cases:
         layer = _layer(geoms)
-        assert geometry_kind(layer) == layer.geometry_kind, geoms
+        assert layer.geometry_kind == geometry_kind(layer.gdf), geoms
 
 
 def test_kind_is_remembered_until_the_layer_gets_new_data():
     layer = _layer([shapely.box(0, 0, 1, 1)])
-    assert geometry_kind(layer) == "polygon"
+    assert layer.geometry_kind == "polygon"
     layer.gdf = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=HANOI_CRS)  # new data: asked again
-    assert geometry_kind(layer) == "point"
+    assert layer.geometry_kind == "point"

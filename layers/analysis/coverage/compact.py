@@ -34,12 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from layers.normalise import SUPPORTED_TYPE_IDS
 from layers.sliced import collector_paused
 
 POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
 MULTI = (4, 5, 6)  # MultiPoint, MultiLineString, MultiPolygon
-SUPPORTED = (0, 1, 2, 3, 4, 5, 6)  # all but GeometryCollection (7)
 CHUNK = 100_000  # features converted or measured at a time (bounds the temporary arrays)
 
 
@@ -269,7 +269,7 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
     """One chunk: parts, paths and coordinates counted by GEOS, without making objects for the
     features that are one part of one path (a polygon without holes, a line, a point)."""
     types = shapely.get_type_id(geoms).astype(np.int8)
-    if np.isin(types, SUPPORTED + (-1,), invert=True).any():
+    if np.isin(types, SUPPORTED_TYPE_IDS + (-1,), invert=True).any():
         raise ValueError("a GeometryCollection cannot be counted; split it into points, lines and polygons")
     empty = shapely.is_empty(geoms) | (types < 0)
     multi = np.isin(types, MULTI) & ~empty
