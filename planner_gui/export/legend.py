@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
 import weakref
 from dataclasses import dataclass, field
 
@@ -101,13 +102,17 @@ def _vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     when its data, style or feature filter changed (the legend is asked after every layer event,
     and splitting a large layer into classes takes tens of milliseconds of the GUI thread)."""
     key = (id(layer.gdf), layer.name, dataclasses.astuple(layer.style), layer.feature_filter)
-    known = _groups_known.get(layer)
+    with _groups_lock:
+        known = _groups_known.get(layer)
     if known is None or known[0] != key:
-        known = _groups_known[layer] = (key, _worked_out_groups(layer))
+        known = (key, _worked_out_groups(layer))
+        with _groups_lock:
+            _groups_known[layer] = known
     return known[1]
 
 
 _groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_groups_lock = threading.Lock()  # the map's legend asks in a worker, an export's in the GUI thread
 
 
 def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
