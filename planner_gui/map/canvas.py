@@ -60,12 +60,19 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
     Its path (all the features in one) gives Qt the item's bounds and shape; painting goes
     feature by feature (`planner_gui.map.feature_painter`), so overlapping polygons look as in
     QGIS: no fill-rule holes, and a later polygon's fill covers the outlines below it.
+
+    The feature-by-feature painting is recorded once per set of features into a QPicture, and
+    every paint replays it: one call from Python instead of two per feature. A view change paints
+    the map twice (on screen, then its moving picture), and more when a large layer's picture
+    arrives; and while a worker runs, each call from Python into Qt waits for the GIL (80-330 us
+    measured, against 2 us). Replayed, the same pixels (checked on the Hanoi sample at three scales).
     """
 
     def __init__(self, area: bool):
         super().__init__()
         self.area = area
         self._rings = None
+        self._recording: QtGui.QPicture | None = None
 
     def set_features(self, culled: geo.Culled) -> None:
         if len(culled.x):
@@ -74,10 +81,19 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
         else:
             self.setPath(QtGui.QPainterPath())
             self._rings = None
+        self._recording = None
 
     def paint(self, painter, option, widget=None) -> None:
-        if self._rings is not None:
-            paint_features(painter, self._rings, self.pen(), self.brush(), self.area)
+        if self._rings is None:
+            return
+        if self._recording is None:
+            self._recording = QtGui.QPicture()
+            recorder = QtGui.QPainter(self._recording)
+            try:
+                paint_features(recorder, self._rings, self.pen(), self.brush(), self.area)
+            finally:
+                recorder.end()
+        painter.drawPicture(0, 0, self._recording)
 
 
 class VectorGraphic(LayerGraphic):

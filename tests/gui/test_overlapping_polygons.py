@@ -95,3 +95,21 @@ def test_hiding_and_showing_a_large_layer_keeps_its_picture(qtbot, canvas, monke
     assert not canvas.busy()  # nothing to paint again: the same view
     assert graphic.item.image() is picture and graphic.painter.latest_id == requests
     assert _colour_at(canvas, X0 + 75, Y0 + 75) == FILL
+
+
+def test_a_small_layer_is_painted_once_per_view_and_replayed(qtbot, canvas, monkeypatch):
+    """Repaints of an unchanged view replay the recorded painting; a new view records it again."""
+    painted = []
+    real = canvas_module.paint_features
+    monkeypatch.setattr(canvas_module, "paint_features", lambda *args, **kw: (painted.append(1), real(*args, **kw)))
+    canvas.session.layers.add(_squares_layer())
+    canvas.set_view((X0 - 25, Y0 - 25, X0 + 175, Y0 + 175))
+    _check_drawn_like_qgis(canvas)
+    recorded = len(painted)
+    assert recorded >= 1
+    canvas.viewport().repaint()
+    _check_drawn_like_qgis(canvas)  # replayed: the same picture
+    assert len(painted) == recorded
+    canvas.set_view((X0 - 35, Y0 - 35, X0 + 185, Y0 + 185))
+    _check_drawn_like_qgis(canvas)
+    assert len(painted) > recorded
