@@ -61,39 +61,37 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
     feature by feature (`planner_gui.map.feature_painter`), so overlapping polygons look as in
     QGIS: no fill-rule holes, and a later polygon's fill covers the outlines below it.
 
-    The feature-by-feature painting is recorded once per set of features into a QPicture, and
+    The feature-by-feature painting is recorded into a QPicture when the features are set, and
     every paint replays it: one call from Python instead of two per feature. A view change paints
     the map twice (on screen, then its moving picture), and more when a large layer's picture
     arrives; and while a worker runs, each call from Python into Qt waits for the GIL (80-330 us
-    measured, against 2 us). Replayed, the same pixels (checked on the Hanoi sample at three scales).
+    measured, against 2 us), so the canvas sets these features before it starts any worker's
+    picture. Replayed, the same pixels (checked on the Hanoi sample at three scales).
     """
 
     def __init__(self, area: bool):
         super().__init__()
         self.area = area
-        self._rings = None
         self._recording: QtGui.QPicture | None = None
 
     def set_features(self, culled: geo.Culled) -> None:
-        if len(culled.x):
-            self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
-            self._rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
-        else:
-            self.setPath(QtGui.QPainterPath())
-            self._rings = None
+        """The features to draw (in view, simplified), painted now into the recording (pen and brush set)."""
         self._recording = None
+        if not len(culled.x):
+            self.setPath(QtGui.QPainterPath())
+            return
+        self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
+        rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
+        self._recording = QtGui.QPicture()
+        recorder = QtGui.QPainter(self._recording)
+        try:
+            paint_features(recorder, rings, self.pen(), self.brush(), self.area)
+        finally:
+            recorder.end()
 
     def paint(self, painter, option, widget=None) -> None:
-        if self._rings is None:
-            return
-        if self._recording is None:
-            self._recording = QtGui.QPicture()
-            recorder = QtGui.QPainter(self._recording)
-            try:
-                paint_features(recorder, self._rings, self.pen(), self.brush(), self.area)
-            finally:
-                recorder.end()
-        painter.drawPicture(0, 0, self._recording)
+        if self._recording is not None:
+            painter.drawPicture(0, 0, self._recording)
 
 
 class VectorGraphic(LayerGraphic):
@@ -577,9 +575,11 @@ class MapCanvas(pg.GraphicsView):
         self._timer.stop()
         self.moving_picture.stop()
         view, pixel_m = self._view_and_pixel()
-        for layer in self._drawn_layers():
-            if layer.visible and (graphic := self.graphics.get(id(layer))):
-                graphic.refresh(view, pixel_m)
+        shown = [g for layer in self._drawn_layers() if layer.visible and (g := self.graphics.get(id(layer)))]
+        # the layers drawn here first, then the pictures painted in workers: while a worker runs, every
+        # call from this thread into Qt waits for the GIL
+        for graphic in sorted(shown, key=lambda g: isinstance(g, LargeVectorGraphic)):
+            graphic.refresh(view, pixel_m)
         self.refresh_labels()
         self.scale_bar.update()
         self.view_changed.emit()
