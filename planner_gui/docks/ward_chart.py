@@ -78,9 +78,16 @@ class WardChart(QtWidgets.QWidget):
 
     def set_values(self, values: pd.Series, label: str, scale: float = 1.0, notes: pd.Series | None = None) -> None:
         """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %);
-        `notes` (same index) are written at the end of each bar."""
-        self.values = values.astype(float)
-        self.notes = notes if notes is not None else pd.Series(dtype=object)
+        `notes` (same index) are written at the end of each bar. The same figures again (a dock
+        recomputed after a change that moved no figure) redraw nothing: a redraw sets a text item
+        per ward, some hundreds of calls into Qt, each waiting for the GIL while a worker runs."""
+        values = values.astype(float)
+        notes = notes if notes is not None else pd.Series(dtype=object)
+        if (label == self.title.text() and scale == self.scale and values.equals(self.values)
+                and notes.equals(self.notes) and values.index.equals(self.values.index)):
+            return
+        self.values = values
+        self.notes = notes
         self.scale = scale
         self.title.setText(label)
         self.plot.getAxis("bottom").setLabel(label)

@@ -83,3 +83,26 @@ def test_a_long_ward_name_is_written_whole_on_the_chart(qtbot):
     from PySide6 import QtGui
 
     assert axis.minimumWidth() >= QtGui.QFontMetrics(axis.font()).horizontalAdvance("Phường Văn Miếu - Quốc Tử Giám")
+
+
+def test_the_same_figures_again_redraw_nothing_and_new_ones_redraw(qtbot, monkeypatch):
+    import pandas as pd
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    values = pd.Series({"Phường Láng": 3.0, "Phường Cầu Giấy": 12.5})
+    notes = pd.Series({"Phường Láng": "0.2 km²", "Phường Cầu Giấy": "1.1 km²"})
+    chart.set_values(values, "share (%)", 100.0, notes)
+    redraws = []
+    real = chart._redraw
+    monkeypatch.setattr(chart, "_redraw", lambda *a, **k: (redraws.append(1), real(*a, **k)))
+    chart.set_values(values.copy(), "share (%)", 100.0, notes.copy())
+    assert redraws == []
+    chart.set_values(values, "share (%)", 100.0, notes.replace("1.1 km²", "1.2 km²"))
+    assert len(redraws) == 1 and chart.note_texts()["Phường Cầu Giấy"] == "1.2 km²"
+    chart.set_values(values.rename({"Phường Láng": "Phường Láng Thượng"}), "share (%)", 100.0)
+    assert len(redraws) == 2 and "Phường Láng Thượng" in chart.order
+    chart.set_values(values.rename({"Phường Láng": "Phường Láng Thượng"}), "share (%)", 1.0)
+    assert len(redraws) == 3 and chart.scale == 1.0
