@@ -4,7 +4,10 @@ The same entries as every export and the print page (`planner_gui.export.legend.
 made from the map's own styling rules) drawn by the same painter (`print_layout.paint_legend`),
 so the map on screen and the printed page cannot disagree. Entries are worked out once per
 change of the layers or the timeline's year (coalesced: a year move filters several layers at
-once), not on every repaint, and in a worker. View > Legend shows or hides it.
+once), not on every repaint, and in a worker, which paints the legend's picture too (QPainter on
+a QImage is allowed off the GUI thread): laying it out is some hundreds of calls into Qt, and a
+layer is often added while a worker is busy, when each such call waits for the GIL. Only a
+resized map paints it again, on the GUI thread. View > Legend shows or hides it.
 """
 from __future__ import annotations
 
@@ -32,17 +35,14 @@ class MapLegend(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._update_entries)
         self._runner = AnalysisRunner(self, debounce_ms=0, lock=contextlib.nullcontext())  # never waits for an analysis
-        self._runner.finished.connect(lambda _request, entries: self._show(entries))
+        self._runner.finished.connect(lambda _request, made: self._show(*made))
         self.resize(WIDTH_PX, 60)
         self.setVisible(False)
 
     def place(self) -> None:
         """Bottom right, at most half the map's height: a long legend flows into more columns of
         smaller text (as on the printed page) rather than covering the city."""
-        wanted = self._wanted_height()
-        room = max(80, self.canvas.height() // 2)
-        width = WIDTH_PX if wanted <= room else min(2 * WIDTH_PX, max(WIDTH_PX, self.canvas.width() * 2 // 5))
-        self.resize(width, min(room, wanted))
+        self.resize(*legend_size(self.entries, self.canvas.width(), self.canvas.height()))
         self.move(self.canvas.width() - self.width() - 12, self.canvas.height() - self.height() - 10)
         self.raise_()
 
@@ -76,42 +76,63 @@ class MapLegend(QtWidgets.QWidget):
             self._show([])
             return
         session, canvas = self.canvas.session, self.canvas
-        self._runner.request(lambda _progress, _cancelled: legend_entries(session, canvas), immediate=True)
+        map_size, ratio = (canvas.width(), canvas.height()), self.devicePixelRatioF()
 
-    def _show(self, entries: list) -> None:
+        def entries_and_picture(_progress, _cancelled):
+            entries = legend_entries(session, canvas)
+            size = legend_size(entries, *map_size)
+            return entries, (_key(entries, size, ratio), legend_image(entries, size, ratio))
+
+        self._runner.request(entries_and_picture, immediate=True)
+
+    def _show(self, entries: list, picture: tuple | None = None) -> None:
         self.entries = entries
+        self._picture = picture
         self.setVisible(bool(self.entries))
         self.place()
         self.update()
         self.changed.emit()
 
-    def _wanted_height(self) -> int:
-        rows = 1  # the heading
-        for entry in self.entries:
-            rows += 1 + sum(1 + len(swatches) if title else len(swatches) for title, swatches in entry.groups)
-            rows += 3 if entry.ramp is not None else 0
-        return rows * ROW_PX + 2 * MARGIN_PX
-
     def paintEvent(self, event) -> None:
-        """The legend from a picture made once per entries and size: the map repaints it on every
-        pan frame, and laying it out (fitting text sizes and columns) takes tens of milliseconds."""
-        key = (id(self.entries), self.width(), self.height(), self.devicePixelRatioF())
+        """The legend from its picture, made once per entries and size (in the worker, or here if
+        the map was resized since): the map repaints it on every pan frame."""
+        size, ratio = (self.width(), self.height()), self.devicePixelRatioF()
+        key = _key(self.entries, size, ratio)
         if self._picture is None or self._picture[0] != key:
-            self._picture = (key, self._paint_picture())
+            self._picture = (key, legend_image(self.entries, size, ratio))
         p = QtGui.QPainter(self)
         p.drawImage(0, 0, self._picture[1])
         p.end()
 
-    def _paint_picture(self) -> QtGui.QImage:
-        from planner_gui.export.print_layout import paint_legend
 
-        ratio = self.devicePixelRatioF()
-        image = QtGui.QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
-                             QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(ratio)
-        image.fill(QtGui.QColor(255, 255, 255, 215))
-        p = QtGui.QPainter(image)
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        paint_legend(p, QtCore.QRectF(self.rect()).adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX), self.entries)
-        p.end()
-        return image
+def _key(entries: list, size: tuple[int, int], ratio: float) -> tuple:
+    return id(entries), size, ratio
+
+
+def legend_size(entries: list, map_width: int, map_height: int) -> tuple[int, int]:
+    """The legend's size over a map of that size: as tall as its rows, at most half the map's
+    height; a legend too long for one column gets a wider box (`paint_legend` flows it into more)."""
+    rows = 1  # the heading
+    for entry in entries:
+        rows += 1 + sum(1 + len(swatches) if title else len(swatches) for title, swatches in entry.groups)
+        rows += 3 if entry.ramp is not None else 0
+    wanted = rows * ROW_PX + 2 * MARGIN_PX
+    room = max(80, map_height // 2)
+    width = WIDTH_PX if wanted <= room else min(2 * WIDTH_PX, max(WIDTH_PX, map_width * 2 // 5))
+    return width, min(room, wanted)
+
+
+def legend_image(entries: list, size: tuple[int, int], ratio: float) -> QtGui.QImage:
+    """The legend painted at `size` (logical pixels) and device pixel `ratio`; any thread."""
+    from planner_gui.export.print_layout import paint_legend
+
+    width, height = size
+    image = QtGui.QImage(max(1, round(width * ratio)), max(1, round(height * ratio)),
+                         QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(QtGui.QColor(255, 255, 255, 215))
+    p = QtGui.QPainter(image)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    paint_legend(p, QtCore.QRectF(0, 0, width, height).adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX), entries)
+    p.end()
+    return image

@@ -1,0 +1,47 @@
+"""The legend over the map is painted in a worker, as the GUI thread would paint it, and painted
+again at its new size when the map is resized (`planner_gui.map.legend`)."""
+from __future__ import annotations
+
+import numpy as np
+from helpers import load
+
+
+def _pixels(image) -> np.ndarray:
+    from PySide6 import QtGui
+
+    image = image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, : image.width() * 4].copy()
+
+
+def test_the_legend_painted_in_a_worker_is_the_one_painted_here(qtbot, window, synthetic_project):
+    import threading
+
+    from planner_gui.map import legend as legend_module
+
+    painted_in = []
+    real = legend_module.legend_image
+
+    def noted(*args):
+        painted_in.append(threading.current_thread() is threading.main_thread())
+        return real(*args)
+
+    legend = window.canvas.legend
+    legend_module.legend_image = noted
+    try:
+        load(qtbot, window, [synthetic_project])
+        qtbot.waitUntil(lambda: bool(legend.entries) and not legend.busy(), timeout=15_000)
+        shown = _pixels(legend.grab().toImage())
+        assert painted_in and not any(painted_in)  # in the worker only
+        size, ratio = (legend.width(), legend.height()), legend.devicePixelRatioF()
+        here = real(legend.entries, size, ratio)
+        assert np.array_equal(_pixels(here), _pixels(legend._picture[1]))
+        assert shown.shape == _pixels(here).shape
+
+        window.resize(window.width() - 300, window.height() - 200)  # a smaller map: a legend of its own size
+        qtbot.waitUntil(lambda: (legend.width(), legend.height()) != size, timeout=5_000)
+        legend.grab()
+        assert painted_in[-1]  # painted again, here, at the new size
+        assert legend._picture[1].width() == round(legend.width() * ratio)
+    finally:
+        legend_module.legend_image = real
