@@ -17,21 +17,44 @@ import pyogrio
 from layers.sliced import geometries_from_wkb
 
 
-def read_ogr(source: str, layer: str | None, use_arrow: bool) -> gpd.GeoDataFrame:
-    """A layer of a file GDAL reads (`source` as layers.io makes it): attributes by pyogrio's
-    reader (`use_arrow` False for text in a legacy code page, which its row reader re-codes),
-    geometries from GDAL's Arrow stream. The two reads walk the same features in the same order."""
-    attributes = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=use_arrow)
+def read_ogr(source: str, layer: str | None) -> gpd.GeoDataFrame:
+    """A layer of a file GDAL reads (`source` as layers.io makes it), with pyogrio's frame.
+
+    Read once, as GDAL's Arrow stream, when pyogrio would make its frame from that stream as it
+    is (`table.to_pandas()`): text in UTF-8, and no date-time or JSON field, which pyogrio parses
+    from text. Otherwise the attributes are read by pyogrio's reader (its row reader for text in
+    a legacy code page, which it re-codes) and the geometries as WKB in a second read of the same
+    features in the same order (a GeoJSON file, which GDAL parses whole, is then parsed twice)."""
+    meta, table = pyogrio.read_arrow(source, layer=layer, datetime_as_string=True)
+    utf8 = (meta.get("encoding") or "UTF-8").upper() in ("UTF-8", "UTF8")
+    if utf8 and _converted_as_is(meta):
+        column = meta.get("geometry_name") or "wkb_geometry"
+        if column not in table.column_names:
+            return table.to_pandas()  # no geometry column: the caller says so
+        return _with_geometries(table.drop_columns([column]).to_pandas(), table[column], meta["crs"])
+    del table
+    attributes = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=utf8)
     meta, table = pyogrio.read_arrow(source, layer=layer, columns=[])
     column = meta.get("geometry_name") or "wkb_geometry"
     if column not in table.column_names:
         return attributes  # no geometry column: the caller says so
-    geoms = geometries_from_wkb(table[column])
+    return _with_geometries(attributes, table[column], meta["crs"])
+
+
+def _converted_as_is(meta: dict) -> bool:
+    """Whether pyogrio turns this Arrow table into its frame by `to_pandas()` alone."""
+    parsed = [dtype for dtype in meta["dtypes"] if dtype is not None and str(dtype).startswith("datetime")
+              and dtype != "datetime64[D]"]
+    return not parsed and "OFSTJSON" not in list(meta["ogr_subtypes"])
+
+
+def _with_geometries(attributes: pd.DataFrame, wkb, crs) -> gpd.GeoDataFrame:
+    geoms = geometries_from_wkb(wkb)
     if not len(attributes.columns):  # a layer without fields: read without geometry, it has no rows either
         attributes = pd.DataFrame(index=pd.RangeIndex(len(geoms)))
     if len(attributes) != len(geoms):
         raise ValueError(f"{len(attributes)} rows of fields but {len(geoms)} geometries")
-    return gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, index=attributes.index, crs=meta["crs"]))
+    return gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, index=attributes.index, crs=crs))
 
 
 def read_geoparquet(path) -> gpd.GeoDataFrame:

@@ -44,15 +44,29 @@ def test_a_gdal_file_reads_as_pyogrio_reads_it(tmp_path, small_slices, suffix):
         frame = frame[frame.geometry.notna()]
     frame.to_file(path)
     expected = pyogrio.read_dataframe(path, use_arrow=True)
-    assert_geodataframe_equal(read_ogr(str(path), None, use_arrow=True), expected, check_dtype=True)
-    # the row reader (for text in a legacy code page) gives the same attributes
-    assert_geodataframe_equal(read_ogr(str(path), None, use_arrow=False), pyogrio.read_dataframe(path))
+    assert_geodataframe_equal(read_ogr(str(path), None), expected, check_dtype=True)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb"])
+def test_a_file_without_date_times_is_read_once_as_pyogrio_reads_it(tmp_path, small_slices, monkeypatch, suffix):
+    path = tmp_path / f"buildings{suffix}"
+    frame = _frame(crs="EPSG:4326" if suffix == ".geojson" else "EPSG:32733").drop(columns="built")
+    if suffix == ".fgb":
+        frame = frame[frame.geometry.notna()]
+    frame.to_file(path)
+    expected = pyogrio.read_dataframe(path, use_arrow=True)
+    reads = []
+    for name in ("read_arrow", "read_dataframe"):
+        real = getattr(pyogrio, name)
+        monkeypatch.setattr(pyogrio, name, lambda *a, real=real, **k: (reads.append(1), real(*a, **k))[1])
+    assert_geodataframe_equal(read_ogr(str(path), None), expected, check_dtype=True)
+    assert len(reads) == 1  # one pass over the file (a GeoJSON file is parsed whole by each)
 
 
 def test_a_layer_without_fields_has_one_row_per_feature(tmp_path, small_slices):
     path = tmp_path / "points.geojson"
     gpd.GeoDataFrame(geometry=shapely.points([[105.8, 21.0], [105.9, 21.1]] * 4), crs=4326).to_file(path)
-    frame = read_ogr(str(path), None, use_arrow=True)
+    frame = read_ogr(str(path), None)
     assert len(frame) == 8 and list(frame.columns) == ["geometry"]
     assert shapely.equals(frame.geometry.values, pyogrio.read_dataframe(path).geometry.values).all()
 
@@ -107,4 +121,24 @@ def test_pandas_frames_stay_aligned_when_the_counts_differ(tmp_path, monkeypatch
     _frame().to_file(path)
     monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, **k: pd.DataFrame({"name": ["only one"]}))
     with pytest.raises(ValueError, match="1 rows of fields but 10 geometries"):
-        read_ogr(str(path), None, use_arrow=True)
+        read_ogr(str(path), None)
+
+
+def test_a_file_is_asked_for_its_layers_once_until_it_changes(tmp_path, monkeypatch):
+    """Which layers, then is this one there: one question to GDAL (which parses a GeoJSON file
+    whole to answer it), asked again once the file was written anew."""
+    from layers.io import read_layers
+
+    path = tmp_path / "clinics.geojson"
+
+    def clinics(n):  # in Nairobi
+        return gpd.GeoDataFrame({"beds": np.arange(n)}, geometry=shapely.points(36.8 + np.arange(n) / 100, -1.29),
+                                crs="EPSG:4326")
+
+    clinics(9).to_file(path)
+    asked = []
+    real = pyogrio.list_layers
+    monkeypatch.setattr(pyogrio, "list_layers", lambda *a, **k: (asked.append(1), real(*a, **k))[1])
+    assert len(read_layers(path)[0].gdf) == 9 and len(asked) == 1
+    clinics(12).to_file(path)
+    assert len(read_layers(path)[0].gdf) == 12 and len(asked) == 2
