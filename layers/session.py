@@ -591,9 +591,14 @@ class Session(SketchEditing):
         self._emit("result", key)
 
     def show_result(self, key: str, gdf, name: str, style: Style) -> VectorLayer:
-        """Draw a result layer (a catchment, the gained area, overlaps); replaces the previous one of `key`."""
+        """Draw a result layer (a catchment, the gained area, overlaps); replaces the previous one of `key`.
+
+        The same features again (a result computed anew after a change that moved nothing, such as
+        showing a layer that is not measured) change nothing: no event, nothing redrawn."""
         layer = self._result_layers.get(key)
         if layer is not None and layer in self.results:
+            if style == layer.style and name == layer.name and _same_features(layer.gdf, gdf):
+                return layer
             layer.gdf, layer.style = gdf, style
             if layer.name != name and self.results.find(name) is None:
                 layer.name = name
@@ -611,3 +616,12 @@ class Session(SketchEditing):
         layer = self._result_layers.pop(key, None)
         if layer is not None and layer in self.results:
             self.results.remove(layer)
+
+
+def _same_features(a, b) -> bool:
+    """Whether two (small) frames hold the same features: fields, geometries (as WKB) and CRS."""
+    if len(a) != len(b) or list(a.columns) != list(b.columns) or a.crs != b.crs:
+        return False
+    if not a.drop(columns=a.geometry.name).equals(b.drop(columns=b.geometry.name)):
+        return False
+    return bool(np.all(shapely.to_wkb(np.asarray(a.geometry.values)) == shapely.to_wkb(np.asarray(b.geometry.values))))

@@ -64,3 +64,37 @@ def test_reprojection_is_cached_until_the_data_changes(stations_gdf):
     assert layer.in_crs("EPSG:32648") is first
     layer.gdf = stations_gdf.iloc[:2].copy()
     assert len(layer.in_crs(32648)) == 2
+
+
+def test_a_result_shown_again_unchanged_tells_nobody_and_a_changed_one_does():
+    """A dock recomputed after a change that moved nothing (a layer not measured shown again) hands
+    the same catchment back: the map must not redraw it."""
+    import geopandas as gpd
+    import shapely
+
+    from layers.crs import HANOI_CRS
+    from layers.layer import Style
+    from layers.session import Session
+
+    session = Session()
+    events = []
+    session.results.subscribe(events.append)
+
+    def catchment(radius):
+        return gpd.GeoDataFrame({"radius_m": [radius]}, geometry=[shapely.Point(585_000, 2_325_000).buffer(radius)],
+                                crs=HANOI_CRS)
+
+    style = Style(stroke="#1f77b4")
+    shown = session.show_result("catchment", catchment(500.0), "Catchment (500 m)", style)
+    assert len(events) == 1
+    assert session.show_result("catchment", catchment(500.0), "Catchment (500 m)", style) is shown
+    assert len(events) == 1  # the same features, name and style: nothing to tell
+    session.show_result("catchment", catchment(800.0), "Catchment (500 m)", style)  # a field and geometry moved
+    assert len(events) == 2 and shown.gdf["radius_m"].iloc[0] == 800.0
+    moved = catchment(800.0)
+    moved["radius_m"] = 500.0  # the geometry alone differs from the first
+    session.show_result("catchment", catchment(500.0), "Catchment (500 m)", style)
+    session.show_result("catchment", moved, "Catchment (500 m)", style)
+    assert len(events) == 4
+    session.show_result("catchment", moved, "Catchment (500 m)", Style(stroke="#ff0000"))
+    assert len(events) == 5  # a new style is drawn
