@@ -288,15 +288,9 @@ class MainWindow(QtWidgets.QMainWindow):
         paths = [Path(p) for p in paths]
         if not paths:
             return None
-        job = self.loader.start(paths, self.session.working_crs)
-        job.signals.progress.connect(self._on_progress)
-        job.signals.layers_loaded.connect(self._on_layers_loaded)
-        job.signals.project_loaded.connect(self._on_project_loaded)
-        job.signals.failed.connect(self._on_load_failed)
-        job.signals.finished.connect(self._on_load_finished)
-        self.progress.setVisible(True)
+        self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
-        return job
+        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -341,6 +335,13 @@ class MainWindow(QtWidgets.QMainWindow):
         return written
 
     # -- loader results (GUI thread) ------------------------------------------------------------
+    def _listen_to_load(self, signals) -> None:
+        signals.progress.connect(self._on_progress)
+        signals.layers_loaded.connect(self._on_layers_loaded)
+        signals.project_loaded.connect(self._on_project_loaded)
+        signals.failed.connect(self._on_load_failed)
+        signals.finished.connect(self._on_load_finished)
+
     def _on_progress(self, done: int, total: int, what: str) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)

@@ -19,6 +19,7 @@ dropped there.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from pyproj import CRS
@@ -142,12 +143,21 @@ class Loader(QtCore.QObject):
         super().__init__(parent)
         self.jobs: list[LoadJob] = []
 
-    def start(self, paths, working_crs: CRS | None) -> LoadJob:
+    def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None) -> LoadJob:
+        """Start a job reading `paths`; `connect(signals)` connects the caller's handlers first.
+
+        Before the thread starts, not after `start` returns: a file refused at once (not a
+        GeoPackage, say) is read, refused and reported in microseconds, and its `failed` and
+        `finished` went to nobody when the worker got there first (a test waited in vain for
+        the end of such a load, about once in ten runs).
+        """
         job = LoadJob(paths, working_crs, LoadSignals())
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.
         job.signals.finished.connect(lambda _cancelled, job=job: self._forget(job))
+        if connect is not None:
+            connect(job.signals)
         thread = _LoadThread(job)
         running_threads.add(thread)
         thread.finished.connect(lambda thread=thread: (thread.wait(), running_threads.discard(thread)))

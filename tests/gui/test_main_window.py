@@ -223,3 +223,28 @@ def test_cancelling_a_load_stops_between_files(qtbot, window, synthetic_project)
     assert job.cancelled
     assert len(window.stack) <= 5  # at most the first file's five layers, never all three files
     assert any("cancelled" in t for t in window.message_bar.texts())
+
+
+def test_a_load_that_ends_before_open_files_returns_is_still_heard(qtbot, window, tmp_path, monkeypatch):
+    """A file refused at once can be read, refused and reported by the worker before the GUI thread
+    is back from starting it: the window hears of it all the same."""
+    from planner_gui.jobs import loader
+
+    started = []
+
+    def run_at_once(thread):  # the worker is done before start() returns
+        started.append(thread)
+        thread.run()
+
+    monkeypatch.setattr(loader._LoadThread, "start", run_at_once)
+    bad = tmp_path / "broken_stations.gpkg"
+    bad.write_bytes(b"this is not a geopackage")
+    try:
+        with qtbot.waitSignal(window.loading_finished, timeout=5_000):
+            window.open_files([bad])
+        texts = " | ".join(window.message_bar.texts())
+        assert "broken_stations.gpkg" in texts and "Could not load" in texts
+        assert not window.loader.busy() and not window.progress.isVisible()
+    finally:
+        for thread in started:  # never started: nothing will take them out of the set
+            loader.running_threads.discard(thread)
