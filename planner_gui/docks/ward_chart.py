@@ -83,8 +83,8 @@ class WardChart(QtWidgets.QWidget):
         per ward, some hundreds of calls into Qt, each waiting for the GIL while a worker runs."""
         values = values.astype(float)
         notes = notes if notes is not None else pd.Series(dtype=object)
-        if (label == self.title.text() and scale == self.scale and values.equals(self.values)
-                and notes.equals(self.notes) and values.index.equals(self.values.index)):
+        same = values.equals(self.values) and notes.equals(self.notes)  # ward names too
+        if same and label == self.title.text() and scale == self.scale:
             return
         self.values = values
         self.notes = notes
