@@ -78,8 +78,9 @@ class SketchGainPanel(QtWidgets.QGroupBox):
         if sketch.is_empty:
             self.runner.cancel()
             self.session.clear_result("sketch_gain")
-            if self.difference is not None:
+            if self.difference is not None:  # it showed a gain: blanked now (the last station undone)
                 self.session.set_latest("sketch_gain", None)
+                self.shown.emit(None)
             return None
         try:
             a_text, b_text = self.session.sketch_scenarios()

@@ -99,8 +99,10 @@ def test_sketched_stations_gain_equals_planner_measure_compare_and_undo_redo(qtb
     assert undone == after_one  # to the last digit
     redone = _coverage_after(qtbot, window, window.redo)
     assert redone == after
-    for _ in range(2):
+    _coverage_after(qtbot, window, window.undo)
+    with qtbot.waitSignal(window.dashboard.sketch_gain.shown, timeout=20_000) as blanked:  # the last station undone
         _coverage_after(qtbot, window, window.undo)
+    assert blanked.args == [None]  # the panel says it shows nothing now
     assert session.sketch.is_empty
     qtbot.waitUntil(window.dashboard.sketch_gain.isHidden)
     assert session.latest["coverage"].result.figures == before
