@@ -29,12 +29,29 @@ def shown_window(size: tuple[int, int] = (1600, 1000)):
     return app, window
 
 
-def wait_for(signal, timeout_ms: int = 60_000) -> QtCore.QEventLoop:
-    """An event loop that `signal` (or a minute) ends: connect first, then start the work, then exec()."""
-    loop = QtCore.QEventLoop()
-    signal.connect(loop.quit)
-    QtCore.QTimer.singleShot(timeout_ms, loop.quit)
-    return loop
+class Wait:
+    """Ends when `signal` fires, or after `timeout_ms`: connect first, then start the work, then
+    exec(), which returns at once if the signal fired already (an undo that empties the sketch
+    blanks its panel before undo() returns: a plain event loop quit before exec() waited a minute)."""
+
+    def __init__(self, signal, timeout_ms: int):
+        self.fired = False
+        self.loop = QtCore.QEventLoop()
+        signal.connect(self._fire)
+        QtCore.QTimer.singleShot(timeout_ms, self.loop.quit)
+
+    def _fire(self, *_args) -> None:
+        self.fired = True
+        self.loop.quit()
+
+    def exec(self) -> None:
+        if not self.fired:
+            self.loop.exec()
+
+
+def wait_for(signal, timeout_ms: int = 60_000) -> Wait:
+    """A wait that `signal` (or a minute) ends; see `Wait`."""
+    return Wait(signal, timeout_ms)
 
 
 def close_window(window) -> None:
