@@ -61,6 +61,24 @@ def _discard_unsaved_work_on_close(monkeypatch):
     monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self, what: "discard")
 
 
+@pytest.fixture(autouse=True)
+def _no_question_left_unanswered(monkeypatch):
+    """A modal question nobody answers would hang the run (offscreen, no one clicks): it is answered
+    No here, and the test fails saying what was asked. Tests that expect a question answer it
+    themselves (they replace `ask_save_changes` or `keep_partial_project`)."""
+    from PySide6 import QtWidgets
+
+    asked = []
+
+    def question(_parent, title, text, *_args, **_kwargs):
+        asked.append(f"{title}: {text}")
+        return QtWidgets.QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(question))
+    yield
+    assert not asked, f"a modal question that no test answers was asked: {asked}"
+
+
 def _stations() -> gpd.GeoDataFrame:
     rows = [dict(zip(("line", "code", "name", "status", "opening_year"), s[:5])) for s in STATIONS]
     return gpd.GeoDataFrame(rows, geometry=shapely.points([(s[5], s[6]) for s in STATIONS]), crs=4326)
