@@ -20,25 +20,31 @@ from layers.sliced import geometries_from_wkb
 def read_ogr(source: str, layer: str | None) -> gpd.GeoDataFrame:
     """A layer of a file GDAL reads (`source` as layers.io makes it), with pyogrio's frame.
 
-    Read once, as GDAL's Arrow stream, when pyogrio would make its frame from that stream as it
-    is (`table.to_pandas()`): text in UTF-8, and no date-time or JSON field, which pyogrio parses
-    from text. Otherwise the attributes are read by pyogrio's reader (its row reader for text in
-    a legacy code page, which it re-codes) and the geometries as WKB in a second read of the same
-    features in the same order (a GeoJSON file, which GDAL parses whole, is then parsed twice)."""
+    Read once, as GDAL's Arrow stream. Its attributes are the frame's when pyogrio would make
+    its frame from that stream as it is (`table.to_pandas()`): text in UTF-8, and no date-time or
+    JSON field, which pyogrio parses from text. Otherwise they are read again by pyogrio's reader
+    (its row reader for text in a legacy code page, which it re-codes), the same features in the
+    same order, and the stream's geometries kept (a GeoJSON file, which GDAL parses whole, is then
+    parsed twice)."""
     meta, table = pyogrio.read_arrow(source, layer=layer, datetime_as_string=True)
-    utf8 = (meta.get("encoding") or "UTF-8").upper() in ("UTF-8", "UTF8")
-    if utf8 and _converted_as_is(meta):
-        column = meta.get("geometry_name") or "wkb_geometry"
-        if column not in table.column_names:
-            return table.to_pandas()  # no geometry column: the caller says so
-        return _with_geometries(table.drop_columns([column]).to_pandas(), table[column], meta["crs"])
-    del table
-    attributes = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=utf8)
-    meta, table = pyogrio.read_arrow(source, layer=layer, columns=[])
     column = meta.get("geometry_name") or "wkb_geometry"
-    if column not in table.column_names:
+    geometry = table[column] if column in table.column_names else None
+    fields = table.drop_columns([column]) if geometry is not None else table
+    del table
+    utf8 = is_utf8(meta.get("encoding"))
+    if utf8 and _converted_as_is(meta):
+        attributes = fields.to_pandas()
+    else:
+        del fields
+        attributes = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=utf8)
+    if geometry is None:
         return attributes  # no geometry column: the caller says so
-    return _with_geometries(attributes, table[column], meta["crs"])
+    return _with_geometries(attributes, geometry, meta["crs"])
+
+
+def is_utf8(encoding: str | None) -> bool:
+    """Whether GDAL says a layer's text is UTF-8 (it says nothing for formats that always are)."""
+    return (encoding or "UTF-8").upper() in ("UTF-8", "UTF8")
 
 
 def _converted_as_is(meta: dict) -> bool:

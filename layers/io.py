@@ -25,7 +25,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
-from layers.frame_reader import read_geoparquet, read_ogr
+from layers.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.sliced import geometries_from_wkb
@@ -189,7 +189,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         source = _ogr_source(path, layer)
         # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
         # from the file's code page (a shapefile's .cpg or DBF language byte).
-        if (pyogrio.read_info(source, layer=layer).get("encoding") or "UTF-8").upper() not in ("UTF-8", "UTF8"):
+        if not is_utf8(pyogrio.read_info(source, layer=layer).get("encoding")):
             return _held_as_arrays(read_vector(path, layer))
         fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True, fid_as_index=True)
         with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
