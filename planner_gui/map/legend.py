@@ -94,13 +94,17 @@ class MapLegend(QtWidgets.QWidget):
         self.changed.emit()
 
     def paintEvent(self, event) -> None:
-        """The legend from its picture, made once per entries and size (in the worker, or here if
-        the map was resized since): the map repaints it on every pan frame."""
-        size, ratio = (self.width(), self.height()), self.devicePixelRatioF()
+        """The legend from its picture, made once per entries, size and pixel ratio (in the worker,
+        or here if the map was resized since): the map repaints it on every pan frame.
+
+        The ratio is the painter's: an export draws the map into an image of more pixels than the
+        screen's (`render.MapDrawing`), and its legend is painted afresh at that ratio, not enlarged.
+        """
+        p = QtGui.QPainter(self)
+        size, ratio = (self.width(), self.height()), round(p.deviceTransform().m11(), 6)
         key = _key(self.entries, size, ratio)
         if self._picture is None or self._picture[0] != key:
             self._picture = (key, legend_image(self.entries, size, ratio))
-        p = QtGui.QPainter(self)
         p.drawImage(0, 0, self._picture[1])
         p.end()
 

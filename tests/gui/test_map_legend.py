@@ -45,3 +45,27 @@ def test_the_legend_painted_in_a_worker_is_the_one_painted_here(qtbot, window, s
         assert legend._picture[1].width() == round(legend.width() * ratio)
     finally:
         legend_module.legend_image = real
+
+
+def test_an_export_paints_the_legend_at_its_own_pixel_ratio(qtbot, window, synthetic_project, monkeypatch):
+    """A map exported at twice the screen's pixels gets a legend painted at twice the pixels, not
+    the screen's legend enlarged (blurred)."""
+    import pytest
+
+    from planner_gui.export.render import render_map_image
+    from planner_gui.map import legend as legend_module
+
+    load(qtbot, window, [synthetic_project])
+    legend = window.canvas.legend
+    qtbot.waitUntil(lambda: bool(legend.entries) and not legend.busy(), timeout=15_000)
+    ratios = []
+    real = legend_module.legend_image
+
+    def noted(entries, size, ratio):
+        ratios.append(ratio)
+        return real(entries, size, ratio)
+
+    monkeypatch.setattr(legend_module, "legend_image", noted)
+    canvas = window.canvas
+    render_map_image(canvas, canvas.width() * 2, canvas.height() * 2, scale=2.0)
+    assert ratios and all(r == pytest.approx(2.0, rel=0.01) for r in ratios)
