@@ -16,6 +16,9 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
   of the last view is on screen;
 - the timeline: moving the year slider one year at a time (2019 -> 2026): median time until the map
   has settled, and the longest GUI-thread block;
+- exports from the Export menu over the layer's extent: the map as PNG at twice the window's map,
+  an A4 page at 300 dpi as PDF and an A3 page at 600 dpi as PNG: the longest GUI-thread block and
+  the time until the file is written;
 - the LONGEST GUI-thread block seen over the whole run, and the peak memory (max RSS);
 - the garbage collections of the older generations over 5 ms after the sample is open (each holds
   the GIL, the GUI thread waiting), and the longest.
@@ -192,6 +195,26 @@ class Bench:
         self.run_loop(quiet)  # late handlers (debounced docks) count as blocks too
         return self.beat.longest, t_settled, self.beat.where
 
+    def export(self, make_export, path: Path, timeout: float = 300.0) -> tuple[float, float, str]:
+        """Start an export as the Export menu does; (longest GUI block, time until written, where)."""
+        from PySide6 import QtCore
+
+        menu = self.window.export_menu
+        started = []
+        self.run_loop(0.05)
+        self.beat.reset()
+        t0 = time.perf_counter()
+        QtCore.QTimer.singleShot(0, lambda: started.append(menu.start(make_export, str(path))))
+        while not started or menu.busy():
+            if time.perf_counter() - t0 > timeout:
+                raise TimeoutError("the export did not end")
+            self.run_loop(0.005)
+        took = time.perf_counter() - t0
+        if not started[0] or not menu._export.done:
+            raise RuntimeError(f"the export of {path.name} failed: {self.window.message_bar.texts()[-1:]}")
+        self.run_loop(0.1)
+        return self.beat.longest, took, self.beat.where
+
     def frames(self, centre, width_m: float, seed: int, png: Path | None = None) -> dict:
         """A drag of 24 view changes around `centre` at `width_m`, each repainted at once."""
         canvas, vb = self.canvas, self.canvas.view_box
@@ -224,6 +247,20 @@ class Bench:
         where = self.beat.where if self.beat.longest >= frame_block else "a frame (view change + repaint)"
         return {"median_ms": statistics.median(times) * 1000, "worst_ms": max(times) * 1000,
                 "block_ms": max(self.beat.longest, frame_block) * 1000, "exact_ms": exact * 1000, "where": where}
+
+
+def exports(window):
+    """(label, make_export) for the Export menu: a map PNG at twice the window's map, print pages."""
+    from planner_gui.export import menu
+    from planner_gui.export.print_layout import PageSpec
+
+    size = window.canvas.size()
+    width, height = size.width() * 2, size.height() * 2
+    return [(f"map PNG {width} x {height} px", lambda p: menu.map_png_export(window.canvas, p + ".png", width, height))] + [
+        (f"print {paper} {dpi} dpi {suffix[1:].upper()}",
+         lambda p, paper=paper, dpi=dpi, suffix=suffix: menu.print_export(
+             window, p + suffix, PageSpec(paper, landscape=True, dpi=dpi), "Bench", "print"))
+        for paper, dpi, suffix in (("A4", 300, ".pdf"), ("A3", 600, ".png"))]
 
 
 def layer_centre(bounds: np.ndarray) -> tuple[float, float]:
@@ -329,6 +366,12 @@ def main(argv=None) -> int:
             block, settled, where = bench.action(lambda: timeline.set_year(None))
             rows.append((f"timeline back to all years ({label.split(', ')[1] if ', ' in label else 'dock listening'})",
                          f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms until the map settled"))
+        window.session.subscribe(coverage._on_session_event)
+        window.canvas.set_view(extent)
+        bench.wait_settled()
+        for label, make in exports(window):
+            block, took, where = bench.export(make, Path(tmp) / label.split()[0])
+            rows.append((f"export: {label}", f"{block * 1000:.0f} ms", where, f"{took:.2f} s until written"))
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print()
     print("| action | longest GUI-thread block | spent in | time |")

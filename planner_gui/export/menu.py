@@ -1,10 +1,12 @@
 """Export menu of the dashboard: the shown results as CSV, GeoPackage, map PNG, HTML and PDF report.
 
-Each export is made in two halves. The first runs in the GUI thread and is short: it takes the
-results the docks show now (nothing is recomputed) and draws the map and charts into images,
-which only the GUI thread may do. The second, an `Export`'s `write(progress, cancelled)`, encodes
-the pictures, builds the report and writes the files (atomically) in a worker thread, with
-progress in the status bar and its Cancel button; the window stays live meanwhile.
+Each export is made in two halves. The first runs in the GUI thread: it takes the results the
+docks show now (nothing is recomputed), draws the charts into images and sets up the drawings of
+the map (`render.MapDrawing`), which only the GUI thread may do. The menu draws those maps in
+steps (a large layer's picture in a worker, the rest a strip per turn of the event loop), so the
+window stays live even for a 600 dpi page. The second half, an `Export`'s `write(progress,
+cancelled)`, encodes the pictures, builds the report and writes the files (atomically) in a
+worker thread. Progress shows in the status bar, with its Cancel button, throughout.
 
     csv_export(dashboard, "figures.csv").run()           # both halves here and now (scripts, tests)
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
@@ -25,13 +27,20 @@ from planner_gui.jobs.runner import AnalysisRunner
 
 @dataclass
 class Export:
-    """An export whose drawing is done: `write(progress, cancelled)` writes `path` (any thread)."""
+    """An export: its `maps` are drawn (GUI thread), then `write(progress, cancelled)` writes `path` (any thread)."""
 
     path: Path
     write: Callable[[Progress, IsCancelled], object]
+    maps: list[render.MapDrawing] = field(default_factory=list)
     done: bool = False  # the file is written (also when a cancel came too late to stop it)
 
+    def undrawn(self) -> list[render.MapDrawing]:
+        return [drawing for drawing in self.maps if drawing.image is None]
+
     def run(self, progress: Progress = None, cancelled: IsCancelled = None) -> Path:
+        """Draw what is not drawn yet (here and now: GUI thread), then write."""
+        for drawing in self.undrawn():
+            drawing.draw_now()
         self.write(progress, cancelled)
         self.done = True
         return self.path
@@ -63,17 +72,17 @@ def geopackage_export(dashboard, path) -> Export:
 
 
 def map_png_export(canvas, path, width_px: int, height_px: int) -> Export:
-    image = render.render_map_image(canvas, width_px, height_px)
-    return Export(Path(path), lambda progress, cancelled: render.save_png(image, path))
+    drawing = render.MapDrawing(canvas, width_px, height_px, 1.0, canvas.view_bounds(), overlays=True)
+    return Export(Path(path), lambda progress, cancelled: render.save_png(drawing.image, path), [drawing])
 
 
 def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle: str) -> Export:
-    """The print layout page (PDF or PNG by the suffix): map drawn for the page now, the page painted and
+    """The print layout page (PDF or PNG by the suffix): its map drawn for the page, the page painted and
     written by `write`."""
     if Path(path).suffix.lower() not in (".pdf", ".png"):
         raise ValueError(f"{Path(path).name}: print to a .pdf or a .png file")
-    content = print_layout.print_content(window.canvas, spec, title, subtitle, window.dashboard)
-    return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path))
+    content = print_layout.page_content(window.canvas, spec, title, subtitle, window.dashboard)
+    return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path), [content.map])
 
 
 REPORT_PAGE = print_layout.PageSpec("A4", landscape=False, dpi=200)  # the report's map page
@@ -88,7 +97,7 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
     if html_path is None and pdf_path is None:
         raise ValueError("give an HTML or a PDF file name")
     session = canvas.session
-    map_page = print_layout.print_content(
+    map_page = print_layout.page_content(
         canvas, REPORT_PAGE, print_layout.default_title(session), print_layout.default_subtitle(session), dashboard)
     pictures = {"By ward": render.chart_image(dashboard.coverage.chart.plot, 1400, 700)}
     if dashboard.timeline.timeline is not None:
@@ -109,7 +118,7 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
             data_sources=sources)
         render.export_report(report, html_path, pdf_path, map_page=map_page)
 
-    return Export(Path(html_path if html_path is not None else pdf_path), write)
+    return Export(Path(html_path if html_path is not None else pdf_path), write, [map_page.map])
 
 
 class ExportMenu(QtWidgets.QMenu):
@@ -122,9 +131,10 @@ class ExportMenu(QtWidgets.QMenu):
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(lambda _id, message: self._say_failed(message))
-        self.runner.busy_changed.connect(self._on_busy)
+        self.runner.busy_changed.connect(self._on_writing_busy)
         window.cancel_button.clicked.connect(self.cancel)
         self._export: Export | None = None
+        self._drawing: render.MapDrawing | None = None  # the export's map being drawn, in steps
         self._request_id = 0
         # File > Print / Export map… (the main window puts this action in its File menu too)
         self.print_action = self.addAction("&Print / Export map…", self.print_map)
@@ -145,25 +155,58 @@ class ExportMenu(QtWidgets.QMenu):
             "PDF (*.pdf)", ".pdf", lambda p: report_export(window.dashboard, window.canvas, pdf_path=p)))
 
     def busy(self) -> bool:
-        return self.runner.busy()
+        return self._drawing is not None or self.runner.busy()
 
     def cancel(self) -> None:
-        if self.runner.busy():
-            self.runner.cancel()  # the worker stops at its next step; _on_busy tells how it ended
+        if self._drawing is not None:
+            self._drawing.cancel()  # _map_drawn says so
+        elif self.runner.busy():
+            self.runner.cancel()  # the worker stops at its next step; _on_writing_busy tells how it ended
 
-    def start(self, make_export: Callable[[str], Export], path: str) -> int | None:
-        """Draw what `make_export(path)` needs here, then write it in the worker; None if refused."""
+    def start(self, make_export: Callable[[str], Export], path: str) -> bool:
+        """Set up what `make_export(path)` needs here, draw its maps in steps, then write it in the
+        worker; False if refused."""
         try:
             export = make_export(path)
         except (ValueError, OSError) as exc:
             self._say_failed(str(exc))
-            return None
+            return False
         self._export = export
+        self._draw_next()
+        return True
+
+    def _draw_next(self) -> None:
+        """The next map of the export drawn in steps; when all are, the writing starts in the worker."""
+        export = self._export
         self.window.progress.setRange(0, 100)
         self.window.progress.setValue(0)
+        undrawn = export.undrawn()
+        if undrawn:
+            self._drawing = drawing = undrawn[0]
+            drawing.progress.connect(self._on_drawing_progress)
+            drawing.finished.connect(self._map_drawn)
+            self.window.progress.setFormat(f"Drawing the map for {export.path.name} %p%")
+            self._show_busy()
+            drawing.start()
+            return
         self.window.progress.setFormat(f"Exporting {export.path.name} %p%")
         self._request_id = self.runner.request(export.run, immediate=True)
-        return self._request_id
+
+    def _on_drawing_progress(self, fraction: float) -> None:
+        self.window.progress.setValue(round(100 * fraction))
+
+    def _map_drawn(self, drawn: bool) -> None:
+        drawing, self._drawing = self._drawing, None
+        drawing.progress.disconnect(self._on_drawing_progress)
+        drawing.finished.disconnect(self._map_drawn)
+        if drawn:
+            self._draw_next()
+            return
+        self._show_busy()
+        if drawing.error:
+            self._say_failed(f"{self._export.path.name}: the map could not be drawn ({drawing.error})")
+        else:
+            self.window.message_bar.push("Export cancelled", f"{self._export.path.name} was not changed", "info")
 
     def _ask(self, file_filter: str, suffix: str, make_export: Callable[[str], Export]) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export", "planner" + suffix, file_filter)
@@ -202,12 +245,16 @@ class ExportMenu(QtWidgets.QMenu):
     def _say_failed(self, message: str) -> None:
         self.window.message_bar.push("Could not export", message, "critical")
 
-    def _on_busy(self, busy: bool) -> None:
+    def _show_busy(self) -> None:
+        busy = self.busy()
         for action in self.actions():
             action.setEnabled(not busy)
         loading = self.window.loader.busy()
         self.window.progress.setVisible(busy or loading)
         self.window.cancel_button.setVisible(busy or loading)
+
+    def _on_writing_busy(self, busy: bool) -> None:
+        self._show_busy()
         export = self._export
         if not busy and export is not None and self.runner.latest_id != self._request_id:  # it was cancelled
             if export.done:

@@ -1,12 +1,13 @@
 """The printed map: one A4 or A3 page with title, subtitle, map, legend, scale bar, north arrow,
 figures, sources and attribution, written as PDF or as a 300 dpi PNG.
 
-Made in two halves like every export. `print_content` (GUI thread) draws the map for the page's
-map frame at the page's own pixel size (the hidden twin canvas of `render.render_map_frame`, so
-lines and labels are drawn for print, not scaled up from the screen) and gathers the rest as
-plain data: the legend from `legend.legend_entries`, the figures the Coverage dock shows, the
-sources and licence statements of the layers (`layers.attribution`). `write_page` (any thread)
-paints that onto a PDF page or an image and writes it atomically, checked whole.
+Made in two halves like every export. `page_content` (GUI thread) sets up the map drawing for
+the page's map frame at the page's own pixel size (a `render.MapDrawing`: a hidden twin canvas, so
+lines and labels are drawn for print, not scaled up from the screen; drawn here and now by
+`print_content`, or in steps by the Export menu) and gathers the rest as plain data: the legend
+from `legend.legend_entries`, the figures the Coverage dock shows, the sources and licence
+statements of the layers (`layers.attribution`). `write_page` (any thread) paints that onto a
+PDF page or an image and writes it atomically, checked whole.
 
 The page is laid out in millimetres from the paper alone (`page_frames`), so the map frame's
 size is known before the map is drawn. Landscape: map on the left, legend and figures on the
@@ -34,6 +35,7 @@ from layers.attribution import sources_text
 from layers.crs import crs_label
 from planner_gui.export import render
 from planner_gui.export.legend import LegendEntry, Swatch, legend_entries
+from planner_gui.map.blank_image import blank_image
 from planner_gui.map.scale_bar import length_text, nice_length
 from planner_gui.map.symbology import brush, pen
 
@@ -120,18 +122,31 @@ def page_frames(spec: PageSpec) -> Frames:
 
 @dataclass
 class PrintContent:
-    """Everything the page shows, as plain data and one drawn map image; paintable in any thread."""
+    """Everything the page shows, as plain data and one map drawing; paintable in any thread once
+    the map is drawn (`map.draw_now()` or `map.start()`, GUI thread)."""
 
     spec: PageSpec
     title: str
     subtitle: str
-    map_image: QtGui.QImage
-    map_bounds: tuple[float, float, float, float]  # what the map frame shows, working CRS metres
+    map: render.MapDrawing
     crs: CRS
     legend: list[LegendEntry] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     made_on: date = field(default_factory=date.today)
+
+    @property
+    def map_image(self) -> QtGui.QImage:
+        if self.map.image is None:
+            raise ValueError("the page's map is not drawn yet")
+        return self.map.image
+
+    @property
+    def map_bounds(self) -> tuple[float, float, float, float]:
+        """What the map frame shows, working CRS metres."""
+        if self.map.shown is None:
+            raise ValueError("the page's map is not drawn yet")
+        return self.map.shown
 
     def scale_denominator(self) -> float:
         """N of 1:N: the ground width shown over the map frame's width on paper."""
@@ -204,19 +219,27 @@ def map_frame_bounds(canvas, spec: PageSpec) -> tuple[float, float, float, float
     return cx - half_w, cy - half_h, cx + half_w, cy + half_h
 
 
-def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
-    """Draw the map for the page and gather what else it shows (GUI thread)."""
+def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
+    """What the page shows, its map not drawn yet: `content.map` is the MapDrawing for the page's map
+    frame at the page's own pixel size (GUI thread)."""
     session = canvas.session
     if session.working_crs is None:
         raise ValueError("nothing to print: open a city's layers first")
     frame = page_frames(spec).map
     width_px = round(frame.width() / MM_PER_INCH * spec.dpi)
     height_px = round(frame.height() / MM_PER_INCH * spec.dpi)
-    image, shown = render.render_map_frame(canvas, width_px, height_px, spec.dpi / SCREEN_DPI,
-                                           map_frame_bounds(canvas, spec))
-    return PrintContent(spec, title, subtitle, image, shown, session.working_crs,
+    drawing = render.MapDrawing(canvas, width_px, height_px, spec.dpi / SCREEN_DPI, map_frame_bounds(canvas, spec),
+                                overlays=False)
+    return PrintContent(spec, title, subtitle, drawing, session.working_crs,
                         legend=legend_entries(session, canvas), figures=figure_lines(dashboard),
                         sources=sources_text(session.layers))
+
+
+def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
+    """`page_content` with its map drawn here and now (GUI thread; scripts and tests)."""
+    content = page_content(canvas, spec, title, subtitle, dashboard)
+    content.map.draw_now()
+    return content
 
 
 # -- the painting half (any thread) -------------------------------------------------------------
@@ -550,9 +573,8 @@ def page_image(content: PrintContent) -> QtGui.QImage:
     """The page as an image at the spec's dpi (any thread)."""
     w_mm, h_mm = content.spec.page_size_mm()
     dpi = content.spec.dpi
-    image = QtGui.QImage(round(w_mm / MM_PER_INCH * dpi), round(h_mm / MM_PER_INCH * dpi),
-                         QtGui.QImage.Format.Format_RGB32)
-    image.fill(QtGui.QColor("white"))
+    image = blank_image(round(w_mm / MM_PER_INCH * dpi), round(h_mm / MM_PER_INCH * dpi), "white",
+                        QtGui.QImage.Format.Format_RGB32)
     dots_per_metre = round(dpi / 0.0254)
     image.setDotsPerMeterX(dots_per_metre)
     image.setDotsPerMeterY(dots_per_metre)

@@ -299,6 +299,10 @@ class RasterGraphic(LayerGraphic):
         self.reader.request(lambda _progress, _cancelled: display_window(layer, wanted, size, crs, levels, lut),
                             immediate=True)
 
+    def stop(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+
     def _window_arrived(self, _request_id: int, result) -> None:
         image, bounds = result
         self._show(np.ascontiguousarray(image[::-1]), bounds)
@@ -315,11 +319,14 @@ class MapCanvas(pg.GraphicsView):
     clicked = QtCore.Signal(float, float, object)  # x, y, the pyqtgraph MouseClickEvent
     view_changed = QtCore.Signal()
 
-    def __init__(self, session: Session, parent=None):
+    def __init__(self, session: Session, parent=None, paints_at_once: bool = False):
+        """`paints_at_once`: a large layer's picture is painted in the calling thread, not a worker
+        (an export's twin canvas drawn here and now, `planner_gui.export.render.MapDrawing`)."""
         super().__init__(parent, background=MAP_BACKGROUND)
         self.session = session
         self.stack = session.layers
         self.working_crs = session.working_crs or EMPTY_CRS
+        self.paints_at_once = paints_at_once
         self.view_box = pg.ViewBox(lockAspect=1.0, enableMenu=False, defaultPadding=0.02)
         self.view_box.setMouseMode(pg.ViewBox.PanMode)
         self.setCentralItem(self.view_box)
@@ -365,10 +372,15 @@ class MapCanvas(pg.GraphicsView):
         return inputs[:at] + results + inputs[at:]
 
     def stop_observing(self) -> None:
-        """Stop following the session (a throw-away twin canvas, e.g. for an export)."""
+        """Stop following the session, and drop the pictures still being made (a throw-away twin
+        canvas, e.g. for an export)."""
         self.session.layers.unsubscribe(self._on_stack_event)
         self.session.results.unsubscribe(self._on_stack_event)
         self.session.unsubscribe(self._on_session_event)
+        self._timer.stop()
+        for graphic in self.graphics.values():
+            graphic.stop()
+        self.legend.stop()
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind == "crs":

@@ -26,6 +26,9 @@ class LayerGraphic:
         """True while a picture of the current view is still being made off the GUI thread."""
         return False
 
+    def stop(self) -> None:
+        """Drop the picture being made off the GUI thread, if any (the canvas is going away)."""
+
     def set_z(self, z: float) -> None:
         self.z = z
         for i, item in enumerate(self.items()):

@@ -16,8 +16,8 @@ filter are worked out in the worker too, once per style: restyling or filtering 
 layer costs the GUI thread nothing. Hiding and showing rebuild nothing (the picture is kept).
 
 Requests are latest-wins (`AnalysisRunner`): a pan cancels the picture of the view before it.
-A canvas that is never shown on screen (an export's twin) paints at once instead, in its own
-thread: nobody interacts with it and its picture must be complete when it is taken.
+An export's twin canvas drawn here and now (`paints_at_once`, see
+`planner_gui.export.render.MapDrawing`) paints at once instead, in its own thread.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.analysis.progress import Cancelled
 from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map import geometry as geo
+from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.graphic import LayerGraphic
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
@@ -101,8 +102,7 @@ def paint_picture(plan: PaintPlan, view, pixel_m: float, cancelled=lambda: False
     xmin, ymin, xmax, ymax = view
     width = max(1, math.ceil((xmax - xmin) / pixel_m))
     height = max(1, math.ceil((ymax - ymin) / pixel_m))
-    image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(0)
+    image = blank_image(width, height)
     g = plan.geometry
     classes, shown = plan.classes_and_shown()
     in_view = g.in_view(view)
@@ -166,13 +166,16 @@ class LargeVectorGraphic(LayerGraphic):
             return
         self._asked = key
         plan = self.plan
-        if not self.canvas.isVisible() or self.canvas.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
+        if self.canvas.paints_at_once:
             self.painter.cancel()
             self._show(key, paint_picture(plan, view, pixel_m))
             return
         request = self.painter.request(lambda _progress, cancelled: paint_picture(plan, view, pixel_m, cancelled),
                                        immediate=True)
         self._request = (request, key)
+
+    def stop(self) -> None:
+        self.painter.cancel()
 
     def _picture_arrived(self, request_id: int, picture: Picture) -> None:
         request, key = self._request

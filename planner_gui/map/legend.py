@@ -58,8 +58,13 @@ class MapLegend(QtWidgets.QWidget):
         """True while new entries are being worked out."""
         return self._timer.isActive() or self._runner.busy()
 
+    def stop(self) -> None:
+        """Drop the entries being worked out (the canvas is going away)."""
+        self._timer.stop()
+        self._runner.cancel()
+
     def update_now(self) -> None:
-        """The entries worked out at once, here (an export's twin canvas is drawn before any timer runs)."""
+        """The entries worked out at once, here (an export's twin canvas drawn here and now)."""
         from planner_gui.export.legend import legend_entries
 
         self._timer.stop()

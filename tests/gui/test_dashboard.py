@@ -161,6 +161,25 @@ def test_a_cancelled_export_leaves_the_old_file_or_says_it_was_too_late(qtbot, d
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+def test_a_map_that_cannot_be_drawn_is_said_and_the_old_file_stays(qtbot, dash, tmp_path, monkeypatch):
+    from planner_gui.export import render
+    from planner_gui.export.menu import map_png_export
+
+    path = tmp_path / "map.png"
+    path.write_bytes(b"old picture")
+
+    def broken(_self):
+        raise RuntimeError("no paint engine")
+
+    monkeypatch.setattr(render.MapDrawing, "_new_image", broken)
+    menu = dash.export_menu
+    assert menu.start(lambda p: map_png_export(dash.canvas, p, 400, 300), str(path))
+    qtbot.waitUntil(lambda: not menu.busy(), timeout=10_000)
+    assert any("map.png: the map could not be drawn (RuntimeError: no paint engine)" in text
+               for text in dash.message_bar.texts())
+    assert path.read_bytes() == b"old picture" and [p.name for p in tmp_path.iterdir()] == ["map.png"]
+
+
 def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
     """A street network or a boundary of a million polygons takes seconds to prepare: the docks
     ask for the city in their workers, so the GUI thread never builds it."""

@@ -116,3 +116,82 @@ def test_report_pdf_from_the_hanoi_sample(canvas, chart, tmp_path):
     pdf = write_pdf(report, tmp_path / "hanoi.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-")
     assert _pages(pdf) >= 2  # figures and pictures, then the 126 wards
+
+
+def _pixels(image: QtGui.QImage) -> np.ndarray:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., :3].astype(int)
+
+
+def _drawn_in_steps(qtbot, drawing) -> list[int]:
+    """Start `drawing` and wait for it; the event-loop turns counted at each strip."""
+    from PySide6 import QtCore
+
+    turns, at_strip = [0], []
+    ticker = QtCore.QTimer(interval=0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    drawing.progress.connect(lambda _fraction: at_strip.append(turns[0]))
+    ticker.start()
+    try:
+        with qtbot.waitSignal(drawing.finished, timeout=30_000) as finished:
+            drawing.start()
+    finally:
+        ticker.stop()
+    assert finished.args == [True]
+    return at_strip
+
+
+def test_a_map_drawn_in_steps_is_the_map_drawn_at_once(qtbot, canvas, monkeypatch):
+    """The Export menu draws the map a strip per turn of the event loop (the window stays live
+    between strips); the picture is the one drawn in one go, but for dashes at strip edges."""
+    from planner_gui.export.render import MapDrawing
+
+    monkeypatch.setattr(MapDrawing, "STRIP_PIXELS", 60_000)
+    before = canvas.view_bounds()
+    at_once = MapDrawing(canvas, 800, 600, 2.0, before, overlays=True)
+    at_once.draw_now()
+    stepped = MapDrawing(canvas, 800, 600, 2.0, before, overlays=True)
+    at_strip = _drawn_in_steps(qtbot, stepped)
+    assert len(at_strip) >= 600 // (60_000 // 800) - 1  # many strips...
+    assert all(b > a for a, b in zip(at_strip, at_strip[1:]))  # ...with the event loop running between them
+    assert stepped.shown == at_once.shown and stepped.image.size() == at_once.image.size()
+    same = (np.abs(_pixels(stepped.image) - _pixels(at_once.image)).max(axis=2) <= 8).mean()
+    assert same > 0.999
+    assert _colours(stepped.image) > 20 and canvas.view_bounds() == before
+
+
+def test_an_exported_large_layer_is_painted_in_a_worker_when_drawn_in_steps(qtbot, canvas, monkeypatch):
+    """A large layer's picture for an export drawn in steps comes from its worker, as on screen;
+    drawn at once, it is painted in the calling thread."""
+    import threading
+
+    from planner_gui.export.render import MapDrawing
+    from planner_gui.map import canvas as canvas_module
+    from planner_gui.map import layer_picture
+
+    on_gui_thread = []
+    real = layer_picture.paint_picture
+
+    def noted(*args, **kwargs):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(layer_picture, "paint_picture", noted)
+    monkeypatch.setattr(canvas_module, "LARGE_LAYER_FEATURES", 3)  # the twin draws the wards as a large layer
+    _drawn_in_steps(qtbot, MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False))
+    assert on_gui_thread and not any(on_gui_thread)
+    on_gui_thread.clear()
+    MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False).draw_now()
+    assert on_gui_thread and all(on_gui_thread)
+
+
+def test_a_cancelled_map_drawing_ends_without_a_picture(qtbot, canvas):
+    from planner_gui.export.render import MapDrawing
+
+    drawing = MapDrawing(canvas, 800, 600, 1.0, canvas.view_bounds(), overlays=True)
+    with qtbot.waitSignal(drawing.finished, timeout=5_000) as finished:
+        drawing.start()
+        assert drawing.drawing()
+        drawing.cancel()
+    assert finished.args == [False] and drawing.image is None and not drawing.drawing() and not drawing.error

@@ -205,10 +205,10 @@ def test_print_from_the_export_menu_writes_in_the_worker(qtbot, sample_window, t
     assert export_menu.print_action.shortcut() == QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Print)
     path = tmp_path / "map.png"
     spec = PageSpec("A4", landscape=True, dpi=100, extent="layers")
-    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "Hà Nội", "s"), str(path)) is not None
+    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "Hà Nội", "s"), str(path))
     qtbot.waitUntil(lambda: not export_menu.busy() and path.exists(), timeout=30_000)
     assert whole_png(path) is None
-    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "t", "s"), str(tmp_path / "map.txt")) is None
+    assert not export_menu.start(lambda p: menu.print_export(window, p, spec, "t", "s"), str(tmp_path / "map.txt"))
 
 
 @needs_sample
