@@ -230,9 +230,17 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=No
     height_px = round(frame.height() / MM_PER_INCH * spec.dpi)
     drawing = render.MapDrawing(canvas, width_px, height_px, spec.dpi / SCREEN_DPI, map_frame_bounds(canvas, spec),
                                 overlays=False)
-    return PrintContent(spec, title, subtitle, drawing, session.working_crs,
-                        legend=legend_entries(session, canvas), figures=figure_lines(dashboard),
-                        sources=sources_text(session.layers))
+    return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas),
+                        figures=figure_lines(dashboard), sources=sources_text(session.layers))
+
+
+def _legend_of(canvas) -> list[LegendEntry]:
+    """The entries the map's legend shows, if it is on and up to date: worked out in its worker
+    already (a category style over a million footprints takes most of a second); else worked out here."""
+    legend = getattr(canvas, "legend", None)
+    if legend is not None and legend.enabled and not legend.busy():
+        return legend.entries
+    return legend_entries(canvas.session, canvas)
 
 
 def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:

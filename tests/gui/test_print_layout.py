@@ -85,6 +85,26 @@ def test_a_line_not_open_in_the_timeline_year_is_not_in_the_legend(sample):
 
 
 @needs_sample
+def test_the_page_takes_the_legend_the_map_worked_out(qtbot, sample, monkeypatch):
+    """The map's legend is worked out in its worker; the page takes it rather than splitting every
+    layer into its style classes again on the GUI thread. With the map's legend off, the page
+    works its own out."""
+    from planner_gui.export import print_layout
+
+    _, canvas = sample
+    legend = canvas.legend
+    qtbot.waitUntil(lambda: bool(legend.entries) and not legend.busy(), timeout=5_000)
+    asked = []
+    monkeypatch.setattr(print_layout, "legend_entries", lambda *args: asked.append(args) or [])
+    assert print_layout.page_content(canvas, PageSpec("A4", dpi=100), "t", "s").legend is legend.entries
+    assert not asked
+    legend.set_enabled(False)
+    qtbot.waitUntil(lambda: not legend.busy(), timeout=5_000)
+    print_layout.page_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    assert asked
+
+
+@needs_sample
 def test_attribution_of_the_sample_is_on_the_page(sample, tmp_path):
     _, canvas = sample
     text = _text(write_page(print_content(canvas, PageSpec("A4", dpi=100), "t", "s"), tmp_path / "map.pdf"))
