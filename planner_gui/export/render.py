@@ -184,6 +184,7 @@ class MapDrawing(QtCore.QObject):
         yield 0
         while self._twin.busy() or self._twin.legend.busy():
             yield self.WAIT_MS
+        self._twin.stop_observing()  # the strips show the map as it is now, whatever changes meanwhile
         widget = self._widget()
         image = self._new_image()
         pixels = np.frombuffer(image.bits(), np.uint32).reshape(image.height(), image.width())

@@ -360,6 +360,7 @@ class MapCanvas(pg.GraphicsView):
         session.layers.subscribe(self._on_stack_event)
         session.results.subscribe(self._on_stack_event)
         session.subscribe(self._on_session_event)
+        self._observing = True
         for layer in self._drawn_layers():
             self._add(layer)
         self._restack()
@@ -373,7 +374,10 @@ class MapCanvas(pg.GraphicsView):
 
     def stop_observing(self) -> None:
         """Stop following the session, and drop the pictures still being made (a throw-away twin
-        canvas, e.g. for an export)."""
+        canvas, e.g. for an export). Once is enough; again does nothing."""
+        if not self._observing:
+            return
+        self._observing = False
         self.session.layers.unsubscribe(self._on_stack_event)
         self.session.results.unsubscribe(self._on_stack_event)
         self.session.unsubscribe(self._on_session_event)

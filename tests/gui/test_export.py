@@ -195,3 +195,20 @@ def test_a_cancelled_map_drawing_ends_without_a_picture(qtbot, canvas):
         assert drawing.drawing()
         drawing.cancel()
     assert finished.args == [False] and drawing.image is None and not drawing.drawing() and not drawing.error
+
+
+def test_a_change_while_the_strips_are_drawn_does_not_split_the_picture(qtbot, canvas, monkeypatch):
+    """The strips show the map as it was when they began: a layer hidden after the first strip is
+    still in the last one."""
+    from planner_gui.export.render import MapDrawing
+
+    monkeypatch.setattr(MapDrawing, "STRIP_PIXELS", 60_000)
+    at_once = MapDrawing(canvas, 800, 600, 1.0, canvas.view_bounds(), overlays=False)
+    at_once.draw_now()
+    stack = canvas.session.layers
+    drawing = MapDrawing(canvas, 800, 600, 1.0, canvas.view_bounds(), overlays=False)
+    drawing.progress.connect(lambda _f: [stack.set_visible(layer, False) for layer in stack if layer.visible])
+    _drawn_in_steps(qtbot, drawing)
+    assert not any(layer.visible for layer in stack)
+    same = (np.abs(_pixels(drawing.image) - _pixels(at_once.image)).max(axis=2) <= 8).mean()
+    assert same > 0.999
