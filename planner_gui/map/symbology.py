@@ -36,35 +36,47 @@ class StyleClass:
 
 
 def feature_classes(gdf: pd.DataFrame, style: Style) -> list[tuple[StyleClass, np.ndarray]]:
-    """Split the rows of `gdf` into style classes; returns (class, row indices) pairs."""
+    """Split the rows of `gdf` into style classes; returns (class, row indices) pairs, the classes in
+    (colour, fill, pattern, label) order and each one's rows ascending.
+
+    Worked out on integer codes (`pd.factorize` of the fields, `np.unique` of the combined code):
+    a category over a million footprints takes tens of milliseconds, where strings per feature
+    took 400 ms, most of it holding Python's lock (the picture and legend workers do this while
+    the GUI thread waits for that lock).
+    """
     n = len(gdf)
     field = style.category_field if style.category_field in gdf.columns else None
-    if field is None and not (style.colour_field and style.colour_field in gdf.columns):
+    own_field = style.colour_field if style.colour_field and style.colour_field in gdf.columns else None
+    if field is None and own_field is None:
         return [(StyleClass(style.stroke, style.fill, "solid", ""), np.arange(n, dtype=np.int64))]
-    colours = pd.Series([style.stroke] * n, index=gdf.index, dtype=object)
-    labels = pd.Series([""] * n, index=gdf.index, dtype=object)
-    patterns = pd.Series(["solid"] * n, index=gdf.index, dtype=object)
-    if field == "status":
-        status = gdf["status"].astype("string")
-        patterns = status.map(lambda s: STATUS_PATTERNS.get(s, "solid") if isinstance(s, str) else "solid").astype(object)
-        labels = status.fillna("").astype(object)
-    elif field is not None:
-        values = gdf[field].astype("string").fillna("")
-        categories = sorted(values.unique())
-        lookup = {value: PALETTE[i % len(PALETTE)] for i, value in enumerate(categories)}
-        colours = values.map(lookup).astype(object)
-        labels = values.astype(object)
-    if style.colour_field and style.colour_field in gdf.columns:
-        own = gdf[style.colour_field].astype("string")
-        valid = own.str.match(_HEX).fillna(False).astype(bool)
-        colours = colours.where(~valid, own.str.lower()).astype(object)
-    # A colour from the data or a category colours the fill too; otherwise the style's fill.
-    fills = colours.where(colours != style.stroke, style.fill or "") if style.fill else pd.Series([""] * n, dtype=object)
-    keys = pd.DataFrame({"c": colours.values, "f": fills.values, "p": patterns.values, "l": labels.values})
-    groups = keys.groupby(["c", "f", "p", "l"], sort=True, dropna=False).indices
-    return [
-        (StyleClass(c, f or None, p, l), np.asarray(rows, dtype=np.int64)) for (c, f, p, l), rows in groups.items()
-    ]
+    # each feature's category: a code into (colour, pattern, label) per value of the field
+    if field is None:
+        codes, table = np.zeros(n, np.int64), [(style.stroke, "solid", "")]
+    else:
+        codes, values = pd.factorize(gdf[field].astype("string").fillna(""))
+        if field == "status":
+            table = [(style.stroke, STATUS_PATTERNS.get(value, "solid"), value) for value in values]
+        else:
+            palette = {value: PALETTE[i % len(PALETTE)] for i, value in enumerate(sorted(values))}
+            table = [(palette[value], "solid", value) for value in values]
+    # and its own colour, if the colour field holds a '#rrggbb' (code 0: none)
+    own = [None]
+    if own_field is not None:
+        own_codes, own_values = pd.factorize(gdf[own_field].astype("string"))
+        own += [value.lower() if _HEX.match(value) else None for value in own_values]
+        codes = codes * len(own) + (own_codes + 1)
+    keys, inverse = np.unique(codes, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")  # rows grouped by key, ascending within each
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(keys)))])
+    classes: dict[tuple[str, str, str, str], list[np.ndarray]] = {}
+    for i, key in enumerate(keys.tolist()):
+        colour, pattern, label = table[key // len(own)]
+        colour = own[key % len(own)] or colour
+        # a colour from the data or a category colours the fill too; otherwise the style's fill
+        fill = (colour if colour != style.stroke else style.fill) if style.fill else ""
+        classes.setdefault((colour, fill, pattern, label), []).append(order[bounds[i]:bounds[i + 1]])
+    return [(StyleClass(c, f or None, p, l), np.sort(np.concatenate(rows)).astype(np.int64))
+            for (c, f, p, l), rows in sorted(classes.items())]
 
 
 def pen(colour: str, width: float, pattern: str = "solid") -> QtGui.QPen:
