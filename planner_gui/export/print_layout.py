@@ -134,6 +134,7 @@ class PrintContent:
     figures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     made_on: date = field(default_factory=date.today)
+    north_degrees: float = 0.0  # true north from grid north at the map's centre, clockwise
 
     @property
     def map_image(self) -> QtGui.QImage:
@@ -230,8 +231,19 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=No
     height_px = round(frame.height() / MM_PER_INCH * spec.dpi)
     drawing = render.MapDrawing(canvas, width_px, height_px, spec.dpi / SCREEN_DPI, map_frame_bounds(canvas, spec),
                                 overlays=False)
+    xmin, ymin, xmax, ymax = drawing.bounds
     return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas),
-                        figures=figure_lines(dashboard), sources=sources_text(session.layers))
+                        figures=figure_lines(dashboard), sources=sources_text(session.layers),
+                        north_degrees=_north_or_grid(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+
+
+def _north_or_grid(crs: CRS, x: float, y: float) -> float:
+    """`true_north_degrees`, worked out here: the page is painted in a worker, whose first use of
+    PROJ opens its database (60 ms holding Python's lock), where this thread has it open already."""
+    try:
+        return true_north_degrees(crs, x, y)
+    except Exception:  # a CRS PROJ cannot take to lon/lat: grid north is all there is
+        return 0.0
 
 
 def _legend_of(canvas) -> list[LegendEntry]:
@@ -363,11 +375,7 @@ def true_north_degrees(crs: CRS, x: float, y: float) -> float:
 
 def _north_arrow(page: _Page, r: QtCore.QRectF, content: PrintContent) -> None:
     p = page.p
-    xmin, ymin, xmax, ymax = content.map_bounds
-    try:
-        angle = true_north_degrees(content.crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
-    except Exception:  # a CRS PROJ cannot take to lon/lat: grid north is all there is
-        angle = 0.0
+    angle = content.north_degrees
     size = 11.0
     centre = QtCore.QPointF(page.mm(r.right() - 4 - size / 2), page.mm(r.top() + 4 + size / 2 + 2))
     p.save()

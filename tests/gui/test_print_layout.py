@@ -143,6 +143,15 @@ def test_a_chosen_scale_is_the_scale_on_paper_and_png_is_300_dpi(sample, tmp_pat
     assert image.dotsPerMeterX() == round(300 / 0.0254)
 
 
+@needs_sample
+def test_the_page_points_to_true_north_at_the_centre_of_its_map(sample):
+    session, canvas = sample
+    content = print_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    xmin, ymin, xmax, ymax = content.map_bounds
+    at_centre = true_north_degrees(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
+    assert content.north_degrees == pytest.approx(at_centre, abs=1e-3) and abs(at_centre) > 0.1  # Hanoi: east of 105 E
+
+
 @pytest.mark.parametrize("lon", [103.0, 105.0, 107.5])
 def test_north_arrow_points_to_true_north(lon):
     """Grid north and true north differ by the meridian convergence (pyproj's own figure)."""
