@@ -436,6 +436,10 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
 
     Layers already in a GeoPackage at `path` and not named in `frames` are kept, unless
     `new_file`: then the file written holds just `frames`.
+
+    GeoJSON names its CRS only by an EPSG code (anything else it takes as lon/lat WGS 84,
+    RFC 7946): a layer in a CRS without one (a custom transverse Mercator, say) is written in
+    EPSG:4326, so that its features read back where they are, not hundreds of kilometres away.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -448,6 +452,8 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
         if driver == "GPKG" and path.exists() and not new_file:
             shutil.copyfile(path, tmp)
         for name, gdf in frames.items():
+            if driver == "GeoJSON" and gdf.crs is not None and gdf.crs.to_epsg() is None:
+                gdf = gdf.to_crs(4326)
             try:
                 pyogrio.write_dataframe(gdf, tmp, layer=name, driver=driver, use_arrow=True)
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

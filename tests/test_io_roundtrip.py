@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import zipfile
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
 import rasterio
+import shapely
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
@@ -71,6 +73,25 @@ def test_write_geojson_from_layer(tmp_path, stations_gdf):
     back = pyogrio.read_dataframe(out)
     assert list(back["name"]) == list(stations_gdf["name"])
     assert not list(tmp_path.glob(".*tmp*")), "no temporary file is left behind"
+
+
+@pytest.mark.parametrize("crs, lon_lat", [
+    ("+proj=tmerc +lat_0=0 +lon_0=105 +k=0.9999 +x_0=500000 +y_0=0 +datum=WGS84 +units=m +no_defs",
+     (105.8, 21.0)),  # a custom TM-3 zone on WGS 84: no EPSG code
+    ("+proj=utm +zone=23 +south +datum=WGS84 +units=m +no_defs", (-46.63, -23.55)),  # EPSG:32723 spelled out
+    ("EPSG:5897", (105.8, 21.0)),  # VN-2000 / TM-3 zone 482: kept, GeoJSON names it
+])
+def test_geojson_keeps_features_where_they_are(tmp_path, crs, lon_lat):
+    """A layer in a CRS GeoJSON cannot name is written in lon/lat; one it can name keeps its CRS."""
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(crs)
+    here = gpd.GeoSeries([shapely.Point(*lon_lat)], crs=4326).to_crs(crs)
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=here.values, crs=crs)
+    back = read_vector(write_vector(gdf, tmp_path / "out.geojson"))
+    assert back.crs == (crs if crs.to_epsg() else CRS.from_epsg(4326))
+    x, y = back.gdf.to_crs(4326).geometry.iloc[0].coords[0]
+    assert (x, y) == pytest.approx(lon_lat, abs=1e-7)
 
 
 def test_geotiff_round_trip_with_nodata(population_tif):
