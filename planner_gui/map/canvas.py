@@ -6,8 +6,8 @@ lines) and the session's working CRS (a new CRS redraws everything in it). It ke
 few batched graphics items: for lines and polygons one FeaturesItem per style class, painting its
 features one after the other as QGIS does (`planner_gui.map.feature_painter`), one ScatterPlotItem
 for points, one ImageItem for a raster, one ImageItem for features smaller than a pixel, and a small
-pool of TextItems for labels. After every pan or zoom (debounced) each vector layer is culled to the
-view and simplified to the zoom level (see `planner_gui.map.geometry`). A layer of more than
+pool of plain Qt label items (`label_items`). After every pan or zoom (debounced) each vector
+layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`). A layer of more than
 LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker instead
 (`planner_gui.map.layer_picture`), so a million-footprint layer never holds up the GUI thread.
 
@@ -31,7 +31,8 @@ from layers.stack import StackEvent
 from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.graphic import LayerGraphic
-from planner_gui.map.labels import label_font, place_labels
+from planner_gui.map.label_items import MapLabels
+from planner_gui.map.labels import place_labels
 from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
 from planner_gui.map.attribution import MapAttribution
 from planner_gui.map.legend import MapLegend
@@ -332,7 +333,6 @@ class MapCanvas(pg.GraphicsView):
         self.setCentralItem(self.view_box)
         self.setAcceptDrops(False)  # let file drops reach the main window
         self.graphics: dict[int, LayerGraphic] = {}
-        self._labels: list[pg.TextItem] = []
         self._highlight = QtWidgets.QGraphicsPathItem()
         self._highlight.setPen(pen("#ffd400", 4.0))
         self._highlight.setBrush(QtGui.QBrush(QtGui.QColor(255, 212, 0, 90)))
@@ -341,6 +341,7 @@ class MapCanvas(pg.GraphicsView):
         self._highlight_points.setZValue(Z_HIGHLIGHT + 1)
         self.view_box.addItem(self._highlight, ignoreBounds=True)
         self.view_box.addItem(self._highlight_points, ignoreBounds=True)
+        self.map_labels = MapLabels(self.view_box, Z_LABELS)
         self.moving_picture = MovingPicture(self)
         # the exact redraw once the view has rested this long; until then it moves on its picture
         self._timer = QtCore.QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
@@ -609,26 +610,12 @@ class MapCanvas(pg.GraphicsView):
             if graphic and layer.visible:
                 xs, ys, texts = graphic.label_candidates(view)
                 candidates += [(x, y, text, graphic.z) for x, y, text in zip(xs, ys, texts)]
-        placed = [(p.x, p.y, p.text, p.z) for p in place_labels(candidates, pixel_m, LABEL_CAP)]
-        while len(self._labels) < len(placed):
-            item = pg.TextItem(color="#1a1a1a", anchor=(-0.08, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
-            item.setFont(label_font())
-            self._labels.append(item)
-        for i, item in enumerate(self._labels):
-            if i < len(placed):
-                x, y, text, _ = placed[i]
-                item.setText(text)
-                item.setPos(x, y)
-                item.setZValue(Z_LABELS)
-                if item.scene() is None:
-                    self.view_box.addItem(item, ignoreBounds=True)
-            elif item.scene() is not None:
-                self.view_box.removeItem(item)
+        self.map_labels.show(place_labels(candidates, pixel_m, LABEL_CAP, self.map_labels.font))
         self.moving_picture.stale()
 
     def labels(self) -> list[str]:
         """The label texts on the map now."""
-        return [item.toPlainText() for item in self._labels if item.scene() is not None]
+        return self.map_labels.texts()
 
     def set_highlight(self, layer: Layer | None, rows=()) -> None:
         """Outline features `rows` of `layer` (positions in its GeoDataFrame); None clears."""

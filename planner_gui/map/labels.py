@@ -13,7 +13,7 @@ from PySide6 import QtGui
 
 LABEL_POINT_SIZE = 7.5
 PADDING_PX = 4.0  # the label's white box around its text, each side (QTextDocument's margin)
-OFFSET = 0.08  # the text starts this share of its width right of the point (pg.TextItem anchor)
+OFFSET = 0.08  # the box starts this share of its width right of the point
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,21 @@ def test_the_attribute_table_opens_wide_beside_the_timeline(qtbot, window):
     dock = window.open_attribute_table(stations).parentWidget()
     qtbot.waitUntil(lambda: dock.isVisible() and dock.width() > 0, timeout=5_000)
     assert dock.width() >= window.centralWidget().width()  # the width of the map, at least
+
+
+def test_labels_placed_again_in_the_same_place_ask_nothing_of_qt(window, monkeypatch):
+    """A view change places mostly the same labels again: those keep their items untouched."""
+    from planner_gui.map.label_items import MapLabels
+
+    canvas = window.canvas
+    canvas.full_extent()
+    shown = canvas.labels()
+    assert shown
+    set_again = []
+    real = MapLabels._set
+    monkeypatch.setattr(MapLabels, "_set", lambda self, *args: (set_again.append(args[1:]), real(self, *args)))
+    canvas.refresh_labels()
+    assert canvas.labels() == shown and set_again == []
+    x0, y0, x1, y1 = canvas.view_bounds()
+    canvas.set_view((x0 + (x1 - x0) / 3, y0 + (y1 - y0) / 3, x1, y1))  # closer: some labels change
+    assert set_again and len(set_again) <= len(canvas.labels())
