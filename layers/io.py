@@ -187,23 +187,26 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         if suffix in (".parquet", ".geoparquet"):
             return _held_as_arrays(read_vector(path, layer))
         source = _ogr_source(path, layer)
-        # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
-        # from the file's code page (a shapefile's .cpg or DBF language byte).
-        if not is_utf8(pyogrio.read_info(source, layer=layer).get("encoding")):
-            return _held_as_arrays(read_vector(path, layer))
-        fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True, fid_as_index=True)
         with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
                                 batch_size=COUNTED_BATCH) as (meta, batches):
-            geometry = meta["geometry_name"] or "wkb_geometry"
-            crs, fids = meta["crs"], []
-            for batch in batches:
-                if geometry not in batch.schema.names:
-                    raise LayerLoadError(path, f"{where} has no geometry column")
-                fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
-                geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
-                keeps.append(keep)
-                if not checks.wrong():
-                    geometries.append(CompactGeometries.from_shapely(geoms))
+            # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
+            # from the file's code page (a shapefile's .cpg or DBF language byte).
+            utf8 = is_utf8(meta.get("encoding"))
+            if utf8:
+                fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True,
+                                                fid_as_index=True)
+                geometry = meta["geometry_name"] or "wkb_geometry"
+                crs, fids = meta["crs"], []
+                for batch in batches:
+                    if geometry not in batch.schema.names:
+                        raise LayerLoadError(path, f"{where} has no geometry column")
+                    fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
+                    geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
+                    keeps.append(keep)
+                    if not checks.wrong():
+                        geometries.append(CompactGeometries.from_shapely(geoms))
+        if not utf8:
+            return _held_as_arrays(read_vector(path, layer))
     except LayerLoadError:
         raise
     except Exception as exc:

@@ -619,9 +619,11 @@ class Session(SketchEditing):
 
 
 def _same_features(a, b) -> bool:
-    """Whether two (small) frames hold the same features: fields, geometries (as WKB) and CRS."""
+    """Whether two frames hold the same features: fields, geometries (coordinate for coordinate:
+    `shapely.equals_identical`, not geopandas' topological `equals`) and CRS."""
     if len(a) != len(b) or list(a.columns) != list(b.columns) or a.crs != b.crs:
         return False
     if not a.drop(columns=a.geometry.name).equals(b.drop(columns=b.geometry.name)):
         return False
-    return bool(np.all(shapely.to_wkb(np.asarray(a.geometry.values)) == shapely.to_wkb(np.asarray(b.geometry.values))))
+    ga, gb = np.asarray(a.geometry.values), np.asarray(b.geometry.values)
+    return bool((shapely.equals_identical(ga, gb) | (shapely.is_missing(ga) & shapely.is_missing(gb))).all())

@@ -249,9 +249,8 @@ def _north_or_grid(crs: CRS, x: float, y: float) -> float:
 def _legend_of(canvas) -> list[LegendEntry]:
     """The entries the map's legend shows, if it is on and up to date: worked out in its worker
     already (a category style over a million footprints takes most of a second); else worked out here."""
-    legend = getattr(canvas, "legend", None)
-    if legend is not None and legend.enabled and not legend.busy():
-        return legend.entries
+    if canvas.legend.enabled and not canvas.legend.busy():
+        return canvas.legend.entries
     return legend_entries(canvas.session, canvas)
 
 

@@ -7,9 +7,10 @@ few batched graphics items: for lines and polygons one FeaturesItem per style cl
 features one after the other as QGIS does (`planner_gui.map.feature_painter`), one ScatterPlotItem
 for points, one ImageItem for a raster, one ImageItem for features smaller than a pixel, and a small
 pool of plain Qt label items (`label_items`). After every pan or zoom (debounced) each vector
-layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`). A layer of more than
-LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker instead
-(`planner_gui.map.layer_picture`), so a million-footprint layer never holds up the GUI thread.
+layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`). A
+layer of more than LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker
+instead (`planner_gui.map.layer_picture`), so a million-footprint layer never holds up the GUI
+thread.
 
 The stacks are the truth: hiding a layer takes its items out of the scene, moving it restacks
 the z-values (index * 10), and nothing here is saved anywhere but in the session.

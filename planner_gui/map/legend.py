@@ -16,6 +16,7 @@ import contextlib
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.map.blank_image import blank_image
 
 WIDTH_PX = 230
 ROW_PX = 15  # one legend row at the legend's largest text
@@ -136,10 +137,8 @@ def legend_image(entries: list, size: tuple[int, int], ratio: float) -> QtGui.QI
     from planner_gui.export.print_layout import paint_legend
 
     width, height = size
-    image = QtGui.QImage(max(1, round(width * ratio)), max(1, round(height * ratio)),
-                         QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    image = blank_image(max(1, round(width * ratio)), max(1, round(height * ratio)), QtGui.QColor(255, 255, 255, 215))
     image.setDevicePixelRatio(ratio)
-    image.fill(QtGui.QColor(255, 255, 255, 215))
     p = QtGui.QPainter(image)
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     paint_legend(p, QtCore.QRectF(0, 0, width, height).adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX), entries)
