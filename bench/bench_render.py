@@ -79,7 +79,7 @@ class Collections:
     """Python's garbage collections of the older generations that took over SLOW_S, and the longest.
 
     Each holds the GIL in whatever thread set it off, the GUI thread waiting: a million geometries
-    left to the collector cost 100 ms a full collection (`layers.sliced` keeps them out).
+    left to the collector cost 100 ms a full collection (`layers.io.sliced` keeps them out).
     """
 
     SLOW_S = 0.005

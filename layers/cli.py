@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     if args.output:
-        from layers.atomic import AtomicWriteError, write_atomically
+        from layers.io.atomic import AtomicWriteError, write_atomically
 
         try:
             write_atomically(args.output, text)

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
-from layers.sliced import in_slices
+from layers.io.sliced import in_slices
 
 HANOI_CRS = CRS.from_epsg(32648)  # WGS 84 / UTM zone 48N
 WGS84 = CRS.from_epsg(4326)

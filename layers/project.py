@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pyproj import CRS
 
-from layers.atomic import write_atomically
+from layers.io.atomic import write_atomically
 from layers.crs import require_metric
 from layers.io import LayerLoadError, read_raster, read_vector
 from layers.layer import Layer, Style, VectorLayer

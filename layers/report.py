@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.atomic import write_atomically
+from layers.io.atomic import write_atomically
 from layers.text import difference_text, km2_text, missing, people_text, percent_text, result_label, value_text
 
 

@@ -35,7 +35,7 @@ from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
 from layers.session_sketch import SketchEditing
 from layers.sketch import Sketch
-from layers.sliced import collect_kept_out
+from layers.io.sliced import collect_kept_out
 from layers.stack import LayerStack, StackEvent
 from layers.undo import Command, UndoStack
 
@@ -260,7 +260,7 @@ class Session(SketchEditing):
             self._emit(kind)
         self.history.clear()
         self.mark_saved()
-        collect_kept_out()  # the old work's reference cycles, which loads kept out of the collector (layers.sliced)
+        collect_kept_out()  # the old work's reference cycles, which loads kept out of the collector (layers.io.sliced)
 
     def set_role(self, layer: Layer, role: str) -> None:
         if role not in ROLES:

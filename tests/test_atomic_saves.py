@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-from layers.atomic import TMP_MARK, AtomicWriteError, atomic_path, write_atomically
+from layers.io.atomic import TMP_MARK, AtomicWriteError, atomic_path, write_atomically
 from layers.io import write_vector
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ ZYGOTE = textwrap.dedent("""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     import geopandas as gpd, numpy as np, pandas as pd, pyogrio, shapely
     from PySide6 import QtGui
-    from layers.atomic import TMP_MARK, whole_pdf, write_atomically
+    from layers.io.atomic import TMP_MARK, whole_pdf, write_atomically
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage
     from planner_gui.export.render import save_png, write_pdf

@@ -1,4 +1,4 @@
-"""A layer's geometries kept out of the garbage collector's walks (`layers.sliced`), and given back.
+"""A layer's geometries kept out of the garbage collector's walks (`layers.io.sliced`), and given back.
 
 A million geometries left to the collector are walked at every full collection, each walk holding
 the GIL for 100 ms in whatever thread set it off. So a large load moves what is alive to the
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 import shapely
 
-from layers import sliced
+from layers.io import sliced
 from layers.io import read_vector
 from layers.project import SAMPLE_PROJECT, open_project
 

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 import layers.cli
-import layers.io
+import layers.io.load
 from layers.cli import main
 from layers.compact_layer import CompactVectorLayer
 from layers.io import LayerLoadError, read_counted, read_vector
@@ -24,7 +24,7 @@ X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 7 features: a file of a few dozen is read in several, as a city is."""
-    monkeypatch.setattr(layers.io, "COUNTED_BATCH", 7)
+    monkeypatch.setattr(layers.io.load, "COUNTED_BATCH", 7)
 
 
 def odd_buildings() -> gpd.GeoDataFrame:

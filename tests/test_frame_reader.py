@@ -1,4 +1,4 @@
-"""Files read with their geometries decoded a slice at a time (`layers.frame_reader`, `layers.sliced`):
+"""Files read with their geometries decoded a slice at a time (`layers.io.frame_reader`, `layers.io.sliced`):
 the frame is the one pyogrio and geopandas make, and no shapely call gets more than a slice."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from layers import sliced
-from layers.frame_reader import read_geoparquet, read_ogr
+from layers.io import sliced
+from layers.io.frame_reader import read_geoparquet, read_ogr
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from layers.atomic import TMP_MARK
+from layers.io.atomic import TMP_MARK
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     import geopandas as gpd, numpy as np, pandas as pd, shapely
     from PySide6 import QtGui
-    from layers.atomic import AtomicWriteError, write_atomically
+    from layers.io.atomic import AtomicWriteError, write_atomically
     from layers.cli import main as planner_main
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage

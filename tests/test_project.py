@@ -98,7 +98,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path, session, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("layers.atomic.os.replace", crash)
+    monkeypatch.setattr("layers.io.atomic.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
         save_project(path, session)
     assert path.read_bytes() == before

@@ -21,7 +21,7 @@ from layers.analysis.network.cache import cache_key, cache_paths, cached_graph
 from layers.analysis.network.catchment import BAND_QUAD_SEGS
 from layers.analysis.network.osm import check_pbf, read_walking_streets
 from layers.crs import reproject, utm_crs_for
-from layers.atomic import AtomicWriteError
+from layers.io.atomic import AtomicWriteError
 from layers.io import LayerLoadError
 from tests.reference import population_brute_force
 

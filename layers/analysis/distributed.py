@@ -280,7 +280,7 @@ def write_partitioned(chunks: Iterator[gpd.GeoDataFrame], folder: str | os.PathL
 
     Memory is bounded by one chunk; files of different chunks overlap in space, so for the fewest
     partitions per catchment give chunks that are themselves regions (tiles, provinces)."""
-    from layers.atomic import atomic_path
+    from layers.io.atomic import atomic_path
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

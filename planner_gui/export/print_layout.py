@@ -30,7 +30,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from PySide6 import QtCore, QtGui
 
-from layers.atomic import atomic_path, whole_pdf, whole_png
+from layers.io.atomic import atomic_path, whole_pdf, whole_png
 from layers.attribution import sources_text
 from layers.crs import crs_label
 from planner_gui.export import render

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.atomic import atomic_path, whole_pdf, whole_png
+from layers.io.atomic import atomic_path, whole_pdf, whole_png
 from layers.report import Report
 from planner_gui.map.blank_image import colour_word
 

@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from layers.sliced import in_slices
+from layers.io.sliced import in_slices
 
 # Simplify only layers whose features carry many vertices on average (a rectangle has 5).
 _SIMPLIFY_MIN_MEAN_VERTICES = 12.0
@@ -102,7 +102,7 @@ class LayerGeometry:
     def from_geometries(cls, geoms: np.ndarray, kind: str) -> LayerGeometry:
         geoms = np.asarray(geoms, dtype=object)
         bounds = shapely.bounds(geoms)
-        coords = in_slices(shapely.get_coordinates, geoms)  # in slices: it holds the GIL (layers.sliced)
+        coords = in_slices(shapely.get_coordinates, geoms)  # in slices: it holds the GIL (layers.io.sliced)
         counts = shapely.get_num_coordinates(geoms).astype(np.int64)
         stop = np.cumsum(counts).astype(np.int64)
         start = stop - counts

@@ -124,7 +124,7 @@ def test_the_export_menu_writes_the_report_in_a_worker_with_progress(qtbot, dash
 
     from PySide6 import QtWidgets
 
-    from layers.atomic import whole_pdf
+    from layers.io.atomic import whole_pdf
     from planner_gui.export import render
 
     path = tmp_path / "report.pdf"

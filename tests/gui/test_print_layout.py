@@ -10,7 +10,7 @@ import pytest
 from pyproj import CRS, Proj
 from PySide6 import QtGui
 
-from layers.atomic import whole_png
+from layers.io.atomic import whole_png
 from layers.io import read_layers
 from layers.project import SAMPLE_PROJECT, open_project
 from layers.session import Session

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from layers.normalise import SUPPORTED_TYPE_IDS
-from layers.sliced import collector_paused
+from layers.io.normalise import SUPPORTED_TYPE_IDS
+from layers.io.sliced import collector_paused
 
 POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString

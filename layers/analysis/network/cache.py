@@ -13,7 +13,7 @@ arrays and its city blocks (`blocks.py`), so neither is worked out again.
 A cache file is as untrusted as any file: it is read with `np.load(allow_pickle=False)` (no
 Python objects), its key must match, and its arrays must make a sound graph
 (`StreetGraph.__post_init__`); anything else is rebuilt and written anew. Writes are atomic
-(`layers.atomic`).
+(`layers.io.atomic`).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pyproj import CRS
 
 from layers.analysis.network.blocks import StreetBlocks
 from layers.analysis.network.graph import NetworkSource, StreetGraph
-from layers.atomic import atomic_path
+from layers.io.atomic import atomic_path
 
 CACHE_FORMAT = "planner-walk-graph-2"  # 2: with the city blocks
 _TEXT_FIELDS = ("key", "source_name", "source_date", "source_licence")

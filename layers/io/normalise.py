@@ -21,7 +21,7 @@ import pyarrow as pa
 import shapely
 
 from layers.crs import implausible_coordinates
-from layers.sliced import in_slices
+from layers.io.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 # shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds

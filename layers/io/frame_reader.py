@@ -3,7 +3,7 @@
 pyogrio's and geopandas' readers decode every WKB geometry in one call, which holds Python's GIL
 throughout (0.7 s for a million footprints): a file loading in a worker would freeze the window.
 Here the attributes are read as the libraries read them (pyogrio without geometry, pyarrow for
-GeoParquet), the geometries as WKB, and `layers.sliced.geometries_from_wkb` decodes them in
+GeoParquet), the geometries as WKB, and `layers.io.sliced.geometries_from_wkb` decodes them in
 slices. The frame is the one the libraries would make: same columns, same order, same CRS.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.sliced import geometries_from_wkb
+from layers.io.sliced import geometries_from_wkb
 
 
 def read_ogr(source: str, layer: str | None) -> gpd.GeoDataFrame:

@@ -22,14 +22,14 @@ from rasterio.windows import Window, from_bounds
 
 from layers.analysis.progress import Cancelled, IsCancelled, check
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
-from layers.atomic import atomic_path, whole_geojson, whole_geopackage
+from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
-from layers.frame_reader import is_utf8, read_geoparquet, read_ogr
-from layers.normalise import GeometryChecks, text_problem
+from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
+from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
-from layers.sliced import geometries_from_wkb
-from layers.safe_gdal import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
+from layers.io.sliced import geometries_from_wkb
+from layers.io.formats import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
