@@ -110,11 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True):
+def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
+                  crs: str | None = None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
+    `crs` (--crs) is the working CRS from the start, so each layer is checked against it as it is
+    added (a State Plane file then needs no datum shift), not against one chosen from the data.
     """
     from layers.io import LayerLoadError, read_layers
     from layers.project import SAMPLE_PROJECT, ProjectError, open_project
@@ -130,6 +133,8 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                 print(f"{PROG}: {path}: {problem}", file=sys.stderr)
         else:
             session = Session()
+            if crs:
+                _set_working_crs(session, crs)
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
@@ -147,6 +152,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
         raise _Failure(str(exc)) from None
     _set_roles(session, roles)
     return session
+
+
+def _set_working_crs(session, crs: str) -> None:
+    try:
+        session.set_working_crs(crs)
+    except Exception as exc:  # NotMetricCRSError, TransformError, pyproj's CRSError: each says why
+        raise _Failure(f"--crs {crs}: {exc}") from None
 
 
 def _layers_to_count(path: str, roles) -> set[str]:
@@ -302,7 +314,7 @@ def _run(args) -> str:
 
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
-    session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local")
+    session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local", crs=args.crs)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"

@@ -17,6 +17,7 @@ import pyogrio
 import rasterio
 from affine import Affine
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 
@@ -465,7 +466,20 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
 
 
 def _pyproj(crs) -> CRS:
-    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses."""
+    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
+
+    By its authority code where the file names one exactly (a GeoTIFF's EPSG geokey): rasterio's
+    GDAL carries a PROJ of its own, whose WKT pyproj's PROJ may not place (EPSG:3067 and 3879 come
+    out with the datum "EUREF-FIN", which pyproj's PROJ knows no shift for). Only a CRS without a
+    code (a custom projection) is taken from its WKT. An exact match only: at rasterio's default
+    confidence a custom TM with its own datum shift would pass for VN-2000's EPSG:5897.
+    """
+    authority = crs.to_authority(confidence_threshold=100)
+    if authority is not None:
+        try:
+            return CRS.from_authority(*authority)
+        except CRSError:  # a code pyproj's PROJ database does not have: the WKT then
+            pass
     return CRS.from_user_input(crs.to_wkt())
 
 
