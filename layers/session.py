@@ -300,7 +300,8 @@ class Session(SketchEditing):
         """The guesses that need the other layers, for `layers` just loaded.
 
         With no population layer, the one raster of non-negative counts whose name said nothing
-        is the population; with no boundary, a one-polygon layer (of role 'other' or 'ward') whose
+        is the population; with no boundary, a one-polygon layer (of role 'other', 'ward' or 'population':
+        an outline with the city's total) whose
         outline covers the other vector layers is the boundary (a population grid reaches past
         the city, so it does not count).
         """
@@ -314,7 +315,7 @@ class Session(SketchEditing):
         if crs is None or any(layer.role == "boundary" for layer in everything):
             return
         for layer in layers:
-            if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward") and len(layer.gdf) == 1
+            if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward", "population") and len(layer.gdf) == 1
                     and layer.geometry_kind == "polygon"):
                 others = [shapely.box(*other.in_crs(crs).total_bounds) for other in everything
                           if isinstance(other, VectorLayer) and other is not layer

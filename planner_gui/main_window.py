@@ -15,6 +15,7 @@ from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
 from layers.project import apply_project, save_project
+from layers.roles import role_note
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
@@ -367,6 +368,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _warn(self, layer: Layer) -> None:
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
+        note = role_note(layer)  # a role its fields proposed (census zones): said, so it is never silent
+        if note:
+            self.message_bar.push(f"{layer.name}", note, "info", timeout_s=0)
 
     def _on_project_loaded(self, project) -> None:
         """Replace the session with the project's, once it has loaded; with layers missing, ask first."""

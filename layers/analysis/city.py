@@ -208,19 +208,22 @@ def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_na
 
 
 def _zone_population(layers: list[Layer], crs) -> ZonePopulation | None:
-    """With no population grid: a polygon layer of role 'population' whose population field is set."""
-    for layer in layers:
-        if isinstance(layer, VectorLayer) and layer.role == "population":
-            column = layer.fields.population
-            if column is None:
-                raise CityDataError(f"{layer.name}: set the field that holds each zone's population "
-                                    "(Layers dock, 'Population field')")
-            gdf = layer.in_crs(crs)
-            people = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype="float64")
-            try:
-                return ZonePopulation(np.asarray(polygonal(gdf.geometry.values), dtype=object), people, crs, layer.name)
-            except ValueError as exc:
-                raise CityDataError(str(exc)) from None
+    """With no population grid: a polygon layer of role 'population' (census zones) whose population
+    field is set; else the first zone layer (role 'ward') whose population field is set."""
+    census = [layer for layer in layers if isinstance(layer, VectorLayer) and layer.role == "population"]
+    zones = [layer for layer in layers if isinstance(layer, VectorLayer) and layer.role == "ward"
+             and layer.fields.population is not None]
+    for layer in census or zones[:1]:
+        column = layer.fields.population
+        if column is None:
+            raise CityDataError(f"{layer.name}: set the field that holds each zone's population "
+                                f"(Layers dock > Fields, or --field {layer.name}.population=FIELD)")
+        gdf = layer.in_crs(crs)
+        people = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype="float64")
+        try:
+            return ZonePopulation(np.asarray(polygonal(gdf.geometry.values), dtype=object), people, crs, layer.name)
+        except ValueError as exc:
+            raise CityDataError(str(exc)) from None
     return None
 
 

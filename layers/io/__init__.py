@@ -2,7 +2,8 @@
 
 What a user opens is untrusted, so the code that reads it lives here and nowhere else:
 `formats` (a file's suffix -> its format, the content check), `load` (vectors through
-pyogrio, rasters through rasterio, one `LayerLoadError` for every way a file is wrong),
+pyogrio, rasters through rasterio, one `LayerLoadError` for every way a file is wrong), `csv`
+(tables of coordinates through pandas),
 `frame_reader` and `sliced` (geometries made a slice at a time), `normalise` (what a layer
 must be before it is used) and `atomic` (saves that replace a file only once complete).
 
@@ -23,6 +24,7 @@ __all__ = [
     "read_layers",
     "read_raster",
     "read_raster_view",
+    "read_table",
     "read_vector",
     "write_vector",
     "write_vectors",

@@ -38,6 +38,7 @@ _SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 _SIGNATURES[".tiff"] = _SIGNATURES[".tif"]
 _SIGNATURES[".geoparquet"] = _SIGNATURES[".parquet"]
 _JSON_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".topojson": "TopoJSON"}
+_TEXT_SUFFIXES = {".csv": "CSV table"}  # read by pandas (layers.io.csv), never by GDAL
 RASTER_DRIVER = "GTiff"  # the one driver rasterio may open a raster with
 
 
@@ -61,6 +62,11 @@ def check_content(path: Path, head: bytes | None = None) -> None:
         text = head.lstrip(b"\xef\xbb\xbf").lstrip()
         if not text.startswith(b"{"):
             raise UnsafeFileError(f"is not a {_JSON_SUFFIXES[suffix]} file: {_looks_like(head)}")
+        return
+    if suffix in _TEXT_SUFFIXES:
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if text.startswith(b"<") or b"\x00" in head:
+            raise UnsafeFileError(f"is not a {_TEXT_SUFFIXES[suffix]}: {_looks_like(head)}")
         return
     kind, signatures = _SIGNATURES[suffix]
     if not any(head.startswith(s) for s in signatures):
@@ -87,6 +93,8 @@ def _looks_like(head: bytes) -> str:
         return "it is empty"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "its text is UTF-16; save it again as UTF-8 (the encoding GeoJSON requires)"
+    if b"\x00" in head:
+        return "it holds binary data, not text"
     return "its first bytes are not those of one"
 
 

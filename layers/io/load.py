@@ -26,6 +26,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
+from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
@@ -43,8 +44,10 @@ VECTOR_SUFFIXES = {
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
+    ".csv": "CSV table (lon/lat, x/y or WKT columns)",
 }
 RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
+TABLE_SUFFIXES = (".csv",)  # vector layers read from a table of coordinates (layers.io.csv)
 # A raster of more pixels than this is not read whole (as float64 it would take 400 MB and more):
 # it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
 # from windows read at screen resolution, and the analysis refuses it.
@@ -112,7 +115,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
     path = Path(path)
     _check_readable(path)
-    if path.suffix.lower() in (".parquet", ".geoparquet"):
+    if path.suffix.lower() in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
         return [path.stem]
     try:
         stat = path.stat()
@@ -131,14 +134,17 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     return tuple(str(name) for name, _ in pyogrio.list_layers(source))
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(), crs=None) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
     vector layers named in `to_count` (things to count: buildings, facilities) are read as
-    arrays (`read_counted`)."""
+    arrays (`read_counted`). `crs`: what a CSV table's x/y coordinates are in, if it does not say."""
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        layer = read_table(path, crs)
+        return [_held_as_arrays(layer) if layer.name in to_count else layer]
     return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
 
 
@@ -154,6 +160,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
         raise LayerLoadError(path, "is not a vector file")
+    if suffix in TABLE_SUFFIXES:
+        return read_table(path)
     try:
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
@@ -185,7 +193,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     where = f"layer '{name}'" if layer else "the file"
     checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
     try:
-        if suffix in (".parquet", ".geoparquet"):
+        if suffix in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
             return _held_as_arrays(read_vector(path, layer))
         source = _ogr_source(path, layer)
         with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
@@ -235,6 +243,21 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
                                 warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
+
+
+def read_table(path: str | os.PathLike, crs=None) -> VectorLayer:
+    """A CSV table as a layer of points (lon/lat or x/y columns) or shapes (a WKT column), checked as
+    `read_vector` checks a file's layer (`layers.io.csv`: read by pandas, never GDAL). `crs`: what
+    x/y or WKT coordinates are in when the file does not say (no .prj beside it)."""
+    path = Path(path)
+    _check_readable(path)
+    try:
+        gdf, warnings = read_csv_frame(path, crs)
+    except CSVLayerError as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    layer = _checked_vector_layer(path, path.stem, gdf, source_layer=None)
+    layer.warnings[:0] = warnings
+    return layer
 
 
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
@@ -298,7 +321,8 @@ def _checked_vector_layer(
 def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
     """The layer with its fields' meanings and its role guessed from its data, names and kind."""
     layer.fields = guess_fields(layer.gdf)
-    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns)
+    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns,
+                                                       layer.fields)
     layer.style = default_style(layer.role)
     layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
     return layer
@@ -490,5 +514,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_raster_view", "read_table", "write_vector", "write_vectors", "open_file_filter",
 ]
