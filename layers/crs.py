@@ -72,13 +72,15 @@ class Shift:
     missing_grids: tuple[str, ...] = ()
 
 
-def shift(source, target, area: tuple[float, float, float, float] | None = None) -> Shift:
+def shift(source, target, area: tuple[float, float, float, float] | None = None,
+          max_error_m: float = MAX_SHIFT_ERROR_M) -> Shift:
     """PROJ's most accurate installed way from `source` to `target` (x = east, y = north) for data in
     `area` (west, south, east, north in degrees; None: wherever the CRSs are used).
 
     Refuses (TransformError saying what would fix it) a "ballpark" way (PROJ knows no datum shift
     between the two, so positions would be off by up to hundreds of metres) and one whose stated
-    accuracy is worse than MAX_SHIFT_ERROR_M. PROJ's warning that a better way needs a grid that is
+    accuracy is worse than `max_error_m` (for figures MAX_SHIFT_ERROR_M; a cursor's lon/lat readout
+    takes any stated accuracy). PROJ's warning that a better way needs a grid that is
     not installed is not shown: the grid is named in `Shift.missing_grids` and in the figures' CRS
     text instead. Made anew per call: a PROJ context belongs to one thread.
     """
@@ -106,9 +108,9 @@ def shift(source, target, area: tuple[float, float, float, float] | None = None)
         raise TransformError(f"cannot transform {crs_label(source)} to {crs_label(target)} accurately: no datum shift "
                              "is known between them (PROJ could only place it approximately, up to hundreds of "
                              f"metres off). {fix}")
-    if accuracy is not None and accuracy > MAX_SHIFT_ERROR_M:
+    if accuracy is not None and accuracy > max_error_m:
         raise TransformError(f"cannot transform {crs_label(source)} to {crs_label(target)} accurately: the best way "
-                             f"installed ({name}) is accurate to {accuracy:g} m, more than {MAX_SHIFT_ERROR_M:g} m. {fix}")
+                             f"installed ({name}) is accurate to {accuracy:g} m, more than {max_error_m:g} m. {fix}")
     return Shift(best, accuracy, name, grids)
 
 
@@ -124,10 +126,11 @@ def _fix(source: CRS, target: CRS, grids: tuple[str, ...]) -> str:
     return same[0].upper() + same[1:]
 
 
-def transformer(source, target, area: tuple[float, float, float, float] | None = None) -> Transformer:
-    """`shift(source, target, area).how`: the most accurate transform PROJ has installed, refusing an
-    inaccurate one."""
-    return shift(source, target, area).how
+def transformer(source, target, area: tuple[float, float, float, float] | None = None,
+                max_error_m: float = MAX_SHIFT_ERROR_M) -> Transformer:
+    """`shift(source, target, area, max_error_m).how`: the most accurate transform PROJ has installed,
+    refusing an inaccurate one."""
+    return shift(source, target, area, max_error_m).how
 
 
 def require_accurate(source, target, area: tuple[float, float, float, float] | None = None) -> None:

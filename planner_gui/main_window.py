@@ -6,11 +6,12 @@ own that a project file would need (that is in the session and the canvas's view
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import WGS84, crs_label, transformer
+from layers.crs import WGS84, TransformError, crs_label, transformer
 from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
@@ -514,7 +515,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
-        self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
+        try:  # a readout, not a figure: any accuracy PROJ states will do (S-JTSK to WGS 84: 6 m)
+            self._to_lonlat = transformer(crs, WGS84, max_error_m=math.inf) if crs is not None else None
+        except TransformError:  # no datum shift known to WGS 84: no lon/lat shown rather than a wrong one
+            self._to_lonlat = None
 
     def ask_working_crs(self) -> None:
         """Project > Working CRS: an EPSG code or any CRS PROJ knows; empty: choose from the data."""

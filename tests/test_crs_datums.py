@@ -190,3 +190,16 @@ def test_a_working_crs_that_distorts_the_study_area_is_refused_with_the_reason(t
     assert cli([*files, "-p", "itdp-pnt", "--crs", "EPSG:32731"]) == 2
     err = capsys.readouterr().err
     assert "EPSG:32731" in err and "distorts areas" in err and "more than 0.5%" in err and "+proj=stere" in err
+
+
+def test_the_ruler_measures_on_the_working_crs_own_ellipsoid():
+    """In Krovak (Bessel 1841) no shift to WGS 84 is needed for an ellipsoidal length: S-JTSK's own
+    lon/lat on Bessel's ellipsoid, compared with pyproj.Geod there."""
+    from layers.ruler import measure_distance
+
+    xs, ys = [-745_000.0, -741_000.0], [-1_045_000.0, -1_042_000.0]
+    lonlat = gpd.GeoSeries(shapely.points(np.column_stack([xs, ys])), crs=5514).to_crs(4156)  # S-JTSK lon/lat
+    expected = Geod(ellps="bessel").inv(lonlat.x[0], lonlat.y[0], lonlat.x[1], lonlat.y[1])[2]
+    measured = measure_distance(xs, ys, CRS.from_epsg(5514))
+    assert measured.ellipsoidal == pytest.approx(expected, rel=1e-9)
+    assert "ellipsoidal (Bessel 1841)" in measured.text() and measured.planar == pytest.approx(5000.0)

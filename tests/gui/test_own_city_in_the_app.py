@@ -208,3 +208,13 @@ def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp
     load(qtbot, window, [path])
     assert list(window.stack) == before
     assert any(m.title == "paris.planner.json was not opened" for m in window.message_bar.messages())
+
+
+def test_with_no_population_the_dock_says_why_and_what_to_set(qtbot, window, tmp_path):
+    """Before: 'People reached: - of -'. Now the model's reason, naming the zone layer's field to set."""
+    gpkg, _ = write_city(PARIS, tmp_path / "paris")  # the vector layers only: no population grid
+    load(qtbot, window, [gpkg])
+    result = figures_on_screen(qtbot, window)
+    assert result.population_missing is not None and "--field wards.population=" in result.population_missing
+    text = window.dashboard.coverage.people_label.text()
+    assert text.startswith("No population: set a population grid") and "Layers dock > Fields" in text
