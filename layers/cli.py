@@ -117,7 +117,7 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
     """
     from layers.io import LayerLoadError, read_layers
-    from layers.project import SAMPLE_PROJECT, ProjectError, open_project
+    from layers.session.project import SAMPLE_PROJECT, ProjectError, open_project
     from layers.session import Session
 
     try:

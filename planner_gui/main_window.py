@@ -13,8 +13,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import apply_project, save_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import apply_project, save_project
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from layers.io import read_layers, write_vector
-from layers.project import SAMPLE_PROJECT, ProjectError, apply_project, load_project, open_project, save_project
+from layers.session.project import SAMPLE_PROJECT, ProjectError, apply_project, load_project, open_project, save_project
 from layers.session import Session, StudyArea
 
 
