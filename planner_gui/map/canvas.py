@@ -17,6 +17,8 @@ the z-values (index * 10), and nothing here is saved anywhere but in the session
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from pyproj import CRS
@@ -47,6 +49,8 @@ Z_HIGHLIGHT = 1_000_000
 Z_LABELS = 1_000_100
 EMPTY_HINT = ("<p style='font-size:15pt; color:#555'>No city yet</p><p style='color:#666'>Open a project or "
               "GIS files with <b>File &gt; Open</b> (Ctrl+O), or drop them here.</p>")
+LOADING_HINT = "<p style='font-size:15pt; color:#555'>Loading {what}…</p><p style='color:#666'>The progress is in the " \
+               "status bar, below; Cancel stops it.</p>"
 EMPTY_CRS = CRS.from_epsg(3857)  # an empty map has no working CRS yet; nothing is measured in this one
 
 
@@ -70,6 +74,7 @@ class MapCanvas(pg.GraphicsView):
         self.setCentralItem(self.view_box)
         self.setAcceptDrops(False)  # let file drops reach the main window
         self.graphics: dict[int, LayerGraphic] = {}
+        self._loading: str | None = None
         self._highlight = QtWidgets.QGraphicsPathItem()
         self._highlight.setPen(pen("#ffd400", 4.0))
         self._highlight.setBrush(QtGui.QBrush(QtGui.QColor(255, 212, 0, 90)))
@@ -119,6 +124,10 @@ class MapCanvas(pg.GraphicsView):
         self.session.layers.unsubscribe(self._on_stack_event)
         self.session.results.unsubscribe(self._on_stack_event)
         self.session.unsubscribe(self._on_session_event)
+        self.stop_workers()
+
+    def stop_workers(self) -> None:
+        """Drop the pictures and legend being made off the GUI thread (the window is closing)."""
         self._timer.stop()
         for graphic in self.graphics.values():
             graphic.stop()
@@ -159,9 +168,17 @@ class MapCanvas(pg.GraphicsView):
     def is_empty(self) -> bool:
         return len(self.session.layers) == 0
 
+    def set_loading(self, what: str | None) -> None:
+        """Files are being loaded (`what` names them) or not (None): an empty map says which, so
+        "No city yet" is only said when there is none and none coming."""
+        self._loading = what
+        self._show_empty_state()
+
     def _show_empty_state(self) -> None:
         """The hint on an empty map; no scale bar or legend there (there is nothing to scale)."""
         empty = self.is_empty()
+        loading = getattr(self, "_loading", None)
+        self.empty_hint.setText(LOADING_HINT.format(what=html.escape(loading)) if loading else EMPTY_HINT)
         self.empty_hint.setVisible(empty)
         self.empty_hint.setGeometry(0, 0, self.width(), self.height())
         self.scale_bar.setVisible(not empty)
