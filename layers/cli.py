@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--overwrite-read-only", action="store_true",
+                   help="with --output: replace the file even if it is read-only (by default it is kept)")
     return p
 
 
@@ -92,20 +94,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    from layers.io.atomic import AtomicWriteError, ReadOnlyFileError, save_target, write_atomically
+
     try:
+        if args.output:  # before the measure: a long run is not wasted on a file that cannot be written
+            save_target(args.output, args.overwrite_read_only)
         text = _run(args)
-    except _Failure as exc:
+        if args.output:
+            write_atomically(args.output, text, overwrite_read_only=args.overwrite_read_only)
+    except ReadOnlyFileError as exc:
+        print(f"{PROG}: {exc} (--overwrite-read-only replaces it)", file=sys.stderr)
+        return 2
+    except (_Failure, AtomicWriteError) as exc:  # a save error names the file and says the old one is unchanged
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    if args.output:
-        from layers.io.atomic import AtomicWriteError, write_atomically
-
-        try:
-            write_atomically(args.output, text)
-        except AtomicWriteError as exc:  # names the file and says the old one is unchanged
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            return 2
-    else:
+    if not args.output:
         sys.stdout.write(text)
     return 0
 

@@ -62,8 +62,12 @@ class ProjectError(Exception):
         super().__init__(f"{self.path.name}: {reason}")
 
 
-def save_project(path: str | os.PathLike, session: Session, view: tuple[float, float, float, float] | None = None) -> Path:
-    """Write the session (input layers bottom to top, CRS, analysis) and the view to `path`, atomically."""
+def save_project(path: str | os.PathLike, session: Session, view: tuple[float, float, float, float] | None = None,
+                 overwrite_read_only: bool = False) -> Path:
+    """Write the session (input layers bottom to top, CRS, analysis) and the view to `path`, atomically.
+
+    A read-only project file is replaced only with `overwrite_read_only` (else `ReadOnlyFileError`,
+    an `AtomicWriteError` like every other failed save: `layers.io.atomic`)."""
     path = Path(path)
     entries = []
     for layer in session.layers:
@@ -93,7 +97,8 @@ def save_project(path: str | os.PathLike, session: Session, view: tuple[float, f
         },
         "sketch": None if session.sketch.is_empty else session.sketch.to_dict(),
     }
-    return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                            overwrite_read_only=overwrite_read_only)
 
 
 def load_project(path: str | os.PathLike) -> Project:
