@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
+from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import apply_project, save_project
@@ -331,9 +332,19 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.save_project(path)
 
     def save_project(self, path) -> Path | None:
+        """Save to `path`; a read-only file there is replaced only if the planner says so."""
         try:
-            written = save_project(path, self.session, self.canvas.view_bounds())
-        except Exception as exc:
+            try:
+                written = save_project(path, self.session, self.canvas.view_bounds())
+            except ReadOnlyFileError as exc:
+                if not self.replace_read_only(str(exc)):
+                    self.message_bar.push("The project was not saved", str(exc), "warning")
+                    return None
+                written = save_project(path, self.session, self.canvas.view_bounds(), overwrite_read_only=True)
+        except AtomicWriteError as exc:  # names the file and what is wrong; the old file is unchanged
+            self.message_bar.push("Could not save the project", describe(exc), "critical")
+            return None
+        except Exception as exc:  # a bug: said in the window, never a traceback dialog
             self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
             return None
         self.project_path = written
@@ -406,6 +417,12 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")
+
+    def replace_read_only(self, refusal: str) -> bool:
+        """Ask whether to replace a read-only file (`refusal`: the save error that names it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, "Replace a read-only file?", f"{refusal}.\n\nReplace it anyway? It stays read-only.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def keep_partial_project(self, name: str, missing: str) -> bool:
         """Ask whether to open a project whose layers did not all load (the current work is replaced)."""
