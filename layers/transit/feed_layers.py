@@ -88,21 +88,24 @@ def _stations(feed: TransitFeed, window: ServiceWindow, capacity: np.ndarray) ->
     rank = {"": 0, LOW: 1, HIGH: 2}
     klass = np.vectorize(rank.get, otypes=[np.int64])(capacity[route]) if len(route) else np.zeros(0, np.int64)
     best = pd.Series(klass).groupby(station).max().reindex(served).to_numpy()
-    grouped = pd.DataFrame({"station": station, "name": routes["name"].to_numpy()[route],
-                            "type": routes["route_type"].to_numpy()[route].astype(str),
-                            "mode": routes["mode"].to_numpy()[route]}).groupby("station")
     service = station_service(feed, window).iloc[served].reset_index(drop=True)
     info = feed.stations.iloc[served].reset_index(drop=True)
     frame = pd.DataFrame({
         "station_id": info["station_id"], "name": info["name"],
-        "routes": grouped["name"].agg(lambda v: ", ".join(sorted(set(v)))).reindex(served).to_numpy(),
-        "route_types": grouped["type"].agg(lambda v: ", ".join(sorted(set(v), key=int))).reindex(served).to_numpy(),
-        "modes": grouped["mode"].agg(lambda v: ", ".join(sorted(set(v)))).reindex(served).to_numpy(),
+        "routes": _joined(station, routes["name"].to_numpy()[route]),
+        "route_types": _joined(station, routes["route_type"].to_numpy()[route]),
+        "modes": _joined(station, routes["mode"].to_numpy()[route]),
         "capacity": np.array(["", LOW, HIGH], dtype=object)[best],
         **{column: service[column].to_numpy() for column in service},
         "service_window": window.text,
     })
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(info["lon"], info["lat"]), crs=WGS84)
+
+
+def _joined(station: np.ndarray, values: np.ndarray) -> list[str]:
+    """Per station (`station` sorted), its distinct values sorted and joined by ', '."""
+    cuts = np.flatnonzero(np.diff(station)) + 1
+    return [", ".join(map(str, sorted(set(group.tolist())))) for group in np.split(values, cuts)]
 
 
 def _lines(feed: TransitFeed, capacity: np.ndarray) -> gpd.GeoDataFrame:

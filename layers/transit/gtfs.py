@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from layers.transit.capacity import route_modes
@@ -366,14 +368,16 @@ def _runs(trips, trip, stop, arrival, departure, starts, ends, frequencies, warn
 
 
 def _seconds(values: pd.Series, column: str, table: str = "stop_times.txt") -> np.ndarray:
-    """'H:MM:SS' (hours may pass 24) as seconds, NaN where empty; refuses anything else."""
-    text = values.astype("string").str.strip()
-    parts = text.str.extract(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
-    seconds = (pd.to_numeric(parts[0]) * 3600 + pd.to_numeric(parts[1]) * 60 + pd.to_numeric(parts[2]))
-    wrong = seconds.isna() & text.notna() & text.ne("")
-    if wrong.any():
-        raise FeedError(f"{table}: {column} {_ids(text[wrong])} is not a time written HH:MM:SS")
-    return seconds.to_numpy(dtype=np.float64, na_value=np.nan)
+    """'H:MM:SS' (hours may pass 24) as seconds, NaN where empty; refuses anything else. Parsed by
+    Arrow's regular expressions in C++ (a Python call per time took 2.5 s for 100,000 stop times)."""
+    text = pc.utf8_trim_whitespace(pa.array(values.astype("string"), type=pa.string(), from_pandas=True))
+    parts = pc.extract_regex(text, r"^(?P<h>\d{1,3}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$")
+    h, m, s = (pc.cast(pc.struct_field(parts, name), pa.float64()) for name in ("h", "m", "s"))
+    seconds = pc.add(pc.add(pc.multiply(h, 3600.0), pc.multiply(m, 60.0)), s)
+    wrong = pc.and_(pc.is_null(seconds), pc.and_(pc.is_valid(text), pc.not_equal(text, "")))
+    if pc.any(wrong).as_py():
+        raise FeedError(f"{table}: {column} {_ids(pc.filter(text, wrong).to_pylist())} is not a time written HH:MM:SS")
+    return seconds.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 # -- shapes ----------------------------------------------------------------------------------------
