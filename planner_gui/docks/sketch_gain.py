@@ -65,7 +65,7 @@ class SketchGainPanel(QtWidgets.QGroupBox):
 
     def preset(self) -> str:
         what = self.session.settings.measure
-        return what if what in PRESETS and PRESETS[what].role == "metro_station" else "itdp-pnt"
+        return what if what in PRESETS and "metro_station" in PRESETS[what].roles else "itdp-pnt"
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind in ("sketch", "city", "settings", "crs", "study_area", "zones", "roles"):
