@@ -9,8 +9,11 @@ Distances are straight-line (Euclidean, in the working metric CRS), which overst
 compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
 network), unless the city carries a walking network (`CityData.walking`): then every buffered
 catchment is a walking catchment (`layers.analysis.network`) and the result also gives the
-straight-line figures beside it. Every method text says which. Shares are 0..1 of the study
-area's population (or area).
+straight-line figures beside it, and the share of the study area's people (or area) beyond the
+network's extent, which walking cannot reach whatever the streets (`NETWORK_OUTSIDE_WARN`). Every
+method text says which. Shares are 0..1 of the study area's population (or area). What the
+planner must know about a figure (origins far from or beside the network, a network that covers
+part of the study area) is in the result's `warnings`, which the CLI and the dock show.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from layers.analysis.scenario import Scenario
 
 STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
 STRAIGHT_DISTANCE = "straight line"
+NETWORK_OUTSIDE_WARN = 0.01  # a network leaving more than this share of the people (or area) outside is said
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class IndicatorResult:
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
     shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figure
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "shapes"}
@@ -130,9 +135,12 @@ class IndicatorResult:
 
 
 def preset_catchment(
-    preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None
+    preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None,
+    warnings: list[str] | None = None,
 ) -> shapely.Geometry:
-    """The catchment a preset measures, for a radius and scenario, clipped to the study area."""
+    """The catchment a preset measures, for a radius and scenario, clipped to the study area; what
+    the planner must know about it (a walking catchment's origins off the network) is added to
+    `warnings` if given."""
     p = PRESETS[preset] if isinstance(preset, str) else preset
     radius = p.radius_m if radius_m is None else float(radius_m)
     if not city.has(p.role):
@@ -140,26 +148,34 @@ def preset_catchment(
     features = city.features(p.role, scenario)
     if p.min_area_m2:
         features = features[features.geometry.area >= p.min_area_m2]
-    zone = _reach(features, radius, city)
+    warnings = [] if warnings is None else warnings
+    zone = _reach(features, radius, city, warnings)
     if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
-        low = _reach(city.features("low_capacity_stop", scenario), 500.0, city)
+        low = _reach(city.features("low_capacity_stop", scenario), 500.0, city, warnings)
         zone = as_area(shapely.union(zone, low))
     return zone
 
 
-def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario) -> shapely.Geometry:
-    """`preset_catchment`, made once per city for the same features (their geometry and filter)."""
+def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario
+                          ) -> tuple[shapely.Geometry, list[str]]:
+    """`preset_catchment` and its warnings, made once per city for the same features (their geometry and filter)."""
     roles = [p.role] + (["low_capacity_stop"] if p.name == "sdg-11.2.1" else [])
     shapes = [shapely.to_wkb(shapely.geometrycollections(np.asarray(city.features(role, scenario).geometry.values,
                                                                     dtype=object))) for role in roles]
     key = ("catchment", p.name, radius_m, scenario, *shapes)
-    return city.remember(key, lambda: preset_catchment(p, city, radius_m, scenario))
+    def made() -> tuple[shapely.Geometry, list[str]]:
+        warnings: list[str] = []
+        return preset_catchment(p, city, radius_m, scenario, warnings), warnings
+
+    return city.remember(key, made)
 
 
-def _reach(features, radius_m: float, city: CityData) -> shapely.Geometry:
+def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> shapely.Geometry:
     """The catchment of features: by walking distance if the city has a network, else straight-line."""
     if city.walking is not None and radius_m > 0:
-        return city.walking.catchment(features, radius_m, city.study_area).area
+        walked = city.walking.catchment(features, radius_m, city.study_area)
+        warnings.extend(w for w in walked.warnings if w not in warnings)
+        return walked.area
     return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
 
 
@@ -189,7 +205,8 @@ def evaluate(
         result = _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
         result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
         return result
-    zone = preset_catchment(p, city, radius, scenario)
+    warnings: list[str] = []
+    zone = preset_catchment(p, city, radius, scenario, warnings)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
@@ -205,6 +222,16 @@ def evaluate(
     if walking:
         shapes.straight_line = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
         figures.update(_straight_line_beside(shapes.straight_line, city, cov))
+        outside = _outside_network(city, cov)
+        figures.update(outside)
+        if outside["outside_network_share"] > NETWORK_OUTSIDE_WARN:
+            what = "the study area's people" if city.population is not None else "the study area"
+            warnings.append(
+                f"the street network ({city.walking.graph.source.name}) covers only "
+                f"{1 - outside['outside_network_share']:.1%} of {what}: the other "
+                f"{outside['outside_network_share']:.1%} lie beyond its streets (outside their convex hull) and "
+                "count as not reached on foot, so the walking figure says how far the network reaches as much "
+                "as how far people can walk; give a network that covers the study area")
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
         method += " (no population grid loaded: share of area instead)"
@@ -214,7 +241,7 @@ def evaluate(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
-        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes,
+        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes, warnings=warnings,
     )
 
 
@@ -236,6 +263,19 @@ def _straight_line_beside(straight: shapely.Geometry, city: CityData, walking_co
         people = float(city.population.population_in([straight])[0])
         figures["straight_line_population"] = people
         figures["walking_to_straight_line_population"] = _ratio(walking_cov.population, people)
+    return figures
+
+
+def _outside_network(city: CityData, cov) -> dict:
+    """The study area beyond the walking network's extent: its area, its people, and their share."""
+    outside = city.walking.outside(city.study_area)
+    figures = {"outside_network_area_m2": float(outside.area)}
+    if city.population is not None:
+        people = float(city.population.population_in([outside])[0])
+        figures["outside_network_population"] = people
+        figures["outside_network_share"] = _ratio(people, cov.study_population) if cov.study_population else 0.0
+    else:
+        figures["outside_network_share"] = _ratio(outside.area, cov.study_area_m2) if cov.study_area_m2 else 0.0
     return figures
 
 
@@ -299,6 +339,7 @@ class ScenarioDifference:
     net_population: float | None  # population_b - population_a = gained - lost
     gained: object = None  # GeoDataFrame: the area B reaches and A does not
     zones: pd.DataFrame | None = None  # per zone: population_a, population_b, gained, lost, delta
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figures
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "gained"}
@@ -322,8 +363,8 @@ def compare(
 
     p = PRESETS[preset_name]
     radius = p.radius_m if radius_m is None else float(radius_m)
-    a = _remembered_catchment(p, city, radius, scenario_a)
-    b = _remembered_catchment(p, city, radius, scenario_b)
+    a, warnings_a = _remembered_catchment(p, city, radius, scenario_a)
+    b, warnings_b = _remembered_catchment(p, city, radius, scenario_b)
     check(cancelled, progress, 0.3)
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
@@ -370,5 +411,5 @@ def compare(
         population_a=None if people is None else float(people[0][0]),
         population_b=None if people is None else float(people[3][0]),
         net_population=None if people is None else float(people[3][0] - people[0][0]),
-        gained=gained_gdf, zones=table,
+        gained=gained_gdf, zones=table, warnings=list(dict.fromkeys(warnings_a + warnings_b)),
     )
