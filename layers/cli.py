@@ -355,6 +355,9 @@ def _run(args) -> str:
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
+        for warning in result.warnings:
+            print(f"{PROG}: warning: {result.preset}: {warning}", file=sys.stderr)
     return _format(results, args.format)
 
 
@@ -403,6 +406,7 @@ def _rows(results) -> list[dict]:
         for layer, counted in (d.pop("features", None) or {}).items():
             figures.update({f"{layer}_{k}": v for k, v in counted.items()})
         row = {**d, **{k: v for k, v in figures.items() if k not in d}}
+        row["warnings"] = "; ".join(d.get("warnings") or [])
         row["zone"] = ""
         rows.append(row)
         for z in zones or []:
@@ -452,6 +456,7 @@ def _table(results) -> str:
                       "population_a", "population_b", "net_population"):
                 out.append(f"  {k:<18} {precise_text(d[k])}")
         out.append(f"  CRS              {d['crs']}")
+        out += [f"  warning          {w}" for w in d.get("warnings") or []]
         if "method" in d:
             out.append(f"  method           {d['method']}")
             out.append(f"  source           {d['source']}")
