@@ -316,8 +316,8 @@ def require_true_areas(crs, area: shapely.Geometry, what: str = "the study area"
     if error <= MAX_AREA_DISTORTION:
         return
     how_much = "beyond what it can place" if not np.isfinite(error) else f"by up to {error:.1%}"
-    better = centred_stereographic(lon, lat, CRS.from_user_input(crs).geodetic_crs.to_2d())
-    if area_distortion(better, lon, lat) <= MAX_AREA_DISTORTION:
+    better = centred_stereographic(lon, lat, CRS.from_user_input(crs).geodetic_crs.to_2d()) if lon.size else None
+    if better is not None and area_distortion(better, lon, lat) <= MAX_AREA_DISTORTION:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a PROJ string is all a --crs flag needs here
             text = better.to_proj4()
