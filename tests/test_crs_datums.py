@@ -96,6 +96,8 @@ def test_wgs84_stations_on_a_state_plane_city_take_the_4_m_shift_and_say_so(tmp_
     stated = group.transformers[0].accuracy  # PROJ's database, asked directly
     assert result["crs"].startswith("EPSG:32118 (NAD83 / New York Long Island); stations: from EPSG:4326")
     assert f"accurate to {stated:g} m" in result["crs"] and 0 < stated <= 5
+    [said] = result["inputs"]["datum_shifts"]  # also listed with the inputs, and on standard error
+    assert said.startswith("stations: from EPSG:4326 (WGS 84) by ") and f"accurate to {stated:g} m" in said
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
 
 
