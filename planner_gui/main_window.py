@@ -15,7 +15,7 @@ from layers.io import open_file_filter
 from layers.layer import Layer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import apply_project, save_project
-from layers.session import Session, SessionEvent
+from layers.session import Session
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
 from layers.identify import Hit
@@ -95,8 +95,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.mouse_moved.connect(self._show_coordinates)
         self.canvas.clicked.connect(self._on_canvas_click)
         self.canvas.view_changed.connect(self._show_scale)
-        self.stack.subscribe(self._on_stack_event)
-        self.session.subscribe(self._on_session_event)
+        self.stack.events.removed.connect(self._close_table)
+        self.session.events.crs.connect(self._show_crs)
         self.resize(1280, 820)
         self._restore_settings()
 
@@ -121,6 +121,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.coverage_scroll.setWidget(self.dashboard.coverage)
         self.coverage_dock = self._dock("Coverage", self.coverage_scroll, right)
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
+        self.overlap_dock.visibilityChanged.connect(self.dashboard.overlap.show_on_map)
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
                                         QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -172,7 +173,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
             bar.addPermanentWidget(widget)
         self._to_lonlat = None
-        self._on_session_event(SessionEvent("crs"))
+        self._show_crs()
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -419,12 +420,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.cancel_button.setVisible(exporting)
             self.loading_finished.emit()
 
-    def _on_stack_event(self, event) -> None:
-        if event.kind == "removed":
-            dock = self.tables.pop(id(event.layer), None)
-            if dock is not None:
-                dock.close()
-                dock.deleteLater()
+    def _close_table(self, layer, _index: int) -> None:
+        """A removed layer's attribute table goes with it."""
+        dock = self.tables.pop(id(layer), None)
+        if dock is not None:
+            dock.close()
+            dock.deleteLater()
 
     # -- drag and drop ----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -505,9 +506,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock.widget()
 
     # -- status bar -------------------------------------------------------------------------------
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind != "crs":
-            return
+    def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
         self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
