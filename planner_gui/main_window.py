@@ -97,6 +97,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.view_changed.connect(self._show_scale)
         self.stack.events.removed.connect(self._close_table)
         self.session.events.crs.connect(self._show_crs)
+        self.session.events.study_area.connect(self._show_study_area)
         self.resize(1280, 820)
         self._restore_settings()
 
@@ -506,6 +507,20 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock.widget()
 
     # -- status bar -------------------------------------------------------------------------------
+    def _show_study_area(self, area) -> None:
+        """A chosen study area (a district, a zone layer) outlined with the map's feature highlight
+        and zoomed to; the whole city (the boundary) clears the outline and leaves the view."""
+        layer = self.stack.find(area.layer) if area.layer is not None else None
+        if not isinstance(layer, VectorLayer):
+            self.canvas.set_highlight(None)
+            return
+        names = self.session.zone_names(layer)
+        self.canvas.set_highlight(layer, [names.index(area.feature)] if area.feature is not None
+                                  else range(len(layer.gdf)))
+        xmin, ymin, xmax, ymax = self.session.study_area_geometry().bounds
+        pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.05
+        self.canvas.set_view((xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+
     def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
