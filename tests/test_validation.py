@@ -156,7 +156,7 @@ def _cli_json(gpkg, census, tmp_path):
     session.set_fields(layer, {**layer.fields.to_dict(), "population": "habitants"})
     project = save_project(tmp_path / "census.planner.json", session)
     out = tmp_path / "census.json"
-    assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out)]) == 0
+    assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out), "--allow-outside"]) == 0
     return out.read_text()
 
 

@@ -84,6 +84,8 @@ def _check_walking(analysis: dict) -> None:
     _optional_text(analysis, "network", "analysis.network")
     if "walking_band_m" in analysis:
         _number(analysis["walking_band_m"], "analysis.walking_band_m", (0.0, 500.0))
+    if analysis.get("frequent_headway_min") is not None:
+        _number(analysis["frequent_headway_min"], "analysis.frequent_headway_min", (0.0, 1440.0))
 
 
 def _check_entry(entry, where: str) -> None:

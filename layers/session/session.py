@@ -34,7 +34,8 @@ from layers.crs import choose_working_crs, crs_label, require_accurate, require_
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
 from layers.session.settings import (  # noqa: F401 (the settings' schema, also read from here)
-    BAND_RANGE_M, DISTANCES, MAP_SCENARIO, RADIUS_RANGE_M, SCENARIO_SETTINGS, SEGMENTS_RANGE, WALKING_SETTINGS,
+    BAND_RANGE_M, DISTANCES, HEADWAY_RANGE_MIN, MAP_SCENARIO, RADIUS_RANGE_M, SCENARIO_SETTINGS, SEGMENTS_RANGE,
+    WALKING_SETTINGS,
     YEAR_RANGE, AnalysisSettings, Settings, check_settings,
 )
 from layers.session.sketch_editing import SketchEditing
@@ -363,7 +364,7 @@ class Session(SketchEditing):
     def measures(self) -> list[str]:
         """What can be measured with the layers loaded: presets whose role is present, and layers."""
         roles = {layer.role for layer in self.layers}
-        found = [name for name, preset in PRESETS.items() if preset.role in roles]
+        found = [name for name, preset in PRESETS.items() if preset.applies_to(roles)]
         found += [LAYER_PREFIX + layer.name for layer in self.layers
                   if isinstance(layer, VectorLayer) and layer.role in MEASURED_ROLES]
         return found
@@ -448,6 +449,7 @@ class Session(SketchEditing):
             city = CityData.from_layers(list(self.layers), crs, self.study_area_geometry(),
                                         zone_layer=self.zone_layer, zone_names=self.zone_names,
                                         quad_segs=self.settings.segments)
+            city.frequent_headway_min = self.settings.frequent_headway_min
             if self.settings.distance == "walking":
                 city.walking = self.walking_network()
             old = self._population_kept

@@ -29,9 +29,11 @@ SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
 DISTANCES = ("straight", "walking")
 BAND_RANGE_M = (0.0, 500.0)
+HEADWAY_RANGE_MIN = (0.0, 1440.0)
 TEXT_SETTINGS = ("measure", "scenario", "compare_a", "compare_b", "chart_figure")
 SCENARIO_SETTINGS = ("scenario", "compare_a", "compare_b")  # checked against the data by the session
-WALKING_SETTINGS = ("distance", "network", "walking_band_m")  # a new street network to walk on
+# settings the city is built with: a change builds it anew (a street network to walk on, the frequent service)
+WALKING_SETTINGS = ("distance", "network", "walking_band_m", "frequent_headway_min")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class AnalysisSettings:
     distance: str = "straight"  # 'straight' (line) or 'walking' (along the street network)
     network: str | None = None  # an OpenStreetMap extract (*.pbf path) or a layer of role 'street'; None: the first
     walking_band_m: float = DEFAULT_BAND_M  # the band either side of the streets reached on foot
+    # SDG 11.2.1's frequent service: a station whose mean headway (minutes) in its feed's service
+    # window is this or better; None: the figures without the criterion only
+    frequent_headway_min: float | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -71,6 +76,7 @@ class SettingsEvents(SignalGroup):
     distance = Signal(str)
     network = Signal(object)  # str | None
     walking_band_m = Signal(float)
+    frequent_headway_min = Signal(object)  # float | None
 
 
 class Settings:
@@ -133,6 +139,10 @@ def check_settings(s: AnalysisSettings, changed: set) -> None:
     if not (_number(s.walking_band_m) and BAND_RANGE_M[0] <= s.walking_band_m <= BAND_RANGE_M[1]):
         raise ValueError(f"walking band {s.walking_band_m!r} m is not a distance from {BAND_RANGE_M[0]:g} to "
                          f"{BAND_RANGE_M[1]:g} m")
+    if s.frequent_headway_min is not None and not (
+            _number(s.frequent_headway_min) and HEADWAY_RANGE_MIN[0] < s.frequent_headway_min <= HEADWAY_RANGE_MIN[1]):
+        raise ValueError(f"frequent-service headway {s.frequent_headway_min!r} min is not a time of more than "
+                         f"{HEADWAY_RANGE_MIN[0]:g} and at most {HEADWAY_RANGE_MIN[1]:g} minutes")
     if s.year is not None and not (_whole(s.year) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
         raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
 

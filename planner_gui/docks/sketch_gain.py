@@ -63,7 +63,7 @@ class SketchGainPanel(MeasureDock, QtWidgets.QGroupBox):
 
     def preset(self) -> str:
         what = self.session.settings.measure
-        return what if what in PRESETS and PRESETS[what].role == "metro_station" else "itdp-pnt"
+        return what if what in PRESETS and "metro_station" in PRESETS[what].roles else "itdp-pnt"
 
     def recompute(self, *_) -> int | None:
         """Ask the runner for the sketch's gain (nothing, and hidden, without a sketch)."""

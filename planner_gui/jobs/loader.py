@@ -177,5 +177,13 @@ class Loader(QtCore.QObject):
 
 
 def wait_for_workers(timeout_ms: int = 5000) -> bool:
-    """Block until every load thread has ended (at exit, after cancelling); True if all did."""
-    return all(thread.wait(timeout_ms) for thread in list(running_threads))
+    """Block until every worker thread has ended, `timeout_ms` for all of them together (at exit,
+    after cancelling); True if all did."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    for thread in list(running_threads):
+        left_ms = max(0, round((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            return False
+    return True
