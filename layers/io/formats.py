@@ -24,7 +24,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,9 @@ def _check_zip(path: Path) -> None:
     """A zipped Shapefile: every .shp inside must be a Shapefile (GDAL reads them by content)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            if len(archive.infolist()) > MAX_ARCHIVE_MEMBERS:
+                raise UnsafeFileError(f"the zip archive holds {len(archive.infolist()):,} files, more than the "
+                                      f"{MAX_ARCHIVE_MEMBERS:,} a GIS file or a transit feed has")
             for info in archive.infolist():
                 if info.filename.lower().endswith(".shp"):
                     if info.flag_bits & 0x1:
@@ -199,6 +202,72 @@ def _looks_like(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "its text is UTF-16; save it again as UTF-8 (the encoding GeoJSON requires)"
     return "its first bytes are not those of one"
+
+
+# A GTFS feed (a zip or a folder of its tables) is told by its members: stops.txt and
+# stop_times.txt make one, whatever else the archive holds (a zip with a .shp and no stops.txt
+# stays a Shapefile). Its tables are read whole into memory, so their sizes are checked first
+# (the sizes a zip declares are what Python's zipfile reads at most).
+GTFS_TABLES = ("agency", "stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "frequencies",
+               "shapes", "transfers", "feed_info", "fare_attributes", "fare_rules", "attributions")
+GTFS_MARKERS = ("stops.txt", "stop_times.txt")
+MAX_ARCHIVE_MEMBERS = 10_000
+MAX_FEED_BYTES = 4 * 1024**3  # the tables of a feed together, as text (a national feed is about 2 GB)
+
+
+def feed_location(path: Path) -> Path | None:
+    """The GTFS feed `path` is (a zip or folder holding stops.txt and stop_times.txt; a folder's
+    stops.txt stands for its folder, as a file dialog picks it), or None."""
+    try:
+        if path.name.lower() == "stops.txt" and path.is_file():
+            path = path.parent
+        if path.is_dir():
+            names = {p.name.lower() for p in path.iterdir()}
+        elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = {PurePosixPath(n).name.lower() for n in archive.namelist()[:MAX_ARCHIVE_MEMBERS + 1]}
+        else:
+            return None
+    except OSError:
+        return None
+    return path if all(marker in names for marker in GTFS_MARKERS) else None
+
+
+def check_feed(path: Path) -> None:
+    """Refuse a feed whose tables could take the reader outside it or past memory: a member name
+    that climbs out (absolute, '..'), a table found twice, a link in a feed folder, too many
+    members, tables larger than MAX_FEED_BYTES together."""
+    tables: dict[str, int] = {}
+    if path.is_dir():
+        members = list(path.iterdir())
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            raise UnsafeFileError(f"the feed folder holds {len(members):,} files, more than a feed has")
+        for member in members:
+            if member.suffix.lower() == ".txt" and member.stem in GTFS_TABLES:
+                if member.is_symlink() or not member.is_file():
+                    raise UnsafeFileError(f"{member.name} in the feed folder is a link or not a regular file; "
+                                          "copy the real file into the folder")
+                tables[member.stem] = member.stat().st_size
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+        except zipfile.BadZipFile:
+            raise UnsafeFileError("is not a valid zip archive") from None
+        if len(infos) > MAX_ARCHIVE_MEMBERS:
+            raise UnsafeFileError(f"the zip archive holds {len(infos):,} files, more than a feed has")
+        for info in infos:
+            name = PurePosixPath(info.filename.replace("\\", "/"))
+            if name.is_absolute() or ".." in name.parts or ":" in info.filename:
+                raise UnsafeFileError(f"the archive holds a file named '{info.filename}', which points outside it")
+            if name.suffix.lower() == ".txt" and name.stem in GTFS_TABLES and not info.is_dir():
+                if name.stem in tables:
+                    raise UnsafeFileError(f"the archive holds {name.name} twice; a feed has one of each table")
+                tables[name.stem] = info.file_size
+    total = sum(tables.values())
+    if total > MAX_FEED_BYTES:
+        raise UnsafeFileError(f"the feed's tables hold {total / 1024**3:,.1f} GB of text, more than the "
+                              f"{MAX_FEED_BYTES / 1024**3:,.0f} GB the planner reads; cut the feed to the city first")
 
 
 def zip_member(path: Path) -> str:

@@ -6,9 +6,11 @@ and leaves adding them to the caller, so a failed load cannot damage a map.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +31,7 @@ from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
-from layers.io.formats import UnsafeFileError, check_content, check_parts, gdal_source
+from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
 from layers.io.gdal_guard import opened_raster
 from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
@@ -39,7 +41,7 @@ VECTOR_SUFFIXES = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".shp": "Shapefile",
-    ".zip": "zipped Shapefile",
+    ".zip": "zipped Shapefile or GTFS feed",
     ".topojson": "TopoJSON",
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
@@ -79,6 +81,7 @@ def open_file_filter() -> str:
         groups.setdefault(kind, []).append(f"*{suffix}")
     lines = ["All GIS files (" + " ".join(f"*{s}" for s in suffixes) + ")"]
     lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
+    lines.append("GTFS feed, a zip or a folder's stops.txt (*.zip stops.txt)")
     return ";;".join(lines)
 
 
@@ -121,6 +124,8 @@ def _ogr_path(path: Path) -> str:
 def list_vector_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
     path = Path(path)
+    if feed_location(path) is not None:
+        return list(FEED_LAYERS)
     _check_readable(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return [path.stem]
@@ -141,11 +146,16 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     return tuple(str(name) for name, _ in pyogrio.list_layers(source))
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
-    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
-    vector layers named in `to_count` (things to count: buildings, facilities) are read as
-    arrays (`read_counted`)."""
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
+                transit: FeedOptions | None = None) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats, the
+    stations and lines of a GTFS feed (a zip or a folder; `transit` says which routes are BRT and
+    the service window). The vector layers named in `to_count` (things to count: buildings,
+    facilities) are read as arrays (`read_counted`)."""
     path = Path(path)
+    feed = feed_location(path)
+    if feed is not None:
+        return read_feed_layers(feed, transit)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
@@ -160,6 +170,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     how many in `warnings`; drops empty geometries and says how many.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -204,6 +216,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     `read_vector` and then made arrays.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -265,6 +279,65 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
 
 
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
+
+def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None) -> list[VectorLayer]:
+    """A GTFS feed's stations and lines (`layers.transit`), its members checked first; every
+    problem of the feed is a LayerLoadError naming it."""
+    from layers.transit.feed_layers import feed_layers
+    from layers.transit.gtfs import FeedError
+    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+
+    path = Path(path)
+    transit = transit or FeedOptions()
+    location = feed_location(path) or path
+    try:
+        check_feed(location)
+        feed = _read_feed(str(location), _stamp(location))
+        window = None
+        if transit.day is not None or transit.window_s is not None:
+            start, end = transit.window_s or MORNING_PEAK_S
+            window = ServiceWindow(transit.day, start, end) if transit.day else default_window(feed, start, end)
+        return feed_layers(feed, window, transit.brt)
+    except (UnsafeFileError, FeedError, ValueError) as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or _short(exc)})") from None
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How a GTFS feed is opened: the bus routes the planner marks as BRT (route ids or short names,
+    high capacity), the day and the window (seconds after midnight) in which service is counted
+    (default: the busiest weekday, 07:00-09:00)."""
+
+    brt: tuple[str, ...] = ()
+    day: datetime.date | None = None
+    window_s: tuple[int, int] | None = None
+
+
+FEED_LAYERS = ("stations", "lines")
+
+
+def _feed_layer(path: Path, layer: str | None) -> VectorLayer:
+    """One layer of a feed by its name inside it ('stations' or 'lines'), as a project names it."""
+    if layer not in FEED_LAYERS:
+        raise LayerLoadError(path, f"a transit feed has the layers {' and '.join(FEED_LAYERS)}, not '{layer}'")
+    return read_feed_layers(path)[FEED_LAYERS.index(layer)]
+
+
+def _stamp(location: Path) -> tuple:
+    """What changes when a feed is replaced: its zip's, or its tables', sizes and times."""
+    files = [location] if location.is_file() else sorted(p for p in location.iterdir() if p.suffix.lower() == ".txt")
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_feed(location: str, stamp: tuple):
+    """A feed read once while it is unchanged (a project opens its stations and lines apart)."""
+    from layers.transit.gtfs import read_feed
+
+    return read_feed(Path(location))
 
 
 def _held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
@@ -521,5 +594,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_feed_layers", "FeedOptions", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]
