@@ -21,6 +21,7 @@ import argparse
 import io
 import json
 import math
+import numbers
 import sys
 from pathlib import Path
 
@@ -417,7 +418,8 @@ def _rows(results) -> list[dict]:
 
 def _format(results, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=_json_default) + "\n"
+        figures = _finite_or_null([r.to_dict() for r in results])
+        return json.dumps(figures, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
     import pandas as pd
 
     rows = _rows(results)
@@ -428,9 +430,21 @@ def _format(results, fmt: str) -> str:
     return _table(results)
 
 
+def _finite_or_null(value):
+    """`value` with every figure that could not be computed (NaN, an infinity) as None: JSON has
+    no NaN, and `null` says "no figure" to every JSON reader."""
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):  # NumPy's integers too
+        return int(value)
+    return float(value) if math.isfinite(value) else None
+
+
 def _json_default(v):
-    if isinstance(v, float) and math.isnan(v):
-        return None
     return str(v)
 
 

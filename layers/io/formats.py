@@ -141,10 +141,13 @@ def crs_problem(path: Path) -> str | None:
             return None
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for match in _CRS_MEMBER.finditer(data):
-                window = data[match.end(): match.end() + _CRS_WINDOW].decode("utf-8", "replace")
+                window = data[match.end(): match.end() + _CRS_WINDOW]
                 try:
-                    value, _ = json.JSONDecoder().raw_decode(window)
+                    value, _ = json.JSONDecoder().raw_decode(window.decode("utf-8", "replace"))
                 except ValueError:
+                    if len(window) == _CRS_WINDOW:  # a CRS object this long hides something
+                        return (f"its 'crs' member is longer than {_CRS_WINDOW // 1024} KB, which no "
+                                "coordinate system is; name the CRS (e.g. EPSG:4326) or remove the member")
                     continue  # not JSON here: GDAL refuses the file itself
                 problem = _crs_member_problem(value)
                 if problem:

@@ -20,9 +20,12 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"encrypted|password", "is encrypted (password-protected): save it again without a password"),
     (r"parseexception|input buffer is smaller|wkb|geometry", "holds a damaged geometry (its stored bytes "
                                                              "are cut off or invalid)"),
+    (r"required geopackage tables|application_id", "is an SQLite database but not a GeoPackage (it has not "
+                                                   "the tables a GeoPackage must have)"),
     (r"sqlite|database|malformed|gpkg", "the {kind} is damaged: its database cannot be read (is it "
                                         "complete? was it copied while being written?)"),
-    (r"json|unexpected end|unterminated|syntax", "is not valid {kind}: the file is cut off or damaged"),
+    (r"json|unexpected end|unterminated|syntax", "is not valid {kind}: it is cut off, damaged, or JSON of "
+                                                 "another kind"),
     (r"tiff|ireadblock|read failed|decod|compress", "the {kind} is damaged: its pixels cannot be read"),
     (r"not recognized|not supported|unsupported", "is not a {kind} file the planner can read"),
     (r"i/o|out of bounds|truncat|unexpected|reading feature|end of file|eof", "the {kind} is cut off or "
