@@ -26,7 +26,10 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData, CityDataError
-from layers.analysis.coverage import ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries
+from layers.analysis.coverage import (
+    Within, ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries,
+)
+from layers.analysis.coverage.shapes import geometries
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.text import records
 from layers.analysis.scenario import Scenario
@@ -141,6 +144,14 @@ def preset_catchment(
     """The catchment a preset measures, for a radius and scenario, clipped to the study area; what
     the planner must know about it (a walking catchment's origins off the network) is added to
     `warnings` if given."""
+    return _preset_reach(preset, city, radius_m, scenario, warnings)[0]
+
+
+def _preset_reach(
+    preset: str | Preset, city: CityData, radius_m: float | None, scenario: Scenario | None,
+    warnings: list[str] | None = None,
+) -> tuple[shapely.Geometry, Within | None]:
+    """`preset_catchment` and, for a straight-line one, its definition (what features are counted by)."""
     p = PRESETS[preset] if isinstance(preset, str) else preset
     radius = p.radius_m if radius_m is None else float(radius_m)
     if not city.has(p.role):
@@ -149,11 +160,12 @@ def preset_catchment(
     if p.min_area_m2:
         features = features[features.geometry.area >= p.min_area_m2]
     warnings = [] if warnings is None else warnings
-    zone = _reach(features, radius, city, warnings)
+    zone, within = _reach(features, radius, city, warnings)
     if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
-        low = _reach(city.features("low_capacity_stop", scenario), 500.0, city, warnings)
+        low, low_within = _reach(city.features("low_capacity_stop", scenario), 500.0, city, warnings)
         zone = as_area(shapely.union(zone, low))
-    return zone
+        within = None if within is None or low_within is None else within | low_within
+    return zone, within
 
 
 def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario
@@ -170,13 +182,15 @@ def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: 
     return city.remember(key, made)
 
 
-def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> shapely.Geometry:
-    """The catchment of features: by walking distance if the city has a network, else straight-line."""
+def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> tuple[shapely.Geometry, Within | None]:
+    """The catchment of features: by walking distance if the city has a network, else straight-line
+    (with its definition, `Within`, by which features are counted in it)."""
     if city.walking is not None and radius_m > 0:
         walked = city.walking.catchment(features, radius_m, city.study_area)
         warnings.extend(w for w in walked.warnings if w not in warnings)
-        return walked.area
-    return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
+        return walked.area, None
+    return (catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs),
+            Within.of(geometries(features), radius_m, city.quad_segs))
 
 
 def evaluate(
@@ -206,13 +220,13 @@ def evaluate(
         result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
         return result
     warnings: list[str] = []
-    zone = preset_catchment(p, city, radius, scenario, warnings)
+    zone, within = _preset_reach(p, city, radius, scenario, warnings)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
-                            zone_name_field="zone", progress=sub, cancelled=cancelled)
+                            zone_name_field="zone", progress=sub, cancelled=cancelled, within=within)
     method += features_note(counted)
     figures = {
         "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
@@ -250,7 +264,8 @@ def features_note(counted: dict) -> str:
     if not counted:
         return ""
     return (f" Features of {', '.join(counted)} in the catchment: count intersecting it, count by centroid "
-            "(GEOS centroid inside), exact area inside (m2); a field's sum is over the features counted by "
+            "(GEOS centroid inside; in a straight-line catchment both by the exact distance to the features, not by "
+            "the drawn circles' chords), area inside (m2, exact on the drawn catchment, within 1e-4 of the circles); a field's sum is over the features counted by "
             "centroid, its area-weighted sum weights each feature by its share of area inside.")
 
 
