@@ -118,15 +118,22 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
     f, i = shapely.STRtree(zones).query(shapely.box(*shapely.bounds(shapes).T), predicate="intersects")
     if not len(f):
         return figures
+    shapely.prepare(regions)
+    shapely.prepare(zones)
     shapes_f, region_i, zone_i = shapes[f], regions[i], zones[i]
     counted = shapely.intersects(region_i, shapes_f)
-    bad = ~shapely.is_valid(shapes_f)  # a self-intersecting footprint is cut in its repaired form, as by the engine
-    repaired = shapes_f.copy()
-    repaired[bad] = shapely.make_valid(shapes_f[bad])
-    truly = within.holds(shapely.intersection(repaired, zone_i))
-    xy = shapely.get_coordinates(shapely.centroid(shapes))[f]
+    # a feature's part in its zone: most lie wholly inside; the others are cut (a self-intersecting
+    # footprint in its repaired form, as by the engine)
+    truly = within.holds(shapes)[f]
+    cut = np.flatnonzero(~shapely.contains_properly(zone_i, shapes_f))
+    piece = shapes_f[cut]
+    bad = ~shapely.is_valid(piece)
+    piece[bad] = shapely.make_valid(piece[bad])
+    truly[cut] = within.holds(shapely.intersection(piece, zone_i[cut]))
+    centroids = shapely.centroid(shapes)
+    xy = shapely.get_coordinates(centroids)[f]
     by_centroid = shapely.intersects_xy(region_i, xy[:, 0], xy[:, 1])
-    centroid_truly = shapely.intersects_xy(zone_i, xy[:, 0], xy[:, 1]) & within.holds(shapely.points(xy))
+    centroid_truly = shapely.intersects_xy(zone_i, xy[:, 0], xy[:, 1]) & within.holds(centroids)[f]
     n = len(figures)
     out = figures.copy()
     out["count_intersecting"] += np.rint(np.bincount(i, truly.astype(int) - counted, n)).astype(np.int64)
