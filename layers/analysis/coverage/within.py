@@ -108,7 +108,7 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
 
     `regions[i]` is the catchment polygon ∩ `zones[i]` (the study area, or a ward of it), which the
     engine measured; `near` are the features whose bounding box meets `within.ring` (shapely
-    geometries, and their fields to sum: `FeatureSet.near`). A feature's box holds its centroid,
+    geometries, and their fields to sum: `FeatureSet.measure_near`). A feature's box holds its centroid,
     so no other feature's count, by intersection or by centroid, can differ from the polygon's."""
     shapes, values = near
     if not len(shapes):
