@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData
-from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage import Within, as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage.shapes import geometries
 from layers.analysis.progress import check
 from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate,
                                        features_note, preset_catchment)
@@ -62,7 +63,8 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
     zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=city.zones,
-                            zone_name_field="zone", progress=progress, cancelled=cancelled)
+                            zone_name_field="zone", progress=progress, cancelled=cancelled,
+                            within=Within.of(geometries(features), radius, city.quad_segs))
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
     result = IndicatorResult(
