@@ -165,3 +165,29 @@ def test_a_zip_with_a_shapefile_and_no_stops_is_no_feed(tmp_path):
         archive.writestr("roads.shp", b"\x00\x00\x27\x0a" + bytes(96))
         archive.writestr("readme.txt", "stops.txt is not here")
     assert feed_location(path) is None
+
+
+def test_stops_whose_parent_row_is_missing_are_grouped_by_its_id(tmp_path):
+    def drop_museum(t):
+        t["stops"] = t["stops"][t["stops"]["stop_id"] != "Museum"]
+    stations, _ = read_layers(write_feed(tmp_path, edit=drop_museum))
+    museum = stations.gdf.set_index("station_id").loc["Museum"]
+    platforms = tables()["stops"].query("parent_station == 'Museum'")
+    assert museum["name"] == "Museum platform 1"
+    assert museum.geometry.x == pytest.approx(platforms["stop_lon"].mean(), abs=1e-12)
+
+
+def test_the_bundled_real_feed_opens():
+    """VBB's excerpt (sample_data/berlin): its served stops grouped by the parent ids they name."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "sample_data" / "berlin" / "vbb_havelbus_gtfs.zip"
+    stations, lines = read_layers(path)
+    with zipfile.ZipFile(path) as archive:
+        stops = pd.read_csv(archive.open("stops.txt"), dtype=str)
+        served = set(pd.read_csv(archive.open("stop_times.txt"), dtype=str)["stop_id"])
+    served_stops = stops[stops["stop_id"].isin(served)]
+    groups = served_stops["parent_station"].fillna(served_stops["stop_id"])
+    assert sorted(stations.gdf["station_id"]) == sorted(set(groups))
+    assert set(stations.gdf["capacity"]) == {"low"} and set(lines.gdf["short_name"]) == {"650", "651", "652", "653"}
+    assert any("service ended on 2021-06-12" in w for w in stations.warnings)
