@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from feeds import tables, write_feed
+from tests.feeds import tables, write_feed
 from layers.io import FeedOptions, LayerLoadError, list_vector_layers, read_layers, read_vector
 from layers.io.formats import feed_location
 from layers.transit.capacity import route_modes

@@ -12,7 +12,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from feeds import tables, write_feed
+from tests.feeds import tables, write_feed
 from layers.analysis.presets import PRESETS
 from layers.cli import main
 
