@@ -50,7 +50,7 @@ HEADWAY_RANGE_MIN = (0.0, 1440.0)
 # Stack events that change what a project file holds (a filter is the timeline's year, a setting).
 _SAVED_STACK_EVENTS = ("added", "removed", "moved", "visibility", "opacity", "style", "role")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
-NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
+NETWORK_ROLES = ("metro_line", "metro_station", "transit_line", "transit_stop", "bridge")
 
 
 @dataclass(frozen=True)
