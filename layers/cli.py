@@ -6,6 +6,7 @@
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
                     [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
+                    [--overwrite-read-only] [--allow-missing] [--allow-outside]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                         "e.g. floor_area or schools:pupils")
     p.add_argument("--allow-missing", action="store_true",
                    help="measure a project even if some of its layers cannot be loaded (they are listed)")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="read the files a project names outside its own folder (absolute paths, ../..); "
+                        "without it such a project is refused, with the list, and none of them is read")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="count buildings and facilities in this process (local) or on a Dask cluster in spatial "
                         "partitions (dask; pip install 'planner[dask]')")
@@ -90,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--overwrite-read-only", action="store_true",
+                   help="with --output: replace the file even if it is read-only (by default it is kept)")
     return p
 
 
@@ -102,34 +108,37 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    from layers.io.atomic import AtomicWriteError, ReadOnlyFileError, save_target, write_atomically
+
     try:
+        if args.output:  # before the measure: a long run is not wasted on a file that cannot be written
+            save_target(args.output, args.overwrite_read_only)
         text = _run(args)
-    except _Failure as exc:
+        if args.output:
+            write_atomically(args.output, text, overwrite_read_only=args.overwrite_read_only)
+    except ReadOnlyFileError as exc:
+        print(f"{PROG}: {exc} (--overwrite-read-only replaces it)", file=sys.stderr)
+        return 2
+    except (_Failure, AtomicWriteError) as exc:  # a save error names the file and says the old one is unchanged
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    if args.output:
-        from layers.io.atomic import AtomicWriteError, write_atomically
-
-        try:
-            write_atomically(args.output, text)
-        except AtomicWriteError as exc:  # names the file and says the old one is unchanged
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            return 2
-    else:
+    if not args.output:
         sys.stdout.write(text)
     return 0
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  transit=None):
+                  allow_outside: bool = False, transit=None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
+
+    A project that names files outside its folder is refused with their list unless `allow_outside`.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
     `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
     """
     from layers.io import LayerLoadError, read_layers
-    from layers.project import SAMPLE_PROJECT, ProjectError, open_project
+    from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
 
     try:
@@ -137,7 +146,7 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
             path = Path(files[0]) if files else SAMPLE_PROJECT
             if not files and not path.exists():
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
-            session, problems = open_project(path, allow_missing)
+            session, problems = open_project(path, allow_missing, allow_outside)
             for problem in problems:
                 print(f"{PROG}: {path}: {problem}", file=sys.stderr)
         else:
@@ -159,6 +168,8 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
             session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
+    except OutsideFilesError as exc:
+        raise _Failure(f"{exc.path}: {str(exc).split(': ', 1)[-1]} (--allow-outside)") from None
     except ProjectError as exc:
         raise _Failure(f"{exc.path}: {str(exc).split(': ', 1)[-1]}") from None
     except ValueError as exc:  # a layer that cannot be brought into the working CRS
@@ -324,7 +335,7 @@ def _run(args) -> str:
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
-                            transit=_feed_options(args))
+                            allow_outside=args.allow_outside, transit=_feed_options(args))
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"
@@ -347,6 +358,9 @@ def _run(args) -> str:
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
+        for warning in result.warnings:
+            print(f"{PROG}: warning: {result.preset}: {warning}", file=sys.stderr)
     return _format(results, args.format)
 
 
@@ -395,6 +409,7 @@ def _rows(results) -> list[dict]:
         for layer, counted in (d.pop("features", None) or {}).items():
             figures.update({f"{layer}_{k}": v for k, v in counted.items()})
         row = {**d, **{k: v for k, v in figures.items() if k not in d}}
+        row["warnings"] = "; ".join(d.get("warnings") or [])
         row["zone"] = ""
         rows.append(row)
         for z in zones or []:
@@ -444,6 +459,7 @@ def _table(results) -> str:
                       "population_a", "population_b", "net_population"):
                 out.append(f"  {k:<18} {precise_text(d[k])}")
         out.append(f"  CRS              {d['crs']}")
+        out += [f"  warning          {w}" for w in d.get("warnings") or []]
         if "method" in d:
             out.append(f"  method           {d['method']}")
             out.append(f"  source           {d['source']}")

@@ -12,9 +12,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
+from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import apply_project, save_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import apply_project, save_project
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
@@ -277,10 +278,17 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.may_discard_changes("Quit"):
             event.ignore()
             return
-        self.loader.cancel_all()
-        self.dashboard.shutdown()
+        self.stop_workers()
         self.save_settings()
         super().closeEvent(event)
+
+    def stop_workers(self) -> None:
+        """Cancel every background job (loads, measures, the map's pictures and legend) without
+        waiting: each lets go at its next check, and `app.end_workers` waits for them once."""
+        self.loader.cancel_all()
+        for runner in [*self.dashboard.runners(), self.export_menu.runner]:
+            runner.cancel()
+        self.canvas.stop_workers()
 
     # -- opening and saving ---------------------------------------------------------------------
     def open_files(self, paths) -> LoadJob | None:
@@ -290,6 +298,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
+        self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
         return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load)
 
     def open_dialog(self) -> None:
@@ -323,9 +332,19 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.save_project(path)
 
     def save_project(self, path) -> Path | None:
+        """Save to `path`; a read-only file there is replaced only if the planner says so."""
         try:
-            written = save_project(path, self.session, self.canvas.view_bounds())
-        except Exception as exc:
+            try:
+                written = save_project(path, self.session, self.canvas.view_bounds())
+            except ReadOnlyFileError as exc:
+                if not self.replace_read_only(str(exc)):
+                    self.message_bar.push("The project was not saved", str(exc), "warning")
+                    return None
+                written = save_project(path, self.session, self.canvas.view_bounds(), overwrite_read_only=True)
+        except AtomicWriteError as exc:  # names the file and what is wrong; the old file is unchanged
+            self.message_bar.push("Could not save the project", describe(exc), "critical")
+            return None
+        except Exception as exc:  # a bug: said in the window, never a traceback dialog
             self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
             return None
         self.project_path = written
@@ -399,6 +418,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")
 
+    def replace_read_only(self, refusal: str) -> bool:
+        """Ask whether to replace a read-only file (`refusal`: the save error that names it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, "Replace a read-only file?", f"{refusal}.\n\nReplace it anyway? It stays read-only.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
     def keep_partial_project(self, name: str, missing: str) -> bool:
         """Ask whether to open a project whose layers did not all load (the current work is replaced)."""
         answer = QtWidgets.QMessageBox.question(
@@ -417,6 +442,7 @@ class MainWindow(QtWidgets.QMainWindow):
             exporting = self.export_menu.busy()  # the export's progress stays
             self.progress.setVisible(exporting)
             self.cancel_button.setVisible(exporting)
+            self.canvas.set_loading(None)
             self.loading_finished.emit()
 
     def _on_stack_event(self, event) -> None:

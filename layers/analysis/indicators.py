@@ -9,8 +9,11 @@ Distances are straight-line (Euclidean, in the working metric CRS), which overst
 compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
 network), unless the city carries a walking network (`CityData.walking`): then every buffered
 catchment is a walking catchment (`layers.analysis.network`) and the result also gives the
-straight-line figures beside it. Every method text says which. Shares are 0..1 of the study
-area's population (or area).
+straight-line figures beside it, and the share of the study area's people (or area) beyond the
+network's extent, which walking cannot reach whatever the streets (`NETWORK_OUTSIDE_WARN`). Every
+method text says which. Shares are 0..1 of the study area's population (or area). What the
+planner must know about a figure (origins far from or beside the network, a network that covers
+part of the study area) is in the result's `warnings`, which the CLI and the dock show.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from layers.analysis.scenario import Scenario
 
 STRAIGHT_DISTANCE = "straight line"
 _FREQUENT_PREFIX = "frequent_"
+NETWORK_OUTSIDE_WARN = 0.01  # a network leaving more than this share of the people (or area) outside is said
 
 
 @dataclass
@@ -66,6 +70,7 @@ class IndicatorResult:
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
     shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figure
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "shapes"}
@@ -75,12 +80,13 @@ class IndicatorResult:
 
 def preset_catchment(
     preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None,
-    frequent_headway_min: float | None = None,
+    frequent_headway_min: float | None = None, warnings: list[str] | None = None,
 ) -> shapely.Geometry:
     """The catchment a preset measures, for a radius and scenario, clipped to the study area: the
     union of each capacity class's reach at its radius (SDG 11.2.1: high 1 km, low 500 m). With
     `frequent_headway_min`, only stations whose mean headway in their feed's service window is
-    that or better count (stations without a timetable do not)."""
+    that or better count (stations without a timetable do not). What the planner must know about
+    it (a walking catchment's origins off the network) is added to `warnings` if given."""
     p = PRESETS[preset] if isinstance(preset, str) else preset
     radius = p.radius_m if radius_m is None else float(radius_m)
     if not any(city.has(role) for role in p.roles):
@@ -88,7 +94,8 @@ def preset_catchment(
     reaches = [(preset_features(p, city, scenario, klass, frequent_headway_min), reach_m)
                for klass, reach_m in p.reaches(radius)]
     kept = [reach for reach in reaches if not reach[0].empty] or reaches[:1]  # a class with no features adds nothing
-    parts = [_reach(features, reach_m, city) for features, reach_m in kept]
+    warnings = [] if warnings is None else warnings
+    parts = [_reach(features, reach_m, city, warnings) for features, reach_m in kept]
     return functools.reduce(lambda a, b: as_area(shapely.union(a, b)), parts)
 
 
@@ -121,18 +128,25 @@ def preset_features(p: Preset, city: CityData, scenario: Scenario | None, klass:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=city.crs)
 
 
-def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario) -> shapely.Geometry:
-    """`preset_catchment`, made once per city for the same features (their geometry and filter)."""
+def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario
+                          ) -> tuple[shapely.Geometry, list[str]]:
+    """`preset_catchment` and its warnings, made once per city for the same features (their geometry and filter)."""
     shapes = [shapely.to_wkb(shapely.geometrycollections(np.asarray(city.features(role, scenario).geometry.values,
                                                                     dtype=object))) for role in p.roles]
     key = ("catchment", p.name, radius_m, scenario, *shapes)
-    return city.remember(key, lambda: preset_catchment(p, city, radius_m, scenario))
+    def made() -> tuple[shapely.Geometry, list[str]]:
+        warnings: list[str] = []
+        return preset_catchment(p, city, radius_m, scenario, warnings=warnings), warnings
+
+    return city.remember(key, made)
 
 
-def _reach(features, radius_m: float, city: CityData) -> shapely.Geometry:
+def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> shapely.Geometry:
     """The catchment of features: by walking distance if the city has a network, else straight-line."""
     if city.walking is not None and radius_m > 0:
-        return city.walking.catchment(features, radius_m, city.study_area).area
+        walked = city.walking.catchment(features, radius_m, city.study_area)
+        warnings.extend(w for w in walked.warnings if w not in warnings)
+        return walked.area
     return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
 
 
@@ -162,7 +176,8 @@ def evaluate(
         result = _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
         result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
         return result
-    zone = preset_catchment(p, city, radius, scenario)
+    warnings: list[str] = []
+    zone = preset_catchment(p, city, radius, scenario, warnings=warnings)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
@@ -178,6 +193,16 @@ def evaluate(
     if walking:
         shapes.straight_line = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
         figures.update(_straight_line_beside(shapes.straight_line, city, cov))
+        outside = _outside_network(city, cov)
+        figures.update(outside)
+        if outside["outside_network_share"] > NETWORK_OUTSIDE_WARN:
+            what = "the study area's people" if city.population is not None else "the study area"
+            warnings.append(
+                f"the street network ({city.walking.graph.source.name}) covers only "
+                f"{1 - outside['outside_network_share']:.1%} of {what}: the other "
+                f"{outside['outside_network_share']:.1%} lie beyond its streets (outside their convex hull) and "
+                "count as not reached on foot, so the walking figure says how far the network reaches as much "
+                "as how far people can walk; give a network that covers the study area")
     if p.frequent_service:
         frequent, note = _frequent_service(p, city, radius, scenario, cov, cancelled)
         figures.update(frequent)
@@ -191,7 +216,7 @@ def evaluate(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
-        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes,
+        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes, warnings=warnings,
     )
 
 
@@ -245,6 +270,19 @@ def _frequent_service(p: Preset, city: CityData, radius_m: float, scenario: Scen
             f"{frequent:,} of {counted:,} stations with a timetable")
     note += f"; {untimed:,} station(s) without one (not from a feed) do not count as frequent." if untimed else "."
     return figures, note
+
+
+def _outside_network(city: CityData, cov) -> dict:
+    """The study area beyond the walking network's extent: its area, its people, and their share."""
+    outside = city.walking.outside(city.study_area)
+    figures = {"outside_network_area_m2": float(outside.area)}
+    if city.population is not None:
+        people = float(city.population.population_in([outside])[0])
+        figures["outside_network_population"] = people
+        figures["outside_network_share"] = _ratio(people, cov.study_population) if cov.study_population else 0.0
+    else:
+        figures["outside_network_share"] = _ratio(outside.area, cov.study_area_m2) if cov.study_area_m2 else 0.0
+    return figures
 
 
 def _population_note(city: CityData) -> str:
@@ -307,6 +345,7 @@ class ScenarioDifference:
     net_population: float | None  # population_b - population_a = gained - lost
     gained: object = None  # GeoDataFrame: the area B reaches and A does not
     zones: pd.DataFrame | None = None  # per zone: population_a, population_b, gained, lost, delta
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figures
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "gained"}
@@ -328,8 +367,8 @@ def compare(
     """Scenario B against scenario A: gained/lost area and people, per-zone deltas, gained geometry."""
     p = PRESETS[preset_name]
     radius = p.radius_m if radius_m is None else float(radius_m)
-    a = _remembered_catchment(p, city, radius, scenario_a)
-    b = _remembered_catchment(p, city, radius, scenario_b)
+    a, warnings_a = _remembered_catchment(p, city, radius, scenario_a)
+    b, warnings_b = _remembered_catchment(p, city, radius, scenario_b)
     check(cancelled, progress, 0.3)
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
@@ -376,5 +415,5 @@ def compare(
         population_a=None if people is None else float(people[0][0]),
         population_b=None if people is None else float(people[3][0]),
         net_population=None if people is None else float(people[3][0] - people[0][0]),
-        gained=gained_gdf, zones=table,
+        gained=gained_gdf, zones=table, warnings=list(dict.fromkeys(warnings_a + warnings_b)),
     )

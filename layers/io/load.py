@@ -31,7 +31,9 @@ from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
-from layers.io.formats import RASTER_DRIVER, UnsafeFileError, check_content, check_feed, feed_location, zip_member
+from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
+from layers.io.gdal_guard import opened_raster
+from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
@@ -55,12 +57,20 @@ WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
 class LayerLoadError(Exception):
-    """A file could not be loaded. `str()` reads '<file>: <reason>'."""
+    """A file could not be loaded. `str()` reads '<file>: <reason>', the reason in the planner's
+    words; `detail` keeps a library's own text, when one failed, for a bug report."""
 
-    def __init__(self, path: str | os.PathLike, reason: str):
+    def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
         self.path = Path(path)
         self.reason = reason
+        self.detail = detail
         super().__init__(f"{self.path.name}: {reason}")
+
+
+def _unreadable(path: Path, exc: BaseException) -> LayerLoadError:
+    """The error for a library's exception raised reading `path`, in the planner's words."""
+    kind = {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.get(path.suffix.lower(), "GIS")
+    return LayerLoadError(path, reason_for(exc, kind), detail=library_text(exc))
 
 
 def open_file_filter() -> str:
@@ -96,16 +106,17 @@ def _check_readable(path: Path) -> None:
         raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
     try:
         check_content(path)
+        check_parts(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:  # read as the check read it: a file that vanished, a read error
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or 'read error'})") from None
 
 
 def _ogr_path(path: Path) -> str:
-    """What GDAL should open: a zip of a Shapefile is read through /vsizip/."""
-    if path.suffix.lower() != ".zip":
-        return str(path)
+    """What GDAL opens: the file with its format's driver named; a zipped Shapefile's .shp."""
     try:
-        return zip_member(path)
+        return gdal_source(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
 
@@ -124,7 +135,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     except LayerLoadError:
         raise
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -173,9 +184,26 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     except LayerLoadError:
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     name = layer or path.stem
+    if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) == 0 and suffix not in (".parquet", ".geoparquet"):
+        _refuse_empty(path, layer)
     return _checked_vector_layer(path, name, gdf, source_layer=layer)
+
+
+def _refuse_empty(path: Path, layer: str | None) -> None:
+    """A layer read as no features: refused, saying so, and saying so louder when the file
+    declares features (a FlatGeobuf's header, a GeoPackage's table of contents): then it is cut
+    off or damaged, not empty. Asked only here, so a layer that loads costs nothing more."""
+    where = f"layer '{layer}'" if layer else "the file"
+    try:
+        declared = pyogrio.read_info(_ogr_path(path), layer=layer)["features"]
+    except Exception:
+        declared = -1
+    if declared > 0:
+        raise LayerLoadError(path, f"{where} says it has {declared:,} features but none could be read: "
+                                   "it is cut off or damaged")
+    raise LayerLoadError(path, f"{where} has no features")
 
 
 def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
@@ -224,9 +252,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     except LayerLoadError:
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
-    if not keeps:
-        raise LayerLoadError(path, f"{where} has no features")
+        raise _unreadable(path, exc) from None
+    if not sum(len(keep) for keep in keeps):
+        _refuse_empty(path, layer)
     if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
         raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
     warnings = []
@@ -394,9 +422,10 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     overviews: list[int] = []
     full_shape = full_transform = None
     try:
-        with rasterio.open(path, driver=RASTER_DRIVER) as src:
+        with opened_raster(path) as src:
             if src.crs is None:
                 raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
+            _check_pixel_size(path, src.transform)
             if src.width * src.height > limit:
                 full_shape, full_transform = (src.height, src.width), src.transform
                 overviews = src.overviews(band)
@@ -415,10 +444,13 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     except (LayerLoadError, Cancelled):
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a raster GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     array = data.filled(np.nan)
     bounds = rasterio.transform.array_bounds(*array.shape, transform)
-    pyproj_crs = _pyproj(crs)
+    try:
+        pyproj_crs = _pyproj(crs)
+    except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
+        raise _unreadable(path, exc) from None
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -485,16 +517,29 @@ def read_raster_view(
     GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
     """
     path = Path(path)
-    with rasterio.open(path, driver=RASTER_DRIVER) as src:
-        window = from_bounds(*bounds, transform=src.transform).intersection(
-            rasterio.windows.Window(0, 0, src.width, src.height)
-        )
-        window = window.round_offsets().round_lengths()
-        scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
-        shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
-        data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
-        read_bounds = rasterio.windows.bounds(window, src.transform)
+    try:
+        with opened_raster(path) as src:
+            _check_pixel_size(path, src.transform)
+            window = from_bounds(*bounds, transform=src.transform).intersection(
+                rasterio.windows.Window(0, 0, src.width, src.height)
+            )
+            window = window.round_offsets().round_lengths()
+            scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
+            shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
+            data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
+            read_bounds = rasterio.windows.bounds(window, src.transform)
+    except LayerLoadError:
+        raise
+    except Exception as exc:  # the file changed or was damaged since it was loaded
+        raise _unreadable(path, exc) from None
     return data.astype("float64").filled(np.nan), read_bounds
+
+
+def _check_pixel_size(path: Path, transform: Affine) -> None:
+    """A raster whose pixels have no size (or no finite one) cannot be placed on the map."""
+    if not np.isfinite(transform.determinant) or transform.determinant == 0:
+        raise LayerLoadError(path, "the raster's pixel size is zero or not a number, so it cannot be placed "
+                                   "on the map (its georeferencing is broken)")
 
 
 def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:

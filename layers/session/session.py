@@ -3,11 +3,11 @@
 It holds the input layers (a `LayerStack`) with each layer's role and field mapping; the
 working CRS (the project's, one the planner chose, or one chosen from the data); the study area
 and the zone layer; the analysis settings (measure, radius, buffer segments, scenario, year,
-the scenarios compared); the sketch (`layers.sketch`: lines drawn in the app, shown as two input
+the scenarios compared); the sketch (`layers.session.sketch`: lines drawn in the app, shown as two input
 layers); and the latest results, in a stack of their own apart from the inputs (the canvas
 draws both). Every edit of the planner's work (a layer added, removed, moved, restyled or given
-another role; a sketch edit) is a command on the undo stack `history` (`layers.undo`), and
-`modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.project`), the
+another role; a sketch edit) is a command on the undo stack `history` (`layers.session.undo`), and
+`modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.session.project`), the
 CLI builds one from files and flags, and every dock of the app is a view of it: a dock shows
 session state and writes the planner's changes back with the setters here, which validate
 them and emit a `SessionEvent`, the way glue's viewer `State` objects drive its widgets.
@@ -33,11 +33,11 @@ from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_accurate, require_metric
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
-from layers.session_sketch import SketchEditing
-from layers.sketch import Sketch
+from layers.session.sketch_editing import SketchEditing
+from layers.session.sketch import Sketch
 from layers.io.sliced import collect_kept_out
 from layers.stack import LayerStack, StackEvent
-from layers.undo import Command, UndoStack
+from layers.session.undo import Command, UndoStack
 
 MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
 RADIUS_RANGE_M = (1.0, 50_000.0)
