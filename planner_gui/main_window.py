@@ -15,7 +15,7 @@ from layers.io import open_file_filter
 from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
-from layers.session.project import apply_project, save_project
+from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
@@ -291,15 +291,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.stop_workers()
 
     # -- opening and saving ---------------------------------------------------------------------
-    def open_files(self, paths) -> LoadJob | None:
-        """Load files (GIS files or a project) in the background; returns the job."""
+    def open_files(self, paths, allow_outside: bool = False) -> LoadJob | None:
+        """Load files (GIS files or a project) in the background; returns the job. A project that
+        names files outside its folder is read only with `allow_outside` (else the planner is asked)."""
         paths = [Path(p) for p in paths]
         if not paths:
             return None
         self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
         self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
-        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load)
+        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load,
+                                 allow_outside=allow_outside)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -358,6 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signals.progress.connect(self._on_progress)
         signals.layers_loaded.connect(self._on_layers_loaded)
         signals.project_loaded.connect(self._on_project_loaded)
+        signals.outside_files.connect(self._on_outside_files)
         signals.failed.connect(self._on_load_failed)
         signals.finished.connect(self._on_load_finished)
 
@@ -417,6 +420,29 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")
+
+    def _on_outside_files(self, path: str, files: list) -> None:
+        """A project names files outside its folder and none was read: ask, and load it only on yes."""
+        name = Path(path).name
+        if not self.open_outside_files(name, files):
+            self.message_bar.push(f"{name} was not opened",
+                                  f"It names {len(files):,} file(s) outside its own folder; none was read. "
+                                  "Your work is as it was.", "info")
+            return
+        self.open_files([path], allow_outside=True)
+
+    def open_outside_files(self, name: str, files: list) -> bool:
+        """Ask whether to read the files a project names outside its own folder (a question; tests replace it)."""
+        listed = "\n".join(str(f) for f in files[:OutsideFilesError.LISTED])
+        more = f"\n… and {len(files) - OutsideFilesError.LISTED:,} more" if len(files) > OutsideFilesError.LISTED else ""
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, "Read files from outside the project's folder?",
+            f"{name} names {len(files):,} file(s) outside its own folder:\n\n{listed}{more}\n\n"
+            "A project from someone else can pull any GIS file on this computer into the map and the next "
+            "export. Read these files only if you trust where the project came from. Read them?",
+            buttons.Yes | buttons.No, buttons.No)
+        return answer == buttons.Yes
 
     def replace_read_only(self, refusal: str) -> bool:
         """Ask whether to replace a read-only file (`refusal`: the save error that names it)."""

@@ -65,7 +65,8 @@ def _discard_unsaved_work_on_close(monkeypatch):
 def _no_question_left_unanswered(monkeypatch):
     """A modal question nobody answers would hang the run (offscreen, no one clicks): it is answered
     No here, and the test fails saying what was asked. Tests that expect a question answer it
-    themselves (they replace `ask_save_changes` or `keep_partial_project`)."""
+    themselves (they replace `ask_save_changes`, `keep_partial_project`, `open_outside_files` or
+    `replace_read_only`)."""
     from PySide6 import QtWidgets
 
     asked = []
