@@ -156,10 +156,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
+                said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
                                          transit=transit):
                     for warning in layer.warnings:
-                        print(f"{PROG}: {path}: {layer.name}: {warning}", file=sys.stderr)
+                        if warning not in said:
+                            said.add(warning)
+                            print(f"{PROG}: {path}: {warning}", file=sys.stderr)
                     try:
                         session.add_layer(layer)
                     except ValueError as exc:  # no accurate transform into the working CRS

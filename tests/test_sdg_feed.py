@@ -12,7 +12,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from feeds import tables, write_feed
+from tests.feeds import tables, write_feed
 from layers.analysis.presets import PRESETS
 from layers.cli import main
 
@@ -128,3 +128,17 @@ def test_bad_transit_flags_are_messages(city, capsys, flags, fragment):
     argv = [str(city["feed"]), str(city["folder"] / "boundary.gpkg"), "-p", "sdg-11.2.1", *flags]
     assert main(argv) == 2
     assert fragment in capsys.readouterr().err
+
+
+def test_a_project_keeps_the_feed_and_the_headway(city, capsys):
+    """Saved and opened again: the feed's layers come back by name inside it, the headway with the settings."""
+    from layers.cli import build_session
+    from layers.session.project import save_project
+
+    session = build_session([str(city["feed"]), str(city["folder"] / "boundary.gpkg"), str(city["folder"] / "pop.tif")])
+    session.update(frequent_headway_min=12.0)
+    project = save_project(city["folder"] / "city.planner.json", session)
+    before, _ = measure(city, capsys, "--frequent-headway", "12")
+    assert main([str(project), "-p", "sdg-11.2.1", "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)[0]
+    assert after["figures"] == before["figures"] and after["value"] == before["value"]

@@ -48,7 +48,7 @@ LAYER_RADIUS_M = 500.0  # a layer's own catchment until a radius is set
 # Layers whose features no figure counts: a change of them moves no figure.
 _UNMEASURED_ROLES = ("other", "water")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
-NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
+NETWORK_ROLES = ("metro_line", "metro_station", "transit_line", "transit_stop", "bridge")
 
 
 @dataclass(frozen=True)
