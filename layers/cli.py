@@ -2,7 +2,8 @@
 
     planner measure [FILES...] [--preset NAME ...] [--radius M] [--segments N] [--scenario S | --as-of YEAR]
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
-                    [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
+                    [--role FILE[:LAYER]=ROLE ...] [--field [FILE:]LAYER.KIND=FIELD ...]
+                    [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
                     [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
@@ -12,8 +13,9 @@ It builds the same `layers.session.Session` the app works on: from GIS files (ev
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
 layers, roles, working CRS, study area and analysis settings; flags override them). With no
 FILES it measures the bundled Hanoi sample. The figures come from `layers.analysis.indicators`,
-the same functions the app's docks call, so a project measures here as it shows there.
-Also: `python -m layers.cli ...`.
+the same functions the app's docks call, so a project measures here as it shows there. What it
+measured with (each layer's role and fields, the working CRS and any datum shift) goes to standard
+error before the figures, and into the JSON under `inputs`. Also: `python -m layers.cli ...`.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ class _Failure(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     from layers.analysis.indicators import PRESETS
+    from layers.roles import FIELD_KINDS
 
     p = _Parser(prog=PROG, description="Measure how much of the city the networks reach (area and people).")
     p.add_argument("files", nargs="*", help="GIS files or one .planner.json project (default: bundled Hanoi sample)")
@@ -64,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the study area: a layer, or one feature of it by name (default: the boundary layer)")
     p.add_argument("--role", action="append", default=[], metavar="FILE[:LAYER]=ROLE",
                    help="set a layer's role (repeatable), e.g. city.geojson=boundary or city.gpkg:stops=metro_station")
+    p.add_argument("--field", action="append", default=[], metavar="[FILE:]LAYER.KIND=FIELD",
+                   help="which field of a layer means what (repeatable; KIND: " + ", ".join(FIELD_KINDS) + "), "
+                        "e.g. nybb.zone_name=BoroName or tracts.gpkg:tracts.population=POP2020")
     p.add_argument("--sum-field", action="append", default=[], metavar="[LAYER:]FIELD",
                    help="a numeric field of the buildings / facilities to sum in the catchment (repeatable), "
                         "e.g. floor_area or schools:pupils")
@@ -130,14 +136,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  allow_outside: bool = False, transit=None):
+                  allow_outside: bool = False, transit=None, crs: str | None = None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
-    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
+    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened. `crs` (--crs) is the
+    working CRS from the start, so each layer is checked against it as it is added (a State Plane
+    file then needs no datum shift), not against one chosen from the data; it is also what a CSV
+    table's x/y coordinates are in when the table does not say.
     """
     from layers.io import LayerLoadError, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
@@ -153,12 +162,14 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                 print(f"{PROG}: {path}: {problem}", file=sys.stderr)
         else:
             session = Session()
+            if crs:
+                _set_working_crs(session, crs)
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         transit=transit):
+                                         transit=transit, crs=crs):
                     for warning in layer.warnings:
                         if warning not in said:
                             said.add(warning)
@@ -178,6 +189,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
         raise _Failure(str(exc)) from None
     _set_roles(session, roles)
     return session
+
+
+def _set_working_crs(session, crs: str) -> None:
+    try:
+        session.set_working_crs(crs)
+    except Exception as exc:  # NotMetricCRSError, TransformError, pyproj's CRSError: each says why
+        raise _Failure(f"--crs {crs}: {exc}") from None
 
 
 def _layers_to_count(path: str, roles) -> set[str]:
@@ -229,6 +247,75 @@ def _set_roles(session, roles) -> None:
                 session.set_role(layer, role)
         except ValueError as exc:
             raise _Failure(f"--role {spec}: {exc}") from None
+
+
+def _set_fields(session, specs) -> None:
+    """--field [FILE:]LAYER.KIND=FIELD: which field of a layer means what (as the Layers dock sets it).
+    A population field set on polygons of no role makes them census zones (role 'population')."""
+    from layers.layer import VectorLayer
+    from layers.roles import FIELD_KINDS
+
+    for spec in specs:
+        target, sep, name = spec.partition("=")
+        where, dot, kind = target.rpartition(".")
+        file_name, _, layer_name = where.rpartition(":")
+        if not sep or not dot or not layer_name or not name:
+            raise _Failure(f"--field {spec}: write LAYER.KIND=FIELD or FILE:LAYER.KIND=FIELD, e.g. wards.zone_name=NAME")
+        if kind not in FIELD_KINDS:
+            raise _Failure(f"--field {spec}: '{kind}' is not a kind of field (kinds: {', '.join(FIELD_KINDS)})")
+        matches = [layer for layer in session.layers if isinstance(layer, VectorLayer)
+                   and layer_name in (layer.name, layer.source_layer)
+                   and (not file_name or (layer.source is not None and _names_file(file_name, layer.source)))]
+        if not matches:
+            have = ", ".join(l.name for l in session.layers if isinstance(l, VectorLayer)) or "none"
+            raise _Failure(f"--field {spec}: no vector layer '{layer_name}'{f' in {file_name}' if file_name else ''} "
+                           f"(layers: {have})")
+        if len(matches) > 1:
+            raise _Failure(f"--field {spec}: several layers are called '{layer_name}'; write FILE:{layer_name}.{kind}={name}")
+        layer = matches[0]
+        try:
+            session.set_fields(layer, {**layer.fields.to_dict(), kind: name})
+        except ValueError as exc:
+            raise _Failure(f"--field {spec}: {layer.name}: {exc}") from None
+        if kind == "population" and layer.role == "other" and layer.geometry_kind == "polygon":
+            session.set_role(layer, "population")
+
+
+def inputs(session) -> dict:
+    """What the figures are measured with: the working CRS and, for each layer, its file, role,
+    fields and CRS (and why its role was proposed, where its fields said so)."""
+    from layers.crs import crs_label
+    from layers.roles import ROLE_TITLES, role_note
+
+    try:
+        crs = session.working_crs
+    except ValueError:  # no layer placed on the Earth: said by the measure itself
+        crs = None
+    layers = []
+    for layer in session.layers:
+        fields = {k: v for k, v in layer.fields.to_dict().items() if v not in (None, [], ())}
+        entry = {"file": layer.source.name if layer.source is not None else None,
+                 "layer": layer.source_layer or layer.name, "role": layer.role, "role_title": ROLE_TITLES[layer.role],
+                 "fields": fields, "crs": crs_label(layer.crs) if layer.crs is not None else None}
+        note = role_note(layer)
+        if note:
+            entry["note"] = note
+        layers.append(entry)
+    return {"working_crs": crs_label(crs) if crs is not None else None,
+            "working_crs_from": "set" if session.crs_chosen else "chosen from the data", "layers": layers}
+
+
+def _say_inputs(found: dict) -> None:
+    """The inputs on standard error, one line a layer: what the planner checks before trusting figures."""
+    print(f"{PROG}: working CRS {found['working_crs']} ({found['working_crs_from']})", file=sys.stderr)
+    for entry in found["layers"]:
+        where = f"{entry['file']}:{entry['layer']}" if entry["file"] else entry["layer"]
+        fields = ", ".join(f"{k}={', '.join(v) if isinstance(v, list) else v}" for k, v in entry["fields"].items())
+        note = f" ({entry['note']})" if entry.get("note") else ""
+        print(f"{PROG}: {where}: role {entry['role']}{note}; fields: {fields or 'none'}; {entry['crs']}",
+              file=sys.stderr)
+    for shift in found.get("datum_shifts", ()):
+        print(f"{PROG}: datum shift: {shift}", file=sys.stderr)
 
 
 def _set_sum_fields(session, specs) -> None:
@@ -337,9 +424,15 @@ def _run(args) -> str:
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
-                            allow_outside=args.allow_outside, transit=_feed_options(args))
+                            allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs)
+    _set_fields(session, args.field)
     _set_sum_fields(session, args.sum_field)
-    presets = _apply_flags(session, args)
+    try:
+        presets = _apply_flags(session, args)
+    except _Failure:
+        _say_inputs(inputs(session))  # what was found, to see why there is nothing to measure
+        raise
+    found = inputs(session)
     where = ", ".join(args.files) or "sample"
     try:
         with _engine(args) as client:
@@ -356,14 +449,17 @@ def _run(args) -> str:
                     city = on_cluster(city, client)
                 results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones)
                            for name in presets]
+            found["datum_shifts"] = list(city.shifts)
     except ConnectionError as exc:  # no Dask scheduler at --scheduler
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
+        _say_inputs(found)
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    _say_inputs(found)
     for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
         for warning in result.warnings:
             print(f"{PROG}: warning: {result.preset}: {warning}", file=sys.stderr)
-    return _format(results, args.format)
+    return _format(results, args.format, found)
 
 
 def _feed_options(args):
@@ -420,10 +516,11 @@ def _rows(results) -> list[dict]:
     return rows
 
 
-def _format(results, fmt: str) -> str:
+def _format(results, fmt: str, found: dict | None = None) -> str:
     if fmt == "json":
-        figures = _finite_or_null([r.to_dict() for r in results])
-        return json.dumps(figures, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+        rows = [{**r.to_dict(), **({"inputs": found} if found is not None else {})} for r in results]
+        return json.dumps(_finite_or_null(rows), indent=2, ensure_ascii=False, allow_nan=False,
+                          default=_json_default) + "\n"
     import pandas as pd
 
     rows = _rows(results)

@@ -6,14 +6,16 @@ own that a project file would need (that is in the session and the canvas's view
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import WGS84, crs_label, transformer
+from layers.crs import WGS84, TransformError, crs_label, transformer
 from layers.io import open_file_filter
 from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
+from layers.roles import role_note
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session
@@ -391,6 +393,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _warn(self, layer: Layer) -> None:
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
+        note = role_note(layer)  # a role its fields proposed (census zones): said, so it is never silent
+        if note:
+            self.message_bar.push(f"{layer.name}", note, "info", timeout_s=0)
 
     def _on_project_loaded(self, project) -> None:
         """Replace the session with the project's, once it has loaded; with layers missing, ask first."""
@@ -576,7 +581,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
-        self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
+        try:  # a readout, not a figure: any accuracy PROJ states will do (S-JTSK to WGS 84: 6 m)
+            self._to_lonlat = transformer(crs, WGS84, max_error_m=math.inf) if crs is not None else None
+        except TransformError:  # no datum shift known to WGS 84: no lon/lat shown rather than a wrong one
+            self._to_lonlat = None
 
     def ask_working_crs(self) -> None:
         """Project > Working CRS: an EPSG code or any CRS PROJ knows; empty: choose from the data."""

@@ -72,6 +72,8 @@ class IndicatorResult:
     # area_inside_m2, length_inside_m, <field>_sum, <field>_area_weighted (`coverage/features.py`)
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
+    # Why there are no people figures and what to set, when there is no population (None: there is)
+    population_missing: str | None = None
     shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
     warnings: list[str] = field(default_factory=list)  # what the planner must know about the figure
 
@@ -226,7 +228,7 @@ def evaluate(
         method += note
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
-        method += " (no population grid loaded: share of area instead)"
+        method += f" ({no_population(city)}: share of area instead)"
     else:
         numerator, denominator, unit = cov.population, cov.study_population, p.unit
     return IndicatorResult(
@@ -234,6 +236,7 @@ def evaluate(
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
         distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes, warnings=warnings,
+        population_missing=no_population(city) if city.population is None else None,
     )
 
 
@@ -257,6 +260,13 @@ def _straight_line_beside(straight: shapely.Geometry, city: CityData, walking_co
         figures["straight_line_population"] = people
         figures["walking_to_straight_line_population"] = _ratio(walking_cov.population, people)
     return figures
+
+
+def no_population(city: CityData) -> str:
+    """Why a city has no people to count, and what would give it some, in the planner's words."""
+    zones = city.zones_source or "ZONES"
+    return ("no population: set a population grid (a raster of people per cell, role 'population') or a zone "
+            f"layer's population field (Layers dock > Fields, or --field {zones}.population=FIELD)")
 
 
 def _frequent_service(p: Preset, city: CityData, radius_m: float, scenario: Scenario, cov,
@@ -316,7 +326,7 @@ def _ratio(num, den) -> float:
 
 def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled) -> IndicatorResult:
     if city.population is None:
-        raise CityDataError("green area per resident needs a population grid")
+        raise CityDataError(f"green area per resident needs people: {no_population(city)}")
     green = preset_catchment(p, city, 0.0, scenario)
     regions = [city.study_area]
     names = None

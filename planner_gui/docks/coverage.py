@@ -150,6 +150,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.value_label = headline_label(1.8)
         self.title_label = QtWidgets.QLabel("")
         self.people_label = QtWidgets.QLabel("")
+        self.people_label.setWordWrap(True)  # it may hold why there are no people figures
         self.area_label = QtWidgets.QLabel("")
         self.walking_label = QtWidgets.QLabel("")  # walking reach against straight-line reach
         self.walking_label.setVisible(False)
@@ -403,7 +404,8 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
                                  + f"<br>study area: {self.session.study_area_text()}")
         self.value_label.setText(headline_text(r))
         if "population" in f:
-            self.people_label.setText(
+            self.people_label.setText(  # with no people to count, the model's reason and what to set
+                r.population_missing[0].upper() + r.population_missing[1:] if r.population_missing else
                 f"People reached: {people_text(f['population'])} of {people_text(f['study_population'])}"
                 f" ({percent_text(f['population_share'], 2)})")
             self.area_label.setText(
