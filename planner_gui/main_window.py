@@ -199,9 +199,11 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
-        legend_action = view_menu.addAction("Le&gend", self.canvas.legend.set_enabled)
+        legend_action = view_menu.addAction("Le&gend")
         legend_action.setCheckable(True)
-        legend_action.setChecked(self.canvas.legend.enabled)
+        legend_action.setChecked(self.canvas.legend.enabled)  # off: the map is clear until asked
+        legend_action.setToolTip("The layers in view and their symbols over the map: drag it, click its heading to fold it")
+        legend_action.toggled.connect(self.canvas.legend.set_enabled)
         from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)

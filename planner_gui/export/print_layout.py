@@ -35,7 +35,7 @@ from layers.attribution import sources_text
 from layers.crs import crs_label
 from planner_gui.export import render
 from planner_gui.map.blank_image import blank_image
-from planner_gui.map.legend.entries import LegendEntry, legend_entries
+from planner_gui.map.legend.entries import LegendEntry, layers_drawing_in, legend_entries
 from planner_gui.map.legend.painter import paint_legend_mm
 from planner_gui.map.page_painter import GREY, INK, MM_PER_INCH, SCREEN_DPI, PagePainter
 from planner_gui.map.scale_bar import length_text, nice_length
@@ -228,7 +228,7 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=No
     drawing = render.MapDrawing(canvas, width_px, height_px, spec.dpi / SCREEN_DPI, map_frame_bounds(canvas, spec),
                                 overlays=False)
     xmin, ymin, xmax, ymax = drawing.bounds
-    return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas),
+    return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas, drawing.bounds),
                         figures=figure_lines(dashboard), sources=sources_text(session.layers),
                         north_degrees=_north_or_grid(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
 
@@ -242,12 +242,10 @@ def _north_or_grid(crs: CRS, x: float, y: float) -> float:
         return 0.0
 
 
-def _legend_of(canvas) -> list[LegendEntry]:
-    """The entries the map's legend shows, if it is on and up to date: worked out in its worker
-    already (a category style over a million footprints takes most of a second); else worked out here."""
-    if canvas.legend.enabled and not canvas.legend.busy():
-        return canvas.legend.entries
-    return legend_entries(canvas.session, canvas)
+def _legend_of(canvas, bounds) -> list[LegendEntry]:
+    """The entries of the visible layers that draw something on the page (`bounds`, working CRS),
+    as QGIS's print layout lists only what its map item shows."""
+    return legend_entries(canvas.session, canvas, only=layers_drawing_in(canvas, bounds))
 
 
 def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:

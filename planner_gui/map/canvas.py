@@ -96,6 +96,7 @@ class MapCanvas(pg.GraphicsView):
         self.legend = MapLegend(self)
         self.attribution = MapAttribution(self)
         self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
+        self.view_changed.connect(self.legend.refresh)  # it lists what the view shows
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
