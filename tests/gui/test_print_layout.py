@@ -324,3 +324,47 @@ def test_the_map_credits_the_data_it_shows(qtbot, sample, tmp_path):
     for layer in list(session.layers):
         session.layers.set_visible(layer, False)
     qtbot.waitUntil(lambda: not credit.isVisible(), timeout=5_000)
+
+
+def _walking_result(session):
+    """A coverage result as the Coverage dock leaves it in the session, measured by walking distance."""
+    from layers.analysis.indicators import IndicatorResult
+    from layers.analysis.jobs import Coverage
+
+    walking = "walking distance along the street network (OpenStreetMap, 2026-01-01)"
+    result = IndicatorResult(
+        preset="itdp-pnt", title="ITDP People Near Transit", value=0.25, numerator=2_000_000.0,
+        denominator=8_000_000.0, unit="share of population", crs="EPSG:32648", method="a method",
+        source="a source", radius_m=1000.0, scenario="existing", distance=walking,
+        figures={"area_m2": 4.0e7, "study_area_m2": 3.3e9, "area_share": 4.0e7 / 3.3e9})
+    session.set_latest("coverage", Coverage(result, None, session.working_crs))
+    return walking
+
+
+@needs_sample
+def test_the_page_reads_the_figures_and_their_distance_from_the_session(sample, tmp_path):
+    """No Coverage dock here at all: the page takes the session's latest result, and says the
+    distance it was measured with (it printed 'straight-line distances' even for walking)."""
+    session, canvas = sample
+    walking = _walking_result(session)
+    content = print_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    assert "ITDP People Near Transit: 25.0 % of population (2,000,000 of 8,000,000 people)" in content.figures
+    assert f"Distance: {walking}" in content.figures
+    text = _text(write_page(content, tmp_path / "map.pdf"))
+    assert "walking distance along the street network" in text and "straight-line distances" not in text
+
+
+@needs_sample
+def test_the_title_names_the_measure_and_the_city_not_a_layer(sample):
+    """The boundary layer's feature is called Hà Nội (read from its data here); the title was the
+    layer's name, 'Hà Nội boundary'."""
+    from planner_gui.export.print_layout import default_title
+
+    session, _ = sample
+    boundary = next(layer for layer in session.layers if layer.role == "boundary")
+    city = boundary.gdf[boundary.fields.name or "name"].dropna().unique()
+    assert len(city) == 1
+    assert default_title(session) == f"{session.measure_title()}: {city[0]}"
+    assert boundary.name not in default_title(session)
+    _walking_result(session)
+    assert default_title(session).startswith("ITDP People Near Transit: ")
