@@ -218,6 +218,11 @@ class MainWindow(QtWidgets.QMainWindow):
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
             analysis_menu.addAction(dock.toggleViewAction())
+        from planner_gui.zone_map_menu import ZoneMapMenu
+
+        analysis_menu.addSeparator()
+        self.zone_map_menu = ZoneMapMenu(self.session, self)
+        analysis_menu.addMenu(self.zone_map_menu)
         tools_menu = self.menuBar().addMenu("&Tools")
         plan_menu = self.menuBar().addMenu("P&lan")
         toolbar = self.addToolBar("Map tools")

@@ -224,7 +224,8 @@ def legend_image(entries: list, size: tuple[int, int], ratio: float, first: int 
         image, fitted = _painted(entries, size, ratio, "Legend")
         if fitted:
             return image, True
-    return _painted(entries[first:], size, ratio, f"Legend ({first + 1}-… of {len(entries)}, scroll)")[0], False
+    heading = "Legend: scroll for more" if first == 0 else f"Legend, from layer {first + 1} of {len(entries)}"
+    return _painted(entries[first:], size, ratio, heading)[0], False
 
 
 def _painted(entries: list, size: tuple[int, int], ratio: float, heading: str) -> tuple[QtGui.QImage, bool]:
