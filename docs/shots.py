@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANNER_BASEMAP", "none")  # pictures of the data, the same offline
 os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-shot-"))  # never the user's
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -206,6 +206,10 @@ class MainWindow(QtWidgets.QMainWindow):
         legend_action.setChecked(self.canvas.legend.enabled)  # off: the map is clear until asked
         legend_action.setToolTip("The layers in view and their symbols over the map: drag it, click its heading to fold it")
         legend_action.toggled.connect(self.canvas.legend.set_enabled)
+        from planner_gui.basemap_menu import BasemapMenu
+
+        self.basemap_menu = BasemapMenu(self.canvas, self.settings, self.message_bar, self)
+        view_menu.addMenu(self.basemap_menu)
         from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)

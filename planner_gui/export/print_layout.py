@@ -260,8 +260,14 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str) -> PrintCont
     xmin, ymin, xmax, ymax = drawing.bounds
     return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas, drawing.bounds),
                         figures=figure_lines(session), distance=distance_words(session),
-                        sources=sources_text(session.layers),
+                        sources=_basemap_credit(canvas) + sources_text(session.layers),
                         north_degrees=_north_or_grid(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+
+
+def _basemap_credit(canvas) -> list[str]:
+    """The basemap's credit, when its tiles are on the map ('Basemap © OpenStreetMap contributors')."""
+    credit = canvas.basemap.attribution()
+    return [f"Basemap {credit}"] if credit else []
 
 
 def _north_or_grid(crs: CRS, x: float, y: float) -> float:

@@ -27,7 +27,8 @@ class MapAttribution(QtWidgets.QLabel):
     def refresh(self) -> None:
         """The credits of the layers the map shows now."""
         shown = [layer for layer in self.canvas.session.layers if layer.visible]
-        text = " · ".join(attribution_lines(shown))
+        basemap = self.canvas.basemap.attribution()
+        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + attribution_lines(shown))
         self.setText(text)
         self.setVisible(bool(text))
         self.place()

@@ -28,6 +28,7 @@ from layers.layer import Layer, RasterLayer
 from layers.session import NETWORK_ROLES, Session, SessionEvent
 from layers.stack import StackEvent
 from planner_gui.map.attribution import MapAttribution
+from planner_gui.map.layers.basemap import Basemap
 from planner_gui.map.label_items import MapLabels
 from planner_gui.map.labels import place_labels
 from planner_gui.map.layers.base import LayerGraphic
@@ -93,9 +94,11 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
+        self.basemap = Basemap(self)  # off until a source is set (View > Basemap)
         self.legend = MapLegend(self)
         self.attribution = MapAttribution(self)
         self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
+        self.basemap.changed.connect(self.attribution.refresh)  # and the basemap's tiles
         self.view_changed.connect(self.legend.refresh)  # it lists what the view shows
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
@@ -133,6 +136,7 @@ class MapCanvas(pg.GraphicsView):
         for graphic in self.graphics.values():
             graphic.stop()
         self.legend.stop()
+        self.basemap.stop()
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind == "crs":
@@ -285,7 +289,8 @@ class MapCanvas(pg.GraphicsView):
 
     def busy(self) -> bool:
         """True while a redraw is pending or a layer's picture of this view is still being made."""
-        return self._timer.isActive() or any(g.busy() for g in self.graphics.values() if g.layer.visible)
+        return self._timer.isActive() or self.basemap.busy() or any(
+            g.busy() for g in self.graphics.values() if g.layer.visible)
 
     def view_bounds(self) -> tuple[float, float, float, float]:
         rect = self.view_box.viewRect()
@@ -352,6 +357,7 @@ class MapCanvas(pg.GraphicsView):
         # call from this thread into Qt waits for the GIL
         for graphic in sorted(shown, key=lambda g: isinstance(g, LargeVectorGraphic)):
             graphic.refresh(view, pixel_m)
+        self.basemap.refresh(view, pixel_m)
         self.refresh_labels()
         self.scale_bar.update()
         self.view_changed.emit()
