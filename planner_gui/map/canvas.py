@@ -99,6 +99,7 @@ class MapCanvas(pg.GraphicsView):
         self.attribution = MapAttribution(self)
         self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
         self.basemap.changed.connect(self.attribution.refresh)  # and the basemap's tiles
+        self.legend.changed.connect(self.refresh_labels)  # no label under the legend, wherever it is
         self.view_changed.connect(self.legend.refresh)  # it lists what the view shows
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
@@ -371,8 +372,17 @@ class MapCanvas(pg.GraphicsView):
             if graphic and layer.visible:
                 xs, ys, texts = graphic.label_candidates(view)
                 candidates += [(x, y, text, graphic.z) for x, y, text in zip(xs, ys, texts)]
-        self.map_labels.show(place_labels(candidates, pixel_m, LABEL_CAP, self.map_labels.font))
+        self.map_labels.show(place_labels(candidates, pixel_m, LABEL_CAP, self.map_labels.font,
+                                          keep_clear=self._under_overlays()))
         self.moving_picture.stale()
+
+    def _under_overlays(self) -> list[tuple[float, float, float, float]]:
+        """The map area under the legend (map units), where a label would be hidden."""
+        if not self.legend.isVisible():
+            return []
+        scene = self.mapToScene(self.legend.geometry())
+        box = self.view_box.mapSceneToView(scene).boundingRect()
+        return [(box.left(), box.top(), box.right(), box.bottom())]
 
     def labels(self) -> list[str]:
         """The label texts on the map now."""

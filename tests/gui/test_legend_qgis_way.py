@@ -113,3 +113,32 @@ def test_each_layer_lists_its_classes_under_it(qtbot, window, synthetic_project)
     assert view.visualRect(model.index(row)).height() > (1 + len(labels)) * one_line * 0.9
     raster = next(layer for layer in window.stack if layer.role == "population")
     assert layer_classes(raster) == []
+
+
+def test_no_label_is_placed_under_the_legend(qtbot, window, synthetic_project):
+    """Station labels ran under the legend; now the legend's box is kept clear of them, wherever it is."""
+    legend = _enabled_legend(qtbot, window, synthetic_project)
+    canvas = window.canvas
+    stations = next(layer for layer in window.stack if layer.role == "metro_station")
+    x, y = stations.gdf.to_crs(window.session.working_crs).geometry.iloc[0].coords[0]
+    point = canvas.map_to_screen(x, y)
+    legend.move_to(point.x() - legend.width() // 2, point.y() - legend.height() // 2)  # over a station
+    qtbot.waitUntil(lambda: legend.geometry().contains(canvas.map_to_screen(x, y)), timeout=5_000)
+    (box,) = canvas._under_overlays()
+    from planner_gui.map.labels import place_labels
+
+    view, pixel_m = canvas.view_bounds(), canvas.pixel_size()
+    candidates = []
+    for layer in reversed(canvas._drawn_layers()):
+        graphic = canvas.graphic(layer)
+        if graphic is not None and layer.visible:
+            xs, ys, texts = graphic.label_candidates(view)
+            candidates += [(a, b, t, graphic.z) for a, b, t in zip(xs, ys, texts)]
+    assert candidates
+    kept = place_labels(candidates, pixel_m, 40, canvas.map_labels.font, keep_clear=[box])
+    for label in kept:
+        r = label.rect
+        assert not (r[0] < box[2] and box[0] < r[2] and r[1] < box[3] and box[1] < r[3]), label.text
+    assert set(canvas.labels()) == {label.text for label in kept}
+    under = stations.gdf["name"].iloc[0]
+    assert under in [text for _, _, text, _ in candidates] and under not in canvas.labels()
