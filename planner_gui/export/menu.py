@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from layers.analysis.progress import IsCancelled, Progress, check
+from layers.io.atomic import save_target
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
 from planner_gui.export import print_layout, render, report_pdf
 from planner_gui.jobs.runner import AnalysisRunner
@@ -166,6 +167,7 @@ class ExportMenu(QtWidgets.QMenu):
         """Set up what `make_export(path)` needs here, draw its maps in steps, then write it in the
         worker; False if refused."""
         try:
+            save_target(path)  # a pipe, a device, a read-only file...: refused before any drawing
             export = make_export(path)
         except (ValueError, OSError) as exc:
             self._say_failed(str(exc))

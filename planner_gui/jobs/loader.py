@@ -4,7 +4,9 @@ A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file l
 prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
 signal per result. `cancel()` sets a flag checked between files and between layers; a cancelled
 job emits nothing more but `finished`. A file that cannot be read emits `failed` with
-'<file>: <reason>' and the job goes on with the next file.
+'<file>: <reason>' and the job goes on with the next file. A project that names files outside
+its own folder emits `outside_files` with their list, having read none of them (unless the job
+was started with `allow_outside`, after the planner said yes).
 
 Why a QThread per job and not the QThreadPool: pyproj keeps its PROJ context in a native
 per-thread slot but frees it with the Python thread state. A pooled Qt thread gets a fresh
@@ -29,8 +31,8 @@ from layers.crs import choose_working_crs, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import ProjectError, load_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import OutsideFilesError, ProjectError, load_project
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
 
@@ -53,7 +55,8 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
 class LoadSignals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)  # files done, files in all, what is being read
     layers_loaded = QtCore.Signal(object, str)  # the layers of one file (list), the file
-    project_loaded = QtCore.Signal(object)  # layers.project.Project
+    project_loaded = QtCore.Signal(object)  # layers.session.project.Project
+    outside_files = QtCore.Signal(str, object)  # a project, the files it names outside its folder (list of Path)
     failed = QtCore.Signal(str)  # '<file>: <reason>'
     finished = QtCore.Signal(bool)  # True if cancelled
 
@@ -61,10 +64,11 @@ class LoadSignals(QtCore.QObject):
 class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
-    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals):
+    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, allow_outside: bool = False):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
+        self.allow_outside = allow_outside  # read the files projects name outside their folders
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -85,6 +89,8 @@ class LoadJob:
                     self._load(path)
                 except Cancelled:
                     break
+                except OutsideFilesError as exc:
+                    self.signals.outside_files.emit(str(path), exc.files)
                 except (LayerLoadError, ProjectError) as exc:
                     self.signals.failed.emit(str(exc))
                 except Exception as exc:  # a bug or a GDAL surprise: report it, keep going
@@ -96,7 +102,7 @@ class LoadJob:
 
     def _load(self, path: Path) -> None:
         if is_project(path):
-            project = load_project(path)
+            project = load_project(path, self.allow_outside)
             crs = project.working_crs or _chosen_crs(project.layers)
             for layer in project.layers:
                 if self.cancelled:
@@ -143,15 +149,17 @@ class Loader(QtCore.QObject):
         super().__init__(parent)
         self.jobs: list[LoadJob] = []
 
-    def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None) -> LoadJob:
+    def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None,
+              allow_outside: bool = False) -> LoadJob:
         """Start a job reading `paths`; `connect(signals)` connects the caller's handlers first.
+        `allow_outside`: read the files a project names outside its folder (the planner said yes).
 
         Before the thread starts, not after `start` returns: a file refused at once (not a
         GeoPackage, say) is read, refused and reported in microseconds, and its `failed` and
         `finished` went to nobody when the worker got there first (a test waited in vain for
         the end of such a load, about once in ten runs).
         """
-        job = LoadJob(paths, working_crs, LoadSignals())
+        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside)
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.

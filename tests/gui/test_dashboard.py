@@ -186,7 +186,7 @@ def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
     import threading
 
     from layers.analysis.city import CityData
-    from layers.project import SAMPLE_PROJECT
+    from layers.session.project import SAMPLE_PROJECT
     from tests.gui.helpers import load
 
     on_gui_thread = []

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui
 
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.analysis.indicators import compare, evaluate
 from layers.report import Figure, Report, report_from_results, value_text
 from layers.analysis.scenario import Scenario

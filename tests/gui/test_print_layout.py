@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui
 
 from layers.io.atomic import whole_png
 from layers.io import read_layers
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.session import Session
 from planner_gui.export import menu
 from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
