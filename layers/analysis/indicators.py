@@ -28,7 +28,10 @@ from layers.analysis.progress import IsCancelled, Progress, check
 from layers.text import records
 from layers.analysis.scenario import Scenario
 
-STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
+# How a straight-line catchment is measured, a clause of each preset's method (replaced by the
+# walking network's own clause, `network.method_text`, for walking distance). No parentheses of
+# its own: the method sentences keep to one level of them.
+STRAIGHT = "by straight-line distance, not along streets, which overstates walking access"
 STRAIGHT_DISTANCE = "straight line"
 
 
@@ -49,21 +52,21 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             "sdg-11.2.1", "SDG 11.2.1 convenient access to public transport", "metro_station", 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a high-capacity "
-            "station (metro/rail) or within 500 m of a low-capacity stop where a 'low_capacity_stop' layer is "
-            "given; people weighted by the exact fraction of each population cell inside.",
+            "Share of the study area's population within {radius} m of a high-capacity station (metro/rail) "
+            "or within 500 m of a low-capacity stop where a 'low_capacity_stop' layer is given, " + STRAIGHT
+            + "; people weighted by the exact fraction of each population cell inside.",
             "UN SDG indicator metadata 11.2.1 (rev. Sept 2021), custodian UN-Habitat",
         ),
         Preset(
             "itdp-pnt", "ITDP People Near Transit", "metro_station", 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a rapid-transit "
-            "(metro) station; people weighted by the exact fraction of each population cell inside.",
+            "Share of the study area's population within {radius} m of a rapid-transit (metro) station, "
+            + STRAIGHT + "; people weighted by the exact fraction of each population cell inside.",
             "ITDP, People Near Transit (2016), itdp.org/pnt",
         ),
         Preset(
             "green-access", "Access to green space (WHO Europe / EU A4)", "green", 300.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a green area of at "
-            "least 0.5 ha (5,000 m2, each feature's own area); exact fractional population cells.",
+            "Share of the study area's population within {radius} m of a green area of at least 0.5 ha "
+            "(5,000 m2, each feature's own area), " + STRAIGHT + "; exact fractional population cells.",
             "WHO Regional Office for Europe, Urban green spaces and health (2016); European Common "
             "Indicators A4 (EC, 2000-2003)",
             min_area_m2=5000.0,
@@ -84,8 +87,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "river-crossing", "River-crossing access", "bridge", 2000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a Red River bridge "
-            "(every feature of the bridge layers); exact fractional population cells.",
+            "Share of the study area's population within {radius} m of a Red River bridge (every feature of "
+            "the bridge layers), " + STRAIGHT + "; exact fractional population cells.",
             "planner definition (no international standard); radius is a parameter",
         ),
     )
