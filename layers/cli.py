@@ -4,6 +4,7 @@
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
+                    [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
                     [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
                     [--overwrite-read-only] [--allow-missing] [--allow-outside]
 
@@ -86,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--network", metavar="FILE.osm.pbf|LAYER",
                    help="the street network for walking distance: an OpenStreetMap extract, or a layer of role "
                         "'street' (default: the first street layer); implies --distance walking")
+    p.add_argument("--frequent-headway", type=float, metavar="MIN",
+                   help="SDG 11.2.1's frequent service: also give the figures counting only stations of a GTFS feed "
+                        "with a mean headway of MIN minutes or better in the service window")
+    p.add_argument("--brt", action="append", default=[], metavar="ROUTE",
+                   help="a bus route of a GTFS feed that is BRT, by route_id or short name: high capacity (repeatable)")
+    p.add_argument("--service-day", metavar="YYYY-MM-DD",
+                   help="the day a GTFS feed's service is counted on (default: its busiest weekday)")
+    p.add_argument("--service-window", metavar="HH:MM-HH:MM",
+                   help="the hours a GTFS feed's departures are counted in (default 07:00-09:00)")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
@@ -130,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  allow_outside: bool = False, progress: ProgressLine | None = None):
+                  allow_outside: bool = False, transit=None, progress: ProgressLine | None = None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
@@ -138,9 +148,10 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
+    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
     """
     from layers.io import LayerLoadError, read_layers
-    from layers.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
+    from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
 
     try:
@@ -161,7 +172,9 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                 if progress is not None:
                     progress.step(f"reading {Path(path).name}")
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         cancelled=progress.tick if progress is not None else None):
+                                         transit=transit, cancelled=progress.tick if progress is not None else None):
+                    for warning in layer.warnings:
+                        _warn(progress, f"{path}: {layer.name}: {warning}")
                     try:
                         session.add_layer(layer)
                     except ValueError as exc:  # no accurate transform into the working CRS
@@ -298,6 +311,8 @@ def _apply_flags(session, args, progress: ProgressLine | None = None) -> list[st
             session.update(distance=args.distance)
         if args.walking_band is not None:
             session.update(walking_band_m=args.walking_band)
+        if args.frequent_headway is not None:
+            session.update(frequent_headway_min=args.frequent_headway)
         if session.settings.distance == "walking":
             session.walking_network()  # built (or read from its cache) now: a missing network is said plainly
     except _Failure:
@@ -312,13 +327,14 @@ def _apply_flags(session, args, progress: ProgressLine | None = None) -> list[st
             raise _Failure(f"--radius does not apply to {', '.join(unbuffered)} (no buffer: "
                            f"{PRESETS[unbuffered[0]].title} measures the features themselves); leave it out")
     else:
-        presets = [p.name for p in PRESETS.values() if p.role in roles]
+        presets = [p.name for p in PRESETS.values() if p.applies_to(roles)]
         if args.radius is not None:
             skipped = [p for p in presets if not PRESETS[p].radius_m]
             if skipped:
                 _warn(progress, f"--radius does not apply to {', '.join(skipped)} (no buffer)")
     if not presets:
-        raise _Failure("no layer to measure: give layers with role metro_station, green, bridge or digital_zone "
+        raise _Failure("no layer to measure: give layers with role metro_station, transit_stop (a GTFS feed), green, "
+                       "bridge or digital_zone "
                        "(--role FILE=ROLE)")
     return presets
 
@@ -340,7 +356,7 @@ def _run(args, progress: ProgressLine) -> str:
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
-                            allow_outside=args.allow_outside, progress=progress)
+                            allow_outside=args.allow_outside, transit=_feed_options(args), progress=progress)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args, progress)
     where = ", ".join(args.files) or "sample"
@@ -366,6 +382,9 @@ def _run(args, progress: ProgressLine) -> str:
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
+        for warning in result.warnings:
+            _warn(progress, f"warning: {result.preset}: {warning}")
     return _format(results, args.format)
 
 
@@ -373,6 +392,27 @@ def _step(progress: ProgressLine, preset: str, index: int, count: int) -> Progre
     """The progress line, told that preset `index` of `count` is measured now."""
     progress.step(f"{preset}, {index + 1} of {count}" if count > 1 else preset)
     return progress
+
+
+def _feed_options(args):
+    """--brt, --service-day and --service-window as the options GTFS feeds are opened with."""
+    import datetime
+    import re
+
+    from layers.io import FeedOptions
+
+    day = window = None
+    if args.service_day:
+        try:
+            day = datetime.date.fromisoformat(args.service_day)
+        except ValueError:
+            raise _Failure(f"--service-day {args.service_day}: write a date as YYYY-MM-DD") from None
+    if args.service_window:
+        m = re.fullmatch(r"(\d{1,2}):([0-5]\d)-(\d{1,2}):([0-5]\d)", args.service_window.strip())
+        if not m or int(m[1]) * 60 + int(m[2]) >= int(m[3]) * 60 + int(m[4]) or int(m[3]) > 47:
+            raise _Failure(f"--service-window {args.service_window}: write the hours as HH:MM-HH:MM, e.g. 07:00-09:00")
+        window = ((int(m[1]) * 60 + int(m[2])) * 60, (int(m[3]) * 60 + int(m[4])) * 60)
+    return FeedOptions(brt=tuple(args.brt), day=day, window_s=window)
 
 
 def _engine(args):
@@ -399,6 +439,7 @@ def _rows(results) -> list[dict]:
         for layer, counted in (d.pop("features", None) or {}).items():
             figures.update({f"{layer}_{k}": v for k, v in counted.items()})
         row = {**d, **{k: v for k, v in figures.items() if k not in d}}
+        row["warnings"] = "; ".join(d.get("warnings") or [])
         row["zone"] = ""
         rows.append(row)
         for z in zones or []:
@@ -447,6 +488,7 @@ def _table(results) -> str:
         d = r.to_dict()
         out += _result_lines(d) if "value" in d else _difference_lines(d)
         out.append(_line("CRS", d["crs"]))
+        out += [_line("warning", w) for w in d.get("warnings") or []]
         if "method" in d:
             out.append(_line("method", d["method"]))
             out.append(_line("source", d["source"]))

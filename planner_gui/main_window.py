@@ -14,8 +14,8 @@ from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
 from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import OutsideFilesError, apply_project, save_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
@@ -278,10 +278,17 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.may_discard_changes("Quit"):
             event.ignore()
             return
-        self.loader.cancel_all()
-        self.dashboard.shutdown()
+        self.stop_workers()
         self.save_settings()
         super().closeEvent(event)
+
+    def stop_workers(self) -> None:
+        """Cancel every background job (loads, measures, the map's pictures and legend) without
+        waiting: each lets go at its next check, and `app.end_workers` waits for them once."""
+        self.loader.cancel_all()
+        for runner in [*self.dashboard.runners(), self.export_menu.runner]:
+            runner.cancel()
+        self.canvas.stop_workers()
 
     # -- opening and saving ---------------------------------------------------------------------
     def open_files(self, paths, allow_outside: bool = False) -> LoadJob | None:
@@ -292,6 +299,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
+        self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
         return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load,
                                  allow_outside=allow_outside)
 
@@ -460,6 +468,7 @@ class MainWindow(QtWidgets.QMainWindow):
             exporting = self.export_menu.busy()  # the export's progress stays
             self.progress.setVisible(exporting)
             self.cancel_button.setVisible(exporting)
+            self.canvas.set_loading(None)
             self.loading_finished.emit()
 
     def _on_stack_event(self, event) -> None:

@@ -21,7 +21,7 @@ import shapely
 from rasterio.transform import from_origin
 
 import layers.progress_line
-from layers.analysis.indicators import PRESETS, STRAIGHT
+from layers.analysis.presets import PRESETS, STRAIGHT
 from layers.analysis.network.catchment import method_text
 from layers.cli import main
 from layers.progress_line import AFTER_S, EVERY_S, ProgressLine

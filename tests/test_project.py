@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from layers.io import read_layers, write_vector
-from layers.project import (SAMPLE_PROJECT, OutsideFilesError, ProjectError, apply_project, load_project,
-                            open_project, save_project)
+from layers.session.project import (SAMPLE_PROJECT, OutsideFilesError, ProjectError, apply_project, load_project,
+                                    open_project, save_project)
 from layers.session import Session, StudyArea
 
 
@@ -268,12 +268,12 @@ def test_the_cli_refuses_a_project_with_missing_layers_unless_allowed(tmp_path, 
 @pytest.fixture
 def reads(monkeypatch):
     """Every GIS file a project opening reads, in order (the readers are wrapped, not replaced)."""
-    import layers.project
+    import layers.session.project
 
     done = []
     for name in ("read_vector", "read_raster"):
-        real = getattr(layers.project, name)
-        monkeypatch.setattr(layers.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+        real = getattr(layers.session.project, name)
+        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
     return done
 
 

@@ -179,7 +179,7 @@ def test_a_save_through_a_link_to_a_file_keeps_the_link(tmp_path):
 
 @pytest.mark.parametrize("writer", ["csv", "html", "geopackage", "geojson", "project"])
 def test_every_writer_refuses_a_pipe_and_a_dangling_link(tmp_path, writer):
-    from layers.project import save_project
+    from layers.session.project import save_project
     from layers.session import Session
 
     points = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(500_000, 0)], crs=32733)  # UTM 33S
@@ -203,7 +203,7 @@ def test_every_writer_refuses_a_pipe_and_a_dangling_link(tmp_path, writer):
 
 
 def test_a_read_only_project_is_replaced_only_when_asked(tmp_path):
-    from layers.project import save_project
+    from layers.session.project import save_project
     from layers.session import Session
 
     path = save_project(tmp_path / "plan.planner.json", Session())

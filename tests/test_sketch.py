@@ -1,4 +1,4 @@
-"""The sketch (layers.sketch) in the session: what it adds equals `planner measure --compare` on the
+"""The sketch (layers.session.sketch) in the session: what it adds equals `planner measure --compare` on the
 saved project and a GEOS brute force; undo and redo give back the figures to the last digit;
 the project file keeps it and refuses a sketch that cannot be right. Cities that are not Hanoi."""
 from __future__ import annotations
@@ -16,8 +16,8 @@ from layers.cli import build_session
 from layers.cli import main as cli
 from layers.io import read_layers
 from layers.layer import Style
-from layers.project import ProjectError, load_project, open_project, save_project
-from layers.sketch import Sketch, SketchError
+from layers.session.project import ProjectError, load_project, open_project, save_project
+from layers.session.sketch import Sketch, SketchError
 from tests.cities import CITIES, truth, write_city
 
 SAO_PAULO, OSLO = CITIES[1], CITIES[3]  # Web Mercator data south of the equator; lon/lat data far north

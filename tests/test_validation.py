@@ -146,7 +146,7 @@ def test_people_from_census_zones_are_spread_evenly_over_each_zone(files, tmp_pa
 
 def _cli_json(gpkg, census, tmp_path):
     # the field mapping is the planner's to set: here through a saved project
-    from layers.project import save_project
+    from layers.session.project import save_project
 
     session = Session()
     for path in (gpkg, census):

@@ -6,9 +6,11 @@ and leaves adding them to the caller, so a failed load cannot damage a map.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +31,9 @@ from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
-from layers.io.formats import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
+from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
+from layers.io.gdal_guard import opened_raster
+from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
@@ -37,7 +41,7 @@ VECTOR_SUFFIXES = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".shp": "Shapefile",
-    ".zip": "zipped Shapefile",
+    ".zip": "zipped Shapefile or GTFS feed",
     ".topojson": "TopoJSON",
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
@@ -53,12 +57,20 @@ WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
 class LayerLoadError(Exception):
-    """A file could not be loaded. `str()` reads '<file>: <reason>'."""
+    """A file could not be loaded. `str()` reads '<file>: <reason>', the reason in the planner's
+    words; `detail` keeps a library's own text, when one failed, for a bug report."""
 
-    def __init__(self, path: str | os.PathLike, reason: str):
+    def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
         self.path = Path(path)
         self.reason = reason
+        self.detail = detail
         super().__init__(f"{self.path.name}: {reason}")
+
+
+def _unreadable(path: Path, exc: BaseException) -> LayerLoadError:
+    """The error for a library's exception raised reading `path`, in the planner's words."""
+    kind = {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.get(path.suffix.lower(), "GIS")
+    return LayerLoadError(path, reason_for(exc, kind), detail=library_text(exc))
 
 
 def open_file_filter() -> str:
@@ -69,6 +81,7 @@ def open_file_filter() -> str:
         groups.setdefault(kind, []).append(f"*{suffix}")
     lines = ["All GIS files (" + " ".join(f"*{s}" for s in suffixes) + ")"]
     lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
+    lines.append("GTFS feed, a zip or a folder's stops.txt (*.zip stops.txt)")
     return ";;".join(lines)
 
 
@@ -93,16 +106,17 @@ def _check_readable(path: Path) -> None:
         raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
     try:
         check_content(path)
+        check_parts(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:  # read as the check read it: a file that vanished, a read error
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or 'read error'})") from None
 
 
 def _ogr_path(path: Path) -> str:
-    """What GDAL should open: a zip of a Shapefile is read through /vsizip/."""
-    if path.suffix.lower() != ".zip":
-        return str(path)
+    """What GDAL opens: the file with its format's driver named; a zipped Shapefile's .shp."""
     try:
-        return zip_member(path)
+        return gdal_source(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
 
@@ -110,6 +124,8 @@ def _ogr_path(path: Path) -> str:
 def list_vector_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
     path = Path(path)
+    if feed_location(path) is not None:
+        return list(FEED_LAYERS)
     _check_readable(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return [path.stem]
@@ -119,7 +135,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     except LayerLoadError:
         raise
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -130,11 +146,16 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     return tuple(str(name) for name, _ in pyogrio.list_layers(source))
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
-    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
-    vector layers named in `to_count` (things to count: buildings, facilities) are read as
-    arrays (`read_counted`)."""
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
+                transit: FeedOptions | None = None) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats, the
+    stations and lines of a GTFS feed (a zip or a folder; `transit` says which routes are BRT and
+    the service window). The vector layers named in `to_count` (things to count: buildings,
+    facilities) are read as arrays (`read_counted`)."""
     path = Path(path)
+    feed = feed_location(path)
+    if feed is not None:
+        return read_feed_layers(feed, transit)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
@@ -149,6 +170,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     how many in `warnings`; drops empty geometries and says how many.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -161,9 +184,26 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     except LayerLoadError:
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     name = layer or path.stem
+    if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) == 0 and suffix not in (".parquet", ".geoparquet"):
+        _refuse_empty(path, layer)
     return _checked_vector_layer(path, name, gdf, source_layer=layer)
+
+
+def _refuse_empty(path: Path, layer: str | None) -> None:
+    """A layer read as no features: refused, saying so, and saying so louder when the file
+    declares features (a FlatGeobuf's header, a GeoPackage's table of contents): then it is cut
+    off or damaged, not empty. Asked only here, so a layer that loads costs nothing more."""
+    where = f"layer '{layer}'" if layer else "the file"
+    try:
+        declared = pyogrio.read_info(_ogr_path(path), layer=layer)["features"]
+    except Exception:
+        declared = -1
+    if declared > 0:
+        raise LayerLoadError(path, f"{where} says it has {declared:,} features but none could be read: "
+                                   "it is cut off or damaged")
+    raise LayerLoadError(path, f"{where} has no features")
 
 
 def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
@@ -176,6 +216,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     `read_vector` and then made arrays.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -210,9 +252,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     except LayerLoadError:
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
-    if not keeps:
-        raise LayerLoadError(path, f"{where} has no features")
+        raise _unreadable(path, exc) from None
+    if not sum(len(keep) for keep in keeps):
+        _refuse_empty(path, layer)
     if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
         raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
     warnings = []
@@ -237,6 +279,65 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
 
 
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
+
+def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None) -> list[VectorLayer]:
+    """A GTFS feed's stations and lines (`layers.transit`), its members checked first; every
+    problem of the feed is a LayerLoadError naming it."""
+    from layers.transit.feed_layers import feed_layers
+    from layers.transit.gtfs import FeedError
+    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+
+    path = Path(path)
+    transit = transit or FeedOptions()
+    location = feed_location(path) or path
+    try:
+        check_feed(location)
+        feed = _read_feed(str(location), _stamp(location))
+        window = None
+        if transit.day is not None or transit.window_s is not None:
+            start, end = transit.window_s or MORNING_PEAK_S
+            window = ServiceWindow(transit.day, start, end) if transit.day else default_window(feed, start, end)
+        return feed_layers(feed, window, transit.brt)
+    except (UnsafeFileError, FeedError, ValueError) as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or _short(exc)})") from None
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How a GTFS feed is opened: the bus routes the planner marks as BRT (route ids or short names,
+    high capacity), the day and the window (seconds after midnight) in which service is counted
+    (default: the busiest weekday, 07:00-09:00)."""
+
+    brt: tuple[str, ...] = ()
+    day: datetime.date | None = None
+    window_s: tuple[int, int] | None = None
+
+
+FEED_LAYERS = ("stations", "lines")
+
+
+def _feed_layer(path: Path, layer: str | None) -> VectorLayer:
+    """One layer of a feed by its name inside it ('stations' or 'lines'), as a project names it."""
+    if layer not in FEED_LAYERS:
+        raise LayerLoadError(path, f"a transit feed has the layers {' and '.join(FEED_LAYERS)}, not '{layer}'")
+    return read_feed_layers(path)[FEED_LAYERS.index(layer)]
+
+
+def _stamp(location: Path) -> tuple:
+    """What changes when a feed is replaced: its zip's, or its tables', sizes and times."""
+    files = [location] if location.is_file() else sorted(p for p in location.iterdir() if p.suffix.lower() == ".txt")
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_feed(location: str, stamp: tuple):
+    """A feed read once while it is unchanged (a project opens its stations and lines apart)."""
+    from layers.transit.gtfs import read_feed
+
+    return read_feed(Path(location))
 
 
 def _held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
@@ -319,9 +420,10 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     overviews: list[int] = []
     full_shape = full_transform = None
     try:
-        with rasterio.open(path, driver=RASTER_DRIVER) as src:
+        with opened_raster(path) as src:
             if src.crs is None:
                 raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
+            _check_pixel_size(path, src.transform)
             if src.width * src.height > limit:
                 full_shape, full_transform = (src.height, src.width), src.transform
                 overviews = src.overviews(band)
@@ -340,10 +442,13 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     except (LayerLoadError, Cancelled):
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a raster GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     array = data.filled(np.nan)
     bounds = rasterio.transform.array_bounds(*array.shape, transform)
-    pyproj_crs = _pyproj(crs)
+    try:
+        pyproj_crs = _pyproj(crs)
+    except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
+        raise _unreadable(path, exc) from None
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -410,16 +515,29 @@ def read_raster_view(
     GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
     """
     path = Path(path)
-    with rasterio.open(path, driver=RASTER_DRIVER) as src:
-        window = from_bounds(*bounds, transform=src.transform).intersection(
-            rasterio.windows.Window(0, 0, src.width, src.height)
-        )
-        window = window.round_offsets().round_lengths()
-        scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
-        shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
-        data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
-        read_bounds = rasterio.windows.bounds(window, src.transform)
+    try:
+        with opened_raster(path) as src:
+            _check_pixel_size(path, src.transform)
+            window = from_bounds(*bounds, transform=src.transform).intersection(
+                rasterio.windows.Window(0, 0, src.width, src.height)
+            )
+            window = window.round_offsets().round_lengths()
+            scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
+            shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
+            data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
+            read_bounds = rasterio.windows.bounds(window, src.transform)
+    except LayerLoadError:
+        raise
+    except Exception as exc:  # the file changed or was damaged since it was loaded
+        raise _unreadable(path, exc) from None
     return data.astype("float64").filled(np.nan), read_bounds
+
+
+def _check_pixel_size(path: Path, transform: Affine) -> None:
+    """A raster whose pixels have no size (or no finite one) cannot be placed on the map."""
+    if not np.isfinite(transform.determinant) or transform.determinant == 0:
+        raise LayerLoadError(path, "the raster's pixel size is zero or not a number, so it cannot be placed "
+                                   "on the map (its georeferencing is broken)")
 
 
 def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
@@ -476,5 +594,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_feed_layers", "FeedOptions", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]

@@ -31,8 +31,8 @@ from layers.crs import choose_working_crs, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import OutsideFilesError, ProjectError, load_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import OutsideFilesError, ProjectError, load_project
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
 
@@ -55,7 +55,7 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
 class LoadSignals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)  # files done, files in all, what is being read
     layers_loaded = QtCore.Signal(object, str)  # the layers of one file (list), the file
-    project_loaded = QtCore.Signal(object)  # layers.project.Project
+    project_loaded = QtCore.Signal(object)  # layers.session.project.Project
     outside_files = QtCore.Signal(str, object)  # a project, the files it names outside its folder (list of Path)
     failed = QtCore.Signal(str)  # '<file>: <reason>'
     finished = QtCore.Signal(bool)  # True if cancelled
@@ -185,5 +185,13 @@ class Loader(QtCore.QObject):
 
 
 def wait_for_workers(timeout_ms: int = 5000) -> bool:
-    """Block until every load thread has ended (at exit, after cancelling); True if all did."""
-    return all(thread.wait(timeout_ms) for thread in list(running_threads))
+    """Block until every worker thread has ended, `timeout_ms` for all of them together (at exit,
+    after cancelling); True if all did."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    for thread in list(running_threads):
+        left_ms = max(0, round((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            return False
+    return True

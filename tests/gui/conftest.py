@@ -19,7 +19,7 @@ import shapely  # noqa: E402
 from rasterio.transform import from_origin  # noqa: E402
 
 from layers.io import read_layers, write_vector  # noqa: E402
-from layers.project import save_project  # noqa: E402
+from layers.session.project import save_project  # noqa: E402
 from layers.session import Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,12 +13,12 @@ from tests.gui.helpers import load
 @pytest.fixture
 def reads(monkeypatch):
     """Every GIS file the project loader reads (the readers wrapped, not replaced)."""
-    import layers.project
+    import layers.session.project as project_module
 
     done = []
     for name in ("read_vector", "read_raster"):
-        real = getattr(layers.project, name)
-        monkeypatch.setattr(layers.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+        real = getattr(project_module, name)
+        monkeypatch.setattr(project_module, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
     return done
 
 

@@ -6,7 +6,7 @@ layers (order, role, field mapping, visibility, opacity, style), the working CRS
 from the data), the view, the study area, the zone layer and the analysis settings (measure,
 radius, buffer segments, scenario, year, the compared scenarios, straight-line or walking
 distance and the street network: an OSM extract's path, relative, or a street layer's name) and
-the sketch (`layers.sketch`: its lines and stations, coordinates in its own CRS; optional, so
+the sketch (`layers.session.sketch`: its lines and stations, coordinates in its own CRS; optional, so
 version 2 files without one still open).
 Version 1 files (layers, CRS
 and view only) still open, with default analysis settings.
@@ -35,15 +35,15 @@ from layers.io.atomic import write_atomically
 from layers.crs import require_metric
 from layers.io import LayerLoadError, read_raster, read_vector
 from layers.layer import Layer, Style, VectorLayer
-from layers.project_schema import MAX_BYTES, SchemaError, parse
+from layers.session.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
-from layers.session import AnalysisSettings, Session, StudyArea
-from layers.sketch import Sketch
+from layers.session.session import AnalysisSettings, Session, StudyArea
+from layers.session.sketch import Sketch
 
 FORMAT = "planner-project"
 VERSION = 2
 SUFFIX = ".planner.json"
-SAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "sample_data" / "hanoi.planner.json"
+SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_data" / "hanoi.planner.json"
 _V1_CRS = "EPSG:32648"  # version 1 files always named their CRS; this was their default
 
 
