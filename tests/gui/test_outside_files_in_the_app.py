@@ -13,12 +13,12 @@ from tests.gui.helpers import load
 @pytest.fixture
 def reads(monkeypatch):
     """Every GIS file the project loader reads (the readers wrapped, not replaced)."""
-    import layers.session.project as project_module
+    import layers.session.project
 
     done = []
     for name in ("read_vector", "read_raster"):
-        real = getattr(project_module, name)
-        monkeypatch.setattr(project_module, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+        real = getattr(layers.session.project, name)
+        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
     return done
 
 
