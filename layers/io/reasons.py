@@ -18,6 +18,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"\.dbf\b|\bdbf\b", "the Shapefile's table (.dbf) is missing or damaged: copy the .dbf of the same "
                          "name beside the .shp"),
     (r"encrypted|password", "is encrypted (password-protected): save it again without a password"),
+    (r"unsupported geometry|geometry type", "holds a kind of geometry the planner does not read (it reads "
+                                            "points, lines and polygons)"),
     (r"parseexception|input buffer is smaller|wkb|geometry", "holds a damaged geometry (its stored bytes "
                                                              "are cut off or invalid)"),
     (r"required geopackage tables|application_id", "is an SQLite database but not a GeoPackage (it has not "
