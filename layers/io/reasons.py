@@ -22,6 +22,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
                                             "points, lines and polygons)"),
     (r"parseexception|input buffer is smaller|wkb|geometry", "holds a damaged geometry (its stored bytes "
                                                              "are cut off or invalid)"),
+    (r"trigger and/or view|steal data", "holds views or triggers calling functions that can read other files "
+                                         "or reach the network; the planner does not run them"),
     (r"required geopackage tables|application_id", "is an SQLite database but not a GeoPackage (it has not "
                                                    "the tables a GeoPackage must have)"),
     (r"sqlite|database|malformed|gpkg", "the {kind} is damaged: its database cannot be read (is it "
