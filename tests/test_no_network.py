@@ -116,6 +116,25 @@ def test_a_property_named_like_a_crs_member_is_not_one(tmp_path):
     assert read_layers(path)[0].gdf["crs"].tolist()[0] == "see http://example.org"
 
 
+def test_a_geopackage_view_that_geocodes_is_refused(tmp_path, listener, monkeypatch):
+    """A view calling GDAL's ogr_geocode would send every name to a geocoding service: GDAL refuses
+    to open it, and the planner says why in its words."""
+    port, connections = listener
+    monkeypatch.setenv("OGR_GEOCODE_QUERY_TEMPLATE", f"http://127.0.0.1:{port}/search?q=%s")
+    monkeypatch.setenv("no_proxy", "*")
+    path = tmp_path / "stations.gpkg"
+    gpd.GeoDataFrame({"name": ["Rossio"]}, geometry=[shapely.Point(-9.14, 38.71)], crs=4326).to_file(
+        path, layer="stations", SPATIAL_INDEX="NO")
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE VIEW located AS SELECT fid, geom, ogr_geocode(name) AS found FROM stations")
+        db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                   "VALUES ('located', 'features', 'located', 4326)")
+        db.execute("INSERT INTO gpkg_geometry_columns VALUES ('located', 'geom', 'POINT', 4326, 0, 0)")
+    with pytest.raises(LayerLoadError, match=r"stations.gpkg: holds views or triggers calling functions"):
+        read_layers(path)
+    assert connections == []
+
+
 def _hostile_folder(folder: Path, port: int) -> None:
     """Files that would each make GDAL connect to the listener, one way or another."""
     url = f"http://127.0.0.1:{port}"

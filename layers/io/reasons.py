@@ -18,8 +18,12 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"\.dbf\b|\bdbf\b", "the Shapefile's table (.dbf) is missing or damaged: copy the .dbf of the same "
                          "name beside the .shp"),
     (r"encrypted|password", "is encrypted (password-protected): save it again without a password"),
+    (r"unsupported geometry|geometry type", "holds a kind of geometry the planner does not read (it reads "
+                                            "points, lines and polygons)"),
     (r"parseexception|input buffer is smaller|wkb|geometry", "holds a damaged geometry (its stored bytes "
                                                              "are cut off or invalid)"),
+    (r"trigger and/or view|steal data", "holds views or triggers calling functions that can read other files "
+                                         "or reach the network; the planner does not run them"),
     (r"required geopackage tables|application_id", "is an SQLite database but not a GeoPackage (it has not "
                                                    "the tables a GeoPackage must have)"),
     (r"sqlite|database|malformed|gpkg", "the {kind} is damaged: its database cannot be read (is it "
