@@ -17,6 +17,7 @@ far less than a pixel over it).
 from __future__ import annotations
 
 import email.utils
+import importlib.metadata
 import json
 import math
 import re
@@ -32,7 +33,16 @@ from pathlib import Path
 from pyproj import CRS, Transformer
 
 
-USER_AGENT = "planner/0.1 (desktop GIS for city planners; +https://github.com/planner-gis/planner)"
+def _user_agent() -> str:
+    """'planner/0.1.0 (desktop GIS for city planners; Python-urllib)': the app and its version."""
+    try:
+        version = importlib.metadata.version("planner")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        version = "dev"
+    return f"planner/{version} (desktop GIS for city planners; Python-urllib)"
+
+
+USER_AGENT = _user_agent()
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 MIN_CACHE_S = 7 * 24 * 3600  # OSM's policy: keep tiles at least a week when the server says nothing
