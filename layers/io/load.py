@@ -328,6 +328,8 @@ def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None
         raise LayerLoadError(path, str(exc)) from None
     except OSError as exc:
         raise LayerLoadError(path, f"cannot be read ({exc.strerror or _short(exc)})") from None
+    except Exception as exc:  # a table whose content no check above foresaw: said, never a traceback
+        raise LayerLoadError(path, f"is not a GTFS feed the planner can read ({_short(exc)})") from None
 
 
 @dataclass(frozen=True)
