@@ -24,7 +24,7 @@ class ZoneMapMenu(QtWidgets.QMenu):
         self.method = METHODS[0]
         self.problem = ""  # why the chosen figure is not drawn, if it is not
         self.aboutToShow.connect(self._fill)
-        session.subscribe(self._on_session_event)
+        session.events.results.connect(self._on_result)
 
     def _fill(self) -> None:
         """The figures the latest result allows, the off switch, and the class method."""
@@ -55,8 +55,8 @@ class ZoneMapMenu(QtWidgets.QMenu):
         self.method = method
         self.redraw()
 
-    def _on_session_event(self, event) -> None:
-        if event.kind == "result" and event.key == "coverage" and self.figure is not None:
+    def _on_result(self, key: str) -> None:
+        if key == "coverage" and self.figure is not None:
             self.redraw()
 
     def redraw(self) -> None:

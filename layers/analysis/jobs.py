@@ -14,11 +14,13 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData
-from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage import Within, as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage.shapes import geometries
 from layers.analysis.progress import check
-from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate,
+from layers.analysis.indicators import (PRESETS, STRAIGHT, IndicatorResult, ScenarioDifference, compare, evaluate,
                                        features_note, preset_catchment)
 from layers.analysis.scenario import Scenario
+from layers.roles import COUNTED_ROLES
 
 LAYER_PREFIX = "layer:"  # a measure named 'layer:<layer name>' is that layer's own catchment
 
@@ -61,16 +63,16 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
     zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=city.zones,
-                            zone_name_field="zone", progress=progress, cancelled=cancelled)
+                            zone_name_field="zone", progress=progress, cancelled=cancelled,
+                            within=Within.of(geometries(features), radius, city.quad_segs))
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
     result = IndicatorResult(
         preset=LAYER_PREFIX + name, title=f"Within {radius:g} m of {name}", value=float(num) / den if den else np.nan,
         numerator=float(num), denominator=float(den), unit="share of population" if people else "share of area",
         crs=city.crs_label,
-        method=f"Share of the study area's {'population' if people else 'area'} within {radius:g} m "
-               f"(straight-line distance, not along streets) of the features of '{name}'; exact fractional "
-               "population cells." + features_note(counted),
+        method=f"Share of the study area's {'population' if people else 'area'} within {radius:g} m of the "
+               f"features of '{name}', {STRAIGHT}; exact fractional population cells." + features_note(counted),
         source="planner: a layer's own catchment", radius_m=radius,
         scenario=scenario.name if scenario else "all features",
         figures={"area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
@@ -155,10 +157,35 @@ FIGURES = {  # what the chart and the curve can show: label, how to read it off 
     "population": "people reached",
     "area_share": "share of area",
     "features": "buildings / facilities (by centroid)",
-    "features_area_m2": "building area inside (m²)",
+    "features_area_m2": "building area inside",
 }
+# each figure's unit ('value': the result's own); shares are drawn as %
+FIGURE_UNITS = {"population_share": "%", "population": "people", "area_share": "%", "features": "features",
+                "features_area_m2": "m²"}
+# what a figure needs loaded: a layer of one of these roles (none: always there)
+FIGURE_NEEDS = {"population_share": ("population",), "population": ("population",),
+                "features": COUNTED_ROLES, "features_area_m2": COUNTED_ROLES}
 # the counted features' figures (of the first counted layer) a chart figure reads
 FEATURE_FIGURES = {"features": "count_by_centroid", "features_area_m2": "area_inside_m2"}
+
+
+def chart_figures(measure: str, roles) -> dict[str, str]:
+    """The figures a chart can show for `measure` with layers of these `roles` loaded (key -> label):
+    a figure whose layer is missing is not offered, and a preset that is not a share (green area
+    per resident) offers its own figure alone, under its own name."""
+    preset = PRESETS.get(measure)
+    if preset is not None and not preset.unit.startswith("share"):
+        return {"value": preset.title}
+    roles = set(roles)
+    return {key: label for key, label in FIGURES.items()
+            if not FIGURE_NEEDS.get(key) or roles & set(FIGURE_NEEDS[key])}
+
+
+def figure_unit(figure: str, result_unit: str) -> str:
+    """The unit a chart of `figure` is drawn in: % for shares, else the figure's or the result's own."""
+    if figure == "value":
+        return "%" if result_unit.startswith("share") else result_unit.replace("m2", "m²")
+    return FIGURE_UNITS[figure]
 
 
 def figure_value(result: IndicatorResult, figure: str) -> float:
