@@ -4,7 +4,8 @@
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
-                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
+                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--timeout S] [--format table|csv|json]
+                    [--output PATH]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
                         "'street' (default: the first street layer); implies --distance walking")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     return p
@@ -110,12 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True):
+def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
+                  timeout_s: float = 60.0):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
+    Every file is read in one reader process (`layers.io.isolated`), started before the imports
+    here so that it is ready when they are; a read that takes longer than `timeout_s` is stopped.
     """
+    from layers.io.isolated import ReadLimits, prestart, reading
+
+    limits = ReadLimits(timeout_s=timeout_s)
+    prestart(limits)
+    with reading(limits):
+        return _build_session(files, roles, allow_missing, compact)
+
+
+def _build_session(files: list[str], roles, allow_missing: bool, compact: bool):
     from layers.io import LayerLoadError, read_layers
     from layers.project import SAMPLE_PROJECT, ProjectError, open_project
     from layers.session import Session
@@ -302,7 +317,10 @@ def _run(args) -> str:
 
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
-    session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local")
+    if args.timeout <= 0:
+        raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
+                            timeout_s=args.timeout)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"

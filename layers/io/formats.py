@@ -17,6 +17,7 @@ before anything is read, covers rasterio and pyogrio alike.
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
 from pathlib import Path
 
@@ -67,8 +68,16 @@ def check_content(path: Path, head: bytes | None = None) -> None:
         raise UnsafeFileError(f"is not a {kind} file: {_looks_like(head)}")
 
 
+MAX_ZIP_MEMBERS = 1_000  # a zipped Shapefile holds a handful of files; 100,000 take seconds to list
+
+
 def _check_zip(path: Path) -> None:
-    """A zipped Shapefile: every .shp inside must be a Shapefile (GDAL reads them by content)."""
+    """A zipped Shapefile: at most MAX_ZIP_MEMBERS files (counted from the archive's end record,
+    before its directory is read), and every .shp inside a Shapefile (GDAL reads them by content)."""
+    members = _zip_member_count(path)
+    if members > MAX_ZIP_MEMBERS:
+        raise UnsafeFileError(f"the zip archive holds {members:,} files, more than {MAX_ZIP_MEMBERS:,}; "
+                              "a zipped Shapefile holds a few: unzip it and open the Shapefile")
     try:
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
@@ -77,6 +86,35 @@ def _check_zip(path: Path) -> None:
                         check_content(Path(name), member.read(64))
     except zipfile.BadZipFile:
         raise UnsafeFileError("is not a valid zip archive") from None
+
+
+_END = struct.Struct("<4s4H2LH")  # a zip's end of central directory record (signature PK\5\6)
+_END64_LOCATOR = struct.Struct("<4sLQL")  # before it in a ZIP64 archive: where its ZIP64 end record is
+
+
+def _zip_member_count(path: Path) -> int:
+    """How many members a zip archive says it holds, from its end record (the last 22 bytes and a
+    comment of at most 64 KiB) and, in a ZIP64 archive, its ZIP64 end record: reading the whole
+    directory to count it is what a zip of 100,000 members makes slow."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        tail_start = max(0, size - _END.size - 0xFFFF)
+        f.seek(tail_start)
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _END.size:
+            raise UnsafeFileError("is not a valid zip archive")
+        count = _END.unpack_from(tail, at)[4]
+        if count != 0xFFFF or at < _END64_LOCATOR.size:
+            return count
+        signature, _, end64_offset, _ = _END64_LOCATOR.unpack_from(tail, at - _END64_LOCATOR.size)
+        if signature != b"PK\x06\x07":
+            return count
+        f.seek(end64_offset)
+        record = f.read(40)
+        if len(record) < 40 or not record.startswith(b"PK\x06\x06"):
+            raise UnsafeFileError("is not a valid zip archive")
+        return struct.unpack_from("<Q", record, 32)[0]
 
 
 def _looks_like(head: bytes) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import rasterio
 from affine import Affine
@@ -25,8 +26,9 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
-from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
-from layers.io.normalise import GeometryChecks, text_problem
+from layers.io.frame_reader import _converted_as_is, is_utf8, read_geoparquet, read_ogr
+from layers.io.isolated import ReadFailed, ReadLimits, reading
+from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
@@ -116,8 +118,10 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     try:
         stat = path.stat()
         return list(_layer_names(_ogr_path(path), stat.st_size, stat.st_mtime_ns))
-    except LayerLoadError:
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, str(exc)) from None
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
 
@@ -127,18 +131,26 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     """GDAL's layer names of a file as it is now (its size and time are part of the key): reading a
     file asks for them twice (which layers; is this one there), and GDAL parses a GeoJSON file
     whole to answer (0.57 s for 200,000 footprints)."""
-    return tuple(str(name) for name, _ in pyogrio.list_layers(source))
+    with reading() as reader:
+        return tuple(reader.layers(source))
 
 
-def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=()) -> list[Layer]:
+def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
+                limits: ReadLimits | None = None) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
     vector layers named in `to_count` (things to count: buildings, facilities) are read as
-    arrays (`read_counted`)."""
+    arrays (`read_counted`).
+
+    The file is read in a reader process (`layers.io.isolated`) stopped when `cancelled()` says
+    so (raising Cancelled) or when a read takes longer than `limits` allow (LayerLoadError),
+    unless an enclosing `layers.io.isolated.reading()` gives the process, its limits and Cancel.
+    """
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
-    return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
+    with reading(limits, cancelled):
+        return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
 
 
 def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
@@ -157,9 +169,16 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
         else:
-            gdf = read_ogr(_ogr_source(path, layer), layer)
-    except LayerLoadError:
+            source = _ogr_source(path, layer)
+            gdf = read_ogr(source, layer)
+            if len(gdf) == 0:
+                _none_read(path, source, layer)
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, f"layer '{layer}': {exc}" if layer else str(exc)) from None
+    except FeatureTooLarge as exc:
+        raise LayerLoadError(path, f"layer '{layer}': {exc}" if layer else f"the file: {exc}") from None
     except Exception as exc:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
     name = layer or path.stem
@@ -170,10 +189,10 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
     `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
     `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
-    the geometries over in batches, each batch is parsed, checked and kept as arrays, and its
-    shapely geometries dropped. The fields are read in a pass of their own, in the same order
-    (checked by feature id). GeoParquet files and files whose text is not UTF-8 are read by
-    `read_vector` and then made arrays.
+    the features over in batches (from the reader process, `layers.io.isolated`), each batch's
+    geometries are parsed, checked and kept as arrays, and its shapely geometries dropped; its
+    fields are kept as Arrow until the end. GeoParquet files and files whose text is not UTF-8
+    are read by `read_vector` and then made arrays.
     """
     path = Path(path)
     _check_readable(path)
@@ -182,39 +201,43 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         raise LayerLoadError(path, "is not a vector file")
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
+    checks, geometries, keeps, field_batches = GeometryChecks(), CompactBuilder(), [], []
     try:
         if suffix in (".parquet", ".geoparquet"):
             return _held_as_arrays(read_vector(path, layer))
         source = _ogr_source(path, layer)
-        with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
-                                batch_size=COUNTED_BATCH) as (meta, batches):
+        with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
+                                               batch_size=COUNTED_BATCH) as (meta, batches):
             # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
             # from the file's code page (a shapefile's .cpg or DBF language byte).
             utf8 = is_utf8(meta.get("encoding"))
             if utf8:
-                fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True,
-                                                fid_as_index=True)
                 geometry = meta["geometry_name"] or "wkb_geometry"
-                crs, fids = meta["crs"], []
+                crs = meta["crs"]
                 for batch in batches:
                     if geometry not in batch.schema.names:
                         raise LayerLoadError(path, f"{where} has no geometry column")
-                    fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
+                    refuse_oversized_wkb(batch.column(geometry), checks.seen)
                     geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
                     keeps.append(keep)
+                    field_batches.append(batch.drop_columns([geometry]))
                     if not checks.wrong():
                         geometries.append(CompactGeometries.from_shapely(geoms))
+                fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
+                if not keeps:
+                    _none_read(path, source, layer)
         if not utf8:
             return _held_as_arrays(read_vector(path, layer))
-    except LayerLoadError:
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, f"{where}: {exc}" if layer else str(exc)) from None
+    except FeatureTooLarge as exc:
+        raise LayerLoadError(path, f"{where}: {exc}") from None
     except Exception as exc:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
     if not keeps:
         raise LayerLoadError(path, f"{where} has no features")
-    if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
-        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
     warnings = []
     if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
             (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
@@ -234,6 +257,32 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
                                 warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
+
+
+def _none_read(path: Path, source: str, layer: str | None) -> None:
+    """No feature came out of the file: refused if it says it has some (a header or an index that
+    counts them), never shown as an empty layer."""
+    with reading() as reader:
+        declared = reader.declared_features(source, layer)
+    if declared > 0:
+        where = f"layer '{layer}'" if layer else "the file"
+        raise LayerLoadError(path, f"{where} says it holds {declared:,} features, but none could be read "
+                                   "(the file is damaged or inconsistent)")
+
+
+def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
+    """The fields of the batches `read_counted` kept (their first column is the feature id), as
+    pyogrio's frame: `to_pandas()` as they are, or, with date-times or JSON, pyogrio's own frame
+    read again, checked to be the same features in the same order."""
+    if not batches:
+        return None
+    table = pa.Table.from_batches(batches)
+    if _converted_as_is(meta):
+        return table.drop_columns([table.column_names[0]]).to_pandas()
+    fields = reader.frame(source, layer, read_geometry=False, use_arrow=True, fid_as_index=True)
+    if not np.array_equal(table.column(0).to_numpy(), fields.index.to_numpy()):
+        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
+    return fields
 
 
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`

@@ -24,8 +24,61 @@ from layers.crs import implausible_coordinates
 from layers.io.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+# The most one feature may have. A city's largest real features (a coastline, a river, a district
+# of many islands) have tens of thousands of vertices; one MultiPoint of two million parts is not a
+# feature but a way to run the analysis out of memory. GeoJSON, GeoPackage and Shapefile say
+# nothing of a size, so the check is here: a feature's WKB larger than MAX_FEATURE_BYTES is refused
+# before it is parsed, and parsed ones by their counts.
+MAX_PARTS = 100_000
+MAX_VERTICES = 5_000_000
+MAX_FEATURE_BYTES = 256 << 20
 # shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds
 SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
+
+
+class FeatureTooLarge(ValueError):
+    """A feature larger than a feature may be; str() names it and says its size."""
+
+
+def refuse_oversized_wkb(wkb: pa.Array | pa.ChunkedArray, first_feature: int = 0) -> None:
+    """Raise FeatureTooLarge for the first geometry of more than MAX_FEATURE_BYTES of WKB, or whose
+    WKB header counts more than MAX_PARTS parts (a Multi* geometry or a collection) or MAX_VERTICES
+    points (a line), before anything parses it: parsing one MultiPoint of two million parts makes
+    two million GEOS points. Feature numbers count from `first_feature` + 1."""
+    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
+    if not len(wkb):
+        return
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if pa.types.is_large_binary(wkb.type) else np.int32)
+    offsets = offsets[wkb.offset:wkb.offset + len(wkb) + 1].astype(np.int64)
+    sizes = np.diff(offsets)
+    if wkb.null_count:
+        sizes[wkb.is_null().to_numpy(zero_copy_only=False)] = 0
+    if sizes.max() > MAX_FEATURE_BYTES:
+        i = int(np.flatnonzero(sizes > MAX_FEATURE_BYTES)[0])
+        raise FeatureTooLarge(f"feature {first_feature + i + 1} is {sizes[i] / (1 << 20):,.0f} MB of geometry, "
+                              f"more than {MAX_FEATURE_BYTES >> 20} MB, the most one feature may have; split or "
+                              "simplify it")
+    rows = np.flatnonzero(sizes >= 9)  # byte order, type and a count
+    data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
+    head = data[offsets[rows, None] + np.arange(9)]
+    little = head[:, 0] == 1
+    kind = np.where(little, head[:, 1:5] @ _LE, head[:, 1:5] @ _BE) % 1000  # ISO WKB: + 1000 per Z, M
+    count = np.where(little, head[:, 5:9] @ _LE, head[:, 5:9] @ _BE)
+    over = (np.isin(kind, (4, 5, 6, 7)) & (count > MAX_PARTS)) | ((kind == 2) & (count > MAX_VERTICES))
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        raise FeatureTooLarge(_too_many(first_feature + int(rows[j]) + 1, int(count[j]), "parts" if kind[j] != 2
+                                        else "vertices"))
+
+
+_LE = np.array([1, 1 << 8, 1 << 16, 1 << 24], dtype=np.int64)  # a WKB uint32 from its bytes
+_BE = _LE[::-1].copy()
+
+
+def _too_many(feature: int, count: int, what: str) -> str:
+    limit, advice = (MAX_PARTS, "split it into features") if what == "parts" else \
+        (MAX_VERTICES, "simplify it or split it into features")
+    return f"feature {feature} has {count:,} {what}, more than {limit:,}, the most one feature may have; {advice}"
 
 
 def text_problem(frame: pd.DataFrame) -> str | None:
@@ -106,13 +159,19 @@ class GeometryChecks:
                    "MultiPolygon", "GeometryCollection")
 
     def __init__(self) -> None:
-        self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
+        self.seen = self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
         self.first_mixed: int | None = None
+        self.too_large: str | None = None  # the first feature of more parts or vertices than allowed
         self.types: set[int] = set()
         self.low, self.high = np.full(2, np.inf), np.full(2, -np.inf)
 
     def chunk(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
+        first, self.seen = self.seen, self.seen + len(geoms)
+        if self.too_large is None:
+            self.too_large = _too_large(geoms, first)
+        if self.too_large:
+            return geoms, np.ones(len(geoms), dtype=bool)  # refused at the end: nothing more to look at
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self.missing += int((~keep).sum())
         geoms, made_multi, mixed = collections_as_multi(geoms[keep])
@@ -143,7 +202,7 @@ class GeometryChecks:
 
     def wrong(self) -> bool:
         """A problem found so far that `problem` will say (the rest is then not worth repairing)."""
-        return bool(self.mixed or self.not_finite or self.unsupported())
+        return bool(self.too_large or self.mixed or self.not_finite or self.unsupported())
 
     def unsupported(self) -> set[str]:
         return {self._TYPE_NAMES[t] for t in self.types if t >= 0 and t not in SUPPORTED_TYPE_IDS}
@@ -151,6 +210,8 @@ class GeometryChecks:
     def problem(self, where: str, crs, text: str | None) -> str | None:
         """Why the file cannot be loaded (`where` names the layer), or None; `text` is
         `text_problem`'s answer for its fields."""
+        if self.too_large:
+            return f"{where}: {self.too_large}"
         if not self.kept:
             return f"{where} has no features with a geometry"
         if text:
@@ -174,3 +235,16 @@ class GeometryChecks:
         if self.repaired:
             out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
         return out
+
+
+def _too_large(geoms: np.ndarray, first: int) -> str | None:
+    """What is wrong with the first feature of more than MAX_PARTS parts or MAX_VERTICES vertices
+    (numbered from `first` + 1), or None."""
+    parts, vertices = shapely.get_num_geometries(geoms), shapely.get_num_coordinates(geoms)
+    over = (parts > MAX_PARTS) | (vertices > MAX_VERTICES)
+    if not over.any():
+        return None
+    i = int(np.flatnonzero(over)[0])
+    if parts[i] > MAX_PARTS:
+        return _too_many(first + i + 1, int(parts[i]), "parts")
+    return _too_many(first + i + 1, int(vertices[i]), "vertices")

@@ -2,8 +2,10 @@
 
 A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
 prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
-signal per result. `cancel()` sets a flag checked between files and between layers; a cancelled
-job emits nothing more but `finished`. A file that cannot be read emits `failed` with
+signal per result. `cancel()` sets a flag checked between files and between layers, and stops a
+read under way at once: the files are read in a reader process (`layers.io.isolated`) that is
+killed when the flag is set, so a file that never ends cannot hold the job. A cancelled job emits
+nothing more but `finished`; the layers it loaded before stay. A file that cannot be read emits `failed` with
 '<file>: <reason>' and the job goes on with the next file.
 
 Why a QThread per job and not the QThreadPool: pyproj keeps its PROJ context in a native
@@ -28,6 +30,7 @@ from PySide6 import QtCore
 from layers.crs import choose_working_crs, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
+from layers.io.isolated import reading
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
 from layers.project import ProjectError, load_project
@@ -75,6 +78,10 @@ class LoadJob:
         return self._cancel.is_set()
 
     def run(self) -> None:
+        with reading(cancelled=lambda: self.cancelled):  # one reader process for the job, killed on cancel
+            self._run()
+
+    def _run(self) -> None:
         try:
             total = len(self.paths)
             for done, path in enumerate(self.paths):
