@@ -4,8 +4,8 @@
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
-                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--timeout S] [--format table|csv|json]
-                    [--output PATH]
+                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--repair] [--timeout S]
+                    [--format table|csv|json] [--output PATH]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
                         "'street' (default: the first street layer); implies --distance walking")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
+    p.add_argument("--repair", action="store_true",
+                   help="accept repairs of invalid polygons that change their area by more than 0.1 %% "
+                        "(without it such a file is refused, naming the polygons and both areas)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
                    help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
@@ -114,24 +117,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  timeout_s: float = 60.0):
+                  timeout_s: float = 60.0, repair: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
     Every file is read in one reader process (`layers.io.isolated`), started before the imports
     here so that it is ready when they are; a read that takes longer than `timeout_s` is stopped.
+    With `repair`, invalid polygons are repaired even where that changes their area (else refused).
     """
     from layers.io.isolated import ReadLimits, prestart, reading
 
     limits = ReadLimits(timeout_s=timeout_s)
     prestart(limits)
     with reading(limits):
-        return _build_session(files, roles, allow_missing, compact)
+        return _build_session(files, roles, allow_missing, compact, repair)
 
 
-def _build_session(files: list[str], roles, allow_missing: bool, compact: bool):
-    from layers.io import LayerLoadError, read_layers
+def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, repair: bool):
+    from layers.io import LayerLoadError, RepairChangesArea, read_layers
     from layers.project import SAMPLE_PROJECT, ProjectError, open_project
     from layers.session import Session
 
@@ -148,12 +152,15 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool):
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
-                for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else ()):
+                for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
+                                         repair=repair):
                     try:
                         session.add_layer(layer)
                     except ValueError as exc:  # no accurate transform into the working CRS
                         raise _Failure(f"{path}: {layer.name}: {exc}") from None
             session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
+    except RepairChangesArea as exc:
+        raise _Failure(f"{exc.path}: {exc.reason} (give --repair to accept it)") from None
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
     except ProjectError as exc:
@@ -320,7 +327,7 @@ def _run(args) -> str:
     if args.timeout <= 0:
         raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
-                            timeout_s=args.timeout)
+                            timeout_s=args.timeout, repair=args.repair)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
     where = ", ".join(args.files) or "sample"

@@ -283,14 +283,15 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
     # -- opening and saving ---------------------------------------------------------------------
-    def open_files(self, paths) -> LoadJob | None:
-        """Load files (GIS files or a project) in the background; returns the job."""
+    def open_files(self, paths, repair: bool = False) -> LoadJob | None:
+        """Load files (GIS files or a project) in the background; returns the job. `repair`:
+        accept repairs of invalid polygons that change their area (the planner was asked)."""
         paths = [Path(p) for p in paths]
         if not paths:
             return None
         self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
-        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load)
+        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load, repair=repair)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -340,6 +341,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signals.layers_loaded.connect(self._on_layers_loaded)
         signals.project_loaded.connect(self._on_project_loaded)
         signals.failed.connect(self._on_load_failed)
+        signals.repair_asked.connect(self._on_repair_asked)
         signals.finished.connect(self._on_load_finished)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
@@ -404,6 +406,19 @@ class MainWindow(QtWidgets.QMainWindow):
         answer = QtWidgets.QMessageBox.question(
             self, "Open the project without some layers?",
             f"{name}: {missing}.\n\nOpen it without them? Your current work will be replaced.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _on_repair_asked(self, path: str, message: str) -> None:
+        """A file loads only with repairs that change polygons' areas: the planner chooses."""
+        if self.accept_repairs(Path(path).name, message):
+            self.open_files([path], repair=True)
+        else:
+            self.message_bar.push("Not loaded: its repair would change areas", message, "warning")
+
+    def accept_repairs(self, name: str, message: str) -> bool:
+        """Ask whether to load a file with repairs that change polygons' areas (a question; tests replace it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, f"Repair {name}?", f"{message}.\n\nLoad it with these polygons as repaired?")
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def _on_load_failed(self, message: str) -> None:

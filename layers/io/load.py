@@ -25,7 +25,8 @@ from layers.analysis.progress import Cancelled, IsCancelled, check
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates
+from layers.crs import crs_label, implausible_coordinates
+from layers.io.grid_values import masked_fill_values, population_problem
 from layers.io.frame_reader import _converted_as_is, is_utf8, read_geoparquet, read_ogr
 from layers.io.isolated import ReadFailed, ReadLimits, reading
 from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
@@ -61,6 +62,11 @@ class LayerLoadError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
+
+
+class RepairChangesArea(LayerLoadError):
+    """The file loads only if the planner accepts repairs that change polygons' areas (the reason
+    names them, with both areas): read it again with `repair=True` to accept."""
 
 
 def open_file_filter() -> str:
@@ -136,7 +142,7 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
 
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
-                limits: ReadLimits | None = None) -> list[Layer]:
+                limits: ReadLimits | None = None, repair: bool = False) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
     vector layers named in `to_count` (things to count: buildings, facilities) are read as
     arrays (`read_counted`).
@@ -144,21 +150,25 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     The file is read in a reader process (`layers.io.isolated`) stopped when `cancelled()` says
     so (raising Cancelled) or when a read takes longer than `limits` allow (LayerLoadError),
     unless an enclosing `layers.io.isolated.reading()` gives the process, its limits and Cancel.
+    With `repair`, invalid polygons are repaired even where that changes their area (else such a
+    file raises RepairChangesArea, which names them).
     """
     path = Path(path)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
     with reading(limits, cancelled):
-        return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
+        return [(read_counted if name in to_count else read_vector)(path, name, repair=repair)
+                for name in list_vector_layers(path)]
 
 
-def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read one vector layer (by name for multi-layer files) into a checked VectorLayer.
 
     Refuses files with no features, no CRS, unsupported or non-finite geometries, or coordinates
     impossible for their CRS. Repairs invalid geometries with shapely's make_valid and records
-    how many in `warnings`; drops empty geometries and says how many.
+    how many in `warnings`; a repair that changes a polygon's area by more than 0.1 % only with
+    `repair` (else RepairChangesArea names them). Drops empty geometries and says how many.
     """
     path = Path(path)
     _check_readable(path)
@@ -182,10 +192,10 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     except Exception as exc:
         raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
     name = layer or path.stem
-    return _checked_vector_layer(path, name, gdf, source_layer=layer)
+    return _checked_vector_layer(path, name, gdf, source_layer=layer, repair=repair)
 
 
-def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
     `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
     `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
@@ -201,10 +211,10 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         raise LayerLoadError(path, "is not a vector file")
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps, field_batches = GeometryChecks(), CompactBuilder(), [], []
+    checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
     try:
         if suffix in (".parquet", ".geoparquet"):
-            return _held_as_arrays(read_vector(path, layer))
+            return _held_as_arrays(read_vector(path, layer, repair))
         source = _ogr_source(path, layer)
         with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
                                                batch_size=COUNTED_BATCH) as (meta, batches):
@@ -227,7 +237,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
                 if not keeps:
                     _none_read(path, source, layer)
         if not utf8:
-            return _held_as_arrays(read_vector(path, layer))
+            return _held_as_arrays(read_vector(path, layer, repair))
     except (LayerLoadError, Cancelled):
         raise
     except ReadFailed as exc:
@@ -250,12 +260,11 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     crs = CRS.from_user_input(crs)
     keep = np.concatenate(keeps)
     fields = fields.loc[keep] if not keep.all() else fields
-    problem = checks.problem(where, crs, text_problem(fields))
-    if problem:
-        raise LayerLoadError(path, problem)
+    _refuse_problems(path, checks, where, crs, fields)
     gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
-                                warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
+                                warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
+                                geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
 
 
@@ -308,8 +317,19 @@ def _ogr_source(path: Path, layer: str | None) -> str:
     return _ogr_path(path)
 
 
+def _refuse_problems(path: Path, checks: GeometryChecks, where: str, crs, fields) -> None:
+    """Raise LayerLoadError for the layer's first problem, else RepairChangesArea for repairs that
+    change areas and were not accepted."""
+    problem = checks.problem(where, crs, text_problem(fields))
+    if problem:
+        raise LayerLoadError(path, problem)
+    question = checks.repair_question(where, crs)
+    if question:
+        raise RepairChangesArea(path, question)
+
+
 def _checked_vector_layer(
-    path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None
+    path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None, repair: bool = False
 ) -> VectorLayer:
     where = f"layer '{name}'" if source_layer else "the file"
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
@@ -327,17 +347,15 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    checks = GeometryChecks()
+    checks = GeometryChecks(repair)
     geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
-    problem = checks.problem(where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
-    if problem:
-        raise LayerLoadError(path, problem)
+    _refuse_problems(path, checks, where, gdf.crs, gdf.loc[keep].drop(columns=gdf.geometry.name))
     if not keep.all():
         gdf = gdf.loc[keep].copy()
     if checks.made_multi or checks.repaired:
         gdf = gdf.copy()
         gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
-    warnings: list[str] = warnings_in + checks.warnings()
+    warnings: list[str] = warnings_in + checks.warnings() + checks.repair_warnings(gdf.crs)
     result = VectorLayer(name=name, source=path, source_layer=source_layer, gdf=gdf.reset_index(drop=True),
                          warnings=warnings)
     return _with_fields_and_role(result, path)
@@ -367,6 +385,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     limit = LARGE_RASTER_PIXELS if max_pixels is None else max_pixels
     overviews: list[int] = []
     full_shape = full_transform = None
+    fill_warnings: list[str] = []
     try:
         with rasterio.open(path, driver=RASTER_DRIVER) as src:
             if src.crs is None:
@@ -383,7 +402,9 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
                 data = data.astype("float64")
                 transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
             else:
-                data = src.read(band, masked=True).astype("float64")
+                data, fill_warnings = masked_fill_values(src.read(band, masked=True), src.transform,
+                                                         crs_label(_pyproj(src.crs)))
+                data = data.astype("float64")
                 transform = src.transform
             crs, nodata = src.crs, src.nodata
     except (LayerLoadError, Cancelled):
@@ -396,7 +417,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
-    warnings = []
+    warnings = fill_warnings
     if full_shape is not None:
         rows, cols = full_shape
         warnings.append(
@@ -405,17 +426,21 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         )
         if not overviews:
             warnings.append("the file has no overviews, so drawing it is slow; build them with 'gdaladdo'")
+    not_population = None if full_shape is not None else population_problem(array, transform, crs_label(pyproj_crs))
+    role = guess_role([path.stem], "raster")
+    if role == "population" and not_population:
+        raise LayerLoadError(path, not_population)
     infinite = np.isinf(array)
     if infinite.any():
         array[infinite] = np.nan
         warnings.append(f"{int(infinite.sum())} infinite cell value(s) treated as nodata")
-    role = guess_role([path.stem], "raster")
     layer = RasterLayer(
         name=path.stem, source=path, role=role, array=array, transform=transform,
         crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),
-        band=band, full_shape=full_shape, full_transform=full_transform,
+        band=band, full_shape=full_shape, full_transform=full_transform, not_population=not_population,
     )
     return layer
+
 
 
 def _sampled_overview(src, band: int, shape: tuple[int, int], cancelled: IsCancelled = None) -> np.ma.MaskedArray:
@@ -524,6 +549,6 @@ def _short(exc: Exception) -> str:
 
 
 __all__ = [
-    "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
+    "LayerLoadError", "RepairChangesArea", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
     "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
+from pyproj import CRS
 
 from layers.crs import implausible_coordinates
 from layers.io.sliced import in_slices
@@ -32,6 +33,11 @@ _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: s
 MAX_PARTS = 100_000
 MAX_VERTICES = 5_000_000
 MAX_FEATURE_BYTES = 256 << 20
+# A repair (make_valid) that changes a polygon's area by more than this share is not a repair but
+# a guess (a hole drawn outside its shell becomes land of its own: 143.8 km2 where 115.0 were
+# drawn): it is said, and kept only if the planner accepts it.
+REPAIR_AREA_TOLERANCE = 0.001
+SAID_AT_MOST = 5  # features named in one message
 # shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds
 SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
 
@@ -152,13 +158,18 @@ class GeometryChecks:
     geometries and repairs invalid ones with make_valid; `problem` then says the first problem of
     the file, in this order: no geometry at all, the text (`text_problem`'s answer), collections
     that mix kinds, unsupported types, non-finite coordinates, coordinates impossible for the
-    CRS. `warnings` says what was skipped or repaired.
+    CRS. Repairs that change a polygon's area by more than REPAIR_AREA_TOLERANCE are kept aside:
+    `repair_question` says them for the planner to accept, unless `repair` accepted them already
+    (then `repair_warnings` says them). `warnings` says what was skipped or repaired.
     """
 
     _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
                    "MultiPolygon", "GeometryCollection")
 
-    def __init__(self) -> None:
+    def __init__(self, repair: bool = False) -> None:
+        self.repair = repair
+        self.area_changes: list[tuple[int, object, object]] = []  # (feature number, before, after), the first few
+        self.area_changed = 0
         self.seen = self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
         self.first_mixed: int | None = None
         self.too_large: str | None = None  # the first feature of more parts or vertices than allowed
@@ -196,9 +207,31 @@ class GeometryChecks:
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             geoms = geoms.copy()
-            geoms[invalid] = in_slices(shapely.make_valid, geoms[invalid])
+            before = geoms[invalid]
+            geoms[invalid] = in_slices(shapely.make_valid, before)
             self.repaired += int(invalid.sum())
+            self._note_area_changes(before, geoms[invalid], first + np.flatnonzero(keep)[invalid] + 1)
         return geoms, keep
+
+    def _note_area_changes(self, before: np.ndarray, after: np.ndarray, features: np.ndarray) -> None:
+        """Remember the repaired polygons whose area changed by more than REPAIR_AREA_TOLERANCE (in
+        the layer's own units: a ratio, whatever they are; said in km2 by `problem`)."""
+        area_before, area_after = shapely.area(before), shapely.area(after)
+        changed = np.abs(area_after - area_before) > REPAIR_AREA_TOLERANCE * np.abs(area_before)
+        changed &= (area_before > 0) | (area_after > 0)  # lines and points have no area to change
+        self.area_changed += int(changed.sum())
+        room = max(0, SAID_AT_MOST - len(self.area_changes))
+        self.area_changes += list(zip(features[changed][:room].tolist(), before[changed][:room],
+                                      after[changed][:room]))
+
+    def area_change_text(self, crs) -> str:
+        """The repairs that change areas, in words: each feature with its area before and after, in km2."""
+        said = []
+        for feature, before, after in self.area_changes:
+            km2_before, km2_after = polygon_area_km2(before, crs), polygon_area_km2(after, crs)
+            said.append(f"feature {feature}: {km2_before:,.3f} km2 as drawn, {km2_after:,.3f} km2 repaired")
+        more = f"; and {self.area_changed - len(said):,} more" if self.area_changed > len(said) else ""
+        return "; ".join(said) + more
 
     def wrong(self) -> bool:
         """A problem found so far that `problem` will say (the rest is then not worth repairing)."""
@@ -226,6 +259,15 @@ class GeometryChecks:
         reason = implausible_coordinates((*self.low.tolist(), *self.high.tolist()), crs)
         return f"{where}: {reason}" if reason else None
 
+    def repair_question(self, where: str, crs) -> str | None:
+        """Without `repair`: what the repairs that change areas would do, for the planner to accept
+        or refuse (asked once `problem` has nothing to say); None if there are none."""
+        if self.repair or not self.area_changed:
+            return None
+        return (f"{where}: {self.area_changed:,} invalid polygon(s) would change area by more than "
+                f"{REPAIR_AREA_TOLERANCE:.1%} if repaired with make_valid ({self.area_change_text(crs)}); "
+                "fix them in the source file, or accept the repair")
+
     def warnings(self) -> list[str]:
         out = []
         if self.missing:
@@ -235,6 +277,13 @@ class GeometryChecks:
         if self.repaired:
             out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
         return out
+
+    def repair_warnings(self, crs) -> list[str]:
+        """With `repair`: the repairs that changed areas, said (see `warnings` for the rest)."""
+        if not (self.repair and self.area_changed):
+            return []
+        return [f"{self.area_changed:,} repaired polygon(s) changed area by more than {REPAIR_AREA_TOLERANCE:.1%}, "
+                f"kept as repaired: {self.area_change_text(crs)}"]
 
 
 def _too_large(geoms: np.ndarray, first: int) -> str | None:
@@ -248,3 +297,14 @@ def _too_large(geoms: np.ndarray, first: int) -> str | None:
     if parts[i] > MAX_PARTS:
         return _too_many(first + i + 1, int(parts[i]), "parts")
     return _too_many(first + i + 1, int(vertices[i]), "vertices")
+
+
+def polygon_area_km2(geom, crs) -> float:
+    """A polygon's area in km2 as its rings are drawn (the shell less its holes, wherever they lie):
+    on the ellipsoid for a geographic CRS, else in the CRS's own unit (metres, US feet, ...)."""
+    crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        oriented = shapely.orient_polygons(geom)  # shells counter-clockwise, holes clockwise: holes subtract
+        return abs(crs.get_geod().geometry_area_perimeter(oriented)[0]) / 1e6
+    metres = crs.axis_info[0].unit_conversion_factor
+    return float(shapely.area(geom)) * metres * metres / 1e6

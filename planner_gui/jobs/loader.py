@@ -2,7 +2,8 @@
 
 A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
 prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
-signal per result. `cancel()` sets a flag checked between files and between layers, and stops a
+signal per result (a file that loads only if the planner accepts repairs that change areas emits
+`repair_asked`: the window asks, and reads it again with `repair`). `cancel()` sets a flag checked between files and between layers, and stops a
 read under way at once: the files are read in a reader process (`layers.io.isolated`) that is
 killed when the flag is set, so a file that never ends cannot hold the job. A cancelled job emits
 nothing more but `finished`; the layers it loaded before stay. A file that cannot be read emits `failed` with
@@ -29,7 +30,7 @@ from PySide6 import QtCore
 
 from layers.crs import choose_working_crs, require_accurate
 from layers.analysis.progress import Cancelled
-from layers.io import LayerLoadError, read_layers
+from layers.io import LayerLoadError, RepairChangesArea, read_layers
 from layers.io.isolated import reading
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import SUFFIX as PROJECT_SUFFIX
@@ -58,16 +59,18 @@ class LoadSignals(QtCore.QObject):
     layers_loaded = QtCore.Signal(object, str)  # the layers of one file (list), the file
     project_loaded = QtCore.Signal(object)  # layers.project.Project
     failed = QtCore.Signal(str)  # '<file>: <reason>'
+    repair_asked = QtCore.Signal(str, str)  # the file, what repairing it would change (read it again with repair)
     finished = QtCore.Signal(bool)  # True if cancelled
 
 
 class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
-    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals):
+    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, repair: bool = False):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
+        self.repair = repair  # accept repairs that change polygons' areas (the planner said so)
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -92,6 +95,8 @@ class LoadJob:
                     self._load(path)
                 except Cancelled:
                     break
+                except RepairChangesArea as exc:  # the planner decides, on the GUI thread
+                    self.signals.repair_asked.emit(str(path), str(exc))
                 except (LayerLoadError, ProjectError) as exc:
                     self.signals.failed.emit(str(exc))
                 except Exception as exc:  # a bug or a GDAL surprise: report it, keep going
@@ -113,7 +118,7 @@ class LoadJob:
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        layers = read_layers(path, cancelled=lambda: self.cancelled)
+        layers = read_layers(path, cancelled=lambda: self.cancelled, repair=self.repair)
         crs = self.working_crs or _chosen_crs(layers)
         for layer in layers:
             if self.cancelled:
@@ -150,15 +155,17 @@ class Loader(QtCore.QObject):
         super().__init__(parent)
         self.jobs: list[LoadJob] = []
 
-    def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None) -> LoadJob:
+    def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None,
+              repair: bool = False) -> LoadJob:
         """Start a job reading `paths`; `connect(signals)` connects the caller's handlers first.
+        `repair`: accept repairs that change polygons' areas (asked of the planner first).
 
         Before the thread starts, not after `start` returns: a file refused at once (not a
         GeoPackage, say) is read, refused and reported in microseconds, and its `failed` and
         `finished` went to nobody when the worker got there first (a test waited in vain for
         the end of such a load, about once in ten runs).
         """
-        job = LoadJob(paths, working_crs, LoadSignals())
+        job = LoadJob(paths, working_crs, LoadSignals(), repair)
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.
