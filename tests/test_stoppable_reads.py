@@ -125,15 +125,20 @@ def test_a_multipoint_of_two_million_parts_is_refused_with_its_count(tmp_path, r
             read(path)
 
 
-def test_a_line_of_more_vertices_than_allowed_is_refused_once_parsed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kind", ["polygon", "line"])  # a polygon's vertices counted once parsed, a line's before
+@pytest.mark.parametrize("read", [read_vector, read_counted])
+def test_a_feature_of_more_vertices_than_allowed_is_refused(tmp_path, monkeypatch, kind, read):
     from layers.io import normalise
 
     monkeypatch.setattr(normalise, "MAX_VERTICES", 1_000)
-    path = tmp_path / "coast.gpkg"  # Wellington, NZTM: one polygon of 2,001 vertices
+    path = tmp_path / "coast.gpkg"  # Wellington, NZTM: one ring of 2,001 vertices
     ring = shapely.Point(1_748_000, 5_427_000).buffer(5_000, quad_segs=500)
-    gpd.GeoDataFrame({"name": ["coast"]}, geometry=[ring], crs="EPSG:2193").to_file(path)
-    with pytest.raises(LayerLoadError, match="coast.gpkg: the file: feature 1 has 2,001 vertices, more than 1,000"):
-        read_vector(path)
+    bay = shapely.Point(1_740_000, 5_427_000).buffer(10)
+    if kind == "line":
+        ring, bay = shapely.LineString(ring.exterior.coords), shapely.LineString(bay.exterior.coords)
+    gpd.GeoDataFrame({"name": ["bay", "coast"]}, geometry=[bay, ring], crs="EPSG:2193").to_file(path)
+    with pytest.raises(LayerLoadError, match="coast.gpkg: the file: feature 2 has 2,001 vertices, more than 1,000"):
+        read(path)
 
 
 def test_a_read_that_needs_more_memory_than_allowed_is_stopped(tmp_path):

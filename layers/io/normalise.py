@@ -66,19 +66,23 @@ def refuse_oversized_wkb(wkb: pa.Array | pa.ChunkedArray, first_feature: int = 0
                               "simplify it")
     rows = np.flatnonzero(sizes >= 9)  # byte order, type and a count
     data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
-    head = data[offsets[rows, None] + np.arange(9)]
-    little = head[:, 0] == 1
-    kind = np.where(little, head[:, 1:5] @ _LE, head[:, 1:5] @ _BE) % 1000  # ISO WKB: + 1000 per Z, M
-    count = np.where(little, head[:, 5:9] @ _LE, head[:, 5:9] @ _BE)
-    over = (np.isin(kind, (4, 5, 6, 7)) & (count > MAX_PARTS)) | ((kind == 2) & (count > MAX_VERTICES))
-    if over.any():
-        j = int(np.flatnonzero(over)[0])
-        raise FeatureTooLarge(_too_many(first_feature + int(rows[j]) + 1, int(count[j]), "parts" if kind[j] != 2
-                                        else "vertices"))
-
-
-_LE = np.array([1, 1 << 8, 1 << 16, 1 << 24], dtype=np.int64)  # a WKB uint32 from its bytes
-_BE = _LE[::-1].copy()
+    starts = offsets[rows]
+    little = data[starts] == 1
+    low, high = (data[starts + k].astype(np.uint32) for k in (1, 2))
+    kind = np.where(little, low | high << 8, data[starts + 4].astype(np.uint32) | data[starts + 3].astype(np.uint32) << 8)
+    kind %= 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
+    counted = np.flatnonzero(np.isin(kind, (2, 4, 5, 6, 7)))  # lines count points, the rest parts
+    if not len(counted):
+        return
+    count = np.zeros(len(counted), dtype=np.uint64)
+    for k in range(4):
+        byte = data[starts[counted] + 5 + k].astype(np.uint64)
+        count |= np.where(little[counted], byte << np.uint64(8 * k), byte << np.uint64(8 * (3 - k)))
+    over = np.flatnonzero(np.where(kind[counted] == 2, count > MAX_VERTICES, count > MAX_PARTS))
+    if len(over):
+        first, row = over[0], counted[over[0]]
+        what = "vertices" if kind[row] == 2 else "parts"
+        raise FeatureTooLarge(_too_many(first_feature + int(rows[row]) + 1, int(count[first]), what))
 
 
 def _too_many(feature: int, count: int, what: str) -> str:
