@@ -17,6 +17,7 @@ started again for the next request. Children end when the app does (their input 
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import struct
@@ -302,6 +303,16 @@ def prestart(limits: ReadLimits | None = None) -> None:
     reader = ReaderProcess(limits)
     reader._start()
     _give_back(reader)
+
+
+@atexit.register
+def _close_idle() -> None:
+    """At exit, end the idle readers and wait for them (they would end anyway once their input
+    closes, but unwaited, after the app)."""
+    with _idle_lock:
+        idle, _idle[:] = list(_idle), []
+    for reader in idle:
+        reader.close()
 
 
 def _take(limits: ReadLimits) -> ReaderProcess:
