@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args(argv)
 
-    from layers.project import SAMPLE_PROJECT
+    from layers.session.project import SAMPLE_PROJECT
 
     _app, window = shown_window()  # the app stays alive while the window is
     panel = window.dashboard.coverage

@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from PySide6 import QtCore, QtTest
 
-    from layers.project import SAMPLE_PROJECT
+    from layers.session.project import SAMPLE_PROJECT
 
     app, window = shown_window()
     panel = window.dashboard.sketch_gain

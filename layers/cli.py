@@ -4,8 +4,9 @@
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
                     [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
+                    [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
                     [--engine local|dask [--scheduler tcp://HOST:PORT]] [--repair] [--timeout S]
-                    [--format table|csv|json] [--output PATH]
+                    [--format table|csv|json] [--output PATH] [--overwrite-read-only] [--allow-missing] [--allow-outside]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                         "e.g. floor_area or schools:pupils")
     p.add_argument("--allow-missing", action="store_true",
                    help="measure a project even if some of its layers cannot be loaded (they are listed)")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="read the files a project names outside its own folder (absolute paths, ../..); "
+                        "without it such a project is refused, with the list, and none of them is read")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="count buildings and facilities in this process (local) or on a Dask cluster in spatial "
                         "partitions (dask; pip install 'planner[dask]')")
@@ -77,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--network", metavar="FILE.osm.pbf|LAYER",
                    help="the street network for walking distance: an OpenStreetMap extract, or a layer of role "
                         "'street' (default: the first street layer); implies --distance walking")
+    p.add_argument("--frequent-headway", type=float, metavar="MIN",
+                   help="SDG 11.2.1's frequent service: also give the figures counting only stations of a GTFS feed "
+                        "with a mean headway of MIN minutes or better in the service window")
+    p.add_argument("--brt", action="append", default=[], metavar="ROUTE",
+                   help="a bus route of a GTFS feed that is BRT, by route_id or short name: high capacity (repeatable)")
+    p.add_argument("--service-day", metavar="YYYY-MM-DD",
+                   help="the day a GTFS feed's service is counted on (default: its busiest weekday)")
+    p.add_argument("--service-window", metavar="HH:MM-HH:MM",
+                   help="the hours a GTFS feed's departures are counted in (default 07:00-09:00)")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--repair", action="store_true",
@@ -86,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
+    p.add_argument("--overwrite-read-only", action="store_true",
+                   help="with --output: replace the file even if it is read-only (by default it is kept)")
     return p
 
 
@@ -98,30 +113,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    from layers.io.atomic import AtomicWriteError, ReadOnlyFileError, save_target, write_atomically
+
     try:
+        if args.output:  # before the measure: a long run is not wasted on a file that cannot be written
+            save_target(args.output, args.overwrite_read_only)
         text = _run(args)
-    except _Failure as exc:
+        if args.output:
+            write_atomically(args.output, text, overwrite_read_only=args.overwrite_read_only)
+    except ReadOnlyFileError as exc:
+        print(f"{PROG}: {exc} (--overwrite-read-only replaces it)", file=sys.stderr)
+        return 2
+    except (_Failure, AtomicWriteError) as exc:  # a save error names the file and says the old one is unchanged
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    if args.output:
-        from layers.io.atomic import AtomicWriteError, write_atomically
-
-        try:
-            write_atomically(args.output, text)
-        except AtomicWriteError as exc:  # names the file and says the old one is unchanged
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            return 2
-    else:
+    if not args.output:
         sys.stdout.write(text)
     return 0
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  timeout_s: float = 60.0, repair: bool = False):
+                  allow_outside: bool = False, transit=None, timeout_s: float = 60.0, repair: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
+
+    A project that names files outside its folder is refused with their list unless `allow_outside`.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
+    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
     Every file is read in one reader process (`layers.io.isolated`), started before the imports
     here so that it is ready when they are; a read that takes longer than `timeout_s` is stopped.
     With `repair`, invalid polygons are repaired even where that changes their area (else refused).
@@ -131,12 +150,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     limits = ReadLimits(timeout_s=timeout_s)
     prestart(limits)
     with reading(limits):
-        return _build_session(files, roles, allow_missing, compact, repair)
+        return _build_session(files, roles, allow_missing, compact, allow_outside, transit, repair)
 
 
-def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, repair: bool):
+def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, allow_outside: bool, transit,
+                   repair: bool):
     from layers.io import LayerLoadError, RepairChangesArea, read_layers
-    from layers.project import SAMPLE_PROJECT, ProjectError, open_project
+    from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
 
     try:
@@ -144,7 +164,7 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
             path = Path(files[0]) if files else SAMPLE_PROJECT
             if not files and not path.exists():
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
-            session, problems = open_project(path, allow_missing)
+            session, problems = open_project(path, allow_missing, allow_outside)
             for problem in problems:
                 print(f"{PROG}: {path}: {problem}", file=sys.stderr)
         else:
@@ -153,7 +173,9 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         repair=repair):
+                                         transit=transit, repair=repair):
+                    for warning in layer.warnings:
+                        print(f"{PROG}: {path}: {layer.name}: {warning}", file=sys.stderr)
                     try:
                         session.add_layer(layer)
                     except ValueError as exc:  # no accurate transform into the working CRS
@@ -163,6 +185,8 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
         raise _Failure(f"{exc.path}: {exc.reason} (give --repair to accept it)") from None
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
+    except OutsideFilesError as exc:
+        raise _Failure(f"{exc.path}: {str(exc).split(': ', 1)[-1]} (--allow-outside)") from None
     except ProjectError as exc:
         raise _Failure(f"{exc.path}: {str(exc).split(': ', 1)[-1]}") from None
     except ValueError as exc:  # a layer that cannot be brought into the working CRS
@@ -283,6 +307,8 @@ def _apply_flags(session, args) -> list[str]:
             session.update(distance=args.distance)
         if args.walking_band is not None:
             session.update(walking_band_m=args.walking_band)
+        if args.frequent_headway is not None:
+            session.update(frequent_headway_min=args.frequent_headway)
         if session.settings.distance == "walking":
             session.walking_network()  # built (or read from its cache) now: a missing network is said plainly
     except _Failure:
@@ -297,13 +323,14 @@ def _apply_flags(session, args) -> list[str]:
             raise _Failure(f"--radius does not apply to {', '.join(unbuffered)} (no buffer: "
                            f"{PRESETS[unbuffered[0]].title} measures the features themselves); leave it out")
     else:
-        presets = [p.name for p in PRESETS.values() if p.role in roles]
+        presets = [p.name for p in PRESETS.values() if p.applies_to(roles)]
         if args.radius is not None:
             skipped = [p for p in presets if not PRESETS[p].radius_m]
             if skipped:
                 print(f"{PROG}: --radius does not apply to {', '.join(skipped)} (no buffer)", file=sys.stderr)
     if not presets:
-        raise _Failure("no layer to measure: give layers with role metro_station, green, bridge or digital_zone "
+        raise _Failure("no layer to measure: give layers with role metro_station, transit_stop (a GTFS feed), green, "
+                       "bridge or digital_zone "
                        "(--role FILE=ROLE)")
     return presets
 
@@ -327,6 +354,7 @@ def _run(args) -> str:
     if args.timeout <= 0:
         raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
+                            allow_outside=args.allow_outside, transit=_feed_options(args),
                             timeout_s=args.timeout, repair=args.repair)
     _set_sum_fields(session, args.sum_field)
     presets = _apply_flags(session, args)
@@ -350,7 +378,31 @@ def _run(args) -> str:
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
+        for warning in result.warnings:
+            print(f"{PROG}: warning: {result.preset}: {warning}", file=sys.stderr)
     return _format(results, args.format)
+
+
+def _feed_options(args):
+    """--brt, --service-day and --service-window as the options GTFS feeds are opened with."""
+    import datetime
+    import re
+
+    from layers.io import FeedOptions
+
+    day = window = None
+    if args.service_day:
+        try:
+            day = datetime.date.fromisoformat(args.service_day)
+        except ValueError:
+            raise _Failure(f"--service-day {args.service_day}: write a date as YYYY-MM-DD") from None
+    if args.service_window:
+        m = re.fullmatch(r"(\d{1,2}):([0-5]\d)-(\d{1,2}):([0-5]\d)", args.service_window.strip())
+        if not m or int(m[1]) * 60 + int(m[2]) >= int(m[3]) * 60 + int(m[4]) or int(m[3]) > 47:
+            raise _Failure(f"--service-window {args.service_window}: write the hours as HH:MM-HH:MM, e.g. 07:00-09:00")
+        window = ((int(m[1]) * 60 + int(m[2])) * 60, (int(m[3]) * 60 + int(m[4])) * 60)
+    return FeedOptions(brt=tuple(args.brt), day=day, window_s=window)
 
 
 def _engine(args):
@@ -377,6 +429,7 @@ def _rows(results) -> list[dict]:
         for layer, counted in (d.pop("features", None) or {}).items():
             figures.update({f"{layer}_{k}": v for k, v in counted.items()})
         row = {**d, **{k: v for k, v in figures.items() if k not in d}}
+        row["warnings"] = "; ".join(d.get("warnings") or [])
         row["zone"] = ""
         rows.append(row)
         for z in zones or []:
@@ -426,6 +479,7 @@ def _table(results) -> str:
                       "population_a", "population_b", "net_population"):
                 out.append(f"  {k:<18} {precise_text(d[k])}")
         out.append(f"  CRS              {d['crs']}")
+        out += [f"  warning          {w}" for w in d.get("warnings") or []]
         if "method" in d:
             out.append(f"  method           {d['method']}")
             out.append(f"  source           {d['source']}")

@@ -49,6 +49,8 @@ class Style:
 DEFAULT_STYLES = {
     "metro_line": Style(stroke="#d62728", width=3.0, category_field="status", colour_field="colour"),
     "metro_station": Style(stroke="#222222", fill="#ffffff", point_size=7.0, label_field="name"),
+    "transit_stop": Style(stroke="#222222", fill="#ffffff", point_size=5.0, label_field="name"),
+    "transit_line": Style(stroke="#1f4e9c", width=2.0, colour_field="colour"),
     "bridge": Style(stroke="#8c564b", width=3.0, category_field="status"),
     "green": Style(stroke="#2ca02c", fill="#2ca02c", fill_alpha=0.45, category_field="status"),
     "digital_zone": Style(stroke="#7b3fbf", fill="#9467bd", fill_alpha=0.3, width=1.5),

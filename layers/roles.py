@@ -22,6 +22,8 @@ ROLES = (
     "metro_line",
     "metro_station",
     "low_capacity_stop",
+    "transit_stop",
+    "transit_line",
     "bridge",
     "green",
     "digital_zone",
@@ -36,7 +38,9 @@ ROLES = (
 )
 ROLE_TITLES = {
     "metro_line": "metro line", "metro_station": "metro station",
-    "low_capacity_stop": "bus or tram stop (low capacity)", "bridge": "bridge", "green": "green space",
+    "low_capacity_stop": "bus or tram stop (low capacity)",
+    "transit_stop": "transit stop or station (class per feature, from a feed)",
+    "transit_line": "transit line (from a feed)", "bridge": "bridge", "green": "green space",
     "digital_zone": "digital zone", "boundary": "study area boundary", "ward": "zones (wards)",
     "population": "population", "water": "water", "building": "buildings (counted)",
     "facility": "facilities to count (schools, clinics, jobs)", "street": "street network (walking distance)",
@@ -44,7 +48,13 @@ ROLE_TITLES = {
 }
 STATUSES = ("existing", "under_construction", "planned")
 # Layers whose features make a catchment (a network or a facility), as opposed to the city's context.
-MEASURED_ROLES = ("metro_station", "low_capacity_stop", "metro_line", "bridge", "green", "digital_zone")
+MEASURED_ROLES = ("metro_station", "low_capacity_stop", "transit_stop", "metro_line", "transit_line", "bridge", "green",
+                  "digital_zone")
+# The capacity class (SDG 11.2.1: high 1 km, low 500 m) of every feature of a role; a role not
+# here classes each feature by its CAPACITY_FIELD (a feed's stations), or has no class at all.
+ROLE_CAPACITY = {"metro_station": "high", "low_capacity_stop": "low"}
+CAPACITY_FIELD = "capacity"
+HEADWAY_FIELD = "mean_headway_min"  # a station's mean headway in the service window (a feed's stations)
 # Layers whose features are counted in a catchment (`layers.analysis.coverage.features`).
 COUNTED_ROLES = ("building", "facility")
 

@@ -25,32 +25,93 @@ def main(argv: list[str] | None = None) -> int:
     return run_gui(argv)
 
 
+QUIT_WAIT_MS = 800  # after Quit, how long the workers get to let go before the process ends anyway
+NO_WINDOW_EXIT_CODE = 2
+# Test hooks (environment): quit this many ms after the window is shown; write the layout check as
+# JSON to this path once the city has loaded, then quit (`planner_gui.layout_check`).
+QUIT_AFTER_ENV = "PLANNER_QUIT_AFTER_MS"
+LAYOUT_REPORT_ENV = "PLANNER_LAYOUT_REPORT"
+
+
 def run_gui(argv: list[str]) -> int:
     import argparse
     import logging
+    import os
 
     parser = argparse.ArgumentParser(prog="planner", description="Open GIS files or a planner project on a map.")
     parser.add_argument("files", nargs="*", help="vector or raster files, or a .planner.json project")
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from PySide6 import QtWidgets
+    from planner_gui.first_run import display_problem
+
+    problem = display_problem(os.environ)
+    if problem is not None:  # before Qt: it would print its own riddle and abort
+        print(problem, file=sys.stderr)
+        return NO_WINDOW_EXIT_CODE
+
+    from PySide6 import QtCore, QtWidgets
 
     from planner_gui.errors import install_excepthook
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner", *qt_args])
     app.setApplicationName("planner")
     app.setOrganizationName("planner")
-    window = open_window(args.files)
-    install_excepthook(window.show_error)
-    window.show()
-    timer = quit_on_ctrl_c(app, window)  # noqa: F841 (kept alive while the app runs)
-    code = app.exec()
-    from planner_gui.jobs.loader import wait_for_workers
+    from planner_gui.main_window import MainWindow
 
-    window.loader.cancel_all()
-    wait_for_workers()
-    return code
+    window = MainWindow()
+    install_excepthook(window.show_error)
+    window.show()  # at once: the city loads behind the progress bar, the map says so
+    QtCore.QTimer.singleShot(0, lambda: open_start_files(window, args.files))
+    timer = quit_on_ctrl_c(app, window)  # noqa: F841 (kept alive while the app runs)
+    _install_test_hooks(window)
+    code = app.exec()
+    return end_workers(window, code)
+
+
+def end_workers(window, code: int) -> int:
+    """After the event loop: every worker cancelled and given QUIT_WAIT_MS to end; if one is still
+    inside a call that cannot be interrupted (a GDAL read), the process ends now without it rather
+    than later: Python would otherwise free its running QThread at exit, which Qt answers with
+    "QThread: Destroyed while thread is still running" and an abort. Files are written atomically,
+    so a worker cut short leaves no half-written file behind."""
+    import logging
+    import os
+
+    from planner_gui.jobs.loader import running_threads, wait_for_workers
+
+    window.stop_workers()
+    log = logging.getLogger("planner")
+    if wait_for_workers(QUIT_WAIT_MS):
+        return code
+    log.info("quit: %d worker(s) still busy; ending without waiting for them", len(running_threads))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _install_test_hooks(window) -> None:
+    """The environment's test hooks (see QUIT_AFTER_ENV, LAYOUT_REPORT_ENV); none in normal use."""
+    import os
+
+    from PySide6 import QtCore
+
+    if os.environ.get(QUIT_AFTER_ENV):
+        def quit_now():
+            import logging
+
+            from planner_gui.jobs.loader import running_threads
+
+            logging.getLogger("planner").info("quit by %s with %d worker(s) running, loading: %s",
+                                              QUIT_AFTER_ENV, len(running_threads), window.loader.busy())
+            window.close()
+
+        QtCore.QTimer.singleShot(int(os.environ[QUIT_AFTER_ENV]), quit_now)
+    if os.environ.get(LAYOUT_REPORT_ENV):
+        from planner_gui.layout_check import report_when_loaded
+
+        report_when_loaded(window, Path(os.environ[LAYOUT_REPORT_ENV]))
 
 
 def quit_on_ctrl_c(app, window):
@@ -64,8 +125,7 @@ def quit_on_ctrl_c(app, window):
     from PySide6 import QtCore
 
     def quit_now(*_):
-        window.loader.cancel_all()
-        window.dashboard.shutdown()
+        window.stop_workers()
         window.save_settings()
         app.quit()
 
@@ -81,12 +141,17 @@ def open_window(files: list[str]):
     from planner_gui.main_window import MainWindow
 
     window = MainWindow()
+    open_start_files(window, files)
+    return window
+
+
+def open_start_files(window, files: list[str]) -> None:
+    """Load `files` or, with none, the Hanoi sample, in the background."""
     paths = [Path(f) for f in files] or [sample_project()]
     if not files and not paths[0].exists():
         window.message_bar.push("Hanoi sample not found", f"{paths[0]} is missing; open files with File > Open", "warning")
     else:
         window.open_files(paths)
-    return window
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.crs import WGS84, crs_label, transformer
 from layers.io import open_file_filter
+from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import apply_project, save_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session, SessionEvent
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
@@ -277,21 +278,31 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.may_discard_changes("Quit"):
             event.ignore()
             return
-        self.loader.cancel_all()
-        self.dashboard.shutdown()
+        self.stop_workers()
         self.save_settings()
         super().closeEvent(event)
 
+    def stop_workers(self) -> None:
+        """Cancel every background job (loads, measures, the map's pictures and legend) without
+        waiting: each lets go at its next check, and `app.end_workers` waits for them once."""
+        self.loader.cancel_all()
+        for runner in [*self.dashboard.runners(), self.export_menu.runner]:
+            runner.cancel()
+        self.canvas.stop_workers()
+
     # -- opening and saving ---------------------------------------------------------------------
-    def open_files(self, paths, repair: bool = False) -> LoadJob | None:
-        """Load files (GIS files or a project) in the background; returns the job. `repair`:
-        accept repairs of invalid polygons that change their area (the planner was asked)."""
+    def open_files(self, paths, allow_outside: bool = False, repair: bool = False) -> LoadJob | None:
+        """Load files (GIS files or a project) in the background; returns the job. A project that
+        names files outside its folder is read only with `allow_outside` (else the planner is asked).
+        `repair`: accept repairs of invalid polygons that change their area (the planner was asked)."""
         paths = [Path(p) for p in paths]
         if not paths:
             return None
         self.progress.setVisible(True)  # before the job starts: it may end before start() returns
         self.cancel_button.setVisible(True)
-        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load, repair=repair)
+        self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
+        return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load,
+                                 allow_outside=allow_outside, repair=repair)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -324,9 +335,19 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.save_project(path)
 
     def save_project(self, path) -> Path | None:
+        """Save to `path`; a read-only file there is replaced only if the planner says so."""
         try:
-            written = save_project(path, self.session, self.canvas.view_bounds())
-        except Exception as exc:
+            try:
+                written = save_project(path, self.session, self.canvas.view_bounds())
+            except ReadOnlyFileError as exc:
+                if not self.replace_read_only(str(exc)):
+                    self.message_bar.push("The project was not saved", str(exc), "warning")
+                    return None
+                written = save_project(path, self.session, self.canvas.view_bounds(), overwrite_read_only=True)
+        except AtomicWriteError as exc:  # names the file and what is wrong; the old file is unchanged
+            self.message_bar.push("Could not save the project", describe(exc), "critical")
+            return None
+        except Exception as exc:  # a bug: said in the window, never a traceback dialog
             self.message_bar.push("Could not save the project", f"{Path(path).name}: {describe(exc)}", "critical")
             return None
         self.project_path = written
@@ -340,6 +361,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signals.progress.connect(self._on_progress)
         signals.layers_loaded.connect(self._on_layers_loaded)
         signals.project_loaded.connect(self._on_project_loaded)
+        signals.outside_files.connect(self._on_outside_files)
         signals.failed.connect(self._on_load_failed)
         signals.repair_asked.connect(self._on_repair_asked)
         signals.finished.connect(self._on_load_finished)
@@ -401,6 +423,35 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")
 
+    def _on_outside_files(self, path: str, files: list) -> None:
+        """A project names files outside its folder and none was read: ask, and load it only on yes."""
+        name = Path(path).name
+        if not self.open_outside_files(name, files):
+            self.message_bar.push(f"{name} was not opened",
+                                  f"It names {len(files):,} file(s) outside its own folder; none was read. "
+                                  "Your work is as it was.", "info")
+            return
+        self.open_files([path], allow_outside=True)
+
+    def open_outside_files(self, name: str, files: list) -> bool:
+        """Ask whether to read the files a project names outside its own folder (a question; tests replace it)."""
+        listed = "\n".join(str(f) for f in files[:OutsideFilesError.LISTED])
+        more = f"\n… and {len(files) - OutsideFilesError.LISTED:,} more" if len(files) > OutsideFilesError.LISTED else ""
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, "Read files from outside the project's folder?",
+            f"{name} names {len(files):,} file(s) outside its own folder:\n\n{listed}{more}\n\n"
+            "A project from someone else can pull any GIS file on this computer into the map and the next "
+            "export. Read these files only if you trust where the project came from. Read them?",
+            buttons.Yes | buttons.No, buttons.No)
+        return answer == buttons.Yes
+
+    def replace_read_only(self, refusal: str) -> bool:
+        """Ask whether to replace a read-only file (`refusal`: the save error that names it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, "Replace a read-only file?", f"{refusal}.\n\nReplace it anyway? It stays read-only.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
     def keep_partial_project(self, name: str, missing: str) -> bool:
         """Ask whether to open a project whose layers did not all load (the current work is replaced)."""
         answer = QtWidgets.QMessageBox.question(
@@ -432,6 +483,7 @@ class MainWindow(QtWidgets.QMainWindow):
             exporting = self.export_menu.busy()  # the export's progress stays
             self.progress.setVisible(exporting)
             self.cancel_button.setVisible(exporting)
+            self.canvas.set_loading(None)
             self.loading_finished.emit()
 
     def _on_stack_event(self, event) -> None:

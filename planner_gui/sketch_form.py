@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 
 from layers.roles import STATUSES
-from layers.sketch import YEARS, SketchStation
+from layers.session.sketch import YEARS, SketchStation
 
 NO_YEAR = "(none)"
 

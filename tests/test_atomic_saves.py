@@ -87,7 +87,8 @@ ZYGOTE = textwrap.dedent("""
     from layers.io.atomic import TMP_MARK, whole_pdf, write_atomically
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage
-    from planner_gui.export.render import save_png, write_pdf
+    from planner_gui.export.render import save_png
+    from planner_gui.export.report_pdf import write_pdf
 
     app = QtGui.QGuiApplication([])
     kind, folder, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])

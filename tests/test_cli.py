@@ -113,7 +113,7 @@ def test_python_dash_m(city_files):
 
 
 def test_bundled_sample_what_line_2_adds(capsys):
-    from layers.project import SAMPLE_PROJECT
+    from layers.session.project import SAMPLE_PROJECT
 
     if not SAMPLE_PROJECT.exists():
         pytest.skip("bundled sample not present")

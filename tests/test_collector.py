@@ -20,7 +20,7 @@ import shapely
 
 from layers.io import sliced
 from layers.io import read_vector
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 
 
 @pytest.fixture

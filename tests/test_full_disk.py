@@ -27,7 +27,8 @@ CHILD = textwrap.dedent("""
     from layers.cli import main as planner_main
     from layers.io import write_vector
     from layers.report import Report, write_csv, write_geopackage
-    from planner_gui.export.render import save_png, write_pdf
+    from planner_gui.export.render import save_png
+    from planner_gui.export.report_pdf import write_pdf
 
     app = QtGui.QGuiApplication([])
     folder = Path(sys.argv[1])

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from layers.io import read_layers, write_vector
-from layers.project import SAMPLE_PROJECT, ProjectError, apply_project, load_project, open_project, save_project
+from layers.session.project import (SAMPLE_PROJECT, OutsideFilesError, ProjectError, apply_project, load_project,
+                                    open_project, save_project)
 from layers.session import Session, StudyArea
 
 
@@ -42,7 +43,7 @@ def test_save_then_open_restores_everything(tmp_path, session):
     document = json.loads(path.read_text())
     assert document["version"] == 2
     assert document["layers"][0]["source"] == "../data/city.gpkg"  # relative to the project
-    opened, problems = open_project(path)
+    opened, problems = open_project(path, allow_outside=True)  # the data is beside the project's folder
     assert problems == []
     assert [l.name for l in opened.layers] == session.layers.names()
     assert [l.role for l in opened.layers] == [l.role for l in session.layers]
@@ -54,7 +55,7 @@ def test_save_then_open_restores_everything(tmp_path, session):
     assert opened.settings == session.settings
     assert opened.study_area == StudyArea("wards", "East")
     assert opened.layers.as_of_year == 2027  # the map shows the saved year
-    assert load_project(path).view == (580_000, 2_320_000, 590_000, 2_330_000)
+    assert load_project(path, allow_outside=True).view == (580_000, 2_320_000, 590_000, 2_330_000)
 
 
 def test_a_crs_chosen_from_the_data_is_saved_as_such(tmp_path, session):
@@ -157,7 +158,7 @@ def test_layers_pointing_at_no_gis_file_are_reported_and_the_others_open(tmp_pat
     document = json.loads(path.read_text())
     document["layers"] += [{"source": "/etc/passwd"}, {"source": "../../../../etc/hosts"}]
     path.write_text(json.dumps(document))
-    opened = load_project(path)
+    opened = load_project(path, allow_outside=True)
     reasons = [str(f) for f in opened.failures]
     assert reasons[0].startswith("passwd: not a supported GIS file type") and reasons[1].startswith("hosts: ")
     assert len(opened.layers) == 3  # the good ones
@@ -240,12 +241,12 @@ def test_mutated_project_files_give_a_project_error_or_open_never_another_except
         path = folder / "p.planner.json"
         path.write_text(json.dumps(document, allow_nan=True))
         try:
-            project = load_project(path)
+            project = load_project(path, allow_outside=True)  # the layers are in another folder
         except ProjectError as exc:
             assert str(exc).startswith("p.planner.json: ")
         else:
             apply_project(project, Session())  # a bad setting is reported, never raised
-        assert cli([str(path), "-p", "itdp-pnt", "-f", "json", "-o", str(folder / "out.json")]) in (0, 2)
+        assert cli([str(path), "-p", "itdp-pnt", "-f", "json", "-o", str(folder / "out.json"), "--allow-outside"]) in (0, 2)
 
     fuzz()
 
@@ -262,3 +263,82 @@ def test_the_cli_refuses_a_project_with_missing_layers_unless_allowed(tmp_path, 
         open_project(path)
     opened, problems = open_project(path, allow_missing=True)
     assert problems[0] == "population.tif: file not found" and len(opened.layers) == 2
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every GIS file a project opening reads, in order (the readers are wrapped, not replaced)."""
+    import layers.session.project
+
+    done = []
+    for name in ("read_vector", "read_raster"):
+        real = getattr(layers.session.project, name)
+        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+    return done
+
+
+def test_a_project_naming_files_outside_its_folder_lists_them_and_reads_none(tmp_path, session, reads):
+    path = tmp_path / "mail" / "plan.planner.json"
+    path.parent.mkdir()
+    save_project(path, session)  # its layers are in ../data and ../population.tif
+    with pytest.raises(OutsideFilesError) as refused:
+        load_project(path)
+    assert reads == []  # nothing but the project file was read
+    expected = [(tmp_path / "population.tif").resolve(), (tmp_path / "data" / "city.gpkg").resolve()]
+    assert sorted(refused.value.files) == sorted(expected)  # each file once, the GeoPackage of two layers too
+    assert str(refused.value).startswith("plan.planner.json: names 2 file(s) outside its own folder")
+    assert all(str(f) in str(refused.value) for f in expected)
+    with pytest.raises(OutsideFilesError):
+        open_project(path, allow_missing=True)  # missing files allowed is not outside files allowed
+    opened = load_project(path, allow_outside=True)
+    assert len(opened.layers) == 3 and opened.failures == [] and len(reads) == 3
+
+
+@pytest.mark.parametrize("named", ["absolute", "dotdot", "link out", "network"])
+def test_every_way_out_of_the_folder_is_listed(tmp_path, session, named, reads):
+    folder = tmp_path / "project"
+    (folder / "sub").mkdir(parents=True)
+    path = save_project(folder / "p.planner.json", Session())
+    outside = (tmp_path / "data" / "city.gpkg").resolve()
+    document = json.loads(path.read_text())
+    source = {"absolute": str(outside), "dotdot": "sub/../../data/city.gpkg", "link out": "sub/city.gpkg",
+              "network": None}[named]
+    if named == "link out":
+        (folder / "sub" / "city.gpkg").symlink_to(outside)
+    if named == "network":
+        document["analysis"]["network"] = str(tmp_path / "roads.osm.pbf")
+        outside = tmp_path / "roads.osm.pbf"
+    else:
+        document["layers"] = [{"source": source, "layer": "wards"}]
+    path.write_text(json.dumps(document))
+    with pytest.raises(OutsideFilesError) as refused:
+        load_project(path)
+    assert refused.value.files == [outside] and reads == []
+
+
+def test_files_in_the_folder_and_its_subfolders_open_without_asking(tmp_path, session):
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    shutil.copy(tmp_path / "data" / "city.gpkg", folder / "data" / "city.gpkg")
+    path = save_project(folder / "p.planner.json", Session())
+    document = json.loads(path.read_text())
+    document["layers"] = [{"source": "data/city.gpkg", "layer": "wards"},
+                          {"source": "./data/../data/city.gpkg", "layer": "metro_stations"}]
+    path.write_text(json.dumps(document))
+    assert [l.name for l in load_project(path).layers] == ["wards", "metro_stations"]
+
+
+def test_the_cli_refuses_a_project_naming_outside_files_unless_allowed(tmp_path, session, capsys, reads):
+    from layers.cli import main as cli
+
+    path = tmp_path / "mail" / "plan.planner.json"
+    path.parent.mkdir()
+    session.set_study_area(StudyArea("wards"))
+    save_project(path, session)
+    assert cli([str(path), "-p", "itdp-pnt", "-f", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and reads == []
+    assert "plan.planner.json: names 2 file(s) outside its own folder" in err and "--allow-outside" in err
+    assert str((tmp_path / "population.tif").resolve()) in err and str((tmp_path / "data" / "city.gpkg").resolve()) in err
+    assert cli([str(path), "-p", "itdp-pnt", "-f", "json", "--allow-outside"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["preset"] == "itdp-pnt"

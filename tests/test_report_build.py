@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.analysis.coverage import overlap_matrix
 from layers.analysis.indicators import IndicatorResult, ScenarioDifference, compare, evaluate, preset_catchment
 from layers.report import (

@@ -135,7 +135,7 @@ def test_project_file_parses_and_names_existing_files():
 
 
 def test_project_file_loads_through_layers_project():
-    from layers.project import load_project
+    from layers.session.project import load_project
 
     project = load_project(PROJECT)
     assert len(project.layers) == len(json.loads(PROJECT.read_text(encoding="utf-8"))["layers"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from layers.analysis.city import CityData
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 
 
 def test_a_city_built_while_a_layer_is_hidden_is_not_kept(monkeypatch):

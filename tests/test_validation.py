@@ -146,7 +146,7 @@ def test_people_from_census_zones_are_spread_evenly_over_each_zone(files, tmp_pa
 
 def _cli_json(gpkg, census, tmp_path):
     # the field mapping is the planner's to set: here through a saved project
-    from layers.project import save_project
+    from layers.session.project import save_project
 
     session = Session()
     for path in (gpkg, census):
@@ -156,7 +156,7 @@ def _cli_json(gpkg, census, tmp_path):
     session.set_fields(layer, {**layer.fields.to_dict(), "population": "habitants"})
     project = save_project(tmp_path / "census.planner.json", session)
     out = tmp_path / "census.json"
-    assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out)]) == 0
+    assert cli([str(project), "-p", "itdp-pnt", "-f", "json", "-o", str(out), "--allow-outside"]) == 0
     return out.read_text()
 
 

@@ -49,6 +49,9 @@ class CityData:
     use_filters: bool = True
     _counted: dict | None = field(default=None, init=False, repr=False)  # counted_features(), made once
     _memo: dict = field(default_factory=dict, init=False, repr=False)  # remember(): results kept for this city
+    # SDG 11.2.1's frequent-service criterion: a station counts as frequent with a mean headway of
+    # this many minutes or better in its feed's service window; None: the criterion is not applied.
+    frequent_headway_min: float | None = None
     # Buffered catchments by walking distance along this network (a
     # layers.analysis.network.WalkingNetwork); None: straight-line distance.
     walking: object | None = None

@@ -9,87 +9,35 @@ Distances are straight-line (Euclidean, in the working metric CRS), which overst
 compared with walking along streets (the UN metadata for SDG 11.2.1 asks for the street
 network), unless the city carries a walking network (`CityData.walking`): then every buffered
 catchment is a walking catchment (`layers.analysis.network`) and the result also gives the
-straight-line figures beside it. Every method text says which. Shares are 0..1 of the study
-area's population (or area).
+straight-line figures beside it, and the share of the study area's people (or area) beyond the
+network's extent, which walking cannot reach whatever the streets (`NETWORK_OUTSIDE_WARN`). Every
+method text says which. Shares are 0..1 of the study area's population (or area). What the
+planner must know about a figure (origins far from or beside the network, a network that covers
+part of the study area) is in the result's `warnings`, which the CLI and the dock show.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData, CityDataError
 from layers.analysis.coverage import ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries
+from layers.analysis.presets import PRESETS, STRAIGHT, Preset
 from layers.analysis.progress import IsCancelled, Progress, check
+from layers.roles import CAPACITY_FIELD, HEADWAY_FIELD, ROLE_CAPACITY
 from layers.text import records
 from layers.analysis.scenario import Scenario
 
-STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
 STRAIGHT_DISTANCE = "straight line"
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    title: str
-    role: str  # the layer role whose features make the catchment
-    radius_m: float
-    method: str  # one sentence; {radius} is filled in
-    source: str
-    min_area_m2: float = 0.0  # features smaller than this do not count (green >= 0.5 ha)
-    unit: str = "share of population"
-
-
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset(
-            "sdg-11.2.1", "SDG 11.2.1 convenient access to public transport", "metro_station", 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a high-capacity "
-            "station (metro/rail) or within 500 m of a low-capacity stop where a 'low_capacity_stop' layer is "
-            "given; people weighted by the exact fraction of each population cell inside.",
-            "UN SDG indicator metadata 11.2.1 (rev. Sept 2021), custodian UN-Habitat",
-        ),
-        Preset(
-            "itdp-pnt", "ITDP People Near Transit", "metro_station", 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a rapid-transit "
-            "(metro) station; people weighted by the exact fraction of each population cell inside.",
-            "ITDP, People Near Transit (2016), itdp.org/pnt",
-        ),
-        Preset(
-            "green-access", "Access to green space (WHO Europe / EU A4)", "green", 300.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a green area of at "
-            "least 0.5 ha (5,000 m2, each feature's own area); exact fractional population cells.",
-            "WHO Regional Office for Europe, Urban green spaces and health (2016); European Common "
-            "Indicators A4 (EC, 2000-2003)",
-            min_area_m2=5000.0,
-        ),
-        Preset(
-            "green-per-resident", "Green area per resident", "green", 0.0,
-            "Square metres of green area inside the study area (planar, overlaps counted once) divided by "
-            "the population of the study area, overall and by zone; the often-quoted 9 m2 per resident is a "
-            "common benchmark, not a WHO figure.",
-            "Common benchmark 9 m2/resident (traced to a 1968 Italian standard; not in any WHO document)",
-            unit="m2 per resident",
-        ),
-        Preset(
-            "digital-coverage", "Digital coverage (ITU U4SSC style)", "digital_zone", 0.0,
-            "Share of the study area's population (and, in the figures, of its area) inside the digital-space "
-            "zones (the zones themselves, no buffer); exact fractional population cells.",
-            "ITU-T Y.4903 / U4SSC key performance indicators (A1.1.6 style)",
-        ),
-        Preset(
-            "river-crossing", "River-crossing access", "bridge", 2000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a Red River bridge "
-            "(every feature of the bridge layers); exact fractional population cells.",
-            "planner definition (no international standard); radius is a parameter",
-        ),
-    )
-}
+_FREQUENT_PREFIX = "frequent_"
+NETWORK_OUTSIDE_WARN = 0.01  # a network leaving more than this share of the people (or area) outside is said
 
 
 @dataclass
@@ -122,6 +70,7 @@ class IndicatorResult:
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
     shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figure
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "shapes"}
@@ -130,36 +79,74 @@ class IndicatorResult:
 
 
 def preset_catchment(
-    preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None
+    preset: str | Preset, city: CityData, radius_m: float | None = None, scenario: Scenario | None = None,
+    frequent_headway_min: float | None = None, warnings: list[str] | None = None,
 ) -> shapely.Geometry:
-    """The catchment a preset measures, for a radius and scenario, clipped to the study area."""
+    """The catchment a preset measures, for a radius and scenario, clipped to the study area: the
+    union of each capacity class's reach at its radius (SDG 11.2.1: high 1 km, low 500 m). With
+    `frequent_headway_min`, only stations whose mean headway in their feed's service window is
+    that or better count (stations without a timetable do not). What the planner must know about
+    it (a walking catchment's origins off the network) is added to `warnings` if given."""
     p = PRESETS[preset] if isinstance(preset, str) else preset
     radius = p.radius_m if radius_m is None else float(radius_m)
-    if not city.has(p.role):
-        raise CityDataError(f"{p.title} needs a layer with role '{p.role}', and there is none")
-    features = city.features(p.role, scenario)
-    if p.min_area_m2:
-        features = features[features.geometry.area >= p.min_area_m2]
-    zone = _reach(features, radius, city)
-    if p.name == "sdg-11.2.1" and city.has("low_capacity_stop"):
-        low = _reach(city.features("low_capacity_stop", scenario), 500.0, city)
-        zone = as_area(shapely.union(zone, low))
-    return zone
+    if not any(city.has(role) for role in p.roles):
+        raise CityDataError(f"{p.title} needs a layer with role {' or '.join(repr(r) for r in p.roles)}, and there is none")
+    reaches = [(preset_features(p, city, scenario, klass, frequent_headway_min), reach_m)
+               for klass, reach_m in p.reaches(radius)]
+    kept = [reach for reach in reaches if not reach[0].empty] or reaches[:1]  # a class with no features adds nothing
+    warnings = [] if warnings is None else warnings
+    parts = [_reach(features, reach_m, city, warnings) for features, reach_m in kept]
+    return functools.reduce(lambda a, b: as_area(shapely.union(a, b)), parts)
 
 
-def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario) -> shapely.Geometry:
-    """`preset_catchment`, made once per city for the same features (their geometry and filter)."""
-    roles = [p.role] + (["low_capacity_stop"] if p.name == "sdg-11.2.1" else [])
+def preset_features(p: Preset, city: CityData, scenario: Scenario | None, klass: str | None = None,
+                    frequent_headway_min: float | None = None):
+    """The features of a preset's roles in a capacity class (None: all), with a headway no longer
+    than `frequent_headway_min` if set, in the working CRS."""
+    frames = []
+    for role in p.roles:
+        if not city.has(role):
+            continue
+        features = city.features(role, scenario)
+        if klass is not None:
+            fixed = ROLE_CAPACITY.get(role)
+            if fixed is None:
+                features = features[features[CAPACITY_FIELD] == klass] if CAPACITY_FIELD in features else features.iloc[:0]
+            elif fixed != klass:
+                continue
+        if p.min_area_m2:
+            features = features[features.geometry.area >= p.min_area_m2]
+        if frequent_headway_min is not None:
+            headway = pd.to_numeric(features[HEADWAY_FIELD], errors="coerce") if HEADWAY_FIELD in features else None
+            features = features.iloc[:0] if headway is None else features[(headway <= frequent_headway_min).to_numpy(
+                dtype=bool, na_value=False)]
+        frames.append(features)
+    if len(frames) == 1:
+        return frames[0]
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=city.crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=city.crs)
+
+
+def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: Scenario
+                          ) -> tuple[shapely.Geometry, list[str]]:
+    """`preset_catchment` and its warnings, made once per city for the same features (their geometry and filter)."""
     shapes = [shapely.to_wkb(shapely.geometrycollections(np.asarray(city.features(role, scenario).geometry.values,
-                                                                    dtype=object))) for role in roles]
+                                                                    dtype=object))) for role in p.roles]
     key = ("catchment", p.name, radius_m, scenario, *shapes)
-    return city.remember(key, lambda: preset_catchment(p, city, radius_m, scenario))
+    def made() -> tuple[shapely.Geometry, list[str]]:
+        warnings: list[str] = []
+        return preset_catchment(p, city, radius_m, scenario, warnings=warnings), warnings
+
+    return city.remember(key, made)
 
 
-def _reach(features, radius_m: float, city: CityData) -> shapely.Geometry:
+def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> shapely.Geometry:
     """The catchment of features: by walking distance if the city has a network, else straight-line."""
     if city.walking is not None and radius_m > 0:
-        return city.walking.catchment(features, radius_m, city.study_area).area
+        walked = city.walking.catchment(features, radius_m, city.study_area)
+        warnings.extend(w for w in walked.warnings if w not in warnings)
+        return walked.area
     return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
 
 
@@ -185,11 +172,12 @@ def evaluate(
     walking = city.walking is not None and p.radius_m > 0
     if walking:
         method = method.replace(STRAIGHT, city.walking.method(radius))
-    if p.name == "green-per-resident":
+    if p.measure == "area_per_resident":
         result = _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled)
         result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
         return result
-    zone = preset_catchment(p, city, radius, scenario)
+    warnings: list[str] = []
+    zone = preset_catchment(p, city, radius, scenario, warnings=warnings)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
@@ -205,6 +193,20 @@ def evaluate(
     if walking:
         shapes.straight_line = preset_catchment(p, dataclasses.replace(city, walking=None), radius, scenario)
         figures.update(_straight_line_beside(shapes.straight_line, city, cov))
+        outside = _outside_network(city, cov)
+        figures.update(outside)
+        if outside["outside_network_share"] > NETWORK_OUTSIDE_WARN:
+            what = "the study area's people" if city.population is not None else "the study area"
+            warnings.append(
+                f"the street network ({city.walking.graph.source.name}) covers only "
+                f"{1 - outside['outside_network_share']:.1%} of {what}: the other "
+                f"{outside['outside_network_share']:.1%} lie beyond its streets (outside their convex hull) and "
+                "count as not reached on foot, so the walking figure says how far the network reaches as much "
+                "as how far people can walk; give a network that covers the study area")
+    if p.frequent_service:
+        frequent, note = _frequent_service(p, city, radius, scenario, cov, cancelled)
+        figures.update(frequent)
+        method += note
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
         method += " (no population grid loaded: share of area instead)"
@@ -214,7 +216,7 @@ def evaluate(
         preset=p.name, title=p.title, value=_ratio(numerator, denominator), numerator=float(numerator),
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
-        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes,
+        distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes, warnings=warnings,
     )
 
 
@@ -236,6 +238,50 @@ def _straight_line_beside(straight: shapely.Geometry, city: CityData, walking_co
         people = float(city.population.population_in([straight])[0])
         figures["straight_line_population"] = people
         figures["walking_to_straight_line_population"] = _ratio(walking_cov.population, people)
+    return figures
+
+
+def _frequent_service(p: Preset, city: CityData, radius_m: float, scenario: Scenario, cov,
+                      cancelled: IsCancelled) -> tuple[dict, str]:
+    """The figures with the indicator's frequent-service criterion beside those without it: the
+    catchment of the stations whose mean headway in their feed's window is `city.frequent_headway_min`
+    minutes or better. Nothing where no station has a timetable and no criterion is set."""
+    timed = [city.features(role, scenario) for role in p.roles if city.has(role)]
+    timed = [f for f in timed if HEADWAY_FIELD in f]
+    windows = sorted({str(w) for f in timed if "service_window" in f for w in f["service_window"].dropna()})
+    threshold = city.frequent_headway_min
+    if threshold is None:
+        if not timed:
+            return {}, ""
+        return {}, (" Frequent-service criterion not applied: set a headway (e.g. --frequent-headway 20) for the "
+                    "figures with it.")
+    counted = sum(len(f) for f in timed)
+    untimed = sum(len(city.features(role, scenario)) for role in p.roles if city.has(role)) - counted
+    zone = preset_catchment(p, city, radius_m, scenario, frequent_headway_min=threshold)
+    area = float(shapely.area(zone))
+    people = float(city.population.population_in([zone], cancelled=cancelled)[0]) if city.population is not None \
+        else math.nan
+    frequent = sum(int((pd.to_numeric(f[HEADWAY_FIELD], errors="coerce") <= threshold).sum()) for f in timed)
+    figures = {"frequent_headway_min": float(threshold), "frequent_stations": frequent,
+               "frequent_area_m2": area, "frequent_area_share": _ratio(area, cov.study_area_m2),
+               "frequent_population": people, "frequent_population_share": _ratio(people, cov.study_population)}
+    note = (f" With the frequent-service criterion (frequent_*): only stations with a mean headway of {threshold:g} "
+            f"min or better (in their busier direction) in {', '.join(windows) or 'their service window'}: "
+            f"{frequent:,} of {counted:,} stations with a timetable")
+    note += f"; {untimed:,} station(s) without one (not from a feed) do not count as frequent." if untimed else "."
+    return figures, note
+
+
+def _outside_network(city: CityData, cov) -> dict:
+    """The study area beyond the walking network's extent: its area, its people, and their share."""
+    outside = city.walking.outside(city.study_area)
+    figures = {"outside_network_area_m2": float(outside.area)}
+    if city.population is not None:
+        people = float(city.population.population_in([outside])[0])
+        figures["outside_network_population"] = people
+        figures["outside_network_share"] = _ratio(people, cov.study_population) if cov.study_population else 0.0
+    else:
+        figures["outside_network_share"] = _ratio(outside.area, cov.study_area_m2) if cov.study_area_m2 else 0.0
     return figures
 
 
@@ -276,7 +322,7 @@ def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled
         denominator=float(people[0]), unit=p.unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=0.0, scenario=scenario.name,
         figures={"green_m2": float(green_m2[0]), "study_population": float(people[0]),
-                 "benchmark_m2_per_resident": 9.0, "benchmark_note": "common benchmark, not a WHO figure"},
+                 "benchmark_m2_per_resident": p.benchmark_value, "benchmark_note": p.benchmark},
         zones=table,
     )
 
@@ -299,6 +345,7 @@ class ScenarioDifference:
     net_population: float | None  # population_b - population_a = gained - lost
     gained: object = None  # GeoDataFrame: the area B reaches and A does not
     zones: pd.DataFrame | None = None  # per zone: population_a, population_b, gained, lost, delta
+    warnings: list[str] = field(default_factory=list)  # what the planner must know about the figures
 
     def to_dict(self) -> dict:
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "gained"}
@@ -318,12 +365,10 @@ def compare(
     cancelled: IsCancelled = None,
 ) -> ScenarioDifference:
     """Scenario B against scenario A: gained/lost area and people, per-zone deltas, gained geometry."""
-    import geopandas as gpd
-
     p = PRESETS[preset_name]
     radius = p.radius_m if radius_m is None else float(radius_m)
-    a = _remembered_catchment(p, city, radius, scenario_a)
-    b = _remembered_catchment(p, city, radius, scenario_b)
+    a, warnings_a = _remembered_catchment(p, city, radius, scenario_a)
+    b, warnings_b = _remembered_catchment(p, city, radius, scenario_b)
     check(cancelled, progress, 0.3)
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
@@ -370,5 +415,5 @@ def compare(
         population_a=None if people is None else float(people[0][0]),
         population_b=None if people is None else float(people[3][0]),
         net_population=None if people is None else float(people[3][0] - people[0][0]),
-        gained=gained_gdf, zones=table,
+        gained=gained_gdf, zones=table, warnings=list(dict.fromkeys(warnings_a + warnings_b)),
     )

@@ -97,7 +97,7 @@ def overlaps(city: CityData, scenario: Scenario | None, metro_radius_m: float | 
     """The metro x green x digital overlap matrix; `.pieces_gdf` holds each combination's area."""
     zones = {}
     for name, preset in OVERLAP_PRESETS.items():
-        if city.has(PRESETS[preset].role):
+        if any(city.has(role) for role in PRESETS[preset].roles):
             radius = metro_radius_m if name == "metro" else None
             zones[name] = preset_catchment(preset, city, radius, scenario)
         check(cancelled)

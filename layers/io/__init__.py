@@ -12,6 +12,7 @@ that modules `load` itself uses (`crs` needs `sliced`) import a part without an 
 import importlib
 
 __all__ = [
+    "FeedOptions",
     "LARGE_RASTER_PIXELS",
     "OVERVIEW_MAX_SIDE",
     "RASTER_SUFFIXES",
@@ -21,6 +22,7 @@ __all__ = [
     "list_vector_layers",
     "open_file_filter",
     "read_counted",
+    "read_feed_layers",
     "read_layers",
     "read_raster",
     "read_raster_view",

@@ -59,6 +59,11 @@ class ReadFailed(Exception):
     """A read that could not be done: str() says why in the planner's words (the caller names the file)."""
 
 
+class LibraryError(Exception):
+    """GDAL or pyarrow refused the file in the reader process: str() is its own words ('DataSourceError:
+    ...'), for `layers.io.reasons` to say in the planner's."""
+
+
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `layers` is, for the child's imports
 POLL_S = 0.05  # how often the watchdog looks at the clock and the caller's Cancel
 
@@ -243,10 +248,10 @@ class ReaderProcess:
                               f"than {self.limits.memory_mb:,} MB of memory, or GDAL cannot read it")
         return ReadFailed("the reader stopped on this file before it was read")
 
-    def _failed(self, message: dict) -> ReadFailed:
+    def _failed(self, message: dict) -> Exception:
         if message.get("memory"):
             return ReadFailed(f"reading needs more than {self.limits.memory_mb:,} MB of memory (the limit); stopped")
-        return ReadFailed(f"not a GIS file GDAL can read ({message['error']})")
+        return LibraryError(message["error"])
 
     def close(self) -> None:
         """End the child (it ends by itself when its input closes; killed if it does not)."""

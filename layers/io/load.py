@@ -6,9 +6,11 @@ and leaves adding them to the caller, so a failed load cannot damage a map.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,11 +30,13 @@ from layers.compact_layer import CompactVectorLayer
 from layers.crs import crs_label, implausible_coordinates
 from layers.io.grid_values import masked_fill_values, population_problem
 from layers.io.frame_reader import _converted_as_is, is_utf8, read_geoparquet, read_ogr
-from layers.io.isolated import ReadFailed, ReadLimits, reading
+from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading
 from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
-from layers.io.formats import RASTER_DRIVER, UnsafeFileError, check_content, zip_member
+from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
+from layers.io.gdal_guard import opened_raster
+from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 VECTOR_SUFFIXES = {
@@ -40,7 +44,7 @@ VECTOR_SUFFIXES = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".shp": "Shapefile",
-    ".zip": "zipped Shapefile",
+    ".zip": "zipped Shapefile or GTFS feed",
     ".topojson": "TopoJSON",
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
@@ -56,17 +60,25 @@ WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
 class LayerLoadError(Exception):
-    """A file could not be loaded. `str()` reads '<file>: <reason>'."""
+    """A file could not be loaded. `str()` reads '<file>: <reason>', the reason in the planner's
+    words; `detail` keeps a library's own text, when one failed, for a bug report."""
 
-    def __init__(self, path: str | os.PathLike, reason: str):
+    def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
         self.path = Path(path)
         self.reason = reason
+        self.detail = detail
         super().__init__(f"{self.path.name}: {reason}")
 
 
 class RepairChangesArea(LayerLoadError):
     """The file loads only if the planner accepts repairs that change polygons' areas (the reason
     names them, with both areas): read it again with `repair=True` to accept."""
+
+
+def _unreadable(path: Path, exc: BaseException) -> LayerLoadError:
+    """The error for a library's exception raised reading `path`, in the planner's words."""
+    kind = {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.get(path.suffix.lower(), "GIS")
+    return LayerLoadError(path, reason_for(exc, kind), detail=library_text(exc))
 
 
 def open_file_filter() -> str:
@@ -77,6 +89,7 @@ def open_file_filter() -> str:
         groups.setdefault(kind, []).append(f"*{suffix}")
     lines = ["All GIS files (" + " ".join(f"*{s}" for s in suffixes) + ")"]
     lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
+    lines.append("GTFS feed, a zip or a folder's stops.txt (*.zip stops.txt)")
     return ";;".join(lines)
 
 
@@ -101,16 +114,17 @@ def _check_readable(path: Path) -> None:
         raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
     try:
         check_content(path)
+        check_parts(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:  # read as the check read it: a file that vanished, a read error
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or 'read error'})") from None
 
 
 def _ogr_path(path: Path) -> str:
-    """What GDAL should open: a zip of a Shapefile is read through /vsizip/."""
-    if path.suffix.lower() != ".zip":
-        return str(path)
+    """What GDAL opens: the file with its format's driver named; a zipped Shapefile's .shp."""
     try:
-        return zip_member(path)
+        return gdal_source(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
 
@@ -118,6 +132,8 @@ def _ogr_path(path: Path) -> str:
 def list_vector_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
     path = Path(path)
+    if feed_location(path) is not None:
+        return list(FEED_LAYERS)
     _check_readable(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return [path.stem]
@@ -129,7 +145,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     except ReadFailed as exc:
         raise LayerLoadError(path, str(exc)) from None
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -142,10 +158,12 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
 
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
-                limits: ReadLimits | None = None, repair: bool = False) -> list[Layer]:
-    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats. The
-    vector layers named in `to_count` (things to count: buildings, facilities) are read as
-    arrays (`read_counted`).
+                limits: ReadLimits | None = None, repair: bool = False,
+                transit: FeedOptions | None = None) -> list[Layer]:
+    """Every layer of a file: all layers of a GeoPackage, the one layer of other formats, the
+    stations and lines of a GTFS feed (a zip or a folder; `transit` says which routes are BRT and
+    the service window). The vector layers named in `to_count` (things to count: buildings,
+    facilities) are read as arrays (`read_counted`).
 
     The file is read in a reader process (`layers.io.isolated`) stopped when `cancelled()` says
     so (raising Cancelled) or when a read takes longer than `limits` allow (LayerLoadError),
@@ -154,6 +172,9 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     file raises RepairChangesArea, which names them).
     """
     path = Path(path)
+    feed = feed_location(path)
+    if feed is not None:
+        return read_feed_layers(feed, transit)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
@@ -171,6 +192,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool 
     `repair` (else RepairChangesArea names them). Drops empty geometries and says how many.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -179,10 +202,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool 
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
         else:
-            source = _ogr_source(path, layer)
-            gdf = read_ogr(source, layer)
-            if len(gdf) == 0:
-                _none_read(path, source, layer)
+            gdf = read_ogr(_ogr_source(path, layer), layer)
     except (LayerLoadError, Cancelled):
         raise
     except ReadFailed as exc:
@@ -190,9 +210,28 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool 
     except FeatureTooLarge as exc:
         raise LayerLoadError(path, f"layer '{layer}': {exc}" if layer else f"the file: {exc}") from None
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     name = layer or path.stem
+    if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) == 0 and suffix not in (".parquet", ".geoparquet"):
+        _refuse_empty(path, layer)
     return _checked_vector_layer(path, name, gdf, source_layer=layer, repair=repair)
+
+
+def _refuse_empty(path: Path, layer: str | None) -> None:
+    """A layer read as no features: refused, saying so, and saying so louder when the file
+    declares features (a FlatGeobuf's header, a GeoPackage's table of contents): then it is cut
+    off or damaged, not empty. Asked only here (of the reader process), so a layer that loads
+    costs nothing more."""
+    where = f"layer '{layer}'" if layer else "the file"
+    try:
+        with reading() as reader:
+            declared = reader.declared_features(_ogr_path(path), layer)
+    except (ReadFailed, LibraryError):
+        declared = -1
+    if declared > 0:
+        raise LayerLoadError(path, f"{where} says it has {declared:,} features but none could be read: "
+                                   "it is cut off or damaged")
+    raise LayerLoadError(path, f"{where} has no features")
 
 
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
@@ -205,6 +244,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     are read by `read_vector` and then made arrays.
     """
     path = Path(path)
+    if feed_location(path) is not None:
+        return _feed_layer(path, layer)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
@@ -234,8 +275,6 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                     if not checks.wrong():
                         geometries.append(CompactGeometries.from_shapely(geoms))
                 fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
-                if not keeps:
-                    _none_read(path, source, layer)
         if not utf8:
             return _held_as_arrays(read_vector(path, layer, repair))
     except (LayerLoadError, Cancelled):
@@ -245,9 +284,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     except FeatureTooLarge as exc:
         raise LayerLoadError(path, f"{where}: {exc}") from None
     except Exception as exc:
-        raise LayerLoadError(path, f"not a GIS file GDAL can read ({_short(exc)})") from None
-    if not keeps:
-        raise LayerLoadError(path, f"{where} has no features")
+        raise _unreadable(path, exc) from None
+    if not sum(len(keep) for keep in keeps):
+        _refuse_empty(path, layer)
     warnings = []
     if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
             (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
@@ -268,17 +307,6 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     return _with_fields_and_role(result, path)
 
 
-def _none_read(path: Path, source: str, layer: str | None) -> None:
-    """No feature came out of the file: refused if it says it has some (a header or an index that
-    counts them), never shown as an empty layer."""
-    with reading() as reader:
-        declared = reader.declared_features(source, layer)
-    if declared > 0:
-        where = f"layer '{layer}'" if layer else "the file"
-        raise LayerLoadError(path, f"{where} says it holds {declared:,} features, but none could be read "
-                                   "(the file is damaged or inconsistent)")
-
-
 def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
     """The fields of the batches `read_counted` kept (their first column is the feature id), as
     pyogrio's frame: `to_pandas()` as they are, or, with date-times or JSON, pyogrio's own frame
@@ -295,6 +323,65 @@ def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches:
 
 
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
+
+def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None) -> list[VectorLayer]:
+    """A GTFS feed's stations and lines (`layers.transit`), its members checked first; every
+    problem of the feed is a LayerLoadError naming it."""
+    from layers.transit.feed_layers import feed_layers
+    from layers.transit.gtfs import FeedError
+    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+
+    path = Path(path)
+    transit = transit or FeedOptions()
+    location = feed_location(path) or path
+    try:
+        check_feed(location)
+        feed = _read_feed(str(location), _stamp(location))
+        window = None
+        if transit.day is not None or transit.window_s is not None:
+            start, end = transit.window_s or MORNING_PEAK_S
+            window = ServiceWindow(transit.day, start, end) if transit.day else default_window(feed, start, end)
+        return feed_layers(feed, window, transit.brt)
+    except (UnsafeFileError, FeedError, ValueError) as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except OSError as exc:
+        raise LayerLoadError(path, f"cannot be read ({exc.strerror or _short(exc)})") from None
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How a GTFS feed is opened: the bus routes the planner marks as BRT (route ids or short names,
+    high capacity), the day and the window (seconds after midnight) in which service is counted
+    (default: the busiest weekday, 07:00-09:00)."""
+
+    brt: tuple[str, ...] = ()
+    day: datetime.date | None = None
+    window_s: tuple[int, int] | None = None
+
+
+FEED_LAYERS = ("stations", "lines")
+
+
+def _feed_layer(path: Path, layer: str | None) -> VectorLayer:
+    """One layer of a feed by its name inside it ('stations' or 'lines'), as a project names it."""
+    if layer not in FEED_LAYERS:
+        raise LayerLoadError(path, f"a transit feed has the layers {' and '.join(FEED_LAYERS)}, not '{layer}'")
+    return read_feed_layers(path)[FEED_LAYERS.index(layer)]
+
+
+def _stamp(location: Path) -> tuple:
+    """What changes when a feed is replaced: its zip's, or its tables', sizes and times."""
+    files = [location] if location.is_file() else sorted(p for p in location.iterdir() if p.suffix.lower() == ".txt")
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_feed(location: str, stamp: tuple):
+    """A feed read once while it is unchanged (a project opens its stations and lines apart)."""
+    from layers.transit.gtfs import read_feed
+
+    return read_feed(Path(location))
 
 
 def _held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
@@ -387,9 +474,10 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     full_shape = full_transform = None
     fill_warnings: list[str] = []
     try:
-        with rasterio.open(path, driver=RASTER_DRIVER) as src:
+        with opened_raster(path) as src:
             if src.crs is None:
                 raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
+            _check_pixel_size(path, src.transform)
             if src.width * src.height > limit:
                 full_shape, full_transform = (src.height, src.width), src.transform
                 overviews = src.overviews(band)
@@ -410,10 +498,13 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     except (LayerLoadError, Cancelled):
         raise
     except Exception as exc:
-        raise LayerLoadError(path, f"not a raster GDAL can read ({_short(exc)})") from None
+        raise _unreadable(path, exc) from None
     array = data.filled(np.nan)
     bounds = rasterio.transform.array_bounds(*array.shape, transform)
-    pyproj_crs = _pyproj(crs)
+    try:
+        pyproj_crs = _pyproj(crs)
+    except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
+        raise _unreadable(path, exc) from None
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -484,16 +575,29 @@ def read_raster_view(
     GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
     """
     path = Path(path)
-    with rasterio.open(path, driver=RASTER_DRIVER) as src:
-        window = from_bounds(*bounds, transform=src.transform).intersection(
-            rasterio.windows.Window(0, 0, src.width, src.height)
-        )
-        window = window.round_offsets().round_lengths()
-        scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
-        shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
-        data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
-        read_bounds = rasterio.windows.bounds(window, src.transform)
+    try:
+        with opened_raster(path) as src:
+            _check_pixel_size(path, src.transform)
+            window = from_bounds(*bounds, transform=src.transform).intersection(
+                rasterio.windows.Window(0, 0, src.width, src.height)
+            )
+            window = window.round_offsets().round_lengths()
+            scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
+            shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
+            data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
+            read_bounds = rasterio.windows.bounds(window, src.transform)
+    except LayerLoadError:
+        raise
+    except Exception as exc:  # the file changed or was damaged since it was loaded
+        raise _unreadable(path, exc) from None
     return data.astype("float64").filled(np.nan), read_bounds
+
+
+def _check_pixel_size(path: Path, transform: Affine) -> None:
+    """A raster whose pixels have no size (or no finite one) cannot be placed on the map."""
+    if not np.isfinite(transform.determinant) or transform.determinant == 0:
+        raise LayerLoadError(path, "the raster's pixel size is zero or not a number, so it cannot be placed "
+                                   "on the map (its georeferencing is broken)")
 
 
 def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
@@ -549,6 +653,7 @@ def _short(exc: Exception) -> str:
 
 
 __all__ = [
-    "LayerLoadError", "RepairChangesArea", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "LayerLoadError", "RepairChangesArea", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES",
+    "RASTER_SUFFIXES", "list_vector_layers", "read_layers", "read_vector", "read_counted", "read_raster",
+    "read_feed_layers", "FeedOptions", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
 ]

@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but the protocol on the pipe
 
-    import layers.io.formats  # noqa: F401  (GDAL's configuration: no network)
+    import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
     for line in sys.stdin.buffer:
         request = json.loads(line)
@@ -59,9 +59,10 @@ def _send(out, message: dict) -> None:
 
 
 def _failure(exc: BaseException) -> dict:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    memory = isinstance(exc, MemoryError) or "memory" in text.lower()
-    return {"ok": False, "error": text[:300], "memory": memory}
+    """The library's error as the parent's `layers.io.reasons` reads one: its type and first line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    memory = isinstance(exc, MemoryError) or "out of memory" in text.lower()
+    return {"ok": False, "error": f"{type(exc).__name__}: {text}"[:300], "memory": memory}
 
 
 def _layers(out, source: str) -> None:

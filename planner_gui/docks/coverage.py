@@ -146,6 +146,10 @@ class CoveragePanel(QtWidgets.QWidget):
         self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
         self.features_label.setWordWrap(True)
         self.features_label.setVisible(False)
+        self.warnings_label = QtWidgets.QLabel("")  # what the planner must know about the figures (result.warnings)
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet("color: #8a5a00;")
+        self.warnings_label.setVisible(False)
         self.crs_label = QtWidgets.QLabel("")
         self.crs_label.setWordWrap(True)
         self.crs_label.setStyleSheet("color: #555;")
@@ -155,7 +159,7 @@ class CoveragePanel(QtWidgets.QWidget):
         self.figures_box = QtWidgets.QGroupBox("Figures")
         figures = QtWidgets.QVBoxLayout(self.figures_box)
         for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.walking_label,
-                  self.features_label, self.crs_label, self.status_label, self.progress):
+                  self.features_label, self.warnings_label, self.crs_label, self.status_label, self.progress):
             figures.addWidget(w)
             if isinstance(w, QtWidgets.QLabel):
                 w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -380,6 +384,7 @@ class CoveragePanel(QtWidgets.QWidget):
         self.session.clear_result("catchment")
         self.session.clear_result("straight_line")
         self.walking_label.setVisible(False)
+        self.warnings_label.setVisible(False)
         self.chart.set_values(jobs.zone_figures(None, self.figure), "")
         self.figures_shown.emit(None)
 
@@ -413,6 +418,8 @@ class CoveragePanel(QtWidgets.QWidget):
                 text += f" and {percent_text(f['walking_to_straight_line_population'], 1)} of its people"
             self.walking_label.setText(text + " (its outline in orange on the map)")
         self.walking_label.setVisible(walked)
+        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in r.warnings))
+        self.warnings_label.setVisible(bool(r.warnings))
         self.crs_label.setText(f"CRS {r.crs}, planar areas; {r.distance}")
         tip = f"<p><b>Method.</b> {r.method}</p><p><b>Source.</b> {r.source}</p><p><b>CRS.</b> {r.crs}</p>"
         for w in (self.value_label, self.people_label, self.area_label, self.walking_label, self.features_label,

@@ -1,6 +1,6 @@
 """What the sketch adds, live: people and area gained, and the wards that gain, in the Coverage dock.
 
-Shown while the session has a sketch (`layers.sketch`). After every sketch edit (and any change
+Shown while the session has a sketch (`layers.session.sketch`). After every sketch edit (and any change
 of the layers, the measure, the radius or the compared plan) the background runner computes
 `layers.indicators.compare` of the plan compared (Scenario compare's B, 'plan 2030' by default)
 against the same plan without the sketch's lines, the figures `planner measure --compare
@@ -65,7 +65,7 @@ class SketchGainPanel(QtWidgets.QGroupBox):
 
     def preset(self) -> str:
         what = self.session.settings.measure
-        return what if what in PRESETS and PRESETS[what].role == "metro_station" else "itdp-pnt"
+        return what if what in PRESETS and "metro_station" in PRESETS[what].roles else "itdp-pnt"
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if event.kind in ("sketch", "city", "settings", "crs", "study_area", "zones", "roles"):

@@ -20,8 +20,9 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from layers.analysis.progress import IsCancelled, Progress, check
+from layers.io.atomic import save_target
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui.export import print_layout, render
+from planner_gui.export import print_layout, render, report_pdf
 from planner_gui.jobs.runner import AnalysisRunner
 
 
@@ -116,7 +117,7 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
             f"How much of the city does {result.title} reach?", results=[result],
             differences=[difference] if difference is not None else [], overlap=overlap, images=images,
             data_sources=sources)
-        render.export_report(report, html_path, pdf_path, map_page=map_page)
+        report_pdf.export_report(report, html_path, pdf_path, map_page=map_page)
 
     return Export(Path(html_path if html_path is not None else pdf_path), write, [map_page.map])
 
@@ -167,6 +168,7 @@ class ExportMenu(QtWidgets.QMenu):
         """Set up what `make_export(path)` needs here, draw its maps in steps, then write it in the
         worker; False if refused."""
         try:
+            save_target(path)  # a pipe, a device, a read-only file...: refused before any drawing
             export = make_export(path)
         except (ValueError, OSError) as exc:
             self._say_failed(str(exc))

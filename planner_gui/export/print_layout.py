@@ -34,18 +34,14 @@ from layers.io.atomic import atomic_path, whole_pdf, whole_png
 from layers.attribution import sources_text
 from layers.crs import crs_label
 from planner_gui.export import render
-from planner_gui.export.legend import LegendEntry, Swatch, legend_entries
 from planner_gui.map.blank_image import blank_image
+from planner_gui.map.legend.entries import LegendEntry, legend_entries
+from planner_gui.map.legend.painter import paint_legend_mm
+from planner_gui.map.page_painter import GREY, INK, MM_PER_INCH, SCREEN_DPI, PagePainter
 from planner_gui.map.scale_bar import length_text, nice_length
-from planner_gui.map.symbology import brush, pen
 
 PAPERS = {"A4": QtGui.QPageSize.PageSizeId.A4, "A3": QtGui.QPageSize.PageSizeId.A3}
-MM_PER_INCH = 25.4
-SCREEN_DPI = 96.0  # what the map's pixel sizes (line widths, fonts) mean on screen
 MARGIN_MM = 10.0
-INK = QtGui.QColor("#222222")
-GREY = QtGui.QColor("#555555")
-FONT = "DejaVu Sans"  # every Vietnamese letter; Qt falls back if it is missing
 
 
 @dataclass(frozen=True)
@@ -262,47 +258,9 @@ def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=N
 
 
 # -- the painting half (any thread) -------------------------------------------------------------
-class _Page:
-    """A painter that lays out in millimetres and sizes text in points on a device of `dpi`."""
-
-    def __init__(self, painter: QtGui.QPainter, dpi: float):
-        self.p = painter
-        self.dpi = dpi
-
-    def mm(self, v: float) -> float:
-        return v / MM_PER_INCH * self.dpi
-
-    def rect(self, r: QtCore.QRectF) -> QtCore.QRectF:
-        return QtCore.QRectF(self.mm(r.x()), self.mm(r.y()), self.mm(r.width()), self.mm(r.height()))
-
-    def font(self, points: float, bold: bool = False) -> QtGui.QFont:
-        font = QtGui.QFont(FONT)
-        font.setPixelSize(max(1, round(points / 72.0 * self.dpi)))
-        font.setBold(bold)
-        self.p.setFont(font)
-        return font
-
-    def text(self, r: QtCore.QRectF, text: str, points: float, bold: bool = False, colour=INK,
-             flags=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
-             draw: bool = True) -> float:
-        """Draw `text` wrapped in `r` (mm); returns the height it takes in mm."""
-        self.font(points, bold)
-        self.p.setPen(colour)
-        flags = flags | QtCore.Qt.TextFlag.TextWordWrap
-        device = self.rect(r)
-        used = self.p.boundingRect(device, flags, text)
-        if draw:
-            self.p.drawText(device, flags, text)
-        return used.height() / self.dpi * MM_PER_INCH
-
-    def swatch_scale(self) -> float:
-        """Map pixels (line widths, point sizes) to device pixels: as big as on screen."""
-        return self.dpi / SCREEN_DPI
-
-
 def paint_page(painter: QtGui.QPainter, content: PrintContent, dpi: float) -> None:
     """The whole page onto `painter` (device of `dpi` dots per inch, origin at the page's corner)."""
-    page = _Page(painter, dpi)
+    page = PagePainter(painter, dpi)
     frames = page_frames(content.spec)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -310,18 +268,18 @@ def paint_page(painter: QtGui.QPainter, content: PrintContent, dpi: float) -> No
     big = content.spec.paper == "A3"
     _title(page, frames.title, content, big)
     _map(page, frames.map, content, big)
-    _legend(page, frames.legend, content.legend, big)
+    paint_legend_mm(page, frames.legend, content.legend, big)
     _figures(page, frames.figures, content, big)
     _footer(page, frames.footer, content, big)
 
 
-def _title(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+def _title(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
     h = page.text(r, content.title, 20 if big else 16, bold=True)
     below = QtCore.QRectF(r.x(), r.y() + h + 0.8, r.width(), max(1.0, r.height() - h))
     page.text(below, content.subtitle, 11 if big else 9.5, colour=GREY)
 
 
-def _map(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+def _map(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
     p = page.p
     device = page.rect(r)
     p.drawImage(device, content.map_image)
@@ -332,7 +290,7 @@ def _map(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> Non
     _north_arrow(page, r, content)
 
 
-def _scale_bar(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+def _scale_bar(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
     """A bar of a round length (1, 2 or 5 x 10^n m) up to a quarter of the frame, and the scale 1:N."""
     p = page.p
     xmin, _, xmax, _ = content.map_bounds
@@ -372,7 +330,7 @@ def true_north_degrees(crs: CRS, x: float, y: float) -> float:
     return math.degrees(math.atan2(nx - x, ny - y))
 
 
-def _north_arrow(page: _Page, r: QtCore.QRectF, content: PrintContent) -> None:
+def _north_arrow(page: PagePainter, r: QtCore.QRectF, content: PrintContent) -> None:
     p = page.p
     angle = content.north_degrees
     size = 11.0
@@ -396,164 +354,8 @@ def _north_arrow(page: _Page, r: QtCore.QRectF, content: PrintContent) -> None:
               flags=QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
 
 
-# -- legend ---------------------------------------------------------------------------------------
-def paint_legend(painter: QtGui.QPainter, rect: QtCore.QRectF, entries: list[LegendEntry], dpi: float = SCREEN_DPI,
-                 large: bool = False) -> None:
-    """The legend into `rect` (device pixels) on any painter, e.g. a widget over the map at 96 dpi."""
-    page = _Page(painter, dpi)
-    to_mm = MM_PER_INCH / dpi
-    _legend(page, QtCore.QRectF(rect.x() * to_mm, rect.y() * to_mm, rect.width() * to_mm, rect.height() * to_mm),
-            entries, large)
-
-
-def _legend(page: _Page, r: QtCore.QRectF, entries: list[LegendEntry], big: bool) -> None:
-    """The legend in `r`: the largest text (from 8 pt down) and fewest columns that fit."""
-    heading_h = page.text(r, "Legend", 10 if big else 9, bold=True)
-    body = QtCore.QRectF(r.x(), r.y() + heading_h + 1.5, r.width(), r.height() - heading_h - 1.5)
-    sizes = (10.0, 9.0, 8.0, 7.0, 6.5, 6.0, 5.5, 5.0) if big else (8.0, 7.0, 6.5, 6.0, 5.5, 5.0)
-    for columns in (1, 2, 3):
-        for points in sizes:
-            if _flow_legend(page, body, entries, points, columns, draw=False):
-                _flow_legend(page, body, entries, points, columns, draw=True)
-                return
-    _flow_legend(page, body, entries, 5.0, 3, draw=True)  # too many layers: what fits, cut at the bottom
-
-
-def _legend_blocks(entries: list[LegendEntry]) -> list[list[tuple[str, object]]]:
-    """The legend as blocks of rows, one block per layer (kept in one column when it fits):
-    ('section', title), ('layer', entry), ('group', title), ('swatch', (entry, Swatch)), ('ramp', entry)."""
-    blocks: list[list[tuple[str, object]]] = []
-    results_started = False
-    for entry in entries:
-        rows: list[tuple[str, object]] = []
-        if entry.result and not results_started:
-            rows.append(("section", "Results"))
-            results_started = True
-        if len(entry.groups) == 1 and entry.groups[0][0] == "" and len(entry.groups[0][1]) == 1:
-            rows.append(("swatch", (entry, entry.groups[0][1][0])))  # one symbol: it is named by the layer
-        else:
-            rows.append(("layer", entry))
-            for title, swatches in entry.groups:
-                if title and len(entry.groups) > 1:
-                    rows.append(("group", title))
-                rows += [("swatch", (entry, s)) for s in swatches]
-            if entry.ramp is not None:
-                rows.append(("ramp", entry))
-        blocks.append(rows)
-    return blocks
-
-
-def _flow_legend(page: _Page, r: QtCore.QRectF, entries, points: float, columns: int, draw: bool) -> bool:
-    """Lay the layers out top to bottom, column after column; True if all of them fit."""
-    gap = 3.0
-    col_w = (r.width() - gap * (columns - 1)) / columns
-    line = points * 0.3528 * 1.45  # mm per text line
-    sw_w = max(7.0, points * 1.1)
-
-    def height(kind, item) -> float:
-        h = {"ramp": line * 2.6, "layer": line * 1.05, "section": line * 1.3}.get(kind, line)
-        if kind in ("layer", "swatch"):
-            label = item.layer if kind == "layer" else item[1].label
-            indent = 0.0 if kind == "layer" else sw_w + 1.5
-            h = max(h, page.text(QtCore.QRectF(0, 0, col_w - indent, 100), label, points, bold=kind == "layer",
-                                 draw=False))  # measured as drawn: a bold heading wraps sooner
-        return h + (0.4 if kind == "swatch" else 0.8)
-
-    col, y = 0, r.top()
-    for block in _legend_blocks(entries):
-        heights = [height(kind, item) for kind, item in block]
-        if y > r.top() and y + sum(heights) > r.bottom() + 0.01 and sum(heights) <= r.height():
-            col, y = col + 1, r.top()  # the whole layer in the next column
-        for (kind, item), h in zip(block, heights):
-            keep_with_next = line if kind in ("layer", "group", "section") else 0.0  # no heading alone at a foot
-            if y + h + keep_with_next > r.bottom() + 0.01:
-                col, y = col + 1, r.top()
-            if col >= columns:
-                return False
-            if draw:
-                x = r.left() + col * (col_w + gap)
-                _legend_row(page, kind, item, QtCore.QRectF(x, y, col_w, h), points, sw_w)
-            y += h
-    return True
-
-
-def _legend_row(page: _Page, kind: str, item, r: QtCore.QRectF, points: float, sw_w: float) -> None:
-    if kind == "section":
-        page.text(QtCore.QRectF(r.x(), r.y() + 0.6, r.width(), r.height()), item, points + 0.5, bold=True)
-    elif kind == "layer":
-        page.text(r, item.layer, points, bold=True)
-    elif kind == "group":
-        page.text(QtCore.QRectF(r.x() + 1, r.y(), r.width() - 1, r.height()), item, points - 0.5, colour=GREY)
-    elif kind == "swatch":
-        entry, swatch = item
-        box = QtCore.QRectF(r.x(), r.y() + 0.3, sw_w, min(r.height(), points * 0.3528 * 1.3) - 0.6)
-        _draw_swatch(page, box, swatch, entry.opacity)
-        page.text(QtCore.QRectF(r.x() + sw_w + 1.5, r.y(), r.width() - sw_w - 1.5, r.height()), swatch.label, points)
-    elif kind == "ramp":
-        _draw_ramp(page, r, item, points)
-
-
-def _draw_swatch(page: _Page, box: QtCore.QRectF, s: Swatch, opacity: float) -> None:
-    p = page.p
-    k = page.swatch_scale()
-    p.save()
-    p.setOpacity(opacity)
-    device = page.rect(box)
-    if s.shape == "line":
-        line_pen = pen(s.stroke, s.width * k, s.pattern)
-        line_pen.setCosmetic(False)
-        p.setPen(line_pen)
-        y = device.center().y()
-        p.drawLine(QtCore.QPointF(device.left(), y), QtCore.QPointF(device.right(), y))
-    elif s.shape == "point":
-        size = s.size * k * (0.8 if s.pattern == "dotted" else 1.0)
-        face = {"solid": s.fill or s.stroke, "dashed": "#ffffff"}.get(s.pattern)
-        outline = {"solid": 1.3, "dashed": 2.2, "dotted": 1.2}[s.pattern] * k
-        p.setPen(QtGui.QPen(QtGui.QColor(s.stroke), outline))
-        p.setBrush(QtGui.QColor(face) if face else QtGui.QColor(255, 255, 255, 160))
-        p.drawEllipse(device.center(), size / 2, size / 2)
-    else:
-        area_pen = pen(s.stroke, max(s.width, 0.8) * k, s.pattern)
-        area_pen.setCosmetic(False)
-        p.setPen(area_pen)
-        fill = brush(s.fill, s.fill_alpha, s.pattern)
-        if fill.style() == QtCore.Qt.BrushStyle.BDiagPattern:
-            fill.setTransform(QtGui.QTransform.fromScale(k, k))
-        p.setBrush(fill)
-        inset = page.mm(0.4)
-        p.drawRect(device.adjusted(inset, inset, -inset, -inset))
-    p.restore()
-
-
-def _draw_ramp(page: _Page, r: QtCore.QRectF, entry: LegendEntry, points: float) -> None:
-    """The ramp as the map draws it (its transparency over the map's background), ticks under it."""
-    ramp = entry.ramp
-    p = page.p
-    bar = QtCore.QRectF(r.x() + 1, r.y() + 0.5, r.width() - 6, r.height() * 0.38)
-    colours = ramp.colours.astype(float)
-    alpha = colours[:, 3:4] / 255.0 * entry.opacity
-    from planner_gui.map.canvas import MAP_BACKGROUND
-
-    background = np.array(QtGui.QColor(MAP_BACKGROUND).getRgb()[:3], dtype=float)
-    rgb = (colours[:, :3] * alpha + background * (1 - alpha)).round().astype(np.uint8)
-    strip = np.ascontiguousarray(np.concatenate([rgb, np.full((len(rgb), 1), 255, np.uint8)], axis=1)[np.newaxis])
-    image = QtGui.QImage(strip.data, strip.shape[1], 1, strip.shape[1] * 4, QtGui.QImage.Format.Format_RGBA8888)
-    p.drawImage(page.rect(bar), image.copy())
-    p.setPen(QtGui.QPen(GREY, page.mm(0.15)))
-    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-    p.drawRect(page.rect(bar))
-    for position, label in ramp.ticks:
-        x = bar.left() + position * bar.width()
-        align = (QtCore.Qt.AlignmentFlag.AlignLeft if position == 0 else QtCore.Qt.AlignmentFlag.AlignRight
-                 if position == 1 else QtCore.Qt.AlignmentFlag.AlignHCenter)
-        left = x if position == 0 else x - 20 if position == 1 else x - 10
-        page.text(QtCore.QRectF(left, bar.bottom() + 0.3, 20, 4), label, points - 0.5, flags=align)
-    page.text(QtCore.QRectF(bar.left(), bar.bottom() + points * 0.3528 * 1.3, bar.width(), 4),
-              ramp.unit + " (fewer: fainter)" if "people" in ramp.unit else ramp.unit, points - 0.5, colour=GREY)
-
-
 # -- figures and footer -------------------------------------------------------------------------
-def _figures(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+def _figures(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
     p = page.p
     p.setPen(QtGui.QPen(QtGui.QColor("#999999"), page.mm(0.2)))
     p.setBrush(QtGui.QColor("#f7f7f4"))
@@ -573,7 +375,7 @@ def _figures(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) ->
     p.restore()
 
 
-def _footer(page: _Page, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
+def _footer(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bool) -> None:
     made = f"Made with planner on {content.made_on.isoformat()} · {content.spec.name()}"
     lines = ["Sources and attribution: " + "; ".join(content.sources or ["(the layers name no source)"]), made]
     text = "\n".join(lines)

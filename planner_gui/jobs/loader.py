@@ -2,12 +2,15 @@
 
 A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
 prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
-signal per result (a file that loads only if the planner accepts repairs that change areas emits
-`repair_asked`: the window asks, and reads it again with `repair`). `cancel()` sets a flag checked between files and between layers, and stops a
+signal per result. `cancel()` sets a flag checked between files and between layers, and stops a
 read under way at once: the files are read in a reader process (`layers.io.isolated`) that is
 killed when the flag is set, so a file that never ends cannot hold the job. A cancelled job emits
-nothing more but `finished`; the layers it loaded before stay. A file that cannot be read emits `failed` with
-'<file>: <reason>' and the job goes on with the next file.
+nothing more but `finished`; the layers it loaded before stay. A file that cannot be read emits
+`failed` with '<file>: <reason>' and the job goes on with the next file. A project that names
+files outside its own folder emits `outside_files` with their list, having read none of them
+(unless the job was started with `allow_outside`, after the planner said yes). A file that loads
+only if the planner accepts repairs that change polygons' areas emits `repair_asked` (the window
+asks, and reads it again with `repair`).
 
 Why a QThread per job and not the QThreadPool: pyproj keeps its PROJ context in a native
 per-thread slot but frees it with the Python thread state. A pooled Qt thread gets a fresh
@@ -33,8 +36,8 @@ from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, RepairChangesArea, read_layers
 from layers.io.isolated import reading
 from layers.layer import RasterLayer, VectorLayer
-from layers.project import SUFFIX as PROJECT_SUFFIX
-from layers.project import ProjectError, load_project
+from layers.session.project import SUFFIX as PROJECT_SUFFIX
+from layers.session.project import OutsideFilesError, ProjectError, load_project
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
 
@@ -57,7 +60,8 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
 class LoadSignals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)  # files done, files in all, what is being read
     layers_loaded = QtCore.Signal(object, str)  # the layers of one file (list), the file
-    project_loaded = QtCore.Signal(object)  # layers.project.Project
+    project_loaded = QtCore.Signal(object)  # layers.session.project.Project
+    outside_files = QtCore.Signal(str, object)  # a project, the files it names outside its folder (list of Path)
     failed = QtCore.Signal(str)  # '<file>: <reason>'
     repair_asked = QtCore.Signal(str, str)  # the file, what repairing it would change (read it again with repair)
     finished = QtCore.Signal(bool)  # True if cancelled
@@ -66,10 +70,12 @@ class LoadSignals(QtCore.QObject):
 class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
-    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, repair: bool = False):
+    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, allow_outside: bool = False,
+                 repair: bool = False):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
+        self.allow_outside = allow_outside  # read the files projects name outside their folders
         self.repair = repair  # accept repairs that change polygons' areas (the planner said so)
         self._cancel = threading.Event()
 
@@ -95,6 +101,8 @@ class LoadJob:
                     self._load(path)
                 except Cancelled:
                     break
+                except OutsideFilesError as exc:
+                    self.signals.outside_files.emit(str(path), exc.files)
                 except RepairChangesArea as exc:  # the planner decides, on the GUI thread
                     self.signals.repair_asked.emit(str(path), str(exc))
                 except (LayerLoadError, ProjectError) as exc:
@@ -108,7 +116,7 @@ class LoadJob:
 
     def _load(self, path: Path) -> None:
         if is_project(path):
-            project = load_project(path)
+            project = load_project(path, self.allow_outside)
             crs = project.working_crs or _chosen_crs(project.layers)
             for layer in project.layers:
                 if self.cancelled:
@@ -156,8 +164,9 @@ class Loader(QtCore.QObject):
         self.jobs: list[LoadJob] = []
 
     def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None,
-              repair: bool = False) -> LoadJob:
+              allow_outside: bool = False, repair: bool = False) -> LoadJob:
         """Start a job reading `paths`; `connect(signals)` connects the caller's handlers first.
+        `allow_outside`: read the files a project names outside its folder (the planner said yes).
         `repair`: accept repairs that change polygons' areas (asked of the planner first).
 
         Before the thread starts, not after `start` returns: a file refused at once (not a
@@ -165,7 +174,7 @@ class Loader(QtCore.QObject):
         `finished` went to nobody when the worker got there first (a test waited in vain for
         the end of such a load, about once in ten runs).
         """
-        job = LoadJob(paths, working_crs, LoadSignals(), repair)
+        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside, repair)
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.
@@ -191,5 +200,13 @@ class Loader(QtCore.QObject):
 
 
 def wait_for_workers(timeout_ms: int = 5000) -> bool:
-    """Block until every load thread has ended (at exit, after cancelling); True if all did."""
-    return all(thread.wait(timeout_ms) for thread in list(running_threads))
+    """Block until every worker thread has ended, `timeout_ms` for all of them together (at exit,
+    after cancelling); True if all did."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    for thread in list(running_threads):
+        left_ms = max(0, round((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left_ms):
+            return False
+    return True

@@ -9,43 +9,39 @@ for points, one ImageItem for a raster, one ImageItem for features smaller than 
 pool of plain Qt label items (`label_items`). After every pan or zoom (debounced) each vector
 layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`). A
 layer of more than LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker
-instead (`planner_gui.map.layer_picture`), so a million-footprint layer never holds up the GUI
-thread.
+instead (`planner_gui.map.layers.large_vector`), so a million-footprint layer never holds up the GUI
+thread. Each drawn kind is one module of `planner_gui.map.layers`, over `base.LayerGraphic`.
 
 The stacks are the truth: hiding a layer takes its items out of the scene, moving it restacks
 the z-values (index * 10), and nothing here is saved anywhere but in the session.
 """
 from __future__ import annotations
 
-import contextlib
-import math
+import html
 
 import numpy as np
 import pyqtgraph as pg
-import shapely
 from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.layer import Layer, RasterLayer
 from layers.session import NETWORK_ROLES, Session, SessionEvent
 from layers.stack import StackEvent
-from planner_gui.map import geometry as geo
-from planner_gui.map.feature_painter import feature_rings, paint_features
-from planner_gui.map.graphic import LayerGraphic
+from planner_gui.map.attribution import MapAttribution
 from planner_gui.map.label_items import MapLabels
 from planner_gui.map.labels import place_labels
-from planner_gui.map.layer_picture import LARGE_LAYER_FEATURES, LargeVectorGraphic
-from planner_gui.map.attribution import MapAttribution
-from planner_gui.map.legend import MapLegend
+from planner_gui.map.layers.base import LayerGraphic
+from planner_gui.map.layers.large_vector import LARGE_LAYER_FEATURES, LargeVectorGraphic
+from planner_gui.map.layers.points import PointGraphic
+from planner_gui.map.layers.raster import RasterGraphic
+from planner_gui.map.layers.vector import VectorGraphic
+from planner_gui.map.legend.widget import MapLegend
 from planner_gui.map.moving_picture import MovingPicture
-from planner_gui.map.raster_display import colour_lut, colourise, display_window, in_working_crs, stretch_levels
 from planner_gui.map.scale_bar import ScaleBar
-from planner_gui.map.symbology import brush, feature_classes, pen, rgba
-from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.map.symbology import MAP_BACKGROUND, pen
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
-MAP_BACKGROUND = "#f4f2ec"
 LABEL_CAP = 40  # labels drawn at once, at most
 Z_STEP = 10
 REDRAW_AFTER_MS = 100  # a pan or zoom ends when the view has rested this long
@@ -53,265 +49,9 @@ Z_HIGHLIGHT = 1_000_000
 Z_LABELS = 1_000_100
 EMPTY_HINT = ("<p style='font-size:15pt; color:#555'>No city yet</p><p style='color:#666'>Open a project or "
               "GIS files with <b>File &gt; Open</b> (Ctrl+O), or drop them here.</p>")
+LOADING_HINT = "<p style='font-size:15pt; color:#555'>Loading {what}…</p><p style='color:#666'>The progress is in the " \
+               "status bar, below; Cancel stops it.</p>"
 EMPTY_CRS = CRS.from_epsg(3857)  # an empty map has no working CRS yet; nothing is measured in this one
-
-
-class FeaturesItem(QtWidgets.QGraphicsPathItem):
-    """The features of one style class in view, painted one after the other (fill, then outline).
-
-    Its path (all the features in one) gives Qt the item's bounds and shape; painting goes
-    feature by feature (`planner_gui.map.feature_painter`), so overlapping polygons look as in
-    QGIS: no fill-rule holes, and a later polygon's fill covers the outlines below it.
-
-    The feature-by-feature painting is recorded into a QPicture when the features are set, and
-    every paint replays it: one call from Python instead of two per feature. A view change paints
-    the map twice (on screen, then its moving picture), and more when a large layer's picture
-    arrives; and while a worker runs, each call from Python into Qt waits for the GIL (80-330 us
-    measured, against 2 us), so the canvas sets these features before it starts any worker's
-    picture. Replayed, the same pixels (checked on the Hanoi sample at three scales).
-    """
-
-    def __init__(self, area: bool):
-        super().__init__()
-        self.area = area
-        self._recording: QtGui.QPicture | None = None
-
-    def set_features(self, culled: geo.Culled) -> None:
-        """The features to draw (in view, simplified), painted now into the recording (pen and brush set)."""
-        self._recording = None
-        if not len(culled.x):
-            self.setPath(QtGui.QPainterPath())
-            return
-        self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
-        rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
-        self._recording = QtGui.QPicture()
-        recorder = QtGui.QPainter(self._recording)
-        try:
-            paint_features(recorder, rings, self.pen(), self.brush(), self.area)
-        finally:
-            recorder.end()
-
-    def paint(self, painter, option, widget=None) -> None:
-        if self._recording is not None:
-            painter.drawPicture(0, 0, self._recording)
-
-
-class VectorGraphic(LayerGraphic):
-    """Lines and polygons: one FeaturesItem per style class, plus a pixel image for tiny features."""
-
-    def __init__(self, canvas: MapCanvas, layer: VectorLayer):
-        super().__init__(canvas, layer)
-        self.geometry = geo.prepared(layer, canvas.working_crs)
-        self.small_image = pg.ImageItem()
-        self.small_image.setVisible(False)
-        self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
-        self._label_points: tuple[np.ndarray, np.ndarray] | None = None
-        self.restyle()
-
-    def items(self):
-        return [self.small_image] + [item for item, _ in self.classes]
-
-    def restyle(self) -> None:
-        old = [item for item, _ in self.classes]
-        style = self.layer.style
-        polygon = self.geometry.kind in ("polygon", "mixed")
-        self.classes = []
-        self._shown = self.layer.feature_mask()  # the layer's feature filter (timeline), None: all
-        for cls, rows in feature_classes(self.layer.gdf, style):
-            if self._shown is not None:
-                rows = rows[self._shown[rows]]
-            item = FeaturesItem(polygon)
-            item.setPen(pen(cls.colour, style.width, cls.pattern))
-            item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
-            self.classes.append((item, rows))
-        # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
-        self._small_colour = rgba(style.stroke, 1.0)
-        self._label_points = None
-        self.canvas._replace_items(self, old)
-
-    def refresh(self, view, pixel_m) -> None:
-        small, drawn = [], []
-        for item, rows in self.classes:
-            whole = len(self.classes) == 1 and self._shown is None
-            culled = self.geometry.cull(view, pixel_m, subset=None if whole else rows)
-            item.set_features(culled)
-            small.append(culled.small)
-            drawn.append(culled.features)
-        self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
-        # style classes are disjoint, and so are a class's paths and pixels: a sort, not a unique
-        self.drawn = np.sort(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
-
-    def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
-        """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
-        if not len(small):
-            self.small_image.setVisible(False)
-            return
-        xmin, ymin, xmax, ymax = view
-        shape = (max(1, int(math.ceil((ymax - ymin) / pixel_m))), max(1, int(math.ceil((xmax - xmin) / pixel_m))))
-        hit = geo.rasterise_boxes(self.geometry.bounds[small], view, pixel_m, shape)
-        image = np.zeros(shape + (4,), np.uint8)
-        image[hit] = self._small_colour
-        self.small_image.setImage(image, autoLevels=False, levels=None)
-        self.small_image.setRect(QtCore.QRectF(xmin, ymin, shape[1] * pixel_m, shape[0] * pixel_m))
-        self.small_image.setVisible(True)
-
-    def extent(self):
-        return self.geometry.extent
-
-    def label_candidates(self, view):
-        field = self.layer.style.label_field
-        if not field or field not in self.layer.gdf.columns:
-            return np.empty(0), np.empty(0), []
-        if self._label_points is None:
-            anchor = shapely.point_on_surface(self.geometry.geoms)
-            xy = shapely.get_coordinates(anchor)
-            self._label_points = (xy[:, 0], xy[:, 1])
-        x, y = self._label_points
-        xmin, ymin, xmax, ymax = view
-        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
-        if self._shown is not None:
-            inside &= self._shown
-        inside = np.flatnonzero(inside)
-        texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
-        return x[inside], y[inside], texts
-
-
-class PointGraphic(VectorGraphic):
-    """Points: ONE ScatterPlotItem per layer; status changes the symbol, not the item."""
-
-    def __init__(self, canvas: MapCanvas, layer: VectorLayer):
-        self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="o")
-        super().__init__(canvas, layer)
-
-    def items(self):
-        return [self.scatter]
-
-    def restyle(self) -> None:
-        style = self.layer.style
-        n = self.geometry.n_features
-        self._brushes = np.empty(n, dtype=object)
-        self._pens = np.empty(n, dtype=object)
-        self._sizes = np.full(n, style.point_size, dtype=float)
-        self._shown = self.layer.feature_mask()
-        fill = style.fill or style.stroke
-        for cls, rows in feature_classes(self.layer.gdf, style):
-            face = cls.colour if cls.colour != style.stroke else fill
-            if cls.pattern == "solid":
-                b, p = pg.mkBrush(face), pg.mkPen(cls.colour if face != cls.colour else "#222222", width=1.3)
-            elif cls.pattern == "dashed":  # under construction: a ring with a dot
-                b, p = pg.mkBrush("#ffffff"), pg.mkPen(cls.colour, width=2.2)
-            else:  # planned: a hollow, thin, smaller ring
-                b, p = pg.mkBrush(255, 255, 255, 160), pg.mkPen(cls.colour, width=1.2)
-                self._sizes[rows] = style.point_size * 0.8
-            self._brushes[rows] = b
-            self._pens[rows] = p
-        self._label_points = None
-        self._few = n <= 5000  # small layers: set once; large ones: cull per view
-        self._dirty = True
-
-    def refresh(self, view, pixel_m) -> None:
-        g = self.geometry
-        if self._few:
-            index = np.arange(g.n_features)
-            if not self._dirty:
-                return
-        else:
-            index = np.flatnonzero(g.in_view(view))
-        if self._shown is not None:
-            index = index[self._shown[index]]
-        # A multipoint's parts take its style; stations are single points.
-        vertex_owner = np.repeat(np.arange(g.n_features), g.stop - g.start)
-        vertices = geo._gather_index(g.start, g.stop, index)
-        owner = vertex_owner[vertices]
-        self.scatter.setData(
-            x=g.x[vertices], y=g.y[vertices], brush=self._brushes[owner].tolist(),
-            pen=self._pens[owner].tolist(), size=self._sizes[owner], data=owner,
-        )
-        self.drawn = index  # sorted and unique already (a range or flatnonzero)
-        self._dirty = False
-
-
-class RasterGraphic(LayerGraphic):
-    """A raster: one ImageItem with a colour map and transparent nodata, placed at its bounds.
-
-    A display-only (large) raster shows its overview; when the view is closer than the overview's
-    cells, `refresh` asks an AnalysisRunner (latest wins) for the window in view at screen
-    resolution, read in a worker thread, and the image and rect are swapped when it arrives. Meanwhile the
-    image shown stays if it covers the view, else the overview stands in.
-    """
-
-    def __init__(self, canvas: MapCanvas, layer: RasterLayer):
-        super().__init__(canvas, layer)
-        self.image = pg.ImageItem()
-        self.window_bounds: tuple[float, float, float, float] | None = None  # None: the overview is shown
-        self._asked = None  # (view, size) of the newest window read asked for
-        self.reader: AnalysisRunner | None = None
-        if layer.display_only:
-            # latest wins, no debounce (the canvas debounces), no lock: reads share no state
-            self.reader = AnalysisRunner(debounce_ms=0, lock=contextlib.nullcontext())
-            self.reader.finished.connect(self._window_arrived)
-        self.restyle()
-
-    def items(self):
-        return [self.image]
-
-    def busy(self) -> bool:
-        return self.reader is not None and self.reader.busy()
-
-    def restyle(self) -> None:
-        values, bounds = in_working_crs(self.layer, self.canvas.working_crs)
-        self.levels = stretch_levels(self.layer, values)
-        self.lut = colour_lut(self.layer)
-        self.bounds = bounds
-        self._overview = np.ascontiguousarray(colourise(self.layer, values, self.levels, self.lut)[::-1])
-        self._overview_cell = (bounds[2] - bounds[0]) / max(1, values.shape[1])
-        self._show_overview()
-
-    def _show_overview(self) -> None:
-        self._show(self._overview, self.bounds)
-        self.window_bounds = None
-        self._asked = None
-
-    def _show(self, image: np.ndarray, bounds) -> None:
-        self.image.setImage(image, autoLevels=False, levels=None)
-        self.canvas.moving_picture.stale()
-        xmin, ymin, xmax, ymax = bounds
-        self.image.setRect(QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
-
-    def refresh(self, view, pixel_m) -> None:
-        if self.reader is None:
-            return
-        xmin, ymin = max(view[0], self.bounds[0]), max(view[1], self.bounds[1])
-        xmax, ymax = min(view[2], self.bounds[2]), min(view[3], self.bounds[3])
-        if xmax <= xmin or ymax <= ymin or self._overview_cell <= pixel_m * 1.05:
-            self.reader.cancel()  # out of sight, or the overview is as fine as the screen
-            self._asked = None
-            if self.window_bounds is not None:
-                self._show_overview()
-            return
-        shown = self.window_bounds
-        if shown is not None and not (shown[0] <= xmin and shown[1] <= ymin and shown[2] >= xmax and shown[3] >= ymax):
-            self._show_overview()  # blurred but whole until the sharp window arrives
-        wanted = (xmin, ymin, xmax, ymax)
-        size = (max(1, math.ceil((xmax - xmin) / pixel_m)), max(1, math.ceil((ymax - ymin) / pixel_m)))
-        if self._asked == (wanted, size) and (self.reader.busy() or self.window_bounds is not None):
-            return  # asked already (set_view refreshes at once, then again when its range signal settles)
-        self._asked = (wanted, size)
-        layer, crs, levels, lut = self.layer, self.canvas.working_crs, self.levels, self.lut
-        self.reader.request(lambda _progress, _cancelled: display_window(layer, wanted, size, crs, levels, lut),
-                            immediate=True)
-
-    def stop(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-
-    def _window_arrived(self, _request_id: int, result) -> None:
-        image, bounds = result
-        self._show(np.ascontiguousarray(image[::-1]), bounds)
-        self.window_bounds = tuple(float(v) for v in bounds)
-
-    def extent(self):
-        return self.bounds
 
 
 class MapCanvas(pg.GraphicsView):
@@ -334,6 +74,7 @@ class MapCanvas(pg.GraphicsView):
         self.setCentralItem(self.view_box)
         self.setAcceptDrops(False)  # let file drops reach the main window
         self.graphics: dict[int, LayerGraphic] = {}
+        self._loading: str | None = None
         self._highlight = QtWidgets.QGraphicsPathItem()
         self._highlight.setPen(pen("#ffd400", 4.0))
         self._highlight.setBrush(QtGui.QBrush(QtGui.QColor(255, 212, 0, 90)))
@@ -383,6 +124,10 @@ class MapCanvas(pg.GraphicsView):
         self.session.layers.unsubscribe(self._on_stack_event)
         self.session.results.unsubscribe(self._on_stack_event)
         self.session.unsubscribe(self._on_session_event)
+        self.stop_workers()
+
+    def stop_workers(self) -> None:
+        """Drop the pictures and legend being made off the GUI thread (the window is closing)."""
         self._timer.stop()
         for graphic in self.graphics.values():
             graphic.stop()
@@ -423,9 +168,17 @@ class MapCanvas(pg.GraphicsView):
     def is_empty(self) -> bool:
         return len(self.session.layers) == 0
 
+    def set_loading(self, what: str | None) -> None:
+        """Files are being loaded (`what` names them) or not (None): an empty map says which, so
+        "No city yet" is only said when there is none and none coming."""
+        self._loading = what
+        self._show_empty_state()
+
     def _show_empty_state(self) -> None:
         """The hint on an empty map; no scale bar or legend there (there is nothing to scale)."""
         empty = self.is_empty()
+        loading = getattr(self, "_loading", None)
+        self.empty_hint.setText(LOADING_HINT.format(what=html.escape(loading)) if loading else EMPTY_HINT)
         self.empty_hint.setVisible(empty)
         self.empty_hint.setGeometry(0, 0, self.width(), self.height())
         self.scale_bar.setVisible(not empty)

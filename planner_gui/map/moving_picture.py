@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui
 
-from planner_gui.map.layer_picture import PictureItem
+from planner_gui.map.layers.large_vector import PictureItem
 
 IDLE_MS = 30  # the map stands still this long before its picture is taken
 

@@ -19,6 +19,8 @@ from PySide6 import QtCore, QtGui
 
 from layers.layer import Style
 
+MAP_BACKGROUND = "#f4f2ec"  # the map's paper: what a transparent symbol is seen over
+
 STATUS_PATTERNS = {"existing": "solid", "under_construction": "dashed", "planned": "dotted"}
 PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",

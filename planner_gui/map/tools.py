@@ -181,7 +181,7 @@ PLAN_MODES = ("add", "move", "delete", "edit")
 
 
 class PlanTool(MapTool):
-    """Sketch a metro line (`layers.sketch`, kept by the session, so every edit can be undone).
+    """Sketch a metro line (`layers.session.sketch`, kept by the session, so every edit can be undone).
 
     Modes: 'add' (each click adds a station at the end of the current line, which follows
     through them; a right click ends the line, the next click starts a new one), 'move' (click

@@ -19,7 +19,7 @@ import shapely  # noqa: E402
 from rasterio.transform import from_origin  # noqa: E402
 
 from layers.io import read_layers, write_vector  # noqa: E402
-from layers.project import save_project  # noqa: E402
+from layers.session.project import save_project  # noqa: E402
 from layers.session import Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,8 @@ def _discard_unsaved_work_on_close(monkeypatch):
 def _no_question_left_unanswered(monkeypatch):
     """A modal question nobody answers would hang the run (offscreen, no one clicks): it is answered
     No here, and the test fails saying what was asked. Tests that expect a question answer it
-    themselves (they replace `ask_save_changes` or `keep_partial_project`)."""
+    themselves (they replace `ask_save_changes`, `keep_partial_project`, `open_outside_files` or
+    `replace_read_only`)."""
     from PySide6 import QtWidgets
 
     asked = []

@@ -125,7 +125,7 @@ def test_the_export_menu_writes_the_report_in_a_worker_with_progress(qtbot, dash
     from PySide6 import QtWidgets
 
     from layers.io.atomic import whole_pdf
-    from planner_gui.export import render
+    from planner_gui.export import report_pdf as render
 
     path = tmp_path / "report.pdf"
     writers, progress = [], []
@@ -186,7 +186,7 @@ def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
     import threading
 
     from layers.analysis.city import CityData
-    from layers.project import SAMPLE_PROJECT
+    from layers.session.project import SAMPLE_PROJECT
     from tests.gui.helpers import load
 
     on_gui_thread = []

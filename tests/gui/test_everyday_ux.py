@@ -129,8 +129,7 @@ def test_ctrl_c_in_the_terminal_quits_cleanly(qtbot, monkeypatch):
     from planner_gui.app import quit_on_ctrl_c
 
     done = []
-    window = SimpleNamespace(loader=SimpleNamespace(cancel_all=lambda: done.append("loader")),
-                             dashboard=SimpleNamespace(shutdown=lambda: done.append("workers")),
+    window = SimpleNamespace(stop_workers=lambda: done.append("workers"),
                              save_settings=lambda: done.append("settings"))
     app = QtWidgets.QApplication.instance()
     monkeypatch.setattr(app, "quit", lambda: done.append("quit"))
@@ -143,4 +142,4 @@ def test_ctrl_c_in_the_terminal_quits_cleanly(qtbot, monkeypatch):
     finally:
         signal.signal(signal.SIGINT, previous)
         timer.stop()
-    assert done == ["loader", "workers", "settings", "quit"]
+    assert done == ["workers", "settings", "quit"]

@@ -11,11 +11,12 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui
 
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.analysis.indicators import compare, evaluate
 from layers.report import Figure, Report, report_from_results, value_text
 from layers.analysis.scenario import Scenario
-from planner_gui.export.render import chart_png, export_report, map_png_bytes, render_map_png, write_pdf
+from planner_gui.export.render import chart_png, map_png_bytes, render_map_png
+from planner_gui.export.report_pdf import export_report, write_pdf
 from tests.gui.helpers import shown_canvas
 
 CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
@@ -168,7 +169,7 @@ def test_an_exported_large_layer_is_painted_in_a_worker_when_drawn_in_steps(qtbo
 
     from planner_gui.export.render import MapDrawing
     from planner_gui.map import canvas as canvas_module
-    from planner_gui.map import layer_picture
+    from planner_gui.map.layers import large_vector as layer_picture
 
     on_gui_thread = []
     real = layer_picture.paint_picture

@@ -13,7 +13,8 @@ from rasterio.windows import Window
 import layers.io.load as io
 from layers.io import read_raster
 from layers.session import Session
-from planner_gui.map.canvas import MapCanvas, RasterGraphic
+from planner_gui.map.canvas import MapCanvas
+from planner_gui.map.layers.raster import RasterGraphic
 
 WEST, NORTH, CELL, N = 570_000.0, 2_340_000.0, 5.0, 4000  # 20 km square of 5 m cells in EPSG:32648
 

@@ -132,7 +132,7 @@ def test_a_bad_file_shows_a_message_and_keeps_the_other_layers(qtbot, hanoi_wind
     assert hanoi_window.message_bar.isVisibleTo(hanoi_window)
 
 
-def test_save_then_open_project_restores_layers_order_styles_and_view(qtbot, hanoi_window, tmp_path):
+def test_save_then_open_project_restores_layers_order_styles_and_view(qtbot, hanoi_window, tmp_path, monkeypatch):
     import dataclasses
 
     stack, canvas = hanoi_window.stack, hanoi_window.canvas
@@ -154,7 +154,11 @@ def test_save_then_open_project_restores_layers_order_styles_and_view(qtbot, han
     other.resize(hanoi_window.size())
     other.show()
     qtbot.waitExposed(other)
+    asked = []  # the project is in tmp_path, its data in the sample's folder: the planner says yes
+    monkeypatch.setattr(other, "open_outside_files", lambda name, files: asked.append(files) or True)
     load(qtbot, other, [path])
+    qtbot.waitUntil(lambda: len(other.stack) == len(saved), timeout=20_000)
+    assert len(asked) == 1
     assert [(l.name, l.visible, l.opacity, l.style) for l in other.stack] == saved
     assert np.allclose(other.canvas.view_bounds(), view, atol=0.02 * (view[2] - view[0]))
     assert other.canvas.items_for(other.stack.find(water.name)) == []

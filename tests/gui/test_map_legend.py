@@ -17,7 +17,7 @@ def _pixels(image) -> np.ndarray:
 def test_the_legend_painted_in_a_worker_is_the_one_painted_here(qtbot, window, synthetic_project):
     import threading
 
-    from planner_gui.map import legend as legend_module
+    from planner_gui.map.legend import widget as legend_module
 
     painted_in = []
     real = legend_module.legend_image
@@ -53,7 +53,7 @@ def test_an_export_paints_the_legend_at_its_own_pixel_ratio(qtbot, window, synth
     import pytest
 
     from planner_gui.export.render import render_map_image
-    from planner_gui.map import legend as legend_module
+    from planner_gui.map.legend import widget as legend_module
 
     load(qtbot, window, [synthetic_project])
     legend = window.canvas.legend

@@ -19,8 +19,9 @@ from layers.crs import HANOI_CRS
 from layers.layer import Style, VectorLayer
 from layers.session import Session
 from planner_gui.map import canvas as canvas_module
+from planner_gui.map.layers import vector as vector_module
 from planner_gui.map.canvas import MAP_BACKGROUND, MapCanvas
-from planner_gui.map.layer_picture import LargeVectorGraphic
+from planner_gui.map.layers.large_vector import LargeVectorGraphic
 
 X0, Y0 = 585_000.0, 2_325_000.0  # central Hanoi, EPSG:32648
 FILL, OUTLINE = "#d62728", "#000000"
@@ -100,8 +101,8 @@ def test_hiding_and_showing_a_large_layer_keeps_its_picture(qtbot, canvas, monke
 def test_a_small_layer_is_painted_once_per_view_and_replayed(qtbot, canvas, monkeypatch):
     """Repaints of an unchanged view replay the recorded painting; a new view records it again."""
     painted = []
-    real = canvas_module.paint_features
-    monkeypatch.setattr(canvas_module, "paint_features", lambda *args, **kw: (painted.append(1), real(*args, **kw)))
+    real = vector_module.paint_features
+    monkeypatch.setattr(vector_module, "paint_features", lambda *args, **kw: (painted.append(1), real(*args, **kw)))
     canvas.session.layers.add(_squares_layer())
     canvas.set_view((X0 - 25, Y0 - 25, X0 + 175, Y0 + 175))
     _check_drawn_like_qgis(canvas)

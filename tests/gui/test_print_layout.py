@@ -12,7 +12,7 @@ from PySide6 import QtGui
 
 from layers.io.atomic import whole_png
 from layers.io import read_layers
-from layers.project import SAMPLE_PROJECT, open_project
+from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.session import Session
 from planner_gui.export import menu
 from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
@@ -244,7 +244,7 @@ def test_print_from_the_export_menu_writes_in_the_worker(qtbot, sample_window, t
 def test_the_map_shows_the_legend_of_every_visible_layer(qtbot, sample):
     """The legend over the map lists what the print page lists, follows a hidden layer, and is
     drawn (swatches in their colours); View > Legend hides it."""
-    from planner_gui.export.legend import legend_entries
+    from planner_gui.map.legend.entries import legend_entries
 
     session, canvas = sample
     legend = canvas.legend

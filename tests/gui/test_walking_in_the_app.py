@@ -41,6 +41,9 @@ def test_walking_catchments_in_the_dock_are_the_clis(qtbot, window, tmp_path, ex
     assert walked.figures["straight_line_area_m2"] == pytest.approx(straight.figures["area_m2"], rel=1e-12)
     assert panel.walking_label.isVisibleTo(panel) and f"{100 * ratio:.1f} %" in panel.walking_label.text()
     assert "walking distance" in panel.crs_label.text()
+    # the extract leaves part of the study area outside its streets: the dock says what the CLI says
+    assert walked.warnings and walked.warnings == expected["warnings"]
+    assert panel.warnings_label.isVisibleTo(panel) and all(w in panel.warnings_label.text() for w in walked.warnings)
     walking_layer = window.session.result_layer("catchment")
     straight_layer = window.session.result_layer("straight_line")
     assert walking_layer is not None and straight_layer is not None
@@ -53,6 +56,7 @@ def test_walking_catchments_in_the_dock_are_the_clis(qtbot, window, tmp_path, ex
     qtbot.waitUntil(lambda: panel.coverage.result.distance == "straight line" and not panel.runner.busy(),
                     timeout=30_000)
     assert window.session.result_layer("straight_line") is None and not panel.walking_label.isVisibleTo(panel)
+    assert not panel.coverage.result.warnings and not panel.warnings_label.isVisibleTo(panel)
 
 
 def test_walking_without_a_network_says_how_to_get_one(qtbot, window):

@@ -31,7 +31,7 @@ from layers.analysis.network.blocks import StreetBlocks
 from layers.analysis.network.graph import NetworkSource, StreetGraph
 from layers.io.atomic import atomic_path
 
-CACHE_FORMAT = "planner-walk-graph-2"  # 2: with the city blocks
+CACHE_FORMAT = "planner-walk-graph-3"  # 2: with the city blocks; 3: street layers noded at their crossings
 _TEXT_FIELDS = ("key", "source_name", "source_date", "source_licence")
 BLOCK_ARRAYS = ("block_xy", "block_ring_offsets", "block_offsets", "side_block", "side_edge")
 

@@ -109,11 +109,25 @@ def walking_catchment(
     if per_origin:
         by_origin = share_out(area, reach, len(snapped.edge), cancelled)
     check(cancelled, progress, 1.0)
-    far = int((snapped.off_street_m > FAR_FROM_STREET_M).sum())
-    warnings = [f"{far} origin(s) are more than {FAR_FROM_STREET_M:g} m from any street of the network "
-                "(does the network cover them?)"] if far else []
+    warnings = snap_warnings(snapped)
     return WalkingCatchment(area, reach, float(radius_m), float(band_m), float(fill_holes_m2), graph.crs_label,
                             graph.source.text(), by_origin, warnings)
+
+
+def snap_warnings(snapped) -> list[str]:
+    """What the planner must know about where the origins joined the streets."""
+    warnings = []
+    far = int((snapped.off_street_m > FAR_FROM_STREET_M).sum())
+    if far:
+        warnings.append(f"{far} origin(s) are more than {FAR_FROM_STREET_M:g} m from any street of the network "
+                        "(does the network cover them?)")
+    stray = snapped.fragment_length_m > 0
+    if stray.any():
+        lengths = ", ".join(f"{m:,.1f} m" for m in np.unique(snapped.fragment_length_m[stray])[:5])
+        warnings.append(f"{int(stray.sum())} origin(s) lie nearest a street fragment joined to nothing else "
+                        f"({lengths} of street); they were joined to the nearest street of the network that "
+                        f"serves the city instead, up to {snapped.off_street_m[stray].max():,.1f} m away")
+    return warnings
 
 
 def widen(graph: StreetGraph, reach: Reach, band_m: float) -> shapely.Geometry:

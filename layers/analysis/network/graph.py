@@ -4,8 +4,16 @@ A walking network is read once (from an OpenStreetMap extract or a line layer of
 'street'), transformed into the working metric CRS and cut into its straight segments: every
 vertex of a street is a node, every segment between two consecutive vertices an edge whose
 weight is its length in metres. Streets connect where they share a vertex (to the millimetre),
-as OpenStreetMap ways do at a junction and street centre-line files do at their ends; two lines
-that cross without a shared vertex (a footbridge over a road) do not connect.
+as OpenStreetMap ways do at a junction; a street layer is first noded at its crossings, level by
+level (`crossings.py`), so that a centre-line file's crossing streets join and a bridge does not
+join the street below it.
+
+Not every street serves the city: an extract holds bits joined to nothing (a 40 m platform
+footway, a car park's aisles). The network that serves the city (`serving_edge`) is its largest
+connected part by street length and any other part at least `SERVING_SHARE` as long (an island
+joined by a ferry, a district the extract joins only outside its bounds); origins are snapped to
+it (`snap.py`), and its extent (`extent`, the convex hull of its nodes) is what the figures
+check the study area against.
 
 Straight edges make the walk exact and simple: a point part-way along an edge is a linear
 interpolation of its two ends, so a catchment can be cut where the distance runs out.
@@ -24,6 +32,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from layers.analysis.coverage.shapes import geometries
 from layers.analysis.network.blocks import StreetBlocks, street_blocks
@@ -31,6 +40,7 @@ from layers.crs import crs_label, require_metric
 
 NODE_TOLERANCE_M = 0.001  # vertices closer than this (after rounding to it) are the same node
 MIN_WEIGHT_M = 1e-6  # SciPy's graphs need positive weights: a zero length is this many metres
+SERVING_SHARE = 0.1  # a connected part at least this share of the largest one's length serves the city too
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,38 @@ class StreetGraph:
     def blocks(self) -> StreetBlocks:
         """The city blocks the streets enclose (`blocks.py`); saved with the cache, else found on first use."""
         return street_blocks(self.node_xy, self.edge_u, self.edge_v, self.segments, self.tree)
+
+    @cached_property
+    def edge_part(self) -> np.ndarray:
+        """The connected part (0..) each edge belongs to."""
+        _, node_part = connected_components(self.matrix, directed=False)
+        return node_part[self.edge_u] if self.edge_count else np.zeros(0, dtype="int64")
+
+    @cached_property
+    def part_length_m(self) -> np.ndarray:
+        """The street length of each connected part."""
+        return np.bincount(self.edge_part, weights=self.edge_length_m) if self.edge_count else np.zeros(0)
+
+    @cached_property
+    def serving_edge(self) -> np.ndarray:
+        """True for the edges of the network that serves the city (the module docstring)."""
+        lengths = self.part_length_m
+        if not len(lengths):
+            return np.zeros(0, dtype=bool)
+        return (lengths >= SERVING_SHARE * lengths.max())[self.edge_part]
+
+    @cached_property
+    def serving_tree(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """The serving edges (indices) and a spatial index of their segments."""
+        which = np.flatnonzero(self.serving_edge)
+        return which, shapely.STRtree(self.segments[which])
+
+    @cached_property
+    def extent(self) -> shapely.Geometry:
+        """Where the network that serves the city lies: the convex hull of its nodes."""
+        serving = self.serving_edge
+        ends = np.unique(np.concatenate([self.edge_u[serving], self.edge_v[serving]]))
+        return shapely.convex_hull(shapely.multipoints(self.node_xy[ends])) if len(ends) else shapely.Polygon()
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The graph as plain arrays (what the cache stores)."""

@@ -1,8 +1,8 @@
 """The walking network a session measures with: where it comes from and how it is built.
 
 A network is either an OpenStreetMap extract (a `.pbf` file, its walking ways read with pyrosm)
-or a line layer of role 'street' (any format the app reads). Either way its graph is built once
-in the working CRS and cached beside the source file (`cache.py`); `WalkingNetwork` then draws
+or a line layer of role 'street' (any format the app reads; noded at its crossings level by
+level, `crossings.py`). Either way its graph is built once in the working CRS and cached beside the source file (`cache.py`); `WalkingNetwork` then draws
 catchments with the stated walking band and hole size.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from layers.analysis.network.cache import cached_graph
 from layers.analysis.network.catchment import (
     DEFAULT_BAND_M, DEFAULT_FILL_HOLES_M2, WalkingCatchment, method_text, walking_catchment_of,
 )
+from layers.analysis.network.crossings import node_crossings
 from layers.analysis.network.graph import NetworkSource, StreetGraph
 from layers.analysis.network.osm import check_pbf, read_walking_streets
 from layers.analysis.progress import IsCancelled, Progress
@@ -46,7 +47,7 @@ def graph_from_layer(layer, crs) -> tuple[StreetGraph, str]:
     source = NetworkSource(f"layer '{layer.name}'{where}", "")
 
     def build() -> StreetGraph:
-        return StreetGraph.from_lines(layer.in_crs(crs), crs, source)
+        return StreetGraph.from_lines(node_crossings(layer.in_crs(crs)), crs, source)
 
     if layer.source is None or not Path(layer.source).is_file():
         return build(), "built"
@@ -68,6 +69,11 @@ class WalkingNetwork:
     def method(self, radius_m: float) -> str:
         return method_text(radius_m, self.band_m, self.fill_holes_m2, self.graph.source.text(),
                            self.graph.crs_label)
+
+    def outside(self, study_area: shapely.Geometry) -> shapely.Geometry:
+        """The part of the study area beyond the network's extent (`StreetGraph.extent`): walked, it
+        reaches nothing, because the network holds no streets there, whatever streets the city has."""
+        return as_area(shapely.difference(study_area, self.graph.extent))
 
     def catchment(self, features, radius_m: float, study_area: shapely.Geometry | None = None,
                   progress: Progress = None, cancelled: IsCancelled = None) -> WalkingCatchment:

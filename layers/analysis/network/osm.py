@@ -1,9 +1,13 @@
 """Reading the walking streets of an OpenStreetMap extract (`.osm.pbf`) with pyrosm, offline.
 
 The walking network is pyrosm's `network_type='walking'` (OSMnx's 'walk'): footways, paths,
-steps, pedestrian and residential streets, service roads; not motorways, trunk roads, cycle
-ways or ways closed to pedestrians (`foot=no`, `access=private`), and not a street whose
-sidewalks are drawn as separate ways (they are counted instead).
+steps, pedestrian and residential streets, service roads, and trunk and primary roads; not
+motorways (and their links), cycle ways or ways closed to pedestrians (`foot=no`,
+`access=private`), and not a street whose sidewalks are drawn as separate ways (they are
+counted instead). Trunk roads are walked on purpose: they often have sidewalks (a city's
+arterials are tagged trunk in many countries), OSMnx's walk filter excludes only motorways,
+and r5 lets pedestrians use a trunk road unless it is tagged `foot=no`, which is honoured here
+too.
 
 An extract is untrusted like every file: it must be a regular, readable, non-empty file whose
 first bytes are an OSM PBF header block ('OSMHeader'), before pyrosm sees it; pyrosm reads it

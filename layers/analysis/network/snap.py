@@ -4,6 +4,11 @@ Each origin walks to the nearest point of the nearest street EDGE (not the neare
 station beside a long street is on that street, not at its far junction), found with shapely's
 STRtree; the straight walk from the origin to that point, the off-street distance, is added to
 every distance walked from it.
+
+Origins join the network that serves the city (`StreetGraph.serving_edge`), never a fragment
+joined to nothing: a station whose nearest street is a 40 m platform footway would otherwise
+reach 40 m of street. Such an origin is joined to the nearest serving street instead, and
+`fragment_length_m` says how long the fragment it passed over is (so the catchment can say so).
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ class Snapped:
     fraction: np.ndarray  # (k,) 0..1 from edge_u to edge_v
     point_xy: np.ndarray  # (k, 2)
     off_street_m: np.ndarray  # (k,)
+    fragment_length_m: np.ndarray  # (k,) street length of a nearer fragment passed over (0: none)
 
 
 def snap_to_streets(graph: StreetGraph, origin_xy: np.ndarray) -> Snapped:
@@ -36,14 +42,21 @@ def snap_to_streets(graph: StreetGraph, origin_xy: np.ndarray) -> Snapped:
         raise ValueError("an origin has coordinates that are not finite numbers")
     if not len(origin_xy):
         empty = np.zeros(0)
-        return Snapped(origin_xy, empty.astype("int64"), empty, origin_xy.copy(), empty)
-    (which, nearest), _ = graph.tree.query_nearest(shapely.points(origin_xy), return_distance=True,
-                                                   all_matches=False)
+        return Snapped(origin_xy, empty.astype("int64"), empty, origin_xy.copy(), empty, empty)
+    points = shapely.points(origin_xy)
+    serving, tree = graph.serving_tree
+    (which, nearest), _ = tree.query_nearest(points, all_matches=False, return_distance=True)
     edge = np.empty(len(origin_xy), dtype="int64")
-    edge[which] = nearest
+    edge[which] = serving[nearest]
+    (which, nearest), _ = graph.tree.query_nearest(points, all_matches=False, return_distance=True)
+    any_edge = np.empty(len(origin_xy), dtype="int64")
+    any_edge[which] = nearest
+    on_fragment = ~graph.serving_edge[any_edge] & (
+        shapely.distance(graph.segments[any_edge], points) < shapely.distance(graph.segments[edge], points))
+    fragment = np.where(on_fragment, graph.part_length_m[graph.edge_part[any_edge]], 0.0)
     a = graph.node_xy[graph.edge_u[edge]]
     b = graph.node_xy[graph.edge_v[edge]]
     ab = b - a
     t = np.clip(np.einsum("ij,ij->i", origin_xy - a, ab) / np.einsum("ij,ij->i", ab, ab), 0.0, 1.0)
     point = a + t[:, None] * ab
-    return Snapped(origin_xy, edge.astype("int64"), t, point, np.hypot(*(origin_xy - point).T))
+    return Snapped(origin_xy, edge.astype("int64"), t, point, np.hypot(*(origin_xy - point).T), fragment)

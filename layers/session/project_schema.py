@@ -3,7 +3,7 @@
 Project files come by mail and USB stick: every value is checked for its type, range and size
 (finite numbers, colours that are colours, at most MAX_LAYERS layers, a file of at most
 MAX_BYTES, JSON no deeper than Python can read, a sketch's coordinates finite and its statuses
-known: `layers.sketch.Sketch.from_dict`) and a wrong one is refused with a
+known: `layers.session.sketch.Sketch.from_dict`) and a wrong one is refused with a
 `ProjectError` that names the file and the field, e.g. `layers[3].opacity must be a number
 from 0 to 1, not 'abc'`. Nothing else in the app ever sees an unchecked value. Analysis settings
 are checked by the session when they are applied (a value the data does not allow is reported
@@ -15,7 +15,7 @@ import json
 import math
 import re
 
-from layers.sketch import Sketch, SketchError
+from layers.session.sketch import Sketch, SketchError
 
 MAX_BYTES = 20_000_000
 MAX_LAYERS = 5_000
@@ -84,6 +84,8 @@ def _check_walking(analysis: dict) -> None:
     _optional_text(analysis, "network", "analysis.network")
     if "walking_band_m" in analysis:
         _number(analysis["walking_band_m"], "analysis.walking_band_m", (0.0, 500.0))
+    if analysis.get("frequent_headway_min") is not None:
+        _number(analysis["frequent_headway_min"], "analysis.frequent_headway_min", (0.0, 1440.0))
 
 
 def _check_entry(entry, where: str) -> None:

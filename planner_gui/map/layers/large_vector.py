@@ -34,7 +34,7 @@ from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map import geometry as geo
 from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_features
-from planner_gui.map.graphic import LayerGraphic
+from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
 
 LARGE_LAYER_FEATURES = 5_000  # more features than this: drawn as a picture made in a worker

@@ -6,7 +6,7 @@ layers (order, role, field mapping, visibility, opacity, style), the working CRS
 from the data), the view, the study area, the zone layer and the analysis settings (measure,
 radius, buffer segments, scenario, year, the compared scenarios, straight-line or walking
 distance and the street network: an OSM extract's path, relative, or a street layer's name) and
-the sketch (`layers.sketch`: its lines and stations, coordinates in its own CRS; optional, so
+the sketch (`layers.session.sketch`: its lines and stations, coordinates in its own CRS; optional, so
 version 2 files without one still open).
 Version 1 files (layers, CRS
 and view only) still open, with default analysis settings.
@@ -14,6 +14,13 @@ and view only) still open, with default analysis settings.
 It is written atomically: a crash while saving leaves the previous project file as it was.
 Opening a project never fails as a whole because one of its files is missing or one setting is
 wrong: the layers that load are returned, and each problem is reported with its file and reason.
+
+A project comes by mail as often as from the planner's own disk, and it names files to read: one
+that names files outside its own folder (an absolute path, `../..`, a link that leads out; its
+layers and its street network) could pull any GIS file on the machine into the map and the next
+export. So opening it reads nothing but the project file and raises `OutsideFilesError` listing
+those files, until the caller says they may be read (`allow_outside=True`: the app after asking
+the planner, the CLI with `--allow-outside`). Files in the folder and its subfolders open freely.
 """
 from __future__ import annotations
 
@@ -28,15 +35,15 @@ from layers.io.atomic import write_atomically
 from layers.crs import require_metric
 from layers.io import LayerLoadError, read_raster, read_vector
 from layers.layer import Layer, Style, VectorLayer
-from layers.project_schema import MAX_BYTES, SchemaError, parse
+from layers.session.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
-from layers.session import AnalysisSettings, Session, StudyArea
-from layers.sketch import Sketch
+from layers.session.session import AnalysisSettings, Session, StudyArea
+from layers.session.sketch import Sketch
 
 FORMAT = "planner-project"
 VERSION = 2
 SUFFIX = ".planner.json"
-SAMPLE_PROJECT = Path(__file__).resolve().parents[1] / "sample_data" / "hanoi.planner.json"
+SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_data" / "hanoi.planner.json"
 _V1_CRS = "EPSG:32648"  # version 1 files always named their CRS; this was their default
 
 
@@ -62,8 +69,25 @@ class ProjectError(Exception):
         super().__init__(f"{self.path.name}: {reason}")
 
 
-def save_project(path: str | os.PathLike, session: Session, view: tuple[float, float, float, float] | None = None) -> Path:
-    """Write the session (input layers bottom to top, CRS, analysis) and the view to `path`, atomically."""
+class OutsideFilesError(ProjectError):
+    """The project names files outside its own folder (`files`, absolute); none of them was read."""
+
+    LISTED = 20  # files named in the message; `files` holds them all
+
+    def __init__(self, path: str | os.PathLike, files: list[Path]):
+        self.files = files
+        listed = ", ".join(str(f) for f in files[:self.LISTED])
+        more = f" and {len(files) - self.LISTED:,} more" if len(files) > self.LISTED else ""
+        super().__init__(path, f"names {len(files):,} file(s) outside its own folder, which were not read: "
+                               f"{listed}{more}. Open them only if you trust where the project came from")
+
+
+def save_project(path: str | os.PathLike, session: Session, view: tuple[float, float, float, float] | None = None,
+                 overwrite_read_only: bool = False) -> Path:
+    """Write the session (input layers bottom to top, CRS, analysis) and the view to `path`, atomically.
+
+    A read-only project file is replaced only with `overwrite_read_only` (else `ReadOnlyFileError`,
+    an `AtomicWriteError` like every other failed save: `layers.io.atomic`)."""
     path = Path(path)
     entries = []
     for layer in session.layers:
@@ -93,11 +117,16 @@ def save_project(path: str | os.PathLike, session: Session, view: tuple[float, f
         },
         "sketch": None if session.sketch.is_empty else session.sketch.to_dict(),
     }
-    return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                            overwrite_read_only=overwrite_read_only)
 
 
-def load_project(path: str | os.PathLike) -> Project:
-    """Read a project file and load its layers; unreadable layers go to `failures`."""
+def load_project(path: str | os.PathLike, allow_outside: bool = False) -> Project:
+    """Read a project file and load its layers; unreadable layers go to `failures`.
+
+    Unless `allow_outside`, a project that names files outside its folder raises
+    `OutsideFilesError` (listing them) having read nothing but the project file.
+    """
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -129,6 +158,9 @@ def load_project(path: str | os.PathLike) -> Project:
     analysis = document.get("analysis") or {}
     if not isinstance(analysis, dict) or not isinstance(analysis.get("study_area") or {}, dict):
         raise ProjectError(path, "\"analysis\" must be an object of settings, with \"study_area\" an object")
+    outside = _files_outside(document, path)
+    if outside and not allow_outside:
+        raise OutsideFilesError(path, outside)
     project = Project(
         path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
@@ -185,15 +217,17 @@ def apply_project(project: Project, session: Session) -> list[str]:
     return problems
 
 
-def open_project(path: str | os.PathLike, allow_missing: bool = False) -> tuple[Session, list[str]]:
+def open_project(path: str | os.PathLike, allow_missing: bool = False,
+                 allow_outside: bool = False) -> tuple[Session, list[str]]:
     """A session from a project file, for scripts and the CLI: every layer must load, unless
     `allow_missing` (then the missing ones are among the problems returned).
 
     Returns the session and the problems (settings that could not be applied, see
     `apply_project`); raises ProjectError if the file is unreadable or, one message listing
-    them all, if layers are missing.
+    them all, if layers are missing; OutsideFilesError (reading none of them) if it names files
+    outside its folder, unless `allow_outside`.
     """
-    project = load_project(path)
+    project = load_project(path, allow_outside)
     missing = [str(f) for f in project.failures]
     if missing and not allow_missing:
         raise ProjectError(path, f"{len(missing):,} layer(s) could not be loaded: {'; '.join(missing[:20])}"
@@ -207,6 +241,8 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
         source = (folder / entry["source"]).resolve()
     except (OSError, RuntimeError):  # a link loop
         raise LayerLoadError(folder / entry["source"], "cannot be followed to a file (a link loop?)") from None
+    except ValueError:  # a NUL character
+        raise LayerLoadError(Path(entry["source"].replace("\0", "")), "not a file name") from None
     if source.suffix.lower() in (".tif", ".tiff"):
         layer: Layer = read_raster(source)
     else:
@@ -225,6 +261,25 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
     if entry.get("style"):
         layer.style = Style.from_dict({**layer.style.to_dict(), **entry["style"]})
     return layer
+
+
+def _files_outside(document: dict, path: Path) -> list[Path]:
+    """The files `document` (the project at `path`) names outside its folder, links followed, in
+    the order named, each once: layer sources and a street network extract."""
+    folder = Path(os.path.realpath(path.parent))
+    named = [entry["source"] for entry in document.get("layers", [])]
+    network = (document.get("analysis") or {}).get("network")
+    if isinstance(network, str) and network.lower().endswith(".pbf"):  # else a layer's name
+        named.append(network)
+    outside = []
+    for name in named:
+        try:
+            source = Path(os.path.realpath(path.parent / name))  # as it is read: links followed, then `..`
+        except ValueError:  # a NUL in the name: no file anywhere, but not one in the folder either
+            source = Path(name)
+        if not source.is_relative_to(folder) and source not in outside:
+            outside.append(source)
+    return outside
 
 
 def _network_reference(network: str | None, folder: Path) -> str | None:

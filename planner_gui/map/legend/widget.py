@@ -1,7 +1,7 @@
 """The legend over the map's bottom-right corner: every visible layer and its symbols.
 
-The same entries as every export and the print page (`planner_gui.export.legend.legend_entries`,
-made from the map's own styling rules) drawn by the same painter (`print_layout.paint_legend`),
+The same entries as every export and the print page (`planner_gui.map.legend.entries.legend_entries`,
+made from the map's own styling rules) drawn by the same painter (`planner_gui.map.legend.painter`),
 so the map on screen and the printed page cannot disagree. Entries are worked out once per
 change of the layers or the timeline's year (coalesced: a year move filters several layers at
 once), not on every repaint, and in a worker, which paints the legend's picture too (QPainter on
@@ -17,6 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map.blank_image import blank_image
+from planner_gui.map.legend.entries import legend_entries
+from planner_gui.map.legend.painter import paint_legend
 
 WIDTH_PX = 230
 ROW_PX = 15  # one legend row at the legend's largest text
@@ -66,8 +68,6 @@ class MapLegend(QtWidgets.QWidget):
 
     def update_now(self) -> None:
         """The entries worked out at once, here (an export's twin canvas drawn here and now)."""
-        from planner_gui.export.legend import legend_entries
-
         self._timer.stop()
         self._runner.cancel()
         self._show(legend_entries(self.canvas.session, self.canvas) if self.enabled else [])
@@ -75,8 +75,6 @@ class MapLegend(QtWidgets.QWidget):
     def _update_entries(self) -> None:
         """Entries are worked out in a worker: splitting a large layer into its style classes (a
         category field over a million footprints) takes most of a second."""
-        from planner_gui.export.legend import legend_entries
-
         if not self.enabled:
             self._runner.cancel()
             self._show([])
@@ -134,8 +132,6 @@ def legend_size(entries: list, map_width: int, map_height: int) -> tuple[int, in
 
 def legend_image(entries: list, size: tuple[int, int], ratio: float) -> QtGui.QImage:
     """The legend painted at `size` (logical pixels) and device pixel `ratio`; any thread."""
-    from planner_gui.export.print_layout import paint_legend
-
     width, height = size
     image = blank_image(max(1, round(width * ratio)), max(1, round(height * ratio)), QtGui.QColor(255, 255, 255, 215))
     image.setDevicePixelRatio(ratio)

@@ -3,11 +3,11 @@
 It holds the input layers (a `LayerStack`) with each layer's role and field mapping; the
 working CRS (the project's, one the planner chose, or one chosen from the data); the study area
 and the zone layer; the analysis settings (measure, radius, buffer segments, scenario, year,
-the scenarios compared); the sketch (`layers.sketch`: lines drawn in the app, shown as two input
+the scenarios compared); the sketch (`layers.session.sketch`: lines drawn in the app, shown as two input
 layers); and the latest results, in a stack of their own apart from the inputs (the canvas
 draws both). Every edit of the planner's work (a layer added, removed, moved, restyled or given
-another role; a sketch edit) is a command on the undo stack `history` (`layers.undo`), and
-`modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.project`), the
+another role; a sketch edit) is a command on the undo stack `history` (`layers.session.undo`), and
+`modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.session.project`), the
 CLI builds one from files and flags, and every dock of the app is a view of it: a dock shows
 session state and writes the planner's changes back with the setters here, which validate
 them and emit a `SessionEvent`, the way glue's viewer `State` objects drive its widgets.
@@ -33,11 +33,11 @@ from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_accurate, require_metric
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
-from layers.session_sketch import SketchEditing
-from layers.sketch import Sketch
+from layers.session.sketch_editing import SketchEditing
+from layers.session.sketch import Sketch
 from layers.io.sliced import collect_kept_out
 from layers.stack import LayerStack, StackEvent
-from layers.undo import Command, UndoStack
+from layers.session.undo import Command, UndoStack
 
 MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
 RADIUS_RANGE_M = (1.0, 50_000.0)
@@ -46,6 +46,7 @@ SEGMENTS_RANGE = (1, 64)
 YEAR_RANGE = (1800, 2200)
 DISTANCES = ("straight", "walking")
 BAND_RANGE_M = (0.0, 500.0)
+HEADWAY_RANGE_MIN = (0.0, 1440.0)
 # Stack events that change what a project file holds (a filter is the timeline's year, a setting).
 _SAVED_STACK_EVENTS = ("added", "removed", "moved", "visibility", "opacity", "style", "role")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
@@ -79,6 +80,9 @@ class AnalysisSettings:
     distance: str = "straight"  # 'straight' (line) or 'walking' (along the street network)
     network: str | None = None  # an OpenStreetMap extract (*.pbf path) or a layer of role 'street'; None: the first
     walking_band_m: float = DEFAULT_BAND_M  # the band either side of the streets reached on foot
+    # SDG 11.2.1's frequent service: a station whose mean headway (minutes) in its feed's service
+    # window is this or better; None: the figures without the criterion only
+    frequent_headway_min: float | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -386,7 +390,7 @@ class Session(SketchEditing):
     def measures(self) -> list[str]:
         """What can be measured with the layers loaded: presets whose role is present, and layers."""
         roles = {layer.role for layer in self.layers}
-        found = [name for name, preset in PRESETS.items() if preset.role in roles]
+        found = [name for name, preset in PRESETS.items() if preset.applies_to(roles)]
         found += [LAYER_PREFIX + layer.name for layer in self.layers
                   if isinstance(layer, VectorLayer) and layer.role in MEASURED_ROLES]
         return found
@@ -404,10 +408,10 @@ class Session(SketchEditing):
                 self._filtering_year = False
             self._invalidate(filters_only=True)
         if settings != self.settings:
-            walk_changed = any(getattr(settings, k) != getattr(self.settings, k)
-                               for k in ("distance", "network", "walking_band_m"))
+            city_changed = any(getattr(settings, k) != getattr(self.settings, k)
+                               for k in ("distance", "network", "walking_band_m", "frequent_headway_min"))
             self.settings = settings
-            if walk_changed:
+            if city_changed:
                 self._invalidate()
             self._emit("settings")
 
@@ -435,6 +439,11 @@ class Session(SketchEditing):
                 and math.isfinite(s.walking_band_m) and BAND_RANGE_M[0] <= s.walking_band_m <= BAND_RANGE_M[1]):
             raise ValueError(f"walking band {s.walking_band_m!r} m is not a distance from {BAND_RANGE_M[0]:g} to "
                              f"{BAND_RANGE_M[1]:g} m")
+        if s.frequent_headway_min is not None and not (
+                isinstance(s.frequent_headway_min, (int, float)) and not isinstance(s.frequent_headway_min, bool)
+                and math.isfinite(s.frequent_headway_min) and HEADWAY_RANGE_MIN[0] < s.frequent_headway_min <= HEADWAY_RANGE_MIN[1]):
+            raise ValueError(f"frequent-service headway {s.frequent_headway_min!r} min is not a time of more than "
+                             f"{HEADWAY_RANGE_MIN[0]:g} and at most {HEADWAY_RANGE_MIN[1]:g} minutes")
         if s.year is not None and not (isinstance(s.year, int) and not isinstance(s.year, bool) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
             raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
         for key in ("scenario", "compare_a", "compare_b"):
@@ -494,6 +503,7 @@ class Session(SketchEditing):
             city = CityData.from_layers(list(self.layers), crs, self.study_area_geometry(),
                                         zone_layer=self.zone_layer, zone_names=self.zone_names,
                                         quad_segs=self.settings.segments)
+            city.frequent_headway_min = self.settings.frequent_headway_min
             if self.settings.distance == "walking":
                 city.walking = self.walking_network()
             old = self._population_kept

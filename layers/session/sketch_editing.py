@@ -1,4 +1,4 @@
-"""The session's sketch edits: the sketch (`layers.sketch`) as two input layers, each edit undoable.
+"""The session's sketch edits: the sketch (`layers.session.sketch`) as two input layers, each edit undoable.
 
 A part of `Session` (mixed into it), kept apart because it is one idea: every edit replaces the
 immutable Sketch through `set_sketch`, one command on the undo stack, and the session shows the
@@ -15,7 +15,7 @@ from pyproj import CRS
 from layers.analysis.scenario import parse_scenario
 from layers.crs import transformer
 from layers.layer import Style, VectorLayer
-from layers.sketch import LINES_LAYER, STATIONS_LAYER, Sketch
+from layers.session.sketch import LINES_LAYER, STATIONS_LAYER, Sketch
 
 SKETCH_STYLES = {
     "metro_station": Style(stroke="#222222", fill="#ffffff", width=2.0, point_size=11.0, label_field="name",

@@ -1,0 +1,136 @@
+"""Lines and polygons: one `FeaturesItem` per style class, culled to the view and simplified to the
+zoom level (`planner_gui.map.geometry`), plus one image for features smaller than a pixel."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.layer import VectorLayer
+from planner_gui.map import geometry as geo
+from planner_gui.map.feature_painter import feature_rings, paint_features
+from planner_gui.map.layers.base import LayerGraphic
+from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+
+
+class FeaturesItem(QtWidgets.QGraphicsPathItem):
+    """The features of one style class in view, painted one after the other (fill, then outline).
+
+    Its path (all the features in one) gives Qt the item's bounds and shape; painting goes
+    feature by feature (`planner_gui.map.feature_painter`), so overlapping polygons look as in
+    QGIS: no fill-rule holes, and a later polygon's fill covers the outlines below it.
+
+    The feature-by-feature painting is recorded into a QPicture when the features are set, and
+    every paint replays it: one call from Python instead of two per feature. A view change paints
+    the map twice (on screen, then its moving picture), and more when a large layer's picture
+    arrives; and while a worker runs, each call from Python into Qt waits for the GIL (80-330 us
+    measured, against 2 us), so the canvas sets these features before it starts any worker's
+    picture. Replayed, the same pixels (checked on the Hanoi sample at three scales).
+    """
+
+    def __init__(self, area: bool):
+        super().__init__()
+        self.area = area
+        self._recording: QtGui.QPicture | None = None
+
+    def set_features(self, culled: geo.Culled) -> None:
+        """The features to draw (in view, simplified), painted now into the recording (pen and brush set)."""
+        self._recording = None
+        if not len(culled.x):
+            self.setPath(QtGui.QPainterPath())
+            return
+        self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
+        rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
+        self._recording = QtGui.QPicture()
+        recorder = QtGui.QPainter(self._recording)
+        try:
+            paint_features(recorder, rings, self.pen(), self.brush(), self.area)
+        finally:
+            recorder.end()
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._recording is not None:
+            painter.drawPicture(0, 0, self._recording)
+
+
+class VectorGraphic(LayerGraphic):
+    """Lines and polygons: one FeaturesItem per style class, plus a pixel image for tiny features."""
+
+    def __init__(self, canvas, layer: VectorLayer):
+        super().__init__(canvas, layer)
+        self.geometry = geo.prepared(layer, canvas.working_crs)
+        self.small_image = pg.ImageItem()
+        self.small_image.setVisible(False)
+        self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
+        self._label_points: tuple[np.ndarray, np.ndarray] | None = None
+        self.restyle()
+
+    def items(self):
+        return [self.small_image] + [item for item, _ in self.classes]
+
+    def restyle(self) -> None:
+        old = [item for item, _ in self.classes]
+        style = self.layer.style
+        polygon = self.geometry.kind in ("polygon", "mixed")
+        self.classes = []
+        self._shown = self.layer.feature_mask()  # the layer's feature filter (timeline), None: all
+        for cls, rows in feature_classes(self.layer.gdf, style):
+            if self._shown is not None:
+                rows = rows[self._shown[rows]]
+            item = FeaturesItem(polygon)
+            item.setPen(pen(cls.colour, style.width, cls.pattern))
+            item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
+            self.classes.append((item, rows))
+        # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
+        self._small_colour = rgba(style.stroke, 1.0)
+        self._label_points = None
+        self.canvas._replace_items(self, old)
+
+    def refresh(self, view, pixel_m) -> None:
+        small, drawn = [], []
+        for item, rows in self.classes:
+            whole = len(self.classes) == 1 and self._shown is None
+            culled = self.geometry.cull(view, pixel_m, subset=None if whole else rows)
+            item.set_features(culled)
+            small.append(culled.small)
+            drawn.append(culled.features)
+        self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
+        # style classes are disjoint, and so are a class's paths and pixels: a sort, not a unique
+        self.drawn = np.sort(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
+
+    def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
+        """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
+        if not len(small):
+            self.small_image.setVisible(False)
+            return
+        xmin, ymin, xmax, ymax = view
+        shape = (max(1, int(math.ceil((ymax - ymin) / pixel_m))), max(1, int(math.ceil((xmax - xmin) / pixel_m))))
+        hit = geo.rasterise_boxes(self.geometry.bounds[small], view, pixel_m, shape)
+        image = np.zeros(shape + (4,), np.uint8)
+        image[hit] = self._small_colour
+        self.small_image.setImage(image, autoLevels=False, levels=None)
+        self.small_image.setRect(QtCore.QRectF(xmin, ymin, shape[1] * pixel_m, shape[0] * pixel_m))
+        self.small_image.setVisible(True)
+
+    def extent(self):
+        return self.geometry.extent
+
+    def label_candidates(self, view):
+        field = self.layer.style.label_field
+        if not field or field not in self.layer.gdf.columns:
+            return np.empty(0), np.empty(0), []
+        if self._label_points is None:
+            anchor = shapely.point_on_surface(self.geometry.geoms)
+            xy = shapely.get_coordinates(anchor)
+            self._label_points = (xy[:, 0], xy[:, 1])
+        x, y = self._label_points
+        xmin, ymin, xmax, ymax = view
+        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        if self._shown is not None:
+            inside &= self._shown
+        inside = np.flatnonzero(inside)
+        texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
+        return x[inside], y[inside], texts
