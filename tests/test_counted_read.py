@@ -75,15 +75,15 @@ def test_read_counted_reads_the_layer_read_vector_reads(tmp_path):
     with pytest.raises(LayerLoadError) as whole_refusal:
         read_vector(path, "buildings")
     assert str(compact_refusal.value) == str(whole_refusal.value)
-    assert "feature 11: 0.000 km2 as drawn, 0.000 km2 repaired" in str(compact_refusal.value)
+    assert "feature 11: 0.0 m2 as drawn, 50.0 m2 repaired" in str(compact_refusal.value)
 
 
 @pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
 def test_read_counted_in_each_city_and_its_data_crs(city, tmp_path):
     paths = write_features(city, tmp_path)  # buildings (GeoPackage) and schools (GeoJSON), lon/lat or Web Mercator
     for path in paths:
-        assert_same_layer(read_counted(path, repair=True), read_vector(path, repair=True))
-    assert len(read_counted(paths[0], repair=True).gdf) == len(buildings(city))
+        assert_same_layer(read_counted(path), read_vector(path))
+    assert len(read_counted(paths[0]).gdf) == len(buildings(city))
 
 
 def broken_files(tmp_path):
@@ -136,7 +136,7 @@ def test_planner_measure_gives_the_same_json_with_buildings_as_arrays(city, tmp_
     gpkg, tif = write_city(city, tmp_path)
     b, s = write_features(city, tmp_path)
     args = [str(gpkg), str(tif), str(b), str(s), "-p", "itdp-pnt", "--zones", "-f", "json",
-            "--sum-field", "floor_area", "--sum-field", "pupils", "--year", "2030", "--repair"]
+            "--sum-field", "floor_area", "--sum-field", "pupils", "--year", "2030"]
     assert main(args) == 0
     compact = json.loads(capsys.readouterr().out)
     seen = []

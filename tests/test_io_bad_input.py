@@ -139,7 +139,7 @@ def test_invalid_geometries_are_repaired_and_counted(tmp_path):
     )
     path = tmp_path / "parks.gpkg"
     gdf.to_file(path)
-    with pytest.raises(LayerLoadError, match="feature 1: 0.000 km2 as drawn, 0.000 km2 repaired"):
+    with pytest.raises(LayerLoadError, match="feature 1: 0.0 m2 as drawn, 50.0 m2 repaired"):
         read_vector(path)  # the repair turns a bowtie of no area into two triangles: the planner decides
     layer = read_vector(path, repair=True)
     assert layer.warnings[0] == "1 invalid geometry repaired with make_valid"

@@ -193,3 +193,22 @@ def test_planner_measure_stops_a_read_at_its_timeout(tmp_path, capsys):
     assert "city.gpkg" in err and "did not finish within 2 s" in err and "Traceback" not in err
     assert main([str(path), "--timeout", "0"]) == 2
     assert "--timeout 0: give a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_the_work_on_what_a_read_gave_stops_on_cancel_between_slices(monkeypatch):
+    """Parsing a million geometries takes seconds after the read itself: Cancel stops it too."""
+    import pyarrow as pa
+
+    from layers.analysis.progress import Cancelled
+    from layers.io import sliced
+
+    monkeypatch.setattr(sliced, "SLICE", 10)
+    wkb = pa.array(shapely.to_wkb(shapely.points(np.arange(100.0), np.arange(100.0))).tolist())
+    slices = []
+    real = shapely.from_wkb
+    monkeypatch.setattr(shapely, "from_wkb", lambda values: slices.append(1) or real(values))
+    with reading(LIMITS, cancelled=lambda: len(slices) >= 3):  # Cancel pressed during the third slice
+        with pytest.raises(Cancelled):
+            sliced.geometries_from_wkb(wkb)
+    assert len(slices) == 3  # three slices of ten parsed, then stopped
+    assert len(sliced.geometries_from_wkb(wkb)) == 100  # outside a cancelled load: all of them

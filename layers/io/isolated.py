@@ -302,6 +302,14 @@ def reading(limits: ReadLimits | None = None, cancelled: IsCancelled = None) -> 
         _give_back(reader)
 
 
+def stop_if_cancelled() -> None:
+    """Raise Cancelled if the enclosing `reading()` was asked to stop: for the work on what a read
+    gave (parsing a million geometries takes seconds), checked between slices of it."""
+    reader = _current.get()
+    if reader is not None and reader.cancelled is not None and reader.cancelled():
+        raise Cancelled()
+
+
 def prestart(limits: ReadLimits | None = None) -> None:
     """Start a reader now, so that the first read does not wait for Python to start (call it
     before slow work of one's own, e.g. the imports of `planner measure`)."""

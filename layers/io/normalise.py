@@ -229,11 +229,15 @@ class GeometryChecks:
                                       after[changed][:room]))
 
     def area_change_text(self, crs) -> str:
-        """The repairs that change areas, in words: each feature with its area before and after, in km2."""
+        """The repairs that change areas, in words: each feature with its area before and after (km2,
+        or m2 below 1 km2)."""
         said = []
         for feature, before, after in self.area_changes:
             km2_before, km2_after = polygon_area_km2(before, crs), polygon_area_km2(after, crs)
-            said.append(f"feature {feature}: {km2_before:,.3f} km2 as drawn, {km2_after:,.3f} km2 repaired")
+            if max(km2_before, km2_after) >= 1:
+                said.append(f"feature {feature}: {km2_before:,.3f} km2 as drawn, {km2_after:,.3f} km2 repaired")
+            else:  # a building, a plot: in square metres
+                said.append(f"feature {feature}: {km2_before * 1e6:,.1f} m2 as drawn, {km2_after * 1e6:,.1f} m2 repaired")
         more = f"; and {self.area_changed - len(said):,} more" if self.area_changed > len(said) else ""
         return "; ".join(said) + more
 
