@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -212,3 +213,17 @@ def test_the_work_on_what_a_read_gave_stops_on_cancel_between_slices(monkeypatch
             sliced.geometries_from_wkb(wkb)
     assert len(slices) == 3  # three slices of ten parsed, then stopped
     assert len(sliced.geometries_from_wkb(wkb)) == 100  # outside a cancelled load: all of them
+
+
+def test_the_reader_process_loads_neither_qt_nor_geopandas(tmp_path):
+    """It starts in a fraction of a second: pyogrio, pyarrow and GDAL, not pandas, shapely or Qt
+    (seen in the shared libraries it has mapped)."""
+    path = tmp_path / "stations.gpkg"
+    _stations(path)
+    with reading(LIMITS) as reader:
+        assert reader.layers(str(path)) == ["stations"]
+        maps = Path(f"/proc/{reader._proc.pid}/maps").read_text()
+    libraries = {Path(line.split()[-1]).name for line in maps.splitlines() if ".so" in line}
+    assert any(name.startswith("libgdal") for name in libraries) and any("arrow" in name for name in libraries)
+    for unwanted in ("PySide6", "Qt6", "/shapely/", "/pandas/", "/geopandas/", "/pyproj/"):
+        assert unwanted not in maps, unwanted

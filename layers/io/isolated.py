@@ -66,6 +66,7 @@ class LibraryError(Exception):
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `layers` is, for the child's imports
 POLL_S = 0.05  # how often the watchdog looks at the clock and the caller's Cancel
+STARTUP_S = 120.0  # for a reader to start (Python and its imports: a second on a busy machine)
 
 
 class ReaderProcess:
@@ -80,6 +81,7 @@ class ReaderProcess:
         self._proc: subprocess.Popen | None = None
         self._deadline: float | None = None
         self._stopped: str | None = None  # why the watchdog killed the child
+        self._ready = False  # the child said it has started
         self._closed = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._full_reader: ReaderProcess | None = None
@@ -132,7 +134,7 @@ class ReaderProcess:
         args = [sys.executable, "-m", "layers.io.reader_child", str(self.limits.memory_mb << 20)]
         self._proc = subprocess.Popen(args + (["--full"] if self.full else []), stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        self._stopped = None
+        self._stopped, self._ready = None, False
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch, name="reader watchdog", daemon=True)
             self._watchdog.start()
@@ -157,6 +159,13 @@ class ReaderProcess:
             raise Cancelled()
         if self._proc is None or self._proc.poll() is not None:
             self._start()
+        if not self._ready:  # its imports done: the time limit is the read's, not Python's start
+            self._deadline = time.monotonic() + STARTUP_S
+            try:
+                self._message()
+            finally:
+                self._deadline = None
+            self._ready = True
         self._deadline = time.monotonic() + self.limits.timeout_s
         try:
             try:
@@ -241,6 +250,8 @@ class ReaderProcess:
         self._deadline = None
         if self._stopped == "cancelled":
             return Cancelled()
+        if self._stopped == "timeout" and not self._ready:
+            return ReadFailed(f"the reader process did not start within {STARTUP_S:g} s; stopped")
         if self._stopped == "timeout":
             return ReadFailed(f"reading did not finish within {self.limits.timeout_s:g} s (the time limit); stopped")
         if proc.returncode is not None and proc.returncode < 0:

@@ -11,7 +11,9 @@ third of a second, to look for them; they are hidden from it), so it starts in a
 second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
 code page, date-times), which needs pandas.
 
-Protocol, over stdin/stdout: the parent writes one JSON request a line; the child answers with a
+Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
+that the parent's time limit counts from its request, not from Python's start); then the parent
+writes one JSON request a line, and the child answers each with a
 header (4-byte little-endian length, then JSON: {"ok": true, ...} or {"ok": false, "error": ...}),
 and for requests that return rows an Arrow IPC stream follows, then a trailer (a header again:
 how many rows were sent, or the error that stopped the stream). The parent trusts a stream only
@@ -41,6 +43,7 @@ def main(argv: list[str]) -> int:
 
     import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
+    _send(out, {"ok": True, "ready": True})  # started: the parent's time limit counts from its request
     for line in sys.stdin.buffer:
         request = json.loads(line)
         try:
