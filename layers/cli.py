@@ -141,15 +141,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
     `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
-    Every file is read in one reader process (`layers.io.isolated`), started before the imports
-    here so that it is ready when they are; a read that takes longer than `timeout_s` is stopped.
+    Every file is read in one reader process (`layers.io.isolated`: the idle one `planner measure`
+    started before its imports, else a new one); a read that takes longer than `timeout_s` is stopped.
     With `repair`, invalid polygons are repaired even where that changes their area (else refused).
     """
-    from layers.io.isolated import ReadLimits, prestart, reading
+    from layers.io.isolated import ReadLimits, reading
 
-    limits = ReadLimits(timeout_s=timeout_s)
-    prestart(limits)
-    with reading(limits):
+    with reading(ReadLimits(timeout_s=timeout_s)):
         return _build_session(files, roles, allow_missing, compact, allow_outside, transit, repair)
 
 
@@ -345,14 +343,17 @@ def _radius_for(session, preset: str, args) -> float | None:
 
 
 def _run(args) -> str:
+    if args.timeout <= 0:
+        raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    from layers.io.isolated import ReadLimits, prestart
+
+    prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
 
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
-    if args.timeout <= 0:
-        raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args),
                             timeout_s=args.timeout, repair=args.repair)
