@@ -1,13 +1,15 @@
 """LayerStack: the ordered layers of one map, and who to tell when they change.
 
-Index 0 is drawn first (bottom); the last layer is drawn on top. The GUI subscribes with
-`stack.subscribe(callback)` and redraws what the event names, the way napari's Qt widgets
-follow its layer-list events; the stack never knows who is listening.
+Index 0 is drawn first (bottom); the last layer is drawn on top. Each kind of change has its own
+typed signal (`stack.events.inserted.connect(draw)`, `stack.events.visibility`, ...; psygnal,
+the Qt-free signals napari's layer list uses), so a view connects to what it shows and nothing
+sorts event names; the stack never knows who is listening.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+
+from psygnal import Signal, SignalGroup
 
 from layers.layer import Layer, Style, VectorLayer
 from layers.analysis.scenario import Scenario
@@ -16,36 +18,25 @@ from layers.analysis.scenario import Scenario
 CONTEXT_ROLES = ("boundary", "ward", "population", "water")
 
 
-@dataclass(frozen=True)
-class StackEvent:
-    """What changed: kind is 'added', 'removed', 'moved', 'visibility', 'opacity', 'style', 'data',
-    'role' or 'filter' (the layer's feature filter, e.g. the timeline's year)."""
+class StackEvents(SignalGroup):
+    """What changed in a stack. Each signal is emitted after the change, with the layer."""
 
-    kind: str
-    layer: Layer
-    index: int
-
-
-Listener = Callable[[StackEvent], None]
+    inserted = Signal(object, int)  # layer, its index
+    removed = Signal(object, int)  # layer, the index it had
+    moved = Signal(object, int)  # layer, its new index
+    visibility = Signal(object)
+    opacity = Signal(object)
+    style = Signal(object)
+    data = Signal(object)  # its features changed
+    role = Signal(object)
+    filter = Signal(object)  # its feature filter (e.g. the timeline's year)
 
 
 class LayerStack:
     def __init__(self) -> None:
         self._layers: list[Layer] = []
-        self._listeners: list[Listener] = []
+        self.events = StackEvents()
         self.as_of_year: int | None = None  # the timeline's year; None: every feature shown
-
-    # -- observing ---------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
-
-    def _emit(self, kind: str, layer: Layer) -> None:
-        event = StackEvent(kind, layer, self._layers.index(layer) if layer in self._layers else -1)
-        for listener in list(self._listeners):
-            listener(event)
 
     # -- reading -----------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Layer]:
@@ -81,14 +72,13 @@ class LayerStack:
         if self.as_of_year is not None and _dated(layer):
             layer.feature_filter = Scenario.as_of(self.as_of_year)
         self._layers.insert(len(self._layers) if index is None else index, layer)
-        self._emit("added", layer)
+        self.events.inserted.emit(layer, self._layers.index(layer))
         return layer
 
     def remove(self, layer: Layer) -> None:
         index = self._layers.index(layer)
         del self._layers[index]
-        for listener in list(self._listeners):
-            listener(StackEvent("removed", layer, index))
+        self.events.removed.emit(layer, index)
 
     def move(self, layer: Layer, new_index: int) -> None:
         """Move a layer to `new_index` in drawing order (0 = bottom)."""
@@ -96,38 +86,38 @@ class LayerStack:
             raise IndexError(f"index {new_index} out of range for {len(self._layers)} layers")
         self._layers.remove(layer)
         self._layers.insert(new_index, layer)
-        self._emit("moved", layer)
+        self.events.moved.emit(layer, new_index)
 
     def set_visible(self, layer: Layer, visible: bool) -> None:
         if layer.visible != visible:
             layer.visible = visible
-            self._emit("visibility", layer)
+            self.events.visibility.emit(layer)
 
     def set_opacity(self, layer: Layer, opacity: float) -> None:
         if not 0.0 <= opacity <= 1.0:
             raise ValueError(f"opacity must be between 0 and 1, not {opacity}")
         if layer.opacity != opacity:
             layer.opacity = opacity
-            self._emit("opacity", layer)
+            self.events.opacity.emit(layer)
 
     def set_style(self, layer: Layer, style: Style) -> None:
         layer.style = style
-        self._emit("style", layer)
+        self.events.style.emit(layer)
 
     def notify_role_changed(self, layer: Layer) -> None:
         """Tell listeners that a layer's role changed (the figures and the panel follow it)."""
-        self._emit("role", layer)
+        self.events.role.emit(layer)
 
     def notify_data_changed(self, layer: Layer) -> None:
         """Tell listeners that a layer's features changed (e.g. a filter was applied)."""
-        self._emit("data", layer)
+        self.events.data.emit(layer)
 
     def set_feature_filter(self, layer: Layer, feature_filter) -> None:
         """Show (and count) only the features `feature_filter.mask(gdf)` keeps; None shows all."""
         if not isinstance(layer, VectorLayer):
             raise TypeError(f"layer '{layer.name}' has no features to filter")
         layer.feature_filter = feature_filter
-        self._emit("filter", layer)
+        self.events.filter.emit(layer)
 
     def set_as_of_year(self, year: int | None) -> None:
         """The network as it stood or is planned in `year` (None: every feature).

@@ -16,7 +16,7 @@ from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, apply_project, save_project
-from layers.session import Session, SessionEvent
+from layers.session import Session
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
 from layers.identify import Hit
@@ -96,8 +96,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.mouse_moved.connect(self._show_coordinates)
         self.canvas.clicked.connect(self._on_canvas_click)
         self.canvas.view_changed.connect(self._show_scale)
-        self.stack.subscribe(self._on_stack_event)
-        self.session.subscribe(self._on_session_event)
+        self.stack.events.removed.connect(self._close_table)
+        self.session.events.crs.connect(self._show_crs)
+        self.session.events.study_area.connect(self._show_study_area)
         self.resize(1280, 820)
         self._restore_settings()
 
@@ -122,6 +123,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.coverage_scroll.setWidget(self.dashboard.coverage)
         self.coverage_dock = self._dock("Coverage", self.coverage_scroll, right)
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
+        self.overlap_dock.visibilityChanged.connect(self.dashboard.overlap.show_on_map)
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
                                         QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -173,7 +175,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.coordinates, self.scale_label, self.progress, self.cancel_button, self.crs_label):
             bar.addPermanentWidget(widget)
         self._to_lonlat = None
-        self._on_session_event(SessionEvent("crs"))
+        self._show_crs()
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -486,12 +488,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.set_loading(None)
             self.loading_finished.emit()
 
-    def _on_stack_event(self, event) -> None:
-        if event.kind == "removed":
-            dock = self.tables.pop(id(event.layer), None)
-            if dock is not None:
-                dock.close()
-                dock.deleteLater()
+    def _close_table(self, layer, _index: int) -> None:
+        """A removed layer's attribute table goes with it."""
+        dock = self.tables.pop(id(layer), None)
+        if dock is not None:
+            dock.close()
+            dock.deleteLater()
 
     # -- drag and drop ----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -572,9 +574,21 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock.widget()
 
     # -- status bar -------------------------------------------------------------------------------
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind != "crs":
+    def _show_study_area(self, area) -> None:
+        """A chosen study area (a district, a zone layer) outlined with the map's feature highlight
+        and zoomed to; the whole city (the boundary) clears the outline and leaves the view."""
+        layer = self.stack.find(area.layer) if area.layer is not None else None
+        if not isinstance(layer, VectorLayer):
+            self.canvas.set_highlight(None)
             return
+        names = self.session.zone_names(layer)
+        self.canvas.set_highlight(layer, [names.index(area.feature)] if area.feature is not None
+                                  else range(len(layer.gdf)))
+        xmin, ymin, xmax, ymax = self.session.study_area_geometry().bounds
+        pad = max(xmax - xmin, ymax - ymin, 200.0) * 0.05
+        self.canvas.set_view((xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+
+    def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
         self._to_lonlat = transformer(crs, WGS84) if crs is not None else None

@@ -45,9 +45,9 @@ def test_as_of_uses_the_opening_year_before_the_status():
 def test_stack_as_of_year_filters_network_layers_not_context_and_tells_listeners():
     stack, events = LayerStack(), []
     net, zones = stack.add(stations()), stack.add(ward())
-    stack.subscribe(events.append)
+    stack.events.all.connect(events.append)
     stack.set_as_of_year(2022)
-    assert [(e.kind, e.layer.name) for e in events] == [("filter", "stations")]
+    assert [(e.signal.name, e.args[0].name) for e in events] == [("filter", "stations")]
     assert net.feature_mask().tolist() == [True, False, False, False]
     assert zones.feature_mask() is None
     assert len(net.shown_in_crs(UTM)) == 1

@@ -11,7 +11,8 @@ from layers.stack import LayerStack
 def stack_and_events(wards_gdf):
     stack = LayerStack()
     events = []
-    stack.subscribe(lambda e: events.append((e.kind, e.layer.name, e.index)))
+    # every signal of the stack, as (its name, the layer's name, the index if it has one)
+    stack.events.all.connect(lambda e: events.append((e.signal.name, e.args[0].name, *e.args[1:])))
     for name in ("population", "wards", "metro"):
         stack.add(VectorLayer(name=name, gdf=wards_gdf))
     return stack, events
@@ -20,7 +21,7 @@ def stack_and_events(wards_gdf):
 def test_add_puts_layers_on_top_and_tells(stack_and_events):
     stack, events = stack_and_events
     assert stack.names() == ["population", "wards", "metro"]
-    assert events == [("added", "population", 0), ("added", "wards", 1), ("added", "metro", 2)]
+    assert events == [("inserted", "population", 0), ("inserted", "wards", 1), ("inserted", "metro", 2)]
 
 
 def test_duplicate_names_get_a_suffix(stack_and_events, wards_gdf):
@@ -45,7 +46,7 @@ def test_visibility_opacity_style_and_remove(stack_and_events):
     stack.set_opacity(wards, 0.5)
     stack.set_style(wards, Style(stroke="#ff0000"))
     stack.remove(wards)
-    assert events[3:] == [("visibility", "wards", 1), ("opacity", "wards", 1), ("style", "wards", 1), ("removed", "wards", 1)]
+    assert events[3:] == [("visibility", "wards"), ("opacity", "wards"), ("style", "wards"), ("removed", "wards", 1)]
     assert not wards.visible and wards.opacity == 0.5 and wards.style.stroke == "#ff0000"
     assert stack.names() == ["population", "metro"]
     with pytest.raises(ValueError):
@@ -78,7 +79,7 @@ def test_a_result_shown_again_unchanged_tells_nobody_and_a_changed_one_does():
 
     session = Session()
     events = []
-    session.results.subscribe(events.append)
+    session.results.events.all.connect(events.append)
 
     def catchment(radius):
         return gpd.GeoDataFrame({"radius_m": [radius]}, geometry=[shapely.Point(585_000, 2_325_000).buffer(radius)],

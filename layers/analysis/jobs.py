@@ -19,6 +19,7 @@ from layers.analysis.progress import check
 from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate,
                                        features_note, preset_catchment)
 from layers.analysis.scenario import Scenario
+from layers.roles import COUNTED_ROLES
 
 LAYER_PREFIX = "layer:"  # a measure named 'layer:<layer name>' is that layer's own catchment
 
@@ -155,10 +156,35 @@ FIGURES = {  # what the chart and the curve can show: label, how to read it off 
     "population": "people reached",
     "area_share": "share of area",
     "features": "buildings / facilities (by centroid)",
-    "features_area_m2": "building area inside (m²)",
+    "features_area_m2": "building area inside",
 }
+# each figure's unit ('value': the result's own); shares are drawn as %
+FIGURE_UNITS = {"population_share": "%", "population": "people", "area_share": "%", "features": "features",
+                "features_area_m2": "m²"}
+# what a figure needs loaded: a layer of one of these roles (none: always there)
+FIGURE_NEEDS = {"population_share": ("population",), "population": ("population",),
+                "features": COUNTED_ROLES, "features_area_m2": COUNTED_ROLES}
 # the counted features' figures (of the first counted layer) a chart figure reads
 FEATURE_FIGURES = {"features": "count_by_centroid", "features_area_m2": "area_inside_m2"}
+
+
+def chart_figures(measure: str, roles) -> dict[str, str]:
+    """The figures a chart can show for `measure` with layers of these `roles` loaded (key -> label):
+    a figure whose layer is missing is not offered, and a preset that is not a share (green area
+    per resident) offers its own figure alone, under its own name."""
+    preset = PRESETS.get(measure)
+    if preset is not None and not preset.unit.startswith("share"):
+        return {"value": preset.title}
+    roles = set(roles)
+    return {key: label for key, label in FIGURES.items()
+            if not FIGURE_NEEDS.get(key) or roles & set(FIGURE_NEEDS[key])}
+
+
+def figure_unit(figure: str, result_unit: str) -> str:
+    """The unit a chart of `figure` is drawn in: % for shares, else the figure's or the result's own."""
+    if figure == "value":
+        return "%" if result_unit.startswith("share") else result_unit.replace("m2", "m²")
+    return FIGURE_UNITS[figure]
 
 
 def figure_value(result: IndicatorResult, figure: str) -> float:

@@ -10,45 +10,43 @@ another role; a sketch edit) is a command on the undo stack `history` (`layers.s
 `modified` says whether there is work the project file does not have yet. The project file is the session written down (`layers.session.project`), the
 CLI builds one from files and flags, and every dock of the app is a view of it: a dock shows
 session state and writes the planner's changes back with the setters here, which validate
-them and emit a `SessionEvent`, the way glue's viewer `State` objects drive its widgets.
+them and emit one typed signal per field (`session.events.study_area`, `session.settings.events.radius_m`,
+`session.layers.events.inserted`; psygnal, as napari's models), the way glue's viewer `State`
+objects drive its widgets: a view connects to exactly what it shows.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from psygnal import Signal, SignalGroup
 from pyproj import CRS
 
 from layers.analysis.city import CityData, CityDataError
-from layers.analysis.coverage import QUAD_SEGS
 from layers.analysis.indicators import PRESETS
-from layers.analysis.jobs import FIGURES, LAYER_PREFIX
-from layers.analysis.network import DEFAULT_BAND_M, GET_NETWORK_HINT, WalkingNetwork
+from layers.analysis.jobs import LAYER_PREFIX
+from layers.analysis.network import GET_NETWORK_HINT, WalkingNetwork
 from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
 from layers.crs import choose_working_crs, crs_label, require_accurate, require_metric
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
+from layers.session.settings import (  # noqa: F401 (the settings' schema, also read from here)
+    BAND_RANGE_M, DISTANCES, HEADWAY_RANGE_MIN, MAP_SCENARIO, RADIUS_RANGE_M, SCENARIO_SETTINGS, SEGMENTS_RANGE,
+    WALKING_SETTINGS,
+    YEAR_RANGE, AnalysisSettings, Settings, check_settings,
+)
 from layers.session.sketch_editing import SketchEditing
 from layers.session.sketch import Sketch
 from layers.io.sliced import collect_kept_out
-from layers.stack import LayerStack, StackEvent
+from layers.stack import LayerStack
 from layers.session.undo import Command, UndoStack
 
-MAP_SCENARIO = "all"  # "as drawn on the map": every feature the map shows (the timeline's year)
-RADIUS_RANGE_M = (1.0, 50_000.0)
 LAYER_RADIUS_M = 500.0  # a layer's own catchment until a radius is set
-SEGMENTS_RANGE = (1, 64)
-YEAR_RANGE = (1800, 2200)
-DISTANCES = ("straight", "walking")
-BAND_RANGE_M = (0.0, 500.0)
-HEADWAY_RANGE_MIN = (0.0, 1440.0)
-# Stack events that change what a project file holds (a filter is the timeline's year, a setting).
-_SAVED_STACK_EVENTS = ("added", "removed", "moved", "visibility", "opacity", "style", "role")
+# Layers whose features no figure counts: a change of them moves no figure.
+_UNMEASURED_ROLES = ("other", "water")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
 NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
 
@@ -65,47 +63,24 @@ class StudyArea:
     feature: str | None = None
 
 
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """What the planner asks: the measure and how, plus the dashboard's figure and compared scenarios."""
+class SessionEvents(SignalGroup):
+    """One signal per part of the session (its settings have their own: `Settings.events`)."""
 
-    measure: str = "itdp-pnt"  # a preset name or 'layer:<name>'
-    radius_m: float | None = None  # None: the preset's own radius
-    segments: int = QUAD_SEGS  # buffer segments per quarter circle
-    scenario: str = "existing"  # anything parse_scenario reads; 'all' = as drawn on the map
-    year: int | None = None  # the timeline's year (the map shows the network of that year); None: all
-    chart_figure: str = "population_share"
-    compare_a: str = "existing"
-    compare_b: str = "plan 2030"
-    distance: str = "straight"  # 'straight' (line) or 'walking' (along the street network)
-    network: str | None = None  # an OpenStreetMap extract (*.pbf path) or a layer of role 'street'; None: the first
-    walking_band_m: float = DEFAULT_BAND_M  # the band either side of the streets reached on foot
-    # SDG 11.2.1's frequent service: a station whose mean headway (minutes) in its feed's service
-    # window is this or better; None: the figures without the criterion only
-    frequent_headway_min: float | None = None
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class SessionEvent:
-    """kind: 'crs', 'settings', 'study_area', 'zones', 'roles', 'city' (the figures' inputs
-    changed), 'sketch' (the sketch was edited), 'result' (a latest result was set or cleared;
-    `key` names it), 'modified' (the `modified` flag changed)."""
-
-    kind: str
-    key: str | None = None
-
-
-Listener = Callable[[SessionEvent], None]
+    crs = Signal()  # the working CRS changed
+    study_area = Signal(object)  # the new StudyArea
+    zone_layer = Signal(object)  # the zone layer's name (None: the first zone layer)
+    roles = Signal()  # a layer's role or field mapping changed
+    city = Signal()  # what the figures measure changed (a layer, a filter, the study area, ...)
+    sketch = Signal()  # the sketch was edited
+    results = Signal(str)  # a latest result was set or failed: its key ('coverage', 'difference', ...)
+    modified = Signal(bool)  # the `modified` flag changed
 
 
 @dataclass(eq=False)
 class Session(SketchEditing):
     layers: LayerStack = field(default_factory=LayerStack)
     results: LayerStack = field(default_factory=LayerStack)
-    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    settings: Settings = field(default_factory=Settings)
     study_area: StudyArea = field(default_factory=StudyArea)
     zone_layer: str | None = None  # None: the first layer of role 'ward' (one named like 'ward' first)
     latest: dict = field(default_factory=dict)  # 'coverage', 'difference', 'overlap', 'timeline' -> result
@@ -115,7 +90,7 @@ class Session(SketchEditing):
     modified: bool = False  # work the project file does not have yet (New / Close ask before dropping it)
     _sketch_layers: dict = field(default_factory=dict, repr=False)  # role -> the sketch's VectorLayer
     _crs: CRS | None = field(default=None, repr=False)  # set by the project or the planner
-    _listeners: list = field(default_factory=list, repr=False)
+    events: SessionEvents = field(default_factory=SessionEvents, repr=False)
     _city: tuple | None = field(default=None, repr=False)  # (version, CityData)
     _everything: tuple | None = field(default=None, repr=False)  # (version, CityData)
     _population_kept: object = field(default=None, repr=False)
@@ -129,26 +104,26 @@ class Session(SketchEditing):
     _sketch_edits: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
-        self.layers.subscribe(self._on_layer_event)
+        events = self.layers.events
+        for signal in (events.moved, events.opacity, events.style):  # how the map looks: no figure moves
+            signal.connect(self._on_layer_looks)
+        events.inserted.connect(self._on_layer_shown)
+        events.visibility.connect(self._on_layer_shown)
+        events.removed.connect(self._on_layer_removed)
+        events.role.connect(self._on_layer_role)
+        events.data.connect(self._on_layer_data)
+        events.filter.connect(self._on_layer_filter)
 
     # -- observing ------------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _emit(self, kind: str, key: str | None = None) -> None:
-        if kind not in ("result", "city", "modified"):
-            self._set_modified(True)
-        for listener in list(self._listeners):
-            listener(SessionEvent(kind, key))
+    def _changed(self, signal, *args) -> None:
+        """A change of the planner's work: not in the project file yet, then told."""
+        self._set_modified(True)
+        signal.emit(*args)
 
     def _set_modified(self, modified: bool) -> None:
         if modified != self.modified:
             self.modified = modified
-            self._emit("modified")
+            self.events.modified.emit(modified)
 
     def mark_saved(self) -> None:
         """The work is now what the project file holds (saved, opened, or new)."""
@@ -197,7 +172,7 @@ class Session(SketchEditing):
         self._crs = crs
         if self.working_crs != before:
             self._invalidate()
-            self._emit("crs")
+            self._changed(self.events.crs)
 
     # -- layers ---------------------------------------------------------------------------------
     def add_layer(self, layer: Layer, index: int | None = None) -> Layer:
@@ -209,7 +184,7 @@ class Session(SketchEditing):
         self.layers.add(layer, index)
         if self.working_crs != before:
             self._invalidate()
-            self._emit("crs")
+            self._changed(self.events.crs)
         at = self.layers.index(layer)
         self._record(f"Add layer '{layer.name}'", lambda: self.remove_layer(layer), lambda: self.add_layer(layer, at))
         return layer
@@ -223,7 +198,7 @@ class Session(SketchEditing):
         study_area, zone_layer = self.study_area, self.zone_layer
         self.layers.remove(layer)
         if self.working_crs != before:
-            self._emit("crs")
+            self._changed(self.events.crs)
 
         def undo() -> None:
             self.add_layer(layer, at)
@@ -255,13 +230,14 @@ class Session(SketchEditing):
             self.clear_result(key)
         self.latest.clear()
         self.errors.clear()
-        self.settings = AnalysisSettings()
         self.study_area, self.zone_layer, self._crs = StudyArea(), None, None
         self.layers.set_as_of_year(None)
         self.sketch, self._sketch_layers = Sketch(), {}
         self._invalidate()
-        for kind in ("crs", "settings", "study_area", "zones", "sketch"):
-            self._emit(kind)
+        self.settings.replace(AnalysisSettings())
+        for signal, args in ((self.events.crs, ()), (self.events.study_area, (self.study_area,)),
+                             (self.events.zone_layer, (None,)), (self.events.sketch, ())):
+            self._changed(signal, *args)
         self.history.clear()
         self.mark_saved()
         collect_kept_out()  # the old work's reference cycles, which loads kept out of the collector (layers.io.sliced)
@@ -280,9 +256,9 @@ class Session(SketchEditing):
             layer.role = role
             if role != "ward" and self.zone_layer == layer.name:
                 self.zone_layer = None  # no longer zones: back to the first zone layer
-                self._emit("zones")
+                self._changed(self.events.zone_layer, self.zone_layer)
             self.layers.notify_role_changed(layer)
-            self._emit("roles")
+            self._changed(self.events.roles)
 
             def undo() -> None:
                 self.set_role(layer, before)
@@ -297,7 +273,7 @@ class Session(SketchEditing):
         layer.fields = FieldMapping.from_dict(mapping, list(layer.gdf.columns))
         layer.warnings += apply_fields(layer)
         self.layers.notify_data_changed(layer)
-        self._emit("roles")
+        self._changed(self.events.roles)
 
     def guess_roles(self, layers: list[Layer]) -> None:
         """The guesses that need the other layers, for `layers` just loaded.
@@ -341,7 +317,7 @@ class Session(SketchEditing):
         if study_area != self.study_area:
             self.study_area = study_area
             self._invalidate()
-            self._emit("study_area")
+            self._changed(self.events.study_area, self.study_area)
 
     def study_area_text(self) -> str:
         """What the study area is, in words: 'city_boundary', 'NE (wards)', or what is missing."""
@@ -358,7 +334,7 @@ class Session(SketchEditing):
         if name != self.zone_layer:
             self.zone_layer = name
             self._invalidate()
-            self._emit("zones")
+            self._changed(self.events.zone_layer, self.zone_layer)
 
     def study_area_geometry(self) -> shapely.Geometry | None:
         """The chosen study area in the working CRS; None: the boundary layer(s) (CityData's rule)."""
@@ -396,8 +372,9 @@ class Session(SketchEditing):
         return found
 
     def update(self, **changes) -> None:
-        """Change analysis settings; each is checked and refused with a message listing what exists."""
-        settings = dataclasses.replace(self.settings, **changes)
+        """Change analysis settings; each is checked and refused with a message listing what exists.
+        Each setting that changed emits its own signal (`settings.events.<name>`), once, after all."""
+        settings = dataclasses.replace(self.settings.value, **changes)
         self._check(settings, set(changes))
         if "year" in changes and settings.year != self.settings.year:
             # one city change for the year, not one per dated layer (the docks redraw on each)
@@ -407,46 +384,17 @@ class Session(SketchEditing):
             finally:
                 self._filtering_year = False
             self._invalidate(filters_only=True)
-        if settings != self.settings:
-            city_changed = any(getattr(settings, k) != getattr(self.settings, k)
-                               for k in ("distance", "network", "walking_band_m", "frequent_headway_min"))
-            self.settings = settings
-            if city_changed:
-                self._invalidate()
-            self._emit("settings")
+        if settings != self.settings.value:
+            walk_changed = any(getattr(settings, k) != getattr(self.settings, k) for k in WALKING_SETTINGS)
+            self._set_modified(True)
+            old, self.settings.value = self.settings.value, settings
+            if walk_changed:
+                self._invalidate()  # city() is built anew with them
+            self.settings.emit_changes(old)
 
     def _check(self, s: AnalysisSettings, changed: set) -> None:
-        for key in ("measure", "scenario", "compare_a", "compare_b", "chart_figure"):
-            if not isinstance(getattr(s, key), str):
-                raise ValueError(f"{key} must be text, not {getattr(s, key)!r}")
-        if "measure" in changed and s.measure not in PRESETS and not s.measure.startswith(LAYER_PREFIX):
-            raise ValueError(f"unknown measure '{s.measure}' (presets: {', '.join(PRESETS)}; or layer:<name>)")
-        if s.chart_figure not in FIGURES:
-            raise ValueError(f"unknown chart figure '{s.chart_figure}' (have: {', '.join(FIGURES)})")
-        if s.radius_m is not None:
-            low, high = RADIUS_RANGE_M
-            if not (isinstance(s.radius_m, (int, float)) and not isinstance(s.radius_m, bool)
-                    and math.isfinite(s.radius_m) and low <= s.radius_m <= high):
-                raise ValueError(f"radius {s.radius_m!r} m is not a distance from {low:g} to {high:,.0f} m")
-        if not (isinstance(s.segments, int) and not isinstance(s.segments, bool) and SEGMENTS_RANGE[0] <= s.segments <= SEGMENTS_RANGE[1]):
-            raise ValueError(f"buffer segments {s.segments!r} per quarter circle must be a whole number from "
-                             f"{SEGMENTS_RANGE[0]} to {SEGMENTS_RANGE[1]} (QGIS and PostGIS use 8, planner 16)")
-        if s.distance not in DISTANCES:
-            raise ValueError(f"distance {s.distance!r} is not one of {', '.join(DISTANCES)}")
-        if s.network is not None and (not isinstance(s.network, str) or not s.network.strip()):
-            raise ValueError(f"network {s.network!r} must name an OpenStreetMap extract (.pbf) or a street layer")
-        if not (isinstance(s.walking_band_m, (int, float)) and not isinstance(s.walking_band_m, bool)
-                and math.isfinite(s.walking_band_m) and BAND_RANGE_M[0] <= s.walking_band_m <= BAND_RANGE_M[1]):
-            raise ValueError(f"walking band {s.walking_band_m!r} m is not a distance from {BAND_RANGE_M[0]:g} to "
-                             f"{BAND_RANGE_M[1]:g} m")
-        if s.frequent_headway_min is not None and not (
-                isinstance(s.frequent_headway_min, (int, float)) and not isinstance(s.frequent_headway_min, bool)
-                and math.isfinite(s.frequent_headway_min) and HEADWAY_RANGE_MIN[0] < s.frequent_headway_min <= HEADWAY_RANGE_MIN[1]):
-            raise ValueError(f"frequent-service headway {s.frequent_headway_min!r} min is not a time of more than "
-                             f"{HEADWAY_RANGE_MIN[0]:g} and at most {HEADWAY_RANGE_MIN[1]:g} minutes")
-        if s.year is not None and not (isinstance(s.year, int) and not isinstance(s.year, bool) and YEAR_RANGE[0] <= s.year <= YEAR_RANGE[1]):
-            raise ValueError(f"year {s.year!r} is not a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
-        for key in ("scenario", "compare_a", "compare_b"):
+        check_settings(s, changed)
+        for key in SCENARIO_SETTINGS:
             if key in changed:
                 self.check_scenario(getattr(s, key))
 
@@ -563,44 +511,58 @@ class Session(SketchEditing):
         self._versions[0] += 1
         if not filters_only:
             self._versions[1] += 1
-        self._emit("city")
+        self.events.city.emit()
 
-    def _on_layer_event(self, event: StackEvent) -> None:
-        if event.kind in _SAVED_STACK_EVENTS:
-            self._set_modified(True)
-        if event.kind in ("moved", "opacity", "style") or (event.kind == "filter" and self._filtering_year):
-            return
-        if event.kind == "data" and event.layer in self._sketch_layers.values():
+    # -- the input layers' events: what they change of the work and of the figures ------------------
+    def _on_layer_looks(self, _layer: Layer, *_index) -> None:
+        self._set_modified(True)  # moved, restyled, more opaque: in the project file, no figure moves
+
+    def _on_layer_shown(self, layer: Layer, *_index) -> None:
+        self._set_modified(True)  # added, shown or hidden
+        if layer.role not in _UNMEASURED_ROLES:
+            self._invalidate()
+
+    def _on_layer_removed(self, layer: Layer, _index: int) -> None:
+        self._set_modified(True)
+        self._forget_layer(layer)
+        self._invalidate()
+
+    def _on_layer_role(self, _layer: Layer) -> None:
+        self._set_modified(True)
+        self._invalidate()
+
+    def _on_layer_data(self, layer: Layer) -> None:
+        if layer in self._sketch_layers.values():
             self._sketch_edits += 1  # new sketch features: the city reads them live; its caches stay
-            self._emit("city")
-            return
-        if event.kind == "removed":
-            self._forget_layer(event.layer)
-        if event.layer.role in ("other", "water") and event.kind not in ("role", "removed"):
-            return
-        self._invalidate(filters_only=event.kind == "filter")
+            self.events.city.emit()
+        elif layer.role not in _UNMEASURED_ROLES:
+            self._invalidate()
+
+    def _on_layer_filter(self, layer: Layer) -> None:
+        if not self._filtering_year and layer.role not in _UNMEASURED_ROLES:  # the year: one change, by update()
+            self._invalidate(filters_only=True)
 
     def _forget_layer(self, layer: Layer) -> None:
         """A removed layer is no longer the study area or the zone layer."""
         if self.study_area.layer == layer.name:
             self.study_area = StudyArea()
-            self._emit("study_area")
+            self._changed(self.events.study_area, self.study_area)
         if self.zone_layer == layer.name:
             self.zone_layer = None
-            self._emit("zones")
+            self._changed(self.events.zone_layer, self.zone_layer)
 
     # -- results ------------------------------------------------------------------------------------
     def set_latest(self, key: str, result) -> None:
         """The latest result of a kind ('coverage', 'difference', ...); None with `error` clears it."""
         self.latest[key] = result
         self.errors.pop(key, None)
-        self._emit("result", key)
+        self.events.results.emit(key)
 
     def set_failed(self, key: str, message: str) -> None:
         """A result could not be computed: the old one is dropped, never shown as if current."""
         self.latest[key] = None
         self.errors[key] = message
-        self._emit("result", key)
+        self.events.results.emit(key)
 
     def show_result(self, key: str, gdf, name: str, style: Style) -> VectorLayer:
         """Draw a result layer (a catchment, the gained area, overlaps); replaces the previous one of `key`.

@@ -57,7 +57,7 @@ class SketchEditing:
                 self.layers.notify_data_changed(layer)
             else:
                 self.layers.add(layer)
-        self._emit("sketch")
+        self._changed(self.events.sketch)
 
     def sketch_layer(self, role: str) -> VectorLayer | None:
         """The sketch's 'metro_station' or 'metro_line' layer, if it is on the map."""

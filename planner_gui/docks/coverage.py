@@ -23,11 +23,12 @@ from PySide6 import QtCore, QtWidgets
 from layers.analysis import jobs
 from layers.analysis.coverage import QUAD_SEGS
 from layers.layer import Style, VectorLayer
-from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, SessionEvent, StudyArea
+from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, StudyArea
 from layers.text import features_text, headline_text, km2_text, people_text, percent_text
+from planner_gui.binding import bind_settings, refill, select_data
+from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 from planner_gui.docks.headline import headline_label
 from planner_gui.docks.ward_chart import WardChart
-from planner_gui.jobs.runner import AnalysisRunner
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_STEP = 100, 2000, 50
 RADIUS_PRESETS = (300, 500, 1000)
@@ -42,51 +43,58 @@ CATCHMENT_STYLE = Style(stroke="#0b6fa4", fill="#29a3e0", fill_alpha=0.22, width
 # By walking distance, the straight-line catchment is drawn beside it as an orange outline: the gap
 # between the two is where the street grid makes the walk longer than the crow flies.
 STRAIGHT_LINE_STYLE = Style(stroke="#e07b00", fill=None, width=1.6)
+NOTE_TEXT = {  # the figure at a bar's end, by the chart's unit
+    "%": lambda v: f"{v:.1f} %", "people": people_text, "features": lambda v: f"{v:,.0f}",
+    "m²": lambda v: f"{v:,.0f} m²",
+}
 DISTANCES = (("straight line", "straight"), ("walking, along the streets", "walking"))
 CHOOSE_EXTRACT = "choose an OpenStreetMap extract"
 BOUNDARY = "Whole city (boundary)"
+# the settings the figures are measured with (the year moves them through the city's filter)
+FIGURE_SETTINGS = ("measure", "radius_m", "segments", "scenario", "distance", "network", "walking_band_m")
 
 
-class CoveragePanel(QtWidgets.QWidget):
+class CoveragePanel(MeasureDock, QtWidgets.QWidget):
     figures_shown = QtCore.Signal(object)  # jobs.Coverage each time the labels change (None: blanked)
     zone_selected = QtCore.Signal(object, int)  # zone layer, row: highlight on the map
+    result_key = "coverage"
+    result_layers = ("catchment", "straight_line")
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.session = session
         self.stack = session.layers
-        self.runner = AnalysisRunner(self)
         self._problem = ""  # why the figures are blank, shown under them (the session keeps it too)
         self._auto_measure = session.settings.measure  # the default until someone picks another
         self._chart_drawn: tuple | None = None  # (figures, chart figure) the chart shows
+        self.status_label = status_label()
+        self.start_measuring(session, self.status_label)
+        self._timer = self._follow_timer
         self._build()
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.busy_changed.connect(self._on_busy)
         self.runner.slow.connect(self.progress.setVisible)
         self.runner.progress.connect(lambda _id, f: self.progress.setValue(int(f * 100)))
-        # Session events come in bursts (a project loads ten layers): one recompute after them.
-        self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._timer.timeout.connect(self.recompute)
-        session.subscribe(self._on_session_event)
+        # the choices (measures, study areas, zone layers) follow the layers; the figures follow
+        # the city and the settings they are measured with
+        for name in CITY_EVENTS:
+            getattr(session.events, name).connect(self._fill)
+        session.events.study_area.connect(self._show_study_area)
+        session.events.zone_layer.connect(self._show_zone_layer)
+        self.follow(settings=FIGURE_SETTINGS)
+        for name in ("chart_figure", "measure"):
+            getattr(session.settings.events, name).connect(self._draw_chart)
         self._fill()
 
     @property
     def coverage(self) -> jobs.Coverage | None:
-        return self.session.latest.get("coverage")
+        return self.latest
 
     # -- widgets ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.measure_combo = QtWidgets.QComboBox()
-        self.measure_combo.setToolTip("An indicator preset (with its published definition) or one layer's catchment")
-        self.study_area_combo = QtWidgets.QComboBox()
-        self.study_area_combo.setToolTip("What the shares are of: the city boundary, a layer, or one zone of it")
-        self.zone_combo = QtWidgets.QComboBox()
-        self.zone_combo.setToolTip("The zones the figures are broken down by (layers of role 'zones')")
-        self.scenario_combo = QtWidgets.QComboBox()
+        self.measure_combo = _combo("An indicator preset (with its published definition) or one layer's catchment")
+        self.study_area_combo = _combo("What the shares are of: the city boundary, a layer, or one zone of it")
+        self.zone_combo = _combo("The zones the figures are broken down by (layers of role 'zones')")
+        self.scenario_combo = _combo("Which features count: 'existing' is what `planner measure` uses by default")
         for label, text in SCENARIOS:
             self.scenario_combo.addItem(label, text)
-        self.scenario_combo.setToolTip("Which features count: 'existing' is what `planner measure` uses by default")
         self.radius_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.radius_slider.setRange(RADIUS_MIN, RADIUS_MAX)
         self.radius_slider.setSingleStep(RADIUS_STEP)
@@ -100,24 +108,27 @@ class CoveragePanel(QtWidgets.QWidget):
             b.clicked.connect(lambda _c=False, r=r: self.set_radius(r))
             buttons.addWidget(b)
             self.radius_buttons.append(b)
-        self.default_button = QtWidgets.QPushButton("preset's")
+        self.default_button = QtWidgets.QPushButton("default")
         self.default_button.setToolTip("The radius the indicator's definition uses")
         self.default_button.clicked.connect(lambda: self._write(radius_m=None))
         buttons.addWidget(self.default_button)
+        for b in (*self.radius_buttons, self.default_button):
+            b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 12)
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
         self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
-        self.distance_combo = QtWidgets.QComboBox()
+        self.distance_combo = _combo("Straight line (as the crow flies), or walking distance along a street network "
+                                     "(SDG 11.2.1 and ITDP define access by walking distance)")
         for label, kind in DISTANCES:
             self.distance_combo.addItem(label, kind)
-        self.distance_combo.setToolTip("Straight line (as the crow flies), or walking distance along a street network "
-                                       "(SDG 11.2.1 and ITDP define access by walking distance)")
-        self.network_combo = QtWidgets.QComboBox()
-        self.network_combo.setToolTip("The street network walked along: a layer of role 'street', or an "
-                                      "OpenStreetMap extract (.osm.pbf, e.g. from Geofabrik or BBBike)")
+        self.network_combo = _combo("The street network walked along: a layer of role 'street', or an "
+                                    "OpenStreetMap extract (.osm.pbf, e.g. from Geofabrik or BBBike)")
         self.band = QtWidgets.QSpinBox(minimum=int(BAND_RANGE_M[0]), maximum=int(BAND_RANGE_M[1]), suffix=" m")
         self.band.setToolTip("The band either side of the streets reached that counts as reached (ITDP uses 50-100 m)")
 
         form = QtWidgets.QFormLayout()
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Measure", self.measure_combo)
         form.addRow("Study area", self.study_area_combo)
         form.addRow("By zones of", self.zone_combo)
@@ -137,24 +148,18 @@ class CoveragePanel(QtWidgets.QWidget):
 
         self.value_label = headline_label(1.8)
         self.title_label = QtWidgets.QLabel("")
-        self.title_label.setWordWrap(True)
         self.people_label = QtWidgets.QLabel("")
         self.area_label = QtWidgets.QLabel("")
         self.walking_label = QtWidgets.QLabel("")  # walking reach against straight-line reach
-        self.walking_label.setWordWrap(True)
         self.walking_label.setVisible(False)
         self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
-        self.features_label.setWordWrap(True)
         self.features_label.setVisible(False)
         self.warnings_label = QtWidgets.QLabel("")  # what the planner must know about the figures (result.warnings)
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setStyleSheet("color: #8a5a00;")
         self.warnings_label.setVisible(False)
         self.crs_label = QtWidgets.QLabel("")
-        self.crs_label.setWordWrap(True)
         self.crs_label.setStyleSheet("color: #555;")
-        self.status_label = QtWidgets.QLabel("")
-        self.status_label.setStyleSheet("color: #8a5a00;")
         self.progress = QtWidgets.QProgressBar(visible=False, maximumHeight=12, textVisible=False)
         self.figures_box = QtWidgets.QGroupBox("Figures")
         figures = QtWidgets.QVBoxLayout(self.figures_box)
@@ -162,13 +167,12 @@ class CoveragePanel(QtWidgets.QWidget):
                   self.features_label, self.warnings_label, self.crs_label, self.status_label, self.progress):
             figures.addWidget(w)
             if isinstance(w, QtWidgets.QLabel):
+                w.setWordWrap(True)  # a long title, path or message wraps: the dock never grows wide
                 w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         # The figures never shrink below their text: when the dock is short, the chart gives way.
         self.figures_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Minimum)
 
-        self.figure_combo = QtWidgets.QComboBox()
-        for key, label in jobs.FIGURES.items():
-            self.figure_combo.addItem(label, key)
+        self.figure_combo = _combo("The figure each zone's bar shows")
         self.chart = WardChart()
         self.chart.zone_clicked.connect(self._on_zone_clicked)
         chart_row = QtWidgets.QHBoxLayout()
@@ -181,16 +185,29 @@ class CoveragePanel(QtWidgets.QWidget):
         layout.addLayout(chart_row)
         layout.addWidget(self.chart, 1)
 
-        self.measure_combo.activated.connect(lambda _i: self._write(measure=self.measure_combo.currentData(), radius_m=None))
+        session = self.session
+        buffered = lambda s: s.radius_m() is not None  # noqa: E731
+        self.bindings = bind_settings(session, {
+            "measure": self.measure_combo, "scenario": self.scenario_combo, "radius_m": self.radius_slider,
+            "segments": self.segments, "distance": self.distance_combo, "network": self.network_combo,
+            "walking_band_m": self.band, "chart_figure": self.figure_combo,
+        }, self.fail, measure={"write": lambda v: {"measure": v, "radius_m": None}},
+            scenario={"value": self._scenario_shown},
+            radius_m={"value": lambda s: s.radius_m(), "write": self._radius_written, "enabled": buffered,
+                      "also": ("measure",)},
+            segments={"enabled": buffered, "also": ("measure",)},
+            network={"value": self._networks_shown, "write": self._network_written,
+                     "enabled": lambda s: buffered(s) and s.settings.distance == "walking",
+                     "also": ("measure", "distance")},
+            walking_band_m={"enabled": lambda s: buffered(s) and s.settings.distance == "walking",
+                            "also": ("measure", "distance")},
+            chart_figure={"value": self._figures_shown, "also": ("measure",)})
+        self.radius_slider.valueChanged.connect(lambda v: self.radius_label.setText(f"{v:,} m"))
+        for name in ("radius_m", "measure"):
+            getattr(session.settings.events, name).connect(self._show_radius)
+        self._show_radius()
         self.study_area_combo.activated.connect(lambda _i: self._write_study_area())
         self.zone_combo.activated.connect(lambda _i: self._write_zone_layer())
-        self.scenario_combo.activated.connect(lambda _i: self._write(scenario=self.scenario_combo.currentData()))
-        self.radius_slider.valueChanged.connect(self._on_radius)
-        self.segments.valueChanged.connect(lambda v: self._write(segments=int(v)))
-        self.distance_combo.activated.connect(lambda _i: self._write(distance=self.distance_combo.currentData()))
-        self.network_combo.activated.connect(lambda _i: self._write_network())
-        self.band.valueChanged.connect(lambda v: self._write(walking_band_m=float(v)))
-        self.figure_combo.activated.connect(lambda _i: self._write(chart_figure=self.figure_combo.currentData()))
 
     # -- what is asked: read from the session -------------------------------------------------------
     @property
@@ -205,9 +222,16 @@ class CoveragePanel(QtWidgets.QWidget):
     def scenario(self):
         return self.session.scenario()
 
+    def chart_figures(self) -> dict[str, str]:
+        """The figures the chart can show for the measure and the layers loaded (key -> title)."""
+        return jobs.chart_figures(self.session.settings.measure, {layer.role for layer in self.stack})
+
     @property
     def figure(self) -> str:
-        return self.session.settings.chart_figure
+        """The figure the chart shows: the chosen one if the layers allow it, else the first they do."""
+        offered = self.chart_figures()
+        chosen = self.session.settings.chart_figure
+        return chosen if chosen in offered else next(iter(offered))
 
     def effective_radius(self) -> float | None:
         """The radius the figures use: None for a preset without a buffer (digital, green per resident)."""
@@ -228,29 +252,26 @@ class CoveragePanel(QtWidgets.QWidget):
     def set_radius(self, radius_m: float) -> None:
         self._write(radius_m=float(radius_m))
 
-    def _on_radius(self, value: int) -> None:
-        self.radius_label.setText(f"{value:,} m")
-        if self.session.radius_m() is not None and value != self.session.radius_m():
-            self._write(radius_m=float(value))
+    def _radius_written(self, value: int) -> dict | None:
+        radius = self.session.radius_m()
+        return {"radius_m": float(value)} if radius is not None and value != radius else None
 
     def _write(self, **changes) -> bool:
         try:
             self.session.update(**changes)
         except ValueError as exc:
-            self._show_problem(str(exc))
-            self._sync()
+            self.fail(str(exc))
             return False
         return True
 
-    def _write_network(self) -> None:
-        network = self.network_combo.currentData()
+    def _network_written(self, network) -> dict | None:
         if network == CHOOSE_EXTRACT:
             network, _ = QtWidgets.QFileDialog.getOpenFileName(
                 self, "Street network", "", "OpenStreetMap extract (*.osm.pbf *.pbf)")
             if not network:
-                self._sync()
-                return
-        self.set_network(network)
+                self.bindings["network"].show()
+                return None
+        return {"network": network, "distance": "walking"}
 
     def set_network(self, network: str | None) -> None:
         """Walk along this network (an .osm.pbf path or a street layer's name; None: the first street layer)."""
@@ -261,89 +282,74 @@ class CoveragePanel(QtWidgets.QWidget):
         try:
             self.session.set_study_area(StudyArea(*data) if data else StudyArea())
         except ValueError as exc:
-            self._show_problem(str(exc))
+            self.fail(str(exc))
 
     def _write_zone_layer(self) -> None:
         try:
             self.session.set_zone_layer(self.zone_combo.currentData())
         except ValueError as exc:
-            self._show_problem(str(exc))
+            self.fail(str(exc))
 
     # -- the session: shown in the controls ------------------------------------------------------------
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind == "result":
-            return
-        if event.kind in ("roles", "city", "study_area", "zones", "crs"):
-            self._fill()
-        else:
-            self._sync()
-        if event.kind == "settings":
-            self.recompute()  # the runner debounces a dragged slider itself
-        elif event.kind in ("roles", "city", "study_area", "zones", "crs"):
-            self._set_stale(True)
-            self._timer.start()
-
-    def _fill(self) -> None:
-        """Fill the choices from the layers (measures, study areas, zone layers), then show the settings."""
-        _refill(self.measure_combo, [(self.session.measure_title(m), m) for m in self.session.measures()])
+    def _fill(self, *_) -> None:
+        """Fill the choices from the layers (measures, study areas, zone layers)."""
+        session = self.session
+        refill(self.measure_combo, [(session.measure_title(m), m) for m in session.measures()],
+               session.settings.measure)
         study = [(BOUNDARY, None)]
         for layer in self.stack:
             if isinstance(layer, VectorLayer) and layer.role in ("boundary", "ward"):
                 study.append((f"{layer.name} (all)", (layer.name, None)))
                 if layer.role == "ward":
-                    names = sorted(set(self.session.zone_names(layer)), key=str.lower)
+                    names = sorted(set(session.zone_names(layer)), key=str.lower)
                     study += [(f"{layer.name}: {name}", (layer.name, name)) for name in names]
-        _refill(self.study_area_combo, study)
-        _refill(self.zone_combo, [("first zone layer", None)] + [(l.name, l.name) for l in self.session.zone_layers()])
-        available = self.session.measures()
-        current = self.session.settings.measure
+        refill(self.study_area_combo, study)
+        self._show_study_area()
+        refill(self.zone_combo, [("first zone layer", None)] + [(l.name, l.name) for l in session.zone_layers()],
+               session.zone_layer)
+        self.bindings["network"].show()  # the street layers
+        self.bindings["chart_figure"].show()  # the figures the layers allow
+        available = session.measures()
+        current = session.settings.measure
         if available and (current not in available or current == self._auto_measure):
             # Until the planner (or a project) picks a measure, the default as layers arrive: ITDP, else
             # the first this data can give.
             default = "itdp-pnt" if "itdp-pnt" in available else available[0]
             if default != current:
                 self._auto_measure = default
-                self.session.update(measure=default, radius_m=None)
-                return  # the settings event syncs the controls
-        self._sync()
+                session.update(measure=default, radius_m=None)
 
-    def _sync(self) -> None:
-        s = self.session.settings
-        _select(self.measure_combo, s.measure)
-        _select(self.study_area_combo, None if self.session.study_area.layer is None
-                else (self.session.study_area.layer, self.session.study_area.feature))
-        _select(self.zone_combo, self.session.zone_layer)
-        if self.scenario_combo.findData(s.scenario) < 0:
-            self.scenario_combo.addItem(s.scenario, s.scenario)
-        _select(self.scenario_combo, s.scenario)
-        _select(self.figure_combo, s.chart_figure)
-        radius = self.session.radius_m()
-        buffered = radius is not None
-        for w in [self.radius_slider, self.default_button, *self.radius_buttons, self.segments]:
-            w.setEnabled(buffered)
-        self.radius_slider.blockSignals(True)
-        if buffered:
-            self.radius_slider.setValue(int(round(radius)))
-        self.radius_slider.blockSignals(False)
-        self.radius_label.setText(f"{radius:,.0f} m" if buffered else "no buffer")
-        self.segments.blockSignals(True)
-        self.segments.setValue(s.segments)
-        self.segments.blockSignals(False)
-        _select(self.distance_combo, s.distance)
+    def _show_study_area(self, *_) -> None:
+        area = self.session.study_area
+        select_data(self.study_area_combo, None if area.layer is None else (area.layer, area.feature))
+
+    def _show_zone_layer(self, *_) -> None:
+        select_data(self.zone_combo, self.session.zone_layer)
+
+    def _scenario_shown(self, session: Session) -> str:
+        scenario = session.settings.scenario
+        if self.scenario_combo.findData(scenario) < 0:
+            self.scenario_combo.addItem(scenario, scenario)
+        return scenario
+
+    def _networks_shown(self, session: Session) -> str | None:
+        network = session.settings.network
         networks = [("first street layer", None)] + [(layer.name, layer.name) for layer in self.stack
                                                        if isinstance(layer, VectorLayer) and layer.role == "street"]
-        if s.network is not None and s.network not in [data for _, data in networks]:
-            networks.append((Path(s.network).name, s.network))
-        _refill(self.network_combo, networks + [("OpenStreetMap extract (.osm.pbf)…", CHOOSE_EXTRACT)])
-        _select(self.network_combo, s.network)
-        self.band.blockSignals(True)
-        self.band.setValue(int(round(s.walking_band_m)))
-        self.band.blockSignals(False)
-        walking = s.distance == "walking"
-        for w in (self.network_combo, self.band):
-            w.setEnabled(walking and buffered)
-        if self.coverage is not None and self._chart_drawn != (id(self.coverage), s.chart_figure):
-            self._draw_chart()  # only when the chart's figure changed: new figures draw it when they come
+        if network is not None and network not in [data for _, data in networks]:
+            networks.append((Path(network).name, network))
+        refill(self.network_combo, networks + [("OpenStreetMap extract (.osm.pbf)…", CHOOSE_EXTRACT)])
+        return network
+
+    def _figures_shown(self, session: Session) -> str:
+        refill(self.figure_combo, [(label, key) for key, label in self.chart_figures().items()])
+        return self.figure
+
+    def _show_radius(self, *_) -> None:
+        radius = self.session.radius_m()
+        self.radius_label.setText(f"{radius:,.0f} m" if radius is not None else "no buffer")
+        for w in (self.default_button, *self.radius_buttons):
+            w.setEnabled(radius is not None)
 
     # -- computing -------------------------------------------------------------------------------
     def recompute(self) -> int | None:
@@ -358,21 +364,21 @@ class CoveragePanel(QtWidgets.QWidget):
         return self.runner.request(lambda progress, cancelled: jobs.measure(
             city(), what, radius, scenario, progress=progress, cancelled=cancelled))
 
+    def on_inputs_changed(self, *_) -> None:
+        self._set_stale(True)
+        self.recompute()
+
     def _set_stale(self, stale: bool) -> None:
         self.figures_box.setEnabled(not stale)
         self.status_label.setText("computing…" if stale else self._problem)
 
-    def _on_busy(self, busy: bool) -> None:
+    def on_busy(self, busy: bool) -> None:
         if not busy:
             self._set_stale(False)
             self.progress.setVisible(False)
 
-    def _on_failed(self, _id: int, message: str) -> None:
-        self._show_problem(message)
-
-    def _show_problem(self, message: str) -> None:
+    def show_failed(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
-        self.session.set_failed("coverage", message)
         for label in (self.value_label, self.people_label, self.area_label, self.features_label):
             label.setText("–")
         if "needs a layer with role" in message:
@@ -381,16 +387,14 @@ class CoveragePanel(QtWidgets.QWidget):
             message += "; here: Streets: OpenStreetMap extract (.osm.pbf)…"
         self._problem = f"cannot measure: {message}"
         self._set_stale(False)
-        self.session.clear_result("catchment")
-        self.session.clear_result("straight_line")
         self.walking_label.setVisible(False)
         self.warnings_label.setVisible(False)
         self.chart.set_values(jobs.zone_figures(None, self.figure), "")
         self.figures_shown.emit(None)
 
-    def _on_finished(self, _id: int, coverage: jobs.Coverage) -> None:
+    def show_result(self, coverage: jobs.Coverage) -> None:
         self._problem = ""
-        self.session.set_latest("coverage", coverage)
+        self._set_stale(False)
         r = coverage.result
         f = r.figures
         self.title_label.setText(f"<b>{r.title}</b><br>scenario: {r.scenario} · "
@@ -446,25 +450,20 @@ class CoveragePanel(QtWidgets.QWidget):
         else:
             self.session.clear_result("straight_line")
 
-    def _draw_chart(self) -> None:
-        if self.coverage is None:
+    def _draw_chart(self, *_) -> None:
+        """Each zone's bar and, at its end, the very figure it plots, in the unit the title names."""
+        coverage = self.coverage
+        if coverage is None:
             return
-        self._chart_drawn = (id(self.coverage), self.figure)
-        values = jobs.zone_figures(self.coverage.result, self.figure)
         figure = self.figure
-        if values.name == "green_m2_per_resident":  # what green per resident has by zone, whatever was asked
-            percent, label = False, "green space per resident (m²)"
-        else:
-            percent = figure in ("value", "population_share", "area_share") and self.coverage.result.unit.startswith("share")
-            unit = {"population": "people", "features": "features", "features_area_m2": "m²"}.get(
-                figure, "%" if percent else self.coverage.result.unit.replace("m2", "m²"))
-            label = f"{self.figure_combo.currentText()} ({unit})"
-        zones = self.coverage.result.zones
-        notes = None
-        if zones is not None and "area_m2" in zones:  # the area reached in each zone, beside its share
-            notes = zones["area_m2"].map(lambda m2: f"{m2 / 1e6:,.2f} km²")
-            notes = notes[~notes.index.duplicated()]
-        self.chart.set_values(values, label, 100.0 if percent else 1.0, notes)
+        self._chart_drawn = (id(coverage), figure)
+        values = jobs.zone_figures(coverage.result, figure)
+        unit = jobs.figure_unit(figure, coverage.result.unit)
+        scale = 100.0 if unit == "%" else 1.0
+        text = NOTE_TEXT.get(unit, lambda v, unit=unit: f"{v:,.1f} {unit}")
+        notes = (values * scale).map(text)
+        self.chart.set_values(values, f"{self.chart_figures()[figure]} ({unit})", scale, notes[~notes.index.duplicated()],
+                              limit=100.0 if unit == "%" else None)
 
     def _on_zone_clicked(self, name: str) -> None:
         coverage = self.coverage  # the zones of the figures shown
@@ -476,22 +475,11 @@ class CoveragePanel(QtWidgets.QWidget):
                 self.zone_selected.emit(layer, names.index(name))
 
 
-def _refill(combo: QtWidgets.QComboBox, items: list[tuple[str, object]]) -> None:
-    """Replace a combo's items (label, data) without emitting, if they changed."""
-    if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
-        return
-    combo.blockSignals(True)
-    combo.clear()
-    for label, data in items:
-        combo.addItem(label, data)
-    combo.blockSignals(False)
-
-
-def _select(combo: QtWidgets.QComboBox, data) -> None:
-    combo.blockSignals(True)
-    index = combo.findData(data)
-    if index < 0 and isinstance(data, tuple):  # Qt may hand back a tuple as a list
-        index = next((i for i in range(combo.count()) if tuple(combo.itemData(i) or ()) == data), -1)
-    if index >= 0:
-        combo.setCurrentIndex(index)
-    combo.blockSignals(False)
+def _combo(tip: str) -> QtWidgets.QComboBox:
+    """A combo box that gives way to the dock's width (its longest item is in the tooltip's place
+    when cut), so a long layer or ward name never makes the dock wider than its column."""
+    combo = QtWidgets.QComboBox()
+    combo.setToolTip(tip)
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    return combo

@@ -16,7 +16,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
-from layers.stack import StackEvent
 
 MIME = "application/x-planner-layer-row"
 NO_FIELD = "(none)"
@@ -32,7 +31,11 @@ class LayerListModel(QtCore.QAbstractListModel):
         super().__init__(parent)
         self.session = session  # moves go through it, so that they can be undone
         self.stack = stack = session.layers if stack is None else stack
-        stack.subscribe(self._on_stack_event)
+        events = stack.events
+        for signal in (events.inserted, events.removed, events.moved):  # rows come and go
+            signal.connect(self._reset)
+        for signal in (events.visibility, events.opacity, events.style, events.data, events.role, events.filter):
+            signal.connect(self._layer_changed)
 
     # -- rows <-> stack ---------------------------------------------------------------------------
     def layer_at(self, row: int) -> Layer:
@@ -41,12 +44,13 @@ class LayerListModel(QtCore.QAbstractListModel):
     def row_of(self, layer: Layer) -> int:
         return len(self.stack) - 1 - self.stack.index(layer)
 
-    def _on_stack_event(self, event: StackEvent) -> None:
-        if event.kind in ("added", "removed", "moved"):
-            self.beginResetModel()
-            self.endResetModel()
-        elif event.layer in self.stack:
-            index = self.index(self.row_of(event.layer))
+    def _reset(self, *_) -> None:
+        self.beginResetModel()
+        self.endResetModel()
+
+    def _layer_changed(self, layer: Layer) -> None:
+        if layer in self.stack:
+            index = self.index(self.row_of(layer))
             self.dataChanged.emit(index, index)
 
     # -- Qt model ---------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ green: WHO 300 m to green >= 0.5 ha; digital: the zones themselves), in the Cove
 scenario. `layers.coverage.overlap_matrix` cuts the study area into disjoint pieces, one per
 combination, so the rows add up to the whole city. Computed in a worker when asked (button) and
 again whenever the inputs change while a result is shown.
+
+The pieces cover the whole study area, so on the map they are drawn translucent, each
+combination outlined, and only while the Overlap dock is on screen (`show_on_map`): raising
+another tab takes them off the map, coming back puts them on again.
 """
 from __future__ import annotations
 
@@ -12,25 +16,27 @@ from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
 from layers.layer import Style
-from layers.session import Session, SessionEvent
+from layers.session import Session
 from layers.text import km2_text, people_text, percent_text
-from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
-OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.45, width=0.6, category_field="combination")
+OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.25, width=1.0, category_field="combination")
 COLUMNS = ("combination", "area", "area share", "people", "population share")
 
 
-class OverlapView(QtWidgets.QWidget):
+class OverlapView(MeasureDock, QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the OverlapResult put in the table
+    result_key = "overlap"
+    result_layers = ("overlap",)
+    failed_text = "cannot compute"
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.session = session
-        self.runner = AnalysisRunner(self)
+        self.start_measuring(session, status_label("#222"))
+        self.on_map = True  # whether the dock is on screen, so its pieces are drawn
         self.button = QtWidgets.QPushButton("Compute overlap")
         self.button.clicked.connect(self.recompute)
-        self.status = QtWidgets.QLabel("Which parts of the city do metro, green space and digital zones reach together?")
-        self.status.setWordWrap(True)
+        self.status.setText("Which parts of the city do metro, green space and digital zones reach together?")
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -44,25 +50,26 @@ class OverlapView(QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.crs_label)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing…"))
-        self.session.subscribe(self._follow)
+        self.follow(settings=("measure", "radius_m", "segments", "scenario", "distance", "network",
+                              "walking_band_m"), events=CITY_EVENTS)
 
     @property
     def result(self):
-        return self.session.latest.get("overlap")
+        return self.latest
 
-    def _follow(self, event: SessionEvent) -> None:
-        if event.kind in ("settings", "city", "study_area", "crs", "roles") and self.result is not None:
+    def on_inputs_changed(self, *_) -> None:
+        if self.result is not None:  # computed when asked, then kept current
             self.recompute()
 
-    def _on_failed(self, _id: int, message: str) -> None:
-        """No overlap for what is asked: the old table and map layer go, never shown as current."""
-        self.session.set_failed("overlap", message)
-        self.session.clear_result("overlap")
+    def show_failed(self, message: str) -> None:
         self.table.setRowCount(0)
-        self.status.setText(f"cannot compute: {message}")
+
+    def show_on_map(self, shown: bool) -> None:
+        """Draw the pieces while the dock is on screen; off the map when another tab is raised."""
+        self.on_map = shown
+        layer = self.session.result_layer("overlap")
+        if layer is not None:
+            self.session.results.set_visible(layer, shown)
 
     def recompute(self) -> int | None:
         radius = self.session.radius_for(jobs.OVERLAP_PRESETS["metro"])
@@ -70,8 +77,7 @@ class OverlapView(QtWidgets.QWidget):
         return self.runner.request(lambda progress, cancelled: jobs.overlaps(  # the city is built in the worker
             city(), scenario, radius, progress=progress, cancelled=cancelled))
 
-    def _on_finished(self, _id: int, result) -> None:
-        self.session.set_latest("overlap", result)
+    def show_result(self, result) -> None:
         table = result.table
         self.table.setRowCount(len(table))
         for i, row in enumerate(table.itertuples(index=False)):
@@ -90,5 +96,6 @@ class OverlapView(QtWidgets.QWidget):
                             f"scenario {self.session.scenario().name}).")
         self.crs_label.setText(f"CRS {result.crs}, planar areas; straight-line catchments")
         self.session.show_result("overlap", result.pieces_gdf, "Overlap metro × green × digital (result)",
-                                   OVERLAP_STYLE)
+                                 OVERLAP_STYLE)
+        self.show_on_map(self.on_map)
         self.shown.emit(result)

@@ -14,22 +14,24 @@ from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.analysis.indicators import PRESETS
 from layers.layer import Style
-from layers.session import Session, SessionEvent
+from layers.session import Session
 from layers.text import km2_text, people_text, signed_text
+from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 from planner_gui.docks.headline import headline_label
-from planner_gui.jobs.runner import AnalysisRunner
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
 GAINED_STYLE = Style(stroke="#1b7a3a", fill="#2bb24c", fill_alpha=0.45, width=1.4)
 
 
-class ScenarioPanel(QtWidgets.QWidget):
+class ScenarioPanel(MeasureDock, QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the ScenarioDifference on screen
+    result_key = "difference"
+    result_layers = ("gained",)
+    failed_text = "cannot compare"
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.session = session
-        self.runner = AnalysisRunner(self)
+        self.start_measuring(session, status_label())
         self.a_combo = self._combo(self.session.settings.compare_a)
         self.b_combo = self._combo(self.session.settings.compare_b)
         self.preset_label = QtWidgets.QLabel("")
@@ -47,8 +49,6 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.crs_label = QtWidgets.QLabel("")
         self.crs_label.setStyleSheet("color: #555;")
         self.crs_label.setWordWrap(True)
-        self.status = QtWidgets.QLabel("")
-        self.status.setStyleSheet("color: #8a5a00;")
         self.zones = QtWidgets.QTableWidget(0, 3)
         self.zones.setHorizontalHeaderLabels(["ward", "people gained", "people lost"])
         self.zones.verticalHeader().setVisible(False)
@@ -61,16 +61,17 @@ class ScenarioPanel(QtWidgets.QWidget):
             layout.addWidget(w)
         layout.addWidget(QtWidgets.QLabel("Wards that gain most:"))
         layout.addWidget(self.zones, 1)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(lambda _id, msg: self._show_problem(msg))
-        self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing…"))
-        self._writing = False
-        self.session.subscribe(self._follow)
+        for name, combo in (("compare_a", self.a_combo), ("compare_b", self.b_combo)):
+            getattr(session.settings.events, name).connect(lambda text, combo=combo: self._show_text(combo, text))
+        for name in ("measure", "radius_m"):
+            getattr(session.settings.events, name).connect(self._describe)
+        self.follow(settings=("measure", "radius_m", "segments", "distance", "network", "walking_band_m"),
+                    events=CITY_EVENTS)
         self._describe()
 
     @property
     def difference(self):
-        return self.session.latest.get("difference")
+        return self.latest
 
     def _combo(self, text: str) -> QtWidgets.QComboBox:
         combo = QtWidgets.QComboBox(editable=True)
@@ -87,36 +88,30 @@ class ScenarioPanel(QtWidgets.QWidget):
         what = self.session.settings.measure
         return what if what in PRESETS and what != "green-per-resident" else "itdp-pnt"
 
-    def _describe(self) -> None:
+    def _describe(self, *_) -> None:
         preset = self._preset()
         radius = self.session.radius_for(preset)
         self.preset_label.setText(f"<b>{PRESETS[preset].title}</b>" + (f", radius {radius:,.0f} m" if radius else "")
                                   + " (from the Coverage dock)")
 
-    def _follow(self, event: SessionEvent) -> None:
-        if event.kind == "result" or self._writing:
-            return
-        s = self.session.settings
-        for combo, text in ((self.a_combo, s.compare_a), (self.b_combo, s.compare_b)):
-            if combo.currentText() != text:
-                combo.setCurrentText(text)
-        self._describe()
-        if self.difference is not None:
+    @staticmethod
+    def _show_text(combo: QtWidgets.QComboBox, text: str) -> None:
+        if combo.currentText() != text:  # the planner's own typing is left as it is
+            combo.setCurrentText(text)
+
+    def on_inputs_changed(self, *_) -> None:
+        if self.difference is not None:  # compared when asked, then kept current
             self.recompute()
 
     def recompute(self) -> int | None:
         """Compare the two scenarios typed (checked against the data: a mistyped one is refused)."""
         self._describe()
         try:
-            self._writing = True
-            try:
-                self.session.update(compare_a=self.a_combo.currentText(), compare_b=self.b_combo.currentText())
-            finally:
-                self._writing = False
+            self.session.update(compare_a=self.a_combo.currentText(), compare_b=self.b_combo.currentText())
             a = self.session.check_scenario(self.session.settings.compare_a)
             b = self.session.check_scenario(self.session.settings.compare_b)
         except (ValueError, CityDataError) as exc:
-            self._show_problem(str(exc))
+            self.fail(str(exc))
             return None
         preset = self._preset()
         radius = self.session.radius_for(preset)
@@ -124,19 +119,13 @@ class ScenarioPanel(QtWidgets.QWidget):
         return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(  # city built in the worker
             everything(), preset, a, b, radius, progress=progress, cancelled=cancelled))
 
-    def _show_problem(self, message: str) -> None:
-        """No comparison for what is asked: the previous figure, table and gained area go."""
-        self.runner.cancel()
-        self.session.set_failed("difference", message)
-        self.session.clear_result("gained")
+    def show_failed(self, message: str) -> None:
+        """No comparison for what is asked: the previous figure and table go."""
         self.gain_label.setText("–")
         self.detail_label.setText("")
         self.zones.setRowCount(0)
-        self.status.setText(f"cannot compare: {message}")
 
-    def _on_finished(self, _id: int, d) -> None:
-        self.session.set_latest("difference", d)
-        self.status.setText("")
+    def show_result(self, d) -> None:
         people = d.net_population is not None
         if people:
             self.gain_label.setText(f"{signed_text(d.net_population)} people reached")

@@ -16,22 +16,25 @@ from layers.analysis import jobs
 from layers.analysis.city import CityDataError
 from layers.analysis.indicators import PRESETS
 from layers.layer import Style
-from layers.session import Session, SessionEvent
+from layers.session import Session
 from layers.text import km2_text, people_text, signed_text
-from planner_gui.jobs.runner import AnalysisRunner
+from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
 GAIN_STYLE = Style(stroke="#b0005a", fill="#e6007e", fill_alpha=0.25, width=1.2)
 TOP_WARDS = 8
 
 
-class SketchGainPanel(QtWidgets.QGroupBox):
+class SketchGainPanel(MeasureDock, QtWidgets.QGroupBox):
     shown = QtCore.Signal(object)  # the ScenarioDifference on screen (None: blanked)
+    result_key = "sketch_gain"
+    result_layers = ("sketch_gain",)
+    failed_text = "cannot measure the sketch"
 
     def __init__(self, session: Session, parent=None):
         super().__init__("What the sketch adds", parent)
-        self.session = session
         # No debounce: a click is one edit, and its figure should be there before the next sentence.
-        self.runner = AnalysisRunner(self, debounce_ms=0)
+        self.start_measuring(session, status_label(), debounce_ms=0)
+        self.status_label = self.status
         self.gain_label = QtWidgets.QLabel("")
         font = self.gain_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -39,9 +42,6 @@ class SketchGainPanel(QtWidgets.QGroupBox):
         self.gain_label.setFont(font)
         self.detail_label = QtWidgets.QLabel("")
         self.detail_label.setWordWrap(True)
-        self.status_label = QtWidgets.QLabel("")
-        self.status_label.setWordWrap(True)
-        self.status_label.setStyleSheet("color: #8a5a00;")
         self.wards = QtWidgets.QTableWidget(0, 2)
         self.wards.setHorizontalHeaderLabels(["ward", "people gained"])
         self.wards.verticalHeader().setVisible(False)
@@ -53,25 +53,19 @@ class SketchGainPanel(QtWidgets.QGroupBox):
             layout.addWidget(w)
         for label in (self.gain_label, self.detail_label):
             label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(lambda _id, message: self._show_problem(message))
-        self.runner.busy_changed.connect(lambda busy: busy and self.status_label.setText("computing…"))
-        session.subscribe(self._on_session_event)
+        session.events.sketch.connect(self.recompute)  # at once: the figure follows each click
+        self.follow(settings=("measure", "radius_m", "segments", "compare_b"), events=CITY_EVENTS)
         self.setVisible(False)
 
     @property
     def difference(self):
-        return self.session.latest.get("sketch_gain")
+        return self.latest
 
     def preset(self) -> str:
         what = self.session.settings.measure
         return what if what in PRESETS and "metro_station" in PRESETS[what].roles else "itdp-pnt"
 
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind in ("sketch", "city", "settings", "crs", "study_area", "zones", "roles"):
-            self.recompute()
-
-    def recompute(self) -> int | None:
+    def recompute(self, *_) -> int | None:
         """Ask the runner for the sketch's gain (nothing, and hidden, without a sketch)."""
         sketch = self.session.sketch
         self.setVisible(not sketch.is_empty)
@@ -86,7 +80,7 @@ class SketchGainPanel(QtWidgets.QGroupBox):
             a_text, b_text = self.session.sketch_scenarios()
             a, b = self.session.check_scenario(a_text), self.session.check_scenario(b_text)
         except (ValueError, CityDataError) as exc:
-            self._show_problem(str(exc))
+            self.fail(str(exc))
             return None
         preset = self.preset()
         radius = self.session.radius_for(preset)
@@ -97,19 +91,13 @@ class SketchGainPanel(QtWidgets.QGroupBox):
         return self.runner.request(lambda progress, cancelled: jobs.scenario_difference(  # city built in the worker
             everything(), preset, a, b, radius, progress=progress, cancelled=cancelled), immediate=True)
 
-    def _show_problem(self, message: str) -> None:
-        self.runner.cancel()
-        self.session.set_failed("sketch_gain", message)
-        self.session.clear_result("sketch_gain")
+    def show_failed(self, message: str) -> None:
         self.gain_label.setText("–")
         self.detail_label.setText("")
         self.wards.setRowCount(0)
-        self.status_label.setText(f"cannot measure the sketch: {message}")
         self.shown.emit(None)
 
-    def _on_finished(self, _id: int, d) -> None:
-        self.session.set_latest("sketch_gain", d)
-        self.status_label.setText("")
+    def show_result(self, d) -> None:
         counted = self._stations_counted(d.scenario_b)
         if d.net_population is not None:
             self.gain_label.setText(f"{signed_text(d.net_population)} people reached")

@@ -1,9 +1,15 @@
 """Timeline: a year slider (2000-2040) that sets the map to the network of that year, and a curve.
 
 Moving the slider sets the session's year (`Session.update(year=...)`): every dated network layer
-gets the feature filter `Scenario.as_of(year)`, the canvas draws only what it lets through and
-the Coverage dock's figures count the same features. "Show all years" clears the filter. The
-slider shows the session's year, so a project opens at the year it was saved at.
+gets the feature filter `Scenario.as_of(year)` and the canvas draws only what it lets through.
+"Show all years" clears the filter. The slider shows the session's year, so a project opens at
+the year it was saved at.
+
+The timeline never changes the Coverage scenario: the scenario is the planner's choice. The line
+under the slider says what the figures count: with the scenario 'as drawn on the map' they count
+the year the map shows; with any other they count that scenario, whatever the year, and the
+button "Count this year" switches the figures to the map's year (the planner's choice, made in
+the open).
 
 The curve is the Coverage dock's indicator and radius measured for every year with
 `Scenario.as_of(year)` on every feature of the visible layers (`analysis_jobs.timeline`, in a
@@ -16,20 +22,21 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.session import MAP_SCENARIO, Session, SessionEvent
-from planner_gui.jobs.runner import AnalysisRunner
+from layers.session import MAP_SCENARIO, Session
+from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 
 
-class TimelinePanel(QtWidgets.QWidget):
+class TimelinePanel(MeasureDock, QtWidgets.QWidget):
     curve_shown = QtCore.Signal(object)  # jobs.Timeline
+    result_key = "timeline"
+    failed_text = "cannot compute the curve"
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.session = session
         self.timeline: jobs.Timeline | None = None
-        self.runner = AnalysisRunner(self, debounce_ms=400)  # after the Coverage dock's figures
+        self.start_measuring(session, status_label("#555"), debounce_ms=400)  # after the Coverage dock's figures
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(FIRST_YEAR, LAST_YEAR)
         self.slider.setValue(2025)
@@ -43,8 +50,12 @@ class TimelinePanel(QtWidgets.QWidget):
         self.year_label.setMinimumWidth(90)
         self.all_button = QtWidgets.QPushButton("Show all years")
         self.all_button.clicked.connect(lambda: self.set_year(None))
-        self.status = QtWidgets.QLabel("")
-        self.status.setStyleSheet("color: #555;")
+        self.counted = QtWidgets.QLabel("")  # what the Coverage figures count, against the map's year
+        self.counted.setWordWrap(True)
+        self.count_button = QtWidgets.QPushButton("Count this year")
+        self.count_button.setToolTip("Set the Coverage scenario to 'as drawn on the map': the figures count the "
+                                     "network of the year the map shows")
+        self.count_button.clicked.connect(lambda: self.session.update(scenario=MAP_SCENARIO))
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -62,17 +73,20 @@ class TimelinePanel(QtWidgets.QWidget):
         row.addWidget(self.slider, 1)
         row.addWidget(self.year_label)
         row.addWidget(self.all_button)
+        counted = QtWidgets.QHBoxLayout()
+        counted.addWidget(self.counted, 1)
+        counted.addWidget(self.count_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addLayout(counted)
         layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
         self.slider.valueChanged.connect(self.set_year)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(lambda _id, msg: self.status.setText(f"cannot compute the curve: {msg}"))
-        self.runner.busy_changed.connect(lambda busy: busy and self.status.setText("computing the curve…"))
-        self._curve_timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._curve_timer.timeout.connect(self.recompute)
-        session.subscribe(self._on_session_event)
+        session.settings.events.year.connect(self._show_year)
+        session.settings.events.scenario.connect(self._show_counted)
+        # the curve: every feature by year, so the map's year does not move it
+        self.follow(settings=("measure", "radius_m", "chart_figure", "segments", "distance", "network",
+                              "walking_band_m"), events=CITY_EVENTS)
         self._show_year(session.settings.year)
 
     @property
@@ -85,22 +99,12 @@ class TimelinePanel(QtWidgets.QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(int(year))
             self.slider.blockSignals(False)
-        changes = {"year": None if year is None else int(year)}
-        if year is not None and self.session.settings.scenario == "existing":
-            changes["scenario"] = MAP_SCENARIO  # the figures follow the map's year ('as drawn on the map')
-        self.session.update(**changes)
+        self.session.update(year=None if year is None else int(year))
         # Scenario compare's gained area is one plan against another, not the network of a year:
         # hidden while the map shows a year, shown again with all years
         gained = self.session.result_layer("gained")
         if gained is not None:
             self.session.results.set_visible(gained, year is None)
-
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind == "settings":
-            self._show_year(self.session.settings.year)
-        if event.kind in ("settings", "city", "study_area", "zones", "crs", "roles"):
-            # recompute() skips when only the map's filter changed (the curve does not use it)
-            self._curve_timer.start()
 
     def _show_year(self, year: int | None) -> None:
         if year is not None and year != self.slider.value():
@@ -111,6 +115,19 @@ class TimelinePanel(QtWidgets.QWidget):
         self.marker.setVisible(year is not None)
         if year is not None:
             self.marker.setValue(year)
+        self._show_counted()
+
+    def _show_counted(self, *_) -> None:
+        """What the Coverage figures count, said beside the map's year (the timeline changes only the map)."""
+        s = self.session.settings
+        if s.scenario == MAP_SCENARIO:
+            text = ("The map and the Coverage figures show " + ("every year" if s.year is None else f"{s.year}")
+                    + " (scenario 'as drawn on the map').")
+        else:
+            shown = "every year" if s.year is None else f"the network of {s.year}"
+            text = f"The map shows {shown}; the Coverage figures count the scenario '{self.session.scenario().name}'."
+        self.counted.setText(text)
+        self.count_button.setVisible(s.scenario != MAP_SCENARIO and s.year is not None)
 
     def recompute(self) -> int | None:
         what = self.session.settings.measure if self.session.measures() else None
@@ -126,14 +143,18 @@ class TimelinePanel(QtWidgets.QWidget):
             everything(), what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress,
             cancelled=cancelled))
 
-    def _on_finished(self, _id: int, t: jobs.Timeline) -> None:
+    def on_busy(self, busy: bool) -> None:
+        if busy:
+            self.status.setText("computing the curve…")
+
+    def show_result(self, t: jobs.Timeline) -> None:
         self.timeline = t
-        percent = t.figure in ("value", "population_share", "area_share") and t.unit.startswith("share")
-        values = t.values * (100.0 if percent else 1.0)
+        unit = jobs.figure_unit(t.figure, t.unit)
+        values = t.values * (100.0 if unit == "%" else 1.0)
         x = np.append(t.years, t.years[-1] + 1).astype(float)
         self.curve.setData(x, np.append(values, values[-1]))
         label = jobs.FIGURES.get(t.figure, t.figure)
-        self.plot.setLabel("left", f"{label} ({'%' if percent else t.unit})")
+        self.plot.setLabel("left", f"{label} ({unit})")
         top = np.nanmax(values) if np.isfinite(values).any() else 1.0
         self.plot.setYRange(0, top * 1.1 if top > 0 else 1.0, padding=0)
         radius = f", radius {t.radius_m:,.0f} m" if t.radius_m else ""

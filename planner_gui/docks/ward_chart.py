@@ -1,7 +1,8 @@
 """Per-ward bar chart: one horizontal bar per ward, ward names on the left axis, sortable.
 
-Each bar can carry a note at its end (the dock writes the area the catchment covers in the
-ward), so a share of 100 % on a sliver of a ward reads as what it is.
+Each bar can carry a note at its end: the dock writes the figure the bar plots, with its unit.
+A chart of shares runs to 100 % at most (`limit`); a note that would pass the end of the axis
+is written inside its bar's end instead.
 
 One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars at a time and
 scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
@@ -68,6 +69,8 @@ class WardChart(QtWidgets.QWidget):
         self.order: list[str] = []
         self.selected: str | None = None
         self.scale = 1.0
+        self.limit: float | None = None
+        self.x_end = 1.0  # the value axis's end
         self._show_axes(False)
 
     def _show_axes(self, shown: bool) -> None:
@@ -76,16 +79,19 @@ class WardChart(QtWidgets.QWidget):
             self.plot.getPlotItem().showAxis(name, shown)
         self.plot.showGrid(x=shown, y=False, alpha=0.25)
 
-    def set_values(self, values: pd.Series, label: str, scale: float = 1.0, notes: pd.Series | None = None) -> None:
+    def set_values(self, values: pd.Series, label: str, scale: float = 1.0, notes: pd.Series | None = None,
+                   limit: float | None = None) -> None:
         """Bars for `values` (index: ward names); `scale` multiplies for display (100 for %);
-        `notes` (same index) are written at the end of each bar. The same figures again (a dock
+        `notes` (same index) are written at the end of each bar; `limit`: the axis's end at most
+        (100 for shares in %). The same figures again (a dock
         recomputed after a change that moved no figure) redraw nothing: a redraw sets a text item
         per ward, some hundreds of calls into Qt, each waiting for the GIL while a worker runs."""
         values = values.astype(float)
         notes = notes if notes is not None else pd.Series(dtype=object)
         same = values.equals(self.values) and notes.equals(self.notes)  # ward names too
-        if same and label == self.title.text() and scale == self.scale:
+        if same and label == self.title.text() and scale == self.scale and limit == self.limit:
             return
+        self.limit = limit
         self.values = values
         self.notes = notes
         self.scale = scale
@@ -117,7 +123,9 @@ class WardChart(QtWidgets.QWidget):
         view.disableAutoRange()
         view.setLimits(yMin=-1, yMax=max(n, 3), xMin=0)
         room = 1.3 if len(self.notes) else 1.05  # notes need room after the longest bar
-        view.setXRange(0, top * room if top > 0 else 1.0, padding=0)
+        end = top * room if top > 0 else 1.0
+        self.x_end = min(end, self.limit) if self.limit is not None and top > 0 else end
+        view.setXRange(0, self.x_end, padding=0)
         self._draw_notes(shown)
         if not keep_view or n <= self.visible_bars():
             self._top()
@@ -127,12 +135,15 @@ class WardChart(QtWidgets.QWidget):
         each time the figures change took a third of a second)."""
         rows = [(i, name) for i, name in enumerate(self.order) if name in self.notes.index]
         while len(self._note_items) < len(rows):
-            item = pg.TextItem("", color="#444444", anchor=(0, 0.5))
+            item = pg.TextItem("", color="#222222", anchor=(0, 0.5))
             self.plot.addItem(item)
             self._note_items.append(item)
         for item, (i, name) in zip(self._note_items, rows):
             item.setText(str(self.notes[name]))
-            item.setPos(float(np.nan_to_num(shown[i])), i)
+            at = float(np.nan_to_num(shown[i]))
+            inside = at > 0.75 * self.x_end  # no room after the bar: written inside its end
+            item.setAnchor((1, 0.5) if inside else (0, 0.5))
+            item.setPos(at, i)
             item.setVisible(True)
         for item in self._note_items[len(rows):]:
             item.setVisible(False)

@@ -1,6 +1,6 @@
 """The map: a pyqtgraph view in the session's working metric CRS that draws its two stacks.
 
-The canvas observes the session's input layers and its results (`stack.subscribe` on both; the
+The canvas observes the session's input layers and its results (`stack.events`, one handler per signal; the
 results are drawn under the network layers, so a catchment tints the map without hiding the
 lines) and the session's working CRS (a new CRS redraws everything in it). It keeps, per layer, a
 few batched graphics items: for lines and polygons one FeaturesItem per style class, painting its
@@ -25,8 +25,7 @@ from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.layer import Layer, RasterLayer
-from layers.session import NETWORK_ROLES, Session, SessionEvent
-from layers.stack import StackEvent
+from layers.session import NETWORK_ROLES, Session
 from planner_gui.map.attribution import MapAttribution
 from planner_gui.map.label_items import MapLabels
 from planner_gui.map.labels import place_labels
@@ -100,9 +99,12 @@ class MapCanvas(pg.GraphicsView):
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._show_empty_state()
-        session.layers.subscribe(self._on_stack_event)
-        session.results.subscribe(self._on_stack_event)
-        session.subscribe(self._on_session_event)
+        self._connections = [(getattr(stack.events, name), handler) for stack in (session.layers, session.results)
+                             for name, handler in self._stack_handlers().items()]
+        self._connections += [(session.events.crs, self._follow_crs),
+                              (session.settings.events.year, self._year_changed)]
+        for signal, handler in self._connections:
+            signal.connect(handler)
         self._observing = True
         for layer in self._drawn_layers():
             self._add(layer)
@@ -121,9 +123,8 @@ class MapCanvas(pg.GraphicsView):
         if not self._observing:
             return
         self._observing = False
-        self.session.layers.unsubscribe(self._on_stack_event)
-        self.session.results.unsubscribe(self._on_stack_event)
-        self.session.unsubscribe(self._on_session_event)
+        for signal, handler in self._connections:
+            signal.disconnect(handler)
         self.stop_workers()
 
     def stop_workers(self) -> None:
@@ -133,11 +134,8 @@ class MapCanvas(pg.GraphicsView):
             graphic.stop()
         self.legend.stop()
 
-    def _on_session_event(self, event: SessionEvent) -> None:
-        if event.kind == "crs":
-            self._follow_crs()
-        elif event.kind == "settings":
-            self.legend.refresh()  # the timeline's year changes what the legend lists
+    def _year_changed(self, _year) -> None:
+        self.legend.refresh()  # the timeline's year changes what the legend lists
 
     def _follow_crs(self) -> bool:
         """Redraw everything in the session's working CRS if it changed; True if it did.
@@ -159,8 +157,14 @@ class MapCanvas(pg.GraphicsView):
         return True
 
     # -- the stack drives everything --------------------------------------------------------------
-    def _on_stack_event(self, event: StackEvent) -> None:
-        self._handle(event)
+    def _stack_handlers(self) -> dict:
+        """Each signal of a layer stack (inputs and results) and what the map does about it."""
+        return {"inserted": self._layer_inserted, "removed": self._layer_removed, "moved": self._layer_moved,
+                "visibility": self._layer_visibility, "opacity": self._layer_opacity, "style": self._layer_restyled,
+                "role": self._layer_restyled, "filter": self._layer_restyled, "data": self._layer_data}
+
+    def _stack_changed(self) -> None:
+        """After any change of a stack: the moving picture, the legend and the empty hint follow."""
         self.moving_picture.stale()
         self.legend.refresh()
         self._show_empty_state()
@@ -183,48 +187,63 @@ class MapCanvas(pg.GraphicsView):
         self.empty_hint.setGeometry(0, 0, self.width(), self.height())
         self.scale_bar.setVisible(not empty)
 
-    def _handle(self, event: StackEvent) -> None:
-        layer = event.layer
-        if event.kind == "added":
-            first = not self.graphics
-            if self._follow_crs():
-                return  # every layer, this one included, drawn anew in the new CRS
+    def _layer_inserted(self, layer: Layer, _index: int) -> None:
+        first = not self.graphics
+        if not self._follow_crs():  # else every layer, this one included, was drawn anew in the new CRS
             self._add(layer)
             self._restack()
             if first:
                 self.full_extent()
-        elif event.kind == "removed":
-            graphic = self.graphics.pop(id(layer), None)
-            if graphic:
+        self._stack_changed()
+
+    def _layer_removed(self, layer: Layer, _index: int) -> None:
+        graphic = self.graphics.pop(id(layer), None)
+        if graphic:
+            self._detach(graphic.items())
+        self._restack()
+        self.refresh_labels()
+        self._stack_changed()
+
+    def _layer_moved(self, _layer: Layer, _index: int) -> None:
+        self._restack()
+        self._stack_changed()
+
+    def _layer_visibility(self, layer: Layer) -> None:
+        graphic = self.graphics.get(id(layer))
+        if graphic:
+            if layer.visible:
+                self._attach(graphic)
+                graphic.refresh(*self._view_and_pixel())
+            else:
                 self._detach(graphic.items())
+        self.refresh_labels()
+        self._stack_changed()
+
+    def _layer_opacity(self, layer: Layer) -> None:
+        if graphic := self.graphics.get(id(layer)):
+            graphic.set_opacity(layer.opacity)
+        self._stack_changed()
+
+    def _layer_restyled(self, layer: Layer) -> None:
+        """A new style, role or feature filter: the same graphic, drawn anew."""
+        if graphic := self.graphics.get(id(layer)):
+            graphic.restyle()
             self._restack()
-            self.refresh_labels()
-        elif event.kind == "moved":
+            graphic.refresh(*self._view_and_pixel())
+        self.refresh_labels()
+        self._stack_changed()
+
+    def _layer_data(self, layer: Layer) -> None:
+        """New features: a new graphic in place of the old one."""
+        if graphic := self.graphics.get(id(layer)):
+            self._detach(graphic.items())
+            self.graphics[id(layer)] = self._make(layer)
+            if layer.visible:
+                self._attach(self.graphics[id(layer)])
             self._restack()
-        elif event.kind == "visibility":
-            graphic = self.graphics.get(id(layer))
-            if graphic:
-                if layer.visible:
-                    self._attach(graphic)
-                    graphic.refresh(*self._view_and_pixel())
-                else:
-                    self._detach(graphic.items())
-            self.refresh_labels()
-        elif event.kind == "opacity":
-            if graphic := self.graphics.get(id(layer)):
-                graphic.set_opacity(layer.opacity)
-        elif event.kind in ("style", "data", "filter", "role"):
-            if graphic := self.graphics.get(id(layer)):
-                if event.kind == "data":
-                    self._detach(graphic.items())
-                    self.graphics[id(layer)] = self._make(layer)
-                    if layer.visible:
-                        self._attach(self.graphics[id(layer)])
-                else:
-                    graphic.restyle()
-                self._restack()
-                self.graphics[id(layer)].refresh(*self._view_and_pixel())
-            self.refresh_labels()
+            self.graphics[id(layer)].refresh(*self._view_and_pixel())
+        self.refresh_labels()
+        self._stack_changed()
 
     def _make(self, layer: Layer) -> LayerGraphic:
         if isinstance(layer, RasterLayer):

@@ -53,7 +53,7 @@ def _no_temporary_files(folder) -> bool:
 
 
 def test_map_png_has_the_asked_size_and_shows_the_map(canvas, tmp_path):
-    listeners = len(canvas.stack._listeners)
+    listeners = len(canvas.stack.events.inserted)  # the callbacks connected to it
     before = canvas.view_bounds()
     for width, height, scale in ((1000, 560, 1.0), (640, 640, 2.0)):  # other aspect than the window, too
         path = render_map_png(canvas, tmp_path / f"map_{width}.png", width, height, scale=scale)
@@ -61,7 +61,7 @@ def test_map_png_has_the_asked_size_and_shows_the_map(canvas, tmp_path):
         assert (image.width(), image.height()) == (width, height)
         assert _colours(image) > 50  # layers, labels, scale bar: not one flat background
     assert canvas.view_bounds() == before  # the map on screen did not move
-    assert len(canvas.stack._listeners) == listeners  # the hidden twin canvas let go of the stack
+    assert len(canvas.stack.events.inserted) == listeners  # the hidden twin canvas let go of the stack
     assert _no_temporary_files(tmp_path)
 
 

@@ -66,3 +66,15 @@ def test_overlap_pieces_add_up_to_the_city_and_are_drawn_one_colour_per_combinat
     assert metro(smaller) < metro(result)
     assert smaller.table["area_m2"].sum() == pytest.approx(smaller.study_area_m2, rel=1e-6)
     assert [l for l in window.session.results if l.name.startswith("Overlap")] == [layer]
+
+    # Before: the pieces stayed on the map, painting the core opaque, whatever tab was raised.
+    # Now translucent, outlined, and on the map only while the Overlap dock is on screen.
+    assert layer.style.fill_alpha <= 0.3 and layer.style.width >= 1.0
+    window.show()
+    qtbot.waitExposed(window)
+    window.overlap_dock.raise_()
+    qtbot.waitUntil(lambda: layer.visible, timeout=5_000)
+    window.coverage_dock.raise_()
+    qtbot.waitUntil(lambda: not layer.visible, timeout=5_000)
+    window.overlap_dock.raise_()
+    qtbot.waitUntil(lambda: layer.visible, timeout=5_000)

@@ -41,12 +41,12 @@ def test_a_city_is_drawn_and_measured_in_its_own_utm_zone_as_the_cli_does(qtbot,
     assert result.preset == "itdp-pnt" and result.crs == expected["crs"]
     for key in ("value", "numerator", "denominator", "radius_m"):
         assert getattr(result, key) == expected[key], key
-    # each zone's bar says the area reached in it beside its share
+    # each zone's bar says the figure it plots: the share of the zone's people reached
     zones = {z["zone"]: z for z in cli_figures(tmp_path, gpkg, tif, "-p", "itdp-pnt", "--zones")["zones"]}
     notes = window.dashboard.coverage.chart.note_texts()
     assert set(notes) == set(zones) == {"SW", "NW", "SE", "NE"}
     for name, note in notes.items():
-        assert note == f"{zones[name]['area_m2'] / 1e6:,.2f} km²"
+        assert note == f"{100 * zones[name]['population_share']:.1f} %"
 
 
 def test_roles_set_in_the_layer_panel_change_the_figures(qtbot, window, tmp_path):

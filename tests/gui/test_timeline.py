@@ -62,3 +62,23 @@ def test_the_gained_area_of_two_plans_is_hidden_while_the_map_shows_a_year(qtbot
     assert window.stack.as_of_year == 2020 and not gained.visible
     timeline.set_year(None)
     assert gained.visible
+
+
+def test_the_timeline_never_changes_the_coverage_scenario(qtbot, window):
+    """Before: moving the timeline and pressing "Show all years" set the scenario to 'all'
+    (10.46 % became 16.72 %) without a word. Now the scenario is the planner's choice, the
+    timeline says what the figures count, and "Count this year" is the open way to follow it."""
+    from layers.session import MAP_SCENARIO
+
+    timeline, session = window.dashboard.timeline, window.session
+    assert session.settings.scenario == "existing"
+    timeline.slider.setValue(2012)
+    assert session.settings.scenario == "existing"
+    assert "2012" in timeline.counted.text() and "existing" in timeline.counted.text()
+    assert not timeline.count_button.isHidden()
+    timeline.all_button.click()
+    assert session.settings.scenario == "existing" and session.settings.year is None
+    timeline.slider.setValue(2020)
+    timeline.count_button.click()  # the planner chooses the map's year for the figures
+    assert session.settings.scenario == MAP_SCENARIO and timeline.count_button.isHidden()
+    assert "2020" in timeline.counted.text()
