@@ -85,6 +85,7 @@ class ReaderProcess:
         self._closed = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._full_reader: ReaderProcess | None = None
+        self._schema: pa.Schema | None = None  # of the stream being read
 
     # -- requests ---------------------------------------------------------------------------------
     def layers(self, source: str) -> list[str]:
@@ -350,7 +351,11 @@ def _take(limits: ReadLimits) -> ReaderProcess:
 
 
 def _give_back(reader: ReaderProcess) -> None:
+    # the caller's Cancel dropped here, in its own thread (it may hold a job whose Qt signals must
+    # not be freed in the watchdog's)
     reader.cancelled = None
+    if reader._full_reader is not None:
+        reader._full_reader.cancelled = None
     alive = reader._proc is not None and reader._proc.poll() is None
     with _idle_lock:
         if alive and len(_idle) < MAX_IDLE:
