@@ -6,14 +6,16 @@ own that a project file would need (that is in the session and the canvas's view
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import WGS84, crs_label, transformer
+from layers.crs import WGS84, TransformError, crs_label, transformer
 from layers.io import open_file_filter
 from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
+from layers.roles import role_note
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session
@@ -31,6 +33,8 @@ from planner_gui.jobs.loader import Loader, LoadJob
 log = logging.getLogger("planner")
 
 TIMELINE_HEIGHT_PX = 260
+FULL_SCREEN_BELOW_PX = 1600  # a screen narrower than this (a laptop's 1366 px) is given to the window whole
+DOCK_SHARES = ((0.19, 210, 280), (0.28, 320, 460))  # first run: Layers, Coverage: share of the window, min, max px
 TOOLS = {  # name: (menu text, shortcut, what it does)
     "pan": ("Pan", "H", "Drag to pan, wheel to zoom"),
     "zoom": ("Zoom box", "Z", "Drag a box to zoom into it"),
@@ -202,9 +206,15 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
-        legend_action = view_menu.addAction("Le&gend", self.canvas.legend.set_enabled)
+        legend_action = view_menu.addAction("Le&gend")
         legend_action.setCheckable(True)
-        legend_action.setChecked(self.canvas.legend.enabled)
+        legend_action.setChecked(self.canvas.legend.enabled)  # off: the map is clear until asked
+        legend_action.setToolTip("The layers in view and their symbols over the map: drag it, click its heading to fold it")
+        legend_action.toggled.connect(self.canvas.legend.set_enabled)
+        from planner_gui.basemap_menu import BasemapMenu
+
+        self.basemap_menu = BasemapMenu(self.canvas, self.settings, self.message_bar, self)
+        view_menu.addMenu(self.basemap_menu)
         from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)
@@ -217,6 +227,11 @@ class MainWindow(QtWidgets.QMainWindow):
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
             analysis_menu.addAction(dock.toggleViewAction())
+        from planner_gui.zone_map_menu import ZoneMapMenu
+
+        analysis_menu.addSeparator()
+        self.zone_map_menu = ZoneMapMenu(self.session, self)
+        analysis_menu.addMenu(self.zone_map_menu)
         tools_menu = self.menuBar().addMenu("&Tools")
         plan_menu = self.menuBar().addMenu("P&lan")
         toolbar = self.addToolBar("Map tools")
@@ -231,12 +246,17 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction("Full extent", self.canvas.full_extent).setToolTip(
             "Full extent (Ctrl+Shift+F): every layer in view")
-        toolbar.addSeparator()
         self.place_search = PlaceSearch(self.session)
         self.place_search.found.connect(self.zoom_to_place)
         self.place_search.not_found.connect(
             lambda text: self.statusBar().showMessage(f"No feature named like '{text}' in the layers", 5000))
-        toolbar.addWidget(self.place_search)
+        # In the menu bar's free right end, not at the end of the tools: a toolbar too long for a
+        # laptop's screen hid it behind its overflow button (1366 px wide).
+        search_box = QtWidgets.QWidget(self.menuBar())  # parented: PySide would free it with this name
+        search_layout = QtWidgets.QHBoxLayout(search_box)
+        search_layout.setContentsMargins(0, 1, 6, 1)
+        search_layout.addWidget(self.place_search)
+        self.menuBar().setCornerWidget(search_box, QtCore.Qt.Corner.TopRightCorner)
         view_menu.addAction("&Find a place…", QtGui.QKeySequence.StandardKey.Find, self.place_search.focus)
 
     # -- settings -------------------------------------------------------------------------------
@@ -253,16 +273,23 @@ class MainWindow(QtWidgets.QMainWindow):
             self._first_run_docks()
 
     def _first_run_size(self) -> None:
-        """Most of the screen: the map is what a planner came for."""
+        """Most of the screen, all of a laptop's (under FULL_SCREEN_BELOW_PX wide): the map is what a
+        planner came for."""
         screen = QtGui.QGuiApplication.primaryScreen()
         if screen is not None:
             area = screen.availableGeometry()
-            self.resize(max(1024, int(area.width() * 0.9)), max(700, int(area.height() * 0.9)))
+            share = 1.0 if area.width() < FULL_SCREEN_BELOW_PX else 0.9
+            self.resize(min(area.width(), max(1024, int(area.width() * share))),
+                        min(area.height(), max(700, int(area.height() * share))))
+            self.move(area.topLeft() + QtCore.QPoint((area.width() - self.width()) // 2,
+                                                     (area.height() - self.height()) // 2))
 
     def _first_run_docks(self) -> None:
-        """The map gets the room: side docks narrow, the Timeline dock waits in the Analysis menu."""
+        """The map gets the room: side docks a share of the window each (DOCK_SHARES), the Timeline
+        dock waits in the Analysis menu."""
         self.timeline_dock.hide()
-        self.resizeDocks([self.layers_dock, self.coverage_dock], [230, 430], QtCore.Qt.Orientation.Horizontal)
+        widths = [max(low, min(high, int(self.width() * share))) for share, low, high in DOCK_SHARES]
+        self.resizeDocks([self.layers_dock, self.coverage_dock], widths, QtCore.Qt.Orientation.Horizontal)
 
     def _timeline_shown(self, visible: bool) -> None:
         """The Timeline opens at a modest height (a quarter of the window, at most 260 px): the map keeps the room."""
@@ -393,6 +420,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _warn(self, layer: Layer) -> None:
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
+        note = role_note(layer)  # a role its fields proposed (census zones): said, so it is never silent
+        if note:
+            self.message_bar.push(f"{layer.name}", note, "info", timeout_s=0)
 
     def _on_project_loaded(self, project) -> None:
         """Replace the session with the project's, once it has loaded; with layers missing, ask first."""
@@ -591,7 +621,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
-        self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
+        try:  # a readout, not a figure: any accuracy PROJ states will do (S-JTSK to WGS 84: 6 m)
+            self._to_lonlat = transformer(crs, WGS84, max_error_m=math.inf) if crs is not None else None
+        except TransformError:  # no datum shift known to WGS 84: no lon/lat shown rather than a wrong one
+            self._to_lonlat = None
 
     def ask_working_crs(self) -> None:
         """Project > Working CRS: an EPSG code or any CRS PROJ knows; empty: choose from the data."""

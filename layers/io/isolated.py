@@ -3,7 +3,7 @@
 GDAL's readers do not return from some files: a GeoPackage view with an unbounded recursive
 query loops for ever, a Shapefile part that is a named pipe blocks, a crafted file takes all the
 memory. A thread cannot be stopped inside C, so every GDAL read of a file a planner opens runs in
-a child process (`layers.io.reader_child`, which imports pyogrio and pyarrow only) and comes back
+a child process (`layers.io.reader_child`, which imports neither pandas nor shapely) and comes back
 as Arrow record batches over a pipe. A watchdog thread kills the child when a request has run
 longer than `ReadLimits.timeout_s` or when the caller's `cancelled()` says so, at any moment; the
 child's address space is capped at `ReadLimits.memory_mb` (RLIMIT_AS), and the parent takes no
@@ -151,9 +151,12 @@ class ReaderProcess:
                 self._kill("timeout")
 
     def _kill(self, why: str) -> None:
+        """Kill the child and wait for it: a reader given back as idle is then never a dying one."""
         self._stopped = why
-        if self._proc is not None:
-            self._proc.kill()
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
+            proc.wait()
 
     def _ask(self, request: dict, streaming: bool = False) -> dict:
         if self.cancelled is not None and self.cancelled():

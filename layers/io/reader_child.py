@@ -6,9 +6,9 @@ process stops a C library that does not return. So the reading is done here, in 
 own that `layers.io.isolated` kills when the planner cancels or the time is up, and whose address
 space is capped (RLIMIT_AS): a file that needs more fails here, not in the app.
 
-It is lean: it imports pyogrio and pyarrow only (pyogrio would import pandas and geopandas, a
-third of a second, to look for them; they are hidden from it), so it starts in a fraction of a
-second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
+It is lean: it imports pyogrio, pyarrow and what `layers.io.gdal_guard` needs to configure GDAL
+(rasterio, pyproj), not pandas, geopandas or shapely (pyogrio would import them, a third of a
+second, to look for them; they are hidden from it), so it starts in a fraction of a second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
 code page, date-times), which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
@@ -27,7 +27,7 @@ import struct
 import sys
 import warnings
 
-LEAN_HIDDEN = ("geopandas", "pandas", "shapely", "pyproj")  # what pyogrio would import only to look for it
+LEAN_HIDDEN = ("geopandas", "pandas", "shapely")  # what pyogrio would import only to look for it
 
 
 def main(argv: list[str]) -> int:

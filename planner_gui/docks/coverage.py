@@ -21,7 +21,7 @@ import geopandas as gpd
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.analysis.coverage import QUAD_SEGS
+from layers.analysis.coverage import MEASURE_QUAD_SEGS, QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, StudyArea
 from layers.text import features_text, headline_text, km2_text, people_text, percent_text
@@ -116,7 +116,8 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
             b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
             b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 12)
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
-        self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
+        self.segments.setToolTip(f"Buffer segments per quarter circle, at least (planner {QUAD_SEGS}; QGIS and PostGIS "
+                                 f"use 8); figures use {MEASURE_QUAD_SEGS} or more: within 1e-4 of the true circles")
         self.distance_combo = _combo("Straight line (as the crow flies), or walking distance along a street network "
                                      "(SDG 11.2.1 and ITDP define access by walking distance)")
         for label, kind in DISTANCES:
@@ -149,6 +150,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.value_label = headline_label(1.8)
         self.title_label = QtWidgets.QLabel("")
         self.people_label = QtWidgets.QLabel("")
+        self.people_label.setWordWrap(True)  # it may hold why there are no people figures
         self.area_label = QtWidgets.QLabel("")
         self.walking_label = QtWidgets.QLabel("")  # walking reach against straight-line reach
         self.walking_label.setVisible(False)
@@ -402,7 +404,8 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
                                  + f"<br>study area: {self.session.study_area_text()}")
         self.value_label.setText(headline_text(r))
         if "population" in f:
-            self.people_label.setText(
+            self.people_label.setText(  # with no people to count, the model's reason and what to set
+                r.population_missing[0].upper() + r.population_missing[1:] if r.population_missing else
                 f"People reached: {people_text(f['population'])} of {people_text(f['study_population'])}"
                 f" ({percent_text(f['population_share'], 2)})")
             self.area_label.setText(

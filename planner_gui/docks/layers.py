@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
+from planner_gui.map.legend.classes import LayerClassesDelegate
 
 MIME = "application/x-planner-layer-row"
 NO_FIELD = "(none)"
@@ -181,6 +182,7 @@ class LayerPanel(QtWidgets.QWidget):
         self.model = LayerListModel(session, self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(LayerClassesDelegate(self.view))  # each layer's classes under it (map.legend)
         self.view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
         self.view.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)

@@ -31,7 +31,7 @@ from pathlib import Path
 from pyproj import CRS
 from PySide6 import QtCore
 
-from layers.crs import choose_working_crs, require_accurate
+from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, RepairChangesArea, read_layers
 from layers.io.isolated import reading
@@ -50,7 +50,7 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
     """Do the expensive per-layer drawing work (reprojection, flat arrays) now, in this thread,
     and the check that the session makes when the layer is added (its answer is remembered)."""
     if layer.crs is not None:
-        require_accurate(layer.crs, crs)
+        require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
     if isinstance(layer, VectorLayer):
         prepared(layer, crs)
     elif isinstance(layer, RasterLayer):

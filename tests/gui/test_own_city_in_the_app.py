@@ -208,3 +208,28 @@ def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp
     load(qtbot, window, [path])
     assert list(window.stack) == before
     assert any(m.title == "paris.planner.json was not opened" for m in window.message_bar.messages())
+
+
+def test_with_no_population_the_dock_says_why_and_what_to_set(qtbot, window, tmp_path):
+    """Before: 'People reached: - of -'. Now the model's reason, naming the zone layer's field to set."""
+    gpkg, _ = write_city(PARIS, tmp_path / "paris")  # the vector layers only: no population grid
+    load(qtbot, window, [gpkg])
+    result = figures_on_screen(qtbot, window)
+    assert result.population_missing is not None and "--field wards.population=" in result.population_missing
+    text = window.dashboard.coverage.people_label.text()
+    assert text.startswith("No population: set a population grid") and "Layers dock > Fields" in text
+
+
+def test_census_zones_proposed_from_a_population_field_are_said_in_the_window(qtbot, window, tmp_path):
+    """A polygon layer whose name says nothing but whose 'pessoas' field holds people: census zones,
+    and the message bar says why (never a silent guess)."""
+    import geopandas as gpd
+    import shapely
+
+    cells = [shapely.box(330_000 + 500 * i, 7_390_000, 330_500 + 500 * i, 7_390_500) for i in range(4)]
+    gpd.GeoDataFrame({"pessoas": [100, 250, 80, 40]}, geometry=cells, crs=31983).to_file(tmp_path / "hexagonos.gpkg")
+    load(qtbot, window, [tmp_path / "hexagonos.gpkg"])
+    layer = window.session.layers.find("hexagonos")
+    assert layer.role == "population" and layer.fields.population == "pessoas"
+    assert any("proposed as census zones (role 'population'): its field 'pessoas'" in t
+               for t in window.message_bar.texts())
