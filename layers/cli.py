@@ -6,8 +6,8 @@
                     [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
-                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
-                    [--overwrite-read-only] [--allow-missing] [--allow-outside]
+                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--repair] [--timeout S]
+                    [--format table|csv|json] [--output PATH] [--overwrite-read-only] [--allow-missing] [--allow-outside]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="the hours a GTFS feed's departures are counted in (default 07:00-09:00)")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
+    p.add_argument("--repair", action="store_true",
+                   help="accept repairs of invalid polygons that change their area by more than 0.1 %% "
+                        "(without it such a file is refused, naming the polygons and both areas)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     p.add_argument("--overwrite-read-only", action="store_true",
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
                   allow_outside: bool = False, transit=None, crs: str | None = None,
-                  progress: ProgressLine | None = None):
+                  progress: ProgressLine | None = None, timeout_s: float = 60.0, repair: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
@@ -161,8 +166,19 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     working CRS from the start, so each layer is checked against it as it is added (a State Plane
     file then needs no datum shift), not against one chosen from the data; it is also what a CSV
     table's x/y coordinates are in when the table does not say.
+    Every file is read in one reader process (`layers.io.isolated`: the idle one `planner measure`
+    started before its imports, else a new one); a read that takes longer than `timeout_s` is stopped.
+    With `repair`, invalid polygons are repaired even where that changes their area (else refused).
     """
-    from layers.io import LayerLoadError, read_layers
+    from layers.io.isolated import ReadLimits, reading
+
+    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None):
+        return _build_session(files, roles, allow_missing, compact, allow_outside, transit, crs, progress, repair)
+
+
+def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, allow_outside: bool, transit,
+                   crs: str | None, progress: ProgressLine | None, repair: bool):
+    from layers.io import LayerLoadError, RepairChangesArea, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
 
@@ -187,7 +203,7 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                     progress.step(f"reading {Path(path).name}")
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         transit=transit, crs=crs,
+                                         transit=transit, crs=crs, repair=repair,
                                          cancelled=progress.tick if progress is not None else None):
                     for warning in layer.warnings:
                         if warning not in said:
@@ -198,6 +214,8 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                     except ValueError as exc:  # no accurate transform into the working CRS
                         raise _Failure(f"{path}: {layer.name}: {exc}") from None
             session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
+    except RepairChangesArea as exc:
+        raise _Failure(f"{exc.path}: {exc.reason} (give --repair to accept it)") from None
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
     except OutsideFilesError as exc:
@@ -443,6 +461,11 @@ def _radius_for(session, preset: str, args) -> float | None:
 
 
 def _run(args, progress: ProgressLine) -> str:
+    if args.timeout <= 0:
+        raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    from layers.io.isolated import ReadLimits, prestart
+
+    prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
@@ -451,7 +474,7 @@ def _run(args, progress: ProgressLine) -> str:
         raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
-                            progress=progress)
+                            progress=progress, timeout_s=args.timeout, repair=args.repair)
     _set_fields(session, args.field)
     _set_sum_fields(session, args.sum_field)
     try:

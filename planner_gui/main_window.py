@@ -320,9 +320,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.stop_workers()
 
     # -- opening and saving ---------------------------------------------------------------------
-    def open_files(self, paths, allow_outside: bool = False) -> LoadJob | None:
+    def open_files(self, paths, allow_outside: bool = False, repair: bool = False) -> LoadJob | None:
         """Load files (GIS files or a project) in the background; returns the job. A project that
-        names files outside its folder is read only with `allow_outside` (else the planner is asked)."""
+        names files outside its folder is read only with `allow_outside` (else the planner is asked).
+        `repair`: accept repairs of invalid polygons that change their area (the planner was asked)."""
         paths = [Path(p) for p in paths]
         if not paths:
             return None
@@ -330,7 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.setVisible(True)
         self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
         return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load,
-                                 allow_outside=allow_outside)
+                                 allow_outside=allow_outside, repair=repair)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -391,6 +392,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signals.project_loaded.connect(self._on_project_loaded)
         signals.outside_files.connect(self._on_outside_files)
         signals.failed.connect(self._on_load_failed)
+        signals.repair_asked.connect(self._on_repair_asked)
         signals.finished.connect(self._on_load_finished)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
@@ -487,6 +489,19 @@ class MainWindow(QtWidgets.QMainWindow):
         answer = QtWidgets.QMessageBox.question(
             self, "Open the project without some layers?",
             f"{name}: {missing}.\n\nOpen it without them? Your current work will be replaced.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _on_repair_asked(self, path: str, message: str) -> None:
+        """A file loads only with repairs that change polygons' areas: the planner chooses."""
+        if self.accept_repairs(Path(path).name, message):
+            self.open_files([path], repair=True)
+        else:
+            self.message_bar.push("Not loaded: its repair would change areas", message, "warning")
+
+    def accept_repairs(self, name: str, message: str) -> bool:
+        """Ask whether to load a file with repairs that change polygons' areas (a question; tests replace it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, f"Repair {name}?", f"{message}.\n\nLoad it with these polygons as repaired?")
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def _on_load_failed(self, message: str) -> None:
