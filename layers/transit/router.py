@@ -27,7 +27,7 @@ minutes arrive), as Conveyal and r5py report them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -62,7 +62,6 @@ class Timetable:
     pattern_time: np.ndarray
     arrival_s: np.ndarray
     departure_s: np.ndarray
-    runs: list = field(default_factory=list, repr=False)  # (stops, arrival_s, departure_s) per run, as given
 
     @classmethod
     def from_feed(cls, feed: TransitFeed, day: dt.date, crs) -> Timetable:
@@ -85,33 +84,19 @@ class Timetable:
     def from_runs(cls, stop_xy, stop_name, crs, day, source, runs) -> Timetable:
         """From runs given as (stops, arrival_s, departure_s) arrays (a stop may have no coordinates:
         NaN, then it is reached only by riding)."""
-        groups: dict[tuple, list[int]] = {}
-        for i, (stops, _, _) in enumerate(runs):
-            groups.setdefault(tuple(int(s) for s in stops), []).append(i)
-        p_start, p_stop, p_runs, p_time, arr, dep = [0], [], [], [], [], []
-        offset = 0
-        for stops, members in groups.items():
-            a = np.array([runs[i][1] for i in members], dtype=np.int64)
-            d = np.array([runs[i][2] for i in members], dtype=np.int64)
-            order = np.lexsort(d.T[::-1])
-            for part in _without_overtaking(a[order], d[order]):
-                p_stop.extend(stops)
-                p_start.append(len(p_stop))
-                p_runs.append(len(part[0]))
-                p_time.append(offset)
-                arr.append(part[0].ravel())
-                dep.append(part[1].ravel())
-                offset += part[0].size
-        cat = (lambda xs: np.concatenate(xs).astype(np.int64)) if arr else (lambda xs: np.zeros(0, np.int64))
         return cls(np.asarray(stop_xy, dtype=np.float64).reshape(-1, 2), np.asarray(stop_name, dtype=object),
-                   CRS.from_user_input(crs), day, source, np.asarray(p_start, np.int64), np.asarray(p_stop, np.int64),
-                   np.asarray(p_runs, np.int64), np.asarray(p_time, np.int64), cat(arr), cat(dep), list(runs))
+                   CRS.from_user_input(crs), day, source, *_patterns(runs))
 
     def with_runs(self, stop_xy, stop_name, runs, source: str) -> Timetable:
-        """This timetable and more runs at new stops (numbered after this one's), e.g. a sketched line."""
+        """This timetable and more runs (at its stops or new ones, numbered after its own), e.g. a
+        sketched line: only the new runs are grouped into patterns, appended after this one's."""
         xy = np.r_[self.stop_xy, np.asarray(stop_xy, dtype=np.float64).reshape(-1, 2)]
         names = np.r_[self.stop_name, np.asarray(stop_name, dtype=object)]
-        return Timetable.from_runs(xy, names, self.crs, self.day, f"{self.source} + {source}", self.runs + list(runs))
+        start, stop, n_runs, time, arr, dep = _patterns(runs)
+        return Timetable(xy, names, self.crs, self.day, f"{self.source} + {source}",
+                         np.r_[self.pattern_start, start[1:] + self.pattern_start[-1]], np.r_[self.pattern_stop, stop],
+                         np.r_[self.pattern_runs, n_runs], np.r_[self.pattern_time, time + len(self.arrival_s)],
+                         np.r_[self.arrival_s, arr], np.r_[self.departure_s, dep])
 
     @property
     def stop_count(self) -> int:
@@ -120,6 +105,31 @@ class Timetable:
     @property
     def run_count(self) -> int:
         return int(self.pattern_runs.sum())
+
+
+def _patterns(runs) -> tuple[np.ndarray, ...]:
+    """Runs (stops, arrival_s, departure_s) grouped into patterns: start, stop, runs, time offset,
+    arrival_s and departure_s arrays as `Timetable` holds them."""
+    groups: dict[tuple, list[int]] = {}
+    for i, (stops, _, _) in enumerate(runs):
+        groups.setdefault(tuple(int(s) for s in stops), []).append(i)
+    p_start, p_stop, p_runs, p_time, arr, dep = [0], [], [], [], [], []
+    offset = 0
+    for stops, members in groups.items():
+        a = np.array([runs[i][1] for i in members], dtype=np.int64)
+        d = np.array([runs[i][2] for i in members], dtype=np.int64)
+        order = np.lexsort(d.T[::-1])
+        for part in _without_overtaking(a[order], d[order]):
+            p_stop.extend(stops)
+            p_start.append(len(p_stop))
+            p_runs.append(len(part[0]))
+            p_time.append(offset)
+            arr.append(part[0].ravel())
+            dep.append(part[1].ravel())
+            offset += part[0].size
+    flat = (lambda xs: np.concatenate(xs).astype(np.int64)) if arr else (lambda xs: np.zeros(0, np.int64))
+    return (np.asarray(p_start, np.int64), np.asarray(p_stop, np.int64), np.asarray(p_runs, np.int64),
+            np.asarray(p_time, np.int64), flat(arr), flat(dep))
 
 
 def _without_overtaking(a: np.ndarray, d: np.ndarray):
