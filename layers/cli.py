@@ -114,6 +114,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="with --travel-time: the departure window (default 07:00-09:00 on the feed's busiest weekday)")
     p.add_argument("--walk-speed", type=float, default=4.8, metavar="KMH", help="with --travel-time: walking speed")
     p.add_argument("--max-transfers", type=int, default=4, metavar="N", help="with --travel-time: the most transfers")
+    p.add_argument("--sketch-headway", type=float, default=6.0, metavar="MIN",
+                   help="with --travel-time and a project with a sketch: its lines' headway (the gain is given)")
+    p.add_argument("--sketch-speed", type=float, default=35.0, metavar="KMH",
+                   help="with --travel-time and a sketch: its lines' average speed between stations")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
@@ -516,7 +520,13 @@ def _travel_time(args, progress: ProgressLine) -> str:
     from layers.transit.service import ServiceWindow, default_window
     from layers.transit.walking import WalkRule
 
-    feeds = [f for f in (feed_location(Path(name)) for name in args.files) if f is not None]
+    options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
+                                               service_window=args.window or args.service_window))
+    session = build_session(args.files, args.role, args.allow_missing, allow_outside=args.allow_outside,
+                            transit=options, crs=args.crs, progress=progress)
+    # the feed among the files, or the one a project's layers were read from
+    places = [Path(name) for name in args.files] + [layer.source for layer in session.layers if layer.source]
+    feeds = list(dict.fromkeys(f for f in (feed_location(Path(p)) for p in places) if f is not None))
     if not feeds:
         raise _Failure("--travel-time needs a GTFS feed (a zip or a folder with stops.txt) among the files")
     progress.step(f"reading {feeds[0].name}")
@@ -524,17 +534,14 @@ def _travel_time(args, progress: ProgressLine) -> str:
         feed = read_feed(feeds[0])
     except FeedError as exc:
         raise _Failure(f"{feeds[0].name}: {exc}") from None
-    options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
-                                               service_window=args.window or args.service_window))
     window = default_window(feed, *(options.window_s or (7 * 3600, 9 * 3600)))
     if options.day is not None:
         window = ServiceWindow(options.day, window.start_s, window.end_s)
-    session = build_session(args.files, args.role, args.allow_missing, allow_outside=args.allow_outside,
-                            transit=options, crs=args.crs, progress=progress)
     try:
         city = session.city()
-    except (CityDataError, ValueError):
+    except (CityDataError, ValueError) as exc:
         city = None  # no study area or population: areas only
+        _warn(progress, f"warning: travel time: no people counted ({exc.args[0] if exc.args else exc})")
     crs = city.crs if city is not None else utm_crs_for(float(feed.stops["lon"].mean()), float(feed.stops["lat"].mean()))
     progress.step("routing")
     try:
@@ -542,6 +549,16 @@ def _travel_time(args, progress: ProgressLine) -> str:
         figures = travel_time_figures(router, args.travel_time, window, args.minutes, args.percentile, args.max_transfers,
                                       city.population if city is not None else None,
                                       city.study_area if city is not None else None)
+        if not session.sketch.is_empty and (city is None or city.population is None):
+            _warn(progress, "warning: travel time: the sketch's gain is in people, and no population layer is loaded")
+        elif not session.sketch.is_empty:
+            from layers.transit.sketch_trips import LineService, reach_gain, with_sketch
+
+            service = LineService(headway_min=args.sketch_headway, speed_kmh=args.sketch_speed)
+            after = with_sketch(router, session.sketch, {code: service for code in session.sketch.line_codes()})
+            figures["sketch_gain"] = {**reach_gain(router, after, figures["origin_xy"], window, args.minutes,
+                                                   city.population, args.percentile, args.max_transfers,
+                                                   city.study_area), "service": service.text}
     except ValueError as exc:
         raise _Failure(f"--travel-time: {exc}") from None
     figures.pop("polygons")
@@ -558,6 +575,11 @@ def _travel_time(args, progress: ProgressLine) -> str:
         people = "" if band["population"] is None else \
             f", {people_text(band['population'])} people ({share_text(band['population_share'])})"
         out.append(_line(f"within {band['minutes']:g} min", f"{km2_text(band['area_km2'] * 1e6)}{people}"))
+    if "sketch_gain" in figures:
+        g = figures["sketch_gain"]
+        out.append(_line("sketch adds", f"{people_text(g['gain'])} people within {g['minutes']:g} min "
+                                         f"({people_text(g['population_before'])} -> {people_text(g['population_after'])}; "
+                                         f"the sketch {g['service']})"))
     for key in ("feed", "window", "percentile", "walk_speed_kmh", "transfer_rule", "crs", "method"):
         out.append(_line(key.replace("_", " "), str(figures[key])))
     return "\n".join(out) + "\n"
