@@ -48,11 +48,6 @@ class Isochrone:
     def area_km2(self) -> np.ndarray:
         return shapely.area(self.polygons) / 1e6
 
-    def rings(self) -> np.ndarray:
-        """Each band less the one inside it (for drawing as bands)."""
-        inner = np.r_[[shapely.Polygon()], self.polygons[:-1]]
-        return shapely.difference(self.polygons, inner)
-
 
 def isochrone(router: Router, origin_xy, window: ServiceWindow, bands_min=DEFAULT_BANDS_MIN, percentile: float = 50.0,
               max_transfers: int = DEFAULT_MAX_TRANSFERS, study_area: shapely.Geometry | None = None) -> Isochrone:

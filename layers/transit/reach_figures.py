@@ -3,6 +3,7 @@ the feed, the window, the percentile, the walking speed and the transfer rule (t
 `planner measure --travel-time` and the dock print these)."""
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import Transformer
@@ -56,3 +57,60 @@ def travel_time_figures(router: Router, origin: str, window: ServiceWindow, minu
             "transfer_rule": f"at most {max_transfers} transfer(s), walks between stops up to "
                              f"{router.walk.max_transfer_m:,.0f} m", "bands": rows, "crs": iso.crs,
             "method": iso.method, "polygons": iso.polygons}
+
+
+class RouterCache:
+    """Routers for a session, built once per feed, day and CRS (reading a feed and finding its
+    transfers takes seconds on a city's feed); the sketch's router is built anew per sketch, on the
+    feed's (only the sketch's runs are grouped again)."""
+
+    def __init__(self):
+        self._routers: dict[tuple, tuple[Router, ServiceWindow]] = {}
+        self._sketched: tuple | None = None
+
+    def router(self, feed_path, crs, day=None, window_s=None) -> tuple[Router, ServiceWindow]:
+        from layers.transit.gtfs import read_feed
+        from layers.transit.router import Timetable
+        from layers.transit.service import MORNING_PEAK_S, default_window
+
+        key = (str(feed_path), str(crs), day, window_s)
+        if key not in self._routers:
+            feed = read_feed(feed_path)
+            window = default_window(feed, *(window_s or MORNING_PEAK_S))
+            if day is not None:
+                window = ServiceWindow(day, window.start_s, window.end_s)
+            self._routers[key] = Router(Timetable.from_feed(feed, window.day, crs)), window
+        return self._routers[key]
+
+    def with_sketch(self, router: Router, sketch, services) -> Router:
+        from layers.transit.sketch_trips import with_sketch
+
+        key = (id(router), sketch, tuple(sorted(services.items())))
+        if self._sketched is None or self._sketched[0] != key:
+            self._sketched = (key, with_sketch(router, sketch, services))
+        return self._sketched[1]
+
+
+def session_travel_time(session, cache: RouterCache, origin: str, minutes: float, percentile: float = 50.0,
+                        max_transfers: int = DEFAULT_MAX_TRANSFERS, services=None) -> dict:
+    """The dock's figures from the session: the first GTFS feed among its layers, its city's
+    population and study area, and what the sketch adds (`services` by line code, default each)."""
+    from layers.io.formats import feed_location
+    from layers.transit.sketch_trips import LineService, reach_gain
+
+    feeds = [f for f in (feed_location(layer.source) for layer in session.layers if layer.source) if f is not None]
+    if not feeds:
+        raise ValueError("open a GTFS feed (a zip or a folder with stops.txt): travel time is routed over its trips")
+    city = session.city()
+    router, window = cache.router(feeds[0], city.crs)
+    figures = travel_time_figures(router, origin, window, minutes, percentile, max_transfers, city.population,
+                                  city.study_area)
+    inner = np.r_[[shapely.Polygon()], figures["polygons"][:-1]]
+    figures["bands_gdf"] = gpd.GeoDataFrame({"minutes": [f"{b['minutes']} min" for b in figures["bands"]]},
+                                            geometry=list(shapely.difference(figures["polygons"], inner)), crs=city.crs)
+    if not session.sketch.is_empty and city.population is not None:
+        services = services or {code: LineService() for code in session.sketch.line_codes()}
+        after = cache.with_sketch(router, session.sketch, services)
+        figures["sketch_gain"] = reach_gain(router, after, figures["origin_xy"], window, minutes, city.population,
+                                            percentile, max_transfers, city.study_area)
+    return figures
