@@ -87,3 +87,11 @@ def test_the_gain_in_people_reached(tmp_path):
     gain = reach_gain(router, after, (X0, Y0), WINDOW, 45, pop)
     assert math.isclose(gain["population_before"], 2000.0)  # the far block: 6 km off, no line before
     assert gain["population_after"] > 2000.0 and math.isclose(gain["gain"], gain["population_after"] - 2000.0)
+
+
+def test_a_sketch_walks_only_its_own_transfers_and_they_equal_a_router_built_anew(tmp_path):
+    router = base_router(tmp_path)
+    after = with_sketch(router, sketch())
+    anew = Router(after.timetable, after.walk)
+    assert (after.transfer_ptr == anew.transfer_ptr).all()
+    assert (after.transfer_to == anew.transfer_to).all() and (after.transfer_s == anew.transfer_s).all()

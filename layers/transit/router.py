@@ -179,14 +179,14 @@ def nearest_rank(times: np.ndarray, percentile: float) -> np.ndarray:
 class Router:
     """A timetable, the walking rule and the transfers between its stops, computed once."""
 
-    def __init__(self, timetable: Timetable, walk: WalkRule | None = None):
+    def __init__(self, timetable: Timetable, walk: WalkRule | None = None, _transfers=None):
         self.timetable = timetable
         self.walk = walk or WalkRule()
-        placed = np.isfinite(timetable.stop_xy).all(axis=1)
-        self._placed = np.flatnonzero(placed)
-        xy = timetable.stop_xy[self._placed]
-        i, j, s = table_pairs(self.walk.walk_table(xy, xy, self.walk.max_transfer_m))
-        i, j = self._placed[i], self._placed[j]
+        self._placed = np.flatnonzero(np.isfinite(timetable.stop_xy).all(axis=1))
+        i, j, s = _transfers if _transfers is not None else _transfers_from(timetable, self.walk, self._placed)
+        order = np.lexsort((j, i))
+        self._pairs = i[order], j[order], s[order]
+        i, j, s = self._pairs
         self.transfer_ptr = np.searchsorted(i, np.arange(timetable.stop_count + 1)).astype(np.int64)
         self.transfer_to, self.transfer_s = j, s
         ps, pattern_of = timetable.pattern_stop, np.repeat(np.arange(len(timetable.pattern_runs)),
@@ -195,6 +195,16 @@ class Router:
         order = np.argsort(ps, kind="stable")
         self.stop_pattern_ptr = np.searchsorted(ps[order], np.arange(timetable.stop_count + 1)).astype(np.int64)
         self.stop_pattern, self.stop_position = pattern_of[order].astype(np.int64), position[order].astype(np.int64)
+
+    def with_runs(self, stop_xy, stop_name, runs, source: str) -> Router:
+        """A router over this timetable and more runs at new stops (a sketched line): only the
+        transfers to and from the new stops are walked (walks are the same both ways)."""
+        timetable = self.timetable.with_runs(stop_xy, stop_name, runs, source)
+        placed = np.flatnonzero(np.isfinite(timetable.stop_xy).all(axis=1))
+        i, j, s = _transfers_from(timetable, self.walk, placed[placed >= self.timetable.stop_count])
+        back = j < self.timetable.stop_count  # new -> old walked; old -> new is the same walk
+        pairs = tuple(np.concatenate(parts) for parts in zip(self._pairs, (i, j, s), (j[back], i[back], s[back])))
+        return Router(timetable, self.walk, _transfers=pairs)
 
     def egress(self, destination_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The walks from stops to destinations within the access time, as (ptr by stop, dest, s)."""
@@ -235,6 +245,14 @@ class Router:
         return (f"earliest arrival over the runs of {self.timetable.source} on {window.text}, a departure every "
                 f"minute (Range-RAPTOR), waiting included, at most {max_transfers} transfer(s); "
                 f"{self.walk.text}; distances in {self.timetable.crs.name}")
+
+
+def _transfers_from(timetable: Timetable, walk: WalkRule, stops: np.ndarray):
+    """Transfers (from, to, s) from `stops` to every stop with coordinates."""
+    placed = np.flatnonzero(np.isfinite(timetable.stop_xy).all(axis=1))
+    xy = timetable.stop_xy
+    i, j, s = table_pairs(walk.walk_table(xy[stops], xy[placed], walk.max_transfer_m))
+    return stops[i], placed[j], s
 
 
 @numba.njit(cache=True)

@@ -82,7 +82,7 @@ def sketch_runs(sketch: Sketch, timetable: Timetable, services: dict[str, LineSe
 def with_sketch(router: Router, sketch: Sketch, services: dict[str, LineService] | None = None) -> Router:
     """A router over this one's timetable and the sketch's runs, with the same walking rule."""
     xy, names, runs = sketch_runs(sketch, router.timetable, services)
-    return Router(router.timetable.with_runs(xy, names, runs, "the sketch"), router.walk)
+    return router.with_runs(xy, names, runs, "the sketch")
 
 
 def reach_gain(before: Router, after: Router, origin_xy, window: ServiceWindow, minutes: float, population,
