@@ -93,13 +93,14 @@ def people_within(polygons, population=None, counted: dict[str, tuple[np.ndarray
 
 
 def reach_times(router: Router, origins_xy: np.ndarray, destination_xy, window: ServiceWindow, percentile: float = 50.0,
-                max_transfers: int = DEFAULT_MAX_TRANSFERS) -> np.ndarray:
-    """Travel time (s, at the percentile; inf where unreached) from each origin to one destination."""
+                max_transfers: int = DEFAULT_MAX_TRANSFERS, max_walk_min: float | None = None) -> np.ndarray:
+    """Travel time (s, at the percentile; inf where unreached) from each origin to one destination
+    (a walk straight there looked for up to `max_walk_min`, see `Router.travel_times`)."""
     destination = np.asarray(destination_xy, dtype=np.float64).reshape(1, 2)
     egress = router.egress(destination)
     times = np.empty(len(origins_xy))
-    for i, origin in enumerate(np.asarray(origins_xy, dtype=np.float64).reshape(-1, 2)):
-        result = router.travel_times(origin, destination, window, max_transfers, egress=egress)
+    each = router.travel_times_each(origins_xy, destination, window, max_transfers, egress, max_walk_min)
+    for i, result in enumerate(each):
         times[i] = nearest_rank(result.to_destination_s, percentile)[0]
     times[times >= UNREACHED] = np.inf
     return times
@@ -120,7 +121,8 @@ def zone_shares(router: Router, destination_xy, zones: np.ndarray, names, popula
     which_zone, which_square = tree.query(zones, predicate="intersects")
     used = np.unique(which_square)
     times = np.full(len(squares), np.inf)
-    times[used] = reach_times(router, np.c_[cx[used], cy[used]], destination_xy, window, percentile, max_transfers)
+    times[used] = reach_times(router, np.c_[cx[used], cy[used]], destination_xy, window, percentile, max_transfers,
+                              max_walk_min=minutes)
     pieces = shapely.intersection(squares[which_square], zones[which_zone])
     people = population.population_in(pieces)
     reached = times[which_square] <= minutes * 60.0

@@ -216,30 +216,45 @@ class Router:
         return np.searchsorted(i, np.arange(self.timetable.stop_count + 1)).astype(np.int64), j, s
 
     def travel_times(self, origin_xy, destination_xy, window: ServiceWindow,
-                     max_transfers: int = DEFAULT_MAX_TRANSFERS, egress=None) -> TravelTimes:
+                     max_transfers: int = DEFAULT_MAX_TRANSFERS, egress=None,
+                     max_walk_min: float | None = None) -> TravelTimes:
         """Travel times from one origin (x, y in the timetable's CRS) to each destination point, for
         every minute of departure in the window [start, end). `egress` may be `self.egress(...)`
-        of the same destinations, computed once for many origins."""
+        of the same destinations, computed once for many origins. A walk straight to a destination
+        is looked for up to `max_walk_min` (default: the window and 4 hours; a longer one is
+        unreached by it)."""
+        return next(self.travel_times_each(np.asarray(origin_xy, dtype=np.float64).reshape(1, 2), destination_xy,
+                                           window, max_transfers, egress, max_walk_min))
+
+    def travel_times_each(self, origins_xy, destination_xy, window: ServiceWindow,
+                          max_transfers: int = DEFAULT_MAX_TRANSFERS, egress=None, max_walk_min: float | None = None):
+        """`travel_times` from each of many origins in turn (a generator); the walks from all the
+        origins to the stops and destinations are found together first."""
         if max_transfers < 0:
             raise ValueError(f"the most transfers is a whole number >= 0, not {max_transfers}")
-        origin_xy = np.asarray(origin_xy, dtype=np.float64).reshape(1, 2)
+        origins_xy = np.asarray(origins_xy, dtype=np.float64).reshape(-1, 2)
         destination_xy = np.asarray(destination_xy, dtype=np.float64).reshape(-1, 2)
         stops_xy = self.timetable.stop_xy[self._placed]
-        _, a_stop, a_s = table_pairs(self.walk.walk_table(origin_xy, stops_xy, self.walk.max_access_m))
+        a_origin, a_stop, a_s = table_pairs(self.walk.walk_table(origins_xy, stops_xy, self.walk.max_access_m))
         a_stop = self._placed[a_stop]
-        max_direct_m = (window.end_s - window.start_s + 4 * 3600) * self.walk.speed_m_s
-        _, d_dest, d_s = table_pairs(self.walk.walk_table(origin_xy, destination_xy, max_direct_m))
-        direct = np.full(len(destination_xy), _INF, dtype=np.int64)
-        direct[d_dest] = d_s
+        walk_s = (window.end_s - window.start_s + 4 * 3600) if max_walk_min is None else max_walk_min * 60.0
+        d_origin, d_dest, d_s = table_pairs(self.walk.walk_table(origins_xy, destination_xy,
+                                                                 walk_s * self.walk.speed_m_s))
+        a_ptr = np.searchsorted(a_origin, np.arange(len(origins_xy) + 1))
+        d_ptr = np.searchsorted(d_origin, np.arange(len(origins_xy) + 1))
         e_ptr, e_dest, e_s = egress if egress is not None else self.egress(destination_xy)
         departures = np.arange(window.start_s, window.end_s, 60, dtype=np.int64)
         t = self.timetable
-        to_stop, to_dest = _range_raptor(
-            departures, a_stop.astype(np.int64), a_s.astype(np.int64), self.transfer_ptr, self.transfer_to,
-            self.transfer_s, t.pattern_start, t.pattern_stop, t.pattern_runs, t.pattern_time, t.arrival_s,
-            t.departure_s, self.stop_pattern_ptr, self.stop_pattern, self.stop_position, int(max_transfers) + 1,
-            e_ptr, e_dest.astype(np.int64), e_s.astype(np.int64), direct)
-        return TravelTimes(departures, to_stop, to_dest, self.method(window, max_transfers))
+        for k in range(len(origins_xy)):
+            direct = np.full(len(destination_xy), _INF, dtype=np.int64)
+            direct[d_dest[d_ptr[k]:d_ptr[k + 1]]] = d_s[d_ptr[k]:d_ptr[k + 1]]
+            to_stop, to_dest = _range_raptor(
+                departures, a_stop[a_ptr[k]:a_ptr[k + 1]].astype(np.int64), a_s[a_ptr[k]:a_ptr[k + 1]].astype(np.int64),
+                self.transfer_ptr, self.transfer_to, self.transfer_s, t.pattern_start, t.pattern_stop, t.pattern_runs,
+                t.pattern_time, t.arrival_s, t.departure_s, self.stop_pattern_ptr, self.stop_pattern,
+                self.stop_position, int(max_transfers) + 1, e_ptr, e_dest.astype(np.int64), e_s.astype(np.int64),
+                direct)
+            yield TravelTimes(departures, to_stop, to_dest, self.method(window, max_transfers))
 
     def method(self, window: ServiceWindow, max_transfers: int) -> str:
         return (f"earliest arrival over the runs of {self.timetable.source} on {window.text}, a departure every "

@@ -72,6 +72,8 @@ class WalkRule:
         to_xy = np.asarray(to_xy, dtype=np.float64).reshape(-1, 2)
         if self.graph is None:
             i, j, metres = _straight_pairs(from_xy, to_xy, max_m)
+        elif len(from_xy) > len(to_xy):  # a walk is the same both ways: Dijkstra from the fewer points
+            j, i, metres = _street_pairs(self.graph, to_xy, from_xy, max_m)
         else:
             i, j, metres = _street_pairs(self.graph, from_xy, to_xy, max_m)
         return coo_matrix((self.seconds(metres) + 1, (i, j)), shape=(len(from_xy), len(to_xy))).tocsr()
