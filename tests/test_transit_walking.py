@@ -39,3 +39,17 @@ def test_straight_walks_round_up_to_the_second():
     a, b = np.array([[0.0, 0.0]]), np.array([[300.0, 400.0], [0.0, 0.0], [2000.0, 0.0]])
     i, j, s = table_pairs(rule.walk_table(a, b, 1000))
     assert j.tolist() == [0, 1] and s.tolist() == [math.ceil(500 / (4.8 / 3.6)), 0]
+
+
+def test_a_short_limit_searches_a_box_of_streets_and_finds_the_same_walks():
+    rng = np.random.default_rng(4)
+    n = 30
+    jitter = rng.uniform(-15, 15, (n, n, 2))
+    xy = np.stack(np.meshgrid(np.arange(n) * 100.0, np.arange(n) * 100.0), axis=-1) + jitter + (X0, Y0)
+    lines = [shapely.LineString(xy[k]) for k in range(n)] + [shapely.LineString(xy[:, k]) for k in range(n)]
+    rule = WalkRule(graph=StreetGraph.from_lines(np.array(lines), CRS), speed_kmh=3.6)  # 1 m/s: ceil(metres)
+    a = rng.uniform((X0, Y0), (X0 + 2900, Y0 + 2900), (70, 2))
+    b = rng.uniform((X0, Y0), (X0 + 2900, Y0 + 2900), (40, 2))
+    everything = dict(((p, q), t) for p, q, t in zip(*table_pairs(rule.walk_table(a, b, 10_000))))
+    near = dict(((p, q), t) for p, q, t in zip(*table_pairs(rule.walk_table(a, b, 600))))
+    assert len(near) > 20 and near == {key: t for key, t in everything.items() if t <= 600}

@@ -28,7 +28,7 @@ from layers.analysis.network.snap import snap_to_streets
 DEFAULT_WALK_SPEED_KMH = 4.8
 DEFAULT_MAX_TRANSFER_M = 1_000.0  # r5's transfer search radius
 DEFAULT_MAX_ACCESS_MIN = 20.0  # walk to the first stop / from the last stop (Conveyal's default access time)
-_DIJKSTRA_CHUNK = 64  # sources per SciPy call: its dense (sources x nodes) answer stays small
+_DIJKSTRA_CHUNK = 32  # points per SciPy call: its dense (sources x nodes) answer stays small
 
 
 @dataclass(frozen=True)
@@ -103,18 +103,29 @@ def _street_pairs(graph: StreetGraph, from_xy, to_xy, max_m):
     b_u, b_v = graph.edge_u[b.edge], graph.edge_v[b.edge]
     b_to_u, b_to_v = b.fraction * length[b.edge] + b.off_street_m, (1 - b.fraction) * length[b.edge] + b.off_street_m
     rows, cols, dist = [], [], []
+    # Sources near each other go together, each group searched on the streets within max_m of its
+    # bounding box only: a street further away (in a straight line) is further along the streets too.
+    cell = np.floor(from_xy / max(max_m, 1.0)).astype(np.int64)
+    order = np.lexsort((cell[:, 1], cell[:, 0]))
+    node_xy = graph.node_xy
     for lo in range(0, len(from_xy), _DIJKSTRA_CHUNK):
-        k = np.arange(lo, min(lo + _DIJKSTRA_CHUNK, len(from_xy)))
+        k = order[lo:lo + _DIJKSTRA_CHUNK]
         e = a.edge[k]
         start_u = a.fraction[k] * length[e] + a.off_street_m[k]
         start_v = (1 - a.fraction[k]) * length[e] + a.off_street_m[k]
         limit = max_m - min(start_u.min(), start_v.min())
         if limit < 0:
             continue
-        nodes = np.r_[graph.edge_u[e], graph.edge_v[e]]
-        d = dijkstra(graph.matrix, directed=False, indices=nodes, limit=limit)
-        node_d = np.minimum(d[: len(k)] + start_u[:, None], d[len(k):] + start_v[:, None])  # (k, nodes)
-        to_d = np.minimum(node_d[:, b_u] + b_to_u[None, :], node_d[:, b_v] + b_to_v[None, :])
+        ends = np.r_[graph.edge_u[e], graph.edge_v[e]]
+        low = np.minimum(from_xy[k].min(axis=0), node_xy[ends].min(axis=0)) - max_m
+        high = np.maximum(from_xy[k].max(axis=0), node_xy[ends].max(axis=0)) + max_m
+        inside = np.flatnonzero(((node_xy >= low) & (node_xy <= high)).all(axis=1))
+        local = np.full(graph.node_count + 1, -1, dtype=np.int64)  # the last: a node outside, never reached
+        local[inside] = np.arange(len(inside))
+        d = dijkstra(graph.matrix[inside][:, inside], directed=False, indices=local[ends], limit=limit)
+        d = np.c_[d, np.full(len(d), np.inf)]  # column -1: outside the box
+        node_d = np.minimum(d[: len(k)] + start_u[:, None], d[len(k):] + start_v[:, None])  # (k, local nodes)
+        to_d = np.minimum(node_d[:, local[b_u]] + b_to_u[None, :], node_d[:, local[b_v]] + b_to_v[None, :])
         same_edge = e[:, None] == b.edge[None, :]
         along = np.abs(a.fraction[k][:, None] - b.fraction[None, :]) * length[e][:, None] \
             + a.off_street_m[k][:, None] + b.off_street_m[None, :]
