@@ -520,8 +520,11 @@ def _travel_time(args, progress: ProgressLine) -> str:
     from layers.transit.service import ServiceWindow, default_window
     from layers.transit.walking import WalkRule
 
-    options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
-                                               service_window=args.window or args.service_window))
+    try:
+        options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
+                                                   service_window=args.window or args.service_window))
+    except _Failure as exc:  # said with the flag the planner gave
+        raise _Failure(str(exc).replace("--service-window", "--window") if args.window else str(exc)) from None
     session = build_session(args.files, args.role, args.allow_missing, allow_outside=args.allow_outside,
                             transit=options, crs=args.crs, progress=progress)
     # the feed among the files, or the one a project's layers were read from

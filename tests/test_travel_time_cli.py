@@ -31,11 +31,14 @@ def test_cli_travel_time_equals_the_model(tmp_path, capsys):
     assert [b["area_km2"] for b in got["bands"]] == [b["area_km2"] for b in model["bands"]]
 
 
-def test_cli_says_an_unknown_origin(tmp_path, capsys):
+def test_cli_says_an_unknown_origin_and_a_wrong_window(tmp_path, capsys):
     path = write_feed(tmp_path / "feed")
     assert main([str(path), "--travel-time", "Atlantis"]) == 2
     err = capsys.readouterr().err
     assert "Atlantis" in err and "no stop of the feed has that name" in err and "Traceback" not in err
+    assert main([str(path), "--travel-time", "Central", "--window", "9-7"]) == 2
+    err = capsys.readouterr().err
+    assert "--window 9-7" in err and "HH:MM-HH:MM" in err
 
 
 def test_cli_gives_a_projects_sketch_gain_as_the_model_does(tmp_path, capsys):
