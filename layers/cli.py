@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 from layers.progress_line import ProgressLine
-from layers.text import figure_text, share_text
+from layers.text import figure_text, km2_text, people_text, share_text
 
 PROG = "planner measure"
 
@@ -104,6 +104,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="the day a GTFS feed's service is counted on (default: its busiest weekday)")
     p.add_argument("--service-window", metavar="HH:MM-HH:MM",
                    help="the hours a GTFS feed's departures are counted in (default 07:00-09:00)")
+    p.add_argument("--travel-time", metavar="ORIGIN",
+                   help="travel time by transit and on foot from ORIGIN (lon,lat or a stop's name) over a GTFS feed "
+                        "among the files: the area and people within 15/30/45/60 minutes and --minutes")
+    p.add_argument("--minutes", type=float, default=30.0, help="with --travel-time: a band of this many minutes too")
+    p.add_argument("--percentile", type=float, default=50.0,
+                   help="with --travel-time: the percentile of travel time over the departure minutes (default 50)")
+    p.add_argument("--window", metavar="HH:MM-HH:MM",
+                   help="with --travel-time: the departure window (default 07:00-09:00 on the feed's busiest weekday)")
+    p.add_argument("--walk-speed", type=float, default=4.8, metavar="KMH", help="with --travel-time: walking speed")
+    p.add_argument("--max-transfers", type=int, default=4, metavar="N", help="with --travel-time: the most transfers")
+    p.add_argument("--sketch-headway", type=float, default=6.0, metavar="MIN",
+                   help="with --travel-time and a project with a sketch: its lines' headway (the gain is given)")
+    p.add_argument("--sketch-speed", type=float, default=35.0, metavar="KMH",
+                   help="with --travel-time and a sketch: its lines' average speed between stations")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
     p.add_argument("--repair", action="store_true",
@@ -472,6 +486,8 @@ def _run(args, progress: ProgressLine) -> str:
 
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
+    if args.travel_time:
+        return _travel_time(args, progress)
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
                             progress=progress, timeout_s=args.timeout, repair=args.repair)
@@ -513,6 +529,86 @@ def _run(args, progress: ProgressLine) -> str:
         for warning in result.warnings:
             _warn(progress, f"warning: {result.preset}: {warning}")
     return _format(results, args.format, found)
+
+
+def _travel_time(args, progress: ProgressLine) -> str:
+    """`--travel-time ORIGIN`: the isochrone figures (layers.transit.reach_figures) over the first
+    GTFS feed among the files, people from the session's population layer where one is loaded."""
+    from layers.analysis.city import CityDataError
+    from layers.crs import utm_crs_for
+    from layers.io.formats import feed_location
+    from layers.transit.gtfs import FeedError, read_feed
+    from layers.transit.reach_figures import travel_time_figures
+    from layers.transit.router import Router, Timetable
+    from layers.transit.service import ServiceWindow, default_window
+    from layers.transit.walking import WalkRule
+
+    try:
+        options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
+                                                   service_window=args.window or args.service_window))
+    except _Failure as exc:  # said with the flag the planner gave
+        raise _Failure(str(exc).replace("--service-window", "--window") if args.window else str(exc)) from None
+    session = build_session(args.files, args.role, args.allow_missing, allow_outside=args.allow_outside,
+                            transit=options, crs=args.crs, progress=progress)
+    # the feed among the files, or the one a project's layers were read from
+    places = [Path(name) for name in args.files] + [layer.source for layer in session.layers if layer.source]
+    feeds = list(dict.fromkeys(f for f in (feed_location(Path(p)) for p in places) if f is not None))
+    if not feeds:
+        raise _Failure("--travel-time needs a GTFS feed (a zip or a folder with stops.txt) among the files")
+    progress.step(f"reading {feeds[0].name}")
+    try:
+        feed = read_feed(feeds[0])
+    except FeedError as exc:
+        raise _Failure(f"{feeds[0].name}: {exc}") from None
+    window = default_window(feed, *(options.window_s or (7 * 3600, 9 * 3600)))
+    if options.day is not None:
+        window = ServiceWindow(options.day, window.start_s, window.end_s)
+    try:
+        city = session.city()
+    except (CityDataError, ValueError) as exc:
+        city = None  # no study area or population: areas only
+        _warn(progress, f"warning: travel time: no people counted ({exc.args[0] if exc.args else exc})")
+    crs = city.crs if city is not None else utm_crs_for(float(feed.stops["lon"].mean()), float(feed.stops["lat"].mean()))
+    progress.step("routing")
+    try:
+        router = Router(Timetable.from_feed(feed, window.day, crs), WalkRule(speed_kmh=args.walk_speed))
+        figures = travel_time_figures(router, args.travel_time, window, args.minutes, args.percentile, args.max_transfers,
+                                      city.population if city is not None else None,
+                                      city.study_area if city is not None else None)
+        if not session.sketch.is_empty and (city is None or city.population is None):
+            _warn(progress, "warning: travel time: the sketch's gain is in people, and no population layer is loaded")
+        elif not session.sketch.is_empty:
+            from layers.transit.sketch_trips import LineService, reach_gain, with_sketch
+
+            service = LineService(headway_min=args.sketch_headway, speed_kmh=args.sketch_speed)
+            after = with_sketch(router, session.sketch, {code: service for code in session.sketch.line_codes()})
+            figures["sketch_gain"] = {**reach_gain(router, after, figures["origin_xy"], window, args.minutes,
+                                                   city.population, args.percentile, args.max_transfers,
+                                                   city.study_area), "service": service.text}
+    except ValueError as exc:
+        raise _Failure(f"--travel-time: {exc}") from None
+    figures.pop("polygons")
+    if args.format == "json":
+        return json.dumps(_finite_or_null(figures), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    if args.format == "csv":
+        import pandas as pd
+
+        buf = io.StringIO()
+        pd.DataFrame(figures["bands"]).to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    out = [f"travel time from {figures['origin']}"]
+    for band in figures["bands"]:
+        people = "" if band["population"] is None else \
+            f", {people_text(band['population'])} people ({share_text(band['population_share'])})"
+        out.append(_line(f"within {band['minutes']:g} min", f"{km2_text(band['area_km2'] * 1e6)}{people}"))
+    if "sketch_gain" in figures:
+        g = figures["sketch_gain"]
+        out.append(_line("sketch adds", f"{people_text(g['gain'])} people within {g['minutes']:g} min "
+                                         f"({people_text(g['population_before'])} -> {people_text(g['population_after'])}; "
+                                         f"the sketch {g['service']})"))
+    for key in ("feed", "window", "percentile", "walk_speed_kmh", "transfer_rule", "crs", "method"):
+        out.append(_line(key.replace("_", " "), str(figures[key])))
+    return "\n".join(out) + "\n"
 
 
 def _step(progress: ProgressLine, preset: str, index: int, count: int) -> ProgressLine:

@@ -129,12 +129,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
         self.overlap_dock.visibilityChanged.connect(self.dashboard.overlap.show_on_map)
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
+        from planner_gui.docks.travel_time import TravelTimeView
+
+        self.travel_time = TravelTimeView(self.session)
+        self.travel_time_dock = self._dock("Travel time", self.travel_time, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
                                         QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline_dock.visibilityChanged.connect(self._timeline_shown)
         self.tabifyDockWidget(self.results_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.overlap_dock)
         self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
+        self.tabifyDockWidget(self.scenario_dock, self.travel_time_dock)
         self.coverage_dock.raise_()
 
     def _make_tools(self) -> None:
@@ -315,7 +320,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Cancel every background job (loads, measures, the map's pictures and legend) without
         waiting: each lets go at its next check, and `app.end_workers` waits for them once."""
         self.loader.cancel_all()
-        for runner in [*self.dashboard.runners(), self.export_menu.runner]:
+        for runner in [*self.dashboard.runners(), self.travel_time.runner, self.export_menu.runner]:
             runner.cancel()
         self.canvas.stop_workers()
 
