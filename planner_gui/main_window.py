@@ -20,6 +20,7 @@ from layers.session import Session
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
 from layers.identify import Hit
+from planner_gui.docks.fitting import fitting_table
 from planner_gui.docks.layers import LayerPanel
 from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
@@ -31,6 +32,10 @@ from planner_gui.jobs.loader import Loader, LoadJob
 log = logging.getLogger("planner")
 
 TIMELINE_HEIGHT_PX = 260
+# First-run columns, as shares of the window's width within (least, most) pixels: the map keeps
+# more than half of a 1366 px laptop screen and the Coverage form its controls whole.
+LAYERS_COLUMN = (0.17, 230, 300)
+RIGHT_COLUMN = (0.27, 360, 480)
 TOOLS = {  # name: (menu text, shortcut, what it does)
     "pan": ("Pan", "H", "Drag to pan, wheel to zoom"),
     "zoom": ("Zoom box", "Z", "Drag a box to zoom into it"),
@@ -77,7 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.results = QtWidgets.QTreeWidget()
         self.results.setHeaderLabels(["Feature / field", "Value"])
-        self.results.setColumnWidth(0, 170)
+        fitting_table(self.results, stretch=1)
         self.measure_label = QtWidgets.QLabel("Pick a measure tool, then click on the map.")
         self.measure_label.setWordWrap(True)
         self.measure_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -132,6 +137,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.coverage_dock, self.overlap_dock)
         self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
         self.coverage_dock.raise_()
+        # The side columns run the window's full height and the bottom docks (Timeline, attribute
+        # tables: tabs of one place) sit under the map only, so they never squeeze the Layers list
+        # or the ward chart.
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dashboard.sketch_gain.shown.connect(self._show_sketch_gain)
 
     def _make_tools(self) -> None:
         self.tools = {
@@ -260,9 +271,31 @@ class MainWindow(QtWidgets.QMainWindow):
             self.resize(max(1024, int(area.width() * 0.9)), max(700, int(area.height() * 0.9)))
 
     def _first_run_docks(self) -> None:
-        """The map gets the room: side docks narrow, the Timeline dock waits in the Analysis menu."""
+        """The map gets the room: side docks narrow, the Timeline dock waits in the Analysis menu.
+        The columns are sized once the window has its size on screen (`showEvent`)."""
         self.timeline_dock.hide()
-        self.resizeDocks([self.layers_dock, self.coverage_dock], [230, 430], QtCore.Qt.Orientation.Horizontal)
+        self._columns_to_size = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if getattr(self, "_columns_to_size", False):
+            self._columns_to_size = False
+            QtCore.QTimer.singleShot(0, self.size_columns)
+
+    def size_columns(self) -> None:
+        """The side columns as shares of the window's width (LAYERS_COLUMN, RIGHT_COLUMN)."""
+        widths = [int(min(most, max(least, share * self.width()))) for share, least, most in (LAYERS_COLUMN,
+                                                                                          RIGHT_COLUMN)]
+        self.resizeDocks([self.layers_dock, self.coverage_dock], widths, QtCore.Qt.Orientation.Horizontal)
+
+    def _show_sketch_gain(self, difference) -> None:
+        """What the sketch adds, in sight while sketching: its tab raised and scrolled to."""
+        gain = self.dashboard.sketch_gain
+        if difference is None or gain.isHidden():
+            return
+        self.coverage_dock.show()
+        self.coverage_dock.raise_()
+        QtCore.QTimer.singleShot(0, lambda: self.coverage_scroll.ensureWidgetVisible(gain, 0, 0))
 
     def _timeline_shown(self, visible: bool) -> None:
         """The Timeline opens at a modest height (a quarter of the window, at most 260 px): the map keeps the room."""

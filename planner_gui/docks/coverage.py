@@ -27,6 +27,7 @@ from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, 
 from layers.text import features_text, headline_text, km2_text, people_text, percent_text
 from planner_gui.binding import bind_settings, refill, select_data
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
+from planner_gui.docks.fitting import WrappingLabel, fitting_combo
 from planner_gui.docks.headline import headline_label
 from planner_gui.docks.ward_chart import WardChart
 
@@ -89,10 +90,10 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
 
     # -- widgets ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.measure_combo = _combo("An indicator preset (with its published definition) or one layer's catchment")
-        self.study_area_combo = _combo("What the shares are of: the city boundary, a layer, or one zone of it")
-        self.zone_combo = _combo("The zones the figures are broken down by (layers of role 'zones')")
-        self.scenario_combo = _combo("Which features count: 'existing' is what `planner measure` uses by default")
+        self.measure_combo = fitting_combo("An indicator preset (with its published definition) or one layer's catchment")
+        self.study_area_combo = fitting_combo("What the shares are of: the city boundary, a layer, or one zone of it")
+        self.zone_combo = fitting_combo("The zones the figures are broken down by (layers of role 'zones')")
+        self.scenario_combo = fitting_combo("Which features count: 'existing' is what `planner measure` uses by default")
         for label, text in SCENARIOS:
             self.scenario_combo.addItem(label, text)
         self.radius_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -117,11 +118,11 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
             b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 12)
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
         self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
-        self.distance_combo = _combo("Straight line (as the crow flies), or walking distance along a street network "
+        self.distance_combo = fitting_combo("Straight line (as the crow flies), or walking distance along a street network "
                                      "(SDG 11.2.1 and ITDP define access by walking distance)")
         for label, kind in DISTANCES:
             self.distance_combo.addItem(label, kind)
-        self.network_combo = _combo("The street network walked along: a layer of role 'street', or an "
+        self.network_combo = fitting_combo("The street network walked along: a layer of role 'street', or an "
                                     "OpenStreetMap extract (.osm.pbf, e.g. from Geofabrik or BBBike)")
         self.band = QtWidgets.QSpinBox(minimum=int(BAND_RANGE_M[0]), maximum=int(BAND_RANGE_M[1]), suffix=" m")
         self.band.setToolTip("The band either side of the streets reached that counts as reached (ITDP uses 50-100 m)")
@@ -154,8 +155,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.walking_label.setVisible(False)
         self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
         self.features_label.setVisible(False)
-        self.warnings_label = QtWidgets.QLabel("")  # what the planner must know about the figures (result.warnings)
-        self.warnings_label.setWordWrap(True)
+        self.warnings_label = WrappingLabel("")  # what the planner must know about the figures (result.warnings)
         self.warnings_label.setStyleSheet("color: #8a5a00;")
         self.warnings_label.setVisible(False)
         self.crs_label = QtWidgets.QLabel("")
@@ -172,7 +172,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         # The figures never shrink below their text: when the dock is short, the chart gives way.
         self.figures_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Minimum)
 
-        self.figure_combo = _combo("The figure each zone's bar shows")
+        self.figure_combo = fitting_combo("The figure each zone's bar shows")
         self.chart = WardChart()
         self.chart.zone_clicked.connect(self._on_zone_clicked)
         chart_row = QtWidgets.QHBoxLayout()
@@ -475,11 +475,3 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
                 self.zone_selected.emit(layer, names.index(name))
 
 
-def _combo(tip: str) -> QtWidgets.QComboBox:
-    """A combo box that gives way to the dock's width (its longest item is in the tooltip's place
-    when cut), so a long layer or ward name never makes the dock wider than its column."""
-    combo = QtWidgets.QComboBox()
-    combo.setToolTip(tip)
-    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(12)
-    return combo
