@@ -286,7 +286,15 @@ class MainWindow(QtWidgets.QMainWindow):
         """The side columns as shares of the window's width (LAYERS_COLUMN, RIGHT_COLUMN)."""
         widths = [int(min(most, max(least, share * self.width()))) for share, least, most in (LAYERS_COLUMN,
                                                                                           RIGHT_COLUMN)]
+        # and wide enough for the right column's tab titles whole ('Ov…' names nothing)
+        titles = {dock.windowTitle().replace("&&", "&") for dock in self._right_tabs()}
+        for bar in self.findChildren(QtWidgets.QTabBar):
+            if {bar.tabText(i) for i in range(bar.count())} & titles:
+                widths[1] = max(widths[1], bar.sizeHint().width())
         self.resizeDocks([self.layers_dock, self.coverage_dock], widths, QtCore.Qt.Orientation.Horizontal)
+
+    def _right_tabs(self) -> list[QtWidgets.QDockWidget]:
+        return [self.results_dock, self.coverage_dock, self.overlap_dock, self.scenario_dock]
 
     def _show_sketch_gain(self, difference) -> None:
         """What the sketch adds, in sight while sketching: its tab raised and scrolled to."""

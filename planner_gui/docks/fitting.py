@@ -12,14 +12,15 @@ from PySide6 import QtCore, QtWidgets
 COMBO_LETTERS = 12  # a combo box is at least this many letters wide, whatever its items
 
 
-def fitting_combo(tip: str = "", combo: QtWidgets.QComboBox | None = None) -> QtWidgets.QComboBox:
-    """A combo box (a new one, or `combo`) that gives way to the dock's width: its longest item
-    is cut on screen when the column is narrow, never widening the dock."""
+def fitting_combo(tip: str = "", combo: QtWidgets.QComboBox | None = None,
+                  letters: int = COMBO_LETTERS) -> QtWidgets.QComboBox:
+    """A combo box (a new one, or `combo`) that gives way to the dock's width down to `letters`
+    letters: its longest item is cut on screen when the column is narrow, never widening the dock."""
     combo = combo if combo is not None else QtWidgets.QComboBox()
     if tip:
         combo.setToolTip(tip)
     combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(COMBO_LETTERS)
+    combo.setMinimumContentsLength(letters)
     return combo
 
 
@@ -76,3 +77,18 @@ class WrappingLabel(QtWidgets.QLabel):
 
     def text(self) -> str:
         return self._text
+
+
+class VerticalScrollArea(QtWidgets.QScrollArea):
+    """Contents shown whole when the dock has the room, scrolled up and down (never sideways) when
+    it has not: it asks for its contents' height, not QScrollArea's fixed two dozen lines."""
+
+    def __init__(self, widget: QtWidgets.QWidget, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self.widget().sizeHint()

@@ -85,8 +85,10 @@ def _clipped(dock: QtWidgets.QDockWidget) -> list[str]:
 
 
 def _scrolling_sideways(dock: QtWidgets.QDockWidget) -> list[str]:
-    return [type(area).__name__ for area in dock.findChildren(QtWidgets.QAbstractScrollArea)
-            if _on_screen(area) and area.horizontalScrollBar().isVisible()]
+    """Scroll areas that scroll sideways, or whose contents are wider than them (cut at the edge)."""
+    areas = [area for area in dock.findChildren(QtWidgets.QAbstractScrollArea) if _on_screen(area)]
+    return [type(area).__name__ for area in areas if area.horizontalScrollBar().isVisible()
+            or isinstance(area, QtWidgets.QScrollArea) and area.widget().width() > area.viewport().width()]
 
 
 def _right_tabs(window):
@@ -128,6 +130,19 @@ def test_raising_a_tab_leaves_the_columns_as_they_were(qtbot, fitted):
         QtWidgets.QApplication.processEvents()
         assert abs(window.layers_dock.width() - widths[0]) <= WIDTH_TOLERANCE_PX, tab.windowTitle()
         assert abs(tab.width() - widths[1]) <= WIDTH_TOLERANCE_PX, (tab.windowTitle(), tab.width(), widths)
+
+
+def test_the_tab_titles_are_written_whole(qtbot, fitted):
+    window = fitted
+    bars = [bar for bar in window.findChildren(QtWidgets.QTabBar) if _on_screen(bar)]
+    assert bars  # the right column's tabs (Identify & measure, Coverage, Overlap, Scenario compare)
+
+    def whole():
+        for bar in bars:
+            for i in range(bar.count()):
+                assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), bar.tabText(i)
+
+    qtbot.waitUntil(whole, timeout=5_000)
 
 
 def _rows_shown(view: QtWidgets.QListView) -> float:
