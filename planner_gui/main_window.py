@@ -564,13 +564,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.measure_label.setText(measurement.text() if measurement else "Click on the map to measure.")
 
     def zoom_to_place(self, place) -> None:
-        """Zoom to a feature found by name (at least 1.5 km across) and highlight it."""
+        """Zoom to a place found by name (at least 1.5 km across) and highlight its features."""
         xmin, ymin, xmax, ymax = place.bounds
         cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
         half = max((xmax - xmin) * 0.65, (ymax - ymin) * 0.65, 750.0)
         self.canvas.set_view((cx - half, cy - half, cx + half, cy + half))
-        self.canvas.set_highlight(place.layer, [place.row])
-        self.statusBar().showMessage(f"{place.name} ({place.layer.name})", 5000)
+        self.canvas.set_highlight(place.layer, list(place.rows))
+        self.statusBar().showMessage(place.label(), 5000)
 
     def _zoom_to_current(self) -> None:
         layer = self.layer_panel.current_layer()
