@@ -142,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # or the ward chart.
         self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._gain_to_show = False  # a sketch edit was made: bring its gain in sight when it comes
+        self.session.events.sketch.connect(self._sketch_edited)
         self.dashboard.sketch_gain.shown.connect(self._show_sketch_gain)
 
     def _make_tools(self) -> None:
@@ -296,11 +298,16 @@ class MainWindow(QtWidgets.QMainWindow):
     def _right_tabs(self) -> list[QtWidgets.QDockWidget]:
         return [self.results_dock, self.coverage_dock, self.overlap_dock, self.scenario_dock]
 
+    def _sketch_edited(self, *_) -> None:
+        self._gain_to_show = not self.session.sketch.is_empty
+
     def _show_sketch_gain(self, difference) -> None:
-        """What the sketch adds, in sight while sketching: its tab raised and scrolled to."""
+        """What the sketch adds, in sight after a sketch edit: its tab raised and scrolled to (a gain
+        measured again for another reason leaves the tabs as the planner put them)."""
         gain = self.dashboard.sketch_gain
-        if difference is None or gain.isHidden():
+        if difference is None or gain.isHidden() or not self._gain_to_show:
             return
+        self._gain_to_show = False
         self.coverage_dock.show()
         self.coverage_dock.raise_()
         QtCore.QTimer.singleShot(0, lambda: self.coverage_scroll.ensureWidgetVisible(gain, 0, 0))

@@ -95,13 +95,16 @@ def _right_tabs(window):
     return [window.results_dock, window.coverage_dock, window.overlap_dock, window.scenario_dock]
 
 
-def test_no_dock_scrolls_sideways_or_cuts_a_control_with_each_tab_raised(qtbot, fitted):
+def test_each_tab_raised_fits_its_column_and_leaves_the_columns_as_they_were(qtbot, fitted):
     window = fitted
     overlap = window.dashboard.overlap
+    qtbot.waitUntil(lambda: _on_screen(window.dashboard.coverage))
+    widths = (window.layers_dock.width(), window.coverage_dock.width())
+    assert window.canvas.width() >= window.width() * 0.5, (window.canvas.width(), widths)  # the map keeps half
     window.overlap_dock.raise_()
     overlap.recompute()  # its table filled, as the planner sees it
     qtbot.waitUntil(lambda: overlap.latest is not None and not overlap.runner.busy(), timeout=30_000)
-    for tab in _right_tabs(window):
+    for tab in [*_right_tabs(window), window.coverage_dock]:
         tab.raise_()
 
         def fits(tab=tab):
@@ -109,40 +112,16 @@ def test_no_dock_scrolls_sideways_or_cuts_a_control_with_each_tab_raised(qtbot, 
                 assert _on_screen(dock.widget()), dock.windowTitle()
                 assert _scrolling_sideways(dock) == [], dock.windowTitle()
                 assert _clipped(dock) == [], dock.windowTitle()
+            assert abs(window.layers_dock.width() - widths[0]) <= WIDTH_TOLERANCE_PX, tab.windowTitle()
+            assert abs(tab.width() - widths[1]) <= WIDTH_TOLERANCE_PX, (tab.windowTitle(), tab.width(), widths)
 
         qtbot.waitUntil(fits, timeout=5_000)
-
-
-def test_raising_a_tab_leaves_the_columns_as_they_were(qtbot, fitted):
-    window = fitted
-    overlap = window.dashboard.overlap
-    window.coverage_dock.raise_()
-    qtbot.waitUntil(lambda: _on_screen(window.dashboard.coverage))
-    widths = (window.layers_dock.width(), window.coverage_dock.width())
-    # sensible columns: the map keeps at least half the window
-    assert window.canvas.width() >= window.width() * 0.5, (window.canvas.width(), widths)
-    window.overlap_dock.raise_()
-    overlap.recompute()
-    qtbot.waitUntil(lambda: overlap.latest is not None and not overlap.runner.busy(), timeout=30_000)
-    for tab in [*_right_tabs(window), window.coverage_dock]:
-        tab.raise_()
-        qtbot.waitUntil(lambda tab=tab: _on_screen(tab.widget()))
-        QtWidgets.QApplication.processEvents()
-        assert abs(window.layers_dock.width() - widths[0]) <= WIDTH_TOLERANCE_PX, tab.windowTitle()
-        assert abs(tab.width() - widths[1]) <= WIDTH_TOLERANCE_PX, (tab.windowTitle(), tab.width(), widths)
-
-
-def test_the_tab_titles_are_written_whole(qtbot, fitted):
-    window = fitted
+    # and the tabs' titles are written whole ('Ov…' names nothing)
     bars = [bar for bar in window.findChildren(QtWidgets.QTabBar) if _on_screen(bar)]
-    assert bars  # the right column's tabs (Identify & measure, Coverage, Overlap, Scenario compare)
-
-    def whole():
-        for bar in bars:
-            for i in range(bar.count()):
-                assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), bar.tabText(i)
-
-    qtbot.waitUntil(whole, timeout=5_000)
+    assert bars
+    for bar in bars:
+        for i in range(bar.count()):
+            assert bar.tabRect(i).width() >= bar.tabSizeHint(i).width(), bar.tabText(i)
 
 
 def _rows_shown(view: QtWidgets.QListView) -> float:
@@ -196,7 +175,7 @@ def test_what_the_sketch_adds_is_in_sight_while_sketching(qtbot, fitted):
     gain = window.dashboard.sketch_gain
     window.overlap_dock.raise_()  # the planner was looking at another tab
     window.set_tool("plan_add")
-    x, y = window.session.sketch_station_xy(0, 0) if not window.session.sketch.is_empty else (590_000, 2_325_000)
+    x, y = 590_000, 2_325_000  # east of Hoàn Kiếm, in the sample's UTM 48N
     with qtbot.waitSignal(gain.shown, timeout=20_000):
         window.session.sketch_add_station(x, y)
         window.session.sketch_add_station(x + 1500, y + 800)
@@ -209,3 +188,10 @@ def test_what_the_sketch_adds_is_in_sight_while_sketching(qtbot, fitted):
                                                                                 scroll.viewport().height())
 
     qtbot.waitUntil(in_sight, timeout=5_000)
+    # a gain measured again for another reason (the radius) leaves the tab the planner raised
+    window.overlap_dock.raise_()
+    with qtbot.waitSignal(gain.shown, timeout=20_000):
+        window.dashboard.coverage.set_radius(800)
+    qtbot.waitUntil(lambda: not gain.runner.busy(), timeout=20_000)
+    QtWidgets.QApplication.processEvents()
+    assert _on_screen(window.dashboard.overlap) and not _on_screen(gain)
