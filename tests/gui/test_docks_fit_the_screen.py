@@ -148,6 +148,13 @@ def test_the_timeline_and_a_table_leave_the_layers_list_and_the_ward_chart_their
         assert window.tabifiedDockWidgets(window.timeline_dock)
 
     qtbot.waitUntil(room, timeout=5_000)
+    window.timeline_dock.raise_()  # under the map's width only: its controls fit there too
+
+    def timeline_fits():
+        assert _on_screen(window.dashboard.timeline)
+        assert _scrolling_sideways(window.timeline_dock) == [] and _clipped(window.timeline_dock) == []
+
+    qtbot.waitUntil(timeline_fits, timeout=5_000)
 
 
 def test_a_long_message_wraps_without_widening_its_dock(qtbot, fitted):
