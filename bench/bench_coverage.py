@@ -4,7 +4,9 @@ N building footprints (8-30 m rectangles, denser towards the centre), 100 statio
 population grid of 100 m cells (68.6 km x 66.2 km), 126 wards. Times, stage by stage, what
 `planner measure --zones` does once the files are read: the footprints made ready (bounds,
 areas: there is no index), the catchment, the wards clipped to it, the population (exact
-fractional cells) and the footprints (intersecting, by centroid, area inside), total and by ward.
+fractional cells) and the footprints (intersecting, by centroid, area inside), total and by ward,
+then the footprints near the circles counted by the exact distance (`within.exact_counts`: those
+whose box meets the thin ring where the catchment polygon's chords could misjudge).
 
 The footprints are held as the product holds a building layer after reading it: as arrays
 (`CompactGeometries`: coordinates and offsets), the shapely geometries built for the synthetic
@@ -56,14 +58,17 @@ from affine import Affine
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from layers.analysis.coverage import (  # noqa: E402
+    MEASURE_QUAD_SEGS,
     CompactGeometries,
     FeatureSet,
     PopulationGrid,
+    Within,
     catchment,
     measure_catchment,
     polygonal,
     zone_geometries,
 )
+from layers.analysis.coverage.within import exact_counts  # noqa: E402
 from tests.reference import features_brute_force, population_brute_force  # noqa: E402
 
 UTM = "EPSG:32648"
@@ -138,9 +143,16 @@ def stages(footprints, grid_values, grid_transform, study, stations, wards, radi
     totals = grid.population_in_cached(np.asarray([study, *wards_clipped], dtype=object))
     times["population (exact cells): catchment + wards, totals"] = time.perf_counter() - t
     t = time.perf_counter()
-    counted = features.measure(regions)
+    within = Within.of(stations, radius)
+    ring = within.ring(None)
+    times["the ring where the chords could misjudge"] = time.perf_counter() - t
+    t = time.perf_counter()
+    by_polygon, near = features.measure_near(regions, ring)
     times["footprints (intersecting, by centroid, area): total + wards"] = time.perf_counter() - t
-    return times, (zone, regions, people, totals, counted), (features, grid)
+    t = time.perf_counter()
+    counted = exact_counts(by_polygon, near, regions, [study, *wards_clipped], within)
+    times["footprints near the circles, by the exact distance"] = time.perf_counter() - t
+    return times, (zone, regions, people, totals, counted, by_polygon), (features, grid)
 
 
 def _give_back_freed_heap() -> None:
@@ -187,7 +199,7 @@ def run(n_footprints: int, args) -> None:
     rss_before = _memory_mb("VmRSS")
     _peak_reset()
     load_first = _load()
-    first, (zone, regions, people, totals, counted), (features, grid) = stages(
+    first, (zone, regions, people, totals, counted, by_polygon), (features, grid) = stages(
         footprints, grid0.values, grid0.transform, study, stations, wards, args.radius)
     peak = _memory_mb("VmHWM")
     colds, warms, loads = [], [], []
@@ -203,7 +215,7 @@ def run(n_footprints: int, args) -> None:
     # the same figures through the app's own entry point (cold objects again)
     t = time.perf_counter()
     result = measure_catchment(zone, study, UTM, PopulationGrid(grid0.values, grid0.transform, UTM),
-                               {"footprints": FeatureSet(footprints)}, wards)
+                               {"footprints": FeatureSet(footprints)}, wards, within=Within.of(stations, args.radius))
     t_app = time.perf_counter() - t
     same = (result.features["footprints"]["count_intersecting"] == counted["count_intersecting"][0]
             and _close(result.features["footprints"]["area_inside_m2"], counted["area_inside_m2"][0])
@@ -217,6 +229,9 @@ def run(n_footprints: int, args) -> None:
     print(f"{'population covered / share':<60} {people[0]:>14.3f} {people[0] / totals[0]:>6.2%}")
     print(f"{'footprints intersecting':<60} {int(counted['count_intersecting'][0]):>20,}")
     print(f"{'footprints by centroid':<60} {int(counted['count_by_centroid'][0]):>20,}")
+    moved = (counted["count_intersecting"] - by_polygon["count_intersecting"]).abs().sum() + \
+        (counted["count_by_centroid"] - by_polygon["count_by_centroid"]).abs().sum()
+    print(f"{'  counts the exact distance changed (catchment and wards)':<60} {int(moved):>20,}")
     print(f"{'footprint area inside (m2)':<60} {counted['area_inside_m2'][0]:>20.3f}")
     ward_area = counted["area_inside_m2"][1:].sum()
     print(f"{'sum over wards of footprint area inside (m2)':<60} {ward_area:>20.3f}  "
@@ -240,7 +255,7 @@ def run(n_footprints: int, args) -> None:
     print(f"{'(not timed) their shapely footprints made arrays (s)':<60} {t_compact:>8.1f}")
     if args.naive:
         shapes = footprints.shapes(np.arange(len(footprints)))
-        naive(grid, study, stations, shapes, wards, args.radius, people, totals, counted, total_cold)
+        naive(grid, study, stations, shapes, wards, args.radius, people, totals, by_polygon, total_cold)
         del shapes
     if args.files:
         end_to_end(n_footprints, args.radius)
@@ -254,10 +269,12 @@ def _close(a: float, b: float, rel: float = 1e-9) -> bool:
 
 def naive(grid, study, stations, footprints, wards, radius, people, totals, counted, ours_s) -> None:
     """The figures the way a geopandas user would get them: spatial joins (an STRtree each) and
-    overlays of whole geometries, no engine; population by intersecting every cell polygon."""
+    overlays of whole geometries, no engine; population by intersecting every cell polygon. Counts
+    are those on the catchment polygon (`counted`: before the exact distance decides the few near
+    the circles)."""
     load = _load()
     t0 = time.perf_counter()
-    zone = gpd.GeoSeries(stations, crs=UTM).buffer(radius, quad_segs=16).union_all().intersection(study)
+    zone = gpd.GeoSeries(stations, crs=UTM).buffer(radius, quad_segs=MEASURE_QUAD_SEGS).union_all().intersection(study)
     clipped = gpd.GeoSeries(polygonal(wards.geometry.intersection(study).to_numpy()), crs=UTM)  # a region is its
     pieces = gpd.GeoSeries(polygonal(clipped.intersection(zone).to_numpy()), crs=UTM)  # polygonal part
     regions = gpd.GeoDataFrame({"region": np.arange(len(pieces) + 1)},

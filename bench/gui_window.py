@@ -55,7 +55,12 @@ def wait_for(signal, timeout_ms: int = 60_000) -> Wait:
 
 
 def close_window(window) -> None:
-    """Close without the 'save changes?' question (a bench's session is thrown away)."""
+    """Close without the 'save changes?' question (a bench's session is thrown away), and wait for
+    every worker (the map's pictures and legend too): a thread still running when Python exits is
+    destroyed running, which Qt answers with an abort (3 runs in 4 ended so)."""
+    from planner_gui.jobs.loader import wait_for_workers
+
     window.dashboard.shutdown()
     window.session.mark_saved()
     window.close()
+    wait_for_workers(30_000)

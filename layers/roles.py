@@ -73,7 +73,7 @@ _ROLE_WORDS = (
                   "truong_", "benh_vien")),
     ("water", ("water", "river", "lake", "song_", "ho_")),
     ("ward", ("ward", "district", "commune", "phuong", "quan_", "xa_", "admin", "zone", "arrondissement",
-              "borough", "neighbourhood", "neighborhood", "subdistrict")),
+              "borough", "boro", "neighbourhood", "neighborhood", "subdistrict")),
     ("boundary", ("boundary", "outline", "border", "city", "study_area", "limit", "municipality")),
 )
 
@@ -84,14 +84,42 @@ _STATUS_ALIASES = {
     "building": "under_construction", "u/c": "under_construction", "uc": "under_construction",
     "planned": "planned", "plan": "planned", "proposed": "planned", "projected": "planned",
 }
+# Name fields as agencies publish them, in the order they are tried (case-insensitive; a field that
+# starts with one and '_', such as NAZEV_MC or nom_com, is tried after the exact names).
+NAME_FIELDS = (
+    # field       whose files use it
+    ("name",      "OpenStreetMap, most files in English"),
+    ("name_en",   "bilingual files"),
+    ("name_vi",   "Vietnam, bilingual"),
+    ("boroname",  "New York City Planning (boroughs)"),
+    ("ntaname",   "New York City Planning (neighbourhood tabulation areas)"),
+    ("nom",       "France (IGN, Grand Lyon, Paris)"),
+    ("nome",      "Brazil, Portugal, Italy (IBGE, Prefeitura de São Paulo)"),
+    ("nombre",    "Spain and Latin America"),
+    ("nimi",      "Finland (Helsinki, Statistics Finland)"),
+    ("nazev",     "Czechia and Slovakia (IPR Praha, ČÚZK)"),
+    ("naam",      "Netherlands, Flanders"),
+    ("navn",      "Denmark, Norway"),
+    ("namn",      "Sweden"),
+    ("nazwa",     "Poland"),
+    ("ten",       "Vietnam"),
+    ("label",     "generic"),
+    ("title",     "generic"),
+)
+# Population fields, first match wins (case-insensitive); a year may follow (POP2020, pop_2019).
+POPULATION_FIELDS = ("population", "pop", "people", "inhabitants", "residents_total", "total_pop", "pop_total",
+                     "habitantes", "pessoas", "populacao", "poblacion", "einwohner", "asukkaat", "vaesto",
+                     "obyvatele", "pocet_obyv", "dan_so")
+_YEAR_SUFFIX = r"[_ ]?(?:\d{2}|\d{4})?"
+_NAMES = tuple(name for name, _ in NAME_FIELDS)
 # Common field names, first match wins (case-insensitive). "opening_ye" is what a Shapefile makes
 # of "opening_year" (10-character field names).
 _FIELD_NAMES = {
-    "name": ("name", "name_en", "name_vi", "ten", "label", "nom", "nombre", "nome", "title"),
+    "name": _NAMES,
     "status": ("status", "state", "trang_thai", "condition"),
     "opening_year": ("opening_year", "opening_ye", "open_year", "year_open", "opened", "opening", "year"),
-    "population": ("population", "pop", "people", "dan_so", "pop_total", "total_pop"),
-    "zone_name": ("name", "name_en", "ward", "district", "ten", "nom", "nombre", "nome", "label"),
+    "population": POPULATION_FIELDS,
+    "zone_name": (*_NAMES, "ward", "district"),
 }
 # Numeric fields worth summing over the features of a catchment, guessed for counted layers.
 _SUM_FIELD_NAMES = ("floor_area", "floor_area_m2", "gfa", "floorspace", "jobs", "employees", "workers",
@@ -133,36 +161,63 @@ class FieldMapping:
         return cls(**data, sum_fields=tuple(dict.fromkeys(sums)))
 
 
+FIELD_KINDS = tuple(f.name for f in fields(FieldMapping) if f.name != "sum_fields")  # what --field sets
+
+
 def guess_fields(gdf: pd.DataFrame) -> FieldMapping:
-    """The mapping common field names suggest (case-insensitive), e.g. 'Ten' -> name, 'nam_kt' is not guessed."""
+    """The mapping common field names suggest (case-insensitive), e.g. 'Ten' -> name, 'BoroName' ->
+    zone name, 'POP2020' -> population (numbers only); 'nam_kt' is not guessed."""
     by_lower = {str(c).lower(): c for c in gdf.columns if c != getattr(gdf, "geometry", pd.Series()).name}
     found = {}
     for key, names in _FIELD_NAMES.items():
+        if key == "population":
+            found[key] = next((by_lower[c] for n in names for c in by_lower
+                               if re.fullmatch(re.escape(n) + _YEAR_SUFFIX, c)
+                               and pd.api.types.is_numeric_dtype(gdf[by_lower[c]])), None)
+            continue
         column = next((by_lower[n] for n in names if n in by_lower), None)
-        if key == "population" and column is not None and not pd.api.types.is_numeric_dtype(gdf[column]):
-            column = None
+        if column is None and key in ("name", "zone_name"):
+            column = next((by_lower[c] for n in names for c in by_lower if c.startswith(n + "_")), None)
         found[key] = column
     found["sum_fields"] = tuple(by_lower[n] for n in _SUM_FIELD_NAMES
                                 if n in by_lower and pd.api.types.is_numeric_dtype(gdf[by_lower[n]]))
     return FieldMapping(**found)
 
 
-def guess_role(names: list[str], geometry_kind: str | None = None, columns=()) -> str:
+def guess_role(names: list[str], geometry_kind: str | None = None, columns=(),
+               fields: FieldMapping | None = None) -> str:
     """A layer's role from its names (layer name first, then file name), geometry and fields.
 
     'city_boundary' -> boundary, 'stations' with points -> metro_station, lines with a 'line'
-    and a 'status' field -> metro_line. Guesses that need the other layers (the one raster of
-    counts is the population, one outline around the rest is the boundary) are
+    and a 'status' field -> metro_line; polygons with a population field (`fields`, as
+    `guess_fields` found it: São Paulo's hexagons, Lyon's quarters) -> census zones (role
+    'population', `role_note` says why); polygons whose zone-name field names a kind of zone
+    (NYC's 'BoroName') -> ward. Guesses that need the other layers (the one raster of counts is the
+    population, one outline around the rest is the boundary) are
     `layers.session.Session.guess_roles`'s.
     """
     for name in names:
         role = _role_from_name(name, geometry_kind)
         if role != "other":
             return role
+    if geometry_kind == "polygon" and fields is not None and fields.population is not None:
+        return "population"
+    zone_name = fields.zone_name if fields is not None else None
+    if geometry_kind == "polygon" and zone_name is not None and _role_from_name(zone_name, geometry_kind) == "ward":
+        return "ward"
     lower = {str(c).lower() for c in columns}
     if geometry_kind in ("line", "point") and lower & {"line", "line_id", "route"} and lower & {"status", "opening_year"}:
         return "metro_line" if geometry_kind == "line" else "metro_station"
     return "other"
+
+
+def role_note(layer) -> str | None:
+    """Why a layer got its role from its fields, in words for the planner (None: its names said)."""
+    if layer.role == "population" and getattr(layer, "geometry_kind", None) == "polygon" and layer.fields.population:
+        return (f"proposed as census zones (role 'population'): its field '{layer.fields.population}' holds each "
+                "zone's people; the figures count people from it. Set another role in the Layers dock (or --role) "
+                "if it is not")
+    return None
 
 
 def _role_from_name(name: str, geometry_kind: str | None) -> str:

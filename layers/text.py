@@ -7,6 +7,8 @@ A figure that could not be computed (None or NaN) shows as '-'.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -70,7 +72,7 @@ def difference_text(diff) -> str:
 def headline_text(result) -> str:
     """An IndicatorResult's value in a few words, for the dashboard's big number: '10.46 % of population'."""
     if result.unit.startswith("share"):
-        return f"{percent_text(result.value, 2)} {result.unit[len('share '):]}"
+        return f"{share_text(result.value)} {result.unit[len('share '):]}"
     return "-" if missing(result.value) else f"{result.value:,.1f} {result.unit.replace('m2', 'm²')}"
 
 
@@ -102,16 +104,39 @@ def features_text(layer: str, figures: dict) -> str:
     return f"{layer}: " + ", ".join(parts) + ("; " + "; ".join(sums) if sums else "")
 
 
-def precise_text(v, key: str = "") -> str:
-    """A figure to the precision a table of record wants (the CLI): shares to 4 decimals of a per
-    cent ('10.4602%'), other numbers to 3 decimals with thousands separators."""
+SHARE_DECIMALS = 2  # a share to 2 decimals of a per cent ('10.46 %'), as the app's headline shows it
+
+
+def share_text(share) -> str:
+    """A 0..1 share as the headline and the CLI show it: '10.46 %'."""
+    return percent_text(share, SHARE_DECIMALS)
+
+
+def _number_text(v) -> str:
+    return f"{v:,}" if isinstance(v, (int, np.integer)) else f"{v:,.3f}"
+
+
+# How a figure is shown, by its name (the engine's keys and zone-table columns): the first rule
+# whose pattern the name matches. Ratios of walking to straight-line reach are shares too.
+_FIGURE_RULES: tuple[tuple[re.Pattern, Callable], ...] = (
+    (re.compile(r"share$|^walking_to_straight_line_"), share_text),
+    (re.compile(r"^(net|delta)_population$"), signed_text),
+    (re.compile(r"population"), people_text),
+)
+
+
+def figure_text(v, key: str = "") -> str:
+    """A figure named `key` as a table of record shows it (`planner measure`): shares as per cent
+    like the headline ('10.46 %', never a fraction), people as whole numbers ('842,686'), a change
+    in people signed ('+258,841'), counts whole, anything else to 3 decimals ('43,948,715.220')."""
     if missing(v):
         return "-"
-    if key.endswith("share") and isinstance(v, float):
-        return f"{v:.4%}"
-    if isinstance(v, float):
-        return f"{v:,.3f}"
-    return str(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    for pattern, shown in _FIGURE_RULES:
+        if pattern.search(key):
+            return shown(v)
+    return _number_text(v)
 
 
 def plain(v):

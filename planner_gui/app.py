@@ -16,12 +16,20 @@ def sample_project() -> Path:
     return Path(sample_data.__file__).resolve().parent / "hanoi.planner.json"
 
 
+# The headless commands: name -> (module whose main(argv) runs it, what it does). `planner NAME ...`
+# runs it without importing Qt; `planner --help` lists them.
+COMMANDS = {
+    "measure": ("layers.cli", "coverage figures (share of people and area reached) on the command line, "
+                              "no window: planner measure --help"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "measure":
-        from layers.cli import main as cli_main  # the coverage engineer's headless commands
+    if argv and argv[0] in COMMANDS:
+        import importlib
 
-        return cli_main(argv[1:])
+        return importlib.import_module(COMMANDS[argv[0]][0]).main(argv[1:])
     return run_gui(argv)
 
 
@@ -33,14 +41,23 @@ QUIT_AFTER_ENV = "PLANNER_QUIT_AFTER_MS"
 LAYOUT_REPORT_ENV = "PLANNER_LAYOUT_REPORT"
 
 
-def run_gui(argv: list[str]) -> int:
+def _parser():
     import argparse
+
+    commands = "\n".join(f"  planner {name} ...  {what}" for name, (_, what) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="planner", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Open GIS files or a planner project on a map (with no files: the bundled Hanoi sample).",
+        epilog=f"commands:\n{commands}")
+    parser.add_argument("files", nargs="*", help="vector or raster files, or a .planner.json project")
+    return parser
+
+
+def run_gui(argv: list[str]) -> int:
     import logging
     import os
 
-    parser = argparse.ArgumentParser(prog="planner", description="Open GIS files or a planner project on a map.")
-    parser.add_argument("files", nargs="*", help="vector or raster files, or a .planner.json project")
-    args, qt_args = parser.parse_known_args(argv)
+    args, qt_args = _parser().parse_known_args(argv)  # --help prints and exits here, before Qt
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from planner_gui.first_run import display_problem

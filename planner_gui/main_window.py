@@ -6,14 +6,16 @@ own that a project file would need (that is in the session and the canvas's view
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.crs import WGS84, crs_label, transformer
+from layers.crs import WGS84, TransformError, crs_label, transformer
 from layers.io import open_file_filter
 from layers.io.atomic import AtomicWriteError, ReadOnlyFileError
 from layers.layer import Layer, VectorLayer
+from layers.roles import role_note
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, apply_project, save_project
 from layers.session import Session
@@ -32,10 +34,10 @@ from planner_gui.jobs.loader import Loader, LoadJob
 log = logging.getLogger("planner")
 
 TIMELINE_HEIGHT_PX = 260
-# First-run columns, as shares of the window's width within (least, most) pixels: the map keeps
-# more than half of a 1366 px laptop screen and the Coverage form its controls whole.
-LAYERS_COLUMN = (0.17, 230, 300)
-RIGHT_COLUMN = (0.27, 360, 480)
+FULL_SCREEN_BELOW_PX = 1600  # a screen narrower than this (a laptop's 1366 px) is given to the window whole
+# First run: Layers, Coverage: share of the window, min, max px; the map keeps more than half of a
+# 1366 px laptop screen, the right column at least its tab titles' width (`size_columns`).
+DOCK_SHARES = ((0.17, 210, 280), (0.28, 320, 460))
 TOOLS = {  # name: (menu text, shortcut, what it does)
     "pan": ("Pan", "H", "Drag to pan, wheel to zoom"),
     "zoom": ("Zoom box", "Z", "Drag a box to zoom into it"),
@@ -215,9 +217,15 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layers_dock.toggleViewAction())
         view_menu.addAction(self.results_dock.toggleViewAction())
-        legend_action = view_menu.addAction("Le&gend", self.canvas.legend.set_enabled)
+        legend_action = view_menu.addAction("Le&gend")
         legend_action.setCheckable(True)
-        legend_action.setChecked(self.canvas.legend.enabled)
+        legend_action.setChecked(self.canvas.legend.enabled)  # off: the map is clear until asked
+        legend_action.setToolTip("The layers in view and their symbols over the map: drag it, click its heading to fold it")
+        legend_action.toggled.connect(self.canvas.legend.set_enabled)
+        from planner_gui.basemap_menu import BasemapMenu
+
+        self.basemap_menu = BasemapMenu(self.canvas, self.settings, self.message_bar, self)
+        view_menu.addMenu(self.basemap_menu)
         from planner_gui.export.menu import ExportMenu
 
         self.export_menu = ExportMenu(self, self)
@@ -230,6 +238,11 @@ class MainWindow(QtWidgets.QMainWindow):
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for dock in (self.coverage_dock, self.overlap_dock, self.scenario_dock, self.timeline_dock):
             analysis_menu.addAction(dock.toggleViewAction())
+        from planner_gui.zone_map_menu import ZoneMapMenu
+
+        analysis_menu.addSeparator()
+        self.zone_map_menu = ZoneMapMenu(self.session, self)
+        analysis_menu.addMenu(self.zone_map_menu)
         tools_menu = self.menuBar().addMenu("&Tools")
         plan_menu = self.menuBar().addMenu("P&lan")
         toolbar = self.addToolBar("Map tools")
@@ -244,12 +257,17 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction("Full extent", self.canvas.full_extent).setToolTip(
             "Full extent (Ctrl+Shift+F): every layer in view")
-        toolbar.addSeparator()
         self.place_search = PlaceSearch(self.session)
         self.place_search.found.connect(self.zoom_to_place)
         self.place_search.not_found.connect(
             lambda text: self.statusBar().showMessage(f"No feature named like '{text}' in the layers", 5000))
-        toolbar.addWidget(self.place_search)
+        # In the menu bar's free right end, not at the end of the tools: a toolbar too long for a
+        # laptop's screen hid it behind its overflow button (1366 px wide).
+        search_box = QtWidgets.QWidget(self.menuBar())  # parented: PySide would free it with this name
+        search_layout = QtWidgets.QHBoxLayout(search_box)
+        search_layout.setContentsMargins(0, 1, 6, 1)
+        search_layout.addWidget(self.place_search)
+        self.menuBar().setCornerWidget(search_box, QtCore.Qt.Corner.TopRightCorner)
         view_menu.addAction("&Find a place…", QtGui.QKeySequence.StandardKey.Find, self.place_search.focus)
 
     # -- settings -------------------------------------------------------------------------------
@@ -266,15 +284,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self._first_run_docks()
 
     def _first_run_size(self) -> None:
-        """Most of the screen: the map is what a planner came for."""
+        """Most of the screen, all of a laptop's (under FULL_SCREEN_BELOW_PX wide): the map is what a
+        planner came for."""
         screen = QtGui.QGuiApplication.primaryScreen()
         if screen is not None:
             area = screen.availableGeometry()
-            self.resize(max(1024, int(area.width() * 0.9)), max(700, int(area.height() * 0.9)))
+            share = 1.0 if area.width() < FULL_SCREEN_BELOW_PX else 0.9
+            self.resize(min(area.width(), max(1024, int(area.width() * share))),
+                        min(area.height(), max(700, int(area.height() * share))))
+            self.move(area.topLeft() + QtCore.QPoint((area.width() - self.width()) // 2,
+                                                     (area.height() - self.height()) // 2))
 
     def _first_run_docks(self) -> None:
-        """The map gets the room: side docks narrow, the Timeline dock waits in the Analysis menu.
-        The columns are sized once the window has its size on screen (`showEvent`)."""
+        """The map gets the room: side docks a share of the window each, the Timeline dock waits in
+        the Analysis menu. The columns are sized once the window has its size on screen (`showEvent`)."""
         self.timeline_dock.hide()
         self._columns_to_size = True
 
@@ -285,9 +308,8 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(0, self.size_columns)
 
     def size_columns(self) -> None:
-        """The side columns as shares of the window's width (LAYERS_COLUMN, RIGHT_COLUMN)."""
-        widths = [int(min(most, max(least, share * self.width()))) for share, least, most in (LAYERS_COLUMN,
-                                                                                          RIGHT_COLUMN)]
+        """The side columns as shares of the window's width (DOCK_SHARES)."""
+        widths = [max(low, min(high, int(self.width() * share))) for share, low, high in DOCK_SHARES]
         # and wide enough for the right column's tab titles whole ('Ov…' names nothing)
         titles = {dock.windowTitle().replace("&&", "&") for dock in self._right_tabs()}
         for bar in self.findChildren(QtWidgets.QTabBar):
@@ -439,6 +461,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _warn(self, layer: Layer) -> None:
         for warning in layer.warnings:
             self.message_bar.push(f"{layer.name}", warning, "warning")
+        note = role_note(layer)  # a role its fields proposed (census zones): said, so it is never silent
+        if note:
+            self.message_bar.push(f"{layer.name}", note, "info", timeout_s=0)
 
     def _on_project_loaded(self, project) -> None:
         """Replace the session with the project's, once it has loaded; with layers missing, ask first."""
@@ -624,7 +649,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_crs(self) -> None:
         crs = self.session.working_crs
         self.crs_label.setText(self.session.crs_text())
-        self._to_lonlat = transformer(crs, WGS84) if crs is not None else None
+        try:  # a readout, not a figure: any accuracy PROJ states will do (S-JTSK to WGS 84: 6 m)
+            self._to_lonlat = transformer(crs, WGS84, max_error_m=math.inf) if crs is not None else None
+        except TransformError:  # no datum shift known to WGS 84: no lon/lat shown rather than a wrong one
+            self._to_lonlat = None
 
     def ask_working_crs(self) -> None:
         """Project > Working CRS: an EPSG code or any CRS PROJ knows; empty: choose from the data."""

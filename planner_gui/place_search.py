@@ -23,6 +23,7 @@ class PlaceSearch(QtWidgets.QLineEdit):
         self.setToolTip("Find a feature of any layer by its name (Ctrl+F); accents and case do not matter")
         self.setClearButtonEnabled(True)
         self.setMaximumWidth(260)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self.placeholderText()) + 40)  # all of it read
         self.model = QtCore.QStringListModel(self)
         completer = QtWidgets.QCompleter(self.model, self)
         completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)

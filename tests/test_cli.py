@@ -18,7 +18,7 @@ from rasterio.transform import from_origin
 from layers.cli import main
 
 X0, Y0 = 585_000.0, 2_325_000.0
-DISK_500 = 32 * 500**2 * math.sin(2 * math.pi / 64)
+DISK_500 = math.pi * 500**2  # the true disk: catchment areas are within 1e-4 of it
 
 
 @pytest.fixture
@@ -53,9 +53,9 @@ def test_json_as_of_year(city_files, capsys):
     assert code == 0, err
     [r] = json.loads(out)
     # one existing station: a 500 m disk (64-gon) of 10 people per hectare, in a 800 ha city of 8,000
-    assert r["numerator"] == pytest.approx(DISK_500 / 1000, rel=1e-6)  # float32 reprojection of the point
+    assert r["numerator"] == pytest.approx(DISK_500 / 1000, rel=1e-4)
     assert r["denominator"] == pytest.approx(8000.0, rel=1e-12)
-    assert r["value"] == pytest.approx(DISK_500 / 1000 / 8000, rel=1e-6)
+    assert r["value"] == pytest.approx(DISK_500 / 1000 / 8000, rel=1e-4)
     assert "32648" in r["crs"] and "straight-line" in r["method"]
 
 
@@ -64,9 +64,9 @@ def test_csv_with_ward_breakdown(city_files, capsys):
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     by_zone = {r["zone"]: r for r in rows}
-    assert float(by_zone[""]["numerator"]) == pytest.approx(2 * DISK_500 / 1000, rel=1e-6)
-    assert float(by_zone["West"]["population"]) == pytest.approx(DISK_500 / 1000, rel=1e-6)
-    assert float(by_zone["East"]["population_share"]) == pytest.approx(DISK_500 / 1000 / 4000, rel=1e-6)
+    assert float(by_zone[""]["numerator"]) == pytest.approx(2 * DISK_500 / 1000, rel=1e-4)
+    assert float(by_zone["West"]["population"]) == pytest.approx(DISK_500 / 1000, rel=1e-4)
+    assert float(by_zone["East"]["population_share"]) == pytest.approx(DISK_500 / 1000 / 4000, rel=1e-4)
 
 
 def test_table_and_scenario_compare(city_files, capsys):
@@ -74,7 +74,7 @@ def test_table_and_scenario_compare(city_files, capsys):
     assert code == 0, err
     assert "gained_population" in out and "EPSG:32648" in out
     line = next(l for l in out.splitlines() if l.strip().startswith("gained_population"))
-    assert float(line.split()[-1].replace(",", "")) == pytest.approx(DISK_500 / 1000, rel=1e-5)
+    assert float(line.split()[-1].replace(",", "")) == round(DISK_500 / 1000)  # people, shown whole
     code, out, err = run([*city_files, "-p", "itdp-pnt"], capsys)
     assert code == 0 and "ITDP People Near Transit" in out and "value" in out
 

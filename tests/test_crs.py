@@ -54,8 +54,8 @@ def test_an_accurate_transform_is_checked_once_per_pair_and_a_refusal_every_time
     import layers.crs as crs_module
 
     made = []
-    real = crs_module.transformer
-    monkeypatch.setattr(crs_module, "transformer", lambda s, t: made.append((s, t)) or real(s, t))
+    real = crs_module.shift
+    monkeypatch.setattr(crs_module, "shift", lambda s, t, area=None: made.append((s, t)) or real(s, t, area))
     monkeypatch.setattr(crs_module, "_ACCURATE", set())
     crs_module.require_accurate(CRS.from_epsg(4326), CRS.from_epsg(32648))
     crs_module.require_accurate(CRS.from_epsg(4326), "EPSG:32648")  # the same definitions

@@ -160,3 +160,22 @@ def test_planner_measure_engine_dask_says_what_is_wrong(tmp_path, capsys, monkey
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
     assert main([str(gpkg), str(tif), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "no Dask scheduler answers at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_counts_by_the_exact_distance_on_the_cluster(client):
+    """Features 1 cm either side of a 1 km circle cut by two wards (test_exact_distance.py's), spread
+    over partitions: counted by the exact distance, as the brute force counts them."""
+    from layers.analysis.coverage import Within, catchment, measure_catchment
+    from tests.test_exact_distance import PRAGUE, R, STATIONS, check, expected_counts, features_near, study_and_wards
+
+    stations = STATIONS["one"]
+    feats = features_near(stations)
+    jobs = np.arange(len(feats), dtype=float)
+    study, wards = study_and_wards()
+    sources = shapely.points(stations)
+    spread = partition_frame(gpd.GeoDataFrame({"jobs": jobs}, geometry=feats, crs=PRAGUE), client, ("jobs",),
+                             rows_per_partition=1_000)
+    assert len(spread.partitions) > 1
+    result = measure_catchment(catchment(sources, R, study), study, PRAGUE, features={"b": spread}, zones=wards,
+                               within=Within.of(sources, R))
+    check(result, "b", *expected_counts(feats, stations, study, wards, {"jobs": jobs}))

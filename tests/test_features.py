@@ -12,19 +12,19 @@ import numpy as np
 import pytest
 import shapely
 
-from layers.analysis.coverage import FeatureSet
+from layers.analysis.coverage import MEASURE_QUAD_SEGS, FeatureSet
 from layers.cli import main
 from layers.roles import FieldMapping, guess_role
 from tests.cities import CITIES, buildings, truth, write_city, write_features
-from tests.reference import features_brute_force
+from tests.reference import counts_within_brute_force, features_brute_force
 
 RADIUS_M = 500.0
 
 
-def reference_regions(boundary, wards, stations):
+def reference_regions(boundary, wards, stations, quad_segs=16):
     """The catchment and its pieces by ward, made with geopandas alone (a region is its polygonal
     part: a ward that only touches the catchment along a line has no piece)."""
-    catchment = stations.buffer(RADIUS_M, quad_segs=16).union_all().intersection(boundary)
+    catchment = stations.buffer(RADIUS_M, quad_segs=quad_segs).union_all().intersection(boundary)
     clipped = wards.geometry.intersection(boundary)
     return catchment, {name: _area_only(ward.intersection(catchment)) for name, ward in zip(wards["name"], clipped)}
 
@@ -105,15 +105,22 @@ def cli_reference(city, folder):
     stations = gpd.read_file(gpkg, layer="metro_stations").to_crs(t.crs)
     stations = stations[stations["status"] == "existing"]
     boundary = gpd.read_file(gpkg, layer="city_boundary").to_crs(t.crs).geometry.iloc[0]
-    catchment, pieces = reference_regions(boundary, gpd.read_file(gpkg, layer="wards").to_crs(t.crs), stations)
+    # areas inside on the catchment as measured (its polygon: within 1e-4 of the circles), counts by
+    # the exact distance to the stations
+    wards = gpd.read_file(gpkg, layer="wards").to_crs(t.crs)
+    catchment, pieces = reference_regions(boundary, wards, stations, MEASURE_QUAD_SEGS)
+    zones = dict(zip(wards["name"], wards.geometry.intersection(boundary)))
     b = gpd.read_file(paths[0]).to_crs(t.crs)
     s = gpd.read_file(paths[1]).to_crs(t.crs)
     ref = {}
     for layer, gdf, fields in (("buildings", b, ("floor_area", "jobs")), (f"{city.name}_schools", s, ("pupils",))):
         values = {f: gdf[f] for f in fields}
-        ref[layer] = {"total": features_brute_force(gdf.geometry.values, catchment, values)}
+        geoms, sources = gdf.geometry.values, stations.geometry.values
+        ref[layer] = {"total": {**features_brute_force(geoms, catchment, values),
+                                **counts_within_brute_force(geoms, boundary, sources, RADIUS_M, values)}}
         for name, piece in pieces.items():
-            ref[layer][name] = features_brute_force(gdf.geometry.values, piece, values)
+            ref[layer][name] = {**features_brute_force(geoms, piece, values),
+                                **counts_within_brute_force(geoms, zones[name], sources, RADIUS_M, values)}
         if layer != "buildings":  # points: no area, and an area-weighted sum would equal the sum
             for figures in ref[layer].values():
                 for key in [k for k in figures if k == "area_inside_m2" or k.endswith("_area_weighted")]:

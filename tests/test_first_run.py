@@ -69,3 +69,11 @@ def test_the_app_without_a_display_exits_with_the_line_not_an_abort(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines == [line for line in lines if line.startswith("planner: cannot open a window: no display")]
     assert len(lines) == 1
+
+
+def test_ci_installs_every_library_the_check_asks_for():
+    """CI starts from a bare Debian: its package list holds Xvfb and each xcb library's package."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    for _, package in XCB_LIBRARIES:
+        assert f" {package}" in ci
+    assert " xvfb " in ci

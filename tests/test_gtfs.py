@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from feeds import tables, write_feed
+from tests.feeds import tables, write_feed
 from layers.io import FeedOptions, LayerLoadError, list_vector_layers, read_layers, read_vector
 from layers.io.formats import feed_location
 from layers.transit.capacity import route_modes
@@ -129,6 +129,9 @@ def _edit(name, change):
     (dict(edit=_edit("stop_times", lambda s: s.assign(departure_time="7h", arrival_time="7h"))),
      "is not a time written HH:MM:SS"),
     (dict(edit=_edit("calendar", lambda c: c.assign(end_date="2024-12-31"))), "is not a date written YYYYMMDD"),
+    (dict(edit=_edit("routes", lambda r: r.assign(route_type="bus"))), "cannot be read as GTFS .*'bus'"),
+    (dict(edit=_edit("stop_times", lambda s: s.drop(columns="stop_id"))), "stop_times.txt has no column stop_id"),
+    (dict(edit=_edit("stop_times", lambda s: s.assign(trip_id="zz"))), "no stop time belongs to a trip"),
     (dict(edit=_edit("calendar_dates", lambda c: c.iloc[:0]),
           drop=("calendar",)), "lacks calendar.txt or calendar_dates.txt"),
     (dict(edit=_edit("calendar", lambda c: c.assign(monday=0, tuesday=0, wednesday=0, thursday=0, friday=0)),
@@ -165,3 +168,29 @@ def test_a_zip_with_a_shapefile_and_no_stops_is_no_feed(tmp_path):
         archive.writestr("roads.shp", b"\x00\x00\x27\x0a" + bytes(96))
         archive.writestr("readme.txt", "stops.txt is not here")
     assert feed_location(path) is None
+
+
+def test_stops_whose_parent_row_is_missing_are_grouped_by_its_id(tmp_path):
+    def drop_museum(t):
+        t["stops"] = t["stops"][t["stops"]["stop_id"] != "Museum"]
+    stations, _ = read_layers(write_feed(tmp_path, edit=drop_museum))
+    museum = stations.gdf.set_index("station_id").loc["Museum"]
+    platforms = tables()["stops"].query("parent_station == 'Museum'")
+    assert museum["name"] == "Museum platform 1"
+    assert museum.geometry.x == pytest.approx(platforms["stop_lon"].mean(), abs=1e-12)
+
+
+def test_the_bundled_real_feed_opens():
+    """VBB's excerpt (sample_data/berlin): its served stops grouped by the parent ids they name."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "sample_data" / "berlin" / "vbb_havelbus_gtfs.zip"
+    stations, lines = read_layers(path)
+    with zipfile.ZipFile(path) as archive:
+        stops = pd.read_csv(archive.open("stops.txt"), dtype=str)
+        served = set(pd.read_csv(archive.open("stop_times.txt"), dtype=str)["stop_id"])
+    served_stops = stops[stops["stop_id"].isin(served)]
+    groups = served_stops["parent_station"].fillna(served_stops["stop_id"])
+    assert sorted(stations.gdf["station_id"]) == sorted(set(groups))
+    assert set(stations.gdf["capacity"]) == {"low"} and set(lines.gdf["short_name"]) == {"650", "651", "652", "653"}
+    assert any("service ended on 2021-06-12" in w for w in stations.warnings)

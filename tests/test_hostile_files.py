@@ -110,7 +110,7 @@ def test_gdal_reaches_no_network_even_for_a_plain_vrt(tmp_path, listener):
     import pyogrio
     import rasterio
 
-    import layers.io.formats  # noqa: F401  (sets GDAL's configuration)
+    import layers.io.gdal_guard  # noqa: F401  (sets GDAL's configuration)
 
     port, connections = listener
     raster = tmp_path / "x.vrt"

@@ -55,7 +55,7 @@ def test_not_a_gis_file(stack, tmp_path):
     path.write_text("these are meeting notes, not GeoJSON")
     assert _load_into(stack, path) == "notes.geojson: is not a GeoJSON file: its first bytes are not those of one"
     path.write_text('{"type": "FeatureCollection", "features": [')  # begins as JSON, then is cut off
-    assert _load_into(stack, path) == "notes.geojson: is not valid GeoJSON: the file is cut off or damaged"
+    assert _load_into(stack, path) == "notes.geojson: is not valid GeoJSON: it is cut off, damaged, or JSON of another kind"
 
 
 def test_unsupported_file_type(stack, tmp_path):

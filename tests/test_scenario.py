@@ -70,17 +70,17 @@ def test_what_line_2_adds():
     with_2 = Scenario.plan(2035)
     without_2 = with_2.without("line", "2")
     diff = compare("itdp-pnt", c, without_2, with_2, radius_m=500, zones=True)
-    disk = 32 * 500**2 * math.sin(2 * math.pi / 64)  # the 64-gon of a 500 m buffer
+    disk = math.pi * 500**2  # the true disk: catchments are within 1e-4 of it
     # line 2 has two stations 2 km apart, at 2 km from line 1: both disks are new and disjoint
-    assert diff.gained_area_m2 == pytest.approx(2 * disk, rel=1e-9)
+    assert diff.gained_area_m2 == pytest.approx(2 * disk, rel=1e-4)
     assert diff.lost_area_m2 == 0
-    assert diff.gained_population == pytest.approx(2 * disk / 10_000 * 10, rel=1e-9)
+    assert diff.gained_population == pytest.approx(2 * disk / 10_000 * 10, rel=1e-4)
     assert diff.gained_population > 0
     assert diff.gained_population == pytest.approx(diff.population_b - diff.population_a, rel=1e-9)
     a = evaluate("itdp-pnt", c, 500, without_2)
     b = evaluate("itdp-pnt", c, 500, with_2)
     assert diff.gained_population == pytest.approx(b.numerator - a.numerator, rel=1e-9)
-    assert diff.zones.loc["W", "gained_population"] == pytest.approx(disk / 1000, rel=1e-9)  # station at x=5 km
+    assert diff.zones.loc["W", "gained_population"] == pytest.approx(disk / 1000, rel=1e-4)  # station at x=5 km
     assert diff.zones["gained_population"].sum() == pytest.approx(diff.gained_population, rel=1e-9)
-    assert diff.gained.geometry.iloc[0].area == pytest.approx(2 * disk, rel=1e-9)
+    assert diff.gained.geometry.iloc[0].area == pytest.approx(2 * disk, rel=1e-4)
     assert "32648" in diff.crs

@@ -12,7 +12,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from feeds import tables, write_feed
+from tests.feeds import tables, write_feed
 from layers.analysis.presets import PRESETS
 from layers.cli import main
 
@@ -48,9 +48,10 @@ def people_in(zone, city) -> float:
 
 
 def sdg_zone(city, names_high, names_low):
-    """The union of 1 km circles around `names_high` and 500 m ones around `names_low`, in the study area."""
-    circles = [city["where"][n].buffer(1000, quad_segs=16) for n in names_high]
-    circles += [city["where"][n].buffer(500, quad_segs=16) for n in names_low]
+    """The union of 1 km circles around `names_high` and 500 m ones around `names_low`, in the study area
+    (4,096 chords a circle: 4e-7 short of them; the figures are within 1e-4 of the circles)."""
+    circles = [city["where"][n].buffer(1000, quad_segs=1024) for n in names_high]
+    circles += [city["where"][n].buffer(500, quad_segs=1024) for n in names_low]
     return shapely.intersection(shapely.union_all(circles), city["boundary"])
 
 
@@ -68,15 +69,15 @@ def test_sdg_one_catchment_for_both_classes_with_and_without_frequent_service(ci
     study_people = people_in(city["boundary"], city)
     figures = result["figures"]
     assert "32734" in result["crs"]
-    assert figures["area_m2"] == pytest.approx(everything.area, rel=1e-9)
-    assert result["numerator"] == pytest.approx(people_in(everything, city), rel=1e-9)
+    assert figures["area_m2"] == pytest.approx(everything.area, rel=1e-4)
+    assert result["numerator"] == pytest.approx(people_in(everything, city), rel=1e-4)
     assert result["denominator"] == pytest.approx(study_people, rel=1e-9)
     # at 12 minutes the metro stations (5, 5 and 10 min) are frequent, the bus stops (15 min) are not
     frequent = sdg_zone(city, ["Central", "Museum", "Harbour"], [])
     assert figures["frequent_headway_min"] == 12 and figures["frequent_stations"] == 3
-    assert figures["frequent_area_m2"] == pytest.approx(frequent.area, rel=1e-9)
-    assert figures["frequent_population"] == pytest.approx(people_in(frequent, city), rel=1e-9)
-    assert figures["frequent_population_share"] == pytest.approx(people_in(frequent, city) / study_people, rel=1e-9)
+    assert figures["frequent_area_m2"] == pytest.approx(frequent.area, rel=1e-4)
+    assert figures["frequent_population"] == pytest.approx(people_in(frequent, city), rel=1e-4)
+    assert figures["frequent_population_share"] == pytest.approx(people_in(frequent, city) / study_people, rel=1e-4)
     assert figures["frequent_population"] < result["numerator"]
     assert "mean headway of 12 min or better" in result["method"] and "Tuesday 2024-03-05, 07:00-09:00" in result["method"]
 
@@ -85,9 +86,9 @@ def test_a_stricter_headway_and_a_planned_brt(city, capsys):
     result, _ = measure(city, capsys, "--frequent-headway", "8", "--brt", "12")
     # every station is high capacity now (the bus is BRT): 1 km everywhere; at 8 minutes Harbour (10) drops out
     everything = sdg_zone(city, ["Central", "Museum", "Harbour", "S1", "S2"], [])
-    assert result["figures"]["area_m2"] == pytest.approx(everything.area, rel=1e-9)
+    assert result["figures"]["area_m2"] == pytest.approx(everything.area, rel=1e-4)
     frequent = sdg_zone(city, ["Central", "Museum"], [])
-    assert result["figures"]["frequent_population"] == pytest.approx(people_in(frequent, city), rel=1e-9)
+    assert result["figures"]["frequent_population"] == pytest.approx(people_in(frequent, city), rel=1e-4)
 
 
 def test_without_a_headway_the_figures_say_how_to_ask_for_it(city, capsys):
@@ -127,3 +128,17 @@ def test_bad_transit_flags_are_messages(city, capsys, flags, fragment):
     argv = [str(city["feed"]), str(city["folder"] / "boundary.gpkg"), "-p", "sdg-11.2.1", *flags]
     assert main(argv) == 2
     assert fragment in capsys.readouterr().err
+
+
+def test_a_project_keeps_the_feed_and_the_headway(city, capsys):
+    """Saved and opened again: the feed's layers come back by name inside it, the headway with the settings."""
+    from layers.cli import build_session
+    from layers.session.project import save_project
+
+    session = build_session([str(city["feed"]), str(city["folder"] / "boundary.gpkg"), str(city["folder"] / "pop.tif")])
+    session.update(frequent_headway_min=12.0)
+    project = save_project(city["folder"] / "city.planner.json", session)
+    before, _ = measure(city, capsys, "--frequent-headway", "12")
+    assert main([str(project), "-p", "sdg-11.2.1", "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)[0]
+    assert after["figures"] == before["figures"] and after["value"] == before["value"]

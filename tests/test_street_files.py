@@ -143,4 +143,4 @@ def test_cli_states_the_share_outside_the_network_and_prints_every_warning(tmp_p
     assert result["numerator"] > 0
     assert code == main([str(path), "--role", f"{path}:streets=street", "-p", "itdp-pnt", "--distance", "walking"])
     text = capsys.readouterr()
-    assert "warning          the street network" in text.out and "warning: itdp-pnt" in text.err
+    assert f"{'warning':<18} the street network" in text.out and "warning: itdp-pnt" in text.err

@@ -59,7 +59,7 @@ def test_grid_reach_is_the_analytic_diamond():
     # L1 ball of 250 m on a 100 m grid: 2 x (500 + 2 x 300 + 2 x 100) m
     assert result.street_length_m == pytest.approx(2_600.0, abs=1e-3)
     assert result.area_m2 == pytest.approx(reference_area(diamond_lines(500, 500, 250)), rel=1e-7)  # the graph rounds zero-length joins up to 1e-6 m
-    assert result.method.startswith("within 250 m (walking distance along the street network of ")
+    assert result.method.startswith("within 250 m by walking distance along the street network of ")
     assert "where the 250 m run out" in result.method and "EPSG:32648" in result.method
 
 

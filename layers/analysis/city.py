@@ -15,7 +15,7 @@ import shapely
 from pyproj import CRS
 
 from layers.analysis.coverage import QUAD_SEGS, FeatureSet, PopulationGrid, ZonePopulation, as_area, polygonal
-from layers.crs import TransformError, crs_label, require_metric
+from layers.crs import NotMetricCRSError, TransformError, crs_label, lonlat_bounds, require_metric, require_true_areas, transform_note
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES
 
@@ -55,13 +55,16 @@ class CityData:
     # Buffered catchments by walking distance along this network (a
     # layers.analysis.network.WalkingNetwork); None: straight-line distance.
     walking: object | None = None
+    # How layers on another datum were brought into `crs`, with the shift's accuracy (`transform_note`)
+    shifts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.crs = require_metric(self.crs)
 
     @property
     def crs_label(self) -> str:
-        return crs_label(self.crs)
+        """The working CRS, and how any layer on another datum got into it, with its accuracy."""
+        return "; ".join([crs_label(self.crs), *self.shifts])
 
     @classmethod
     def from_layers(
@@ -104,9 +107,13 @@ class CityData:
         study_area = as_area(study_area)
         if study_area.is_empty or study_area.area <= 0:
             raise CityDataError("the study area is empty")
+        try:
+            require_true_areas(crs, study_area)
+        except NotMetricCRSError as exc:
+            raise CityDataError(str(exc)) from None
         zones, source = _zones(by_role.get("ward", []), zone_layer, crs, study_area, zone_names)
         return cls(crs=crs, study_area=study_area, population=population, layers=by_role, zones=zones,
-                   zones_source=source, quad_segs=quad_segs)
+                   zones_source=source, quad_segs=quad_segs, shifts=_shifts(layers, crs))
 
     # -- asking ---------------------------------------------------------------------------------
     def zone_layer(self) -> gpd.GeoDataFrame | None:
@@ -166,6 +173,18 @@ class CityData:
         return copy
 
 
+def _shifts(layers: list[Layer], crs: CRS) -> tuple[str, ...]:
+    """'stations, wards: from EPSG:4269 (NAD83) by NAD83 to WGS 84 (1), accurate to 4 m' for each datum
+    shift the layers measured need (none when they are on the working CRS's datum)."""
+    by_note: dict[str, list[str]] = {}
+    for layer in layers:
+        if layer.crs is not None and (layer.role != "other" or isinstance(layer, RasterLayer)):
+            note = transform_note(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
+            if note is not None:
+                by_note.setdefault(note, []).append(layer.name)
+    return tuple(f"{', '.join(names)}: {note}" for note, names in by_note.items())
+
+
 def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_names):
     """The chosen zone layer's zones that meet the study area, named, in `crs`.
 
@@ -192,19 +211,22 @@ def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_na
 
 
 def _zone_population(layers: list[Layer], crs) -> ZonePopulation | None:
-    """With no population grid: a polygon layer of role 'population' whose population field is set."""
-    for layer in layers:
-        if isinstance(layer, VectorLayer) and layer.role == "population":
-            column = layer.fields.population
-            if column is None:
-                raise CityDataError(f"{layer.name}: set the field that holds each zone's population "
-                                    "(Layers dock, 'Population field')")
-            gdf = layer.in_crs(crs)
-            people = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype="float64")
-            try:
-                return ZonePopulation(np.asarray(polygonal(gdf.geometry.values), dtype=object), people, crs, layer.name)
-            except ValueError as exc:
-                raise CityDataError(str(exc)) from None
+    """With no population grid: a polygon layer of role 'population' (census zones) whose population
+    field is set; else the first zone layer (role 'ward') whose population field is set."""
+    census = [layer for layer in layers if isinstance(layer, VectorLayer) and layer.role == "population"]
+    zones = [layer for layer in layers if isinstance(layer, VectorLayer) and layer.role == "ward"
+             and layer.fields.population is not None]
+    for layer in census or zones[:1]:
+        column = layer.fields.population
+        if column is None:
+            raise CityDataError(f"{layer.name}: set the field that holds each zone's population "
+                                f"(Layers dock > Fields, or --field {layer.name}.population=FIELD)")
+        gdf = layer.in_crs(crs)
+        people = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype="float64")
+        try:
+            return ZonePopulation(np.asarray(polygonal(gdf.geometry.values), dtype=object), people, crs, layer.name)
+        except ValueError as exc:
+            raise CityDataError(str(exc)) from None
     return None
 
 

@@ -118,6 +118,23 @@ class PartitionedFeatures:
         return total[self.columns()]
 
 
+    def measure_near(self, regions, near: shapely.Geometry, cancelled: IsCancelled = None):
+        """`FeatureSet.measure_near`: the figures, then the features whose box meets `near`, each
+        from the partitions that the regions (then `near`) meet."""
+        figures = self.measure(regions, cancelled)
+        met = [] if near.is_empty else _boxes_meet(self.bounds, near.bounds)
+        found = self.client.gather(self.client.compute(
+            [delayed(_near_partition)(self.partitions[i], near, self.sum_fields) for i in met])) if len(met) else []
+        shapes = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=object)
+        return figures, (shapes, {name: np.concatenate([f[1][name] for f in found]) if found else np.zeros(0)
+                                  for name in self.sum_fields})
+
+
+def _near_partition(part: gpd.GeoDataFrame, near: shapely.Geometry, sum_fields):
+    """On a worker: the partition's features whose box meets `near`, and their fields."""
+    return FeatureSet.from_frame(part, list(sum_fields)).measure_near([], near)[1]
+
+
 def _boxes_meet(bounds: np.ndarray, box) -> np.ndarray:
     """Indices of the partitions whose bounding box meets `box` (unknown boxes always do)."""
     xmin, ymin, xmax, ymax = box

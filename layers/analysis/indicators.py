@@ -28,7 +28,10 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData, CityDataError
-from layers.analysis.coverage import ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries
+from layers.analysis.coverage import (
+    Within, ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries,
+)
+from layers.analysis.coverage.shapes import geometries
 from layers.analysis.presets import PRESETS, STRAIGHT, Preset
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.roles import CAPACITY_FIELD, HEADWAY_FIELD, ROLE_CAPACITY
@@ -69,6 +72,8 @@ class IndicatorResult:
     # area_inside_m2, length_inside_m, <field>_sum, <field>_area_weighted (`coverage/features.py`)
     features: dict = field(default_factory=dict)
     distance: str = STRAIGHT_DISTANCE  # or 'walking distance along the street network (<source, date>)'
+    # Why there are no people figures and what to set, when there is no population (None: there is)
+    population_missing: str | None = None
     shapes: Shapes | None = field(default=None, repr=False, compare=False)  # what it measured, to draw (not saved)
     warnings: list[str] = field(default_factory=list)  # what the planner must know about the figure
 
@@ -87,6 +92,15 @@ def preset_catchment(
     `frequent_headway_min`, only stations whose mean headway in their feed's service window is
     that or better count (stations without a timetable do not). What the planner must know about
     it (a walking catchment's origins off the network) is added to `warnings` if given."""
+    return _preset_reach(preset, city, radius_m, scenario, frequent_headway_min, warnings)[0]
+
+
+def _preset_reach(
+    preset: str | Preset, city: CityData, radius_m: float | None, scenario: Scenario | None,
+    frequent_headway_min: float | None = None, warnings: list[str] | None = None,
+) -> tuple[shapely.Geometry, Within | None]:
+    """`preset_catchment` and, for a straight-line one, its definition (`Within`: what features are
+    counted by, each class at its radius)."""
     p = PRESETS[preset] if isinstance(preset, str) else preset
     radius = p.radius_m if radius_m is None else float(radius_m)
     if not any(city.has(role) for role in p.roles):
@@ -96,7 +110,10 @@ def preset_catchment(
     kept = [reach for reach in reaches if not reach[0].empty] or reaches[:1]  # a class with no features adds nothing
     warnings = [] if warnings is None else warnings
     parts = [_reach(features, reach_m, city, warnings) for features, reach_m in kept]
-    return functools.reduce(lambda a, b: as_area(shapely.union(a, b)), parts)
+    zone = functools.reduce(lambda a, b: as_area(shapely.union(a, b)), [part[0] for part in parts])
+    definitions = [part[1] for part in parts]
+    within = None if None in definitions else functools.reduce(lambda a, b: a | b, definitions)
+    return zone, within
 
 
 def preset_features(p: Preset, city: CityData, scenario: Scenario | None, klass: str | None = None,
@@ -141,13 +158,15 @@ def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: 
     return city.remember(key, made)
 
 
-def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> shapely.Geometry:
-    """The catchment of features: by walking distance if the city has a network, else straight-line."""
+def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> tuple[shapely.Geometry, Within | None]:
+    """The catchment of features: by walking distance if the city has a network, else straight-line
+    (with its definition, `Within`, by which features are counted in it)."""
     if city.walking is not None and radius_m > 0:
         walked = city.walking.catchment(features, radius_m, city.study_area)
         warnings.extend(w for w in walked.warnings if w not in warnings)
-        return walked.area
-    return catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
+        return walked.area, None
+    return (catchment(features, radius_m, city.study_area, quad_segs=city.quad_segs, crs=city.crs),
+            Within.of(geometries(features), radius_m, city.quad_segs))
 
 
 def evaluate(
@@ -177,13 +196,13 @@ def evaluate(
         result.shapes = Shapes(preset_catchment(p, city, 0.0, scenario))
         return result
     warnings: list[str] = []
-    zone = preset_catchment(p, city, radius, scenario, warnings=warnings)
+    zone, within = _preset_reach(p, city, radius, scenario, warnings=warnings)
     shapes = Shapes(zone)
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
-                            zone_name_field="zone", progress=sub, cancelled=cancelled)
+                            zone_name_field="zone", progress=sub, cancelled=cancelled, within=within)
     method += features_note(counted)
     figures = {
         "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,
@@ -209,7 +228,7 @@ def evaluate(
         method += note
     if city.population is None:
         numerator, denominator, unit = cov.area_m2, cov.study_area_m2, "share of area"
-        method += " (no population grid loaded: share of area instead)"
+        method += f" ({no_population(city)}: share of area instead)"
     else:
         numerator, denominator, unit = cov.population, cov.study_population, p.unit
     return IndicatorResult(
@@ -217,6 +236,7 @@ def evaluate(
         denominator=float(denominator), unit=unit, crs=city.crs_label, method=method, source=p.source,
         radius_m=radius, scenario=scenario.name, figures=figures, zones=cov.zones, features=cov.features,
         distance=city.walking.distance_text if walking else STRAIGHT_DISTANCE, shapes=shapes, warnings=warnings,
+        population_missing=no_population(city) if city.population is None else None,
     )
 
 
@@ -225,7 +245,8 @@ def features_note(counted: dict) -> str:
     if not counted:
         return ""
     return (f" Features of {', '.join(counted)} in the catchment: count intersecting it, count by centroid "
-            "(GEOS centroid inside), exact area inside (m2); a field's sum is over the features counted by "
+            "(GEOS centroid inside; in a straight-line catchment both by the exact distance to the features, not by "
+            "the drawn circles' chords), area inside (m2, exact on the drawn catchment, within 1e-4 of the circles); a field's sum is over the features counted by "
             "centroid, its area-weighted sum weights each feature by its share of area inside.")
 
 
@@ -239,6 +260,13 @@ def _straight_line_beside(straight: shapely.Geometry, city: CityData, walking_co
         figures["straight_line_population"] = people
         figures["walking_to_straight_line_population"] = _ratio(walking_cov.population, people)
     return figures
+
+
+def no_population(city: CityData) -> str:
+    """Why a city has no people to count, and what would give it some, in the planner's words."""
+    zones = city.zones_source or "ZONES"
+    return ("no population: set a population grid (a raster of people per cell, role 'population') or a zone "
+            f"layer's population field (Layers dock > Fields, or --field {zones}.population=FIELD)")
 
 
 def _frequent_service(p: Preset, city: CityData, radius_m: float, scenario: Scenario, cov,
@@ -298,7 +326,7 @@ def _ratio(num, den) -> float:
 
 def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled) -> IndicatorResult:
     if city.population is None:
-        raise CityDataError("green area per resident needs a population grid")
+        raise CityDataError(f"green area per resident needs people: {no_population(city)}")
     green = preset_catchment(p, city, 0.0, scenario)
     regions = [city.study_area]
     names = None

@@ -14,9 +14,10 @@ import pandas as pd
 import shapely
 
 from layers.analysis.city import CityData
-from layers.analysis.coverage import as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage import Within, as_area, catchment, measure_catchment, overlap_matrix
+from layers.analysis.coverage.shapes import geometries
 from layers.analysis.progress import check
-from layers.analysis.indicators import (PRESETS, IndicatorResult, ScenarioDifference, compare, evaluate,
+from layers.analysis.indicators import (PRESETS, STRAIGHT, IndicatorResult, ScenarioDifference, compare, evaluate,
                                        features_note, preset_catchment)
 from layers.analysis.scenario import Scenario
 from layers.roles import COUNTED_ROLES
@@ -62,16 +63,16 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
     zone = catchment(features, radius, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=city.zones,
-                            zone_name_field="zone", progress=progress, cancelled=cancelled)
+                            zone_name_field="zone", progress=progress, cancelled=cancelled,
+                            within=Within.of(geometries(features), radius, city.quad_segs))
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
     result = IndicatorResult(
         preset=LAYER_PREFIX + name, title=f"Within {radius:g} m of {name}", value=float(num) / den if den else np.nan,
         numerator=float(num), denominator=float(den), unit="share of population" if people else "share of area",
         crs=city.crs_label,
-        method=f"Share of the study area's {'population' if people else 'area'} within {radius:g} m "
-               f"(straight-line distance, not along streets) of the features of '{name}'; exact fractional "
-               "population cells." + features_note(counted),
+        method=f"Share of the study area's {'population' if people else 'area'} within {radius:g} m of the "
+               f"features of '{name}', {STRAIGHT}; exact fractional population cells." + features_note(counted),
         source="planner: a layer's own catchment", radius_m=radius,
         scenario=scenario.name if scenario else "all features",
         figures={"area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STRAIGHT = "straight-line distance, not along streets (overstates walking access)"
+# How a straight-line catchment is measured, a clause of each preset's method (replaced by the
+# walking network's own clause, `network.method_text`, for walking distance). No parentheses of
+# its own: the method sentences keep to one level of them.
+STRAIGHT = "by straight-line distance, not along streets, which overstates walking access"
 TRANSIT_ROLES = ("metro_station", "low_capacity_stop", "transit_stop")
 
 
@@ -51,9 +54,9 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             "sdg-11.2.1", "SDG 11.2.1 convenient access to public transport", TRANSIT_ROLES, 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a high-capacity "
-            "station (metro/rail/ferry) or within 500 m of a low-capacity stop (bus, tram), in one catchment; "
-            "people weighted by the exact fraction of each population cell inside.",
+            "Share of the study area's population within {radius} m of a high-capacity station "
+            "(metro/rail/ferry) or within 500 m of a low-capacity stop (bus, tram), in one catchment, "
+            + STRAIGHT + "; people weighted by the exact fraction of each population cell inside.",
             "UN SDG indicator metadata 11.2.1 (rev. Sept 2021), custodian UN-Habitat",
             class_radius_m=(("high", None), ("low", 500.0)), frequent_service=True,
             benchmark="SDG target 11.2: convenient access to public transport for all by 2030 (100 %)",
@@ -61,16 +64,16 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "itdp-pnt", "ITDP People Near Transit", ("metro_station", "transit_stop"), 1000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a rapid-transit "
-            "(metro) station; people weighted by the exact fraction of each population cell inside.",
+            "Share of the study area's population within {radius} m of a rapid-transit (metro) station, "
+            + STRAIGHT + "; people weighted by the exact fraction of each population cell inside.",
             "ITDP, People Near Transit (2016), itdp.org/pnt",
             class_radius_m=(("high", None),),
             benchmark="none set: ITDP compares cities with one another",
         ),
         Preset(
             "green-access", "Access to green space (WHO Europe / EU A4)", ("green",), 300.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a green area of at "
-            "least 0.5 ha (5,000 m2, each feature's own area); exact fractional population cells.",
+            "Share of the study area's population within {radius} m of a green area of at least 0.5 ha "
+            "(5,000 m2, each feature's own area), " + STRAIGHT + "; exact fractional population cells.",
             "WHO Regional Office for Europe, Urban green spaces and health (2016); European Common "
             "Indicators A4 (EC, 2000-2003)",
             min_area_m2=5000.0,
@@ -94,8 +97,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "river-crossing", "River-crossing access", ("bridge",), 2000.0,
-            "Share of the study area's population within {radius} m (" + STRAIGHT + ") of a Red River bridge "
-            "(every feature of the bridge layers); exact fractional population cells.",
+            "Share of the study area's population within {radius} m of a Red River bridge (every feature of "
+            "the bridge layers), " + STRAIGHT + "; exact fractional population cells.",
             "planner definition (no international standard); radius is a parameter",
         ),
     )

@@ -1,8 +1,11 @@
 """Everything that touches a file's bytes: reading, checking and writing GIS files.
 
 What a user opens is untrusted, so the code that reads it lives here and nowhere else:
-`formats` (a file's suffix -> its format, the content check), `load` (vectors through
-pyogrio, rasters through rasterio, one `LayerLoadError` for every way a file is wrong),
+`formats` (a file's suffix -> its format and its one GDAL driver, the content check, a
+format's parts), `gdal_guard` (GDAL keeps only those drivers, reads no sidecar, reaches no
+network), `load` (vectors through pyogrio, rasters through rasterio, one `LayerLoadError` for
+every way a file is wrong, said in the planner's words by `reasons`), `csv`
+(tables of coordinates through pandas),
 `frame_reader` and `sliced` (geometries made a slice at a time), `normalise` (what a layer
 must be before it is used) and `atomic` (saves that replace a file only once complete).
 
@@ -25,6 +28,7 @@ __all__ = [
     "read_layers",
     "read_raster",
     "read_raster_view",
+    "read_table",
     "read_vector",
     "write_vector",
     "write_vectors",

@@ -29,6 +29,7 @@ import contextlib
 import os
 
 import pyogrio
+import pyproj.network
 import rasterio
 
 UNTRUSTED_FILE_OPTIONS = {
@@ -74,6 +75,7 @@ os.environ.update(UNTRUSTED_FILE_OPTIONS)
 for _name in PROXY_BYPASS:
     os.environ.pop(_name, None)
 pyogrio.set_gdal_config_options(UNTRUSTED_FILE_OPTIONS)
+pyproj.network.set_network_enabled(False)  # its context may exist already, having read PROJ_NETWORK
 VECTOR_DRIVERS_UNLOADED = _keep_only_planner_drivers()
 
 

@@ -19,6 +19,7 @@ import pyogrio
 import rasterio
 from affine import Affine
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 
@@ -27,6 +28,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
+from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
@@ -46,8 +48,10 @@ VECTOR_SUFFIXES = {
     ".fgb": "FlatGeobuf",
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
+    ".csv": "CSV table (lon/lat, x/y or WKT columns)",
 }
 RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
+TABLE_SUFFIXES = (".csv",)  # vector layers read from a table of coordinates (layers.io.csv)
 # A raster of more pixels than this is not read whole (as float64 it would take 400 MB and more):
 # it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
 # from windows read at screen resolution, and the analysis refuses it.
@@ -127,7 +131,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     if feed_location(path) is not None:
         return list(FEED_LAYERS)
     _check_readable(path)
-    if path.suffix.lower() in (".parquet", ".geoparquet"):
+    if path.suffix.lower() in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
         return [path.stem]
     try:
         stat = path.stat()
@@ -147,11 +151,12 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
 
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
-                transit: FeedOptions | None = None) -> list[Layer]:
+                transit: FeedOptions | None = None, crs=None) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats, the
     stations and lines of a GTFS feed (a zip or a folder; `transit` says which routes are BRT and
     the service window). The vector layers named in `to_count` (things to count: buildings,
-    facilities) are read as arrays (`read_counted`)."""
+    facilities) are read as arrays (`read_counted`). `crs`: what a CSV table's x/y or WKT
+    coordinates are in, if it does not say."""
     path = Path(path)
     feed = feed_location(path)
     if feed is not None:
@@ -159,6 +164,9 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        layer = read_table(path, crs)
+        return [_held_as_arrays(layer) if layer.name in to_count else layer]
     return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
 
 
@@ -176,6 +184,8 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
         raise LayerLoadError(path, "is not a vector file")
+    if suffix in TABLE_SUFFIXES:
+        return read_table(path)
     try:
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
@@ -226,7 +236,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     where = f"layer '{name}'" if layer else "the file"
     checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
     try:
-        if suffix in (".parquet", ".geoparquet"):
+        if suffix in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
             return _held_as_arrays(read_vector(path, layer))
         source = _ogr_source(path, layer)
         with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
@@ -278,6 +288,21 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     return _with_fields_and_role(result, path)
 
 
+def read_table(path: str | os.PathLike, crs=None) -> VectorLayer:
+    """A CSV table as a layer of points (lon/lat or x/y columns) or shapes (a WKT column), checked as
+    `read_vector` checks a file's layer (`layers.io.csv`: read by pandas, never GDAL). `crs`: what
+    x/y or WKT coordinates are in when the file does not say (no .prj beside it)."""
+    path = Path(path)
+    _check_readable(path)
+    try:
+        gdf, warnings = read_csv_frame(path, crs)
+    except CSVLayerError as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    layer = _checked_vector_layer(path, path.stem, gdf, source_layer=None)
+    layer.warnings[:0] = warnings
+    return layer
+
+
 COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
 
 
@@ -303,6 +328,8 @@ def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None
         raise LayerLoadError(path, str(exc)) from None
     except OSError as exc:
         raise LayerLoadError(path, f"cannot be read ({exc.strerror or _short(exc)})") from None
+    except Exception as exc:  # a table whose content no check above foresaw: said, never a traceback
+        raise LayerLoadError(path, f"is not a GTFS feed the planner can read ({_short(exc)})") from None
 
 
 @dataclass(frozen=True)
@@ -398,7 +425,8 @@ def _checked_vector_layer(
 def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
     """The layer with its fields' meanings and its role guessed from its data, names and kind."""
     layer.fields = guess_fields(layer.gdf)
-    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns)
+    layer.role = role_from_data(layer.gdf) or guess_role([layer.name, path.stem], layer.geometry_kind, layer.gdf.columns,
+                                                       layer.fields)
     layer.style = default_style(layer.role)
     layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
     return layer
@@ -583,7 +611,20 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
 
 
 def _pyproj(crs) -> CRS:
-    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses."""
+    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
+
+    By its authority code where the file names one exactly (a GeoTIFF's EPSG geokey): rasterio's
+    GDAL carries a PROJ of its own, whose WKT pyproj's PROJ may not place (EPSG:3067 and 3879 come
+    out with the datum "EUREF-FIN", which pyproj's PROJ knows no shift for). Only a CRS without a
+    code (a custom projection) is taken from its WKT. An exact match only: at rasterio's default
+    confidence a custom TM with its own datum shift would pass for VN-2000's EPSG:5897.
+    """
+    authority = crs.to_authority(confidence_threshold=100)
+    if authority is not None:
+        try:
+            return CRS.from_authority(*authority)
+        except CRSError:  # a code pyproj's PROJ database does not have: the WKT then
+            pass
     return CRS.from_user_input(crs.to_wkt())
 
 
@@ -594,5 +635,5 @@ def _short(exc: Exception) -> str:
 
 __all__ = [
     "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_feed_layers", "FeedOptions", "read_raster_view", "write_vector", "write_vectors", "open_file_filter",
+    "read_vector", "read_counted", "read_raster", "read_feed_layers", "FeedOptions", "read_raster_view", "read_table", "write_vector", "write_vectors", "open_file_filter",
 ]

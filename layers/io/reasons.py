@@ -18,11 +18,18 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"\.dbf\b|\bdbf\b", "the Shapefile's table (.dbf) is missing or damaged: copy the .dbf of the same "
                          "name beside the .shp"),
     (r"encrypted|password", "is encrypted (password-protected): save it again without a password"),
+    (r"unsupported geometry|geometry type", "holds a kind of geometry the planner does not read (it reads "
+                                            "points, lines and polygons)"),
     (r"parseexception|input buffer is smaller|wkb|geometry", "holds a damaged geometry (its stored bytes "
                                                              "are cut off or invalid)"),
+    (r"trigger and/or view|steal data", "holds views or triggers calling functions that can read other files "
+                                         "or reach the network; the planner does not run them"),
+    (r"required geopackage tables|application_id", "is an SQLite database but not a GeoPackage (it has not "
+                                                   "the tables a GeoPackage must have)"),
     (r"sqlite|database|malformed|gpkg", "the {kind} is damaged: its database cannot be read (is it "
                                         "complete? was it copied while being written?)"),
-    (r"json|unexpected end|unterminated|syntax", "is not valid {kind}: the file is cut off or damaged"),
+    (r"json|unexpected end|unterminated|syntax", "is not valid {kind}: it is cut off, damaged, or JSON of "
+                                                 "another kind"),
     (r"tiff|ireadblock|read failed|decod|compress", "the {kind} is damaged: its pixels cannot be read"),
     (r"not recognized|not supported|unsupported", "is not a {kind} file the planner can read"),
     (r"i/o|out of bounds|truncat|unexpected|reading feature|end of file|eof", "the {kind} is cut off or "

@@ -30,7 +30,7 @@ from layers.analysis.indicators import PRESETS
 from layers.analysis.jobs import LAYER_PREFIX
 from layers.analysis.network import GET_NETWORK_HINT, WalkingNetwork
 from layers.analysis.scenario import Scenario, check_scenario, parse_scenario
-from layers.crs import choose_working_crs, crs_label, require_accurate, require_metric
+from layers.crs import choose_working_crs, crs_label, lonlat_bounds, metric_form, require_accurate, require_metric
 from layers.layer import Layer, RasterLayer, Style, VectorLayer, default_style
 from layers.roles import MEASURED_ROLES, ROLES, FieldMapping, apply_fields, outline_role
 from layers.session.settings import (  # noqa: F401 (the settings' schema, also read from here)
@@ -48,7 +48,7 @@ LAYER_RADIUS_M = 500.0  # a layer's own catchment until a radius is set
 # Layers whose features no figure counts: a change of them moves no figure.
 _UNMEASURED_ROLES = ("other", "water")
 # Results are drawn under these input layers, so a catchment tints the map without hiding the network.
-NETWORK_ROLES = ("metro_line", "metro_station", "bridge")
+NETWORK_ROLES = ("metro_line", "metro_station", "transit_line", "transit_stop", "bridge")
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,16 @@ class Session(SketchEditing):
         return f"{crs_label(crs)}" + ("" if self.crs_chosen else " (from the data)")
 
     def set_working_crs(self, crs) -> None:
-        """Measure in `crs` (a metric CRS every layer can be transformed to); None: choose from the data."""
+        """Measure in `crs` (a metric CRS every layer can be transformed to); None: choose from the data.
+
+        A CRS in feet (a State Plane zone in US survey feet) is taken in its metric form, the same
+        projection in metres (EPSG:2263 -> EPSG:32118): areas are always m2."""
         before = self.working_crs
         if crs is not None:
-            crs = require_metric(CRS.from_user_input(crs), "the working CRS")
+            crs = require_metric(metric_form(CRS.from_user_input(crs)), "the working CRS")
             for layer in self.layers:
                 if layer.crs is not None:
-                    require_accurate(layer.crs, crs)  # raises TransformError naming both
+                    require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))  # raises naming both
         self._crs = crs
         if self.working_crs != before:
             self._invalidate()
@@ -179,7 +182,7 @@ class Session(SketchEditing):
         """Add an input layer; refuses one that cannot be brought into the working CRS accurately."""
         crs = self.working_crs
         if crs is not None and layer.crs is not None:
-            require_accurate(layer.crs, crs)
+            require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
         before = crs
         self.layers.add(layer, index)
         if self.working_crs != before:
@@ -277,7 +280,8 @@ class Session(SketchEditing):
         """The guesses that need the other layers, for `layers` just loaded.
 
         With no population layer, the one raster of non-negative counts whose name said nothing
-        is the population; with no boundary, a one-polygon layer (of role 'other' or 'ward') whose
+        is the population; with no boundary, a one-polygon layer (of role 'other', 'ward' or 'population':
+        an outline with the city's total) whose
         outline covers the other vector layers is the boundary (a population grid reaches past
         the city, so it does not count).
         """
@@ -291,7 +295,7 @@ class Session(SketchEditing):
         if crs is None or any(layer.role == "boundary" for layer in everything):
             return
         for layer in layers:
-            if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward") and len(layer.gdf) == 1
+            if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward", "population") and len(layer.gdf) == 1
                     and layer.geometry_kind == "polygon"):
                 others = [shapely.box(*other.in_crs(crs).total_bounds) for other in everything
                           if isinstance(other, VectorLayer) and other is not layer

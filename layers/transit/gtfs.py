@@ -230,34 +230,40 @@ def _days(values: pd.Series, table: str, column: str) -> np.ndarray:
 
 # -- stops and stations ----------------------------------------------------------------------------
 def _stops(stops: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stops (the places vehicles stop) and the stations they belong to: a stop's parent station
-    (location_type 1) if it names one, else the stop itself; a boarding area (4) belongs to its
-    platform's station. Entrances and generic nodes (2, 3) are neither."""
+    """Stops (the places vehicles stop) and the stations they belong to: the parent station a stop
+    names (location_type 1; grouped by its id even where an excerpt of a feed lacks its row), else
+    the stop itself; a boarding area (4) belongs to its platform's station. A station without a row
+    or coordinates of its own takes its first stop's name and its stops' mean position."""
     _require(stops, "stops.txt", ("stop_id",))
     stops = stops.drop_duplicates("stop_id").reset_index(drop=True)
-    ids = stops["stop_id"].astype(str)
+    ids = stops["stop_id"].astype(str).to_numpy().astype(object)
     kind = stops["location_type"].fillna(0).astype(np.int64).to_numpy() if "location_type" in stops \
         else np.zeros(len(stops), dtype=np.int64)
-    parent = pd.Index(ids).get_indexer(_text(stops, "parent_station"))
+    parent_id = _text(stops, "parent_station").str.strip().to_numpy()
+    parent = pd.Index(ids).get_indexer(parent_id)
     row = np.arange(len(stops))
     platform = np.where((kind == 4) & (parent >= 0), parent, row)
-    station = np.where((kind != 1) & (parent[platform] >= 0), parent[platform], platform)
-    lon = pd.to_numeric(stops.get("stop_lon"), errors="coerce") if "stop_lon" in stops else np.nan
-    lat = pd.to_numeric(stops.get("stop_lat"), errors="coerce") if "stop_lat" in stops else np.nan
-    lon = np.broadcast_to(np.asarray(lon, dtype=np.float64), (len(stops),)).copy()
-    lat = np.broadcast_to(np.asarray(lat, dtype=np.float64), (len(stops),)).copy()
+    key = np.where((kind != 1) & (parent_id[platform] != ""), parent_id[platform], ids[platform])
+    station_row, keys = pd.factorize(key)
+    lon = pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan) \
+        if "stop_lon" in stops else np.full(len(stops), np.nan)
+    lat = pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan) \
+        if "stop_lat" in stops else np.full(len(stops), np.nan)
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180)) | ((lat == 0) & (lon == 0))
-    lon[bad], lat[bad] = np.nan, np.nan
-    used, station_row = np.unique(station, return_inverse=True)
+    lon, lat = np.where(bad, np.nan, lon), np.where(bad, np.nan, lat)
     names = _text(stops, "stop_name").to_numpy()
-    stations = pd.DataFrame({"station_id": ids.to_numpy()[used], "name": names[used],
-                             "lon": lon[used], "lat": lat[used]})
-    # a station without coordinates of its own sits at the mean of its stops that have them
-    missing = np.isnan(stations["lon"].to_numpy())
-    if missing.any():
-        frame = pd.DataFrame({"station": station_row, "lon": lon, "lat": lat}).groupby("station").mean()
-        stations.loc[missing, ["lon", "lat"]] = frame.loc[np.flatnonzero(missing), ["lon", "lat"]].to_numpy()
-    table = pd.DataFrame({"stop_id": ids.to_numpy(), "stop_name": names, "lon": lon, "lat": lat,
+    own = pd.Index(ids).get_indexer(keys)
+    first = np.full(len(keys), -1, dtype=np.int64)
+    first[station_row[::-1]] = row[::-1]
+    own_or_first = np.where(own >= 0, own, first)
+    members = pd.DataFrame({"station": station_row, "lon": lon, "lat": lat}).groupby("station").mean()
+    placed = (own >= 0) & ~np.isnan(lon[np.maximum(own, 0)])
+    stations = pd.DataFrame({
+        "station_id": np.asarray(keys, dtype=object), "name": names[own_or_first],
+        "lon": np.where(placed, lon[np.maximum(own, 0)], members["lon"].to_numpy()),
+        "lat": np.where(placed, lat[np.maximum(own, 0)], members["lat"].to_numpy()),
+    })
+    table = pd.DataFrame({"stop_id": ids, "stop_name": names, "lon": lon, "lat": lat,
                           "station": station_row, "location_type": kind})
     return table, stations
 

@@ -22,7 +22,7 @@ import geopandas as gpd
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis import jobs
-from layers.analysis.coverage import QUAD_SEGS
+from layers.analysis.coverage import MEASURE_QUAD_SEGS, QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, StudyArea
 from planner_gui.binding import bind_settings, refill, select_data
@@ -110,7 +110,8 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
             b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
             b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 12)
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
-        self.segments.setToolTip(f"Buffer segments per quarter circle (planner {QUAD_SEGS}; QGIS and PostGIS use 8)")
+        self.segments.setToolTip(f"Buffer segments per quarter circle, at least (planner {QUAD_SEGS}; QGIS and PostGIS "
+                                 f"use 8); figures use {MEASURE_QUAD_SEGS} or more: within 1e-4 of the true circles")
         self.distance_combo = fitting_combo("Straight line (as the crow flies), or walking distance along a street network "
                                      "(SDG 11.2.1 and ITDP define access by walking distance)")
         for label, kind in DISTANCES:

@@ -59,7 +59,8 @@ class CoverageFigures(QtWidgets.QGroupBox):
                                  + f"<br>study area: {study_area}")
         self.value_label.setText(headline_text(r))
         if "population" in f:
-            self.people_label.setText(
+            self.people_label.setText(  # with no people to count, the model's reason and what to set
+                r.population_missing[0].upper() + r.population_missing[1:] if r.population_missing else
                 f"People reached: {people_text(f['population'])} of {people_text(f['study_population'])}"
                 f" ({percent_text(f['population_share'], 2)})")
             self.area_label.setText(

@@ -17,6 +17,7 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_rows
+from planner_gui.map.legend.classes import LayerClassesDelegate
 
 MIME = "application/x-planner-layer-row"
 LAYER_LIST_ROWS = 8  # the list keeps room for this many layers, whatever the Timeline or a table takes
@@ -184,6 +185,7 @@ class LayerPanel(QtWidgets.QWidget):
         self.model = LayerListModel(session, self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(LayerClassesDelegate(self.view))  # each layer's classes under it (map.legend)
         self.view.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
         self.view.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)

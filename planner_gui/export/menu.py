@@ -48,10 +48,9 @@ class Export:
 
 
 def _shown(dashboard):
-    coverage = dashboard.coverage.coverage
-    difference = dashboard.scenarios.difference
-    overlap = dashboard.overlap.result
-    return coverage, difference, overlap
+    """The session's latest results (what the docks show): coverage, scenario difference, overlap."""
+    latest = dashboard.session.latest
+    return latest.get("coverage"), latest.get("difference"), latest.get("overlap")
 
 
 def csv_export(dashboard, path) -> Export:
@@ -82,7 +81,7 @@ def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle
     written by `write`."""
     if Path(path).suffix.lower() not in (".pdf", ".png"):
         raise ValueError(f"{Path(path).name}: print to a .pdf or a .png file")
-    content = print_layout.page_content(window.canvas, spec, title, subtitle, window.dashboard)
+    content = print_layout.page_content(window.canvas, spec, title, subtitle)
     return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path), [content.map])
 
 
@@ -99,7 +98,7 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
         raise ValueError("give an HTML or a PDF file name")
     session = canvas.session
     map_page = print_layout.page_content(
-        canvas, REPORT_PAGE, print_layout.default_title(session), print_layout.default_subtitle(session), dashboard)
+        canvas, REPORT_PAGE, print_layout.default_title(session), print_layout.default_subtitle(session))
     pictures = {"By ward": render.chart_image(dashboard.coverage.chart.plot, 1400, 700)}
     if dashboard.timeline.timeline is not None:
         pictures["Coverage over time"] = render.chart_image(dashboard.timeline.plot, 1400, 600)
@@ -114,7 +113,7 @@ def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:
             images[caption] = render.png_bytes(image)
         check(cancelled, progress, len(images) / steps)
         report = report_from_results(
-            f"How much of the city does {result.title} reach?", results=[result],
+            print_layout.default_title(session), results=[result],
             differences=[difference] if difference is not None else [], overlap=overlap, images=images,
             data_sources=sources)
         report_pdf.export_report(report, html_path, pdf_path, map_page=map_page)

@@ -33,9 +33,11 @@ from PySide6 import QtCore, QtGui
 from layers.io.atomic import atomic_path, whole_pdf, whole_png
 from layers.attribution import sources_text
 from layers.crs import crs_label
+from layers.layer import VectorLayer
+from layers.text import difference_text, features_text, km2_text, percent_text, value_text
 from planner_gui.export import render
 from planner_gui.map.blank_image import blank_image
-from planner_gui.map.legend.entries import LegendEntry, legend_entries
+from planner_gui.map.legend.entries import LegendEntry, layers_drawing_in, legend_entries
 from planner_gui.map.legend.painter import paint_legend_mm
 from planner_gui.map.page_painter import GREY, INK, MM_PER_INCH, SCREEN_DPI, PagePainter
 from planner_gui.map.scale_bar import length_text, nice_length
@@ -128,6 +130,7 @@ class PrintContent:
     crs: CRS
     legend: list[LegendEntry] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    distance: str = "no distance measured yet"  # how the figures' distances were measured
     sources: list[str] = field(default_factory=list)
     made_on: date = field(default_factory=date.today)
     north_degrees: float = 0.0  # true north from grid north at the map's centre, clockwise
@@ -152,14 +155,34 @@ class PrintContent:
 
 
 # -- the GUI half ------------------------------------------------------------------------------
-def default_title(session) -> str:
-    """The study area: what the page is a map of (the subtitle says what is measured)."""
+def place_name(session) -> str:
+    """The place the page is a map of, in the planner's words: the chosen study area's feature (a
+    district), else the name the boundary layer's feature carries (Hà Nội), else the boundary
+    layer's name."""
+    area = session.study_area
+    if area.layer is not None and area.feature is not None:
+        return str(area.feature)
+    boundaries = [layer for layer in session.layers if layer.role == "boundary" and isinstance(layer, VectorLayer)]
+    for layer in boundaries:
+        field_name = layer.fields.name or ("name" if "name" in layer.gdf.columns else None)
+        if field_name and field_name in layer.gdf.columns:
+            names = layer.gdf[field_name].dropna().astype(str).str.strip()
+            names = names[names != ""].unique()
+            if len(names) == 1:
+                return names[0]
     return session.study_area_text()
 
 
+def default_title(session) -> str:
+    """What the page shows and where: the measure and the place ('ITDP People Near Transit: Hà Nội')."""
+    coverage = session.latest.get("coverage")
+    measure = coverage.result.title if coverage is not None else session.measure_title()
+    return f"{measure}: {place_name(session)}"
+
+
 def default_subtitle(session) -> str:
-    """Measure, scenario, year and radius as the session has them."""
-    parts = [session.measure_title(), f"scenario: {session.scenario().name}"]
+    """Scenario, distance, radius and year as the session has them."""
+    parts = [f"scenario: {session.scenario().name}"]
     radius = session.radius_m()
     if radius:
         walking = session.settings.distance == "walking"
@@ -169,25 +192,32 @@ def default_subtitle(session) -> str:
     return " · ".join(parts)
 
 
-def figure_lines(dashboard) -> list[str]:
-    """The figures the Coverage dock shows now, as its labels say them (and a shown scenario compare)."""
-    if dashboard is None:
-        return []
-    panel = dashboard.coverage
+def figure_lines(session) -> list[str]:
+    """The session's latest figures (what the Coverage and Scenario compare docks show), said the
+    way `layers.text` says them everywhere, with the distance, method and source they were made with."""
+    coverage = session.latest.get("coverage")
     lines = []
-    if panel.coverage is not None:
-        for label in (panel.value_label, panel.people_label, panel.area_label, panel.features_label):
-            text = QtGui.QTextDocumentFragment.fromHtml(label.text()).toPlainText().strip()
-            if text and text != "–" and not label.isHidden():
-                lines += text.splitlines()
-        result = panel.coverage.result
+    if coverage is not None:
+        result = coverage.result
+        lines.append(f"{result.title}: {value_text(result)}")
+        figures = result.figures
+        if "area_m2" in figures and "study_area_m2" in figures and result.unit != "share of area":
+            lines.append(f"Area reached: {km2_text(figures['area_m2'])} of {km2_text(figures['study_area_m2'])}"
+                         f" ({percent_text(figures.get('area_share'), 2)})")
+        lines += [features_text(layer, values) for layer, values in result.features.items()]
+        lines.append(f"Distance: {result.distance}")
         lines.append(f"Method: {result.method}")
         lines.append(f"Source: {result.source}")
-    difference = dashboard.scenarios.difference
+    difference = session.latest.get("difference")
     if difference is not None:
-        from layers.text import difference_text
         lines.append(f"{difference.scenario_b} against {difference.scenario_a}: {difference_text(difference)}")
     return lines
+
+
+def distance_words(session) -> str:
+    """How distances were measured for the figures shown: the latest result's own words."""
+    coverage = session.latest.get("coverage")
+    return f"distances: {coverage.result.distance}" if coverage is not None else "no distance measured yet"
 
 
 def layers_bounds(canvas) -> tuple[float, float, float, float] | None:
@@ -216,7 +246,7 @@ def map_frame_bounds(canvas, spec: PageSpec) -> tuple[float, float, float, float
     return cx - half_w, cy - half_h, cx + half_w, cy + half_h
 
 
-def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
+def page_content(canvas, spec: PageSpec, title: str, subtitle: str) -> PrintContent:
     """What the page shows, its map not drawn yet: `content.map` is the MapDrawing for the page's map
     frame at the page's own pixel size (GUI thread)."""
     session = canvas.session
@@ -228,9 +258,16 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=No
     drawing = render.MapDrawing(canvas, width_px, height_px, spec.dpi / SCREEN_DPI, map_frame_bounds(canvas, spec),
                                 overlays=False)
     xmin, ymin, xmax, ymax = drawing.bounds
-    return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas),
-                        figures=figure_lines(dashboard), sources=sources_text(session.layers),
+    return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas, drawing.bounds),
+                        figures=figure_lines(session), distance=distance_words(session),
+                        sources=_basemap_credit(canvas) + sources_text(session.layers),
                         north_degrees=_north_or_grid(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+
+
+def _basemap_credit(canvas) -> list[str]:
+    """The basemap's credit, when its tiles are on the map ('Basemap © OpenStreetMap contributors')."""
+    credit = canvas.basemap.attribution()
+    return [f"Basemap {credit}"] if credit else []
 
 
 def _north_or_grid(crs: CRS, x: float, y: float) -> float:
@@ -242,17 +279,15 @@ def _north_or_grid(crs: CRS, x: float, y: float) -> float:
         return 0.0
 
 
-def _legend_of(canvas) -> list[LegendEntry]:
-    """The entries the map's legend shows, if it is on and up to date: worked out in its worker
-    already (a category style over a million footprints takes most of a second); else worked out here."""
-    if canvas.legend.enabled and not canvas.legend.busy():
-        return canvas.legend.entries
-    return legend_entries(canvas.session, canvas)
+def _legend_of(canvas, bounds) -> list[LegendEntry]:
+    """The entries of the visible layers that draw something on the page (`bounds`, working CRS),
+    as QGIS's print layout lists only what its map item shows."""
+    return legend_entries(canvas.session, canvas, only=layers_drawing_in(canvas, bounds))
 
 
-def print_content(canvas, spec: PageSpec, title: str, subtitle: str, dashboard=None) -> PrintContent:
+def print_content(canvas, spec: PageSpec, title: str, subtitle: str) -> PrintContent:
     """`page_content` with its map drawn here and now (GUI thread; scripts and tests)."""
-    content = page_content(canvas, spec, title, subtitle, dashboard)
+    content = page_content(canvas, spec, title, subtitle)
     content.map.draw_now()
     return content
 
@@ -364,7 +399,7 @@ def _figures(page: PagePainter, r: QtCore.QRectF, content: PrintContent, big: bo
     heading = page.text(inner, "Figures", 10 if big else 9, bold=True)
     body = QtCore.QRectF(inner.x(), inner.y() + heading + 1, inner.width(), inner.height() - heading - 1)
     lines = content.figures or ["No figures computed yet (Coverage dock)."]
-    lines = lines + [f"CRS {crs_label(content.crs)}; planar areas, straight-line distances"]
+    lines = lines + [f"CRS {crs_label(content.crs)}; planar areas; {content.distance}"]
     text = "\n".join(lines)
     for points in ((9.0,) if big else ()) + (8.0, 7.0, 6.5, 6.0, 5.5, 5.0):
         if page.text(body, text, points, draw=False) <= body.height():

@@ -221,6 +221,7 @@ class MapDrawing(QtCore.QObject):
         width_px, height_px = self.size
         twin = MapCanvas(self.canvas.session, paints_at_once=at_once)
         self._twin = twin
+        twin.basemap.copy_from(self.canvas.basemap)  # the page shows the tiles the screen has
         twin.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)
         twin.resize(max(1, round(width_px / self.scale)), max(1, round(height_px / self.scale)))
         twin.show()  # never on screen: only makes Qt lay the view out at this size

@@ -27,7 +27,7 @@ from pathlib import Path
 from pyproj import CRS
 from PySide6 import QtCore
 
-from layers.crs import choose_working_crs, require_accurate
+from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
 from layers.layer import RasterLayer, VectorLayer
@@ -45,7 +45,7 @@ def prepare_for_drawing(layer, crs: CRS) -> None:
     """Do the expensive per-layer drawing work (reprojection, flat arrays) now, in this thread,
     and the check that the session makes when the layer is added (its answer is remembered)."""
     if layer.crs is not None:
-        require_accurate(layer.crs, crs)
+        require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
     if isinstance(layer, VectorLayer):
         prepared(layer, crs)
     elif isinstance(layer, RasterLayer):

@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from layers.attribution import attribution_lines
 
 MAX_WIDTH_SHARE = 0.55  # of the map's width; longer credits wrap
+MIN_WIDTH_PX = 120
 
 
 class MapAttribution(QtWidgets.QLabel):
@@ -26,15 +27,30 @@ class MapAttribution(QtWidgets.QLabel):
     def refresh(self) -> None:
         """The credits of the layers the map shows now."""
         shown = [layer for layer in self.canvas.session.layers if layer.visible]
-        text = " · ".join(attribution_lines(shown))
+        basemap = self.canvas.basemap.attribution()
+        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + attribution_lines(shown))
         self.setText(text)
         self.setVisible(bool(text))
         self.place()
 
     def place(self) -> None:
-        width = int(self.canvas.width() * MAX_WIDTH_SHARE)
-        self.setFixedWidth(max(120, min(width, self.fontMetrics().horizontalAdvance(self.text()) + 12)))
-        self.adjustSize()
+        """Bottom left above the scale bar, never over the legend: narrower beside it, or in the
+        bottom right corner if the legend was dragged to the left."""
+        width = min(int(self.canvas.width() * MAX_WIDTH_SHARE), self.fontMetrics().horizontalAdvance(self.text()) + 12)
+        legend = self.canvas.legend.geometry() if self.canvas.legend.isVisible() else QtCore.QRect()
         above = self.canvas.scale_bar.height() + 12
-        self.move(12, self.canvas.height() - above - self.height() - 2)
-        self.raise_()
+        for x in (12, None):
+            self.setFixedWidth(max(MIN_WIDTH_PX, width))
+            self.adjustSize()
+            y = self.canvas.height() - above - self.height() - 2
+            left = x if x is not None else self.canvas.width() - self.width() - 12
+            if legend.isNull() or not QtCore.QRect(left, y, self.width(), self.height()).intersects(legend):
+                break
+            if x is not None and legend.left() - 12 - 6 >= MIN_WIDTH_PX:  # narrower, beside the legend
+                self.setFixedWidth(min(width, legend.left() - 12 - 6))
+                self.adjustSize()
+                y = self.canvas.height() - above - self.height() - 2
+                if not QtCore.QRect(left, y, self.width(), self.height()).intersects(legend):
+                    break
+        self.move(left, y)
+        self.canvas.legend.raise_()

@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.layer import Layer, RasterLayer
 from layers.session import NETWORK_ROLES, Session
 from planner_gui.map.attribution import MapAttribution
+from planner_gui.map.layers.basemap import Basemap
 from planner_gui.map.label_items import MapLabels
 from planner_gui.map.labels import place_labels
 from planner_gui.map.layers.base import LayerGraphic
@@ -92,9 +93,13 @@ class MapCanvas(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.scale_bar = ScaleBar(self)
+        self.basemap = Basemap(self)  # off until a source is set (View > Basemap)
         self.legend = MapLegend(self)
         self.attribution = MapAttribution(self)
         self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
+        self.basemap.changed.connect(self.attribution.refresh)  # and the basemap's tiles
+        self.legend.changed.connect(self.refresh_labels)  # no label under the legend, wherever it is
+        self.view_changed.connect(self.legend.refresh)  # it lists what the view shows
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
         self.empty_hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -133,6 +138,7 @@ class MapCanvas(pg.GraphicsView):
         for graphic in self.graphics.values():
             graphic.stop()
         self.legend.stop()
+        self.basemap.stop()
 
     def _year_changed(self, _year) -> None:
         self.legend.refresh()  # the timeline's year changes what the legend lists
@@ -303,7 +309,8 @@ class MapCanvas(pg.GraphicsView):
 
     def busy(self) -> bool:
         """True while a redraw is pending or a layer's picture of this view is still being made."""
-        return self._timer.isActive() or any(g.busy() for g in self.graphics.values() if g.layer.visible)
+        return self._timer.isActive() or self.basemap.busy() or any(
+            g.busy() for g in self.graphics.values() if g.layer.visible)
 
     def view_bounds(self) -> tuple[float, float, float, float]:
         rect = self.view_box.viewRect()
@@ -370,6 +377,7 @@ class MapCanvas(pg.GraphicsView):
         # call from this thread into Qt waits for the GIL
         for graphic in sorted(shown, key=lambda g: isinstance(g, LargeVectorGraphic)):
             graphic.refresh(view, pixel_m)
+        self.basemap.refresh(view, pixel_m)
         self.refresh_labels()
         self.scale_bar.update()
         self.view_changed.emit()
@@ -383,8 +391,17 @@ class MapCanvas(pg.GraphicsView):
             if graphic and layer.visible:
                 xs, ys, texts = graphic.label_candidates(view)
                 candidates += [(x, y, text, graphic.z) for x, y, text in zip(xs, ys, texts)]
-        self.map_labels.show(place_labels(candidates, pixel_m, LABEL_CAP, self.map_labels.font))
+        self.map_labels.show(place_labels(candidates, pixel_m, LABEL_CAP, self.map_labels.font,
+                                          keep_clear=self._under_overlays()))
         self.moving_picture.stale()
+
+    def _under_overlays(self) -> list[tuple[float, float, float, float]]:
+        """The map area under the legend (map units), where a label would be hidden."""
+        if not self.legend.isVisible():
+            return []
+        scene = self.mapToScene(self.legend.geometry())
+        box = self.view_box.mapSceneToView(scene).boundingRect()
+        return [(box.left(), box.top(), box.right(), box.bottom())]
 
     def labels(self) -> list[str]:
         """The label texts on the map now."""

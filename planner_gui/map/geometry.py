@@ -162,6 +162,11 @@ class LayerGeometry:
         b = self.bounds
         return (b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax)
 
+    def any_in_view(self, view: tuple[float, float, float, float], shown: np.ndarray | None = None) -> bool:
+        """True if a feature (among `shown`, a boolean mask; None: all) has its bounding box in the view."""
+        inside = self.in_view(view)
+        return bool((inside & shown).any() if shown is not None else inside.any())
+
     def cull(
         self,
         view: tuple[float, float, float, float],

@@ -31,8 +31,10 @@ def label_font() -> QtGui.QFont:
     return font
 
 
-def place_labels(candidates, pixel_m: float, cap: int, font: QtGui.QFont | None = None) -> list[PlacedLabel]:
-    """Keep the candidates (x, y, text, z) whose text box overlaps no label kept before, at most `cap`."""
+def place_labels(candidates, pixel_m: float, cap: int, font: QtGui.QFont | None = None,
+                 keep_clear=()) -> list[PlacedLabel]:
+    """Keep the candidates (x, y, text, z) whose text box overlaps no label kept before and none of
+    the `keep_clear` boxes (xmin, ymin, xmax, ymax, map units: the legend over the map), at most `cap`."""
     metrics = QtGui.QFontMetricsF(font or label_font())
     height_m = (metrics.height() + 2 * PADDING_PX) * pixel_m
     placed: list[PlacedLabel] = []
@@ -44,7 +46,7 @@ def place_labels(candidates, pixel_m: float, cap: int, font: QtGui.QFont | None 
         width_m = (metrics.horizontalAdvance(text) + 2 * PADDING_PX) * pixel_m
         left = x + OFFSET * width_m
         rect = (left, y - height_m / 2, left + width_m, y + height_m / 2)
-        if any(_overlap(rect, other.rect) for other in placed):
+        if any(_overlap(rect, other.rect) for other in placed) or any(_overlap(rect, box) for box in keep_clear):
             continue
         placed.append(PlacedLabel(x, y, text, z, rect))
     return placed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["PLANNER_BASEMAP"] = "none"  # no test asks a tile server it did not start itself
 
 from pathlib import Path  # noqa: E402
 

@@ -216,6 +216,6 @@ def test_green_per_resident_says_square_metres_everywhere(qtbot, dash):
                     and not panel.runner.busy() and not panel._timer.isActive(), timeout=20_000)
     texts = [panel.value_label.text(), panel.area_label.text(), panel.chart.title.text()]
     assert all("m2" not in t for t in texts) and all("m²" in t for t in texts)
-    assert panel.chart.title.text() == "green space per resident (m²)"
+    assert panel.chart.title.text() == "Green area per resident (m² per resident)"
     table = panel.coverage.result.zones
     assert panel.chart.values.to_dict() == table["green_m2_per_resident"].astype(float).fillna(0.0).to_dict()

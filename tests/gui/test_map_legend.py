@@ -27,6 +27,7 @@ def test_the_legend_painted_in_a_worker_is_the_one_painted_here(qtbot, window, s
         return real(*args)
 
     legend = window.canvas.legend
+    legend.set_enabled(True)
     legend_module.legend_image = noted
     try:
         load(qtbot, window, [synthetic_project])
@@ -34,7 +35,7 @@ def test_the_legend_painted_in_a_worker_is_the_one_painted_here(qtbot, window, s
         shown = _pixels(legend.grab().toImage())
         assert painted_in and not any(painted_in)  # in the worker only
         size, ratio = (legend.width(), legend.height()), legend.devicePixelRatioF()
-        here = real(legend.entries, size, ratio)
+        here, _ = real(legend.entries, size, ratio)
         assert np.array_equal(_pixels(here), _pixels(legend._picture[1]))
         assert shown.shape == _pixels(here).shape
 
@@ -57,13 +58,14 @@ def test_an_export_paints_the_legend_at_its_own_pixel_ratio(qtbot, window, synth
 
     load(qtbot, window, [synthetic_project])
     legend = window.canvas.legend
+    legend.set_enabled(True)
     qtbot.waitUntil(lambda: bool(legend.entries) and not legend.busy(), timeout=15_000)
     ratios = []
     real = legend_module.legend_image
 
-    def noted(entries, size, ratio):
+    def noted(entries, size, ratio, first=0):
         ratios.append(ratio)
-        return real(entries, size, ratio)
+        return real(entries, size, ratio, first)
 
     monkeypatch.setattr(legend_module, "legend_image", noted)
     canvas = window.canvas

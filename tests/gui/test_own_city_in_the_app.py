@@ -41,12 +41,12 @@ def test_a_city_is_drawn_and_measured_in_its_own_utm_zone_as_the_cli_does(qtbot,
     assert result.preset == "itdp-pnt" and result.crs == expected["crs"]
     for key in ("value", "numerator", "denominator", "radius_m"):
         assert getattr(result, key) == expected[key], key
-    # each zone's bar says the area reached in it beside its share
+    # each zone's bar says the figure it plots: the share of the zone's people reached
     zones = {z["zone"]: z for z in cli_figures(tmp_path, gpkg, tif, "-p", "itdp-pnt", "--zones")["zones"]}
     notes = window.dashboard.coverage.chart.note_texts()
     assert set(notes) == set(zones) == {"SW", "NW", "SE", "NE"}
     for name, note in notes.items():
-        assert note == f"{zones[name]['area_m2'] / 1e6:,.2f} km²"
+        assert note == f"{100 * zones[name]['population_share']:.1f} %"
 
 
 def test_roles_set_in_the_layer_panel_change_the_figures(qtbot, window, tmp_path):
@@ -208,3 +208,28 @@ def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp
     load(qtbot, window, [path])
     assert list(window.stack) == before
     assert any(m.title == "paris.planner.json was not opened" for m in window.message_bar.messages())
+
+
+def test_with_no_population_the_dock_says_why_and_what_to_set(qtbot, window, tmp_path):
+    """Before: 'People reached: - of -'. Now the model's reason, naming the zone layer's field to set."""
+    gpkg, _ = write_city(PARIS, tmp_path / "paris")  # the vector layers only: no population grid
+    load(qtbot, window, [gpkg])
+    result = figures_on_screen(qtbot, window)
+    assert result.population_missing is not None and "--field wards.population=" in result.population_missing
+    text = window.dashboard.coverage.people_label.text()
+    assert text.startswith("No population: set a population grid") and "Layers dock > Fields" in text
+
+
+def test_census_zones_proposed_from_a_population_field_are_said_in_the_window(qtbot, window, tmp_path):
+    """A polygon layer whose name says nothing but whose 'pessoas' field holds people: census zones,
+    and the message bar says why (never a silent guess)."""
+    import geopandas as gpd
+    import shapely
+
+    cells = [shapely.box(330_000 + 500 * i, 7_390_000, 330_500 + 500 * i, 7_390_500) for i in range(4)]
+    gpd.GeoDataFrame({"pessoas": [100, 250, 80, 40]}, geometry=cells, crs=31983).to_file(tmp_path / "hexagonos.gpkg")
+    load(qtbot, window, [tmp_path / "hexagonos.gpkg"])
+    layer = window.session.layers.find("hexagonos")
+    assert layer.role == "population" and layer.fields.population == "pessoas"
+    assert any("proposed as census zones (role 'population'): its field 'pessoas'" in t
+               for t in window.message_bar.texts())

@@ -8,7 +8,7 @@ import numpy as np
 import pypdf
 import pytest
 from pyproj import CRS, Proj
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from layers.io.atomic import whole_png
 from layers.io import read_layers
@@ -85,23 +85,64 @@ def test_a_line_not_open_in_the_timeline_year_is_not_in_the_legend(sample):
 
 
 @needs_sample
-def test_the_page_takes_the_legend_the_map_worked_out(qtbot, sample, monkeypatch):
-    """The map's legend is worked out in its worker; the page takes it rather than splitting every
-    layer into its style classes again on the GUI thread. With the map's legend off, the page
-    works its own out."""
-    from planner_gui.export import print_layout
+def test_the_printed_legend_lists_only_what_the_page_shows(sample):
+    """As QGIS's print layout: a page of the city's far west at 1:5,000 shows no metro station, so
+    its legend lists none; the whole city's page lists them. Checked against the features' own
+    positions (shapely, in the working CRS), not the legend's code."""
+    import shapely
 
-    _, canvas = sample
-    legend = canvas.legend
-    qtbot.waitUntil(lambda: bool(legend.entries) and not legend.busy(), timeout=5_000)
-    asked = []
-    monkeypatch.setattr(print_layout, "legend_entries", lambda *args: asked.append(args) or [])
-    assert print_layout.page_content(canvas, PageSpec("A4", dpi=100), "t", "s").legend is legend.entries
-    assert not asked
-    legend.set_enabled(False)
-    qtbot.waitUntil(lambda: not legend.busy(), timeout=5_000)
-    print_layout.page_content(canvas, PageSpec("A4", dpi=100), "t", "s")
-    assert asked
+    session, canvas = sample
+    stations = next(layer for layer in session.layers if layer.role == "metro_station")
+    boundary = next(layer for layer in session.layers if layer.role == "boundary")
+    xmin, ymin, xmax, ymax = boundary.gdf.to_crs(session.working_crs).total_bounds
+    corner = (xmin + 1_000, (ymin + ymax) / 2)
+    canvas.set_view((corner[0] - 2_000, corner[1] - 2_000, corner[0] + 2_000, corner[1] + 2_000))
+    content = print_content(canvas, PageSpec("A4", dpi=100, scale_denominator=5_000), "t", "s")
+    page = shapely.box(*content.map_bounds)
+    assert not stations.gdf.to_crs(session.working_crs).intersects(page).any()  # none on this page
+    listed = [e.layer for e in content.legend]
+    assert stations.name not in listed and boundary.name in listed
+    canvas.full_extent()
+    whole = print_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    assert stations.name in [e.layer for e in whole.legend]
+
+
+@needs_sample
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_the_printed_legend_is_legible_and_never_overprints(sample, monkeypatch, paper):
+    """Every text of the page's legend is at least 7 pt and no two overlap (the A4 legend printed the
+    population ramp's unit, wrapped, under the "Results" heading)."""
+    from planner_gui.map import page_painter
+
+    session, canvas = sample
+    canvas.full_extent()
+    content = print_content(canvas, PageSpec(paper, dpi=150), "t", "s")
+    drawn = []
+    real_text = page_painter.PagePainter.text
+
+    def recorded(self, r, text, points, bold=False, colour=None, flags=None, draw=True):
+        flags = flags if flags is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
+        height = real_text(self, r, text, points, bold, colour or page_painter.INK, flags, draw)
+        if draw and text:  # the ink's box, as the painter lays the text out (in device pixels)
+            used = self.p.boundingRect(self.rect(r), flags | QtCore.Qt.TextFlag.TextWordWrap, text)
+            drawn.append((text, points, QtCore.QRectF(used)))
+        return height
+
+    monkeypatch.setattr(page_painter.PagePainter, "text", recorded)
+    from planner_gui.map.legend.painter import paint_legend_mm
+    from planner_gui.export.print_layout import page_frames
+
+    image = QtGui.QImage(3000, 3000, QtGui.QImage.Format.Format_RGB32)
+    painter = QtGui.QPainter(image)
+    paint_legend_mm(page_painter.PagePainter(painter, 150), page_frames(content.spec).legend, content.legend,
+                    paper == "A3")
+    painter.end()
+    assert len(drawn) > 20
+    assert min(points for _, points, _ in drawn) >= 7.0
+    for i, (text_a, _, a) in enumerate(drawn):
+        for text_b, _, b in drawn[i + 1:]:
+            overlap = a.intersected(b)
+            assert overlap.height() < 2 or overlap.width() < 2, f"{text_a!r} over {text_b!r}"  # pixels
 
 
 @needs_sample
@@ -246,10 +287,15 @@ def test_the_map_shows_the_legend_of_every_visible_layer(qtbot, sample):
     drawn (swatches in their colours); View > Legend hides it."""
     from planner_gui.map.legend.entries import legend_entries
 
+    from planner_gui.map.legend.entries import layers_drawing_in
+
     session, canvas = sample
     legend = canvas.legend
+    assert not legend.enabled and not legend.isVisible()  # off until the planner asks (View > Legend)
+    legend.set_enabled(True)
     qtbot.waitUntil(lambda: legend.isVisible() and bool(legend.entries), timeout=5_000)
-    assert [e.layer for e in legend.entries] == [e.layer for e in legend_entries(session, canvas)]
+    in_view = layers_drawing_in(canvas, canvas.view_bounds())
+    assert [e.layer for e in legend.entries] == [e.layer for e in legend_entries(session, canvas, only=in_view)]
     assert {layer.name for layer in session.layers if layer.visible} <= {e.layer for e in legend.entries}
     wards = next(layer for layer in session.layers if layer.role == "ward" and layer.visible)
     session.layers.set_visible(wards, False)
@@ -257,7 +303,7 @@ def test_the_map_shows_the_legend_of_every_visible_layer(qtbot, sample):
     pixels = np.frombuffer(legend.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(),
                            np.uint32)
     assert len(np.unique(pixels)) > 20  # swatches in their colours and text, not a blank box
-    assert legend.height() <= canvas.height() // 2 + 1  # never more than half the map
+    assert legend.width() * legend.height() < 0.15 * canvas.width() * canvas.height()
     legend.set_enabled(False)
     qtbot.waitUntil(lambda: not legend.isVisible(), timeout=5_000)
 
@@ -278,3 +324,47 @@ def test_the_map_credits_the_data_it_shows(qtbot, sample, tmp_path):
     for layer in list(session.layers):
         session.layers.set_visible(layer, False)
     qtbot.waitUntil(lambda: not credit.isVisible(), timeout=5_000)
+
+
+def _walking_result(session):
+    """A coverage result as the Coverage dock leaves it in the session, measured by walking distance."""
+    from layers.analysis.indicators import IndicatorResult
+    from layers.analysis.jobs import Coverage
+
+    walking = "walking distance along the street network (OpenStreetMap, 2026-01-01)"
+    result = IndicatorResult(
+        preset="itdp-pnt", title="ITDP People Near Transit", value=0.25, numerator=2_000_000.0,
+        denominator=8_000_000.0, unit="share of population", crs="EPSG:32648", method="a method",
+        source="a source", radius_m=1000.0, scenario="existing", distance=walking,
+        figures={"area_m2": 4.0e7, "study_area_m2": 3.3e9, "area_share": 4.0e7 / 3.3e9})
+    session.set_latest("coverage", Coverage(result, None, session.working_crs))
+    return walking
+
+
+@needs_sample
+def test_the_page_reads_the_figures_and_their_distance_from_the_session(sample, tmp_path):
+    """No Coverage dock here at all: the page takes the session's latest result, and says the
+    distance it was measured with (it printed 'straight-line distances' even for walking)."""
+    session, canvas = sample
+    walking = _walking_result(session)
+    content = print_content(canvas, PageSpec("A4", dpi=100), "t", "s")
+    assert "ITDP People Near Transit: 25.0 % of population (2,000,000 of 8,000,000 people)" in content.figures
+    assert f"Distance: {walking}" in content.figures
+    text = _text(write_page(content, tmp_path / "map.pdf"))
+    assert "walking distance along the street network" in text and "straight-line distances" not in text
+
+
+@needs_sample
+def test_the_title_names_the_measure_and_the_city_not_a_layer(sample):
+    """The boundary layer's feature is called Hà Nội (read from its data here); the title was the
+    layer's name, 'Hà Nội boundary'."""
+    from planner_gui.export.print_layout import default_title
+
+    session, _ = sample
+    boundary = next(layer for layer in session.layers if layer.role == "boundary")
+    city = boundary.gdf[boundary.fields.name or "name"].dropna().unique()
+    assert len(city) == 1
+    assert default_title(session) == f"{session.measure_title()}: {city[0]}"
+    assert boundary.name not in default_title(session)
+    _walking_result(session)
+    assert default_title(session).startswith("ITDP People Near Transit: ")

@@ -2,8 +2,9 @@
 
 Definitions (the same in the GUI, the CLI and the benchmarks, because it is this code):
 
-* **Catchment** (`catchment.py`): the union of a layer's features buffered by R metres
-  (straight-line), clipped to the study area; areas planar in the working metric CRS.
+* **Catchment** (`catchment.py`): every point within R metres (straight line) of a layer's
+  features, clipped to the study area: areas within 1e-4 of the true circles, counts by the exact
+  distance (`within.py`); areas planar in the working metric CRS.
 * **Population covered** (`population.py`): exact fractional-cell weighting, in the grid's own CRS.
 * **Features inside** (`features.py`): features intersecting and by centroid, their area inside, field sums;
   millions of footprints held as arrays (`compact.py`).
@@ -12,7 +13,8 @@ Definitions (the same in the GUI, the CLI and the benchmarks, because it is this
 
 Everything is vectorised shapely 2 (GEOS) and NumPy: no Python loop over features or cells.
 """
-from layers.analysis.coverage.catchment import QUAD_SEGS, catchment, disk_area_error
+from layers.analysis.coverage.catchment import QUAD_SEGS, catchment
+from layers.analysis.coverage.within import MEASURE_QUAD_SEGS, Within, disk_area_error
 from layers.analysis.coverage.compact import CompactGeometries
 from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.overlap import OverlapResult, overlap_matrix
@@ -21,7 +23,7 @@ from layers.analysis.coverage.shapes import as_area, polygonal
 from layers.analysis.coverage.zones import CoverageResult, measure_catchment, measure_regions, zone_geometries
 
 __all__ = [
-    "QUAD_SEGS", "catchment", "disk_area_error", "CompactGeometries", "FeatureSet", "OverlapResult", "overlap_matrix",
+    "QUAD_SEGS", "MEASURE_QUAD_SEGS", "Within", "catchment", "disk_area_error", "CompactGeometries", "FeatureSet", "OverlapResult", "overlap_matrix",
     "PopulationGrid", "ZonePopulation", "as_area", "polygonal", "CoverageResult", "measure_catchment", "measure_regions",
     "zone_geometries",
 ]

@@ -2,33 +2,25 @@
 
 Definitions (the same in the GUI, the CLI and the benchmark, because it is this code):
 
-* **Catchment** of a layer for a radius R: the union of the features buffered by R metres
-  (straight-line distance), clipped to the study area. Buffers use `quad_segs=16` segments
-  per quarter circle, so a buffered point is a regular 64-gon inscribed in the circle: its
-  area is 64*sin(2*pi/64)/(2*pi) = 0.99839 of pi*R^2, i.e. **0.161 % below the true disk**
-  (`disk_area_error(16)`); lines and polygons have the same error on their rounded ends and
-  corners only. R = 0 keeps polygons as they are (e.g. digital-space zones).
+* **Catchment** of a layer for a radius R: every point within R metres (straight-line distance)
+  of a feature, clipped to the study area. It is drawn and measured as the union of the features
+  buffered by R with at least `MEASURE_QUAD_SEGS` (91) segments per quarter circle, chosen so
+  that its area is within 1e-4 of the true circles' (`within.py`; the planner's segment setting,
+  16 by default as drawn before, can only add segments); features are counted in it by the exact
+  distance (`within.exact_counts`). R = 0 keeps polygons as they are (e.g. digital-space zones).
 * **Area** is planar area in the working metric CRS (square metres); the CRS label goes with
   every figure. Degrees and Web Mercator are refused (`NotMetricCRSError`).
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import shapely
 from pyproj import CRS
 
 from layers.analysis.coverage.shapes import as_area, check_crs, geometries
+from layers.analysis.coverage.within import measure_quad_segs
 
-QUAD_SEGS = 16
-
-
-def disk_area_error(quad_segs: int = QUAD_SEGS) -> float:
-    """Relative area shortfall of a buffered point against pi*r^2 (0.00161 for quad_segs=16)."""
-    n = 4 * quad_segs
-    return 1.0 - n * math.sin(2 * math.pi / n) / (2 * math.pi)
-
+QUAD_SEGS = 16  # the segment setting's default (figures use at least `MEASURE_QUAD_SEGS` whatever it is)
 
 
 def catchment(
@@ -43,13 +35,14 @@ def catchment(
     `features`: GeoDataFrame/GeoSeries (its CRS is checked: must be metric) or an array of
     shapely geometries already in a metric CRS. Points and lines with radius 0 reach nothing;
     polygons with radius 0 are their own catchment. Returns a (Multi)Polygon, possibly empty.
+    `quad_segs` is the segment setting: buffers use it or `MEASURE_QUAD_SEGS`, whichever is more.
     """
     check_crs(features, crs)
     if radius_m < 0 or not np.isfinite(radius_m):
         raise ValueError(f"radius must be a finite number of metres >= 0, not {radius_m}")
     geoms = geometries(features)
     if radius_m > 0:
-        geoms = shapely.buffer(geoms, radius_m, quad_segs=quad_segs)
+        geoms = shapely.buffer(geoms, radius_m, quad_segs=measure_quad_segs(quad_segs))
     else:
         geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6, 7))]
     if len(geoms) == 0:

@@ -130,12 +130,26 @@ class FeatureSet:
 
         Regions may overlap (a catchment and its pieces by zone are asked together).
         """
+        return self.measure_near(regions, None, cancelled)[0]
+
+    def measure_near(self, regions, near: shapely.Geometry | None, cancelled: IsCancelled = None
+                     ) -> tuple[pd.DataFrame, tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """`measure(regions)`, and the features whose bounding box meets `near` (shapely geometries,
+        and their fields to sum): what `within.exact_counts` decides by the exact distance. Found in
+        the same pass as the figures, `near` one region more whose features are listed, not summed
+        (each feature's box in place of the feature: it holds the feature and its centroid)."""
         regions = valid_regions(regions)
-        sums = _Sums(len(regions), list(self.values))
+        n = len(regions)
+        listed = near is not None and not (shapely.is_missing(near) or shapely.is_empty(near))
+        if listed:
+            regions = np.concatenate([regions, valid_regions([near])])
+        sums = _Sums(len(regions), list(self.values), listed_region=n if listed else None)
         valid = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
         if valid.any() and len(self.geoms):
             self._measure(regions, valid, sums, cancelled)
-        return sums.frame()[self.columns()]
+        which = np.unique(np.concatenate(sums.listed)) if sums.listed else np.zeros(0, dtype=np.int64)
+        figures = sums.frame()[self.columns()].iloc[:n].reset_index(drop=True)
+        return figures, (self.geoms.shapes(which), {name: v[which] for name, v in self.values.items()})
 
     # -- the work --------------------------------------------------------------------------------
     def _grid(self, regions: np.ndarray, near: np.ndarray) -> tuple[Affine, int, int]:
@@ -196,12 +210,19 @@ class FeatureSet:
         """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
         them wholly; 0: none, or not decided here): counted whole in those regions, summed per kind."""
         per_kind = self._whole_figures(which, kind, cells.n_kinds + 1)
-        kind, region = cells.regions_of_kinds()  # (kind, region) pairs
+        kind_of, region = cells.regions_of_kinds()  # (kind, region) pairs
+        if sums.listed_region is not None:  # the features of the kinds the listed region holds
+            held = np.zeros(cells.n_kinds + 1, dtype=bool)
+            held[kind_of[region == sums.listed_region]] = True
+            found = np.flatnonzero(held[kind])
+            sums.listed.append(found if which is None else which[found])
         for column, totals in per_kind.items():
-            sums[column] += np.bincount(region, totals[kind], len(sums[column]))
+            sums[column] += np.bincount(region, totals[kind_of], len(sums[column]))
 
     def _add_whole(self, which, region, sums: _Sums) -> None:
         """(feature, region) pairs, each feature wholly inside its region."""
+        if sums.listed_region is not None:
+            sums.listed.append(which[region == sums.listed_region])
         for column, totals in self._whole_figures(which, region, len(sums["count_intersecting"])).items():
             sums[column] += totals
 
@@ -223,6 +244,11 @@ class FeatureSet:
     def _add_exact(self, f, k, boxes, regions, sums: _Sums, cancelled) -> None:
         """(feature, region) pairs where the region's boundary passes near the feature: prepared
         GEOS predicates, and an exact intersection where they cross."""
+        if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
+            listed = k == sums.listed_region
+            fl = f[listed]
+            sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*self.bounds[fl].T))])
+            f, k, boxes = f[~listed], k[~listed], boxes[~listed]
         if not len(f):
             return
         # shapely geometries for these features only (a few per thousand), each made once
@@ -317,10 +343,12 @@ _SMALL_REGION = 64  # vertices: a region with fewer is intersected whole
 
 
 class _Sums(dict):
-    """One float column per figure, one row per region."""
+    """One float column per figure, one row per region; and the features of `listed_region` (if
+    any) whose box meets it, found as arrays in `listed`."""
 
-    def __init__(self, n: int, fields: list[str]):
+    def __init__(self, n: int, fields: list[str], listed_region: int | None = None):
         super().__init__()
+        self.listed_region, self.listed = listed_region, []
         for column in ("count_intersecting", "count_by_centroid", "area_inside_m2", "length_inside_m"):
             self[column] = np.zeros(n)
         for name in fields:

@@ -14,16 +14,18 @@ transformed onto the grid, never the grid resampled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import shapely
 from affine import Affine
+from rasterio.transform import array_bounds
 from pyproj import CRS
 
 from layers.analysis.coverage.cells import column_sums_below, cut, valid_regions, weighted_sums
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
-from layers.crs import DENSIFY_M, transformer
+from layers.crs import DENSIFY_M, lonlat_bounds, transformer
 
 
 class _AskedAgain:
@@ -71,7 +73,7 @@ class PopulationGrid(_AskedAgain):
         self.crs = CRS.from_user_input(self.crs)
         self.regions_crs = self.crs if self.regions_crs is None else CRS.from_user_input(self.regions_crs)
         if self.regions_crs != self.crs:
-            transformer(self.regions_crs, self.crs)  # refuses a transform without a datum shift now, not mid-figure
+            transformer(self.regions_crs, self.crs, self.area)  # refuses a transform without a datum shift now, not mid-figure
 
     @classmethod
     def from_raster(cls, layer, regions_crs: CRS | None = None) -> PopulationGrid:
@@ -82,6 +84,12 @@ class PopulationGrid(_AskedAgain):
                 f"{name}: the raster is too large to analyse and holds only an overview for drawing"
             )
         return cls(layer.array, layer.transform, layer.crs, regions_crs)
+
+    @cached_property
+    def area(self) -> tuple[float, float, float, float] | None:
+        """The grid's extent in degrees, for PROJ to choose the datum shift made for it."""
+        rows, cols = self.shape
+        return lonlat_bounds(self.crs, array_bounds(rows, cols, self.transform))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -113,7 +121,7 @@ class PopulationGrid(_AskedAgain):
         """
         regions = np.asarray(regions, dtype=object).ravel()
         if self.regions_crs != self.crs:
-            to_grid = transformer(self.regions_crs, self.crs)
+            to_grid = transformer(self.regions_crs, self.crs, self.area)
             regions = shapely.transform(
                 shapely.segmentize(regions, DENSIFY_M),
                 lambda xy: np.column_stack(to_grid.transform(xy[:, 0], xy[:, 1])),

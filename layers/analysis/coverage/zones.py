@@ -17,6 +17,7 @@ import shapely
 from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.population import PopulationGrid
 from layers.analysis.coverage.shapes import as_area, polygonal
+from layers.analysis.coverage.within import Within, exact_counts
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.crs import crs_label, require_metric
 from layers.text import records
@@ -55,11 +56,14 @@ def measure_regions(
     features: dict[str, FeatureSet] | None = None,
     progress: Progress = None,
     cancelled: IsCancelled = None,
+    within: Within | None = None,
 ) -> pd.DataFrame:
     """Area, people and features for each region, with shares of the matching denominator region.
 
     `regions[i]` is measured against `denominators[i]` (e.g. catchment ∩ ward against the ward
-    ∩ study area). Returns one row per region.
+    ∩ study area). With `within` (the catchment's definition: regions[i] is its polygon ∩
+    denominators[i]), features are counted by the exact distance (`within.exact_counts`).
+    Returns one row per region.
     """
     regions = np.asarray(list(regions), dtype=object)
     denominators = np.asarray(list(denominators), dtype=object)
@@ -74,8 +78,13 @@ def measure_regions(
         table["total_population"] = population.population_in_cached(denominators, cancelled=cancelled) if n else []
         table["population_share"] = table["population"] / table["total_population"].where(table["total_population"] > 0)
     check(cancelled, progress, 0.6)
+    ring = within.ring(None) if within is not None and within.buffered and n else None
     for i, (name, index) in enumerate((features or {}).items()):
-        figures = index.measure(regions, cancelled=cancelled)
+        if ring is None:
+            figures = index.measure(regions, cancelled=cancelled)
+        else:
+            figures, near = index.measure_near(regions, ring, cancelled=cancelled)
+            figures = exact_counts(figures, near, regions, denominators, within)
         for column in figures.columns:
             table[f"{name}_{column}"] = figures[column].to_numpy()
         check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
@@ -100,12 +109,14 @@ def measure_catchment(
     zone_name_field: str = "name",
     progress: Progress = None,
     cancelled: IsCancelled = None,
+    within: Within | None = None,
 ) -> CoverageResult:
     """Area, area share, people, people share and features inside of a catchment; optionally by zone.
 
     `zone` is the catchment (already clipped to the study area), `study_area` the whole
     (boundary or any polygon). With `zones` (e.g. wards), the result's `zones` table has the
-    same figures for catchment ∩ zone against zone ∩ study area.
+    same figures for catchment ∩ zone against zone ∩ study area. With `within` (what `zone` is
+    the polygon of), features are counted by the exact distance.
     """
     crs = require_metric(crs)
     check(cancelled, progress, 0.0)
@@ -116,7 +127,7 @@ def measure_catchment(
         zone_geoms = zone_geometries(zones, study_area)
         regions += list(polygonal(shapely.intersection(zone_geoms, zone)))
         denominators += list(zone_geoms)
-    table = measure_regions(regions, denominators, crs, population, features, progress, cancelled)
+    table = measure_regions(regions, denominators, crs, population, features, progress, cancelled, within)
     row = table.iloc[0]
     result = CoverageResult(
         crs=crs_label(crs),

@@ -72,15 +72,16 @@ class WalkingCatchment:
 
     @property
     def method(self) -> str:
-        """'within R m (walking distance ... how)', for a catchment shown on its own."""
-        return f"within {self.radius_m:g} m ({method_text(self.radius_m, self.band_m, self.fill_holes_m2, self.network, self.crs)})"
+        """'within R m by walking distance ... how', for a catchment shown on its own."""
+        return f"within {self.radius_m:g} m {method_text(self.radius_m, self.band_m, self.fill_holes_m2, self.network, self.crs)}"
 
 
 def method_text(radius_m: float, band_m: float, fill_holes_m2: float, network: str, crs: str) -> str:
-    """How a walking distance is measured, worded to follow 'within R m (' in an indicator's method."""
-    return (f"walking distance along the street network of {network}: from each origin to the nearest "
-            f"point of the nearest street edge, then along the streets (multi-source Dijkstra, edges cut "
-            f"where the {radius_m:g} m run out); the streets reached widened by a {band_m:g} m walking band, "
+    """How a walking distance is measured, a clause in place of `presets.STRAIGHT` in an
+    indicator's method (no parentheses of its own but the CRS's: the method keeps to one level)."""
+    return (f"by walking distance along the street network of {network}: from each origin to the nearest "
+            f"point of the nearest street edge, then along the streets by multi-source Dijkstra, edges cut "
+            f"where the {radius_m:g} m run out; the streets reached widened by a {band_m:g} m walking band, "
             f"holes under {fill_holes_m2:,.0f} m² filled, as ITDP's Pedestrians First; planar, in {crs}")
 
 

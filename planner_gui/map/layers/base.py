@@ -41,6 +41,11 @@ class LayerGraphic:
     def extent(self) -> tuple[float, float, float, float]:
         raise NotImplementedError
 
+    def shows_any(self, bounds: tuple[float, float, float, float]) -> bool:
+        """True if the layer draws something inside `bounds` (a legend lists only those layers)."""
+        xmin, ymin, xmax, ymax = self.extent()
+        return bool(xmax >= bounds[0] and xmin <= bounds[2] and ymax >= bounds[1] and ymin <= bounds[3])
+
     # labels: overridden by vector graphics
     def label_candidates(self, view) -> tuple[np.ndarray, np.ndarray, list[str]]:
         return np.empty(0), np.empty(0), []

@@ -195,6 +195,9 @@ class LargeVectorGraphic(LayerGraphic):
     def extent(self):
         return self.geometry.extent
 
+    def shows_any(self, bounds) -> bool:
+        return self.geometry.any_in_view(bounds, self.layer.feature_mask())
+
     def label_candidates(self, view):
         """Labels of the features in the picture (its view, its filter), anchored at their box centres."""
         field = self.layer.style.label_field

@@ -118,6 +118,9 @@ class VectorGraphic(LayerGraphic):
     def extent(self):
         return self.geometry.extent
 
+    def shows_any(self, bounds) -> bool:
+        return self.geometry.any_in_view(bounds, self.layer.feature_mask())
+
     def label_candidates(self, view):
         field = self.layer.style.label_field
         if not field or field not in self.layer.gdf.columns:

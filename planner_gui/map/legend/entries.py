@@ -72,12 +72,24 @@ class LegendEntry:
         return [s.label for _, swatches in self.groups for s in swatches]
 
 
-def legend_entries(session, canvas=None) -> list[LegendEntry]:
-    """The legend of what the map shows: visible input layers top first, then visible results."""
-    entries = [_entry(layer, session, canvas) for layer in reversed(list(session.layers)) if layer.visible]
+def legend_entries(session, canvas=None, only: set[int] | None = None) -> list[LegendEntry]:
+    """The legend of what the map shows: visible input layers top first, then visible results;
+    with `only` (ids of layers, from `layers_drawing_in`), just those: what a view or a page shows."""
+    def listed(layer) -> bool:
+        return layer.visible and (only is None or id(layer) in only)
+
+    entries = [_entry(layer, session, canvas) for layer in reversed(list(session.layers)) if listed(layer)]
     entries += [_entry(layer, session, canvas, result=True) for layer in reversed(list(session.results))
-                if layer.visible]
+                if listed(layer)]
     return [e for e in entries if e is not None]
+
+
+def layers_drawing_in(canvas, bounds: tuple[float, float, float, float]) -> set[int]:
+    """Ids of the visible layers that draw something inside `bounds` (working CRS): a feature whose
+    bounding box meets them (the timeline's filter applied), a raster whose extent does. GUI thread."""
+    session = canvas.session
+    return {id(layer) for layer in [*session.layers, *session.results]
+            if layer.visible and (graphic := canvas.graphic(layer)) is not None and graphic.shows_any(bounds)}
 
 
 def _entry(layer: Layer, session, canvas, result: bool = False) -> LegendEntry | None:
@@ -86,7 +98,7 @@ def _entry(layer: Layer, session, canvas, result: bool = False) -> LegendEntry |
         return LegendEntry(layer.name, ramp=ramp, opacity=layer.opacity, result=result) if ramp else None
     if not isinstance(layer, VectorLayer) or layer.gdf.empty:
         return None
-    groups = _vector_groups(layer)
+    groups = vector_groups(layer)
     if not groups:
         return None  # nothing of it is shown (e.g. every feature opens after the timeline's year)
     return LegendEntry(layer.name, groups=groups, opacity=layer.opacity, result=result)
@@ -97,11 +109,11 @@ def _shape(layer: VectorLayer) -> str:
     return {"point": "point", "line": "line"}.get(kind, "area")
 
 
-def _vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
+def vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     """The layer's style classes among the features shown, as legend groups: worked out again only
     when its data, style or feature filter changed (the legend is asked after every layer event,
     and splitting a large layer into classes takes tens of milliseconds of the GUI thread)."""
-    key = (id(layer.gdf), layer.name, dataclasses.astuple(layer.style), layer.feature_filter)
+    key = _groups_key(layer)
     with _groups_lock:
         known = _groups_known.get(layer)
     if known is None or known[0] != key:
@@ -111,8 +123,19 @@ def _vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     return known[1]
 
 
+def _groups_key(layer: VectorLayer) -> tuple:
+    return id(layer.gdf), layer.name, dataclasses.astuple(layer.style), layer.feature_filter
+
+
 _groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _groups_lock = threading.Lock()  # the map's legend asks in a worker, an export's in the GUI thread
+
+
+def groups_known(layer: VectorLayer) -> bool:
+    """True if the layer's classes for its current data, style and filter are worked out already."""
+    with _groups_lock:
+        known = _groups_known.get(layer)
+    return known is not None and known[0] == _groups_key(layer)
 
 
 def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:

@@ -14,27 +14,35 @@ from planner_gui.map.legend.entries import LegendEntry, Swatch
 from planner_gui.map.page_painter import GREY, MM_PER_INCH, SCREEN_DPI, PagePainter
 from planner_gui.map.symbology import MAP_BACKGROUND, brush, pen
 
+MIN_POINTS = 7.0  # the smallest legend text: legible on paper
+SCREEN_POINTS = 8.0  # the legend's text over the map
+
 
 def paint_legend(painter: QtGui.QPainter, rect: QtCore.QRectF, entries: list[LegendEntry], dpi: float = SCREEN_DPI,
-                 large: bool = False) -> None:
-    """The legend into `rect` (device pixels) on any painter, e.g. a widget over the map at 96 dpi."""
+                 heading: str = "Legend") -> bool:
+    """The legend over the map: into `rect` (device pixels) in one column of SCREEN_POINTS text, cut
+    at the bottom if it is longer (the widget scrolls it); True if every entry fitted."""
     page = PagePainter(painter, dpi)
     to_mm = MM_PER_INCH / dpi
-    paint_legend_mm(page, QtCore.QRectF(rect.x() * to_mm, rect.y() * to_mm, rect.width() * to_mm, rect.height() * to_mm),
-            entries, large)
+    r = QtCore.QRectF(rect.x() * to_mm, rect.y() * to_mm, rect.width() * to_mm, rect.height() * to_mm)
+    heading_h = page.text(r, heading, SCREEN_POINTS + 1, bold=True)
+    body = QtCore.QRectF(r.x(), r.y() + heading_h + 1.0, r.width(), r.height() - heading_h - 1.0)
+    return _flow_legend(page, body, entries, SCREEN_POINTS, 1, draw=True)
 
 
 def paint_legend_mm(page: PagePainter, r: QtCore.QRectF, entries: list[LegendEntry], big: bool) -> None:
-    """The legend in `r`: the largest text (from 8 pt down) and fewest columns that fit."""
+    """The printed legend in `r` (mm): the largest text (10 pt on A3, 8 pt on A4, down to
+    MIN_POINTS) and fewest columns that fit; a legend that still does not fit is cut at the bottom,
+    never printed smaller."""
     heading_h = page.text(r, "Legend", 10 if big else 9, bold=True)
     body = QtCore.QRectF(r.x(), r.y() + heading_h + 1.5, r.width(), r.height() - heading_h - 1.5)
-    sizes = (10.0, 9.0, 8.0, 7.0, 6.5, 6.0, 5.5, 5.0) if big else (8.0, 7.0, 6.5, 6.0, 5.5, 5.0)
+    sizes = (10.0, 9.0, 8.0, 7.5, MIN_POINTS) if big else (8.0, 7.5, MIN_POINTS)
     for columns in (1, 2, 3):
         for points in sizes:
             if _flow_legend(page, body, entries, points, columns, draw=False):
                 _flow_legend(page, body, entries, points, columns, draw=True)
                 return
-    _flow_legend(page, body, entries, 5.0, 3, draw=True)  # too many layers: what fits, cut at the bottom
+    _flow_legend(page, body, entries, MIN_POINTS, 3, draw=True)  # too many layers: what fits, legible
 
 
 def _legend_blocks(entries: list[LegendEntry]) -> list[list[tuple[str, object]]]:
@@ -69,7 +77,11 @@ def _flow_legend(page: PagePainter, r: QtCore.QRectF, entries, points: float, co
     sw_w = max(7.0, points * 1.1)
 
     def height(kind, item) -> float:
-        h = {"ramp": line * 2.6, "layer": line * 1.05, "section": line * 1.3}.get(kind, line)
+        h = {"layer": line * 1.05, "section": line * 1.3}.get(kind, line)
+        if kind == "ramp":  # bar, ticks and the unit, which may wrap: measured as drawn
+            h = _ramp_parts(page, col_w, item, points)[2]
+        if kind == "group":
+            h = max(h, page.text(QtCore.QRectF(0, 0, col_w - 1, 100), item, _small(points), draw=False))
         if kind in ("layer", "swatch"):
             label = item.layer if kind == "layer" else item[1].label
             indent = 0.0 if kind == "layer" else sw_w + 1.5
@@ -101,17 +113,17 @@ def _legend_row(page: PagePainter, kind: str, item, r: QtCore.QRectF, points: fl
     elif kind == "layer":
         page.text(r, item.layer, points, bold=True)
     elif kind == "group":
-        page.text(QtCore.QRectF(r.x() + 1, r.y(), r.width() - 1, r.height()), item, points - 0.5, colour=GREY)
+        page.text(QtCore.QRectF(r.x() + 1, r.y(), r.width() - 1, r.height()), item, _small(points), colour=GREY)
     elif kind == "swatch":
         entry, swatch = item
         box = QtCore.QRectF(r.x(), r.y() + 0.3, sw_w, min(r.height(), points * 0.3528 * 1.3) - 0.6)
-        _draw_swatch(page, box, swatch, entry.opacity)
+        draw_swatch(page, box, swatch, entry.opacity)
         page.text(QtCore.QRectF(r.x() + sw_w + 1.5, r.y(), r.width() - sw_w - 1.5, r.height()), swatch.label, points)
     elif kind == "ramp":
         _draw_ramp(page, r, item, points)
 
 
-def _draw_swatch(page: PagePainter, box: QtCore.QRectF, s: Swatch, opacity: float) -> None:
+def draw_swatch(page: PagePainter, box: QtCore.QRectF, s: Swatch, opacity: float) -> None:
     p = page.p
     k = page.swatch_scale()
     p.save()
@@ -143,11 +155,31 @@ def _draw_swatch(page: PagePainter, box: QtCore.QRectF, s: Swatch, opacity: floa
     p.restore()
 
 
+def _small(points: float) -> float:
+    """The size of a group heading or a ramp's ticks: a little smaller, never under MIN_POINTS."""
+    return max(MIN_POINTS, points - 0.5)
+
+
+def _ramp_unit(entry: LegendEntry) -> str:
+    unit = entry.ramp.unit
+    return unit + " (fewer: fainter)" if "people" in unit else unit
+
+
+def _ramp_parts(page: PagePainter, width: float, entry: LegendEntry, points: float) -> tuple[float, float, float]:
+    """(bar height, tick row height, whole height) of a ramp `width` mm wide, in mm: the unit's
+    line measured as drawn, so a unit that wraps pushes the next row down instead of under it."""
+    line = (_small(points)) * 0.3528 * 1.3
+    bar = points * 0.3528 * 1.1
+    unit = page.text(QtCore.QRectF(0, 0, width - 6, 100), _ramp_unit(entry), _small(points), draw=False)
+    return bar, line, 0.5 + bar + 0.3 + line + unit
+
+
 def _draw_ramp(page: PagePainter, r: QtCore.QRectF, entry: LegendEntry, points: float) -> None:
     """The ramp as the map draws it (its transparency over the map's background), ticks under it."""
     ramp = entry.ramp
     p = page.p
-    bar = QtCore.QRectF(r.x() + 1, r.y() + 0.5, r.width() - 6, r.height() * 0.38)
+    bar_h, tick_h, _ = _ramp_parts(page, r.width(), entry, points)
+    bar = QtCore.QRectF(r.x() + 1, r.y() + 0.5, r.width() - 6, bar_h)
     colours = ramp.colours.astype(float)
     alpha = colours[:, 3:4] / 255.0 * entry.opacity
     background = np.array(QtGui.QColor(MAP_BACKGROUND).getRgb()[:3], dtype=float)
@@ -163,6 +195,6 @@ def _draw_ramp(page: PagePainter, r: QtCore.QRectF, entry: LegendEntry, points: 
         align = (QtCore.Qt.AlignmentFlag.AlignLeft if position == 0 else QtCore.Qt.AlignmentFlag.AlignRight
                  if position == 1 else QtCore.Qt.AlignmentFlag.AlignHCenter)
         left = x if position == 0 else x - 20 if position == 1 else x - 10
-        page.text(QtCore.QRectF(left, bar.bottom() + 0.3, 20, 4), label, points - 0.5, flags=align)
-    page.text(QtCore.QRectF(bar.left(), bar.bottom() + points * 0.3528 * 1.3, bar.width(), 4),
-              ramp.unit + " (fewer: fainter)" if "people" in ramp.unit else ramp.unit, points - 0.5, colour=GREY)
+        page.text(QtCore.QRectF(left, bar.bottom() + 0.3, 20, tick_h), label, _small(points), flags=align)
+    page.text(QtCore.QRectF(bar.left(), bar.bottom() + 0.3 + tick_h, bar.width(), 100), _ramp_unit(entry),
+              _small(points), colour=GREY)
