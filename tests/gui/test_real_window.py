@@ -19,8 +19,6 @@ import pytest
 from conftest import ROOT, SAMPLE_PROJECT
 
 SIZES = ["1366x768", "1920x1080"]
-DOCKS_PENDING = ("the docks' own layout (horizontal scroll, wrapping, tabs) is issue 23's other half (gui23b); "
-                 "until it lands a dock may still scroll sideways or cut a control")
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed (apt install xvfb; CI has it)"),
@@ -84,12 +82,10 @@ def test_nothing_outside_the_docks_is_cut_off(layout):
     assert [c for c in layout["clipped"] if c["dock"] is None] == []
 
 
-@pytest.mark.xfail(strict=False, reason=DOCKS_PENDING)
 def test_no_control_in_a_dock_is_cut_off(layout):
     assert [c for c in layout["clipped"] if c["dock"] is not None] == []
 
 
-@pytest.mark.xfail(strict=False, reason=DOCKS_PENDING)
 def test_no_dock_scrolls_sideways(layout):
     assert layout["docks_scrolling_sideways"] == []
 
