@@ -46,7 +46,7 @@ def keep_rows(view: QtWidgets.QAbstractItemView, rows: int) -> None:
 
 ZERO_WIDTH_SPACE = "\u200b"
 LONGEST_UNBROKEN = 24  # letters of a path or name with no space after which a line may break
-_BREAK_AFTER = "/\\_.,;:-"
+_BREAK_AFTER = "/\\_"  # a path's separators (never a number's point: '10.46 %' stays whole)
 
 
 def breakable(text: str) -> str:
