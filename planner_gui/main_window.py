@@ -302,10 +302,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._columns_to_size = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
+        """The first show sizes the columns at once, before anything (a project's view) is put on the map."""
         if getattr(self, "_columns_to_size", False):
             self._columns_to_size = False
-            QtCore.QTimer.singleShot(0, self.size_columns)
+            self.size_columns()
+        super().showEvent(event)
 
     def size_columns(self) -> None:
         """The side columns as shares of the window's width (DOCK_SHARES)."""
