@@ -4,28 +4,38 @@ Names are matched without case or accents, so 'van mieu' finds 'Văn Miếu - Qu
 'sao paulo' finds 'São Paulo' (Vietnamese đ is d). A name equal to the text comes first, then
 names that start with it, then names that hold it; among equals, the topmost layer first.
 The name is the layer's name field (Layers dock), else a field called 'name'.
+
+Each place is listed once, with its layer beside its name: the features of one layer that share a
+name and lie within SAME_PLACE_M of each other (an interchange's two platforms, a line drawn in
+pieces) are one place, zoomed to and highlighted together. One name in two layers is two places
+('Cầu Giấy — Metro stations', 'Cầu Giấy — Districts'); one name far apart in one layer is
+numbered ('… (1 of 2)').
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 import numpy as np
+import shapely
 
 from layers.layer import Layer, VectorLayer
 
 LIMIT = 20
+SAME_PLACE_M = 500.0  # features of one name and layer closer than this are one place
 
 
 @dataclass(frozen=True)
 class Place:
     name: str
     layer: VectorLayer
-    row: int  # the feature's position in the layer's GeoDataFrame
-    bounds: tuple[float, float, float, float]  # in the CRS asked for
+    rows: tuple[int, ...]  # the features' positions in the layer's GeoDataFrame
+    bounds: tuple[float, float, float, float]  # of all of them, in the CRS asked for
+    part: str = ""  # '(1 of 2)' when the same name and layer are elsewhere too
 
     def label(self) -> str:
-        return f"{self.name} — {self.layer.name}"
+        return f"{self.name} — {self.layer.name}" + (f" {self.part}" if self.part else "")
 
 
 def fold(text: str) -> str:
@@ -41,7 +51,8 @@ def name_column(layer: VectorLayer) -> str | None:
 
 
 def find_places(layers: list[Layer], text: str, crs, limit: int = LIMIT) -> list[Place]:
-    """The features whose name holds `text` (folded), best first, at most `limit`, bounds in `crs`."""
+    """The places whose name holds `text` (folded), best first, at most `limit`, bounds in `crs`
+    (a metric CRS: SAME_PLACE_M is measured in it)."""
     query = fold(text)
     if not query:
         return []
@@ -52,16 +63,45 @@ def find_places(layers: list[Layer], text: str, crs, limit: int = LIMIT) -> list
         folded = _folded_names(layer.gdf, column)
         for row in np.flatnonzero([query in f for f in folded]):
             rank = 0 if folded[row] == query else 1 if folded[row].startswith(query) else 2
-            found.append((rank, depth, len(folded[row]), layer, int(row)))
-    found.sort(key=lambda f: f[:3])
-    places = []
-    for _rank, _depth, _length, layer, row in found[:limit]:
+            found.append((rank, depth, len(folded[row]), folded[row], layer, int(row)))
+    found.sort(key=lambda f: f[:4])  # one layer's features of one name next to each other
+    places: list[tuple[Place, object]] = []  # each with the union of its features' geometries
+    current: tuple | None = None  # (layer, folded name) of the features being gathered
+    for _rank, _depth, _length, key, layer, row in found:
+        if (id(layer), key) != current:
+            if len(places) >= limit:
+                break
+            current, start = (id(layer), key), len(places)
         geometry = layer.in_crs(crs).geometry.iloc[row]
         if geometry is None or geometry.is_empty:
             continue
-        places.append(Place(str(layer.gdf[name_column(layer)].iloc[row]), layer, row,
-                            tuple(float(v) for v in geometry.bounds)))
-    return places
+        near = next((i for i in range(start, len(places))
+                     if shapely.distance(places[i][1], geometry) <= SAME_PLACE_M), None)
+        if near is None:
+            name = str(layer.gdf[name_column(layer)].iloc[row])
+            places.append((Place(name, layer, (row,), _bounds(geometry)), geometry))
+        else:
+            place, union = places[near]
+            union = shapely.union(union, geometry)
+            places[near] = (replace(place, rows=(*place.rows, row), bounds=_bounds(union)), union)
+    return _numbered([place for place, _ in places[:limit]])
+
+
+def _bounds(geometry) -> tuple[float, float, float, float]:
+    return tuple(float(v) for v in geometry.bounds)
+
+
+def _numbered(places: list[Place]) -> list[Place]:
+    """Places whose labels would be the same numbered '(1 of 2)', '(2 of 2)' in the list's order."""
+    counts, seen = Counter(place.label() for place in places), Counter()
+    numbered = []
+    for place in places:
+        label = place.label()
+        if counts[label] > 1:
+            seen[label] += 1
+            place = replace(place, part=f"({seen[label]} of {counts[label]})")
+        numbered.append(place)
+    return numbered
 
 
 _FOLDED: dict = {}  # (id(gdf), column) -> (gdf, folded names): folded once per layer, not per keystroke

@@ -64,7 +64,8 @@ class Report:
             + "table{border-collapse:collapse;margin:.5em 0 1em 0}td,th{border:1px solid #bbb;padding:.25em .6em;"
             "text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}"
             "img{max-width:100%;border:1px solid #ccc}.small{color:#555;font-size:.9em}"
-            "h2{margin-top:1.2em}</style>",
+            # a heading stays with the first lines of its section (browsers; Qt's PDF: export/report_pdf)
+            "h1,h2{margin-top:1.2em;break-after:avoid;page-break-after:avoid}</style>",
             "</head><body>",
             f"<h1>{esc(self.title)}</h1>",
             f'<p class="small">Made on {self.made_on.isoformat()}. All areas and distances computed in '
@@ -155,8 +156,28 @@ SAMPLE_DATA_SOURCES: tuple[str, ...] = (
 """The attribution lines of the bundled Hanoi sample (sample_data/README.md)."""
 
 
+# The figure a result's zones are sorted by (the first of these in its table) and how a zone at
+# zero is said in the one line that stands for all of them.
+ZONE_ORDER = (("population_share", "at 0 % of people reached"), ("green_m2_per_resident", "with no green space"),
+              ("area_share", "at 0 % of area reached"))
+
+
+ZEROS_NAMED = 3  # up to this many zones at zero are named in their line, more are counted
+
+
+def zones_by_figure(zones: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str]:
+    """The zones sorted by their figure, highest first (zones without one last), without the zones
+    whose figure is zero; with those zones' names and how they are said ('at 0 % of people reached')."""
+    column, said = next((c, said) for c, said in ZONE_ORDER if c in zones)
+    zero = zones[column].fillna(-1.0).eq(0.0)
+    kept = zones[~zero].sort_values(column, ascending=False, na_position="last", kind="stable")
+    return kept, [str(name) for name in zones.index[zero]], said
+
+
 def _zone_table(zones: pd.DataFrame) -> pd.DataFrame:
-    """An IndicatorResult's per-zone table, formatted for reading (units in the headers)."""
+    """An IndicatorResult's per-zone table, formatted for reading (units in the headers), sorted by
+    its figure with the zones at zero said in one last line ('and 87 wards at 0 % of people reached')."""
+    zones, zeros, said = zones_by_figure(zones)
     z = zones.reset_index()
     first = z.columns[0]
     out = pd.DataFrame({"ward": z[first].astype(str)})
@@ -164,7 +185,7 @@ def _zone_table(zones: pd.DataFrame) -> pd.DataFrame:
         out["green\n(m²)"] = z["green_m2"].map(lambda v: "-" if missing(v) else f"{v:,.0f}")
         out["people"] = z["population"].map(people_text)
         out["m² per\nresident"] = z["green_m2_per_resident"].map(lambda v: "-" if missing(v) else f"{v:,.1f}")
-        return out
+        return _with_zeros(out, zeros, said)
     out["km²\nreached"] = z["area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
     out["km²\nin ward"] = z["total_area_m2"].map(lambda v: f"{v / 1e6:,.2f}")
     out["% of\narea"] = z["area_share"].map(percent_text)
@@ -172,7 +193,18 @@ def _zone_table(zones: pd.DataFrame) -> pd.DataFrame:
         out["people\nreached"] = z["population"].map(people_text)
         out["people\nin ward"] = z["total_population"].map(people_text)
         out["% of\npeople"] = z["population_share"].map(percent_text)
-    return out
+    return _with_zeros(out, zeros, said)
+
+
+def _with_zeros(table: pd.DataFrame, zeros: list[str], said: str) -> pd.DataFrame:
+    """The table with one last line for the zones at zero left out of it: named when they are few
+    ('and Xã Bát Tràng at 0 % ...'), else counted ('and 87 wards at 0 % of people reached')."""
+    if not zeros:
+        return table
+    line = {column: "" for column in table.columns}
+    line[table.columns[0]] = (f"and {', '.join(zeros)} {said}" if len(zeros) <= ZEROS_NAMED
+                              else f"and {len(zeros):,} wards {said}")
+    return pd.concat([table, pd.DataFrame([line])], ignore_index=True)
 
 
 def _difference_zone_table(zones: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
@@ -256,6 +288,8 @@ def report_from_results(
         for d in differences:
             if d.zones is not None and len(d.zones):
                 changed = d.zones[(d.zones["gained_area_m2"] > 0) | (d.zones["lost_area_m2"] > 0)]
+                by = "delta_population" if "delta_population" in changed else "gained_area_m2"
+                changed = changed.sort_values(by, ascending=False, kind="stable")  # the biggest gain first
                 name = PRESETS[d.preset].title if d.preset in PRESETS else d.preset
                 report.appendix[f"By ward: {name}, {d.scenario_b} against {d.scenario_a} "
                               f"(the {len(changed)} of {len(d.zones)} wards that change)"] = (

@@ -22,6 +22,7 @@ from layers.session import Session
 from planner_gui.docks.attribute_table import AttributeTable
 from planner_gui.errors import describe
 from layers.identify import Hit
+from planner_gui.docks.fitting import fitting_table
 from planner_gui.docks.layers import LayerPanel
 from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
@@ -34,7 +35,9 @@ log = logging.getLogger("planner")
 
 TIMELINE_HEIGHT_PX = 260
 FULL_SCREEN_BELOW_PX = 1600  # a screen narrower than this (a laptop's 1366 px) is given to the window whole
-DOCK_SHARES = ((0.19, 210, 280), (0.28, 320, 460))  # first run: Layers, Coverage: share of the window, min, max px
+# First run: Layers, Coverage: share of the window, min, max px; the map keeps more than half of a
+# 1366 px laptop screen, the right column at least its tab titles' width (`size_columns`).
+DOCK_SHARES = ((0.17, 210, 280), (0.28, 320, 460))
 TOOLS = {  # name: (menu text, shortcut, what it does)
     "pan": ("Pan", "H", "Drag to pan, wheel to zoom"),
     "zoom": ("Zoom box", "Z", "Drag a box to zoom into it"),
@@ -81,7 +84,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.results = QtWidgets.QTreeWidget()
         self.results.setHeaderLabels(["Feature / field", "Value"])
-        self.results.setColumnWidth(0, 170)
+        fitting_table(self.results, stretch=1)
         self.measure_label = QtWidgets.QLabel("Pick a measure tool, then click on the map.")
         self.measure_label.setWordWrap(True)
         self.measure_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -141,6 +144,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
         self.tabifyDockWidget(self.scenario_dock, self.travel_time_dock)
         self.coverage_dock.raise_()
+        # The side columns run the window's full height and the bottom docks (Timeline, attribute
+        # tables: tabs of one place) sit under the map only, so they never squeeze the Layers list
+        # or the ward chart.
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._gain_to_show = False  # a sketch edit was made: bring its gain in sight when it comes
+        self.session.events.sketch.connect(self._sketch_edited)
+        self.dashboard.sketch_gain.shown.connect(self._show_sketch_gain)
 
     def _make_tools(self) -> None:
         self.tools = {
@@ -290,11 +301,44 @@ class MainWindow(QtWidgets.QMainWindow):
                                                      (area.height() - self.height()) // 2))
 
     def _first_run_docks(self) -> None:
-        """The map gets the room: side docks a share of the window each (DOCK_SHARES), the Timeline
-        dock waits in the Analysis menu."""
+        """The map gets the room: side docks a share of the window each, the Timeline dock waits in
+        the Analysis menu. The columns are sized once the window has its size on screen (`showEvent`)."""
         self.timeline_dock.hide()
+        self._columns_to_size = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The first show sizes the columns at once, before anything (a project's view) is put on the map."""
+        if getattr(self, "_columns_to_size", False):
+            self._columns_to_size = False
+            self.size_columns()
+        super().showEvent(event)
+
+    def size_columns(self) -> None:
+        """The side columns as shares of the window's width (DOCK_SHARES)."""
         widths = [max(low, min(high, int(self.width() * share))) for share, low, high in DOCK_SHARES]
+        # and wide enough for the right column's tab titles whole ('Ov…' names nothing)
+        titles = {dock.windowTitle().replace("&&", "&") for dock in self._right_tabs()}
+        for bar in self.findChildren(QtWidgets.QTabBar):
+            if {bar.tabText(i) for i in range(bar.count())} & titles:
+                widths[1] = max(widths[1], bar.sizeHint().width())
         self.resizeDocks([self.layers_dock, self.coverage_dock], widths, QtCore.Qt.Orientation.Horizontal)
+
+    def _right_tabs(self) -> list[QtWidgets.QDockWidget]:
+        return [self.results_dock, self.coverage_dock, self.overlap_dock, self.scenario_dock]
+
+    def _sketch_edited(self, *_) -> None:
+        self._gain_to_show = not self.session.sketch.is_empty
+
+    def _show_sketch_gain(self, difference) -> None:
+        """What the sketch adds, in sight after a sketch edit: its tab raised and scrolled to (a gain
+        measured again for another reason leaves the tabs as the planner put them)."""
+        gain = self.dashboard.sketch_gain
+        if difference is None or gain.isHidden() or not self._gain_to_show:
+            return
+        self._gain_to_show = False
+        self.coverage_dock.show()
+        self.coverage_dock.raise_()
+        QtCore.QTimer.singleShot(0, lambda: self.coverage_scroll.ensureWidgetVisible(gain, 0, 0))
 
     def _timeline_shown(self, visible: bool) -> None:
         """The Timeline opens at a modest height (a quarter of the window, at most 260 px): the map keeps the room."""
@@ -573,13 +617,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.measure_label.setText(measurement.text() if measurement else "Click on the map to measure.")
 
     def zoom_to_place(self, place) -> None:
-        """Zoom to a feature found by name (at least 1.5 km across) and highlight it."""
+        """Zoom to a place found by name (at least 1.5 km across) and highlight its features."""
         xmin, ymin, xmax, ymax = place.bounds
         cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
         half = max((xmax - xmin) * 0.65, (ymax - ymin) * 0.65, 750.0)
         self.canvas.set_view((cx - half, cy - half, cx + half, cy + half))
-        self.canvas.set_highlight(place.layer, [place.row])
-        self.statusBar().showMessage(f"{place.name} ({place.layer.name})", 5000)
+        self.canvas.set_highlight(place.layer, list(place.rows))
+        self.statusBar().showMessage(place.label(), 5000)
 
     def _zoom_to_current(self) -> None:
         layer = self.layer_panel.current_layer()

@@ -1,7 +1,8 @@
 """The place search box (Ctrl+F): type a name, pick a feature, the map zooms to it.
 
 The matching is `layers.place_search.find_places` (any layer, no case or accents); the box
-offers the best matches as the planner types, and Enter takes the first.
+offers the best matches as the planner types, each place once with its layer beside its name,
+and Enter takes the one chosen from the list, else the first.
 """
 from __future__ import annotations
 
@@ -46,7 +47,12 @@ class PlaceSearch(QtWidgets.QLineEdit):
             self.found.emit(place)
 
     def go(self) -> Place | None:
-        """Take the best match of the text typed (Enter)."""
+        """Take the place whose label is in the box (chosen from the list), else the best match
+        of the text typed (Enter)."""
+        chosen = next((p for p in self.places if p.label() == self.text()), None)
+        if chosen is not None:
+            self.found.emit(chosen)
+            return chosen
         text = self.text().split(" — ")[0]
         places = self.search(text)
         if not places:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from layers.session import Session
+from planner_gui.docks.fitting import WrappingLabel
 from planner_gui.jobs.runner import AnalysisRunner
 
 # What the figures are measured on: a dock following "the city" follows all of these.
@@ -21,8 +22,7 @@ CITY_EVENTS = ("city", "study_area", "zone_layer", "crs", "roles")
 
 def status_label(colour: str = "#8a5a00") -> QtWidgets.QLabel:
     """A status line that wraps, however long the message (a path, a list of fields)."""
-    label = QtWidgets.QLabel("")
-    label.setWordWrap(True)
+    label = WrappingLabel("")
     label.setStyleSheet(f"color: {colour};")
     label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
     return label

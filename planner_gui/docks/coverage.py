@@ -10,8 +10,9 @@ and no stale figure is shown. While a request is under way the figures are greye
 
 The figures come from `layers.analysis.indicators.evaluate` (see `layers.analysis.jobs.measure`),
 the same function `planner measure` calls. Each result is the session's latest 'coverage' and
-is drawn: the catchment as a result layer, and the per-zone figures as a bar chart whose bars
-select the zone on the map. `figures_shown(Coverage)` is emitted each time the labels change.
+is drawn: the catchment as a result layer, the figures in their box (`coverage_figures`) and the
+per-zone figures as a bar chart whose bars select the zone on the map (`coverage_chart`).
+`figures_shown(Coverage)` is emitted each time the labels change.
 """
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from layers.analysis import jobs
 from layers.analysis.coverage import MEASURE_QUAD_SEGS, QUAD_SEGS
 from layers.layer import Style, VectorLayer
 from layers.session import BAND_RANGE_M, MAP_SCENARIO, SEGMENTS_RANGE, Session, StudyArea
-from layers.text import features_text, headline_text, km2_text, people_text, percent_text
 from planner_gui.binding import bind_settings, refill, select_data
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
-from planner_gui.docks.headline import headline_label
-from planner_gui.docks.ward_chart import WardChart
+from planner_gui.docks.coverage_chart import ZoneChart
+from planner_gui.docks.coverage_figures import CoverageFigures
+from planner_gui.docks.fitting import fitting_combo
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_STEP = 100, 2000, 50
 RADIUS_PRESETS = (300, 500, 1000)
@@ -43,10 +44,6 @@ CATCHMENT_STYLE = Style(stroke="#0b6fa4", fill="#29a3e0", fill_alpha=0.22, width
 # By walking distance, the straight-line catchment is drawn beside it as an orange outline: the gap
 # between the two is where the street grid makes the walk longer than the crow flies.
 STRAIGHT_LINE_STYLE = Style(stroke="#e07b00", fill=None, width=1.6)
-NOTE_TEXT = {  # the figure at a bar's end, by the chart's unit
-    "%": lambda v: f"{v:.1f} %", "people": people_text, "features": lambda v: f"{v:,.0f}",
-    "m²": lambda v: f"{v:,.0f} m²",
-}
 DISTANCES = (("straight line", "straight"), ("walking, along the streets", "walking"))
 CHOOSE_EXTRACT = "choose an OpenStreetMap extract"
 BOUNDARY = "Whole city (boundary)"
@@ -65,7 +62,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.stack = session.layers
         self._problem = ""  # why the figures are blank, shown under them (the session keeps it too)
         self._auto_measure = session.settings.measure  # the default until someone picks another
-        self._chart_drawn: tuple | None = None  # (figures, chart figure) the chart shows
         self.status_label = status_label()
         self.start_measuring(session, self.status_label)
         self._timer = self._follow_timer
@@ -79,8 +75,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         session.events.study_area.connect(self._show_study_area)
         session.events.zone_layer.connect(self._show_zone_layer)
         self.follow(settings=FIGURE_SETTINGS)
-        for name in ("chart_figure", "measure"):
-            getattr(session.settings.events, name).connect(self._draw_chart)
         self._fill()
 
     @property
@@ -89,10 +83,10 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
 
     # -- widgets ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.measure_combo = _combo("An indicator preset (with its published definition) or one layer's catchment")
-        self.study_area_combo = _combo("What the shares are of: the city boundary, a layer, or one zone of it")
-        self.zone_combo = _combo("The zones the figures are broken down by (layers of role 'zones')")
-        self.scenario_combo = _combo("Which features count: 'existing' is what `planner measure` uses by default")
+        self.measure_combo = fitting_combo("An indicator preset (with its published definition) or one layer's catchment")
+        self.study_area_combo = fitting_combo("What the shares are of: the city boundary, a layer, or one zone of it")
+        self.zone_combo = fitting_combo("The zones the figures are broken down by (layers of role 'zones')")
+        self.scenario_combo = fitting_combo("Which features count: 'existing' is what `planner measure` uses by default")
         for label, text in SCENARIOS:
             self.scenario_combo.addItem(label, text)
         self.radius_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -118,11 +112,11 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.segments = QtWidgets.QSpinBox(minimum=SEGMENTS_RANGE[0], maximum=SEGMENTS_RANGE[1])
         self.segments.setToolTip(f"Buffer segments per quarter circle, at least (planner {QUAD_SEGS}; QGIS and PostGIS "
                                  f"use 8); figures use {MEASURE_QUAD_SEGS} or more: within 1e-4 of the true circles")
-        self.distance_combo = _combo("Straight line (as the crow flies), or walking distance along a street network "
+        self.distance_combo = fitting_combo("Straight line (as the crow flies), or walking distance along a street network "
                                      "(SDG 11.2.1 and ITDP define access by walking distance)")
         for label, kind in DISTANCES:
             self.distance_combo.addItem(label, kind)
-        self.network_combo = _combo("The street network walked along: a layer of role 'street', or an "
+        self.network_combo = fitting_combo("The street network walked along: a layer of role 'street', or an "
                                     "OpenStreetMap extract (.osm.pbf, e.g. from Geofabrik or BBBike)")
         self.band = QtWidgets.QSpinBox(minimum=int(BAND_RANGE_M[0]), maximum=int(BAND_RANGE_M[1]), suffix=" m")
         self.band.setToolTip("The band either side of the streets reached that counts as reached (ITDP uses 50-100 m)")
@@ -147,52 +141,28 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         network_row.addWidget(self.band)
         form.addRow("Streets", network_row)
 
-        self.value_label = headline_label(1.8)
-        self.title_label = QtWidgets.QLabel("")
-        self.people_label = QtWidgets.QLabel("")
-        self.people_label.setWordWrap(True)  # it may hold why there are no people figures
-        self.area_label = QtWidgets.QLabel("")
-        self.walking_label = QtWidgets.QLabel("")  # walking reach against straight-line reach
-        self.walking_label.setVisible(False)
-        self.features_label = QtWidgets.QLabel("")  # buildings / facilities counted in the catchment
-        self.features_label.setVisible(False)
-        self.warnings_label = QtWidgets.QLabel("")  # what the planner must know about the figures (result.warnings)
-        self.warnings_label.setWordWrap(True)
-        self.warnings_label.setStyleSheet("color: #8a5a00;")
-        self.warnings_label.setVisible(False)
-        self.crs_label = QtWidgets.QLabel("")
-        self.crs_label.setStyleSheet("color: #555;")
-        self.progress = QtWidgets.QProgressBar(visible=False, maximumHeight=12, textVisible=False)
-        self.figures_box = QtWidgets.QGroupBox("Figures")
-        figures = QtWidgets.QVBoxLayout(self.figures_box)
-        for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.walking_label,
-                  self.features_label, self.warnings_label, self.crs_label, self.status_label, self.progress):
-            figures.addWidget(w)
-            if isinstance(w, QtWidgets.QLabel):
-                w.setWordWrap(True)  # a long title, path or message wraps: the dock never grows wide
-                w.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        # The figures never shrink below their text: when the dock is short, the chart gives way.
-        self.figures_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Minimum)
-
-        self.figure_combo = _combo("The figure each zone's bar shows")
-        self.chart = WardChart()
-        self.chart.zone_clicked.connect(self._on_zone_clicked)
-        chart_row = QtWidgets.QHBoxLayout()
-        chart_row.addWidget(QtWidgets.QLabel("By ward:"))
-        chart_row.addWidget(self.figure_combo, 1)
+        self.figures_box = CoverageFigures(self.status_label)
+        figures = self.figures_box  # the labels under their old names (tests, the print page)
+        self.value_label, self.title_label, self.people_label, self.area_label = (
+            figures.value_label, figures.title_label, figures.people_label, figures.area_label)
+        self.walking_label, self.features_label, self.warnings_label, self.crs_label, self.progress = (
+            figures.walking_label, figures.features_label, figures.warnings_label, figures.crs_label,
+            figures.progress)
+        self.zone_chart = ZoneChart(self.session, self.fail)
+        self.chart, self.figure_combo = self.zone_chart.chart, self.zone_chart.figure_combo
+        self.zone_chart.zone_selected.connect(self.zone_selected)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.figures_box)
-        layout.addLayout(chart_row)
-        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.zone_chart, 1)
 
         session = self.session
         buffered = lambda s: s.radius_m() is not None  # noqa: E731
         self.bindings = bind_settings(session, {
             "measure": self.measure_combo, "scenario": self.scenario_combo, "radius_m": self.radius_slider,
             "segments": self.segments, "distance": self.distance_combo, "network": self.network_combo,
-            "walking_band_m": self.band, "chart_figure": self.figure_combo,
+            "walking_band_m": self.band,
         }, self.fail, measure={"write": lambda v: {"measure": v, "radius_m": None}},
             scenario={"value": self._scenario_shown},
             radius_m={"value": lambda s: s.radius_m(), "write": self._radius_written, "enabled": buffered,
@@ -202,8 +172,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
                      "enabled": lambda s: buffered(s) and s.settings.distance == "walking",
                      "also": ("measure", "distance")},
             walking_band_m={"enabled": lambda s: buffered(s) and s.settings.distance == "walking",
-                            "also": ("measure", "distance")},
-            chart_figure={"value": self._figures_shown, "also": ("measure",)})
+                            "also": ("measure", "distance")})
         self.radius_slider.valueChanged.connect(lambda v: self.radius_label.setText(f"{v:,} m"))
         for name in ("radius_m", "measure"):
             getattr(session.settings.events, name).connect(self._show_radius)
@@ -223,17 +192,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
     @property
     def scenario(self):
         return self.session.scenario()
-
-    def chart_figures(self) -> dict[str, str]:
-        """The figures the chart can show for the measure and the layers loaded (key -> title)."""
-        return jobs.chart_figures(self.session.settings.measure, {layer.role for layer in self.stack})
-
-    @property
-    def figure(self) -> str:
-        """The figure the chart shows: the chosen one if the layers allow it, else the first they do."""
-        offered = self.chart_figures()
-        chosen = self.session.settings.chart_figure
-        return chosen if chosen in offered else next(iter(offered))
 
     def effective_radius(self) -> float | None:
         """The radius the figures use: None for a preset without a buffer (digital, green per resident)."""
@@ -310,7 +268,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         refill(self.zone_combo, [("first zone layer", None)] + [(l.name, l.name) for l in session.zone_layers()],
                session.zone_layer)
         self.bindings["network"].show()  # the street layers
-        self.bindings["chart_figure"].show()  # the figures the layers allow
+        self.zone_chart.binding.show()  # the figures the layers allow
         available = session.measures()
         current = session.settings.measure
         if available and (current not in available or current == self._auto_measure):
@@ -342,10 +300,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
             networks.append((Path(network).name, network))
         refill(self.network_combo, networks + [("OpenStreetMap extract (.osm.pbf)…", CHOOSE_EXTRACT)])
         return network
-
-    def _figures_shown(self, session: Session) -> str:
-        refill(self.figure_combo, [(label, key) for key, label in self.chart_figures().items()])
-        return self.figure
 
     def _show_radius(self, *_) -> None:
         radius = self.session.radius_m()
@@ -381,59 +335,22 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
 
     def show_failed(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
-        for label in (self.value_label, self.people_label, self.area_label, self.features_label):
-            label.setText("–")
+        self.figures_box.blank()
         if "needs a layer with role" in message:
             message += " visible (hidden layers do not count)"
         if "no street network" in message or "no street layer" in message:
             message += "; here: Streets: OpenStreetMap extract (.osm.pbf)…"
         self._problem = f"cannot measure: {message}"
         self._set_stale(False)
-        self.walking_label.setVisible(False)
-        self.warnings_label.setVisible(False)
-        self.chart.set_values(jobs.zone_figures(None, self.figure), "")
+        self.zone_chart.blank()
         self.figures_shown.emit(None)
 
     def show_result(self, coverage: jobs.Coverage) -> None:
         self._problem = ""
         self._set_stale(False)
-        r = coverage.result
-        f = r.figures
-        self.title_label.setText(f"<b>{r.title}</b><br>scenario: {r.scenario} · "
-                                 + (f"radius {r.radius_m:,.0f} m" if r.radius_m else "no buffer")
-                                 + f"<br>study area: {self.session.study_area_text()}")
-        self.value_label.setText(headline_text(r))
-        if "population" in f:
-            self.people_label.setText(  # with no people to count, the model's reason and what to set
-                r.population_missing[0].upper() + r.population_missing[1:] if r.population_missing else
-                f"People reached: {people_text(f['population'])} of {people_text(f['study_population'])}"
-                f" ({percent_text(f['population_share'], 2)})")
-            self.area_label.setText(
-                f"Area reached: {km2_text(f['area_m2'])} of {km2_text(f['study_area_m2'])}"
-                f" ({percent_text(f['area_share'], 2)})")
-        else:  # green per resident
-            self.people_label.setText(f"Green area: {km2_text(f.get('green_m2'))} for "
-                                      f"{people_text(f.get('study_population'))} residents")
-            self.area_label.setText(f"Common benchmark: {f.get('benchmark_m2_per_resident', 9):g} m² per "
-                                    "resident (not a WHO figure)")
-        self.features_label.setText("\n".join(features_text(layer, figures) for layer, figures in r.features.items()))
-        self.features_label.setVisible(bool(r.features))
-        walked = "walking_to_straight_line_area" in f
-        if walked:
-            text = f"Walking reaches {percent_text(f['walking_to_straight_line_area'], 1)} of the straight-line area"
-            if f.get("walking_to_straight_line_population") is not None:
-                text += f" and {percent_text(f['walking_to_straight_line_population'], 1)} of its people"
-            self.walking_label.setText(text + " (its outline in orange on the map)")
-        self.walking_label.setVisible(walked)
-        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in r.warnings))
-        self.warnings_label.setVisible(bool(r.warnings))
-        self.crs_label.setText(f"CRS {r.crs}, planar areas; {r.distance}")
-        tip = f"<p><b>Method.</b> {r.method}</p><p><b>Source.</b> {r.source}</p><p><b>CRS.</b> {r.crs}</p>"
-        for w in (self.value_label, self.people_label, self.area_label, self.walking_label, self.features_label,
-                  self.title_label, self.crs_label):
-            w.setToolTip(tip)
+        self.figures_box.show_figures(coverage, self.session.study_area_text())
         self._draw_catchment(coverage)
-        self._draw_chart()
+        self.zone_chart.draw()
         self.figures_shown.emit(coverage)
 
     def _draw_catchment(self, coverage: jobs.Coverage) -> None:
@@ -452,37 +369,3 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
                                      STRAIGHT_LINE_STYLE)
         else:
             self.session.clear_result("straight_line")
-
-    def _draw_chart(self, *_) -> None:
-        """Each zone's bar and, at its end, the very figure it plots, in the unit the title names."""
-        coverage = self.coverage
-        if coverage is None:
-            return
-        figure = self.figure
-        self._chart_drawn = (id(coverage), figure)
-        values = jobs.zone_figures(coverage.result, figure)
-        unit = jobs.figure_unit(figure, coverage.result.unit)
-        scale = 100.0 if unit == "%" else 1.0
-        text = NOTE_TEXT.get(unit, lambda v, unit=unit: f"{v:,.1f} {unit}")
-        notes = (values * scale).map(text)
-        self.chart.set_values(values, f"{self.chart_figures()[figure]} ({unit})", scale, notes[~notes.index.duplicated()],
-                              limit=100.0 if unit == "%" else None)
-
-    def _on_zone_clicked(self, name: str) -> None:
-        coverage = self.coverage  # the zones of the figures shown
-        source = coverage.zones_source if coverage is not None else None
-        layer = self.stack.find(source) if source else None
-        if isinstance(layer, VectorLayer):
-            names = self.session.zone_names(layer)
-            if name in names:
-                self.zone_selected.emit(layer, names.index(name))
-
-
-def _combo(tip: str) -> QtWidgets.QComboBox:
-    """A combo box that gives way to the dock's width (its longest item is in the tooltip's place
-    when cut), so a long layer or ward name never makes the dock wider than its column."""
-    combo = QtWidgets.QComboBox()
-    combo.setToolTip(tip)
-    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(12)
-    return combo

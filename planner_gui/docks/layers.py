@@ -16,9 +16,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
+from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_rows
 from planner_gui.map.legend.classes import LayerClassesDelegate
 
 MIME = "application/x-planner-layer-row"
+LAYER_LIST_ROWS = 8  # the list keeps room for this many layers, whatever the Timeline or a table takes
+FIELD_LETTERS = 7  # a field's combo box gives way down to this many letters (the column is narrow)
 NO_FIELD = "(none)"
 
 
@@ -194,14 +197,14 @@ class LayerPanel(QtWidgets.QWidget):
         self.model.dataChanged.connect(lambda *_: self._show_selected())
         self._current: Layer | None = None
 
-        self.role = QtWidgets.QComboBox()
+        self.role = fitting_combo(letters=FIELD_LETTERS)
         for role in ROLES:
             self.role.addItem(ROLE_TITLES[role], role)
         self.role.setToolTip("What the layer is for the figures: guessed from its names, geometry and fields")
         self.role.activated.connect(lambda _: self.set_role(self._current, self.role.currentData()))
         self.mapping = {}
         for key, _label in self.MAPPED_FIELDS:
-            combo = QtWidgets.QComboBox()
+            combo = fitting_combo(letters=FIELD_LETTERS)
             combo.activated.connect(lambda _i, key=key, combo=combo: self.set_field(self._current, key, self._field(combo)))
             self.mapping[key] = combo
         # buildings and facilities: the numeric fields summed in a catchment (floor area, jobs, pupils)
@@ -216,13 +219,14 @@ class LayerPanel(QtWidgets.QWidget):
         self.opacity.valueChanged.connect(self._opacity_changed)
         self.colour = QtWidgets.QPushButton("Colour…")
         self.colour.clicked.connect(self._choose_colour)
-        self.category = QtWidgets.QComboBox()
+        self.category = fitting_combo(letters=FIELD_LETTERS)
         self.category.activated.connect(lambda _: self.set_category_field(self._current, self._field(self.category)))
-        self.label_field = QtWidgets.QComboBox()
+        self.label_field = fitting_combo(letters=FIELD_LETTERS)
         self.label_field.activated.connect(lambda _: self.set_label_field(self._current, self._field(self.label_field)))
         buttons = QtWidgets.QHBoxLayout()
         for text, slot in (("Zoom to", self._zoom), ("Table", self._table), ("Remove", self._remove)):
-            button = QtWidgets.QPushButton(text)
+            button = QtWidgets.QToolButton(text=text)  # as wide as its word (a push button is 80 px at least)
+            button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             button.clicked.connect(slot)
             buttons.addWidget(button)
         form = QtWidgets.QFormLayout()
@@ -240,6 +244,9 @@ class LayerPanel(QtWidgets.QWidget):
         props.setContentsMargins(0, 0, 0, 0)
         props.addLayout(form)
         props.addLayout(buttons)
+        # The selected layer's properties scroll (up and down only) when the dock is short: the list
+        # above keeps its LAYER_LIST_ROWS rows.
+        self.properties_scroll = VerticalScrollArea(self.properties)
         # Results (catchments, gained areas, overlaps) in a group of their own under the inputs:
         # computed by the docks, never saved, so never mixed with the planner's layers.
         self.results_model = LayerListModel(session, self, stack=session.results)
@@ -255,7 +262,12 @@ class LayerPanel(QtWidgets.QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.results_label)
         layout.addWidget(self.results_view)
-        layout.addWidget(self.properties)
+        layout.addWidget(self.properties_scroll)
+        for view in (self.view, self.results_view):  # a long layer name is cut with '…', never scrolled to
+            view.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            view.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        keep_rows(self.view, LAYER_LIST_ROWS)
+        self.model.modelReset.connect(lambda: keep_rows(self.view, LAYER_LIST_ROWS))
         self._show_results_group()
         self._show_selected()
 

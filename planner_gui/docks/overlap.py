@@ -19,9 +19,10 @@ from layers.layer import Style
 from layers.session import Session
 from layers.text import km2_text, people_text, percent_text
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
+from planner_gui.docks.fitting import fitting_table
 
 OVERLAP_STYLE = Style(stroke="#444444", fill="#999999", fill_alpha=0.25, width=1.0, category_field="combination")
-COLUMNS = ("combination", "area", "area share", "people", "population share")
+COLUMNS = ("combination", "area", "% of area", "people", "% of people")
 
 
 class OverlapView(MeasureDock, QtWidgets.QWidget):
@@ -41,7 +42,7 @@ class OverlapView(MeasureDock, QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        fitting_table(self.table)
         self.crs_label = QtWidgets.QLabel("")
         self.crs_label.setStyleSheet("color: #555;")
         self.crs_label.setWordWrap(True)
@@ -89,7 +90,6 @@ class OverlapView(MeasureDock, QtWidgets.QWidget):
                 if j:
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
         names = " × ".join(result.names)
         self.status.setText(f"{names}: {len(table)} combinations, disjoint, adding up to the study area "
                             f"(metro radius {self.session.radius_for(jobs.OVERLAP_PRESETS['metro']):,.0f} m, "

@@ -17,6 +17,7 @@ from layers.layer import Style
 from layers.session import Session
 from layers.text import km2_text, people_text, signed_text
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
+from planner_gui.docks.fitting import fitting_combo, fitting_table
 from planner_gui.docks.headline import headline_label
 
 CHOICES = ("existing", "as of 2025", "plan 2030", "plan 2035", "plan 2035 without line 2", "plan 2030 without line 2")
@@ -53,7 +54,7 @@ class ScenarioPanel(MeasureDock, QtWidgets.QWidget):
         self.zones.setHorizontalHeaderLabels(["ward", "people gained", "people lost"])
         self.zones.verticalHeader().setVisible(False)
         self.zones.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.zones.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        fitting_table(self.zones)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.preset_label)
         layout.addLayout(form)
@@ -74,7 +75,7 @@ class ScenarioPanel(MeasureDock, QtWidgets.QWidget):
         return self.latest
 
     def _combo(self, text: str) -> QtWidgets.QComboBox:
-        combo = QtWidgets.QComboBox(editable=True)
+        combo = fitting_combo(combo=QtWidgets.QComboBox(editable=True))
         combo.addItems(CHOICES)
         combo.setCurrentText(text)
         combo.setToolTip("existing, a year (as of), plan YEAR, optionally 'without line N'")

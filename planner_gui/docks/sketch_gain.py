@@ -19,6 +19,7 @@ from layers.layer import Style
 from layers.session import Session
 from layers.text import km2_text, people_text, signed_text
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
+from planner_gui.docks.fitting import fitting_table
 
 GAIN_STYLE = Style(stroke="#b0005a", fill="#e6007e", fill_alpha=0.25, width=1.2)
 TOP_WARDS = 8
@@ -46,7 +47,7 @@ class SketchGainPanel(MeasureDock, QtWidgets.QGroupBox):
         self.wards.setHorizontalHeaderLabels(["ward", "people gained"])
         self.wards.verticalHeader().setVisible(False)
         self.wards.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.wards.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        fitting_table(self.wards)
         self.wards.setMaximumHeight(170)
         layout = QtWidgets.QVBoxLayout(self)
         for w in (self.gain_label, self.detail_label, self.status_label, self.wards):

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 VISIBLE = 14
+BAR_PX = 24  # a bar with a legible name
 AXIS_MIN_PX, AXIS_MAX_PX = 90, 260  # the names' axis: as wide as the longest name shown, within these
 BAR = "#3a7bbf"
 SELECTED = "#ffb000"
@@ -155,9 +156,9 @@ class WardChart(QtWidgets.QWidget):
             [n for n in self.order if n in self.notes.index], self._note_items[:self._notes_shown])}
 
     def visible_bars(self) -> int:
-        """As many bars as fit with a legible name (about 24 px each), at least 3."""
+        """As many bars as fit with a legible name (BAR_PX each), at least 3."""
         height = self.plot.getViewBox().height()
-        return max(3, int(height / 24)) if height > 50 else VISIBLE
+        return max(3, int(height / BAR_PX)) if height > 50 else VISIBLE
 
     def _top(self) -> None:
         self.plot.getViewBox().setYRange(-0.6, min(len(self.order), self.visible_bars()) - 0.4, padding=0)

@@ -35,7 +35,30 @@ def report_document(report: Report, page_size=QtGui.QPageSize.PageSizeId.A4) -> 
     doc.setDefaultFont(font)
     doc.setHtml(report.to_html(image_width=int(width)))
     doc.setPageSize(QtCore.QSizeF(width, height))
+    keep_headings_with_text(doc)
     return doc
+
+
+KEEP_LINES = 4  # a heading is followed on its page by at least this many lines of its section
+
+
+def keep_headings_with_text(doc: QtGui.QTextDocument, lines: int = KEEP_LINES) -> None:
+    """No heading alone at a page's foot: a heading with less than `lines` lines of room under it
+    on its page starts the next page. (Qt's HTML has no break-after: avoid; its pages are laid
+    out here, one heading at a time, since each move shifts what follows.)"""
+    layout = doc.documentLayout()
+    page_h = doc.pageSize().height()
+    room_px = lines * QtGui.QFontMetricsF(doc.defaultFont()).lineSpacing()
+    block = doc.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel() and block.next().isValid():
+            rect = layout.blockBoundingRect(block)
+            page_end = (int(rect.top() // page_h) + 1) * page_h
+            if page_end - rect.bottom() < room_px and rect.top() % page_h > room_px:
+                form = QtGui.QTextBlockFormat()
+                form.setPageBreakPolicy(QtGui.QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                QtGui.QTextCursor(block).mergeBlockFormat(form)
+        block = block.next()
 
 
 def write_pdf(report: Report, path: str | os.PathLike, page_size=QtGui.QPageSize.PageSizeId.A4,

@@ -19,8 +19,6 @@ import pytest
 from conftest import ROOT, SAMPLE_PROJECT
 
 SIZES = ["1366x768", "1920x1080"]
-DOCKS_PENDING = ("the docks' own layout (horizontal scroll, wrapping, tabs) is issue 23's other half (gui23b); "
-                 "until it lands a dock may still scroll sideways or cut a control")
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed (apt install xvfb; CI has it)"),
@@ -84,18 +82,14 @@ def test_nothing_outside_the_docks_is_cut_off(layout):
     assert [c for c in layout["clipped"] if c["dock"] is None] == []
 
 
-@pytest.mark.xfail(strict=False, reason=DOCKS_PENDING)
 def test_no_control_in_a_dock_is_cut_off(layout):
     assert [c for c in layout["clipped"] if c["dock"] is not None] == []
 
 
-@pytest.mark.xfail(strict=False, reason=DOCKS_PENDING)
 def test_no_dock_scrolls_sideways(layout):
     assert layout["docks_scrolling_sideways"] == []
 
 
-@pytest.mark.xfail(strict=False, reason="the docks' minimum widths are gui23b's: since main's GTFS roles the Layers "
-                   "dock's role combo asks 350 px for 'transit stop or station (class per feature, from a feed)'")
 def test_the_map_keeps_most_of_the_window(layout):
     """At least 40 % of the window's width is map on a laptop's screen (it was ~410 of 1229 px)."""
     assert layout["map"][0] >= 0.4 * layout["window"][0]
