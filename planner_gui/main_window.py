@@ -93,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         info_layout.setContentsMargins(4, 4, 4, 4)
         info_layout.addWidget(self.results, 1)
         info_layout.addWidget(self.measure_label)
-        self.results_dock = self._dock("Identify && measure", info, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.results_dock = self._dock("Identify", info, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.tables: dict[int, QtWidgets.QDockWidget] = {}
         self._make_dashboard()
 
@@ -131,7 +131,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.coverage_dock = self._dock("Coverage", self.coverage_scroll, right)
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
         self.overlap_dock.visibilityChanged.connect(self.dashboard.overlap.show_on_map)
-        self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
+        self.scenario_dock = self._dock("Compare", self.dashboard.scenarios, right)  # Scenario compare; short: five tabs share a laptop's column
         from planner_gui.docks.travel_time import TravelTimeView
 
         self.travel_time = TravelTimeView(self.session)
@@ -324,7 +324,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks([self.layers_dock, self.coverage_dock], widths, QtCore.Qt.Orientation.Horizontal)
 
     def _right_tabs(self) -> list[QtWidgets.QDockWidget]:
-        return [self.results_dock, self.coverage_dock, self.overlap_dock, self.scenario_dock]
+        return [self.results_dock, self.coverage_dock, self.overlap_dock, self.scenario_dock, self.travel_time_dock]
 
     def _sketch_edited(self, *_) -> None:
         self._gain_to_show = not self.session.sketch.is_empty
