@@ -31,9 +31,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from layers.analysis.progress import Cancelled, IsCancelled
+from layers.io.limits import READ_TIMEOUT_S
 
 
 def _default_memory_mb() -> int:
@@ -51,7 +53,7 @@ class ReadLimits:
     layer, or a file's list of layers); `memory_mb`: the reading process's address space, and the
     bytes of rows the app takes from it."""
 
-    timeout_s: float = 60.0
+    timeout_s: float = READ_TIMEOUT_S
     memory_mb: int = field(default_factory=_default_memory_mb)
 
 
@@ -126,6 +128,20 @@ class ReaderProcess:
         reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
         with reader._rows() as batches:
             return _table(batches, reader._schema).to_pandas()
+
+    def raster(self, request: dict) -> tuple[dict, np.ma.MaskedArray | None]:
+        """(header, cells as stored with their mask) of a GeoTIFF band read in the child
+        (`layers.io.raster_read`; `request` is its op and arguments, see reader_child); no cells
+        for a raster that cannot be placed. Under the time limit, Cancel and the memory budget."""
+        header = self._ask(request, streaming=True)
+        with self._rows() as batches:
+            table = _table(batches, self._schema)
+        if header["shape"] is None:
+            return header["info"], None
+        shape = tuple(header["shape"])
+        values = table.column("values").to_numpy().reshape(shape)
+        mask = table.column("mask").to_numpy().astype(bool).reshape(shape)
+        return header["info"], np.ma.MaskedArray(values, mask=mask)
 
     # -- the child ------------------------------------------------------------------------------
     def _start(self) -> None:
