@@ -191,7 +191,7 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
             if progress is not None:
                 progress.step(f"reading {path.name}")
-            session, problems = open_project(path, allow_missing, allow_outside)
+            session, problems = open_project(path, allow_missing, allow_outside, repair)
             for problem in problems:
                 _warn(progress, f"{path}: {problem}")
         else:

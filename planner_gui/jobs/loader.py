@@ -120,7 +120,7 @@ class LoadJob:
 
     def _load(self, path: Path) -> None:
         if is_project(path):
-            project = load_project(path, self.allow_outside)
+            project = load_project(path, self.allow_outside, self.repair)
             crs = project.working_crs or _chosen_crs(project.layers)
             for layer in project.layers:
                 if self.cancelled:
