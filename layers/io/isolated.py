@@ -121,13 +121,29 @@ class ReaderProcess:
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
         reader_child): for text in a legacy code page and date-times, which its row reader handles."""
+        reader = self._full()
+        reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
+        with reader._rows() as batches:
+            return _table(batches, reader._schema).to_pandas()
+
+    def feed_layer(self, location: str, options: dict, index: int) -> tuple[dict, pa.Table]:
+        """(its name, source_layer, role and warnings; its frame as GeoArrow WKB) of a GTFS feed's
+        layer number `index`, read in a child with pandas (`layers.io.load.feed_layers_here`; the
+        child keeps the feed it read last, so a feed's layers, asked one by one, read it once).
+        A feed the planner cannot read raises ReadFailed saying why."""
+        reader = self._full()
+        header = reader._ask({"op": "feed_layer", "location": location, "options": options, "index": index},
+                             streaming=True)
+        with reader._rows() as batches:
+            return header["layer"], _table(batches, reader._schema)
+
+    def _full(self) -> ReaderProcess:
+        """The child with pandas (started on first use), under this one's limits and Cancel."""
         if self._full_reader is None:
             self._full_reader = ReaderProcess(self.limits, full=True)
         reader = self._full_reader
         reader.limits, reader.cancelled = self.limits, self.cancelled
-        reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
-        with reader._rows() as batches:
-            return _table(batches, reader._schema).to_pandas()
+        return reader
 
     def raster(self, request: dict) -> tuple[dict, np.ma.MaskedArray | None]:
         """(header, cells as stored with their mask) of a GeoTIFF band read in the child
@@ -280,6 +296,8 @@ class ReaderProcess:
         return ReadFailed("the reader stopped on this file before it was read")
 
     def _failed(self, message: dict) -> Exception:
+        if message.get("refused"):  # the planner's own words, from layers.io
+            return ReadFailed(message["refused"])
         if message.get("memory"):
             return ReadFailed(f"reading needs more than {self.limits.memory_mb:,} MB of memory (the limit); stopped")
         return LibraryError(message["error"])

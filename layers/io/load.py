@@ -176,7 +176,8 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     path = Path(path)
     feed = feed_location(path)
     if feed is not None:
-        return read_feed_layers(feed, transit)
+        with reading(limits, cancelled):
+            return read_feed_layers(feed, transit)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
@@ -350,22 +351,52 @@ COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
 
 def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None) -> list[VectorLayer]:
     """A GTFS feed's stations and lines (`layers.transit`), its members checked first; every
-    problem of the feed is a LayerLoadError naming it."""
-    from layers.transit.feed_layers import feed_layers
-    from layers.transit.gtfs import FeedError
-    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+    problem of the feed is a LayerLoadError naming it.
 
+    gtfs-kit reads every table whole with pandas, and a feed can hold millions of stop times, so
+    the feed is read and its layers made in the reader process (`feed_layers_here` there), under
+    the time limit, the memory cap and Cancel of the enclosing `reading()` (as a vector read is);
+    the layers come back as Arrow (geometries as WKB)."""
     path = Path(path)
     transit = transit or FeedOptions()
     location = feed_location(path) or path
     try:
         check_feed(location)
-        feed = _read_feed(str(location), _stamp(location))
+    except UnsafeFileError as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    options = {"brt": list(transit.brt), "day": transit.day.isoformat() if transit.day else None,
+               "window_s": list(transit.window_s) if transit.window_s else None}
+    try:
+        with reading() as reader:
+            made = [reader.feed_layer(str(location), options, index) for index in range(len(FEED_LAYERS))]
+    except Cancelled:
+        raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except Exception as exc:  # the reader's own failure (LibraryError): said, never a traceback
+        raise LayerLoadError(path, f"is not a GTFS feed the planner can read ({_short(exc)})") from None
+    return [VectorLayer(name=meta["name"], source=Path(location), source_layer=meta["source_layer"],
+                        role=meta["role"], style=default_style(meta["role"]), warnings=meta["warnings"],
+                        gdf=gpd.GeoDataFrame.from_arrow(table)) for meta, table in made]
+
+
+def feed_layers_here(location: str, options: dict) -> list[VectorLayer]:
+    """The feed's layers read in this process: what the reader process does for `read_feed_layers`
+    (`options`: FeedOptions as JSON). Problems are LayerLoadErrors naming the feed."""
+    from layers.transit.feed_layers import feed_layers
+    from layers.transit.gtfs import FeedError
+    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+
+    path = Path(location)
+    day = datetime.date.fromisoformat(options["day"]) if options.get("day") else None
+    window_s = tuple(options["window_s"]) if options.get("window_s") else None
+    try:
+        feed = _read_feed(str(path), _stamp(path))
         window = None
-        if transit.day is not None or transit.window_s is not None:
-            start, end = transit.window_s or MORNING_PEAK_S
-            window = ServiceWindow(transit.day, start, end) if transit.day else default_window(feed, start, end)
-        return feed_layers(feed, window, transit.brt)
+        if day is not None or window_s is not None:
+            start, end = window_s or MORNING_PEAK_S
+            window = ServiceWindow(day, start, end) if day else default_window(feed, start, end)
+        return feed_layers(feed, window, tuple(options.get("brt") or ()))
     except (UnsafeFileError, FeedError, ValueError) as exc:
         raise LayerLoadError(path, str(exc)) from None
     except OSError as exc:
@@ -403,7 +434,8 @@ def _stamp(location: Path) -> tuple:
 
 @functools.lru_cache(maxsize=2)
 def _read_feed(location: str, stamp: tuple):
-    """A feed read once while it is unchanged (a project opens its stations and lines apart)."""
+    """A feed read once while it is unchanged (a project opens its stations and lines apart; the
+    reader process is asked for each layer of a feed in turn)."""
     from layers.transit.gtfs import read_feed
 
     return read_feed(Path(location))

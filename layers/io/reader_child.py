@@ -137,6 +137,34 @@ def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
     _stream(out, table.schema, table.to_batches())
 
 
+_FEED_MADE: dict = {}  # the last feed's layers, by (location, options): asked for one layer at a time
+
+
+def _feed_layer(out, location: str, options: dict, index: int) -> None:
+    """Layer `index` of a GTFS feed's layers (`layers.io.load.feed_layers_here`), its frame as
+    GeoArrow WKB. --full only. A feed refused says why in the planner's words ('refused')."""
+    import pyarrow as pa
+
+    from layers.io.load import LayerLoadError, feed_layers_here
+
+    key = json.dumps([location, options], sort_keys=True)
+    try:
+        if key not in _FEED_MADE:
+            _FEED_MADE.clear()
+            _FEED_MADE[key] = feed_layers_here(location, options)
+        layer = _FEED_MADE[key][index]
+        table = pa.table(layer.gdf.to_arrow(geometry_encoding="WKB"))
+    except LayerLoadError as exc:
+        _send(out, {"ok": False, "refused": exc.reason})
+        return
+    except Exception as exc:
+        _send(out, _failure(exc))
+        return
+    _send(out, {"ok": True, "layer": {"name": layer.name, "source_layer": layer.source_layer, "role": layer.role,
+                                      "warnings": list(layer.warnings)}})
+    _stream(out, table.schema, table.to_batches())
+
+
 def _raster(out, path: str, band: int, max_pixels: int) -> None:
     """A GeoTIFF band (`layers.io.raster_read.read_band`): its header, then its cells and mask."""
     from layers.io import raster_read
@@ -226,7 +254,7 @@ def _plain(value):
 
 
 _OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "frame": _frame,
-        "raster": _raster, "raster_window": _raster_window}
+        "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window}
 
 
 if __name__ == "__main__":
