@@ -4,7 +4,9 @@ GDAL's readers do not return from some files: a GeoPackage view with an unbounde
 query loops for ever, a Shapefile part that is a named pipe blocks, a crafted file takes all the
 memory. A thread cannot be stopped inside C, so every GDAL read of a file a planner opens runs in
 a child process (`layers.io.reader_child`, which imports neither pandas nor shapely) and comes back
-as Arrow record batches over a pipe. A watchdog thread kills the child when a request has run
+as Arrow record batches over a pipe: a vector layer's rows, a GeoTIFF band's cells and mask
+(`raster`, read there by `layers.io.raster_read`), and a GTFS feed's layers (`feed_layer`, read
+with gtfs-kit in the child that has pandas). A watchdog thread kills the child when a request has run
 longer than `ReadLimits.timeout_s` or when the caller's `cancelled()` says so, at any moment; the
 child's address space is capped at `ReadLimits.memory_mb` (RLIMIT_AS), and the parent takes no
 more than that many bytes of rows from it either.
