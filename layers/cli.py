@@ -32,6 +32,7 @@ import numbers
 import sys
 from pathlib import Path
 
+from layers.io.limits import READ_TIMEOUT_S
 from layers.progress_line import ProgressLine
 from layers.text import figure_text, km2_text, people_text, share_text
 
@@ -123,8 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true",
                    help="accept repairs of invalid polygons that change their area by more than 0.1 %% "
                         "(without it such a file is refused, naming the polygons and both areas)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
+    p.add_argument("--timeout", type=float, default=READ_TIMEOUT_S, metavar="S",
+                   help="stop reading a file (a layer) that takes longer than this many seconds "
+                        f"(default {READ_TIMEOUT_S:g})")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     p.add_argument("--overwrite-read-only", action="store_true",
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
                   allow_outside: bool = False, transit=None, crs: str | None = None,
-                  progress: ProgressLine | None = None, timeout_s: float = 60.0, repair: bool = False):
+                  progress: ProgressLine | None = None, timeout_s: float = READ_TIMEOUT_S, repair: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
@@ -203,7 +205,7 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
                 raise _Failure(f"{path}: the bundled Hanoi sample is not installed (file not found)")
             if progress is not None:
                 progress.step(f"reading {path.name}")
-            session, problems = open_project(path, allow_missing, allow_outside)
+            session, problems = open_project(path, allow_missing, allow_outside, repair)
             for problem in problems:
                 _warn(progress, f"{path}: {problem}")
         else:

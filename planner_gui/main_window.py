@@ -474,8 +474,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message_bar.push(f"{layer.name}", note, "info", timeout_s=0)
 
     def _on_project_loaded(self, project) -> None:
-        """Replace the session with the project's, once it has loaded; with layers missing, ask first."""
+        """Replace the session with the project's, once it has loaded; with layers missing, ask first.
+        Layers whose repair would change polygons' areas are asked about as a file's are: yes reads
+        the project again with repairs (the outside files it named allowed again), no leaves them out."""
         name = Path(project.path).name
+        if project.repairs:
+            question = "; ".join(str(exc) for exc in project.repairs)
+            if self.accept_repairs(name, question):
+                self.open_files([project.path], allow_outside=bool(project.outside), repair=True)
+                return
+            project.failures += project.repairs
         if project.failures:
             listed = "; ".join(str(f) for f in project.failures[:20])
             more = f"; and {len(project.failures) - 20:,} more" if len(project.failures) > 20 else ""

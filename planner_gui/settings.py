@@ -1,4 +1,4 @@
-"""The app's QSettings: window geometry and dock layout, recent files.
+"""The app's QSettings: window geometry and dock layout, recent files, the time limit of a read.
 
 `PLANNER_SETTINGS_DIR` (used by the tests) puts the settings file in a folder of your choice,
 so nothing touches the user's own settings.
@@ -10,7 +10,10 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from layers.io.limits import READ_TIMEOUT_S
+
 MAX_RECENT = 10
+READ_TIMEOUT_KEY = "read_timeout_s"
 
 
 def app_settings() -> QtCore.QSettings:
@@ -33,3 +36,14 @@ def add_recent_file(settings: QtCore.QSettings, path: str | Path) -> list[str]:
     files = files[:MAX_RECENT]
     settings.setValue("recent_files", files)
     return files
+
+
+def read_timeout_s(settings: QtCore.QSettings) -> float:
+    """Seconds one read of a file may take before the load stops it and says so (`READ_TIMEOUT_KEY`,
+    default `layers.io.limits.READ_TIMEOUT_S`, the CLI's --timeout too); a value that is not a
+    number of seconds above 0 is taken as the default."""
+    try:
+        value = float(settings.value(READ_TIMEOUT_KEY, READ_TIMEOUT_S))
+    except (TypeError, ValueError):
+        return READ_TIMEOUT_S
+    return value if value > 0 and value != float("inf") else READ_TIMEOUT_S

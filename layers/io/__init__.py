@@ -6,8 +6,9 @@ format's parts), `gdal_guard` (GDAL keeps only those drivers, reads no sidecar, 
 network), `load` (vectors through pyogrio, rasters through rasterio, one `LayerLoadError` for
 every way a file is wrong, said in the planner's words by `reasons`), `csv`
 (tables of coordinates through pandas),
-`frame_reader` and `sliced` (geometries made a slice at a time), `normalise` (what a layer
-must be before it is used) and `atomic` (saves that replace a file only once complete).
+`isolated` and `reader_child` (reads in a process that Cancel and the time limit of `limits`
+can kill; `raster_read` is what it does for a GeoTIFF), `frame_reader` and `sliced`
+(geometries made a slice at a time), `normalise` (what a layer must be before it is used) and `atomic` (saves that replace a file only once complete).
 
 Importing the package reads nothing: the names below come from `load` when first asked for, so
 that modules `load` itself uses (`crs` needs `sliced`) import a part without an import circle.

@@ -4,7 +4,9 @@ GDAL's readers do not return from some files: a GeoPackage view with an unbounde
 query loops for ever, a Shapefile part that is a named pipe blocks, a crafted file takes all the
 memory. A thread cannot be stopped inside C, so every GDAL read of a file a planner opens runs in
 a child process (`layers.io.reader_child`, which imports neither pandas nor shapely) and comes back
-as Arrow record batches over a pipe. A watchdog thread kills the child when a request has run
+as Arrow record batches over a pipe: a vector layer's rows, a GeoTIFF band's cells and mask
+(`raster`, read there by `layers.io.raster_read`), and a GTFS feed's layers (`feed_layer`, read
+with gtfs-kit in the child that has pandas). A watchdog thread kills the child when a request has run
 longer than `ReadLimits.timeout_s` or when the caller's `cancelled()` says so, at any moment; the
 child's address space is capped at `ReadLimits.memory_mb` (RLIMIT_AS), and the parent takes no
 more than that many bytes of rows from it either.
@@ -31,9 +33,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from layers.analysis.progress import Cancelled, IsCancelled
+from layers.io.limits import READ_TIMEOUT_S
 
 
 def _default_memory_mb() -> int:
@@ -51,7 +55,7 @@ class ReadLimits:
     layer, or a file's list of layers); `memory_mb`: the reading process's address space, and the
     bytes of rows the app takes from it."""
 
-    timeout_s: float = 60.0
+    timeout_s: float = READ_TIMEOUT_S
     memory_mb: int = field(default_factory=_default_memory_mb)
 
 
@@ -119,13 +123,43 @@ class ReaderProcess:
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
         reader_child): for text in a legacy code page and date-times, which its row reader handles."""
+        reader = self._full()
+        reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
+        with reader._rows() as batches:
+            return _table(batches, reader._schema).to_pandas()
+
+    def feed_layer(self, location: str, options: dict, index: int) -> tuple[dict, pa.Table]:
+        """(its name, source_layer, role and warnings; its frame as GeoArrow WKB) of a GTFS feed's
+        layer number `index`, read in a child with pandas (`layers.io.load.feed_layers_here`; the
+        child keeps the feed it read last, so a feed's layers, asked one by one, read it once).
+        A feed the planner cannot read raises ReadFailed saying why."""
+        reader = self._full()
+        header = reader._ask({"op": "feed_layer", "location": location, "options": options, "index": index},
+                             streaming=True)
+        with reader._rows() as batches:
+            return header["layer"], _table(batches, reader._schema)
+
+    def _full(self) -> ReaderProcess:
+        """The child with pandas (started on first use), under this one's limits and Cancel."""
         if self._full_reader is None:
             self._full_reader = ReaderProcess(self.limits, full=True)
         reader = self._full_reader
         reader.limits, reader.cancelled = self.limits, self.cancelled
-        reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
-        with reader._rows() as batches:
-            return _table(batches, reader._schema).to_pandas()
+        return reader
+
+    def raster(self, request: dict) -> tuple[dict, np.ma.MaskedArray | None]:
+        """(header, cells as stored with their mask) of a GeoTIFF band read in the child
+        (`layers.io.raster_read`; `request` is its op and arguments, see reader_child); no cells
+        for a raster that cannot be placed. Under the time limit, Cancel and the memory budget."""
+        header = self._ask(request, streaming=True)
+        with self._rows() as batches:
+            table = _table(batches, self._schema)
+        if header["shape"] is None:
+            return header["info"], None
+        shape = tuple(header["shape"])
+        values = table.column("values").to_numpy().reshape(shape)
+        mask = table.column("mask").to_numpy().astype(bool).reshape(shape)
+        return header["info"], np.ma.MaskedArray(values, mask=mask)
 
     # -- the child ------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -264,6 +298,8 @@ class ReaderProcess:
         return ReadFailed("the reader stopped on this file before it was read")
 
     def _failed(self, message: dict) -> Exception:
+        if message.get("refused"):  # the planner's own words, from layers.io
+            return ReadFailed(message["refused"])
         if message.get("memory"):
             return ReadFailed(f"reading needs more than {self.limits.memory_mb:,} MB of memory (the limit); stopped")
         return LibraryError(message["error"])

@@ -21,10 +21,8 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 from pyproj.exceptions import CRSError
-from rasterio.enums import Resampling
-from rasterio.windows import Window, from_bounds
 
-from layers.analysis.progress import Cancelled, IsCancelled, check
+from layers.analysis.progress import Cancelled, IsCancelled
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
@@ -37,7 +35,7 @@ from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversize
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
-from layers.io.gdal_guard import opened_raster
+from layers.io.raster_read import OVERVIEW_MAX_SIDE
 from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -59,7 +57,6 @@ TABLE_SUFFIXES = (".csv",)  # vector layers read from a table of coordinates (la
 # it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
 # from windows read at screen resolution, and the analysis refuses it.
 LARGE_RASTER_PIXELS = 50_000_000
-OVERVIEW_MAX_SIDE = 2048
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
@@ -179,7 +176,8 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     path = Path(path)
     feed = feed_location(path)
     if feed is not None:
-        return read_feed_layers(feed, transit)
+        with reading(limits, cancelled):
+            return read_feed_layers(feed, transit)
     _check_readable(path)
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
@@ -353,22 +351,52 @@ COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
 
 def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None) -> list[VectorLayer]:
     """A GTFS feed's stations and lines (`layers.transit`), its members checked first; every
-    problem of the feed is a LayerLoadError naming it."""
-    from layers.transit.feed_layers import feed_layers
-    from layers.transit.gtfs import FeedError
-    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+    problem of the feed is a LayerLoadError naming it.
 
+    gtfs-kit reads every table whole with pandas, and a feed can hold millions of stop times, so
+    the feed is read and its layers made in the reader process (`feed_layers_here` there), under
+    the time limit, the memory cap and Cancel of the enclosing `reading()` (as a vector read is);
+    the layers come back as Arrow (geometries as WKB)."""
     path = Path(path)
     transit = transit or FeedOptions()
     location = feed_location(path) or path
     try:
         check_feed(location)
-        feed = _read_feed(str(location), _stamp(location))
+    except UnsafeFileError as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    options = {"brt": list(transit.brt), "day": transit.day.isoformat() if transit.day else None,
+               "window_s": list(transit.window_s) if transit.window_s else None}
+    try:
+        with reading() as reader:
+            made = [reader.feed_layer(str(location), options, index) for index in range(len(FEED_LAYERS))]
+    except Cancelled:
+        raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except Exception as exc:  # the reader's own failure (LibraryError): said, never a traceback
+        raise LayerLoadError(path, f"is not a GTFS feed the planner can read ({_short(exc)})") from None
+    return [VectorLayer(name=meta["name"], source=Path(location), source_layer=meta["source_layer"],
+                        role=meta["role"], style=default_style(meta["role"]), warnings=meta["warnings"],
+                        gdf=gpd.GeoDataFrame.from_arrow(table)) for meta, table in made]
+
+
+def feed_layers_here(location: str, options: dict) -> list[VectorLayer]:
+    """The feed's layers read in this process: what the reader process does for `read_feed_layers`
+    (`options`: FeedOptions as JSON). Problems are LayerLoadErrors naming the feed."""
+    from layers.transit.feed_layers import feed_layers
+    from layers.transit.gtfs import FeedError
+    from layers.transit.service import MORNING_PEAK_S, ServiceWindow, default_window
+
+    path = Path(location)
+    day = datetime.date.fromisoformat(options["day"]) if options.get("day") else None
+    window_s = tuple(options["window_s"]) if options.get("window_s") else None
+    try:
+        feed = _read_feed(str(path), _stamp(path))
         window = None
-        if transit.day is not None or transit.window_s is not None:
-            start, end = transit.window_s or MORNING_PEAK_S
-            window = ServiceWindow(transit.day, start, end) if transit.day else default_window(feed, start, end)
-        return feed_layers(feed, window, transit.brt)
+        if day is not None or window_s is not None:
+            start, end = window_s or MORNING_PEAK_S
+            window = ServiceWindow(day, start, end) if day else default_window(feed, start, end)
+        return feed_layers(feed, window, tuple(options.get("brt") or ()))
     except (UnsafeFileError, FeedError, ValueError) as exc:
         raise LayerLoadError(path, str(exc)) from None
     except OSError as exc:
@@ -406,7 +434,8 @@ def _stamp(location: Path) -> tuple:
 
 @functools.lru_cache(maxsize=2)
 def _read_feed(location: str, stamp: tuple):
-    """A feed read once while it is unchanged (a project opens its stations and lines apart)."""
+    """A feed read once while it is unchanged (a project opens its stations and lines apart; the
+    reader process is asked for each layer of a feed in turn)."""
     from layers.transit.gtfs import read_feed
 
     return read_feed(Path(location))
@@ -487,8 +516,12 @@ def _with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
 
 
 def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,
-                cancelled: IsCancelled = None) -> RasterLayer:
+                cancelled: IsCancelled = None, limits: ReadLimits | None = None) -> RasterLayer:
     """Read one band of a GeoTIFF as float64 with NaN for nodata.
+
+    GDAL reads it in the reader process (`layers.io.raster_read` there, `layers.io.isolated`
+    here), stopped when `cancelled()` says so (Cancelled) or the read takes longer than `limits`
+    allow (LayerLoadError), unless an enclosing `reading()` gives the process, its limits and Cancel.
 
     A raster of more than `max_pixels` (default LARGE_RASTER_PIXELS) is not read whole: it loads
     display-only (`RasterLayer.display_only`), with the file's full-resolution shape and transform
@@ -499,41 +532,23 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     path = Path(path)
     _check_readable(path)
     limit = LARGE_RASTER_PIXELS if max_pixels is None else max_pixels
-    overviews: list[int] = []
-    full_shape = full_transform = None
-    fill_warnings: list[str] = []
+    info, data = _read_cells(path, {"op": "raster", "path": str(path), "band": band, "max_pixels": limit},
+                             limits, cancelled)
     try:
-        with opened_raster(path) as src:
-            if src.crs is None:
-                raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
-            _check_pixel_size(path, src.transform)
-            if src.width * src.height > limit:
-                full_shape, full_transform = (src.height, src.width), src.transform
-                overviews = src.overviews(band)
-                scale = max(src.width / OVERVIEW_MAX_SIDE, src.height / OVERVIEW_MAX_SIDE, 1.0)
-                shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
-                if overviews:  # GDAL serves the decimated read from them
-                    data = src.read(band, out_shape=shape, masked=True, resampling=Resampling.average)
-                else:
-                    data = _sampled_overview(src, band, shape, cancelled)
-                data = data.astype("float64")
-                transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
-            else:
-                data, fill_warnings = masked_fill_values(src.read(band, masked=True), src.transform,
-                                                         crs_label(_pyproj(src.crs)))
-                data = data.astype("float64")
-                transform = src.transform
-            crs, nodata = src.crs, src.nodata
-    except (LayerLoadError, Cancelled):
-        raise
-    except Exception as exc:
-        raise _unreadable(path, exc) from None
-    array = data.filled(np.nan)
-    bounds = rasterio.transform.array_bounds(*array.shape, transform)
-    try:
-        pyproj_crs = _pyproj(crs)
+        pyproj_crs = _pyproj(rasterio.crs.CRS.from_wkt(info["crs_wkt"]))
     except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
         raise _unreadable(path, exc) from None
+    full_shape = full_transform = None
+    fill_warnings: list[str] = []
+    overviews = info.get("overviews", [])
+    if info.get("large"):
+        full_shape, full_transform = (info["height"], info["width"]), Affine(*info["transform"])
+        transform = Affine(*info["overview_transform"])
+    else:
+        transform = Affine(*info["transform"])
+        data, fill_warnings = masked_fill_values(data, transform, crs_label(pyproj_crs))
+    array = data.astype("float64").filled(np.nan)
+    bounds = rasterio.transform.array_bounds(*array.shape, transform)
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -556,43 +571,29 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         warnings.append(f"{int(infinite.sum())} infinite cell value(s) treated as nodata")
     layer = RasterLayer(
         name=path.stem, source=path, role=role, array=array, transform=transform,
-        crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),
+        crs=pyproj_crs, nodata=info["nodata"], warnings=warnings, style=default_style(role),
         band=band, full_shape=full_shape, full_transform=full_transform, not_population=not_population,
     )
     return layer
 
 
-
-def _sampled_overview(src, band: int, shape: tuple[int, int], cancelled: IsCancelled = None) -> np.ma.MaskedArray:
-    """A nearest-neighbour overview of a file without overviews, reading only the blocks it has.
-
-    GDAL's own decimated read visits every block of the full raster; a sparse GeoTIFF (blocks
-    never written, GDAL's SPARSE_OK) of 10^10 pixels then takes minutes to open. Here a block
-    the file does not hold (TIFF BLOCK_OFFSET of 0 or none) is nodata without a read, and from
-    each block held only the pixels under the overview's cell centres are kept. Cancellable
-    between blocks.
-    """
-    height, width = shape
-    rows = ((np.arange(height) + 0.5) * src.height / height).astype(np.int64)
-    cols = ((np.arange(width) + 0.5) * src.width / width).astype(np.int64)
-    out = np.ma.masked_all(shape, dtype=src.dtypes[band - 1])
-    block_h, block_w = src.block_shapes[band - 1]
-    row_edges = np.searchsorted(rows, np.arange(0, src.height + block_h, block_h))
-    col_edges = np.searchsorted(cols, np.arange(0, src.width + block_w, block_w))
-    for r in range(len(row_edges) - 1):
-        check(cancelled)
-        out_rows = slice(row_edges[r], row_edges[r + 1])
-        if out_rows.start == out_rows.stop:
-            continue
-        for c in range(len(col_edges) - 1):
-            out_cols = slice(col_edges[c], col_edges[c + 1])
-            if out_cols.start == out_cols.stop or not src.get_tag_item(f"BLOCK_OFFSET_{c}_{r}", "TIFF", bidx=band):
-                continue
-            window = Window(c * block_w, r * block_h, min(block_w, src.width - c * block_w),
-                            min(block_h, src.height - r * block_h))
-            block = src.read(band, window=window, masked=True)
-            out[out_rows, out_cols] = block[np.ix_(rows[out_rows] - r * block_h, cols[out_cols] - c * block_w)]
-    return out
+def _read_cells(path: Path, request: dict, limits: ReadLimits | None = None,
+                cancelled: IsCancelled = None) -> tuple[dict, np.ma.MaskedArray]:
+    """(header, cells) of a raster read in the reader process (see `read_raster`), refused in the
+    planner's words if it cannot be placed on the map, or could not be read in time."""
+    try:
+        with reading(limits, cancelled) as reader:
+            info, data = reader.raster(request)
+    except Cancelled:
+        raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, str(exc)) from None
+    except Exception as exc:
+        raise _unreadable(path, exc) from None
+    if info["crs_wkt"] is None:
+        raise LayerLoadError(path, "the raster has no coordinate reference system (CRS)")
+    _check_pixel_size(path, Affine(*info["transform"]))
+    return info, data
 
 
 def read_raster_view(
@@ -601,25 +602,13 @@ def read_raster_view(
     """Read only what a view shows: the window inside `bounds`, decimated to at most `max_size`.
 
     GDAL serves the decimated read from the file's overviews where it has them, so a large
-    GeoTIFF draws without reading every pixel. Returns (float array with NaN nodata, bounds read).
+    GeoTIFF draws without reading every pixel; it reads in the reader process, under the time
+    limit (`read_raster`). Returns (float array with NaN nodata, bounds read).
     """
     path = Path(path)
-    try:
-        with opened_raster(path) as src:
-            _check_pixel_size(path, src.transform)
-            window = from_bounds(*bounds, transform=src.transform).intersection(
-                rasterio.windows.Window(0, 0, src.width, src.height)
-            )
-            window = window.round_offsets().round_lengths()
-            scale = max(window.width / max_size[0], window.height / max_size[1], 1.0)
-            shape = (max(1, int(window.height / scale)), max(1, int(window.width / scale)))
-            data = src.read(band, window=window, out_shape=shape, masked=True, resampling=Resampling.average)
-            read_bounds = rasterio.windows.bounds(window, src.transform)
-    except LayerLoadError:
-        raise
-    except Exception as exc:  # the file changed or was damaged since it was loaded
-        raise _unreadable(path, exc) from None
-    return data.astype("float64").filled(np.nan), read_bounds
+    info, data = _read_cells(path, {"op": "raster_window", "path": str(path), "band": band,
+                                    "bounds": list(bounds), "max_size": list(max_size)})
+    return data.astype("float64").filled(np.nan), tuple(info["read_bounds"])
 
 
 def _check_pixel_size(path: Path, transform: Affine) -> None:

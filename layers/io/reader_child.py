@@ -137,6 +137,94 @@ def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
     _stream(out, table.schema, table.to_batches())
 
 
+_FEED_MADE: dict = {}  # the last feed's layers, by (location, options): asked for one layer at a time
+
+
+def _feed_layer(out, location: str, options: dict, index: int) -> None:
+    """Layer `index` of a GTFS feed's layers (`layers.io.load.feed_layers_here`), its frame as
+    GeoArrow WKB. --full only. A feed refused says why in the planner's words ('refused')."""
+    import pyarrow as pa
+
+    from layers.io.load import LayerLoadError, feed_layers_here
+
+    key = json.dumps([location, options], sort_keys=True)
+    try:
+        if key not in _FEED_MADE:
+            _FEED_MADE.clear()
+            _FEED_MADE[key] = feed_layers_here(location, options)
+        layer = _FEED_MADE[key][index]
+        table = pa.table(layer.gdf.to_arrow(geometry_encoding="WKB"))
+    except LayerLoadError as exc:
+        _send(out, {"ok": False, "refused": exc.reason})
+        return
+    except Exception as exc:
+        _send(out, _failure(exc))
+        return
+    _send(out, {"ok": True, "layer": {"name": layer.name, "source_layer": layer.source_layer, "role": layer.role,
+                                      "warnings": list(layer.warnings)}})
+    _stream(out, table.schema, table.to_batches())
+
+
+def _raster(out, path: str, band: int, max_pixels: int) -> None:
+    """A GeoTIFF band (`layers.io.raster_read.read_band`): its header, then its cells and mask."""
+    from layers.io import raster_read
+
+    _send_cells(out, lambda: raster_read.read_band(path, band, max_pixels))
+
+
+def _raster_window(out, path: str, band: int, bounds: list, max_size: list) -> None:
+    """The cells of a GeoTIFF band inside `bounds` at most `max_size` (`raster_read.read_window`)."""
+    from layers.io import raster_read
+
+    _send_cells(out, lambda: raster_read.read_window(path, band, tuple(bounds), tuple(max_size)))
+
+
+CELL_ROWS = 1 << 20  # cells a batch of a raster's stream carries
+
+
+def _send_cells(out, read) -> None:
+    """A header {"info", "dtype", "shape"} and an Arrow stream of the cells in row order: their
+    values as stored ('values') and 1 where masked ('mask'); no rows for a raster not read."""
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        _test_delay()
+        info, data = read()
+    except Exception as exc:
+        _send(out, _failure(exc))
+        return
+    if data is None:
+        _send(out, {"ok": True, "info": info, "shape": None})
+        _stream(out, pa.schema([("values", pa.float64()), ("mask", pa.uint8())]), [])
+        return
+    values = np.ascontiguousarray(np.ma.getdata(data)).ravel()
+    mask = np.ascontiguousarray(np.ma.getmaskarray(data)).view(np.uint8).ravel()
+    _send(out, {"ok": True, "info": info, "shape": list(data.shape)})
+    schema = pa.schema([("values", pa.from_numpy_dtype(values.dtype)), ("mask", pa.uint8())])
+
+    def column(cells, kind):  # zero-copy; not pa.array(), which looks for pandas (hidden here)
+        return pa.Array.from_buffers(kind, len(cells), [None, pa.py_buffer(cells)])
+
+    _stream(out, schema, (pa.record_batch([column(values[i:i + CELL_ROWS], schema.field(0).type),
+                                           column(mask[i:i + CELL_ROWS], pa.uint8())], schema=schema)
+                          for i in range(0, len(values), CELL_ROWS)))
+
+
+TEST_DELAY_VARIABLE = "PLANNER_TEST_RASTER_DELAY_S"  # tests only: a raster read that hangs this long
+
+
+def _test_delay() -> None:
+    """Sleep as long as the test hook says before a raster read: a GDAL read that does not return,
+    for the tests of the time limit and Cancel (GeoTIFF has no file of its own that blocks)."""
+    import os
+    import time
+
+    delay = os.environ.get(TEST_DELAY_VARIABLE)
+    if delay:
+        time.sleep(float(delay))
+
+
 def _stream(out, schema, batches) -> None:
     import pyarrow as pa
 
@@ -165,7 +253,8 @@ def _plain(value):
     return value
 
 
-_OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "frame": _frame}
+_OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "frame": _frame,
+        "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window}
 
 
 if __name__ == "__main__":

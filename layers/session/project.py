@@ -33,7 +33,7 @@ from pyproj import CRS
 
 from layers.io.atomic import write_atomically
 from layers.crs import require_metric
-from layers.io import LayerLoadError, read_raster, read_vector
+from layers.io import LayerLoadError, RepairChangesArea, read_raster, read_vector
 from layers.layer import Layer, Style, VectorLayer
 from layers.session.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
@@ -54,6 +54,10 @@ class Project:
     path: Path | None
     layers: list[Layer] = field(default_factory=list)
     failures: list[LayerLoadError] = field(default_factory=list)
+    # layers that load only if the planner accepts repairs changing polygons' areas (read without
+    # `repair`): asked about like a file of their own (the app), refused without --repair (the CLI)
+    repairs: list[RepairChangesArea] = field(default_factory=list)
+    outside: list[Path] = field(default_factory=list)  # files it names outside its folder, read as allowed
     working_crs: CRS | None = None  # None: chosen from the data
     view: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax in the working CRS
     analysis: dict = field(default_factory=dict)  # settings, study_area, zone_layer as written
@@ -121,8 +125,10 @@ def save_project(path: str | os.PathLike, session: Session, view: tuple[float, f
                             overwrite_read_only=overwrite_read_only)
 
 
-def load_project(path: str | os.PathLike, allow_outside: bool = False) -> Project:
-    """Read a project file and load its layers; unreadable layers go to `failures`.
+def load_project(path: str | os.PathLike, allow_outside: bool = False, repair: bool = False) -> Project:
+    """Read a project file and load its layers; unreadable layers go to `failures`, layers whose
+    repair would change polygons' areas by more than 0.1 % to `repairs` (unless `repair`: then
+    they load repaired).
 
     Unless `allow_outside`, a project that names files outside its folder raises
     `OutsideFilesError` (listing them) having read nothing but the project file.
@@ -165,10 +171,13 @@ def load_project(path: str | os.PathLike, allow_outside: bool = False) -> Projec
         path=path, working_crs=working_crs, version=version, analysis=analysis,
         view=tuple(float(view[k]) for k in ("xmin", "ymin", "xmax", "ymax")) if view else None,
         sketch=Sketch.from_dict(document["sketch"]) if document.get("sketch") is not None else Sketch(),
+        outside=outside,
     )
     for entry in document.get("layers", []):  # checked: each names a file and holds sound values
         try:
-            project.layers.append(_load_entry(entry, path.parent))
+            project.layers.append(_load_entry(entry, path.parent, repair))
+        except RepairChangesArea as exc:
+            project.repairs.append(exc)
         except LayerLoadError as exc:
             project.failures.append(exc)
     return project
@@ -218,16 +227,19 @@ def apply_project(project: Project, session: Session) -> list[str]:
 
 
 def open_project(path: str | os.PathLike, allow_missing: bool = False,
-                 allow_outside: bool = False) -> tuple[Session, list[str]]:
+                 allow_outside: bool = False, repair: bool = False) -> tuple[Session, list[str]]:
     """A session from a project file, for scripts and the CLI: every layer must load, unless
     `allow_missing` (then the missing ones are among the problems returned).
 
     Returns the session and the problems (settings that could not be applied, see
     `apply_project`); raises ProjectError if the file is unreadable or, one message listing
     them all, if layers are missing; OutsideFilesError (reading none of them) if it names files
-    outside its folder, unless `allow_outside`.
+    outside its folder, unless `allow_outside`; RepairChangesArea (the first such layer) if a
+    layer's repair would change polygons' areas, unless `repair`.
     """
-    project = load_project(path, allow_outside)
+    project = load_project(path, allow_outside, repair)
+    if project.repairs:
+        raise project.repairs[0]
     missing = [str(f) for f in project.failures]
     if missing and not allow_missing:
         raise ProjectError(path, f"{len(missing):,} layer(s) could not be loaded: {'; '.join(missing[:20])}"
@@ -236,7 +248,7 @@ def open_project(path: str | os.PathLike, allow_missing: bool = False,
     return session, missing + apply_project(project, session)
 
 
-def _load_entry(entry: dict, folder: Path) -> Layer:
+def _load_entry(entry: dict, folder: Path, repair: bool = False) -> Layer:
     try:
         source = (folder / entry["source"]).resolve()
     except (OSError, RuntimeError):  # a link loop
@@ -246,7 +258,7 @@ def _load_entry(entry: dict, folder: Path) -> Layer:
     if source.suffix.lower() in (".tif", ".tiff"):
         layer: Layer = read_raster(source)
     else:
-        layer = read_vector(source, entry.get("layer"))
+        layer = read_vector(source, entry.get("layer"), repair=repair)
     layer.name = entry.get("name") or layer.name
     if entry.get("role") in ROLES:
         layer.role = entry["role"]

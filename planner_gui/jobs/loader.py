@@ -34,12 +34,14 @@ from PySide6 import QtCore
 from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, RepairChangesArea, read_layers
-from layers.io.isolated import reading
+from layers.io.isolated import ReadLimits, reading
+from layers.io.limits import READ_TIMEOUT_S
 from layers.layer import RasterLayer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, ProjectError, load_project
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
+from planner_gui.settings import app_settings, read_timeout_s
 
 
 def is_project(path: str | Path) -> bool:
@@ -71,12 +73,13 @@ class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
     def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, allow_outside: bool = False,
-                 repair: bool = False):
+                 repair: bool = False, timeout_s: float = READ_TIMEOUT_S):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
         self.allow_outside = allow_outside  # read the files projects name outside their folders
         self.repair = repair  # accept repairs that change polygons' areas (the planner said so)
+        self.timeout_s = timeout_s  # one read's time limit (the app's setting)
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -87,7 +90,8 @@ class LoadJob:
         return self._cancel.is_set()
 
     def run(self) -> None:
-        with reading(cancelled=lambda: self.cancelled):  # one reader process for the job, killed on cancel
+        # one reader process for the job, killed on cancel or when a read outlasts the time limit
+        with reading(ReadLimits(timeout_s=self.timeout_s), cancelled=lambda: self.cancelled):
             self._run()
 
     def _run(self) -> None:
@@ -116,7 +120,7 @@ class LoadJob:
 
     def _load(self, path: Path) -> None:
         if is_project(path):
-            project = load_project(path, self.allow_outside)
+            project = load_project(path, self.allow_outside, self.repair)
             crs = project.working_crs or _chosen_crs(project.layers)
             for layer in project.layers:
                 if self.cancelled:
@@ -174,7 +178,7 @@ class Loader(QtCore.QObject):
         `finished` went to nobody when the worker got there first (a test waited in vain for
         the end of such a load, about once in ten runs).
         """
-        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside, repair)
+        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside, repair, read_timeout_s(app_settings()))
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.
