@@ -8,7 +8,7 @@ Every figure is taken in a fresh process (`python -c`), so each pays its own int
 imports, as a planner does:
 
 * **planner measure --zones** (both presets the data allows, as without --preset): the child's
-  wall time seen from here, and its peak resident set (`resource.getrusage` in the child itself).
+  wall time seen from here, and its peak resident set (VmHWM, read by the child itself).
 * **the floor**: reading the file's bytes (8 MB reads, once: the page cache is as the run before
   left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow
   (`pyogrio.read_arrow` for the GeoPackage, `pyarrow.parquet.read_table` for GeoParquet): the time
@@ -43,8 +43,11 @@ from bench_coverage import UTM, _city_folder, _load, _write_city, build  # noqa:
 
 from layers.analysis.coverage import MEASURE_QUAD_SEGS  # noqa: E402
 
-# Each child prints one JSON line last: what it timed itself, and its own peak resident set.
-_PEAK = "import resource; peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
+# Each child prints one JSON line last: what it timed itself, and its own peak resident set: VmHWM,
+# which starts afresh with the child's own address space at exec (getrusage's ru_maxrss would keep the
+# pages of the parent it was forked from, a gigabyte once the parent has made the footprints).
+_PEAK = ("peak_mb = next(int(line.split()[1]) for line in open('/proc/self/status') "
+         "if line.startswith('VmHWM')) / 1024")
 
 _MEASURE = f"""
 import sys
