@@ -6,8 +6,8 @@
                     [--sum-field [LAYER:]FIELD ...] [--crs CRS]
                     [--distance straight|walking] [--network FILE.osm.pbf | LAYER] [--walking-band M]
                     [--frequent-headway MIN] [--brt ROUTE ...] [--service-day YYYY-MM-DD] [--service-window HH:MM-HH:MM]
-                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--format table|csv|json] [--output PATH]
-                    [--overwrite-read-only] [--allow-missing] [--allow-outside]
+                    [--engine local|dask [--scheduler tcp://HOST:PORT]] [--repair] [--timeout S]
+                    [--format table|csv|json] [--output PATH] [--overwrite-read-only] [--allow-missing] [--allow-outside]
 
 It builds the same `layers.session.Session` the app works on: from GIS files (every layer of
 each, roles guessed as in the app and set with --role) or from one *.planner.json project (its
@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 from layers.progress_line import ProgressLine
-from layers.text import figure_text, share_text
+from layers.text import figure_text, km2_text, people_text, share_text
 
 PROG = "planner measure"
 
@@ -104,8 +104,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="the day a GTFS feed's service is counted on (default: its busiest weekday)")
     p.add_argument("--service-window", metavar="HH:MM-HH:MM",
                    help="the hours a GTFS feed's departures are counted in (default 07:00-09:00)")
+    p.add_argument("--travel-time", metavar="ORIGIN",
+                   help="travel time by transit and on foot from ORIGIN (lon,lat or a stop's name) over a GTFS feed "
+                        "among the files: the area and people within 15/30/45/60 minutes and --minutes")
+    p.add_argument("--minutes", type=float, default=30.0, help="with --travel-time: a band of this many minutes too")
+    p.add_argument("--percentile", type=float, default=50.0,
+                   help="with --travel-time: the percentile of travel time over the departure minutes (default 50)")
+    p.add_argument("--window", metavar="HH:MM-HH:MM",
+                   help="with --travel-time: the departure window (default 07:00-09:00 on the feed's busiest weekday)")
+    p.add_argument("--walk-speed", type=float, default=4.8, metavar="KMH", help="with --travel-time: walking speed")
+    p.add_argument("--max-transfers", type=int, default=4, metavar="N", help="with --travel-time: the most transfers")
+    p.add_argument("--sketch-headway", type=float, default=6.0, metavar="MIN",
+                   help="with --travel-time and a project with a sketch: its lines' headway (the gain is given)")
+    p.add_argument("--sketch-speed", type=float, default=35.0, metavar="KMH",
+                   help="with --travel-time and a sketch: its lines' average speed between stations")
     p.add_argument("--walking-band", type=float, metavar="M",
                    help="walking catchments: the band either side of the streets reached (default 50 m)")
+    p.add_argument("--repair", action="store_true",
+                   help="accept repairs of invalid polygons that change their area by more than 0.1 %% "
+                        "(without it such a file is refused, naming the polygons and both areas)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="stop reading a file (a layer) that takes longer than this many seconds (default 60)")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", "-o", help="write to this file (atomically) instead of standard output")
     p.add_argument("--overwrite-read-only", action="store_true",
@@ -149,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
                   allow_outside: bool = False, transit=None, crs: str | None = None,
-                  progress: ProgressLine | None = None):
+                  progress: ProgressLine | None = None, timeout_s: float = 60.0, repair: bool = False):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
@@ -161,8 +180,19 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     working CRS from the start, so each layer is checked against it as it is added (a State Plane
     file then needs no datum shift), not against one chosen from the data; it is also what a CSV
     table's x/y coordinates are in when the table does not say.
+    Every file is read in one reader process (`layers.io.isolated`: the idle one `planner measure`
+    started before its imports, else a new one); a read that takes longer than `timeout_s` is stopped.
+    With `repair`, invalid polygons are repaired even where that changes their area (else refused).
     """
-    from layers.io import LayerLoadError, read_layers
+    from layers.io.isolated import ReadLimits, reading
+
+    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None):
+        return _build_session(files, roles, allow_missing, compact, allow_outside, transit, crs, progress, repair)
+
+
+def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, allow_outside: bool, transit,
+                   crs: str | None, progress: ProgressLine | None, repair: bool):
+    from layers.io import LayerLoadError, RepairChangesArea, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
 
@@ -187,7 +217,7 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                     progress.step(f"reading {Path(path).name}")
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         transit=transit, crs=crs,
+                                         transit=transit, crs=crs, repair=repair,
                                          cancelled=progress.tick if progress is not None else None):
                     for warning in layer.warnings:
                         if warning not in said:
@@ -198,6 +228,8 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
                     except ValueError as exc:  # no accurate transform into the working CRS
                         raise _Failure(f"{path}: {layer.name}: {exc}") from None
             session.guess_roles(list(session.layers))  # the planner's --role flags come after the guesses
+    except RepairChangesArea as exc:
+        raise _Failure(f"{exc.path}: {exc.reason} (give --repair to accept it)") from None
     except LayerLoadError as exc:
         raise _Failure(f"{exc.path}: {exc.reason}") from None
     except OutsideFilesError as exc:
@@ -443,15 +475,22 @@ def _radius_for(session, preset: str, args) -> float | None:
 
 
 def _run(args, progress: ProgressLine) -> str:
+    if args.timeout <= 0:
+        raise _Failure(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    from layers.io.isolated import ReadLimits, prestart
+
+    prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
 
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
+    if args.travel_time:
+        return _travel_time(args, progress)
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
-                            progress=progress)
+                            progress=progress, timeout_s=args.timeout, repair=args.repair)
     _set_fields(session, args.field)
     _set_sum_fields(session, args.sum_field)
     try:
@@ -490,6 +529,86 @@ def _run(args, progress: ProgressLine) -> str:
         for warning in result.warnings:
             _warn(progress, f"warning: {result.preset}: {warning}")
     return _format(results, args.format, found)
+
+
+def _travel_time(args, progress: ProgressLine) -> str:
+    """`--travel-time ORIGIN`: the isochrone figures (layers.transit.reach_figures) over the first
+    GTFS feed among the files, people from the session's population layer where one is loaded."""
+    from layers.analysis.city import CityDataError
+    from layers.crs import utm_crs_for
+    from layers.io.formats import feed_location
+    from layers.transit.gtfs import FeedError, read_feed
+    from layers.transit.reach_figures import travel_time_figures
+    from layers.transit.router import Router, Timetable
+    from layers.transit.service import ServiceWindow, default_window
+    from layers.transit.walking import WalkRule
+
+    try:
+        options = _feed_options(argparse.Namespace(brt=[], service_day=args.service_day,
+                                                   service_window=args.window or args.service_window))
+    except _Failure as exc:  # said with the flag the planner gave
+        raise _Failure(str(exc).replace("--service-window", "--window") if args.window else str(exc)) from None
+    session = build_session(args.files, args.role, args.allow_missing, allow_outside=args.allow_outside,
+                            transit=options, crs=args.crs, progress=progress)
+    # the feed among the files, or the one a project's layers were read from
+    places = [Path(name) for name in args.files] + [layer.source for layer in session.layers if layer.source]
+    feeds = list(dict.fromkeys(f for f in (feed_location(Path(p)) for p in places) if f is not None))
+    if not feeds:
+        raise _Failure("--travel-time needs a GTFS feed (a zip or a folder with stops.txt) among the files")
+    progress.step(f"reading {feeds[0].name}")
+    try:
+        feed = read_feed(feeds[0])
+    except FeedError as exc:
+        raise _Failure(f"{feeds[0].name}: {exc}") from None
+    window = default_window(feed, *(options.window_s or (7 * 3600, 9 * 3600)))
+    if options.day is not None:
+        window = ServiceWindow(options.day, window.start_s, window.end_s)
+    try:
+        city = session.city()
+    except (CityDataError, ValueError) as exc:
+        city = None  # no study area or population: areas only
+        _warn(progress, f"warning: travel time: no people counted ({exc.args[0] if exc.args else exc})")
+    crs = city.crs if city is not None else utm_crs_for(float(feed.stops["lon"].mean()), float(feed.stops["lat"].mean()))
+    progress.step("routing")
+    try:
+        router = Router(Timetable.from_feed(feed, window.day, crs), WalkRule(speed_kmh=args.walk_speed))
+        figures = travel_time_figures(router, args.travel_time, window, args.minutes, args.percentile, args.max_transfers,
+                                      city.population if city is not None else None,
+                                      city.study_area if city is not None else None)
+        if not session.sketch.is_empty and (city is None or city.population is None):
+            _warn(progress, "warning: travel time: the sketch's gain is in people, and no population layer is loaded")
+        elif not session.sketch.is_empty:
+            from layers.transit.sketch_trips import LineService, reach_gain, with_sketch
+
+            service = LineService(headway_min=args.sketch_headway, speed_kmh=args.sketch_speed)
+            after = with_sketch(router, session.sketch, {code: service for code in session.sketch.line_codes()})
+            figures["sketch_gain"] = {**reach_gain(router, after, figures["origin_xy"], window, args.minutes,
+                                                   city.population, args.percentile, args.max_transfers,
+                                                   city.study_area), "service": service.text}
+    except ValueError as exc:
+        raise _Failure(f"--travel-time: {exc}") from None
+    figures.pop("polygons")
+    if args.format == "json":
+        return json.dumps(_finite_or_null(figures), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    if args.format == "csv":
+        import pandas as pd
+
+        buf = io.StringIO()
+        pd.DataFrame(figures["bands"]).to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    out = [f"travel time from {figures['origin']}"]
+    for band in figures["bands"]:
+        people = "" if band["population"] is None else \
+            f", {people_text(band['population'])} people ({share_text(band['population_share'])})"
+        out.append(_line(f"within {band['minutes']:g} min", f"{km2_text(band['area_km2'] * 1e6)}{people}"))
+    if "sketch_gain" in figures:
+        g = figures["sketch_gain"]
+        out.append(_line("sketch adds", f"{people_text(g['gain'])} people within {g['minutes']:g} min "
+                                         f"({people_text(g['population_before'])} -> {people_text(g['population_after'])}; "
+                                         f"the sketch {g['service']})"))
+    for key in ("feed", "window", "percentile", "walk_speed_kmh", "transfer_rule", "crs", "method"):
+        out.append(_line(key.replace("_", " "), str(figures[key])))
+    return "\n".join(out) + "\n"
 
 
 def _step(progress: ProgressLine, preset: str, index: int, count: int) -> ProgressLine:

@@ -95,10 +95,11 @@ def shift(source, target, area: tuple[float, float, float, float] | None = None,
     if best is None:
         raise TransformError(f"cannot transform {crs_label(source)} to {crs_label(target)}: PROJ knows no way "
                              "between them")
-    steps = [op for op in (best.operations or ()) if op.type_name != "Conversion"]
+    operations = best.operations or ()  # the steps of a concatenated way (one way alone has none listed)
+    steps = [op for op in operations if op.type_name != "Conversion"]
     name = " + ".join(op.name for op in steps) or best.description
     accuracy = best.accuracy if best.accuracy >= 0 else None
-    if not steps:
+    if operations and not steps:
         accuracy = 0.0  # the same datum: a change of projection or units, exact
     better = [op for op in group.unavailable_operations
               if op.accuracy >= 0 and (accuracy is None or op.accuracy < accuracy)]

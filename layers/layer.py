@@ -180,6 +180,7 @@ class RasterLayer(Layer):
     band: int = 1
     full_shape: tuple[int, int] | None = None  # (rows, columns) in the file; None: `array` is all of it
     full_transform: Affine | None = None
+    not_population: str | None = None  # why its cells cannot be counts of people (layers.io.grid_values), or None
 
     @property
     def display_only(self) -> bool:

@@ -129,12 +129,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overlap_dock = self._dock("Overlap", self.dashboard.overlap, right)
         self.overlap_dock.visibilityChanged.connect(self.dashboard.overlap.show_on_map)
         self.scenario_dock = self._dock("Scenario compare", self.dashboard.scenarios, right)
+        from planner_gui.docks.travel_time import TravelTimeView
+
+        self.travel_time = TravelTimeView(self.session)
+        self.travel_time_dock = self._dock("Travel time", self.travel_time, right)
         self.timeline_dock = self._dock("Timeline", self.dashboard.timeline,
                                         QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline_dock.visibilityChanged.connect(self._timeline_shown)
         self.tabifyDockWidget(self.results_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.overlap_dock)
         self.tabifyDockWidget(self.overlap_dock, self.scenario_dock)
+        self.tabifyDockWidget(self.scenario_dock, self.travel_time_dock)
         self.coverage_dock.raise_()
 
     def _make_tools(self) -> None:
@@ -315,14 +320,15 @@ class MainWindow(QtWidgets.QMainWindow):
         """Cancel every background job (loads, measures, the map's pictures and legend) without
         waiting: each lets go at its next check, and `app.end_workers` waits for them once."""
         self.loader.cancel_all()
-        for runner in [*self.dashboard.runners(), self.export_menu.runner]:
+        for runner in [*self.dashboard.runners(), self.travel_time.runner, self.export_menu.runner]:
             runner.cancel()
         self.canvas.stop_workers()
 
     # -- opening and saving ---------------------------------------------------------------------
-    def open_files(self, paths, allow_outside: bool = False) -> LoadJob | None:
+    def open_files(self, paths, allow_outside: bool = False, repair: bool = False) -> LoadJob | None:
         """Load files (GIS files or a project) in the background; returns the job. A project that
-        names files outside its folder is read only with `allow_outside` (else the planner is asked)."""
+        names files outside its folder is read only with `allow_outside` (else the planner is asked).
+        `repair`: accept repairs of invalid polygons that change their area (the planner was asked)."""
         paths = [Path(p) for p in paths]
         if not paths:
             return None
@@ -330,7 +336,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.setVisible(True)
         self.canvas.set_loading(", ".join(p.name for p in paths[:3]) + (" and more" if len(paths) > 3 else ""))
         return self.loader.start(paths, self.session.working_crs, connect=self._listen_to_load,
-                                 allow_outside=allow_outside)
+                                 allow_outside=allow_outside, repair=repair)
 
     def open_dialog(self) -> None:
         start = str(Path(recent_files(self.settings)[0]).parent) if recent_files(self.settings) else ""
@@ -391,6 +397,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signals.project_loaded.connect(self._on_project_loaded)
         signals.outside_files.connect(self._on_outside_files)
         signals.failed.connect(self._on_load_failed)
+        signals.repair_asked.connect(self._on_repair_asked)
         signals.finished.connect(self._on_load_finished)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
@@ -487,6 +494,19 @@ class MainWindow(QtWidgets.QMainWindow):
         answer = QtWidgets.QMessageBox.question(
             self, "Open the project without some layers?",
             f"{name}: {missing}.\n\nOpen it without them? Your current work will be replaced.")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _on_repair_asked(self, path: str, message: str) -> None:
+        """A file loads only with repairs that change polygons' areas: the planner chooses."""
+        if self.accept_repairs(Path(path).name, message):
+            self.open_files([path], repair=True)
+        else:
+            self.message_bar.push("Not loaded: its repair would change areas", message, "warning")
+
+    def accept_repairs(self, name: str, message: str) -> bool:
+        """Ask whether to load a file with repairs that change polygons' areas (a question; tests replace it)."""
+        answer = QtWidgets.QMessageBox.question(
+            self, f"Repair {name}?", f"{message}.\n\nLoad it with these polygons as repaired?")
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def _on_load_failed(self, message: str) -> None:

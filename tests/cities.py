@@ -146,9 +146,10 @@ def buildings(city: City, seed: int = 3) -> gpd.GeoDataFrame:
     for x, y, ww, hh, a in zip(cx, cy, w, h, angle):
         box = shapely.box(-ww / 2, -hh / 2, ww / 2, hh / 2)
         shapes.append(shapely.affinity.translate(shapely.affinity.rotate(box, a, use_radians=True), x, y))
-    # every 50th a two-part building (a main block and an annex 25-60 m away)
+    # every 50th a two-part building (a main block and an annex 25-60 m beyond it: apart, so valid)
     for i in range(0, len(shapes), 50):
-        annex = shapely.affinity.translate(shapes[i], rng.uniform(25, 60), rng.uniform(-20, 20))
+        west, _, east, _ = shapes[i].bounds
+        annex = shapely.affinity.translate(shapes[i], east - west + rng.uniform(25, 60), rng.uniform(-20, 20))
         shapes[i] = shapely.MultiPolygon([shapes[i], annex])
     floor_area = np.array([s.area for s in shapes]) * rng.integers(1, 12, len(shapes))
     floor_area[7] = np.nan

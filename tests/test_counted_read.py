@@ -64,12 +64,18 @@ def assert_same_layer(compact: CompactVectorLayer, whole) -> None:
 def test_read_counted_reads_the_layer_read_vector_reads(tmp_path):
     path = tmp_path / "buildings.gpkg"
     odd_buildings().to_file(path, layer="buildings")
-    compact, whole = read_counted(path, "buildings"), read_vector(path, "buildings")
+    compact, whole = read_counted(path, "buildings", repair=True), read_vector(path, "buildings", repair=True)
     assert_same_layer(compact, whole)
     assert compact.role == "building" and len(compact.gdf) == 34
     assert set(compact.warnings) >= {"2 feature(s) without geometry were skipped",
                                      "1 GeometryCollection(s) of one kind read as multi-part geometries",
                                      "1 invalid geometry repaired with make_valid"}
+    with pytest.raises(LayerLoadError) as compact_refusal:  # the bow-tie's repair adds area: asked first
+        read_counted(path, "buildings")
+    with pytest.raises(LayerLoadError) as whole_refusal:
+        read_vector(path, "buildings")
+    assert str(compact_refusal.value) == str(whole_refusal.value)
+    assert "feature 11: 0.0 m2 as drawn, 50.0 m2 repaired" in str(compact_refusal.value)
 
 
 @pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
@@ -165,7 +171,7 @@ def test_counted_as_arrays_in_another_crs_and_by_year_as_the_whole_layer_is(tmp_
 
     path = tmp_path / "buildings.gpkg"
     odd_buildings().to_file(path, layer="buildings")
-    compact, whole = read_counted(path, "buildings"), read_vector(path, "buildings")
+    compact, whole = read_counted(path, "buildings", repair=True), read_vector(path, "buildings", repair=True)
     for layer in (compact, whole):
         layer.feature_filter = Scenario.as_of(2020)
     working = "EPSG:32649"

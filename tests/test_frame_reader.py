@@ -15,6 +15,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from layers.io import sliced
 from layers.io.frame_reader import read_geoparquet, read_ogr
+from layers.io.isolated import ReaderProcess
 
 
 @pytest.fixture
@@ -56,9 +57,9 @@ def test_a_file_without_date_times_is_read_once_as_pyogrio_reads_it(tmp_path, sm
     frame.to_file(path)
     expected = pyogrio.read_dataframe(path, use_arrow=True)
     reads = []
-    for name in ("read_arrow", "read_dataframe"):
-        real = getattr(pyogrio, name)
-        monkeypatch.setattr(pyogrio, name, lambda *a, real=real, **k: (reads.append(1), real(*a, **k))[1])
+    for name in ("arrow", "frame"):  # what the reader process is asked to read
+        real = getattr(ReaderProcess, name)
+        monkeypatch.setattr(ReaderProcess, name, lambda *a, real=real, **k: (reads.append(1), real(*a, **k))[1])
     assert_geodataframe_equal(read_ogr(str(path), None), expected, check_dtype=True)
     assert len(reads) == 1  # one pass over the file (a GeoJSON file is parsed whole by each)
 
@@ -119,7 +120,7 @@ def test_pandas_frames_stay_aligned_when_the_counts_differ(tmp_path, monkeypatch
     """A reader that gave fields and geometries of different lengths is refused, never misaligned."""
     path = tmp_path / "b.gpkg"
     _frame().to_file(path)
-    monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, **k: pd.DataFrame({"name": ["only one"]}))
+    monkeypatch.setattr(ReaderProcess, "frame", lambda *a, **k: pd.DataFrame({"name": ["only one"]}))
     with pytest.raises(ValueError, match="1 rows of fields but 10 geometries"):
         read_ogr(str(path), None)
 
@@ -137,8 +138,8 @@ def test_a_file_is_asked_for_its_layers_once_until_it_changes(tmp_path, monkeypa
 
     clinics(9).to_file(path)
     asked = []
-    real = pyogrio.list_layers
-    monkeypatch.setattr(pyogrio, "list_layers", lambda *a, **k: (asked.append(1), real(*a, **k))[1])
+    real = ReaderProcess.layers
+    monkeypatch.setattr(ReaderProcess, "layers", lambda *a, **k: (asked.append(1), real(*a, **k))[1])
     assert len(read_layers(path)[0].gdf) == 9 and len(asked) == 1
     clinics(12).to_file(path)
     assert len(read_layers(path)[0].gdf) == 12 and len(asked) == 2

@@ -61,11 +61,11 @@ def test_population_hexagons_are_proposed_as_census_zones_and_counted(tmp_path, 
     [result], err = _json(capsys, *files, "-p", "itdp-pnt", "-r", "1000")
     assert "hexagonos_sp.gpkg:hexagonos_sp: role population (proposed as census zones" in err
     stations = gpd.read_file(files[1])
-    reached = stations.buffer(1000).union_all().intersection(outline)
+    reached = stations.buffer(1000, quad_segs=1024).union_all().intersection(outline)  # the circles, to 2e-7
     share_in = hexes.geometry.intersection(reached).area / hexes.area
     share_study = hexes.geometry.intersection(outline).area / hexes.area
     assert result["unit"] == "share of population" and result["population_missing"] is None
-    assert result["numerator"] == pytest.approx(float((hexes["population"] * share_in).sum()), rel=1e-9)
+    assert result["numerator"] == pytest.approx(float((hexes["population"] * share_in).sum()), rel=1e-4)
     assert result["denominator"] == pytest.approx(float((hexes["population"] * share_study).sum()), rel=1e-9)
 
 
@@ -178,11 +178,11 @@ def test_csv_points_by_lon_lat_xy_and_wkt_load_and_measure(tmp_path, capsys):
     assert lonlat_outline.in_crs(32648).area.iloc[0] == pytest.approx(outline.area, rel=1e-6)
     [points] = read_layers(tmp_path / "ga_tau.csv")
     assert points.geometry_kind == "point" and points.crs.to_epsg() == 4326 and list(points.gdf["ten"]) == ["Ga 0", "Ga 1"]
-    expected = stations.buffer(500).union_all().intersection(outline).area
+    expected = stations.buffer(500, quad_segs=1024).union_all().intersection(outline).area  # the circles
     for table in ("ga_tau.csv", "ga_xy.csv"):
         [result], err = _json(capsys, tmp_path / "city_boundary.csv", tmp_path / table, "--role", f"{table}=metro_station",
                               "--crs", "EPSG:32648", "-p", "itdp-pnt", "-r", "500")
-        assert result["figures"]["area_m2"] == pytest.approx(expected, rel=1e-9)
+        assert result["figures"]["area_m2"] == pytest.approx(expected, rel=1e-4)  # the engine's circles: 1e-4
         assert result["figures"]["study_area_m2"] == pytest.approx(outline.area, rel=1e-12)
         assert "city_boundary.csv:city_boundary: role boundary" in err
 

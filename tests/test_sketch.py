@@ -14,7 +14,7 @@ from layers.analysis.indicators import evaluate
 from layers.analysis.scenario import parse_scenario
 from layers.cli import build_session
 from layers.cli import main as cli
-from layers.io import read_layers
+from layers.io import read_vector
 from layers.layer import Style
 from layers.session.project import ProjectError, load_project, open_project, save_project
 from layers.session.sketch import Sketch, SketchError
@@ -133,7 +133,7 @@ def test_layer_operations_undo_and_redo(city):
     session.redo()
     assert stations.role == "other"
     session.undo()
-    extra = read_layers(gpkg, "green_spaces")[0]
+    extra = read_vector(gpkg, "green_spaces")
     session.add_layer(extra)
     session.undo()
     assert extra not in session.layers

@@ -85,6 +85,8 @@ class CityData:
         people = [layer for layer in layers if isinstance(layer, RasterLayer) and layer.role == "population"]
         if people and people[0].display_only:
             raise CityDataError(_display_only_reason(people[0]))
+        if people and people[0].not_population:  # a role set without the session's check (a project file)
+            raise CityDataError(f"{people[0].name}: {people[0].not_population}")
         if people:
             try:
                 population = PopulationGrid.from_raster(people[0], crs)

@@ -21,6 +21,7 @@ __all__ = [
     "RASTER_SUFFIXES",
     "VECTOR_SUFFIXES",
     "LayerLoadError",
+    "RepairChangesArea",
     "list_vector_layers",
     "open_file_filter",
     "read_counted",

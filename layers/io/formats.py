@@ -22,6 +22,7 @@ import json
 import mmap
 import re
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -181,12 +182,11 @@ def _crs_member_problem(value) -> str | None:
 
 
 def _check_zip(path: Path) -> None:
-    """A zipped Shapefile: every .shp inside must be a Shapefile (GDAL reads them by content)."""
+    """A zipped Shapefile: at most MAX_ARCHIVE_MEMBERS files (counted from the archive's end
+    record, before its directory is read), every .shp inside a Shapefile (GDAL reads them by content)."""
+    _refuse_many_members(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            if len(archive.infolist()) > MAX_ARCHIVE_MEMBERS:
-                raise UnsafeFileError(f"the zip archive holds {len(archive.infolist()):,} files, more than the "
-                                      f"{MAX_ARCHIVE_MEMBERS:,} a GIS file or a transit feed has")
             for info in archive.infolist():
                 if info.filename.lower().endswith(".shp"):
                     if info.flag_bits & 0x1:
@@ -199,6 +199,41 @@ def _check_zip(path: Path) -> None:
     except NotImplementedError:  # a compression method zipfile (and GDAL) cannot read
         raise UnsafeFileError("the zip archive is compressed in a way the planner cannot read; "
                               "unzip it and open the Shapefile itself") from None
+
+
+def _refuse_many_members(path: Path) -> None:
+    members = zip_member_count(path)
+    if members > MAX_ARCHIVE_MEMBERS:
+        raise UnsafeFileError(f"the zip archive holds {members:,} files, more than the "
+                              f"{MAX_ARCHIVE_MEMBERS:,} a GIS file or a transit feed has")
+
+
+_END = struct.Struct("<4s4H2LH")  # a zip's end of central directory record (signature PK\5\6)
+_END64_LOCATOR = struct.Struct("<4sLQL")  # before it in a ZIP64 archive: where its ZIP64 end record is
+
+
+def zip_member_count(path: Path) -> int:
+    """How many members a zip archive says it holds, from its end record (the last 22 bytes and a
+    comment of at most 64 KiB) and, in a ZIP64 archive, its ZIP64 end record: Python's zipfile
+    reads the whole directory first, 2 s for 100,000 members."""
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - _END.size - 0xFFFF))
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _END.size:
+            raise UnsafeFileError("is not a valid zip archive")
+        count = _END.unpack_from(tail, at)[4]
+        if count != 0xFFFF or at < _END64_LOCATOR.size:
+            return count
+        signature, _, end64_offset, _ = _END64_LOCATOR.unpack_from(tail, at - _END64_LOCATOR.size)
+        if signature != b"PK\x06\x07":
+            return count
+        f.seek(end64_offset)
+        record = f.read(40)
+        if len(record) < 40 or not record.startswith(b"PK\x06\x06"):
+            raise UnsafeFileError("is not a valid zip archive")
+        return struct.unpack_from("<Q", record, 32)[0]
 
 
 def _looks_like(head: bytes) -> str:
@@ -234,6 +269,8 @@ def feed_location(path: Path) -> Path | None:
         if path.is_dir():
             names = {p.name.lower() for p in path.iterdir()}
         elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+            if zip_member_count(path) > MAX_ARCHIVE_MEMBERS:
+                return None  # not listed (seconds for 100,000 members): refused as a zip by check_content
             with zipfile.ZipFile(path) as archive:
                 names = {PurePosixPath(n).name.lower() for n in archive.namelist()[:MAX_ARCHIVE_MEMBERS + 1]}
         else:

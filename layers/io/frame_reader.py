@@ -5,6 +5,9 @@ throughout (0.7 s for a million footprints): a file loading in a worker would fr
 Here the attributes are read as the libraries read them (pyogrio without geometry, pyarrow for
 GeoParquet), the geometries as WKB, and `layers.io.sliced.geometries_from_wkb` decodes them in
 slices. The frame is the one the libraries would make: same columns, same order, same CRS.
+
+The file itself is read in a child process that can be stopped (`layers.io.isolated`): what
+comes back is Arrow.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import json
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
+from layers.io.isolated import reading
+from layers.io.normalise import refuse_oversized_wkb
 from layers.io.sliced import geometries_from_wkb
 
 
@@ -26,17 +30,18 @@ def read_ogr(source: str, layer: str | None) -> gpd.GeoDataFrame:
     (its row reader for text in a legacy code page, which it re-codes), the same features in the
     same order, and the stream's geometries kept (a GeoJSON file, which GDAL parses whole, is then
     parsed twice)."""
-    meta, table = pyogrio.read_arrow(source, layer=layer, datetime_as_string=True)
-    column = meta.get("geometry_name") or "wkb_geometry"
-    geometry = table[column] if column in table.column_names else None
-    fields = table.drop_columns([column]) if geometry is not None else table
-    del table
-    utf8 = is_utf8(meta.get("encoding"))
-    if utf8 and _converted_as_is(meta):
-        attributes = fields.to_pandas()
-    else:
-        del fields
-        attributes = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=utf8)
+    with reading() as reader:
+        meta, table = reader.arrow_table(source, layer, datetime_as_string=True)
+        column = meta.get("geometry_name") or "wkb_geometry"
+        geometry = table[column] if column in table.column_names else None
+        fields = table.drop_columns([column]) if geometry is not None else table
+        del table
+        utf8 = is_utf8(meta.get("encoding"))
+        if utf8 and _converted_as_is(meta):
+            attributes = fields.to_pandas()
+        else:
+            del fields
+            attributes = reader.frame(source, layer, read_geometry=False, use_arrow=utf8)
     if geometry is None:
         return attributes  # no geometry column: the caller says so
     return _with_geometries(attributes, geometry, meta["crs"])
@@ -55,6 +60,7 @@ def _converted_as_is(meta: dict) -> bool:
 
 
 def _with_geometries(attributes: pd.DataFrame, wkb, crs) -> gpd.GeoDataFrame:
+    refuse_oversized_wkb(wkb)
     geoms = geometries_from_wkb(wkb)
     if not len(attributes.columns):  # a layer without fields: read without geometry, it has no rows either
         attributes = pd.DataFrame(index=pd.RangeIndex(len(geoms)))
@@ -65,23 +71,28 @@ def _with_geometries(attributes: pd.DataFrame, wkb, crs) -> gpd.GeoDataFrame:
 
 def read_geoparquet(path) -> gpd.GeoDataFrame:
     """A GeoParquet file with one WKB geometry column, as geopandas.read_parquet reads it; any
-    other layout (several geometry columns, GeoArrow encodings, a bounding-box covering) is left
-    to geopandas.read_parquet whole."""
-    import pyarrow.parquet as pq
+    other layout (several geometry columns, GeoArrow encodings, a bounding-box covering) is made
+    a frame by geopandas whole. The file is read by the reader process as Arrow either way."""
+    # geopandas' own steps from a table to read_parquet's frame (without the bounding boxes of a covering)
+    from geopandas.io.arrow import _arrow_to_geopandas, _get_non_bbox_columns
 
-    schema = pq.read_schema(path)
+    with reading() as reader:
+        table = reader.parquet_table(str(path))
+    schema = table.schema
     geo = json.loads((schema.metadata or {}).get(b"geo", b"null"))
     columns = (geo or {}).get("columns", {})
     column = (geo or {}).get("primary_column")
     info = columns.get(column, {})
     if len(columns) != 1 or str(info.get("encoding", "")).upper() != "WKB" or "covering" in info:
-        return gpd.read_parquet(path)
-    table = pq.read_table(path, use_pandas_metadata=True)
+        if "covering" in info:
+            table = table.select(_get_non_bbox_columns(schema, geo))
+        return _arrow_to_geopandas(table, geo)
     wkb = table[column]
     frame = table.drop([column]).to_pandas()
     del table
     # GeoParquet: a column without a "crs" member is in OGC:CRS84 (longitude, latitude); null: unknown
     crs = info.get("crs", "OGC:CRS84")
+    refuse_oversized_wkb(wkb)
     geoms = gpd.GeoSeries(geometries_from_wkb(wkb), index=frame.index, crs=crs)
     frame.insert(min(schema.names.index(column), len(frame.columns)), column, geoms)
     return gpd.GeoDataFrame(frame, geometry=column)

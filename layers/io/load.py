@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
 import pyogrio
 import rasterio
 from affine import Affine
@@ -27,10 +28,12 @@ from layers.analysis.progress import Cancelled, IsCancelled, check
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates
+from layers.crs import crs_label, implausible_coordinates
 from layers.io.csv import CSVLayerError, read_csv_frame
-from layers.io.frame_reader import is_utf8, read_geoparquet, read_ogr
-from layers.io.normalise import GeometryChecks, text_problem
+from layers.io.grid_values import masked_fill_values, population_problem
+from layers.io.frame_reader import _converted_as_is, is_utf8, read_geoparquet, read_ogr
+from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading
+from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
@@ -69,6 +72,11 @@ class LayerLoadError(Exception):
         self.reason = reason
         self.detail = detail
         super().__init__(f"{self.path.name}: {reason}")
+
+
+class RepairChangesArea(LayerLoadError):
+    """The file loads only if the planner accepts repairs that change polygons' areas (the reason
+    names them, with both areas): read it again with `repair=True` to accept."""
 
 
 def _unreadable(path: Path, exc: BaseException) -> LayerLoadError:
@@ -136,8 +144,10 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     try:
         stat = path.stat()
         return list(_layer_names(_ogr_path(path), stat.st_size, stat.st_mtime_ns))
-    except LayerLoadError:
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, str(exc)) from None
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
         raise _unreadable(path, exc) from None
 
@@ -147,16 +157,25 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     """GDAL's layer names of a file as it is now (its size and time are part of the key): reading a
     file asks for them twice (which layers; is this one there), and GDAL parses a GeoJSON file
     whole to answer (0.57 s for 200,000 footprints)."""
-    return tuple(str(name) for name, _ in pyogrio.list_layers(source))
+    with reading() as reader:
+        return tuple(reader.layers(source))
 
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
+                limits: ReadLimits | None = None, repair: bool = False,
                 transit: FeedOptions | None = None, crs=None) -> list[Layer]:
     """Every layer of a file: all layers of a GeoPackage, the one layer of other formats, the
     stations and lines of a GTFS feed (a zip or a folder; `transit` says which routes are BRT and
     the service window). The vector layers named in `to_count` (things to count: buildings,
     facilities) are read as arrays (`read_counted`). `crs`: what a CSV table's x/y or WKT
-    coordinates are in, if it does not say."""
+    coordinates are in, if it does not say.
+
+    The file is read in a reader process (`layers.io.isolated`) stopped when `cancelled()` says
+    so (raising Cancelled) or when a read takes longer than `limits` allow (LayerLoadError),
+    unless an enclosing `layers.io.isolated.reading()` gives the process, its limits and Cancel.
+    With `repair`, invalid polygons are repaired even where that changes their area (else such a
+    file raises RepairChangesArea, which names them).
+    """
     path = Path(path)
     feed = feed_location(path)
     if feed is not None:
@@ -165,17 +184,20 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
     if path.suffix.lower() in RASTER_SUFFIXES:
         return [read_raster(path, cancelled=cancelled)]
     if path.suffix.lower() in TABLE_SUFFIXES:
-        layer = read_table(path, crs)
+        layer = read_table(path, crs, repair)
         return [_held_as_arrays(layer) if layer.name in to_count else layer]
-    return [(read_counted if name in to_count else read_vector)(path, name) for name in list_vector_layers(path)]
+    with reading(limits, cancelled):
+        return [(read_counted if name in to_count else read_vector)(path, name, repair=repair)
+                for name in list_vector_layers(path)]
 
 
-def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read one vector layer (by name for multi-layer files) into a checked VectorLayer.
 
     Refuses files with no features, no CRS, unsupported or non-finite geometries, or coordinates
     impossible for their CRS. Repairs invalid geometries with shapely's make_valid and records
-    how many in `warnings`; drops empty geometries and says how many.
+    how many in `warnings`; a repair that changes a polygon's area by more than 0.1 % only with
+    `repair` (else RepairChangesArea names them). Drops empty geometries and says how many.
     """
     path = Path(path)
     if feed_location(path) is not None:
@@ -185,30 +207,36 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> VectorLaye
     if suffix not in VECTOR_SUFFIXES:
         raise LayerLoadError(path, "is not a vector file")
     if suffix in TABLE_SUFFIXES:
-        return read_table(path)
+        return read_table(path, repair=repair)
     try:
         if suffix in (".parquet", ".geoparquet"):
             gdf = read_geoparquet(path)
         else:
             gdf = read_ogr(_ogr_source(path, layer), layer)
-    except LayerLoadError:
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, f"layer '{layer}': {exc}" if layer else str(exc)) from None
+    except FeatureTooLarge as exc:
+        raise LayerLoadError(path, f"layer '{layer}': {exc}" if layer else f"the file: {exc}") from None
     except Exception as exc:
         raise _unreadable(path, exc) from None
     name = layer or path.stem
     if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) == 0 and suffix not in (".parquet", ".geoparquet"):
         _refuse_empty(path, layer)
-    return _checked_vector_layer(path, name, gdf, source_layer=layer)
+    return _checked_vector_layer(path, name, gdf, source_layer=layer, repair=repair)
 
 
 def _refuse_empty(path: Path, layer: str | None) -> None:
     """A layer read as no features: refused, saying so, and saying so louder when the file
     declares features (a FlatGeobuf's header, a GeoPackage's table of contents): then it is cut
-    off or damaged, not empty. Asked only here, so a layer that loads costs nothing more."""
+    off or damaged, not empty. Asked only here (of the reader process), so a layer that loads
+    costs nothing more."""
     where = f"layer '{layer}'" if layer else "the file"
     try:
-        declared = pyogrio.read_info(_ogr_path(path), layer=layer)["features"]
-    except Exception:
+        with reading() as reader:
+            declared = reader.declared_features(_ogr_path(path), layer)
+    except (ReadFailed, LibraryError):
         declared = -1
     if declared > 0:
         raise LayerLoadError(path, f"{where} says it has {declared:,} features but none could be read: "
@@ -216,14 +244,14 @@ def _refuse_empty(path: Path, layer: str | None) -> None:
     raise LayerLoadError(path, f"{where} has no features")
 
 
-def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLayer:
+def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
     `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
     `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
-    the geometries over in batches, each batch is parsed, checked and kept as arrays, and its
-    shapely geometries dropped. The fields are read in a pass of their own, in the same order
-    (checked by feature id). GeoParquet files and files whose text is not UTF-8 are read by
-    `read_vector` and then made arrays.
+    the features over in batches (from the reader process, `layers.io.isolated`), each batch's
+    geometries are parsed, checked and kept as arrays, and its shapely geometries dropped; its
+    fields are kept as Arrow until the end. GeoParquet files and files whose text is not UTF-8
+    are read by `read_vector` and then made arrays.
     """
     path = Path(path)
     if feed_location(path) is not None:
@@ -234,39 +262,41 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
         raise LayerLoadError(path, "is not a vector file")
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps = GeometryChecks(), CompactBuilder(), []
+    checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
     try:
         if suffix in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
-            return _held_as_arrays(read_vector(path, layer))
+            return _held_as_arrays(read_vector(path, layer, repair))
         source = _ogr_source(path, layer)
-        with pyogrio.open_arrow(source, layer=layer, columns=[], return_fids=True, use_pyarrow=True,
-                                batch_size=COUNTED_BATCH) as (meta, batches):
+        with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
+                                               batch_size=COUNTED_BATCH) as (meta, batches):
             # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
             # from the file's code page (a shapefile's .cpg or DBF language byte).
             utf8 = is_utf8(meta.get("encoding"))
             if utf8:
-                fields = pyogrio.read_dataframe(source, layer=layer, read_geometry=False, use_arrow=True,
-                                                fid_as_index=True)
                 geometry = meta["geometry_name"] or "wkb_geometry"
-                crs, fids = meta["crs"], []
+                crs = meta["crs"]
                 for batch in batches:
                     if geometry not in batch.schema.names:
                         raise LayerLoadError(path, f"{where} has no geometry column")
-                    fids.append(batch.column(0).to_numpy().copy())  # a view would keep the whole batch alive
+                    refuse_oversized_wkb(batch.column(geometry), checks.seen)
                     geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
                     keeps.append(keep)
+                    field_batches.append(batch.drop_columns([geometry]))
                     if not checks.wrong():
                         geometries.append(CompactGeometries.from_shapely(geoms))
+                fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
         if not utf8:
-            return _held_as_arrays(read_vector(path, layer))
-    except LayerLoadError:
+            return _held_as_arrays(read_vector(path, layer, repair))
+    except (LayerLoadError, Cancelled):
         raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, f"{where}: {exc}" if layer else str(exc)) from None
+    except FeatureTooLarge as exc:
+        raise LayerLoadError(path, f"{where}: {exc}") from None
     except Exception as exc:
         raise _unreadable(path, exc) from None
     if not sum(len(keep) for keep in keeps):
         _refuse_empty(path, layer)
-    if not np.array_equal(np.concatenate(fids), fields.index.to_numpy()):
-        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
     warnings = []
     if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
             (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
@@ -279,26 +309,41 @@ def read_counted(path: str | os.PathLike, layer: str | None = None) -> VectorLay
     crs = CRS.from_user_input(crs)
     keep = np.concatenate(keeps)
     fields = fields.loc[keep] if not keep.all() else fields
-    problem = checks.problem(where, crs, text_problem(fields))
-    if problem:
-        raise LayerLoadError(path, problem)
+    _refuse_problems(path, checks, where, crs, fields)
     gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
     result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
-                                warnings=warnings + checks.warnings(), geometries=geometries.build(), layer_crs=crs)
+                                warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
+                                geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
 
 
-def read_table(path: str | os.PathLike, crs=None) -> VectorLayer:
+def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
+    """The fields of the batches `read_counted` kept (their first column is the feature id), as
+    pyogrio's frame: `to_pandas()` as they are, or, with date-times or JSON, pyogrio's own frame
+    read again, checked to be the same features in the same order."""
+    if not batches:
+        return None
+    table = pa.Table.from_batches(batches)
+    if _converted_as_is(meta):
+        return table.drop_columns([table.column_names[0]]).to_pandas()
+    fields = reader.frame(source, layer, read_geometry=False, use_arrow=True, fid_as_index=True)
+    if not np.array_equal(table.column(0).to_numpy(), fields.index.to_numpy()):
+        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
+    return fields
+
+
+def read_table(path: str | os.PathLike, crs=None, repair: bool = False) -> VectorLayer:
     """A CSV table as a layer of points (lon/lat or x/y columns) or shapes (a WKT column), checked as
     `read_vector` checks a file's layer (`layers.io.csv`: read by pandas, never GDAL). `crs`: what
-    x/y or WKT coordinates are in when the file does not say (no .prj beside it)."""
+    x/y or WKT coordinates are in when the file does not say (no .prj beside it); `repair` as for
+    `read_vector`."""
     path = Path(path)
     _check_readable(path)
     try:
         gdf, warnings = read_csv_frame(path, crs)
     except CSVLayerError as exc:
         raise LayerLoadError(path, str(exc)) from None
-    layer = _checked_vector_layer(path, path.stem, gdf, source_layer=None)
+    layer = _checked_vector_layer(path, path.stem, gdf, source_layer=None, repair=repair)
     layer.warnings[:0] = warnings
     return layer
 
@@ -387,8 +432,19 @@ def _ogr_source(path: Path, layer: str | None) -> str:
     return _ogr_path(path)
 
 
+def _refuse_problems(path: Path, checks: GeometryChecks, where: str, crs, fields) -> None:
+    """Raise LayerLoadError for the layer's first problem, else RepairChangesArea for repairs that
+    change areas and were not accepted."""
+    problem = checks.problem(where, crs, text_problem(fields))
+    if problem:
+        raise LayerLoadError(path, problem)
+    question = checks.repair_question(where, crs)
+    if question:
+        raise RepairChangesArea(path, question)
+
+
 def _checked_vector_layer(
-    path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None
+    path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None, repair: bool = False
 ) -> VectorLayer:
     where = f"layer '{name}'" if source_layer else "the file"
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
@@ -406,17 +462,15 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    checks = GeometryChecks()
+    checks = GeometryChecks(repair)
     geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
-    problem = checks.problem(where, gdf.crs, text_problem(gdf.loc[keep].drop(columns=gdf.geometry.name)))
-    if problem:
-        raise LayerLoadError(path, problem)
+    _refuse_problems(path, checks, where, gdf.crs, gdf.loc[keep].drop(columns=gdf.geometry.name))
     if not keep.all():
         gdf = gdf.loc[keep].copy()
     if checks.made_multi or checks.repaired:
         gdf = gdf.copy()
         gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
-    warnings: list[str] = warnings_in + checks.warnings()
+    warnings: list[str] = warnings_in + checks.warnings() + checks.repair_warnings(gdf.crs)
     result = VectorLayer(name=name, source=path, source_layer=source_layer, gdf=gdf.reset_index(drop=True),
                          warnings=warnings)
     return _with_fields_and_role(result, path)
@@ -447,6 +501,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     limit = LARGE_RASTER_PIXELS if max_pixels is None else max_pixels
     overviews: list[int] = []
     full_shape = full_transform = None
+    fill_warnings: list[str] = []
     try:
         with opened_raster(path) as src:
             if src.crs is None:
@@ -464,7 +519,9 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
                 data = data.astype("float64")
                 transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
             else:
-                data = src.read(band, masked=True).astype("float64")
+                data, fill_warnings = masked_fill_values(src.read(band, masked=True), src.transform,
+                                                         crs_label(_pyproj(src.crs)))
+                data = data.astype("float64")
                 transform = src.transform
             crs, nodata = src.crs, src.nodata
     except (LayerLoadError, Cancelled):
@@ -480,7 +537,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
-    warnings = []
+    warnings = fill_warnings
     if full_shape is not None:
         rows, cols = full_shape
         warnings.append(
@@ -489,17 +546,21 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         )
         if not overviews:
             warnings.append("the file has no overviews, so drawing it is slow; build them with 'gdaladdo'")
+    not_population = None if full_shape is not None else population_problem(array, transform, crs_label(pyproj_crs))
+    role = guess_role([path.stem], "raster")
+    if role == "population" and not_population:
+        raise LayerLoadError(path, not_population)
     infinite = np.isinf(array)
     if infinite.any():
         array[infinite] = np.nan
         warnings.append(f"{int(infinite.sum())} infinite cell value(s) treated as nodata")
-    role = guess_role([path.stem], "raster")
     layer = RasterLayer(
         name=path.stem, source=path, role=role, array=array, transform=transform,
         crs=pyproj_crs, nodata=nodata, warnings=warnings, style=default_style(role),
-        band=band, full_shape=full_shape, full_transform=full_transform,
+        band=band, full_shape=full_shape, full_transform=full_transform, not_population=not_population,
     )
     return layer
+
 
 
 def _sampled_overview(src, band: int, shape: tuple[int, int], cancelled: IsCancelled = None) -> np.ma.MaskedArray:
@@ -634,6 +695,8 @@ def _short(exc: Exception) -> str:
 
 
 __all__ = [
-    "LayerLoadError", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES", "RASTER_SUFFIXES", "list_vector_layers", "read_layers",
-    "read_vector", "read_counted", "read_raster", "read_feed_layers", "FeedOptions", "read_raster_view", "read_table", "write_vector", "write_vectors", "open_file_filter",
+    "LayerLoadError", "RepairChangesArea", "LARGE_RASTER_PIXELS", "OVERVIEW_MAX_SIDE", "VECTOR_SUFFIXES",
+    "RASTER_SUFFIXES", "list_vector_layers", "read_layers", "read_vector", "read_counted", "read_raster",
+    "read_feed_layers", "FeedOptions", "read_raster_view", "read_table", "write_vector", "write_vectors",
+    "open_file_filter",
 ]

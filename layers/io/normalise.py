@@ -19,13 +19,76 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
+from pyproj import CRS
 
 from layers.crs import implausible_coordinates
 from layers.io.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+# The most one feature may have. A city's largest real features (a coastline, a river, a district
+# of many islands) have tens of thousands of vertices; one MultiPoint of two million parts is not a
+# feature but a way to run the analysis out of memory. GeoJSON, GeoPackage and Shapefile say
+# nothing of a size, so the check is here: a feature's WKB larger than MAX_FEATURE_BYTES is refused
+# before it is parsed, and parsed ones by their counts.
+MAX_PARTS = 100_000
+MAX_VERTICES = 5_000_000
+MAX_FEATURE_BYTES = 256 << 20
+# A repair (make_valid) that changes a polygon's area by more than this share is not a repair but
+# a guess (a hole drawn outside its shell becomes land of its own: 143.8 km2 where 115.0 were
+# drawn): it is said, and kept only if the planner accepts it.
+REPAIR_AREA_TOLERANCE = 0.001
+SAID_AT_MOST = 5  # features named in one message
 # shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds
 SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
+
+
+class FeatureTooLarge(ValueError):
+    """A feature larger than a feature may be; str() names it and says its size."""
+
+
+def refuse_oversized_wkb(wkb: pa.Array | pa.ChunkedArray, first_feature: int = 0) -> None:
+    """Raise FeatureTooLarge for the first geometry of more than MAX_FEATURE_BYTES of WKB, or whose
+    WKB header counts more than MAX_PARTS parts (a Multi* geometry or a collection) or MAX_VERTICES
+    points (a line), before anything parses it: parsing one MultiPoint of two million parts makes
+    two million GEOS points. Feature numbers count from `first_feature` + 1."""
+    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
+    if not len(wkb):
+        return
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if pa.types.is_large_binary(wkb.type) else np.int32)
+    offsets = offsets[wkb.offset:wkb.offset + len(wkb) + 1].astype(np.int64)
+    sizes = np.diff(offsets)
+    if wkb.null_count:
+        sizes[wkb.is_null().to_numpy(zero_copy_only=False)] = 0
+    if sizes.max() > MAX_FEATURE_BYTES:
+        i = int(np.flatnonzero(sizes > MAX_FEATURE_BYTES)[0])
+        raise FeatureTooLarge(f"feature {first_feature + i + 1} is {sizes[i] / (1 << 20):,.0f} MB of geometry, "
+                              f"more than {MAX_FEATURE_BYTES >> 20} MB, the most one feature may have; split or "
+                              "simplify it")
+    rows = np.flatnonzero(sizes >= 9)  # byte order, type and a count
+    data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
+    starts = offsets[rows]
+    little = data[starts] == 1
+    low, high = (data[starts + k].astype(np.uint32) for k in (1, 2))
+    kind = np.where(little, low | high << 8, data[starts + 4].astype(np.uint32) | data[starts + 3].astype(np.uint32) << 8)
+    kind %= 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
+    counted = np.flatnonzero(np.isin(kind, (2, 4, 5, 6, 7)))  # lines count points, the rest parts
+    if not len(counted):
+        return
+    count = np.zeros(len(counted), dtype=np.uint64)
+    for k in range(4):
+        byte = data[starts[counted] + 5 + k].astype(np.uint64)
+        count |= np.where(little[counted], byte << np.uint64(8 * k), byte << np.uint64(8 * (3 - k)))
+    over = np.flatnonzero(np.where(kind[counted] == 2, count > MAX_VERTICES, count > MAX_PARTS))
+    if len(over):
+        first, row = over[0], counted[over[0]]
+        what = "vertices" if kind[row] == 2 else "parts"
+        raise FeatureTooLarge(_too_many(first_feature + int(rows[row]) + 1, int(count[first]), what))
+
+
+def _too_many(feature: int, count: int, what: str) -> str:
+    limit, advice = (MAX_PARTS, "split it into features") if what == "parts" else \
+        (MAX_VERTICES, "simplify it or split it into features")
+    return f"feature {feature} has {count:,} {what}, more than {limit:,}, the most one feature may have; {advice}"
 
 
 def text_problem(frame: pd.DataFrame) -> str | None:
@@ -99,20 +162,31 @@ class GeometryChecks:
     geometries and repairs invalid ones with make_valid; `problem` then says the first problem of
     the file, in this order: no geometry at all, the text (`text_problem`'s answer), collections
     that mix kinds, unsupported types, non-finite coordinates, coordinates impossible for the
-    CRS. `warnings` says what was skipped or repaired.
+    CRS. Repairs that change a polygon's area by more than REPAIR_AREA_TOLERANCE are kept aside:
+    `repair_question` says them for the planner to accept, unless `repair` accepted them already
+    (then `repair_warnings` says them). `warnings` says what was skipped or repaired.
     """
 
     _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
                    "MultiPolygon", "GeometryCollection")
 
-    def __init__(self) -> None:
-        self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
+    def __init__(self, repair: bool = False) -> None:
+        self.repair = repair
+        self.area_changes: list[tuple[int, object, object]] = []  # (feature number, before, after), the first few
+        self.area_changed = 0
+        self.seen = self.kept = self.missing = self.made_multi = self.mixed = self.not_finite = self.repaired = 0
         self.first_mixed: int | None = None
+        self.too_large: str | None = None  # the first feature of more parts or vertices than allowed
         self.types: set[int] = set()
         self.low, self.high = np.full(2, np.inf), np.full(2, -np.inf)
 
     def chunk(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
+        first, self.seen = self.seen, self.seen + len(geoms)
+        if self.too_large is None:
+            self.too_large = _too_large(geoms, first)
+        if self.too_large:
+            return geoms, np.ones(len(geoms), dtype=bool)  # refused at the end: nothing more to look at
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self.missing += int((~keep).sum())
         geoms, made_multi, mixed = collections_as_multi(geoms[keep])
@@ -137,13 +211,39 @@ class GeometryChecks:
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             geoms = geoms.copy()
-            geoms[invalid] = in_slices(shapely.make_valid, geoms[invalid])
+            before = geoms[invalid]
+            geoms[invalid] = in_slices(shapely.make_valid, before)
             self.repaired += int(invalid.sum())
+            self._note_area_changes(before, geoms[invalid], first + np.flatnonzero(keep)[invalid] + 1)
         return geoms, keep
+
+    def _note_area_changes(self, before: np.ndarray, after: np.ndarray, features: np.ndarray) -> None:
+        """Remember the repaired polygons whose area changed by more than REPAIR_AREA_TOLERANCE (in
+        the layer's own units: a ratio, whatever they are; said in km2 by `problem`)."""
+        area_before, area_after = shapely.area(before), shapely.area(after)
+        changed = np.abs(area_after - area_before) > REPAIR_AREA_TOLERANCE * np.abs(area_before)
+        changed &= (area_before > 0) | (area_after > 0)  # lines and points have no area to change
+        self.area_changed += int(changed.sum())
+        room = max(0, SAID_AT_MOST - len(self.area_changes))
+        self.area_changes += list(zip(features[changed][:room].tolist(), before[changed][:room],
+                                      after[changed][:room]))
+
+    def area_change_text(self, crs) -> str:
+        """The repairs that change areas, in words: each feature with its area before and after (km2,
+        or m2 below 1 km2)."""
+        said = []
+        for feature, before, after in self.area_changes:
+            km2_before, km2_after = polygon_area_km2(before, crs), polygon_area_km2(after, crs)
+            if max(km2_before, km2_after) >= 1:
+                said.append(f"feature {feature}: {km2_before:,.3f} km2 as drawn, {km2_after:,.3f} km2 repaired")
+            else:  # a building, a plot: in square metres
+                said.append(f"feature {feature}: {km2_before * 1e6:,.1f} m2 as drawn, {km2_after * 1e6:,.1f} m2 repaired")
+        more = f"; and {self.area_changed - len(said):,} more" if self.area_changed > len(said) else ""
+        return "; ".join(said) + more
 
     def wrong(self) -> bool:
         """A problem found so far that `problem` will say (the rest is then not worth repairing)."""
-        return bool(self.mixed or self.not_finite or self.unsupported())
+        return bool(self.too_large or self.mixed or self.not_finite or self.unsupported())
 
     def unsupported(self) -> set[str]:
         return {self._TYPE_NAMES[t] for t in self.types if t >= 0 and t not in SUPPORTED_TYPE_IDS}
@@ -151,6 +251,8 @@ class GeometryChecks:
     def problem(self, where: str, crs, text: str | None) -> str | None:
         """Why the file cannot be loaded (`where` names the layer), or None; `text` is
         `text_problem`'s answer for its fields."""
+        if self.too_large:
+            return f"{where}: {self.too_large}"
         if not self.kept:
             return f"{where} has no features with a geometry"
         if text:
@@ -165,6 +267,15 @@ class GeometryChecks:
         reason = implausible_coordinates((*self.low.tolist(), *self.high.tolist()), crs)
         return f"{where}: {reason}" if reason else None
 
+    def repair_question(self, where: str, crs) -> str | None:
+        """Without `repair`: what the repairs that change areas would do, for the planner to accept
+        or refuse (asked once `problem` has nothing to say); None if there are none."""
+        if self.repair or not self.area_changed:
+            return None
+        return (f"{where}: {self.area_changed:,} invalid polygon(s) would change area by more than "
+                f"{REPAIR_AREA_TOLERANCE:.1%} if repaired with make_valid ({self.area_change_text(crs)}); "
+                "fix them in the source file, or accept the repair")
+
     def warnings(self) -> list[str]:
         out = []
         if self.missing:
@@ -174,3 +285,34 @@ class GeometryChecks:
         if self.repaired:
             out.append(f"{self.repaired} invalid geometr{'y' if self.repaired == 1 else 'ies'} repaired with make_valid")
         return out
+
+    def repair_warnings(self, crs) -> list[str]:
+        """With `repair`: the repairs that changed areas, said (see `warnings` for the rest)."""
+        if not (self.repair and self.area_changed):
+            return []
+        return [f"{self.area_changed:,} repaired polygon(s) changed area by more than {REPAIR_AREA_TOLERANCE:.1%}, "
+                f"kept as repaired: {self.area_change_text(crs)}"]
+
+
+def _too_large(geoms: np.ndarray, first: int) -> str | None:
+    """What is wrong with the first feature of more than MAX_PARTS parts or MAX_VERTICES vertices
+    (numbered from `first` + 1), or None."""
+    parts, vertices = shapely.get_num_geometries(geoms), shapely.get_num_coordinates(geoms)
+    over = (parts > MAX_PARTS) | (vertices > MAX_VERTICES)
+    if not over.any():
+        return None
+    i = int(np.flatnonzero(over)[0])
+    if parts[i] > MAX_PARTS:
+        return _too_many(first + i + 1, int(parts[i]), "parts")
+    return _too_many(first + i + 1, int(vertices[i]), "vertices")
+
+
+def polygon_area_km2(geom, crs) -> float:
+    """A polygon's area in km2 as its rings are drawn (the shell less its holes, wherever they lie):
+    on the ellipsoid for a geographic CRS, else in the CRS's own unit (metres, US feet, ...)."""
+    crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        oriented = shapely.orient_polygons(geom)  # shells counter-clockwise, holes clockwise: holes subtract
+        return abs(crs.get_geod().geometry_area_perimeter(oriented)[0]) / 1e6
+    metres = crs.axis_info[0].unit_conversion_factor
+    return float(shapely.area(geom)) * metres * metres / 1e6

@@ -21,6 +21,10 @@ GIL held: more than half of from_wkb's time (0.44 of 0.78 s for a million footpr
 of tens of milliseconds. Geometries refer to no other Python object, so they cannot make a cycle;
 the collector runs as usual once the last such call in any thread has ended.
 
+Between slices the work also stops if the load it is part of was cancelled (a `reading()` of
+`layers.io.isolated` whose Cancel was pressed): the read is stopped at once, and so is the work
+on what it gave.
+
 And once made, a layer's geometries are kept out of the collector's walks for good (`gc.freeze`, when
 a call made LASTING or more). Left to it, a million new geometries are walked three times as they
 age through its generations, each walk holding the GIL in whatever thread set it off: measured while
@@ -40,6 +44,8 @@ from contextlib import contextmanager
 
 import numpy as np
 import shapely
+
+from layers.io.isolated import stop_if_cancelled
 
 SLICE = 4_096  # features a call: a few ms of from_wkb or a reprojection
 LASTING = 50_000  # geometries made in one call from which they are kept out of the collector's walks
@@ -64,6 +70,7 @@ def in_slices(fn: Callable[..., np.ndarray], geoms, *args, **kwargs) -> np.ndarr
     parts = []
     with collector_paused():
         for i in range(0, len(geoms), SLICE):
+            stop_if_cancelled()
             parts.append(fn(geoms[i:i + SLICE], *args, **kwargs))
             let_others_run()
         keep_out_of_collector(len(geoms))
@@ -80,6 +87,7 @@ def geometries_from_wkb(column) -> np.ndarray:
     parts = []
     with collector_paused():
         for i in range(0, len(column), SLICE):
+            stop_if_cancelled()
             parts.append(shapely.from_wkb(column.slice(i, SLICE).to_numpy(zero_copy_only=False)))
             let_others_run()
         keep_out_of_collector(len(column))

@@ -250,6 +250,8 @@ class Session(SketchEditing):
             raise ValueError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
         if isinstance(layer, RasterLayer) and role not in ("population", "other"):
             raise ValueError(f"{layer.name}: a raster can be 'population' or 'other', not '{role}'")
+        if isinstance(layer, RasterLayer) and role == "population" and layer.not_population:
+            raise ValueError(f"{layer.name}: {layer.not_population}")
         if layer.role != role:
             before, style, zone_layer = layer.role, layer.style, self.zone_layer
             if layer.style == default_style(layer.role):
@@ -289,7 +291,7 @@ class Session(SketchEditing):
         if not any(layer.role == "population" for layer in everything):
             rasters = [layer for layer in layers if isinstance(layer, RasterLayer) and layer.role == "other"
                        and not layer.display_only]
-            if len(rasters) == 1 and np.nanmin(rasters[0].array, initial=0.0) >= 0:
+            if len(rasters) == 1 and not rasters[0].not_population and np.nanmin(rasters[0].array, initial=0.0) >= 0:
                 self.set_role(rasters[0], "population")
         crs = self.working_crs
         if crs is None or any(layer.role == "boundary" for layer in everything):

@@ -2,11 +2,15 @@
 
 A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
 prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
-signal per result. `cancel()` sets a flag checked between files and between layers; a cancelled
-job emits nothing more but `finished`. A file that cannot be read emits `failed` with
-'<file>: <reason>' and the job goes on with the next file. A project that names files outside
-its own folder emits `outside_files` with their list, having read none of them (unless the job
-was started with `allow_outside`, after the planner said yes).
+signal per result. `cancel()` sets a flag checked between files and between layers, and stops a
+read under way at once: the files are read in a reader process (`layers.io.isolated`) that is
+killed when the flag is set, so a file that never ends cannot hold the job. A cancelled job emits
+nothing more but `finished`; the layers it loaded before stay. A file that cannot be read emits
+`failed` with '<file>: <reason>' and the job goes on with the next file. A project that names
+files outside its own folder emits `outside_files` with their list, having read none of them
+(unless the job was started with `allow_outside`, after the planner said yes). A file that loads
+only if the planner accepts repairs that change polygons' areas emits `repair_asked` (the window
+asks, and reads it again with `repair`).
 
 Why a QThread per job and not the QThreadPool: pyproj keeps its PROJ context in a native
 per-thread slot but frees it with the Python thread state. A pooled Qt thread gets a fresh
@@ -29,7 +33,8 @@ from PySide6 import QtCore
 
 from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
-from layers.io import LayerLoadError, read_layers
+from layers.io import LayerLoadError, RepairChangesArea, read_layers
+from layers.io.isolated import reading
 from layers.layer import RasterLayer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, ProjectError, load_project
@@ -58,17 +63,20 @@ class LoadSignals(QtCore.QObject):
     project_loaded = QtCore.Signal(object)  # layers.session.project.Project
     outside_files = QtCore.Signal(str, object)  # a project, the files it names outside its folder (list of Path)
     failed = QtCore.Signal(str)  # '<file>: <reason>'
+    repair_asked = QtCore.Signal(str, str)  # the file, what repairing it would change (read it again with repair)
     finished = QtCore.Signal(bool)  # True if cancelled
 
 
 class LoadJob:
     """Reads `paths` in order when `run()` is called (by the pool, in a worker thread)."""
 
-    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, allow_outside: bool = False):
+    def __init__(self, paths, working_crs: CRS | None, signals: LoadSignals, allow_outside: bool = False,
+                 repair: bool = False):
         self.paths = [Path(p) for p in paths]
         self.working_crs = working_crs
         self.signals = signals
         self.allow_outside = allow_outside  # read the files projects name outside their folders
+        self.repair = repair  # accept repairs that change polygons' areas (the planner said so)
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -79,6 +87,10 @@ class LoadJob:
         return self._cancel.is_set()
 
     def run(self) -> None:
+        with reading(cancelled=lambda: self.cancelled):  # one reader process for the job, killed on cancel
+            self._run()
+
+    def _run(self) -> None:
         try:
             total = len(self.paths)
             for done, path in enumerate(self.paths):
@@ -91,6 +103,8 @@ class LoadJob:
                     break
                 except OutsideFilesError as exc:
                     self.signals.outside_files.emit(str(path), exc.files)
+                except RepairChangesArea as exc:  # the planner decides, on the GUI thread
+                    self.signals.repair_asked.emit(str(path), str(exc))
                 except (LayerLoadError, ProjectError) as exc:
                     self.signals.failed.emit(str(exc))
                 except Exception as exc:  # a bug or a GDAL surprise: report it, keep going
@@ -112,7 +126,7 @@ class LoadJob:
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        layers = read_layers(path, cancelled=lambda: self.cancelled)
+        layers = read_layers(path, cancelled=lambda: self.cancelled, repair=self.repair)
         crs = self.working_crs or _chosen_crs(layers)
         for layer in layers:
             if self.cancelled:
@@ -150,16 +164,17 @@ class Loader(QtCore.QObject):
         self.jobs: list[LoadJob] = []
 
     def start(self, paths, working_crs: CRS | None, connect: Callable[[LoadSignals], None] | None = None,
-              allow_outside: bool = False) -> LoadJob:
+              allow_outside: bool = False, repair: bool = False) -> LoadJob:
         """Start a job reading `paths`; `connect(signals)` connects the caller's handlers first.
         `allow_outside`: read the files a project names outside its folder (the planner said yes).
+        `repair`: accept repairs that change polygons' areas (asked of the planner first).
 
         Before the thread starts, not after `start` returns: a file refused at once (not a
         GeoPackage, say) is read, refused and reported in microseconds, and its `failed` and
         `finished` went to nobody when the worker got there first (a test waited in vain for
         the end of such a load, about once in ten runs).
         """
-        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside)
+        job = LoadJob(paths, working_crs, LoadSignals(), allow_outside, repair)
         self.jobs.append(job)
         # Connected first, so it runs before the caller's own finished-handlers: they already
         # see busy() False when the last job ends.

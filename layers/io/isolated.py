@@ -1,0 +1,367 @@
+"""Untrusted files read in a process that can be stopped: within a time, within memory, on Cancel.
+
+GDAL's readers do not return from some files: a GeoPackage view with an unbounded recursive
+query loops for ever, a Shapefile part that is a named pipe blocks, a crafted file takes all the
+memory. A thread cannot be stopped inside C, so every GDAL read of a file a planner opens runs in
+a child process (`layers.io.reader_child`, which imports neither pandas nor shapely) and comes back
+as Arrow record batches over a pipe. A watchdog thread kills the child when a request has run
+longer than `ReadLimits.timeout_s` or when the caller's `cancelled()` says so, at any moment; the
+child's address space is capped at `ReadLimits.memory_mb` (RLIMIT_AS), and the parent takes no
+more than that many bytes of rows from it either.
+
+A `ReaderProcess` serves many requests, so the start of Python and its imports (a few tenths of
+a second) is paid once, not once per read: `reading()` gives one for the reads inside it and the
+nested reads (`read_layers` and the vector reads it calls, the app's load job over several
+files) use it; on leaving it waits, idle, for the next `reading()`. A child that was killed is
+started again for the next request. Children end when the app does (their input closes).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from layers.analysis.progress import Cancelled, IsCancelled
+
+
+def _default_memory_mb() -> int:
+    """Half the machine's memory, at least 2 GB: room for any real layer, not for a runaway read."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        physical = 8 << 30
+    return max(2048, physical // 2 >> 20)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one read of an untrusted file may take. `timeout_s`: seconds for one request (one
+    layer, or a file's list of layers); `memory_mb`: the reading process's address space, and the
+    bytes of rows the app takes from it."""
+
+    timeout_s: float = 60.0
+    memory_mb: int = field(default_factory=_default_memory_mb)
+
+
+class ReadFailed(Exception):
+    """A read that could not be done: str() says why in the planner's words (the caller names the file)."""
+
+
+class LibraryError(Exception):
+    """GDAL or pyarrow refused the file in the reader process: str() is its own words ('DataSourceError:
+    ...'), for `layers.io.reasons` to say in the planner's."""
+
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `layers` is, for the child's imports
+POLL_S = 0.05  # how often the watchdog looks at the clock and the caller's Cancel
+STARTUP_S = 120.0  # for a reader to start (Python and its imports: a second on a busy machine)
+
+
+class ReaderProcess:
+    """One child process reading files on request; see the module's docstring."""
+
+    def __init__(self, limits: ReadLimits | None = None, cancelled: IsCancelled = None, full: bool = False):
+        """`limits.memory_mb` caps the child for its life; the time limit and `cancelled` may change
+        between requests (`reading` sets them)."""
+        self.limits = limits or ReadLimits()
+        self.cancelled = cancelled
+        self.full = full
+        self._proc: subprocess.Popen | None = None
+        self._deadline: float | None = None
+        self._stopped: str | None = None  # why the watchdog killed the child
+        self._ready = False  # the child said it has started
+        self._closed = threading.Event()
+        self._watchdog: threading.Thread | None = None
+        self._full_reader: ReaderProcess | None = None
+        self._schema: pa.Schema | None = None  # of the stream being read
+
+    # -- requests ---------------------------------------------------------------------------------
+    def layers(self, source: str) -> list[str]:
+        """The names of the layers GDAL finds in `source`."""
+        return self._ask({"op": "layers", "source": source})["layers"]
+
+    def declared_features(self, source: str, layer: str | None) -> int:
+        """How many features the layer says it has (a header, an index), -1 if it cannot say without counting."""
+        return int(self._ask({"op": "declared", "source": source, "layer": layer})["features"])
+
+    @contextmanager
+    def arrow(self, source: str, layer: str | None, **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
+        """(pyogrio's metadata, the record batches) of `pyogrio.open_arrow(source, layer, **kwargs)`.
+
+        The batches must be read to the end inside the `with` (leaving early stops the child)."""
+        header = self._ask({"op": "arrow", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
+        with self._rows() as batches:
+            yield header["meta"], batches
+
+    def arrow_table(self, source: str, layer: str | None, **kwargs) -> tuple[dict, pa.Table]:
+        """The whole layer as one Arrow table (see `arrow`)."""
+        with self.arrow(source, layer, **kwargs) as (meta, batches):
+            return meta, _table(batches, self._schema)
+
+    def parquet_table(self, path: str, batch_size: int = 65_536) -> pa.Table:
+        """A Parquet file as one Arrow table, its schema's metadata (GeoParquet's 'geo') kept."""
+        self._ask({"op": "parquet", "path": path, "batch_size": batch_size}, streaming=True)
+        with self._rows() as batches:
+            return _table(batches, self._schema)
+
+    def frame(self, source: str, layer: str | None, **kwargs):
+        """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
+        reader_child): for text in a legacy code page and date-times, which its row reader handles."""
+        if self._full_reader is None:
+            self._full_reader = ReaderProcess(self.limits, full=True)
+        reader = self._full_reader
+        reader.limits, reader.cancelled = self.limits, self.cancelled
+        reader._ask({"op": "frame", "source": source, "layer": layer, "kwargs": kwargs}, streaming=True)
+        with reader._rows() as batches:
+            return _table(batches, reader._schema).to_pandas()
+
+    # -- the child ------------------------------------------------------------------------------
+    def _start(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        env["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # jemalloc reserves address space the cap would refuse
+        args = [sys.executable, "-m", "layers.io.reader_child", str(self.limits.memory_mb << 20)]
+        self._proc = subprocess.Popen(args + (["--full"] if self.full else []), stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self._stopped, self._ready = None, False
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="reader watchdog", daemon=True)
+            self._watchdog.start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(POLL_S):
+            proc = self._proc
+            if proc is None or proc.poll() is not None:
+                continue
+            if self.cancelled is not None and self.cancelled():
+                self._kill("cancelled")
+            elif self._deadline is not None and time.monotonic() > self._deadline:
+                self._kill("timeout")
+
+    def _kill(self, why: str) -> None:
+        """Kill the child and wait for it: a reader given back as idle is then never a dying one."""
+        self._stopped = why
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
+    def _ask(self, request: dict, streaming: bool = False) -> dict:
+        if self.cancelled is not None and self.cancelled():
+            raise Cancelled()
+        if self._proc is None or self._proc.poll() is not None:
+            self._start()
+        if not self._ready:  # its imports done: the time limit is the read's, not Python's start
+            self._deadline = time.monotonic() + STARTUP_S
+            try:
+                self._message()
+            finally:
+                self._deadline = None
+            self._ready = True
+        self._deadline = time.monotonic() + self.limits.timeout_s
+        try:
+            try:
+                self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+                self._proc.stdin.flush()
+            except OSError:  # the child died between two requests
+                raise self._why_stopped() from None
+            header = self._message()
+        except BaseException:
+            self._deadline = None
+            raise
+        if not streaming or not header["ok"]:
+            self._deadline = None
+        if not header["ok"]:
+            raise self._failed(header)
+        return header
+
+    def _message(self) -> dict:
+        try:
+            size = struct.unpack("<I", self._read(4))[0]
+            return json.loads(self._read(size))
+        except (OSError, ValueError, struct.error):
+            raise self._why_stopped() from None
+
+    def _read(self, n: int) -> bytes:
+        data = self._proc.stdout.read(n)
+        if len(data) != n:
+            raise self._why_stopped()
+        return data
+
+    @contextmanager
+    def _rows(self) -> Iterator[Iterator[pa.RecordBatch]]:
+        """The Arrow stream that follows a header, checked against its trailer; stops the child if
+        the caller leaves before the end."""
+        finished = False
+        try:
+            try:
+                reader = pa.ipc.open_stream(self._proc.stdout)
+            except (pa.ArrowInvalid, OSError):
+                raise self._why_stopped() from None
+            self._schema = reader.schema
+            budget, counted = self.limits.memory_mb << 20, [0, 0]  # bytes, rows
+
+            def batches() -> Iterator[pa.RecordBatch]:
+                nonlocal finished
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    except (pa.ArrowInvalid, OSError):
+                        raise self._why_stopped() from None
+                    counted[0] += batch.nbytes
+                    counted[1] += batch.num_rows
+                    if counted[0] > budget:
+                        self._kill("memory")
+                        raise ReadFailed(f"holds more than {self.limits.memory_mb:,} MB of features "
+                                         "(the limit of one read); stopped")
+                    yield batch
+                trailer = self._message()
+                self._deadline = None
+                if not trailer["ok"]:
+                    raise self._failed(trailer)
+                if trailer["rows"] != counted[1]:
+                    raise ReadFailed(f"the reader sent {counted[1]:,} of {trailer['rows']:,} features")
+                finished = True
+
+            yield batches()
+        finally:
+            if not finished:
+                self._deadline = None
+                if self._stopped is None:
+                    self._kill("left")  # the stream was not read to its end: the child is out of step
+
+    def _why_stopped(self) -> BaseException:
+        """What to raise when the child's pipe ended: why the watchdog stopped it, or how it died."""
+        proc = self._proc
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        self._deadline = None
+        if self._stopped == "cancelled":
+            return Cancelled()
+        if self._stopped == "timeout" and not self._ready:
+            return ReadFailed(f"the reader process did not start within {STARTUP_S:g} s; stopped")
+        if self._stopped == "timeout":
+            return ReadFailed(f"reading did not finish within {self.limits.timeout_s:g} s (the time limit); stopped")
+        if proc.returncode is not None and proc.returncode < 0:
+            return ReadFailed(f"the reader stopped on this file (signal {-proc.returncode}); it may need more "
+                              f"than {self.limits.memory_mb:,} MB of memory, or GDAL cannot read it")
+        return ReadFailed("the reader stopped on this file before it was read")
+
+    def _failed(self, message: dict) -> Exception:
+        if message.get("memory"):
+            return ReadFailed(f"reading needs more than {self.limits.memory_mb:,} MB of memory (the limit); stopped")
+        return LibraryError(message["error"])
+
+    def close(self) -> None:
+        """End the child (it ends by itself when its input closes; killed if it does not)."""
+        self._closed.set()
+        if self._full_reader is not None:
+            self._full_reader.close()
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def _table(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
+    collected = list(batches)
+    return pa.Table.from_batches(collected, schema=schema)
+
+
+_current: ContextVar[ReaderProcess | None] = ContextVar("reader_process", default=None)
+_idle: list[ReaderProcess] = []  # started readers waiting for work, so a read pays no start
+_idle_lock = threading.Lock()
+MAX_IDLE = 2
+
+
+@contextmanager
+def reading(limits: ReadLimits | None = None, cancelled: IsCancelled = None) -> Iterator[ReaderProcess]:
+    """The reader process for the reads inside: the one of an enclosing `reading()` if any (its
+    limits and Cancel hold), else an idle one (or a new one) with these, idle again on leaving."""
+    current = _current.get()
+    if current is not None:
+        yield current
+        return
+    reader = _take(limits or ReadLimits())
+    reader.cancelled = cancelled
+    token = _current.set(reader)
+    try:
+        yield reader
+    finally:
+        _current.reset(token)
+        _give_back(reader)
+
+
+def stop_if_cancelled() -> None:
+    """Raise Cancelled if the enclosing `reading()` was asked to stop: for the work on what a read
+    gave (parsing a million geometries takes seconds), checked between slices of it."""
+    reader = _current.get()
+    if reader is not None and reader.cancelled is not None and reader.cancelled():
+        raise Cancelled()
+
+
+def prestart(limits: ReadLimits | None = None) -> None:
+    """Start a reader now, so that the first read does not wait for Python to start (call it
+    before slow work of one's own, e.g. the imports of `planner measure`)."""
+    reader = ReaderProcess(limits)
+    reader._start()
+    _give_back(reader)
+
+
+@atexit.register
+def _close_idle() -> None:
+    """At exit, end the idle readers and wait for them (they would end anyway once their input
+    closes, but unwaited, after the app)."""
+    with _idle_lock:
+        idle, _idle[:] = list(_idle), []
+    for reader in idle:
+        reader.close()
+
+
+def _take(limits: ReadLimits) -> ReaderProcess:
+    with _idle_lock:
+        for reader in _idle:
+            if reader.limits.memory_mb == limits.memory_mb:
+                _idle.remove(reader)
+                reader.limits = limits
+                return reader
+    return ReaderProcess(limits)
+
+
+def _give_back(reader: ReaderProcess) -> None:
+    # the caller's Cancel dropped here, in its own thread (it may hold a job whose Qt signals must
+    # not be freed in the watchdog's)
+    reader.cancelled = None
+    if reader._full_reader is not None:
+        reader._full_reader.cancelled = None
+    alive = reader._proc is not None and reader._proc.poll() is None
+    with _idle_lock:
+        if alive and len(_idle) < MAX_IDLE:
+            _idle.append(reader)
+            return
+    reader.close()

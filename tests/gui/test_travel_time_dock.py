@@ -1,0 +1,48 @@
+"""The Travel time dock routes from a station of an opened feed, draws the bands as a result layer,
+shows the model's figures, and follows the sketch with what it adds."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+import shapely
+from pyproj import Transformer
+from rasterio.transform import from_origin
+
+from layers.text import km2_text
+from layers.transit.reach_figures import RouterCache, session_travel_time
+from tests.feeds import CENTRAL, write_feed
+from tests.gui.helpers import load
+
+
+def test_travel_time_dock_routes_and_follows_the_sketch(qtbot, window, tmp_path):
+    feed = write_feed(tmp_path / "feed")
+    crs = "EPSG:32734"
+    cx, cy = Transformer.from_crs(4326, crs, always_xy=True).transform(*CENTRAL)
+    boundary = tmp_path / "boundary.geojson"
+    gpd.GeoDataFrame({"name": ["city"]}, geometry=[shapely.box(cx - 6000, cy - 6000, cx + 8000, cy + 6000)],
+                     crs=crs).to_file(boundary)
+    tif = tmp_path / "population.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=140, height=120, count=1, dtype="float32", crs=crs,
+                       transform=from_origin(cx - 6000, cy + 6000, 100, 100)) as dst:
+        dst.write(np.full((120, 140), 5.0, dtype="float32"), 1)
+    load(qtbot, window, [feed, boundary, tif])
+    dock = window.travel_time
+    window.travel_time_dock.raise_()
+    qtbot.waitUntil(lambda: dock.origin.findText("Central") >= 0)
+    dock.origin.setCurrentText("Central")
+    with qtbot.waitSignal(dock.shown, timeout=60_000) as shown:
+        dock.button.click()
+    figures = shown.args[0]
+    assert dock.table.rowCount() == 4 and "07:00-09:00" in dock.method.text() and "4.8 km/h" in dock.method.text()
+    model = session_travel_time(window.session, RouterCache(), "Central", 30, 50)
+    assert [b["area_km2"] for b in figures["bands"]] == [b["area_km2"] for b in model["bands"]]
+    assert dock.table.item(1, 1).text() == km2_text(model["bands"][1]["area_km2"] * 1e6)
+    layer = window.session.result_layer("travel_time")
+    assert layer is not None and len(layer.gdf) == 4
+    # a sketched line north from Central: the dock measures again and says what it adds
+    line = window.session.sketch_new_line()
+    for dy in (100, 2500, 5000):
+        window.session.sketch_add_station(cx, cy + dy, line)
+    qtbot.waitUntil(lambda: "The sketch" in dock.gain.text(), timeout=60_000)
+    assert "+" in dock.gain.text()
