@@ -53,7 +53,7 @@ class _Failure(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from layers.analysis.indicators import PRESETS
+    from layers.analysis.presets import PRESETS
     from layers.roles import FIELD_KINDS
 
     p = _Parser(prog=PROG, description="Measure how much of the city the networks reach (area and people).")
@@ -406,7 +406,7 @@ def _set_sum_fields(session, specs) -> None:
 
 def _apply_flags(session, args, progress: ProgressLine | None = None) -> list[str]:
     """Flags override the session's settings; returns the presets to measure."""
-    from layers.analysis.indicators import PRESETS
+    from layers.analysis.presets import PRESETS
     from layers.session import StudyArea
 
     try:
@@ -469,7 +469,7 @@ def _apply_flags(session, args, progress: ProgressLine | None = None) -> list[st
 
 def _radius_for(session, preset: str, args) -> float | None:
     """The radius of the app for this preset: the flag, else the session's if it is this measure's."""
-    from layers.analysis.indicators import PRESETS
+    from layers.analysis.presets import PRESETS
 
     if args.radius is not None and PRESETS[preset].radius_m:
         return args.radius

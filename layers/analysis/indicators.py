@@ -17,6 +17,7 @@ part of the study area) is in the result's `warnings`, which the CLI and the doc
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import math
@@ -158,6 +159,43 @@ def _remembered_catchment(p: Preset, city: CityData, radius_m: float, scenario: 
     return city.remember(key, made)
 
 
+def _remembered_measure(zone: shapely.Geometry, within: Within | None, city: CityData, counted: dict,
+                        zone_gdf: gpd.GeoDataFrame | None, progress: Progress, cancelled: IsCancelled):
+    """`measure_catchment` of a catchment, made once per city for the same catchment, definition, study
+    area, zones and counted features: presets whose catchments coincide (SDG 11.2.1 and ITDP PNT at
+    500 m over the same stations) measure the footprints once. Each caller gets its own copy."""
+    key = ("measured", shapely.to_wkb(zone), _within_key(within), shapely.to_wkb(city.study_area),
+           _zones_key(zone_gdf), tuple((name, id(counter)) for name, counter in counted.items()),
+           id(city.population))
+
+    def made():
+        return measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
+                                 zone_name_field="zone", progress=progress, cancelled=cancelled, within=within)
+
+    measured = city.remember(key, made)
+    check(cancelled, progress, 1.0)
+    return copy.deepcopy(measured)
+
+
+def _within_key(within: Within | None):
+    """A straight-line catchment's definition as a key: for each radius, its sources (whatever capacity
+    class brought them), each once, and the segments of its circles. None for a walking catchment."""
+    if within is None:
+        return None
+    by_radius: dict[float, set[bytes]] = {}
+    for sources, radius_m in within.reaches:
+        by_radius.setdefault(radius_m, set()).update(shapely.to_wkb(sources).tolist())
+    return within.quad_segs, tuple(sorted((r, tuple(sorted(wkbs))) for r, wkbs in by_radius.items()))
+
+
+def _zones_key(zone_gdf: gpd.GeoDataFrame | None):
+    """The zones by name and geometry, as a key (None: no figures by zone)."""
+    if zone_gdf is None:
+        return None
+    geoms = np.asarray(zone_gdf.geometry.values, dtype=object)
+    return tuple(zone_gdf["zone"].astype(str)), shapely.to_wkb(shapely.geometrycollections(geoms))
+
+
 def _reach(features, radius_m: float, city: CityData, warnings: list[str]) -> tuple[shapely.Geometry, Within | None]:
     """The catchment of features: by walking distance if the city has a network, else straight-line
     (with its definition, `Within`, by which features are counted in it)."""
@@ -201,8 +239,7 @@ def evaluate(
     check(cancelled, progress, 0.2)
     sub = None if progress is None else (lambda f: progress(0.2 + 0.8 * f))
     counted = city.counted_features()
-    cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
-                            zone_name_field="zone", progress=sub, cancelled=cancelled, within=within)
+    cov = _remembered_measure(zone, within, city, counted, zone_gdf, sub, cancelled)
     method += features_note(counted)
     figures = {
         "area_m2": cov.area_m2, "study_area_m2": cov.study_area_m2, "area_share": cov.area_share,

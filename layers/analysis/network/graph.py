@@ -27,16 +27,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from pyproj import CRS
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-
 from layers.analysis.coverage.shapes import geometries
 from layers.analysis.network.blocks import StreetBlocks, street_blocks
 from layers.crs import crs_label, require_metric
+
+if TYPE_CHECKING:  # SciPy is imported when a walk is measured, not when the package is (planner measure starts fast)
+    from scipy.sparse import csr_matrix
 
 NODE_TOLERANCE_M = 0.001  # vertices closer than this (after rounding to it) are the same node
 MIN_WEIGHT_M = 1e-6  # SciPy's graphs need positive weights: a zero length is this many metres
@@ -129,6 +130,8 @@ class StreetGraph:
     @cached_property
     def matrix(self) -> csr_matrix:
         """The directed adjacency matrix (both directions of every edge), weights in metres."""
+        from scipy.sparse import csr_matrix
+
         n = self.node_count
         rows = np.concatenate([self.edge_u, self.edge_v])
         cols = np.concatenate([self.edge_v, self.edge_u])
@@ -154,6 +157,8 @@ class StreetGraph:
     @cached_property
     def edge_part(self) -> np.ndarray:
         """The connected part (0..) each edge belongs to."""
+        from scipy.sparse.csgraph import connected_components
+
         _, node_part = connected_components(self.matrix, directed=False)
         return node_part[self.edge_u] if self.edge_count else np.zeros(0, dtype="int64")
 

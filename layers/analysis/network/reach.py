@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from layers.analysis.network.graph import MIN_WEIGHT_M, StreetGraph
 from layers.analysis.network.snap import Snapped
@@ -97,6 +95,9 @@ def _dijkstra(graph, u, v, to_u, to_v, off_street, radius_m):
     base edge leads into a snapped point, so the base matrix is reused as it is with rows
     appended; the snapped points' own distances are completed in `_cut_split_edges`.
     """
+    from scipy.sparse import csr_matrix  # here, not at the top: only a walk needs SciPy
+    from scipy.sparse.csgraph import dijkstra
+
     n, k = graph.node_count, len(u)
     base = graph.matrix
     size = n + 2 * k
