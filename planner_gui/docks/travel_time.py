@@ -1,6 +1,7 @@
 """Travel time dock: how far transit and walking take people from a station, in 15/30/45/60 minutes.
 
-The planner chooses a station of the loaded GTFS feed (or types a place as lon,lat), the minutes
+The planner chooses a station of the loaded GTFS feed (or types a place as lon,lat, or picks one on
+the map: "Pick on map" makes the next click the origin, written as lon,lat in the box), the minutes
 and the percentile; the bands are routed in a worker (`layers.transit.reach_figures`, Range-RAPTOR
 over the feed's trips, every departure minute of the window) and drawn as a result layer, with the
 area and people within each band. With a sketch, what it adds within the chosen minutes is given
@@ -9,6 +10,7 @@ the percentile, the walking speed and the transfer rule.
 """
 from __future__ import annotations
 
+from pyproj import Transformer
 from PySide6 import QtCore, QtWidgets
 
 from layers.layer import Style
@@ -24,6 +26,7 @@ COLUMNS = ("within", "area", "people", "population share")
 
 class TravelTimeView(MeasureDock, QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the figures put in the table
+    pick_requested = QtCore.Signal()  # the next click on the map is the origin (the window's pick tool)
     result_key = "travel_time"
     result_layers = ("travel_time",)
     failed_text = "cannot route"
@@ -42,6 +45,9 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
                                    "50 is the median, as Conveyal and r5py report")
         self.button = QtWidgets.QPushButton("Route")
         self.button.clicked.connect(self.recompute)
+        self.pick = QtWidgets.QPushButton("Pick on map")
+        self.pick.setToolTip("Click a place on the map: travel time is routed from there")
+        self.pick.clicked.connect(self.ask_for_place)
         form = QtWidgets.QFormLayout()
         form.addRow("From", self.origin)
         form.addRow("Within", self.minutes)
@@ -57,7 +63,10 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.method.setStyleSheet("color: #555;")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.button)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.button)
+        buttons.addWidget(self.pick)
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gain)
@@ -78,6 +87,21 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.fill_stations()
         if self.latest is not None:  # routed when asked, then kept current (the sketch's gain live)
             self.recompute()
+
+    def ask_for_place(self) -> None:
+        self.status.setText("Click a place on the map: travel time is routed from there.")
+        self.pick_requested.emit()
+
+    def route_from_xy(self, x: float, y: float) -> int | None:
+        """Route from a place picked on the map (working-CRS metres), written lon,lat in the box to
+        1e-7 degrees (about a centimetre) so that the planner sees it and can route from it again."""
+        crs = self.session.working_crs
+        if crs is None:
+            self.status.setText("Open a layer first: a place on the map needs the working CRS.")
+            return None
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+        self.origin.setCurrentText(f"{lon:.7f},{lat:.7f}")
+        return self.recompute()
 
     def recompute(self) -> int | None:
         origin = self.origin.currentText().strip()

@@ -46,3 +46,42 @@ def test_travel_time_dock_routes_and_follows_the_sketch(qtbot, window, tmp_path)
         window.session.sketch_add_station(cx, cy + dy, line)
     qtbot.waitUntil(lambda: "The sketch" in dock.gain.text(), timeout=60_000)
     assert "+" in dock.gain.text()
+
+
+def test_travel_time_from_a_place_picked_on_the_map(qtbot, window, tmp_path):
+    """"Pick on map" makes the next click the origin: the dock routes from that point, and its bands'
+    people are the model's for the same place."""
+    from layers.text import people_text
+
+    feed = write_feed(tmp_path / "feed")
+    crs = "EPSG:32734"
+    cx, cy = Transformer.from_crs(4326, crs, always_xy=True).transform(*CENTRAL)
+    tif = tmp_path / "population.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=140, height=120, count=1, dtype="float32", crs=crs,
+                       transform=from_origin(cx - 6000, cy + 6000, 100, 100)) as dst:
+        dst.write(np.full((120, 140), 5.0, dtype="float32"), 1)
+    boundary = tmp_path / "boundary.geojson"
+    gpd.GeoDataFrame({"name": ["city"]}, geometry=[shapely.box(cx - 6000, cy - 6000, cx + 8000, cy + 6000)],
+                     crs=crs).to_file(boundary)
+    load(qtbot, window, [feed, boundary, tif])
+    dock = window.travel_time
+    dock.pick.click()
+    assert window.tool is window.tools["pick_place"]
+    working = window.session.working_crs
+    x, y = Transformer.from_crs(4326, working, always_xy=True).transform(CENTRAL[0] + 0.003, CENTRAL[1] + 0.002)
+    with qtbot.waitSignal(dock.shown, timeout=30_000, raising=False) as shown:
+        window.tool.click(x, y)  # what the canvas's click hands the active tool
+    assert shown.signal_triggered, dock.status.text()
+    assert window.tool is window.tools["pan"]  # one click picks; the map pans again
+    qtbot.waitUntil(lambda: window.session.result_layer("travel_time") is not None)
+    lon, lat = Transformer.from_crs(working, 4326, always_xy=True).transform(x, y)
+    model = session_travel_time(window.session, RouterCache(), f"{lon:.7f},{lat:.7f}", 30, 50)
+    figures = shown.args[0]
+    assert [b["population"] for b in figures["bands"]] == [b["population"] for b in model["bands"]]
+    assert model["bands"][0]["population"] > 0
+    for row, band in enumerate(model["bands"]):
+        assert dock.table.item(row, 2).text() == people_text(band["population"])
+    layer = window.session.result_layer("travel_time")
+    assert len(layer.gdf) == len(model["bands"])
+    drawn, outer = shapely.union_all(layer.gdf.geometry.values), model["polygons"][-1]
+    assert shapely.symmetric_difference(drawn, outer).area < 1e-6 * outer.area
