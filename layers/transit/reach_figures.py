@@ -112,5 +112,5 @@ def session_travel_time(session, cache: RouterCache, origin: str, minutes: float
         services = services or {code: LineService() for code in session.sketch.line_codes()}
         after = cache.with_sketch(router, session.sketch, services)
         figures["sketch_gain"] = reach_gain(router, after, figures["origin_xy"], window, minutes, city.population,
-                                            percentile, max_transfers, city.study_area)
+                                            percentile, max_transfers, city.study_area, city.zones)
     return figures

@@ -22,6 +22,7 @@ from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
 BANDS_STYLE = Style(stroke="#08519c", fill="#6baed6", fill_alpha=0.3, width=1.0, category_field="minutes")
 COLUMNS = ("within", "area", "people", "population share")
+ZONE_COLUMNS = ("zone", "people before", "people after", "gain")
 
 
 class TravelTimeView(MeasureDock, QtWidgets.QWidget):
@@ -56,6 +57,11 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.by_zone = QtWidgets.QTableWidget(0, len(ZONE_COLUMNS))  # the sketch's gain per zone
+        self.by_zone.setHorizontalHeaderLabels(ZONE_COLUMNS)
+        self.by_zone.verticalHeader().setVisible(False)
+        self.by_zone.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.by_zone.setVisible(False)
         self.gain = QtWidgets.QLabel("")
         self.gain.setWordWrap(True)
         self.method = QtWidgets.QLabel("")
@@ -70,6 +76,7 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gain)
+        layout.addWidget(self.by_zone, 1)
         layout.addWidget(self.method)
         self.status.setText("How far do transit and walking take people? Open a GTFS feed, choose a station.")
         self.follow(events=(*CITY_EVENTS, "sketch"))
@@ -114,6 +121,7 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
 
     def show_failed(self, message: str) -> None:
         self.table.setRowCount(0)
+        self.by_zone.setRowCount(0)
         self.gain.setText("")
 
     def show_result(self, figures) -> None:
@@ -129,6 +137,7 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.gain.setText("" if gain is None else
                           f"The sketch: {signed_text(gain['gain'])} people within {gain['minutes']:g} min "
                           f"({people_text(gain['population_before'])} → {people_text(gain['population_after'])})")
+        self._fill_zones(None if gain is None else gain.get("by_zone"))
         self.method.setText(f"From {figures['origin']}; {figures['feed']}; {figures['window']}; "
                             f"{figures['percentile']:g}th percentile; walking {figures['walk_speed_kmh']:g} km/h; "
                             f"{figures['transfer_rule']}; CRS {figures['crs']}")
@@ -136,3 +145,18 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.session.show_result("travel_time", figures["bands_gdf"], f"Travel time from {figures['origin']} (result)",
                                  BANDS_STYLE)
         self.shown.emit(figures)
+
+    def _fill_zones(self, table) -> None:
+        """The sketch's gain within the minutes per zone, the largest gain first."""
+        self.by_zone.setVisible(table is not None)
+        if table is None:
+            self.by_zone.setRowCount(0)
+            return
+        table = table.sort_values("gain", ascending=False, kind="stable")
+        self.by_zone.setRowCount(len(table))
+        for i, row in enumerate(table.itertuples(index=False)):
+            cells = (str(row.zone), people_text(row.population_before), people_text(row.population_after),
+                     signed_text(row.gain))
+            for j, text in enumerate(cells):
+                self.by_zone.setItem(i, j, QtWidgets.QTableWidgetItem(text))
+        self.by_zone.resizeColumnsToContents()
