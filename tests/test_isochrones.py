@@ -140,3 +140,24 @@ def test_isochrone_walks_the_streets_where_the_router_does(tmp_path):
     for band, polygon in zip(by_streets.bands_min, by_streets.polygons):
         inside = shapely.contains_xy(polygon, points[:, 0], points[:, 1])
         assert inside.sum() > 0 and (times[~inside] > band * 60).all()
+
+
+def test_the_sessions_routers_walk_the_street_network_they_are_given(tmp_path):
+    """RouterCache keeps one router per street network: the one given a graph walks its streets (and its
+    bands say so), the one without walks straight lines."""
+    from pyproj import Transformer
+
+    from layers.transit.reach_figures import RouterCache
+    from tests.feeds import CENTRAL, write_feed
+
+    crs = "EPSG:32734"
+    cx, cy = Transformer.from_crs(4326, crs, always_xy=True).transform(*CENTRAL)
+    graph, _ = _street_grid(cx - 4000, cy - 4000, 40, 250.0, crs)
+    cache, feed = RouterCache(), write_feed(tmp_path / "feed")
+    on_streets, window = cache.router(feed, crs, graph=graph)
+    straight, _ = cache.router(feed, crs)
+    assert on_streets.walk.graph is graph and straight.walk.graph is None
+    assert cache.router(feed, crs, graph=graph)[0] is on_streets
+    iso = isochrone(on_streets, (cx + 100, cy + 100), window, bands_min=(15,))
+    assert "streets reached" in iso.method and iso.area_km2[0] < isochrone(
+        straight, (cx + 100, cy + 100), window, bands_min=(15,)).area_km2[0]
