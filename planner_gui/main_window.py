@@ -28,7 +28,7 @@ from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
 from planner_gui.place_search import PlaceSearch
 from planner_gui.settings import add_recent_file, app_settings, recent_files
-from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, PlanTool, ZoomBoxTool
+from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, PickPlaceTool, PlanTool, ZoomBoxTool
 from planner_gui.jobs.loader import Loader, LoadJob
 
 log = logging.getLogger("planner")
@@ -51,6 +51,7 @@ TOOLS = {  # name: (menu text, shortcut, what it does)
     "plan_delete": ("Plan: delete a station", "X", "Click a sketched station to delete it"),
     "plan_edit": ("Plan: name, status, year…", "E", "Click a sketched station to set its name, status and "
                   "opening year"),
+    "pick_place": ("Travel time from here", "T", "Click a place: the Travel time dock routes from it"),
 }
 
 
@@ -161,6 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "measure_distance": MeasureTool(self.canvas, "distance", self),
             "measure_area": MeasureTool(self.canvas, "area", self),
             "measure_feature": MeasureTool(self.canvas, "feature", self),
+            "pick_place": PickPlaceTool(self.canvas, self),
         }
         plan = PlanTool(self.canvas, self)  # one tool, four modes
         for mode in ("add", "move", "delete", "edit"):
@@ -170,6 +172,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools["identify"].identified.connect(self.show_identify_results)
         for name in ("measure_distance", "measure_area", "measure_feature"):
             self.tools[name].measured.connect(self.show_measurement)
+        self.tools["pick_place"].picked.connect(self.travel_time_from)
+        self.travel_time.pick_requested.connect(lambda: self.set_tool("pick_place"))
         self.tool = self.tools["pan"]
         self.tool_group = QtGui.QActionGroup(self)
         self.tool_actions = {}
@@ -605,6 +609,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tool.set_mode(name[len("plan_"):])
         self.tool.activate()
         self.tool_actions[name].setChecked(True)
+
+    def travel_time_from(self, x: float, y: float) -> None:
+        """A place picked on the map: the Travel time dock routes from it, and the map pans again."""
+        self.set_tool("pan")
+        self.travel_time_dock.raise_()
+        self.travel_time.route_from_xy(x, y)
 
     def _on_canvas_click(self, x: float, y: float, event) -> None:
         self.tool.on_canvas_click(x, y, event)

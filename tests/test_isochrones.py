@@ -68,3 +68,96 @@ def test_zone_shares_follow_the_reach_of_each_square(tmp_path):
     shares = zone_shares(r, (X0 + 8000, Y0 + 500), zones, ["near", "far"], pop, WINDOW, minutes=30, spacing_m=250)
     assert np.allclose(shares["population"], [4000, 1000])
     assert shares["share"].iloc[0] == 1.0 and shares["share"].iloc[1] == 0.0
+
+
+def _street_grid(x0, y0, blocks, block_m, crs):
+    from layers.analysis.network import StreetGraph
+
+    at = [i * block_m for i in range(blocks + 1)]  # a vertex at every junction: the streets meet there
+    lines = [shapely.LineString([(x0 + m, y0 + k) for m in at]) for k in at]
+    lines += [shapely.LineString([(x0 + k, y0 + m) for m in at]) for k in at]
+    return StreetGraph.from_lines(np.array(lines), crs), np.array(lines)
+
+
+def _along_streets_m(lines, sources_xy, step_m=10.0):
+    """Brute force: every point of the streets every `step_m` and its distance along them from each source
+    (Dijkstra over the streets cut into `step_m` pieces, SciPy)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    fine = shapely.segmentize(lines, step_m)
+    xy, which = shapely.get_coordinates(fine, return_index=True)
+    key = np.round(xy, 6)
+    points, node = np.unique(key, axis=0, return_inverse=True)
+    same_line = which[1:] == which[:-1]
+    a, b = node[:-1][same_line], node[1:][same_line]
+    w = np.hypot(*(points[a] - points[b]).T)
+    matrix = coo_matrix((w, (a, b)), shape=(len(points),) * 2).tocsr()
+    at = [int(np.flatnonzero((np.abs(points - s) < 1e-6).all(axis=1))[0]) for s in sources_xy]
+    return points, dijkstra(matrix, directed=False, indices=at)
+
+
+def test_street_bands_hold_only_streets_within_each_stops_budget():
+    """Multi-source walking with a budget per source (the walk left at each stop reached): a street point
+    inside the band is within its budget along the streets (plus the band's width round a corner), every
+    street point within a budget is inside, and the band is smaller than the straight-line circles."""
+    from layers.analysis.network.catchment import DEFAULT_BAND_M
+    from layers.analysis.network.snap import snap_to_streets
+    from layers.transit.isochrones import street_band
+
+    x0, y0 = 300_000.0, 6_250_000.0  # UTM 33S (southern hemisphere)
+    graph, lines = _street_grid(x0, y0, 20, 100.0, "EPSG:32733")
+    sources = np.array([(x0 + 500, y0 + 500), (x0 + 1500, y0 + 1200), (x0 + 1000, y0 + 1850), (x0 + 200, y0 + 1700)])
+    budget_m = np.array([420.0, 260.0, 150.0, -1.0])  # the last: reached too late, walks nowhere
+    band = street_band(graph, snap_to_streets(graph, sources), budget_m)
+    points, d = _along_streets_m(lines, sources)
+    spare = (d - budget_m[:, None]).min(axis=0)  # < 0: within some source's budget
+    inside = shapely.contains_xy(band, points[:, 0], points[:, 1])
+    assert inside[spare <= 0].all()
+    assert (spare[inside] <= DEFAULT_BAND_M * math.sqrt(2) + 1e-6).all()
+    assert not shapely.intersects(band, shapely.Point(sources[3]).buffer(DEFAULT_BAND_M * 0.9))
+    circles = shapely.union_all(shapely.buffer(shapely.points(sources[:3]), budget_m[:3] + DEFAULT_BAND_M))
+    assert band.area < 0.8 * circles.area
+
+
+def test_isochrone_walks_the_streets_where_the_router_does(tmp_path):
+    """With a street network the bands are the streets reached (smaller than the circles), and every street
+    point the router reaches within a band's minutes (by its own street walks) is inside it. (That a band
+    holds nothing beyond its budgets is the test above, exactly; here the band's width also passes the
+    router's longest walk from a stop, which the router does not walk.)"""
+
+    graph, _ = _street_grid(X0 - 2000, Y0 - 2000, 60, 200.0, SANTIAGO)
+    straight = router(tmp_path / "a")
+    streets = router(tmp_path / "b", WalkRule(graph=graph))
+    start = (X0 + 100, Y0 + 100)
+    by_streets = isochrone(streets, start, WINDOW, bands_min=(15, 30))
+    by_air = isochrone(straight, start, WINDOW, bands_min=(15, 30))
+    assert (by_streets.area_km2 < by_air.area_km2).all() and (by_streets.area_km2 > 0).all()
+    assert "streets reached" in by_streets.method
+    # on the streets, 30 m past the junctions: no place exactly at the longest walk from a stop
+    points = np.array([(X0 + x + 30, Y0 + y) for x in range(-1400, 9400, 200) for y in range(-1400, 5400, 200)])
+    times = nearest_rank(streets.travel_times(start, points, WINDOW).to_destination_s, 50)
+    for band, polygon in zip(by_streets.bands_min, by_streets.polygons):
+        inside = shapely.contains_xy(polygon, points[:, 0], points[:, 1])
+        assert inside.sum() > 0 and (times[~inside] > band * 60).all()
+
+
+def test_the_sessions_routers_walk_the_street_network_they_are_given(tmp_path):
+    """RouterCache keeps one router per street network: the one given a graph walks its streets (and its
+    bands say so), the one without walks straight lines."""
+    from pyproj import Transformer
+
+    from layers.transit.reach_figures import RouterCache
+    from tests.feeds import CENTRAL, write_feed
+
+    crs = "EPSG:32734"
+    cx, cy = Transformer.from_crs(4326, crs, always_xy=True).transform(*CENTRAL)
+    graph, _ = _street_grid(cx - 4000, cy - 4000, 40, 250.0, crs)
+    cache, feed = RouterCache(), write_feed(tmp_path / "feed")
+    on_streets, window = cache.router(feed, crs, graph=graph)
+    straight, _ = cache.router(feed, crs)
+    assert on_streets.walk.graph is graph and straight.walk.graph is None
+    assert cache.router(feed, crs, graph=graph)[0] is on_streets
+    iso = isochrone(on_streets, (cx + 100, cy + 100), window, bands_min=(15,))
+    assert "streets reached" in iso.method and iso.area_km2[0] < isochrone(
+        straight, (cx + 100, cy + 100), window, bands_min=(15,)).area_km2[0]

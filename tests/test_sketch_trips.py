@@ -95,3 +95,30 @@ def test_a_sketch_walks_only_its_own_transfers_and_they_equal_a_router_built_ane
     anew = Router(after.timetable, after.walk)
     assert (after.transfer_ptr == anew.transfer_ptr).all()
     assert (after.transfer_to == anew.transfer_to).all() and (after.transfer_s == anew.transfer_s).all()
+
+
+def test_the_gain_by_zone_adds_up_and_follows_the_bands(tmp_path):
+    """Per zone, the people within the minutes without and with the sketch: each zone's share of the two
+    bands weighted by area by hand (shapely), and the zones' gains add up to the whole gain."""
+    import geopandas as gpd
+
+    from layers.transit.isochrones import isochrone
+
+    router = base_router(tmp_path)
+    after = with_sketch(router, sketch())
+    far = shapely.box(X0 + 2600, Y0 + 5600, X0 + 3600, Y0 + 6600)
+    near = shapely.box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500)
+    pop = ZonePopulation(np.array([far, near]), np.array([3000.0, 2000.0]), SANTIAGO)
+    zones = gpd.GeoDataFrame({"zone": ["south", "north"]}, crs=SANTIAGO,
+                             geometry=[shapely.box(X0 - 9000, Y0 - 9000, X0 + 9000, Y0 + 3000),
+                                       shapely.box(X0 - 9000, Y0 + 3000, X0 + 9000, Y0 + 9000)])
+    gain = reach_gain(router, after, (X0, Y0), WINDOW, 45, pop, zones=zones)
+    table = gain["by_zone"].set_index("zone")
+    for column, r in (("population_before", router), ("population_after", after)):
+        band = isochrone(r, (X0, Y0), WINDOW, (45,)).polygons[0]
+        for name, zone in zip(zones["zone"], zones.geometry):
+            by_hand = sum(p * shapely.intersection(shapely.intersection(band, zone), block).area / block.area
+                          for block, p in ((far, 3000.0), (near, 2000.0)))
+            assert math.isclose(table.loc[name, column], by_hand, rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(table["gain"].sum(), gain["gain"], rel_tol=1e-9)
+    assert table.loc["north", "gain"] > 0 and math.isclose(table.loc["south", "gain"], 0.0, abs_tol=1e-6)

@@ -7,7 +7,11 @@
   minutes, `layers.transit.router`), a circle of the walk left, (N - T) minutes at the walking speed
   and at most the access walk. A place inside a band is reached within N minutes at that
   percentile (the percentile of the best over stops is at most the best of the stops' percentiles),
-  so the band never claims a place it does not reach; straight-line circles, whatever the network.
+  so the band never claims a place it does not reach. Where the router walks along a street
+  network (`WalkRule.graph`), the walk left is walked along the streets instead: one multi-source
+  search from the origin and every stop reached, each with its own budget of metres
+  (`layers.analysis.network.reach.walk`), the streets reached widened by the walking catchment's
+  band with its small holes filled (`layers.analysis.network.catchment`, as ITDP's Pedestrians First).
 * `people_within`: the people of a population grid or of census zones inside each band, by the
   coverage engine's exact weighting (`layers.analysis.coverage.population`), and the total of any
   counted field of point features inside it.
@@ -26,6 +30,9 @@ import pandas as pd
 import shapely
 
 from layers.analysis.coverage.shapes import as_area
+from layers.analysis.network.catchment import DEFAULT_BAND_M, DEFAULT_FILL_HOLES_M2, fill_holes, widen
+from layers.analysis.network.reach import walk
+from layers.analysis.network.snap import snap_to_streets
 from layers.transit.router import DEFAULT_MAX_TRANSFERS, UNREACHED, Router, nearest_rank
 from layers.transit.service import ServiceWindow
 
@@ -60,22 +67,38 @@ def isochrone(router: Router, origin_xy, window: ServiceWindow, bands_min=DEFAUL
     to_stop = nearest_rank(result.to_stop_s, percentile).astype(np.float64)
     to_stop[to_stop >= UNREACHED] = np.inf
     speed = router.walk.speed_m_s
+    graph = router.walk.graph
     xy = router.timetable.stop_xy
+    placed = np.flatnonzero(np.isfinite(xy).all(axis=1) & np.isfinite(to_stop))
+    snapped = snap_to_streets(graph, np.r_[origin[None, :], xy[placed]]) if graph is not None else None
     polygons = []
     for band in bands:
         left_s = band * 60.0 - to_stop
-        reached = np.flatnonzero(left_s > 0)
-        radius = np.minimum(left_s[reached] * speed, router.walk.max_access_m)
-        circles = shapely.buffer(shapely.points(xy[reached]), radius, quad_segs=CIRCLE_QUAD_SEGS)
-        own = shapely.buffer(shapely.Point(origin), band * 60.0 * speed, quad_segs=CIRCLE_QUAD_SEGS)
-        area = shapely.union_all(np.r_[circles, [own]])
+        if graph is None:
+            reached = np.flatnonzero(left_s > 0)
+            radius = np.minimum(left_s[reached] * speed, router.walk.max_access_m)
+            circles = shapely.buffer(shapely.points(xy[reached]), radius, quad_segs=CIRCLE_QUAD_SEGS)
+            own = shapely.buffer(shapely.Point(origin), band * 60.0 * speed, quad_segs=CIRCLE_QUAD_SEGS)
+            area = shapely.union_all(np.r_[circles, [own]])
+        else:
+            area = street_band(graph, snapped, np.r_[band * 60.0 * speed,
+                                                     np.minimum(left_s[placed] * speed, router.walk.max_access_m)])
         if study_area is not None:
             area = shapely.intersection(area, study_area)
         polygons.append(as_area(area))
+    walked = (f"the streets reached with the walk left from the origin and each stop reached, widened by a "
+              f"{DEFAULT_BAND_M:g} m band, holes under {DEFAULT_FILL_HOLES_M2:,.0f} m² filled"
+              if graph is not None else "straight-line circles of the walk left round each stop reached")
     method = (f"isochrone bands at the {percentile:g}th percentile of travel time over departure minutes "
-              f"(nearest rank): straight-line circles of the walk left round each stop reached; {result.method}")
+              f"(nearest rank): {walked}; {result.method}")
     return Isochrone(tuple(origin), bands, np.asarray(polygons, dtype=object), percentile, method,
                      router.timetable.crs.name)
+
+
+def street_band(graph, snapped, budget_m: np.ndarray) -> shapely.Geometry:
+    """The walking catchment of snapped points, each with its own budget of metres (< 0: none)."""
+    reach = walk(graph, snapped, float(max(budget_m.max(), 0.0)), budget_m=budget_m)
+    return fill_holes(widen(graph, reach, DEFAULT_BAND_M), DEFAULT_FILL_HOLES_M2)
 
 
 def people_within(polygons, population=None, counted: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict:

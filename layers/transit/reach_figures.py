@@ -68,18 +68,20 @@ class RouterCache:
         self._routers: dict[tuple, tuple[Router, ServiceWindow]] = {}
         self._sketched: tuple | None = None
 
-    def router(self, feed_path, crs, day=None, window_s=None) -> tuple[Router, ServiceWindow]:
+    def router(self, feed_path, crs, day=None, window_s=None, graph=None) -> tuple[Router, ServiceWindow]:
+        """`graph`: the street network walks follow (None: straight lines)."""
         from layers.transit.gtfs import read_feed
         from layers.transit.router import Timetable
         from layers.transit.service import MORNING_PEAK_S, default_window
+        from layers.transit.walking import WalkRule
 
-        key = (str(feed_path), str(crs), day, window_s)
+        key = (str(feed_path), str(crs), day, window_s, id(graph))
         if key not in self._routers:
             feed = read_feed(feed_path)
             window = default_window(feed, *(window_s or MORNING_PEAK_S))
             if day is not None:
                 window = ServiceWindow(day, window.start_s, window.end_s)
-            self._routers[key] = Router(Timetable.from_feed(feed, window.day, crs)), window
+            self._routers[key] = Router(Timetable.from_feed(feed, window.day, crs), WalkRule(graph=graph)), window
         return self._routers[key]
 
     def with_sketch(self, router: Router, sketch, services) -> Router:
@@ -94,7 +96,7 @@ class RouterCache:
 def session_travel_time(session, cache: RouterCache, origin: str, minutes: float, percentile: float = 50.0,
                         max_transfers: int = DEFAULT_MAX_TRANSFERS, services=None) -> dict:
     """The dock's figures from the session: the first GTFS feed among its layers, its city's
-    population and study area, and what the sketch adds (`services` by line code, default each)."""
+    population, study area and street network (where walking distance is measured on one), and what the sketch adds (`services` by line code, default each)."""
     from layers.io.formats import feed_location
     from layers.transit.sketch_trips import LineService, reach_gain
 
@@ -102,7 +104,8 @@ def session_travel_time(session, cache: RouterCache, origin: str, minutes: float
     if not feeds:
         raise ValueError("open a GTFS feed (a zip or a folder with stops.txt): travel time is routed over its trips")
     city = session.city()
-    router, window = cache.router(feeds[0], city.crs)
+    # walks along the streets when the session measures walking distance on a street network
+    router, window = cache.router(feeds[0], city.crs, graph=city.walking.graph if city.walking is not None else None)
     figures = travel_time_figures(router, origin, window, minutes, percentile, max_transfers, city.population,
                                   city.study_area)
     inner = np.r_[[shapely.Polygon()], figures["polygons"][:-1]]
@@ -112,5 +115,5 @@ def session_travel_time(session, cache: RouterCache, origin: str, minutes: float
         services = services or {code: LineService() for code in session.sketch.line_codes()}
         after = cache.with_sketch(router, session.sketch, services)
         figures["sketch_gain"] = reach_gain(router, after, figures["origin_xy"], window, minutes, city.population,
-                                            percentile, max_transfers, city.study_area)
+                                            percentile, max_transfers, city.study_area, city.zones)
     return figures

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import shapely
 from pyproj import Transformer
 
 from layers.session.sketch import Sketch
@@ -86,11 +88,21 @@ def with_sketch(router: Router, sketch: Sketch, services: dict[str, LineService]
 
 
 def reach_gain(before: Router, after: Router, origin_xy, window: ServiceWindow, minutes: float, population,
-               percentile: float = 50.0, max_transfers: int = DEFAULT_MAX_TRANSFERS, study_area=None) -> dict:
-    """People within `minutes` of the origin without and with the sketch, and the gain."""
-    people = []
+               percentile: float = 50.0, max_transfers: int = DEFAULT_MAX_TRANSFERS, study_area=None,
+               zones=None) -> dict:
+    """People within `minutes` of the origin without and with the sketch, and the gain; with `zones`
+    (a GeoDataFrame with a 'zone' name column, in the routers' CRS) the same per zone, as a table
+    `by_zone` (each zone's people inside its part of the band, by the coverage engine's weighting)."""
+    people, bands = [], []
     for router in (before, after):
         iso = isochrone(router, origin_xy, window, (minutes,), percentile, max_transfers, study_area)
         people.append(float(people_within(iso.polygons, population)["population"][0]))
-    return {"minutes": minutes, "population_before": people[0], "population_after": people[1],
+        bands.append(iso.polygons[0])
+    gain = {"minutes": minutes, "population_before": people[0], "population_after": people[1],
             "gain": people[1] - people[0], "window": window.text, "percentile": percentile}
+    if zones is not None and len(zones):
+        shapes = np.asarray(zones.geometry.values, dtype=object)
+        by_zone = [people_within(shapely.intersection(shapes, band), population)["population"] for band in bands]
+        gain["by_zone"] = pd.DataFrame({"zone": list(zones["zone"]), "population_before": by_zone[0],
+                                        "population_after": by_zone[1], "gain": by_zone[1] - by_zone[0]})
+    return gain

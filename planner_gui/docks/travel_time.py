@@ -1,6 +1,7 @@
 """Travel time dock: how far transit and walking take people from a station, in 15/30/45/60 minutes.
 
-The planner chooses a station of the loaded GTFS feed (or types a place as lon,lat), the minutes
+The planner chooses a station of the loaded GTFS feed (or types a place as lon,lat, or picks one on
+the map: "Pick on map" makes the next click the origin, written as lon,lat in the box), the minutes
 and the percentile; the bands are routed in a worker (`layers.transit.reach_figures`, Range-RAPTOR
 over the feed's trips, every departure minute of the window) and drawn as a result layer, with the
 area and people within each band. With a sketch, what it adds within the chosen minutes is given
@@ -9,6 +10,7 @@ the percentile, the walking speed and the transfer rule.
 """
 from __future__ import annotations
 
+from pyproj import Transformer
 from PySide6 import QtCore, QtWidgets
 
 from layers.layer import Style
@@ -20,10 +22,12 @@ from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
 BANDS_STYLE = Style(stroke="#08519c", fill="#6baed6", fill_alpha=0.3, width=1.0, category_field="minutes")
 COLUMNS = ("within", "area", "people", "population share")
+ZONE_COLUMNS = ("zone", "people before", "people after", "gain")
 
 
 class TravelTimeView(MeasureDock, QtWidgets.QWidget):
     shown = QtCore.Signal(object)  # the figures put in the table
+    pick_requested = QtCore.Signal()  # the next click on the map is the origin (the window's pick tool)
     result_key = "travel_time"
     result_layers = ("travel_time",)
     failed_text = "cannot route"
@@ -42,6 +46,9 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
                                    "50 is the median, as Conveyal and r5py report")
         self.button = QtWidgets.QPushButton("Route")
         self.button.clicked.connect(self.recompute)
+        self.pick = QtWidgets.QPushButton("Pick on map")
+        self.pick.setToolTip("Click a place on the map: travel time is routed from there")
+        self.pick.clicked.connect(self.ask_for_place)
         form = QtWidgets.QFormLayout()
         form.addRow("From", self.origin)
         form.addRow("Within", self.minutes)
@@ -50,6 +57,11 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.by_zone = QtWidgets.QTableWidget(0, len(ZONE_COLUMNS))  # the sketch's gain per zone
+        self.by_zone.setHorizontalHeaderLabels(ZONE_COLUMNS)
+        self.by_zone.verticalHeader().setVisible(False)
+        self.by_zone.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.by_zone.setVisible(False)
         self.gain = QtWidgets.QLabel("")
         self.gain.setWordWrap(True)
         self.method = QtWidgets.QLabel("")
@@ -57,10 +69,14 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.method.setStyleSheet("color: #555;")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.button)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.button)
+        buttons.addWidget(self.pick)
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gain)
+        layout.addWidget(self.by_zone, 1)
         layout.addWidget(self.method)
         self.status.setText("How far do transit and walking take people? Open a GTFS feed, choose a station.")
         self.follow(events=(*CITY_EVENTS, "sketch"))
@@ -79,6 +95,21 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         if self.latest is not None:  # routed when asked, then kept current (the sketch's gain live)
             self.recompute()
 
+    def ask_for_place(self) -> None:
+        self.status.setText("Click a place on the map: travel time is routed from there.")
+        self.pick_requested.emit()
+
+    def route_from_xy(self, x: float, y: float) -> int | None:
+        """Route from a place picked on the map (working-CRS metres), written lon,lat in the box to
+        1e-7 degrees (about a centimetre) so that the planner sees it and can route from it again."""
+        crs = self.session.working_crs
+        if crs is None:
+            self.status.setText("Open a layer first: a place on the map needs the working CRS.")
+            return None
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+        self.origin.setCurrentText(f"{lon:.7f},{lat:.7f}")
+        return self.recompute()
+
     def recompute(self) -> int | None:
         origin = self.origin.currentText().strip()
         if not origin:
@@ -90,6 +121,7 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
 
     def show_failed(self, message: str) -> None:
         self.table.setRowCount(0)
+        self.by_zone.setRowCount(0)
         self.gain.setText("")
 
     def show_result(self, figures) -> None:
@@ -105,6 +137,7 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.gain.setText("" if gain is None else
                           f"The sketch: {signed_text(gain['gain'])} people within {gain['minutes']:g} min "
                           f"({people_text(gain['population_before'])} → {people_text(gain['population_after'])})")
+        self._fill_zones(None if gain is None else gain.get("by_zone"))
         self.method.setText(f"From {figures['origin']}; {figures['feed']}; {figures['window']}; "
                             f"{figures['percentile']:g}th percentile; walking {figures['walk_speed_kmh']:g} km/h; "
                             f"{figures['transfer_rule']}; CRS {figures['crs']}")
@@ -112,3 +145,18 @@ class TravelTimeView(MeasureDock, QtWidgets.QWidget):
         self.session.show_result("travel_time", figures["bands_gdf"], f"Travel time from {figures['origin']} (result)",
                                  BANDS_STYLE)
         self.shown.emit(figures)
+
+    def _fill_zones(self, table) -> None:
+        """The sketch's gain within the minutes per zone, the largest gain first."""
+        self.by_zone.setVisible(table is not None)
+        if table is None:
+            self.by_zone.setRowCount(0)
+            return
+        table = table.sort_values("gain", ascending=False, kind="stable")
+        self.by_zone.setRowCount(len(table))
+        for i, row in enumerate(table.itertuples(index=False)):
+            cells = (str(row.zone), people_text(row.population_before), people_text(row.population_after),
+                     signed_text(row.gain))
+            for j, text in enumerate(cells):
+                self.by_zone.setItem(i, j, QtWidgets.QTableWidgetItem(text))
+        self.by_zone.resizeColumnsToContents()

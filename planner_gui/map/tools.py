@@ -1,4 +1,4 @@
-"""Map tools: identify a feature, measure a distance or an area, sketch a metro line (Plan).
+"""Map tools: identify a feature, measure a distance or an area, sketch a metro line (Plan), pick a place.
 
 A tool receives map clicks (metres in the working CRS) from the canvas and answers by signal;
 the maths is in `identify.py` and `measure.py`, which know nothing of Qt. Dragging still pans
@@ -50,6 +50,20 @@ class MapTool(QtCore.QObject):
 
 class PanTool(MapTool):
     name = "pan"
+
+
+class PickPlaceTool(MapTool):
+    """The next left click names a place (working-CRS metres), e.g. the Travel time dock's origin:
+    `picked` carries it and the window goes back to panning."""
+
+    name = "pick_place"
+    picked = QtCore.Signal(float, float)
+
+    def click(self, x, y, button=Left, double=False) -> tuple[float, float] | None:
+        if button != Left or double:
+            return None
+        self.picked.emit(float(x), float(y))
+        return x, y
 
 
 class ZoomBoxTool(MapTool):

@@ -59,15 +59,24 @@ class Reach:
                            minlength=k)
 
 
-def walk(graph: StreetGraph, snapped: Snapped, radius_m: float, cancelled: IsCancelled = None) -> Reach:
-    """Everything within `radius_m` metres of the snapped origins along the streets."""
+def walk(graph: StreetGraph, snapped: Snapped, radius_m: float, cancelled: IsCancelled = None,
+         budget_m: np.ndarray | None = None) -> Reach:
+    """Everything within `radius_m` metres of the snapped origins along the streets; with `budget_m`
+    (one per origin, at most `radius_m`; < 0: the origin reaches nothing), within each origin's own
+    budget instead. An origin with a smaller budget starts `radius_m - budget` behind (its walk to
+    the street made that much longer in the search), so one run with the limit `radius_m` reaches
+    a point iff some origin reaches it within its budget (a travel-time band: each stop reached
+    walks the minutes it has left)."""
     if not (np.isfinite(radius_m) and radius_m >= 0):
         raise ValueError(f"a walking distance must be a finite number of metres >= 0, not {radius_m}")
+    budget = np.full(len(snapped.edge), float(radius_m)) if budget_m is None else \
+        np.minimum(np.asarray(budget_m, dtype=np.float64), radius_m)
+    head_start = radius_m - np.maximum(budget, -1.0)  # > radius_m: never reached
     n = graph.node_count
     edge, t = snapped.edge, snapped.fraction
     u, v, length = graph.edge_u[edge], graph.edge_v[edge], graph.edge_length_m[edge]
     check(cancelled)
-    dist, origin = _dijkstra(graph, u, v, t * length, (1 - t) * length, snapped.off_street_m, radius_m)
+    dist, origin = _dijkstra(graph, u, v, t * length, (1 - t) * length, snapped.off_street_m + head_start, radius_m)
     check(cancelled)
     base_d, base_o = dist[:n], origin[:n]
     split = np.zeros(graph.edge_count, dtype=bool)
@@ -78,8 +87,8 @@ def walk(graph: StreetGraph, snapped: Snapped, radius_m: float, cancelled: IsCan
                                        base_d[a], base_d[b], base_o[a], base_o[b], radius_m)
     whole_edge = np.zeros(graph.edge_count, dtype=bool)
     whole_edge[touched[whole]] = True
-    split_pieces, split_owner, split_edge = _cut_split_edges(graph, snapped, base_d, base_o, radius_m)
-    walk_in, walk_owner = _walks_to_street(snapped, radius_m)
+    split_pieces, split_owner, split_edge = _cut_split_edges(graph, snapped, base_d, base_o, radius_m, head_start)
+    walk_in, walk_owner = _walks_to_street(snapped, np.maximum(budget, 0.0))
     return Reach(radius_m, snapped, np.concatenate([pieces, split_pieces, walk_in]),
                  np.concatenate([owner, split_owner, walk_owner]),
                  np.concatenate([touched[which], split_edge, np.full(len(walk_in), -1, dtype="int64")]),
@@ -142,7 +151,7 @@ def _cut(a_xy, b_xy, length, da, db, oa, ob, radius_m):
     return pieces, np.concatenate([oa[from_a], ob[from_b]]).astype("int64"), which, whole
 
 
-def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
+def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m, head_start):
     """The edges origins joined: each is a chain u - p1 - ... - pm - v of sub-edges, cut like the rest.
 
     A snapped point's distance is the least of: from u or v along the edge, and from any origin
@@ -164,7 +173,7 @@ def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
     # from the origins on the same edge (their own included)
     starts = np.flatnonzero(np.r_[True, edges[1:] != edges[:-1]])
     ends = np.r_[starts[1:], k]
-    off = snapped.off_street_m[order]
+    off = (snapped.off_street_m + head_start)[order]
     for s, e in zip(starts, ends):
         via = off[s:e][None, :] + np.abs(pos[s:e][:, None] - pos[s:e][None, :])
         best = np.argmin(via, axis=1)
@@ -197,11 +206,11 @@ def _cut_split_edges(graph, snapped: Snapped, base_d, base_o, radius_m):
     return pieces, owner, on_edge[which]
 
 
-def _walks_to_street(snapped: Snapped, radius_m):
-    """Each origin's walk to its street, as far as the distance allows."""
+def _walks_to_street(snapped: Snapped, budget_m: np.ndarray):
+    """Each origin's walk to its street, as far as its distance allows."""
     off = snapped.off_street_m
-    go = off > 0
-    reach = np.minimum(1.0, radius_m / np.where(go, off, 1.0))[go]
+    go = (off > 0) & (budget_m > 0)
+    reach = np.minimum(1.0, budget_m / np.where(go, off, 1.0))[go]
     start = snapped.origin_xy[go]
     end = start + (snapped.point_xy[go] - start) * reach[:, None]
     return np.stack([start, end], axis=1).reshape(-1, 2, 2), np.flatnonzero(go).astype("int64")
