@@ -200,10 +200,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool 
     path = Path(path)
     if feed_location(path) is not None:
         return _feed_layer(path, layer)
-    _check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix not in VECTOR_SUFFIXES:
-        raise LayerLoadError(path, "is not a vector file")
+    suffix = _vector_suffix(path)
     if suffix in TABLE_SUFFIXES:
         return read_table(path, repair=repair)
     try:
@@ -254,10 +251,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     path = Path(path)
     if feed_location(path) is not None:
         return _feed_layer(path, layer)
-    _check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix not in VECTOR_SUFFIXES:
-        raise LayerLoadError(path, "is not a vector file")
+    suffix = _vector_suffix(path)
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
     checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
@@ -417,6 +411,15 @@ class FeedOptions:
 
 
 FEED_LAYERS = ("stations", "lines")
+
+
+def _vector_suffix(path: Path) -> str:
+    """The suffix of a vector file the planner reads, once it is checked readable; else LayerLoadError."""
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise LayerLoadError(path, "is not a vector file")
+    return suffix
 
 
 def _feed_layer(path: Path, layer: str | None) -> VectorLayer:
