@@ -55,6 +55,7 @@ import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
 from layers.crs import HANOI_CRS  # noqa: E402
+from layers.layer import field_columns  # noqa: E402
 
 CENTRE = (585_000.0, 2_325_000.0)  # central Hanoi in EPSG:32648
 SCALES = (("city", None), ("district 3 km", 3_000.0), ("street 300 m", 300.0))
@@ -323,9 +324,9 @@ def category_field(layer) -> str | None:
     gdf = getattr(layer, "gdf", None)
     if gdf is None:
         return None
-    for name in gdf.columns:
+    for name in field_columns(gdf):
         column = gdf[name]
-        if name != gdf.geometry.name and not pd.api.types.is_numeric_dtype(column) and column.nunique() <= 50:
+        if not pd.api.types.is_numeric_dtype(column) and column.nunique() <= 50:
             return name
     return None
 

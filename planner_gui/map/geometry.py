@@ -9,6 +9,11 @@ owns the vertex slice `start[f]:stop[f]`. Drawing a subset of features is then a
 the connect array is "not ring_end": the equivalent of NaN separators with connect='finite', without
 storing the NaNs.
 
+A layer held as arrays (`layers.compact_layer.CompactVectorLayer`, a large one) is drawn from its
+own arrays (`LayerGeometry.from_compact`): its coordinates as they are (no copy, no shapely
+geometry per feature), the per-feature slices from its offsets. Such a geometry has no `geoms`;
+it is thinned to the pixel where it is drawn instead (`thinned`).
+
 Per zoom level, `LayerGeometry.at_resolution(pixel_m)` returns a copy simplified with a tolerance of
 about one screen pixel (`shapely.simplify`), computed once per power-of-two bucket and cached.
 Features smaller than `small_px` (4) pixels are not worth a path: `cull` returns them separately so
@@ -27,6 +32,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers.compact_layer import CompactVectorLayer
 from layers.io.sliced import in_slices
 
 # Simplify only layers whose features carry many vertices on average (a rectangle has 5).
@@ -56,7 +62,7 @@ class LayerGeometry:
     start: np.ndarray  # int64 per feature
     stop: np.ndarray  # int64 per feature
     bounds: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax per feature (NaN for empty)
-    geoms: np.ndarray = field(repr=False)  # shapely geometries in the working CRS
+    geoms: np.ndarray | None = field(repr=False)  # shapely geometries in the working CRS; None: held as arrays
     _simplified: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -130,6 +136,18 @@ class LayerGeometry:
             geoms=geoms,
         )
 
+    @classmethod
+    def from_compact(cls, geometries, kind: str, bounds: np.ndarray) -> LayerGeometry:
+        """From a layer's `CompactGeometries` in the working CRS and its features' `bounds` there:
+        the coordinates are viewed, not copied; a feature's vertices run from its first path's
+        first coordinate to its last path's end, and each non-empty path ends a ring."""
+        g = geometries
+        feature_coords = g.path_offsets[g.part_offsets[g.geom_offsets]]
+        ring_end = np.zeros(len(g.coords), bool)
+        ring_end[g.path_offsets[1:][np.diff(g.path_offsets) > 0] - 1] = True
+        return cls(kind=kind, x=g.coords[:, 0], y=g.coords[:, 1], ring_end=ring_end,
+                   start=feature_coords[:-1], stop=feature_coords[1:], bounds=bounds, geoms=None)
+
     # -- level of detail ---------------------------------------------------------------------------
     @staticmethod
     def bucket(pixel_m: float) -> float:
@@ -139,7 +157,7 @@ class LayerGeometry:
         return 2.0 ** math.floor(math.log2(pixel_m))
 
     def needs_simplifying(self) -> bool:
-        return self.kind in ("line", "polygon", "mixed") and len(self.x) > _SIMPLIFY_MIN_MEAN_VERTICES * max(self.n_features, 1)
+        return self.geoms is not None and self.kind in ("line", "polygon", "mixed") and len(self.x) > _SIMPLIFY_MIN_MEAN_VERTICES * max(self.n_features, 1)
 
     def at_resolution(self, pixel_m: float) -> LayerGeometry:
         """This geometry simplified to about one pixel of `pixel_m` metres (cached per bucket)."""
@@ -205,6 +223,52 @@ class LayerGeometry:
         return self.x[index], self.y[index], connect
 
 
+def thinned(x: np.ndarray, y: np.ndarray, ring_end: np.ndarray, lengths: np.ndarray):
+    """Features' vertices in pixels (`lengths` per feature, back to back) less each vertex in the
+    same pixel as the one before it in its ring (a ring's first and last vertices kept): the
+    picture is the same to a pixel, with fewer vertices where a ring has many per pixel (a large
+    layer's simplification per zoom, done on the vertices drawn). (x, y, ring_end, lengths)."""
+    if not len(x):
+        return x, y, ring_end, lengths
+    px, py = np.floor(x), np.floor(y)
+    keep = np.empty(len(x), bool)
+    keep[0] = True
+    np.not_equal(px[1:], px[:-1], out=keep[1:])
+    keep[1:] |= py[1:] != py[:-1]
+    keep |= ring_end
+    keep[1:] |= ring_end[:-1]  # a ring's first vertex
+    feature = np.repeat(np.arange(len(lengths)), lengths)
+    return x[keep], y[keep], ring_end[keep], np.bincount(feature[keep], minlength=len(lengths)).astype(np.int64)
+
+
+def boxes_apart(bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float,
+                shape: tuple[int, int], margin_px: int) -> np.ndarray:
+    """True for each box (n x 4, map units) that meets no other box on a picture of `shape` pixels
+    over `view`, each box widened by `margin_px` pixels (a pen's reach): such a feature touches no
+    pixel another one does, so it can be painted in any order.
+
+    Two passes over the picture's pixels, no loop per box: how many boxes cover each pixel (a
+    difference array summed both ways), then, from a summed-area table of the pixels more than
+    one box covers, whether any lies in a box."""
+    height, width = shape
+    if not len(bounds):
+        return np.zeros(0, bool)
+    xmin, ymin = view[0], view[1]
+    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m) - margin_px, 0, width - 1).astype(np.int64)
+    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m) + margin_px, 0, width - 1).astype(np.int64)
+    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m) - margin_px, 0, height - 1).astype(np.int64)
+    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m) + margin_px, 0, height - 1).astype(np.int64)
+    w = width + 1
+    covered = np.zeros((height + 1) * w, np.int32)
+    for corner, sign in ((y0 * w + x0, 1), (y0 * w + x1 + 1, -1), ((y1 + 1) * w + x0, -1), ((y1 + 1) * w + x1 + 1, 1)):
+        np.add.at(covered, corner, sign)
+    covered = covered.reshape(height + 1, w).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    shared = np.zeros((height + 1, w), np.int32)  # summed-area table, a row and column of zeros first
+    shared[1:, 1:] = (covered[:height, :width] > 1).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    inside = shared[y1 + 1, x1 + 1] - shared[y0, x1 + 1] - shared[y1 + 1, x0] + shared[y0, x0]
+    return inside == 0
+
+
 def rasterise_boxes(
     bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float, shape: tuple[int, int]
 ) -> np.ndarray:
@@ -261,8 +325,12 @@ def prepared(layer, crs: CRS) -> LayerGeometry:
         entry = _cache.get(layer)
         if entry is not None and entry[0] == key:
             return entry[1]
-    gdf = layer.in_crs(crs)
-    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
+    if isinstance(layer, CompactVectorLayer):
+        geometry = LayerGeometry.from_compact(layer.geometries_in_crs(crs), layer.geometry_kind,
+                                              layer.bounds_in_crs(crs))
+    else:
+        gdf = layer.in_crs(crs)
+        geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
     with _cache_lock:
         _cache[layer] = (key, geometry)
     return geometry

@@ -1,6 +1,6 @@
 """A large vector layer (building footprints, parcels) drawn as a picture made off the GUI thread.
 
-A layer of more than LARGE_LAYER_FEATURES features is not handed to Qt as paths: painting a
+A layer of more than LARGE_LAYER_FEATURES features (`layers.compact_layer`) is not handed to Qt as paths: painting a
 million polygons takes far longer than a frame. Instead, after every view change a worker paints
 the view into a QImage (screen-sized, one pixel per screen pixel; QImage with QPainter is allowed
 off the GUI thread, QPixmap is not), with `planner_gui.map.feature_painter` (each feature filled
@@ -9,7 +9,11 @@ picture in. Until the new picture arrives the last one stays on the map where it
 moved with the view, so a pan or zoom frame costs one image blit, whatever the layer's size.
 
 The worker draws only what the view shows (a vectorised bounding-box test), simplified to about a
-pixel (`LayerGeometry.at_resolution`, cached per zoom level), and burns features smaller than
+pixel (`LayerGeometry.at_resolution`, cached per zoom level, for a layer of shapely geometries;
+the vertices drawn thinned to the pixel, `geometry.thinned`, for every layer: a layer held as
+arrays is drawn from its arrays, never a shapely geometry per feature), paints the features
+whose boxes meet no other's together, a few thousand a Qt call (`feature_painter.paint_apart`),
+and the others one by one in the layer's order, and burns features smaller than
 SMALL_PX pixels into the picture as their bounding boxes in the outline colour (a box of a few
 pixels looks the same as the shape it stands for). Style classes and the timeline's feature
 filter are worked out in the worker too, once per style: restyling or filtering a million-feature
@@ -33,11 +37,10 @@ from layers.analysis.progress import Cancelled
 from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map import geometry as geo
 from planner_gui.map.blank_image import blank_image
-from planner_gui.map.feature_painter import feature_rings, paint_features
+from planner_gui.map.feature_painter import feature_rings, paint_apart, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
 
-LARGE_LAYER_FEATURES = 5_000  # more features than this: drawn as a picture made in a worker
 SMALL_PX = 4.0  # features smaller than this many pixels are burnt in as their boxes
 
 
@@ -119,22 +122,39 @@ def paint_picture(plan: PaintPlan, view, pixel_m: float, cancelled=lambda: False
     if cancelled():
         raise Cancelled()
     drawn = [small_rows]
-    detail = g.at_resolution(pixel_m) if big.any() else g
+    big_rows = np.flatnonzero(big)
+    # the features that touch no other's pixels: painted together (feature_painter.paint_apart)
+    apart = np.zeros(len(big), bool)
+    apart[big_rows] = geo.boxes_apart(g.bounds[big_rows], view, pixel_m, (height, width),
+                                      math.ceil(plan.style.width / 2) + 1)
+    detail = g.at_resolution(pixel_m) if len(big_rows) else g
     painter = QtGui.QPainter(image)
     try:
         for cls, rows in classes:
             features = rows[big[rows]]
             if not len(features):
                 continue
-            x, y, connect = detail.gather(features)
-            rings = feature_rings((x - xmin) / pixel_m, (y - ymin) / pixel_m, connect == 0,
-                                  detail.stop[features] - detail.start[features])
-            paint_features(painter, rings, pen(cls.colour, plan.style.width, cls.pattern),
-                           brush(cls.fill, plan.style.fill_alpha, cls.pattern), plan.area, cancelled)
+            outline = pen(cls.colour, plan.style.width, cls.pattern)
+            fill = brush(cls.fill, plan.style.fill_alpha, cls.pattern)
+            # a dashed outline's dashes would run on from one feature to the next in a path
+            together = apart[features] if cls.pattern == "solid" else np.zeros(len(features), bool)
+            if together.any():
+                x, y, ring_end, lengths = _in_pixels(detail, features[together], xmin, ymin, pixel_m)
+                paint_apart(painter, x, y, ring_end, lengths, outline, fill, plan.area, cancelled)
+            if not together.all():
+                x, y, ring_end, lengths = _in_pixels(detail, features[~together], xmin, ymin, pixel_m)
+                paint_features(painter, feature_rings(x, y, ring_end, lengths), outline, fill, plan.area, cancelled)
             drawn.append(features)
     finally:
         painter.end()
     return Picture(image, tuple(float(v) for v in view), np.sort(np.concatenate(drawn)))
+
+
+def _in_pixels(g: geo.LayerGeometry, features: np.ndarray, xmin: float, ymin: float, pixel_m: float):
+    """The vertices of `features` in the picture's pixels, thinned to the pixel (`geometry.thinned`):
+    (x, y, ring_end, vertices per feature)."""
+    x, y, connect = g.gather(features)
+    return geo.thinned((x - xmin) / pixel_m, (y - ymin) / pixel_m, connect == 0, g.stop[features] - g.start[features])
 
 
 class LargeVectorGraphic(LayerGraphic):
