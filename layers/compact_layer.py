@@ -119,3 +119,12 @@ class CompactVectorLayer(VectorLayer):
             self._projected[key] = gpd.GeoDataFrame(self.gdf, geometry=geometries.shapes(np.arange(len(geometries))),
                                                     crs=target)
         return self._projected[key]
+
+
+def held(layer):
+    """A layer as the app holds it: a large vector layer as arrays (a `CompactVectorLayer` of more
+    than LARGE_LAYER_FEATURES features), a small one whole (`VectorLayer`, shapely geometries,
+    which every view works with at no cost); any other layer as it is."""
+    if isinstance(layer, CompactVectorLayer) and len(layer.gdf) <= LARGE_LAYER_FEATURES:
+        return layer.whole()
+    return layer

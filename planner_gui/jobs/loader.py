@@ -34,7 +34,7 @@ from PySide6 import QtCore
 
 from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
-from layers.compact_layer import LARGE_LAYER_FEATURES, CompactVectorLayer
+from layers.compact_layer import held
 from layers.io import RASTER_SUFFIXES, LayerLoadError, RepairChangesArea, list_vector_layers, read_layers
 from layers.io.isolated import ReadLimits, reading
 from layers.io.limits import READ_TIMEOUT_S
@@ -132,7 +132,7 @@ class LoadJob:
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        layers = [held_for_the_map(layer) for layer in read_layers(
+        layers = [held(layer) for layer in read_layers(
             path, cancelled=lambda: self.cancelled, repair=self.repair, to_count=_vector_layers(path))]
         crs = self.working_crs or _chosen_crs(layers)
         for layer in layers:
@@ -144,7 +144,7 @@ class LoadJob:
 
 
 def _vector_layers(path: Path) -> list[str]:
-    """The vector layers of a GIS file, all read as arrays (`held_for_the_map` makes the small ones
+    """The vector layers of a GIS file, all read as arrays (`held` makes the small ones
     whole again); none for a raster (read_layers says what is wrong with a file)."""
     if path.suffix.lower() in RASTER_SUFFIXES:
         return []
@@ -152,15 +152,6 @@ def _vector_layers(path: Path) -> list[str]:
         return list_vector_layers(path)
     except LayerLoadError:
         return []
-
-
-def held_for_the_map(layer):
-    """A layer as the app holds it: a large vector layer as arrays (`CompactVectorLayer`, drawn,
-    identified and searched from them), a small one as shapely geometries (`VectorLayer`), which
-    every view works with at no cost."""
-    if isinstance(layer, CompactVectorLayer) and len(layer.gdf) <= LARGE_LAYER_FEATURES:
-        return layer.whole()
-    return layer
 
 
 def _chosen_crs(layers) -> CRS | None:
