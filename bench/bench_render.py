@@ -173,6 +173,7 @@ class Heartbeat:
         self.timer.timeout.connect(self._tick)
         self.overall, self.overall_where = 0.0, ""
         self._samples = collections.Counter()
+        self._seen = collections.deque()  # frames the watchdog looked at, let go of on the GUI thread
         self._gui_thread = threading.get_ident()
         self.reset()
         self.timer.start()
@@ -182,16 +183,30 @@ class Heartbeat:
         while True:
             time.sleep(0.005)
             if time.perf_counter() - self.last > self.BLAME_AFTER_S:
-                frame = sys._current_frames().get(self._gui_thread)
-                while frame is not None:
-                    name = frame.f_code.co_filename
-                    if ("/planner_gui/" in name or "/layers/" in name) and "bench" not in name:
-                        where = f"{name.split('/')[-2]}/{name.split('/')[-1]}:{frame.f_code.co_name}"
-                        self._samples[where] += 1
-                        break
-                    frame = frame.f_back
+                self._look()
+
+    def _look(self) -> None:
+        """Blame the GUI thread's innermost frame of the app's code. Every frame object this
+        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once 50 newer
+        looks are there): a frame the GUI thread has left since would otherwise end here, its
+        locals with it, and a Qt object deleted off its thread deadlocks PySide (this thread
+        holding Qt's connection lock and waiting for Python's, the GUI thread the other way round)."""
+        frames = sys._current_frames()
+        walked = [frames]
+        frame = frames.get(self._gui_thread)
+        while frame is not None:
+            walked.append(frame)
+            name = frame.f_code.co_filename
+            if ("/planner_gui/" in name or "/layers/" in name) and "bench" not in name:
+                where = f"{name.split('/')[-2]}/{name.split('/')[-1]}:{frame.f_code.co_name}"
+                self._samples[where] += 1
+                break
+            frame = frame.f_back
+        self._seen.append(walked)
 
     def _tick(self) -> None:
+        while len(self._seen) > 50:
+            self._seen.popleft()
         now = time.perf_counter()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
