@@ -11,13 +11,14 @@ memory, no Python loop per vertex); a feature with one ring (most of them) is th
 of it, a few microseconds per feature. A feature with holes or several parts becomes a small
 QPainterPath of its rings (odd-even within the feature: holes stay holes).
 
-Features known to touch no pixel any other feature touches (`planner_gui.map.geometry.boxes_apart`:
-most building footprints, which rarely overlap) can be painted in any order, so they are painted
-together (`paint_apart`): one QPainterPath of a few thousand features at a time, filled and
-stroked in one call each, where one call per feature costs about 10 us of Qt and Python. The
-picture is the same pixel for pixel (aliased painting: a pixel is the last feature's that covers
-it, and no other feature covers it). Each call is bounded in size because PySide holds Python's
-lock through a Qt call: the GUI thread waits for the worker's longest call.
+Features known to share no pixel (a level of `planner_gui.map.geometry.paint_levels`: a large
+layer's picture is painted level after level, each feature above every earlier one it may share a
+pixel with) can be painted in any order, so they are painted together (`paint_apart`): one
+QPainterPath of a few thousand features at a time, filled and stroked in one call each, where one
+call per feature costs about 10 us of Qt and Python. The picture is the same pixel for pixel
+(aliased painting: a pixel is the last feature's that covers it, and no other feature of the level
+covers it). Each call is bounded in size because PySide holds Python's lock through a Qt call: the
+GUI thread waits for the worker's longest call.
 
 Plain QPainter on any paint device, so the same code paints on screen (the canvas's items) and
 into a QImage in a worker thread (a large layer's picture; QImage painting is allowed off the

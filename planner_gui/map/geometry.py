@@ -241,32 +241,41 @@ def thinned(x: np.ndarray, y: np.ndarray, ring_end: np.ndarray, lengths: np.ndar
     return x[keep], y[keep], ring_end[keep], np.bincount(feature[keep], minlength=len(lengths)).astype(np.int64)
 
 
-def boxes_apart(bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float,
-                shape: tuple[int, int], margin_px: int) -> np.ndarray:
-    """True for each box (n x 4, map units) that meets no other box on a picture of `shape` pixels
-    over `view`, each box widened by `margin_px` pixels (a pen's reach): such a feature touches no
-    pixel another one does, so it can be painted in any order.
+def paint_levels(bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float,
+                 shape: tuple[int, int], margin_px: int, max_pairs: int = 4_000_000,
+                 max_levels: int = 64) -> np.ndarray | None:
+    """A level for each of features to be painted one after another in this order (their boxes,
+    n x 4, map units) on a picture of `shape` pixels over `view`: no two features of one level
+    share a pixel, and of two that may share one the later has the higher level. Painting level
+    after level, a level's features in any order (together), then gives the picture of painting
+    them one after another.
 
-    Two passes over the picture's pixels, no loop per box: how many boxes cover each pixel (a
-    difference array summed both ways), then, from a summed-area table of the pixels more than
-    one box covers, whether any lies in a box."""
-    height, width = shape
-    if not len(bounds):
-        return np.zeros(0, bool)
-    xmin, ymin = view[0], view[1]
-    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m) - margin_px, 0, width - 1).astype(np.int64)
-    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m) + margin_px, 0, width - 1).astype(np.int64)
-    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m) - margin_px, 0, height - 1).astype(np.int64)
-    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m) + margin_px, 0, height - 1).astype(np.int64)
-    w = width + 1
-    covered = np.zeros((height + 1) * w, np.int32)
-    for corner, sign in ((y0 * w + x0, 1), (y0 * w + x1 + 1, -1), ((y1 + 1) * w + x0, -1), ((y1 + 1) * w + x1 + 1, 1)):
-        np.add.at(covered, corner, sign)
-    covered = covered.reshape(height + 1, w).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
-    shared = np.zeros((height + 1, w), np.int32)  # summed-area table, a row and column of zeros first
-    shared[1:, 1:] = (covered[:height, :width] > 1).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
-    inside = shared[y1 + 1, x1 + 1] - shared[y0, x1 + 1] - shared[y1 + 1, x0] + shared[y0, x0]
-    return inside == 0
+    Two features may share a pixel when their boxes, in pixels and widened by `margin_px` (a pen's
+    reach), meet: the pairs that do are found by sweeping the boxes sorted by their left edge (no
+    loop per feature), and each feature's level is the longest run of such pairs before it,
+    worked out a level at a time. None when that is no saving (more than `max_pairs` pairs to
+    look at, as when large polygons cover the view, or more than `max_levels` levels): then paint
+    one after another."""
+    n = len(bounds)
+    x0, y0, x1, y1 = _pixel_boxes(bounds, view, pixel_m, shape, margin_px)
+    by_left = np.argsort(x0, kind="stable")
+    # each box against the boxes after it in that order whose left edge is within its width
+    after = np.maximum(np.searchsorted(x0[by_left], x1[by_left], side="right") - np.arange(1, n + 1), 0)
+    if after.sum() > max_pairs:
+        return None
+    a = by_left[np.repeat(np.arange(n), after)]
+    b = by_left[_gather_index(np.arange(1, n + 1), np.arange(1, n + 1) + after, np.arange(n))]
+    meet = (y0[a] <= y1[b]) & (y0[b] <= y1[a])
+    a, b = a[meet], b[meet]
+    earlier, later = np.minimum(a, b), np.maximum(a, b)
+    level = np.zeros(n, np.int64)
+    for _ in range(max_levels):
+        higher = level.copy()
+        np.maximum.at(higher, later, level[earlier] + 1)
+        if np.array_equal(higher, level):
+            return level
+        level = higher
+    return None
 
 
 def rasterise_boxes(
@@ -277,18 +286,34 @@ def rasterise_boxes(
     mask = np.zeros(height * width, bool)
     if not len(bounds):
         return mask.reshape(shape)
-    xmin, ymin = view[0], view[1]
-    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
-    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
-    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
-    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    x0, y0, x1, y1 = _pixel_boxes(bounds, view, pixel_m, shape)
+    corner = y0 * width + x0
+    mask[corner] = True  # every box's first pixel: at city scale most boxes have no other
     wide, tall = x1 - x0, y1 - y0
-    for dx in range(int(wide.max()) + 1):
+    more = np.flatnonzero((wide > 0) | (tall > 0))
+    corner, wide, tall = corner[more], wide[more], tall[more]
+    for dx in range(int(wide.max(initial=0)) + 1):
         cols = np.flatnonzero(wide >= dx)
-        for dy in range(int(tall[cols].max()) + 1):
+        for dy in range(int(tall[cols].max(initial=0)) + 1):
             sel = cols[tall[cols] >= dy]
-            mask[(y0[sel] + dy) * width + x0[sel] + dx] = True
+            mask[corner[sel] + (dy * width + dx)] = True
     return mask.reshape(shape)
+
+
+def _pixel_boxes(bounds: np.ndarray, view, pixel_m: float, shape: tuple[int, int], margin_px: int = 0):
+    """Boxes (map units) as the pixels they cover on a picture of `shape` over `view`, widened by
+    `margin_px` and clipped to the picture: (x0, y0, x1, y1), inclusive, int64."""
+    height, width = shape
+
+    def cells(values, origin, limit, widen):
+        c = (values - origin) / pixel_m
+        np.floor(c, out=c)
+        c += widen
+        np.clip(c, 0, limit - 1, out=c)
+        return c.astype(np.int64)
+
+    return (cells(bounds[:, 0], view[0], width, -margin_px), cells(bounds[:, 1], view[1], height, -margin_px),
+            cells(bounds[:, 2], view[0], width, margin_px), cells(bounds[:, 3], view[1], height, margin_px))
 
 
 def _gather_index(start: np.ndarray, stop: np.ndarray, features: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """A large layer held as arrays is painted pixel for pixel as one feature after another would be.
 
-The picture of a large layer paints the features whose boxes meet no other's together, a path of
-thousands at a time (`feature_painter.paint_apart`), and the others one by one in the layer's order.
+The picture of a large layer is painted in levels (`geometry.paint_levels`: each feature above every
+earlier one whose box it meets), a level's features together, a path of thousands at a time
+(`feature_painter.paint_apart`).
 Footprints that overlap (each must cover the one below it, outline included), footprints alone,
 courtyards (holes) and two-part buildings, in a southern-hemisphere UTM zone: the picture must be
 the same image as every feature painted by itself, in order (`paint_features`, the way QGIS
@@ -61,8 +62,8 @@ def test_the_picture_of_a_layer_held_as_arrays_is_every_feature_painted_in_turn(
     view = (X0 - 10, Y0 - 10, X0 + 380, Y0 + 290)
     picture = paint_picture(PaintPlan(layer, geometry), view, PIXEL_M)
 
-    apart = geo.boxes_apart(shapely.bounds(geoms), view, PIXEL_M, (picture.image.height(), picture.image.width()), 3)
-    assert 0 < apart.sum() < len(geoms)  # both ways of painting are used
+    levels = geo.paint_levels(shapely.bounds(geoms), view, PIXEL_M, (picture.image.height(), picture.image.width()), 3)
+    assert levels.max() >= 1 and np.bincount(levels).min() > 1  # overlaps, and levels of several painted together
 
     expected = blank_image(picture.image.width(), picture.image.height())
     painter = QtGui.QPainter(expected)
@@ -90,17 +91,27 @@ def test_thinning_keeps_each_rings_ends_and_one_vertex_a_pixel():
     assert list(tends) == [False, False, False, True, False, False, True] and list(lengths) == [4, 3]
 
 
-def test_boxes_apart_are_those_no_other_box_meets():
+def test_paint_levels_put_each_feature_above_every_earlier_one_it_may_share_a_pixel_with():
     rng = np.random.default_rng(5)
     for _ in range(50):
-        n = int(rng.integers(1, 40))
+        n = int(rng.integers(1, 60))
         low = rng.uniform(0, 100, (n, 2))
         boxes = np.column_stack([low, low + rng.uniform(0, 15, (n, 2))])
         margin = int(rng.integers(0, 3))
-        got = geo.boxes_apart(boxes, (0.0, 0.0, 100.0, 80.0), 1.0, (80, 100), margin)
-        # by hand: each box's pixels (widened, clipped to the picture) against every other's
+        got = geo.paint_levels(boxes, (0.0, 0.0, 100.0, 80.0), 1.0, (80, 100), margin)
+        # by hand: each box's pixels (widened, clipped to the picture) against every earlier one's
         px = np.column_stack([np.clip(np.floor(boxes[:, 0]) - margin, 0, 99), np.clip(np.floor(boxes[:, 1]) - margin, 0, 79),
                               np.clip(np.floor(boxes[:, 2]) + margin, 0, 99), np.clip(np.floor(boxes[:, 3]) + margin, 0, 79)])
-        meets = [[i != j and px[i, 0] <= px[j, 2] and px[j, 0] <= px[i, 2] and px[i, 1] <= px[j, 3] and px[j, 1] <= px[i, 3]
-                  for j in range(n)] for i in range(n)]
-        assert list(got) == [not any(row) for row in meets]
+        expected = []
+        for j in range(n):
+            below = [expected[i] for i in range(j) if px[i, 0] <= px[j, 2] and px[j, 0] <= px[i, 2]
+                     and px[i, 1] <= px[j, 3] and px[j, 1] <= px[i, 3]]
+            expected.append(max(below) + 1 if below else 0)
+        assert list(got) == expected
+
+
+def test_paint_levels_give_up_where_they_save_nothing():
+    covering = np.tile([0.0, 0.0, 100.0, 80.0], (30, 1))  # every feature over the whole view: 30 levels
+    assert list(geo.paint_levels(covering, (0.0, 0.0, 100.0, 80.0), 1.0, (80, 100), 1)) == list(range(30))
+    assert geo.paint_levels(covering, (0.0, 0.0, 100.0, 80.0), 1.0, (80, 100), 1, max_levels=10) is None
+    assert geo.paint_levels(covering, (0.0, 0.0, 100.0, 80.0), 1.0, (80, 100), 1, max_pairs=100) is None

@@ -12,8 +12,9 @@ The worker draws only what the view shows (a vectorised bounding-box test), simp
 pixel (`LayerGeometry.at_resolution`, cached per zoom level, for a layer of shapely geometries;
 the vertices drawn thinned to the pixel, `geometry.thinned`, for every layer: a layer held as
 arrays is drawn from its arrays, never a shapely geometry per feature), paints the features
-whose boxes meet no other's together, a few thousand a Qt call (`feature_painter.paint_apart`),
-and the others one by one in the layer's order, and burns features smaller than
+in levels of features that share no pixel (`geometry.paint_levels`: a feature after every one
+below it that may share a pixel with it), a level's features together, a few thousand a Qt call
+(`feature_painter.paint_apart`), and burns features smaller than
 SMALL_PX pixels into the picture as their bounding boxes in the outline colour (a box of a few
 pixels looks the same as the shape it stands for). Style classes and the timeline's feature
 filter are worked out in the worker too, once per style: restyling or filtering a million-feature
@@ -121,33 +122,45 @@ def paint_picture(plan: PaintPlan, view, pixel_m: float, cancelled=lambda: False
         pixels[hit] = np.uint32((a << 24) | (r << 16) | (gr << 8) | b)  # opaque: premultiplied = plain
     if cancelled():
         raise Cancelled()
-    drawn = [small_rows]
-    big_rows = np.flatnonzero(big)
-    # the features that touch no other's pixels: painted together (feature_painter.paint_apart)
-    apart = np.zeros(len(big), bool)
-    apart[big_rows] = geo.boxes_apart(g.bounds[big_rows], view, pixel_m, (height, width),
-                                      math.ceil(plan.style.width / 2) + 1)
-    detail = g.at_resolution(pixel_m) if len(big_rows) else g
+    drawn = small.copy()
+    # the features painted as shapes, class after class, each class's in the layer's order
+    parts = [(cls, rows[big[rows]]) for cls, rows in classes]
+    parts = [(cls, features) for cls, features in parts if len(features)]
+    sequence = np.concatenate([features for _, features in parts]) if parts else np.empty(0, np.int64)
+    drawn[sequence] = True
+    detail = g.at_resolution(pixel_m) if len(sequence) else g
+    levels = geo.paint_levels(g.bounds[sequence], view, pixel_m, (height, width), math.ceil(plan.style.width / 2) + 1)
     painter = QtGui.QPainter(image)
     try:
-        for cls, rows in classes:
-            features = rows[big[rows]]
-            if not len(features):
-                continue
-            outline = pen(cls.colour, plan.style.width, cls.pattern)
-            fill = brush(cls.fill, plan.style.fill_alpha, cls.pattern)
-            # a dashed outline's dashes would run on from one feature to the next in a path
-            together = apart[features] if cls.pattern == "solid" else np.zeros(len(features), bool)
-            if together.any():
-                x, y, ring_end, lengths = _in_pixels(detail, features[together], xmin, ymin, pixel_m)
-                paint_apart(painter, x, y, ring_end, lengths, outline, fill, plan.area, cancelled)
-            if not together.all():
-                x, y, ring_end, lengths = _in_pixels(detail, features[~together], xmin, ymin, pixel_m)
-                paint_features(painter, feature_rings(x, y, ring_end, lengths), outline, fill, plan.area, cancelled)
-            drawn.append(features)
+        if levels is None:  # one after another
+            for cls, features in parts:
+                _paint(painter, plan, cls, detail, features, (xmin, ymin, pixel_m), cancelled, together=False)
+        elif len(sequence):  # level after level; in a level, a class's features together
+            which = np.repeat(np.arange(len(parts)), [len(features) for _, features in parts])
+            key = levels * len(parts) + which
+            order = np.argsort(key, kind="stable")
+            cuts = np.flatnonzero(np.diff(key[order])) + 1
+            for group in np.split(order, cuts):
+                cls = parts[which[group[0]]][0]
+                _paint(painter, plan, cls, detail, sequence[group], (xmin, ymin, pixel_m), cancelled, together=True)
     finally:
         painter.end()
-    return Picture(image, tuple(float(v) for v in view), np.sort(np.concatenate(drawn)))
+    return Picture(image, tuple(float(v) for v in view), np.flatnonzero(drawn))
+
+
+def _paint(painter, plan: PaintPlan, cls, g: geo.LayerGeometry, features: np.ndarray, place, cancelled,
+           together: bool) -> None:
+    """Paint `features` of style class `cls`: together (`paint_apart`: they share no pixel) or one
+    after another. A dashed outline is always drawn feature by feature: in one path its dashes
+    would run on from one feature to the next."""
+    xmin, ymin, pixel_m = place
+    outline = pen(cls.colour, plan.style.width, cls.pattern)
+    fill = brush(cls.fill, plan.style.fill_alpha, cls.pattern)
+    x, y, ring_end, lengths = _in_pixels(g, features, xmin, ymin, pixel_m)
+    if together and cls.pattern == "solid":
+        paint_apart(painter, x, y, ring_end, lengths, outline, fill, plan.area, cancelled)
+    else:
+        paint_features(painter, feature_rings(x, y, ring_end, lengths), outline, fill, plan.area, cancelled)
 
 
 def _in_pixels(g: geo.LayerGeometry, features: np.ndarray, xmin: float, ymin: float, pixel_m: float):
