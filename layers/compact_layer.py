@@ -78,6 +78,11 @@ class CompactVectorLayer(VectorLayer):
             self._in[key] = geometries.bounds()
         return self._in[key]
 
+    def extent_in_crs(self, crs) -> tuple[float, float, float, float]:
+        """As `VectorLayer.extent_in_crs`, from the features' boxes there."""
+        b = self.bounds_in_crs(crs)
+        return tuple(float(v) for v in (*np.nanmin(b[:, :2], axis=0), *np.nanmax(b[:, 2:], axis=0)))
+
     def features_near(self, x: float, y: float, distance_m: float, crs) -> tuple[np.ndarray, np.ndarray]:
         """As `VectorLayer.features_near`, without a tree or a geometry per feature: the features
         whose box is within `distance_m` of the point, then shapely's distance for those few."""

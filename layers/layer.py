@@ -125,6 +125,10 @@ class VectorLayer(Layer):
             self._projected[key] = (geoms, shapely.STRtree(geoms))
         return self._projected[key]
 
+    def extent_in_crs(self, crs) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of the features in `crs`."""
+        return tuple(float(v) for v in self.in_crs(crs).total_bounds)
+
     def features_near(self, x: float, y: float, distance_m: float, crs) -> tuple[np.ndarray, np.ndarray]:
         """(rows, geometries in `crs`) of the features within `distance_m` of the point (x, y) in `crs`
         (what identify and pick ask), in no particular order."""

@@ -155,3 +155,16 @@ def test_a_small_file_is_held_whole(qtbot, window, tmp_path):
     read = layer.gdf
     assert list(read.columns) == ["name", "opening_year", "floors", "geometry"]
     assert shapely.equals_exact(np.asarray(read.geometry.values), np.asarray(frame.geometry.values), tolerance=0).all()
+
+
+def test_an_outline_opened_after_a_large_layer_is_its_boundary(qtbot, opened, tmp_path):
+    """A one-polygon layer that covers the others is guessed the city's boundary: the large layer's
+    extent there comes from its boxes, not from a frame of its geometries."""
+    window, layer, frame = opened
+    assert layer.extent_in_crs(window.session.working_crs) == pytest.approx(tuple(frame.total_bounds), abs=1e-6)
+    outline = tmp_path / "outline.gpkg"
+    gpd.GeoDataFrame({"name": ["Nairobi"]}, geometry=[shapely.box(*frame.total_bounds).buffer(500)],
+                     crs=window.session.working_crs).to_file(outline, layer="outline", engine="pyogrio")
+    load(qtbot, window, [outline])
+    assert window.session.layers.find("outline").role == "boundary"
+    assert not layer._projected
