@@ -99,6 +99,17 @@ class CompactGeometries:
         coords, path_offsets = _gather(self.path_offsets, paths)
         return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, self.coords[coords])
 
+    def replaced(self, index, other: CompactGeometries) -> CompactGeometries:
+        """These features with the features `index` replaced by `other`'s, in order (a batch's
+        repaired features put back in their places)."""
+        index = np.asarray(index, dtype=np.int64)
+        joined = CompactBuilder()
+        joined.append(self)
+        joined.append(other)
+        order = np.arange(len(self))
+        order[index] = len(self) + np.arange(len(index))
+        return joined.build().take(order)
+
     def with_coords(self, coords: np.ndarray) -> CompactGeometries:
         """The same features with each vertex moved to `coords` (e.g. into another CRS)."""
         return CompactGeometries(self.types, self.geom_offsets, self.part_offsets, self.path_offsets, coords)
