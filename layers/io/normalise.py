@@ -240,8 +240,8 @@ class GeometryChecks:
         their coordinates that are not finite, and the extent of those that are."""
         self.kept += len(types)
         self.types |= set(np.unique(types).tolist())
-        finite = np.isfinite(coords).all(axis=1)
-        not_finite = int((~finite).sum())
+        finite = True if np.isfinite(coords).all() else np.isfinite(coords[:, 0]) & np.isfinite(coords[:, 1])
+        not_finite = 0 if finite is True else int((~finite).sum())
         self.not_finite += not_finite
         if not_finite < len(coords):
             # no copy of the coordinates when all are finite (as nearly always): a copy of millions

@@ -277,7 +277,7 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     else:
         xy = coords[np.repeat(start - first, points) + np.arange(int(points.sum()))]
     repeated = np.zeros(len(xy), bool)
-    repeated[1:] = (xy[1:] == xy[:-1]).all(axis=1)
+    repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
     repeated[first] = False
     if repeated.any():
         xy = xy[~repeated]
@@ -295,19 +295,36 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
 
 
 def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
-    """Rings of `segments` segments each (their closed vertices from `first` in `xy`): simple."""
-    vertex = xy[first[:, None] + np.arange(segments + 1)]  # (rings, segments + 1, 2)
-    x = np.concatenate([vertex[:, :, 0], vertex[:, 1:2, 0]], axis=1)  # the first segment again at the end
-    y = np.concatenate([vertex[:, :, 1], vertex[:, 1:2, 1]], axis=1)
-    # each segment and the next share only their vertex: they turn, or go on ahead
-    a, b, c = slice(0, segments), slice(1, segments + 1), slice(2, segments + 2)
-    turn = _orientation(x[:, a], y[:, a], x[:, b], y[:, b], x[:, c], y[:, c])
-    ux, uy, vx, vy = x[:, b] - x[:, a], y[:, b] - y[:, a], x[:, c] - x[:, b], y[:, c] - y[:, b]
-    ahead = ux * vx + uy * vy > _DOT_ERROR * (np.abs(ux * vx) + np.abs(uy * vy))
-    ok = ((turn != 0) | ahead).all(axis=1)
+    """Rings of `segments` segments each (their closed vertices from `first` in `xy`): simple.
+
+    A ring that turns the same way, certainly, at every vertex and winds once is convex, hence
+    simple (a rectangle, most footprints): decided from its turns alone. The others are simple if
+    each segment and the next share only their vertex (they turn, or go on ahead) and every two
+    segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
+    question asked of every segment of a ring is then a few operations on whole rows."""
+    at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
+    x, y = xy[at, 0], xy[at, 1]
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
+    turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
+    # the directions' half of the circle (exact: a difference of two doubles has the sign of the
+    # true one): a ring turning one way winds once if its direction passes from one half to the
+    # other, that way round, once
+    upper = (dy > 0) | ((dy == 0) & (dx > 0))
+    left, right = np.logical_and.reduce(turn == 1), np.logical_and.reduce(turn == -1)
+    wraps = np.where(left, np.add.reduce(~upper[:-1] & upper[1:], dtype=np.int64),
+                     np.add.reduce(upper[:-1] & ~upper[1:], dtype=np.int64))
+    ok = (left | right) & (wraps == 1)
+    rest = np.flatnonzero(~ok)
+    if not len(rest):
+        return ok
+    x, y, dx, dy, turn = x[:, rest], y[:, rest], dx[:, rest], dy[:, rest], turn[:, rest]
+    along = dx[:-1] * dx[1:] + dy[:-1] * dy[1:]
+    ahead = along > _DOT_ERROR * (np.abs(dx[:-1] * dx[1:]) + np.abs(dy[:-1] * dy[1:]))
+    simple = np.logical_and.reduce((turn != 0) | ahead)
     i, j = _apart_pairs(segments)
     if len(i):
-        ok &= _apart(x[:, i], y[:, i], x[:, i + 1], y[:, i + 1], x[:, j], y[:, j], x[:, j + 1], y[:, j + 1]).all(axis=1)
+        simple &= np.logical_and.reduce(_apart(x[i], y[i], x[i + 1], y[i + 1], x[j], y[j], x[j + 1], y[j + 1]))
+    ok[rest] = simple
     return ok
 
 
@@ -320,8 +337,12 @@ def _apart_pairs(segments: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _orientation(ax, ay, bx, by, cx, cy) -> np.ndarray:
     """The sign of the turn a -> b -> c (1 left, -1 right), 0 where floating point cannot be sure."""
-    left = (bx - ax) * (cy - ay)
-    right = (by - ay) * (cx - ax)
+    return _orientation_of(bx - ax, by - ay, cx - ax, cy - ay)
+
+
+def _orientation_of(ux, uy, vx, vy) -> np.ndarray:
+    """The sign of the cross product u x v of two differences of coordinates (as `_orientation`)."""
+    left, right = ux * vy, uy * vx
     det = left - right
     return np.where(np.abs(det) > _ORIENT_ERROR * (np.abs(left) + np.abs(right)), np.sign(det), 0)
 
