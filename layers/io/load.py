@@ -339,7 +339,9 @@ def _counted_batch(batch: pa.RecordBatch, geometry: str, checks: GeometryChecks,
     else:
         geoms, keep = checks.chunk(geometries_from_wkb(column))
     keeps.append(keep)
-    field_batches.append(batch.drop_columns([geometry]))
+    # copied: a batch read from the reader's stream is slices of one buffer, the WKB included,
+    # which a slice kept would keep whole (a city's footprints twice over)
+    field_batches.append(pa.concat_batches([batch.drop_columns([geometry])]))
     if not checks.wrong():
         geometries.append(store if store is not None else CompactGeometries.from_shapely(geoms))
 
