@@ -17,8 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyogrio
-import rasterio
 from affine import Affine
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -28,6 +26,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import crs_label, implausible_coordinates
+from layers.grid import grid_bounds
 from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.grid_values import masked_fill_values, population_problem
 from layers.io.frame_reader import _converted_as_is, is_utf8, plain_wkb_column, read_geoparquet, read_ogr
@@ -36,7 +35,7 @@ from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversize
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
-from layers.io.raster_read import OVERVIEW_MAX_SIDE
+from layers.io.limits import OVERVIEW_MAX_SIDE
 from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -575,7 +574,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     info, data = _read_cells(path, {"op": "raster", "path": str(path), "band": band, "max_pixels": limit},
                              limits, cancelled)
     try:
-        pyproj_crs = _pyproj(rasterio.crs.CRS.from_wkt(info["crs_wkt"]))
+        pyproj_crs = _pyproj(info["crs_authority"], info["crs_wkt"])
     except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
         raise _unreadable(path, exc) from None
     full_shape = full_transform = None
@@ -588,7 +587,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         transform = Affine(*info["transform"])
         data, fill_warnings = masked_fill_values(data, transform, crs_label(pyproj_crs))
     array = data.astype("float64").filled(np.nan)
-    bounds = rasterio.transform.array_bounds(*array.shape, transform)
+    bounds = grid_bounds(*array.shape, transform)
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -685,6 +684,8 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
     if suffix not in WRITE_DRIVERS:
         raise ValueError(f"{path.name}: can only write {', '.join(sorted(WRITE_DRIVERS))}")
     driver = WRITE_DRIVERS[suffix]
+    import pyogrio  # here, not at the top: what reads files in this process needs no GDAL (it is the reader process's)
+
     if driver != "GPKG" and len(frames) != 1:
         raise ValueError(f"{path.name}: a {driver} file holds one layer, not {len(frames)}")
     with atomic_path(path, whole_geopackage if driver == "GPKG" else whole_geojson) as tmp:
@@ -700,8 +701,9 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
     return path
 
 
-def _pyproj(crs) -> CRS:
-    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
+def _pyproj(authority: list[str] | None, wkt: str) -> CRS:
+    """A raster's CRS (as the reader process's rasterio read it: its exact authority code, if any,
+    and its WKT) as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
 
     By its authority code where the file names one exactly (a GeoTIFF's EPSG geokey): rasterio's
     GDAL carries a PROJ of its own, whose WKT pyproj's PROJ may not place (EPSG:3067 and 3879 come
@@ -709,13 +711,12 @@ def _pyproj(crs) -> CRS:
     code (a custom projection) is taken from its WKT. An exact match only: at rasterio's default
     confidence a custom TM with its own datum shift would pass for VN-2000's EPSG:5897.
     """
-    authority = crs.to_authority(confidence_threshold=100)
     if authority is not None:
         try:
             return CRS.from_authority(*authority)
         except CRSError:  # a code pyproj's PROJ database does not have: the WKT then
             pass
-    return CRS.from_user_input(crs.to_wkt())
+    return CRS.from_user_input(wkt)
 
 
 def _short(exc: Exception) -> str:
