@@ -4,6 +4,7 @@ messages for broken and hostile files, and the same figures from `planner measur
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -195,3 +196,21 @@ def test_counted_as_arrays_in_another_crs_and_by_year_as_the_whole_layer_is(tmp_
         assert figures[0][key] == pytest.approx(value, rel=1e-9), key
     counted_area = whole.counted_in_crs(working).geometry.area.sum()
     assert figures[0]["count_intersecting"] > 0 and 0 < figures[0]["area_inside_m2"] < counted_area  # cut through
+
+
+HELSINKI_BUILDINGS = Path(__file__).resolve().parents[1] / "sample_data" / "helsinki" / "helsinki_buildings.gpkg"
+
+
+def test_real_footprints_read_as_arrays_as_read_vector_reads_them():
+    """OpenStreetMap's buildings of central Helsinki (ODbL, sample_data/helsinki): courtyards, a
+    two-part building, rings that touch themselves (invalid, repaired): read straight into arrays
+    in batches of 7, the same layer as read whole, and the same refusal without --repair."""
+    assert_same_layer(read_counted(HELSINKI_BUILDINGS, repair=True), read_vector(HELSINKI_BUILDINGS, repair=True))
+    try:
+        whole = read_vector(HELSINKI_BUILDINGS)
+    except LayerLoadError as refusal:
+        with pytest.raises(LayerLoadError) as compact_refusal:
+            read_counted(HELSINKI_BUILDINGS)
+        assert str(compact_refusal.value) == str(refusal)
+    else:
+        assert_same_layer(read_counted(HELSINKI_BUILDINGS), whole)
