@@ -51,12 +51,13 @@ def is_project(path: str | Path) -> bool:
 
 
 def prepare_for_drawing(layer, crs: CRS) -> None:
-    """Do the expensive per-layer drawing work (reprojection, flat arrays) now, in this thread,
+    """Do the expensive per-layer drawing work (reprojection, flat arrays, each zoom level's
+    simplification) now, in this thread,
     and the check that the session makes when the layer is added (its answer is remembered)."""
     if layer.crs is not None:
         require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
     if isinstance(layer, VectorLayer):
-        prepared(layer, crs)
+        prepared(layer, crs).at_every_resolution()
     elif isinstance(layer, RasterLayer):
         in_working_crs(layer, crs)
 

@@ -173,6 +173,14 @@ class LayerGeometry:
                 self._simplified[tolerance] = cached
         return cached
 
+    def at_every_resolution(self, largest_m: float = 512.0) -> None:
+        """Make `at_resolution`'s simplification of every zoom level from 1 m to `largest_m` a pixel
+        now: the loader does it in its thread, so that a zoom to a new level does not simplify on
+        the GUI thread (a city's wards: 20-40 ms a level on an idle machine)."""
+        if self.needs_simplifying():
+            for k in range(int(math.log2(largest_m)) + 1):
+                self.at_resolution(2.0 ** k)
+
     # -- culling -----------------------------------------------------------------------------------
     def in_view(self, view: tuple[float, float, float, float]) -> np.ndarray:
         """Boolean mask of features whose bounding box meets the view rectangle."""

@@ -39,3 +39,19 @@ def test_simplification_is_per_zoom_bucket_and_cached():
 def test_rasterise_boxes_marks_the_pixels_a_box_covers():
     mask = rasterise_boxes(np.array([[0.5, 0.5, 2.5, 1.5]]), (0, 0, 10, 10), 1.0, (10, 10))
     assert mask.sum() == 6 and mask[0:2, 0:3].all()
+
+
+def test_every_zoom_levels_simplification_can_be_made_ahead(qtbot, window, tmp_path):
+    """The loader makes each zoom level's simplification in its thread: a zoom finds it made."""
+    import geopandas as gpd
+
+    from tests.gui.helpers import load
+
+    circle = shapely.Point(601_000, 5_340_000).buffer(3000, quad_segs=256)  # Vienna, UTM 33N
+    path = tmp_path / "district.gpkg"
+    gpd.GeoDataFrame({"name": ["ring"]}, geometry=[circle], crs="EPSG:32633").to_file(path, engine="pyogrio")
+    load(qtbot, window, [path])
+    g = window.canvas.graphic(window.session.layers.find("district")).geometry
+    made = dict(g._simplified)
+    assert sorted(made) == [2.0 ** k for k in range(10)]  # 1 m to 512 m a pixel
+    assert all(g.at_resolution(2.0 ** k + 0.1) is made[2.0 ** k] for k in range(10))
