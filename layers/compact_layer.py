@@ -38,8 +38,7 @@ class CompactVectorLayer(VectorLayer):
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        xy = self.geometries.coords
-        return (*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()) if len(xy) else (np.nan,) * 4
+        return self.geometries.total_bounds()
 
     @cached_property
     def geometry_kind(self) -> str:

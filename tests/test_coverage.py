@@ -16,6 +16,7 @@ from layers.analysis.coverage import (
 )
 from layers.analysis.coverage.cells import column_sums_below, cut, weighted_sums
 from layers.analysis.coverage.convex import area_inside_convex, convex
+from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
 
@@ -164,6 +165,49 @@ def test_a_polygon_inside_a_convex_footprint_has_the_area_geos_gives(corners, fo
     got = area_inside_convex(np.array([piece]), np.array([footprint]))[0]
     # GEOS computes its crossing points at 9,000,000 m: to ~2e-9 m; ours relative to the footprint
     assert got == pytest.approx(shapely.intersection(piece, footprint).area, abs=1e-8)
+
+
+def test_a_region_cut_down_the_quadtree_agrees_with_it_in_every_range_of_cells():
+    """`pieces.local_pieces` against GEOS's intersection of the whole region with each range of
+    cells: a dissolved catchment of thousands of vertices with a hole, and a multipolygon of two
+    such; ranges of one cell, across tile lines at every level, and wide."""
+    rng = np.random.default_rng(3)
+    disks = shapely.buffer(shapely.points(rng.uniform([X0, Y0], [X0 + 9000, Y0 + 7000], (40, 2))), 700, quad_segs=91)
+    catchment = shapely.difference(shapely.union_all(disks), shapely.Point(X0 + 4500, Y0 + 3500).buffer(300))
+    parted = shapely.union(shapely.intersection(catchment, shapely.box(X0, Y0, X0 + 4000, Y0 + 9000)),
+                           shapely.intersection(catchment, shapely.box(X0 + 4100, Y0, X0 + 9000, Y0 + 9000)))
+    regions = np.array([catchment, parted], dtype=object)
+    assert shapely.get_num_coordinates(catchment) > 5000 and parted.geom_type == "MultiPolygon"
+    t, rows, cols = Affine(37.0, 0, X0 - 700, 0, -37.0, Y0 + 7800), 260, 300
+    n = 400
+    r0, c0 = rng.integers(0, rows - 1, n), rng.integers(0, cols - 1, n)
+    span = rng.choice([0, 0, 1, 2, 5, 40], (n, 2))
+    r1, c1 = np.minimum(r0 + span[:, 0], rows - 1), np.minimum(c0 + span[:, 1], cols - 1)
+    k = rng.integers(0, 2, n)
+    pieces, which = local_pieces(regions, k, t, r0, r1, c0, c1)
+    cells = shapely.box(t.c + c0 * t.a, t.f + (r1 + 1) * t.e, t.c + (c1 + 1) * t.a, t.f + r0 * t.e)
+    want = shapely.area(shapely.intersection(regions[k], cells))
+    got = shapely.area(shapely.intersection(pieces[which], cells))
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
+    differ = shapely.area(shapely.symmetric_difference(shapely.intersection(pieces[which], cells),
+                                                       shapely.intersection(regions[k], cells)))
+    assert differ.max() < 1e-6
+    assert (want > 0).any() and (want < shapely.area(cells) - 1e-6).any()  # ranges the boundary crosses, among others
+    # a piece of a single cell holds a few vertices, not the region's thousands
+    one = (r0 == r1) & (c0 == c1)
+    assert shapely.get_num_coordinates(pieces[which[one]]).max() < 200
+    # footprints in those cells (turned rectangles), several to a piece: their area inside the region
+    centre = shapely.get_coordinates(shapely.centroid(cells))
+    sides = rng.uniform(3, 15, (n, 2))
+    angle = rng.uniform(0, np.pi, n)
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) / 2
+    x = centre[:, :1] + corners[:, 0] * sides[:, :1] * np.cos(angle)[:, None] - corners[:, 1] * sides[:, 1:] * np.sin(angle)[:, None]
+    y = centre[:, 1:] + corners[:, 0] * sides[:, :1] * np.sin(angle)[:, None] + corners[:, 1] * sides[:, 1:] * np.cos(angle)[:, None]
+    footprints = shapely.polygons(np.stack([x, y], axis=-1))
+    assert shapely.within(footprints, cells).all() and convex(footprints).all()
+    got = area_inside_convex(pieces, footprints, which)
+    assert got == pytest.approx(shapely.area(shapely.intersection(regions[k], footprints)), abs=1e-7)
+    assert len(np.unique(which)) < n and ((got > 0) & (got < shapely.area(footprints) - 1e-6)).any()
 
 
 def test_convex_footprints_are_told_from_the_others():

@@ -72,6 +72,13 @@ class CellTable:
         self.piece_key = (region * rows + row) * cols + col
         by_cell = np.argsort(self.piece_key, kind="stable")
         self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
+        # each (region, cell) with pieces: its key, its first piece, and the box of its pieces
+        self.cell_key, start = np.unique(self.piece_key, return_index=True)
+        self.cell_start = np.r_[start, len(self.piece_key)]
+        self.piece_box = _boxes(self.piece_ends)
+        self.cell_box = (np.column_stack([np.minimum.reduceat(self.piece_box[:, j], start) for j in (0, 1)]
+                                         + [np.maximum.reduceat(self.piece_box[:, j], start) for j in (2, 3)])
+                         if len(start) else np.zeros((0, 4)))
         self.crossed = _integral(crossed)
         # a number per signature of the cells no boundary crosses (0: held by no region, or crossed)
         held = np.flatnonzero((self.signature.ravel() != 0) & ~crossed.ravel())
@@ -131,12 +138,19 @@ class CellTable:
         j = np.arange(len(rep)) - np.repeat(np.cumsum(n[small]) - n[small], n[small])
         w = np.repeat(width, n[small])
         key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
-        lo, hi = np.searchsorted(self.piece_key, key, "left"), np.searchsorted(self.piece_key, key, "right")
-        m = hi - lo
+        # the region's pieces in that cell, if their box meets the feature's
+        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
+        near = np.flatnonzero((self.cell_key[cell] == key) & _boxes_meet(self.cell_box[cell], box_uv[rep]))
+        rep, cell = rep[near], cell[near]
+        lo = self.cell_start[cell]
+        m = self.cell_start[cell + 1] - lo
         rep = np.repeat(rep, m)
         piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
-        hit = _segment_meets_box(self.piece_ends[piece], box_uv[rep], EPS)
-        meets[rep[hit]] = True
+        # a piece whose own box misses the feature's misses it; the others, segment by segment
+        box = box_uv[rep]
+        near = np.flatnonzero(_boxes_meet(self.piece_box[piece], box))
+        hit = _segment_meets_box(self.piece_ends[piece[near]], box[near], EPS)
+        meets[rep[near[hit]]] = True
         return meets
 
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +182,18 @@ def _integral(mask: np.ndarray) -> np.ndarray:
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
     return out
+
+
+def _boxes(segments: np.ndarray) -> np.ndarray:
+    """The box (u0, v0, u1, v1) of each segment (u0, v0, u1, v1)."""
+    u, v = segments[:, 0::2], segments[:, 1::2]
+    return np.column_stack([u.min(axis=1), v.min(axis=1), u.max(axis=1), v.max(axis=1)])
+
+
+def _boxes_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Does each box of `a` meet its box of `b` widened by EPS (u0, v0, u1, v1 each)?"""
+    return ((a[:, 0] <= b[:, 2] + EPS) & (a[:, 2] >= b[:, 0] - EPS)
+            & (a[:, 1] <= b[:, 3] + EPS) & (a[:, 3] >= b[:, 1] - EPS))
 
 
 def _segment_meets_box(seg: np.ndarray, box: np.ndarray, eps: float) -> np.ndarray:

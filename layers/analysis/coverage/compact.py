@@ -29,6 +29,7 @@ layer shown in the app): references, figures by GEOS, nothing copied.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +92,10 @@ class CompactGeometries:
         return builder.build()
 
     # -- asking ----------------------------------------------------------------------------------
+    def total_bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of every coordinate; NaN without any."""
+        return column_bounds(self.coords, self.coords)
+
     def take(self, index) -> CompactGeometries:
         """The features `index` (in that order), as a store of their own."""
         index = np.asarray(index, dtype=np.int64)
@@ -115,18 +120,28 @@ class CompactGeometries:
         return out
 
     def measures(self, chunk: int = CHUNK // 2) -> Measures:
-        """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
-        a run of features is a run of parts, paths and coordinates (no copy), and the temporary
-        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once, 0.3 s)."""
+        """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time
+        in two threads (NumPy's loops let go of the interpreter): a run of features is a run of parts,
+        paths and coordinates (no copy), and the temporary arrays of a small run stay in the CPU's
+        caches (a million footprints: 0.11 s in one thread here; at once, 0.3 s)."""
         n = len(self)
         bounds, areas, lengths = np.empty((n, 4)), np.zeros(n), np.zeros(n)
-        for start in range(0, n, chunk):
+
+        def measure_run(start: int) -> None:
             stop = min(n, start + chunk)
             g = self.geom_offsets[start:stop + 1]
             p = self.part_offsets[g[0]:g[-1] + 1]
             c = self.path_offsets[p[0]:p[-1] + 1]
             run = CompactGeometries(self.types[start:stop], g - g[0], p - p[0], c - c[0], self.coords[c[0]:c[-1]])
             run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
+
+        starts = range(0, n, chunk)
+        if len(starts) > 1:
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(measure_run, starts))
+        else:
+            for start in starts:
+                measure_run(start)
         return Measures(bounds, self.types.copy(), areas, lengths)
 
     # -- the work --------------------------------------------------------------------------------
@@ -300,6 +315,15 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
                         + _ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
     path_offsets = np.r_[0, np.cumsum(coords_per_path)].astype(np.int64)
     return CompactGeometries(types, geom_offsets, part_offsets, path_offsets, shapely.get_coordinates(geoms))
+
+
+def column_bounds(low: np.ndarray, high: np.ndarray) -> tuple[float, float, float, float]:
+    """(least x, least y, greatest x, greatest y): the least of `low`'s two columns, the greatest of
+    `high`'s (n x 2 each); NaN where n is 0. Column by column: NumPy's min(axis=0) of an n x 2 array
+    walks it thirty times slower (a quarter of a second for five million coordinates)."""
+    if not len(low):
+        return (np.nan,) * 4
+    return (float(low[:, 0].min()), float(low[:, 1].min()), float(high[:, 0].max()), float(high[:, 1].max()))
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:

@@ -30,8 +30,9 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    or not at all; one whose boundary crosses them but meets not its box (a segment-box test
    against the boundary's pieces in those cells) holds it or not as a corner of the box says;
 3. only the rest, a few per thousand, are tested by GEOS (prepared predicates) and, where they
-   cross the boundary, the region clipped to a block of cells round them is cut by the
-   footprint: by its sides in NumPy for a convex one (`convex.py`), else by a GEOS overlay.
+   cross the boundary, the region's piece in their cells (`pieces.py`: cut down a quadtree of
+   the grid) is cut by the footprint: by its sides in NumPy for a convex one (`convex.py`), else
+   by a GEOS overlay.
 """
 from __future__ import annotations
 
@@ -51,8 +52,10 @@ from layers.analysis.coverage.compact import (
     CompactFrame,
     CompactGeometries,
     SharedGeometries,
+    column_bounds,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
+from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 
@@ -110,9 +113,7 @@ class FeatureSet:
 
     def total_bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of all the features; NaN without any."""
-        if not len(self.bounds):
-            return (math.nan,) * 4
-        return (*self.bounds[:, :2].min(axis=0).tolist(), *self.bounds[:, 2:].max(axis=0).tolist())
+        return column_bounds(self.bounds[:, :2], self.bounds[:, 2:])
 
     def columns(self) -> list[str]:
         """The figures that mean something for these features: no area for points, no length
@@ -204,7 +205,7 @@ class FeatureSet:
         self._add_whole(near[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
         i, k = i[meets], k[meets]
-        self._add_exact(near[i], k, _local_boxes(t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
+        self._add_exact(near[i], k, (t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
 
     def _add_whole_by_kind(self, which, kind, cells: CellTable, sums: _Sums) -> None:
         """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
@@ -241,14 +242,16 @@ class FeatureSet:
             out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, of(v), n)
         return out
 
-    def _add_exact(self, f, k, boxes, regions, sums: _Sums, cancelled) -> None:
-        """(feature, region) pairs where the region's boundary passes near the feature: prepared
-        GEOS predicates, and an exact intersection where they cross."""
+    def _add_exact(self, f, k, cells, regions, sums: _Sums, cancelled) -> None:
+        """(feature, region) pairs where the region's boundary passes near the feature (`cells`: the
+        grid's transform, and each pair's range of cells r0, r1, c0, c1): prepared GEOS predicates,
+        and an exact intersection where they cross."""
+        t, *ranges = cells
         if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
             listed = k == sums.listed_region
             fl = f[listed]
             sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*self.bounds[fl].T))])
-            f, k, boxes = f[~listed], k[~listed], boxes[~listed]
+            f, k, ranges = f[~listed], k[~listed], [a[~listed] for a in ranges]
         if not len(f):
             return
         # shapely geometries for these features only (a few per thousand), each made once
@@ -257,7 +260,7 @@ class FeatureSet:
         # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
         # questions from an index it builds on first use, so in one thread
         hit = shapely.intersects(regions[k], shapes)
-        f, k, boxes, shapes = f[hit], k[hit], boxes[hit], shapes[hit]
+        f, k, shapes, ranges = f[hit], k[hit], shapes[hit], [a[hit] for a in ranges]
         check(cancelled)
         whole = shapely.contains_properly(regions[k], shapes)
         share = np.ones(len(f))
@@ -274,12 +277,12 @@ class FeatureSet:
                 geoms = given.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
                 size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
-            local = _local_pieces(regions, k[cross], boxes[cross])
+            local, which = local_pieces(regions, k[cross], t, *(a[cross] for a in ranges))
             # a convex footprint (most are): the piece clipped by its sides, in NumPy; others by GEOS
             quick = convex(given, ~bad)
-            area[cross[quick]] = area_inside_convex(local[quick], geoms[quick])
+            area[cross[quick]] = area_inside_convex(local, geoms[quick], which[quick])
             slow = np.flatnonzero(~quick)
-            pieces = parallel(shapely.intersection, geoms[slow], local[slow])
+            pieces = parallel(shapely.intersection, geoms[slow], local[which[slow]])
             area[cross[slow]] = np.where(self.is_polygon[fc[slow]], shapely.area(pieces), 0.0)
             length[cross[slow]] = np.where(self.is_line[fc[slow]], shapely.length(pieces), 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,47 +302,6 @@ class FeatureSet:
         for name, v in self.values.items():
             sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
             sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
-
-
-def _local_boxes(t: Affine, r0, r1, c0, c1) -> np.ndarray:
-    """For features in cells r0..r1 x c0..c1 (inclusive), a box of whole cells that holds them, in
-    world coordinates (xmin, ymin, xmax, ymax): their block of _TILE x _TILE cells if they lie in
-    one (features in one block share its piece of a region), else their own cells."""
-    one = (r0 // _TILE == r1 // _TILE) & (c0 // _TILE == c1 // _TILE)
-    r0, c0 = np.where(one, r0 // _TILE * _TILE, r0), np.where(one, c0 // _TILE * _TILE, c0)
-    r1, c1 = np.where(one, r0 + _TILE - 1, r1), np.where(one, c0 + _TILE - 1, c1)
-    xa, xb = t.c + c0 * t.a, t.c + (c1 + 1) * t.a
-    ya, yb = t.f + r0 * t.e, t.f + (r1 + 1) * t.e
-    return np.column_stack([np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb)])
-
-
-_TILE = 4
-
-
-def _local_pieces(regions, k, boxes) -> np.ndarray:
-    """For each pair, a polygon whose intersection with a feature inside the box is feature ∩ region[k].
-
-    A region of many vertices (a dissolved catchment has thousands) is cut to the box, each
-    (region, box) once, by GEOS's rectangle clipping: GEOS's overlay costs grow with the vertices
-    of both operands, and the piece has a handful. A piece the clipping leaves invalid is cut
-    again by the full overlay. A small region is used as it is.
-    """
-    out = regions[k]
-    big = np.flatnonzero(shapely.get_num_coordinates(out) > _SMALL_REGION)
-    if not len(big):
-        return out
-    key = np.column_stack([k[big].astype(np.float64), boxes[big]])
-    unique, back = np.unique(key, axis=0, return_inverse=True)
-    # shapely's compiled ufunc: its Python wrapper takes one box at a time
-    pieces = parallel(shapely.lib.clip_by_rect, regions[unique[:, 0].astype(np.int64)], *unique[:, 1:].T)
-    bad = ~shapely.is_valid(pieces)
-    if bad.any():
-        pieces[bad] = shapely.intersection(regions[unique[bad, 0].astype(np.int64)], shapely.box(*unique[bad, 1:].T))
-    out[big] = pieces[back.ravel()]
-    return out
-
-
-_SMALL_REGION = 64  # vertices: a region with fewer is intersected whole
 
 
 class _Sums(dict):
