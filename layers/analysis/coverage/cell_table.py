@@ -110,10 +110,17 @@ class CellTable:
         """(range, region, state) for every range of cells and region whose box it meets: state is
         CROSSED where the region's boundary crosses a cell of the range, else INSIDE or OUTSIDE."""
         f, k = [], []
+        # the ranges by first row: a region's box meets those whose first row lies within its rows
+        # (less the tallest range's height), a window of them
+        order = np.argsort(r0, kind="stable")
+        first_row = r0[order]
+        tallest = int((r1 - r0).max(initial=0))
         for region in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
             br0, br1, bc0, bc1 = self.box[region]
-            meet = np.flatnonzero((r0 <= br1) & (r1 >= br0) & (c0 <= bc1) & (c1 >= bc0))
-            f.append(meet)
+            lo, hi = np.searchsorted(first_row, [br0 - tallest, br1 + 1])
+            window = order[lo:hi]
+            meet = window[(r1[window] >= br0) & (c0[window] <= bc1) & (c1[window] >= bc0)]
+            f.append(np.sort(meet))
             k.append(np.full(len(meet), region, dtype=np.int64))
         f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
         k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)

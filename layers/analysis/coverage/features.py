@@ -58,6 +58,7 @@ from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
+from layers.io.sliced import collector_paused
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
 
@@ -147,7 +148,8 @@ class FeatureSet:
         sums = _Sums(len(regions), list(self.values), listed_region=n if listed else None)
         valid = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
         if valid.any() and len(self.geoms):
-            self._measure(regions, valid, sums, cancelled)
+            with collector_paused():  # the arrays of geometries made here hold no cycles to collect
+                self._measure(regions, valid, sums, cancelled)
         which = np.unique(np.concatenate(sums.listed)) if sums.listed else np.zeros(0, dtype=np.int64)
         figures = sums.frame()[self.columns()].iloc[:n].reset_index(drop=True)
         return figures, (self.geoms.shapes(which), {name: v[which] for name, v in self.values.items()})
