@@ -79,6 +79,9 @@ class CellTable:
         self.cell_box = (np.column_stack([np.minimum.reduceat(self.piece_box[:, j], start) for j in (0, 1)]
                                          + [np.maximum.reduceat(self.piece_box[:, j], start) for j in (2, 3)])
                          if len(start) else np.zeros((0, 4)))
+        # and the sum (mod 2^64) of a 64-bit hash of each of its pieces (ends, in order): two regions
+        # whose cells sum alike have the same boundary there
+        self.cell_hash = np.add.reduceat(_hash(self.piece_ends), start) if len(start) else np.zeros(0, np.uint64)
         self.crossed = _integral(crossed)
         # a number per signature of the cells no boundary crosses (0: held by no region, or crossed)
         held = np.flatnonzero((self.signature.ravel() != 0) & ~crossed.ravel())
@@ -132,10 +135,13 @@ class CellTable:
         state = np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE))
         return f, k, state
 
-    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> np.ndarray:
+    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """For (region, range of cells, box) triples: does a piece of the region's boundary in those
         cells meet the box (u0, v0, u1, v1 in grid units, widened by EPS)? True, to be safe, for
-        ranges of more than _MAX_RANGE cells."""
+        ranges of more than _MAX_RANGE cells. And a `signature` of the region's boundary in those
+        cells (0 for the large ranges): two regions with the same boundary in a range of cells (a
+        catchment, and its piece in the ward that holds those cells) are the same there, and have
+        the same signature."""
         n = (r1 - r0 + 1) * (c1 - c0 + 1)
         meets = n > _MAX_RANGE
         small = np.flatnonzero(~meets)
@@ -147,7 +153,12 @@ class CellTable:
         key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
         # the region's pieces in that cell, if their box meets the feature's
         cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
-        near = np.flatnonzero((self.cell_key[cell] == key) & _boxes_meet(self.cell_box[cell], box_uv[rep]))
+        found = self.cell_key[cell] == key
+        signature = np.zeros(len(k), dtype=np.uint64)
+        if len(rep):
+            signature[small] = np.add.reduceat(np.where(found, self.cell_hash[cell], np.uint64(0)),
+                                               np.cumsum(n[small]) - n[small])
+        near = np.flatnonzero(found & _boxes_meet(self.cell_box[cell], box_uv[rep]))
         rep, cell = rep[near], cell[near]
         lo = self.cell_start[cell]
         m = self.cell_start[cell + 1] - lo
@@ -158,7 +169,7 @@ class CellTable:
         near = np.flatnonzero(_boxes_meet(self.piece_box[piece], box))
         hit = _segment_meets_box(self.piece_ends[piece[near]], box[near], EPS)
         meets[rep[near[hit]]] = True
-        return meets
+        return meets, signature
 
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
         """(kind, region) pairs: the regions that hold the cells of each kind wholly."""
@@ -188,6 +199,18 @@ def _integral(mask: np.ndarray) -> np.ndarray:
     """Summed-area table with a zero first row and column."""
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
+    return out
+
+
+def _hash(rows: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of floats (its bits mixed, splitmix64's finaliser after each)."""
+    bits = np.ascontiguousarray(rows, dtype=np.float64).view(np.uint64)
+    out = np.zeros(len(rows), dtype=np.uint64)
+    for j in range(bits.shape[1]):
+        out = (out ^ bits[:, j]) * np.uint64(0x9E3779B97F4A7C15)
+        out ^= out >> np.uint64(31)
+        out *= np.uint64(0xBF58476D1CE4E5B9)
+        out ^= out >> np.uint64(27)
     return out
 
 

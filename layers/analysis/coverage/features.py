@@ -200,14 +200,14 @@ class FeatureSet:
         # inside or outside, and a corner tells which
         crossed = state == CROSSED
         i, k = i[crossed], k[crossed]
-        meets = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
+        meets, signature = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
         shapely.prepare(regions[np.unique(k)])
         clear = np.flatnonzero(~meets)
         corner_in = shapely.intersects_xy(regions[k[clear]], b[i[clear], 0], b[i[clear], 1])
         self._add_whole(near[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
         i, k = i[meets], k[meets]
-        self._add_exact(near[i], k, (t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
+        self._add_exact(near[i], k, (t, r0[i], r1[i], c0[i], c1[i]), signature[meets], regions, sums, cancelled)
 
     def _add_whole_by_kind(self, which, kind, cells: CellTable, sums: _Sums) -> None:
         """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
@@ -244,24 +244,47 @@ class FeatureSet:
             out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, of(v), n)
         return out
 
-    def _add_exact(self, f, k, cells, regions, sums: _Sums, cancelled) -> None:
+    def _add_exact(self, f, k, cells, signature, regions, sums: _Sums, cancelled) -> None:
         """(feature, region) pairs where the region's boundary passes near the feature (`cells`: the
-        grid's transform, and each pair's range of cells r0, r1, c0, c1): prepared GEOS predicates,
-        and an exact intersection where they cross."""
+        grid's transform, and each pair's range of cells r0, r1, c0, c1; `signature`: of the region's
+        boundary in those cells, `CellTable.boundary_meets`): prepared GEOS predicates, and an exact
+        intersection where they cross."""
         t, *ranges = cells
         if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
             listed = k == sums.listed_region
             fl = f[listed]
             sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*self.bounds[fl].T))])
-            f, k, ranges = f[~listed], k[~listed], [a[~listed] for a in ranges]
+            f, k, signature, ranges = f[~listed], k[~listed], signature[~listed], [a[~listed] for a in ranges]
         if not len(f):
             return
+        # regions with the same boundary in a feature's cells are the same there (a catchment, and its
+        # piece in the ward that holds the feature): the feature's figures in them are worked out once
+        key = np.column_stack([f, signature.view(np.int64), np.where(signature == 0, k, -1)])
+        _, first, again = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        hit, area, length, share, centroid_in = (figure[again.ravel()] for figure in self._exact_figures(
+            f[first], k[first], t, [a[first] for a in ranges], regions, cancelled))
+        f, k, area, length, share, centroid_in = f[hit], k[hit], area[hit], length[hit], share[hit], centroid_in[hit]
+        n = len(sums["count_intersecting"])
+        sums["count_intersecting"] += np.bincount(k, minlength=n)
+        sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
+        sums["area_inside_m2"] += np.bincount(k, area, n)
+        sums["length_inside_m"] += np.bincount(k, length, n)
+        for name, v in self.values.items():
+            sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
+            sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
+
+    def _exact_figures(self, f, k, t, ranges, regions, cancelled):
+        """For (feature, region) pairs (`ranges`: their cells in the grid of transform `t`): whether
+        they intersect, and where they do, the feature's area and length inside, its share inside
+        (area, or length for a line) and whether its centroid is inside."""
+        n_pairs = len(f)
         # shapely geometries for these features only (a few per thousand), each made once
         once, back = np.unique(f, return_inverse=True)
         shapes = self.geoms.shapes(once)[back.ravel()]
         # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
         # questions from an index it builds on first use, so in one thread
         hit = shapely.intersects(regions[k], shapes)
+        pairs = np.flatnonzero(hit)
         f, k, shapes, ranges = f[hit], k[hit], shapes[hit], [a[hit] for a in ranges]
         check(cancelled)
         whole = shapely.contains_properly(regions[k], shapes)
@@ -296,14 +319,12 @@ class FeatureSet:
         _, first, again = np.unique(f, return_index=True, return_inverse=True)
         xy = shapely.get_coordinates(shapely.centroid(shapes[first]))[again.ravel()]
         centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
-        n = len(sums["count_intersecting"])
-        sums["count_intersecting"] += np.bincount(k, minlength=n)
-        sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
-        sums["area_inside_m2"] += np.bincount(k, area, n)
-        sums["length_inside_m"] += np.bincount(k, length, n)
-        for name, v in self.values.items():
-            sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
-            sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
+        def of_every_pair(values: np.ndarray) -> np.ndarray:
+            out = np.zeros(n_pairs, dtype=values.dtype)
+            out[pairs] = values
+            return out
+
+        return hit, of_every_pair(area), of_every_pair(length), of_every_pair(share), of_every_pair(centroid_in)
 
 
 class _Sums(dict):

@@ -7,6 +7,7 @@ than the total); areas and people always sum exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -68,6 +69,26 @@ def measure_regions(
     regions = np.asarray(list(regions), dtype=object)
     denominators = np.asarray(list(denominators), dtype=object)
     n = len(regions)
+    with ThreadPoolExecutor(1) as pool:  # the ring (GEOS, which lets go of the interpreter) while the people are counted
+        exact = within is not None and within.buffered and n and features
+        ring = pool.submit(within.ring, None) if exact else None
+        table = _area_and_people(regions, denominators, population, progress, cancelled)
+        ring = ring.result() if ring is not None else None
+    for i, (name, index) in enumerate((features or {}).items()):
+        if ring is None:
+            figures = index.measure(regions, cancelled=cancelled)
+        else:
+            figures, near = index.measure_near(regions, ring, cancelled=cancelled)
+            figures = exact_counts(figures, near, regions, denominators, within)
+        for column in figures.columns:
+            table[f"{name}_{column}"] = figures[column].to_numpy()
+        check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
+    return table
+
+
+def _area_and_people(regions, denominators, population, progress, cancelled) -> pd.DataFrame:
+    """`measure_regions`' area and people columns."""
+    n = len(regions)
     table = pd.DataFrame(index=pd.RangeIndex(n))
     table["area_m2"] = shapely.area(regions) if n else []
     table["total_area_m2"] = shapely.area(denominators) if n else []
@@ -78,16 +99,6 @@ def measure_regions(
         table["total_population"] = population.population_in_cached(denominators, cancelled=cancelled) if n else []
         table["population_share"] = table["population"] / table["total_population"].where(table["total_population"] > 0)
     check(cancelled, progress, 0.6)
-    ring = within.ring(None) if within is not None and within.buffered and n else None
-    for i, (name, index) in enumerate((features or {}).items()):
-        if ring is None:
-            figures = index.measure(regions, cancelled=cancelled)
-        else:
-            figures, near = index.measure_near(regions, ring, cancelled=cancelled)
-            figures = exact_counts(figures, near, regions, denominators, within)
-        for column in figures.columns:
-            table[f"{name}_{column}"] = figures[column].to_numpy()
-        check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
     return table
 
 
