@@ -63,6 +63,27 @@ def test_engine_equals_geos_brute_force_total_and_by_ward(city):
     assert by_ward["floor_area_sum"].sum() == pytest.approx(got["floor_area_sum"][0], rel=1e-12)
 
 
+def test_the_figures_do_not_depend_on_how_many_features_are_looked_at_at_a_time(monkeypatch):
+    """The engine goes over features, boundary tests and footprint clips a run at a time (to keep
+    its memory down on millions): with runs of a handful, the figures are still GEOS's."""
+    from layers.analysis.coverage import cell_table, convex, features as engine
+
+    city = CITIES[0]
+    t = truth(city)
+    gdf = buildings(city)
+    catchment, pieces = reference_regions(t.boundary, t.wards, t.stations)
+    regions = [catchment, *pieces.values()]
+    whole = FeatureSet.from_frame(gdf, ["jobs"]).measure(regions)
+    for module, name, run in ((engine, "_RUN", 97), (cell_table, "_TRIPLES", 13), (convex, "_RUN", 5)):
+        monkeypatch.setattr(module, name, run)
+    got = FeatureSet.from_frame(gdf, ["jobs"]).measure(regions)
+    values = {"jobs": gdf["jobs"]}
+    for i, region in enumerate(regions):
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(gdf.geometry.values, region, values), f"region {i}")
+    assert got[["count_intersecting", "count_by_centroid"]].equals(whole[["count_intersecting", "count_by_centroid"]])
+    assert len(gdf) > 97 * 3  # several runs of each
+
+
 def test_edge_cases_touching_multipart_points_and_invalid():
     x0, y0 = 500_000.0, 9_850_000.0  # UTM 37S metres
     region = shapely.box(x0, y0, x0 + 100, y0 + 100)

@@ -13,6 +13,7 @@ EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touchin
 _SIGNATURE_SEED = 20240612
 OUTSIDE, INSIDE, CROSSED = 0, 1, 2
 _MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
+_TRIPLES = 1 << 16  # (region, range of cells, box) triples tested at a time
 
 
 class CellTable:
@@ -142,6 +143,15 @@ class CellTable:
         cells (0 for the large ranges): two regions with the same boundary in a range of cells (a
         catchment, and its piece in the ward that holds those cells) are the same there, and have
         the same signature."""
+        meets = np.zeros(len(k), dtype=bool)
+        signature = np.zeros(len(k), dtype=np.uint64)
+        for start in range(0, len(k), _TRIPLES):  # a run at a time: a triple has a few cells, a cell a few pieces
+            run = slice(start, start + _TRIPLES)
+            meets[run], signature[run] = self._meets(k[run], r0[run], r1[run], c0[run], c1[run], box_uv[run])
+        return meets, signature
+
+    def _meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
+        """`boundary_meets` of a run of triples."""
         n = (r1 - r0 + 1) * (c1 - c0 + 1)
         meets = n > _MAX_RANGE
         small = np.flatnonzero(~meets)

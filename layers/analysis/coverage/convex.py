@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+_RUN = 1 << 14  # clips at a time
+
 
 def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """True for each valid Polygon without holes whose exterior turns one way only (collinear
@@ -36,9 +38,12 @@ def area_inside_convex(pieces: np.ndarray, clips: np.ndarray, which: np.ndarray 
     """Area of pieces[which[i]] ∩ clips[i] (`which` None: pieces[i]): `pieces` any polygonal
     geometries, `clips` convex Polygons (`convex`). One float per clip. A piece many clips share
     is oriented and taken apart once."""
-    n = len(clips)
     if which is None:
-        which = np.arange(n)
+        which = np.arange(len(clips))
+    if len(clips) > _RUN:  # a run of clips at a time: each pass makes a score of arrays a vertex long
+        return np.concatenate([area_inside_convex(pieces, clips[i:i + _RUN], which[i:i + _RUN])
+                               for i in range(0, len(clips), _RUN)])
+    n = len(clips)
     clips = shapely.orient_polygons(clips)  # counter-clockwise: inside is to the left of each side
     cxy, cidx = shapely.get_coordinates(shapely.get_exterior_ring(clips), return_index=True)
     ccount = np.bincount(cidx, minlength=n)

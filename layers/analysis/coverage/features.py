@@ -61,6 +61,7 @@ from layers.analysis.progress import IsCancelled, check
 from layers.io.sliced import collector_paused
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
+_RUN = 1 << 18  # features whose cells are looked up at a time
 
 
 @dataclass(eq=False)
@@ -91,6 +92,7 @@ class FeatureSet:
         self.bounds = measures.bounds
         self.is_polygon = np.isin(measures.types, POLYGONAL)
         self.is_line = np.isin(measures.types, LINEAR)
+        self.has_lines = bool(self.is_line.any())
         self.areas, self.lengths = measures.areas, measures.lengths
 
     @classmethod
@@ -177,24 +179,16 @@ class FeatureSet:
         check(cancelled)
         cells = CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
-        # each feature's range of cells (its bounding box, widened a hair: a feature touching a cell edge reaches it)
-        everything = len(near) == len(b)
-        b = b if everything else b[near]
-        u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
-        v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
-        c0, c1 = _cell_of(u0, -EPS, cols), _cell_of(u1, EPS, cols)
-        r0, r1 = _cell_of(v0, -EPS, rows), _cell_of(v1, EPS, rows)
-        pure = cells.uniform(r0, r1, c0, c1)
-        kind = np.where(pure, cells.kind[r0, c0], 0)
-        self._add_whole_by_kind(None if everything else near, kind, cells, sums)
+        # the features whose cells lie in one kind counted whole; the others' indices, boxes (in grid
+        # units) and cells kept, a run of features at a time (no temporary the size of all of them)
+        mixed = [self._add_pure(near[start:start + _RUN], t, cells, sums) for start in range(0, len(near), _RUN)]
+        f, u0, v0, u1, v1, r0, r1, c0, c1 = (np.concatenate(part) for part in zip(*mixed))
         check(cancelled)
         # the others, region by region: a region whose boundary crosses none of the feature's cells
         # holds it wholly or not at all
-        mixed = np.flatnonzero(~pure)
-        i, k, state = cells.pairs(r0[mixed], r1[mixed], c0[mixed], c1[mixed])
-        i = mixed[i]
+        i, k, state = cells.pairs(r0, r1, c0, c1)
         whole = state == INSIDE
-        self._add_whole(near[i[whole]], k[whole], sums)
+        self._add_whole(f[i[whole]], k[whole], sums)
         check(cancelled)
         # where it crosses one: if it meets no piece of the boundary, the feature's box lies wholly
         # inside or outside, and a corner tells which
@@ -203,22 +197,38 @@ class FeatureSet:
         meets, signature = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
         shapely.prepare(regions[np.unique(k)])
         clear = np.flatnonzero(~meets)
-        corner_in = shapely.intersects_xy(regions[k[clear]], b[i[clear], 0], b[i[clear], 1])
-        self._add_whole(near[i[clear[corner_in]]], k[clear[corner_in]], sums)
+        corner = self.bounds[f[i[clear]]]
+        corner_in = shapely.intersects_xy(regions[k[clear]], corner[:, 0], corner[:, 1])
+        self._add_whole(f[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
         i, k = i[meets], k[meets]
-        self._add_exact(near[i], k, (t, r0[i], r1[i], c0[i], c1[i]), signature[meets], regions, sums, cancelled)
+        self._add_exact(f[i], k, (t, r0[i], r1[i], c0[i], c1[i]), signature[meets], regions, sums, cancelled)
+
+    def _add_pure(self, which, t: Affine, cells: CellTable, sums: _Sums):
+        """Features `which` whose range of cells (their bounding box, widened a hair: a feature
+        touching a cell edge reaches it) no boundary crosses: counted whole in the regions that
+        hold those cells. Returns the others: their indices, boxes in grid units u0, v0, u1, v1
+        and ranges of cells r0, r1, c0, c1."""
+        b = self.bounds[which]
+        u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
+        v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
+        c0, c1 = _cell_of(u0, -EPS, cells.cols), _cell_of(u1, EPS, cells.cols)
+        r0, r1 = _cell_of(v0, -EPS, cells.rows), _cell_of(v1, EPS, cells.rows)
+        pure = cells.uniform(r0, r1, c0, c1)
+        self._add_whole_by_kind(which, np.where(pure, cells.kind[r0, c0], 0), cells, sums)
+        m = np.flatnonzero(~pure)
+        return which[m], u0[m], v0[m], u1[m], v1[m], r0[m], r1[m], c0[m], c1[m]
 
     def _add_whole_by_kind(self, which, kind, cells: CellTable, sums: _Sums) -> None:
-        """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
-        them wholly; 0: none, or not decided here): counted whole in those regions, summed per kind."""
+        """Features `which` lying wholly in cells of one kind (1..: the same regions hold them wholly;
+        0: none, or not decided here): counted whole in those regions, summed per kind."""
         per_kind = self._whole_figures(which, kind, cells.n_kinds + 1)
         kind_of, region = cells.regions_of_kinds()  # (kind, region) pairs
         if sums.listed_region is not None:  # the features of the kinds the listed region holds
             held = np.zeros(cells.n_kinds + 1, dtype=bool)
             held[kind_of[region == sums.listed_region]] = True
             found = np.flatnonzero(held[kind])
-            sums.listed.append(found if which is None else which[found])
+            sums.listed.append(which[found])
         for column, totals in per_kind.items():
             sums[column] += np.bincount(region, totals[kind_of], len(sums[column]))
 
@@ -230,18 +240,15 @@ class FeatureSet:
             sums[column] += totals
 
     def _whole_figures(self, which, group, n: int) -> dict[str, np.ndarray]:
-        """Figures of features `which` (None: all) counted whole, summed by group."""
-        def of(v):
-            return v if which is None else v[which]
-
+        """Figures of features `which` counted whole, summed by group."""
         out = {
             "count_intersecting": np.bincount(group, minlength=n).astype(np.float64),
-            "area_inside_m2": np.bincount(group, of(self.areas), n),
-            "length_inside_m": np.bincount(group, of(self.lengths), n) if self.is_line.any() else np.zeros(n),
+            "area_inside_m2": np.bincount(group, self.areas[which], n),
+            "length_inside_m": np.bincount(group, self.lengths[which], n) if self.has_lines else np.zeros(n),
         }
         out["count_by_centroid"] = out["count_intersecting"]
         for name, v in self.values.items():
-            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, of(v), n)
+            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, v[which], n)
         return out
 
     def _add_exact(self, f, k, cells, signature, regions, sums: _Sums, cancelled) -> None:
