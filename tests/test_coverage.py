@@ -19,6 +19,7 @@ from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
+from tests.reference import features_brute_force, population_brute_force
 
 X0, Y0 = 585_000.0, 2_325_000.0  # near Hanoi, EPSG:32648
 UTM = "EPSG:32648"
@@ -264,6 +265,37 @@ def test_measure_catchment_with_zones():
     assert z["buildings_area_inside_m2"].tolist() == pytest.approx([200.0, 200.0])
     assert "32648" in res.crs
     assert res.to_dict()["zones"][0]["zone"] == "West"
+
+
+def test_by_zone_the_pieces_of_a_dissolved_catchment_are_geos_intersections():
+    """Figures by zone on a catchment of thousands of vertices (cut to each zone's box before the
+    overlay): zones with a hole, in two parts, astride the catchment's edge and wholly outside it,
+    in UTM 33S (south of the equator); area and people against GEOS's intersection of the whole
+    catchment with each zone, features against the brute force on those pieces."""
+    x0, y0 = 500_000.0, 6_000_000.0
+    rng = np.random.default_rng(11)
+    stations = shapely.points(rng.uniform([x0 + 500, y0 + 500], [x0 + 3500, y0 + 3500], (12, 2)))
+    zone = shapely.union_all(shapely.buffer(stations, 400, quad_segs=91))
+    study = shapely.box(x0, y0, x0 + 4000, y0 + 4000)
+    assert shapely.get_num_coordinates(zone) > 2000
+    wards = gpd.GeoDataFrame({"name": ["holed", "parted", "east", "outside"]}, geometry=[
+        shapely.box(x0, y0, x0 + 2000, y0 + 2000).difference(shapely.box(x0 + 800, y0 + 800, x0 + 1200, y0 + 1200)),
+        shapely.MultiPolygon([shapely.box(x0, y0 + 2000, x0 + 900, y0 + 4000), shapely.box(x0 + 1100, y0 + 2000, x0 + 2000, y0 + 4000)]),
+        shapely.box(x0 + 2000, y0, x0 + 4000, y0 + 4000),
+        shapely.box(x0 + 5000, y0, x0 + 6000, y0 + 1000)], crs="EPSG:32733")
+    grid = PopulationGrid(rng.uniform(0, 50, (40, 40)), Affine(100.0, 0, x0, 0, -100.0, y0 + 4000), "EPSG:32733")
+    corner = rng.uniform([x0, y0], [x0 + 4000, y0 + 4000], (3000, 2))
+    feats = shapely.box(*corner.T, *(corner + rng.uniform(5, 25, (3000, 2))).T)
+    res = measure_catchment(zone, study, "EPSG:32733", grid, {"b": FeatureSet(feats)}, wards[wards["name"] != "outside"])
+    for name, ward in zip(wards["name"][:3], wards.geometry[:3]):
+        piece = shapely.intersection(zone, shapely.intersection(ward, study))
+        row = res.zones.loc[name]
+        assert row["area_m2"] == pytest.approx(piece.area, rel=1e-12)
+        assert row["population"] == pytest.approx(population_brute_force(grid, piece), rel=1e-9)
+        want = features_brute_force(feats, piece)
+        assert row["b_count_intersecting"] == want["count_intersecting"] and row["b_count_by_centroid"] == want["count_by_centroid"]
+        assert row["b_area_inside_m2"] == pytest.approx(want["area_inside_m2"], rel=1e-9)
+    assert 0 < res.zones["area_share"].min() < res.zones["area_share"].max() < 1
 
 
 def test_cancel_stops_the_work():

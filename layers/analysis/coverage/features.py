@@ -53,6 +53,7 @@ from layers.analysis.coverage.compact import (
     CompactGeometries,
     SharedGeometries,
     column_bounds,
+    is_of,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
@@ -90,8 +91,8 @@ class FeatureSet:
             values = {name: v[keep] for name, v in values.items()}
         self.geoms, self.values = store, values
         self.bounds = measures.bounds
-        self.is_polygon = np.isin(measures.types, POLYGONAL)
-        self.is_line = np.isin(measures.types, LINEAR)
+        self.is_polygon = is_of(measures.types, POLYGONAL)
+        self.is_line = is_of(measures.types, LINEAR)
         self.has_lines = bool(self.is_line.any())
         self.areas, self.lengths = measures.areas, measures.lengths
 
