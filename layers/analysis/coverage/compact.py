@@ -29,12 +29,12 @@ layer shown in the app): references, figures by GEOS, nothing copied.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
+from layers.analysis.coverage.threads import workers
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
 
@@ -135,13 +135,7 @@ class CompactGeometries:
             run = CompactGeometries(self.types[start:stop], g - g[0], p - p[0], c - c[0], self.coords[c[0]:c[-1]])
             run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
 
-        starts = range(0, n, chunk)
-        if len(starts) > 1:
-            with ThreadPoolExecutor(2) as pool:
-                list(pool.map(measure_run, starts))
-        else:
-            for start in starts:
-                measure_run(start)
+        list(workers().map(measure_run, range(0, n, chunk)))
         return Measures(bounds, self.types.copy(), areas, lengths)
 
     # -- the work --------------------------------------------------------------------------------

@@ -6,13 +6,12 @@ goes through `polygonal`.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers.analysis.coverage.threads import workers
 from layers.crs import require_metric
 
 
@@ -48,8 +47,7 @@ def parallel(fn, *arrays, chunk: int = 4000):
     if n < chunk:
         return fn(*arrays)
     half = n // 2
-    with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n)))
+    first, second = workers().map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n)))
     if isinstance(first, tuple):
         return tuple(np.concatenate(pair) for pair in zip(first, second))
     return np.concatenate([first, second])

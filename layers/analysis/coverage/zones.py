@@ -7,7 +7,6 @@ than the total); areas and people always sum exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import shapely
 from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.population import PopulationGrid
 from layers.analysis.coverage.shapes import as_area, polygonal
+from layers.analysis.coverage.threads import workers
 from layers.analysis.coverage.within import Within, exact_counts
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.crs import crs_label, require_metric
@@ -69,11 +69,10 @@ def measure_regions(
     regions = np.asarray(list(regions), dtype=object)
     denominators = np.asarray(list(denominators), dtype=object)
     n = len(regions)
-    with ThreadPoolExecutor(1) as pool:  # the ring (GEOS, which lets go of the interpreter) while the people are counted
-        exact = within is not None and within.buffered and n and features
-        ring = pool.submit(within.ring, None) if exact else None
-        table = _area_and_people(regions, denominators, population, progress, cancelled)
-        ring = ring.result() if ring is not None else None
+    # the ring (GEOS, which lets go of the interpreter) made while the people are counted
+    ring = workers().submit(within.ring, None) if within is not None and within.buffered and n and features else None
+    table = _area_and_people(regions, denominators, population, progress, cancelled)
+    ring = ring.result() if ring is not None else None
     for i, (name, index) in enumerate((features or {}).items()):
         if ring is None:
             figures = index.measure(regions, cancelled=cancelled)
