@@ -72,7 +72,7 @@ class CellTable:
         # the pieces by region and cell, for `boundary_meets`
         self.piece_key = (region * rows + row) * cols + col
         by_cell = np.argsort(self.piece_key, kind="stable")
-        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[np.flatnonzero(on)[order[by_cell]]]
         # each (region, cell) with pieces: its key, its first piece, and the box of its pieces
         self.cell_key, start = np.unique(self.piece_key, return_index=True)
         self.cell_start = np.r_[start, len(self.piece_key)]
@@ -226,8 +226,8 @@ def _hash(rows: np.ndarray) -> np.ndarray:
 
 def _boxes(segments: np.ndarray) -> np.ndarray:
     """The box (u0, v0, u1, v1) of each segment (u0, v0, u1, v1)."""
-    u, v = segments[:, 0::2], segments[:, 1::2]
-    return np.column_stack([u.min(axis=1), v.min(axis=1), u.max(axis=1), v.max(axis=1)])
+    u0, v0, u1, v1 = segments.T
+    return np.column_stack([np.minimum(u0, u1), np.minimum(v0, v1), np.maximum(u0, u1), np.maximum(v0, v1)])
 
 
 def _boxes_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
