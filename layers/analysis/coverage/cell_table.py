@@ -97,10 +97,16 @@ class CellTable:
         one signature. (Two neighbouring cells no boundary crosses lie in the same regions: a
         boundary between them would run along their shared side, and a piece on a cell's side
         is in one of the two cells.)"""
-        # most features lie in one cell: one look-up; a summed-area table for the others
+        # most features lie in one cell: one look-up; in two to four (a 2 x 2 block at most): a
+        # look-up at each corner; a summed-area table for the others
         out = ~self.crossed_cell[r0, c0]
         many = np.flatnonzero((r0 != r1) | (c0 != c1))
-        out[many] = _rect(self.crossed, r0[many], r1[many] + 1, c0[many], c1[many] + 1) == 0
+        r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
+        crossed = self.crossed_cell
+        clear = out[many] & ~(crossed[r0, c1] | crossed[r1, c0] | crossed[r1, c1])
+        big = np.flatnonzero((r1 - r0 > 1) | (c1 - c0 > 1))
+        clear[big] = _rect(self.crossed, r0[big], r1[big] + 1, c0[big], c1[big] + 1) == 0
+        out[many] = clear
         return out
 
     def _in_box(self, k, r0, r1, c0, c1):
