@@ -155,7 +155,7 @@ class FeatureSet:
                 self._measure(regions, valid, sums, cancelled)
         which = np.unique(np.concatenate(sums.listed)) if sums.listed else np.zeros(0, dtype=np.int64)
         figures = sums.frame()[self.columns()].iloc[:n].reset_index(drop=True)
-        return figures, (self.geoms.shapes(which), {name: v[which] for name, v in self.values.items()})
+        return figures, (sums.shapes(self.geoms, which), {name: v[which] for name, v in self.values.items()})
 
     # -- the work --------------------------------------------------------------------------------
     def _grid(self, regions: np.ndarray, near: np.ndarray) -> tuple[Affine, int, int]:
@@ -270,7 +270,7 @@ class FeatureSet:
         key = np.column_stack([f, signature.view(np.int64), np.where(signature == 0, k, -1)])
         _, first, again = np.unique(key, axis=0, return_index=True, return_inverse=True)
         hit, area, length, share, centroid_in = (figure[again.ravel()] for figure in self._exact_figures(
-            f[first], k[first], t, [a[first] for a in ranges], regions, cancelled))
+            f[first], k[first], t, [a[first] for a in ranges], regions, sums, cancelled))
         f, k, area, length, share, centroid_in = f[hit], k[hit], area[hit], length[hit], share[hit], centroid_in[hit]
         n = len(sums["count_intersecting"])
         sums["count_intersecting"] += np.bincount(k, minlength=n)
@@ -281,14 +281,14 @@ class FeatureSet:
             sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
             sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
 
-    def _exact_figures(self, f, k, t, ranges, regions, cancelled):
+    def _exact_figures(self, f, k, t, ranges, regions, sums: _Sums, cancelled):
         """For (feature, region) pairs (`ranges`: their cells in the grid of transform `t`): whether
         they intersect, and where they do, the feature's area and length inside, its share inside
         (area, or length for a line) and whether its centroid is inside."""
         n_pairs = len(f)
         # shapely geometries for these features only (a few per thousand), each made once
         once, back = np.unique(f, return_inverse=True)
-        shapes = self.geoms.shapes(once)[back.ravel()]
+        shapes = sums.shapes(self.geoms, once)[back.ravel()]
         # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
         # questions from an index it builds on first use, so in one thread
         hit = shapely.intersects(regions[k], shapes)
@@ -336,17 +336,30 @@ class FeatureSet:
 
 
 class _Sums(dict):
-    """One float column per figure, one row per region; and the features of `listed_region` (if
-    any) whose box meets it, found as arrays in `listed`."""
+    """One float column per figure, one row per region; the features of `listed_region` (if any)
+    whose box meets it, found as arrays in `listed`; and the shapely geometries made so far."""
 
     def __init__(self, n: int, fields: list[str], listed_region: int | None = None):
         super().__init__()
         self.listed_region, self.listed = listed_region, []
+        self._made, self._shapes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
         for column in ("count_intersecting", "count_by_centroid", "area_inside_m2", "length_inside_m"):
             self[column] = np.zeros(n)
         for name in fields:
             self[f"{name}_sum"] = np.zeros(n)
             self[f"{name}_area_weighted"] = np.zeros(n)
+
+    def shapes(self, geoms, which: np.ndarray) -> np.ndarray:
+        """Shapely geometries of features `which` (sorted, distinct) of `geoms`, each made once per
+        measure (those crossing the catchment's edge are measured exactly, then listed near it)."""
+        at = np.minimum(np.searchsorted(self._made, which), max(len(self._made) - 1, 0))
+        have = (self._made[at] == which) if len(self._made) else np.zeros(len(which), dtype=bool)
+        out = np.empty(len(which), dtype=object)
+        out[have] = self._shapes[at[have]]
+        out[~have] = geoms.shapes(which[~have])
+        self._made, order = np.unique(np.concatenate([self._made, which]), return_index=True)
+        self._shapes = np.concatenate([self._shapes, out])[order]
+        return out
 
     def frame(self) -> pd.DataFrame:
         table = pd.DataFrame(dict(self))
