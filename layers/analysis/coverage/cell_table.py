@@ -7,6 +7,8 @@ feature's bounding box; everything from the regions' boundaries cut along the gr
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
@@ -187,6 +189,7 @@ class CellTable:
         meets[rep[near[hit]]] = True
         return meets, signature
 
+    @cached_property
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
         """(kind, region) pairs: the regions that hold the cells of each kind wholly."""
         i, region = self._regions_at(*self.kind_cells)

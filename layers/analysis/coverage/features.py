@@ -224,7 +224,7 @@ class FeatureSet:
         """Features `which` lying wholly in cells of one kind (1..: the same regions hold them wholly;
         0: none, or not decided here): counted whole in those regions, summed per kind."""
         per_kind = self._whole_figures(which, kind, cells.n_kinds + 1)
-        kind_of, region = cells.regions_of_kinds()  # (kind, region) pairs
+        kind_of, region = cells.regions_of_kinds  # (kind, region) pairs
         if sums.listed_region is not None:  # the features of the kinds the listed region holds
             held = np.zeros(cells.n_kinds + 1, dtype=bool)
             held[kind_of[region == sums.listed_region]] = True
