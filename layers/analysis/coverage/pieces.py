@@ -33,44 +33,46 @@ def local_pieces(regions: np.ndarray, k: np.ndarray, t: Affine, r0, r1, c0, c1
     that `pieces[which[i]]` has within those cells exactly what the region has (its intersection with
     anything inside them is that thing's with the region). Pairs in the same cells of the same
     region share a piece."""
-    store = list(regions)
-    size = list(shapely.get_num_coordinates(regions))
+    store = _Store(np.asarray(regions, dtype=object))
     at = np.asarray(k, dtype=np.int64).copy()  # each pair's piece so far: its region
     r0, r1, c0, c1 = (np.asarray(a, dtype=np.int64) for a in (r0, r1, c0, c1))
     top = max(int(r1.max(initial=0)), int(c1.max(initial=0))).bit_length()  # tiles of 2^top cells hold them all
     for level in range(top - 1, -1, -1):  # the top level's one tile holds every cell: nothing to cut
         rr, cc = r0 >> level, c0 >> level
-        going = (rr == r1 >> level) & (cc == c1 >> level) & (np.asarray(size)[at] > SMALL_PIECE)
+        going = (rr == r1 >> level) & (cc == c1 >> level) & (store.size[at] > SMALL_PIECE)
         if going.any():
-            at[going] = _cut(store, size, at[going], t, rr[going] << level, cc[going] << level,
-                             (rr[going] + 1 << level) - 1, (cc[going] + 1 << level) - 1)
-    across = (np.asarray(size)[at] > SMALL_PIECE) & ((r0 != r1) | (c0 != c1))  # across a tile line: to its own cells
+            at[going] = store.cut(at[going], t, rr[going] << level, cc[going] << level,
+                                  (rr[going] + 1 << level) - 1, (cc[going] + 1 << level) - 1)
+    across = (store.size[at] > SMALL_PIECE) & ((r0 != r1) | (c0 != c1))  # across a tile line: to its own cells
     if across.any():
-        at[across] = _cut(store, size, at[across], t, r0[across], c0[across], r1[across], c1[across])
-    pieces = np.empty(len(store), dtype=object)
-    pieces[:] = store
-    return pieces, at
+        at[across] = store.cut(at[across], t, r0[across], c0[across], r1[across], c1[across])
+    return store.pieces, at
 
 
-def _cut(store: list, size: list, at: np.ndarray, t: Affine, r0, c0, r1, c1) -> np.ndarray:
-    """Cut pieces `at` to cells r0..r1 x c0..c1, each distinct (piece, cells) once; the new pieces
-    are appended to `store` (their vertex counts to `size`); returns their indices."""
-    m = int(max(r1.max(), c1.max())) + 1  # cells r0, c0, r1, c1 and the piece as one number
-    key = (((at * m + r0) * m + c0) * m + r1) * m + c1
-    unique, first, back = np.unique(key, return_index=True, return_inverse=True)
-    at, r0, c0, r1, c1 = at[first], r0[first], c0[first], r1[first], c1[first]
-    parent = np.empty(len(unique), dtype=object)
-    parent[:] = [store[i] for i in at]
-    xa, xb = t.c + c0 * t.a, t.c + (c1 + 1) * t.a
-    ya, yb = t.f + (r1 + 1) * t.e, t.f + r0 * t.e
-    cut, valid = parallel(_clip, parent, xa, ya, xb, yb, chunk=_THREADED)
-    bad = ~valid  # GEOS's clip can leave a ring touching itself: the full overlay then
-    if bad.any():
-        cut[bad] = shapely.intersection(parent[bad], shapely.box(xa[bad], ya[bad], xb[bad], yb[bad]))
-    first = len(store)
-    store.extend(cut)
-    size.extend(shapely.get_num_coordinates(cut))
-    return first + back.ravel()
+class _Store:
+    """The pieces made so far (the regions first), and their vertex counts."""
+
+    def __init__(self, regions: np.ndarray):
+        self.pieces, self.size = regions, shapely.get_num_coordinates(regions)
+
+    def cut(self, at: np.ndarray, t: Affine, r0, c0, r1, c1) -> np.ndarray:
+        """Cut pieces `at` to cells r0..r1 x c0..c1, each distinct (piece, cells) once; the new
+        pieces are added to the store; returns their indices."""
+        m = int(max(r1.max(), c1.max())) + 1  # cells r0, c0, r1, c1 and the piece as one number
+        key = (((at * m + r0) * m + c0) * m + r1) * m + c1
+        _, first, back = np.unique(key, return_index=True, return_inverse=True)
+        parent = self.pieces[at[first]]
+        r0, c0, r1, c1 = r0[first], c0[first], r1[first], c1[first]
+        xa, xb = t.c + c0 * t.a, t.c + (c1 + 1) * t.a
+        ya, yb = t.f + (r1 + 1) * t.e, t.f + r0 * t.e
+        cut, valid = parallel(_clip, parent, xa, ya, xb, yb, chunk=_THREADED)
+        bad = ~valid  # GEOS's clip can leave a ring touching itself: the full overlay then
+        if bad.any():
+            cut[bad] = shapely.intersection(parent[bad], shapely.box(xa[bad], ya[bad], xb[bad], yb[bad]))
+        made = len(self.pieces)
+        self.pieces = np.concatenate([self.pieces, cut])
+        self.size = np.concatenate([self.size, shapely.get_num_coordinates(cut)])
+        return made + back.ravel()
 
 
 def _clip(geoms, xa, ya, xb, yb) -> tuple[np.ndarray, np.ndarray]:
