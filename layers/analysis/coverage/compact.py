@@ -306,7 +306,7 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
     if len(with_holes):
         rings = shapely.get_rings(parts[with_holes])
         coords_per_path[np.repeat(part_offsets[with_holes], holes[with_holes] + 1)
-                        + _ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
+                        + ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
     path_offsets = np.r_[0, np.cumsum(coords_per_path)].astype(np.int64)
     return CompactGeometries(types, geom_offsets, part_offsets, path_offsets, shapely.get_coordinates(geoms))
 
@@ -326,7 +326,7 @@ def column_bounds(low: np.ndarray, high: np.ndarray) -> tuple[float, float, floa
     return (float(low[:, 0].min()), float(low[:, 1].min()), float(high[:, 0].max()), float(high[:, 1].max()))
 
 
-def _ranks(counts: np.ndarray) -> np.ndarray:
+def ranks(counts: np.ndarray) -> np.ndarray:
     """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
@@ -335,4 +335,4 @@ def _gather(offsets: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndar
     """The children of rows `index` (offsets[i] .. offsets[i+1] each), and their new offsets."""
     counts = offsets[index + 1] - offsets[index]
     new = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    return np.repeat(offsets[index], counts) + _ranks(counts), new
+    return np.repeat(offsets[index], counts) + ranks(counts), new

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from layers.analysis.coverage.compact import ranks
+
 _RUN = 1 << 14  # clips at a time
 
 
@@ -101,16 +103,11 @@ def _rings_of(pieces: np.ndarray, which: np.ndarray):
     vertex_start = np.cumsum(vertices_per) - vertices_per
     # each i gets a copy of its piece's vertices, its rings numbered after those of the i before it
     count = vertices_per[back]
-    take = np.repeat(vertex_start[back], count) + _ranks(count)
+    take = np.repeat(vertex_start[back], count) + ranks(count)
     first_ring = np.cumsum(rings_per[back]) - rings_per[back]
     ring = np.repeat(first_ring - ring_start[back], count) + vertex_ring[take]
     ring_pair = np.repeat(np.arange(len(which)), rings_per[back])
     return x[take], y[take], ring, ring_pair
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _open_rings(rings: np.ndarray):
