@@ -21,6 +21,7 @@ from layers.analysis.coverage.threads import workers
 from layers.analysis.coverage.within import Within, exact_counts
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.crs import crs_label, require_metric
+from layers.io.sliced import collector_paused
 from layers.text import records
 
 @dataclass
@@ -64,8 +65,15 @@ def measure_regions(
     `regions[i]` is measured against `denominators[i]` (e.g. catchment ∩ ward against the ward
     ∩ study area). With `within` (the catchment's definition: regions[i] is its polygon ∩
     denominators[i]), features are counted by the exact distance (`within.exact_counts`).
-    Returns one row per region.
+    Returns one row per region. The cyclic garbage collector is paused meanwhile: the thousands
+    of geometries made near the boundaries hold no cycles, and each of its passes would walk every
+    object of the process.
     """
+    with collector_paused():
+        return _measure_regions(regions, denominators, population, features, progress, cancelled, within)
+
+
+def _measure_regions(regions, denominators, population, features, progress, cancelled, within) -> pd.DataFrame:
     regions = np.asarray(list(regions), dtype=object)
     denominators = np.asarray(list(denominators), dtype=object)
     n = len(regions)
