@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from layers.analysis.coverage.threads import workers
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
 
@@ -120,22 +119,20 @@ class CompactGeometries:
         return out
 
     def measures(self, chunk: int = CHUNK // 2) -> Measures:
-        """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time
-        in two threads (NumPy's loops let go of the interpreter): a run of features is a run of parts,
-        paths and coordinates (no copy), and the temporary arrays of a small run stay in the CPU's
-        caches (a million footprints: 0.11 s in one thread here; at once, 0.3 s)."""
+        """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
+        a run of features is a run of parts, paths and coordinates (no copy), and the temporary
+        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once,
+        0.3 s). In one thread: two threads over alternate runs were no faster on two cores (1M and
+        4M footprints, `bench_coverage.py --engine`), the passes wait on memory, not on arithmetic."""
         n = len(self)
         bounds, areas, lengths = np.empty((n, 4)), np.zeros(n), np.zeros(n)
-
-        def measure_run(start: int) -> None:
+        for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             g = self.geom_offsets[start:stop + 1]
             p = self.part_offsets[g[0]:g[-1] + 1]
             c = self.path_offsets[p[0]:p[-1] + 1]
             run = CompactGeometries(self.types[start:stop], g - g[0], p - p[0], c - c[0], self.coords[c[0]:c[-1]])
             run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
-
-        list(workers().map(measure_run, range(0, n, chunk)))
         return Measures(bounds, self.types.copy(), areas, lengths)
 
     # -- the work --------------------------------------------------------------------------------
