@@ -51,10 +51,18 @@ def test_cancel_stops_a_raster_read_that_hangs_and_keeps_what_was_loaded(qtbot, 
     assert [layer.name for layer in window.stack] == ["stations"]
 
 
-@pytest.mark.usefixtures("hanging_rasters")
+@pytest.fixture
+def one_second_time_limit():
+    """The app's time limit of a read set to 1 s, and removed after: left in the settings every test
+    shares, it stopped the next tests' feed reads on a loaded machine."""
+    app_settings().setValue(READ_TIMEOUT_KEY, 1.0)
+    yield
+    app_settings().remove(READ_TIMEOUT_KEY)
+
+
+@pytest.mark.usefixtures("hanging_rasters", "one_second_time_limit")
 def test_the_apps_time_limit_stops_a_raster_read_that_hangs(qtbot, window, tmp_path):
     """The limit is the app's setting (1 s here; 60 s unless set)."""
-    app_settings().setValue(READ_TIMEOUT_KEY, 1.0)
     stations = _stations_gpkg(tmp_path / "stations.gpkg")
     grid = write_grid(tmp_path / "pop.tif", np.ones((20, 30), dtype="float32"))
     window.open_files([stations, grid])
