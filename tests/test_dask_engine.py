@@ -25,8 +25,6 @@ from tests.test_features import RADIUS_M, reference_regions
 TWO_CITIES = [c for c in CITIES if c.name in ("sao_paulo", "oslo")]
 FIELDS = ("floor_area", "jobs")
 
-pytestmark = pytest.mark.xdist_group("dask_cluster")  # on one worker, so the cluster starts once
-
 
 @pytest.fixture(scope="module")
 def client():

@@ -24,7 +24,6 @@ SUFFIXES = sorted(set(VECTOR_SUFFIXES) | set(RASTER_SUFFIXES))
 PLANNER_FORMAT_WRITERS = {"GTiff", "COG", "GeoJSON", "TopoJSON", "GPKG", "ESRI Shapefile", "FlatGeobuf"}
 # JSON-FG is GeoJSON with more members, which GeoJSON readers ignore: as a .geojson it is GeoJSON
 READ_AS_GEOJSON = {"JSONFG"}
-pytestmark = pytest.mark.xdist_group("driver_corpus")  # on one worker, so the corpus is made once
 
 _WRITE_VECTORS = r"""
 import json, pathlib, sys

@@ -22,7 +22,6 @@ SIZES = ["1366x768", "1920x1080"]
 pytestmark = [
     pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed (apt install xvfb; CI has it)"),
     pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample"),
-    pytest.mark.xdist_group("real_window"),  # on one worker, so the app runs once per screen size
 ]
 
 
