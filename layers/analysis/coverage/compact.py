@@ -146,6 +146,22 @@ class CompactGeometries:
             run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
         return Measures(bounds, self.types.copy(), areas, lengths)
 
+    def bounds(self, chunk: int = CHUNK) -> np.ndarray:
+        """Each feature's bounding box (n x 4: xmin, ymin, xmax, ymax; NaN for a missing or empty
+        one), as `measures` gives it, without the areas and lengths (what a map culls with)."""
+        n = len(self)
+        bounds = np.empty((n, 4))
+        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        has = coords_per_feature > 0
+        bounds[~has] = np.nan
+        first = self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]
+        for start in range(0, n, chunk):  # NumPy lets go of Python's lock between chunks
+            stop = min(n, start + chunk)
+            end = first[stop] if stop < n else len(self.coords)
+            _boxes_into(self.coords[first[start]:end], coords_per_feature[start:stop], has[start:stop],
+                        bounds[start:stop])
+        return bounds
+
     # -- the work --------------------------------------------------------------------------------
     def _measure_into(self, bounds: np.ndarray, areas: np.ndarray, lengths: np.ndarray) -> None:
         """`measures` of these features written into `bounds` (any values), `areas` and `lengths` (zeros)."""
@@ -155,13 +171,7 @@ class CompactGeometries:
         bounds[~has] = np.nan
         if not has.any():
             return
-        starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]  # features with coordinates follow each other
-        if has.all():
-            np.minimum.reduceat(self.coords, starts, axis=0, out=bounds[:, :2])
-            np.maximum.reduceat(self.coords, starts, axis=0, out=bounds[:, 2:])
-        else:
-            bounds[has, :2] = np.minimum.reduceat(self.coords, starts, axis=0)
-            bounds[has, 2:] = np.maximum.reduceat(self.coords, starts, axis=0)
+        _boxes_into(self.coords, coords_per_feature, has, bounds)
         # every path's coordinates relative to its first vertex, which is then (0, 0): a segment from
         # a path's last vertex to the next path's first adds nothing to a shoelace
         counts = np.diff(self.path_offsets)
@@ -315,6 +325,20 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
                         + ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
     path_offsets = np.r_[0, np.cumsum(coords_per_path)].astype(np.int64)
     return CompactGeometries(types, geom_offsets, part_offsets, path_offsets, shapely.get_coordinates(geoms))
+
+
+def _boxes_into(coords: np.ndarray, coords_per_feature: np.ndarray, has: np.ndarray, bounds: np.ndarray) -> None:
+    """The boxes of features whose coordinates follow each other in `coords` (`coords_per_feature`
+    each) written into the rows of `bounds` that `has` coordinates."""
+    if not has.any():
+        return
+    starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]
+    if has.all():
+        np.minimum.reduceat(coords, starts, axis=0, out=bounds[:, :2])
+        np.maximum.reduceat(coords, starts, axis=0, out=bounds[:, 2:])
+    else:
+        bounds[has, :2] = np.minimum.reduceat(coords, starts, axis=0)
+        bounds[has, 2:] = np.maximum.reduceat(coords, starts, axis=0)
 
 
 def is_of(types: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
