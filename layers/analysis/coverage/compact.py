@@ -252,14 +252,17 @@ class SharedGeometries:
 
 
 class CompactBuilder:
-    """Stores appended end to end (`append`) into one (`build`).
+    """Stores appended end to end (`append`) into one (`build`), the arrays grown in place.
 
     Joining a city's batches at the end would hold every batch and the whole at once (twice the
-    footprints' memory). Here each array doubles when full (a new array, the old copied in: NumPy
-    gives a large new array transparent huge pages, where growing one in place with realloc faults
-    its new pages in one by one, 0.15 s for a million footprints against 0.06 s), and `build` hands
-    out views of what was filled: the room never written to is address space, not memory.
+    footprints' memory), and the batches' freed memory would stay with the process. Here each
+    array grows by an eighth when full: NumPy reallocates it, which for a large array the system
+    does by moving its pages, not copying them, so the memory held is the footprints' and an
+    eighth at most. (Doubling into new arrays instead copies everything again at each step: 4M
+    footprints took 0.99 s of processor time to gather, against 0.36 s so.)
     """
+
+    _GROWTH = 1.125
 
     def __init__(self) -> None:
         self._arrays = {"types": np.empty(1024, np.int8), "geom_offsets": np.zeros(1024, np.int64),
@@ -277,15 +280,15 @@ class CompactBuilder:
 
     def build(self) -> CompactGeometries:
         """The store of everything appended (the builder is spent)."""
-        return CompactGeometries(**{name: array[:self._used[name]] for name, array in self._arrays.items()})
+        for name, array in self._arrays.items():
+            array.resize((self._used[name], *array.shape[1:]), refcheck=False)
+        return CompactGeometries(**self._arrays)
 
     def _put(self, name: str, values: np.ndarray) -> None:
         array, used = self._arrays[name], self._used[name]
         need = used + len(values)
         if need > len(array):
-            grown = np.empty((max(need, 2 * len(array)), *array.shape[1:]), array.dtype)
-            grown[:used] = array[:used]
-            self._arrays[name] = array = grown
+            array.resize((max(need, int(len(array) * self._GROWTH)), *array.shape[1:]), refcheck=False)
         array[used:need] = values
         self._used[name] = need
 
