@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers.analysis.coverage.compact import CompactGeometries
+from layers.io import wkb_arrays
 from layers.io.wkb_arrays import certainly_valid, wkb_to_compact
 
 X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
@@ -129,6 +130,24 @@ def footprints(n: int, seed: int = 0) -> list:
         polygon = shapely.affinity.rotate(shapely.Polygon(shape), rng.uniform(0, 360), origin=(0, 0))
         out.append(shapely.affinity.translate(polygon, X0 + rng.uniform(0, 5000), Y0 + rng.uniform(0, 5000)))
     return out
+
+
+@pytest.mark.parametrize("to_wkb", [{}, {"byte_order": 0}, {"output_dimension": 3}], ids=["plain", "big", "z"])
+def test_footprints_of_one_ring_read_as_shapely_reads_them(to_wkb, monkeypatch):
+    """A layer of footprints (polygons of one ring, and multipolygons of one such part, as many
+    files store every building) is read by the shortest path; the same arrays as shapely's, and
+    the same as the general path's when one feature is of another kind."""
+    geoms = footprints(50)
+    geoms[1::3] = [shapely.MultiPolygon([g]) for g in geoms[1::3]]
+    if to_wkb.get("output_dimension"):
+        geoms = list(shapely.force_3d(np.asarray(geoms, dtype=object), 4.0))
+    for batch in (geoms, geoms + [shapely.Point(X0, Y0)], geoms + [shapely.box(X0, Y0, X0 + 9, Y0 + 9).difference(
+            shapely.box(X0 + 3, Y0 + 3, X0 + 6, Y0 + 6))]):
+        wkb = column(batch, **to_wkb)
+        assert_same_arrays(wkb_to_compact(wkb), wkb)
+    if not to_wkb:  # x and y, little-endian, footprints only: the general steps are not taken
+        monkeypatch.setattr(wkb_arrays._Reader, "_simple", None)
+        assert_same_arrays(wkb_to_compact(column(geoms)), column(geoms))
 
 
 def test_a_city_s_footprints_are_certainly_valid_without_asking_geos():

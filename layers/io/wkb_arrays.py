@@ -80,6 +80,9 @@ class _Reader:
         kind, width, little, pos = self._header(self.offsets[features], ends)
         types = np.full(self.n, -1, dtype=np.int8)
         types[features] = _SHAPELY_TYPE[kind]
+        footprints = self._footprints(types, kind, width, little, pos, ends)
+        if footprints is not None:
+            return footprints
         parts_declared = np.zeros(self.n, dtype=np.int64)
         simple = kind <= 3
         items = [self._simple(features[simple], np.zeros(int(simple.sum()), np.int64), kind[simple], width[simple],
@@ -102,6 +105,33 @@ class _Reader:
                                             end[on])
                 items.append(made)
         return self._assembled(types, parts_declared, *(np.concatenate(c) for c in zip(*items)))
+
+    def _footprints(self, types, kind, width, little, pos, ends) -> CompactGeometries | None:
+        """A batch of what a layer of footprints nearly always is (every feature there, a polygon of
+        one ring, or a multipolygon of one such part, in x and y, little-endian) read without the
+        general steps' bookkeeping; None for any other batch."""
+        if len(pos) != self.n or not (little.all() and (width == 16).all() and np.isin(kind, (3, 6)).all()):
+            return None
+        body = pos.copy()
+        multi = kind == 6
+        if multi.any():  # one part, itself a polygon in x and y, little-endian: its body follows
+            self._need(pos[multi] + 9, ends[multi])
+            part = self._windows(5)[pos[multi] + 4].view(np.uint8).reshape(-1, 5)
+            one = self._u32(pos[multi], little[multi]) == 1
+            if not (one.all() and (part[:, 0] == 1).all() and (part[:, 1] == 3).all() and not part[:, 2:].any()):
+                return None
+            body[multi] += 9
+        self._need(body + 8, ends)
+        rings, points = self._u32(body, little), self._u32(body + 4, little)
+        if (rings != 1).any() or (points < _MIN_RING).any():
+            return None
+        self._need(body + 8 + points * 16, ends)
+        coords = self._coordinates(body + 8, points, width, little)
+        last = _cumulative(points)
+        if (coords[last[:-1]] != coords[last[1:] - 1]).any():
+            raise _Unreadable  # GEOS makes no ring that is not closed
+        one_each = np.arange(self.n + 1, dtype=np.int64)
+        return CompactGeometries(types, one_each, one_each.copy(), last, coords)
 
     # -- reading ---------------------------------------------------------------------------------
     def _need(self, stop: np.ndarray, end: np.ndarray) -> None:
