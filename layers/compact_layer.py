@@ -49,8 +49,7 @@ class CompactVectorLayer(VectorLayer):
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        x, y = self.geometries.coords[:, 0], self.geometries.coords[:, 1]  # by column: 30x faster than axis=0
-        return (float(x.min()), float(y.min()), float(x.max()), float(y.max())) if len(x) else (np.nan,) * 4
+        return self.geometries.total_bounds()
 
     @cached_property
     def geometry_kind(self) -> str:

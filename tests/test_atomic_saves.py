@@ -77,9 +77,11 @@ def test_replacing_a_geopackage_layer_keeps_the_other_layers(tmp_path):
 
 
 ZYGOTE = textwrap.dedent("""
-    # Imports once, then forks a child per round that saves the same kind of file in a loop and
-    # SIGKILLs it at a random moment; checks after every kill that the file is whole.
-    import json, os, random, signal, sys, time
+    # Imports once, then for each kind of file forks children that save it in a loop and are
+    # SIGKILLed: two at chosen points of the save (just before and just after the rename that
+    # replaces the file, by a hook in the child), and `rounds` at moments spread evenly over the
+    # time of one save; checks after every kill that the file is whole.
+    import json, os, signal, sys, time, traceback
     from pathlib import Path
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     import geopandas as gpd, numpy as np, pandas as pd, pyogrio, shapely
@@ -91,7 +93,7 @@ ZYGOTE = textwrap.dedent("""
     from planner_gui.export.report_pdf import write_pdf
 
     app = QtGui.QGuiApplication([])
-    kind, folder, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    root, rounds = Path(sys.argv[1]), int(sys.argv[2])
 
     def table(n):
         return pd.DataFrame({"ward": [f"Phường {i}" for i in range(3000)], "n": n})
@@ -124,54 +126,113 @@ ZYGOTE = textwrap.dedent("""
                                                             crs="EPSG:32633"),
                               lambda p: len(pyogrio.read_dataframe(p, layer="catchments")) == 1),
     }
-    name, save, whole = KINDS[kind]
-    path = folder / name
-    if kind == "geopackage":
-        write_vector(points(0), path, "wards")
-    started = time.perf_counter()
-    save(path, 0)
-    one_save = time.perf_counter() - started
-    rng = random.Random(11)
-    broken, replaced, interrupted = [], 0, 0
-    for round in range(1, rounds + 1):
-        before = path.read_bytes()
-        child = os.fork()
-        if child == 0:
-            n = round * 1000
+
+    def saving(path, save, n, kill_at=None, told=None):
+        # The child: saves in a loop, writing "s" to `told` as each save starts and "e" as it
+        # ends; with `kill_at`, SIGKILLs itself at that point of its first rename onto `path` (a
+        # save that never renames onto it loops until the parent gives up). Never returns.
+        try:
+            if kill_at is not None:
+                rename = os.replace
+
+                def replace(source, target):
+                    if Path(target) == path and kill_at == "before rename":
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    rename(source, target)
+                    if Path(target) == path and kill_at == "after rename":
+                        os.kill(os.getpid(), signal.SIGKILL)
+                os.replace = replace
             while True:
                 n += 1
+                told is None or os.write(told, b"s")
                 save(path, n)
-        if round % 5 == 0:  # every fifth child first replaces the file once (however loaded the machine)
-            deadline = time.monotonic() + 60
-            while path.read_bytes() == before and time.monotonic() < deadline:
-                time.sleep(0.002)
-        time.sleep(rng.uniform(0.0, 2.5 * one_save))
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
-        interrupted += any(TMP_MARK in p for p in os.listdir(folder))
-        replaced += path.read_bytes() != before
+                told is None or os.write(told, b"e")
+        except BaseException:
+            traceback.print_exc()  # in the test's failure message (the run's stderr)
+        finally:
+            os._exit(1)
+
+    def killed(path, whole, folder, before, status):
+        # what a kill left: whole or not, replaced or not, a temporary file there or not; and
+        # that it was the kill that ended the child, not an error of its save
         try:
             ok = whole(path)
-        except Exception as exc:
+        except Exception:
             ok = False
-        if not ok:
-            broken.append(round)
-    save(path, 1)  # the next save cleans up after the killed ones
-    left = [p for p in os.listdir(folder) if TMP_MARK in p]
-    print(json.dumps({"broken": broken, "replaced": replaced, "interrupted": interrupted, "left": left}))
+        return {"whole": ok, "replaced": path.read_bytes() != before,
+                "temporary": any(TMP_MARK in p for p in os.listdir(folder)),
+                "killed": os.waitstatus_to_exitcode(status) == -signal.SIGKILL}
+
+    outcome = {}
+    for kind, (name, save, whole) in KINDS.items():
+        folder = root / kind.replace(" ", "_")
+        folder.mkdir()
+        path = folder / name
+        if kind == "geopackage":
+            write_vector(points(0), path, "wards")
+        took = []
+        for n in range(3):
+            started = time.perf_counter()
+            save(path, n)
+            took.append(time.perf_counter() - started)
+        one_save = sorted(took)[1]
+        result = outcome[kind] = {"points": {}, "timed": []}
+        for number, kill_at in enumerate(("before rename", "after rename")):
+            before = path.read_bytes()
+            child = os.fork()
+            if child == 0:
+                saving(path, save, 1000 * (number + 1), kill_at)
+            deadline = time.monotonic() + 60
+            while (ended := os.waitpid(child, os.WNOHANG)) == (0, 0):
+                if time.monotonic() > deadline:  # it never renamed onto the file
+                    os.kill(child, signal.SIGKILL)
+                    os.waitpid(child, 0)
+                    break
+                time.sleep(0.002)
+            else:
+                result["points"][kill_at] = killed(path, whole, folder, before, ended[1])
+        for round in range(rounds):  # a kill at round/rounds of a save, once the child saves as fast as here
+            before = path.read_bytes()
+            told, tell = os.pipe()
+            child = os.fork()
+            if child == 0:
+                os.close(told)
+                saving(path, save, 1000 * (round + 3), told=tell)
+            os.close(tell)
+            said = b""
+            while said.count(b"s") < 2 and len(said) < 4:  # its second save started: the first is done
+                part = os.read(told, 4 - len(said))
+                said += part
+                if not part:  # it failed (its traceback is on stderr)
+                    break
+            time.sleep(round / rounds * one_save)
+            os.kill(child, signal.SIGKILL)
+            _, status = os.waitpid(child, 0)
+            while part := os.read(told, 4096):
+                said += part
+            os.close(told)
+            result["timed"].append(dict(killed(path, whole, folder, before, status), mid_save=said.endswith(b"s")))
+        save(path, 1)  # the next save cleans up after the killed ones
+        result["left"] = [p for p in os.listdir(folder) if TMP_MARK in p]
+    print(json.dumps(outcome))
 """)
 
-KINDS = ("project", "csv", "html", "pdf", "png", "geopackage", "report geopackage")
 
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_kill_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path, kind):
-    """50 SIGKILLs at random moments of a save: the file is always whole (old or new), and the
-    next save removes what the killed ones left; the counts show the kills did land mid-save."""
-    run = subprocess.run([sys.executable, "-c", ZYGOTE, kind, str(tmp_path), "50"], cwd=ROOT,
+def test_a_kill_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path):
+    """Every kind of save killed at chosen points and at moments spread over its time: the file is
+    always whole (old or new), and the next save removes what the killed ones left."""
+    run = subprocess.run([sys.executable, "-c", ZYGOTE, str(tmp_path), "10"], cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     outcome = json.loads(run.stdout.strip().splitlines()[-1])
-    assert outcome["broken"] == [], f"{kind}: not whole after the kills of rounds {outcome['broken']}"
-    assert outcome["left"] == []
-    assert outcome["interrupted"] > 0 and outcome["replaced"] > 0, outcome  # the kills hit saves under way
+    for kind, result in outcome.items():
+        # each save writes a temporary file and renames it onto the file: killed just before the
+        # rename, the old file is there whole with the temporary; just after, the new one
+        assert result["points"] == {
+            "before rename": {"whole": True, "replaced": False, "temporary": True, "killed": True},
+            "after rename": {"whole": True, "replaced": True, "temporary": False, "killed": True}}, kind
+        broken = [n for n, kill in enumerate(result["timed"]) if not kill["whole"]]
+        assert broken == [], f"{kind}: not whole after the kills of rounds {broken}"
+        assert all(kill["killed"] for kill in result["timed"]), f"{kind}: a save failed: {run.stderr[-3000:]}"
+        assert any(kill["mid_save"] for kill in result["timed"]), kind  # the timed kills hit saves under way
+        assert result["left"] == [], kind

@@ -371,7 +371,13 @@ def stop_if_cancelled() -> None:
 
 def prestart(limits: ReadLimits | None = None) -> None:
     """Start a reader now, so that the first read does not wait for Python to start (call it
-    before slow work of one's own, e.g. the imports of `planner measure`)."""
+    before slow work of one's own, e.g. the imports of `planner measure`). None is started when an
+    idle one of these memory limits waits already: the first read takes that one, and a second
+    would be closed at once, waiting for its start (a script calling `planner measure` in a loop)."""
+    limits = limits or ReadLimits()
+    with _idle_lock:
+        if any(reader.limits.memory_mb == limits.memory_mb for reader in _idle):
+            return
     reader = ReaderProcess(limits)
     reader._start()
     _give_back(reader)

@@ -154,19 +154,18 @@ def hanoi_project(synthetic_project) -> Path:
 
 @pytest.fixture
 def sample_window(qtbot):
-    """The main window with the bundled Hanoi sample loaded; its analysis threads stopped after.
-
-    Garbage of earlier tests is collected here, in the GUI thread, so that Python's collector
-    never frees a Qt object from inside a worker thread.
+    """The main window with the bundled Hanoi sample loaded; its analysis threads stopped after, and
+    its garbage collected in the GUI thread (so Python's collector never frees a Qt object from
+    inside a worker thread).
     """
     import gc
 
     from planner_gui.main_window import MainWindow
-    from tests.gui.helpers import load
+    from tests.gui.helpers import collect_earlier_garbage, load
 
     if not SAMPLE_PROJECT.exists():
         pytest.skip("needs the bundled Hanoi sample")
-    gc.collect()
+    collect_earlier_garbage()
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1300, 850)
@@ -185,8 +184,9 @@ def window(qtbot, tmp_path):
     from PySide6 import QtCore
 
     from planner_gui.main_window import MainWindow
+    from tests.gui.helpers import collect_earlier_garbage
 
-    gc.collect()
+    collect_earlier_garbage()
     settings = QtCore.QSettings(str(tmp_path / "planner.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)

@@ -8,14 +8,14 @@ from PySide6 import QtCore, QtWidgets
 
 from planner_gui.main_window import MainWindow
 from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
+from tests.gui.helpers import collect_earlier_garbage, load
 
 pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
 
 @pytest.fixture
 def window(qtbot):
-    gc.collect()
+    collect_earlier_garbage()
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1600, 1000)

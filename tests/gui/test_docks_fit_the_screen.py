@@ -13,7 +13,7 @@ from planner_gui.docks.layers import LAYER_LIST_ROWS
 from planner_gui.docks.ward_chart import BAR_PX
 from planner_gui.main_window import MainWindow
 from tests.gui.conftest import SAMPLE_PROJECT
-from tests.gui.helpers import load
+from tests.gui.helpers import collect_earlier_garbage, load
 
 pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
 
@@ -29,7 +29,7 @@ MESSAGE = ("/home/planner/projects/hanoi_2035_metro_extension/street_networks/"
 @pytest.fixture(params=SCREENS, ids=lambda size: f"{size[0]}x{size[1]}")
 def fitted(request, qtbot, tmp_path):
     """The window as it first opens (no saved layout) at a screen's size, the sample loaded and measured."""
-    gc.collect()
+    collect_earlier_garbage()
     settings = QtCore.QSettings(str(tmp_path / "planner.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)

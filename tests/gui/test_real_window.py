@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -26,32 +25,35 @@ pytestmark = [
 ]
 
 
-def free_display() -> int:
-    for number in range(120, 400):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
-def wait_for(condition, what: str, limit_s: float = 20.0) -> None:
-    """Poll `condition` until it holds (a process's socket appearing): no fixed sleep."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not happen within {limit_s:.0f} s")
-        time.sleep(0.05)
+def start_xvfb(size: str) -> tuple[subprocess.Popen, int]:
+    """Xvfb on a display number it picks itself (`-displayfd`: free whatever else runs, other tests
+    and other test runs included), once it accepts connections; no fixed sleep."""
+    told, tell = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(tell), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(tell,))
+    os.close(tell)
+    said = b""
+    with os.fdopen(told, "rb") as pipe:
+        while not said.endswith(b"\n"):
+            if not select.select([pipe], [], [], 20.0)[0]:
+                break
+            part = os.read(pipe.fileno(), 16)
+            if not part:
+                break
+            said += part
+    if not said.strip().isdigit():
+        xvfb.kill()
+        xvfb.wait(10)
+        raise RuntimeError(f"Xvfb did not say its display within 20 s (it ended: {xvfb.returncode})")
+    return xvfb, int(said)
 
 
 @pytest.fixture(scope="module", params=SIZES)
 def layout(request, tmp_path_factory):
     """The layout report of the real app on an Xvfb screen of that size (once per size)."""
     folder = tmp_path_factory.mktemp(f"xvfb_{request.param}")
-    number = free_display()
-    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{request.param}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb, number = start_xvfb(request.param)
     try:
-        wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists() or xvfb.poll() is not None, "Xvfb starting")
-        assert xvfb.poll() is None, "Xvfb ended at once"
         report = folder / "layout.json"
         env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=f":{number}", PYTHONPATH=str(ROOT),
                    PLANNER_SETTINGS_DIR=str(folder / "settings"), PLANNER_LAYOUT_REPORT=str(report))
