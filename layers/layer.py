@@ -17,9 +17,9 @@ import numpy as np
 import shapely
 from affine import Affine
 from pyproj import CRS
-from rasterio.transform import array_bounds
 
 from layers.crs import reproject
+from layers.grid import grid_bounds
 from layers.roles import ROLES, FieldMapping
 
 @dataclass
@@ -189,7 +189,7 @@ class RasterLayer(Layer):
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        west, south, east, north = array_bounds(*self.array.shape, self.transform)
+        west, south, east, north = grid_bounds(*self.array.shape, self.transform)
         return (float(west), float(south), float(east), float(north))
 
     @property

@@ -1,5 +1,6 @@
 """`planner measure` imports what a command needs when it needs it: its help and a measure of a city
-without a street network or a feed load no window toolkit, no cluster, no network stack, no web client."""
+without a street network or a feed load no window toolkit, no cluster, no network stack, no web client,
+and no GDAL (the files are opened by the reader process)."""
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from tests.cities import CITIES, write_city, write_features
 
 ROOT = Path(__file__).resolve().parents[1]
 # what only the window, a Dask cluster, walking distance (SciPy's graphs, pyrosm), a GTFS feed or a
-# download needs
+# download needs; and GDAL (rasterio's, pyogrio's), which only the reader process needs: it opens the files
 HEAVY = ("PySide6", "shiboken6", "pyqtgraph", "dask", "distributed", "scipy", "pyrosm", "gtfs_kit",
-         "requests", "urllib3", "networkx", "matplotlib")
+         "requests", "urllib3", "networkx", "matplotlib", "rasterio", "pyogrio")
 
 SCRIPT = """
 import contextlib, io, json, sys

@@ -79,20 +79,30 @@ def read_geoparquet(path) -> gpd.GeoDataFrame:
     with reading() as reader:
         table = reader.parquet_table(str(path))
     schema = table.schema
+    plain = plain_wkb_column(schema)
+    if plain is None:
+        geo = json.loads((schema.metadata or {}).get(b"geo", b"null"))
+        if "covering" in (geo or {}).get("columns", {}).get((geo or {}).get("primary_column"), {}):
+            table = table.select(_get_non_bbox_columns(schema, geo))
+        return _arrow_to_geopandas(table, geo)
+    column, crs = plain
+    wkb = table[column]
+    frame = table.drop([column]).to_pandas()
+    del table
+    refuse_oversized_wkb(wkb)
+    geoms = gpd.GeoSeries(geometries_from_wkb(wkb), index=frame.index, crs=crs)
+    frame.insert(min(schema.names.index(column), len(frame.columns)), column, geoms)
+    return gpd.GeoDataFrame(frame, geometry=column)
+
+
+def plain_wkb_column(schema) -> tuple[str, object] | None:
+    """(the geometry column, its CRS) of a GeoParquet file's Arrow schema when it has one geometry
+    column, in WKB, without a bounding-box covering; None for any other layout (left to geopandas).
+    A column without a "crs" member is in OGC:CRS84 (longitude, latitude); a null one is unknown."""
     geo = json.loads((schema.metadata or {}).get(b"geo", b"null"))
     columns = (geo or {}).get("columns", {})
     column = (geo or {}).get("primary_column")
     info = columns.get(column, {})
     if len(columns) != 1 or str(info.get("encoding", "")).upper() != "WKB" or "covering" in info:
-        if "covering" in info:
-            table = table.select(_get_non_bbox_columns(schema, geo))
-        return _arrow_to_geopandas(table, geo)
-    wkb = table[column]
-    frame = table.drop([column]).to_pandas()
-    del table
-    # GeoParquet: a column without a "crs" member is in OGC:CRS84 (longitude, latitude); null: unknown
-    crs = info.get("crs", "OGC:CRS84")
-    refuse_oversized_wkb(wkb)
-    geoms = gpd.GeoSeries(geometries_from_wkb(wkb), index=frame.index, crs=crs)
-    frame.insert(min(schema.names.index(column), len(frame.columns)), column, geoms)
-    return gpd.GeoDataFrame(frame, geometry=column)
+        return None
+    return column, info.get("crs", "OGC:CRS84")

@@ -114,11 +114,19 @@ class ReaderProcess:
         with self.arrow(source, layer, **kwargs) as (meta, batches):
             return meta, _table(batches, self._schema)
 
-    def parquet_table(self, path: str, batch_size: int = 65_536) -> pa.Table:
-        """A Parquet file as one Arrow table, its schema's metadata (GeoParquet's 'geo') kept."""
+    @contextmanager
+    def parquet(self, path: str, batch_size: int = 65_536) -> Iterator[tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
+        """(the schema, its metadata (GeoParquet's 'geo') kept; the record batches) of a Parquet file.
+
+        The batches must be read to the end inside the `with` (leaving early stops the child)."""
         self._ask({"op": "parquet", "path": path, "batch_size": batch_size}, streaming=True)
         with self._rows() as batches:
-            return _table(batches, self._schema)
+            yield self._schema, batches
+
+    def parquet_table(self, path: str, batch_size: int = 65_536) -> pa.Table:
+        """A Parquet file as one Arrow table, its schema's metadata (GeoParquet's 'geo') kept."""
+        with self.parquet(path, batch_size) as (schema, batches):
+            return _table(batches, schema)
 
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
-import pyogrio
-import rasterio
 from affine import Affine
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -27,15 +26,16 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.compact_layer import CompactVectorLayer
 from layers.crs import crs_label, implausible_coordinates
+from layers.grid import grid_bounds
 from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.grid_values import masked_fill_values, population_problem
-from layers.io.frame_reader import _converted_as_is, is_utf8, read_geoparquet, read_ogr
-from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading
+from layers.io.frame_reader import _converted_as_is, is_utf8, plain_wkb_column, read_geoparquet, read_ogr
+from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading, stop_if_cancelled
 from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
-from layers.io.raster_read import OVERVIEW_MAX_SIDE
+from layers.io.limits import OVERVIEW_MAX_SIDE
 from layers.io.reasons import library_text, reason_for
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -242,11 +242,14 @@ def _refuse_empty(path: Path, layer: str | None) -> None:
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
     `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
-    `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream hands
-    the features over in batches (from the reader process, `layers.io.isolated`), each batch's
-    geometries are parsed, checked and kept as arrays, and its shapely geometries dropped; its
-    fields are kept as Arrow until the end. GeoParquet files and files whose text is not UTF-8
-    are read by `read_vector` and then made arrays.
+    `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream (or a
+    GeoParquet file's record batches) hands the features over in batches (from the reader process,
+    `layers.io.isolated`), and each batch's WKB is read straight into arrays and checked there
+    (`layers.io.wkb_arrays`, `GeometryChecks.arrays`); a batch the fast path leaves to shapely
+    (a collection, a curve, a malformed feature) is parsed and checked by shapely as `read_vector`
+    does. Fields are kept as Arrow until the end. Files whose text is not UTF-8, GeoParquet files
+    of another layout than one WKB column, and CSV tables are read by `read_vector` and then made
+    arrays.
     """
     path = Path(path)
     if feed_location(path) is not None:
@@ -255,30 +258,35 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
     checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
+    parquet = suffix in (".parquet", ".geoparquet")
     try:
-        if suffix in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
+        if suffix in TABLE_SUFFIXES:
             return _held_as_arrays(read_vector(path, layer, repair))
-        source = _ogr_source(path, layer)
-        with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
-                                               batch_size=COUNTED_BATCH) as (meta, batches):
-            # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
-            # from the file's code page (a shapefile's .cpg or DBF language byte).
-            utf8 = is_utf8(meta.get("encoding"))
-            if utf8:
-                geometry = meta["geometry_name"] or "wkb_geometry"
-                crs = meta["crs"]
-                for batch in batches:
-                    if geometry not in batch.schema.names:
-                        raise LayerLoadError(path, f"{where} has no geometry column")
-                    refuse_oversized_wkb(batch.column(geometry), checks.seen)
-                    geoms, keep = checks.chunk(geometries_from_wkb(batch.column(geometry)))
-                    keeps.append(keep)
-                    field_batches.append(batch.drop_columns([geometry]))
-                    if not checks.wrong():
-                        geometries.append(CompactGeometries.from_shapely(geoms))
-                fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
-        if not utf8:
-            return _held_as_arrays(read_vector(path, layer, repair))
+        if parquet:
+            with reading() as reader, reader.parquet(str(path), COUNTED_BATCH) as (schema, batches):
+                plain = plain_wkb_column(schema)
+                if plain is not None:
+                    geometry, crs = plain
+                    for batch in batches:
+                        _counted_batch(batch, geometry, checks, geometries, keeps, field_batches, where, path)
+            if plain is None:  # (the stream left unread: its reader was stopped)
+                return _held_as_arrays(read_vector(path, layer, repair))
+            fields = pa.Table.from_batches(field_batches).to_pandas() if field_batches else None
+        else:
+            source = _ogr_source(path, layer)
+            with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
+                                                   batch_size=COUNTED_BATCH) as (meta, batches):
+                # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
+                # from the file's code page (a shapefile's .cpg or DBF language byte).
+                utf8 = is_utf8(meta.get("encoding"))
+                if utf8:
+                    geometry = meta["geometry_name"] or "wkb_geometry"
+                    crs = meta["crs"]
+                    for batch in batches:
+                        _counted_batch(batch, geometry, checks, geometries, keeps, field_batches, where, path)
+                    fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
+            if not utf8:
+                return _held_as_arrays(read_vector(path, layer, repair))
     except (LayerLoadError, Cancelled):
         raise
     except ReadFailed as exc:
@@ -288,6 +296,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     except Exception as exc:
         raise _unreadable(path, exc) from None
     if not sum(len(keep) for keep in keeps):
+        if parquet:
+            raise LayerLoadError(path, f"{where} has no features")
         _refuse_empty(path, layer)
     warnings = []
     if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
@@ -300,6 +310,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         )
     crs = CRS.from_user_input(crs)
     keep = np.concatenate(keeps)
+    if fields is None:  # a GeoParquet file of geometries only
+        fields = pd.DataFrame(index=pd.RangeIndex(len(keep)))
     fields = fields.loc[keep] if not keep.all() else fields
     _refuse_problems(path, checks, where, crs, fields)
     gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
@@ -307,6 +319,30 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                                 warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
                                 geometries=geometries.build(), layer_crs=crs)
     return _with_fields_and_role(result, path)
+
+
+def _counted_batch(batch: pa.RecordBatch, geometry: str, checks: GeometryChecks, geometries: CompactBuilder,
+                   keeps: list, field_batches: list, where: str, path: Path) -> None:
+    """One batch of `read_counted`: its WKB read into arrays (by shapely where the fast path cannot),
+    checked, and appended to `geometries` unless the file is refused already; its fields kept."""
+    from layers.io.wkb_arrays import wkb_to_compact
+
+    stop_if_cancelled()
+    if geometry not in batch.schema.names:
+        raise LayerLoadError(path, f"{where} has no geometry column")
+    column = batch.column(geometry)
+    refuse_oversized_wkb(column, checks.seen)
+    store = wkb_to_compact(column)
+    if store is not None:
+        store, keep = checks.arrays(store, column)
+    else:
+        geoms, keep = checks.chunk(geometries_from_wkb(column))
+    keeps.append(keep)
+    # copied: a batch read from the reader's stream is slices of one buffer, the WKB included,
+    # which a slice kept would keep whole (a city's footprints twice over)
+    field_batches.append(pa.concat_batches([batch.drop_columns([geometry])]))
+    if not checks.wrong():
+        geometries.append(store if store is not None else CompactGeometries.from_shapely(geoms))
 
 
 def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
@@ -538,7 +574,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     info, data = _read_cells(path, {"op": "raster", "path": str(path), "band": band, "max_pixels": limit},
                              limits, cancelled)
     try:
-        pyproj_crs = _pyproj(rasterio.crs.CRS.from_wkt(info["crs_wkt"]))
+        pyproj_crs = _pyproj(info["crs_authority"], info["crs_wkt"])
     except Exception as exc:  # pyproj's CRSError: GDAL read a CRS PROJ does not understand
         raise _unreadable(path, exc) from None
     full_shape = full_transform = None
@@ -551,7 +587,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
         transform = Affine(*info["transform"])
         data, fill_warnings = masked_fill_values(data, transform, crs_label(pyproj_crs))
     array = data.astype("float64").filled(np.nan)
-    bounds = rasterio.transform.array_bounds(*array.shape, transform)
+    bounds = grid_bounds(*array.shape, transform)
     reason = implausible_coordinates((bounds[0], bounds[1], bounds[2], bounds[3]), pyproj_crs)
     if reason:
         raise LayerLoadError(path, reason)
@@ -648,6 +684,8 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
     if suffix not in WRITE_DRIVERS:
         raise ValueError(f"{path.name}: can only write {', '.join(sorted(WRITE_DRIVERS))}")
     driver = WRITE_DRIVERS[suffix]
+    import pyogrio  # here, not at the top: what reads files in this process needs no GDAL (it is the reader process's)
+
     if driver != "GPKG" and len(frames) != 1:
         raise ValueError(f"{path.name}: a {driver} file holds one layer, not {len(frames)}")
     with atomic_path(path, whole_geopackage if driver == "GPKG" else whole_geojson) as tmp:
@@ -663,8 +701,9 @@ def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, 
     return path
 
 
-def _pyproj(crs) -> CRS:
-    """rasterio's CRS as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
+def _pyproj(authority: list[str] | None, wkt: str) -> CRS:
+    """A raster's CRS (as the reader process's rasterio read it: its exact authority code, if any,
+    and its WKT) as a pyproj CRS, the one CRS type the model uses, read through pyproj's PROJ.
 
     By its authority code where the file names one exactly (a GeoTIFF's EPSG geokey): rasterio's
     GDAL carries a PROJ of its own, whose WKT pyproj's PROJ may not place (EPSG:3067 and 3879 come
@@ -672,13 +711,12 @@ def _pyproj(crs) -> CRS:
     code (a custom projection) is taken from its WKT. An exact match only: at rasterio's default
     confidence a custom TM with its own datum shift would pass for VN-2000's EPSG:5897.
     """
-    authority = crs.to_authority(confidence_threshold=100)
     if authority is not None:
         try:
             return CRS.from_authority(*authority)
         except CRSError:  # a code pyproj's PROJ database does not have: the WKT then
             pass
-    return CRS.from_user_input(crs.to_wkt())
+    return CRS.from_user_input(wkt)
 
 
 def _short(exc: Exception) -> str:

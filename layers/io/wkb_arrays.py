@@ -1,0 +1,389 @@
+"""WKB, as GDAL's Arrow stream and GeoParquet hand it over, straight into `CompactGeometries`.
+
+A million footprints parsed by shapely take three passes that each touch every feature with the
+GIL held: `from_wkb` makes a GEOS and a Python object per feature (0.22 s), `is_valid` asks GEOS
+(0.65 s), and `CompactGeometries.from_shapely` takes the objects apart again into coordinates and
+offsets (0.29 s). The arrays are all the analysis needs, and WKB is little more than those arrays
+with headers: `wkb_to_compact` reads the headers of every feature at once (NumPy, a loop only over
+the parts of multi-part features and the rings of polygons, not over features) and gathers the
+coordinates in one indexing.
+
+It reads what GEOS would make of the same bytes, or says it cannot (None): every Point,
+LineString, Polygon and their Multi* kinds, in either byte order, ISO or extended (PostGIS) WKB,
+with Z and M (dropped: the figures are planar) and an SRID (skipped). Anything else (a
+GeometryCollection, a curve, a truncated or malformed feature, a line of one point or a ring that
+is not closed, which GEOS refuses, a ring of fewer than four points, which it reads as invalid, or
+more than MAX_LOOPED parts or rings in one feature) is left to the shapely path, so that what is made and what is refused stays as shapely
+says: the fast path changes the speed, not the answer. The layout is `CompactGeometries`' (see
+there), with its empties: a missing geometry is type -1 with no parts, an empty one has no parts,
+an empty part of a multi-part one no paths.
+
+`certainly_valid` then answers which features GEOS's `is_valid` would certainly call valid:
+points; lines of two distinct points or more; polygons of one part without holes whose ring is
+simple (every pair of segments that do not follow each other is apart, every pair that does shares
+only its vertex), decided by floating-point orientation tests trusted only where their error bound
+(Shewchuk's) says the sign is certain. Everything else (holes, several parts, rings of more than
+MAX_RING_TESTED vertices, near-degenerate cases) is asked of GEOS by the caller: a city's footprints
+are nearly all simple rings of a few vertices, so GEOS sees few.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from layers.analysis.coverage.compact import CompactGeometries
+
+MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
+MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
+_PAIRS_AT_ONCE = 1 << 20  # segment pairs tested in one step (bounds the temporary arrays)
+_MIN_RING = 4  # GEOS's ring of fewest points: a triangle, closed
+_EPS = np.finfo(np.float64).eps / 2  # the unit roundoff
+_ORIENT_ERROR = (3.0 + 16.0 * _EPS) * _EPS  # Shewchuk's ccwerrboundA
+_DOT_ERROR = 8.0 * _EPS  # a dot product of two differences, generously
+_SHAPELY_TYPE = np.array([-1, 0, 1, 3, 4, 5, 6], dtype=np.int8)  # WKB's code 1..6 -> shapely's type id
+
+
+class _Unreadable(Exception):
+    """A feature the fast path leaves to shapely."""
+
+
+def wkb_to_compact(wkb: pa.Array | pa.ChunkedArray) -> CompactGeometries | None:
+    """The geometries of an Arrow column of WKB as arrays, or None if a feature is one the fast
+    path leaves to shapely (the module docstring)."""
+    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
+    try:
+        return _Reader(wkb).compact()
+    except _Unreadable:
+        return None
+
+
+_NONE = np.zeros(0, np.int64)
+
+
+class _Reader:
+    """One column's WKB, read in steps: the features' headers; their simple geometries (a Point,
+    LineString or Polygon feature is one, a multi-part feature's parts are each one); the paths
+    of those (a point's, a line's, each ring of a polygon); the coordinates; the offsets."""
+
+    def __init__(self, wkb: pa.Array) -> None:
+        self.n = n = len(wkb)
+        large = pa.types.is_large_binary(wkb.type)
+        offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if large else np.int32)
+        self.offsets = offsets[wkb.offset:wkb.offset + n + 1].astype(np.int64)
+        values = wkb.buffers()[2]
+        self.data = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, np.uint8)
+        self.present = np.ones(n, dtype=bool) if not wkb.null_count else wkb.is_valid().to_numpy(zero_copy_only=False)
+
+    def compact(self) -> CompactGeometries:
+        features = np.flatnonzero(self.present)
+        ends = self.offsets[features + 1]
+        kind, width, little, pos = self._header(self.offsets[features], ends)
+        types = np.full(self.n, -1, dtype=np.int8)
+        types[features] = _SHAPELY_TYPE[kind]
+        footprints = self._footprints(types, kind, width, little, pos, ends)
+        if footprints is not None:
+            return footprints
+        parts_declared = np.zeros(self.n, dtype=np.int64)
+        simple = kind <= 3
+        items = [self._simple(features[simple], np.zeros(int(simple.sum()), np.int64), kind[simple], width[simple],
+                              little[simple], pos[simple], ends[simple])[0]]
+        multi = ~simple
+        if multi.any():
+            owner, end, part_kind, at = features[multi], ends[multi], kind[multi] - 3, pos[multi]
+            self._need(at + 4, end)
+            count = self._u32(at, little[multi])
+            if count.max() > MAX_LOOPED:
+                raise _Unreadable
+            parts_declared[owner] = count
+            at = at + 4
+            for k in range(int(count.max())):
+                on = count > k
+                p_kind, p_width, p_little, p_pos = self._header(at[on], end[on])
+                if (p_kind != part_kind[on]).any():
+                    raise _Unreadable  # a MultiPolygon's part that is not a Polygon, ...
+                made, at[on] = self._simple(owner[on], np.full(int(on.sum()), k), p_kind, p_width, p_little, p_pos,
+                                            end[on])
+                items.append(made)
+        return self._assembled(types, parts_declared, *(np.concatenate(c) for c in zip(*items)))
+
+    def _footprints(self, types, kind, width, little, pos, ends) -> CompactGeometries | None:
+        """A batch of what a layer of footprints nearly always is (every feature there, a polygon of
+        one ring, or a multipolygon of one such part, in x and y, little-endian) read without the
+        general steps' bookkeeping; None for any other batch."""
+        if len(pos) != self.n or not (little.all() and (width == 16).all() and np.isin(kind, (3, 6)).all()):
+            return None
+        body = pos.copy()
+        multi = kind == 6
+        if multi.any():  # one part, itself a polygon in x and y, little-endian: its body follows
+            self._need(pos[multi] + 9, ends[multi])
+            part = self._windows(5)[pos[multi] + 4].view(np.uint8).reshape(-1, 5)
+            one = self._u32(pos[multi], little[multi]) == 1
+            if not (one.all() and (part[:, 0] == 1).all() and (part[:, 1] == 3).all() and not part[:, 2:].any()):
+                return None
+            body[multi] += 9
+        self._need(body + 8, ends)
+        rings, points = self._u32(body, little), self._u32(body + 4, little)
+        if (rings != 1).any() or (points < _MIN_RING).any():
+            return None
+        self._need(body + 8 + points * 16, ends)
+        coords = self._coordinates(body + 8, points, width, little)
+        last = _cumulative(points)
+        if (coords[last[:-1]] != coords[last[1:] - 1]).any():
+            raise _Unreadable  # GEOS makes no ring that is not closed
+        one_each = np.arange(self.n + 1, dtype=np.int64)
+        return CompactGeometries(types, one_each, one_each.copy(), last, coords)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _need(self, stop: np.ndarray, end: np.ndarray) -> None:
+        if (stop > end).any():
+            raise _Unreadable  # cut off
+
+    def _u32(self, pos: np.ndarray, little: np.ndarray) -> np.ndarray:
+        """The unsigned 32-bit integers at `pos`, each in its geometry's byte order."""
+        raw = self._windows(4)[pos]
+        values = raw.view("<u4").astype(np.int64)
+        big = ~little
+        if big.any():
+            values[big] = raw[big].view(">u4")
+        return values
+
+    def _windows(self, size: int) -> np.ndarray:
+        """The column's bytes as overlapping windows of `size` bytes, one starting at every byte (no
+        copy): indexing it with positions gathers the values there, however they are aligned."""
+        count = max(len(self.data) - size + 1, 0)
+        return np.ndarray((count,), dtype=f"V{size}", buffer=self.data, strides=(1,))
+
+    def _header(self, pos: np.ndarray, end: np.ndarray):
+        """(kind 1..6, coordinate width in bytes, little-endian, position after the header) of the
+        geometries that start at `pos`."""
+        self._need(pos + 5, end)
+        order = self.data[pos]
+        if (order > 1).any():
+            raise _Unreadable
+        little = order == 1
+        code = self._u32(pos + 1, little)
+        flags = code >> 28  # extended WKB: Z 8, M 4, an SRID follows 2
+        code = code & 0x0FFFFFFF
+        iso, kind = code // 1000, code % 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
+        dims = 2 + (flags >> 3 & 1) + (flags >> 2 & 1) + (iso > 0) + (iso == 3)
+        if ((iso > 3) | (kind < 1) | (kind > 6) | (dims > 4) | (flags & 1 == 1)).any():
+            raise _Unreadable
+        pos = pos + 5 + 4 * (flags >> 1 & 1)
+        self._need(pos, end)
+        return kind, dims * 8, little, pos
+
+    def _simple(self, feature, part, kind, width, little, pos, end):
+        """The paths of simple geometries (kind 1 point, 2 line, 3 polygon) whose bodies start at
+        `pos`: ((feature, part number, ring number, coordinates' position, points, width, byte
+        order) of each path, a point's and a line's numbered 0), and where each body ends."""
+        n = len(pos)
+        count = np.ones(n, np.int64)  # a point's one coordinate
+        counted = kind >= 2
+        self._need(pos[counted] + 4, end[counted])
+        count[counted] = self._u32(pos[counted], little[counted])
+        body_end = pos + width  # a point's
+        line = kind == 2
+        if (count[line] == 1).any():
+            raise _Unreadable  # GEOS makes no line of one point
+        body_end[line] = pos[line] + 4 + count[line] * width[line]
+        one_path = np.flatnonzero(~counted | line)  # points and lines
+        paths = [(one_path, np.zeros(len(one_path), np.int64), np.where(line, pos + 4, pos)[one_path], count[one_path])]
+        polygon = np.flatnonzero(kind == 3)
+        rings = count[polygon]
+        if rings.max(initial=0) > MAX_LOOPED:
+            raise _Unreadable
+        at = pos[polygon] + 4
+        for r in range(int(rings.max(initial=0))):
+            on = rings > r
+            self._need(at[on] + 4, end[polygon[on]])
+            points = self._u32(at[on], little[polygon[on]])
+            if ((points > 0) & (points < _MIN_RING)).any():
+                raise _Unreadable  # a ring of fewer than four points: as GEOS reads it (or not)
+            paths.append((polygon[on], np.full(int(on.sum()), r), at[on] + 4, points))
+            at[on] += 4 + points * width[polygon[on]]
+        body_end[polygon] = at
+        self._need(body_end, end)
+        item, ring, start, points = (np.concatenate(c) for c in zip(*paths))
+        return (feature[item], part[item], ring, start, points, width[item], little[item], kind[item]), body_end
+
+    # -- assembling ------------------------------------------------------------------------------
+    def _assembled(self, types, parts_declared, feature, part, ring, start, points, width, little, kind):
+        order = np.lexsort((ring, part, feature))  # the paths in the arrays' order
+        feature, part, ring, start, points, width, little, kind = (
+            a[order] for a in (feature, part, ring, start, points, width, little, kind))
+        coords = self._coordinates(start, points, width, little)
+        first = _cumulative(points)[:-1]  # each path's first coordinate
+        point, line, polygon = kind == 1, kind == 2, kind == 3
+        closed = polygon & (points > 0)
+        if (coords[first[closed]] != coords[first[closed] + points[closed] - 1]).any():
+            raise _Unreadable  # GEOS makes no ring that is not closed
+        # empties, as GEOS reads them: a point of NaN, NaN; a line of no points; a polygon whose
+        # rings have none (a shell of none with holes of some GEOS refuses)
+        simple = np.cumsum(np.r_[True, (feature[1:] != feature[:-1]) | (part[1:] != part[:-1])]) - 1
+        polygon_points = np.bincount(simple, weights=points)[simple]
+        if (polygon & (ring == 0) & (points == 0) & (polygon_points > 0)).any():
+            raise _Unreadable
+        keep = (line & (points > 0)) | (polygon & (polygon_points > 0))
+        keep[point] = ~np.isnan(coords[first[point]]).all(axis=1)
+        if not keep.all():
+            coords = coords[np.repeat(keep, points)]
+            feature, part, points = feature[keep], part[keep], points[keep]
+        # parts: a simple feature has one if it has a path; a multi-part one all it declares if any has
+        parts = np.where(parts_declared > 0, parts_declared, 1) * (np.bincount(feature, minlength=self.n) > 0)
+        geom_offsets = _cumulative(parts)
+        paths_per_part = np.bincount(geom_offsets[feature] + part, minlength=int(geom_offsets[-1]))
+        return CompactGeometries(types, geom_offsets, _cumulative(paths_per_part), _cumulative(points), coords)
+
+    def _coordinates(self, start, points, width, little) -> np.ndarray:
+        """x and y of every point of the paths, in order."""
+        total = int(points.sum())
+        if not total:
+            return np.empty((0, 2))
+        first = _cumulative(points)[:-1]
+        # the point i of a path (first, start, width) is at start + (i - first) * width
+        steps = np.arange(total) * width[0] if (width == width[0]).all() else np.arange(total) * np.repeat(width, points)
+        at = np.repeat(start - first * width, points) + steps
+        raw = self._windows(16)[at]
+        xy = raw.view("<f8").reshape(total, 2).astype(np.float64, copy=False)
+        big = ~np.repeat(little, points) if not little.all() else None
+        if big is not None and big.any():
+            xy[big] = raw[big].view(">f8").reshape(-1, 2)
+        return xy
+
+
+def _cumulative(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+# -- validity --------------------------------------------------------------------------------------
+
+def certainly_valid(store: CompactGeometries) -> np.ndarray:
+    """Per feature: True where GEOS's `is_valid` would certainly say valid (the module docstring);
+    False where it may not, and for missing and empty features (they are not asked)."""
+    n = len(store)
+    parts = np.diff(store.geom_offsets)
+    paths = np.diff(store.part_offsets)
+    points = np.diff(store.path_offsets)
+    has = np.zeros(n, bool)
+    feature_of_path = np.repeat(np.repeat(np.arange(n), parts), paths)
+    has[feature_of_path[points > 0]] = True
+    out = has & np.isin(store.types, (0, 4))
+    lines = has & np.isin(store.types, (1, 5))
+    if lines.any():
+        out |= lines & (np.bincount(feature_of_path, weights=~_distinct_points(store), minlength=n) == 0)
+    # polygons of one part and one ring
+    one_ring = has & np.isin(store.types, (3, 6)) & (parts == 1)
+    one_ring[one_ring] = paths[store.geom_offsets[:-1][one_ring]] == 1
+    rings = store.part_offsets[store.geom_offsets[:-1][one_ring]]
+    out[np.flatnonzero(one_ring)] = _simple_rings(store.coords, store.path_offsets[rings], points[rings])
+    return out
+
+
+def _distinct_points(store: CompactGeometries) -> np.ndarray:
+    """Per path: it has no points, or two distinct ones or more (a line GEOS calls valid)."""
+    points = np.diff(store.path_offsets)
+    if not len(store.coords):
+        return np.ones(len(points), bool)
+    differs = (store.coords != np.repeat(store.coords[store.path_offsets[:-1][points > 0]], points[points > 0],
+                                         axis=0)).any(axis=1)
+    out = points == 0
+    out[points > 0] = np.logical_or.reduceat(differs, store.path_offsets[:-1][points > 0])
+    return out
+
+
+def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per closed ring (`points` coordinates from `start`): certainly simple, with three distinct
+    vertices or more."""
+    out = np.zeros(len(start), bool)
+    if not len(start):
+        return out
+    # the rings' coordinates (a view when they follow each other, as a layer of footprints' do),
+    # repeated points dropped (GEOS ignores them)
+    first = _cumulative(points)[:-1]
+    if start[0] == 0 and (start == first).all():
+        xy = coords[:int(points.sum())]
+    else:
+        xy = coords[np.repeat(start - first, points) + np.arange(int(points.sum()))]
+    repeated = np.zeros(len(xy), bool)
+    repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
+    repeated[first] = False
+    if repeated.any():
+        xy = xy[~repeated]
+        distinct = np.add.reduceat(~repeated, first)
+        first = _cumulative(distinct)[:-1]
+    else:
+        distinct = points
+    for size in np.unique(distinct[(distinct >= _MIN_RING) & (distinct <= MAX_RING_TESTED + 1)]):
+        which = np.flatnonzero(distinct == size)
+        step = max(1, _PAIRS_AT_ONCE // (size * size))
+        for i in range(0, len(which), step):
+            rows = which[i:i + step]
+            out[rows] = _rings_simple(xy, first[rows], int(size) - 1)
+    return out
+
+
+def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
+    """Rings of `segments` segments each (their closed vertices from `first` in `xy`): simple.
+
+    A ring that turns the same way, certainly, at every vertex and winds once is convex, hence
+    simple (a rectangle, most footprints): decided from its turns alone. The others are simple if
+    each segment and the next share only their vertex (they turn, or go on ahead) and every two
+    segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
+    question asked of every segment of a ring is then a few operations on whole rows."""
+    at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
+    x, y = xy[at, 0], xy[at, 1]
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
+    turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
+    # the directions' half of the circle (exact: a difference of two doubles has the sign of the
+    # true one): a ring turning one way winds once if its direction passes from one half to the
+    # other, that way round, once
+    upper = (dy > 0) | ((dy == 0) & (dx > 0))
+    left, right = np.logical_and.reduce(turn == 1), np.logical_and.reduce(turn == -1)
+    wraps = np.where(left, np.add.reduce(~upper[:-1] & upper[1:], dtype=np.int64),
+                     np.add.reduce(upper[:-1] & ~upper[1:], dtype=np.int64))
+    ok = (left | right) & (wraps == 1)
+    rest = np.flatnonzero(~ok)
+    if not len(rest):
+        return ok
+    x, y, dx, dy, turn = x[:, rest], y[:, rest], dx[:, rest], dy[:, rest], turn[:, rest]
+    along = dx[:-1] * dx[1:] + dy[:-1] * dy[1:]
+    ahead = along > _DOT_ERROR * (np.abs(dx[:-1] * dx[1:]) + np.abs(dy[:-1] * dy[1:]))
+    simple = np.logical_and.reduce((turn != 0) | ahead)
+    i, j = _apart_pairs(segments)
+    if len(i):
+        simple &= np.logical_and.reduce(_apart(x[i], y[i], x[i + 1], y[i + 1], x[j], y[j], x[j + 1], y[j + 1]))
+    ok[rest] = simple
+    return ok
+
+
+def _apart_pairs(segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of segments of a ring that do not follow each other (i < j)."""
+    i, j = np.triu_indices(segments, 2)
+    keep = ~((i == 0) & (j == segments - 1))
+    return i[keep], j[keep]
+
+
+def _orientation(ax, ay, bx, by, cx, cy) -> np.ndarray:
+    """The sign of the turn a -> b -> c (1 left, -1 right), 0 where floating point cannot be sure."""
+    return _orientation_of(bx - ax, by - ay, cx - ax, cy - ay)
+
+
+def _orientation_of(ux, uy, vx, vy) -> np.ndarray:
+    """The sign of the cross product u x v of two differences of coordinates (as `_orientation`)."""
+    left, right = ux * vy, uy * vx
+    det = left - right
+    return np.where(np.abs(det) > _ORIENT_ERROR * (np.abs(left) + np.abs(right)), np.sign(det), 0)
+
+
+def _apart(px, py, qx, qy, rx, ry, sx, sy) -> np.ndarray:
+    """Segments p-q and r-s certainly share no point: their boxes are apart, or one lies wholly on
+    one side of the other's line."""
+    boxes = ((np.maximum(px, qx) < np.minimum(rx, sx)) | (np.maximum(rx, sx) < np.minimum(px, qx))
+             | (np.maximum(py, qy) < np.minimum(ry, sy)) | (np.maximum(ry, sy) < np.minimum(py, qy)))
+    if boxes.all():
+        return boxes
+    s1, s2 = _orientation(px, py, qx, qy, rx, ry), _orientation(px, py, qx, qy, sx, sy)
+    s3, s4 = _orientation(rx, ry, sx, sy, px, py), _orientation(rx, ry, sx, sy, qx, qy)
+    return boxes | ((s1 != 0) & (s1 == s2)) | ((s3 != 0) & (s3 == s4))

@@ -1,0 +1,216 @@
+"""WKB read straight into arrays (`layers.io.wkb_arrays`): the same arrays as shapely's geometries
+taken apart (`CompactGeometries.from_shapely(shapely.from_wkb(...))`) for every kind, byte order,
+dimension and flavour; whatever GEOS refuses or the fast path cannot read is left to shapely
+(None); and `certainly_valid` never calls valid what GEOS calls invalid, while calling valid the
+footprints a city is made of."""
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layers.analysis.coverage.compact import CompactGeometries
+from layers.io import wkb_arrays
+from layers.io.wkb_arrays import certainly_valid, wkb_to_compact
+
+X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
+
+
+def odd_geometries() -> list:
+    """One of every kind and empty, with holes and parts, in UTM-sized coordinates."""
+    box = shapely.box(X0, Y0, X0 + 20, Y0 + 15)
+    holed = shapely.box(X0, Y0, X0 + 40, Y0 + 40).difference(shapely.box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
+    return [
+        shapely.Point(X0, Y0), shapely.Point(), None,
+        shapely.LineString([(X0, Y0), (X0 + 5, Y0 + 1), (X0 + 9, Y0 - 3)]), shapely.LineString(),
+        box, holed, shapely.Polygon(),
+        shapely.MultiPoint([(X0, Y0), (X0 + 1, Y0 + 1)]), shapely.MultiPoint(),
+        shapely.MultiLineString([[(X0, Y0), (X0 + 1, Y0)], [(X0 + 2, Y0), (X0 + 3, Y0 + 4), (X0 + 5, Y0)]]),
+        shapely.MultiPolygon([box, shapely.box(X0 + 50, Y0, X0 + 60, Y0 + 10)]), shapely.MultiPolygon([holed]),
+        shapely.MultiPolygon(), shapely.MultiLineString(),
+        shapely.Polygon([(-71.06, 42.36), (-71.05, 42.36), (-71.05, 42.37), (-71.06, 42.36)]),  # lon/lat, west
+        shapely.Point(151.2, -33.87),  # south
+    ]
+
+
+def column(geoms, **to_wkb) -> pa.Array:
+    return pa.array([None if g is None else shapely.to_wkb(g, **to_wkb) for g in geoms], type=pa.binary())
+
+
+def assert_same_arrays(store: CompactGeometries, wkb: pa.Array) -> None:
+    """`store` holds what shapely makes of `wkb`, taken apart."""
+    reference = CompactGeometries.from_shapely(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
+    for name in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
+        np.testing.assert_array_equal(getattr(store, name), getattr(reference, name), err_msg=name)
+    assert store.types.dtype == reference.types.dtype and store.coords.dtype == np.float64
+
+
+@pytest.mark.parametrize("to_wkb", [
+    {}, {"byte_order": 0}, {"flavor": "iso"}, {"output_dimension": 3, "flavor": "iso"},
+    {"output_dimension": 3, "flavor": "extended"}, {"include_srid": True}, {"byte_order": 0, "output_dimension": 3},
+], ids=["little", "big", "iso", "iso-z", "ewkb-z", "ewkb-srid", "big-z"])
+def test_every_kind_reads_as_shapely_reads_it(to_wkb):
+    geoms = odd_geometries()
+    if to_wkb.get("output_dimension") == 3:  # a Z that the arrays drop
+        geoms = [None if g is None else shapely.force_3d(g, 12.5) for g in geoms]
+    if to_wkb.get("include_srid"):
+        geoms = [None if g is None else shapely.set_srid(g, 32648) for g in geoms]
+    wkb = column(geoms, **to_wkb)
+    store = wkb_to_compact(wkb)
+    assert store is not None
+    assert_same_arrays(store, wkb)
+    assert_same_arrays(store, column(geoms))  # the same arrays, whatever the flavour
+
+
+def test_m_and_zm_coordinates_are_skipped_for_x_and_y():
+    """ISO WKB with M (2000s) and ZM (3000s), written by hand: shapely writes neither."""
+    def ring_polygon(code: int, values: int) -> bytes:
+        ring = [(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0)]
+        body = b"".join(struct.pack("<" + "d" * values, x, y, *([7.0] * (values - 2))) for x, y in ring)
+        return struct.pack("<BIII", 1, code, 1, len(ring)) + body
+    wkb = pa.array([ring_polygon(2003, 3), ring_polygon(3003, 4)])
+    store = wkb_to_compact(wkb)
+    assert store is not None
+    assert_same_arrays(store, wkb)
+    assert store.coords[:4].tolist() == [[X0, Y0], [X0 + 10, Y0], [X0 + 10, Y0 + 10], [X0, Y0]]
+
+
+def wkb_polygon(points, little=True) -> bytes:
+    order = "<" if little else ">"
+    return struct.pack(order + "BIII", int(little), 3, 1, len(points)) + b"".join(
+        struct.pack(order + "dd", *p) for p in points)
+
+
+@pytest.mark.parametrize("raw, why", [
+    (shapely.to_wkb(shapely.GeometryCollection([shapely.Point(0, 0)])), "a collection"),
+    (struct.pack("<BII", 1, 8, 0), "a circular string"),
+    (wkb_polygon([(0, 0), (1, 0), (1, 1), (0, 0)])[:-5], "cut off"),
+    (wkb_polygon([(0, 0), (1, 0), (1, 1), (0, 1)]), "a ring that is not closed"),
+    (wkb_polygon([(0, 0), (1, 0), (0, 0)]), "a ring of three points"),
+    (struct.pack("<BII", 1, 2, 1) + struct.pack("<dd", 1, 2), "a line of one point"),
+    (struct.pack("<BI", 7, 3), "no byte order"),
+    (b"", "no bytes"),
+])
+def test_what_the_fast_path_cannot_read_is_left_to_shapely(raw, why):
+    good = shapely.to_wkb(shapely.box(X0, Y0, X0 + 1, Y0 + 1))
+    assert wkb_to_compact(pa.array([good, raw, good])) is None, why
+
+
+def test_rings_left_to_shapely_are_ones_geos_refuses_or_calls_invalid():
+    """Left to shapely, the path every file took before: a ring that is not closed is refused by
+    GEOS, one of three points is read as an invalid polygon (then repaired or refused as before)."""
+    with pytest.raises(shapely.errors.GEOSException, match="closed"):
+        shapely.from_wkb(wkb_polygon([(0, 0), (1, 0), (1, 1), (0, 1)]))
+    assert not shapely.from_wkb(wkb_polygon([(0, 0), (1, 0), (0, 0)])).is_valid
+
+
+def test_a_slice_of_a_column_reads_its_own_features():
+    sliced = column(odd_geometries()).slice(3, 9)
+    assert_same_arrays(wkb_to_compact(sliced), sliced)
+
+
+def footprints(n: int, seed: int = 0) -> list:
+    """Rotated rectangles and L shapes of 6-30 m in UTM coordinates, as a city's buildings are,
+    some with a repeated vertex or a vertex in the middle of a wall."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        w, h = rng.uniform(6, 30, 2)
+        shape = [(0, 0), (w, 0), (w, h), (0, h)] if i % 3 else [(0, 0), (w, 0), (w, h / 2), (w / 2, h / 2), (w / 2, h), (0, h)]
+        if i % 7 == 0:
+            shape.insert(1, (w / 2, 0))  # a vertex in the middle of a wall
+        if i % 11 == 0:
+            shape.insert(2, shape[1])  # a repeated vertex
+        polygon = shapely.affinity.rotate(shapely.Polygon(shape), rng.uniform(0, 360), origin=(0, 0))
+        out.append(shapely.affinity.translate(polygon, X0 + rng.uniform(0, 5000), Y0 + rng.uniform(0, 5000)))
+    return out
+
+
+@pytest.mark.parametrize("to_wkb", [{}, {"byte_order": 0}, {"output_dimension": 3}], ids=["plain", "big", "z"])
+def test_footprints_of_one_ring_read_as_shapely_reads_them(to_wkb, monkeypatch):
+    """A layer of footprints (polygons of one ring, and multipolygons of one such part, as many
+    files store every building) is read by the shortest path; the same arrays as shapely's, and
+    the same as the general path's when one feature is of another kind."""
+    geoms = footprints(50)
+    geoms[1::3] = [shapely.MultiPolygon([g]) for g in geoms[1::3]]
+    if to_wkb.get("output_dimension"):
+        geoms = list(shapely.force_3d(np.asarray(geoms, dtype=object), 4.0))
+    for batch in (geoms, geoms + [shapely.Point(X0, Y0)], geoms + [shapely.box(X0, Y0, X0 + 9, Y0 + 9).difference(
+            shapely.box(X0 + 3, Y0 + 3, X0 + 6, Y0 + 6))]):
+        wkb = column(batch, **to_wkb)
+        assert_same_arrays(wkb_to_compact(wkb), wkb)
+    if not to_wkb:  # x and y, little-endian, footprints only: the general steps are not taken
+        monkeypatch.setattr(wkb_arrays._Reader, "_simple", None)
+        assert_same_arrays(wkb_to_compact(column(geoms)), column(geoms))
+
+
+def test_a_city_s_footprints_are_certainly_valid_without_asking_geos():
+    geoms = footprints(3000)
+    assert shapely.is_valid(geoms).all()
+    store = wkb_to_compact(column(geoms))
+    certain = certainly_valid(store)
+    # rectangles and L shapes are decided here; only walls with a vertex in their middle, where
+    # the turn is too close to straight to be sure of, may be left to GEOS
+    assert certain.mean() > 0.85
+    assert certain[[i for i in range(len(geoms)) if i % 7]].all()
+
+
+def test_lines_points_and_what_is_left_to_geos():
+    geoms = [shapely.Point(X0, Y0), shapely.MultiPoint([(X0, Y0), (X0, Y0)]),
+             shapely.LineString([(X0, Y0), (X0 + 1, Y0)]), shapely.LineString([(X0, Y0), (X0, Y0)]),
+             shapely.MultiLineString([[(X0, Y0), (X0 + 1, Y0)], [(X0, Y0), (X0, Y0)]]),
+             shapely.box(X0, Y0, X0 + 40, Y0 + 40).difference(shapely.box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20)),
+             shapely.MultiPolygon([shapely.box(X0, Y0, X0 + 1, Y0 + 1), shapely.box(X0 + 3, Y0, X0 + 4, Y0 + 1)]),
+             shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)]),  # a bow-tie
+             None, shapely.Polygon()]
+    certain = certainly_valid(wkb_to_compact(column(geoms)))
+    assert certain.tolist() == [True, True, True, False, False, False, False, False, False, False]
+    assert not shapely.is_valid(np.asarray(geoms, dtype=object)[[3, 4, 7]]).any()
+
+
+coordinate = st.integers(-4, 4).map(float) | st.floats(-4, 4, allow_nan=False, width=32).map(float)
+ring = st.lists(st.tuples(coordinate, coordinate), min_size=3, max_size=12)
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(ring, min_size=1, max_size=20), st.sampled_from([1.0, 1e-9, 1e6]), st.booleans())
+def test_certainly_valid_is_never_wrong(rings, scale, far):
+    """Random rings on a small grid (collinear vertices, touching and crossing segments, spikes,
+    repeated points), shrunk or grown and moved far from the origin: whatever `certainly_valid`
+    calls valid, GEOS calls valid."""
+    offset = (X0, Y0) if far else (0.0, 0.0)
+    geoms = []
+    for points in rings:
+        shell = [(x * scale + offset[0], y * scale + offset[1]) for x, y in points]
+        try:
+            geoms.append(shapely.Polygon(shell + shell[:1]))
+        except shapely.errors.GEOSException:
+            continue
+    geoms.append(shapely.MultiPolygon([g for g in geoms if isinstance(g, shapely.Polygon) and g.is_valid][:2]))
+    store = wkb_to_compact(column(geoms))
+    if store is None:
+        return
+    certain = certainly_valid(store)
+    assert not (certain & ~shapely.is_valid(np.asarray(geoms, dtype=object))).any()
+
+
+def test_real_footprints_are_read_and_judged_as_geos_does():
+    """OpenStreetMap's buildings of central Helsinki (ODbL, sample_data/helsinki), some invalid:
+    the same arrays as shapely's, none called valid that GEOS calls invalid, most decided here."""
+    import pyogrio
+
+    path = Path(__file__).resolve().parents[1] / "sample_data" / "helsinki" / "helsinki_buildings.gpkg"
+    _, table = pyogrio.read_arrow(path)
+    wkb = table.column("geom").combine_chunks()
+    store = wkb_to_compact(wkb)
+    assert_same_arrays(store, wkb)
+    valid = shapely.is_valid(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
+    certain = certainly_valid(store)
+    assert not valid.all() and not (certain & ~valid).any()
+    assert certain.mean() > 0.8
