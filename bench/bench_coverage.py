@@ -33,14 +33,24 @@ reading of the buildings as the CLI reads them is timed on its own. Without --no
 against a GEOS brute force on a 12 x 12 km subset (of the footprints made again from the seed,
 as shapely geometries: independent of the arrays).
 
+With --engine, the engine after reading is timed on the city as `planner measure --zones -r 500`
+reads it from the files (a child process reads them as the CLI does, then measures the catchment
+cold --repeat times: the footprints made ready, and `measure_catchment` with the people, the
+wards and the exact distance), and with --before DIR the same in a child running the code in DIR
+(e.g. a checkout of the commit before a change): both times with the load average beside them,
+and whether every figure (total and by ward) is the same to 1e-12.
+
     python bench/bench_coverage.py [--radius 1000] [--footprints 250000 1000000 4000000]
                                    [--repeat 3] [--naive] [--files] [--no-check]
+                                   [--engine [--before DIR]]
 """
 from __future__ import annotations
 
 import argparse
 import ctypes
 import gc
+import json
+import math
 import os
 import subprocess
 import statistics
@@ -176,7 +186,14 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="time the naive geopandas reference too")
     parser.add_argument("--files", action="store_true", help="planner measure end to end on files")
     parser.add_argument("--no-check", action="store_true", help="skip the brute-force check")
+    parser.add_argument("--engine", action="store_true",
+                        help="only the engine after reading, cold, on the city read from files as the CLI reads it")
+    parser.add_argument("--before", metavar="DIR", help="with --engine: the same with the code in DIR, beside ours")
     args = parser.parse_args()
+    if args.engine:
+        for n in args.footprints:
+            engine_on_files(n, args.repeat, args.before)
+        return
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"radius {args.radius:.0f} m; cold and warm: median of {args.repeat}")
@@ -352,6 +369,89 @@ _MEASURE_AND_PEAK = (
     "import sys; from layers.cli import main; code = main(sys.argv[1:]); "
     "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]); sys.exit(code)"
 )
+
+
+def engine_on_files(n_footprints: int, repeat: int, before: str | None) -> None:
+    """The engine after reading, cold, on the city read from its files as `planner measure --zones -r 500`
+    reads it: in a child per code tree (ours, and `before`'s), figures compared."""
+    folder = _city_folder(n_footprints)
+    files = _write_city(folder, n_footprints)
+    ours = os.path.join(os.path.dirname(__file__), "..")
+    print(f"== engine after reading, cold: {n_footprints:,} footprints read from {files[0]}, radius 500 m, "
+          f"by ward, median of {repeat}")
+    runs = {}
+    for name, code in (("this tree", ours), ("before", before)):
+        if code is None:
+            continue
+        load = _load()
+        child = subprocess.run([sys.executable, "-c", _ENGINE_COLD, str(repeat), *map(str, files)],
+                               capture_output=True, text=True, cwd=code,
+                               env={**os.environ, "PYTHONPATH": os.path.abspath(code)})
+        if child.returncode:
+            print(f"  {name} ({code}): failed: {child.stderr.strip()[-400:]}")
+            continue
+        runs[name] = json.loads(child.stdout.splitlines()[-1])
+        times = runs[name]["times"]
+        print(f"  {name:<10} {os.path.abspath(code)}")
+        print(f"    {'footprints ready (s)':<48} {statistics.median(t[0] for t in times):>8.3f}   "
+              f"runs: {' '.join(f'{t[0]:.3f}' for t in times)}")
+        print(f"    {'measure_catchment, by ward, exact distance (s)':<48} {statistics.median(t[1] for t in times):>8.3f}   "
+              f"runs: {' '.join(f'{t[1]:.3f}' for t in times)}")
+        print(f"    {'engine after reading, cold (s)':<48} {statistics.median(t[0] + t[1] for t in times):>8.3f}   "
+              f"({load} before, {_load()} after)")
+        print(f"    {'  its processor time, both threads (s)':<48} {statistics.median(t[2] for t in times):>8.3f}   "
+              f"(less sensitive to the load than the time)")
+    if len(runs) == 2:
+        worst, where = _worst_difference(runs["this tree"]["figures"], runs["before"]["figures"])
+        print(f"  figures, total and by ward: {'the same' if worst <= 1e-12 else 'DIFFERENT'} "
+              f"(largest relative difference {worst:.1e}{' at ' + where if where else ''}; counts exact)")
+
+
+def _worst_difference(a, b, where: str = "") -> tuple[float, str]:
+    """The largest relative difference between two nested figures (inf where a count or a key differs)."""
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            return math.inf, where
+        return max((_worst_difference(a[k], b[k], f"{where}/{k}") for k in a), default=(0.0, ""))
+    if isinstance(a, int) and isinstance(b, int):
+        return (0.0, "") if a == b else (math.inf, where)
+    if a == b:
+        return 0.0, ""
+    return abs(a - b) / max(abs(a), abs(b)), where
+
+
+# the child: a city read from files as `planner measure` reads it, then the catchment at 500 m measured
+# cold `repeat` times (footprints made ready, measure_catchment by ward with the exact distance); on
+# standard output one JSON line: the times (ready, measure, processor time) of each run, and the
+# last run's figures
+_ENGINE_COLD = """
+import json, sys, time
+from layers.analysis.coverage import FeatureSet, PopulationGrid, Within, catchment, measure_catchment
+from layers.analysis.coverage.shapes import geometries
+from layers.cli import build_session
+repeat, files = int(sys.argv[1]), sys.argv[2:]
+session = build_session(files, [f"{files[0]}=building", f"{files[1]}=metro_station"])
+city = session.city()
+stations = geometries(city.features("metro_station"))
+zone = catchment(stations, 500.0, city.study_area, quad_segs=city.quad_segs, crs=city.crs)
+within = Within.of(stations, 500.0, city.quad_segs)
+layer = city.layers["building"][0]
+grid = city.population
+times = []
+for _ in range(repeat):
+    frame = layer.counted_in_crs(city.crs, city.use_filters)
+    c0, t0 = time.process_time(), time.perf_counter()
+    features = FeatureSet.from_frame(frame)
+    t1 = time.perf_counter()
+    fresh = PopulationGrid(grid.values, grid.transform, grid.crs, grid.regions_crs)
+    result = measure_catchment(zone, city.study_area, city.crs, fresh, {"buildings": features}, zones=city.zones,
+                               zone_name_field="zone", within=within)
+    times.append((t1 - t0, time.perf_counter() - t1, time.process_time() - c0))
+figures = {"area_m2": result.area_m2, "population": result.population, **result.features["buildings"],
+           "by_ward": {str(zone): {k: (int(v) if k.startswith("count") else float(v)) for k, v in row.items()}
+                       for zone, row in result.zones.to_dict("index").items()}}
+print(json.dumps({"times": times, "figures": figures}))
+"""
 
 
 def _city_folder(n_footprints: int) -> Path:

@@ -1,9 +1,12 @@
 """Benchmark: how long the map window blocks its GUI thread with a large vector layer, and how fast it draws.
 
 The layer is a file you give (`--file city.gpkg`, any vector format the app opens; its first layer is
-measured) or a synthetic city of building footprints (`--size`, default 1,000,000 small rectangles of
-6-30 m in EPSG:32648, clustered around a few centres and overlapping like real footprints), written to
-GeoParquet first. It is opened in the full main window (layer panel, docks, timeline) over the Hanoi
+measured) or a synthetic city of building footprints (`--size`, default 1,000,000 of 6-30 m in
+EPSG:32648, clustered around a few centres and overlapping like real footprints), written first as
+GeoPackage and as GeoParquet (`--format`, default both: each measured in a process of its own, so
+each has its own peak memory). `--shapes real` (the default) makes them shaped like real ones:
+turned any way, 4 to 24 corners, a few with a courtyard (a hole) and a few of two parts;
+`--shapes boxes` makes plain rectangles. It is opened in the full main window (layer panel, docks, timeline) over the Hanoi
 sample (`--no-sample` for the file alone), the way File > Open does, and then:
 
 - add / hide / show / zoom to layer / restyle it by a category field (its first text field of at
@@ -29,7 +32,8 @@ gap between two of its ticks (so the figure includes up to 1 ms of timer slack).
 
 `--png DIR` saves the main window at the three scales (city.png, district.png, street.png) to look at.
 
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--size 1000000 | --file path.gpkg] [--png DIR]
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_render.py [--size 1000000 [--shapes real|boxes]
+[--format gpkg|parquet|both] | --file path.gpkg] [--png DIR]
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ import argparse
 import dataclasses
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,13 +55,15 @@ import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
 from layers.crs import HANOI_CRS  # noqa: E402
+from layers.layer import field_columns  # noqa: E402
 
 CENTRE = (585_000.0, 2_325_000.0)  # central Hanoi in EPSG:32648
 SCALES = (("city", None), ("district 3 km", 3_000.0), ("street 300 m", 300.0))
 
 
-def synthetic_city(n: int, seed: int = 0) -> gpd.GeoDataFrame:
-    """n footprints: dense clusters (urban districts) plus a sparse scatter (villages)."""
+def synthetic_city(n: int, seed: int = 0, shapes: str = "real") -> gpd.GeoDataFrame:
+    """n footprints: dense clusters (urban districts) plus a sparse scatter (villages); rectangles
+    (`shapes="boxes"`) or shaped like real ones (`real_footprints`)."""
     rng = np.random.default_rng(seed)
     n_clustered = int(n * 0.85)
     centres = rng.normal(CENTRE, 9_000, size=(40, 2))
@@ -68,11 +75,57 @@ def synthetic_city(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     ])
     xy = np.vstack([clustered, scattered])
     w, h = rng.uniform(6, 30, n), rng.uniform(6, 22, n)
-    footprints = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + w, xy[:, 1] + h)
+    if shapes == "boxes":
+        footprints = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + w, xy[:, 1] + h)
+    else:
+        footprints = real_footprints(xy, w, h, rng)
     return gpd.GeoDataFrame(
         {"height_m": rng.uniform(3, 60, n).round(1), "use": rng.choice(["home", "shop", "office"], n)},
         geometry=footprints, crs=HANOI_CRS,
     )
+
+
+def real_footprints(xy: np.ndarray, w: np.ndarray, h: np.ndarray, rng) -> np.ndarray:
+    """Footprints shaped like surveyed ones, made in one vectorised pass: each a ring of 4 to 24
+    corners round an ellipse of w x h m (corners a little in or out), turned any way; one in
+    twenty-five has a courtyard (a hole, a third of its size), one in fifty a second part beside it."""
+    n = len(xy)
+    corners = rng.choice([4, 5, 6, 8, 12, 16, 24], n, p=[0.3, 0.1, 0.2, 0.15, 0.12, 0.08, 0.05])
+    two_parts = rng.random(n) < 0.02
+    courtyard = ~two_parts & (rng.random(n) < 0.04)
+    rings_per_feature = 1 + two_parts + courtyard
+    ring_feature = np.repeat(np.arange(n), rings_per_feature)
+    rank = np.arange(len(ring_feature)) - np.repeat(np.cumsum(rings_per_feature) - rings_per_feature, rings_per_feature)
+    k = corners[ring_feature]
+    vertex_ring = np.repeat(np.arange(len(k)), k + 1)  # each ring closed: its first corner again
+    step = np.arange(len(vertex_ring)) - np.repeat(np.cumsum(k + 1) - (k + 1), k + 1)
+    f = ring_feature[vertex_ring]
+    kk = k[vertex_ring]
+    angle = 2 * np.pi * (step % kk) / kk + np.pi / kk
+    reach = 1 + rng.uniform(-0.12, 0.12, len(k))[vertex_ring]  # per ring: not wobbling between corners
+    reach = np.where(step % kk == 0, reach, reach * (1 + rng.uniform(-0.08, 0.08, len(step)) * (kk > 4)))
+    inner = rank[vertex_ring] == 1
+    hole = inner & courtyard[f]
+    size = np.where(hole, 1 / 3, np.where(inner, 0.6, 1.0))  # a courtyard, or the second part (smaller)
+    if_hole_reversed = np.where(hole, -1.0, 1.0)  # a hole runs the other way round
+    u = np.cos(angle * if_hole_reversed) * w[f] / 2 * reach * size
+    v = np.sin(angle * if_hole_reversed) * h[f] / 2 * reach * size
+    shift = np.where(inner & two_parts[f], 1.0, 0.0) * (w[f] * 1.0)  # the second part beside the first
+    turn = rng.uniform(0, np.pi, n)[f]
+    x = xy[f, 0] + (u + shift) * np.cos(turn) - v * np.sin(turn)
+    y = xy[f, 1] + (u + shift) * np.sin(turn) + v * np.cos(turn)
+    coords = np.column_stack([x, y])
+    ring_offsets = np.r_[0, np.cumsum(k + 1)]
+    # every part a polygon: a two-part footprint's parts are two polygons, a courtyard is its polygon's second ring
+    part_of_ring = np.cumsum(np.r_[True, ~(courtyard[ring_feature[1:]] & (rank[1:] == 1))]) - 1
+    polygon_offsets = np.r_[np.flatnonzero(np.r_[True, np.diff(part_of_ring) > 0]), len(k)]
+    parts_per_feature = 1 + two_parts
+    feature_offsets = np.r_[0, np.cumsum(parts_per_feature)]
+    polygons = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords,
+                                         (ring_offsets, polygon_offsets, feature_offsets))
+    single = ~two_parts
+    polygons[single] = shapely.get_geometry(polygons[single], 0)  # one part: a Polygon, as files hold them
+    return polygons
 
 
 class Collections:
@@ -120,6 +173,7 @@ class Heartbeat:
         self.timer.timeout.connect(self._tick)
         self.overall, self.overall_where = 0.0, ""
         self._samples = collections.Counter()
+        self._seen = collections.deque()  # frames the watchdog looked at, let go of on the GUI thread
         self._gui_thread = threading.get_ident()
         self.reset()
         self.timer.start()
@@ -129,16 +183,30 @@ class Heartbeat:
         while True:
             time.sleep(0.005)
             if time.perf_counter() - self.last > self.BLAME_AFTER_S:
-                frame = sys._current_frames().get(self._gui_thread)
-                while frame is not None:
-                    name = frame.f_code.co_filename
-                    if ("/planner_gui/" in name or "/layers/" in name) and "bench" not in name:
-                        where = f"{name.split('/')[-2]}/{name.split('/')[-1]}:{frame.f_code.co_name}"
-                        self._samples[where] += 1
-                        break
-                    frame = frame.f_back
+                self._look()
+
+    def _look(self) -> None:
+        """Blame the GUI thread's innermost frame of the app's code. Every frame object this
+        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once 50 newer
+        looks are there): a frame the GUI thread has left since would otherwise end here, its
+        locals with it, and a Qt object deleted off its thread deadlocks PySide (this thread
+        holding Qt's connection lock and waiting for Python's, the GUI thread the other way round)."""
+        frames = sys._current_frames()
+        walked = [frames]
+        frame = frames.get(self._gui_thread)
+        while frame is not None:
+            walked.append(frame)
+            name = frame.f_code.co_filename
+            if ("/planner_gui/" in name or "/layers/" in name) and "bench" not in name:
+                where = f"{name.split('/')[-2]}/{name.split('/')[-1]}:{frame.f_code.co_name}"
+                self._samples[where] += 1
+                break
+            frame = frame.f_back
+        self._seen.append(walked)
 
     def _tick(self) -> None:
+        while len(self._seen) > 50:
+            self._seen.popleft()
         now = time.perf_counter()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
@@ -271,9 +339,9 @@ def category_field(layer) -> str | None:
     gdf = getattr(layer, "gdf", None)
     if gdf is None:
         return None
-    for name in gdf.columns:
+    for name in field_columns(gdf):
         column = gdf[name]
-        if name != gdf.geometry.name and not pd.api.types.is_numeric_dtype(column) and column.nunique() <= 50:
+        if not pd.api.types.is_numeric_dtype(column) and column.nunique() <= 50:
             return name
     return None
 
@@ -284,26 +352,62 @@ def layer_centre(bounds: np.ndarray) -> tuple[float, float]:
     return float(np.nanmedian((b[:, 0] + b[:, 2]) / 2)), float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
 
 
+FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet"}
+
+
+def write_city(folder: Path, size: int, shapes: str, formats) -> list[Path]:
+    """The synthetic city written in each of `formats` (before any window exists: its million
+    objects are gone when one opens). A neutral file name: "city" would guess the role boundary."""
+    t0 = time.perf_counter()
+    city = synthetic_city(size, shapes=shapes)
+    paths = []
+    for name in formats:
+        path = folder / f"footprints_{size}{FORMATS[name]}"
+        if name == "gpkg":
+            city.to_file(path, layer="footprints", driver="GPKG", engine="pyogrio")
+        else:
+            city.to_parquet(path)
+        paths.append(path)
+    print(f"synthetic city of {size:,} footprints ({shapes} shapes) written as "
+          f"{', '.join(p.suffix[1:] for p in paths)} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return paths
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, help="a vector file to measure (its first layer); default: a synthetic city")
     parser.add_argument("--size", type=int, default=1_000_000, help="footprints in the synthetic city")
+    parser.add_argument("--shapes", choices=("real", "boxes"), default="real", help="the synthetic footprints' shapes")
+    parser.add_argument("--format", choices=(*FORMATS, "both"), default="both",
+                        help="the synthetic city's file format (both: one run each, in its own process)")
     parser.add_argument("--no-sample", action="store_true", help="do not open the Hanoi sample first")
     parser.add_argument("--png", type=Path, help="save the window at the three scales in this folder")
     args = parser.parse_args(argv)
+    if args.file is not None:
+        return measure(args.file, args)
+    with tempfile.TemporaryDirectory() as tmp:
+        formats = list(FORMATS) if args.format == "both" else [args.format]
+        paths = write_city(Path(tmp), args.size, args.shapes, formats)
+        if len(paths) == 1:
+            return measure(paths[0], args)
+        failed = 0
+        for path in paths:  # a process each: each format's own peak memory
+            print(f"\n## {path.name}", flush=True)
+            command = [sys.executable, __file__, "--file", str(path)] + ["--no-sample"] * args.no_sample
+            if args.png:
+                command += ["--png", str(args.png / path.suffix[1:])]
+            failed |= subprocess.run(command).returncode
+        return failed
 
+
+def measure(path: Path, args) -> int:
+    """The bench on the file `path` (the window, the actions, the table)."""
     from PySide6 import QtCore, QtWidgets
 
     from planner_gui.app import sample_project
     from planner_gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.file
-        if path is None:  # written before the window exists: its million objects are gone when it opens
-            t0 = time.perf_counter()
-            path = Path(tmp) / f"footprints_{args.size}.parquet"  # a neutral name: "city" would guess the role boundary
-            synthetic_city(args.size).to_parquet(path)
-            print(f"synthetic city of {args.size:,} footprints written in {time.perf_counter() - t0:.1f} s", flush=True)
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner-bench"])
         window = MainWindow()
         window.resize(1700, 1000)

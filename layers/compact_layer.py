@@ -6,9 +6,15 @@ fields in `gdf` (a GeoDataFrame with no geometry column: anything that asks it f
 fails loudly instead of counting nothing) and the geometries as `CompactGeometries` in the
 layer's CRS (about 100 bytes a footprint). It answers what the session asks of every vector
 layer (CRS, bounds, kind, fields, the timeline's feature filter), and `counted_in_crs` gives the
-features to count without making a shapely geometry. Asked for a frame with geometries
-(`in_crs`: a role guessed from the other layers' outlines, drawing), it makes one: right, but
-with the memory the arrays saved.
+features to count without making a shapely geometry. The map draws it from the arrays too
+(`planner_gui.map.geometry`), and identify and search ask for the few features they show
+(`features_near`, `shapes_in_crs`: a box test on `bounds_in_crs`, then shapely geometries of those
+only). Asked for a frame with geometries (`in_crs`: a role guessed from the other layers'
+outlines, a zone layer), it makes one: right, but with the memory the arrays saved.
+
+The app holds a layer this way only when it is large (`whole` makes a small one an ordinary
+`VectorLayer` again): every path of the app works with either, a large one without a shapely
+geometry per feature.
 """
 from __future__ import annotations
 
@@ -17,11 +23,16 @@ from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS
 
 from layers.analysis.coverage.compact import CompactFrame, CompactGeometries
 from layers.crs import lonlat_bounds, transformer
 from layers.layer import VectorLayer, kind_of_type_ids
+
+# A layer of more features than this is large: the app holds it as arrays and draws it as a picture
+# painted in a worker (planner_gui.map.layers.large_vector); a smaller one it holds whole (`whole`).
+LARGE_LAYER_FEATURES = 5_000
 
 
 @dataclass(eq=False)
@@ -30,7 +41,7 @@ class CompactVectorLayer(VectorLayer):
 
     geometries: CompactGeometries | None = None
     layer_crs: CRS | None = None
-    _in: dict = field(default_factory=dict, init=False, repr=False)  # working CRS -> geometries there
+    _in: dict = field(default_factory=dict, init=False, repr=False)  # working CRS -> geometries, boxes there
 
     @property
     def crs(self) -> CRS | None:
@@ -38,8 +49,7 @@ class CompactVectorLayer(VectorLayer):
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        x, y = self.geometries.coords[:, 0], self.geometries.coords[:, 1]  # by column: 30x faster than axis=0
-        return (float(x.min()), float(y.min()), float(x.max()), float(y.max())) if len(x) else (np.nan,) * 4
+        return self.geometries.total_bounds()
 
     @cached_property
     def geometry_kind(self) -> str:
@@ -53,11 +63,47 @@ class CompactVectorLayer(VectorLayer):
             return self.geometries
         key = target.to_wkt()
         if key not in self._in:
-            self._in.clear()
+            self._in.clear()  # one other CRS at a time (its vertices and boxes)
             how = transformer(self.layer_crs, target, lonlat_bounds(self.layer_crs, self.bounds))
             x, y = how.transform(self.geometries.coords[:, 0], self.geometries.coords[:, 1])
             self._in[key] = self.geometries.with_coords(np.column_stack([x, y]))
         return self._in[key]
+
+    def bounds_in_crs(self, crs) -> np.ndarray:
+        """Each feature's box in `crs` (n x 4, NaN for an empty one), from its vertices there, once per CRS."""
+        key = ("bounds", CRS.from_user_input(crs).to_wkt())
+        if key not in self._in:
+            geometries = self.geometries_in_crs(crs)  # (clears the other CRS's boxes with its vertices)
+            self._in[key] = geometries.bounds()
+        return self._in[key]
+
+    def extent_in_crs(self, crs) -> tuple[float, float, float, float]:
+        """As `VectorLayer.extent_in_crs`, from the features' boxes there."""
+        b = self.bounds_in_crs(crs)
+        return tuple(float(v) for v in (*np.nanmin(b[:, :2], axis=0), *np.nanmax(b[:, 2:], axis=0)))
+
+    def features_near(self, x: float, y: float, distance_m: float, crs) -> tuple[np.ndarray, np.ndarray]:
+        """As `VectorLayer.features_near`, without a tree or a geometry per feature: the features
+        whose box is within `distance_m` of the point, then shapely's distance for those few."""
+        b = self.bounds_in_crs(crs)
+        near = np.flatnonzero((b[:, 0] - distance_m <= x) & (x <= b[:, 2] + distance_m)
+                              & (b[:, 1] - distance_m <= y) & (y <= b[:, 3] + distance_m))
+        shapes = self.shapes_in_crs(near, crs)
+        within = shapely.dwithin(shapes, shapely.Point(x, y), distance_m)
+        return near[within], shapes[within]
+
+    def shapes_in_crs(self, rows, crs) -> np.ndarray:
+        """The geometries of features `rows` in `crs`, made for those only."""
+        return self.geometries_in_crs(crs).shapes(np.asarray(rows, dtype=np.int64))
+
+    def whole(self) -> VectorLayer:
+        """This layer as an ordinary `VectorLayer` (a shapely geometry per feature), all else the same:
+        what the app holds a small layer as."""
+        gdf = gpd.GeoDataFrame(self.gdf, geometry=self.geometries.shapes(np.arange(len(self.geometries))),
+                               crs=self.layer_crs)
+        return VectorLayer(name=self.name, source=self.source, source_layer=self.source_layer, role=self.role,
+                           style=self.style, visible=self.visible, opacity=self.opacity, warnings=self.warnings,
+                           fields=self.fields, gdf=gdf, feature_filter=self.feature_filter)
 
     def counted_in_crs(self, crs, filtered: bool = True) -> CompactFrame:
         """The features to count in `crs` (less those the feature filter leaves out, if `filtered`)."""
@@ -77,3 +123,12 @@ class CompactVectorLayer(VectorLayer):
             self._projected[key] = gpd.GeoDataFrame(self.gdf, geometry=geometries.shapes(np.arange(len(geometries))),
                                                     crs=target)
         return self._projected[key]
+
+
+def held(layer):
+    """A layer as the app holds it: a large vector layer as arrays (a `CompactVectorLayer` of more
+    than LARGE_LAYER_FEATURES features), a small one whole (`VectorLayer`, shapely geometries,
+    which every view works with at no cost); any other layer as it is."""
+    if isinstance(layer, CompactVectorLayer) and len(layer.gdf) <= LARGE_LAYER_FEATURES:
+        return layer.whole()
+    return layer

@@ -13,7 +13,7 @@ import shapely
 from pyproj import CRS
 
 from layers.crs import transformer
-from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.layer import Layer, RasterLayer, VectorLayer, field_columns
 from layers.stack import LayerStack
 
 
@@ -25,6 +25,7 @@ class Hit:
     row: int | None  # position in layer.gdf; None for a raster
     distance_m: float
     attributes: dict = field(default_factory=dict)
+    geometry: object = None  # the feature's shapely geometry in the CRS asked in; None for a raster
 
     @property
     def title(self) -> str:
@@ -42,21 +43,19 @@ def identify_layer(layer: Layer, x: float, y: float, tolerance_m: float, crs: CR
         return _identify_raster(layer, x, y, crs)
     if not isinstance(layer, VectorLayer):
         return []
-    geoms, tree = layer.tree_in_crs(crs)
-    point = shapely.Point(x, y)
-    rows = tree.query(point, predicate="dwithin", distance=tolerance_m)
+    rows, geoms = layer.features_near(x, y, tolerance_m, crs)
     if not len(rows):
         return []
-    distances = shapely.distance(geoms[rows], point)
-    order = np.argsort(distances, kind="stable")
+    distances = shapely.distance(geoms, shapely.Point(x, y))
+    order = np.lexsort((rows, distances))  # nearest first; of two as near, the first in the layer
     gdf = layer.gdf
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    columns = field_columns(gdf)
     hits = []
     for i in order:
         row = int(rows[i])
         values = gdf.iloc[row][columns]
         attributes = {c: (None if _missing(v) else v) for c, v in values.items()}
-        hits.append(Hit(layer, row, float(distances[i]), attributes))
+        hits.append(Hit(layer, row, float(distances[i]), attributes, geoms[i]))
     return hits
 
 

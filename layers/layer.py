@@ -125,6 +125,21 @@ class VectorLayer(Layer):
             self._projected[key] = (geoms, shapely.STRtree(geoms))
         return self._projected[key]
 
+    def extent_in_crs(self, crs) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of the features in `crs`."""
+        return tuple(float(v) for v in self.in_crs(crs).total_bounds)
+
+    def features_near(self, x: float, y: float, distance_m: float, crs) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, geometries in `crs`) of the features within `distance_m` of the point (x, y) in `crs`
+        (what identify and pick ask), in no particular order."""
+        geoms, tree = self.tree_in_crs(crs)
+        rows = tree.query(shapely.Point(x, y), predicate="dwithin", distance=distance_m)
+        return rows, geoms[rows]
+
+    def shapes_in_crs(self, rows, crs) -> np.ndarray:
+        """The geometries of features `rows` (positions in `gdf`) in `crs`."""
+        return np.asarray(self.in_crs(crs).geometry.values, dtype=object)[np.asarray(rows, dtype=np.int64)]
+
     def feature_mask(self):
         """Bool array, True for the features the filter lets through; None when there is no filter."""
         if self.feature_filter is None:
@@ -199,6 +214,12 @@ class RasterLayer(Layer):
 
 # shapely's geometry type ids: Point 0, LineString 1, LinearRing 2, Polygon 3, Multi* 4-6, collection 7
 _KIND_OF_TYPE_ID = {0: "point", 1: "line", 2: "line", 3: "polygon", 4: "point", 5: "line", 6: "polygon"}
+
+
+def field_columns(gdf: gpd.GeoDataFrame) -> list[str]:
+    """A layer's fields: its frame's columns but the geometry (a layer held as arrays has none there)."""
+    geometry = gdf._geometry_column_name if isinstance(gdf, gpd.GeoDataFrame) else None
+    return [c for c in gdf.columns if c != geometry]
 
 
 def geometry_kind(gdf: gpd.GeoDataFrame) -> str:

@@ -72,7 +72,7 @@ def find_places(layers: list[Layer], text: str, crs, limit: int = LIMIT) -> list
             if len(places) >= limit:
                 break
             current, start = (id(layer), key), len(places)
-        geometry = layer.in_crs(crs).geometry.iloc[row]
+        geometry = layer.shapes_in_crs([row], crs)[0]
         if geometry is None or geometry.is_empty:
             continue
         near = next((i for i in range(start, len(places))

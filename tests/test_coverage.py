@@ -16,8 +16,10 @@ from layers.analysis.coverage import (
 )
 from layers.analysis.coverage.cells import column_sums_below, cut, weighted_sums
 from layers.analysis.coverage.convex import area_inside_convex, convex
+from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.progress import Cancelled
 from layers.crs import NotMetricCRSError
+from tests.reference import features_brute_force, population_brute_force
 
 X0, Y0 = 585_000.0, 2_325_000.0  # near Hanoi, EPSG:32648
 UTM = "EPSG:32648"
@@ -166,6 +168,49 @@ def test_a_polygon_inside_a_convex_footprint_has_the_area_geos_gives(corners, fo
     assert got == pytest.approx(shapely.intersection(piece, footprint).area, abs=1e-8)
 
 
+def test_a_region_cut_down_the_quadtree_agrees_with_it_in_every_range_of_cells():
+    """`pieces.local_pieces` against GEOS's intersection of the whole region with each range of
+    cells: a dissolved catchment of thousands of vertices with a hole, and a multipolygon of two
+    such; ranges of one cell, across tile lines at every level, and wide."""
+    rng = np.random.default_rng(3)
+    disks = shapely.buffer(shapely.points(rng.uniform([X0, Y0], [X0 + 9000, Y0 + 7000], (40, 2))), 700, quad_segs=91)
+    catchment = shapely.difference(shapely.union_all(disks), shapely.Point(X0 + 4500, Y0 + 3500).buffer(300))
+    parted = shapely.union(shapely.intersection(catchment, shapely.box(X0, Y0, X0 + 4000, Y0 + 9000)),
+                           shapely.intersection(catchment, shapely.box(X0 + 4100, Y0, X0 + 9000, Y0 + 9000)))
+    regions = np.array([catchment, parted], dtype=object)
+    assert shapely.get_num_coordinates(catchment) > 5000 and parted.geom_type == "MultiPolygon"
+    t, rows, cols = Affine(37.0, 0, X0 - 700, 0, -37.0, Y0 + 7800), 260, 300
+    n = 400
+    r0, c0 = rng.integers(0, rows - 1, n), rng.integers(0, cols - 1, n)
+    span = rng.choice([0, 0, 1, 2, 5, 40], (n, 2))
+    r1, c1 = np.minimum(r0 + span[:, 0], rows - 1), np.minimum(c0 + span[:, 1], cols - 1)
+    k = rng.integers(0, 2, n)
+    pieces, which = local_pieces(regions, k, t, r0, r1, c0, c1)
+    cells = shapely.box(t.c + c0 * t.a, t.f + (r1 + 1) * t.e, t.c + (c1 + 1) * t.a, t.f + r0 * t.e)
+    want = shapely.area(shapely.intersection(regions[k], cells))
+    got = shapely.area(shapely.intersection(pieces[which], cells))
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
+    differ = shapely.area(shapely.symmetric_difference(shapely.intersection(pieces[which], cells),
+                                                       shapely.intersection(regions[k], cells)))
+    assert differ.max() < 1e-6
+    assert (want > 0).any() and (want < shapely.area(cells) - 1e-6).any()  # ranges the boundary crosses, among others
+    # a piece of a single cell holds a few vertices, not the region's thousands
+    one = (r0 == r1) & (c0 == c1)
+    assert shapely.get_num_coordinates(pieces[which[one]]).max() < 200
+    # footprints in those cells (turned rectangles), several to a piece: their area inside the region
+    centre = shapely.get_coordinates(shapely.centroid(cells))
+    sides = rng.uniform(3, 15, (n, 2))
+    angle = rng.uniform(0, np.pi, n)
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) / 2
+    x = centre[:, :1] + corners[:, 0] * sides[:, :1] * np.cos(angle)[:, None] - corners[:, 1] * sides[:, 1:] * np.sin(angle)[:, None]
+    y = centre[:, 1:] + corners[:, 0] * sides[:, :1] * np.sin(angle)[:, None] + corners[:, 1] * sides[:, 1:] * np.cos(angle)[:, None]
+    footprints = shapely.polygons(np.stack([x, y], axis=-1))
+    assert shapely.within(footprints, cells).all() and convex(footprints).all()
+    got = area_inside_convex(pieces, footprints, which)
+    assert got == pytest.approx(shapely.area(shapely.intersection(regions[k], footprints)), abs=1e-7)
+    assert len(np.unique(which)) < n and ((got > 0) & (got < shapely.area(footprints) - 1e-6)).any()
+
+
 def test_convex_footprints_are_told_from_the_others():
     shapes = [shapely.box(0, 0, 2, 1), shapely.Polygon([(0, 0), (1, 0), (2, 0), (2, 2), (0, 2)]),  # convex
               shapely.Polygon([(2, 1), (0, 4), (0, 0), (4, 0), (4, 4)]),  # reflex at its first vertex
@@ -220,6 +265,37 @@ def test_measure_catchment_with_zones():
     assert z["buildings_area_inside_m2"].tolist() == pytest.approx([200.0, 200.0])
     assert "32648" in res.crs
     assert res.to_dict()["zones"][0]["zone"] == "West"
+
+
+def test_by_zone_the_pieces_of_a_dissolved_catchment_are_geos_intersections():
+    """Figures by zone on a catchment of thousands of vertices (cut to each zone's box before the
+    overlay): zones with a hole, in two parts, astride the catchment's edge and wholly outside it,
+    in UTM 33S (south of the equator); area and people against GEOS's intersection of the whole
+    catchment with each zone, features against the brute force on those pieces."""
+    x0, y0 = 500_000.0, 6_000_000.0
+    rng = np.random.default_rng(11)
+    stations = shapely.points(rng.uniform([x0 + 500, y0 + 500], [x0 + 3500, y0 + 3500], (12, 2)))
+    zone = shapely.union_all(shapely.buffer(stations, 400, quad_segs=91))
+    study = shapely.box(x0, y0, x0 + 4000, y0 + 4000)
+    assert shapely.get_num_coordinates(zone) > 2000
+    wards = gpd.GeoDataFrame({"name": ["holed", "parted", "east", "outside"]}, geometry=[
+        shapely.box(x0, y0, x0 + 2000, y0 + 2000).difference(shapely.box(x0 + 800, y0 + 800, x0 + 1200, y0 + 1200)),
+        shapely.MultiPolygon([shapely.box(x0, y0 + 2000, x0 + 900, y0 + 4000), shapely.box(x0 + 1100, y0 + 2000, x0 + 2000, y0 + 4000)]),
+        shapely.box(x0 + 2000, y0, x0 + 4000, y0 + 4000),
+        shapely.box(x0 + 5000, y0, x0 + 6000, y0 + 1000)], crs="EPSG:32733")
+    grid = PopulationGrid(rng.uniform(0, 50, (40, 40)), Affine(100.0, 0, x0, 0, -100.0, y0 + 4000), "EPSG:32733")
+    corner = rng.uniform([x0, y0], [x0 + 4000, y0 + 4000], (3000, 2))
+    feats = shapely.box(*corner.T, *(corner + rng.uniform(5, 25, (3000, 2))).T)
+    res = measure_catchment(zone, study, "EPSG:32733", grid, {"b": FeatureSet(feats)}, wards[wards["name"] != "outside"])
+    for name, ward in zip(wards["name"][:3], wards.geometry[:3]):
+        piece = shapely.intersection(zone, shapely.intersection(ward, study))
+        row = res.zones.loc[name]
+        assert row["area_m2"] == pytest.approx(piece.area, rel=1e-12)
+        assert row["population"] == pytest.approx(population_brute_force(grid, piece), rel=1e-9)
+        want = features_brute_force(feats, piece)
+        assert row["b_count_intersecting"] == want["count_intersecting"] and row["b_count_by_centroid"] == want["count_by_centroid"]
+        assert row["b_area_inside_m2"] == pytest.approx(want["area_inside_m2"], rel=1e-9)
+    assert 0 < res.zones["area_share"].min() < res.zones["area_share"].max() < 1
 
 
 def test_cancel_stops_the_work():

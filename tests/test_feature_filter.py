@@ -5,6 +5,7 @@ import dataclasses
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from affine import Affine
 
@@ -70,3 +71,26 @@ def test_city_data_counts_what_the_filter_shows_unless_asked_not_to():
     everything = dataclasses.replace(city, use_filters=False)
     assert len(everything.features("metro_station")) == 4
     assert everything.population is grid
+
+
+def test_the_timeline_reads_a_large_layers_fields_without_making_its_geometries():
+    """The timeline's year-by-year masks read the features' fields (`CityData.feature_fields`): the same
+    rows as `features` gives, and a building layer held as arrays makes no shapely frame for them."""
+    from layers.analysis.coverage.compact import CompactGeometries
+    from layers.compact_layer import CompactVectorLayer
+
+    footprints = shapely.box(X0 + np.arange(40) * 50.0, Y0, X0 + np.arange(40) * 50.0 + 20, Y0 + 15)
+    fields = gpd.GeoDataFrame({"opening_year": 2000 + np.arange(40) % 30, "floors": np.arange(40) % 5})
+    held = CompactVectorLayer(name="buildings", role="building", gdf=fields, layer_crs=UTM,
+                              geometries=CompactGeometries.from_shapely(footprints))
+    whole = VectorLayer(name="buildings", role="building", gdf=gpd.GeoDataFrame(fields, geometry=footprints, crs=UTM))
+    for layer in (held, whole):
+        stack = LayerStack()
+        stack.add(stations())
+        stack.add(layer)
+        stack.set_as_of_year(2015)
+        city = CityData.from_layers(list(stack), UTM, shapely.box(X0, Y0, X0 + 8000, Y0 + 2000))
+        stations_shown = pd.DataFrame(city.features("metro_station")).drop(columns="geometry")
+        assert city.feature_fields("metro_station").equals(stations_shown)
+        assert city.feature_fields("building").equals(pd.DataFrame(fields[fields["opening_year"] <= 2015]))
+    assert not held._projected  # the building layer's geometries stayed arrays

@@ -63,6 +63,27 @@ def test_engine_equals_geos_brute_force_total_and_by_ward(city):
     assert by_ward["floor_area_sum"].sum() == pytest.approx(got["floor_area_sum"][0], rel=1e-12)
 
 
+def test_the_figures_do_not_depend_on_how_many_features_are_looked_at_at_a_time(monkeypatch):
+    """The engine goes over features, boundary tests and footprint clips a run at a time (to keep
+    its memory down on millions): with runs of a handful, the figures are still GEOS's."""
+    from layers.analysis.coverage import cell_table, convex, features as engine
+
+    city = CITIES[0]
+    t = truth(city)
+    gdf = buildings(city)
+    catchment, pieces = reference_regions(t.boundary, t.wards, t.stations)
+    regions = [catchment, *pieces.values()]
+    whole = FeatureSet.from_frame(gdf, ["jobs"]).measure(regions)
+    for module, name, run in ((engine, "_RUN", 97), (cell_table, "_TRIPLES", 13), (convex, "_RUN", 5)):
+        monkeypatch.setattr(module, name, run)
+    got = FeatureSet.from_frame(gdf, ["jobs"]).measure(regions)
+    values = {"jobs": gdf["jobs"]}
+    for i, region in enumerate(regions):
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(gdf.geometry.values, region, values), f"region {i}")
+    assert got[["count_intersecting", "count_by_centroid"]].equals(whole[["count_intersecting", "count_by_centroid"]])
+    assert len(gdf) > 97 * 3  # several runs of each
+
+
 def test_edge_cases_touching_multipart_points_and_invalid():
     x0, y0 = 500_000.0, 9_850_000.0  # UTM 37S metres
     region = shapely.box(x0, y0, x0 + 100, y0 + 100)
@@ -83,6 +104,51 @@ def test_edge_cases_touching_multipart_points_and_invalid():
     assert got["jobs_sum"][0] == 1 + 16 + 32  # the multi-part's centroid lies between its parts, outside
     assert got["area_inside_m2"][0] == pytest.approx(100 + 100 + 0 + 100 + 200, rel=1e-12)  # bow-tie repaired
     assert got["jobs_area_weighted"][0] == pytest.approx(1 + 2 * 0.25 + 0 + 8 * 0.5 + 16 + 32 * 0.5, rel=1e-12)
+
+
+def test_every_kind_of_feature_astride_a_dissolved_catchment_equals_geos():
+    """Features of every kind across the edge of a catchment of thousands of vertices (so the
+    engine cuts it to the features' cells down its quadtree) and of its pieces by ward, in State
+    Plane feet's metric twin far from the origin: turned and L-shaped footprints, footprints with
+    a courtyard, in two parts, lines (length inside), points, each against GEOS."""
+    rng = np.random.default_rng(21)
+    x0, y0 = 1_900_000.0, 400_000.0
+    centres = rng.uniform([x0 + 400, y0 + 400], [x0 + 2600, y0 + 2600], (8, 2))
+    catchment = shapely.union_all(shapely.buffer(shapely.points(centres), 350, quad_segs=91))
+    wards = [shapely.box(x0, y0, x0 + 1500, y0 + 3000), shapely.box(x0 + 1500, y0, x0 + 3000, y0 + 3000)]
+    regions = [catchment, *[shapely.intersection(catchment, w) for w in wards]]
+    # features along the catchment's edge: a point on each circle, nudged in or out by up to 20 m
+    angle = rng.uniform(0, 2 * np.pi, 600)
+    at = centres[rng.integers(0, len(centres), 600)] + (350 + rng.uniform(-20, 20, (600, 1))) * np.column_stack(
+        [np.cos(angle), np.sin(angle)])
+    x, y, size = at[:, 0], at[:, 1], rng.uniform(4, 25, 600)
+    kinds = [
+        shapely.affinity.rotate(shapely.box(x[i], y[i], x[i] + size[i], y[i] + size[i] / 2), rng.uniform(0, 90))
+        if i % 6 == 0 else
+        shapely.Polygon([(x[i], y[i]), (x[i] + size[i], y[i]), (x[i] + size[i], y[i] + 3), (x[i] + 3, y[i] + 3),
+                         (x[i] + 3, y[i] + size[i]), (x[i], y[i] + size[i])]) if i % 6 == 1 else  # L-shaped
+        shapely.box(x[i], y[i], x[i] + size[i], y[i] + size[i]).difference(
+            shapely.box(x[i] + 2, y[i] + 2, x[i] + size[i] - 2, y[i] + size[i] - 2)) if i % 6 == 2 else  # courtyard
+        shapely.MultiPolygon([shapely.box(x[i], y[i], x[i] + 5, y[i] + 5),
+                              shapely.box(x[i] + 6 + size[i], y[i], x[i] + 11 + size[i], y[i] + 5)]) if i % 6 == 3 else
+        shapely.LineString([(x[i], y[i]), (x[i] + size[i], y[i] + size[i] / 3), (x[i] + 2 * size[i], y[i])])
+        if i % 6 == 4 else shapely.Point(x[i], y[i])
+        for i in range(600)]
+    feats = np.array(kinds, dtype=object)
+    assert shapely.is_valid(feats).all()
+    values = {"jobs": rng.integers(0, 9, len(feats)).astype(float)}
+    got = FeatureSet(feats, values).measure(regions)
+    lines = shapely.get_type_id(feats) == 1
+    for i, region in enumerate(regions):
+        want = features_brute_force(feats, region, values)
+        # a line weighs by its share of length inside (the reference counts a line that meets the region whole)
+        length_inside = shapely.length(shapely.intersection(feats[lines], region))
+        share = length_inside / shapely.length(feats[lines]) - shapely.intersects(feats[lines], region)
+        want["jobs_area_weighted"] += float((values["jobs"][lines] * share).sum())
+        assert_figures(got.iloc[i].to_dict(), want, f"region {i}")
+        assert got["length_inside_m"][i] == pytest.approx(length_inside.sum(), rel=1e-9)
+    inside = shapely.intersects(feats, catchment)
+    assert (inside & ~shapely.within(feats, catchment)).sum() > 100 and (~inside).sum() > 100
 
 
 def test_roles_and_sum_fields_are_guessed_and_checked():

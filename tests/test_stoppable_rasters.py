@@ -1,8 +1,11 @@
 """GeoTIFF reads can be stopped too: rasterio cannot interrupt GDAL, so the band is read in the
-reader process, and a read that hangs (the child's test hook: a sleep before GDAL's read) ends at
+reader process, and a read that hangs (tests/hanging_reader: a sleep before GDAL's read) ends at
 the time limit or at Cancel with a message naming the file; the next read works. The cells that
 come back over the pipe are the file's own."""
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +16,9 @@ from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_raster, read_raster_view
 from layers.io import isolated
 from layers.io.isolated import ReadLimits, reading
-from layers.io.reader_child import TEST_DELAY_VARIABLE
 
 LIMITS = ReadLimits(timeout_s=1.0)
+HANGING_READER = Path(__file__).resolve().parent / "hanging_reader"  # its sitecustomize hangs raster reads
 
 
 def write_grid(path, values: np.ndarray, crs="EPSG:32721", nodata=None):
@@ -29,10 +32,11 @@ def write_grid(path, values: np.ndarray, crs="EPSG:32721", nodata=None):
 
 @pytest.fixture
 def hanging_rasters(monkeypatch):
-    """Reader processes started from here on sleep 30 s before a raster read (idle ones, started
-    without the hook, are ended first, and those left with it after)."""
+    """Reader processes started from here on sleep 30 s before a raster read (tests/hanging_reader
+    on their PYTHONPATH; idle ones, started without it, are ended first, and those left with it after)."""
     isolated._close_idle()
-    monkeypatch.setenv(TEST_DELAY_VARIABLE, "30")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(HANGING_READER), os.environ.get("PYTHONPATH"))
+                                                     if p))
     yield
     isolated._close_idle()
 

@@ -16,7 +16,7 @@ from pyproj import CRS
 
 from layers.analysis.coverage import QUAD_SEGS, FeatureSet, PopulationGrid, ZonePopulation, as_area, polygonal
 from layers.crs import NotMetricCRSError, TransformError, crs_label, lonlat_bounds, require_metric, require_true_areas, transform_note
-from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.layer import Layer, RasterLayer, VectorLayer, field_columns
 from layers.roles import COUNTED_ROLES
 
 CONTEXT_ROLES = ("boundary", "ward", "population")
@@ -133,6 +133,18 @@ class CityData:
             return gpd.GeoDataFrame(geometry=[], crs=self.crs)
         gdf = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
         return scenario.select(gdf) if scenario is not None else gdf
+
+    def feature_fields(self, role: str) -> pd.DataFrame:
+        """The fields of the features `features(role)` gives, in the same order, without their
+        geometries: what a scenario's mask reads (a layer held as arrays makes no geometry for it)."""
+        frames = []
+        for layer in self.layers.get(role, []):
+            fields = layer.gdf[field_columns(layer.gdf)]
+            mask = layer.feature_mask() if self.use_filters else None
+            frames.append(fields if mask is None else fields[mask])
+        if not frames:
+            return pd.DataFrame()
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     def remember(self, key, make):
         """`make()` once per `key` for this city (a compare's unchanged scenario measured once while a

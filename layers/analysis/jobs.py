@@ -141,7 +141,7 @@ def timeline(city: CityData, what: str, radius_m: float | None, figure: str = "v
         check(cancelled, progress, i / len(years))
         scenario = Scenario.as_of(int(year))
         key = b"|".join(
-            np.packbits(scenario.mask(city.features(role))).tobytes() for role in roles
+            np.packbits(scenario.mask(city.feature_fields(role))).tobytes() for role in roles
         )
         if key not in seen:
             cov = measure(city, what, radius_m, scenario, cancelled=cancelled)

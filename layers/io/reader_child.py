@@ -189,7 +189,6 @@ def _send_cells(out, read) -> None:
     import pyarrow as pa
 
     try:
-        _test_delay()
         info, data = read()
     except Exception as exc:
         _send(out, _failure(exc))
@@ -209,20 +208,6 @@ def _send_cells(out, read) -> None:
     _stream(out, schema, (pa.record_batch([column(values[i:i + CELL_ROWS], schema.field(0).type),
                                            column(mask[i:i + CELL_ROWS], pa.uint8())], schema=schema)
                           for i in range(0, len(values), CELL_ROWS)))
-
-
-TEST_DELAY_VARIABLE = "PLANNER_TEST_RASTER_DELAY_S"  # tests only: a raster read that hangs this long
-
-
-def _test_delay() -> None:
-    """Sleep as long as the test hook says before a raster read: a GDAL read that does not return,
-    for the tests of the time limit and Cancel (GeoTIFF has no file of its own that blocks)."""
-    import os
-    import time
-
-    delay = os.environ.get(TEST_DELAY_VARIABLE)
-    if delay:
-        time.sleep(float(delay))
 
 
 def _stream(out, schema, batches) -> None:

@@ -33,7 +33,8 @@ from pyproj import CRS
 
 from layers.io.atomic import write_atomically
 from layers.crs import require_metric
-from layers.io import LayerLoadError, RepairChangesArea, read_raster, read_vector
+from layers.compact_layer import held
+from layers.io import LayerLoadError, RepairChangesArea, read_counted, read_raster
 from layers.layer import Layer, Style, VectorLayer
 from layers.session.project_schema import MAX_BYTES, SchemaError, parse
 from layers.roles import ROLES, FieldMapping, apply_fields
@@ -258,7 +259,7 @@ def _load_entry(entry: dict, folder: Path, repair: bool = False) -> Layer:
     if source.suffix.lower() in (".tif", ".tiff"):
         layer: Layer = read_raster(source)
     else:
-        layer = read_vector(source, entry.get("layer"), repair=repair)
+        layer = held(read_counted(source, entry.get("layer"), repair=repair))  # a large one as arrays
     layer.name = entry.get("name") or layer.name
     if entry.get("role") in ROLES:
         layer.role = entry["role"]

@@ -299,7 +299,7 @@ class Session(SketchEditing):
         for layer in layers:
             if (isinstance(layer, VectorLayer) and layer.role in ("other", "ward", "population") and len(layer.gdf) == 1
                     and layer.geometry_kind == "polygon"):
-                others = [shapely.box(*other.in_crs(crs).total_bounds) for other in everything
+                others = [shapely.box(*other.extent_in_crs(crs)) for other in everything
                           if isinstance(other, VectorLayer) and other is not layer
                           and other.role not in ("ward", "boundary")]
                 if outline_role(layer.in_crs(crs).geometry.iloc[0], others):

@@ -16,7 +16,7 @@ import pandas as pd
 from PySide6 import QtCore, QtWidgets
 
 from layers.analysis.progress import IsCancelled, check
-from layers.layer import VectorLayer
+from layers.layer import VectorLayer, field_columns
 from planner_gui.jobs.runner import AnalysisRunner
 
 
@@ -65,7 +65,7 @@ class GeoDataFrameModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self.layer = layer
         gdf = layer.gdf
-        self.columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        self.columns = field_columns(gdf)
         self.rows = np.arange(len(gdf))
         self.sort_requested = None  # set by the table: called with (column, descending) by a header click
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.layer import Layer, RasterLayer, VectorLayer, field_columns
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_rows
@@ -301,7 +301,7 @@ class LayerPanel(QtWidgets.QWidget):
                 combo.clear()
             return
         vector = isinstance(layer, VectorLayer)
-        fields = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name] if vector else []
+        fields = field_columns(layer.gdf) if vector else []
         self.role.setCurrentIndex(self.role.findData(layer.role))
         for key, combo in self.mapping.items():
             combo.blockSignals(True)
@@ -335,8 +335,8 @@ class LayerPanel(QtWidgets.QWidget):
             self.sum_fields.setText(NO_FIELD)
             return
         chosen = list(layer.fields.sum_fields)
-        numeric = [c for c in layer.gdf.columns if c != layer.gdf.geometry.name
-                   and pd.api.types.is_numeric_dtype(layer.gdf[c]) and not pd.api.types.is_bool_dtype(layer.gdf[c])]
+        numeric = [c for c in field_columns(layer.gdf)
+                   if pd.api.types.is_numeric_dtype(layer.gdf[c]) and not pd.api.types.is_bool_dtype(layer.gdf[c])]
         for name in numeric:
             action = menu.addAction(str(name))
             action.setCheckable(True)

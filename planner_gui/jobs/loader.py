@@ -1,7 +1,8 @@
 """Loading off the GUI thread: one QThread worker per load job, results back by signal.
 
-A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads),
-prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
+A `LoadJob` reads each file in turn (a `.planner.json` project or any GIS file layers.io reads;
+a vector file's layers as arrays, `layers.io.read_counted`, the small ones then made whole: a
+million footprints never become a million shapely geometries), prepares its drawing geometry in the working CRS (the slow part for big layers), and emits one
 signal per result. `cancel()` sets a flag checked between files and between layers, and stops a
 read under way at once: the files are read in a reader process (`layers.io.isolated`) that is
 killed when the flag is set, so a file that never ends cannot hold the job. A cancelled job emits
@@ -33,7 +34,8 @@ from PySide6 import QtCore
 
 from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
-from layers.io import LayerLoadError, RepairChangesArea, read_layers
+from layers.compact_layer import held
+from layers.io import RASTER_SUFFIXES, LayerLoadError, RepairChangesArea, list_vector_layers, read_layers
 from layers.io.isolated import ReadLimits, reading
 from layers.io.limits import READ_TIMEOUT_S
 from layers.layer import RasterLayer, VectorLayer
@@ -130,7 +132,8 @@ class LoadJob:
             if not self.cancelled:
                 self.signals.project_loaded.emit(project)
             return
-        layers = read_layers(path, cancelled=lambda: self.cancelled, repair=self.repair)
+        layers = [held(layer) for layer in read_layers(
+            path, cancelled=lambda: self.cancelled, repair=self.repair, to_count=_vector_layers(path))]
         crs = self.working_crs or _chosen_crs(layers)
         for layer in layers:
             if self.cancelled:
@@ -138,6 +141,17 @@ class LoadJob:
             if crs is not None:
                 prepare_for_drawing(layer, crs)
         self.signals.layers_loaded.emit(layers, str(path))
+
+
+def _vector_layers(path: Path) -> list[str]:
+    """The vector layers of a GIS file, all read as arrays (`held` makes the small ones
+    whole again); none for a raster (read_layers says what is wrong with a file)."""
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        return []
+    try:
+        return list_vector_layers(path)
+    except LayerLoadError:
+        return []
 
 
 def _chosen_crs(layers) -> CRS | None:

@@ -8,7 +8,7 @@ features one after the other as QGIS does (`planner_gui.map.feature_painter`), o
 for points, one ImageItem for a raster, one ImageItem for features smaller than a pixel, and a small
 pool of plain Qt label items (`label_items`). After every pan or zoom (debounced) each vector
 layer is culled to the view and simplified to the zoom level (see `planner_gui.map.geometry`). A
-layer of more than LARGE_LAYER_FEATURES features is drawn as a picture painted in a worker
+layer of more than LARGE_LAYER_FEATURES features, or held as arrays, is drawn as a picture painted in a worker
 instead (`planner_gui.map.layers.large_vector`), so a million-footprint layer never holds up the GUI
 thread. Each drawn kind is one module of `planner_gui.map.layers`, over `base.LayerGraphic`.
 
@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from pyproj import CRS
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from layers.compact_layer import LARGE_LAYER_FEATURES, CompactVectorLayer
 from layers.layer import Layer, RasterLayer
 from layers.session import NETWORK_ROLES, Session
 from planner_gui.map.attribution import MapAttribution
@@ -31,7 +32,7 @@ from planner_gui.map.layers.basemap import Basemap
 from planner_gui.map.label_items import MapLabels
 from planner_gui.map.labels import place_labels
 from planner_gui.map.layers.base import LayerGraphic
-from planner_gui.map.layers.large_vector import LARGE_LAYER_FEATURES, LargeVectorGraphic
+from planner_gui.map.layers.large_vector import LargeVectorGraphic
 from planner_gui.map.layers.points import PointGraphic
 from planner_gui.map.layers.raster import RasterGraphic
 from planner_gui.map.layers.vector import VectorGraphic
@@ -256,7 +257,7 @@ class MapCanvas(pg.GraphicsView):
             return RasterGraphic(self, layer)
         if layer.geometry_kind == "point":
             return PointGraphic(self, layer)
-        if len(layer.gdf) > LARGE_LAYER_FEATURES:
+        if len(layer.gdf) > LARGE_LAYER_FEATURES or isinstance(layer, CompactVectorLayer):  # drawn from its arrays
             return LargeVectorGraphic(self, layer)
         return VectorGraphic(self, layer)
 

@@ -9,6 +9,11 @@ owns the vertex slice `start[f]:stop[f]`. Drawing a subset of features is then a
 the connect array is "not ring_end": the equivalent of NaN separators with connect='finite', without
 storing the NaNs.
 
+A layer held as arrays (`layers.compact_layer.CompactVectorLayer`, a large one) is drawn from its
+own arrays (`LayerGeometry.from_compact`): its coordinates as they are (no copy, no shapely
+geometry per feature), the per-feature slices from its offsets. Such a geometry has no `geoms`;
+it is thinned to the pixel where it is drawn instead (`thinned`).
+
 Per zoom level, `LayerGeometry.at_resolution(pixel_m)` returns a copy simplified with a tolerance of
 about one screen pixel (`shapely.simplify`), computed once per power-of-two bucket and cached.
 Features smaller than `small_px` (4) pixels are not worth a path: `cull` returns them separately so
@@ -27,6 +32,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers.compact_layer import CompactVectorLayer
 from layers.io.sliced import in_slices
 
 # Simplify only layers whose features carry many vertices on average (a rectangle has 5).
@@ -56,7 +62,7 @@ class LayerGeometry:
     start: np.ndarray  # int64 per feature
     stop: np.ndarray  # int64 per feature
     bounds: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax per feature (NaN for empty)
-    geoms: np.ndarray = field(repr=False)  # shapely geometries in the working CRS
+    geoms: np.ndarray | None = field(repr=False)  # shapely geometries in the working CRS; None: held as arrays
     _simplified: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -130,6 +136,18 @@ class LayerGeometry:
             geoms=geoms,
         )
 
+    @classmethod
+    def from_compact(cls, geometries, kind: str, bounds: np.ndarray) -> LayerGeometry:
+        """From a layer's `CompactGeometries` in the working CRS and its features' `bounds` there:
+        the coordinates are viewed, not copied; a feature's vertices run from its first path's
+        first coordinate to its last path's end, and each non-empty path ends a ring."""
+        g = geometries
+        feature_coords = g.path_offsets[g.part_offsets[g.geom_offsets]]
+        ring_end = np.zeros(len(g.coords), bool)
+        ring_end[g.path_offsets[1:][np.diff(g.path_offsets) > 0] - 1] = True
+        return cls(kind=kind, x=g.coords[:, 0], y=g.coords[:, 1], ring_end=ring_end,
+                   start=feature_coords[:-1], stop=feature_coords[1:], bounds=bounds, geoms=None)
+
     # -- level of detail ---------------------------------------------------------------------------
     @staticmethod
     def bucket(pixel_m: float) -> float:
@@ -139,7 +157,7 @@ class LayerGeometry:
         return 2.0 ** math.floor(math.log2(pixel_m))
 
     def needs_simplifying(self) -> bool:
-        return self.kind in ("line", "polygon", "mixed") and len(self.x) > _SIMPLIFY_MIN_MEAN_VERTICES * max(self.n_features, 1)
+        return self.geoms is not None and self.kind in ("line", "polygon", "mixed") and len(self.x) > _SIMPLIFY_MIN_MEAN_VERTICES * max(self.n_features, 1)
 
     def at_resolution(self, pixel_m: float) -> LayerGeometry:
         """This geometry simplified to about one pixel of `pixel_m` metres (cached per bucket)."""
@@ -205,6 +223,61 @@ class LayerGeometry:
         return self.x[index], self.y[index], connect
 
 
+def thinned(x: np.ndarray, y: np.ndarray, ring_end: np.ndarray, lengths: np.ndarray):
+    """Features' vertices in pixels (`lengths` per feature, back to back) less each vertex in the
+    same pixel as the one before it in its ring (a ring's first and last vertices kept): the
+    picture is the same to a pixel, with fewer vertices where a ring has many per pixel (a large
+    layer's simplification per zoom, done on the vertices drawn). (x, y, ring_end, lengths)."""
+    if not len(x):
+        return x, y, ring_end, lengths
+    px, py = np.floor(x), np.floor(y)
+    keep = np.empty(len(x), bool)
+    keep[0] = True
+    np.not_equal(px[1:], px[:-1], out=keep[1:])
+    keep[1:] |= py[1:] != py[:-1]
+    keep |= ring_end
+    keep[1:] |= ring_end[:-1]  # a ring's first vertex
+    feature = np.repeat(np.arange(len(lengths)), lengths)
+    return x[keep], y[keep], ring_end[keep], np.bincount(feature[keep], minlength=len(lengths)).astype(np.int64)
+
+
+def paint_levels(bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float,
+                 shape: tuple[int, int], margin_px: int, max_pairs: int = 4_000_000,
+                 max_levels: int = 64) -> np.ndarray | None:
+    """A level for each of features to be painted one after another in this order (their boxes,
+    n x 4, map units) on a picture of `shape` pixels over `view`: no two features of one level
+    share a pixel, and of two that may share one the later has the higher level. Painting level
+    after level, a level's features in any order (together), then gives the picture of painting
+    them one after another.
+
+    Two features may share a pixel when their boxes, in pixels and widened by `margin_px` (a pen's
+    reach), meet: the pairs that do are found by sweeping the boxes sorted by their left edge (no
+    loop per feature), and each feature's level is the longest run of such pairs before it,
+    worked out a level at a time. None when that is no saving (more than `max_pairs` pairs to
+    look at, as when large polygons cover the view, or more than `max_levels` levels): then paint
+    one after another."""
+    n = len(bounds)
+    x0, y0, x1, y1 = _pixel_boxes(bounds, view, pixel_m, shape, margin_px)
+    by_left = np.argsort(x0, kind="stable")
+    # each box against the boxes after it in that order whose left edge is within its width
+    after = np.maximum(np.searchsorted(x0[by_left], x1[by_left], side="right") - np.arange(1, n + 1), 0)
+    if after.sum() > max_pairs:
+        return None
+    a = by_left[np.repeat(np.arange(n), after)]
+    b = by_left[_gather_index(np.arange(1, n + 1), np.arange(1, n + 1) + after, np.arange(n))]
+    meet = (y0[a] <= y1[b]) & (y0[b] <= y1[a])
+    a, b = a[meet], b[meet]
+    earlier, later = np.minimum(a, b), np.maximum(a, b)
+    level = np.zeros(n, np.int64)
+    for _ in range(max_levels):
+        higher = level.copy()
+        np.maximum.at(higher, later, level[earlier] + 1)
+        if np.array_equal(higher, level):
+            return level
+        level = higher
+    return None
+
+
 def rasterise_boxes(
     bounds: np.ndarray, view: tuple[float, float, float, float], pixel_m: float, shape: tuple[int, int]
 ) -> np.ndarray:
@@ -213,18 +286,34 @@ def rasterise_boxes(
     mask = np.zeros(height * width, bool)
     if not len(bounds):
         return mask.reshape(shape)
-    xmin, ymin = view[0], view[1]
-    x0 = np.clip(np.floor((bounds[:, 0] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
-    x1 = np.clip(np.floor((bounds[:, 2] - xmin) / pixel_m), 0, width - 1).astype(np.int64)
-    y0 = np.clip(np.floor((bounds[:, 1] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
-    y1 = np.clip(np.floor((bounds[:, 3] - ymin) / pixel_m), 0, height - 1).astype(np.int64)
+    x0, y0, x1, y1 = _pixel_boxes(bounds, view, pixel_m, shape)
+    corner = y0 * width + x0
+    mask[corner] = True  # every box's first pixel: at city scale most boxes have no other
     wide, tall = x1 - x0, y1 - y0
-    for dx in range(int(wide.max()) + 1):
+    more = np.flatnonzero((wide > 0) | (tall > 0))
+    corner, wide, tall = corner[more], wide[more], tall[more]
+    for dx in range(int(wide.max(initial=0)) + 1):
         cols = np.flatnonzero(wide >= dx)
-        for dy in range(int(tall[cols].max()) + 1):
+        for dy in range(int(tall[cols].max(initial=0)) + 1):
             sel = cols[tall[cols] >= dy]
-            mask[(y0[sel] + dy) * width + x0[sel] + dx] = True
+            mask[corner[sel] + (dy * width + dx)] = True
     return mask.reshape(shape)
+
+
+def _pixel_boxes(bounds: np.ndarray, view, pixel_m: float, shape: tuple[int, int], margin_px: int = 0):
+    """Boxes (map units) as the pixels they cover on a picture of `shape` over `view`, widened by
+    `margin_px` and clipped to the picture: (x0, y0, x1, y1), inclusive, int64."""
+    height, width = shape
+
+    def cells(values, origin, limit, widen):
+        c = (values - origin) / pixel_m
+        np.floor(c, out=c)
+        c += widen
+        np.clip(c, 0, limit - 1, out=c)
+        return c.astype(np.int64)
+
+    return (cells(bounds[:, 0], view[0], width, -margin_px), cells(bounds[:, 1], view[1], height, -margin_px),
+            cells(bounds[:, 2], view[0], width, margin_px), cells(bounds[:, 3], view[1], height, margin_px))
 
 
 def _gather_index(start: np.ndarray, stop: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -261,8 +350,12 @@ def prepared(layer, crs: CRS) -> LayerGeometry:
         entry = _cache.get(layer)
         if entry is not None and entry[0] == key:
             return entry[1]
-    gdf = layer.in_crs(crs)
-    geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
+    if isinstance(layer, CompactVectorLayer):
+        geometry = LayerGeometry.from_compact(layer.geometries_in_crs(crs), layer.geometry_kind,
+                                              layer.bounds_in_crs(crs))
+    else:
+        gdf = layer.in_crs(crs)
+        geometry = LayerGeometry.from_geometries(np.asarray(gdf.geometry.array), layer.geometry_kind)
     with _cache_lock:
         _cache[layer] = (key, geometry)
     return geometry

@@ -140,8 +140,7 @@ class MeasureTool(MapTool):
             if layer.visible and isinstance(layer, VectorLayer) and layer.geometry_kind == "point":
                 hits = identify_layer(layer, x, y, self.tolerance_m(), self.canvas.working_crs)
                 if hits and (best is None or hits[0].distance_m < best[0]):
-                    geom = layer.in_crs(self.canvas.working_crs).geometry.iloc[hits[0].row]
-                    best = (hits[0].distance_m, geom)
+                    best = (hits[0].distance_m, hits[0].geometry)
         if best is None:
             return x, y
         point = shapely.get_coordinates(best[1])[0]
@@ -172,8 +171,7 @@ class MeasureTool(MapTool):
                 continue
             hits = identify_layer(layer, x, y, self.tolerance_m(), self.canvas.working_crs)
             if hits:
-                geom = layer.in_crs(self.canvas.working_crs).geometry.iloc[hits[0].row]
-                self.result = measure_geometry(geom, self.canvas.working_crs)
+                self.result = measure_geometry(hits[0].geometry, self.canvas.working_crs)
                 self.canvas.set_highlight(layer, [hits[0].row])
                 self.measured.emit(self.result)
                 return self.result

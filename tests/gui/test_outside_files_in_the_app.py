@@ -16,7 +16,7 @@ def reads(monkeypatch):
     import layers.session.project
 
     done = []
-    for name in ("read_vector", "read_raster"):
+    for name in ("read_counted", "read_raster"):
         real = getattr(layers.session.project, name)
         monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
     return done

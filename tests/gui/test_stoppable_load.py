@@ -52,15 +52,15 @@ def test_cancel_stops_a_raster_read_that_hangs_and_keeps_what_was_loaded(qtbot, 
 
 
 @pytest.fixture
-def one_second_limit():
-    """The app's time limit of a read set to 1 s for one test, and unset after: the setting lives in
-    the session's settings folder, and a feed read later under a 1 s limit would be stopped."""
+def one_second_time_limit():
+    """The app's time limit of a read set to 1 s, and removed after: left in the settings every test
+    shares, it stopped the next tests' feed reads on a loaded machine."""
     app_settings().setValue(READ_TIMEOUT_KEY, 1.0)
     yield
     app_settings().remove(READ_TIMEOUT_KEY)
 
 
-@pytest.mark.usefixtures("hanging_rasters", "one_second_limit")
+@pytest.mark.usefixtures("hanging_rasters", "one_second_time_limit")
 def test_the_apps_time_limit_stops_a_raster_read_that_hangs(qtbot, window, tmp_path):
     """The limit is the app's setting (1 s here; 60 s unless set)."""
     stations = _stations_gpkg(tmp_path / "stations.gpkg")

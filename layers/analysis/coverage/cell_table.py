@@ -7,12 +7,15 @@ feature's bounding box; everything from the regions' boundaries cut along the gr
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
 _SIGNATURE_SEED = 20240612
 OUTSIDE, INSIDE, CROSSED = 0, 1, 2
 _MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
+_TRIPLES = 1 << 16  # (region, range of cells, box) triples tested at a time
 
 
 class CellTable:
@@ -71,7 +74,17 @@ class CellTable:
         # the pieces by region and cell, for `boundary_meets`
         self.piece_key = (region * rows + row) * cols + col
         by_cell = np.argsort(self.piece_key, kind="stable")
-        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[on][order][by_cell]
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[np.flatnonzero(on)[order[by_cell]]]
+        # each (region, cell) with pieces: its key, its first piece, and the box of its pieces
+        self.cell_key, start = np.unique(self.piece_key, return_index=True)
+        self.cell_start = np.r_[start, len(self.piece_key)]
+        self.piece_box = _boxes(self.piece_ends)
+        self.cell_box = (np.column_stack([np.minimum.reduceat(self.piece_box[:, j], start) for j in (0, 1)]
+                                         + [np.maximum.reduceat(self.piece_box[:, j], start) for j in (2, 3)])
+                         if len(start) else np.zeros((0, 4)))
+        # and the sum (mod 2^64) of a 64-bit hash of each of its pieces (ends, in order): two regions
+        # whose cells sum alike have the same boundary there
+        self.cell_hash = np.add.reduceat(_hash(self.piece_ends), start) if len(start) else np.zeros(0, np.uint64)
         self.crossed = _integral(crossed)
         # a number per signature of the cells no boundary crosses (0: held by no region, or crossed)
         held = np.flatnonzero((self.signature.ravel() != 0) & ~crossed.ravel())
@@ -86,10 +99,16 @@ class CellTable:
         one signature. (Two neighbouring cells no boundary crosses lie in the same regions: a
         boundary between them would run along their shared side, and a piece on a cell's side
         is in one of the two cells.)"""
-        # most features lie in one cell: one look-up; a summed-area table for the others
+        # most features lie in one cell: one look-up; in two to four (a 2 x 2 block at most): a
+        # look-up at each corner; a summed-area table for the others
         out = ~self.crossed_cell[r0, c0]
         many = np.flatnonzero((r0 != r1) | (c0 != c1))
-        out[many] = _rect(self.crossed, r0[many], r1[many] + 1, c0[many], c1[many] + 1) == 0
+        r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
+        crossed = self.crossed_cell
+        clear = out[many] & ~(crossed[r0, c1] | crossed[r1, c0] | crossed[r1, c1])
+        big = np.flatnonzero((r1 - r0 > 1) | (c1 - c0 > 1))
+        clear[big] = _rect(self.crossed, r0[big], r1[big] + 1, c0[big], c1[big] + 1) == 0
+        out[many] = clear
         return out
 
     def _in_box(self, k, r0, r1, c0, c1):
@@ -103,10 +122,17 @@ class CellTable:
         """(range, region, state) for every range of cells and region whose box it meets: state is
         CROSSED where the region's boundary crosses a cell of the range, else INSIDE or OUTSIDE."""
         f, k = [], []
+        # the ranges by first row: a region's box meets those whose first row lies within its rows
+        # (less the tallest range's height), a window of them
+        order = np.argsort(r0, kind="stable")
+        first_row = r0[order]
+        tallest = int((r1 - r0).max(initial=0))
         for region in np.flatnonzero(self.box[:, 1] >= self.box[:, 0]):
             br0, br1, bc0, bc1 = self.box[region]
-            meet = np.flatnonzero((r0 <= br1) & (r1 >= br0) & (c0 <= bc1) & (c1 >= bc0))
-            f.append(meet)
+            lo, hi = np.searchsorted(first_row, [br0 - tallest, br1 + 1])
+            window = order[lo:hi]
+            meet = window[(r1[window] >= br0) & (c0[window] <= bc1) & (c1[window] >= bc0)]
+            f.append(np.sort(meet))
             k.append(np.full(len(meet), region, dtype=np.int64))
         f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
         k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)
@@ -118,10 +144,22 @@ class CellTable:
         state = np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE))
         return f, k, state
 
-    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> np.ndarray:
+    def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """For (region, range of cells, box) triples: does a piece of the region's boundary in those
         cells meet the box (u0, v0, u1, v1 in grid units, widened by EPS)? True, to be safe, for
-        ranges of more than _MAX_RANGE cells."""
+        ranges of more than _MAX_RANGE cells. And a `signature` of the region's boundary in those
+        cells (0 for the large ranges): two regions with the same boundary in a range of cells (a
+        catchment, and its piece in the ward that holds those cells) are the same there, and have
+        the same signature."""
+        meets = np.zeros(len(k), dtype=bool)
+        signature = np.zeros(len(k), dtype=np.uint64)
+        for start in range(0, len(k), _TRIPLES):  # a run at a time: a triple has a few cells, a cell a few pieces
+            run = slice(start, start + _TRIPLES)
+            meets[run], signature[run] = self._meets(k[run], r0[run], r1[run], c0[run], c1[run], box_uv[run])
+        return meets, signature
+
+    def _meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
+        """`boundary_meets` of a run of triples."""
         n = (r1 - r0 + 1) * (c1 - c0 + 1)
         meets = n > _MAX_RANGE
         small = np.flatnonzero(~meets)
@@ -131,14 +169,27 @@ class CellTable:
         j = np.arange(len(rep)) - np.repeat(np.cumsum(n[small]) - n[small], n[small])
         w = np.repeat(width, n[small])
         key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
-        lo, hi = np.searchsorted(self.piece_key, key, "left"), np.searchsorted(self.piece_key, key, "right")
-        m = hi - lo
+        # the region's pieces in that cell, if their box meets the feature's
+        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
+        found = self.cell_key[cell] == key
+        signature = np.zeros(len(k), dtype=np.uint64)
+        if len(rep):
+            signature[small] = np.add.reduceat(np.where(found, self.cell_hash[cell], np.uint64(0)),
+                                               np.cumsum(n[small]) - n[small])
+        near = np.flatnonzero(found & _boxes_meet(self.cell_box[cell], box_uv[rep]))
+        rep, cell = rep[near], cell[near]
+        lo = self.cell_start[cell]
+        m = self.cell_start[cell + 1] - lo
         rep = np.repeat(rep, m)
         piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
-        hit = _segment_meets_box(self.piece_ends[piece], box_uv[rep], EPS)
-        meets[rep[hit]] = True
-        return meets
+        # a piece whose own box misses the feature's misses it; the others, segment by segment
+        box = box_uv[rep]
+        near = np.flatnonzero(_boxes_meet(self.piece_box[piece], box))
+        hit = _segment_meets_box(self.piece_ends[piece[near]], box[near], EPS)
+        meets[rep[near[hit]]] = True
+        return meets, signature
 
+    @cached_property
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
         """(kind, region) pairs: the regions that hold the cells of each kind wholly."""
         i, region = self._regions_at(*self.kind_cells)
@@ -168,6 +219,30 @@ def _integral(mask: np.ndarray) -> np.ndarray:
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=out[1:, 1:])
     return out
+
+
+def _hash(rows: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of floats (its bits mixed, splitmix64's finaliser after each)."""
+    bits = np.ascontiguousarray(rows, dtype=np.float64).view(np.uint64)
+    out = np.zeros(len(rows), dtype=np.uint64)
+    for j in range(bits.shape[1]):
+        out = (out ^ bits[:, j]) * np.uint64(0x9E3779B97F4A7C15)
+        out ^= out >> np.uint64(31)
+        out *= np.uint64(0xBF58476D1CE4E5B9)
+        out ^= out >> np.uint64(27)
+    return out
+
+
+def _boxes(segments: np.ndarray) -> np.ndarray:
+    """The box (u0, v0, u1, v1) of each segment (u0, v0, u1, v1)."""
+    u0, v0, u1, v1 = segments.T
+    return np.column_stack([np.minimum(u0, u1), np.minimum(v0, v1), np.maximum(u0, u1), np.maximum(v0, v1)])
+
+
+def _boxes_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Does each box of `a` meet its box of `b` widened by EPS (u0, v0, u1, v1 each)?"""
+    return ((a[:, 0] <= b[:, 2] + EPS) & (a[:, 2] >= b[:, 0] - EPS)
+            & (a[:, 1] <= b[:, 3] + EPS) & (a[:, 3] >= b[:, 1] - EPS))
 
 
 def _segment_meets_box(seg: np.ndarray, box: np.ndarray, eps: float) -> np.ndarray:

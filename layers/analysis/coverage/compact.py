@@ -91,6 +91,10 @@ class CompactGeometries:
         return builder.build()
 
     # -- asking ----------------------------------------------------------------------------------
+    def total_bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of every coordinate; NaN without any."""
+        return column_bounds(self.coords, self.coords)
+
     def take(self, index) -> CompactGeometries:
         """The features `index` (in that order), as a store of their own."""
         index = np.asarray(index, dtype=np.int64)
@@ -128,7 +132,9 @@ class CompactGeometries:
     def measures(self, chunk: int = CHUNK // 2) -> Measures:
         """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
         a run of features is a run of parts, paths and coordinates (no copy), and the temporary
-        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once, 0.3 s)."""
+        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once,
+        0.3 s). In one thread: two threads over alternate runs were no faster on two cores (1M and
+        4M footprints, `bench_coverage.py --engine`), the passes wait on memory, not on arithmetic."""
         n = len(self)
         bounds, areas, lengths = np.empty((n, 4)), np.zeros(n), np.zeros(n)
         for start in range(0, n, chunk):
@@ -140,6 +146,22 @@ class CompactGeometries:
             run._measure_into(bounds[start:stop], areas[start:stop], lengths[start:stop])
         return Measures(bounds, self.types.copy(), areas, lengths)
 
+    def bounds(self, chunk: int = CHUNK) -> np.ndarray:
+        """Each feature's bounding box (n x 4: xmin, ymin, xmax, ymax; NaN for a missing or empty
+        one), as `measures` gives it, without the areas and lengths (what a map culls with)."""
+        n = len(self)
+        bounds = np.empty((n, 4))
+        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        has = coords_per_feature > 0
+        bounds[~has] = np.nan
+        first = self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]
+        for start in range(0, n, chunk):  # NumPy lets go of Python's lock between chunks
+            stop = min(n, start + chunk)
+            end = first[stop] if stop < n else len(self.coords)
+            _boxes_into(self.coords[first[start]:end], coords_per_feature[start:stop], has[start:stop],
+                        bounds[start:stop])
+        return bounds
+
     # -- the work --------------------------------------------------------------------------------
     def _measure_into(self, bounds: np.ndarray, areas: np.ndarray, lengths: np.ndarray) -> None:
         """`measures` of these features written into `bounds` (any values), `areas` and `lengths` (zeros)."""
@@ -149,13 +171,7 @@ class CompactGeometries:
         bounds[~has] = np.nan
         if not has.any():
             return
-        starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]  # features with coordinates follow each other
-        if has.all():
-            np.minimum.reduceat(self.coords, starts, axis=0, out=bounds[:, :2])
-            np.maximum.reduceat(self.coords, starts, axis=0, out=bounds[:, 2:])
-        else:
-            bounds[has, :2] = np.minimum.reduceat(self.coords, starts, axis=0)
-            bounds[has, 2:] = np.maximum.reduceat(self.coords, starts, axis=0)
+        _boxes_into(self.coords, coords_per_feature, has, bounds)
         # every path's coordinates relative to its first vertex, which is then (0, 0): a segment from
         # a path's last vertex to the next path's first adds nothing to a shoelace
         counts = np.diff(self.path_offsets)
@@ -165,7 +181,7 @@ class CompactGeometries:
         y = self.coords[:, 1] - np.repeat(origin[:, 1], counts[path])
         path_feature = np.repeat(np.repeat(np.arange(n), np.diff(self.geom_offsets)), np.diff(self.part_offsets))[path]
         kind = self.types[path_feature]
-        polygonal = np.isin(kind, POLYGONAL)
+        polygonal = is_of(kind, POLYGONAL)
         if polygonal.any():
             cross = np.zeros(len(x))
             np.multiply(x[:-1], y[1:], out=cross[:-1])
@@ -175,7 +191,7 @@ class CompactGeometries:
             first = np.zeros(len(counts), dtype=bool)
             first[self.part_offsets[:-1][np.diff(self.part_offsets) > 0]] = True
             areas[:] = np.bincount(path_feature, np.where(first[path], ring, -ring) * polygonal, n)
-        linear = np.isin(kind, LINEAR)
+        linear = is_of(kind, LINEAR)
         if linear.any():
             segment = np.zeros(len(x))
             segment[:-1] = np.hypot(np.diff(x), np.diff(y))
@@ -227,7 +243,7 @@ class SharedGeometries:
 
     def measures(self) -> Measures:
         types = shapely.get_type_id(self.objects)
-        polygonal, linear = np.isin(types, POLYGONAL), np.isin(types, LINEAR)
+        polygonal, linear = is_of(types, POLYGONAL), is_of(types, LINEAR)
         areas = np.where(polygonal, shapely.area(self.objects), 0.0)
         lengths = np.zeros(len(self.objects))
         if linear.any():
@@ -236,14 +252,17 @@ class SharedGeometries:
 
 
 class CompactBuilder:
-    """Stores appended end to end (`append`) into one (`build`).
+    """Stores appended end to end (`append`) into one (`build`), the arrays grown in place.
 
     Joining a city's batches at the end would hold every batch and the whole at once (twice the
-    footprints' memory). Here each array doubles when full (a new array, the old copied in: NumPy
-    gives a large new array transparent huge pages, where growing one in place with realloc faults
-    its new pages in one by one, 0.15 s for a million footprints against 0.06 s), and `build` hands
-    out views of what was filled: the room never written to is address space, not memory.
+    footprints' memory), and the batches' freed memory would stay with the process. Here each
+    array grows by an eighth when full: NumPy reallocates it, which for a large array the system
+    does by moving its pages, not copying them, so the memory held is the footprints' and an
+    eighth at most. (Doubling into new arrays instead copies everything again at each step: 4M
+    footprints took 0.99 s of processor time to gather, against 0.36 s so.)
     """
+
+    _GROWTH = 1.125
 
     def __init__(self) -> None:
         self._arrays = {"types": np.empty(1024, np.int8), "geom_offsets": np.zeros(1024, np.int64),
@@ -261,15 +280,15 @@ class CompactBuilder:
 
     def build(self) -> CompactGeometries:
         """The store of everything appended (the builder is spent)."""
-        return CompactGeometries(**{name: array[:self._used[name]] for name, array in self._arrays.items()})
+        for name, array in self._arrays.items():
+            array.resize((self._used[name], *array.shape[1:]), refcheck=False)
+        return CompactGeometries(**self._arrays)
 
     def _put(self, name: str, values: np.ndarray) -> None:
         array, used = self._arrays[name], self._used[name]
         need = used + len(values)
         if need > len(array):
-            grown = np.empty((max(need, 2 * len(array)), *array.shape[1:]), array.dtype)
-            grown[:used] = array[:used]
-            self._arrays[name] = array = grown
+            array.resize((max(need, int(len(array) * self._GROWTH)), *array.shape[1:]), refcheck=False)
         array[used:need] = values
         self._used[name] = need
 
@@ -306,12 +325,41 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
     if len(with_holes):
         rings = shapely.get_rings(parts[with_holes])
         coords_per_path[np.repeat(part_offsets[with_holes], holes[with_holes] + 1)
-                        + _ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
+                        + ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
     path_offsets = np.r_[0, np.cumsum(coords_per_path)].astype(np.int64)
     return CompactGeometries(types, geom_offsets, part_offsets, path_offsets, shapely.get_coordinates(geoms))
 
 
-def _ranks(counts: np.ndarray) -> np.ndarray:
+def _boxes_into(coords: np.ndarray, coords_per_feature: np.ndarray, has: np.ndarray, bounds: np.ndarray) -> None:
+    """The boxes of features whose coordinates follow each other in `coords` (`coords_per_feature`
+    each) written into the rows of `bounds` that `has` coordinates."""
+    if not has.any():
+        return
+    starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]
+    if has.all():
+        np.minimum.reduceat(coords, starts, axis=0, out=bounds[:, :2])
+        np.maximum.reduceat(coords, starts, axis=0, out=bounds[:, 2:])
+    else:
+        bounds[has, :2] = np.minimum.reduceat(coords, starts, axis=0)
+        bounds[has, 2:] = np.maximum.reduceat(coords, starts, axis=0)
+
+
+def is_of(types: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+    """True where a shapely type id is one of `ids`: a comparison each (np.isin of a million takes
+    a hundred times longer)."""
+    return np.logical_or.reduce([types == i for i in ids])
+
+
+def column_bounds(low: np.ndarray, high: np.ndarray) -> tuple[float, float, float, float]:
+    """(least x, least y, greatest x, greatest y): the least of `low`'s two columns, the greatest of
+    `high`'s (n x 2 each); NaN where n is 0. Column by column: NumPy's min(axis=0) of an n x 2 array
+    walks it thirty times slower (a quarter of a second for five million coordinates)."""
+    if not len(low):
+        return (np.nan,) * 4
+    return (float(low[:, 0].min()), float(low[:, 1].min()), float(high[:, 0].max()), float(high[:, 1].max()))
+
+
+def ranks(counts: np.ndarray) -> np.ndarray:
     """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
@@ -320,4 +368,4 @@ def _gather(offsets: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndar
     """The children of rows `index` (offsets[i] .. offsets[i+1] each), and their new offsets."""
     counts = offsets[index + 1] - offsets[index]
     new = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    return np.repeat(offsets[index], counts) + _ranks(counts), new
+    return np.repeat(offsets[index], counts) + ranks(counts), new

@@ -15,6 +15,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from layers.analysis.coverage.compact import ranks
+
+_RUN = 1 << 14  # clips at a time
+
 
 def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """True for each valid Polygon without holes whose exterior turns one way only (collinear
@@ -32,21 +36,22 @@ def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def area_inside_convex(pieces: np.ndarray, clips: np.ndarray) -> np.ndarray:
-    """Area of pieces[i] ∩ clips[i]: `pieces` any polygonal geometries, `clips` convex Polygons
-    (`convex`). One float per pair."""
-    n = len(pieces)
+def area_inside_convex(pieces: np.ndarray, clips: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+    """Area of pieces[which[i]] ∩ clips[i] (`which` None: pieces[i]): `pieces` any polygonal
+    geometries, `clips` convex Polygons (`convex`). One float per clip. A piece many clips share
+    is oriented and taken apart once."""
+    if which is None:
+        which = np.arange(len(clips))
+    if len(clips) > _RUN:  # a run of clips at a time: each pass makes a score of arrays a vertex long
+        return np.concatenate([area_inside_convex(pieces, clips[i:i + _RUN], which[i:i + _RUN])
+                               for i in range(0, len(clips), _RUN)])
+    n = len(clips)
     clips = shapely.orient_polygons(clips)  # counter-clockwise: inside is to the left of each side
     cxy, cidx = shapely.get_coordinates(shapely.get_exterior_ring(clips), return_index=True)
     ccount = np.bincount(cidx, minlength=n)
     cstart = np.cumsum(ccount) - ccount
     origin = cxy[cstart]
-    parts, part_of = shapely.get_parts(shapely.orient_polygons(pieces), return_index=True)
-    polygons = shapely.get_type_id(parts) == 3
-    parts, part_of = parts[polygons], part_of[polygons]
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_pair = part_of[ring_part]
-    x, y, ring = _open_rings(rings)
+    x, y, ring, ring_pair = _rings_of(pieces, which)
     x, y = x - origin[ring_pair[ring], 0], y - origin[ring_pair[ring], 1]
     for e in range(int(ccount.max(initial=0)) - 1):  # the e-th side of every clip at once
         if not len(ring):
@@ -79,6 +84,30 @@ def area_inside_convex(pieces: np.ndarray, clips: np.ndarray) -> np.ndarray:
         return np.zeros(n)
     _, nxt = _neighbours(ring)
     return np.bincount(ring_pair[ring], 0.5 * (x * y[nxt] - x[nxt] * y), n)
+
+
+def _rings_of(pieces: np.ndarray, which: np.ndarray):
+    """The rings of pieces[which[i]] for each i, without closing vertices: x, y, ring number of each
+    vertex, and the i of each ring (consecutive). Each piece used is oriented and taken apart once."""
+    used, back = np.unique(which, return_inverse=True)
+    back = back.ravel()
+    parts, part_of = shapely.get_parts(shapely.orient_polygons(pieces[used]), return_index=True)
+    polygons = shapely.get_type_id(parts) == 3
+    rings, ring_part = shapely.get_rings(parts[polygons], return_index=True)
+    x, y, vertex_ring = _open_rings(rings)
+    # per used piece: its rings (consecutive) and their vertices (consecutive)
+    ring_piece = part_of[polygons][ring_part]
+    rings_per = np.bincount(ring_piece, minlength=len(used))
+    ring_start = np.cumsum(rings_per) - rings_per
+    vertices_per = np.bincount(ring_piece[vertex_ring], minlength=len(used))
+    vertex_start = np.cumsum(vertices_per) - vertices_per
+    # each i gets a copy of its piece's vertices, its rings numbered after those of the i before it
+    count = vertices_per[back]
+    take = np.repeat(vertex_start[back], count) + ranks(count)
+    first_ring = np.cumsum(rings_per[back]) - rings_per[back]
+    ring = np.repeat(first_ring - ring_start[back], count) + vertex_ring[take]
+    ring_pair = np.repeat(np.arange(len(which)), rings_per[back])
+    return x[take], y[take], ring, ring_pair
 
 
 def _open_rings(rings: np.ndarray):

@@ -30,8 +30,9 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    or not at all; one whose boundary crosses them but meets not its box (a segment-box test
    against the boundary's pieces in those cells) holds it or not as a corner of the box says;
 3. only the rest, a few per thousand, are tested by GEOS (prepared predicates) and, where they
-   cross the boundary, the region clipped to a block of cells round them is cut by the
-   footprint: by its sides in NumPy for a convex one (`convex.py`), else by a GEOS overlay.
+   cross the boundary, the region's piece in their cells (`pieces.py`: cut down a quadtree of
+   the grid) is cut by the footprint: by its sides in NumPy for a convex one (`convex.py`), else
+   by a GEOS overlay.
 """
 from __future__ import annotations
 
@@ -51,12 +52,17 @@ from layers.analysis.coverage.compact import (
     CompactFrame,
     CompactGeometries,
     SharedGeometries,
+    column_bounds,
+    is_of,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
+from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
+from layers.io.sliced import collector_paused
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
+_RUN = 1 << 18  # features whose cells are looked up at a time
 
 
 @dataclass(eq=False)
@@ -85,8 +91,9 @@ class FeatureSet:
             values = {name: v[keep] for name, v in values.items()}
         self.geoms, self.values = store, values
         self.bounds = measures.bounds
-        self.is_polygon = np.isin(measures.types, POLYGONAL)
-        self.is_line = np.isin(measures.types, LINEAR)
+        self.is_polygon = is_of(measures.types, POLYGONAL)
+        self.is_line = is_of(measures.types, LINEAR)
+        self.has_lines = bool(self.is_line.any())
         self.areas, self.lengths = measures.areas, measures.lengths
 
     @classmethod
@@ -110,9 +117,7 @@ class FeatureSet:
 
     def total_bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of all the features; NaN without any."""
-        if not len(self.bounds):
-            return (math.nan,) * 4
-        return (*self.bounds[:, :2].min(axis=0).tolist(), *self.bounds[:, 2:].max(axis=0).tolist())
+        return column_bounds(self.bounds[:, :2], self.bounds[:, 2:])
 
     def columns(self) -> list[str]:
         """The figures that mean something for these features: no area for points, no length
@@ -146,10 +151,11 @@ class FeatureSet:
         sums = _Sums(len(regions), list(self.values), listed_region=n if listed else None)
         valid = ~(shapely.is_missing(regions) | shapely.is_empty(regions))
         if valid.any() and len(self.geoms):
-            self._measure(regions, valid, sums, cancelled)
+            with collector_paused():  # the arrays of geometries made here hold no cycles to collect
+                self._measure(regions, valid, sums, cancelled)
         which = np.unique(np.concatenate(sums.listed)) if sums.listed else np.zeros(0, dtype=np.int64)
         figures = sums.frame()[self.columns()].iloc[:n].reset_index(drop=True)
-        return figures, (self.geoms.shapes(which), {name: v[which] for name, v in self.values.items()})
+        return figures, (sums.shapes(self.geoms, which), {name: v[which] for name, v in self.values.items()})
 
     # -- the work --------------------------------------------------------------------------------
     def _grid(self, regions: np.ndarray, near: np.ndarray) -> tuple[Affine, int, int]:
@@ -174,48 +180,56 @@ class FeatureSet:
         check(cancelled)
         cells = CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
-        # each feature's range of cells (its bounding box, widened a hair: a feature touching a cell edge reaches it)
-        everything = len(near) == len(b)
-        b = b if everything else b[near]
-        u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
-        v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
-        c0, c1 = _cell_of(u0, -EPS, cols), _cell_of(u1, EPS, cols)
-        r0, r1 = _cell_of(v0, -EPS, rows), _cell_of(v1, EPS, rows)
-        pure = cells.uniform(r0, r1, c0, c1)
-        kind = np.where(pure, cells.kind[r0, c0], 0)
-        self._add_whole_by_kind(None if everything else near, kind, cells, sums)
+        # the features whose cells lie in one kind counted whole; the others' indices, boxes (in grid
+        # units) and cells kept, a run of features at a time (no temporary the size of all of them)
+        mixed = [self._add_pure(near[start:start + _RUN], t, cells, sums) for start in range(0, len(near), _RUN)]
+        f, u0, v0, u1, v1, r0, r1, c0, c1 = (np.concatenate(part) for part in zip(*mixed))
         check(cancelled)
         # the others, region by region: a region whose boundary crosses none of the feature's cells
         # holds it wholly or not at all
-        mixed = np.flatnonzero(~pure)
-        i, k, state = cells.pairs(r0[mixed], r1[mixed], c0[mixed], c1[mixed])
-        i = mixed[i]
+        i, k, state = cells.pairs(r0, r1, c0, c1)
         whole = state == INSIDE
-        self._add_whole(near[i[whole]], k[whole], sums)
+        self._add_whole(f[i[whole]], k[whole], sums)
         check(cancelled)
         # where it crosses one: if it meets no piece of the boundary, the feature's box lies wholly
         # inside or outside, and a corner tells which
         crossed = state == CROSSED
         i, k = i[crossed], k[crossed]
-        meets = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
+        meets, signature = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
         shapely.prepare(regions[np.unique(k)])
         clear = np.flatnonzero(~meets)
-        corner_in = shapely.intersects_xy(regions[k[clear]], b[i[clear], 0], b[i[clear], 1])
-        self._add_whole(near[i[clear[corner_in]]], k[clear[corner_in]], sums)
+        corner = self.bounds[f[i[clear]]]
+        corner_in = shapely.intersects_xy(regions[k[clear]], corner[:, 0], corner[:, 1])
+        self._add_whole(f[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
         i, k = i[meets], k[meets]
-        self._add_exact(near[i], k, _local_boxes(t, r0[i], r1[i], c0[i], c1[i]), regions, sums, cancelled)
+        self._add_exact(f[i], k, (t, r0[i], r1[i], c0[i], c1[i]), signature[meets], regions, sums, cancelled)
+
+    def _add_pure(self, which, t: Affine, cells: CellTable, sums: _Sums):
+        """Features `which` whose range of cells (their bounding box, widened a hair: a feature
+        touching a cell edge reaches it) no boundary crosses: counted whole in the regions that
+        hold those cells. Returns the others: their indices, boxes in grid units u0, v0, u1, v1
+        and ranges of cells r0, r1, c0, c1."""
+        b = self.bounds[which]
+        u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
+        v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
+        c0, c1 = _cell_of(u0, -EPS, cells.cols), _cell_of(u1, EPS, cells.cols)
+        r0, r1 = _cell_of(v0, -EPS, cells.rows), _cell_of(v1, EPS, cells.rows)
+        pure = cells.uniform(r0, r1, c0, c1)
+        self._add_whole_by_kind(which, np.where(pure, cells.kind[r0, c0], 0), cells, sums)
+        m = np.flatnonzero(~pure)
+        return which[m], u0[m], v0[m], u1[m], v1[m], r0[m], r1[m], c0[m], c1[m]
 
     def _add_whole_by_kind(self, which, kind, cells: CellTable, sums: _Sums) -> None:
-        """Features `which` (None: all) lying wholly in cells of one kind (1..: the same regions hold
-        them wholly; 0: none, or not decided here): counted whole in those regions, summed per kind."""
+        """Features `which` lying wholly in cells of one kind (1..: the same regions hold them wholly;
+        0: none, or not decided here): counted whole in those regions, summed per kind."""
         per_kind = self._whole_figures(which, kind, cells.n_kinds + 1)
-        kind_of, region = cells.regions_of_kinds()  # (kind, region) pairs
+        kind_of, region = cells.regions_of_kinds  # (kind, region) pairs
         if sums.listed_region is not None:  # the features of the kinds the listed region holds
             held = np.zeros(cells.n_kinds + 1, dtype=bool)
             held[kind_of[region == sums.listed_region]] = True
             found = np.flatnonzero(held[kind])
-            sums.listed.append(found if which is None else which[found])
+            sums.listed.append(which[found])
         for column, totals in per_kind.items():
             sums[column] += np.bincount(region, totals[kind_of], len(sums[column]))
 
@@ -227,37 +241,59 @@ class FeatureSet:
             sums[column] += totals
 
     def _whole_figures(self, which, group, n: int) -> dict[str, np.ndarray]:
-        """Figures of features `which` (None: all) counted whole, summed by group."""
-        def of(v):
-            return v if which is None else v[which]
-
+        """Figures of features `which` counted whole, summed by group."""
         out = {
             "count_intersecting": np.bincount(group, minlength=n).astype(np.float64),
-            "area_inside_m2": np.bincount(group, of(self.areas), n),
-            "length_inside_m": np.bincount(group, of(self.lengths), n) if self.is_line.any() else np.zeros(n),
+            "area_inside_m2": np.bincount(group, self.areas[which], n),
+            "length_inside_m": np.bincount(group, self.lengths[which], n) if self.has_lines else np.zeros(n),
         }
         out["count_by_centroid"] = out["count_intersecting"]
         for name, v in self.values.items():
-            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, of(v), n)
+            out[f"{name}_sum"] = out[f"{name}_area_weighted"] = np.bincount(group, v[which], n)
         return out
 
-    def _add_exact(self, f, k, boxes, regions, sums: _Sums, cancelled) -> None:
-        """(feature, region) pairs where the region's boundary passes near the feature: prepared
-        GEOS predicates, and an exact intersection where they cross."""
+    def _add_exact(self, f, k, cells, signature, regions, sums: _Sums, cancelled) -> None:
+        """(feature, region) pairs where the region's boundary passes near the feature (`cells`: the
+        grid's transform, and each pair's range of cells r0, r1, c0, c1; `signature`: of the region's
+        boundary in those cells, `CellTable.boundary_meets`): prepared GEOS predicates, and an exact
+        intersection where they cross."""
+        t, *ranges = cells
         if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
             listed = k == sums.listed_region
             fl = f[listed]
             sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*self.bounds[fl].T))])
-            f, k, boxes = f[~listed], k[~listed], boxes[~listed]
+            f, k, signature, ranges = f[~listed], k[~listed], signature[~listed], [a[~listed] for a in ranges]
         if not len(f):
             return
+        # regions with the same boundary in a feature's cells are the same there (a catchment, and its
+        # piece in the ward that holds the feature): the feature's figures in them are worked out once
+        key = np.column_stack([f, signature.view(np.int64), np.where(signature == 0, k, -1)])
+        _, first, again = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        hit, area, length, share, centroid_in = (figure[again.ravel()] for figure in self._exact_figures(
+            f[first], k[first], t, [a[first] for a in ranges], regions, sums, cancelled))
+        f, k, area, length, share, centroid_in = f[hit], k[hit], area[hit], length[hit], share[hit], centroid_in[hit]
+        n = len(sums["count_intersecting"])
+        sums["count_intersecting"] += np.bincount(k, minlength=n)
+        sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
+        sums["area_inside_m2"] += np.bincount(k, area, n)
+        sums["length_inside_m"] += np.bincount(k, length, n)
+        for name, v in self.values.items():
+            sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
+            sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
+
+    def _exact_figures(self, f, k, t, ranges, regions, sums: _Sums, cancelled):
+        """For (feature, region) pairs (`ranges`: their cells in the grid of transform `t`): whether
+        they intersect, and where they do, the feature's area and length inside, its share inside
+        (area, or length for a line) and whether its centroid is inside."""
+        n_pairs = len(f)
         # shapely geometries for these features only (a few per thousand), each made once
         once, back = np.unique(f, return_inverse=True)
-        shapes = self.geoms.shapes(once)[back.ravel()]
+        shapes = sums.shapes(self.geoms, once)[back.ravel()]
         # the regions are prepared (`_measure`): GEOS answers point-in-polygon and crossing
         # questions from an index it builds on first use, so in one thread
         hit = shapely.intersects(regions[k], shapes)
-        f, k, boxes, shapes = f[hit], k[hit], boxes[hit], shapes[hit]
+        pairs = np.flatnonzero(hit)
+        f, k, shapes, ranges = f[hit], k[hit], shapes[hit], [a[hit] for a in ranges]
         check(cancelled)
         whole = shapely.contains_properly(regions[k], shapes)
         share = np.ones(len(f))
@@ -274,12 +310,12 @@ class FeatureSet:
                 geoms = given.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
                 size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
-            local = _local_pieces(regions, k[cross], boxes[cross])
+            local, which = local_pieces(regions, k[cross], t, *(a[cross] for a in ranges))
             # a convex footprint (most are): the piece clipped by its sides, in NumPy; others by GEOS
             quick = convex(given, ~bad)
-            area[cross[quick]] = area_inside_convex(local[quick], geoms[quick])
+            area[cross[quick]] = area_inside_convex(local, geoms[quick], which[quick])
             slow = np.flatnonzero(~quick)
-            pieces = parallel(shapely.intersection, geoms[slow], local[slow])
+            pieces = parallel(shapely.intersection, geoms[slow], local[which[slow]])
             area[cross[slow]] = np.where(self.is_polygon[fc[slow]], shapely.area(pieces), 0.0)
             length[cross[slow]] = np.where(self.is_line[fc[slow]], shapely.length(pieces), 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -291,69 +327,39 @@ class FeatureSet:
         _, first, again = np.unique(f, return_index=True, return_inverse=True)
         xy = shapely.get_coordinates(shapely.centroid(shapes[first]))[again.ravel()]
         centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
-        n = len(sums["count_intersecting"])
-        sums["count_intersecting"] += np.bincount(k, minlength=n)
-        sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
-        sums["area_inside_m2"] += np.bincount(k, area, n)
-        sums["length_inside_m"] += np.bincount(k, length, n)
-        for name, v in self.values.items():
-            sums[f"{name}_sum"] += np.bincount(k, v[f] * centroid_in, n)
-            sums[f"{name}_area_weighted"] += np.bincount(k, v[f] * share, n)
+        def of_every_pair(values: np.ndarray) -> np.ndarray:
+            out = np.zeros(n_pairs, dtype=values.dtype)
+            out[pairs] = values
+            return out
 
-
-def _local_boxes(t: Affine, r0, r1, c0, c1) -> np.ndarray:
-    """For features in cells r0..r1 x c0..c1 (inclusive), a box of whole cells that holds them, in
-    world coordinates (xmin, ymin, xmax, ymax): their block of _TILE x _TILE cells if they lie in
-    one (features in one block share its piece of a region), else their own cells."""
-    one = (r0 // _TILE == r1 // _TILE) & (c0 // _TILE == c1 // _TILE)
-    r0, c0 = np.where(one, r0 // _TILE * _TILE, r0), np.where(one, c0 // _TILE * _TILE, c0)
-    r1, c1 = np.where(one, r0 + _TILE - 1, r1), np.where(one, c0 + _TILE - 1, c1)
-    xa, xb = t.c + c0 * t.a, t.c + (c1 + 1) * t.a
-    ya, yb = t.f + r0 * t.e, t.f + (r1 + 1) * t.e
-    return np.column_stack([np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb)])
-
-
-_TILE = 4
-
-
-def _local_pieces(regions, k, boxes) -> np.ndarray:
-    """For each pair, a polygon whose intersection with a feature inside the box is feature ∩ region[k].
-
-    A region of many vertices (a dissolved catchment has thousands) is cut to the box, each
-    (region, box) once, by GEOS's rectangle clipping: GEOS's overlay costs grow with the vertices
-    of both operands, and the piece has a handful. A piece the clipping leaves invalid is cut
-    again by the full overlay. A small region is used as it is.
-    """
-    out = regions[k]
-    big = np.flatnonzero(shapely.get_num_coordinates(out) > _SMALL_REGION)
-    if not len(big):
-        return out
-    key = np.column_stack([k[big].astype(np.float64), boxes[big]])
-    unique, back = np.unique(key, axis=0, return_inverse=True)
-    # shapely's compiled ufunc: its Python wrapper takes one box at a time
-    pieces = parallel(shapely.lib.clip_by_rect, regions[unique[:, 0].astype(np.int64)], *unique[:, 1:].T)
-    bad = ~shapely.is_valid(pieces)
-    if bad.any():
-        pieces[bad] = shapely.intersection(regions[unique[bad, 0].astype(np.int64)], shapely.box(*unique[bad, 1:].T))
-    out[big] = pieces[back.ravel()]
-    return out
-
-
-_SMALL_REGION = 64  # vertices: a region with fewer is intersected whole
+        return hit, of_every_pair(area), of_every_pair(length), of_every_pair(share), of_every_pair(centroid_in)
 
 
 class _Sums(dict):
-    """One float column per figure, one row per region; and the features of `listed_region` (if
-    any) whose box meets it, found as arrays in `listed`."""
+    """One float column per figure, one row per region; the features of `listed_region` (if any)
+    whose box meets it, found as arrays in `listed`; and the shapely geometries made so far."""
 
     def __init__(self, n: int, fields: list[str], listed_region: int | None = None):
         super().__init__()
         self.listed_region, self.listed = listed_region, []
+        self._made, self._shapes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
         for column in ("count_intersecting", "count_by_centroid", "area_inside_m2", "length_inside_m"):
             self[column] = np.zeros(n)
         for name in fields:
             self[f"{name}_sum"] = np.zeros(n)
             self[f"{name}_area_weighted"] = np.zeros(n)
+
+    def shapes(self, geoms, which: np.ndarray) -> np.ndarray:
+        """Shapely geometries of features `which` (sorted, distinct) of `geoms`, each made once per
+        measure (those crossing the catchment's edge are measured exactly, then listed near it)."""
+        at = np.minimum(np.searchsorted(self._made, which), max(len(self._made) - 1, 0))
+        have = (self._made[at] == which) if len(self._made) else np.zeros(len(which), dtype=bool)
+        out = np.empty(len(which), dtype=object)
+        out[have] = self._shapes[at[have]]
+        out[~have] = geoms.shapes(which[~have])
+        self._made, order = np.unique(np.concatenate([self._made, which]), return_index=True)
+        self._shapes = np.concatenate([self._shapes, out])[order]
+        return out
 
     def frame(self) -> pd.DataFrame:
         table = pd.DataFrame(dict(self))

@@ -6,13 +6,12 @@ goes through `polygonal`.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers.analysis.coverage.threads import workers
 from layers.crs import require_metric
 
 
@@ -42,14 +41,16 @@ def check_crs(features, crs) -> CRS | None:
 
 
 def parallel(fn, *arrays, chunk: int = 4000):
-    """Apply a vectorised shapely function, in two threads when large (GEOS releases the GIL)."""
+    """Apply a vectorised shapely function, in two threads when large (GEOS releases the GIL): at
+    least `chunk` items. `fn` returns an array, or a tuple of arrays (each joined)."""
     n = len(arrays[0])
     if n < chunk:
         return fn(*arrays)
     half = n // 2
-    with ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n))))
-    return np.concatenate(parts)
+    first, second = workers().map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n)))
+    if isinstance(first, tuple):
+        return tuple(np.concatenate(pair) for pair in zip(first, second))
+    return np.concatenate([first, second])
 
 
 def as_area(geom) -> shapely.Geometry:

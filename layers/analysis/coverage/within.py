@@ -95,11 +95,15 @@ class Within:
         geoms = np.asarray(geoms, dtype=object).ravel()
         out = np.zeros(len(geoms), dtype=bool)
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if not present.any():
+            return out
+        # a tree of the geometries, asked about each source: GEOS prepares the asking geometry, and a
+        # source (a station) is prepared at once where a footprint is not
+        tree = shapely.STRtree(geoms[present])
         for sources, radius in self.reaches:
-            if not len(sources) or not present.any():
-                continue
-            which, _ = shapely.STRtree(sources).query(geoms[present], predicate="dwithin", distance=radius)
-            out[np.flatnonzero(present)[which]] = True
+            if len(sources):
+                _, which = tree.query(sources, predicate="dwithin", distance=radius)
+                out[np.flatnonzero(present)[which]] = True
         return out
 
 

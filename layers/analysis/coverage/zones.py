@@ -17,9 +17,11 @@ import shapely
 from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.population import PopulationGrid
 from layers.analysis.coverage.shapes import as_area, polygonal
+from layers.analysis.coverage.threads import workers
 from layers.analysis.coverage.within import Within, exact_counts
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.crs import crs_label, require_metric
+from layers.io.sliced import collector_paused
 from layers.text import records
 
 @dataclass
@@ -63,10 +65,36 @@ def measure_regions(
     `regions[i]` is measured against `denominators[i]` (e.g. catchment ∩ ward against the ward
     ∩ study area). With `within` (the catchment's definition: regions[i] is its polygon ∩
     denominators[i]), features are counted by the exact distance (`within.exact_counts`).
-    Returns one row per region.
+    Returns one row per region. The cyclic garbage collector is paused meanwhile: the thousands
+    of geometries made near the boundaries hold no cycles, and each of its passes would walk every
+    object of the process.
     """
+    with collector_paused():
+        return _measure_regions(regions, denominators, population, features, progress, cancelled, within)
+
+
+def _measure_regions(regions, denominators, population, features, progress, cancelled, within) -> pd.DataFrame:
     regions = np.asarray(list(regions), dtype=object)
     denominators = np.asarray(list(denominators), dtype=object)
+    n = len(regions)
+    # the ring (GEOS, which lets go of the interpreter) made while the people are counted
+    ring = workers().submit(within.ring, None) if within is not None and within.buffered and n and features else None
+    table = _area_and_people(regions, denominators, population, progress, cancelled)
+    ring = ring.result() if ring is not None else None
+    for i, (name, index) in enumerate((features or {}).items()):
+        if ring is None:
+            figures = index.measure(regions, cancelled=cancelled)
+        else:
+            figures, near = index.measure_near(regions, ring, cancelled=cancelled)
+            figures = exact_counts(figures, near, regions, denominators, within)
+        for column in figures.columns:
+            table[f"{name}_{column}"] = figures[column].to_numpy()
+        check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
+    return table
+
+
+def _area_and_people(regions, denominators, population, progress, cancelled) -> pd.DataFrame:
+    """`measure_regions`' area and people columns."""
     n = len(regions)
     table = pd.DataFrame(index=pd.RangeIndex(n))
     table["area_m2"] = shapely.area(regions) if n else []
@@ -78,17 +106,22 @@ def measure_regions(
         table["total_population"] = population.population_in_cached(denominators, cancelled=cancelled) if n else []
         table["population_share"] = table["population"] / table["total_population"].where(table["total_population"] > 0)
     check(cancelled, progress, 0.6)
-    ring = within.ring(None) if within is not None and within.buffered and n else None
-    for i, (name, index) in enumerate((features or {}).items()):
-        if ring is None:
-            figures = index.measure(regions, cancelled=cancelled)
-        else:
-            figures, near = index.measure_near(regions, ring, cancelled=cancelled)
-            figures = exact_counts(figures, near, regions, denominators, within)
-        for column in figures.columns:
-            table[f"{name}_{column}"] = figures[column].to_numpy()
-        check(cancelled, progress, 0.6 + 0.4 * (i + 1) / len(features))
     return table
+
+
+def _pieces_by_zone(catchment: shapely.Geometry, zones: np.ndarray) -> np.ndarray:
+    """catchment ∩ each zone. The catchment (thousands of vertices) is first cut to each zone's box
+    by GEOS's rectangle clipping, one pass over its vertices, so that each overlay sees only its
+    vertices near the zone (a zone lies in its box: the intersection is the same); where the clip
+    leaves an invalid polygon, or a zone is empty, the whole catchment."""
+    near = np.full(len(zones), catchment, dtype=object)
+    box = shapely.bounds(zones)
+    boxed = ~np.isnan(box).any(axis=1)
+    if boxed.any():
+        cut = shapely.lib.clip_by_rect(near[boxed], *box[boxed].T)  # the compiled ufunc: a box each
+        valid = shapely.is_valid(cut)
+        near[np.flatnonzero(boxed)[valid]] = cut[valid]
+    return shapely.intersection(near, zones)
 
 
 def zone_geometries(zones: gpd.GeoDataFrame, study_area: shapely.Geometry | None) -> np.ndarray:
@@ -125,7 +158,7 @@ def measure_catchment(
     zone_geoms = None
     if zones is not None and len(zones):
         zone_geoms = zone_geometries(zones, study_area)
-        regions += list(polygonal(shapely.intersection(zone_geoms, zone)))
+        regions += list(polygonal(_pieces_by_zone(zone, zone_geoms)))
         denominators += list(zone_geoms)
     table = measure_regions(regions, denominators, crs, population, features, progress, cancelled, within)
     row = table.iloc[0]

@@ -1,6 +1,6 @@
 """A large vector layer (building footprints, parcels) drawn as a picture made off the GUI thread.
 
-A layer of more than LARGE_LAYER_FEATURES features is not handed to Qt as paths: painting a
+A layer of more than LARGE_LAYER_FEATURES features (`layers.compact_layer`) is not handed to Qt as paths: painting a
 million polygons takes far longer than a frame. Instead, after every view change a worker paints
 the view into a QImage (screen-sized, one pixel per screen pixel; QImage with QPainter is allowed
 off the GUI thread, QPixmap is not), with `planner_gui.map.feature_painter` (each feature filled
@@ -9,7 +9,12 @@ picture in. Until the new picture arrives the last one stays on the map where it
 moved with the view, so a pan or zoom frame costs one image blit, whatever the layer's size.
 
 The worker draws only what the view shows (a vectorised bounding-box test), simplified to about a
-pixel (`LayerGeometry.at_resolution`, cached per zoom level), and burns features smaller than
+pixel (`LayerGeometry.at_resolution`, cached per zoom level, for a layer of shapely geometries;
+the vertices drawn thinned to the pixel, `geometry.thinned`, for every layer: a layer held as
+arrays is drawn from its arrays, never a shapely geometry per feature), paints the features
+in levels of features that share no pixel (`geometry.paint_levels`: a feature after every one
+below it that may share a pixel with it), a level's features together, a few thousand a Qt call
+(`feature_painter.paint_apart`), and burns features smaller than
 SMALL_PX pixels into the picture as their bounding boxes in the outline colour (a box of a few
 pixels looks the same as the shape it stands for). Style classes and the timeline's feature
 filter are worked out in the worker too, once per style: restyling or filtering a million-feature
@@ -33,11 +38,10 @@ from layers.analysis.progress import Cancelled
 from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map import geometry as geo
 from planner_gui.map.blank_image import blank_image
-from planner_gui.map.feature_painter import feature_rings, paint_features
+from planner_gui.map.feature_painter import feature_rings, paint_apart, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
 
-LARGE_LAYER_FEATURES = 5_000  # more features than this: drawn as a picture made in a worker
 SMALL_PX = 4.0  # features smaller than this many pixels are burnt in as their boxes
 
 
@@ -118,23 +122,52 @@ def paint_picture(plan: PaintPlan, view, pixel_m: float, cancelled=lambda: False
         pixels[hit] = np.uint32((a << 24) | (r << 16) | (gr << 8) | b)  # opaque: premultiplied = plain
     if cancelled():
         raise Cancelled()
-    drawn = [small_rows]
-    detail = g.at_resolution(pixel_m) if big.any() else g
+    drawn = small.copy()
+    # the features painted as shapes, class after class, each class's in the layer's order
+    parts = [(cls, rows[big[rows]]) for cls, rows in classes]
+    parts = [(cls, features) for cls, features in parts if len(features)]
+    sequence = np.concatenate([features for _, features in parts]) if parts else np.empty(0, np.int64)
+    drawn[sequence] = True
+    detail = g.at_resolution(pixel_m) if len(sequence) else g
+    levels = geo.paint_levels(g.bounds[sequence], view, pixel_m, (height, width), math.ceil(plan.style.width / 2) + 1)
     painter = QtGui.QPainter(image)
     try:
-        for cls, rows in classes:
-            features = rows[big[rows]]
-            if not len(features):
-                continue
-            x, y, connect = detail.gather(features)
-            rings = feature_rings((x - xmin) / pixel_m, (y - ymin) / pixel_m, connect == 0,
-                                  detail.stop[features] - detail.start[features])
-            paint_features(painter, rings, pen(cls.colour, plan.style.width, cls.pattern),
-                           brush(cls.fill, plan.style.fill_alpha, cls.pattern), plan.area, cancelled)
-            drawn.append(features)
+        if levels is None:  # one after another
+            for cls, features in parts:
+                _paint(painter, plan, cls, detail, features, (xmin, ymin, pixel_m), cancelled, together=False)
+        elif len(sequence):  # level after level; in a level, a class's features together
+            which = np.repeat(np.arange(len(parts)), [len(features) for _, features in parts])
+            key = levels * len(parts) + which
+            order = np.argsort(key, kind="stable")
+            cuts = np.flatnonzero(np.diff(key[order])) + 1
+            for group in np.split(order, cuts):
+                cls = parts[which[group[0]]][0]
+                _paint(painter, plan, cls, detail, sequence[group], (xmin, ymin, pixel_m), cancelled, together=True)
     finally:
         painter.end()
-    return Picture(image, tuple(float(v) for v in view), np.sort(np.concatenate(drawn)))
+    return Picture(image, tuple(float(v) for v in view), np.flatnonzero(drawn))
+
+
+def _paint(painter, plan: PaintPlan, cls, g: geo.LayerGeometry, features: np.ndarray, place, cancelled,
+           together: bool) -> None:
+    """Paint `features` of style class `cls`: together (`paint_apart`: they share no pixel) or one
+    after another. A dashed outline is always drawn feature by feature: in one path its dashes
+    would run on from one feature to the next."""
+    xmin, ymin, pixel_m = place
+    outline = pen(cls.colour, plan.style.width, cls.pattern)
+    fill = brush(cls.fill, plan.style.fill_alpha, cls.pattern)
+    x, y, ring_end, lengths = _in_pixels(g, features, xmin, ymin, pixel_m)
+    if together and cls.pattern == "solid":
+        paint_apart(painter, x, y, ring_end, lengths, outline, fill, plan.area, cancelled)
+    else:
+        paint_features(painter, feature_rings(x, y, ring_end, lengths), outline, fill, plan.area, cancelled)
+
+
+def _in_pixels(g: geo.LayerGeometry, features: np.ndarray, xmin: float, ymin: float, pixel_m: float):
+    """The vertices of `features` in the picture's pixels, thinned to the pixel (`geometry.thinned`):
+    (x, y, ring_end, vertices per feature)."""
+    x, y, connect = g.gather(features)
+    return geo.thinned((x - xmin) / pixel_m, (y - ymin) / pixel_m, connect == 0, g.stop[features] - g.start[features])
 
 
 class LargeVectorGraphic(LayerGraphic):
