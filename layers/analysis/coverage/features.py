@@ -160,9 +160,11 @@ class FeatureSet:
     # -- the work --------------------------------------------------------------------------------
     def _grid(self, regions: np.ndarray, near: np.ndarray) -> tuple[Affine, int, int]:
         """A grid over the regions with a one-cell margin: cells about twice a typical feature's
-        size (so most features sit in one or two cells), at most MAX_GRID_CELLS a side."""
+        size (so most features sit in one or two cells), at most MAX_GRID_CELLS a side. `near`:
+        which features are near the regions (a mask)."""
         xmin, ymin, xmax, ymax = shapely.total_bounds(regions)
         extent = max(xmax - xmin, ymax - ymin)
+        near = np.flatnonzero(near)
         b = self.bounds[near[:: max(1, len(near) // 20_000)]]
         typical = float(np.median(np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))) if len(b) else 0.0
         cell = max(extent / MAX_GRID_CELLS, 2.0 * typical, extent * 1e-9, 1e-9)
@@ -173,8 +175,8 @@ class FeatureSet:
     def _measure(self, regions, valid, sums: _Sums, cancelled) -> None:
         xmin, ymin, xmax, ymax = shapely.total_bounds(regions[valid])
         b = self.bounds
-        near = np.flatnonzero((b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax))
-        if not len(near):
+        near = (b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax)
+        if not near.any():
             return
         t, rows, cols = self._grid(regions[valid], near)
         check(cancelled)
@@ -182,7 +184,8 @@ class FeatureSet:
         check(cancelled)
         # the features whose cells lie in one kind counted whole; the others' indices, boxes (in grid
         # units) and cells kept, a run of features at a time (no temporary the size of all of them)
-        mixed = [self._add_pure(near[start:start + _RUN], t, cells, sums) for start in range(0, len(near), _RUN)]
+        mixed = [self._add_pure(start + np.flatnonzero(near[start:start + _RUN]), t, cells, sums)
+                 for start in range(0, len(near), _RUN)]
         f, u0, v0, u1, v1, r0, r1, c0, c1 = (np.concatenate(part) for part in zip(*mixed))
         check(cancelled)
         # the others, region by region: a region whose boundary crosses none of the feature's cells
