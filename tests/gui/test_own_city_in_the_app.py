@@ -179,8 +179,9 @@ def test_a_broken_project_leaves_the_session_as_it_was_and_names_the_file_and_fi
     assert any("broken.planner.json: layers[1].style.width must be a number" in t for t in texts), texts
 
 
-@pytest.mark.parametrize("keep", [False, True])
-def test_a_project_with_missing_layers_asks_before_replacing_the_work(qtbot, window, tmp_path, monkeypatch, keep):
+def test_a_project_with_missing_layers_asks_before_replacing_the_work(qtbot, window, tmp_path, monkeypatch):
+    """Declined, the work in the window is as it was; asked again and accepted, the layers that could
+    be loaded replace it (one window for both answers: the first leaves it as the second needs it)."""
     gpkg, tif = write_city(PARIS, tmp_path / "paris")
     load(qtbot, window, [gpkg, tif])
     path = window.save_project(tmp_path / "paris.planner.json")
@@ -188,14 +189,14 @@ def test_a_project_with_missing_layers_asks_before_replacing_the_work(qtbot, win
     load(qtbot, window, other)  # more work in the window since the save
     before = list(window.stack)
     tif.unlink()
-    asked = []
-    monkeypatch.setattr(window, "keep_partial_project", lambda name, missing: asked.append(missing) or keep)
+    asked, answers = [], iter([False, True])
+    monkeypatch.setattr(window, "keep_partial_project", lambda name, missing: asked.append(missing) or next(answers))
     load(qtbot, window, [path])
     assert len(asked) == 1 and "1 of its 5 layers could not be loaded: paris_population.tif: file not found" in asked[0]
-    if keep:
-        assert [l.name for l in window.stack] == ["city_boundary", "wards", "metro_stations", "green_spaces"]
-    else:
-        assert list(window.stack) == before  # the work is as it was
+    assert list(window.stack) == before  # declined: the work is as it was
+    load(qtbot, window, [path])
+    assert len(asked) == 2 and asked[1] == asked[0]
+    assert [l.name for l in window.stack] == ["city_boundary", "wards", "metro_stations", "green_spaces"]
 
 
 def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp_path):
