@@ -39,8 +39,10 @@ def fitting_table(table: QtWidgets.QTableWidget | QtWidgets.QTreeWidget, stretch
 
 
 def keep_rows(view: QtWidgets.QAbstractItemView, rows: int) -> None:
-    """A list that keeps room for `rows` rows however the docks around it are squeezed."""
-    row_px = max(view.sizeHintForRow(0), view.fontMetrics().height() + 4, 18)
+    """A list that keeps room for `rows` lines of text (names) however the docks around it are
+    squeezed. Lines, not rows: a row can be several lines tall (a layer with its style classes),
+    and eight such rows asked a laptop's screen for more height than it has."""
+    row_px = max(view.fontMetrics().height() + 4, 18)
     view.setMinimumHeight(rows * row_px + 2 * view.frameWidth())
 
 

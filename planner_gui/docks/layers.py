@@ -20,7 +20,7 @@ from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_ro
 from planner_gui.map.legend.classes import LayerClassesDelegate
 
 MIME = "application/x-planner-layer-row"
-LAYER_LIST_ROWS = 8  # the list keeps room for this many layers, whatever the Timeline or a table takes
+LAYER_LIST_ROWS = 8  # the list keeps room for this many lines (layer names), whatever the Timeline or a table takes
 FIELD_LETTERS = 7  # a field's combo box gives way down to this many letters (the column is narrow)
 NO_FIELD = "(none)"
 

@@ -92,6 +92,13 @@ def test_no_dock_scrolls_sideways(layout):
     assert layout["docks_scrolling_sideways"] == []
 
 
+def test_the_window_fits_the_screen(layout):
+    """Its least size included: a dock that asks for more height than a laptop has (the layers list's
+    eight rows counted at the height of a row with its style classes, 804 px of a 768 px screen)
+    pushes the status bar and the docks' tabs off the bottom of the screen."""
+    assert layout["window"][0] <= layout["screen"][0] and layout["window"][1] <= layout["screen"][1], layout["window"]
+
+
 def test_the_map_keeps_most_of_the_window(layout):
     """At least 40 % of the window's width is map on a laptop's screen (it was ~410 of 1229 px)."""
     assert layout["map"][0] >= 0.4 * layout["window"][0]
