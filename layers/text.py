@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # the tables it writes out are pandas' (imported by whoever made them, not here)
+    import pandas as pd
 
 
 def missing(v) -> bool:
