@@ -12,6 +12,7 @@ from layers.io import LayerLoadError, read_layers
 from layers.io.isolated import ReadLimits, reading
 from layers.io.load import feed_layers_here
 from tests.feeds import write_feed
+from tests.cancel import pressed_after
 
 
 def huge_feed(folder):
@@ -36,11 +37,7 @@ def test_a_feed_whose_read_outlasts_the_time_limit_is_stopped(tmp_path):
 
 def test_a_feed_read_stops_at_cancel(tmp_path):
     path = huge_feed(tmp_path / "huge")
-    asked = []
-
-    def cancelled() -> bool:  # Cancel pressed once the read is under way (the watchdog asks every 50 ms)
-        asked.append(1)
-        return len(asked) > 3
+    cancelled, _ = pressed_after(3)
 
     with pytest.raises(Cancelled):
         read_layers(path, cancelled=cancelled, limits=ReadLimits(timeout_s=60))

@@ -16,6 +16,7 @@ from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_raster, read_raster_view
 from layers.io import isolated
 from layers.io.isolated import ReadLimits, reading
+from tests.cancel import pressed_after
 
 LIMITS = ReadLimits(timeout_s=1.0)
 HANGING_READER = Path(__file__).resolve().parent / "hanging_reader"  # its sitecustomize hangs raster reads
@@ -53,11 +54,7 @@ def test_a_raster_read_that_hangs_is_stopped_at_the_time_limit(tmp_path, hanging
 
 def test_a_raster_read_that_hangs_is_stopped_by_cancel(tmp_path, hanging_rasters):
     path = write_grid(tmp_path / "pop.tif", np.ones((20, 30), dtype="float32"))
-    asked = []
-
-    def cancelled() -> bool:  # Cancel pressed once the read is under way (the watchdog asks every 50 ms)
-        asked.append(1)
-        return len(asked) > 3
+    cancelled, asked = pressed_after(3)
 
     with pytest.raises(Cancelled):
         read_raster(path, cancelled=cancelled, limits=ReadLimits(timeout_s=60))

@@ -127,11 +127,10 @@ class _Reader:
             return None
         self._need(body + 8 + points * 16, ends)
         coords = self._coordinates(body + 8, points, width, little)
-        last = _cumulative(points)
-        if (coords[last[:-1]] != coords[last[1:] - 1]).any():
-            raise _Unreadable  # GEOS makes no ring that is not closed
+        path_offsets = _cumulative(points)
+        _refuse_open_rings(coords, path_offsets[:-1], points)
         one_each = np.arange(self.n + 1, dtype=np.int64)
-        return CompactGeometries(types, one_each, one_each.copy(), last, coords)
+        return CompactGeometries(types, one_each, one_each.copy(), path_offsets, coords)
 
     # -- reading ---------------------------------------------------------------------------------
     def _need(self, stop: np.ndarray, end: np.ndarray) -> None:
@@ -215,8 +214,7 @@ class _Reader:
         first = _cumulative(points)[:-1]  # each path's first coordinate
         point, line, polygon = kind == 1, kind == 2, kind == 3
         closed = polygon & (points > 0)
-        if (coords[first[closed]] != coords[first[closed] + points[closed] - 1]).any():
-            raise _Unreadable  # GEOS makes no ring that is not closed
+        _refuse_open_rings(coords, first[closed], points[closed])
         # empties, as GEOS reads them: a point of NaN, NaN; a line of no points; a polygon whose
         # rings have none (a shell of none with holes of some GEOS refuses)
         simple = np.cumsum(np.r_[True, (feature[1:] != feature[:-1]) | (part[1:] != part[:-1])]) - 1
@@ -249,6 +247,13 @@ class _Reader:
         if big is not None and big.any():
             xy[big] = raw[big].view(">f8").reshape(-1, 2)
         return xy
+
+
+def _refuse_open_rings(coords: np.ndarray, first: np.ndarray, points: np.ndarray) -> None:
+    """Raise _Unreadable if a ring (`points` coordinates from `first`, none empty) is not closed:
+    GEOS makes no such ring."""
+    if (coords[first] != coords[first + points - 1]).any():
+        raise _Unreadable
 
 
 def _cumulative(counts: np.ndarray) -> np.ndarray:

@@ -15,22 +15,6 @@ from tests.test_stoppable_rasters import hanging_rasters, write_grid  # noqa: F4
 from tests.test_stoppable_reads import endless_geopackage
 
 
-def test_cancel_stops_a_read_that_would_never_end_and_keeps_what_was_loaded(qtbot, window, tmp_path):
-    stations = tmp_path / "stations.gpkg"  # Lima, UTM 18S
-    gpd.GeoDataFrame({"name": ["Grau", "Gamarra"]}, geometry=shapely.points([[279_000, 8_665_000],
-                                                                            [280_500, 8_664_000]]),
-                     crs="EPSG:32718").to_file(stations)
-    endless = endless_geopackage(tmp_path / "endless.gpkg")
-    job = window.open_files([stations, endless])
-    qtbot.waitUntil(lambda: len(window.stack) == 1 and "endless.gpkg" in window.progress.format(), timeout=20_000)
-    with qtbot.waitSignal(job.signals.finished, timeout=10_000) as finished:  # the read alone would take 60 s
-        job.cancel()
-    assert finished.args == [True]
-    qtbot.waitUntil(lambda: not window.loader.busy())
-    assert [layer.name for layer in window.stack] == ["stations"]
-    assert any("cancelled" in text for text in window.message_bar.texts())
-
-
 def _stations_gpkg(path):
     gpd.GeoDataFrame({"name": ["Grau", "Gamarra"]}, geometry=shapely.points([[279_000, 8_665_000],
                                                                             [280_500, 8_664_000]]),
@@ -38,17 +22,28 @@ def _stations_gpkg(path):
     return path
 
 
-@pytest.mark.usefixtures("hanging_rasters")
-def test_cancel_stops_a_raster_read_that_hangs_and_keeps_what_was_loaded(qtbot, window, tmp_path):
-    stations = _stations_gpkg(tmp_path / "stations.gpkg")
-    grid = write_grid(tmp_path / "pop.tif", np.ones((20, 30), dtype="float32"))
-    job = window.open_files([stations, grid])
-    qtbot.waitUntil(lambda: len(window.stack) == 1 and "pop.tif" in window.progress.format(), timeout=20_000)
-    with qtbot.waitSignal(job.signals.finished, timeout=10_000) as finished:  # the read alone would take 30 s
+def _cancel_the_second_file(qtbot, window, stations, stuck) -> None:
+    """Open the stations and a file whose read does not end; press Cancel once the stations are in
+    and the read of `stuck` is under way; the job ends cancelled and the stations stay."""
+    job = window.open_files([stations, stuck])
+    qtbot.waitUntil(lambda: len(window.stack) == 1 and stuck.name in window.progress.format(), timeout=20_000)
+    with qtbot.waitSignal(job.signals.finished, timeout=10_000) as finished:  # the read alone would take 30-60 s
         job.cancel()
     assert finished.args == [True]
     qtbot.waitUntil(lambda: not window.loader.busy())
     assert [layer.name for layer in window.stack] == ["stations"]
+
+
+def test_cancel_stops_a_read_that_would_never_end_and_keeps_what_was_loaded(qtbot, window, tmp_path):
+    _cancel_the_second_file(qtbot, window, _stations_gpkg(tmp_path / "stations.gpkg"),
+                            endless_geopackage(tmp_path / "endless.gpkg"))
+    assert any("cancelled" in text for text in window.message_bar.texts())
+
+
+@pytest.mark.usefixtures("hanging_rasters")
+def test_cancel_stops_a_raster_read_that_hangs_and_keeps_what_was_loaded(qtbot, window, tmp_path):
+    _cancel_the_second_file(qtbot, window, _stations_gpkg(tmp_path / "stations.gpkg"),
+                            write_grid(tmp_path / "pop.tif", np.ones((20, 30), dtype="float32")))
 
 
 @pytest.fixture
