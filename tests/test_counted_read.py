@@ -66,10 +66,11 @@ def assert_same_layer(compact: CompactVectorLayer, whole) -> None:
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
 def test_read_counted_reads_the_layer_read_vector_reads(suffix, tmp_path, monkeypatch):
     """GeoPackage (GDAL's Arrow stream) and GeoParquet (its record batches): each batch read
-    straight into arrays, but the batch with the collection, which shapely reads."""
+    straight into arrays by the reader process, but the batch with the collection, which shapely
+    reads here."""
     read_fast = []
-    monkeypatch.setattr(layers.io.wkb_arrays, "wkb_to_compact",
-                        lambda wkb, parse=layers.io.wkb_arrays.wkb_to_compact: read_fast.append(parse(wkb)) or read_fast[-1])
+    monkeypatch.setattr(layers.io.load, "decode",
+                        lambda batch, decode=layers.io.load.decode: read_fast.append(decode(batch)[1]) or decode(batch))
     path = tmp_path / f"buildings{suffix}"
     layer = "buildings" if suffix == ".gpkg" else None
     if layer:

@@ -7,8 +7,9 @@ network), `load` (vectors through pyogrio, rasters through rasterio, one `LayerL
 every way a file is wrong, said in the planner's words by `reasons`), `csv`
 (tables of coordinates through pandas),
 `isolated` and `reader_child` (reads in a process that Cancel and the time limit of `limits`
-can kill; `raster_read` is what it does for a GeoTIFF), `frame_reader` and `sliced`
-(geometries made a slice at a time), `normalise` (what a layer must be before it is used) and `atomic` (saves that replace a file only once complete).
+can kill; `raster_read` is what it does for a GeoTIFF; for a layer of things to count it parses
+the WKB into arrays, `wkb_arrays`, and sends them, `arrays_stream`), `feature_size` (how large one
+feature may be), `frame_reader` and `sliced` (geometries made a slice at a time), `normalise` (what a layer must be before it is used) and `atomic` (saves that replace a file only once complete).
 
 Importing the package reads nothing: the names below come from `load` when first asked for, so
 that modules `load` itself uses (`crs` needs `sliced`) import a part without an import circle.

@@ -29,9 +29,11 @@ from layers.crs import crs_label, implausible_coordinates
 from layers.grid import grid_bounds
 from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.grid_values import masked_fill_values, population_problem
-from layers.io.frame_reader import _converted_as_is, is_utf8, plain_wkb_column, read_geoparquet, read_ogr
+from layers.io.arrays_stream import decode
+from layers.io.feature_size import FeatureTooLarge
+from layers.io.frame_reader import _converted_as_is, read_geoparquet, read_ogr
 from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading, stop_if_cancelled
-from layers.io.normalise import FeatureTooLarge, GeometryChecks, refuse_oversized_wkb, text_problem
+from layers.io.normalise import GeometryChecks, text_problem
 from layers.layer import Layer, RasterLayer, VectorLayer, default_style
 from layers.io.sliced import geometries_from_wkb
 from layers.io.formats import UnsafeFileError, check_content, check_feed, check_parts, feed_location, gdal_source
@@ -242,14 +244,15 @@ def _refuse_empty(path: Path, layer: str | None) -> None:
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
     `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
-    `CompactVectorLayer`, about 100 bytes a footprint instead of 500): GDAL's Arrow stream (or a
-    GeoParquet file's record batches) hands the features over in batches (from the reader process,
-    `layers.io.isolated`), and each batch's WKB is read straight into arrays and checked there
-    (`layers.io.wkb_arrays`, `GeometryChecks.arrays`); a batch the fast path leaves to shapely
-    (a collection, a curve, a malformed feature) is parsed and checked by shapely as `read_vector`
-    does. Fields are kept as Arrow until the end. Files whose text is not UTF-8, GeoParquet files
-    of another layout than one WKB column, and CSV tables are read by `read_vector` and then made
-    arrays.
+    `CompactVectorLayer`, about 100 bytes a footprint instead of 500). The reader process
+    (`layers.io.isolated`) reads GDAL's Arrow stream of the layer, or a GeoParquet file's record
+    batches, and parses each batch's WKB into arrays there (`layers.io.arrays_stream`, on the other
+    core); here each batch is checked and kept (`GeometryChecks.arrays`: GEOS is asked only what the
+    reader could not decide), while the reader parses the next. A batch the fast path leaves to
+    shapely (a collection, a curve, a malformed feature) comes as WKB and is parsed and checked by
+    shapely as `read_vector` does. Fields are kept as Arrow until the end. Files whose text is not
+    UTF-8, GeoParquet files of another layout than one WKB column, and CSV tables are read by
+    `read_vector` and then made arrays.
     """
     path = Path(path)
     if feed_location(path) is not None:
@@ -262,31 +265,22 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     try:
         if suffix in TABLE_SUFFIXES:
             return _held_as_arrays(read_vector(path, layer, repair))
-        if parquet:
-            with reading() as reader, reader.parquet(str(path), COUNTED_BATCH) as (schema, batches):
-                plain = plain_wkb_column(schema)
-                if plain is not None:
-                    geometry, crs = plain
-                    for batch in batches:
-                        _counted_batch(batch, geometry, checks, geometries, keeps, field_batches, where, path)
-            if plain is None:  # (the stream left unread: its reader was stopped)
-                return _held_as_arrays(read_vector(path, layer, repair))
-            fields = pa.Table.from_batches(field_batches).to_pandas() if field_batches else None
-        else:
-            source = _ogr_source(path, layer)
-            with reading() as reader, reader.arrow(source, layer, return_fids=True, datetime_as_string=True,
-                                                   batch_size=COUNTED_BATCH) as (meta, batches):
-                # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8
-                # from the file's code page (a shapefile's .cpg or DBF language byte).
-                utf8 = is_utf8(meta.get("encoding"))
-                if utf8:
-                    geometry = meta["geometry_name"] or "wkb_geometry"
-                    crs = meta["crs"]
-                    for batch in batches:
-                        _counted_batch(batch, geometry, checks, geometries, keeps, field_batches, where, path)
-                    fields = _counted_fields(reader, source, layer, meta, field_batches, where, path)
-            if not utf8:
-                return _held_as_arrays(read_vector(path, layer, repair))
+        # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8 from the
+        # file's code page (a shapefile's .cpg or DBF language byte): such a layer is read by read_vector
+        source = str(path) if parquet else _ogr_source(path, layer)
+        options = {} if parquet else {"return_fids": True, "datetime_as_string": True}
+        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH, **options) as (header,
+                                                                                                   batches):
+            if header["arrays"]:
+                if header["geometry"] is None:
+                    raise LayerLoadError(path, f"{where} has no geometry column")
+                for batch in batches:
+                    _counted_batch(batch, checks, geometries, keeps, field_batches)
+                fields = (_parquet_fields(field_batches) if parquet else
+                          _counted_fields(reader, source, layer, header["meta"], field_batches, where, path))
+        if not header["arrays"]:
+            return _held_as_arrays(read_vector(path, layer, repair))
+        crs = header["crs"]
     except (LayerLoadError, Cancelled):
         raise
     except ReadFailed as exc:
@@ -321,28 +315,29 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     return _with_fields_and_role(result, path)
 
 
-def _counted_batch(batch: pa.RecordBatch, geometry: str, checks: GeometryChecks, geometries: CompactBuilder,
-                   keeps: list, field_batches: list, where: str, path: Path) -> None:
-    """One batch of `read_counted`: its WKB read into arrays (by shapely where the fast path cannot),
-    checked, and appended to `geometries` unless the file is refused already; its fields kept."""
-    from layers.io.wkb_arrays import wkb_to_compact
-
+def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,
+                   field_batches: list) -> None:
+    """One batch of `read_counted` as the reader process sent it: its geometries checked (parsed by
+    shapely where the reader left them as WKB) and appended to `geometries` unless the file is
+    refused already; its fields kept."""
     stop_if_cancelled()
-    if geometry not in batch.schema.names:
-        raise LayerLoadError(path, f"{where} has no geometry column")
-    column = batch.column(geometry)
-    refuse_oversized_wkb(column, checks.seen)
-    store = wkb_to_compact(column)
-    if store is not None:
-        store, keep = checks.arrays(store, column)
+    fields, arrays, certain, wkb = decode(batch)
+    if arrays is not None:
+        store, keep = checks.arrays(CompactGeometries(*arrays), certain)
     else:
-        geoms, keep = checks.chunk(geometries_from_wkb(column))
+        geoms, keep = checks.chunk(geometries_from_wkb(wkb))
     keeps.append(keep)
-    # copied: a batch read from the reader's stream is slices of one buffer, the WKB included,
-    # which a slice kept would keep whole (a city's footprints twice over)
-    field_batches.append(pa.concat_batches([batch.drop_columns([geometry])]))
+    # copied: a batch read from the reader's stream is slices of one buffer, the geometries
+    # included, which a slice kept would keep whole (a city's footprints twice over)
+    field_batches.append(pa.concat_batches([fields]))
     if not checks.wrong():
-        geometries.append(store if store is not None else CompactGeometries.from_shapely(geoms))
+        geometries.append(store if arrays is not None else CompactGeometries.from_shapely(geoms))
+
+
+def _parquet_fields(batches: list):
+    """The fields of a GeoParquet file's batches `read_counted` kept, as geopandas reads them (its
+    pandas metadata: the index, the types)."""
+    return pa.Table.from_batches(batches).to_pandas() if batches else None
 
 
 def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
