@@ -159,7 +159,7 @@ class ReaderProcess:
 
     def feed_layer(self, location: str, options: dict, index: int) -> tuple[dict, pa.Table]:
         """(its name, source_layer, role and warnings; its frame as GeoArrow WKB) of a GTFS feed's
-        layer number `index`, read in a child with pandas (`layers.io.load.feed_layers_here`; the
+        layer number `index`, read in a child with pandas (`layers.io.feed_load.feed_layers_here`; the
         child keeps the feed it read last, so a feed's layers, asked one by one, read it once).
         A feed the planner cannot read raises ReadFailed saying why."""
         reader = self._full()

@@ -129,7 +129,7 @@ def _parquet(out, path: str, batch_size: int) -> None:
 
 
 def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict) -> None:
-    """A layer of things to count (`layers.io.load.read_counted`): GDAL's Arrow stream of it
+    """A layer of things to count (`layers.io.counted_read.read_counted`): GDAL's Arrow stream of it
     (`pyogrio.open_arrow` with `kwargs`), or a GeoParquet file's batches, each sent with its
     geometries parsed here (`layers.io.arrays_stream`). The header says the geometry column and
     the CRS; "arrays" false (text not in UTF-8, a GeoParquet file of another layout) or no geometry
@@ -197,11 +197,12 @@ _FEED_MADE: dict = {}  # the last feed's layers, by (location, options): asked f
 
 
 def _feed_layer(out, location: str, options: dict, index: int) -> None:
-    """Layer `index` of a GTFS feed's layers (`layers.io.load.feed_layers_here`), its frame as
+    """Layer `index` of a GTFS feed's layers (`layers.io.feed_load.feed_layers_here`), its frame as
     GeoArrow WKB. --full only. A feed refused says why in the planner's words ('refused')."""
     import pyarrow as pa
 
-    from layers.io.load import LayerLoadError, feed_layers_here
+    from layers.io.feed_load import feed_layers_here
+    from layers.io.load import LayerLoadError
 
     key = json.dumps([location, options], sort_keys=True)
     try:
