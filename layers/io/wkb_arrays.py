@@ -266,7 +266,7 @@ class _Reader:
 def _refuse_open_rings(coords: np.ndarray, first: np.ndarray, points: np.ndarray) -> None:
     """Raise _Unreadable if a ring (`points` coordinates from `first`, none empty) is not closed:
     GEOS makes no such ring."""
-    if (coords[first] != coords[first + points - 1]).any():
+    if (np.take(coords, first, axis=0) != np.take(coords, first + points - 1, axis=0)).any():
         raise _Unreadable
 
 
@@ -305,8 +305,8 @@ def _distinct_points(store: GeometryArrays) -> np.ndarray:
     points = np.diff(store.path_offsets)
     if not len(store.coords):
         return np.ones(len(points), bool)
-    differs = (store.coords != np.repeat(store.coords[store.path_offsets[:-1][points > 0]], points[points > 0],
-                                         axis=0)).any(axis=1)
+    differs = (store.coords != np.repeat(np.take(store.coords, store.path_offsets[:-1][points > 0], axis=0),
+                                         points[points > 0], axis=0)).any(axis=1)
     out = points == 0
     out[points > 0] = np.logical_or.reduceat(differs, store.path_offsets[:-1][points > 0])
     return out
@@ -324,7 +324,7 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     if start[0] == 0 and (start == first).all():
         xy = coords[:int(points.sum())]
     else:
-        xy = coords[np.repeat(start - first, points) + np.arange(int(points.sum()))]
+        xy = np.take(coords, np.repeat(start - first, points) + np.arange(int(points.sum())), axis=0)
     repeated = np.zeros(len(xy), bool)
     repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
     repeated[first] = False
@@ -352,7 +352,8 @@ def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarra
     segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
     question asked of every segment of a ring is then a few operations on whole rows."""
     at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
-    x, y = xy[at, 0], xy[at, 1]
+    corners = np.take(xy, at, axis=0)  # (np.take: NumPy's fancy indexing of rows is several times slower)
+    x, y = corners[..., 0], corners[..., 1]
     dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
     turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
     # the directions' half of the circle (exact: a difference of two doubles has the sign of the
