@@ -114,3 +114,16 @@ def listener():
     stop.set()
     thread.join()
     server.close()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every GIS file a project opening reads, in order (the readers are wrapped, not replaced): to
+    check that a project naming files outside its folder reads none before the planner says yes."""
+    import layers.session.project
+
+    done = []
+    for name in ("read_counted", "read_raster"):
+        real = getattr(layers.session.project, name)
+        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+    return done
