@@ -231,6 +231,15 @@ hole = st.tuples(ring, st.sampled_from([0.25, 0.5, 1.0]), coordinate, coordinate
     lambda h: [(x * h[1] + h[2], y * h[1] + h[3]) for x, y in h[0]])
 
 
+def test_a_ring_of_many_repeated_points_with_a_hole_is_left_to_geos():
+    """Repeated points do not count against a ring's size when it is tested alone, but the segments
+    of two rings are paired at once: a shell of 100,000 points (a few distinct) goes to GEOS."""
+    shell = _square(0, 0, 40)
+    polygon = shapely.Polygon(shell[:1] * 100_000 + shell[1:], [_square(10, 10, 10)])
+    assert shapely.is_valid(polygon)
+    assert certainly_valid(wkb_to_arrays(column([polygon]))).tolist() == [False]
+
+
 @settings(max_examples=150, deadline=None)
 @given(ring, st.lists(hole, min_size=1, max_size=4), st.sampled_from([1.0, 1e-9, 1e6]), st.booleans())
 def test_certainly_valid_is_never_wrong_with_holes(shell, holes, scale, far):

@@ -325,7 +325,9 @@ def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
     path = np.repeat(shell, counts) + np.arange(int(counts.sum())) - np.repeat(first, counts)
     start, points = store.path_offsets[path], np.diff(store.path_offsets)[path]
     coords = store.coords
-    ok = np.logical_and.reduceat(_simple_rings(coords, start, points), first)
+    # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
+    # are made at once)
+    ok = np.logical_and.reduceat(_simple_rings(coords, start, points) & (points <= MAX_RING_TESTED + 1), first)
     most = int(counts.max())
     for a in range(most):
         for b in range(a + 1, most):
