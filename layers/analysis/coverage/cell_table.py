@@ -74,7 +74,7 @@ class CellTable:
         # the pieces by region and cell, for `boundary_meets`
         self.piece_key = (region * rows + row) * cols + col
         by_cell = np.argsort(self.piece_key, kind="stable")
-        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[np.flatnonzero(on)[order[by_cell]]]
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], np.take(pieces.ends, np.flatnonzero(on)[order[by_cell]], axis=0)
         # each (region, cell) with pieces: its key, its first piece, and the box of its pieces
         self.cell_key, start = np.unique(self.piece_key, return_index=True)
         self.cell_start = np.r_[start, len(self.piece_key)]
@@ -176,16 +176,17 @@ class CellTable:
         if len(rep):
             signature[small] = np.add.reduceat(np.where(found, self.cell_hash[cell], np.uint64(0)),
                                                np.cumsum(n[small]) - n[small])
-        near = np.flatnonzero(found & _boxes_meet(self.cell_box[cell], box_uv[rep]))
+        # (rows of (n, 4) arrays gathered by np.take: ten times faster than fancy indexing here)
+        near = np.flatnonzero(found & _boxes_meet(np.take(self.cell_box, cell, axis=0), np.take(box_uv, rep, axis=0)))
         rep, cell = rep[near], cell[near]
         lo = self.cell_start[cell]
         m = self.cell_start[cell + 1] - lo
         rep = np.repeat(rep, m)
         piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
         # a piece whose own box misses the feature's misses it; the others, segment by segment
-        box = box_uv[rep]
-        near = np.flatnonzero(_boxes_meet(self.piece_box[piece], box))
-        hit = _segment_meets_box(self.piece_ends[piece[near]], box[near], EPS)
+        box = np.take(box_uv, rep, axis=0)
+        near = np.flatnonzero(_boxes_meet(np.take(self.piece_box, piece, axis=0), box))
+        hit = _segment_meets_box(np.take(self.piece_ends, piece[near], axis=0), np.take(box, near, axis=0), EPS)
         meets[rep[near[hit]]] = True
         return meets, signature
 

@@ -103,7 +103,7 @@ class CompactGeometries:
         parts, geom_offsets = _gather(self.geom_offsets, index)
         paths, part_offsets = _gather(self.part_offsets, parts)
         coords, path_offsets = _gather(self.path_offsets, paths)
-        return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, self.coords[coords])
+        return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, np.take(self.coords, coords, axis=0))
 
     def replaced(self, index, other: CompactGeometries) -> CompactGeometries:
         """These features with the features `index` replaced by `other`'s, in order (a batch's

@@ -50,7 +50,7 @@ def area_inside_convex(pieces: np.ndarray, clips: np.ndarray, which: np.ndarray 
     cxy, cidx = shapely.get_coordinates(shapely.get_exterior_ring(clips), return_index=True)
     ccount = np.bincount(cidx, minlength=n)
     cstart = np.cumsum(ccount) - ccount
-    origin = cxy[cstart]
+    origin = np.take(cxy, cstart, axis=0)
     x, y, ring, ring_pair = _rings_of(pieces, which)
     x, y = x - origin[ring_pair[ring], 0], y - origin[ring_pair[ring], 1]
     for e in range(int(ccount.max(initial=0)) - 1):  # the e-th side of every clip at once

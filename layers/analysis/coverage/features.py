@@ -201,7 +201,7 @@ class FeatureSet:
         meets, signature = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
         shapely.prepare(regions[np.unique(k)])
         clear = np.flatnonzero(~meets)
-        corner = self.bounds[f[i[clear]]]
+        corner = np.take(self.bounds, f[i[clear]], axis=0)
         corner_in = shapely.intersects_xy(regions[k[clear]], corner[:, 0], corner[:, 1])
         self._add_whole(f[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
@@ -213,7 +213,7 @@ class FeatureSet:
         touching a cell edge reaches it) no boundary crosses: counted whole in the regions that
         hold those cells. Returns the others: their indices, boxes in grid units u0, v0, u1, v1
         and ranges of cells r0, r1, c0, c1."""
-        b = self.bounds[which]
+        b = np.take(self.bounds, which, axis=0)  # (rows of an (n, 4) array: np.take, ten times faster than b[which])
         u0, u1 = (b[:, 0] - t.c) / t.a, (b[:, 2] - t.c) / t.a  # the grid's t.a > 0, t.e < 0
         v0, v1 = (b[:, 3] - t.f) / t.e, (b[:, 1] - t.f) / t.e
         c0, c1 = _cell_of(u0, -EPS, cells.cols), _cell_of(u1, EPS, cells.cols)
@@ -264,7 +264,7 @@ class FeatureSet:
         if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
             listed = k == sums.listed_region
             fl = f[listed]
-            sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*self.bounds[fl].T))])
+            sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*np.take(self.bounds, fl, axis=0).T))])
             f, k, signature, ranges = f[~listed], k[~listed], signature[~listed], [a[~listed] for a in ranges]
         if not len(f):
             return
