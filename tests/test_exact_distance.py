@@ -21,6 +21,7 @@ from layers.analysis.city import CityData
 from layers.analysis.coverage import (
     MEASURE_QUAD_SEGS, CompactGeometries, FeatureSet, PopulationGrid, Within, catchment, measure_catchment,
 )
+from layers.analysis.coverage.within import exact_counts
 from layers.analysis.indicators import evaluate
 from layers.layer import VectorLayer
 from tests.reference import counts_within_brute_force
@@ -170,3 +171,29 @@ def test_catchment_area_is_the_union_of_circles_within_1e_4(radius_m, setting):
     truth = shapely.intersection(shapely.union_all(shapely.buffer(sources, radius_m, quad_segs=1024)), study)
     assert zone.area == pytest.approx(truth.area, rel=1e-4)
     assert MEASURE_QUAD_SEGS >= setting
+
+
+def test_exact_counts_from_the_engines_pairs_equal_geos_asked_again():
+    """`exact_counts` takes how the engine counted the features near the ring (`Near.counted`, found
+    in its pass); asked again of GEOS instead (counted None, as the Dask engine's partitions give it)
+    the figures are the same, and both are the brute force's, total and by ward. Sydney, UTM 56S."""
+    x0, y0 = 334_000.0, 6_250_000.0
+    stations = [(x0, y0), (x0 + 1.5 * R, y0)]
+    feats = features_near(stations)
+    jobs = np.arange(len(feats), dtype=float) + 1
+    study = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 4 * R, y0 + 2 * R)
+    wards = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 0.3 * R, y0 + 2 * R), shapely.box(x0 + 0.3 * R, y0 - 3 * R,
+                                                                                          x0 + 4 * R, y0 + 2 * R)
+    sources = shapely.points(stations)
+    within = Within.of(sources, R)
+    zone = catchment(sources, R, study)
+    regions, zones = [zone, *shapely.intersection(zone, wards)], [study, *wards]
+    figures, near = FeatureSet(CompactGeometries.from_shapely(feats), {"jobs": jobs}).measure_near(regions, within.ring(study))
+    assert len(near.counted[0]) > len(near.shapes) // 2  # the engine counted most of those near the ring
+    from_engine = exact_counts(figures, near, regions, zones, within)
+    asked_again = exact_counts(figures, near._replace(counted=None), regions, zones, within)
+    assert from_engine.equals(asked_again)
+    for row, where in enumerate(zones):
+        want = counts_within_brute_force(feats, where, sources, R, {"jobs": jobs})
+        for key, value in want.items():
+            assert from_engine[key][row] == pytest.approx(value, abs=1e-9), (row, key)

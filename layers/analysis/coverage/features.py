@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,7 @@ from layers.analysis.coverage.compact import (
     SharedGeometries,
     column_bounds,
     is_of,
+    ranks,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
@@ -63,6 +65,17 @@ from layers.io.sliced import collector_paused
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
 _RUN = 1 << 18  # features whose cells are looked up at a time
+
+
+class Near(NamedTuple):
+    """The features whose bounding box meets a region that is listed, not summed (`measure_near`):
+    their shapely geometries and fields to sum, and how the engine counted them in the other regions:
+    (feature, region, centroid inside) for every pair it counted, `feature` an index into `shapes`
+    (None: not known, e.g. from partitions measured apart)."""
+
+    shapes: np.ndarray
+    values: dict[str, np.ndarray]
+    counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(eq=False)
@@ -138,11 +151,12 @@ class FeatureSet:
         return self.measure_near(regions, None, cancelled)[0]
 
     def measure_near(self, regions, near: shapely.Geometry | None, cancelled: IsCancelled = None
-                     ) -> tuple[pd.DataFrame, tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """`measure(regions)`, and the features whose bounding box meets `near` (shapely geometries,
-        and their fields to sum): what `within.exact_counts` decides by the exact distance. Found in
-        the same pass as the figures, `near` one region more whose features are listed, not summed
-        (each feature's box in place of the feature: it holds the feature and its centroid)."""
+                     ) -> tuple[pd.DataFrame, Near]:
+        """`measure(regions)`, and the features whose bounding box meets `near` (`Near`: shapely
+        geometries, fields to sum, and the pairs of them and regions the figures counted): what
+        `within.exact_counts` decides by the exact distance. Found in the same pass as the figures,
+        `near` one region more whose features are listed, not summed (each feature's box in place
+        of the feature: it holds the feature and its centroid)."""
         regions = valid_regions(regions)
         n = len(regions)
         listed = near is not None and not (shapely.is_missing(near) or shapely.is_empty(near))
@@ -155,7 +169,8 @@ class FeatureSet:
                 self._measure(regions, valid, sums, cancelled)
         which = np.unique(np.concatenate(sums.listed)) if sums.listed else np.zeros(0, dtype=np.int64)
         figures = sums.frame()[self.columns()].iloc[:n].reset_index(drop=True)
-        return figures, (sums.shapes(self.geoms, which), {name: v[which] for name, v in self.values.items()})
+        return figures, Near(sums.shapes(self.geoms, which), {name: v[which] for name, v in self.values.items()},
+                             sums.counted_of(which) if listed else None)
 
     # -- the work --------------------------------------------------------------------------------
     def _grid(self, regions: np.ndarray, near: np.ndarray) -> tuple[Affine, int, int]:
@@ -233,6 +248,11 @@ class FeatureSet:
             held[kind_of[region == sums.listed_region]] = True
             found = np.flatnonzero(held[kind])
             sums.listed.append(which[found])
+            # and counted whole in every region of their kind
+            order = np.argsort(kind_of, kind="stable")
+            lo, hi = np.searchsorted(kind_of[order], kind[found]), np.searchsorted(kind_of[order], kind[found], "right")
+            pairs = np.repeat(lo, hi - lo) + ranks(hi - lo)
+            sums.count(np.repeat(which[found], hi - lo), region[order][pairs], np.ones(len(pairs), dtype=bool))
         for column, totals in per_kind.items():
             sums[column] += np.bincount(region, totals[kind_of], len(sums[column]))
 
@@ -240,6 +260,7 @@ class FeatureSet:
         """(feature, region) pairs, each feature wholly inside its region."""
         if sums.listed_region is not None:
             sums.listed.append(which[region == sums.listed_region])
+            sums.count(which, region, np.ones(len(which), dtype=bool))
         for column, totals in self._whole_figures(which, region, len(sums["count_intersecting"])).items():
             sums[column] += totals
 
@@ -275,6 +296,7 @@ class FeatureSet:
         hit, area, length, share, centroid_in = (figure[again.ravel()] for figure in self._exact_figures(
             f[first], k[first], t, [a[first] for a in ranges], regions, sums, cancelled))
         f, k, area, length, share, centroid_in = f[hit], k[hit], area[hit], length[hit], share[hit], centroid_in[hit]
+        sums.count(f, k, centroid_in)
         n = len(sums["count_intersecting"])
         sums["count_intersecting"] += np.bincount(k, minlength=n)
         sums["count_by_centroid"] += np.bincount(k, centroid_in.astype(np.float64), n)
@@ -340,11 +362,12 @@ class FeatureSet:
 
 class _Sums(dict):
     """One float column per figure, one row per region; the features of `listed_region` (if any)
-    whose box meets it, found as arrays in `listed`; and the shapely geometries made so far."""
+    whose box meets it, found as arrays in `listed`, and the (feature, region, centroid inside)
+    pairs counted meanwhile (`count`); and the shapely geometries made so far."""
 
     def __init__(self, n: int, fields: list[str], listed_region: int | None = None):
         super().__init__()
-        self.listed_region, self.listed = listed_region, []
+        self.listed_region, self.listed, self._counted = listed_region, [], []
         self._made, self._shapes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
         for column in ("count_intersecting", "count_by_centroid", "area_inside_m2", "length_inside_m"):
             self[column] = np.zeros(n)
@@ -363,6 +386,22 @@ class _Sums(dict):
         self._made, order = np.unique(np.concatenate([self._made, which]), return_index=True)
         self._shapes = np.concatenate([self._shapes, out])[order]
         return out
+
+    def count(self, which: np.ndarray, region: np.ndarray, centroid_in: np.ndarray) -> None:
+        """Features `which` counted in regions `region` (pairs), their centroid inside or not: kept
+        while a region is listed, for `counted_of`."""
+        if self.listed_region is not None:
+            self._counted.append((which, region, centroid_in))
+
+    def counted_of(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs counted (`count`) of features `which` (sorted, distinct) and the regions other
+        than the listed one: (index into `which`, region, centroid inside)."""
+        if not self._counted or not len(which):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        f, k, centroid_in = (np.concatenate(a) for a in zip(*self._counted))
+        at = np.minimum(np.searchsorted(which, f), len(which) - 1)
+        keep = (which[at] == f) & (k != self.listed_region)
+        return at[keep], k[keep], centroid_in[keep]
 
     def frame(self) -> pd.DataFrame:
         table = pd.DataFrame(dict(self))
