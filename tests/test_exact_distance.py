@@ -179,7 +179,14 @@ def test_exact_counts_from_the_engines_pairs_equal_geos_asked_again():
     the figures are the same, and both are the brute force's, total and by ward. Sydney, UTM 56S."""
     x0, y0 = 334_000.0, 6_250_000.0
     stations = [(x0, y0), (x0 + 1.5 * R, y0)]
-    feats = features_near(stations)
+    # and a line and a 200 m square whose side lies 1 cm inside the circle where a chord cuts deepest
+    # (outside the polygon): boxes over more cells than the engine tests against the ring's pieces
+    half_step = math.pi / (4 * MEASURE_QUAD_SEGS)
+    d, e = np.array([-math.cos(half_step), -math.sin(half_step)]), np.array([math.sin(half_step), -math.cos(half_step)])
+    p = np.array(stations[0]) + (R - 0.01) * d
+    large = [shapely.LineString([p - 100 * e, p + 100 * e]), shapely.Polygon([p - 100 * e, p + 100 * e,
+                                                                               p + 100 * e + 200 * d, p - 100 * e + 200 * d])]
+    feats = np.concatenate([features_near(stations), large])
     jobs = np.arange(len(feats), dtype=float) + 1
     study = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 4 * R, y0 + 2 * R)
     wards = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 0.3 * R, y0 + 2 * R), shapely.box(x0 + 0.3 * R, y0 - 3 * R,
@@ -188,6 +195,7 @@ def test_exact_counts_from_the_engines_pairs_equal_geos_asked_again():
     within = Within.of(sources, R)
     zone = catchment(sources, R, study)
     regions, zones = [zone, *shapely.intersection(zone, wards)], [study, *wards]
+    assert not shapely.intersects(zone, large).any() and within.holds(large).all()
     figures, near = FeatureSet(CompactGeometries.from_shapely(feats), {"jobs": jobs}).measure_near(regions, within.ring(study))
     assert len(near.counted[0]) > len(near.shapes) // 2  # the engine counted most of those near the ring
     from_engine = exact_counts(figures, near, regions, zones, within)

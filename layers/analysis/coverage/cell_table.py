@@ -158,10 +158,15 @@ class CellTable:
             meets[run], signature[run] = self._meets(k[run], r0[run], r1[run], c0[run], c1[run], box_uv[run])
         return meets, signature
 
+    @staticmethod
+    def tested(r0, r1, c0, c1) -> np.ndarray:
+        """True for the ranges of cells `boundary_meets` tests (the others it says meet, to be safe)."""
+        return (r1 - r0 + 1) * (c1 - c0 + 1) <= _MAX_RANGE
+
     def _meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """`boundary_meets` of a run of triples."""
         n = (r1 - r0 + 1) * (c1 - c0 + 1)
-        meets = n > _MAX_RANGE
+        meets = ~self.tested(r0, r1, c0, c1)
         small = np.flatnonzero(~meets)
         # every (triple, cell) of the small ranges, then every piece of the region in that cell
         width = (c1 - c0 + 1)[small]

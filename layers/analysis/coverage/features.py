@@ -156,7 +156,8 @@ class FeatureSet:
         geometries, fields to sum, and the pairs of them and regions the figures counted): what
         `within.exact_counts` decides by the exact distance. Found in the same pass as the figures,
         `near` one region more whose features are listed, not summed (each feature's box in place
-        of the feature: it holds the feature and its centroid)."""
+        of the feature: it holds the feature and its centroid; a box within 1e-9 of a grid cell of
+        `near`'s boundary counts as meeting it, a few more listed than needed, never fewer)."""
         regions = valid_regions(regions)
         n = len(regions)
         listed = near is not None and not (shapely.is_missing(near) or shapely.is_empty(near))
@@ -284,8 +285,12 @@ class FeatureSet:
         t, *ranges = cells
         if sums.listed_region is not None:  # listed where the feature's box meets the region, not summed
             listed = k == sums.listed_region
-            fl = f[listed]
-            sums.listed.append(fl[shapely.intersects(regions[k[listed]], shapely.box(*np.take(self.bounds, fl, axis=0).T))])
+            # a box found to meet a piece of the region's boundary (to within EPS of a cell) meets the
+            # region; only those over more cells than `boundary_meets` tests are asked of GEOS
+            fl, sure = f[listed], CellTable.tested(*(a[listed] for a in ranges))
+            asked = fl[~sure]
+            sums.listed += [fl[sure], asked[shapely.intersects(regions[sums.listed_region],
+                                                               shapely.box(*np.take(self.bounds, asked, axis=0).T))]]
             f, k, signature, ranges = f[~listed], k[~listed], signature[~listed], [a[~listed] for a in ranges]
         if not len(f):
             return
