@@ -21,6 +21,7 @@ from layers.analysis.city import CityData
 from layers.analysis.coverage import (
     MEASURE_QUAD_SEGS, CompactGeometries, FeatureSet, PopulationGrid, Within, catchment, measure_catchment,
 )
+from layers.analysis.coverage.shapes import union_of_buffers
 from layers.analysis.coverage.within import exact_counts
 from layers.analysis.indicators import evaluate
 from layers.layer import VectorLayer
@@ -205,3 +206,20 @@ def test_exact_counts_from_the_engines_pairs_equal_geos_asked_again():
         want = counts_within_brute_force(feats, where, sources, R, {"jobs": jobs})
         for key, value in want.items():
             assert from_engine[key][row] == pytest.approx(value, abs=1e-9), (row, key)
+
+
+def test_catchment_of_stations_is_the_union_of_each_ones_circle():
+    """Points are buffered as one MultiPoint (`union_of_buffers`): the same polygon, vertex for vertex once
+    normalised, as each point's circle united by GEOS, overlapping circles, a station given twice and
+    one alone included; lines are still buffered one by one. Lima, UTM 18S."""
+    rng = np.random.default_rng(8)
+    x0, y0 = 279_000.0, 8_660_000.0
+    xy = np.vstack([rng.uniform([x0, y0], [x0 + 9_000, y0 + 6_000], (60, 2)), [[x0, y0], [x0, y0], [x0 + 50_000, y0]]])
+    stations = shapely.points(xy)
+    for radius_m in (300.0, 1_000.0):
+        for quad_segs in (MEASURE_QUAD_SEGS, 200):
+            each = shapely.union_all(shapely.buffer(stations, radius_m, quad_segs=quad_segs))
+            together = union_of_buffers(stations, radius_m, quad_segs)
+            assert shapely.equals_exact(shapely.normalize(together), shapely.normalize(each), tolerance=0.0)
+    lines = shapely.linestrings(rng.uniform([x0, y0], [x0 + 9_000, y0 + 6_000], (5, 3, 2)))
+    assert union_of_buffers(lines, 400.0, 16).equals(shapely.union_all(shapely.buffer(lines, 400.0, quad_segs=16)))

@@ -34,6 +34,7 @@ import shapely
 
 from layers.analysis.coverage.cells import valid_regions
 from layers.analysis.coverage.features import Near
+from layers.analysis.coverage.shapes import union_of_buffers
 
 AREA_TOLERANCE = 1e-4  # catchment areas (and people in them) within this share of the true circles'
 
@@ -81,14 +82,15 @@ class Within:
     def ring(self, study_area: shapely.Geometry | None) -> shapely.Geometry:
         """Where the chords can misjudge: the polygons drawn on circles of R / cos(pi / n) less those on R."""
         widen = 1.0 / math.cos(math.pi / (4 * self.quad_segs)) + 1e-9
-        parts = [(shapely.buffer(sources, radius * widen, quad_segs=self.quad_segs),
-                  shapely.buffer(sources, radius, quad_segs=self.quad_segs))
-                 for sources, radius in self.reaches if radius > 0 and len(sources)]
-        if not parts:
+        reaches = [(sources, radius) for sources, radius in self.reaches if radius > 0 and len(sources)]
+        if not reaches:
             return shapely.Polygon()
-        outer = shapely.union_all(np.concatenate([p[0] for p in parts]))
-        inner = shapely.union_all(np.concatenate([p[1] for p in parts]))
-        ring = shapely.difference(outer, inner)
+
+        def drawn(scale: float) -> shapely.Geometry:  # the circles of each radius times `scale`, united
+            parts = [union_of_buffers(sources, radius * scale, self.quad_segs) for sources, radius in reaches]
+            return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+        ring = shapely.difference(drawn(widen), drawn(1.0))
         return ring if study_area is None else shapely.intersection(ring, study_area)
 
     def holds(self, geoms) -> np.ndarray:
