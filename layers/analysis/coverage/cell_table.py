@@ -11,6 +11,8 @@ from functools import cached_property
 
 import numpy as np
 
+from layers.analysis.coverage.compact import ranks
+
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
 _SIGNATURE_SEED = 20240612
 OUTSIDE, INSIDE, CROSSED = 0, 1, 2
@@ -194,6 +196,72 @@ class CellTable:
         hit = _segment_meets_box(np.take(self.piece_ends, piece[near], axis=0), np.take(box, near, axis=0), EPS)
         meets[rep[near[hit]]] = True
         return meets, signature
+
+    def holds(self, k, u, v) -> np.ndarray:
+        """Whether region k[i] holds the point (u[i], v[i]) (grid units), a point further than EPS from
+        the region's boundary pieces in its cell and the cells above it that the boundary crosses.
+
+        Ray casting up the point's column, in NumPy: the cells above it that the region's boundary
+        crosses, up to the first it does not (wholly inside or outside, `inside_flat`; above the
+        region's box, outside), and the boundary's pieces in them that cross the point's vertical
+        line (half-open in u, so a piece ending on the line and the next starting there count once;
+        in the point's own cell, only those above it): each crossing turns inside into outside.
+        What a GEOS point-in-polygon test says of such a point, without walking the region's vertices."""
+        k = np.asarray(k, dtype=np.int64)
+        r = np.clip(np.floor(v), 0, self.rows - 1).astype(np.int64)
+        c = np.clip(np.floor(u), 0, self.cols - 1).astype(np.int64)
+        box = self.box[k]
+        # walk up from each point's cell while the region's boundary crosses the cell
+        top = r.copy()
+        walking = np.flatnonzero((r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3]))
+        walking = walking[self._crosses(k[walking], r[walking], c[walking])]
+        state = self._inside(k, r, c)  # in a cell the boundary crosses: False, until a cell above says
+        while len(walking):
+            above = top[walking] - 1
+            kw = k[walking]
+            gone = above < self.box[kw, 0]  # above the region's box: outside
+            there = ~gone
+            there[there] = ~self._crosses(kw[there], above[there], c[walking[there]])
+            stop = gone | there
+            state[walking[there]] = self._inside(kw[there], above[there], c[walking[there]])
+            top[walking[~stop]] = above[~stop]
+            walking = walking[~stop]
+        # the pieces of the region in cells top..r of the point's column that cross its vertical line
+        n = r - top + 1
+        rep = np.repeat(np.arange(len(k)), n)
+        row = np.repeat(top, n) + ranks(n)
+        key = (k[rep] * self.rows + row) * self.cols + c[rep]
+        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
+        found = self.cell_key[cell] == key
+        rep, row, cell = rep[found], row[found], cell[found]
+        lo = self.cell_start[cell]
+        m = self.cell_start[cell + 1] - lo
+        piece = np.repeat(lo, m) + ranks(m)
+        rep, row = np.repeat(rep, m), np.repeat(row, m)
+        ua, va, ub, vb = np.take(self.piece_ends, piece, axis=0).T
+        pu = u[rep]
+        crossing = (ua <= pu) != (ub <= pu)
+        own = crossing & (row == r[rep])  # in the point's own cell, only the pieces above it
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crossing[own] = (va + (pu - ua) * (vb - va) / (ub - ua))[own] < v[rep][own]
+        return state ^ (np.bincount(rep[crossing], minlength=len(k)) % 2 == 1)
+
+    def _crosses(self, k, r, c) -> np.ndarray:
+        """Does region k's boundary cross cell (r, c) (inside k's box)?"""
+        box = self.box[k]
+        a, b, w = r - box[:, 0], c - box[:, 2], box[:, 3] - box[:, 2] + 1
+        at, s = self.crossed_at[k], self.crossed_flat
+        return (s[at + (a + 1) * (w + 1) + b + 1] - s[at + a * (w + 1) + b + 1]
+                - s[at + (a + 1) * (w + 1) + b] + s[at + a * (w + 1) + b]) > 0
+
+    def _inside(self, k, r, c) -> np.ndarray:
+        """Does region k hold cell (r, c) wholly (False outside k's box)?"""
+        box = self.box[k]
+        there = (r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3])
+        out = np.zeros(len(k), dtype=bool)
+        w = box[there, 3] - box[there, 2] + 1
+        out[there] = self.inside_flat[self.inside_at[k[there]] + (r[there] - box[there, 0]) * w + c[there] - box[there, 2]]
+        return out
 
     @cached_property
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,8 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    summed by kind of cell (a kind per set of regions);
 2. else, region by region: a region whose boundary crosses none of its cells holds it wholly
    or not at all; one whose boundary crosses them but meets not its box (a segment-box test
-   against the boundary's pieces in those cells) holds it or not as a corner of the box says;
+   against the boundary's pieces in those cells) holds it or not as a corner of the box says
+   (ray casting up its column of cells, `CellTable.holds`);
 3. only the rest, a few per thousand, are tested by GEOS (prepared predicates) and, where they
    cross the boundary, the region's piece in their cells (`pieces.py`: cut down a quadtree of
    the grid) is cut by the footprint: by its sides in NumPy for a convex one (`convex.py`), else
@@ -211,17 +212,16 @@ class FeatureSet:
         self._add_whole(f[i[whole]], k[whole], sums)
         check(cancelled)
         # where it crosses one: if it meets no piece of the boundary, the feature's box lies wholly
-        # inside or outside, and a corner tells which
+        # inside or outside, and a corner tells which (xmin, ymin: u0, v1 in grid units)
         crossed = state == CROSSED
         i, k = i[crossed], k[crossed]
         meets, signature = cells.boundary_meets(k, r0[i], r1[i], c0[i], c1[i], np.column_stack([u0[i], v0[i], u1[i], v1[i]]))
-        shapely.prepare(regions[np.unique(k)])
         clear = np.flatnonzero(~meets)
-        corner = np.take(self.bounds, f[i[clear]], axis=0)
-        corner_in = shapely.intersects_xy(regions[k[clear]], corner[:, 0], corner[:, 1])
+        corner_in = cells.holds(k[clear], u0[i[clear]], v1[i[clear]])
         self._add_whole(f[i[clear[corner_in]]], k[clear[corner_in]], sums)
         check(cancelled)
         i, k = i[meets], k[meets]
+        shapely.prepare(regions[np.unique(k)])
         self._add_exact(f[i], k, (t, r0[i], r1[i], c0[i], c1[i]), signature[meets], regions, sums, cancelled)
 
     def _add_pure(self, which, t: Affine, cells: CellTable, sums: _Sums):
