@@ -17,7 +17,8 @@ EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touchin
 _SIGNATURE_SEED = 20240612
 OUTSIDE, INSIDE, CROSSED = 0, 1, 2
 _MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
-_TRIPLES = 1 << 16  # (region, range of cells, box) triples tested at a time
+_TRIPLES = 1 << 14  # (region, range of cells, box) triples tested at a time (a run: ~15 MB at most)
+_POINTS = 1 << 14  # points `holds` looks up at a time
 
 
 class CellTable:
@@ -138,13 +139,20 @@ class CellTable:
             k.append(np.full(len(meet), region, dtype=np.int64))
         f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
         k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)
-        a0, a1, b0, b1, w = self._in_box(k, r0[f], r1[f], c0[f], c1[f])
+        state = np.empty(len(k), dtype=np.int8)
+        for start in range(0, len(k), _TRIPLES):  # a run at a time: a dozen arrays a pair long each
+            run, fr = slice(start, start + _TRIPLES), f[start:start + _TRIPLES]
+            state[run] = self._state(k[run], r0[fr], r1[fr], c0[fr], c1[fr])
+        return f, k, state
+
+    def _state(self, k, r0, r1, c0, c1) -> np.ndarray:
+        """`pairs`' state of each region and range of cells."""
+        a0, a1, b0, b1, w = self._in_box(k, r0, r1, c0, c1)
         at, s = self.crossed_at[k], self.crossed_flat
         crossings = (s[at + (a1 + 1) * (w + 1) + b1 + 1] - s[at + a0 * (w + 1) + b1 + 1]
                      - s[at + (a1 + 1) * (w + 1) + b0] + s[at + a0 * (w + 1) + b0])
         inside = self.inside_flat[self.inside_at[k] + a0 * w + b0]
-        state = np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE))
-        return f, k, state
+        return np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE)).astype(np.int8)
 
     def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """For (region, range of cells, box) triples: does a piece of the region's boundary in those
@@ -208,6 +216,9 @@ class CellTable:
         in the point's own cell, only those above it): each crossing turns inside into outside.
         What a GEOS point-in-polygon test says of such a point, without walking the region's vertices."""
         k = np.asarray(k, dtype=np.int64)
+        if len(k) > _POINTS:  # a run at a time: a point has a few cells above it, a cell a few pieces
+            return np.concatenate([self.holds(k[i:i + _POINTS], u[i:i + _POINTS], v[i:i + _POINTS])
+                                   for i in range(0, len(k), _POINTS)])
         r = np.clip(np.floor(v), 0, self.rows - 1).astype(np.int64)
         c = np.clip(np.floor(u), 0, self.cols - 1).astype(np.int64)
         box = self.box[k]

@@ -17,7 +17,7 @@ import shapely
 
 from layers.analysis.coverage.compact import ranks
 
-_RUN = 1 << 14  # clips at a time
+_RUN = 1 << 12  # clips at a time (a run: ~12 MB at most)
 
 
 def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
