@@ -104,11 +104,11 @@ class CellTable:
         is in one of the two cells.)"""
         # most features lie in one cell: one look-up; in two to four (a 2 x 2 block at most): a
         # look-up at each corner; a summed-area table for the others
-        out = ~self.crossed_cell[r0, c0]
+        crossed = self.crossed_cell
+        out = ~cell_values(crossed, r0, c0)
         many = np.flatnonzero((r0 != r1) | (c0 != c1))
         r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
-        crossed = self.crossed_cell
-        clear = out[many] & ~(crossed[r0, c1] | crossed[r1, c0] | crossed[r1, c1])
+        clear = out[many] & ~(cell_values(crossed, r0, c1) | cell_values(crossed, r1, c0) | cell_values(crossed, r1, c1))
         big = np.flatnonzero((r1 - r0 > 1) | (c1 - c0 > 1))
         clear[big] = _rect(self.crossed, r0[big], r1[big] + 1, c0[big], c1[big] + 1) == 0
         out[many] = clear
@@ -116,7 +116,7 @@ class CellTable:
 
     def _in_box(self, k, r0, r1, c0, c1):
         """The part of ranges r0..r1 x c0..c1 inside region k's box, relative to it (empty: a0 > a1)."""
-        box = self.box[k]
+        box = np.take(self.box, k, axis=0)
         a0, a1 = np.maximum(r0, box[:, 0]) - box[:, 0], np.minimum(r1, box[:, 1]) - box[:, 0]
         b0, b1 = np.maximum(c0, box[:, 2]) - box[:, 2], np.minimum(c1, box[:, 3]) - box[:, 2]
         return a0, a1, b0, b1, box[:, 3] - box[:, 2] + 1
@@ -221,7 +221,7 @@ class CellTable:
                                    for i in range(0, len(k), _POINTS)])
         r = np.clip(np.floor(v), 0, self.rows - 1).astype(np.int64)
         c = np.clip(np.floor(u), 0, self.cols - 1).astype(np.int64)
-        box = self.box[k]
+        box = np.take(self.box, k, axis=0)
         # walk up from each point's cell while the region's boundary crosses the cell
         top = r.copy()
         walking = np.flatnonzero((r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3]))
@@ -230,7 +230,7 @@ class CellTable:
         while len(walking):
             above = top[walking] - 1
             kw = k[walking]
-            gone = above < self.box[kw, 0]  # above the region's box: outside
+            gone = above < np.take(self.box[:, 0], kw)  # above the region's box: outside
             there = ~gone
             there[there] = ~self._crosses(kw[there], above[there], c[walking[there]])
             stop = gone | there
@@ -259,7 +259,7 @@ class CellTable:
 
     def _crosses(self, k, r, c) -> np.ndarray:
         """Does region k's boundary cross cell (r, c) (inside k's box)?"""
-        box = self.box[k]
+        box = np.take(self.box, k, axis=0)
         a, b, w = r - box[:, 0], c - box[:, 2], box[:, 3] - box[:, 2] + 1
         at, s = self.crossed_at[k], self.crossed_flat
         return (s[at + (a + 1) * (w + 1) + b + 1] - s[at + a * (w + 1) + b + 1]
@@ -267,7 +267,7 @@ class CellTable:
 
     def _inside(self, k, r, c) -> np.ndarray:
         """Does region k hold cell (r, c) wholly (False outside k's box)?"""
-        box = self.box[k]
+        box = np.take(self.box, k, axis=0)
         there = (r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3])
         out = np.zeros(len(k), dtype=bool)
         w = box[there, 3] - box[there, 2] + 1
@@ -350,4 +350,10 @@ def _rect(s: np.ndarray, r0, r1, c0, c1) -> np.ndarray:
     """Sum of the cells [r0, r1) x [c0, c1) from a summed-area table (0 for an empty range)."""
     r1, c1 = np.minimum(r1, s.shape[0] - 1), np.minimum(c1, s.shape[1] - 1)
     r1, c1 = np.maximum(r1, r0), np.maximum(c1, c0)
-    return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
+    return cell_values(s, r1, c1) - cell_values(s, r0, c1) - cell_values(s, r1, c0) + cell_values(s, r0, c0)
+
+
+def cell_values(grid: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """grid[r, c] for each (r, c): a look-up in the flat grid (np.take), a third of the time of
+    NumPy's two-array indexing (a million look-ups: 1.3 ms against 0.4 ms here)."""
+    return np.take(grid.ravel(), r * grid.shape[1] + c)

@@ -46,7 +46,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from layers.analysis.coverage.cell_table import CROSSED, EPS, INSIDE, CellTable
+from layers.analysis.coverage.cell_table import CROSSED, EPS, INSIDE, CellTable, cell_values
 from layers.analysis.coverage.cells import cut, valid_regions
 from layers.analysis.coverage.compact import (
     LINEAR,
@@ -235,7 +235,7 @@ class FeatureSet:
         c0, c1 = _cell_of(u0, -EPS, cells.cols), _cell_of(u1, EPS, cells.cols)
         r0, r1 = _cell_of(v0, -EPS, cells.rows), _cell_of(v1, EPS, cells.rows)
         pure = cells.uniform(r0, r1, c0, c1)
-        self._add_whole_by_kind(which, np.where(pure, cells.kind[r0, c0], 0), cells, sums)
+        self._add_whole_by_kind(which, np.where(pure, cell_values(cells.kind, r0, c0), 0), cells, sums)
         m = np.flatnonzero(~pure)
         return which[m], u0[m], v0[m], u1[m], v1[m], r0[m], r1[m], c0[m], c1[m]
 
