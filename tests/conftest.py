@@ -12,6 +12,22 @@ import shapely
 from rasterio.transform import from_origin
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_its_own(tmp_path_factory):
+    """The street networks the tests build are cached in the session's temporary folder, not in
+    the user's ~/.cache/planner (a test run leaves nothing behind and finds nothing left there);
+    within a run, a network built once is found by the tests after it."""
+    import os
+
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture
 def stations_gdf() -> gpd.GeoDataFrame:
     """Three metro stations near central Hanoi (lon/lat), with planning fields."""
