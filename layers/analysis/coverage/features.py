@@ -325,7 +325,15 @@ class FeatureSet:
         pairs = np.flatnonzero(hit)
         f, k, shapes, ranges = f[hit], k[hit], shapes[hit], [a[hit] for a in ranges]
         check(cancelled)
-        whole = shapely.contains_properly(regions[k], shapes)
+        # a valid convex footprint (most are) is clipped by its sides in NumPy whether it crosses the
+        # boundary or lies wholly inside (then its area inside is its own, to the last bits): as
+        # cheap as asking GEOS which; the others are asked, and only those crossing are cut
+        _, first, again = np.unique(f, return_index=True, return_inverse=True)  # astride two zones: checked once
+        valid = shapely.is_valid(shapes[first])[again.ravel()]
+        quick = convex(shapes, valid)
+        whole = np.zeros(len(f), dtype=bool)
+        slow = np.flatnonzero(~quick)
+        whole[slow] = shapely.contains_properly(regions[k[slow]], shapes[slow])
         share = np.ones(len(f))
         area, length = self.areas[f].copy(), self.lengths[f].copy()
         cross = np.flatnonzero(~whole)
@@ -333,16 +341,15 @@ class FeatureSet:
             fc = f[cross]
             given = shapes[cross]
             size = np.where(self.is_polygon[fc], self.areas[fc], self.lengths[fc])
-            _, first, again = np.unique(fc, return_index=True, return_inverse=True)  # astride two zones: checked once
-            bad = ~shapely.is_valid(given[first])[again.ravel()]
+            bad = ~valid[cross]
             geoms = given
             if bad.any():  # a self-intersecting footprint: its repaired form is intersected and weighed
                 geoms = given.copy()
                 geoms[bad] = shapely.make_valid(geoms[bad])
                 size[bad] = np.where(self.is_polygon[fc][bad], shapely.area(geoms[bad]), size[bad])
             local, which = local_pieces(regions, k[cross], t, *(a[cross] for a in ranges))
-            # a convex footprint (most are): the piece clipped by its sides, in NumPy; others by GEOS
-            quick = convex(given, ~bad)
+            # a convex footprint: the piece clipped by its sides, in NumPy; others by GEOS
+            quick = quick[cross]
             area[cross[quick]] = area_inside_convex(local, geoms[quick], which[quick])
             slow = np.flatnonzero(~quick)
             pieces = parallel(shapely.intersection, geoms[slow], local[which[slow]])
@@ -354,7 +361,6 @@ class FeatureSet:
         # asked of every feature here, not only those crossing: a U-shaped building wholly inside
         # can have its centroid in a notch of the region (the features counted whole above cannot:
         # their bounding box, which holds the centroid, lies in cells wholly inside)
-        _, first, again = np.unique(f, return_index=True, return_inverse=True)
         xy = shapely.get_coordinates(shapely.centroid(shapes[first]))[again.ravel()]
         centroid_in = shapely.intersects_xy(regions[k], xy[:, 0], xy[:, 1])
         def of_every_pair(values: np.ndarray) -> np.ndarray:
