@@ -312,3 +312,24 @@ def test_cell_table_says_which_points_a_region_holds_as_geos():
         want = shapely.intersects_xy(regions[k[far]], points[far, 0], points[far, 1])
         assert far.sum() > 6000 and 0.1 < want.mean() < 0.9
         np.testing.assert_array_equal(got, want)
+
+
+def test_turned_footprints_whose_box_crosses_the_boundary_but_not_they_equal_geos():
+    """Diamonds (squares turned 45 degrees) just inside and just outside a catchment's circle, their
+    boxes across it, and others across it: the convex ones met are clipped in NumPy whether they cross
+    or lie wholly inside (their area inside their own), the same figures as GEOS. Seattle, UTM 10N."""
+    x0, y0 = 550_000.0, 5_272_000.0
+    region = shapely.Point(x0, y0).buffer(300.0, quad_segs=MEASURE_QUAD_SEGS)
+    a = np.radians(np.arange(0.0, 360.0, 3.0))
+    diamonds = []
+    for distance, half in ((300.0 - 6.0, 5.0), (300.0 + 6.0, 5.0), (300.0, 4.0)):  # inside, outside, across
+        cx, cy = x0 + distance * np.cos(a), y0 + distance * np.sin(a)
+        diamonds += list(shapely.polygons(np.stack([np.c_[cx - half, cy], np.c_[cx, cy - half], np.c_[cx + half, cy],
+                                                    np.c_[cx, cy + half], np.c_[cx - half, cy]], axis=1)))
+    feats = np.array(diamonds, dtype=object)
+    wards = [shapely.box(x0 - 400, y0 - 400, x0 + 10, y0 + 400), shapely.box(x0 + 10, y0 - 400, x0 + 400, y0 + 400)]
+    regions = [region, *[region.intersection(w) for w in wards]]
+    values = {"floors": np.arange(len(feats), dtype=float) % 7}
+    got = FeatureSet(feats, values).measure(regions)
+    for i, r in enumerate(regions):
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(feats, r, values), f"region {i}")
