@@ -49,7 +49,7 @@ class CellTable:
         self.box[:, 1] = -1
         self.crossed_at = np.zeros(n_regions + 1, dtype=np.int64)  # offsets into the flat tables
         self.inside_at = np.zeros(n_regions + 1, dtype=np.int64)
-        crossed_tables, inside_tables = [], []
+        crossed_tables, inside_tables, clear_tables = [], [], []
         for k in range(n_regions):
             lo, hi = bounds[k], bounds[k + 1]
             if lo == hi:
@@ -68,10 +68,14 @@ class CellTable:
             self.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * self.keys[k]
             crossed_tables.append(_integral(own_crossed).ravel())
             inside_tables.append(inside.ravel())
+            # each cell's nearest row at or above it (in the box) that the boundary does not cross; -1: none
+            clear = np.where(own_crossed, np.int16(-1), np.arange(h, dtype=np.int16)[:, None])
+            clear_tables.append(np.maximum.accumulate(clear, axis=0).ravel())
             self.crossed_at[k + 1] = self.crossed_at[k] + (h + 1) * (w + 1)
             self.inside_at[k + 1] = self.inside_at[k] + h * w
         self.crossed_flat = np.concatenate(crossed_tables) if crossed_tables else np.zeros(0, dtype=np.int32)
         self.inside_flat = np.concatenate(inside_tables) if inside_tables else np.zeros(0, dtype=bool)
+        self.clear_above_flat = np.concatenate(clear_tables) if clear_tables else np.zeros(0, dtype=np.int16)
         self.crossed_cell = crossed
         self.rows, self.cols = rows, cols
         # the pieces by region and cell, for `boundary_meets`
@@ -210,8 +214,8 @@ class CellTable:
         the region's boundary pieces in its cell and the cells above it that the boundary crosses.
 
         Ray casting up the point's column, in NumPy: the cells above it that the region's boundary
-        crosses, up to the first it does not (wholly inside or outside, `inside_flat`; above the
-        region's box, outside), and the boundary's pieces in them that cross the point's vertical
+        crosses, up to the first it does not (`clear_above_flat`: wholly inside or outside,
+        `inside_flat`; above the region's box, outside), and the boundary's pieces in them that cross the point's vertical
         line (half-open in u, so a piece ending on the line and the next starting there count once;
         in the point's own cell, only those above it): each crossing turns inside into outside.
         What a GEOS point-in-polygon test says of such a point, without walking the region's vertices."""
@@ -222,21 +226,20 @@ class CellTable:
         r = np.clip(np.floor(v), 0, self.rows - 1).astype(np.int64)
         c = np.clip(np.floor(u), 0, self.cols - 1).astype(np.int64)
         box = np.take(self.box, k, axis=0)
-        # walk up from each point's cell while the region's boundary crosses the cell
+        # up from each point's cell in the region's box (`clear_above_flat`): the nearest cell the
+        # boundary does not cross holds the point's state before the crossings below it; with none
+        # (the box's top row crossed too), the state above the box: outside
         top = r.copy()
-        walking = np.flatnonzero((r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3]))
+        state = self._inside(k, r, c)  # in a cell the boundary crosses: False, until the cell above says
+        w = box[:, 3] - box[:, 2] + 1
+        walking = np.flatnonzero((r > box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3]))
         walking = walking[self._crosses(k[walking], r[walking], c[walking])]
-        state = self._inside(k, r, c)  # in a cell the boundary crosses: False, until a cell above says
-        while len(walking):
-            above = top[walking] - 1
-            kw = k[walking]
-            gone = above < np.take(self.box[:, 0], kw)  # above the region's box: outside
-            there = ~gone
-            there[there] = ~self._crosses(kw[there], above[there], c[walking[there]])
-            stop = gone | there
-            state[walking[there]] = self._inside(kw[there], above[there], c[walking[there]])
-            top[walking[~stop]] = above[~stop]
-            walking = walking[~stop]
+        kw, b0 = k[walking], box[walking]
+        clear = self.clear_above_flat[self.inside_at[kw] + (r[walking] - 1 - b0[:, 0]) * w[walking]
+                                      + c[walking] - b0[:, 2]].astype(np.int64)
+        top[walking] = b0[:, 0] + clear + 1
+        found = np.flatnonzero(clear >= 0)
+        state[walking[found]] = self._inside(kw[found], b0[found, 0] + clear[found], c[walking[found]])
         # the pieces of the region in cells top..r of the point's column that cross its vertical line
         n = r - top + 1
         rep = np.repeat(np.arange(len(k)), n)
