@@ -22,11 +22,13 @@ with its trailer, so a child killed or crashed half-way never passes for a short
 """
 from __future__ import annotations
 
+import collections
 import json
 import resource
 import struct
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 LEAN_HIDDEN = ("geopandas", "pandas", "shapely")  # what pyogrio would import only to look for it
 
@@ -178,13 +180,28 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
             opened.__exit__(None, None, None)
 
 
+PARSERS = 2  # batches of a layer parsed at once (NumPy lets go of the GIL for most of the work)
+
+
 def _encoded(batches, geometry: str, schema):
+    """The batches encoded (`arrays_stream.encode`), in their order, PARSERS at a time on threads
+    while GDAL reads the next (it too lets go of the GIL): the reader's share of a read of 4M
+    footprints is mostly parsing, and the planner's side waits for it."""
     from layers.io.arrays_stream import encode
 
-    first = 0
-    for batch in batches:
-        yield encode(batch, geometry, schema, first)
-        first += batch.num_rows
+    first, pending = 0, collections.deque()
+    with ThreadPoolExecutor(PARSERS) as parsers:
+        try:
+            for batch in batches:
+                pending.append(parsers.submit(encode, batch, geometry, schema, first))
+                first += batch.num_rows
+                if len(pending) > PARSERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for parsing in pending:  # the stream failed or the parent left: what is queued is not wanted
+                parsing.cancel()
 
 
 def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
