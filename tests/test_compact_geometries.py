@@ -169,3 +169,23 @@ def test_the_boxes_of_features_held_as_arrays_are_shapelys():
     store = CompactGeometries.from_shapely(geoms)
     for chunk in (1, 7, 1000):
         assert np.array_equal(store.bounds(chunk=chunk), shapely.bounds(geoms), equal_nan=True)
+
+
+def test_boxes_of_features_of_every_length_are_shapelys():
+    """A feature's box is taken from two windows of its coordinates when it has fewer than 32, by a
+    reduction otherwise (`_boxes_into`): every count of coordinates from 1 to 70, the extremes
+    anywhere along the feature, short and long features mixed in one chunk or alone, equal shapely's."""
+    rng = np.random.default_rng(11)
+    shapes = []
+    for count in range(1, 71):
+        for _ in range(3):
+            xy = rng.uniform([X0, Y0], [X0 + 80, Y0 + 60], (count, 2))  # UTM south, 7 digits before the point
+            shapes.append(shapely.multipoints(xy) if count < 4 or rng.random() < 0.3 else
+                          shapely.linestrings(xy) if rng.random() < 0.5 else shapely.polygons(np.vstack([xy, xy[:1]])))
+    shapes[5], shapes[40] = None, shapely.Polygon()
+    geoms = np.array(shapes, dtype=object)
+    rng.shuffle(geoms)
+    store = CompactGeometries.from_shapely(geoms)
+    for chunk in (1, 5, 64, 1000):
+        assert np.array_equal(store.bounds(chunk=chunk), shapely.bounds(geoms), equal_nan=True)
+        assert np.array_equal(store.measures(chunk=chunk).bounds, shapely.bounds(geoms), equal_nan=True)

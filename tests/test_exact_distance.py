@@ -21,6 +21,8 @@ from layers.analysis.city import CityData
 from layers.analysis.coverage import (
     MEASURE_QUAD_SEGS, CompactGeometries, FeatureSet, PopulationGrid, Within, catchment, measure_catchment,
 )
+from layers.analysis.coverage.shapes import union_of_buffers
+from layers.analysis.coverage.within import exact_counts
 from layers.analysis.indicators import evaluate
 from layers.layer import VectorLayer
 from tests.reference import counts_within_brute_force
@@ -170,3 +172,54 @@ def test_catchment_area_is_the_union_of_circles_within_1e_4(radius_m, setting):
     truth = shapely.intersection(shapely.union_all(shapely.buffer(sources, radius_m, quad_segs=1024)), study)
     assert zone.area == pytest.approx(truth.area, rel=1e-4)
     assert MEASURE_QUAD_SEGS >= setting
+
+
+def test_exact_counts_from_the_engines_pairs_equal_geos_asked_again():
+    """`exact_counts` takes how the engine counted the features near the ring (`Near.counted`, found
+    in its pass); asked again of GEOS instead (counted None, as the Dask engine's partitions give it)
+    the figures are the same, and both are the brute force's, total and by ward. Sydney, UTM 56S."""
+    x0, y0 = 334_000.0, 6_250_000.0
+    stations = [(x0, y0), (x0 + 1.5 * R, y0)]
+    # and a line and a 200 m square whose side lies 1 cm inside the circle where a chord cuts deepest
+    # (outside the polygon): boxes over more cells than the engine tests against the ring's pieces
+    half_step = math.pi / (4 * MEASURE_QUAD_SEGS)
+    d, e = np.array([-math.cos(half_step), -math.sin(half_step)]), np.array([math.sin(half_step), -math.cos(half_step)])
+    p = np.array(stations[0]) + (R - 0.01) * d
+    large = [shapely.LineString([p - 100 * e, p + 100 * e]), shapely.Polygon([p - 100 * e, p + 100 * e,
+                                                                               p + 100 * e + 200 * d, p - 100 * e + 200 * d])]
+    feats = np.concatenate([features_near(stations), large])
+    jobs = np.arange(len(feats), dtype=float) + 1
+    study = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 4 * R, y0 + 2 * R)
+    wards = shapely.box(x0 - 3 * R, y0 - 3 * R, x0 + 0.3 * R, y0 + 2 * R), shapely.box(x0 + 0.3 * R, y0 - 3 * R,
+                                                                                          x0 + 4 * R, y0 + 2 * R)
+    sources = shapely.points(stations)
+    within = Within.of(sources, R)
+    zone = catchment(sources, R, study)
+    regions, zones = [zone, *shapely.intersection(zone, wards)], [study, *wards]
+    assert not shapely.intersects(zone, large).any() and within.holds(large).all()
+    figures, near = FeatureSet(CompactGeometries.from_shapely(feats), {"jobs": jobs}).measure_near(regions, within.ring(study))
+    assert len(near.counted[0]) > len(near.shapes) // 2  # the engine counted most of those near the ring
+    from_engine = exact_counts(figures, near, regions, zones, within)
+    asked_again = exact_counts(figures, near._replace(counted=None), regions, zones, within)
+    assert from_engine.equals(asked_again)
+    for row, where in enumerate(zones):
+        want = counts_within_brute_force(feats, where, sources, R, {"jobs": jobs})
+        for key, value in want.items():
+            assert from_engine[key][row] == pytest.approx(value, abs=1e-9), (row, key)
+
+
+def test_catchment_of_stations_is_the_union_of_each_ones_circle():
+    """Points are buffered as one MultiPoint (`union_of_buffers`): the same polygon, vertex for vertex once
+    normalised, as each point's circle united by GEOS, overlapping circles, a station given twice and
+    one alone included; lines are still buffered one by one. Lima, UTM 18S."""
+    rng = np.random.default_rng(8)
+    x0, y0 = 279_000.0, 8_660_000.0
+    xy = np.vstack([rng.uniform([x0, y0], [x0 + 9_000, y0 + 6_000], (60, 2)), [[x0, y0], [x0, y0], [x0 + 50_000, y0]]])
+    stations = shapely.points(xy)
+    for radius_m in (300.0, 1_000.0):
+        for quad_segs in (MEASURE_QUAD_SEGS, 200):
+            each = shapely.union_all(shapely.buffer(stations, radius_m, quad_segs=quad_segs))
+            together = union_of_buffers(stations, radius_m, quad_segs)
+            assert shapely.equals_exact(shapely.normalize(together), shapely.normalize(each), tolerance=0.0)
+    lines = shapely.linestrings(rng.uniform([x0, y0], [x0 + 9_000, y0 + 6_000], (5, 3, 2)))
+    assert union_of_buffers(lines, 400.0, 16).equals(shapely.union_all(shapely.buffer(lines, 400.0, quad_segs=16)))

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage.shapes import as_area, check_crs, geometries
+from layers.analysis.coverage.shapes import as_area, check_crs, geometries, union_of_buffers
 from layers.analysis.coverage.within import measure_quad_segs
 
 QUAD_SEGS = 16  # the segment setting's default (figures use at least `MEASURE_QUAD_SEGS` whatever it is)
@@ -41,13 +41,12 @@ def catchment(
     if radius_m < 0 or not np.isfinite(radius_m):
         raise ValueError(f"radius must be a finite number of metres >= 0, not {radius_m}")
     geoms = geometries(features)
-    if radius_m > 0:
-        geoms = shapely.buffer(geoms, radius_m, quad_segs=measure_quad_segs(quad_segs))
-    else:
+    if radius_m == 0:
         geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6, 7))]
     if len(geoms) == 0:
         return shapely.Polygon()
-    zone = as_area(shapely.union_all(shapely.make_valid(geoms) if radius_m == 0 else geoms))
+    zone = as_area(union_of_buffers(geoms, radius_m, measure_quad_segs(quad_segs)) if radius_m > 0
+                   else shapely.union_all(shapely.make_valid(geoms)))
     if study_area is not None:
         zone = as_area(shapely.intersection(zone, study_area))
     return zone

@@ -11,11 +11,14 @@ from functools import cached_property
 
 import numpy as np
 
+from layers.analysis.coverage.compact import ranks
+
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
 _SIGNATURE_SEED = 20240612
 OUTSIDE, INSIDE, CROSSED = 0, 1, 2
 _MAX_RANGE = 16  # cells: a feature over more is tested exactly against every region near it
-_TRIPLES = 1 << 16  # (region, range of cells, box) triples tested at a time
+_TRIPLES = 1 << 14  # (region, range of cells, box) triples tested at a time (a run: ~15 MB at most)
+_POINTS = 1 << 14  # points `holds` looks up at a time
 
 
 class CellTable:
@@ -46,7 +49,7 @@ class CellTable:
         self.box[:, 1] = -1
         self.crossed_at = np.zeros(n_regions + 1, dtype=np.int64)  # offsets into the flat tables
         self.inside_at = np.zeros(n_regions + 1, dtype=np.int64)
-        crossed_tables, inside_tables = [], []
+        crossed_tables, inside_tables, clear_tables = [], [], []
         for k in range(n_regions):
             lo, hi = bounds[k], bounds[k + 1]
             if lo == hi:
@@ -65,16 +68,20 @@ class CellTable:
             self.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * self.keys[k]
             crossed_tables.append(_integral(own_crossed).ravel())
             inside_tables.append(inside.ravel())
+            # each cell's nearest row at or above it (in the box) that the boundary does not cross; -1: none
+            clear = np.where(own_crossed, np.int16(-1), np.arange(h, dtype=np.int16)[:, None])
+            clear_tables.append(np.maximum.accumulate(clear, axis=0).ravel())
             self.crossed_at[k + 1] = self.crossed_at[k] + (h + 1) * (w + 1)
             self.inside_at[k + 1] = self.inside_at[k] + h * w
         self.crossed_flat = np.concatenate(crossed_tables) if crossed_tables else np.zeros(0, dtype=np.int32)
         self.inside_flat = np.concatenate(inside_tables) if inside_tables else np.zeros(0, dtype=bool)
+        self.clear_above_flat = np.concatenate(clear_tables) if clear_tables else np.zeros(0, dtype=np.int16)
         self.crossed_cell = crossed
         self.rows, self.cols = rows, cols
         # the pieces by region and cell, for `boundary_meets`
         self.piece_key = (region * rows + row) * cols + col
         by_cell = np.argsort(self.piece_key, kind="stable")
-        self.piece_key, self.piece_ends = self.piece_key[by_cell], pieces.ends[np.flatnonzero(on)[order[by_cell]]]
+        self.piece_key, self.piece_ends = self.piece_key[by_cell], np.take(pieces.ends, np.flatnonzero(on)[order[by_cell]], axis=0)
         # each (region, cell) with pieces: its key, its first piece, and the box of its pieces
         self.cell_key, start = np.unique(self.piece_key, return_index=True)
         self.cell_start = np.r_[start, len(self.piece_key)]
@@ -101,11 +108,11 @@ class CellTable:
         is in one of the two cells.)"""
         # most features lie in one cell: one look-up; in two to four (a 2 x 2 block at most): a
         # look-up at each corner; a summed-area table for the others
-        out = ~self.crossed_cell[r0, c0]
+        crossed = self.crossed_cell
+        out = ~cell_values(crossed, r0, c0)
         many = np.flatnonzero((r0 != r1) | (c0 != c1))
         r0, r1, c0, c1 = r0[many], r1[many], c0[many], c1[many]
-        crossed = self.crossed_cell
-        clear = out[many] & ~(crossed[r0, c1] | crossed[r1, c0] | crossed[r1, c1])
+        clear = out[many] & ~(cell_values(crossed, r0, c1) | cell_values(crossed, r1, c0) | cell_values(crossed, r1, c1))
         big = np.flatnonzero((r1 - r0 > 1) | (c1 - c0 > 1))
         clear[big] = _rect(self.crossed, r0[big], r1[big] + 1, c0[big], c1[big] + 1) == 0
         out[many] = clear
@@ -113,7 +120,7 @@ class CellTable:
 
     def _in_box(self, k, r0, r1, c0, c1):
         """The part of ranges r0..r1 x c0..c1 inside region k's box, relative to it (empty: a0 > a1)."""
-        box = self.box[k]
+        box = np.take(self.box, k, axis=0)
         a0, a1 = np.maximum(r0, box[:, 0]) - box[:, 0], np.minimum(r1, box[:, 1]) - box[:, 0]
         b0, b1 = np.maximum(c0, box[:, 2]) - box[:, 2], np.minimum(c1, box[:, 3]) - box[:, 2]
         return a0, a1, b0, b1, box[:, 3] - box[:, 2] + 1
@@ -136,13 +143,20 @@ class CellTable:
             k.append(np.full(len(meet), region, dtype=np.int64))
         f = np.concatenate(f) if f else np.zeros(0, dtype=np.int64)
         k = np.concatenate(k) if k else np.zeros(0, dtype=np.int64)
-        a0, a1, b0, b1, w = self._in_box(k, r0[f], r1[f], c0[f], c1[f])
+        state = np.empty(len(k), dtype=np.int8)
+        for start in range(0, len(k), _TRIPLES):  # a run at a time: a dozen arrays a pair long each
+            run, fr = slice(start, start + _TRIPLES), f[start:start + _TRIPLES]
+            state[run] = self._state(k[run], r0[fr], r1[fr], c0[fr], c1[fr])
+        return f, k, state
+
+    def _state(self, k, r0, r1, c0, c1) -> np.ndarray:
+        """`pairs`' state of each region and range of cells."""
+        a0, a1, b0, b1, w = self._in_box(k, r0, r1, c0, c1)
         at, s = self.crossed_at[k], self.crossed_flat
         crossings = (s[at + (a1 + 1) * (w + 1) + b1 + 1] - s[at + a0 * (w + 1) + b1 + 1]
                      - s[at + (a1 + 1) * (w + 1) + b0] + s[at + a0 * (w + 1) + b0])
         inside = self.inside_flat[self.inside_at[k] + a0 * w + b0]
-        state = np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE))
-        return f, k, state
+        return np.where(crossings > 0, CROSSED, np.where(inside, INSIDE, OUTSIDE)).astype(np.int8)
 
     def boundary_meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """For (region, range of cells, box) triples: does a piece of the region's boundary in those
@@ -158,10 +172,15 @@ class CellTable:
             meets[run], signature[run] = self._meets(k[run], r0[run], r1[run], c0[run], c1[run], box_uv[run])
         return meets, signature
 
+    @staticmethod
+    def tested(r0, r1, c0, c1) -> np.ndarray:
+        """True for the ranges of cells `boundary_meets` tests (the others it says meet, to be safe)."""
+        return (r1 - r0 + 1) * (c1 - c0 + 1) <= _MAX_RANGE
+
     def _meets(self, k, r0, r1, c0, c1, box_uv) -> tuple[np.ndarray, np.ndarray]:
         """`boundary_meets` of a run of triples."""
         n = (r1 - r0 + 1) * (c1 - c0 + 1)
-        meets = n > _MAX_RANGE
+        meets = ~self.tested(r0, r1, c0, c1)
         small = np.flatnonzero(~meets)
         # every (triple, cell) of the small ranges, then every piece of the region in that cell
         width = (c1 - c0 + 1)[small]
@@ -176,18 +195,87 @@ class CellTable:
         if len(rep):
             signature[small] = np.add.reduceat(np.where(found, self.cell_hash[cell], np.uint64(0)),
                                                np.cumsum(n[small]) - n[small])
-        near = np.flatnonzero(found & _boxes_meet(self.cell_box[cell], box_uv[rep]))
+        # (rows of (n, 4) arrays gathered by np.take: ten times faster than fancy indexing here)
+        near = np.flatnonzero(found & _boxes_meet(np.take(self.cell_box, cell, axis=0), np.take(box_uv, rep, axis=0)))
         rep, cell = rep[near], cell[near]
         lo = self.cell_start[cell]
         m = self.cell_start[cell + 1] - lo
         rep = np.repeat(rep, m)
         piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
         # a piece whose own box misses the feature's misses it; the others, segment by segment
-        box = box_uv[rep]
-        near = np.flatnonzero(_boxes_meet(self.piece_box[piece], box))
-        hit = _segment_meets_box(self.piece_ends[piece[near]], box[near], EPS)
+        box = np.take(box_uv, rep, axis=0)
+        near = np.flatnonzero(_boxes_meet(np.take(self.piece_box, piece, axis=0), box))
+        hit = _segment_meets_box(np.take(self.piece_ends, piece[near], axis=0), np.take(box, near, axis=0), EPS)
         meets[rep[near[hit]]] = True
         return meets, signature
+
+    def holds(self, k, u, v) -> np.ndarray:
+        """Whether region k[i] holds the point (u[i], v[i]) (grid units), a point further than EPS from
+        the region's boundary pieces in its cell and the cells above it that the boundary crosses.
+
+        Ray casting up the point's column, in NumPy: the cells above it that the region's boundary
+        crosses, up to the first it does not (`clear_above_flat`: wholly inside or outside,
+        `inside_flat`; above the region's box, outside), and the boundary's pieces in them that cross the point's vertical
+        line (half-open in u, so a piece ending on the line and the next starting there count once;
+        in the point's own cell, only those above it): each crossing turns inside into outside.
+        What a GEOS point-in-polygon test says of such a point, without walking the region's vertices."""
+        k = np.asarray(k, dtype=np.int64)
+        if len(k) > _POINTS:  # a run at a time: a point has a few cells above it, a cell a few pieces
+            return np.concatenate([self.holds(k[i:i + _POINTS], u[i:i + _POINTS], v[i:i + _POINTS])
+                                   for i in range(0, len(k), _POINTS)])
+        r = np.clip(np.floor(v), 0, self.rows - 1).astype(np.int64)
+        c = np.clip(np.floor(u), 0, self.cols - 1).astype(np.int64)
+        box = np.take(self.box, k, axis=0)
+        # up from each point's cell in the region's box (`clear_above_flat`): the nearest cell the
+        # boundary does not cross holds the point's state before the crossings below it; with none
+        # (the box's top row crossed too), the state above the box: outside
+        top = r.copy()
+        state = self._inside(k, r, c)  # in a cell the boundary crosses: False, until the cell above says
+        w = box[:, 3] - box[:, 2] + 1
+        walking = np.flatnonzero((r > box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3]))
+        walking = walking[self._crosses(k[walking], r[walking], c[walking])]
+        kw, b0 = k[walking], box[walking]
+        clear = self.clear_above_flat[self.inside_at[kw] + (r[walking] - 1 - b0[:, 0]) * w[walking]
+                                      + c[walking] - b0[:, 2]].astype(np.int64)
+        top[walking] = b0[:, 0] + clear + 1
+        found = np.flatnonzero(clear >= 0)
+        state[walking[found]] = self._inside(kw[found], b0[found, 0] + clear[found], c[walking[found]])
+        # the pieces of the region in cells top..r of the point's column that cross its vertical line
+        n = r - top + 1
+        rep = np.repeat(np.arange(len(k)), n)
+        row = np.repeat(top, n) + ranks(n)
+        key = (k[rep] * self.rows + row) * self.cols + c[rep]
+        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
+        found = self.cell_key[cell] == key
+        rep, row, cell = rep[found], row[found], cell[found]
+        lo = self.cell_start[cell]
+        m = self.cell_start[cell + 1] - lo
+        piece = np.repeat(lo, m) + ranks(m)
+        rep, row = np.repeat(rep, m), np.repeat(row, m)
+        ua, va, ub, vb = np.take(self.piece_ends, piece, axis=0).T
+        pu = u[rep]
+        crossing = (ua <= pu) != (ub <= pu)
+        own = crossing & (row == r[rep])  # in the point's own cell, only the pieces above it
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crossing[own] = (va + (pu - ua) * (vb - va) / (ub - ua))[own] < v[rep][own]
+        return state ^ (np.bincount(rep[crossing], minlength=len(k)) % 2 == 1)
+
+    def _crosses(self, k, r, c) -> np.ndarray:
+        """Does region k's boundary cross cell (r, c) (inside k's box)?"""
+        box = np.take(self.box, k, axis=0)
+        a, b, w = r - box[:, 0], c - box[:, 2], box[:, 3] - box[:, 2] + 1
+        at, s = self.crossed_at[k], self.crossed_flat
+        return (s[at + (a + 1) * (w + 1) + b + 1] - s[at + a * (w + 1) + b + 1]
+                - s[at + (a + 1) * (w + 1) + b] + s[at + a * (w + 1) + b]) > 0
+
+    def _inside(self, k, r, c) -> np.ndarray:
+        """Does region k hold cell (r, c) wholly (False outside k's box)?"""
+        box = np.take(self.box, k, axis=0)
+        there = (r >= box[:, 0]) & (r <= box[:, 1]) & (c >= box[:, 2]) & (c <= box[:, 3])
+        out = np.zeros(len(k), dtype=bool)
+        w = box[there, 3] - box[there, 2] + 1
+        out[there] = self.inside_flat[self.inside_at[k[there]] + (r[there] - box[there, 0]) * w + c[there] - box[there, 2]]
+        return out
 
     @cached_property
     def regions_of_kinds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -265,4 +353,10 @@ def _rect(s: np.ndarray, r0, r1, c0, c1) -> np.ndarray:
     """Sum of the cells [r0, r1) x [c0, c1) from a summed-area table (0 for an empty range)."""
     r1, c1 = np.minimum(r1, s.shape[0] - 1), np.minimum(c1, s.shape[1] - 1)
     r1, c1 = np.maximum(r1, r0), np.maximum(c1, c0)
-    return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
+    return cell_values(s, r1, c1) - cell_values(s, r0, c1) - cell_values(s, r1, c0) + cell_values(s, r0, c0)
+
+
+def cell_values(grid: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """grid[r, c] for each (r, c): a look-up in the flat grid (np.take), a third of the time of
+    NumPy's two-array indexing (a million look-ups: 1.3 ms against 0.4 ms here)."""
+    return np.take(grid.ravel(), r * grid.shape[1] + c)

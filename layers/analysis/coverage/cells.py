@@ -72,7 +72,7 @@ def polygon_edges(regions: np.ndarray):
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
     same = coord_ring[1:] == coord_ring[:-1]
-    start, end = coords[:-1][same], coords[1:][same]
+    start, end = np.compress(same, coords[:-1], axis=0), np.compress(same, coords[1:], axis=0)  # (faster than [same])
     return start[:, 0], start[:, 1], end[:, 0], end[:, 1], part_region[ring_part[coord_ring[:-1][same]]]
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from layers.analysis.coverage.heap import keep_heap
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
 
@@ -41,6 +42,7 @@ POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
 MULTI = (4, 5, 6)  # MultiPoint, MultiLineString, MultiPolygon
 CHUNK = 100_000  # features converted or measured at a time (bounds the temporary arrays)
+_WINDOW_LEVELS = 4  # a feature of fewer than 2^5 coordinates: its box from two windows (`_boxes_into`)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class CompactGeometries:
         parts, geom_offsets = _gather(self.geom_offsets, index)
         paths, part_offsets = _gather(self.part_offsets, parts)
         coords, path_offsets = _gather(self.path_offsets, paths)
-        return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, self.coords[coords])
+        return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, np.take(self.coords, coords, axis=0))
 
     def replaced(self, index, other: CompactGeometries) -> CompactGeometries:
         """These features with the features `index` replaced by `other`'s, in order (a batch's
@@ -132,9 +134,10 @@ class CompactGeometries:
     def measures(self, chunk: int = CHUNK // 2) -> Measures:
         """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
         a run of features is a run of parts, paths and coordinates (no copy), and the temporary
-        arrays of a small run stay in the CPU's caches (a million footprints: 0.11 s here; at once,
-        0.3 s). In one thread: two threads over alternate runs were no faster on two cores (1M and
+        arrays of a small run stay in the CPU's caches (a million footprints: 0.10 s of processor
+        time here, with the heap kept, `heap.py`; 0.17 s before the boxes by windows). In one thread: two threads over alternate runs were no faster on two cores (1M and
         4M footprints, `bench_coverage.py --engine`), the passes wait on memory, not on arithmetic."""
+        keep_heap()  # each run's temporaries a few MB: reused, not mapped again
         n = len(self)
         bounds, areas, lengths = np.empty((n, 4)), np.zeros(n), np.zeros(n)
         for start in range(0, n, chunk):
@@ -149,6 +152,7 @@ class CompactGeometries:
     def bounds(self, chunk: int = CHUNK) -> np.ndarray:
         """Each feature's bounding box (n x 4: xmin, ymin, xmax, ymax; NaN for a missing or empty
         one), as `measures` gives it, without the areas and lengths (what a map culls with)."""
+        keep_heap()  # each chunk's windows a few MB: reused, not mapped again
         n = len(self)
         bounds = np.empty((n, 4))
         coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
@@ -176,10 +180,13 @@ class CompactGeometries:
         # a path's last vertex to the next path's first adds nothing to a shoelace
         counts = np.diff(self.path_offsets)
         path = np.flatnonzero(counts > 0)
-        origin = self.coords[self.path_offsets[path]]
-        x = self.coords[:, 0] - np.repeat(origin[:, 0], counts[path])
-        y = self.coords[:, 1] - np.repeat(origin[:, 1], counts[path])
-        path_feature = np.repeat(np.repeat(np.arange(n), np.diff(self.geom_offsets)), np.diff(self.part_offsets))[path]
+        origin = np.take(self.coords, self.path_offsets[path], axis=0)
+        relative = self.coords - np.repeat(origin, counts[path], axis=0)
+        x, y = relative[:, 0], relative[:, 1]
+        # each feature one path (polygons without holes, lines, points: most layers): a path is a feature
+        one_path = len(self.part_offsets) == len(self.path_offsets) == n + 1
+        path_feature = path if one_path else np.repeat(
+            np.repeat(np.arange(n), np.diff(self.geom_offsets)), np.diff(self.part_offsets))[path]
         kind = self.types[path_feature]
         polygonal = is_of(kind, POLYGONAL)
         if polygonal.any():
@@ -187,10 +194,12 @@ class CompactGeometries:
             np.multiply(x[:-1], y[1:], out=cross[:-1])
             cross[:-1] -= x[1:] * y[:-1]
             ring = np.abs(np.add.reduceat(cross, self.path_offsets[path])) / 2
-            # as GEOS: the first ring of a part (its exterior) adds, the others (holes) take away
-            first = np.zeros(len(counts), dtype=bool)
-            first[self.part_offsets[:-1][np.diff(self.part_offsets) > 0]] = True
-            areas[:] = np.bincount(path_feature, np.where(first[path], ring, -ring) * polygonal, n)
+            if one_path:
+                areas[path] = np.where(polygonal, ring, 0.0)
+            else:  # as GEOS: the first ring of a part (its exterior) adds, the others (holes) take away
+                first = np.zeros(len(counts), dtype=bool)
+                first[self.part_offsets[:-1][np.diff(self.part_offsets) > 0]] = True
+                areas[:] = np.bincount(path_feature, np.where(first[path], ring, -ring) * polygonal, n)
         linear = is_of(kind, LINEAR)
         if linear.any():
             segment = np.zeros(len(x))
@@ -332,14 +341,46 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
 
 def _boxes_into(coords: np.ndarray, coords_per_feature: np.ndarray, has: np.ndarray, bounds: np.ndarray) -> None:
     """The boxes of features whose coordinates follow each other in `coords` (`coords_per_feature`
-    each) written into the rows of `bounds` that `has` coordinates."""
+    each) written into the rows of `bounds` that `has` coordinates.
+
+    A feature of few vertices (a footprint: 5 to 30) takes the least and greatest of two windows
+    of its coordinates: a feature of c coordinates, 2^p <= c < 2^(p+1), is covered by the window of
+    2^p from its first and the one of 2^p ending at its last. The windows' least and greatest are
+    made for every coordinate at once, level by level (window 2^p from two of 2^(p-1)), each level
+    two passes over the chunk's coordinates; ufunc.reduceat costs far more per feature (a million
+    rectangles: 100 ms against 25 here). Longer features are reduced by reduceat. Rows are
+    gathered with np.take (fancy indexing of an (n, 2) array is ten times slower)."""
     if not has.any():
         return
-    starts = np.r_[0, np.cumsum(coords_per_feature[has])[:-1]]
-    for axis in (0, 1):  # column by column: NumPy reduces an (n, 2) array along axis 0 three times slower
-        values = coords[:, axis]
-        bounds[has, axis] = np.minimum.reduceat(values, starts)
-        bounds[has, axis + 2] = np.maximum.reduceat(values, starts)
+    counts = coords_per_feature[has]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    level = np.log2(counts).astype(np.int64)  # exact for the small powers of two that matter here
+    short = level <= _WINDOW_LEVELS
+    out = bounds if len(counts) == len(bounds) else np.empty((len(counts), 4))
+    low = high = coords
+    for p in range(int(level[short].max(initial=-1)) + 1):
+        if p:
+            step = 1 << (p - 1)
+            low, high = np.minimum(low[:-step], low[step:]), np.maximum(high[:-step], high[step:])
+        at = np.flatnonzero(short & (level == p))
+        first, last = starts[at], starts[at] + counts[at] - (1 << p)
+        if len(at) == len(counts):  # every feature at this level (rectangles: all of five coordinates)
+            np.minimum(np.take(low, first, axis=0), np.take(low, last, axis=0), out=out[:, :2])
+            np.maximum(np.take(high, first, axis=0), np.take(high, last, axis=0), out=out[:, 2:])
+        elif len(at):
+            out[at] = np.column_stack([np.minimum(np.take(low, first, axis=0), np.take(low, last, axis=0)),
+                                       np.maximum(np.take(high, first, axis=0), np.take(high, last, axis=0))])
+    long = np.flatnonzero(~short)
+    if len(long):
+        # each long feature's coordinates, and between two of them the run of short ones (dropped)
+        edges = np.column_stack([starts[long], starts[long] + counts[long]]).ravel()
+        edges = edges[edges < len(coords)]
+        for axis in (0, 1):  # column by column: NumPy reduces an (n, 2) array along axis 0 three times slower
+            values = coords[:, axis]
+            out[long, axis] = np.minimum.reduceat(values, edges)[::2]
+            out[long, axis + 2] = np.maximum.reduceat(values, edges)[::2]
+    if out is not bounds:
+        bounds[has] = out
 
 
 def is_of(types: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:

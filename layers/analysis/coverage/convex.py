@@ -17,7 +17,7 @@ import shapely
 
 from layers.analysis.coverage.compact import ranks
 
-_RUN = 1 << 14  # clips at a time
+_RUN = 1 << 12  # clips at a time (a run: ~12 MB at most)
 
 
 def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
@@ -50,19 +50,21 @@ def area_inside_convex(pieces: np.ndarray, clips: np.ndarray, which: np.ndarray 
     cxy, cidx = shapely.get_coordinates(shapely.get_exterior_ring(clips), return_index=True)
     ccount = np.bincount(cidx, minlength=n)
     cstart = np.cumsum(ccount) - ccount
-    origin = cxy[cstart]
+    cx, cy = np.ascontiguousarray(cxy[:, 0]), np.ascontiguousarray(cxy[:, 1])
+    ox, oy = cx[cstart], cy[cstart]
     x, y, ring, ring_pair = _rings_of(pieces, which)
-    x, y = x - origin[ring_pair[ring], 0], y - origin[ring_pair[ring], 1]
+    x, y = x - ox[ring_pair[ring]], y - oy[ring_pair[ring]]
     for e in range(int(ccount.max(initial=0)) - 1):  # the e-th side of every clip at once
         if not len(ring):
             break
+        # the side a -> b of each clip (relative to its origin), then taken to its piece's vertices
+        has = e < ccount - 1
+        a = cstart + np.minimum(e, ccount - 2)
+        ax, ay = cx[a] - ox, cy[a] - oy
+        dx, dy = (cx[a + 1] - ox) - ax, (cy[a + 1] - oy) - ay
         pair = ring_pair[ring]
-        has = e < ccount[pair] - 1
-        a = cstart[pair] + np.minimum(e, ccount[pair] - 2)
-        ax, ay = cxy[a, 0] - origin[pair, 0], cxy[a, 1] - origin[pair, 1]
-        bx, by = cxy[a + 1, 0] - origin[pair, 0], cxy[a + 1, 1] - origin[pair, 1]
-        side = (bx - ax) * (y - ay) - (by - ay) * (x - ax)  # > 0: left of the side, inside
-        inside = (side >= 0) | ~has
+        side = dx[pair] * (y - ay[pair]) - dy[pair] * (x - ax[pair])  # > 0: left of the side, inside
+        inside = (side >= 0) | ~has[pair]
         prev, _ = _neighbours(ring)
         cross = inside != inside[prev]
         # each vertex q after its previous p gives: the crossing of p-q (if one end is outside),

