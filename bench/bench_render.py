@@ -406,10 +406,12 @@ def measure(path: Path, args) -> int:
 
     from planner_gui.app import sample_project
     from planner_gui.main_window import MainWindow
+    from planner_gui.process import tune_for_window
 
     with tempfile.TemporaryDirectory() as tmp:
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner-bench"])
         window = MainWindow()
+        tune_for_window()  # as `planner` does once its window is built
         window.resize(1700, 1000)
         window.show()
         bench = Bench(window, app)

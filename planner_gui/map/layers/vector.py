@@ -13,6 +13,7 @@ from layers.layer import VectorLayer
 from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.layers.base import LayerGraphic
+from planner_gui.map.shown import shown_mask
 from planner_gui.map.symbology import brush, feature_classes, pen, rgba
 
 
@@ -65,7 +66,7 @@ class VectorGraphic(LayerGraphic):
         self.small_image = pg.ImageItem()
         self.small_image.setVisible(False)
         self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
-        self._label_points: tuple[np.ndarray, np.ndarray] | None = None
+        self._label_points: tuple | None = None  # (label field, x, y, text) of every feature
         self.restyle()
 
     def items(self):
@@ -76,7 +77,7 @@ class VectorGraphic(LayerGraphic):
         style = self.layer.style
         polygon = self.geometry.kind in ("polygon", "mixed")
         self.classes = []
-        self._shown = self.layer.feature_mask()  # the layer's feature filter (timeline), None: all
+        self._shown = shown_mask(self.layer)  # the layer's feature filter (timeline), None: all
         for cls, rows in feature_classes(self.layer.gdf, style):
             if self._shown is not None:
                 rows = rows[self._shown[rows]]
@@ -86,7 +87,6 @@ class VectorGraphic(LayerGraphic):
             self.classes.append((item, rows))
         # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
         self._small_colour = rgba(style.stroke, 1.0)
-        self._label_points = None
         self.canvas._replace_items(self, old)
 
     def refresh(self, view, pixel_m) -> None:
@@ -119,21 +119,22 @@ class VectorGraphic(LayerGraphic):
         return self.geometry.extent
 
     def shows_any(self, bounds) -> bool:
-        return self.geometry.any_in_view(bounds, self.layer.feature_mask())
+        return self.geometry.any_in_view(bounds, shown_mask(self.layer))
 
     def label_candidates(self, view):
         field = self.layer.style.label_field
         if not field or field not in self.layer.gdf.columns:
             return np.empty(0), np.empty(0), []
-        if self._label_points is None:
+        if self._label_points is None or self._label_points[0] != field:
             anchor = shapely.point_on_surface(self.geometry.geoms)
             xy = shapely.get_coordinates(anchor)
-            self._label_points = (xy[:, 0], xy[:, 1])
-        x, y = self._label_points
+            # every feature's text made once: labels are placed after every view or layer change
+            texts = self.layer.gdf[field].astype("string").fillna("").to_numpy(dtype=object)
+            self._label_points = (field, xy[:, 0], xy[:, 1], texts)
+        _, x, y, texts = self._label_points
         xmin, ymin, xmax, ymax = view
         inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
         if self._shown is not None:
             inside &= self._shown
         inside = np.flatnonzero(inside)
-        texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
-        return x[inside], y[inside], texts
+        return x[inside], y[inside], texts[inside].tolist()

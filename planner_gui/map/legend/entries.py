@@ -26,6 +26,7 @@ import pandas as pd
 from pyproj import CRS
 
 from layers.layer import Layer, RasterLayer, VectorLayer
+from planner_gui.map.shown import shown_mask
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
 from planner_gui.map.symbology import feature_classes
 
@@ -140,7 +141,7 @@ def groups_known(layer: VectorLayer) -> bool:
 
 def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     style, gdf = layer.style, layer.gdf
-    mask = layer.feature_mask()
+    mask = shown_mask(layer)
     shown, every_colour = [], {}  # (class, rows shown); (colour, fill) -> rows of every feature
     for cls, rows in feature_classes(gdf, style):  # on all features: the palette is assigned as the map does
         every_colour.setdefault((cls.colour, cls.fill), []).append(rows)
