@@ -28,7 +28,8 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
   the GIL, the GUI thread waiting), and the longest.
 
 GUI-thread blocks are measured with a heartbeat: a 1 ms QTimer on the GUI thread; a block is the longest
-gap between two of its ticks (so the figure includes up to 1 ms of timer slack).
+gap between two of its ticks (so the figure includes up to 1 ms of timer slack), and "GUI thread busy"
+beside it the GUI thread's own CPU time in that gap (the rest it waited for Python's lock or a core).
 
 `--png DIR` saves the main window at the three scales (city.png, district.png, street.png) to look at.
 
@@ -157,7 +158,9 @@ class Heartbeat:
 
     A watchdog thread looks at the GUI thread's Python stack every 5 ms while the timer is late by
     more than BLAME_AFTER_S, and the block is blamed on the innermost frame of the app's own code
-    (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy.
+    (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy. Beside it,
+    how much of the block the GUI thread itself was running (its CPU time, Qt's painting included):
+    the rest it waited, for Python's lock (held by a worker) or for a core (on a loaded machine).
     """
 
     BLAME_AFTER_S = 0.03
@@ -207,10 +210,12 @@ class Heartbeat:
     def _tick(self) -> None:
         while len(self._seen) > 50:
             self._seen.popleft()
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
+        where += f" (GUI thread busy {(cpu - self._cpu) * 1000:.0f} ms)"
         self._samples.clear()
+        self._cpu = cpu
         if gap > self.longest:
             self.longest, self.where = gap, where
         if gap > self.overall:
@@ -218,7 +223,7 @@ class Heartbeat:
         self.last = now
 
     def reset(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self._cpu = time.perf_counter(), time.thread_time()
         self.longest, self.where = 0.0, ""
         self._samples.clear()
 
@@ -243,28 +248,45 @@ class Bench:
         return (not self.window.loader.busy() and not canvas._timer.isActive()
                 and not (busy() if busy else False))
 
-    def wait_settled(self, timeout: float = 120.0) -> float:
-        """Run the event loop until the map has settled; the time that took."""
+    def wait_settled(self, timeout: float = 120.0, seen=None) -> float:
+        """Run the event loop until the map has settled; the time that took. `seen`: a list of
+        (condition, times) whose times get the moment their condition was first true (5 ms steps)."""
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < timeout:
             self.run_loop(0.005)
+            for condition, times in seen or ():
+                if not times and condition():
+                    times.append(time.perf_counter())
             if self.settled():
                 return time.perf_counter() - t0
         raise TimeoutError("the map did not settle")
 
-    def action(self, fn, quiet: float = 0.3) -> tuple[float, float]:
-        """Run `fn` from the event loop; (longest GUI block, time until settled) in seconds."""
+    def action(self, fn, quiet: float = 0.3, first=None) -> tuple:
+        """Run `fn` from the event loop; (longest GUI block, time until settled, where the block
+        was, time until `first()` was first true (None without `first`)) in seconds."""
         from PySide6 import QtCore
 
         self.run_loop(0.05)
         self.beat.reset()
+        seen = [] if first is None else [(first, [])]
         t0 = time.perf_counter()
         QtCore.QTimer.singleShot(0, fn)
         self.run_loop(0.001)
-        self.wait_settled()
+        self.wait_settled(seen=seen)
         t_settled = time.perf_counter() - t0
+        t_first = seen[0][1][0] - t0 if seen and seen[0][1] else None
         self.run_loop(quiet)  # late handlers (debounced docks) count as blocks too
-        return self.beat.longest, t_settled, self.beat.where
+        return self.beat.longest, t_settled, self.beat.where, t_first
+
+    def pictured(self, before: set[int]) -> bool:
+        """True once a layer not in `before` (ids) is in the stack and its picture is on the map: a
+        large layer's first picture from its worker, any other layer's items (drawn when added)."""
+        layer = next((layer for layer in self.window.stack if id(layer) not in before), None)
+        graphic = self.canvas.graphic(layer) if layer is not None else None
+        if graphic is None:
+            return False
+        item = getattr(graphic, "item", None)
+        return item is None or not hasattr(item, "image") or item.image() is not None
 
     def export(self, make_export, path: Path, timeout: float = 300.0) -> tuple[float, float, str]:
         """Start an export as the Export menu does; (longest GUI block, time until written, where)."""
@@ -427,17 +449,19 @@ def measure(path: Path, args) -> int:
         for attempt in range(3):
             if attempt:
                 bench.action(lambda: window.session.remove_layer(layer))
-            adds.append(bench.action(lambda: window.open_files([path]), quiet=1.0))
+            adds.append(bench.action(lambda: window.open_files([path]), quiet=1.0,
+                                     first=lambda: bench.pictured(before)))
             layer = next(layer for layer in reversed(list(window.stack)) if id(layer) not in before)
-        block, settled, where = adds[0]
+        block, settled, where, first = adds[0]
         n = len(layer.gdf) if hasattr(layer, "gdf") else 0
         size = window.canvas.size()
         print(f"{layer.name}: {n:,} features; map {size.width()} x {size.height()} px; "
               f"working CRS {window.session.working_crs.to_string()}", flush=True)
-        rows.append(("add the layer (File > Open)", f"{block * 1000:.0f} ms", where, f"{settled:.2f} s (read + prepare + draw)"))
+        rows.append(("add the layer (File > Open)", f"{block * 1000:.0f} ms", where,
+                     f"first picture {first:.2f} s; settled {settled:.2f} s (read + prepare + draw, the docks' measures)"))
         rows.append(("add it again, twice (the removed one kept for undo)",
                      " / ".join(f"{a[0] * 1000:.0f} ms" for a in adds[1:]), ", ".join(a[2] for a in adds[1:]),
-                     " / ".join(f"{a[1]:.2f} s" for a in adds[1:])))
+                     " / ".join(f"first picture {a[3]:.2f} s, settled {a[1]:.2f} s" for a in adds[1:])))
         panel = window.layer_panel
 
         def tick(checked: bool):  # the user clicks the layer's check box in the Layers dock
@@ -447,14 +471,14 @@ def measure(path: Path, args) -> int:
 
         for label, fn in (("hide", lambda: tick(False)), ("show", lambda: tick(True)),
                           ("zoom to layer", lambda: panel.zoom_requested.emit(layer))):
-            block, settled, where = bench.action(fn)
+            block, settled, where, _ = bench.action(fn)
             rows.append((label, f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms"))
         field = category_field(layer)
         if field is not None:  # a colour per value, as the Layers dock's style editor sets it
             plain = layer.style
             for label, style in ((f"restyle by category '{field}'", dataclasses.replace(plain, category_field=field)),
                                  ("restyle back", plain)):
-                block, settled, where = bench.action(lambda style=style: window.stack.set_style(layer, style))
+                block, settled, where, _ = bench.action(lambda style=style: window.stack.set_style(layer, style))
                 rows.append((label, f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms until the map settled"))
         graphic = window.canvas.graphic(layer)
         bounds = graphic.geometry.bounds if hasattr(graphic, "geometry") else shapely.bounds(
@@ -488,14 +512,14 @@ def measure(path: Path, args) -> int:
                     signal.disconnect(handler)
             moves, blocks = [], []
             for year in range(2019, 2027):
-                block, settled, where = bench.action(lambda year=year: timeline.slider.setValue(year), quiet=0.2)
+                block, settled, where, _ = bench.action(lambda year=year: timeline.slider.setValue(year), quiet=0.2)
                 moves.append(settled)
                 blocks.append((block, where))
             block, where = max(blocks)
             rows.append((f"{label} (2019 -> 2026)", f"{block * 1000:.0f} ms", where,
                          f"{statistics.median(moves) * 1000:.0f} / {max(moves) * 1000:.0f} ms (median / worst) "
                          "until the map settled"))
-            block, settled, where = bench.action(lambda: timeline.set_year(None))
+            block, settled, where, _ = bench.action(lambda: timeline.set_year(None))
             rows.append((f"timeline back to all years ({label.split(', ')[1] if ', ' in label else 'dock listening'})",
                          f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms until the map settled"))
         for signal, handler in coverage_follows:

@@ -29,7 +29,7 @@ import gc
 import sys
 
 SWITCH_INTERVAL_S = 0.001
-MMAP_THRESHOLD_BYTES = 1 << 20
+MMAP_THRESHOLD_BYTES = 128 << 10
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
 
 _tuned = False

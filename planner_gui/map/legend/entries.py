@@ -129,6 +129,7 @@ def _groups_key(layer: VectorLayer) -> tuple:
 
 
 _groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_names_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (key, what each colour stands for)
 _groups_lock = threading.Lock()  # the map's legend asks in a worker, an export's in the GUI thread
 
 
@@ -165,8 +166,16 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
         for cls, rows in shown:
             colours.setdefault((cls.colour, cls.fill), []).append(rows)
         if by_status or not style.category_field:  # colour from a field: name each colour by what it is
-            # named on every feature, so a colour keeps its name whatever the timeline's year
-            heading, names = _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()})
+            # named on every feature, so a colour keeps its name whatever the timeline's year: worked
+            # out once per features and style, not again for each year
+            name_key = (id(gdf), dataclasses.astuple(style))
+            with _groups_lock:
+                named = _names_known.get(layer)
+            if named is None or named[0] != name_key:
+                named = (name_key, _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
+                with _groups_lock:
+                    _names_known[layer] = named
+            heading, names = named[1]
         else:  # a category field: each value has its palette colour and is its own label
             heading = style.category_field
             names = {(cls.colour, cls.fill): cls.label or "(none)" for cls, _ in shown}
