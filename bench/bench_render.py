@@ -164,6 +164,7 @@ class Heartbeat:
     """
 
     BLAME_AFTER_S = 0.03
+    LET_GO_AFTER_S = 0.05  # a look takes well under a millisecond
 
     def __init__(self):
         import collections
@@ -177,6 +178,7 @@ class Heartbeat:
         self.overall, self.overall_where = 0.0, ""
         self._samples = collections.Counter()
         self._seen = collections.deque()  # frames the watchdog looked at, let go of on the GUI thread
+        self._looked_at = 0.0
         self._gui_thread = threading.get_ident()
         self.reset()
         self.timer.start()
@@ -190,10 +192,12 @@ class Heartbeat:
 
     def _look(self) -> None:
         """Blame the GUI thread's innermost frame of the app's code. Every frame object this
-        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once 50 newer
-        looks are there): a frame the GUI thread has left since would otherwise end here, its
-        locals with it, and a Qt object deleted off its thread deadlocks PySide (this thread
-        holding Qt's connection lock and waiting for Python's, the GUI thread the other way round)."""
+        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once no look
+        has been made for LET_GO_AFTER_S): a frame the GUI thread has left since would otherwise
+        end here, its locals with it, and a Qt object deleted off its thread deadlocks PySide (this
+        thread holding Qt's connection lock and waiting for Python's, the GUI thread the other way
+        round). Let go of soon, not kept: the frames of every thread are kept, and a worker's
+        finished frame holds its arrays (hundreds of MB kept alive, counted in the peak memory)."""
         frames = sys._current_frames()
         walked = [frames]
         frame = frames.get(self._gui_thread)
@@ -206,11 +210,12 @@ class Heartbeat:
                 break
             frame = frame.f_back
         self._seen.append(walked)
+        self._looked_at = time.perf_counter()
 
     def _tick(self) -> None:
-        while len(self._seen) > 50:
-            self._seen.popleft()
         now, cpu = time.perf_counter(), time.thread_time()
+        if self._seen and now - self._looked_at > self.LET_GO_AFTER_S:  # no look under way
+            self._seen.clear()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
         where += f" (GUI thread busy {(cpu - self._cpu) * 1000:.0f} ms)"
