@@ -209,3 +209,32 @@ def test_a_changed_file_opened_again_is_read_anew(qtbot, opened):
     _view_of(window, expected, [5])
     qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
     assert 5 in set(window.canvas.drawn_features(again).tolist())
+
+
+def test_a_year_on_the_timeline_makes_nothing_per_footprint(qtbot, opened, monkeypatch):
+    """Moving the timeline filters a large layer without a shapely geometry per footprint, and
+    without working its style classes out again (the style did not change); the map still shows
+    exactly the footprints open that year."""
+    import gc
+
+    from planner_gui.map import symbology
+
+    window, layer, frame = opened
+    _view_of(window, frame, list(range(0, 4 * SIDE)))
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    classed = []
+    original = symbology.feature_classes
+    monkeypatch.setattr(symbology, "feature_classes", lambda gdf, style: classed.append(len(gdf)) or original(gdf, style))
+
+    def geometries() -> int:
+        return sum(isinstance(o, shapely.Geometry) for o in gc.get_objects())
+
+    before = geometries()
+    for year in (2010, 2020):
+        window.session.layers.set_as_of_year(year)
+        qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+        opened_then = set(np.flatnonzero(frame["opening_year"].to_numpy() <= year).tolist())
+        assert set(window.canvas.drawn_features(layer).tolist()) == _drawn_rows(frame, window.canvas.view_bounds()) & opened_then
+    assert len(frame) not in classed
+    assert geometries() - before < len(frame) // 10
+    assert not layer._projected

@@ -41,7 +41,7 @@ from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_apart, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.shown import shown_mask
-from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
 
 SMALL_PX = 4.0  # features smaller than this many pixels are burnt in as their boxes
 
@@ -89,7 +89,7 @@ class PaintPlan:
         """([(StyleClass, rows)], shown mask or None), computed once."""
         with self._lock:
             if self._worked_out is None:
-                self._worked_out = (feature_classes(self.layer.gdf, self.style), shown_mask(self.layer, self.feature_filter))
+                self._worked_out = (layer_style_classes(self.layer, self.style), shown_mask(self.layer, self.feature_filter))
             return self._worked_out
 
 

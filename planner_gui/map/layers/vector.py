@@ -14,7 +14,7 @@ from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.shown import shown_mask
-from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
 
 
 class FeaturesItem(QtWidgets.QGraphicsPathItem):
@@ -78,7 +78,7 @@ class VectorGraphic(LayerGraphic):
         polygon = self.geometry.kind in ("polygon", "mixed")
         self.classes = []
         self._shown = shown_mask(self.layer)  # the layer's feature filter (timeline), None: all
-        for cls, rows in feature_classes(self.layer.gdf, style):
+        for cls, rows in layer_style_classes(self.layer, style):
             if self._shown is not None:
                 rows = rows[self._shown[rows]]
             item = FeaturesItem(polygon)

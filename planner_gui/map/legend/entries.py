@@ -28,7 +28,7 @@ from pyproj import CRS
 from layers.layer import Layer, RasterLayer, VectorLayer
 from planner_gui.map.shown import shown_mask
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
-from planner_gui.map.symbology import feature_classes
+from planner_gui.map.symbology import layer_style_classes
 
 STATUS_LABELS = {"existing": "existing", "under_construction": "under construction", "planned": "planned"}
 PATTERN_STATUS = {"solid": "existing", "dashed": "under_construction", "dotted": "planned"}
@@ -144,7 +144,7 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     style, gdf = layer.style, layer.gdf
     mask = shown_mask(layer)
     shown, every_colour = [], {}  # (class, rows shown); (colour, fill) -> rows of every feature
-    for cls, rows in feature_classes(gdf, style):  # on all features: the palette is assigned as the map does
+    for cls, rows in layer_style_classes(layer, style):  # on all features: the palette is assigned as the map does
         every_colour.setdefault((cls.colour, cls.fill), []).append(rows)
         if mask is not None:
             rows = rows[mask[rows]]
