@@ -11,7 +11,8 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 
 - add / hide / show / zoom to layer / restyle it by a category field (its first text field of at
   most 50 values) and back: the LONGEST GUI-thread block from the action until the map has
-  settled (the loader and every map render idle), and the time until it has; the add is done twice
+  settled (the loader and every map render idle), and the time until it has; for the add, also
+  the time from File > Open until the layer's first picture is on the map; the add is done twice
   more, the layer removed in between (and kept in memory for undo), and those are given too;
 - pan/zoom at city (the layer's extent), district (3 km) and street (300 m) scale: 24 frames of a drag
   (a tenth of the view, or a 1.25x zoom step), each a view change plus a synchronous repaint of the
@@ -23,7 +24,11 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 - exports from the Export menu over the layer's extent: the map as PNG at twice the window's map,
   an A4 page at 300 dpi as PDF and an A3 page at 600 dpi as PNG: the longest GUI-thread block and
   the time until the file is written;
-- the LONGEST GUI-thread block seen over the whole run, and before the exports, and the peak memory (max RSS);
+- the LONGEST GUI-thread block seen over the whole run, and before the exports, and the peak memory
+  (max RSS of the window's process: the sample, the layer opened three times with the two removed
+  ones kept for undo (a reading equal to one still held shares its arrays, `layers.compact_layer.held`),
+  the docks' measures and the exports; not the reader process a file is read in); the load average
+  at the start and the end (figures taken on a loaded machine are slower than the code);
 - the garbage collections of the older generations over 5 ms after the sample is open (each holds
   the GIL, the GUI thread waiting), and the longest.
 
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import statistics
 import subprocess
@@ -443,6 +449,7 @@ def measure(path: Path, args) -> int:
         window.show()
         bench = Bench(window, app)
         rows: list[tuple[str, str, str]] = []
+        load_at_start = os.getloadavg()[0]
         if not args.no_sample:
             window.open_files([sample_project()])
             bench.wait_settled()
@@ -543,7 +550,11 @@ def measure(path: Path, args) -> int:
         print("| " + " | ".join(row) + " |", flush=True)
     print(f"\nLONGEST GUI-thread block over the whole run: {bench.beat.overall * 1000:.0f} ms "
           f"(in {bench.beat.overall_where}); before the exports: {map_overall[0] * 1000:.0f} ms "
-          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB")
+          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB (the window's process: the sample, the layer "
+          "opened three times with the two removed kept for undo, the docks' measures, the exports; not the "
+          "reader process a file is read in)")
+    print("load average (1 min) at the start and the end of the run: "
+          f"{load_at_start:.1f} / {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"garbage collections (generations 1-2) over {Collections.SLOW_S * 1000:.0f} ms: {collections.slow} "
           f"(longest {collections.longest * 1000:.0f} ms)")
     window.loader.cancel_all()
