@@ -539,6 +539,7 @@ def measure(path: Path, args) -> int:
         window.canvas.set_view(extent)
         bench.wait_settled()
         map_overall = (bench.beat.overall, bench.beat.overall_where)
+        rss_before_exports_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         for label, make in exports(window):
             block, took, where = bench.export(make, Path(tmp) / label.split()[0])
             rows.append((f"export: {label}", f"{block * 1000:.0f} ms", where, f"{took:.2f} s until written"))
@@ -550,9 +551,9 @@ def measure(path: Path, args) -> int:
         print("| " + " | ".join(row) + " |", flush=True)
     print(f"\nLONGEST GUI-thread block over the whole run: {bench.beat.overall * 1000:.0f} ms "
           f"(in {bench.beat.overall_where}); before the exports: {map_overall[0] * 1000:.0f} ms "
-          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB (the window's process: the sample, the layer "
-          "opened three times with the two removed kept for undo, the docks' measures, the exports; not the "
-          "reader process a file is read in)")
+          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB, {rss_before_exports_gb:.2f} GB before the exports "
+          "(the window's process: the sample, the layer opened three times with the two removed kept for undo, "
+          "the docks' measures, the exports' images; not the reader process a file is read in)")
     print("load average (1 min) at the start and the end of the run: "
           f"{load_at_start:.1f} / {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"garbage collections (generations 1-2) over {Collections.SLOW_S * 1000:.0f} ms: {collections.slow} "

@@ -69,3 +69,37 @@ def test_the_shown_features_are_worked_out_once_per_filter():
     assert shown_mask(layer, other).tolist() == [True, False, False, False, False]
     layer.gdf = layer.gdf.iloc[:3].copy()  # new features: worked out again
     assert shown_mask(layer, other).tolist() == [True, False, False]
+
+
+def test_a_year_on_the_timeline_keeps_a_layers_items_and_filters_its_features(qtbot, window, tmp_path):
+    """A small polygon layer (Berlin, lon/lat; the working CRS UTM 33N from the data): a year on the
+    timeline keeps its graphics items (same style, same classes) and draws exactly the features
+    open that year; a new style makes new items."""
+    import dataclasses
+
+    from tests.gui.helpers import load
+
+    lon = 13.30 + np.arange(30) % 6 * 0.01
+    lat = 52.45 + np.arange(30) // 6 * 0.01
+    frame = gpd.GeoDataFrame({"name": [f"Block {k}" for k in range(30)], "opening_year": 2000 + np.arange(30)},
+                             geometry=shapely.box(lon, lat, lon + 0.005, lat + 0.004), crs="EPSG:4326")
+    path = tmp_path / "blocks.gpkg"
+    frame.to_file(path, layer="blocks", engine="pyogrio")
+    load(qtbot, window, [path])
+    layer = window.session.layers.find("blocks")
+    canvas = window.canvas
+    assert window.session.working_crs.to_epsg() == 32633
+    canvas.zoom_to_layer(layer)
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=20_000)
+    items = canvas.graphic(layer).items()
+    for year in (2010, 2024):
+        window.session.layers.set_as_of_year(year)
+        qtbot.waitUntil(lambda: not canvas.busy(), timeout=20_000)
+        assert canvas.graphic(layer).items() == items  # the same items, refilled
+        assert canvas.drawn_features(layer).tolist() == np.flatnonzero(frame["opening_year"] <= year).tolist()
+    window.session.layers.set_as_of_year(None)
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=20_000)
+    assert canvas.drawn_features(layer).tolist() == list(range(30))
+    window.session.set_style(layer, dataclasses.replace(layer.style, stroke="#123456"))
+    assert canvas.graphic(layer).items()[1:] != items[1:]  # a new style: new items with its pens
+    assert canvas.graphic(layer).items()[1].pen().color().name() == "#123456"

@@ -66,6 +66,7 @@ class VectorGraphic(LayerGraphic):
         self.small_image = pg.ImageItem()
         self.small_image.setVisible(False)
         self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
+        self._classes_of = None  # the style classes `classes` were made from
         self._label_points: tuple | None = None  # (label field, x, y, text) of every feature
         self.restyle()
 
@@ -73,14 +74,23 @@ class VectorGraphic(LayerGraphic):
         return [self.small_image] + [item for item, _ in self.classes]
 
     def restyle(self) -> None:
-        old = [item for item, _ in self.classes]
+        """A new style, role or filter. The same classes (only the filter changed: a year on the
+        timeline) keep their items, pens and brushes, and take the features now shown."""
         style = self.layer.style
         polygon = self.geometry.kind in ("polygon", "mixed")
-        self.classes = []
+        classes = layer_style_classes(self.layer, style)
         self._shown = shown_mask(self.layer)  # the layer's feature filter (timeline), None: all
-        for cls, rows in layer_style_classes(self.layer, style):
-            if self._shown is not None:
-                rows = rows[self._shown[rows]]
+
+        def shown(rows):
+            return rows if self._shown is None else rows[self._shown[rows]]
+
+        if self._classes_of is classes:
+            self.classes = [(item, shown(rows)) for (item, _), (_, rows) in zip(self.classes, classes)]
+            return
+        old = [item for item, _ in self.classes]
+        self.classes, self._classes_of = [], classes
+        for cls, rows in classes:
+            rows = shown(rows)
             item = FeaturesItem(polygon)
             item.setPen(pen(cls.colour, style.width, cls.pattern))
             item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
