@@ -8,7 +8,10 @@ Every figure is taken in a fresh process (`python -c`), so each pays its own int
 imports, as a planner does:
 
 * **planner measure --zones** (both presets the data allows, as without --preset): the child's
-  wall time seen from here, and its peak resident set (VmHWM, read by the child itself).
+  wall time seen from here, and its peak resident set (VmHWM, read by the child itself), beside
+  that of the reader process it reads the files in (`layers.io.isolated`: GDAL, and the parsing
+  of the footprints' WKB), read from /proc before it ends, and the two together; the processor time
+  of each (user and system), which a loaded machine inflates much less than the wall time.
 * **the floor**: reading the file's bytes (8 MB reads, once: the page cache is as the run before
   left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow
   (`pyogrio.read_arrow` for the GeoPackage, `pyarrow.parquet.read_table` for GeoParquet): the time
@@ -54,7 +57,17 @@ import sys
 from layers.cli import main
 code = main(sys.argv[1:])
 {_PEAK}
-import json; print(json.dumps({{"code": code, "peak_mb": peak_mb}}))
+from layers.io import isolated
+readers = [r for r in isolated._idle if r._proc is not None]
+readers += [r._full_reader for r in readers if r._full_reader is not None and r._full_reader._proc is not None]
+reader_mb = [next(int(line.split()[1]) for line in open(f"/proc/{{r._proc.pid}}/status")
+                  if line.startswith("VmHWM")) / 1024 for r in readers]
+isolated._close_idle()  # the readers end and are waited for: their processor time is counted below
+import resource
+own, readers_cpu = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+import json; print(json.dumps({{"code": code, "peak_mb": peak_mb, "reader_mb": sum(reader_mb),
+                               "cpu_s": own.ru_utime + own.ru_stime,
+                               "reader_cpu_s": readers_cpu.ru_utime + readers_cpu.ru_stime}}))
 """
 
 _BYTES = f"""
@@ -160,7 +173,12 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
         print(f" {kind}: {buildings.stat().st_size / 1e6:,.0f} MB of buildings")
         wall, measured, load = child(_MEASURE, *argv)
         row("planner measure --zones, whole command (s)", f"{wall:.2f}", f"exit {measured['code']}; {load}")
-        row("  its peak memory (MB)", f"{measured['peak_mb']:.0f}")
+        row("  its processor time, and its reader process's (s)",
+            f"{measured['cpu_s']:.2f}", f"reader {measured['reader_cpu_s']:.2f} s (on a loaded machine the wall "
+                                         "time grows, these much less)")
+        row("  its peak memory (MB)", f"{measured['peak_mb']:.0f}",
+            f"its reader process's (it reads and parses the files) {measured['reader_mb']:.0f} MB, "
+            f"together {measured['peak_mb'] + measured['reader_mb']:.0f} MB")
         wall_bytes, read, load = child(_BYTES, str(buildings))
         row("floor: the file's bytes read (s)", f"{read['seconds']:.2f}",
             f"{read['bytes'] / 1e6:,.0f} MB; whole child {wall_bytes:.2f} s; {load}")

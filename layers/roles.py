@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import shapely
+if TYPE_CHECKING:  # its tables are read by `planner measure`'s argument parser, before the reader process starts
+    import pandas as pd
+    import shapely
 
 ROLES = (
     "metro_line",
@@ -167,6 +168,8 @@ FIELD_KINDS = tuple(f.name for f in fields(FieldMapping) if f.name != "sum_field
 def guess_fields(gdf: pd.DataFrame) -> FieldMapping:
     """The mapping common field names suggest (case-insensitive), e.g. 'Ten' -> name, 'BoroName' ->
     zone name, 'POP2020' -> population (numbers only); 'nam_kt' is not guessed."""
+    import pandas as pd
+
     by_lower = {str(c).lower(): c for c in gdf.columns if c != getattr(gdf, "geometry", pd.Series()).name}
     found = {}
     for key, names in _FIELD_NAMES.items():
@@ -240,6 +243,9 @@ def outline_role(outline: shapely.Geometry, others: list[shapely.Geometry]) -> b
     'Covers' allows 2 % of the others' combined bounding box outside: boundaries from two sources
     rarely agree to the metre.
     """
+    import numpy as np
+    import shapely
+
     if outline is None or outline.is_empty or not others:
         return False
     box = shapely.box(*shapely.total_bounds(np.asarray(others, dtype=object)))
@@ -263,6 +269,8 @@ def apply_fields(layer) -> list[str]:
     guessed); the opening year is the first four-digit year in the mapped field (numbers or
     dates alike). Returns warnings for the layer.
     """
+    import pandas as pd
+
     gdf, mapping, warnings = layer.gdf, layer.fields, []
     if mapping.status is not None:
         gdf["status"], unknown = normalise_status(gdf[mapping.status])

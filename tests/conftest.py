@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gc
+import socket
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +12,22 @@ import pytest
 import rasterio
 import shapely
 from rasterio.transform import from_origin
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_its_own(tmp_path_factory):
+    """The street networks the tests build are cached in the session's temporary folder, not in
+    the user's ~/.cache/planner (a test run leaves nothing behind and finds nothing left there);
+    within a run, a network built once is found by the tests after it."""
+    import os
+
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture
@@ -63,3 +81,49 @@ def _collector_as_usual(request):
     collection counts everything again. A test that freezes (test_collector) checks its own state."""
     if gc.get_freeze_count() and not request.path.is_relative_to(GUI_TESTS):
         gc.unfreeze()
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1: (its port, the first bytes of every connection made to it), for
+    the tests that check a file makes the reader reach nothing (tests/test_no_network.py,
+    tests/test_hostile_files.py)."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.05)
+    connections: list[bytes] = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            try:
+                connections.append(conn.recv(1024))
+            except OSError:
+                connections.append(b"")
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every GIS file a project opening reads, in order (the readers are wrapped, not replaced): to
+    check that a project naming files outside its folder reads none before the planner says yes."""
+    import layers.session.project
+
+    done = []
+    for name in ("read_counted", "read_raster"):
+        real = getattr(layers.session.project, name)
+        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
+    return done

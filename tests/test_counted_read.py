@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 import layers.cli
-import layers.io.load
+import layers.io.counted_read
 import layers.io.wkb_arrays
 from layers.cli import main
 from layers.compact_layer import CompactVectorLayer
@@ -26,7 +26,7 @@ X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 7 features: a file of a few dozen is read in several, as a city is."""
-    monkeypatch.setattr(layers.io.load, "COUNTED_BATCH", 7)
+    monkeypatch.setattr(layers.io.counted_read, "COUNTED_BATCH", 7)
 
 
 def odd_buildings() -> gpd.GeoDataFrame:
@@ -66,10 +66,11 @@ def assert_same_layer(compact: CompactVectorLayer, whole) -> None:
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
 def test_read_counted_reads_the_layer_read_vector_reads(suffix, tmp_path, monkeypatch):
     """GeoPackage (GDAL's Arrow stream) and GeoParquet (its record batches): each batch read
-    straight into arrays, but the batch with the collection, which shapely reads."""
+    straight into arrays by the reader process, but the batch with the collection, which shapely
+    reads here."""
     read_fast = []
-    monkeypatch.setattr(layers.io.wkb_arrays, "wkb_to_compact",
-                        lambda wkb, parse=layers.io.wkb_arrays.wkb_to_compact: read_fast.append(parse(wkb)) or read_fast[-1])
+    monkeypatch.setattr(layers.io.counted_read, "decode",
+                        lambda batch, decode=layers.io.counted_read.decode: read_fast.append(decode(batch)[1]) or decode(batch))
     path = tmp_path / f"buildings{suffix}"
     layer = "buildings" if suffix == ".gpkg" else None
     if layer:

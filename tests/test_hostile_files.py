@@ -3,40 +3,11 @@ GeoJSON or a zipped Shapefile is refused before GDAL reads it, so it fetches no 
 file it points at. A local listener proves no connection is made."""
 from __future__ import annotations
 
-import socket
-import threading
 import zipfile
 
 import pytest
 
 from layers.io import LayerLoadError, read_layers, read_raster, read_raster_view, read_vector
-
-
-@pytest.fixture
-def listener():
-    """A TCP listener on 127.0.0.1 that records every connection made to it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.05)
-    connections: list = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            connections.append(conn.recv(1024))
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], connections
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def raster_vrt(source: str) -> str:

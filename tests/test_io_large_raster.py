@@ -11,7 +11,7 @@ from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-import layers.io.load as io
+import layers.io.raster_load as io
 from layers.analysis.city import CityData, CityDataError
 from layers.analysis.coverage import PopulationGrid
 from layers.io import LARGE_RASTER_PIXELS, OVERVIEW_MAX_SIDE, read_layers, read_raster, read_raster_view

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,37 +21,6 @@ from rasterio.transform import from_origin
 from layers.io import LayerLoadError, read_layers
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def listener():
-    """A TCP listener on 127.0.0.1 that counts every connection made to it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.05)
-    connections: list[bytes] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            conn.settimeout(1)
-            try:
-                connections.append(conn.recv(1024))
-            except OSError:
-                connections.append(b"")
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], connections
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def _stations(crs_member=None, geometry_crs=None, key="crs") -> str:

@@ -265,18 +265,6 @@ def test_the_cli_refuses_a_project_with_missing_layers_unless_allowed(tmp_path, 
     assert problems[0] == "population.tif: file not found" and len(opened.layers) == 2
 
 
-@pytest.fixture
-def reads(monkeypatch):
-    """Every GIS file a project opening reads, in order (the readers are wrapped, not replaced)."""
-    import layers.session.project
-
-    done = []
-    for name in ("read_counted", "read_raster"):
-        real = getattr(layers.session.project, name)
-        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
-    return done
-
-
 def test_a_project_naming_files_outside_its_folder_lists_them_and_reads_none(tmp_path, session, reads):
     path = tmp_path / "mail" / "plan.planner.json"
     path.parent.mkdir()

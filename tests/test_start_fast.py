@@ -58,3 +58,32 @@ def test_a_small_measure_imports_nothing_heavy(tmp_path):
     assert {r["preset"] for r in figures} >= {"sdg-11.2.1", "itdp-pnt"}
     assert all(r["features"]["buildings"]["count_intersecting"] > 0 for r in figures if r["preset"] == "itdp-pnt")
     assert result["heavy"] == []
+
+
+PRESTART = """
+import json, sys
+from layers.io import isolated
+real = isolated.prestart
+seen = []
+
+def prestart(*args, **kwargs):
+    seen.append(sorted({"pandas", "geopandas", "shapely"} & set(sys.modules)))
+    return real(*args, **kwargs)
+
+isolated.prestart = prestart
+from layers.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "seen": seen}))
+"""
+
+
+def test_the_reader_starts_before_the_heavy_imports(tmp_path):
+    """The reader process (Python, GDAL: over half a second) starts while `planner measure` imports
+    pandas and geopandas, not after: its argument parser imports neither."""
+    city = next(c for c in CITIES if c.name == "nairobi")
+    gpkg, tif = write_city(city, tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", PRESTART, str(gpkg), str(tif), "-f", "json"], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"code": 0, "seen": [[]]}, done.stderr

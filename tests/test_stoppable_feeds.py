@@ -10,7 +10,7 @@ from geopandas.testing import assert_geodataframe_equal
 from layers.analysis.progress import Cancelled
 from layers.io import LayerLoadError, read_layers
 from layers.io.isolated import ReadLimits, reading
-from layers.io.load import feed_layers_here
+from layers.io.feed_load import feed_layers_here
 from tests.feeds import write_feed
 from tests.cancel import pressed_after
 

@@ -129,9 +129,9 @@ def test_a_multipoint_of_two_million_parts_is_refused_with_its_count(tmp_path, r
 @pytest.mark.parametrize("kind", ["polygon", "line"])  # a polygon's vertices counted once parsed, a line's before
 @pytest.mark.parametrize("read", [read_vector, read_counted])
 def test_a_feature_of_more_vertices_than_allowed_is_refused(tmp_path, monkeypatch, kind, read):
-    from layers.io import normalise
+    from layers.io import feature_size
 
-    monkeypatch.setattr(normalise, "MAX_VERTICES", 1_000)
+    monkeypatch.setattr(feature_size, "MAX_VERTICES", 1_000)
     path = tmp_path / "coast.gpkg"  # Wellington, NZTM: one ring of 2,001 vertices
     ring = shapely.Point(1_748_000, 5_427_000).buffer(5_000, quad_segs=500)
     bay = shapely.Point(1_740_000, 5_427_000).buffer(10)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from layers.analysis.coverage.compact import CompactGeometries
 from layers.io import wkb_arrays
-from layers.io.wkb_arrays import certainly_valid, wkb_to_compact
+from layers.io.wkb_arrays import certainly_valid, wkb_to_arrays
 
 X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 
@@ -43,7 +43,7 @@ def column(geoms, **to_wkb) -> pa.Array:
     return pa.array([None if g is None else shapely.to_wkb(g, **to_wkb) for g in geoms], type=pa.binary())
 
 
-def assert_same_arrays(store: CompactGeometries, wkb: pa.Array) -> None:
+def assert_same_arrays(store: wkb_arrays.GeometryArrays, wkb: pa.Array) -> None:
     """`store` holds what shapely makes of `wkb`, taken apart."""
     reference = CompactGeometries.from_shapely(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
     for name in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
@@ -62,7 +62,7 @@ def test_every_kind_reads_as_shapely_reads_it(to_wkb):
     if to_wkb.get("include_srid"):
         geoms = [None if g is None else shapely.set_srid(g, 32648) for g in geoms]
     wkb = column(geoms, **to_wkb)
-    store = wkb_to_compact(wkb)
+    store = wkb_to_arrays(wkb)
     assert store is not None
     assert_same_arrays(store, wkb)
     assert_same_arrays(store, column(geoms))  # the same arrays, whatever the flavour
@@ -75,7 +75,7 @@ def test_m_and_zm_coordinates_are_skipped_for_x_and_y():
         body = b"".join(struct.pack("<" + "d" * values, x, y, *([7.0] * (values - 2))) for x, y in ring)
         return struct.pack("<BIII", 1, code, 1, len(ring)) + body
     wkb = pa.array([ring_polygon(2003, 3), ring_polygon(3003, 4)])
-    store = wkb_to_compact(wkb)
+    store = wkb_to_arrays(wkb)
     assert store is not None
     assert_same_arrays(store, wkb)
     assert store.coords[:4].tolist() == [[X0, Y0], [X0 + 10, Y0], [X0 + 10, Y0 + 10], [X0, Y0]]
@@ -99,7 +99,7 @@ def wkb_polygon(points, little=True) -> bytes:
 ])
 def test_what_the_fast_path_cannot_read_is_left_to_shapely(raw, why):
     good = shapely.to_wkb(shapely.box(X0, Y0, X0 + 1, Y0 + 1))
-    assert wkb_to_compact(pa.array([good, raw, good])) is None, why
+    assert wkb_to_arrays(pa.array([good, raw, good])) is None, why
 
 
 def test_rings_left_to_shapely_are_ones_geos_refuses_or_calls_invalid():
@@ -112,7 +112,7 @@ def test_rings_left_to_shapely_are_ones_geos_refuses_or_calls_invalid():
 
 def test_a_slice_of_a_column_reads_its_own_features():
     sliced = column(odd_geometries()).slice(3, 9)
-    assert_same_arrays(wkb_to_compact(sliced), sliced)
+    assert_same_arrays(wkb_to_arrays(sliced), sliced)
 
 
 def footprints(n: int, seed: int = 0) -> list:
@@ -144,16 +144,16 @@ def test_footprints_of_one_ring_read_as_shapely_reads_them(to_wkb, monkeypatch):
     for batch in (geoms, geoms + [shapely.Point(X0, Y0)], geoms + [shapely.box(X0, Y0, X0 + 9, Y0 + 9).difference(
             shapely.box(X0 + 3, Y0 + 3, X0 + 6, Y0 + 6))]):
         wkb = column(batch, **to_wkb)
-        assert_same_arrays(wkb_to_compact(wkb), wkb)
+        assert_same_arrays(wkb_to_arrays(wkb), wkb)
     if not to_wkb:  # x and y, little-endian, footprints only: the general steps are not taken
         monkeypatch.setattr(wkb_arrays._Reader, "_simple", None)
-        assert_same_arrays(wkb_to_compact(column(geoms)), column(geoms))
+        assert_same_arrays(wkb_to_arrays(column(geoms)), column(geoms))
 
 
 def test_a_city_s_footprints_are_certainly_valid_without_asking_geos():
     geoms = footprints(3000)
     assert shapely.is_valid(geoms).all()
-    store = wkb_to_compact(column(geoms))
+    store = wkb_to_arrays(column(geoms))
     certain = certainly_valid(store)
     # rectangles and L shapes are decided here; only walls with a vertex in their middle, where
     # the turn is too close to straight to be sure of, may be left to GEOS
@@ -174,7 +174,7 @@ def test_lines_points_and_what_is_left_to_geos():
                               (X0 + 3, Y0), (X0 + 3, Y0 - 5), (X0, Y0 - 5)]),
              # a vertex on another wall
              shapely.Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0 + 5, Y0), (X0, Y0 + 10)])]
-    certain = certainly_valid(wkb_to_compact(column(geoms)))
+    certain = certainly_valid(wkb_to_arrays(column(geoms)))
     assert certain.tolist() == [True, True, True, False, False, False, False, False, False, False, False, False]
     assert not shapely.is_valid(np.asarray(geoms, dtype=object)[[3, 4, 7, 10, 11]]).any()
 
@@ -198,7 +198,7 @@ def test_certainly_valid_is_never_wrong(rings, scale, far):
         except shapely.errors.GEOSException:
             continue
     geoms.append(shapely.MultiPolygon([g for g in geoms if isinstance(g, shapely.Polygon) and g.is_valid][:2]))
-    store = wkb_to_compact(column(geoms))
+    store = wkb_to_arrays(column(geoms))
     if store is None:
         return
     certain = certainly_valid(store)
@@ -213,7 +213,7 @@ def test_real_footprints_are_read_and_judged_as_geos_does():
     path = Path(__file__).resolve().parents[1] / "sample_data" / "helsinki" / "helsinki_buildings.gpkg"
     _, table = pyogrio.read_arrow(path)
     wkb = table.column("geom").combine_chunks()
-    store = wkb_to_compact(wkb)
+    store = wkb_to_arrays(wkb)
     assert_same_arrays(store, wkb)
     valid = shapely.is_valid(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
     certain = certainly_valid(store)

@@ -17,7 +17,8 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.io.isolated import reading
-from layers.io.normalise import refuse_oversized_wkb
+from layers.io.arrays_stream import is_utf8, plain_wkb_column
+from layers.io.feature_size import refuse_oversized_wkb
 from layers.io.sliced import geometries_from_wkb
 
 
@@ -45,11 +46,6 @@ def read_ogr(source: str, layer: str | None) -> gpd.GeoDataFrame:
     if geometry is None:
         return attributes  # no geometry column: the caller says so
     return _with_geometries(attributes, geometry, meta["crs"])
-
-
-def is_utf8(encoding: str | None) -> bool:
-    """Whether GDAL says a layer's text is UTF-8 (it says nothing for formats that always are)."""
-    return (encoding or "UTF-8").upper() in ("UTF-8", "UTF8")
 
 
 def _converted_as_is(meta: dict) -> bool:
@@ -93,16 +89,3 @@ def read_geoparquet(path) -> gpd.GeoDataFrame:
     geoms = gpd.GeoSeries(geometries_from_wkb(wkb), index=frame.index, crs=crs)
     frame.insert(min(schema.names.index(column), len(frame.columns)), column, geoms)
     return gpd.GeoDataFrame(frame, geometry=column)
-
-
-def plain_wkb_column(schema) -> tuple[str, object] | None:
-    """(the geometry column, its CRS) of a GeoParquet file's Arrow schema when it has one geometry
-    column, in WKB, without a bounding-box covering; None for any other layout (left to geopandas).
-    A column without a "crs" member is in OGC:CRS84 (longitude, latitude); a null one is unknown."""
-    geo = json.loads((schema.metadata or {}).get(b"geo", b"null"))
-    columns = (geo or {}).get("columns", {})
-    column = (geo or {}).get("primary_column")
-    info = columns.get(column, {})
-    if len(columns) != 1 or str(info.get("encoding", "")).upper() != "WKB" or "covering" in info:
-        return None
-    return column, info.get("crs", "OGC:CRS84")

@@ -4,7 +4,8 @@ GDAL's readers do not return from some files: a GeoPackage view with an unbounde
 query loops for ever, a Shapefile part that is a named pipe blocks, a crafted file takes all the
 memory. A thread cannot be stopped inside C, so every GDAL read of a file a planner opens runs in
 a child process (`layers.io.reader_child`, which imports neither pandas nor shapely) and comes back
-as Arrow record batches over a pipe: a vector layer's rows, a GeoTIFF band's cells and mask
+as Arrow record batches over a pipe: a vector layer's rows (a layer of things to count with its
+geometries parsed there into arrays, `counted`), a GeoTIFF band's cells and mask
 (`raster`, read there by `layers.io.raster_read`), and a GTFS feed's layers (`feed_layer`, read
 with gtfs-kit in the child that has pandas). A watchdog thread kills the child when a request has run
 longer than `ReadLimits.timeout_s` or when the caller's `cancelled()` says so, at any moment; the
@@ -37,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 
 from layers.analysis.progress import Cancelled, IsCancelled
+from layers.io.feature_size import FeatureTooLarge
 from layers.io.limits import READ_TIMEOUT_S
 
 
@@ -128,6 +130,25 @@ class ReaderProcess:
         with self.parquet(path, batch_size) as (schema, batches):
             return _table(batches, schema)
 
+    @contextmanager
+    def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int,
+                **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
+        """(the header, the batches) of a layer of things to count, read by GDAL (`kwargs` are
+        `pyogrio.open_arrow`'s) or as a GeoParquet file, each batch's geometries parsed in the child
+        (`layers.io.arrays_stream`, see reader_child). The header says "geometry" (None: the layer
+        has none), "crs", pyogrio's "meta", and "arrays" false for a layer the child cannot send so;
+        then, and without a geometry column, there are no batches.
+
+        The batches must be read to the end inside the `with` (leaving early stops the child)."""
+        header = self._ask({"op": "counted", "source": source, "layer": layer, "parquet": parquet,
+                            "batch_size": batch_size, "kwargs": kwargs}, streaming=True)
+        if not header["stream"]:
+            self._deadline = None
+            yield header, iter(())
+            return
+        with self._rows() as batches:
+            yield header, batches
+
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
         reader_child): for text in a legacy code page and date-times, which its row reader handles."""
@@ -138,7 +159,7 @@ class ReaderProcess:
 
     def feed_layer(self, location: str, options: dict, index: int) -> tuple[dict, pa.Table]:
         """(its name, source_layer, role and warnings; its frame as GeoArrow WKB) of a GTFS feed's
-        layer number `index`, read in a child with pandas (`layers.io.load.feed_layers_here`; the
+        layer number `index`, read in a child with pandas (`layers.io.feed_load.feed_layers_here`; the
         child keeps the feed it read last, so a feed's layers, asked one by one, read it once).
         A feed the planner cannot read raises ReadFailed saying why."""
         reader = self._full()
@@ -306,6 +327,8 @@ class ReaderProcess:
         return ReadFailed("the reader stopped on this file before it was read")
 
     def _failed(self, message: dict) -> Exception:
+        if message.get("too_large"):
+            return FeatureTooLarge(message["too_large"])
         if message.get("refused"):  # the planner's own words, from layers.io
             return ReadFailed(message["refused"])
         if message.get("memory"):

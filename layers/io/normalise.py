@@ -22,17 +22,10 @@ import shapely
 from pyproj import CRS
 
 from layers.crs import implausible_coordinates
+from layers.io import feature_size
 from layers.io.sliced import in_slices
 
 _MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
-# The most one feature may have. A city's largest real features (a coastline, a river, a district
-# of many islands) have tens of thousands of vertices; one MultiPoint of two million parts is not a
-# feature but a way to run the analysis out of memory. GeoJSON, GeoPackage and Shapefile say
-# nothing of a size, so the check is here: a feature's WKB larger than MAX_FEATURE_BYTES is refused
-# before it is parsed, and parsed ones by their counts.
-MAX_PARTS = 100_000
-MAX_VERTICES = 5_000_000
-MAX_FEATURE_BYTES = 256 << 20
 # A repair (make_valid) that changes a polygon's area by more than this share is not a repair but
 # a guess (a hole drawn outside its shell becomes land of its own: 143.8 km2 where 115.0 were
 # drawn): it is said, and kept only if the planner accepts it.
@@ -40,55 +33,6 @@ REPAIR_AREA_TOLERANCE = 0.001
 SAID_AT_MOST = 5  # features named in one message
 # shapely type ids of what a layer may hold: Point, LineString, LinearRing, Polygon and their Multi* kinds
 SUPPORTED_TYPE_IDS = (0, 1, 2, 3, 4, 5, 6)
-
-
-class FeatureTooLarge(ValueError):
-    """A feature larger than a feature may be; str() names it and says its size."""
-
-
-def refuse_oversized_wkb(wkb: pa.Array | pa.ChunkedArray, first_feature: int = 0) -> None:
-    """Raise FeatureTooLarge for the first geometry of more than MAX_FEATURE_BYTES of WKB, or whose
-    WKB header counts more than MAX_PARTS parts (a Multi* geometry or a collection) or MAX_VERTICES
-    points (a line), before anything parses it: parsing one MultiPoint of two million parts makes
-    two million GEOS points. Feature numbers count from `first_feature` + 1."""
-    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
-    if not len(wkb):
-        return
-    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if pa.types.is_large_binary(wkb.type) else np.int32)
-    offsets = offsets[wkb.offset:wkb.offset + len(wkb) + 1].astype(np.int64)
-    sizes = np.diff(offsets)
-    if wkb.null_count:
-        sizes[wkb.is_null().to_numpy(zero_copy_only=False)] = 0
-    if sizes.max() > MAX_FEATURE_BYTES:
-        i = int(np.flatnonzero(sizes > MAX_FEATURE_BYTES)[0])
-        raise FeatureTooLarge(f"feature {first_feature + i + 1} is {sizes[i] / (1 << 20):,.0f} MB of geometry, "
-                              f"more than {MAX_FEATURE_BYTES >> 20} MB, the most one feature may have; split or "
-                              "simplify it")
-    rows = np.flatnonzero(sizes >= 9)  # byte order, type and a count
-    data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
-    starts = offsets[rows]
-    little = data[starts] == 1
-    low, high = (data[starts + k].astype(np.uint32) for k in (1, 2))
-    kind = np.where(little, low | high << 8, data[starts + 4].astype(np.uint32) | data[starts + 3].astype(np.uint32) << 8)
-    kind %= 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
-    counted = np.flatnonzero(np.isin(kind, (2, 4, 5, 6, 7)))  # lines count points, the rest parts
-    if not len(counted):
-        return
-    count = np.zeros(len(counted), dtype=np.uint64)
-    for k in range(4):
-        byte = data[starts[counted] + 5 + k].astype(np.uint64)
-        count |= np.where(little[counted], byte << np.uint64(8 * k), byte << np.uint64(8 * (3 - k)))
-    over = np.flatnonzero(np.where(kind[counted] == 2, count > MAX_VERTICES, count > MAX_PARTS))
-    if len(over):
-        first, row = over[0], counted[over[0]]
-        what = "vertices" if kind[row] == 2 else "parts"
-        raise FeatureTooLarge(_too_many(first_feature + int(rows[row]) + 1, int(count[first]), what))
-
-
-def _too_many(feature: int, count: int, what: str) -> str:
-    limit, advice = (MAX_PARTS, "split it into features") if what == "parts" else \
-        (MAX_VERTICES, "simplify it or split it into features")
-    return f"feature {feature} has {count:,} {what}, more than {limit:,}, the most one feature may have; {advice}"
 
 
 def text_problem(frame: pd.DataFrame) -> str | None:
@@ -203,13 +147,12 @@ class GeometryChecks:
             geoms[invalid] = self._repaired(geoms[invalid], first + np.flatnonzero(keep)[invalid] + 1)
         return geoms, keep
 
-    def arrays(self, store, wkb) -> tuple[object, np.ndarray]:
+    def arrays(self, store, certain: np.ndarray) -> tuple[object, np.ndarray]:
         """`chunk` for a batch read straight into arrays (`layers.io.wkb_arrays`): `store` is the
-        batch's `CompactGeometries`, `wkb` its Arrow column of WKB. The same counts, checks,
-        repairs and messages; GEOS is asked whether a feature is valid only where
-        `certainly_valid` cannot say, and a repaired feature's arrays replace its own."""
+        batch's `CompactGeometries`, `certain` where `certainly_valid` said valid. The same counts,
+        checks, repairs and messages; GEOS is asked whether a feature is valid only where
+        `certain` is not, and a repaired feature's arrays replace its own."""
         from layers.analysis.coverage.compact import CompactGeometries
-        from layers.io.wkb_arrays import certainly_valid
 
         first, self.seen = self.seen, self.seen + len(store)
         parts = np.diff(store.geom_offsets)
@@ -221,17 +164,17 @@ class GeometryChecks:
         keep = (store.types >= 0) & (vertices > 0)  # empty: no coordinates (GEOS's is_empty)
         self.missing += int((~keep).sum())
         if not keep.all():
-            store = store.take(np.flatnonzero(keep))
+            store, certain = store.take(np.flatnonzero(keep)), certain[keep]
         self._note_kept(store.types, store.coords)
         if self.wrong():
             return store, keep
-        unsure = np.flatnonzero(~certainly_valid(store))
+        unsure = np.flatnonzero(~certain)
         if len(unsure):
-            rows = np.flatnonzero(keep)[unsure]
-            geoms = shapely.from_wkb(wkb.take(rows).to_numpy(zero_copy_only=False))
+            geoms = store.shapes(unsure)
             invalid = ~shapely.is_valid(geoms)
             if invalid.any():
-                repaired = self._repaired(geoms[invalid], first + rows[invalid] + 1)
+                rows = np.flatnonzero(keep)[unsure[invalid]]
+                repaired = self._repaired(geoms[invalid], first + rows + 1)
                 store = store.replaced(unsure[invalid], CompactGeometries.from_shapely(repaired))
         return store, keep
 
@@ -339,13 +282,13 @@ class GeometryChecks:
 def _too_large(parts: np.ndarray, vertices: np.ndarray, first: int) -> str | None:
     """What is wrong with the first feature of more than MAX_PARTS parts or MAX_VERTICES vertices
     (`parts` and `vertices` per feature, numbered from `first` + 1), or None."""
-    over = (parts > MAX_PARTS) | (vertices > MAX_VERTICES)
+    over = (parts > feature_size.MAX_PARTS) | (vertices > feature_size.MAX_VERTICES)
     if not over.any():
         return None
     i = int(np.flatnonzero(over)[0])
-    if parts[i] > MAX_PARTS:
-        return _too_many(first + i + 1, int(parts[i]), "parts")
-    return _too_many(first + i + 1, int(vertices[i]), "vertices")
+    if parts[i] > feature_size.MAX_PARTS:
+        return feature_size.too_many(first + i + 1, int(parts[i]), "parts")
+    return feature_size.too_many(first + i + 1, int(vertices[i]), "vertices")
 
 
 def polygon_area_km2(geom, crs) -> float:

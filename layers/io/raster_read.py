@@ -5,7 +5,7 @@ that never arrives, a sparse raster of 10^10 pixels read through), so the band i
 planner's Cancel and time limit can kill it, and sent back to the app as its cell values and mask
 (`layers.io.isolated.ReaderProcess.raster`). This module imports NumPy and rasterio only, so the
 lean reader process can use it; what the app makes of the values (fill values, population checks,
-NaN for no data) stays in `layers.io.load`.
+NaN for no data) stays in `layers.io.raster_load`.
 """
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ own that `layers.io.isolated` kills when the planner cancels or the time is up, 
 space is capped (RLIMIT_AS): a file that needs more fails here, not in the app.
 
 It is lean: it imports pyogrio, pyarrow and what `layers.io.gdal_guard` needs to configure GDAL
-(rasterio, pyproj), not pandas, geopandas or shapely (pyogrio would import them, a third of a
+(rasterio, pyproj), and for a layer of things to count the NumPy parser of its WKB
+(`layers.io.arrays_stream`), not pandas, geopandas or shapely (pyogrio would import them, a third of a
 second, to look for them; they are hidden from it), so it starts in a fraction of a second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
 code page, date-times), which needs pandas.
 
@@ -62,7 +63,12 @@ def _send(out, message: dict) -> None:
 
 
 def _failure(exc: BaseException) -> dict:
-    """The library's error as the parent's `layers.io.reasons` reads one: its type and first line."""
+    """The library's error as the parent's `layers.io.reasons` reads one: its type and first line;
+    a feature too large in the planner's own words."""
+    from layers.io.feature_size import FeatureTooLarge
+
+    if isinstance(exc, FeatureTooLarge):
+        return {"ok": False, "too_large": str(exc)}
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     memory = isinstance(exc, MemoryError) or "out of memory" in text.lower()
     return {"ok": False, "error": f"{type(exc).__name__}: {text}"[:300], "memory": memory}
@@ -122,6 +128,56 @@ def _parquet(out, path: str, batch_size: int) -> None:
     _stream(out, schema, parquet.iter_batches(batch_size=batch_size, use_pandas_metadata=True))
 
 
+def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict) -> None:
+    """A layer of things to count (`layers.io.counted_read.read_counted`): GDAL's Arrow stream of it
+    (`pyogrio.open_arrow` with `kwargs`), or a GeoParquet file's batches, each sent with its
+    geometries parsed here (`layers.io.arrays_stream`). The header says the geometry column and
+    the CRS; "arrays" false (text not in UTF-8, a GeoParquet file of another layout) or no geometry
+    column: no stream follows, the planner's side reads the layer its other way or refuses it."""
+    from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
+
+    opened = None
+    try:
+        if parquet:
+            import pyarrow.parquet as pq
+
+            file = pq.ParquetFile(source)
+            schema, plain, meta = file.schema_arrow, plain_wkb_column(file.schema_arrow), None
+            geometry, crs = plain if plain is not None else (None, None)
+            arrays = plain is not None
+            batches = file.iter_batches(batch_size=batch_size, use_pandas_metadata=True)
+        else:
+            import pyogrio
+
+            opened = pyogrio.open_arrow(source, layer=layer, use_pyarrow=True, batch_size=batch_size, **kwargs)
+            meta, batches = opened.__enter__()
+            schema, geometry, crs = batches.schema, meta["geometry_name"] or "wkb_geometry", meta["crs"]
+            arrays = is_utf8(meta.get("encoding"))
+            meta = {key: _plain(value) for key, value in meta.items()}
+    except Exception as exc:
+        _send(out, _failure(exc))
+        return
+    try:
+        stream = arrays and geometry in schema.names
+        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs,
+                    "geometry": geometry if geometry in schema.names else None, "stream": stream})
+        if stream:
+            sent = stream_schema(schema, geometry)
+            _stream(out, sent, _encoded(batches, geometry, sent))
+    finally:
+        if opened is not None:
+            opened.__exit__(None, None, None)
+
+
+def _encoded(batches, geometry: str, schema):
+    from layers.io.arrays_stream import encode
+
+    first = 0
+    for batch in batches:
+        yield encode(batch, geometry, schema, first)
+        first += batch.num_rows
+
+
 def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
     """pyogrio's own frame of a layer (its row reader re-codes legacy text, parses date-times), as
     Arrow with pandas' metadata, so that the parent's `to_pandas()` gives that same frame. --full only."""
@@ -141,11 +197,12 @@ _FEED_MADE: dict = {}  # the last feed's layers, by (location, options): asked f
 
 
 def _feed_layer(out, location: str, options: dict, index: int) -> None:
-    """Layer `index` of a GTFS feed's layers (`layers.io.load.feed_layers_here`), its frame as
+    """Layer `index` of a GTFS feed's layers (`layers.io.feed_load.feed_layers_here`), its frame as
     GeoArrow WKB. --full only. A feed refused says why in the planner's words ('refused')."""
     import pyarrow as pa
 
-    from layers.io.load import LayerLoadError, feed_layers_here
+    from layers.io.feed_load import feed_layers_here
+    from layers.io.load import LayerLoadError
 
     key = json.dumps([location, options], sort_keys=True)
     try:
@@ -238,7 +295,8 @@ def _plain(value):
     return value
 
 
-_OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "frame": _frame,
+_OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "counted": _counted,
+        "frame": _frame,
         "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window}
 
 

@@ -1,10 +1,10 @@
-"""WKB, as GDAL's Arrow stream and GeoParquet hand it over, straight into `CompactGeometries`.
+"""WKB, as GDAL's Arrow stream and GeoParquet hand it over, straight into `CompactGeometries`' arrays.
 
 A million footprints parsed by shapely take three passes that each touch every feature with the
 GIL held: `from_wkb` makes a GEOS and a Python object per feature (0.22 s), `is_valid` asks GEOS
 (0.65 s), and `CompactGeometries.from_shapely` takes the objects apart again into coordinates and
 offsets (0.29 s). The arrays are all the analysis needs, and WKB is little more than those arrays
-with headers: `wkb_to_compact` reads the headers of every feature at once (NumPy, a loop only over
+with headers: `wkb_to_arrays` reads the headers of every feature at once (NumPy, a loop only over
 the parts of multi-part features and the rings of polygons, not over features) and gathers the
 coordinates in one indexing.
 
@@ -25,13 +25,16 @@ only its vertex), decided by floating-point orientation tests trusted only where
 (Shewchuk's) says the sign is certain. Everything else (holes, several parts, rings of more than
 MAX_RING_TESTED vertices, near-degenerate cases) is asked of GEOS by the caller: a city's footprints
 are nearly all simple rings of a few vertices, so GEOS sees few.
+
+Both run in the reader process (`layers.io.reader_child`, on the other core while the planner's side
+works on the batch before): the module imports only NumPy and pyarrow, as that process does.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pyarrow as pa
-
-from layers.analysis.coverage.compact import CompactGeometries
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
 MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
@@ -43,11 +46,22 @@ _DOT_ERROR = 8.0 * _EPS  # a dot product of two differences, generously
 _SHAPELY_TYPE = np.array([-1, 0, 1, 3, 4, 5, 6], dtype=np.int8)  # WKB's code 1..6 -> shapely's type id
 
 
+class GeometryArrays(NamedTuple):
+    """A batch's geometries in `CompactGeometries`' layout (its five arrays) without its methods:
+    what the reader process, which has no GEOS, makes of a batch and sends (`layers.io.arrays_stream`)."""
+
+    types: np.ndarray
+    geom_offsets: np.ndarray
+    part_offsets: np.ndarray
+    path_offsets: np.ndarray
+    coords: np.ndarray
+
+
 class _Unreadable(Exception):
     """A feature the fast path leaves to shapely."""
 
 
-def wkb_to_compact(wkb: pa.Array | pa.ChunkedArray) -> CompactGeometries | None:
+def wkb_to_arrays(wkb: pa.Array | pa.ChunkedArray) -> GeometryArrays | None:
     """The geometries of an Arrow column of WKB as arrays, or None if a feature is one the fast
     path leaves to shapely (the module docstring)."""
     wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
@@ -74,7 +88,7 @@ class _Reader:
         self.data = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, np.uint8)
         self.present = np.ones(n, dtype=bool) if not wkb.null_count else wkb.is_valid().to_numpy(zero_copy_only=False)
 
-    def compact(self) -> CompactGeometries:
+    def compact(self) -> GeometryArrays:
         features = np.flatnonzero(self.present)
         ends = self.offsets[features + 1]
         kind, width, little, pos = self._header(self.offsets[features], ends)
@@ -106,7 +120,7 @@ class _Reader:
                 items.append(made)
         return self._assembled(types, parts_declared, *(np.concatenate(c) for c in zip(*items)))
 
-    def _footprints(self, types, kind, width, little, pos, ends) -> CompactGeometries | None:
+    def _footprints(self, types, kind, width, little, pos, ends) -> GeometryArrays | None:
         """A batch of what a layer of footprints nearly always is (every feature there, a polygon of
         one ring, or a multipolygon of one such part, in x and y, little-endian) read without the
         general steps' bookkeeping; None for any other batch."""
@@ -130,7 +144,7 @@ class _Reader:
         path_offsets = _cumulative(points)
         _refuse_open_rings(coords, path_offsets[:-1], points)
         one_each = np.arange(self.n + 1, dtype=np.int64)
-        return CompactGeometries(types, one_each, one_each.copy(), path_offsets, coords)
+        return GeometryArrays(types, one_each, one_each.copy(), path_offsets, coords)
 
     # -- reading ---------------------------------------------------------------------------------
     def _need(self, stop: np.ndarray, end: np.ndarray) -> None:
@@ -230,7 +244,7 @@ class _Reader:
         parts = np.where(parts_declared > 0, parts_declared, 1) * (np.bincount(feature, minlength=self.n) > 0)
         geom_offsets = _cumulative(parts)
         paths_per_part = np.bincount(geom_offsets[feature] + part, minlength=int(geom_offsets[-1]))
-        return CompactGeometries(types, geom_offsets, _cumulative(paths_per_part), _cumulative(points), coords)
+        return GeometryArrays(types, geom_offsets, _cumulative(paths_per_part), _cumulative(points), coords)
 
     def _coordinates(self, start, points, width, little) -> np.ndarray:
         """x and y of every point of the paths, in order."""
@@ -252,7 +266,7 @@ class _Reader:
 def _refuse_open_rings(coords: np.ndarray, first: np.ndarray, points: np.ndarray) -> None:
     """Raise _Unreadable if a ring (`points` coordinates from `first`, none empty) is not closed:
     GEOS makes no such ring."""
-    if (coords[first] != coords[first + points - 1]).any():
+    if (np.take(coords, first, axis=0) != np.take(coords, first + points - 1, axis=0)).any():
         raise _Unreadable
 
 
@@ -264,10 +278,10 @@ def _cumulative(counts: np.ndarray) -> np.ndarray:
 
 # -- validity --------------------------------------------------------------------------------------
 
-def certainly_valid(store: CompactGeometries) -> np.ndarray:
+def certainly_valid(store: GeometryArrays) -> np.ndarray:
     """Per feature: True where GEOS's `is_valid` would certainly say valid (the module docstring);
     False where it may not, and for missing and empty features (they are not asked)."""
-    n = len(store)
+    n = len(store.types)
     parts = np.diff(store.geom_offsets)
     paths = np.diff(store.part_offsets)
     points = np.diff(store.path_offsets)
@@ -286,13 +300,13 @@ def certainly_valid(store: CompactGeometries) -> np.ndarray:
     return out
 
 
-def _distinct_points(store: CompactGeometries) -> np.ndarray:
+def _distinct_points(store: GeometryArrays) -> np.ndarray:
     """Per path: it has no points, or two distinct ones or more (a line GEOS calls valid)."""
     points = np.diff(store.path_offsets)
     if not len(store.coords):
         return np.ones(len(points), bool)
-    differs = (store.coords != np.repeat(store.coords[store.path_offsets[:-1][points > 0]], points[points > 0],
-                                         axis=0)).any(axis=1)
+    differs = (store.coords != np.repeat(np.take(store.coords, store.path_offsets[:-1][points > 0], axis=0),
+                                         points[points > 0], axis=0)).any(axis=1)
     out = points == 0
     out[points > 0] = np.logical_or.reduceat(differs, store.path_offsets[:-1][points > 0])
     return out
@@ -310,7 +324,7 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     if start[0] == 0 and (start == first).all():
         xy = coords[:int(points.sum())]
     else:
-        xy = coords[np.repeat(start - first, points) + np.arange(int(points.sum()))]
+        xy = np.take(coords, np.repeat(start - first, points) + np.arange(int(points.sum())), axis=0)
     repeated = np.zeros(len(xy), bool)
     repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
     repeated[first] = False
@@ -338,7 +352,8 @@ def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarra
     segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
     question asked of every segment of a ring is then a few operations on whole rows."""
     at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
-    x, y = xy[at, 0], xy[at, 1]
+    corners = np.take(xy, at, axis=0)  # (np.take: NumPy's fancy indexing of rows is several times slower)
+    x, y = corners[..., 0], corners[..., 1]
     dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
     turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
     # the directions' half of the circle (exact: a difference of two doubles has the sign of the

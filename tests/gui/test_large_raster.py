@@ -10,7 +10,7 @@ from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-import layers.io.load as io
+import layers.io.raster_load as io
 from layers.io import read_raster
 from layers.session import Session
 from planner_gui.map.canvas import MapCanvas

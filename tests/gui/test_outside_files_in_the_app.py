@@ -10,18 +10,6 @@ from tests.gui.conftest import make_synthetic_hanoi
 from tests.gui.helpers import load
 
 
-@pytest.fixture
-def reads(monkeypatch):
-    """Every GIS file the project loader reads (the readers wrapped, not replaced)."""
-    import layers.session.project
-
-    done = []
-    for name in ("read_counted", "read_raster"):
-        real = getattr(layers.session.project, name)
-        monkeypatch.setattr(layers.session.project, name, lambda source, *a, real=real, **k: done.append(source) or real(source, *a, **k))
-    return done
-
-
 @pytest.mark.parametrize("answer", [False, True])
 def test_a_project_naming_outside_files_asks_first_and_reads_nothing_before(qtbot, window, tmp_path, monkeypatch,
                                                                           reads, answer):

@@ -1,0 +1,147 @@
+"""Layers of things to count (buildings, facilities) read into arrays: what `planner measure` and
+the app hold a million footprints as.
+
+The reader process (`layers.io.isolated`) reads GDAL's Arrow stream of the layer, or a GeoParquet
+file's record batches, and parses each batch's WKB into arrays there (`layers.io.arrays_stream`);
+here each batch is checked and kept while it parses the next. The checks, repairs and messages
+are `read_vector`'s (`layers.io.load`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyproj import CRS
+
+from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
+from layers.analysis.progress import Cancelled
+from layers.compact_layer import CompactVectorLayer
+from layers.crs import implausible_coordinates
+from layers.io.arrays_stream import decode
+from layers.io.feature_size import FeatureTooLarge
+from layers.io.feed_load import feed_layer
+from layers.io.formats import feed_location
+from layers.io.frame_reader import _converted_as_is
+from layers.io.isolated import ReadFailed, reading, stop_if_cancelled
+from layers.io.load import (TABLE_SUFFIXES, LayerLoadError, held_as_arrays, ogr_source, read_vector, refuse_empty,
+                            refuse_problems, unreadable, vector_suffix, with_fields_and_role)
+from layers.io.normalise import GeometryChecks
+from layers.io.sliced import geometries_from_wkb
+from layers.layer import VectorLayer
+
+
+def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
+    """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
+    `read_vector` reads it, with the same checks, repairs and messages, but into arrays (a
+    `CompactVectorLayer`, about 100 bytes a footprint instead of 500). The reader process
+    (`layers.io.isolated`) reads GDAL's Arrow stream of the layer, or a GeoParquet file's record
+    batches, and parses each batch's WKB into arrays there (`layers.io.arrays_stream`, on the other
+    core); here each batch is checked and kept (`GeometryChecks.arrays`: GEOS is asked only what the
+    reader could not decide), while the reader parses the next. A batch the fast path leaves to
+    shapely (a collection, a curve, a malformed feature) comes as WKB and is parsed and checked by
+    shapely as `read_vector` does. Fields are kept as Arrow until the end. Files whose text is not
+    UTF-8, GeoParquet files of another layout than one WKB column, and CSV tables are read by
+    `read_vector` and then made arrays.
+    """
+    path = Path(path)
+    if feed_location(path) is not None:
+        return feed_layer(path, layer)
+    suffix = vector_suffix(path)
+    name = layer or path.stem
+    where = f"layer '{name}'" if layer else "the file"
+    checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
+    parquet = suffix in (".parquet", ".geoparquet")
+    try:
+        if suffix in TABLE_SUFFIXES:
+            return held_as_arrays(read_vector(path, layer, repair))
+        # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8 from the
+        # file's code page (a shapefile's .cpg or DBF language byte): such a layer is read by read_vector
+        source = str(path) if parquet else ogr_source(path, layer)
+        options = {} if parquet else {"return_fids": True, "datetime_as_string": True}
+        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH, **options) as (header,
+                                                                                                   batches):
+            if header["arrays"]:
+                if header["geometry"] is None:
+                    raise LayerLoadError(path, f"{where} has no geometry column")
+                for batch in batches:
+                    _counted_batch(batch, checks, geometries, keeps, field_batches)
+                fields = (_parquet_fields(field_batches) if parquet else
+                          _counted_fields(reader, source, layer, header["meta"], field_batches, where, path))
+        if not header["arrays"]:
+            return held_as_arrays(read_vector(path, layer, repair))
+        crs = header["crs"]
+    except (LayerLoadError, Cancelled):
+        raise
+    except ReadFailed as exc:
+        raise LayerLoadError(path, f"{where}: {exc}" if layer else str(exc)) from None
+    except FeatureTooLarge as exc:
+        raise LayerLoadError(path, f"{where}: {exc}") from None
+    except Exception as exc:
+        raise unreadable(path, exc) from None
+    if not sum(len(keep) for keep in keeps):
+        if parquet:
+            raise LayerLoadError(path, f"{where} has no features")
+        refuse_empty(path, layer)
+    warnings = []
+    if crs is None and suffix == ".topojson" and checks.kept and not checks.not_finite and implausible_coordinates(
+            (*checks.low.tolist(), *checks.high.tolist()), CRS.from_epsg(4326)) is None:
+        crs = "EPSG:4326"
+        warnings = ["TopoJSON names no CRS: its coordinates are longitude/latitude, read as WGS 84"]
+    if crs is None:
+        raise LayerLoadError(
+            path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
+        )
+    crs = CRS.from_user_input(crs)
+    keep = np.concatenate(keeps)
+    if fields is None:  # a GeoParquet file of geometries only
+        fields = pd.DataFrame(index=pd.RangeIndex(len(keep)))
+    fields = fields.loc[keep] if not keep.all() else fields
+    refuse_problems(path, checks, where, crs, fields)
+    gdf = gpd.GeoDataFrame(fields.reset_index(drop=True))
+    result = CompactVectorLayer(name=name, source=path, source_layer=layer, gdf=gdf,
+                                warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
+                                geometries=geometries.build(), layer_crs=crs)
+    return with_fields_and_role(result, path)
+
+def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,
+                   field_batches: list) -> None:
+    """One batch of `read_counted` as the reader process sent it: its geometries checked (parsed by
+    shapely where the reader left them as WKB) and appended to `geometries` unless the file is
+    refused already; its fields kept."""
+    stop_if_cancelled()
+    fields, arrays, certain, wkb = decode(batch)
+    if arrays is not None:
+        store, keep = checks.arrays(CompactGeometries(*arrays), certain)
+    else:
+        geoms, keep = checks.chunk(geometries_from_wkb(wkb))
+    keeps.append(keep)
+    # copied: a batch read from the reader's stream is slices of one buffer, the geometries
+    # included, which a slice kept would keep whole (a city's footprints twice over)
+    field_batches.append(pa.concat_batches([fields]))
+    if not checks.wrong():
+        geometries.append(store if arrays is not None else CompactGeometries.from_shapely(geoms))
+
+def _parquet_fields(batches: list):
+    """The fields of a GeoParquet file's batches `read_counted` kept, as geopandas reads them (its
+    pandas metadata: the index, the types)."""
+    return pa.Table.from_batches(batches).to_pandas() if batches else None
+
+def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
+    """The fields of the batches `read_counted` kept (their first column is the feature id), as
+    pyogrio's frame: `to_pandas()` as they are, or, with date-times or JSON, pyogrio's own frame
+    read again, checked to be the same features in the same order."""
+    if not batches:
+        return None
+    table = pa.Table.from_batches(batches)
+    if _converted_as_is(meta):
+        return table.drop_columns([table.column_names[0]]).to_pandas()
+    fields = reader.frame(source, layer, read_geometry=False, use_arrow=True, fid_as_index=True)
+    if not np.array_equal(table.column(0).to_numpy(), fields.index.to_numpy()):
+        raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
+    return fields
+
+COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
