@@ -65,6 +65,8 @@ def test_the_shown_features_are_worked_out_once_per_filter():
     layer.feature_filter = CountingScenario.as_of(2035)
     assert shown_mask(layer).tolist() == [True, True, True, False, True]
     assert CountingScenario.worked_out == 2
+    layer.feature_filter = CountingScenario.as_of(2020)  # back to a year seen before: kept
+    assert shown_mask(layer) is first and CountingScenario.worked_out == 2
     other = CountingScenario.as_of(2005)  # a picture painted for the filter it was asked with
     assert shown_mask(layer, other).tolist() == [True, False, False, False, False]
     layer.gdf = layer.gdf.iloc[:3].copy()  # new features: worked out again
