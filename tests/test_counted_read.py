@@ -215,3 +215,21 @@ def test_real_footprints_read_as_arrays_as_read_vector_reads_them():
         assert str(compact_refusal.value) == str(refusal)
     else:
         assert_same_layer(read_counted(HELSINKI_BUILDINGS), whole)
+
+
+def test_a_feature_too_large_in_a_later_batch_is_named_and_the_reader_goes_on(tmp_path):
+    """The reader parses batches ahead, two at a time: a feature too large in the fifth batch is
+    refused by its own number, after the batches before it, and the next read is served."""
+    from layers.io.feature_size import MAX_PARTS
+
+    path = tmp_path / "trees.gpkg"  # Quito, UTM 17S
+    points = shapely.points(np.column_stack([np.arange(40) * 5.0 + 776_000, np.full(40, 9_976_000.0)]))
+    geoms = list(points)
+    geoms[31] = shapely.multipoints(np.column_stack([np.arange(MAX_PARTS + 1) * 0.01 + 776_000,
+                                                     np.full(MAX_PARTS + 1, 9_976_100.0)]))
+    gpd.GeoDataFrame({"n": np.arange(40)}, geometry=geoms, crs="EPSG:32717").to_file(path)
+    with pytest.raises(LayerLoadError, match=f"trees.gpkg: the file: feature 32 has {MAX_PARTS + 1:,} parts"):
+        read_counted(path)
+    geoms[31] = points[31]
+    gpd.GeoDataFrame({"n": np.arange(40)}, geometry=geoms, crs="EPSG:32717").to_file(path)
+    assert len(read_counted(path).geometries) == 40

@@ -33,6 +33,8 @@ from layers.io.normalise import GeometryChecks
 from layers.io.sliced import geometries_from_wkb
 from layers.layer import VectorLayer
 
+COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
+
 
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
@@ -107,6 +109,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                                 geometries=geometries.build(), layer_crs=crs)
     return with_fields_and_role(result, path)
 
+
 def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,
                    field_batches: list) -> None:
     """One batch of `read_counted` as the reader process sent it: its geometries checked (parsed by
@@ -125,10 +128,12 @@ def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: Co
     if not checks.wrong():
         geometries.append(store if arrays is not None else CompactGeometries.from_shapely(geoms))
 
+
 def _parquet_fields(batches: list):
     """The fields of a GeoParquet file's batches `read_counted` kept, as geopandas reads them (its
     pandas metadata: the index, the types)."""
     return pa.Table.from_batches(batches).to_pandas() if batches else None
+
 
 def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches: list, where: str, path: Path):
     """The fields of the batches `read_counted` kept (their first column is the feature id), as
@@ -143,5 +148,3 @@ def _counted_fields(reader, source: str, layer: str | None, meta: dict, batches:
     if not np.array_equal(table.column(0).to_numpy(), fields.index.to_numpy()):
         raise LayerLoadError(path, f"{where}: GDAL gave its fields and its geometries in different orders")
     return fields
-
-COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`

@@ -46,6 +46,7 @@ def read_feed_layers(path: str | os.PathLike, transit: FeedOptions | None = None
                         role=meta["role"], style=default_style(meta["role"]), warnings=meta["warnings"],
                         gdf=gpd.GeoDataFrame.from_arrow(table)) for meta, table in made]
 
+
 def feed_layers_here(location: str, options: dict) -> list[VectorLayer]:
     """The feed's layers read in this process: what the reader process does for `read_feed_layers`
     (`options`: FeedOptions as JSON). Problems are LayerLoadErrors naming the feed."""
@@ -70,6 +71,7 @@ def feed_layers_here(location: str, options: dict) -> list[VectorLayer]:
     except Exception as exc:  # a table whose content no check above foresaw: said, never a traceback
         raise LayerLoadError(path, f"is not a GTFS feed the planner can read ({short_text(exc)})") from None
 
+
 @dataclass(frozen=True)
 class FeedOptions:
     """How a GTFS feed is opened: the bus routes the planner marks as BRT (route ids or short names,
@@ -80,7 +82,9 @@ class FeedOptions:
     day: datetime.date | None = None
     window_s: tuple[int, int] | None = None
 
+
 FEED_LAYERS = ("stations", "lines")
+
 
 def feed_layer(path: Path, layer: str | None) -> VectorLayer:
     """One layer of a feed by its name inside it ('stations' or 'lines'), as a project names it."""
@@ -88,10 +92,12 @@ def feed_layer(path: Path, layer: str | None) -> VectorLayer:
         raise LayerLoadError(path, f"a transit feed has the layers {' and '.join(FEED_LAYERS)}, not '{layer}'")
     return read_feed_layers(path)[FEED_LAYERS.index(layer)]
 
+
 def _stamp(location: Path) -> tuple:
     """What changes when a feed is replaced: its zip's, or its tables', sizes and times."""
     files = [location] if location.is_file() else sorted(p for p in location.iterdir() if p.suffix.lower() == ".txt")
     return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
 
 @functools.lru_cache(maxsize=2)
 def _read_feed(location: str, stamp: tuple):

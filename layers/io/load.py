@@ -61,14 +61,17 @@ class LayerLoadError(Exception):
         self.detail = detail
         super().__init__(f"{self.path.name}: {reason}")
 
+
 class RepairChangesArea(LayerLoadError):
     """The file loads only if the planner accepts repairs that change polygons' areas (the reason
     names them, with both areas): read it again with `repair=True` to accept."""
+
 
 def unreadable(path: Path, exc: BaseException) -> LayerLoadError:
     """The error for a library's exception raised reading `path`, in the planner's words."""
     kind = {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.get(path.suffix.lower(), "GIS")
     return LayerLoadError(path, reason_for(exc, kind), detail=library_text(exc))
+
 
 def open_file_filter() -> str:
     """The file-dialog filter for every format we read, e.g. for File > Open."""
@@ -80,6 +83,7 @@ def open_file_filter() -> str:
     lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
     lines.append("GTFS feed, a zip or a folder's stops.txt (*.zip stops.txt)")
     return ";;".join(lines)
+
 
 def check_readable(path: Path) -> None:
     try:
@@ -108,12 +112,14 @@ def check_readable(path: Path) -> None:
     except OSError as exc:  # read as the check read it: a file that vanished, a read error
         raise LayerLoadError(path, f"cannot be read ({exc.strerror or 'read error'})") from None
 
+
 def _ogr_path(path: Path) -> str:
     """What GDAL opens: the file with its format's driver named; a zipped Shapefile's .shp."""
     try:
         return gdal_source(path)
     except UnsafeFileError as exc:
         raise LayerLoadError(path, str(exc)) from None
+
 
 def list_vector_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
@@ -135,6 +141,7 @@ def list_vector_layers(path: str | os.PathLike) -> list[str]:
     except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
         raise unreadable(path, exc) from None
 
+
 @functools.lru_cache(maxsize=16)
 def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     """GDAL's layer names of a file as it is now (its size and time are part of the key): reading a
@@ -142,6 +149,7 @@ def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
     whole to answer (0.57 s for 200,000 footprints)."""
     with reading() as reader:
         return tuple(reader.layers(source))
+
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
                 limits: ReadLimits | None = None, repair: bool = False,
@@ -177,6 +185,7 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
         return [(read_counted if name in to_count else read_vector)(path, name, repair=repair)
                 for name in list_vector_layers(path)]
 
+
 def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read one vector layer (by name for multi-layer files) into a checked VectorLayer.
 
@@ -211,6 +220,7 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, repair: bool 
         refuse_empty(path, layer)
     return _checked_vector_layer(path, name, gdf, source_layer=layer, repair=repair)
 
+
 def refuse_empty(path: Path, layer: str | None) -> None:
     """A layer read as no features: refused, saying so, and saying so louder when the file
     declares features (a FlatGeobuf's header, a GeoPackage's table of contents): then it is cut
@@ -227,6 +237,7 @@ def refuse_empty(path: Path, layer: str | None) -> None:
                                    "it is cut off or damaged")
     raise LayerLoadError(path, f"{where} has no features")
 
+
 def read_table(path: str | os.PathLike, crs=None, repair: bool = False) -> VectorLayer:
     """A CSV table as a layer of points (lon/lat or x/y columns) or shapes (a WKT column), checked as
     `read_vector` checks a file's layer (`layers.io.csv`: read by pandas, never GDAL). `crs`: what
@@ -242,6 +253,7 @@ def read_table(path: str | os.PathLike, crs=None, repair: bool = False) -> Vecto
     layer.warnings[:0] = warnings
     return layer
 
+
 def vector_suffix(path: Path) -> str:
     """The suffix of a vector file the planner reads, once it is checked readable; else LayerLoadError."""
     check_readable(path)
@@ -250,6 +262,7 @@ def vector_suffix(path: Path) -> str:
         raise LayerLoadError(path, "is not a vector file")
     return suffix
 
+
 def held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
     """A layer read whole, its geometries then held as arrays and its frame kept for the fields."""
     gdf = layer.gdf
@@ -257,6 +270,7 @@ def held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
     return CompactVectorLayer(name=layer.name, source=layer.source, source_layer=layer.source_layer, gdf=fields,
                               role=layer.role, style=layer.style, warnings=layer.warnings, fields=layer.fields,
                               geometries=CompactGeometries.from_shapely(gdf.geometry.values), layer_crs=gdf.crs)
+
 
 def ogr_source(path: Path, layer: str | None) -> str:
     """What GDAL opens for `layer` of `path` (refusing a layer the file does not have, or none
@@ -268,6 +282,7 @@ def ogr_source(path: Path, layer: str | None) -> str:
         raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
     return _ogr_path(path)
 
+
 def refuse_problems(path: Path, checks: GeometryChecks, where: str, crs, fields) -> None:
     """Raise LayerLoadError for the layer's first problem, else RepairChangesArea for repairs that
     change areas and were not accepted."""
@@ -277,6 +292,7 @@ def refuse_problems(path: Path, checks: GeometryChecks, where: str, crs, fields)
     question = checks.repair_question(where, crs)
     if question:
         raise RepairChangesArea(path, question)
+
 
 def _checked_vector_layer(
     path: Path, name: str, gdf: gpd.GeoDataFrame, source_layer: str | None, repair: bool = False
@@ -310,6 +326,7 @@ def _checked_vector_layer(
                          warnings=warnings)
     return with_fields_and_role(result, path)
 
+
 def with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
     """The layer with its fields' meanings and its role guessed from its data, names and kind."""
     layer.fields = guess_fields(layer.gdf)
@@ -318,6 +335,7 @@ def with_fields_and_role(layer: VectorLayer, path: Path) -> VectorLayer:
     layer.style = default_style(layer.role)
     layer.warnings += apply_fields(layer)  # after the guess: its derived status and year are not the file's
     return layer
+
 
 def short_text(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

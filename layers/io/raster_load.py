@@ -19,14 +19,11 @@ from layers.io.load import LayerLoadError, check_readable, unreadable
 from layers.layer import RasterLayer, default_style
 from layers.roles import guess_role
 
-
-# A raster of more pixels than this is not read whole (as float64 it would take 400 MB and more):
-# it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
-# from windows read at screen resolution, and the analysis refuses it.
 # A raster of more pixels than this is not read whole (as float64 it would take 400 MB and more):
 # it loads display-only, drawn from an overview of at most OVERVIEW_MAX_SIDE pixels a side and
 # from windows read at screen resolution, and the analysis refuses it.
 LARGE_RASTER_PIXELS = 50_000_000
+
 
 def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None = None,
                 cancelled: IsCancelled = None, limits: ReadLimits | None = None) -> RasterLayer:
@@ -89,6 +86,7 @@ def read_raster(path: str | os.PathLike, band: int = 1, max_pixels: int | None =
     )
     return layer
 
+
 def _read_cells(path: Path, request: dict, limits: ReadLimits | None = None,
                 cancelled: IsCancelled = None) -> tuple[dict, np.ma.MaskedArray]:
     """(header, cells) of a raster read in the reader process (see `read_raster`), refused in the
@@ -107,6 +105,7 @@ def _read_cells(path: Path, request: dict, limits: ReadLimits | None = None,
     _check_pixel_size(path, Affine(*info["transform"]))
     return info, data
 
+
 def read_raster_view(
     path: str | os.PathLike, bounds: tuple[float, float, float, float], max_size: tuple[int, int], band: int = 1
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
@@ -121,11 +120,13 @@ def read_raster_view(
                                     "bounds": list(bounds), "max_size": list(max_size)})
     return data.astype("float64").filled(np.nan), tuple(info["read_bounds"])
 
+
 def _check_pixel_size(path: Path, transform: Affine) -> None:
     """A raster whose pixels have no size (or no finite one) cannot be placed on the map."""
     if not np.isfinite(transform.determinant) or transform.determinant == 0:
         raise LayerLoadError(path, "the raster's pixel size is zero or not a number, so it cannot be placed "
                                    "on the map (its georeferencing is broken)")
+
 
 def _pyproj(authority: list[str] | None, wkt: str) -> CRS:
     """A raster's CRS (as the reader process's rasterio read it: its exact authority code, if any,

@@ -11,8 +11,8 @@ from layers.io.atomic import atomic_path, whole_geojson, whole_geopackage
 from layers.io.load import short_text
 from layers.layer import VectorLayer
 
-
 WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
 
 def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
     """Write a layer to GeoPackage or GeoJSON.
@@ -24,6 +24,7 @@ def write_vector(data: VectorLayer | gpd.GeoDataFrame, path: str | os.PathLike, 
     """
     gdf = data.gdf if isinstance(data, VectorLayer) else data
     return write_vectors({layer or (data.name if isinstance(data, VectorLayer) else Path(path).stem): gdf}, path)
+
 
 def write_vectors(frames: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, new_file: bool = False) -> Path:
     """Write several layers (name -> frame) into one GeoPackage, or one layer to GeoJSON, atomically.

@@ -409,8 +409,12 @@ def _apart(px, py, qx, qy, rx, ry, sx, sy) -> np.ndarray:
     one side of the other's line."""
     boxes = ((np.maximum(px, qx) < np.minimum(rx, sx)) | (np.maximum(rx, sx) < np.minimum(px, qx))
              | (np.maximum(py, qy) < np.minimum(ry, sy)) | (np.maximum(ry, sy) < np.minimum(py, qy)))
-    if boxes.all():
+    near = ~boxes
+    if not near.any():
         return boxes
+    # the orientations only of the pairs whose boxes meet (of a footprint's, most do not)
+    px, py, qx, qy, rx, ry, sx, sy = (v[near] for v in (px, py, qx, qy, rx, ry, sx, sy))
     s1, s2 = _orientation(px, py, qx, qy, rx, ry), _orientation(px, py, qx, qy, sx, sy)
     s3, s4 = _orientation(rx, ry, sx, sy, px, py), _orientation(rx, ry, sx, sy, qx, qy)
-    return boxes | ((s1 != 0) & (s1 == s2)) | ((s3 != 0) & (s3 == s4))
+    boxes[near] = ((s1 != 0) & (s1 == s2)) | ((s3 != 0) & (s3 == s4))
+    return boxes
