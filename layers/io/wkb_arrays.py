@@ -19,12 +19,15 @@ there), with its empties: a missing geometry is type -1 with no parts, an empty 
 an empty part of a multi-part one no paths.
 
 `certainly_valid` then answers which features GEOS's `is_valid` would certainly call valid:
-points; lines of two distinct points or more; polygons of one part without holes whose ring is
-simple (every pair of segments that do not follow each other is apart, every pair that does shares
-only its vertex), decided by floating-point orientation tests trusted only where their error bound
-(Shewchuk's) says the sign is certain. Everything else (holes, several parts, rings of more than
-MAX_RING_TESTED vertices, near-degenerate cases) is asked of GEOS by the caller: a city's footprints
-are nearly all simple rings of a few vertices, so GEOS sees few.
+points; lines of two distinct points or more; polygons of one part whose rings are simple (every
+pair of segments that do not follow each other is apart, every pair that does shares only its
+vertex) and, with holes, whose rings are apart from one another, each hole inside the shell and
+outside the other holes (a vertex's side of a ring by the crossings of a ray), decided by
+floating-point orientation tests trusted only where their error bound (Shewchuk's) says the sign
+is certain. Everything else (several parts, rings that touch, rings of more than MAX_RING_TESTED
+vertices, more than MAX_RINGS_TESTED rings, near-degenerate cases) is asked of GEOS by the caller:
+a city's footprints are nearly all simple rings of a few vertices, some with a courtyard, so GEOS
+sees few.
 
 Both run in the reader process (`layers.io.reader_child`, on the other core while the planner's side
 works on the batch before): the module imports only NumPy and pyarrow, as that process does.
@@ -38,6 +41,7 @@ import pyarrow as pa
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
 MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
+MAX_RINGS_TESTED = 8  # rings of a polygon with holes tested here (a block of more courtyards: by GEOS)
 _PAIRS_AT_ONCE = 1 << 20  # segment pairs tested in one step (bounds the temporary arrays)
 _MIN_RING = 4  # GEOS's ring of fewest points: a triangle, closed
 _EPS = np.finfo(np.float64).eps / 2  # the unit roundoff
@@ -297,7 +301,95 @@ def certainly_valid(store: GeometryArrays) -> np.ndarray:
     one_ring[one_ring] = paths[store.geom_offsets[:-1][one_ring]] == 1
     rings = store.part_offsets[store.geom_offsets[:-1][one_ring]]
     out[np.flatnonzero(one_ring)] = _simple_rings(store.coords, store.path_offsets[rings], points[rings])
+    # polygons of one part with holes (a courtyard)
+    holed = has & np.isin(store.types, (3, 6)) & (parts == 1)
+    holed[holed] = paths[store.geom_offsets[:-1][holed]] > 1
+    if holed.any():
+        out[np.flatnonzero(holed)] = _holed_polygons(store, np.flatnonzero(holed))
     return out
+
+
+def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
+    """Per polygon of one part and holes (`features`): certainly valid, as GEOS would find it if
+    every ring is simple, no two rings meet anywhere, and every hole lies inside the shell and
+    outside the other holes. Rings that touch (valid or not) and polygons of more than
+    MAX_RINGS_TESTED rings are left to GEOS."""
+    out = np.zeros(len(features), bool)
+    counts = np.diff(store.part_offsets)[store.geom_offsets[features]]
+    tested = np.flatnonzero(counts <= MAX_RINGS_TESTED)
+    if not len(tested):
+        return out
+    counts = counts[tested]
+    shell = store.part_offsets[store.geom_offsets[features[tested]]]  # each polygon's first path
+    first = _cumulative(counts)[:-1]  # each polygon's first ring among `start` and `points`
+    path = np.repeat(shell, counts) + np.arange(int(counts.sum())) - np.repeat(first, counts)
+    start, points = store.path_offsets[path], np.diff(store.path_offsets)[path]
+    coords = store.coords
+    # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
+    # are made at once)
+    ok = np.logical_and.reduceat(_simple_rings(coords, start, points) & (points <= MAX_RING_TESTED + 1), first)
+    most = int(counts.max())
+    for a in range(most):
+        for b in range(a + 1, most):
+            on = np.flatnonzero(ok & (counts > b))
+            ok[on] = _rings_apart(coords, start[first[on] + a], points[first[on] + a],
+                                  start[first[on] + b], points[first[on] + b])
+        if a:  # a hole: inside the shell, outside every other hole
+            on = np.flatnonzero(ok & (counts > a))
+            vertex = np.take(coords, start[first[on] + a], axis=0)
+            ok[on] = _side(coords, start[first[on]], points[first[on]], vertex) == 1
+            for b in range(1, most):
+                if b == a:
+                    continue
+                on = np.flatnonzero(ok & (counts > max(a, b)))
+                vertex = np.take(coords, start[first[on] + a], axis=0)
+                ok[on] = _side(coords, start[first[on] + b], points[first[on] + b], vertex) == -1
+    out[tested] = ok
+    return out
+
+
+def _rings_apart(coords: np.ndarray, start_a, points_a, start_b, points_b) -> np.ndarray:
+    """Per pair of closed rings (`points` coordinates from `start`): no segment of one meets any
+    segment of the other, certainly."""
+    segments_a, segments_b = points_a - 1, points_b - 1
+    pairs = segments_a * segments_b
+    out = np.zeros(len(pairs), bool)
+    step = max(1, _PAIRS_AT_ONCE // max(1, int(pairs.max(initial=1))))
+    for lo in range(0, len(pairs), step):
+        rows = slice(lo, lo + step)
+        first = _cumulative(pairs[rows])[:-1]
+        k = np.arange(int(pairs[rows].sum())) - np.repeat(first, pairs[rows])
+        across = np.repeat(segments_b[rows], pairs[rows])
+        i = np.repeat(start_a[rows], pairs[rows]) + k // across
+        j = np.repeat(start_b[rows], pairs[rows]) + k % across
+        p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
+        apart = _apart(p[:, 0], p[:, 1], q[:, 0], q[:, 1], r[:, 0], r[:, 1], s[:, 0], s[:, 1])
+        out[rows] = np.logical_and.reduceat(apart, first)
+    return out
+
+
+def _side(coords: np.ndarray, start: np.ndarray, points: np.ndarray, vertex: np.ndarray) -> np.ndarray:
+    """Per closed ring (`points` coordinates from `start`) and point (`vertex`, one a ring): 1
+    certainly inside, -1 certainly outside, 0 not certain (on the ring, or too near a side). The
+    crossings of a ray to +x: a side crosses it if its ends are on either side of the point's y
+    (exact comparisons) and the point is on the side's left going up, on its right going down
+    (an orientation, trusted only beyond its error bound)."""
+    if not len(start):
+        return np.zeros(0, np.int8)
+    segments = points - 1
+    first = _cumulative(segments)[:-1]
+    i = np.repeat(start, segments) + np.arange(int(segments.sum())) - np.repeat(first, segments)
+    p, q = np.take(coords, i, axis=0), np.take(coords, i + 1, axis=0)
+    x, y = np.repeat(vertex[:, 0], segments), np.repeat(vertex[:, 1], segments)
+    straddle = (p[:, 1] > y) != (q[:, 1] > y)
+    turn = np.zeros(len(i), np.int8)
+    turn[straddle] = _orientation(p[straddle, 0], p[straddle, 1], q[straddle, 0], q[straddle, 1], x[straddle],
+                                  y[straddle])
+    up = q[:, 1] > p[:, 1]
+    crossing = straddle & ((up & (turn == 1)) | (~up & (turn == -1)))
+    unsure = np.logical_or.reduceat(straddle & (turn == 0), first)
+    inside = np.add.reduceat(crossing.astype(np.int64), first) % 2 == 1
+    return np.where(unsure, 0, np.where(inside, 1, -1)).astype(np.int8)
 
 
 def _distinct_points(store: GeometryArrays) -> np.ndarray:
