@@ -11,7 +11,8 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 
 - add / hide / show / zoom to layer / restyle it by a category field (its first text field of at
   most 50 values) and back: the LONGEST GUI-thread block from the action until the map has
-  settled (the loader and every map render idle), and the time until it has; the add is done twice
+  settled (the loader and every map render idle), and the time until it has; for the add, also
+  the time from File > Open until the layer's first picture is on the map; the add is done twice
   more, the layer removed in between (and kept in memory for undo), and those are given too;
 - pan/zoom at city (the layer's extent), district (3 km) and street (300 m) scale: 24 frames of a drag
   (a tenth of the view, or a 1.25x zoom step), each a view change plus a synchronous repaint of the
@@ -23,12 +24,17 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 - exports from the Export menu over the layer's extent: the map as PNG at twice the window's map,
   an A4 page at 300 dpi as PDF and an A3 page at 600 dpi as PNG: the longest GUI-thread block and
   the time until the file is written;
-- the LONGEST GUI-thread block seen over the whole run, and before the exports, and the peak memory (max RSS);
+- the LONGEST GUI-thread block seen over the whole run, and before the exports, and the peak memory
+  (max RSS of the window's process: the sample, the layer opened three times with the two removed
+  ones kept for undo (a reading equal to one still held shares its arrays, `layers.compact_layer.held`),
+  the docks' measures and the exports; not the reader process a file is read in); the load average
+  at the start and the end (figures taken on a loaded machine are slower than the code);
 - the garbage collections of the older generations over 5 ms after the sample is open (each holds
   the GIL, the GUI thread waiting), and the longest.
 
 GUI-thread blocks are measured with a heartbeat: a 1 ms QTimer on the GUI thread; a block is the longest
-gap between two of its ticks (so the figure includes up to 1 ms of timer slack).
+gap between two of its ticks (so the figure includes up to 1 ms of timer slack), and "GUI thread busy"
+beside it the GUI thread's own CPU time in that gap (the rest it waited for Python's lock or a core).
 
 `--png DIR` saves the main window at the three scales (city.png, district.png, street.png) to look at.
 
@@ -39,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import statistics
 import subprocess
@@ -157,10 +164,13 @@ class Heartbeat:
 
     A watchdog thread looks at the GUI thread's Python stack every 5 ms while the timer is late by
     more than BLAME_AFTER_S, and the block is blamed on the innermost frame of the app's own code
-    (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy.
+    (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy. Beside it,
+    how much of the block the GUI thread itself was running (its CPU time, Qt's painting included):
+    the rest it waited, for Python's lock (held by a worker) or for a core (on a loaded machine).
     """
 
     BLAME_AFTER_S = 0.03
+    LET_GO_AFTER_S = 0.05  # a look takes well under a millisecond
 
     def __init__(self):
         import collections
@@ -174,6 +184,7 @@ class Heartbeat:
         self.overall, self.overall_where = 0.0, ""
         self._samples = collections.Counter()
         self._seen = collections.deque()  # frames the watchdog looked at, let go of on the GUI thread
+        self._looked_at = 0.0
         self._gui_thread = threading.get_ident()
         self.reset()
         self.timer.start()
@@ -187,10 +198,12 @@ class Heartbeat:
 
     def _look(self) -> None:
         """Blame the GUI thread's innermost frame of the app's code. Every frame object this
-        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once 50 newer
-        looks are there): a frame the GUI thread has left since would otherwise end here, its
-        locals with it, and a Qt object deleted off its thread deadlocks PySide (this thread
-        holding Qt's connection lock and waiting for Python's, the GUI thread the other way round)."""
+        thread touches is kept in `_seen` and let go of by the GUI thread (`_tick`, once no look
+        has been made for LET_GO_AFTER_S): a frame the GUI thread has left since would otherwise
+        end here, its locals with it, and a Qt object deleted off its thread deadlocks PySide (this
+        thread holding Qt's connection lock and waiting for Python's, the GUI thread the other way
+        round). Let go of soon, not kept: the frames of every thread are kept, and a worker's
+        finished frame holds its arrays (hundreds of MB kept alive, counted in the peak memory)."""
         frames = sys._current_frames()
         walked = [frames]
         frame = frames.get(self._gui_thread)
@@ -203,14 +216,17 @@ class Heartbeat:
                 break
             frame = frame.f_back
         self._seen.append(walked)
+        self._looked_at = time.perf_counter()
 
     def _tick(self) -> None:
-        while len(self._seen) > 50:
-            self._seen.popleft()
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
+        if self._seen and now - self._looked_at > self.LET_GO_AFTER_S:  # no look under way
+            self._seen.clear()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
+        where += f" (GUI thread busy {(cpu - self._cpu) * 1000:.0f} ms)"
         self._samples.clear()
+        self._cpu = cpu
         if gap > self.longest:
             self.longest, self.where = gap, where
         if gap > self.overall:
@@ -218,7 +234,7 @@ class Heartbeat:
         self.last = now
 
     def reset(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self._cpu = time.perf_counter(), time.thread_time()
         self.longest, self.where = 0.0, ""
         self._samples.clear()
 
@@ -243,28 +259,45 @@ class Bench:
         return (not self.window.loader.busy() and not canvas._timer.isActive()
                 and not (busy() if busy else False))
 
-    def wait_settled(self, timeout: float = 120.0) -> float:
-        """Run the event loop until the map has settled; the time that took."""
+    def wait_settled(self, timeout: float = 120.0, seen=None) -> float:
+        """Run the event loop until the map has settled; the time that took. `seen`: a list of
+        (condition, times) whose times get the moment their condition was first true (5 ms steps)."""
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < timeout:
             self.run_loop(0.005)
+            for condition, times in seen or ():
+                if not times and condition():
+                    times.append(time.perf_counter())
             if self.settled():
                 return time.perf_counter() - t0
         raise TimeoutError("the map did not settle")
 
-    def action(self, fn, quiet: float = 0.3) -> tuple[float, float]:
-        """Run `fn` from the event loop; (longest GUI block, time until settled) in seconds."""
+    def action(self, fn, quiet: float = 0.3, first=None) -> tuple:
+        """Run `fn` from the event loop; (longest GUI block, time until settled, where the block
+        was, time until `first()` was first true (None without `first`)) in seconds."""
         from PySide6 import QtCore
 
         self.run_loop(0.05)
         self.beat.reset()
+        seen = [] if first is None else [(first, [])]
         t0 = time.perf_counter()
         QtCore.QTimer.singleShot(0, fn)
         self.run_loop(0.001)
-        self.wait_settled()
+        self.wait_settled(seen=seen)
         t_settled = time.perf_counter() - t0
+        t_first = seen[0][1][0] - t0 if seen and seen[0][1] else None
         self.run_loop(quiet)  # late handlers (debounced docks) count as blocks too
-        return self.beat.longest, t_settled, self.beat.where
+        return self.beat.longest, t_settled, self.beat.where, t_first
+
+    def pictured(self, before: set[int]) -> bool:
+        """True once a layer not in `before` (ids) is in the stack and its picture is on the map: a
+        large layer's first picture from its worker, any other layer's items (drawn when added)."""
+        layer = next((layer for layer in self.window.stack if id(layer) not in before), None)
+        graphic = self.canvas.graphic(layer) if layer is not None else None
+        if graphic is None:
+            return False
+        item = getattr(graphic, "item", None)
+        return item is None or not hasattr(item, "image") or item.image() is not None
 
     def export(self, make_export, path: Path, timeout: float = 300.0) -> tuple[float, float, str]:
         """Start an export as the Export menu does; (longest GUI block, time until written, where)."""
@@ -406,14 +439,17 @@ def measure(path: Path, args) -> int:
 
     from planner_gui.app import sample_project
     from planner_gui.main_window import MainWindow
+    from planner_gui.process import tune_for_window
 
     with tempfile.TemporaryDirectory() as tmp:
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["planner-bench"])
         window = MainWindow()
+        tune_for_window()  # as `planner` does once its window is built
         window.resize(1700, 1000)
         window.show()
         bench = Bench(window, app)
         rows: list[tuple[str, str, str]] = []
+        load_at_start = os.getloadavg()[0]
         if not args.no_sample:
             window.open_files([sample_project()])
             bench.wait_settled()
@@ -425,17 +461,19 @@ def measure(path: Path, args) -> int:
         for attempt in range(3):
             if attempt:
                 bench.action(lambda: window.session.remove_layer(layer))
-            adds.append(bench.action(lambda: window.open_files([path]), quiet=1.0))
+            adds.append(bench.action(lambda: window.open_files([path]), quiet=1.0,
+                                     first=lambda: bench.pictured(before)))
             layer = next(layer for layer in reversed(list(window.stack)) if id(layer) not in before)
-        block, settled, where = adds[0]
+        block, settled, where, first = adds[0]
         n = len(layer.gdf) if hasattr(layer, "gdf") else 0
         size = window.canvas.size()
         print(f"{layer.name}: {n:,} features; map {size.width()} x {size.height()} px; "
               f"working CRS {window.session.working_crs.to_string()}", flush=True)
-        rows.append(("add the layer (File > Open)", f"{block * 1000:.0f} ms", where, f"{settled:.2f} s (read + prepare + draw)"))
+        rows.append(("add the layer (File > Open)", f"{block * 1000:.0f} ms", where,
+                     f"first picture {first:.2f} s; settled {settled:.2f} s (read + prepare + draw, the docks' measures)"))
         rows.append(("add it again, twice (the removed one kept for undo)",
                      " / ".join(f"{a[0] * 1000:.0f} ms" for a in adds[1:]), ", ".join(a[2] for a in adds[1:]),
-                     " / ".join(f"{a[1]:.2f} s" for a in adds[1:])))
+                     " / ".join(f"first picture {a[3]:.2f} s, settled {a[1]:.2f} s" for a in adds[1:])))
         panel = window.layer_panel
 
         def tick(checked: bool):  # the user clicks the layer's check box in the Layers dock
@@ -445,14 +483,14 @@ def measure(path: Path, args) -> int:
 
         for label, fn in (("hide", lambda: tick(False)), ("show", lambda: tick(True)),
                           ("zoom to layer", lambda: panel.zoom_requested.emit(layer))):
-            block, settled, where = bench.action(fn)
+            block, settled, where, _ = bench.action(fn)
             rows.append((label, f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms"))
         field = category_field(layer)
         if field is not None:  # a colour per value, as the Layers dock's style editor sets it
             plain = layer.style
             for label, style in ((f"restyle by category '{field}'", dataclasses.replace(plain, category_field=field)),
                                  ("restyle back", plain)):
-                block, settled, where = bench.action(lambda style=style: window.stack.set_style(layer, style))
+                block, settled, where, _ = bench.action(lambda style=style: window.stack.set_style(layer, style))
                 rows.append((label, f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms until the map settled"))
         graphic = window.canvas.graphic(layer)
         bounds = graphic.geometry.bounds if hasattr(graphic, "geometry") else shapely.bounds(
@@ -486,14 +524,14 @@ def measure(path: Path, args) -> int:
                     signal.disconnect(handler)
             moves, blocks = [], []
             for year in range(2019, 2027):
-                block, settled, where = bench.action(lambda year=year: timeline.slider.setValue(year), quiet=0.2)
+                block, settled, where, _ = bench.action(lambda year=year: timeline.slider.setValue(year), quiet=0.2)
                 moves.append(settled)
                 blocks.append((block, where))
             block, where = max(blocks)
             rows.append((f"{label} (2019 -> 2026)", f"{block * 1000:.0f} ms", where,
                          f"{statistics.median(moves) * 1000:.0f} / {max(moves) * 1000:.0f} ms (median / worst) "
                          "until the map settled"))
-            block, settled, where = bench.action(lambda: timeline.set_year(None))
+            block, settled, where, _ = bench.action(lambda: timeline.set_year(None))
             rows.append((f"timeline back to all years ({label.split(', ')[1] if ', ' in label else 'dock listening'})",
                          f"{block * 1000:.0f} ms", where, f"{settled * 1000:.0f} ms until the map settled"))
         for signal, handler in coverage_follows:
@@ -501,6 +539,7 @@ def measure(path: Path, args) -> int:
         window.canvas.set_view(extent)
         bench.wait_settled()
         map_overall = (bench.beat.overall, bench.beat.overall_where)
+        rss_before_exports_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         for label, make in exports(window):
             block, took, where = bench.export(make, Path(tmp) / label.split()[0])
             rows.append((f"export: {label}", f"{block * 1000:.0f} ms", where, f"{took:.2f} s until written"))
@@ -512,7 +551,11 @@ def measure(path: Path, args) -> int:
         print("| " + " | ".join(row) + " |", flush=True)
     print(f"\nLONGEST GUI-thread block over the whole run: {bench.beat.overall * 1000:.0f} ms "
           f"(in {bench.beat.overall_where}); before the exports: {map_overall[0] * 1000:.0f} ms "
-          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB")
+          f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB, {rss_before_exports_gb:.2f} GB before the exports "
+          "(the window's process: the sample, the layer opened three times with the two removed kept for undo, "
+          "the docks' measures, the exports' images; not the reader process a file is read in)")
+    print("load average (1 min) at the start and the end of the run: "
+          f"{load_at_start:.1f} / {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"garbage collections (generations 1-2) over {Collections.SLOW_S * 1000:.0f} ms: {collections.slow} "
           f"(longest {collections.longest * 1000:.0f} ms)")
     window.loader.cancel_all()

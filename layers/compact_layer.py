@@ -14,10 +14,14 @@ outlines, a zone layer), it makes one: right, but with the memory the arrays sav
 
 The app holds a layer this way only when it is large (`whole` makes a small one an ordinary
 `VectorLayer` again): every path of the app works with either, a large one without a shapely
-geometry per feature.
+geometry per feature. A large layer read again while the first reading is still held (the same
+file opened again while the removed one is kept for undo) shares that reading's arrays, once they
+are found equal (`held`): the same footprints are not held twice.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -127,8 +131,40 @@ class CompactVectorLayer(VectorLayer):
 
 def held(layer):
     """A layer as the app holds it: a large vector layer as arrays (a `CompactVectorLayer` of more
-    than LARGE_LAYER_FEATURES features), a small one whole (`VectorLayer`, shapely geometries,
+    than LARGE_LAYER_FEATURES features; sharing them with a large layer held already whose
+    geometries are the same, `_shared`), a small one whole (`VectorLayer`, shapely geometries,
     which every view works with at no cost); any other layer as it is."""
-    if isinstance(layer, CompactVectorLayer) and len(layer.gdf) <= LARGE_LAYER_FEATURES:
+    if not isinstance(layer, CompactVectorLayer):
+        return layer
+    if len(layer.gdf) <= LARGE_LAYER_FEATURES:
         return layer.whole()
+    return _shared(layer)
+
+
+_held_large: weakref.WeakSet = weakref.WeakSet()  # the large layers `held` gave, while anything holds them
+_held_lock = threading.Lock()  # files are read in loader threads
+
+
+def _shared(layer: CompactVectorLayer) -> CompactVectorLayer:
+    """`layer`, its geometries (and their boxes and vertices in other CRSs) those of a large layer
+    still held (in the session, or kept for undo) that was read from the same source and has equal
+    geometries, coordinate for coordinate; its own arrays are then let go. Its fields stay its own."""
+    with _held_lock:
+        others = list(_held_large)
+    for other in others:
+        if (other.source == layer.source and other.source_layer == layer.source_layer
+                and other.layer_crs == layer.layer_crs and same_geometries(other.geometries, layer.geometries)):
+            layer.geometries, layer._in = other.geometries, other._in  # read-only alike: shared
+            break
+    with _held_lock:
+        _held_large.add(layer)
     return layer
+
+
+def same_geometries(a: CompactGeometries, b: CompactGeometries) -> bool:
+    """True if `a` and `b` hold the same features: kinds, offsets and coordinates equal (NaN too)."""
+    return a is b or (len(a) == len(b) and len(a.coords) == len(b.coords)
+                      and all(np.array_equal(x, y) for x, y in ((a.types, b.types), (a.geom_offsets, b.geom_offsets),
+                                                               (a.part_offsets, b.part_offsets),
+                                                               (a.path_offsets, b.path_offsets)))
+                      and np.array_equal(a.coords, b.coords, equal_nan=True))

@@ -75,8 +75,10 @@ def run_gui(argv: list[str]) -> int:
     app.setApplicationName("planner")
     app.setOrganizationName("planner")
     from planner_gui.main_window import MainWindow
+    from planner_gui.process import tune_for_window
 
     window = MainWindow()
+    tune_for_window()  # once the window is built: what exists now lives as long as the process
     install_excepthook(window.show_error)
     window.show()  # at once: the city loads behind the progress bar, the map says so
     QtCore.QTimer.singleShot(0, lambda: open_start_files(window, args.files))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.layer import Layer, RasterLayer, VectorLayer, field_columns
+from layers.layer import Layer, RasterLayer, Style, VectorLayer, field_columns
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_rows
@@ -35,6 +35,7 @@ class LayerListModel(QtCore.QAbstractListModel):
         super().__init__(parent)
         self.session = session  # moves go through it, so that they can be undone
         self.stack = stack = session.layers if stack is None else stack
+        self._icons: dict[tuple, QtGui.QIcon] = {}
         events = stack.events
         for signal in (events.inserted, events.removed, events.moved):  # rows come and go
             signal.connect(self._reset)
@@ -70,7 +71,10 @@ class LayerListModel(QtCore.QAbstractListModel):
         if role == QtCore.Qt.ItemDataRole.CheckStateRole:
             return QtCore.Qt.CheckState.Checked if layer.visible else QtCore.Qt.CheckState.Unchecked
         if role == QtCore.Qt.ItemDataRole.DecorationRole:
-            return _swatch(layer)
+            key = _swatch_key(layer)  # an icon per kind and style: the list asks on every repaint
+            if key not in self._icons:
+                self._icons[key] = _swatch(key[0], layer.style)
+            return self._icons[key]
         if role == QtCore.Qt.ItemDataRole.ToolTipRole:
             lines = [f"{layer.name} ({layer.role.replace('_', ' ')})"]
             if layer.source:
@@ -138,20 +142,24 @@ class LayerListModel(QtCore.QAbstractListModel):
         return True
 
 
-def _swatch(layer: Layer) -> QtGui.QIcon:
+def _swatch_key(layer: Layer) -> tuple:
+    """What a layer's icon depends on: its kind and style."""
+    kind = "raster" if isinstance(layer, RasterLayer) else layer.geometry_kind  # cached by the layer
+    return kind, dataclasses.astuple(layer.style)
+
+
+def _swatch(kind: str, style: Style) -> QtGui.QIcon:
     pixmap = QtGui.QPixmap(16, 16)
     pixmap.fill(QtCore.Qt.GlobalColor.transparent)
     p = QtGui.QPainter(pixmap)
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    style = layer.style
-    if isinstance(layer, RasterLayer):
+    if kind == "raster":
         gradient = QtGui.QLinearGradient(0, 0, 16, 0)
         gradient.setColorAt(0, QtGui.QColor("#2c115f"))
         gradient.setColorAt(0.5, QtGui.QColor("#b73779"))
         gradient.setColorAt(1, QtGui.QColor("#fcfdbf"))
         p.fillRect(1, 3, 14, 10, gradient)
     else:
-        kind = layer.geometry_kind  # cached by the layer: this runs on every repaint of the list
         p.setPen(QtGui.QPen(QtGui.QColor(style.stroke), 2))
         if kind == "point":
             p.setBrush(QtGui.QColor(style.fill or style.stroke))

@@ -7,6 +7,8 @@ it (the window, a map PNG) carries them.
 """
 from __future__ import annotations
 
+import weakref
+
 from PySide6 import QtCore, QtWidgets
 
 from layers.attribution import attribution_lines
@@ -26,9 +28,12 @@ class MapAttribution(QtWidgets.QLabel):
 
     def refresh(self) -> None:
         """The credits of the layers the map shows now."""
-        shown = [layer for layer in self.canvas.session.layers if layer.visible]
+        lines: dict[str, None] = {}  # each statement once, in layer order, as attribution_lines gives them
+        for layer in self.canvas.session.layers:
+            if layer.visible:
+                lines.update(dict.fromkeys(layer_attribution(layer)))
         basemap = self.canvas.basemap.attribution()
-        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + attribution_lines(shown))
+        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + list(lines))
         self.setText(text)
         self.setVisible(bool(text))
         self.place()
@@ -54,3 +59,16 @@ class MapAttribution(QtWidgets.QLabel):
                     break
         self.move(left, y)
         self.canvas.legend.raise_()
+
+
+_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (id of its features, statements)
+
+
+def layer_attribution(layer) -> list[str]:
+    """`attribution_lines([layer])`, read once per features of the layer: the map asks after every
+    change of the layers or the view, and reading a source field of many features takes tens of ms."""
+    key = id(getattr(layer, "gdf", None))
+    known = _statements.get(layer)
+    if known is None or known[0] != key:
+        known = _statements[layer] = (key, attribution_lines([layer]))
+    return known[1]

@@ -10,7 +10,10 @@ exactly one, and the canvas draws one batched item per class. The rules:
 """
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +82,29 @@ def feature_classes(gdf: pd.DataFrame, style: Style) -> list[tuple[StyleClass, n
         classes.setdefault((colour, fill, pattern, label), []).append(order[bounds[i]:bounds[i + 1]])
     return [(StyleClass(c, f or None, p, l), np.sort(np.concatenate(rows)).astype(np.int64))
             for (c, f, p, l), rows in sorted(classes.items())]
+
+
+_classes_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (key, classes)
+_classes_lock = threading.Lock()
+
+
+def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleClass, np.ndarray]]:
+    """`feature_classes(layer.gdf, style)` (default: the layer's style), worked out once per
+    features and style and kept with the layer (read only): the graphics, the legend and the
+    picture workers ask again after every change of the timeline's year, which changes no class.
+    Any thread."""
+    style = layer.style if style is None else style
+    key = (id(layer.gdf), dataclasses.astuple(style))
+    with _classes_lock:
+        known = _classes_known.get(layer)
+    if known is None or known[0] != key:
+        classes = feature_classes(layer.gdf, style)
+        for _, rows in classes:
+            rows.setflags(write=False)
+        known = (key, classes)
+        with _classes_lock:
+            _classes_known[layer] = known
+    return known[1]
 
 
 def pen(colour: str, width: float, pattern: str = "solid") -> QtGui.QPen:

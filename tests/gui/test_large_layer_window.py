@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from PySide6 import QtGui
 
 from layers.compact_layer import LARGE_LAYER_FEATURES, CompactVectorLayer
@@ -167,4 +168,73 @@ def test_an_outline_opened_after_a_large_layer_is_its_boundary(qtbot, opened, tm
                      crs=window.session.working_crs).to_file(outline, layer="outline", engine="pyogrio")
     load(qtbot, window, [outline])
     assert window.session.layers.find("outline").role == "boundary"
+    assert not layer._projected
+
+
+def test_a_file_opened_again_shares_the_arrays_kept_for_undo(qtbot, opened):
+    """The same file opened again while its removed layer is kept for undo: the new layer holds the
+    same arrays (not a second copy of a million footprints), its own fields, and both undo back."""
+    window, layer, frame = opened
+    window.session.remove_layer(layer)
+    load(qtbot, window, [layer.source], timeout=60_000)
+    again = window.session.layers.find("buildings")
+    assert again is not layer and isinstance(again, CompactVectorLayer)
+    assert again.geometries is layer.geometries  # shared, not read into a copy
+    assert again.gdf is not layer.gdf and again.gdf["name"].tolist() == frame["name"].tolist()
+    _view_of(window, frame, list(range(0, 2 * SIDE)))
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    assert set(window.canvas.drawn_features(again).tolist()) == _drawn_rows(frame, window.canvas.view_bounds())
+    window.session.undo()  # the opening
+    window.session.undo()  # the removal: the first layer itself, its arrays as they were
+    assert window.session.layers.find("buildings") is layer and again not in list(window.session.layers)
+    assert np.array_equal(layer.geometries.coords, again.geometries.coords)
+
+
+def test_a_changed_file_opened_again_is_read_anew(qtbot, opened):
+    """Opened again after the file changed (one footprint moved 40 m east): nothing is shared, and
+    the map draws the new footprint where the file now has it."""
+    window, layer, frame = opened
+    window.session.remove_layer(layer)
+    moved = frame.to_crs("EPSG:4326")
+    moved.loc[5, "geometry"] = shapely.affinity.translate(moved.geometry.iloc[5], xoff=0.00036)
+    if layer.source.suffix == ".gpkg":
+        moved.to_file(layer.source, layer="buildings", engine="pyogrio")
+    else:
+        moved.to_parquet(layer.source)
+    load(qtbot, window, [layer.source], timeout=60_000)
+    again = window.session.layers.find("buildings")
+    assert again.geometries is not layer.geometries
+    expected = moved.to_crs(window.session.working_crs)
+    assert np.allclose(again.bounds_in_crs(window.session.working_crs)[5], expected.geometry.iloc[5].bounds)
+    _view_of(window, expected, [5])
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    assert 5 in set(window.canvas.drawn_features(again).tolist())
+
+
+def test_a_year_on_the_timeline_makes_nothing_per_footprint(qtbot, opened, monkeypatch):
+    """Moving the timeline filters a large layer without a shapely geometry per footprint, and
+    without working its style classes out again (the style did not change); the map still shows
+    exactly the footprints open that year."""
+    import gc
+
+    from planner_gui.map import symbology
+
+    window, layer, frame = opened
+    _view_of(window, frame, list(range(0, 4 * SIDE)))
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    classed = []
+    original = symbology.feature_classes
+    monkeypatch.setattr(symbology, "feature_classes", lambda gdf, style: classed.append(len(gdf)) or original(gdf, style))
+
+    def geometries() -> int:
+        return sum(isinstance(o, shapely.Geometry) for o in gc.get_objects())
+
+    before = geometries()
+    for year in (2010, 2020):
+        window.session.layers.set_as_of_year(year)
+        qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+        opened_then = set(np.flatnonzero(frame["opening_year"].to_numpy() <= year).tolist())
+        assert set(window.canvas.drawn_features(layer).tolist()) == _drawn_rows(frame, window.canvas.view_bounds()) & opened_then
+    assert len(frame) not in classed
+    assert geometries() - before < len(frame) // 10
     assert not layer._projected

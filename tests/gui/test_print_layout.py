@@ -368,3 +368,31 @@ def test_the_title_names_the_measure_and_the_city_not_a_layer(sample):
     assert boundary.name not in default_title(session)
     _walking_result(session)
     assert default_title(session).startswith("ITDP People Near Transit: ")
+
+
+@needs_sample
+def test_the_map_is_copied_onto_the_page_pixel_for_pixel(sample, tmp_path):
+    """The map drawn at its frame's size in the page's pixels lands in the frame unscaled, painted
+    a strip of rows at a time: between the scale bar (bottom left) and the north arrow (top right),
+    inside the frame's outline, every pixel of the page is the map image's own, the rows where
+    two strips join included."""
+    from planner_gui.export.print_layout import MAP_STRIP_ROWS, page_frames
+
+    _, canvas = sample
+    spec = PageSpec("A4", landscape=True, dpi=150)
+    content = print_content(canvas, spec, "t", "s")
+    content.map.draw_now()
+    path = write_page(content, tmp_path / "map.png")
+    page = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    frame = page_frames(spec).map
+    left, top = round(frame.x() / 25.4 * 150), round(frame.y() / 25.4 * 150)
+    drawn = content.map_image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    assert drawn.height() > MAP_STRIP_ROWS  # more than one strip
+
+    def pixels(image):
+        return np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), image.bytesPerLine() // 4)
+
+    inside = slice(drawn.height() // 6, drawn.height() * 5 // 6), slice(8, drawn.width() - 8)
+    assert inside[0].start < MAP_STRIP_ROWS < inside[0].stop  # a join between two strips is compared
+    on_page = pixels(page)[top:top + drawn.height(), left:left + drawn.width()]
+    assert np.array_equal(on_page[inside], pixels(drawn)[:, :drawn.width()][inside])

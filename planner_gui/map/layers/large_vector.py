@@ -40,7 +40,8 @@ from planner_gui.map import geometry as geo
 from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_apart, paint_features
 from planner_gui.map.layers.base import LayerGraphic
-from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+from planner_gui.map.shown import shown_mask
+from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
 
 SMALL_PX = 4.0  # features smaller than this many pixels are burnt in as their boxes
 
@@ -88,9 +89,7 @@ class PaintPlan:
         """([(StyleClass, rows)], shown mask or None), computed once."""
         with self._lock:
             if self._worked_out is None:
-                gdf = self.layer.gdf
-                shown = None if self.feature_filter is None else np.asarray(self.feature_filter.mask(gdf), bool)
-                self._worked_out = (feature_classes(gdf, self.style), shown)
+                self._worked_out = (layer_style_classes(self.layer, self.style), shown_mask(self.layer, self.feature_filter))
             return self._worked_out
 
 
@@ -229,7 +228,7 @@ class LargeVectorGraphic(LayerGraphic):
         return self.geometry.extent
 
     def shows_any(self, bounds) -> bool:
-        return self.geometry.any_in_view(bounds, self.layer.feature_mask())
+        return self.geometry.any_in_view(bounds, shown_mask(self.layer))
 
     def label_candidates(self, view):
         """Labels of the features in the picture (its view, its filter), anchored at their box centres."""

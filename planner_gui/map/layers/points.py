@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from layers.layer import VectorLayer
 from planner_gui.map import geometry as geo
 from planner_gui.map.layers.vector import VectorGraphic
-from planner_gui.map.symbology import feature_classes
+from planner_gui.map.shown import shown_mask
+from planner_gui.map.symbology import layer_style_classes
 
 
 class PointGraphic(VectorGraphic):
@@ -26,9 +27,9 @@ class PointGraphic(VectorGraphic):
         self._brushes = np.empty(n, dtype=object)
         self._pens = np.empty(n, dtype=object)
         self._sizes = np.full(n, style.point_size, dtype=float)
-        self._shown = self.layer.feature_mask()
+        self._shown = shown_mask(self.layer)
         fill = style.fill or style.stroke
-        for cls, rows in feature_classes(self.layer.gdf, style):
+        for cls, rows in layer_style_classes(self.layer, style):
             face = cls.colour if cls.colour != style.stroke else fill
             if cls.pattern == "solid":
                 b, p = pg.mkBrush(face), pg.mkPen(cls.colour if face != cls.colour else "#222222", width=1.3)
@@ -39,7 +40,6 @@ class PointGraphic(VectorGraphic):
                 self._sizes[rows] = style.point_size * 0.8
             self._brushes[rows] = b
             self._pens[rows] = p
-        self._label_points = None
         self._few = n <= 5000  # small layers: set once; large ones: cull per view
         self._dirty = True
 

@@ -13,7 +13,8 @@ from layers.layer import VectorLayer
 from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.layers.base import LayerGraphic
-from planner_gui.map.symbology import brush, feature_classes, pen, rgba
+from planner_gui.map.shown import shown_mask
+from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
 
 
 class FeaturesItem(QtWidgets.QGraphicsPathItem):
@@ -65,28 +66,37 @@ class VectorGraphic(LayerGraphic):
         self.small_image = pg.ImageItem()
         self.small_image.setVisible(False)
         self.classes: list[tuple[FeaturesItem, np.ndarray]] = []
-        self._label_points: tuple[np.ndarray, np.ndarray] | None = None
+        self._classes_of = None  # the style classes `classes` were made from
+        self._label_points: tuple | None = None  # (label field, x, y, text) of every feature
         self.restyle()
 
     def items(self):
         return [self.small_image] + [item for item, _ in self.classes]
 
     def restyle(self) -> None:
-        old = [item for item, _ in self.classes]
+        """A new style, role or filter. The same classes (only the filter changed: a year on the
+        timeline) keep their items, pens and brushes, and take the features now shown."""
         style = self.layer.style
         polygon = self.geometry.kind in ("polygon", "mixed")
-        self.classes = []
-        self._shown = self.layer.feature_mask()  # the layer's feature filter (timeline), None: all
-        for cls, rows in feature_classes(self.layer.gdf, style):
-            if self._shown is not None:
-                rows = rows[self._shown[rows]]
+        classes = layer_style_classes(self.layer, style)
+        self._shown = shown_mask(self.layer)  # the layer's feature filter (timeline), None: all
+
+        def shown(rows):
+            return rows if self._shown is None else rows[self._shown[rows]]
+
+        if self._classes_of is classes:
+            self.classes = [(item, shown(rows)) for (item, _), (_, rows) in zip(self.classes, classes)]
+            return
+        old = [item for item, _ in self.classes]
+        self.classes, self._classes_of = [], classes
+        for cls, rows in classes:
+            rows = shown(rows)
             item = FeaturesItem(polygon)
             item.setPen(pen(cls.colour, style.width, cls.pattern))
             item.setBrush(brush(cls.fill, style.fill_alpha, cls.pattern) if polygon else QtGui.QBrush())
             self.classes.append((item, rows))
         # Seen from afar a small shape is mostly its outline: draw its pixels in the stroke colour.
         self._small_colour = rgba(style.stroke, 1.0)
-        self._label_points = None
         self.canvas._replace_items(self, old)
 
     def refresh(self, view, pixel_m) -> None:
@@ -119,21 +129,22 @@ class VectorGraphic(LayerGraphic):
         return self.geometry.extent
 
     def shows_any(self, bounds) -> bool:
-        return self.geometry.any_in_view(bounds, self.layer.feature_mask())
+        return self.geometry.any_in_view(bounds, shown_mask(self.layer))
 
     def label_candidates(self, view):
         field = self.layer.style.label_field
         if not field or field not in self.layer.gdf.columns:
             return np.empty(0), np.empty(0), []
-        if self._label_points is None:
+        if self._label_points is None or self._label_points[0] != field:
             anchor = shapely.point_on_surface(self.geometry.geoms)
             xy = shapely.get_coordinates(anchor)
-            self._label_points = (xy[:, 0], xy[:, 1])
-        x, y = self._label_points
+            # every feature's text made once: labels are placed after every view or layer change
+            texts = self.layer.gdf[field].astype("string").fillna("").to_numpy(dtype=object)
+            self._label_points = (field, xy[:, 0], xy[:, 1], texts)
+        _, x, y, texts = self._label_points
         xmin, ymin, xmax, ymax = view
         inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
         if self._shown is not None:
             inside &= self._shown
         inside = np.flatnonzero(inside)
-        texts = self.layer.gdf[field].iloc[inside].astype("string").fillna("").tolist()
-        return x[inside], y[inside], texts
+        return x[inside], y[inside], texts[inside].tolist()

@@ -26,8 +26,9 @@ import pandas as pd
 from pyproj import CRS
 
 from layers.layer import Layer, RasterLayer, VectorLayer
+from planner_gui.map.shown import shown_mask
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
-from planner_gui.map.symbology import feature_classes
+from planner_gui.map.symbology import layer_style_classes
 
 STATUS_LABELS = {"existing": "existing", "under_construction": "under construction", "planned": "planned"}
 PATTERN_STATUS = {"solid": "existing", "dashed": "under_construction", "dotted": "planned"}
@@ -128,6 +129,7 @@ def _groups_key(layer: VectorLayer) -> tuple:
 
 
 _groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_names_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (key, what each colour stands for)
 _groups_lock = threading.Lock()  # the map's legend asks in a worker, an export's in the GUI thread
 
 
@@ -140,9 +142,9 @@ def groups_known(layer: VectorLayer) -> bool:
 
 def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     style, gdf = layer.style, layer.gdf
-    mask = layer.feature_mask()
+    mask = shown_mask(layer)
     shown, every_colour = [], {}  # (class, rows shown); (colour, fill) -> rows of every feature
-    for cls, rows in feature_classes(gdf, style):  # on all features: the palette is assigned as the map does
+    for cls, rows in layer_style_classes(layer, style):  # on all features: the palette is assigned as the map does
         every_colour.setdefault((cls.colour, cls.fill), []).append(rows)
         if mask is not None:
             rows = rows[mask[rows]]
@@ -164,8 +166,16 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
         for cls, rows in shown:
             colours.setdefault((cls.colour, cls.fill), []).append(rows)
         if by_status or not style.category_field:  # colour from a field: name each colour by what it is
-            # named on every feature, so a colour keeps its name whatever the timeline's year
-            heading, names = _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()})
+            # named on every feature, so a colour keeps its name whatever the timeline's year: worked
+            # out once per features and style, not again for each year
+            name_key = (id(gdf), dataclasses.astuple(style))
+            with _groups_lock:
+                named = _names_known.get(layer)
+            if named is None or named[0] != name_key:
+                named = (name_key, _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
+                with _groups_lock:
+                    _names_known[layer] = named
+            heading, names = named[1]
         else:  # a category field: each value has its palette colour and is its own label
             heading = style.category_field
             names = {(cls.colour, cls.fill): cls.label or "(none)" for cls, _ in shown}

@@ -1,0 +1,51 @@
+"""The features a layer's filter (the timeline's year) lets through, worked out once per data and filter.
+
+`Layer.feature_mask()` works the mask out from the fields each time it is asked (a million
+footprints: tens of milliseconds of pandas). The map asks after every change of the timeline's
+year, for every layer, from its graphics, its legend and the pictures' workers: here it is
+worked out once per (features, filter) and kept with the layer, the last KEPT_FILTERS of them (a
+planner moves the timeline back and forth over a few years; any thread may ask).
+
+    shown_mask(layer)           # bool array, True for the features shown; None: the layer has no filter
+    shown_mask(layer, scenario) # the same for another filter (a picture painted for the filter it was asked with)
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+
+import numpy as np
+
+KEPT_FILTERS = 16
+# layer -> (its features (a weak reference: an id may be reused once they are gone), OrderedDict filter -> mask)
+_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+_CURRENT = object()
+
+
+def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
+    """The features of `layer` that `feature_filter` (default: the layer's own, as
+    `layer.feature_mask()`) lets through, worked out once per features and filter (read only)."""
+    if feature_filter is _CURRENT:
+        feature_filter = layer.feature_filter
+    if feature_filter is None:
+        return None
+    gdf = layer.gdf
+    with _lock:
+        features, known = _known.get(layer, (None, None))
+        if features is None or features() is not gdf:  # new features: what was worked out goes
+            known = OrderedDict()
+            _known[layer] = (weakref.ref(gdf), known)
+        if feature_filter in known:
+            known.move_to_end(feature_filter)
+            return known[feature_filter]
+    mask = np.asarray(feature_filter.mask(gdf), dtype=bool)
+    mask.setflags(write=False)  # shared by every view of the layer
+    with _lock:
+        known[feature_filter] = mask
+        while len(known) > KEPT_FILTERS:
+            known.popitem(last=False)
+    return mask
