@@ -178,10 +178,24 @@ def _note(source: CRS, target: CRS, area) -> str | None:
 
 def lonlat_bounds(crs, bounds) -> tuple[float, float, float, float] | None:
     """`bounds` in `crs` as (west, south, east, north) degrees on the CRS's own datum (no datum shift:
-    for choosing a transform's area and a UTM zone); None where they are not on the Earth."""
+    for choosing a transform's area and a UTM zone); None where they are not on the Earth.
+
+    Remembered per CRS definition and bounds, as `require_accurate` is: a layer's are worked out
+    when it is read, in the loading thread, and again when it is added, in the GUI thread, where
+    making the transformer took 45-60 ms (a million footprints opened in the window)."""
     crs = CRS.from_user_input(crs)
     if bounds is None or not np.all(np.isfinite(bounds)):
         return None
+    key = (crs.srs, tuple(float(v) for v in bounds))
+    if key not in _LONLAT_BOUNDS:
+        _LONLAT_BOUNDS[key] = _lonlat_bounds(crs, bounds)
+    return _LONLAT_BOUNDS[key]
+
+
+_LONLAT_BOUNDS: dict[tuple, tuple[float, float, float, float] | None] = {}
+
+
+def _lonlat_bounds(crs: CRS, bounds) -> tuple[float, float, float, float] | None:
     if crs.is_geographic or crs.geodetic_crs is None:
         box = tuple(float(v) for v in bounds)
     else:
