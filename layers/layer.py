@@ -79,6 +79,10 @@ class Layer:
     opacity: float = 1.0
     warnings: list[str] = field(default_factory=list)  # what loading repaired or flagged
     fields: FieldMapping = field(default_factory=FieldMapping)  # which field means what (layers.roles)
+    # How many times the layer's data changed in place (`LayerStack.notify_data_changed`: a field
+    # mapping's derived status and year, a sketch): what a view works out once from the data
+    # (the timeline's mask, style classes, legend groups) is keyed on it, as on the data's identity.
+    data_revision: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

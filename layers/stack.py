@@ -109,7 +109,9 @@ class LayerStack:
         self.events.role.emit(layer)
 
     def notify_data_changed(self, layer: Layer) -> None:
-        """Tell listeners that a layer's features changed (e.g. a filter was applied)."""
+        """Tell listeners that a layer's features changed (e.g. a filter was applied); what was worked
+        out from them is out of date (`Layer.data_revision`)."""
+        layer.data_revision += 1
         self.events.data.emit(layer)
 
     def set_feature_filter(self, layer: Layer, feature_filter) -> None:

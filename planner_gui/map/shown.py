@@ -18,7 +18,8 @@ from collections import OrderedDict
 import numpy as np
 
 KEPT_FILTERS = 16
-# layer -> (its features (a weak reference: an id may be reused once they are gone), OrderedDict filter -> mask)
+# layer -> (its features (a weak reference: an id may be reused once they are gone), their revision,
+# OrderedDict filter -> mask)
 _known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
@@ -33,12 +34,12 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
         feature_filter = layer.feature_filter
     if feature_filter is None:
         return None
-    gdf = layer.gdf
+    gdf, revision = layer.gdf, layer.data_revision
     with _lock:
-        features, known = _known.get(layer, (None, None))
-        if features is None or features() is not gdf:  # new features: what was worked out goes
+        features, known_revision, known = _known.get(layer, (None, None, None))
+        if features is None or features() is not gdf or known_revision != revision:  # new or changed features
             known = OrderedDict()
-            _known[layer] = (weakref.ref(gdf), known)
+            _known[layer] = (weakref.ref(gdf), revision, known)
         if feature_filter in known:
             known.move_to_end(feature_filter)
             return known[feature_filter]

@@ -94,7 +94,7 @@ def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleCl
     picture workers ask again after every change of the timeline's year, which changes no class.
     Any thread."""
     style = layer.style if style is None else style
-    key = (id(layer.gdf), dataclasses.astuple(style))
+    key = (id(layer.gdf), layer.data_revision, dataclasses.astuple(style))
     with _classes_lock:
         known = _classes_known.get(layer)
     if known is None or known[0] != key:

@@ -125,7 +125,7 @@ def vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
 
 
 def _groups_key(layer: VectorLayer) -> tuple:
-    return id(layer.gdf), layer.name, dataclasses.astuple(layer.style), layer.feature_filter
+    return id(layer.gdf), layer.data_revision, layer.name, dataclasses.astuple(layer.style), layer.feature_filter
 
 
 _groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -168,7 +168,7 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
         if by_status or not style.category_field:  # colour from a field: name each colour by what it is
             # named on every feature, so a colour keeps its name whatever the timeline's year: worked
             # out once per features and style, not again for each year
-            name_key = (id(gdf), dataclasses.astuple(style))
+            name_key = (id(gdf), layer.data_revision, dataclasses.astuple(style))
             with _groups_lock:
                 named = _names_known.get(layer)
             if named is None or named[0] != name_key:
