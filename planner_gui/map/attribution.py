@@ -61,13 +61,13 @@ class MapAttribution(QtWidgets.QLabel):
         self.canvas.legend.raise_()
 
 
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (id of its features, statements)
+_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (its features' id and revision, statements)
 
 
 def layer_attribution(layer) -> list[str]:
     """`attribution_lines([layer])`, read once per features of the layer: the map asks after every
     change of the layers or the view, and reading a source field of many features takes tens of ms."""
-    key = id(getattr(layer, "gdf", None))
+    key = (id(getattr(layer, "gdf", None)), layer.data_revision)
     known = _statements.get(layer)
     if known is None or known[0] != key:
         known = _statements[layer] = (key, attribution_lines([layer]))
