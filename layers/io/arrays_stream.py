@@ -18,6 +18,8 @@ Columns added after the batch's own fields (their names are no field's: they beg
 - WKB: the feature's WKB, for a batch the fast path left to shapely.
 
 A parsed batch has WKB null; a batch left to shapely has TYPES, CERTAIN and GEOMETRY null.
+Which sources can be sent so is said here too (`is_utf8`: GDAL hands text over as stored;
+`plain_wkb_column`: a GeoParquet file of one WKB column); the others are read by `read_vector`.
 Only NumPy and pyarrow are imported here, as in the reader process.
 """
 from __future__ import annotations
