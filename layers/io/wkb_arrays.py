@@ -39,6 +39,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from layers.ragged import offsets_of, ranks
+
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
 MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
 MAX_RINGS_TESTED = 8  # rings of a polygon with holes tested here (a block of more courtyards: by GEOS)
@@ -145,7 +147,7 @@ class _Reader:
             return None
         self._need(body + 8 + points * 16, ends)
         coords = self._coordinates(body + 8, points, width, little)
-        path_offsets = _cumulative(points)
+        path_offsets = offsets_of(points)
         _refuse_open_rings(coords, path_offsets[:-1], points)
         one_each = np.arange(self.n + 1, dtype=np.int64)
         return GeometryArrays(types, one_each, one_each.copy(), path_offsets, coords)
@@ -229,7 +231,7 @@ class _Reader:
         feature, part, ring, start, points, width, little, kind = (
             a[order] for a in (feature, part, ring, start, points, width, little, kind))
         coords = self._coordinates(start, points, width, little)
-        first = _cumulative(points)[:-1]  # each path's first coordinate
+        first = offsets_of(points)[:-1]  # each path's first coordinate
         point, line, polygon = kind == 1, kind == 2, kind == 3
         closed = polygon & (points > 0)
         _refuse_open_rings(coords, first[closed], points[closed])
@@ -246,16 +248,16 @@ class _Reader:
             feature, part, points = feature[keep], part[keep], points[keep]
         # parts: a simple feature has one if it has a path; a multi-part one all it declares if any has
         parts = np.where(parts_declared > 0, parts_declared, 1) * (np.bincount(feature, minlength=self.n) > 0)
-        geom_offsets = _cumulative(parts)
+        geom_offsets = offsets_of(parts)
         paths_per_part = np.bincount(geom_offsets[feature] + part, minlength=int(geom_offsets[-1]))
-        return GeometryArrays(types, geom_offsets, _cumulative(paths_per_part), _cumulative(points), coords)
+        return GeometryArrays(types, geom_offsets, offsets_of(paths_per_part), offsets_of(points), coords)
 
     def _coordinates(self, start, points, width, little) -> np.ndarray:
         """x and y of every point of the paths, in order."""
         total = int(points.sum())
         if not total:
             return np.empty((0, 2))
-        first = _cumulative(points)[:-1]
+        first = offsets_of(points)[:-1]
         # the point i of a path (first, start, width) is at start + (i - first) * width
         steps = np.arange(total) * width[0] if (width == width[0]).all() else np.arange(total) * np.repeat(width, points)
         at = np.repeat(start - first * width, points) + steps
@@ -272,12 +274,6 @@ def _refuse_open_rings(coords: np.ndarray, first: np.ndarray, points: np.ndarray
     GEOS makes no such ring."""
     if (np.take(coords, first, axis=0) != np.take(coords, first + points - 1, axis=0)).any():
         raise _Unreadable
-
-
-def _cumulative(counts: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(counts) + 1, np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out
 
 
 # -- validity --------------------------------------------------------------------------------------
@@ -321,8 +317,8 @@ def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
         return out
     counts = counts[tested]
     shell = store.part_offsets[store.geom_offsets[features[tested]]]  # each polygon's first path
-    first = _cumulative(counts)[:-1]  # each polygon's first ring among `start` and `points`
-    path = np.repeat(shell, counts) + np.arange(int(counts.sum())) - np.repeat(first, counts)
+    first = offsets_of(counts)[:-1]  # each polygon's first ring among `start` and `points`
+    path = np.repeat(shell, counts) + ranks(counts)
     start, points = store.path_offsets[path], np.diff(store.path_offsets)[path]
     coords = store.coords
     # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
@@ -357,8 +353,8 @@ def _rings_apart(coords: np.ndarray, start_a, points_a, start_b, points_b) -> np
     step = max(1, _PAIRS_AT_ONCE // max(1, int(pairs.max(initial=1))))
     for lo in range(0, len(pairs), step):
         rows = slice(lo, lo + step)
-        first = _cumulative(pairs[rows])[:-1]
-        k = np.arange(int(pairs[rows].sum())) - np.repeat(first, pairs[rows])
+        first = offsets_of(pairs[rows])[:-1]
+        k = ranks(pairs[rows])
         across = np.repeat(segments_b[rows], pairs[rows])
         i = np.repeat(start_a[rows], pairs[rows]) + k // across
         j = np.repeat(start_b[rows], pairs[rows]) + k % across
@@ -377,8 +373,8 @@ def _side(coords: np.ndarray, start: np.ndarray, points: np.ndarray, vertex: np.
     if not len(start):
         return np.zeros(0, np.int8)
     segments = points - 1
-    first = _cumulative(segments)[:-1]
-    i = np.repeat(start, segments) + np.arange(int(segments.sum())) - np.repeat(first, segments)
+    first = offsets_of(segments)[:-1]
+    i = np.repeat(start, segments) + ranks(segments)
     p, q = np.take(coords, i, axis=0), np.take(coords, i + 1, axis=0)
     x, y = np.repeat(vertex[:, 0], segments), np.repeat(vertex[:, 1], segments)
     straddle = (p[:, 1] > y) != (q[:, 1] > y)
@@ -412,7 +408,7 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
         return out
     # the rings' coordinates (a view when they follow each other, as a layer of footprints' do),
     # repeated points dropped (GEOS ignores them)
-    first = _cumulative(points)[:-1]
+    first = offsets_of(points)[:-1]
     if start[0] == 0 and (start == first).all():
         xy = coords[:int(points.sum())]
     else:
@@ -423,7 +419,7 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     if repeated.any():
         xy = xy[~repeated]
         distinct = np.add.reduceat(~repeated, first)
-        first = _cumulative(distinct)[:-1]
+        first = offsets_of(distinct)[:-1]
     else:
         distinct = points
     for size in np.unique(distinct[(distinct >= _MIN_RING) & (distinct <= MAX_RING_TESTED + 1)]):

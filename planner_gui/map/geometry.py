@@ -34,6 +34,7 @@ from pyproj import CRS
 
 from layers.compact_layer import CompactVectorLayer
 from layers.io.sliced import in_slices
+from layers.ragged import ranks
 
 # Simplify only layers whose features carry many vertices on average (a rectangle has 5).
 _SIMPLIFY_MIN_MEAN_VERTICES = 12.0
@@ -272,7 +273,7 @@ def paint_levels(bounds: np.ndarray, view: tuple[float, float, float, float], pi
     if after.sum() > max_pairs:
         return None
     a = by_left[np.repeat(np.arange(n), after)]
-    b = by_left[_gather_index(np.arange(1, n + 1), np.arange(1, n + 1) + after, np.arange(n))]
+    b = by_left[np.repeat(np.arange(1, n + 1), after) + ranks(after)]
     meet = (y0[a] <= y1[b]) & (y0[b] <= y1[a])
     a, b = a[meet], b[meet]
     earlier, later = np.minimum(a, b), np.maximum(a, b)

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from layers.analysis.coverage.compact import ranks
+from layers.ragged import ranks
 
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
 _SIGNATURE_SEED = 20240612
@@ -185,7 +185,7 @@ class CellTable:
         # every (triple, cell) of the small ranges, then every piece of the region in that cell
         width = (c1 - c0 + 1)[small]
         rep = np.repeat(small, n[small])
-        j = np.arange(len(rep)) - np.repeat(np.cumsum(n[small]) - n[small], n[small])
+        j = ranks(n[small])
         w = np.repeat(width, n[small])
         key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
         # the region's pieces in that cell, if their box meets the feature's
@@ -201,7 +201,7 @@ class CellTable:
         lo = self.cell_start[cell]
         m = self.cell_start[cell + 1] - lo
         rep = np.repeat(rep, m)
-        piece = np.repeat(lo, m) + np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
+        piece = np.repeat(lo, m) + ranks(m)
         # a piece whose own box misses the feature's misses it; the others, segment by segment
         box = np.take(box_uv, rep, axis=0)
         near = np.flatnonzero(_boxes_meet(np.take(self.piece_box, piece, axis=0), box))

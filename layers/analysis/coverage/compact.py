@@ -37,6 +37,7 @@ import shapely
 from layers.analysis.coverage.heap import keep_heap
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
+from layers.ragged import offsets_of, ranks
 
 POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
@@ -312,7 +313,7 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
     multi = np.isin(types, MULTI) & ~empty
     single = ~multi & ~empty
     parts_per_feature = np.where(multi, shapely.get_num_geometries(geoms), single.astype(np.int64))
-    geom_offsets = np.r_[0, np.cumsum(parts_per_feature)].astype(np.int64)
+    geom_offsets = offsets_of(parts_per_feature)
     # every part as a geometry: the feature itself, or GEOS's copies of a multi-part one's parts
     parts = np.empty(geom_offsets[-1], dtype=object)
     parts[geom_offsets[:-1][single]] = geoms[single]
@@ -326,7 +327,7 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
     polygon = (part_types == 3) & ~part_empty
     holes = np.where(polygon, shapely.get_num_interior_rings(parts), 0)
     paths_per_part = np.where(polygon, holes + 1, (~part_empty).astype(np.int64))
-    part_offsets = np.r_[0, np.cumsum(paths_per_part)].astype(np.int64)
+    part_offsets = offsets_of(paths_per_part)
     coords_per_path = np.zeros(part_offsets[-1], dtype=np.int64)
     plain = ~part_empty & (holes == 0)  # one path: its coordinates are the part's
     coords_per_path[part_offsets[:-1][plain]] = shapely.get_num_coordinates(parts[plain])
@@ -335,7 +336,7 @@ def _from_shapely_chunk(geoms: np.ndarray) -> CompactGeometries:
         rings = shapely.get_rings(parts[with_holes])
         coords_per_path[np.repeat(part_offsets[with_holes], holes[with_holes] + 1)
                         + ranks(holes[with_holes] + 1)] = shapely.get_num_coordinates(rings)
-    path_offsets = np.r_[0, np.cumsum(coords_per_path)].astype(np.int64)
+    path_offsets = offsets_of(coords_per_path)
     return CompactGeometries(types, geom_offsets, part_offsets, path_offsets, shapely.get_coordinates(geoms))
 
 
@@ -398,13 +399,8 @@ def column_bounds(low: np.ndarray, high: np.ndarray) -> tuple[float, float, floa
     return (float(low[:, 0].min()), float(low[:, 1].min()), float(high[:, 0].max()), float(high[:, 1].max()))
 
 
-def ranks(counts: np.ndarray) -> np.ndarray:
-    """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-
-
 def _gather(offsets: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The children of rows `index` (offsets[i] .. offsets[i+1] each), and their new offsets."""
     counts = offsets[index + 1] - offsets[index]
-    new = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    new = offsets_of(counts)
     return np.repeat(offsets[index], counts) + ranks(counts), new

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from layers.analysis.coverage.compact import ranks
+from layers.ragged import ranks
 
 _RUN = 1 << 12  # clips at a time (a run: ~12 MB at most)
 

@@ -56,13 +56,13 @@ from layers.analysis.coverage.compact import (
     SharedGeometries,
     column_bounds,
     is_of,
-    ranks,
 )
 from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 from layers.io.sliced import collector_paused
+from layers.ragged import ranks
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
 _RUN = 1 << 18  # features whose cells are looked up at a time
