@@ -47,7 +47,6 @@ and whether every figure (total and by ward) is the same to 1e-12.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import json
 import math
@@ -78,6 +77,7 @@ from layers.analysis.coverage import (  # noqa: E402
     polygonal,
     zone_geometries,
 )
+from layers.analysis.coverage.heap import glibc  # noqa: E402
 from layers.analysis.coverage.within import exact_counts  # noqa: E402
 from tests.reference import features_brute_force, population_brute_force  # noqa: E402
 
@@ -168,10 +168,9 @@ def stages(footprints, grid_values, grid_transform, study, stations, wards, radi
 def _give_back_freed_heap() -> None:
     """Have glibc return the freed heap of the dropped synthetic geometries to the system (else
     the resident set keeps the pages of objects that no longer exist)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _load() -> str:

@@ -60,6 +60,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
+from bench_coverage import _memory_mb  # noqa: E402
 from layers.crs import HANOI_CRS  # noqa: E402
 from layers.layer import field_columns  # noqa: E402
 
@@ -387,14 +388,6 @@ def layer_centre(bounds: np.ndarray) -> tuple[float, float]:
 FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet"}
 
 
-def peak_memory_gb() -> float:
-    """This process's peak resident set (VmHWM, which starts afresh at exec): not getrusage's
-    ru_maxrss, which keeps the peak of the process it was forked from (the bench that wrote the
-    synthetic city, 2.6 GB) whatever this one holds."""
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024**2
-
-
 def write_city(folder: Path, size: int, shapes: str, formats) -> list[Path]:
     """The synthetic city written in each of `formats` (before any window exists: its million
     objects are gone when one opens). A neutral file name: "city" would guess the role boundary."""
@@ -546,11 +539,13 @@ def measure(path: Path, args) -> int:
         window.canvas.set_view(extent)
         bench.wait_settled()
         map_overall = (bench.beat.overall, bench.beat.overall_where)
-        rss_before_exports_gb = peak_memory_gb()
+        # VmHWM, which starts afresh at exec: getrusage's ru_maxrss keeps the peak of the process
+        # this one was forked from (the bench that wrote the synthetic city, 2.6 GB)
+        rss_before_exports_gb = _memory_mb("VmHWM") / 1024
         for label, make in exports(window):
             block, took, where = bench.export(make, Path(tmp) / label.split()[0])
             rows.append((f"export: {label}", f"{block * 1000:.0f} ms", where, f"{took:.2f} s until written"))
-    rss_gb = peak_memory_gb()
+    rss_gb = _memory_mb("VmHWM") / 1024
     print()
     print("| action | longest GUI-thread block | spent in | time |")
     print("|---|---|---|---|")

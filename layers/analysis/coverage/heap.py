@@ -17,6 +17,7 @@ on Linux with glibc only (elsewhere nothing changes).
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 MMAP_THRESHOLD = 32 << 20  # bytes: glibc's DEFAULT_MMAP_THRESHOLD_MAX on a 64-bit system
@@ -25,18 +26,30 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
 _set = False
 
 
+@functools.cache
+def glibc() -> ctypes.CDLL | None:
+    """The C library, where it is glibc on Linux (its allocator's knobs); None elsewhere (musl has
+    no libc.so.6, other systems their own allocators)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 (glibc's own: AttributeError where not)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
 def keep_heap() -> None:
     """Set glibc's thresholds for the engine's arrays (the module docstring), once per process."""
     global _set
     if _set:
         return
     _set = True
-    if not sys.platform.startswith("linux"):
+    libc = glibc()
+    if libc is None:  # its allocator as it is
         return
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no libc.so.6): its allocator as it is
-        return
+    mallopt = libc.mallopt
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
