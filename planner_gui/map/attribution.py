@@ -7,11 +7,11 @@ it (the window, a map PNG) carries them.
 """
 from __future__ import annotations
 
-import weakref
 
 from PySide6 import QtCore, QtWidgets
 
 from layers.attribution import attribution_lines
+from planner_gui.map.remembered import Remembered, data_key
 
 MAX_WIDTH_SHARE = 0.55  # of the map's width; longer credits wrap
 MIN_WIDTH_PX = 120
@@ -61,14 +61,10 @@ class MapAttribution(QtWidgets.QLabel):
         self.canvas.legend.raise_()
 
 
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (its features' id and revision, statements)
+_statements = Remembered()
 
 
 def layer_attribution(layer) -> list[str]:
     """`attribution_lines([layer])`, read once per features of the layer: the map asks after every
     change of the layers or the view, and reading a source field of many features takes tens of ms."""
-    key = (id(getattr(layer, "gdf", None)), layer.data_revision)
-    known = _statements.get(layer)
-    if known is None or known[0] != key:
-        known = _statements[layer] = (key, attribution_lines([layer]))
-    return known[1]
+    return _statements.get(layer, data_key(layer), lambda: attribution_lines([layer]))

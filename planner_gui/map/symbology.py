@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +19,7 @@ import pandas as pd
 from PySide6 import QtCore, QtGui
 
 from layers.layer import Style
+from planner_gui.map.remembered import Remembered, data_key
 
 MAP_BACKGROUND = "#f4f2ec"  # the map's paper: what a transparent symbol is seen over
 
@@ -84,8 +83,7 @@ def feature_classes(gdf: pd.DataFrame, style: Style) -> list[tuple[StyleClass, n
             for (c, f, p, l), rows in sorted(classes.items())]
 
 
-_classes_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (key, classes)
-_classes_lock = threading.Lock()
+_classes = Remembered()
 
 
 def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleClass, np.ndarray]]:
@@ -94,17 +92,13 @@ def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleCl
     picture workers ask again after every change of the timeline's year, which changes no class.
     Any thread."""
     style = layer.style if style is None else style
-    key = (id(layer.gdf), layer.data_revision, dataclasses.astuple(style))
-    with _classes_lock:
-        known = _classes_known.get(layer)
-    if known is None or known[0] != key:
+
+    def make():
         classes = feature_classes(layer.gdf, style)
         for _, rows in classes:
             rows.setflags(write=False)
-        known = (key, classes)
-        with _classes_lock:
-            _classes_known[layer] = known
-    return known[1]
+        return classes
+    return _classes.get(layer, (*data_key(layer), dataclasses.astuple(style)), make)
 
 
 def pen(colour: str, width: float, pattern: str = "solid") -> QtGui.QPen:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import threading
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +25,7 @@ from pyproj import CRS
 
 from layers.layer import Layer, RasterLayer, VectorLayer
 from planner_gui.map.shown import shown_mask
+from planner_gui.map.remembered import Remembered, data_key
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
 from planner_gui.map.symbology import layer_style_classes
 
@@ -114,30 +113,21 @@ def vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
     """The layer's style classes among the features shown, as legend groups: worked out again only
     when its data, style or feature filter changed (the legend is asked after every layer event,
     and splitting a large layer into classes takes tens of milliseconds of the GUI thread)."""
-    key = _groups_key(layer)
-    with _groups_lock:
-        known = _groups_known.get(layer)
-    if known is None or known[0] != key:
-        known = (key, _worked_out_groups(layer))
-        with _groups_lock:
-            _groups_known[layer] = known
-    return known[1]
+    return _groups.get(layer, _groups_key(layer), lambda: _worked_out_groups(layer))
 
 
 def _groups_key(layer: VectorLayer) -> tuple:
-    return id(layer.gdf), layer.data_revision, layer.name, dataclasses.astuple(layer.style), layer.feature_filter
+    return *data_key(layer), layer.name, dataclasses.astuple(layer.style), layer.feature_filter
 
 
-_groups_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_names_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # layer -> (key, what each colour stands for)
-_groups_lock = threading.Lock()  # the map's legend asks in a worker, an export's in the GUI thread
+# the map's legend asks in a worker, an export's in the GUI thread
+_groups = Remembered()
+_names = Remembered()  # what each colour stands for
 
 
 def groups_known(layer: VectorLayer) -> bool:
     """True if the layer's classes for its current data, style and filter are worked out already."""
-    with _groups_lock:
-        known = _groups_known.get(layer)
-    return known is not None and known[0] == _groups_key(layer)
+    return _groups.has(layer, _groups_key(layer))
 
 
 def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
@@ -168,14 +158,9 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
         if by_status or not style.category_field:  # colour from a field: name each colour by what it is
             # named on every feature, so a colour keeps its name whatever the timeline's year: worked
             # out once per features and style, not again for each year
-            name_key = (id(gdf), layer.data_revision, dataclasses.astuple(style))
-            with _groups_lock:
-                named = _names_known.get(layer)
-            if named is None or named[0] != name_key:
-                named = (name_key, _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
-                with _groups_lock:
-                    _names_known[layer] = named
-            heading, names = named[1]
+            heading, names = _names.get(
+                layer, (*data_key(layer), dataclasses.astuple(style)),
+                lambda: _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
         else:  # a category field: each value has its palette colour and is its own label
             heading = style.category_field
             names = {(cls.colour, cls.fill): cls.label or "(none)" for cls, _ in shown}
