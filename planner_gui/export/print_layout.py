@@ -309,22 +309,28 @@ def paint_page(painter: QtGui.QPainter, content: PrintContent, dpi: float) -> No
 
 
 MAP_STRIP_ROWS = 512  # rows of the map image drawn onto a page image in one call
+MAP_PDF_STRIP_PIXELS = 1 << 18  # pixels of the map image drawn into a PDF in one call (its compression: ~8 ms)
 
 
 def _map_image(p: QtGui.QPainter, device: QtCore.QRectF, image: QtGui.QImage) -> None:
     """The map image in its frame. It was drawn at the frame's size in the page's pixels (to the
     pixel): laid at the nearest whole pixel, unscaled, it is copied instead of resampled (an A3
-    page at 600 dpi: 0.05 s against 0.65 s), and onto a page image a strip of MAP_STRIP_ROWS at a
-    time: PySide holds Python's lock through each Qt call, the GUI thread waiting for the longest
-    (a PDF takes it in one call: its viewers may show a hairline between strips). An image of
-    another size is scaled into the frame."""
+    page at 600 dpi: 0.05 s against 0.65 s), a strip of rows at a time: PySide holds Python's lock
+    through each Qt call, the GUI thread waiting for the longest. Onto a page image a strip is
+    MAP_STRIP_ROWS rows; into a PDF, where Qt compresses each image as it is drawn (an A4 page's
+    map at 300 dpi: 140 ms in one call), at most MAP_PDF_STRIP_PIXELS pixels, each strip one row
+    taller than its place so that the next one lies over its last row: a viewer that smooths an
+    image's edges shows the map under a join, never a hairline of paper. An image of another size
+    is scaled into the frame."""
     if abs(image.width() - device.width()) > 1 or abs(image.height() - device.height()) > 1:
         p.drawImage(device, image)
         return
     left, top = round(device.x()), round(device.y())
-    rows = MAP_STRIP_ROWS if isinstance(p.device(), QtGui.QImage) else image.height()
+    onto_image = isinstance(p.device(), QtGui.QImage)
+    rows = MAP_STRIP_ROWS if onto_image else max(1, MAP_PDF_STRIP_PIXELS // max(image.width(), 1))
+    overlap = 0 if onto_image else 1
     for first in range(0, image.height(), rows):
-        height = min(rows, image.height() - first)
+        height = min(rows + overlap, image.height() - first)
         p.drawImage(QtCore.QPoint(left, top + first), image, QtCore.QRect(0, first, image.width(), height))
 
 

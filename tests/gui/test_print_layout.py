@@ -396,3 +396,32 @@ def test_the_map_is_copied_onto_the_page_pixel_for_pixel(sample, tmp_path):
     assert inside[0].start < MAP_STRIP_ROWS < inside[0].stop  # a join between two strips is compared
     on_page = pixels(page)[top:top + drawn.height(), left:left + drawn.width()]
     assert np.array_equal(on_page[inside], pixels(drawn)[:, :drawn.width()][inside])
+
+
+@needs_sample
+def test_the_pdf_takes_the_map_a_short_strip_at_a_time_with_no_gap(sample, tmp_path):
+    """Qt compresses an image as it draws it into a PDF, holding Python's lock (the GUI thread waits
+    for it): the map goes in strips of at most MAP_PDF_STRIP_PIXELS pixels, plus the row the next
+    strip lies over. Together they are the map image's rows, each once, and on the page they tile
+    the map's place from top to bottom, each strip overlapping the next by one pixel (no paper
+    between them, whatever a viewer does at an image's edge)."""
+    from planner_gui.export.print_layout import MAP_PDF_STRIP_PIXELS
+
+    _, canvas = sample
+    dpi = 150
+    content = print_content(canvas, PageSpec("A4", landscape=True, dpi=dpi), "t", "s")
+    path = write_page(content, tmp_path / "map.pdf")
+    width, height = content.map_image.width(), content.map_image.height()
+    images = [o.get_object() for o in pypdf.PdfReader(str(path)).pages[0]["/Resources"]["/XObject"].values()]
+    strips = [o for o in images if o["/Subtype"] == "/Image" and o["/Width"] == width]
+    assert len(strips) > 2
+    assert all(o["/Height"] * width <= MAP_PDF_STRIP_PIXELS + width for o in strips)
+    assert sum(o["/Height"] for o in strips) - (len(strips) - 1) == height
+    pixel_pt = 72 / dpi
+    placed = sorted((rect for rect in _images_on_pages(path)[0] if abs((rect[2] - rect[0]) - width * pixel_pt) < 0.01),
+                    key=lambda rect: -rect[3])  # top first (PDF's y runs up)
+    assert len(placed) == len(strips)
+    for upper, lower in zip(placed, placed[1:]):
+        assert lower[3] - upper[1] == pytest.approx(pixel_pt, abs=0.01)  # the lower one's top row under the upper's last
+        assert lower[0] == pytest.approx(upper[0])
+    assert placed[0][3] - placed[-1][1] == pytest.approx(height * pixel_pt, abs=0.01)
