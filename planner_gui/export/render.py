@@ -176,6 +176,8 @@ class MapDrawing(QtCore.QObject):
         """The drawing, each `yield` handing the GUI thread back to the event loop for that many ms."""
         self._make_twin(at_once=False)
         yield 0
+        for _ in self._twin.showing(self.bounds):  # a layer per turn of the event loop
+            yield 0
         self._show_view(at_once=False)
         yield 0
         while self._twin.busy() or self._twin.legend.busy():
@@ -219,7 +221,7 @@ class MapDrawing(QtCore.QObject):
         from planner_gui.map.canvas import MapCanvas
 
         width_px, height_px = self.size
-        twin = MapCanvas(self.canvas.session, paints_at_once=at_once)
+        twin = MapCanvas(self.canvas.session, paints_at_once=at_once, view_later=True)
         self._twin = twin
         twin.basemap.copy_from(self.canvas.basemap)  # the page shows the tiles the screen has
         twin.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -227,8 +229,11 @@ class MapDrawing(QtCore.QObject):
         twin.show()  # never on screen: only makes Qt lay the view out at this size
 
     def _show_view(self, at_once: bool) -> None:
+        """The twin shown its view (already, if not `at_once`: `start` shows it a layer at a time)
+        with its legend."""
         twin = self._twin
-        twin.set_view(self.bounds)
+        if at_once:
+            twin.set_view(self.bounds)
         if self.overlays:
             twin.legend.set_enabled(self.canvas.legend.enabled)
             if at_once:

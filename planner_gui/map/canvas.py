@@ -62,14 +62,18 @@ class MapCanvas(pg.GraphicsView):
     clicked = QtCore.Signal(float, float, object)  # x, y, the pyqtgraph MouseClickEvent
     view_changed = QtCore.Signal()
 
-    def __init__(self, session: Session, parent=None, paints_at_once: bool = False):
+    def __init__(self, session: Session, parent=None, paints_at_once: bool = False, view_later: bool = False):
         """`paints_at_once`: a large layer's picture is painted in the calling thread, not a worker
-        (an export's twin canvas drawn here and now, `planner_gui.export.render.MapDrawing`)."""
+        (an export's twin canvas drawn here and now, `planner_gui.export.render.MapDrawing`).
+        `view_later`: the layers are drawn first when a view is set (`set_view`, `showing`), not
+        at the default view (an export's twin, shown its view once laid out: drawing every layer
+        twice, and a large layer's picture of a view nobody asked for, were work for nothing)."""
         super().__init__(parent, background=MAP_BACKGROUND)
         self.session = session
         self.stack = session.layers
         self.working_crs = session.working_crs or EMPTY_CRS
         self.paints_at_once = paints_at_once
+        self._view_later = view_later
         self.view_box = pg.ViewBox(lockAspect=1.0, enableMenu=False, defaultPadding=0.02)
         self.view_box.setMouseMode(pg.ViewBox.PanMode)
         self.setCentralItem(self.view_box)
@@ -267,7 +271,8 @@ class MapCanvas(pg.GraphicsView):
         if layer.visible:
             self._attach(graphic)
         graphic.set_opacity(layer.opacity)
-        graphic.refresh(*self._view_and_pixel())
+        if not self._view_later:
+            graphic.refresh(*self._view_and_pixel())
 
     def _attach(self, graphic: LayerGraphic) -> None:
         for item in graphic.items():
@@ -326,9 +331,16 @@ class MapCanvas(pg.GraphicsView):
         return self.view_bounds(), self.pixel_size()
 
     def set_view(self, bounds: tuple[float, float, float, float]) -> None:
+        for _ in self.showing(bounds):
+            pass
+
+    def showing(self, bounds: tuple[float, float, float, float]):
+        """`set_view` a layer at a time: a generator that yields after each layer is drawn for the
+        view, so a caller in no hurry (an export's twin, `MapDrawing.start`) can hand the GUI thread
+        back to the event loop in between."""
         xmin, ymin, xmax, ymax = bounds
         self.view_box.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
-        self.refresh()
+        yield from self._refreshing()
 
     def zoom_to_layer(self, layer: Layer) -> None:
         if graphic := self.graphics.get(id(layer)):
@@ -370,14 +382,21 @@ class MapCanvas(pg.GraphicsView):
 
     def refresh(self) -> None:
         """Cull and simplify every visible layer to the current view (called after pan/zoom)."""
+        for _ in self._refreshing():
+            pass
+
+    def _refreshing(self):
+        """`refresh`, yielding after each layer (see `showing`)."""
         self._timer.stop()
         self.moving_picture.stop()
+        self._view_later = False
         view, pixel_m = self._view_and_pixel()
         shown = [g for layer in self._drawn_layers() if layer.visible and (g := self.graphics.get(id(layer)))]
         # the layers drawn here first, then the pictures painted in workers: while a worker runs, every
         # call from this thread into Qt waits for the GIL
         for graphic in sorted(shown, key=lambda g: isinstance(g, LargeVectorGraphic)):
             graphic.refresh(view, pixel_m)
+            yield
         self.basemap.refresh(view, pixel_m)
         self.refresh_labels()
         self.scale_bar.update()

@@ -202,6 +202,18 @@ class LayerGeometry:
         small_px: float = 4.0,
     ) -> Culled:
         """The features of `subset` (indices; default all) that the view shows, split by screen size."""
+        features, small = self.split(view, pixel_m, subset, small_px)
+        return self.culled(features, small, pixel_m)
+
+    def split(
+        self,
+        view: tuple[float, float, float, float],
+        pixel_m: float,
+        subset: np.ndarray | None = None,
+        small_px: float = 4.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(features drawn as paths, features too small for a path: drawn as pixels), indices of the
+        features of `subset` (default all) that the view shows."""
         mask = self.in_view(view)
         if subset is not None:
             keep = np.zeros(self.n_features, bool)
@@ -213,11 +225,14 @@ class LayerGeometry:
         else:
             small = np.zeros_like(mask)
             big = mask
-        features = np.flatnonzero(big)
+        return np.flatnonzero(big), np.flatnonzero(small)
+
+    def culled(self, features: np.ndarray, small: np.ndarray, pixel_m: float) -> Culled:
+        """What drawing `features` as paths at `pixel_m` needs (`small` passed along)."""
         geometry = self.at_resolution(pixel_m) if len(features) else self
         x, y, connect = geometry.gather(features)
         lengths = geometry.stop[features] - geometry.start[features]
-        return Culled(x, y, connect, features, np.flatnonzero(small), lengths)
+        return Culled(x, y, connect, features, small, lengths)
 
     def gather(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Vertices of `features` back to back, and the connect array for arrayToQPath."""

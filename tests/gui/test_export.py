@@ -213,3 +213,51 @@ def test_a_change_while_the_strips_are_drawn_does_not_split_the_picture(qtbot, c
     assert not any(layer.visible for layer in stack)
     same = (np.abs(_pixels(drawing.image) - _pixels(at_once.image)).max(axis=2) <= 8).mean()
     assert same > 0.999
+
+
+def test_an_exports_twin_draws_its_layers_only_for_the_view_it_is_shown(qtbot, canvas, monkeypatch):
+    """A twin canvas made for an export draws nothing at its default view (every layer drawn twice,
+    a large layer's picture of a view nobody asked for); its layers are drawn once, for its view."""
+    from planner_gui.map import canvas as canvas_module
+    from planner_gui.map.canvas import MapCanvas
+    from planner_gui.map.layers.vector import VectorGraphic
+
+    monkeypatch.setattr(canvas_module, "LARGE_LAYER_FEATURES", 50)  # the wards: a large layer, painted in a worker
+    refreshed = []
+    real = VectorGraphic.refresh
+    monkeypatch.setattr(VectorGraphic, "refresh", lambda self, *a: (refreshed.append(self.layer.name), real(self, *a)))
+    twin = MapCanvas(canvas.session, view_later=True)
+    qtbot.addWidget(twin)
+    twin.resize(400, 300)
+    large = [g for g in twin.graphics.values() if hasattr(g, "painter")]
+    assert large and refreshed == [] and all(g.painter.latest_id == 0 for g in large)
+    twin.set_view(canvas.view_bounds())
+    shown = [layer.name for layer in twin._drawn_layers() if layer.visible
+             and type(twin.graphic(layer)) is VectorGraphic]
+    assert sorted(refreshed) == sorted(shown) and shown
+    assert all(g.painter.latest_id == 1 for g in large if g.layer.visible)
+    qtbot.waitUntil(lambda: not twin.busy(), timeout=10_000)
+    twin.stop_observing()
+
+
+def test_a_map_drawn_in_steps_draws_its_layers_a_turn_of_the_event_loop_apart(qtbot, canvas, monkeypatch):
+    """The Export menu's twin is shown its view a layer at a time, the window live in between."""
+    from PySide6 import QtCore
+
+    from planner_gui.export.render import MapDrawing
+    from planner_gui.map.layers.vector import VectorGraphic
+
+    turns, at_layer = [0], []
+    real = VectorGraphic.refresh
+    monkeypatch.setattr(VectorGraphic, "refresh", lambda self, *a: (at_layer.append(turns[0]), real(self, *a)))
+    ticker = QtCore.QTimer(interval=0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    drawing = MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False)
+    ticker.start()
+    try:
+        with qtbot.waitSignal(drawing.finished, timeout=30_000) as finished:
+            drawing.start()
+    finally:
+        ticker.stop()
+    assert finished.args == [True] and len(at_layer) >= 3
+    assert all(b > a for a, b in zip(at_layer, at_layer[1:]))

@@ -99,7 +99,8 @@ def test_hiding_and_showing_a_large_layer_keeps_its_picture(qtbot, canvas, monke
 
 
 def test_a_small_layer_is_painted_once_per_view_and_replayed(qtbot, canvas, monkeypatch):
-    """Repaints of an unchanged view replay the recorded painting; a new view records it again."""
+    """Repaints of an unchanged view replay the recorded painting; so does a view that shows the same
+    features (the recording is in map units); a view that shows others records it again."""
     painted = []
     real = vector_module.paint_features
     monkeypatch.setattr(vector_module, "paint_features", lambda *args, **kw: (painted.append(1), real(*args, **kw)))
@@ -113,4 +114,7 @@ def test_a_small_layer_is_painted_once_per_view_and_replayed(qtbot, canvas, monk
     assert len(painted) == recorded
     canvas.set_view((X0 - 35, Y0 - 35, X0 + 185, Y0 + 185))
     _check_drawn_like_qgis(canvas)
+    assert len(painted) == recorded  # the same two squares
+    canvas.set_view((X0 + 110, Y0 + 110, X0 + 310, Y0 + 310))  # square B alone
     assert len(painted) > recorded
+    assert _colour_at(canvas, X0 + 125, Y0 + 125) == FILL

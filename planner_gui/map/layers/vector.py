@@ -30,20 +30,47 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
     arrives; and while a worker runs, each call from Python into Qt waits for the GIL (80-330 us
     measured, against 2 us), so the canvas sets these features before it starts any worker's
     picture. Replayed, the same pixels (checked on the Hanoi sample at three scales).
+
+    Features whose order cannot show are not recorded one by one: outlines of one opaque solid
+    pen with no fill (a city's wards, lines of one colour) cover the same pixels in any order, so
+    the item paints its path whole, in one call (`one_path`). And features already held at the
+    same level of detail are not set again (`shows`): a pan that keeps the same wards in view
+    rebuilds nothing, the path and the recording lying in map units.
     """
 
     def __init__(self, area: bool):
         super().__init__()
         self.area = area
         self._recording: QtGui.QPicture | None = None
+        self._whole = False  # the path is painted whole (see `one_path`)
+        self._shows: tuple | None = None  # (level of detail, features) of the path
 
-    def set_features(self, culled: geo.Culled) -> None:
-        """The features to draw (in view, simplified), painted now into the recording (pen and brush set)."""
+    def shows(self, level, features: np.ndarray) -> bool:
+        """True if the item holds `features` drawn from `level` (a LayerGeometry) already."""
+        return self._shows is not None and self._shows[0] is level and np.array_equal(self._shows[1], features)
+
+    def one_path(self) -> bool:
+        """True if the features paint the same pixels in any order, so the path is painted whole:
+        one solid opaque pen and nothing filled (lines, or areas with no fill or a transparent one)."""
+        outline = self.pen()
+        if outline.style() != QtCore.Qt.PenStyle.SolidLine or outline.color().alpha() != 255:
+            return False
+        fill = self.brush()
+        return not self.area or fill.style() == QtCore.Qt.BrushStyle.NoBrush or fill.color().alpha() == 0
+
+    def set_features(self, culled: geo.Culled, level=None) -> None:
+        """The features to draw (in view, simplified from `level`, the LayerGeometry they were
+        gathered from), painted now into the recording (pen and brush set) unless painted whole."""
         self._recording = None
+        self._whole = False
+        self._shows = (level, culled.features) if level is not None else None
         if not len(culled.x):
             self.setPath(QtGui.QPainterPath())
             return
         self.setPath(pg.arrayToQPath(culled.x, culled.y, connect=culled.connect, finiteCheck=False))
+        if self.one_path():
+            self._whole = True
+            return
         rings = feature_rings(culled.x, culled.y, culled.connect == 0, culled.lengths)
         self._recording = QtGui.QPicture()
         recorder = QtGui.QPainter(self._recording)
@@ -55,6 +82,10 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
     def paint(self, painter, option, widget=None) -> None:
         if self._recording is not None:
             painter.drawPicture(0, 0, self._recording)
+        elif self._whole:
+            painter.setPen(self.pen())
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.drawPath(self.path())
 
 
 class VectorGraphic(LayerGraphic):
@@ -101,12 +132,15 @@ class VectorGraphic(LayerGraphic):
 
     def refresh(self, view, pixel_m) -> None:
         small, drawn = [], []
+        g = self.geometry
         for item, rows in self.classes:
             whole = len(self.classes) == 1 and self._shown is None
-            culled = self.geometry.cull(view, pixel_m, subset=None if whole else rows)
-            item.set_features(culled)
-            small.append(culled.small)
-            drawn.append(culled.features)
+            features, small_rows = g.split(view, pixel_m, subset=None if whole else rows)
+            level = g.at_resolution(pixel_m) if len(features) else g
+            if not item.shows(level, features):
+                item.set_features(g.culled(features, small_rows, pixel_m), level)
+            small.append(small_rows)
+            drawn.append(features)
         self._draw_small(np.concatenate(small) if small else np.empty(0, np.int64), view, pixel_m)
         # style classes are disjoint, and so are a class's paths and pixels: a sort, not a unique
         self.drawn = np.sort(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)

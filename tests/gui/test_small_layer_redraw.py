@@ -1,0 +1,108 @@
+"""A small layer's redraw after a pan or zoom does only the work the view change asks for.
+
+Outlines of one opaque solid pen with nothing filled cover the same pixels in any order, so their
+item paints its path whole instead of a recording of one call per feature; and an item that holds
+the features the new view shows, at the same level of detail, is not rebuilt. Both must leave the
+map's pixels as drawing every feature one by one, afresh, gives them. Data in UTM zone 56S
+(Sydney): southern hemisphere, not Hanoi.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+from PySide6 import QtGui
+
+from layers.layer import Style, VectorLayer
+from layers.session import Session
+from planner_gui.map.canvas import MapCanvas
+from planner_gui.map.layers import vector as vector_module
+
+SYDNEY = CRS.from_epsg(32756)
+X0, Y0 = 334_000.0, 6_250_000.0  # central Sydney in UTM 56S
+
+
+def _layers() -> list[VectorLayer]:
+    """Overlapping outlined suburbs (no fill), filled parks over each other, and a few streets."""
+    rng = np.random.default_rng(3)
+    corners = rng.uniform(0, 4_000, (40, 2))
+    suburbs = [shapely.Polygon(shapely.buffer(shapely.Point(X0 + x, Y0 + y), 300 + 10 * i, quad_segs=6).exterior)
+               for i, (x, y) in enumerate(corners)]
+    parks = [shapely.box(X0 + x, Y0 + y, X0 + x + 500, Y0 + y + 350) for x, y in corners[:15]]
+    streets = [shapely.LineString([(X0 + x, Y0 + y), (X0 + x + 900, Y0 + y + 200), (X0 + x + 1_200, Y0 + y - 400)])
+               for x, y in corners[:20]]
+
+    def layer(name, geoms, style):
+        return VectorLayer(name=name, gdf=gpd.GeoDataFrame({"id": range(len(geoms))}, geometry=geoms, crs=SYDNEY),
+                           style=style)
+
+    return [layer("suburbs", suburbs, Style(stroke="#4d4d4d", fill=None, fill_alpha=0.0, width=1.5)),
+            layer("parks", parks, Style(stroke="#1a7f37", fill="#74c476", fill_alpha=0.8, width=2.0)),
+            layer("streets", streets, Style(stroke="#d62728", width=2.0))]
+
+
+def _canvas(qtbot, view) -> MapCanvas:
+    session = Session()
+    for layer in _layers():
+        session.add_layer(layer)
+    canvas = MapCanvas(session)
+    qtbot.addWidget(canvas)
+    canvas.resize(420, 360)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_view(view)
+    return canvas
+
+
+def _pixels(canvas) -> np.ndarray:
+    image = canvas.viewport().grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1).copy()
+
+
+def _items(canvas, name):
+    layer = next(layer for layer in canvas.session.layers if layer.name == name)
+    return [item for item, _ in canvas.graphic(layer).classes]
+
+
+VIEW = (X0 - 500, Y0 - 500, X0 + 4_500, Y0 + 4_500)
+
+
+def test_outlines_of_one_pen_are_painted_whole_with_the_pixels_of_one_by_one(qtbot, monkeypatch):
+    canvas = _canvas(qtbot, VIEW)
+    assert all(item.one_path() for item in _items(canvas, "suburbs") + _items(canvas, "streets"))
+    assert not any(item.one_path() for item in _items(canvas, "parks"))  # filled: their order shows
+    whole = _pixels(canvas)
+    assert len(np.unique(whole)) > 3  # background, suburbs, parks, streets
+    monkeypatch.setattr(vector_module.FeaturesItem, "one_path", lambda self: False)
+    assert np.array_equal(_pixels(_canvas(qtbot, VIEW)), whole)
+
+
+def test_a_half_transparent_or_dashed_outline_is_painted_one_by_one():
+    item = vector_module.FeaturesItem(area=True)
+    item.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0, 128)))
+    assert not item.one_path()  # where two outlines cross, two layers of ink
+    item.setPen(QtGui.QPen(QtGui.QColor("black"), 1.0, vector_module.QtCore.Qt.PenStyle.DashLine))
+    assert not item.one_path()
+
+
+@pytest.mark.parametrize("shift_m", [40.0, -25.0])
+def test_a_pan_that_keeps_the_same_features_rebuilds_nothing_and_draws_as_afresh(qtbot, shift_m):
+    canvas = _canvas(qtbot, VIEW)
+    parks = _items(canvas, "parks")
+    recordings = [item._recording for item in parks]
+    assert any(recording is not None for recording in recordings)
+    moved = (VIEW[0] + shift_m, VIEW[1] + shift_m, VIEW[2] + shift_m, VIEW[3] + shift_m)
+    canvas.set_view(moved)
+    assert [item._recording for item in parks] == recordings  # the same objects: nothing recorded again
+    assert np.array_equal(_pixels(canvas), _pixels(_canvas(qtbot, moved)))
+
+
+def test_a_view_that_shows_other_features_draws_them(qtbot):
+    canvas = _canvas(qtbot, (X0 + 4_000, Y0 + 4_000, X0 + 9_000, Y0 + 9_000))  # beyond most of the city
+    before = [item._shows[1].copy() if item._shows else None for item in _items(canvas, "parks")]
+    canvas.set_view(VIEW)
+    after = [item._shows[1] for item in _items(canvas, "parks")]
+    assert any(b is None or len(a) > len(b) for a, b in zip(after, before))
+    assert np.array_equal(_pixels(canvas), _pixels(_canvas(qtbot, VIEW)))
