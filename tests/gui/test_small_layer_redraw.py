@@ -106,3 +106,43 @@ def test_a_view_that_shows_other_features_draws_them(qtbot):
     after = [item._shows[1] for item in _items(canvas, "parks")]
     assert any(b is None or len(a) > len(b) for a, b in zip(after, before))
     assert np.array_equal(_pixels(canvas), _pixels(_canvas(qtbot, VIEW)))
+
+
+def test_features_too_small_for_a_path_are_burnt_into_an_image_no_larger_than_they_need(qtbot):
+    """Tiny features (3 m sheds seen 8 km wide) are their boxes' pixels in the stroke colour, in an
+    image that covers those pixels only, laid where a screen-sized one would have them."""
+    from planner_gui.map import geometry as geo
+
+    rng = np.random.default_rng(5)
+    corners = rng.uniform(0, 600, (30, 2)) + (X0 + 2_000, Y0 + 2_000)
+    sheds = [shapely.box(x, y, x + 3, y + 3) for x, y in corners]
+    depot = shapely.box(X0, Y0, X0 + 1_500, Y0 + 1_000)
+    stroke = "#8c2d04"
+    layer = VectorLayer(name="sheds", gdf=gpd.GeoDataFrame({"id": range(31)}, geometry=sheds + [depot], crs=SYDNEY),
+                        style=Style(stroke=stroke, fill=None, width=1.0))
+    session = Session()
+    session.add_layer(layer)
+    canvas = MapCanvas(session)
+    qtbot.addWidget(canvas)
+    canvas.resize(420, 360)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_view((X0 - 1_000, Y0 - 1_000, X0 + 7_000, Y0 + 7_000))
+    view, pixel_m = canvas._view_and_pixel()
+    item = canvas.graphic(layer).small_image
+    assert item.isVisible()
+    shape = (int(np.ceil((view[3] - view[1]) / pixel_m)), int(np.ceil((view[2] - view[0]) / pixel_m)))
+    expected = geo.rasterise_boxes(shapely.bounds(np.array(sheds)), view, pixel_m, shape)
+    image = item.image
+    assert image.shape[0] * image.shape[1] * 20 < shape[0] * shape[1]  # a small part of the screen
+    rect = item.mapRectToParent(item.boundingRect())
+    left, top = round((rect.left() - view[0]) / pixel_m), round((rect.top() - view[1]) / pixel_m)
+    assert rect.width() == pytest.approx(image.shape[1] * pixel_m) and rect.height() == pytest.approx(image.shape[0] * pixel_m)
+    placed = np.zeros(shape, bool)
+    placed[top:top + image.shape[0], left:left + image.shape[1]] = image[..., 3] > 0
+    assert np.array_equal(placed, expected)
+    screen = canvas.viewport().grab().toImage()
+    for x, y in corners[:5] + 1.5:  # on screen, within a pixel of where each shed is
+        point = canvas.map_to_screen(x, y)
+        near = {QtGui.QColor(screen.pixel(point.x() + dx, point.y() + dy)).name() for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+        assert stroke in near

@@ -146,17 +146,26 @@ class VectorGraphic(LayerGraphic):
         self.drawn = np.sort(np.concatenate(drawn + small)) if drawn else np.empty(0, np.int64)
 
     def _draw_small(self, small: np.ndarray, view, pixel_m: float) -> None:
-        """Features under 4 px: their boxes burnt into one screen-sized image, not paths."""
+        """Features under 4 px: their boxes burnt into an image of the screen's pixels, not paths;
+        the image only as large as the pixels they cover need (a park or two at city scale is a
+        few pixels, not a screen of them made, handed to pyqtgraph and drawn at every repaint)."""
         if not len(small):
             self.small_image.setVisible(False)
             return
         xmin, ymin, xmax, ymax = view
         shape = (max(1, int(math.ceil((ymax - ymin) / pixel_m))), max(1, int(math.ceil((xmax - xmin) / pixel_m))))
         hit = geo.rasterise_boxes(self.geometry.bounds[small], view, pixel_m, shape)
-        image = np.zeros(shape + (4,), np.uint8)
-        image[hit] = self._small_colour
+        rows, columns = np.flatnonzero(hit.any(axis=1)), np.flatnonzero(hit.any(axis=0))
+        if not len(rows):
+            self.small_image.setVisible(False)
+            return
+        (top, bottom), (left, right) = (rows[0], rows[-1] + 1), (columns[0], columns[-1] + 1)
+        image = np.zeros((bottom - top, right - left, 4), np.uint8)
+        image[hit[top:bottom, left:right]] = self._small_colour
         self.small_image.setImage(image, autoLevels=False, levels=None)
-        self.small_image.setRect(QtCore.QRectF(xmin, ymin, shape[1] * pixel_m, shape[0] * pixel_m))
+        # row 0 of `hit` lies at the view's bottom, as the image's first row at its rectangle's
+        self.small_image.setRect(QtCore.QRectF(xmin + left * pixel_m, ymin + top * pixel_m,
+                                               (right - left) * pixel_m, (bottom - top) * pixel_m))
         self.small_image.setVisible(True)
 
     def extent(self):
