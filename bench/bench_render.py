@@ -27,8 +27,9 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 - the LONGEST GUI-thread block seen over the whole run, and before the exports, and the peak memory
   (max RSS of the window's process: the sample, the layer opened three times with the two removed
   ones kept for undo (a reading equal to one still held shares its arrays, `layers.compact_layer.held`),
-  the docks' measures and the exports; not the reader process a file is read in); the load average
-  at the start and the end (figures taken on a loaded machine are slower than the code);
+  the docks' measures and the exports), and beside it the peak of the reader process the files were
+  read in (`layers.io.isolated`, `reader_peaks_mb`); the load average at the start and the end
+  (figures taken on a loaded machine are slower than the code);
 - the garbage collections of the older generations over 5 ms after the sample is open (each holds
   the GIL, the GUI thread waiting), and the longest.
 
@@ -353,6 +354,22 @@ class Bench:
                 "block_ms": max(self.beat.longest, frame_block) * 1000, "exact_ms": exact * 1000, "where": where}
 
 
+def reader_peaks_mb() -> list[float]:
+    """The peak resident set (VmHWM) of each reader process the window read its files in
+    (`layers.io.isolated`: GDAL and the WKB parsing run there, not in the window's process) that is
+    alive now, the idle ones waiting for the next read included, as `bench_file_to_figure.py` reads
+    the CLI's; a reader closed earlier (none is, while a run opens one file at a time) is not seen."""
+    from layers.io import isolated
+
+    readers = [r for r in isolated._idle if r._proc is not None]
+    readers += [r._full_reader for r in readers if r._full_reader is not None and r._full_reader._proc is not None]
+    peaks = []
+    for reader in readers:
+        with open(f"/proc/{reader._proc.pid}/status") as status:
+            peaks.append(next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024)
+    return peaks
+
+
 def exports(window):
     """(label, make_export) for the Export menu: a map PNG at twice the window's map, print pages."""
     from planner_gui.export import menu
@@ -546,6 +563,7 @@ def measure(path: Path, args) -> int:
             block, took, where = bench.export(make, Path(tmp) / label.split()[0])
             rows.append((f"export: {label}", f"{block * 1000:.0f} ms", where, f"{took:.2f} s until written"))
     rss_gb = _memory_mb("VmHWM") / 1024
+    reader_mb = reader_peaks_mb()
     print()
     print("| action | longest GUI-thread block | spent in | time |")
     print("|---|---|---|---|")
@@ -556,6 +574,10 @@ def measure(path: Path, args) -> int:
           f"(in {map_overall[1]}); peak memory {rss_gb:.2f} GB, {rss_before_exports_gb:.2f} GB before the exports "
           "(the window's process: the sample, the layer opened three times with the two removed kept for undo, "
           "the docks' measures, the exports' images; not the reader process a file is read in)")
+    print(f"reader process (files read and parsed there): peak {max(reader_mb, default=float('nan')) / 1024:.2f} GB "
+          f"({len(reader_mb)} alive at the end, peaks {', '.join(f'{mb:,.0f}' for mb in reader_mb)} MB); "
+          f"the window's and its reader's peaks together at most {rss_gb + sum(reader_mb) / 1024:.2f} GB "
+          "(a sum of peaks: they need not come at the same moment)")
     print("load average (1 min) at the start and the end of the run: "
           f"{load_at_start:.1f} / {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"garbage collections (generations 1-2) over {Collections.SLOW_S * 1000:.0f} ms: {collections.slow} "
