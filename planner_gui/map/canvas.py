@@ -80,6 +80,7 @@ class MapCanvas(pg.GraphicsView):
         self.setAcceptDrops(False)  # let file drops reach the main window
         self.graphics: dict[int, LayerGraphic] = {}
         self._loading: str | None = None
+        self._labelled: set[int] = set()  # ids of the layers that had a label field when labels were placed
         self._highlight = QtWidgets.QGraphicsPathItem()
         self._highlight.setPen(pen("#ffd400", 4.0))
         self._highlight.setBrush(QtGui.QBrush(QtGui.QColor(255, 212, 0, 90)))
@@ -172,7 +173,7 @@ class MapCanvas(pg.GraphicsView):
         """Each signal of a layer stack (inputs and results) and what the map does about it."""
         return {"inserted": self._layer_inserted, "removed": self._layer_removed, "moved": self._layer_moved,
                 "visibility": self._layer_visibility, "opacity": self._layer_opacity, "style": self._layer_restyled,
-                "role": self._layer_restyled, "filter": self._layer_restyled, "data": self._layer_data}
+                "role": self._layer_role_changed, "filter": self._layer_restyled, "data": self._layer_data}
 
     def _stack_changed(self) -> None:
         """After any change of a stack: the moving picture, the legend and the empty hint follow."""
@@ -236,7 +237,21 @@ class MapCanvas(pg.GraphicsView):
         self._stack_changed()
 
     def _layer_restyled(self, layer: Layer) -> None:
-        """A new style, role or feature filter: the same graphic, drawn anew."""
+        """A new style or feature filter: the same graphic, drawn anew, in the same place of the stack
+        (items a new style makes take the graphic's z as they are attached). The labels are placed
+        again only if the layer has or had some: a year on the timeline filters a handful of layers
+        in a row, and placing every layer's labels and restacking every layer for each of them was
+        most of what the year cost the GUI thread."""
+        if graphic := self.graphics.get(id(layer)):
+            graphic.restyle()
+            graphic.refresh(*self._view_and_pixel())
+        if layer.style.label_field or id(layer) in self._labelled:
+            self.refresh_labels()
+        self._stack_changed()
+
+    def _layer_role_changed(self, layer: Layer) -> None:
+        """A new role: drawn anew, and the stack's order may change with it (the results lie under
+        the first network layer)."""
         if graphic := self.graphics.get(id(layer)):
             graphic.restyle()
             self._restack()
@@ -406,8 +421,11 @@ class MapCanvas(pg.GraphicsView):
         """Label the features in view, top layer first, at most LABEL_CAP, never overlapping (`labels.py`)."""
         view, pixel_m = self._view_and_pixel()
         candidates = []
+        self._labelled = set()  # the layers with a label field now: a change of theirs moves labels
         for layer in reversed(self._drawn_layers()):
             graphic = self.graphics.get(id(layer))
+            if layer.style.label_field:
+                self._labelled.add(id(layer))
             if graphic and layer.visible:
                 xs, ys, texts = graphic.label_candidates(view)
                 candidates += [(x, y, text, graphic.z) for x, y, text in zip(xs, ys, texts)]

@@ -146,3 +146,48 @@ def test_features_too_small_for_a_path_are_burnt_into_an_image_no_larger_than_th
         point = canvas.map_to_screen(x, y)
         near = {QtGui.QColor(screen.pixel(point.x() + dx, point.y() + dy)).name() for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
         assert stroke in near
+
+
+class _Keep:
+    """A feature filter keeping the given rows (as the timeline's year keeps the network of that year)."""
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def mask(self, gdf):
+        kept = np.zeros(len(gdf), bool)
+        kept[self.rows] = True
+        return kept
+
+
+def test_a_new_filter_on_an_unlabelled_layer_redraws_that_layer_alone(qtbot, monkeypatch):
+    """The timeline's year filters several layers in a row: each is drawn anew in its place, and
+    neither the stack's order nor the labels of the map are worked out again for a layer that has
+    no labels; the map is the one drawn afresh with the same filter."""
+    canvas = _canvas(qtbot, VIEW)
+    stack = canvas.session.layers
+    parks = next(layer for layer in stack if layer.name == "parks")
+    z = {id(item): item.zValue() for graphic in canvas.graphics.values() for item in graphic.items()}
+    calls = []
+    monkeypatch.setattr(canvas, "refresh_labels", lambda: calls.append("labels"))
+    monkeypatch.setattr(canvas, "_restack", lambda: calls.append("restack"))
+    stack.set_feature_filter(parks, _Keep(range(0, 15, 2)))
+    assert calls == []
+    assert {id(item): item.zValue() for graphic in canvas.graphics.values() for item in graphic.items()} == z
+    assert set(canvas.drawn_features(parks)) <= set(range(0, 15, 2)) and len(canvas.drawn_features(parks))
+    fresh = _canvas(qtbot, VIEW)
+    fresh.session.layers.set_feature_filter(next(layer for layer in fresh.session.layers if layer.name == "parks"),
+                                            _Keep(range(0, 15, 2)))
+    assert np.array_equal(_pixels(canvas), _pixels(fresh))
+
+
+def test_a_new_filter_on_a_labelled_layer_places_the_labels_again(qtbot):
+    canvas = _canvas(qtbot, VIEW)
+    stack = canvas.session.layers
+    streets = next(layer for layer in stack if layer.name == "streets")
+    stack.set_style(streets, Style(stroke="#d62728", width=2.0, label_field="id"))
+    assert "7" in canvas.labels()
+    stack.set_feature_filter(streets, _Keep([1, 2]))
+    assert set(canvas.labels()) == {"1", "2"}
+    stack.set_style(streets, Style(stroke="#d62728", width=2.0))  # labels off: the old ones go
+    assert canvas.labels() == []
