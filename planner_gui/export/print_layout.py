@@ -31,11 +31,12 @@ from pyproj import CRS, Transformer
 from PySide6 import QtCore, QtGui
 
 from layers.io.atomic import atomic_path, whole_pdf, whole_png
-from layers.attribution import sources_text
+from layers.attribution import data_files
 from layers.crs import crs_label
 from layers.layer import VectorLayer
 from layers.text import difference_text, features_text, km2_text, percent_text, value_text
 from planner_gui.export import render
+from planner_gui.map.attribution import layers_attribution
 from planner_gui.map.blank_image import blank_image
 from planner_gui.map.legend.entries import LegendEntry, layers_drawing_in, legend_entries
 from planner_gui.map.legend.painter import paint_legend_mm
@@ -260,8 +261,18 @@ def page_content(canvas, spec: PageSpec, title: str, subtitle: str) -> PrintCont
     xmin, ymin, xmax, ymax = drawing.bounds
     return PrintContent(spec, title, subtitle, drawing, session.working_crs, legend=_legend_of(canvas, drawing.bounds),
                         figures=figure_lines(session), distance=distance_words(session),
-                        sources=_basemap_credit(canvas) + sources_text(session.layers),
+                        sources=_sources(canvas),
                         north_degrees=_north_or_grid(session.working_crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+
+
+def _sources(canvas) -> list[str]:
+    """What the page credits, as `layers.attribution.sources_text` says it (the data files, then each
+    licence statement), after the basemap's credit; the statements as the map on screen read them,
+    once per layer's features (`planner_gui.map.attribution`), not read again from every feature's
+    source field at each print."""
+    layers = list(canvas.session.layers)
+    files = data_files(layers)
+    return _basemap_credit(canvas) + ([("Data: " + ", ".join(files))] if files else []) + layers_attribution(layers)
 
 
 def _basemap_credit(canvas) -> list[str]:

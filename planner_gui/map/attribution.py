@@ -28,12 +28,9 @@ class MapAttribution(QtWidgets.QLabel):
 
     def refresh(self) -> None:
         """The credits of the layers the map shows now."""
-        lines: dict[str, None] = {}  # each statement once, in layer order, as attribution_lines gives them
-        for layer in self.canvas.session.layers:
-            if layer.visible:
-                lines.update(dict.fromkeys(layer_attribution(layer)))
+        lines = layers_attribution(layer for layer in self.canvas.session.layers if layer.visible)
         basemap = self.canvas.basemap.attribution()
-        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + list(lines))
+        text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + lines)
         self.setText(text)
         self.setVisible(bool(text))
         self.place()
@@ -68,3 +65,12 @@ def layer_attribution(layer) -> list[str]:
     """`attribution_lines([layer])`, read once per features of the layer: the map asks after every
     change of the layers or the view, and reading a source field of many features takes tens of ms."""
     return _statements.get(layer, data_key(layer), lambda: attribution_lines([layer]))
+
+
+def layers_attribution(layers) -> list[str]:
+    """`attribution_lines(layers)`: each statement once, in layer order, each layer's read once per
+    its features (`layer_attribution`)."""
+    lines: dict[str, None] = {}
+    for layer in layers:
+        lines.update(dict.fromkeys(layer_attribution(layer)))
+    return list(lines)

@@ -65,9 +65,11 @@ class MapCanvas(pg.GraphicsView):
     def __init__(self, session: Session, parent=None, paints_at_once: bool = False, view_later: bool = False):
         """`paints_at_once`: a large layer's picture is painted in the calling thread, not a worker
         (an export's twin canvas drawn here and now, `planner_gui.export.render.MapDrawing`).
-        `view_later`: the layers are drawn first when a view is set (`set_view`, `showing`), not
-        at the default view (an export's twin, shown its view once laid out: drawing every layer
-        twice, and a large layer's picture of a view nobody asked for, were work for nothing)."""
+        `view_later`: the layers' graphics are made and drawn first when a view is set (`set_view`,
+        `showing`, a layer a step), not at the default view (an export's twin, shown its view once
+        laid out: drawing every layer twice, and a large layer's picture of a view nobody asked
+        for, were work for nothing, and making every layer's graphics at once a long turn of
+        the GUI thread)."""
         super().__init__(parent, background=MAP_BACKGROUND)
         self.session = session
         self.stack = session.layers
@@ -117,9 +119,10 @@ class MapCanvas(pg.GraphicsView):
         for signal, handler in self._connections:
             signal.connect(handler)
         self._observing = True
-        for layer in self._drawn_layers():
-            self._add(layer)
-        self._restack()
+        if not view_later:
+            for layer in self._drawn_layers():
+                self._add(layer)
+            self._restack()
         self.legend.refresh()
 
     def _drawn_layers(self) -> list[Layer]:
@@ -159,6 +162,8 @@ class MapCanvas(pg.GraphicsView):
         if crs == self.working_crs:
             return False
         self.working_crs = crs
+        if self._view_later:  # nothing made yet: `showing` makes every layer's graphics in this CRS
+            return True
         for graphic in self.graphics.values():
             self._detach(graphic.items())
         self.graphics.clear()
@@ -200,8 +205,10 @@ class MapCanvas(pg.GraphicsView):
         self.scale_bar.setVisible(not empty)
 
     def _layer_inserted(self, layer: Layer, _index: int) -> None:
-        first = not self.graphics
-        if not self._follow_crs():  # else every layer, this one included, was drawn anew in the new CRS
+        first = not self.graphics and not self._view_later  # (a twin not shown its view yet makes it then)
+        if self._view_later:
+            self._follow_crs()
+        elif not self._follow_crs():  # else every layer, this one included, was drawn anew in the new CRS
             self._add(layer)
             self._restack()
             if first:
@@ -404,7 +411,13 @@ class MapCanvas(pg.GraphicsView):
         """`refresh`, yielding after each layer (see `showing`)."""
         self._timer.stop()
         self.moving_picture.stop()
-        self._view_later = False
+        if self._view_later:  # the graphics not made yet (an export's twin): a layer a step
+            for layer in self._drawn_layers():
+                if id(layer) not in self.graphics:
+                    self._add(layer)
+                    yield
+            self._restack()
+            self._view_later = False
         view, pixel_m = self._view_and_pixel()
         shown = [g for layer in self._drawn_layers() if layer.visible and (g := self.graphics.get(id(layer)))]
         # the layers drawn here first, then the pictures painted in workers: while a worker runs, every

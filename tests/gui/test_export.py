@@ -216,8 +216,8 @@ def test_a_change_while_the_strips_are_drawn_does_not_split_the_picture(qtbot, c
 
 
 def test_an_exports_twin_draws_its_layers_only_for_the_view_it_is_shown(qtbot, canvas, monkeypatch):
-    """A twin canvas made for an export draws nothing at its default view (every layer drawn twice,
-    a large layer's picture of a view nobody asked for); its layers are drawn once, for its view."""
+    """A twin canvas made for an export makes and draws nothing at its default view (every layer drawn
+    twice, a large layer's picture of a view nobody asked for); its layers are drawn once, for its view."""
     from planner_gui.map import canvas as canvas_module
     from planner_gui.map.canvas import MapCanvas
     from planner_gui.map.layers.vector import VectorGraphic
@@ -229,9 +229,11 @@ def test_an_exports_twin_draws_its_layers_only_for_the_view_it_is_shown(qtbot, c
     twin = MapCanvas(canvas.session, view_later=True)
     qtbot.addWidget(twin)
     twin.resize(400, 300)
-    large = [g for g in twin.graphics.values() if hasattr(g, "painter")]
-    assert large and refreshed == [] and all(g.painter.latest_id == 0 for g in large)
+    assert twin.graphics == {} and refreshed == []
     twin.set_view(canvas.view_bounds())
+    assert set(twin.graphics) == {id(layer) for layer in twin._drawn_layers()}
+    large = [g for g in twin.graphics.values() if hasattr(g, "painter")]
+    assert large
     shown = [layer.name for layer in twin._drawn_layers() if layer.visible
              and type(twin.graphic(layer)) is VectorGraphic]
     assert sorted(refreshed) == sorted(shown) and shown
@@ -241,15 +243,19 @@ def test_an_exports_twin_draws_its_layers_only_for_the_view_it_is_shown(qtbot, c
 
 
 def test_a_map_drawn_in_steps_draws_its_layers_a_turn_of_the_event_loop_apart(qtbot, canvas, monkeypatch):
-    """The Export menu's twin is shown its view a layer at a time, the window live in between."""
+    """The Export menu's twin makes its layers' graphics and shows them its view a layer at a time,
+    the window live in between."""
     from PySide6 import QtCore
 
     from planner_gui.export.render import MapDrawing
+    from planner_gui.map.canvas import MapCanvas
     from planner_gui.map.layers.vector import VectorGraphic
 
-    turns, at_layer = [0], []
+    turns, at_layer, at_making = [0], [], []
     real = VectorGraphic.refresh
     monkeypatch.setattr(VectorGraphic, "refresh", lambda self, *a: (at_layer.append(turns[0]), real(self, *a)))
+    make = MapCanvas._make
+    monkeypatch.setattr(MapCanvas, "_make", lambda self, layer: (at_making.append(turns[0]), make(self, layer))[1])
     ticker = QtCore.QTimer(interval=0)
     ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
     drawing = MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False)
@@ -259,5 +265,6 @@ def test_a_map_drawn_in_steps_draws_its_layers_a_turn_of_the_event_loop_apart(qt
             drawing.start()
     finally:
         ticker.stop()
-    assert finished.args == [True] and len(at_layer) >= 3
-    assert all(b > a for a, b in zip(at_layer, at_layer[1:]))
+    assert finished.args == [True] and len(at_layer) >= 3 and len(at_making) >= len(at_layer)
+    steps = at_making + at_layer  # made, then drawn
+    assert all(b > a for a, b in zip(steps, steps[1:]))

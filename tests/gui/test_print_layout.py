@@ -425,3 +425,25 @@ def test_the_pdf_takes_the_map_a_short_strip_at_a_time_with_no_gap(sample, tmp_p
         assert lower[3] - upper[1] == pytest.approx(pixel_pt, abs=0.01)  # the lower one's top row under the upper's last
         assert lower[0] == pytest.approx(upper[0])
     assert placed[0][3] - placed[-1][1] == pytest.approx(height * pixel_pt, abs=0.01)
+
+
+def test_the_page_credits_what_sources_text_says_reading_each_layers_sources_once(sample, monkeypatch):
+    """The page's sources are `layers.attribution.sources_text`'s lines (after the basemap's credit),
+    the licence statements read once per layer's features, as the map on screen reads them: a
+    second print reads no source field again."""
+    from layers import attribution
+    from layers.attribution import sources_text
+    from planner_gui.export.print_layout import page_content
+
+    session, canvas = sample
+    spec = PageSpec("A4", landscape=True, dpi=100)
+    expected = sources_text(session.layers)
+    assert any("ODbL" in line for line in expected)
+    assert page_content(canvas, spec, "t", "s").sources == expected
+    read = []
+    real = attribution.attribution_lines
+    monkeypatch.setattr(attribution, "attribution_lines", lambda layers: (read.append(1), real(layers))[1])
+    from planner_gui.map import attribution as map_attribution
+    monkeypatch.setattr(map_attribution, "attribution_lines", attribution.attribution_lines)
+    assert page_content(canvas, spec, "t", "s").sources == expected
+    assert read == []
