@@ -92,6 +92,28 @@ def test_read_counted_reads_the_layer_read_vector_reads(suffix, tmp_path, monkey
     assert "feature 11: 0.0 m2 as drawn, 50.0 m2 repaired" in str(compact_refusal.value)
 
 
+@pytest.mark.parametrize("suffix, declared", [(".gpkg", 20), (".parquet", 20), (".fgb", 20), (".geojson", -1)])
+def test_the_arrays_are_reserved_for_the_features_the_file_declares(suffix, declared, tmp_path, monkeypatch):
+    """Formats whose header says how many features they hold reserve the arrays once; GeoJSON
+    (GDAL would parse it again to count) grows them as it is read. Either way the same layer."""
+    reserved = []
+
+    class Spy(layers.io.counted_read.CompactBuilder):
+        def __init__(self, expected=0, max_bytes=1 << 30):
+            reserved.append(expected)
+            super().__init__(expected, max_bytes)
+
+    monkeypatch.setattr(layers.io.counted_read, "CompactBuilder", Spy)
+    path = tmp_path / f"buildings{suffix}"
+    frame = gpd.GeoDataFrame({"height_m": np.arange(20.0)}, crs="EPSG:32756",  # Sydney, UTM 56S
+                             geometry=[shapely.box(334_000 + 30 * i, 6_250_000, 334_020 + 30 * i, 6_250_015)
+                                       for i in range(20)])
+    frame.to_parquet(path) if suffix == ".parquet" else frame.to_file(path)
+    compact = read_counted(path)
+    assert reserved == [declared]
+    assert_same_layer(compact, read_vector(path))
+
+
 @pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
 def test_read_counted_in_each_city_and_its_data_crs(city, tmp_path):
     paths = write_features(city, tmp_path)  # buildings (GeoPackage) and schools (GeoJSON), lon/lat or Web Mercator

@@ -24,7 +24,7 @@ from layers.crs import implausible_coordinates
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
-from layers.io.formats import feed_location
+from layers.io.formats import FORMATS, feed_location
 from layers.io.frame_reader import _converted_as_is
 from layers.io.isolated import ReadFailed, reading, stop_if_cancelled
 from layers.io.load import (TABLE_SUFFIXES, LayerLoadError, held_as_arrays, ogr_source, read_vector, refuse_empty,
@@ -55,7 +55,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     suffix = vector_suffix(path)
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
+    checks, keeps, field_batches = GeometryChecks(repair), [], []
     parquet = suffix in (".parquet", ".geoparquet")
     try:
         if suffix in TABLE_SUFFIXES:
@@ -64,8 +64,10 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         # file's code page (a shapefile's .cpg or DBF language byte): such a layer is read by read_vector
         source = str(path) if parquet else ogr_source(path, layer)
         options = {} if parquet else {"return_fids": True, "datetime_as_string": True}
-        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH, **options) as (header,
-                                                                                                   batches):
+        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH,
+                                                 count=FORMATS[suffix].declares_count, **options) as (header,
+                                                                                                       batches):
+            geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20)
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")

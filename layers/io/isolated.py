@@ -131,17 +131,18 @@ class ReaderProcess:
             return _table(batches, schema)
 
     @contextmanager
-    def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int,
+    def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
                 **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
         """(the header, the batches) of a layer of things to count, read by GDAL (`kwargs` are
         `pyogrio.open_arrow`'s) or as a GeoParquet file, each batch's geometries parsed in the child
         (`layers.io.arrays_stream`, see reader_child). The header says "geometry" (None: the layer
-        has none), "crs", pyogrio's "meta", and "arrays" false for a layer the child cannot send so;
+        has none), "crs", pyogrio's "meta", "features" (how many the file says it has, -1 unknown;
+        GDAL is asked only with `count`), and "arrays" false for a layer the child cannot send so;
         then, and without a geometry column, there are no batches.
 
         The batches must be read to the end inside the `with` (leaving early stops the child)."""
         header = self._ask({"op": "counted", "source": source, "layer": layer, "parquet": parquet,
-                            "batch_size": batch_size, "kwargs": kwargs}, streaming=True)
+                            "batch_size": batch_size, "count": count, "kwargs": kwargs}, streaming=True)
         if not header["stream"]:
             self._deadline = None
             yield header, iter(())

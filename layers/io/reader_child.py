@@ -141,12 +141,15 @@ def _parquet_file(path: str):
     return pq.ParquetFile(path, buffer_size=PARQUET_BUFFER, pre_buffer=False)
 
 
-def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict) -> None:
+def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict,
+             count: bool = False) -> None:
     """A layer of things to count (`layers.io.counted_read.read_counted`): GDAL's Arrow stream of it
     (`pyogrio.open_arrow` with `kwargs`), or a GeoParquet file's batches, each sent with its
     geometries parsed here (`layers.io.arrays_stream`). The header says the geometry column and
-    the CRS; "arrays" false (text not in UTF-8, a GeoParquet file of another layout) or no geometry
-    column: no stream follows, the planner's side reads the layer its other way or refuses it."""
+    the CRS, and "features", how many the file says it has (-1: unknown; GDAL is asked only with
+    `count`, for formats that say it in a header); "arrays" false (text not in UTF-8, a GeoParquet
+    file of another layout) or no geometry column: no stream follows, the planner's side reads the
+    layer its other way or refuses it."""
     from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
 
     opened = None
@@ -157,6 +160,7 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
             geometry, crs = plain if plain is not None else (None, None)
             arrays = plain is not None
             batches = file.iter_batches(batch_size=batch_size, use_pandas_metadata=True)
+            features = file.metadata.num_rows
         else:
             import pyogrio
 
@@ -165,12 +169,13 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
             schema, geometry, crs = batches.schema, meta["geometry_name"] or "wkb_geometry", meta["crs"]
             arrays = is_utf8(meta.get("encoding"))
             meta = {key: _plain(value) for key, value in meta.items()}
+            features = pyogrio.read_info(source, layer=layer, force_feature_count=False)["features"] if count else -1
     except Exception as exc:
         _send(out, _failure(exc))
         return
     try:
         stream = arrays and geometry in schema.names
-        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs,
+        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs, "features": int(features),
                     "geometry": geometry if geometry in schema.names else None, "stream": stream})
         if stream:
             sent = stream_schema(schema, geometry)

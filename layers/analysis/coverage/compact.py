@@ -265,22 +265,32 @@ class CompactBuilder:
     """Stores appended end to end (`append`) into one (`build`), the arrays grown in place.
 
     Joining a city's batches at the end would hold every batch and the whole at once (twice the
-    footprints' memory), and the batches' freed memory would stay with the process. Here each
-    array grows by an eighth when full: NumPy reallocates it, which for a large array the system
-    does by moving its pages, not copying them, so the memory held is the footprints' and an
-    eighth at most. (Doubling into new arrays instead copies everything again at each step: 4M
-    footprints took 0.99 s of processor time to gather, against 0.36 s so.)
+    footprints' memory), and the batches' freed memory would stay with the process. Here the
+    arrays are reserved for the `expected` features the file declares, the paths and coordinates
+    at the first store's number per feature: a reservation is only address space until written
+    (the system gives pages on first touch), so the footprints are copied once, into place.
+    Beyond it, or without a declared count, an array grows by an eighth when full: NumPy
+    reallocates it, which for a large array the system does by moving its pages, not copying
+    them (doubling into new arrays instead copies everything again at each step). Reserved: 1M
+    footprints gathered in 0.04 s of processor time instead of 0.11 s (glibc's heap set as the
+    engine keeps it, `heap.keep_heap`, under which arrays up to 32 MB are copied to grow).
     """
 
     _GROWTH = 1.125
+    _SPARE = 1.125  # the first store's paths and coordinates per feature may be below the file's
 
-    def __init__(self) -> None:
+    def __init__(self, expected: int = 0, max_bytes: int = 1 << 30) -> None:
+        """`expected`: the features the file says it has, a hint: a file may say anything, so no
+        array is reserved beyond `max_bytes` (what the read may hold)."""
+        self._expected, self._max_bytes = expected, max_bytes
         self._arrays = {"types": np.empty(1024, np.int8), "geom_offsets": np.zeros(1024, np.int64),
                         "part_offsets": np.zeros(1024, np.int64), "path_offsets": np.zeros(1024, np.int64),
                         "coords": np.empty((1024, 2))}
         self._used = {"types": 0, "geom_offsets": 1, "part_offsets": 1, "path_offsets": 1, "coords": 0}
 
     def append(self, store: CompactGeometries) -> None:
+        if self._used["types"] == 0 and len(store) and self._expected > len(store):
+            self._reserve(store)
         ends = {name: self._arrays[name][self._used[name] - 1] for name in ("geom_offsets", "part_offsets",
                                                                              "path_offsets")}
         self._put("types", store.types)
@@ -293,6 +303,19 @@ class CompactBuilder:
         for name, array in self._arrays.items():
             array.resize((self._used[name], *array.shape[1:]), refcheck=False)
         return CompactGeometries(**self._arrays)
+
+    def _reserve(self, first: CompactGeometries) -> None:
+        """Room for the expected features' parts, paths and coordinates, at `first`'s rate."""
+        scale = self._expected / len(first) * self._SPARE
+        for name, count in (("types", len(first)), ("geom_offsets", len(first)),
+                            ("part_offsets", len(first.part_offsets) - 1),
+                            ("path_offsets", len(first.path_offsets) - 1), ("coords", len(first.coords))):
+            array = self._arrays[name]
+            row_bytes = array.itemsize * int(np.prod(array.shape[1:]))
+            reserved = np.empty((min(int(count * scale), self._max_bytes // row_bytes) + 1, *array.shape[1:]),
+                                array.dtype)
+            reserved[:self._used[name]] = array[:self._used[name]]
+            self._arrays[name] = reserved
 
     def _put(self, name: str, values: np.ndarray) -> None:
         array, used = self._arrays[name], self._used[name]
