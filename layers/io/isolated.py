@@ -408,9 +408,10 @@ def prestart(limits: ReadLimits | None = None) -> None:
 
 
 @atexit.register
-def _close_idle() -> None:
-    """At exit, end the idle readers and wait for them (they would end anyway once their input
-    closes, but unwaited, after the app)."""
+def close_idle() -> None:
+    """End the idle readers and wait for them: at exit (they would end anyway once their input
+    closes, but unwaited, after the app), or where a caller wants them gone (a bench counting
+    their processor time)."""
     with _idle_lock:
         idle, _idle[:] = list(_idle), []
     for reader in idle:
