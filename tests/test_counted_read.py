@@ -14,6 +14,7 @@ import shapely
 
 import layers.cli
 import layers.io.counted_read
+import layers.io.sources
 import layers.io.wkb_arrays
 from layers.cli import main
 from layers.compact_layer import CompactVectorLayer
@@ -26,7 +27,7 @@ X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 7 features: a file of a few dozen is read in several, as a city is."""
-    monkeypatch.setattr(layers.io.counted_read, "COUNTED_BATCH", 7)
+    monkeypatch.setattr(layers.io.sources, "COUNTED_BATCH", 7)
 
 
 def odd_buildings() -> gpd.GeoDataFrame:

@@ -24,17 +24,14 @@ from layers.crs import implausible_coordinates
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
-from layers.io.formats import FORMATS, feed_location
+from layers.io.formats import feed_location
 from layers.io.frame_reader import _converted_as_is
 from layers.io.isolated import ReadFailed, reading, stop_if_cancelled
-from layers.io.load import (TABLE_SUFFIXES, LayerLoadError, held_as_arrays, ogr_source, read_vector, refuse_empty,
-                            refuse_problems, unreadable, vector_suffix, with_fields_and_role)
+from layers.io.load import held_as_arrays, read_vector, refuse_empty, refuse_problems, with_fields_and_role
 from layers.io.normalise import GeometryChecks
 from layers.io.sliced import geometries_from_wkb
+from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, unreadable, vector_suffix
 from layers.layer import VectorLayer
-
-COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
-
 
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
@@ -62,11 +59,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
             return held_as_arrays(read_vector(path, layer, repair))
         # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8 from the
         # file's code page (a shapefile's .cpg or DBF language byte): such a layer is read by read_vector
-        source = str(path) if parquet else ogr_source(path, layer)
-        options = {} if parquet else {"return_fids": True, "datetime_as_string": True}
-        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH,
-                                                 count=FORMATS[suffix].declares_count, **options) as (header,
-                                                                                                       batches):
+        request = counted_request(path, layer)
+        source = request["source"]
+        with reading() as reader, reader.counted(**request) as (header, batches):
             geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20)
             if header["arrays"]:
                 if header["geometry"] is None:

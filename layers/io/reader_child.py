@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import collections
 import json
+import queue
 import resource
 import struct
 import sys
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -148,14 +150,16 @@ def _parquet_file(path: str):
 
 
 def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict,
-             count: bool = False) -> None:
+             count: bool = False, ahead: bool = False) -> None:
     """A layer of things to count (`layers.io.counted_read.read_counted`): GDAL's Arrow stream of it
     (`pyogrio.open_arrow` with `kwargs`), or a GeoParquet file's batches, each sent with its
     geometries parsed here (`layers.io.arrays_stream`). The header says the geometry column and
     the CRS, and "features", how many the file says it has (-1: unknown; GDAL is asked only with
     `count`, for formats that say it in a header); "arrays" false (text not in UTF-8, a GeoParquet
     file of another layout) or no geometry column: no stream follows, the planner's side reads the
-    layer its other way or refuses it."""
+    layer its other way or refuses it. With `ahead` the layer is read and parsed whatever the pipe
+    takes (`_ahead_of_the_pipe`): the request was sent before the planner's side can read (its
+    imports), and the batches wait here, within the memory cap, instead of the parsing."""
     from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
 
     opened = None
@@ -185,7 +189,8 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
                     "geometry": geometry if geometry in schema.names else None, "stream": stream})
         if stream:
             sent = stream_schema(schema, geometry)
-            _stream(out, sent, _encoded(batches, geometry, sent))
+            encoded = _encoded(batches, geometry, sent)
+            _stream(out, sent, _ahead_of_the_pipe(encoded) if ahead else encoded)
     finally:
         if opened is not None:
             opened.__exit__(None, None, None)
@@ -215,6 +220,38 @@ def _encoded(batches, geometry: str, schema):
                 parsing.cancel()
 
 
+def _ahead_of_the_pipe(batches):
+    """`batches` made on a thread of their own as fast as they come, and kept until the pipe takes
+    them: GDAL reads and the parsers parse while the planner's side is not reading yet. The thread
+    is the only one that touches the batches' source, and it has ended when this does (the source
+    is closed after), also when the pipe breaks or a batch fails (raised here, in its order)."""
+    made, stop = queue.SimpleQueue(), threading.Event()
+    end = object()
+
+    def make():
+        try:
+            for batch in batches:
+                made.put(batch)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # said to the pipe's side, after the batches before it
+            made.put(exc)
+        finally:
+            batches.close()  # its parsers' queued work cancelled
+            made.put(end)
+
+    maker = threading.Thread(target=make, name="read ahead", daemon=True)
+    maker.start()
+    try:
+        while (batch := made.get()) is not end:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+    finally:
+        stop.set()
+        maker.join()
+
+
 def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
     """pyogrio's own frame of a layer (its row reader re-codes legacy text, parses date-times), as
     Arrow with pandas' metadata, so that the parent's `to_pandas()` gives that same frame. --full only."""
@@ -239,7 +276,7 @@ def _feed_layer(out, location: str, options: dict, index: int) -> None:
     import pyarrow as pa
 
     from layers.io.feed_load import feed_layers_here
-    from layers.io.load import LayerLoadError
+    from layers.io.sources import LayerLoadError
 
     key = json.dumps([location, options], sort_keys=True)
     try:
