@@ -92,6 +92,7 @@ class ReaderProcess:
         self._watchdog: threading.Thread | None = None
         self._full_reader: ReaderProcess | None = None
         self._schema: pa.Schema | None = None  # of the stream being read
+        self._sent_ahead: dict | None = None  # a request sent before it is asked (`counted_ahead`)
 
     # -- requests ---------------------------------------------------------------------------------
     def layers(self, source: str) -> list[str]:
@@ -130,6 +131,15 @@ class ReaderProcess:
         with self.parquet(path, batch_size) as (schema, batches):
             return _table(batches, schema)
 
+    def counted_ahead(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
+                      **kwargs) -> None:
+        """Send the request `counted` with these arguments will make, now: the child reads and
+        parses the layer while this process does other work (`planner measure`'s imports), keeping
+        the batches until they are asked for (within its memory cap). The time limit runs from
+        `counted`. Any other request first stops the child (started again for it): the batches
+        would be in the way of its answer."""
+        self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
+
     @contextmanager
     def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
                 **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
@@ -141,14 +151,19 @@ class ReaderProcess:
         then, and without a geometry column, there are no batches.
 
         The batches must be read to the end inside the `with` (leaving early stops the child)."""
-        header = self._ask({"op": "counted", "source": source, "layer": layer, "parquet": parquet,
-                            "batch_size": batch_size, "count": count, "kwargs": kwargs}, streaming=True)
+        header = self._ask(self._counted_request(source, layer, parquet, batch_size, count, kwargs), streaming=True)
         if not header["stream"]:
             self._deadline = None
             yield header, iter(())
             return
         with self._rows() as batches:
             yield header, batches
+
+    @staticmethod
+    def _counted_request(source: str, layer: str | None, parquet: bool, batch_size: int, count: bool,
+                         kwargs: dict) -> dict:
+        return {"op": "counted", "source": source, "layer": layer, "parquet": parquet, "batch_size": batch_size,
+                "count": count, "kwargs": kwargs}
 
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
@@ -222,11 +237,36 @@ class ReaderProcess:
             proc.kill()
             proc.wait()
 
+    def _ask_later(self, request: dict) -> None:
+        """Write `request` (with "ahead": the child reads past what the pipe takes) without reading
+        its answer: `_ask` with the same request reads it."""
+        if self._sent_ahead is not None or self._proc is None or self._proc.poll() is not None:
+            self._stop_ahead()
+            self._start()
+        try:
+            self._proc.stdin.write(json.dumps({**request, "ahead": True}).encode() + b"\n")
+            self._proc.stdin.flush()
+        except OSError:  # the child died: the request is made again when asked
+            return
+        self._sent_ahead = request
+
+    def _stop_ahead(self) -> None:
+        """Stop a child whose answer to a request sent ahead is not wanted (it would come before
+        any other's); `_ask` starts another."""
+        if self._sent_ahead is not None:
+            self._sent_ahead = None
+            self._kill("not wanted")
+
     def _ask(self, request: dict, streaming: bool = False) -> dict:
         if self.cancelled is not None and self.cancelled():
             raise Cancelled()
+        sent = self._sent_ahead == request
+        if not sent:
+            self._stop_ahead()
+        self._sent_ahead = None
         if self._proc is None or self._proc.poll() is not None:
             self._start()
+            sent = False
         if not self._ready:  # its imports done: the time limit is the read's, not Python's start
             self._deadline = time.monotonic() + STARTUP_S
             try:
@@ -237,8 +277,9 @@ class ReaderProcess:
         self._deadline = time.monotonic() + self.limits.timeout_s
         try:
             try:
-                self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self._proc.stdin.flush()
+                if not sent:
+                    self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+                    self._proc.stdin.flush()
             except OSError:  # the child died between two requests
                 raise self._why_stopped() from None
             header = self._message()
@@ -339,6 +380,7 @@ class ReaderProcess:
     def close(self) -> None:
         """End the child (it ends by itself when its input closes; killed if it does not)."""
         self._closed.set()
+        self._stop_ahead()  # its answer would keep the child writing to a pipe no one reads
         if self._full_reader is not None:
             self._full_reader.close()
         proc, self._proc = self._proc, None
@@ -407,6 +449,16 @@ def prestart(limits: ReadLimits | None = None) -> None:
     _give_back(reader)
 
 
+def counted_ahead(request: dict, limits: ReadLimits | None = None) -> None:
+    """Send a read of things to count (`ReaderProcess.counted`'s arguments) now, to the idle reader
+    of these limits (one is started if none waits), and leave it first in line: the next
+    `reading()` of these limits takes it, and its `counted` with the same arguments reads what the
+    child made meanwhile (see `ReaderProcess.counted_ahead`)."""
+    reader = _take(limits or ReadLimits())
+    reader.counted_ahead(**request)
+    _give_back(reader, first=True)
+
+
 @atexit.register
 def close_idle() -> None:
     """End the idle readers and wait for them: at exit (they would end anyway once their input
@@ -428,7 +480,7 @@ def _take(limits: ReadLimits) -> ReaderProcess:
     return ReaderProcess(limits)
 
 
-def _give_back(reader: ReaderProcess) -> None:
+def _give_back(reader: ReaderProcess, first: bool = False) -> None:
     # the caller's Cancel dropped here, in its own thread (it may hold a job whose Qt signals must
     # not be freed in the watchdog's)
     reader.cancelled = None
@@ -437,6 +489,6 @@ def _give_back(reader: ReaderProcess) -> None:
     alive = reader._proc is not None and reader._proc.poll() is None
     with _idle_lock:
         if alive and len(_idle) < MAX_IDLE:
-            _idle.append(reader)
+            _idle.insert(0 if first else len(_idle), reader)
             return
     reader.close()
