@@ -34,12 +34,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from layers.analysis.progress import Cancelled, IsCancelled
-from layers.io.feature_size import FeatureTooLarge
 from layers.io.limits import READ_TIMEOUT_S
+
+if TYPE_CHECKING:  # NumPy and pyarrow are imported where used: the first reader starts before them
+    import numpy as np
+    import pyarrow as pa
 
 
 def _default_memory_mb() -> int:
@@ -204,6 +206,8 @@ class ReaderProcess:
         shape = tuple(header["shape"])
         values = table.column("values").to_numpy().reshape(shape)
         mask = table.column("mask").to_numpy().astype(bool).reshape(shape)
+        import numpy as np
+
         return header["info"], np.ma.MaskedArray(values, mask=mask)
 
     # -- the child ------------------------------------------------------------------------------
@@ -309,6 +313,8 @@ class ReaderProcess:
     def _rows(self) -> Iterator[Iterator[pa.RecordBatch]]:
         """The Arrow stream that follows a header, checked against its trailer; stops the child if
         the caller leaves before the end."""
+        import pyarrow as pa
+
         finished = False
         try:
             try:
@@ -370,6 +376,8 @@ class ReaderProcess:
 
     def _failed(self, message: dict) -> Exception:
         if message.get("too_large"):
+            from layers.io.feature_size import FeatureTooLarge
+
             return FeatureTooLarge(message["too_large"])
         if message.get("refused"):  # the planner's own words, from layers.io
             return ReadFailed(message["refused"])
@@ -400,6 +408,8 @@ class ReaderProcess:
 
 def _table(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
     collected = list(batches)
+    import pyarrow as pa
+
     return pa.Table.from_batches(collected, schema=schema)
 
 

@@ -6,11 +6,12 @@ process stops a C library that does not return. So the reading is done here, in 
 own that `layers.io.isolated` kills when the planner cancels or the time is up, and whose address
 space is capped (RLIMIT_AS): a file that needs more fails here, not in the app.
 
-It is lean: it imports pyogrio, pyarrow and what `layers.io.gdal_guard` needs to configure GDAL
-(rasterio, pyproj), and for a layer of things to count the NumPy parser of its WKB
-(`layers.io.arrays_stream`), not pandas, geopandas or shapely (pyogrio would import them, a third of a
-second, to look for them; they are hidden from it), so it starts in a fraction of a second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
-code page, date-times), which needs pandas.
+It is lean: it imports pyogrio, pyarrow and `layers.io.gdal_guard` (which configures GDAL), and
+for a layer of things to count the NumPy parser of its WKB (`layers.io.arrays_stream`), not
+pandas, geopandas, shapely or pyproj (pyogrio would import them, a third of a second, to look for
+them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once the child
+says it is ready. So it starts in a fraction of a second. Started with --full it imports them too,
+for pyogrio's row reader (text in a legacy code page, date-times), which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
 that the parent's time limit counts from its request, not from Python's start); then the parent
@@ -23,6 +24,7 @@ with its trailer, so a child killed or crashed half-way never passes for a short
 from __future__ import annotations
 
 import collections
+import importlib
 import json
 import queue
 import resource
@@ -32,7 +34,7 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
-LEAN_HIDDEN = ("geopandas", "pandas", "shapely")  # what pyogrio would import only to look for it
+LEAN_HIDDEN = ("geopandas", "pandas", "shapely", "pyproj")  # what pyogrio would import only to look for it
 
 
 def main(argv: list[str]) -> int:
@@ -49,6 +51,10 @@ def main(argv: list[str]) -> int:
     import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
     _send(out, {"ok": True, "ready": True})  # started: the parent's time limit counts from its request
+    # rasterio, for GeoTIFFs, imported meanwhile: the first request (a city's footprints, sent
+    # ahead) is not kept waiting for it, nor the first raster read for it later
+    threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",), name="raster reading",
+                     daemon=True).start()
     import pyarrow as pa
 
     for line in sys.stdin.buffer:
