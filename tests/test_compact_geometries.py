@@ -98,6 +98,16 @@ def test_shapes_made_back_are_the_geometries_given():
         joined = builder.build()
         for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
             np.testing.assert_array_equal(getattr(joined, a), getattr(store, a))
+    # measured as appended: the measures of the whole, which stores made from it work out again
+    builder = CompactBuilder(len(geoms), measured=True)
+    for i in range(0, len(geoms), 3):
+        builder.append(CompactGeometries.from_shapely(geoms[i:i + 3]))
+    joined, whole = builder.build(), store.measures()
+    assert store.measured is None and joined.measured is not None
+    for a in ("bounds", "types", "areas", "lengths"):
+        np.testing.assert_array_equal(getattr(joined.measures(), a), getattr(whole, a))
+    np.testing.assert_array_equal(joined.bounds(), whole.bounds)
+    assert joined.take([2, 4]).measured is None and joined.with_coords(joined.coords + 1).measured is None
     for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
         np.testing.assert_array_equal(getattr(CompactGeometries.from_shapely(geoms, chunk=3), a), getattr(store, a))
 

@@ -100,9 +100,9 @@ def test_the_arrays_are_reserved_for_the_features_the_file_declares(suffix, decl
     reserved = []
 
     class Spy(layers.io.counted_read.CompactBuilder):
-        def __init__(self, expected=0, max_bytes=1 << 30):
+        def __init__(self, expected=0, *args, **kwargs):
             reserved.append(expected)
-            super().__init__(expected, max_bytes)
+            super().__init__(expected, *args, **kwargs)
 
     monkeypatch.setattr(layers.io.counted_read, "CompactBuilder", Spy)
     path = tmp_path / f"buildings{suffix}"
@@ -110,9 +110,21 @@ def test_the_arrays_are_reserved_for_the_features_the_file_declares(suffix, decl
                              geometry=[shapely.box(334_000 + 30 * i, 6_250_000, 334_020 + 30 * i, 6_250_015)
                                        for i in range(20)])
     frame.to_parquet(path) if suffix == ".parquet" else frame.to_file(path)
-    compact = read_counted(path)
+    compact, whole = read_counted(path), read_vector(path)
     assert reserved == [declared]
-    assert_same_layer(compact, read_vector(path))
+    assert_same_layer(compact, whole)
+    # in metres, the CRS they are measured in as a rule: measured as they were read (GEOS's
+    # figures; a FlatGeobuf file's order is its spatial index's)
+    measured = compact.geometries.measured
+    np.testing.assert_allclose(measured.areas, shapely.area(whole.gdf.geometry.values), rtol=1e-12)
+    np.testing.assert_array_equal(measured.bounds, shapely.bounds(whole.gdf.geometry.values))
+
+
+def test_footprints_in_degrees_are_measured_where_the_engine_transforms_them(tmp_path):
+    path = tmp_path / "buildings.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.box(151.2 + i * 1e-3, -33.87, 151.2005 + i * 1e-3, -33.8695) for i in range(5)],
+                     crs="EPSG:4326").to_file(path)  # Sydney in longitude and latitude
+    assert read_counted(path).geometries.measured is None
 
 
 @pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)

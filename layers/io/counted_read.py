@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.analysis.progress import Cancelled
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates
+from layers.crs import implausible_coordinates, is_metric
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
@@ -62,7 +63,8 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         request = counted_request(path, layer)
         source = request["source"]
         with reading() as reader, reader.counted(**request) as (header, batches):
-            geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20)
+            geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20,
+                                        measured=_measured_where_read(header["crs"]))
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")
@@ -105,6 +107,16 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                                 warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
                                 geometries=geometries.build(), layer_crs=crs)
     return with_fields_and_role(result, path)
+
+
+def _measured_where_read(crs) -> bool:
+    """Whether the footprints' measures (boxes, areas) are worked out as they are read: where the
+    layer's CRS measures in metres, so that it is the working CRS as a rule and the engine uses
+    them as they are (in another, the engine measures the footprints it transformed into one)."""
+    try:
+        return crs is not None and is_metric(CRS.from_user_input(crs))
+    except CRSError:  # said when the layer is checked
+        return False
 
 
 def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,
