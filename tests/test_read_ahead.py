@@ -76,3 +76,44 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == ahead
     assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
+
+
+class _Batch:
+    def __init__(self, i: int, nbytes: int):
+        self.i, self.nbytes = i, nbytes
+
+
+def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
+    """The reader's side: batches made ahead of a pipe wait there up to the limit (then the making
+    waits for the pipe); they come out in order, a failure after the batches before it, and a pipe
+    left early stops the making and closes the source."""
+    from layers.io.reader_child import _ahead_of_the_pipe
+
+    taken, ahead_most, closed = [0], [0], []
+
+    def source(n, fail_at=None):
+        try:
+            for i in range(n):
+                if i == fail_at:
+                    raise ValueError("a damaged feature")
+                ahead_most[0] = max(ahead_most[0], i - taken[0])  # made and not yet taken, before this one
+                yield _Batch(i, 10)
+        finally:
+            closed.append(True)
+
+    got = []
+    for batch in _ahead_of_the_pipe(source(200), most_bytes=35):
+        got.append(batch.i)
+        taken[0] += 1
+    assert got == list(range(200)) and closed == [True]
+    assert ahead_most[0] <= 4  # 35 bytes: 4 batches of 10 held at most, then it waits
+
+    got.clear()
+    with pytest.raises(ValueError, match="damaged"):
+        for batch in _ahead_of_the_pipe(source(10, fail_at=6)):
+            got.append(batch.i)
+    assert got == list(range(6)) and len(closed) == 2
+    early = _ahead_of_the_pipe(source(1000), most_bytes=35)
+    next(early)
+    early.close()  # the pipe broke: the maker stops and the source is closed
+    assert len(closed) == 3

@@ -26,7 +26,6 @@ from __future__ import annotations
 import collections
 import importlib
 import json
-import queue
 import resource
 import struct
 import sys
@@ -226,35 +225,58 @@ def _encoded(batches, geometry: str, schema):
                 parsing.cancel()
 
 
-def _ahead_of_the_pipe(batches):
-    """`batches` made on a thread of their own as fast as they come, and kept until the pipe takes
-    them: GDAL reads and the parsers parse while the planner's side is not reading yet. The thread
-    is the only one that touches the batches' source, and it has ended when this does (the source
-    is closed after), also when the pipe breaks or a batch fails (raised here, in its order)."""
-    made, stop = queue.SimpleQueue(), threading.Event()
-    end = object()
+AHEAD_BYTES = 128 << 20  # batches kept ahead of the pipe at most: about a million footprints parsed
+
+
+def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES):
+    """`batches` made on a thread of their own as they come, and kept until the pipe takes them, up
+    to `most_bytes` of them: GDAL reads and the parsers parse while the planner's side is not
+    reading yet (its imports: time to parse about a million footprints), and a larger layer waits
+    for the pipe beyond that instead of being held here whole. The thread is the only one that
+    touches the batches' source, and it has ended when this does (the source is closed after),
+    also when the pipe breaks or a batch fails (raised here, in its order)."""
+    made, room = collections.deque(), threading.Condition()
+    held, stop, end = [0], threading.Event(), object()
+
+    def put(item, size: int = 0) -> None:
+        with room:
+            made.append((item, size))
+            held[0] += size
+            room.notify_all()
+            while held[0] > most_bytes and not stop.is_set():
+                room.wait()
 
     def make():
         try:
             for batch in batches:
-                made.put(batch)
+                put(batch, batch.nbytes)
                 if stop.is_set():
                     break
         except BaseException as exc:  # said to the pipe's side, after the batches before it
-            made.put(exc)
+            put(exc)
         finally:
             batches.close()  # its parsers' queued work cancelled
-            made.put(end)
+            put(end)
 
     maker = threading.Thread(target=make, name="read ahead", daemon=True)
     maker.start()
     try:
-        while (batch := made.get()) is not end:
-            if isinstance(batch, BaseException):
-                raise batch
-            yield batch
+        while True:
+            with room:
+                while not made:
+                    room.wait()
+                item, size = made.popleft()
+                held[0] -= size
+                room.notify_all()
+            if item is end:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
-        stop.set()
+        with room:
+            stop.set()
+            room.notify_all()
         maker.join()
 
 
