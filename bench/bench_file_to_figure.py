@@ -10,8 +10,11 @@ imports, as a planner does:
 * **planner measure --zones** (both presets the data allows, as without --preset): the child's
   wall time seen from here, and its peak resident set (VmHWM, read by the child itself), beside
   that of the reader process it reads the files in (`layers.io.isolated`: GDAL, and the parsing
-  of the footprints' WKB), read from /proc before it ends, and the two together; the processor time
-  of each (user and system), which a loaded machine inflates much less than the wall time.
+  of the footprints' WKB; getrusage's peak of the children, which the command ends once the files
+  are read), and their sum; the processor time of each (user and system), which a loaded machine
+  inflates much less than the wall time. The command's memory is the peak of the two processes'
+  memory at the same moment (`together_peak_mb`: PSS, shared library pages counted once), in a
+  second run, sampled from here.
 * **the floor**: reading the file's bytes (8 MB reads, once: the page cache is as the run before
   left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow
   (`pyogrio.read_arrow` for the GeoPackage, `pyarrow.parquet.read_table` for GeoParquet): the time
@@ -58,16 +61,12 @@ from layers.cli import main
 code = main(sys.argv[1:])
 {_PEAK}
 from layers.io import isolated
-readers = [r for r in isolated._idle if r._proc is not None]
-readers += [r._full_reader for r in readers if r._full_reader is not None and r._full_reader._proc is not None]
-reader_mb = [next(int(line.split()[1]) for line in open(f"/proc/{{r._proc.pid}}/status")
-                  if line.startswith("VmHWM")) / 1024 for r in readers]
-isolated._close_idle()  # the readers end and are waited for: their processor time is counted below
+isolated.close_idle()  # the readers end and are waited for: their peak and processor time are counted below
 import resource
-own, readers_cpu = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-import json; print(json.dumps({{"code": code, "peak_mb": peak_mb, "reader_mb": sum(reader_mb),
+own, readers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+import json; print(json.dumps({{"code": code, "peak_mb": peak_mb, "reader_mb": readers.ru_maxrss / 1024,
                                "cpu_s": own.ru_utime + own.ru_stime,
-                               "reader_cpu_s": readers_cpu.ru_utime + readers_cpu.ru_stime}}))
+                               "reader_cpu_s": readers.ru_utime + readers.ru_stime}}))
 """
 
 _BYTES = f"""
@@ -131,6 +130,42 @@ print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "total": total}}))
 """
 
 
+def together_peak_mb(script: str, *argv: str, every_s: float = 0.01) -> float:
+    """The peak of the memory of `script`'s process and its children (the reader) at the same
+    moment, in a run of its own: their proportional set sizes (PSS: a page the two share, the
+    libraries both load, counted once, split between them), summed and sampled every `every_s`
+    from /proc. The sum of each process's own peak (VmHWM) is an upper bound of it: peaks at
+    different moments, shared pages counted in both."""
+    proc = subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    peak_kb = 0
+    while proc.poll() is None:
+        peak_kb = max(peak_kb, sum(_pss_kb(pid) for pid in _tree(proc.pid)))
+        time.sleep(every_s)
+    if proc.returncode:
+        raise SystemExit(f"child failed ({' '.join(argv[:1])}), exit {proc.returncode}")
+    return peak_kb / 1024
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants, as /proc lists them now."""
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [p for child in task.read_text().split() for p in _tree(int(child))]
+        except OSError:  # the thread or the process ended meanwhile
+            pass
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # ended meanwhile
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+
+
 def child(script: str, *argv: str) -> tuple[float, dict, str]:
     """Run `script` in a fresh interpreter: (its wall time, its last JSON line, the load before)."""
     load = _load()
@@ -177,8 +212,11 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
             f"{measured['cpu_s']:.2f}", f"reader {measured['reader_cpu_s']:.2f} s (on a loaded machine the wall "
                                          "time grows, these much less)")
         row("  its peak memory (MB)", f"{measured['peak_mb']:.0f}",
-            f"its reader process's (it reads and parses the files) {measured['reader_mb']:.0f} MB, "
-            f"together {measured['peak_mb'] + measured['reader_mb']:.0f} MB")
+            f"its reader process's (it reads and parses the files) {measured['reader_mb']:.0f} MB; "
+            f"their sum {measured['peak_mb'] + measured['reader_mb']:.0f} MB (an upper bound)")
+        load = _load()
+        row("  the command's memory at its peak, both processes (MB)", f"{together_peak_mb(_MEASURE, *argv):.0f}",
+            f"their PSS summed, sampled every 10 ms in a run of its own; {load}")
         wall_bytes, read, load = child(_BYTES, str(buildings))
         row("floor: the file's bytes read (s)", f"{read['seconds']:.2f}",
             f"{read['bytes'] / 1e6:,.0f} MB; whole child {wall_bytes:.2f} s; {load}")

@@ -30,6 +30,7 @@ import json
 import math
 import numbers
 import sys
+import threading
 from pathlib import Path
 
 from layers.io.limits import READ_TIMEOUT_S
@@ -277,6 +278,30 @@ def _layers_to_count(path: str, roles) -> set[str]:
             if given.get(name, guess_role([name, Path(path).stem])) in COUNTED_ROLES}
 
 
+def _read_ahead(args) -> None:
+    """Send the command's first read now if it is a layer of things to count (a city's footprints,
+    the first layer of the first file): the reader process reads and parses it during the command's
+    imports (`layers.io.isolated.counted_ahead`), and `build_session` reads it from there. Run on
+    a thread while the imports are done, joined before the session's reads. A file that cannot be
+    read so is left to `build_session`, which says why."""
+    from layers.io.formats import feed_location
+    from layers.io.isolated import ReadFailed, ReadLimits, counted_ahead
+    from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers
+
+    if args.engine != "local" or args.travel_time or not args.files or args.files[0].endswith(".planner.json"):
+        return
+    path = Path(args.files[0])
+    try:
+        if feed_location(path) is not None or path.suffix.lower() in TABLE_SUFFIXES:
+            return
+        to_count = _layers_to_count(str(path), args.role)
+        first = list_vector_layers(path)[0] if to_count else None
+        if first in to_count:
+            counted_ahead(counted_request(path, first), ReadLimits(timeout_s=args.timeout))
+    except (LayerLoadError, ReadFailed, OSError):
+        return
+
+
 def _role_spec(spec: str) -> tuple[str, str, str]:
     """--role FILE[:LAYER]=ROLE as (file, layer or '', role)."""
     target, sep, role = spec.rpartition("=")
@@ -482,10 +507,13 @@ def _run(args, progress: ProgressLine) -> str:
     from layers.io.isolated import ReadLimits, prestart
 
     prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
+    ahead = threading.Thread(target=_read_ahead, args=(args,), name="read ahead", daemon=True)
+    ahead.start()  # it waits for the reader to list the first file; this thread imports meanwhile
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
     from layers.crs import NotMetricCRSError, TransformError
 
+    ahead.join()  # the reader is free for the command's reads
     if args.scheduler and args.engine != "dask":
         raise _Failure("--scheduler needs --engine dask")
     if args.travel_time:

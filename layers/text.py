@@ -7,11 +7,11 @@ A figure that could not be computed (None or NaN) shows as '-'.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 
 if TYPE_CHECKING:  # the tables it writes out are pandas' (imported by whoever made them, not here)
     import pandas as pd
@@ -116,7 +116,7 @@ def share_text(share) -> str:
 
 
 def _number_text(v) -> str:
-    return f"{v:,}" if isinstance(v, (int, np.integer)) else f"{v:,.3f}"
+    return f"{v:,}" if isinstance(v, numbers.Integral) else f"{v:,.3f}"
 
 
 # How a figure is shown, by its name (the engine's keys and zone-table columns): the first rule
@@ -134,7 +134,7 @@ def figure_text(v, key: str = "") -> str:
     in people signed ('+258,841'), counts whole, anything else to 3 decimals ('43,948,715.220')."""
     if missing(v):
         return "-"
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
         return str(v)
     for pattern, shown in _FIGURE_RULES:
         if pattern.search(key):
@@ -143,13 +143,12 @@ def figure_text(v, key: str = "") -> str:
 
 
 def plain(v):
-    """A NumPy or NaN value as plain JSON-able Python (NaN -> None)."""
-    if isinstance(v, np.integer):
+    """A NumPy or NaN value as plain JSON-able Python (NaN -> None). (NumPy's numbers are
+    `numbers`' kinds: this module needs no NumPy, and `planner measure` imports it first.)"""
+    if isinstance(v, numbers.Integral) and not isinstance(v, int):
         return int(v)
-    if isinstance(v, np.floating):
-        return None if np.isnan(v) else float(v)
-    if isinstance(v, float) and math.isnan(v):
-        return None
+    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+        return None if math.isnan(v) else float(v)
     return v
 
 

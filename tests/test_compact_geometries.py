@@ -89,12 +89,26 @@ def test_shapes_made_back_are_the_geometries_given():
     # a part of the store, chunked conversions and stores joined end to end hold the same
     part = store.take([2, 4, 1])
     assert shapely.equals_exact(part.shapes([0, 1, 2]), geoms[[2, 4, 1]], tolerance=0).all()
-    builder = CompactBuilder()
-    for i in range(0, len(geoms), 2):
-        builder.append(CompactGeometries.from_shapely(geoms[i:i + 2]))
-    joined = builder.build()
+    # joined without a declared count, with the true one, one too low, and one a file lies with
+    # (a reservation no larger than the read may hold)
+    for expected, max_bytes in ((0, 1 << 30), (len(geoms), 1 << 30), (3, 1 << 30), (1 << 60, 4096)):
+        builder = CompactBuilder(expected, max_bytes)
+        for i in range(0, len(geoms), 2):
+            builder.append(CompactGeometries.from_shapely(geoms[i:i + 2]))
+        joined = builder.build()
+        for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
+            np.testing.assert_array_equal(getattr(joined, a), getattr(store, a))
+    # measured as appended: the measures of the whole, which stores made from it work out again
+    builder = CompactBuilder(len(geoms), measured=True)
+    for i in range(0, len(geoms), 3):
+        builder.append(CompactGeometries.from_shapely(geoms[i:i + 3]))
+    joined, whole = builder.build(), store.measures()
+    assert store.measured is None and joined.measured is not None
+    for a in ("bounds", "types", "areas", "lengths"):
+        np.testing.assert_array_equal(getattr(joined.measures(), a), getattr(whole, a))
+    np.testing.assert_array_equal(joined.bounds(), whole.bounds)
+    assert joined.take([2, 4]).measured is None and joined.with_coords(joined.coords + 1).measured is None
     for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
-        np.testing.assert_array_equal(getattr(joined, a), getattr(store, a))
         np.testing.assert_array_equal(getattr(CompactGeometries.from_shapely(geoms, chunk=3), a), getattr(store, a))
 
 

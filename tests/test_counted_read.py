@@ -14,6 +14,7 @@ import shapely
 
 import layers.cli
 import layers.io.counted_read
+import layers.io.sources
 import layers.io.wkb_arrays
 from layers.cli import main
 from layers.compact_layer import CompactVectorLayer
@@ -26,7 +27,7 @@ X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 7 features: a file of a few dozen is read in several, as a city is."""
-    monkeypatch.setattr(layers.io.counted_read, "COUNTED_BATCH", 7)
+    monkeypatch.setattr(layers.io.sources, "COUNTED_BATCH", 7)
 
 
 def odd_buildings() -> gpd.GeoDataFrame:
@@ -90,6 +91,40 @@ def test_read_counted_reads_the_layer_read_vector_reads(suffix, tmp_path, monkey
         read_vector(path, layer)
     assert str(compact_refusal.value) == str(whole_refusal.value)
     assert "feature 11: 0.0 m2 as drawn, 50.0 m2 repaired" in str(compact_refusal.value)
+
+
+@pytest.mark.parametrize("suffix, declared", [(".gpkg", 20), (".parquet", 20), (".fgb", 20), (".geojson", -1)])
+def test_the_arrays_are_reserved_for_the_features_the_file_declares(suffix, declared, tmp_path, monkeypatch):
+    """Formats whose header says how many features they hold reserve the arrays once; GeoJSON
+    (GDAL would parse it again to count) grows them as it is read. Either way the same layer."""
+    reserved = []
+
+    class Spy(layers.io.counted_read.CompactBuilder):
+        def __init__(self, expected=0, *args, **kwargs):
+            reserved.append(expected)
+            super().__init__(expected, *args, **kwargs)
+
+    monkeypatch.setattr(layers.io.counted_read, "CompactBuilder", Spy)
+    path = tmp_path / f"buildings{suffix}"
+    frame = gpd.GeoDataFrame({"height_m": np.arange(20.0)}, crs="EPSG:32756",  # Sydney, UTM 56S
+                             geometry=[shapely.box(334_000 + 30 * i, 6_250_000, 334_020 + 30 * i, 6_250_015)
+                                       for i in range(20)])
+    frame.to_parquet(path) if suffix == ".parquet" else frame.to_file(path)
+    compact, whole = read_counted(path), read_vector(path)
+    assert reserved == [declared]
+    assert_same_layer(compact, whole)
+    # in metres, the CRS they are measured in as a rule: measured as they were read (GEOS's
+    # figures; a FlatGeobuf file's order is its spatial index's)
+    measured = compact.geometries.measured
+    np.testing.assert_allclose(measured.areas, shapely.area(whole.gdf.geometry.values), rtol=1e-12)
+    np.testing.assert_array_equal(measured.bounds, shapely.bounds(whole.gdf.geometry.values))
+
+
+def test_footprints_in_degrees_are_measured_where_the_engine_transforms_them(tmp_path):
+    path = tmp_path / "buildings.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.box(151.2 + i * 1e-3, -33.87, 151.2005 + i * 1e-3, -33.8695) for i in range(5)],
+                     crs="EPSG:4326").to_file(path)  # Sydney in longitude and latitude
+    assert read_counted(path).geometries.measured is None
 
 
 @pytest.mark.parametrize("city", CITIES, ids=lambda c: c.name)
@@ -157,7 +192,7 @@ def test_planner_measure_gives_the_same_json_with_buildings_as_arrays(city, tmp_
     monkeypatch.setattr(layers.cli, "_layers_to_count", lambda path, roles: seen.append(path) or set())
     assert main(args) == 0
     whole = json.loads(capsys.readouterr().out)
-    assert len(seen) == 4  # the second run read every layer whole
+    assert len(set(seen)) == 4  # the second run read every layer whole (the first file asked twice: read ahead)
     assert_same_figures(compact, whole)
     assert compact[0]["features"]["buildings"]["count_intersecting"] > 50
 

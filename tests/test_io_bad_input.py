@@ -46,7 +46,7 @@ def test_unreadable_file(stack, tmp_path, stations_gdf, monkeypatch):
     stations_gdf.to_file(path)
     path.chmod(0)
     # CI runs as root, who may read anything: ask the OS as a normal user would be answered.
-    monkeypatch.setattr("layers.io.load.os.access", lambda p, mode: os.geteuid() != 0 and os.access(p, mode))
+    monkeypatch.setattr("layers.io.sources.os.access", lambda p, mode: os.geteuid() != 0 and os.access(p, mode))
     assert "permission denied" in _load_into(stack, path)
 
 

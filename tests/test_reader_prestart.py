@@ -8,7 +8,7 @@ from layers.io.isolated import ReadLimits
 
 
 def test_a_prestart_with_an_idle_reader_of_its_limits_starts_none(monkeypatch):
-    isolated._close_idle()
+    isolated.close_idle()
     started = []
     real_start = isolated.ReaderProcess._start
     monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
@@ -20,4 +20,4 @@ def test_a_prestart_with_an_idle_reader_of_its_limits_starts_none(monkeypatch):
         isolated.prestart(ReadLimits(memory_mb=4000))  # another memory cap is another process
         assert len(started) == 2 and isolated._idle == started
     finally:
-        isolated._close_idle()
+        isolated.close_idle()

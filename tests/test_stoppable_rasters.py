@@ -35,11 +35,11 @@ def write_grid(path, values: np.ndarray, crs="EPSG:32721", nodata=None):
 def hanging_rasters(monkeypatch):
     """Reader processes started from here on sleep 30 s before a raster read (tests/hanging_reader
     on their PYTHONPATH; idle ones, started without it, are ended first, and those left with it after)."""
-    isolated._close_idle()
+    isolated.close_idle()
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(HANGING_READER), os.environ.get("PYTHONPATH"))
                                                      if p))
     yield
-    isolated._close_idle()
+    isolated.close_idle()
 
 
 def test_a_raster_read_that_hangs_is_stopped_at_the_time_limit(tmp_path, hanging_rasters):

@@ -2,7 +2,8 @@
 
 What a user opens is untrusted, so the code that reads it lives here and nowhere else:
 `formats` (a file's suffix -> its format and its one GDAL driver, the content check, a
-format's parts), `gdal_guard` (GDAL keeps only those drivers, reads no sidecar, reaches no
+format's parts), `sources` (the checks every file passes, its layers, what GDAL is handed: light,
+before any heavy import), `gdal_guard` (GDAL keeps only those drivers, reads no sidecar, reaches no
 network), `load` (vectors through pyogrio, one `LayerLoadError` for every way a file is wrong,
 said in the planner's words by `reasons`; `read_layers` for whatever a file holds), `counted_read`
 (things to count, as arrays), `raster_load` (GeoTIFF bands through rasterio), `feed_load` (GTFS
@@ -22,11 +23,11 @@ _FROM = {  # each name the package gives, and the module it comes from
     "FeedOptions": "feed_load",
     "LARGE_RASTER_PIXELS": "raster_load",
     "OVERVIEW_MAX_SIDE": "limits",
-    "RASTER_SUFFIXES": "load",
-    "VECTOR_SUFFIXES": "load",
-    "LayerLoadError": "load",
-    "RepairChangesArea": "load",
-    "list_vector_layers": "load",
+    "RASTER_SUFFIXES": "sources",
+    "VECTOR_SUFFIXES": "sources",
+    "LayerLoadError": "sources",
+    "RepairChangesArea": "sources",
+    "list_vector_layers": "sources",
     "open_file_filter": "load",
     "read_counted": "counted_read",
     "read_feed_layers": "feed_load",

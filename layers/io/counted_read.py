@@ -16,25 +16,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.analysis.progress import Cancelled
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates
+from layers.crs import implausible_coordinates, is_metric
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
 from layers.io.formats import feed_location
 from layers.io.frame_reader import _converted_as_is
 from layers.io.isolated import ReadFailed, reading, stop_if_cancelled
-from layers.io.load import (TABLE_SUFFIXES, LayerLoadError, held_as_arrays, ogr_source, read_vector, refuse_empty,
-                            refuse_problems, unreadable, vector_suffix, with_fields_and_role)
+from layers.io.load import held_as_arrays, read_vector, refuse_empty, refuse_problems, with_fields_and_role
 from layers.io.normalise import GeometryChecks
 from layers.io.sliced import geometries_from_wkb
+from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, unreadable, vector_suffix
 from layers.layer import VectorLayer
-
-COUNTED_BATCH = 65_536  # features parsed at a time by `read_counted`
-
 
 def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool = False) -> VectorLayer:
     """Read a layer of things to count (buildings, facilities) as `planner measure` needs it: as
@@ -55,17 +53,18 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     suffix = vector_suffix(path)
     name = layer or path.stem
     where = f"layer '{name}'" if layer else "the file"
-    checks, geometries, keeps, field_batches = GeometryChecks(repair), CompactBuilder(), [], []
+    checks, keeps, field_batches = GeometryChecks(repair), [], []
     parquet = suffix in (".parquet", ".geoparquet")
     try:
         if suffix in TABLE_SUFFIXES:
             return held_as_arrays(read_vector(path, layer, repair))
         # GDAL's Arrow stream hands text over as stored; its row reader re-codes it to UTF-8 from the
         # file's code page (a shapefile's .cpg or DBF language byte): such a layer is read by read_vector
-        source = str(path) if parquet else ogr_source(path, layer)
-        options = {} if parquet else {"return_fids": True, "datetime_as_string": True}
-        with reading() as reader, reader.counted(source, layer, parquet, COUNTED_BATCH, **options) as (header,
-                                                                                                   batches):
+        request = counted_request(path, layer)
+        source = request["source"]
+        with reading() as reader, reader.counted(**request) as (header, batches):
+            geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20,
+                                        measured=_measured_where_read(header["crs"]))
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")
@@ -108,6 +107,16 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                                 warnings=warnings + checks.warnings() + checks.repair_warnings(crs),
                                 geometries=geometries.build(), layer_crs=crs)
     return with_fields_and_role(result, path)
+
+
+def _measured_where_read(crs) -> bool:
+    """Whether the footprints' measures (boxes, areas) are worked out as they are read: where the
+    layer's CRS measures in metres, so that it is the working CRS as a rule and the engine uses
+    them as they are (in another, the engine measures the footprints it transformed into one)."""
+    try:
+        return crs is not None and is_metric(CRS.from_user_input(crs))
+    except CRSError:  # said when the layer is checked
+        return False
 
 
 def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,

@@ -12,7 +12,8 @@ import geopandas as gpd
 from layers.analysis.progress import Cancelled
 from layers.io.formats import UnsafeFileError, check_feed, feed_location
 from layers.io.isolated import ReadFailed, reading
-from layers.io.load import LayerLoadError, short_text
+from layers.io.load import short_text
+from layers.io.sources import LayerLoadError
 from layers.layer import VectorLayer, default_style
 
 

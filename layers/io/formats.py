@@ -33,21 +33,24 @@ class Format:
     """A format the planner reads: its name in words, the byte strings one of which a file must
     start with, and how GDAL opens it (`driver`; None: read by pyarrow or pandas, not GDAL). `prefix`
     is the driver's own "DRIVER:path" syntax where it has one: then no other driver is even asked.
-    A `text` format (a CSV table) has no signature: it must be text, not XML, not binary."""
+    A `text` format (a CSV table) has no signature: it must be text, not XML, not binary.
+    `declares_count`: its header says how many features it holds, so GDAL tells without reading
+    them (a GeoJSON file would be parsed whole again to count)."""
 
     kind: str
     signatures: tuple[bytes, ...]
     driver: str | None
     prefix: str = ""
     text: bool = False
+    declares_count: bool = False
 
 
 _JSON = (b"{",)
 FORMATS: dict[str, Format] = {
     ".tif": Format("GeoTIFF", (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "GTiff"),
-    ".gpkg": Format("GeoPackage", (b"SQLite format 3\x00",), "GPKG"),
-    ".shp": Format("Shapefile", (b"\x00\x00\x27\x0a",), "ESRI Shapefile"),
-    ".fgb": Format("FlatGeobuf", (b"fgb\x03fgb",), "FlatGeobuf"),  # magic: 'fgb', major version 3, 'fgb'
+    ".gpkg": Format("GeoPackage", (b"SQLite format 3\x00",), "GPKG", declares_count=True),
+    ".shp": Format("Shapefile", (b"\x00\x00\x27\x0a",), "ESRI Shapefile", declares_count=True),
+    ".fgb": Format("FlatGeobuf", (b"fgb\x03fgb",), "FlatGeobuf", declares_count=True),  # magic: 'fgb', major version 3, 'fgb'
     ".parquet": Format("GeoParquet", (b"PAR1",), None),
     ".geojson": Format("GeoJSON", _JSON, "GeoJSON", "GeoJSON:"),
     ".topojson": Format("TopoJSON", _JSON, "TopoJSON", "TopoJSON:"),

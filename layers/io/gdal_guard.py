@@ -19,18 +19,18 @@ Given a file name, GDAL would otherwise do three things an untrusted file can st
   of its own. GeoJSON `crs` links, GDAL's one way to fetch from a file's content, are refused
   before GDAL sees the file (`layers.io.formats.check_content`). PROJ fetches no grids.
 
-The options are set in the environment (which both GDALs read), in pyogrio's GDAL as its own
-configuration (which outranks the environment and a GDAL configuration file), and for rasterio
-around each open (`opened_raster`), so that no setting of the user's environment undoes them.
+The options are set in the environment (which both GDALs, and PROJ where pyproj is imported
+later, read), in pyogrio's GDAL as its own configuration (which outranks the environment and a
+GDAL configuration file), in pyproj if it was imported before, and for rasterio around each open
+(`opened_raster`), so that no setting of the user's environment undoes them.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 import pyogrio
-import pyproj.network
-import rasterio
 
 UNTRUSTED_FILE_OPTIONS = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".planner-reads-no-urls",
@@ -75,13 +75,19 @@ os.environ.update(UNTRUSTED_FILE_OPTIONS)
 for _name in PROXY_BYPASS:
     os.environ.pop(_name, None)
 pyogrio.set_gdal_config_options(UNTRUSTED_FILE_OPTIONS)
-pyproj.network.set_network_enabled(False)  # its context may exist already, having read PROJ_NETWORK
+if sys.modules.get("pyproj") is not None:  # its context may exist already, having read PROJ_NETWORK before
+    import pyproj.network
+
+    pyproj.network.set_network_enabled(False)
 VECTOR_DRIVERS_UNLOADED = _keep_only_planner_drivers()
 
 
 @contextlib.contextmanager
 def opened_raster(path):
-    """`rasterio.open(path)` for reading, GeoTIFF only, the file alone, no network."""
+    """`rasterio.open(path)` for reading, GeoTIFF only, the file alone, no network. (rasterio is
+    imported here, not with the module: a reader that reads no raster does not wait for it.)"""
+    import rasterio
+
     with rasterio.Env(**UNTRUSTED_FILE_OPTIONS):
         with rasterio.open(path, driver=RASTER_DRIVER, **RASTER_OPEN_OPTIONS) as src:
             yield src

@@ -34,12 +34,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from layers.analysis.progress import Cancelled, IsCancelled
-from layers.io.feature_size import FeatureTooLarge
 from layers.io.limits import READ_TIMEOUT_S
+
+if TYPE_CHECKING:  # NumPy and pyarrow are imported where used: the first reader starts before them
+    import numpy as np
+    import pyarrow as pa
 
 
 def _default_memory_mb() -> int:
@@ -92,6 +94,7 @@ class ReaderProcess:
         self._watchdog: threading.Thread | None = None
         self._full_reader: ReaderProcess | None = None
         self._schema: pa.Schema | None = None  # of the stream being read
+        self._sent_ahead: dict | None = None  # a request sent before it is asked (`counted_ahead`)
 
     # -- requests ---------------------------------------------------------------------------------
     def layers(self, source: str) -> list[str]:
@@ -130,24 +133,39 @@ class ReaderProcess:
         with self.parquet(path, batch_size) as (schema, batches):
             return _table(batches, schema)
 
+    def counted_ahead(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
+                      **kwargs) -> None:
+        """Send the request `counted` with these arguments will make, now: the child reads and
+        parses the layer while this process does other work (`planner measure`'s imports), keeping
+        the batches until they are asked for (within its memory cap). The time limit runs from
+        `counted`. Any other request first stops the child (started again for it): the batches
+        would be in the way of its answer."""
+        self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
+
     @contextmanager
-    def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int,
+    def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
                 **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
         """(the header, the batches) of a layer of things to count, read by GDAL (`kwargs` are
         `pyogrio.open_arrow`'s) or as a GeoParquet file, each batch's geometries parsed in the child
         (`layers.io.arrays_stream`, see reader_child). The header says "geometry" (None: the layer
-        has none), "crs", pyogrio's "meta", and "arrays" false for a layer the child cannot send so;
+        has none), "crs", pyogrio's "meta", "features" (how many the file says it has, -1 unknown;
+        GDAL is asked only with `count`), and "arrays" false for a layer the child cannot send so;
         then, and without a geometry column, there are no batches.
 
         The batches must be read to the end inside the `with` (leaving early stops the child)."""
-        header = self._ask({"op": "counted", "source": source, "layer": layer, "parquet": parquet,
-                            "batch_size": batch_size, "kwargs": kwargs}, streaming=True)
+        header = self._ask(self._counted_request(source, layer, parquet, batch_size, count, kwargs), streaming=True)
         if not header["stream"]:
             self._deadline = None
             yield header, iter(())
             return
         with self._rows() as batches:
             yield header, batches
+
+    @staticmethod
+    def _counted_request(source: str, layer: str | None, parquet: bool, batch_size: int, count: bool,
+                         kwargs: dict) -> dict:
+        return {"op": "counted", "source": source, "layer": layer, "parquet": parquet, "batch_size": batch_size,
+                "count": count, "kwargs": kwargs}
 
     def frame(self, source: str, layer: str | None, **kwargs):
         """pyogrio's `read_dataframe(source, layer, **kwargs)`, made in a child with pandas (see
@@ -188,6 +206,8 @@ class ReaderProcess:
         shape = tuple(header["shape"])
         values = table.column("values").to_numpy().reshape(shape)
         mask = table.column("mask").to_numpy().astype(bool).reshape(shape)
+        import numpy as np
+
         return header["info"], np.ma.MaskedArray(values, mask=mask)
 
     # -- the child ------------------------------------------------------------------------------
@@ -221,11 +241,36 @@ class ReaderProcess:
             proc.kill()
             proc.wait()
 
+    def _ask_later(self, request: dict) -> None:
+        """Write `request` (with "ahead": the child reads past what the pipe takes) without reading
+        its answer: `_ask` with the same request reads it."""
+        if self._sent_ahead is not None or self._proc is None or self._proc.poll() is not None:
+            self._stop_ahead()
+            self._start()
+        try:
+            self._proc.stdin.write(json.dumps({**request, "ahead": True}).encode() + b"\n")
+            self._proc.stdin.flush()
+        except OSError:  # the child died: the request is made again when asked
+            return
+        self._sent_ahead = request
+
+    def _stop_ahead(self) -> None:
+        """Stop a child whose answer to a request sent ahead is not wanted (it would come before
+        any other's); `_ask` starts another."""
+        if self._sent_ahead is not None:
+            self._sent_ahead = None
+            self._kill("not wanted")
+
     def _ask(self, request: dict, streaming: bool = False) -> dict:
         if self.cancelled is not None and self.cancelled():
             raise Cancelled()
+        sent = self._sent_ahead == request
+        if not sent:
+            self._stop_ahead()
+        self._sent_ahead = None
         if self._proc is None or self._proc.poll() is not None:
             self._start()
+            sent = False
         if not self._ready:  # its imports done: the time limit is the read's, not Python's start
             self._deadline = time.monotonic() + STARTUP_S
             try:
@@ -236,8 +281,9 @@ class ReaderProcess:
         self._deadline = time.monotonic() + self.limits.timeout_s
         try:
             try:
-                self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self._proc.stdin.flush()
+                if not sent:
+                    self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+                    self._proc.stdin.flush()
             except OSError:  # the child died between two requests
                 raise self._why_stopped() from None
             header = self._message()
@@ -267,6 +313,8 @@ class ReaderProcess:
     def _rows(self) -> Iterator[Iterator[pa.RecordBatch]]:
         """The Arrow stream that follows a header, checked against its trailer; stops the child if
         the caller leaves before the end."""
+        import pyarrow as pa
+
         finished = False
         try:
             try:
@@ -328,6 +376,8 @@ class ReaderProcess:
 
     def _failed(self, message: dict) -> Exception:
         if message.get("too_large"):
+            from layers.io.feature_size import FeatureTooLarge
+
             return FeatureTooLarge(message["too_large"])
         if message.get("refused"):  # the planner's own words, from layers.io
             return ReadFailed(message["refused"])
@@ -338,6 +388,7 @@ class ReaderProcess:
     def close(self) -> None:
         """End the child (it ends by itself when its input closes; killed if it does not)."""
         self._closed.set()
+        self._stop_ahead()  # its answer would keep the child writing to a pipe no one reads
         if self._full_reader is not None:
             self._full_reader.close()
         proc, self._proc = self._proc, None
@@ -357,6 +408,8 @@ class ReaderProcess:
 
 def _table(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
     collected = list(batches)
+    import pyarrow as pa
+
     return pa.Table.from_batches(collected, schema=schema)
 
 
@@ -406,10 +459,21 @@ def prestart(limits: ReadLimits | None = None) -> None:
     _give_back(reader)
 
 
+def counted_ahead(request: dict, limits: ReadLimits | None = None) -> None:
+    """Send a read of things to count (`ReaderProcess.counted`'s arguments) now, to the idle reader
+    of these limits (one is started if none waits), and leave it first in line: the next
+    `reading()` of these limits takes it, and its `counted` with the same arguments reads what the
+    child made meanwhile (see `ReaderProcess.counted_ahead`)."""
+    reader = _take(limits or ReadLimits())
+    reader.counted_ahead(**request)
+    _give_back(reader, first=True)
+
+
 @atexit.register
-def _close_idle() -> None:
-    """At exit, end the idle readers and wait for them (they would end anyway once their input
-    closes, but unwaited, after the app)."""
+def close_idle() -> None:
+    """End the idle readers and wait for them: at exit (they would end anyway once their input
+    closes, but unwaited, after the app), or where a caller wants them gone (a bench counting
+    their processor time)."""
     with _idle_lock:
         idle, _idle[:] = list(_idle), []
     for reader in idle:
@@ -426,7 +490,7 @@ def _take(limits: ReadLimits) -> ReaderProcess:
     return ReaderProcess(limits)
 
 
-def _give_back(reader: ReaderProcess) -> None:
+def _give_back(reader: ReaderProcess, first: bool = False) -> None:
     # the caller's Cancel dropped here, in its own thread (it may hold a job whose Qt signals must
     # not be freed in the watchdog's)
     reader.cancelled = None
@@ -435,6 +499,6 @@ def _give_back(reader: ReaderProcess) -> None:
     alive = reader._proc is not None and reader._proc.poll() is None
     with _idle_lock:
         if alive and len(_idle) < MAX_IDLE:
-            _idle.append(reader)
+            _idle.insert(0 if first else len(_idle), reader)
             return
     reader.close()

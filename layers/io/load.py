@@ -9,7 +9,6 @@ whatever a file holds; the readers of each kind are modules of their own: `count
 """
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,54 +23,17 @@ from layers.compact_layer import CompactVectorLayer
 from layers.crs import implausible_coordinates
 from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.feature_size import FeatureTooLarge
-from layers.io.formats import UnsafeFileError, check_content, check_parts, feed_location, gdal_source
+from layers.io.formats import feed_location
 from layers.io.frame_reader import read_geoparquet, read_ogr
 from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading
 from layers.io.normalise import GeometryChecks, text_problem
-from layers.io.reasons import library_text, reason_for
+from layers.io.sources import (RASTER_SUFFIXES, TABLE_SUFFIXES, VECTOR_SUFFIXES, LayerLoadError, RepairChangesArea,
+                               _ogr_path, check_readable, list_vector_layers, ogr_source, unreadable, vector_suffix)
 from layers.layer import Layer, VectorLayer, default_style
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
 if TYPE_CHECKING:
     from layers.io.feed_load import FeedOptions
-
-VECTOR_SUFFIXES = {
-    ".gpkg": "GeoPackage",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".shp": "Shapefile",
-    ".zip": "zipped Shapefile or GTFS feed",
-    ".topojson": "TopoJSON",
-    ".fgb": "FlatGeobuf",
-    ".parquet": "GeoParquet",
-    ".geoparquet": "GeoParquet",
-    ".csv": "CSV table (lon/lat, x/y or WKT columns)",
-}
-RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
-TABLE_SUFFIXES = (".csv",)  # vector layers read from a table of coordinates (layers.io.csv)
-
-
-class LayerLoadError(Exception):
-    """A file could not be loaded. `str()` reads '<file>: <reason>', the reason in the planner's
-    words; `detail` keeps a library's own text, when one failed, for a bug report."""
-
-    def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
-        self.path = Path(path)
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"{self.path.name}: {reason}")
-
-
-class RepairChangesArea(LayerLoadError):
-    """The file loads only if the planner accepts repairs that change polygons' areas (the reason
-    names them, with both areas): read it again with `repair=True` to accept."""
-
-
-def unreadable(path: Path, exc: BaseException) -> LayerLoadError:
-    """The error for a library's exception raised reading `path`, in the planner's words."""
-    kind = {**VECTOR_SUFFIXES, **RASTER_SUFFIXES}.get(path.suffix.lower(), "GIS")
-    return LayerLoadError(path, reason_for(exc, kind), detail=library_text(exc))
-
 
 def open_file_filter() -> str:
     """The file-dialog filter for every format we read, e.g. for File > Open."""
@@ -83,72 +45,6 @@ def open_file_filter() -> str:
     lines += [f"{kind} ({' '.join(patterns)})" for kind, patterns in sorted(groups.items())]
     lines.append("GTFS feed, a zip or a folder's stops.txt (*.zip stops.txt)")
     return ";;".join(lines)
-
-
-def check_readable(path: Path) -> None:
-    try:
-        exists = path.exists()
-    except (OSError, RuntimeError):  # a symlink loop
-        raise LayerLoadError(path, "cannot be followed to a file (a link loop?)") from None
-    if not exists:
-        raise LayerLoadError(path, "file not found")
-    if path.is_dir():
-        raise LayerLoadError(path, "is a folder, not a file")
-    if not path.is_file():
-        raise LayerLoadError(path, "is not a regular file (a device, a pipe or a socket)")
-    if not os.access(path, os.R_OK):
-        raise LayerLoadError(path, "cannot be read (permission denied)")
-    if path.stat().st_size == 0:
-        raise LayerLoadError(path, "the file is empty (0 bytes)")
-    suffix = path.suffix.lower()
-    if suffix not in VECTOR_SUFFIXES and suffix not in RASTER_SUFFIXES:
-        known = ", ".join(sorted(set(VECTOR_SUFFIXES) | set(RASTER_SUFFIXES)))
-        raise LayerLoadError(path, f"not a supported GIS file type '{suffix}' (supported: {known})")
-    try:
-        check_content(path)
-        check_parts(path)
-    except UnsafeFileError as exc:
-        raise LayerLoadError(path, str(exc)) from None
-    except OSError as exc:  # read as the check read it: a file that vanished, a read error
-        raise LayerLoadError(path, f"cannot be read ({exc.strerror or 'read error'})") from None
-
-
-def _ogr_path(path: Path) -> str:
-    """What GDAL opens: the file with its format's driver named; a zipped Shapefile's .shp."""
-    try:
-        return gdal_source(path)
-    except UnsafeFileError as exc:
-        raise LayerLoadError(path, str(exc)) from None
-
-
-def list_vector_layers(path: str | os.PathLike) -> list[str]:
-    """Names of the layers inside a vector file (several for a GeoPackage, one otherwise)."""
-    from layers.io.feed_load import FEED_LAYERS  # (the readers of each kind import this module)
-
-    path = Path(path)
-    if feed_location(path) is not None:
-        return list(FEED_LAYERS)
-    check_readable(path)
-    if path.suffix.lower() in (".parquet", ".geoparquet", *TABLE_SUFFIXES):
-        return [path.stem]
-    try:
-        stat = path.stat()
-        return list(_layer_names(_ogr_path(path), stat.st_size, stat.st_mtime_ns))
-    except (LayerLoadError, Cancelled):
-        raise
-    except ReadFailed as exc:
-        raise LayerLoadError(path, str(exc)) from None
-    except Exception as exc:  # GDAL's errors vary by driver; the reason is what matters
-        raise unreadable(path, exc) from None
-
-
-@functools.lru_cache(maxsize=16)
-def _layer_names(source: str, size: int, modified_ns: int) -> tuple[str, ...]:
-    """GDAL's layer names of a file as it is now (its size and time are part of the key): reading a
-    file asks for them twice (which layers; is this one there), and GDAL parses a GeoJSON file
-    whole to answer (0.57 s for 200,000 footprints)."""
-    with reading() as reader:
-        return tuple(reader.layers(source))
 
 
 def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count=(),
@@ -254,15 +150,6 @@ def read_table(path: str | os.PathLike, crs=None, repair: bool = False) -> Vecto
     return layer
 
 
-def vector_suffix(path: Path) -> str:
-    """The suffix of a vector file the planner reads, once it is checked readable; else LayerLoadError."""
-    check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix not in VECTOR_SUFFIXES:
-        raise LayerLoadError(path, "is not a vector file")
-    return suffix
-
-
 def held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
     """A layer read whole, its geometries then held as arrays and its frame kept for the fields."""
     gdf = layer.gdf
@@ -270,17 +157,6 @@ def held_as_arrays(layer: VectorLayer) -> CompactVectorLayer:
     return CompactVectorLayer(name=layer.name, source=layer.source, source_layer=layer.source_layer, gdf=fields,
                               role=layer.role, style=layer.style, warnings=layer.warnings, fields=layer.fields,
                               geometries=CompactGeometries.from_shapely(gdf.geometry.values), layer_crs=gdf.crs)
-
-
-def ogr_source(path: Path, layer: str | None) -> str:
-    """What GDAL opens for `layer` of `path` (refusing a layer the file does not have, or none
-    named in a file of several)."""
-    available = list_vector_layers(path)
-    if layer is None and len(available) > 1:
-        raise LayerLoadError(path, f"has several layers; name the one to read ({', '.join(available)})")
-    if layer is not None and layer not in available:
-        raise LayerLoadError(path, f"has no layer named '{layer}' (it has: {', '.join(available)})")
-    return _ogr_path(path)
 
 
 def refuse_problems(path: Path, checks: GeometryChecks, where: str, crs, fields) -> None:

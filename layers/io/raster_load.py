@@ -15,7 +15,7 @@ from layers.crs import crs_label, implausible_coordinates
 from layers.grid import grid_bounds
 from layers.io.grid_values import masked_fill_values, population_problem
 from layers.io.isolated import ReadFailed, ReadLimits, reading
-from layers.io.load import LayerLoadError, check_readable, unreadable
+from layers.io.sources import LayerLoadError, check_readable, unreadable
 from layers.layer import RasterLayer, default_style
 from layers.roles import guess_role
 

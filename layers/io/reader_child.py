@@ -6,11 +6,12 @@ process stops a C library that does not return. So the reading is done here, in 
 own that `layers.io.isolated` kills when the planner cancels or the time is up, and whose address
 space is capped (RLIMIT_AS): a file that needs more fails here, not in the app.
 
-It is lean: it imports pyogrio, pyarrow and what `layers.io.gdal_guard` needs to configure GDAL
-(rasterio, pyproj), and for a layer of things to count the NumPy parser of its WKB
-(`layers.io.arrays_stream`), not pandas, geopandas or shapely (pyogrio would import them, a third of a
-second, to look for them; they are hidden from it), so it starts in a fraction of a second. Started with --full it imports them too, for pyogrio's row reader (text in a legacy
-code page, date-times), which needs pandas.
+It is lean: it imports pyogrio, pyarrow and `layers.io.gdal_guard` (which configures GDAL), and
+for a layer of things to count the NumPy parser of its WKB (`layers.io.arrays_stream`), not
+pandas, geopandas, shapely or pyproj (pyogrio would import them, a third of a second, to look for
+them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once the child
+says it is ready. So it starts in a fraction of a second. Started with --full it imports them too,
+for pyogrio's row reader (text in a legacy code page, date-times), which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
 that the parent's time limit counts from its request, not from Python's start); then the parent
@@ -23,14 +24,16 @@ with its trailer, so a child killed or crashed half-way never passes for a short
 from __future__ import annotations
 
 import collections
+import importlib
 import json
 import resource
 import struct
 import sys
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
-LEAN_HIDDEN = ("geopandas", "pandas", "shapely")  # what pyogrio would import only to look for it
+LEAN_HIDDEN = ("geopandas", "pandas", "shapely", "pyproj")  # what pyogrio would import only to look for it
 
 
 def main(argv: list[str]) -> int:
@@ -47,6 +50,12 @@ def main(argv: list[str]) -> int:
     import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
     _send(out, {"ok": True, "ready": True})  # started: the parent's time limit counts from its request
+    # rasterio, for GeoTIFFs, imported meanwhile: the first request (a city's footprints, sent
+    # ahead) is not kept waiting for it, nor the first raster read for it later
+    threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",), name="raster reading",
+                     daemon=True).start()
+    import pyarrow as pa
+
     for line in sys.stdin.buffer:
         request = json.loads(line)
         try:
@@ -54,6 +63,10 @@ def main(argv: list[str]) -> int:
         except BrokenPipeError:
             return 0
         out.flush()
+        # what a read freed goes back to the system (malloc_trim: Arrow's pool here is the C
+        # heap's): an idle reader holds its imports, not its last layer's batches (1M footprints:
+        # about 90 MB, while the planner's side measures them)
+        pa.default_memory_pool().release_unused()
     return 0
 
 
@@ -141,12 +154,17 @@ def _parquet_file(path: str):
     return pq.ParquetFile(path, buffer_size=PARQUET_BUFFER, pre_buffer=False)
 
 
-def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict) -> None:
+def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict,
+             count: bool = False, ahead: bool = False) -> None:
     """A layer of things to count (`layers.io.counted_read.read_counted`): GDAL's Arrow stream of it
     (`pyogrio.open_arrow` with `kwargs`), or a GeoParquet file's batches, each sent with its
     geometries parsed here (`layers.io.arrays_stream`). The header says the geometry column and
-    the CRS; "arrays" false (text not in UTF-8, a GeoParquet file of another layout) or no geometry
-    column: no stream follows, the planner's side reads the layer its other way or refuses it."""
+    the CRS, and "features", how many the file says it has (-1: unknown; GDAL is asked only with
+    `count`, for formats that say it in a header); "arrays" false (text not in UTF-8, a GeoParquet
+    file of another layout) or no geometry column: no stream follows, the planner's side reads the
+    layer its other way or refuses it. With `ahead` the layer is read and parsed whatever the pipe
+    takes (`_ahead_of_the_pipe`): the request was sent before the planner's side can read (its
+    imports), and the batches wait here, within the memory cap, instead of the parsing."""
     from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
 
     opened = None
@@ -157,6 +175,7 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
             geometry, crs = plain if plain is not None else (None, None)
             arrays = plain is not None
             batches = file.iter_batches(batch_size=batch_size, use_pandas_metadata=True)
+            features = file.metadata.num_rows
         else:
             import pyogrio
 
@@ -165,16 +184,18 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
             schema, geometry, crs = batches.schema, meta["geometry_name"] or "wkb_geometry", meta["crs"]
             arrays = is_utf8(meta.get("encoding"))
             meta = {key: _plain(value) for key, value in meta.items()}
+            features = pyogrio.read_info(source, layer=layer, force_feature_count=False)["features"] if count else -1
     except Exception as exc:
         _send(out, _failure(exc))
         return
     try:
         stream = arrays and geometry in schema.names
-        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs,
+        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs, "features": int(features),
                     "geometry": geometry if geometry in schema.names else None, "stream": stream})
         if stream:
             sent = stream_schema(schema, geometry)
-            _stream(out, sent, _encoded(batches, geometry, sent))
+            encoded = _encoded(batches, geometry, sent)
+            _stream(out, sent, _ahead_of_the_pipe(encoded) if ahead else encoded)
     finally:
         if opened is not None:
             opened.__exit__(None, None, None)
@@ -204,6 +225,61 @@ def _encoded(batches, geometry: str, schema):
                 parsing.cancel()
 
 
+AHEAD_BYTES = 128 << 20  # batches kept ahead of the pipe at most: about a million footprints parsed
+
+
+def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES):
+    """`batches` made on a thread of their own as they come, and kept until the pipe takes them, up
+    to `most_bytes` of them: GDAL reads and the parsers parse while the planner's side is not
+    reading yet (its imports: time to parse about a million footprints), and a larger layer waits
+    for the pipe beyond that instead of being held here whole. The thread is the only one that
+    touches the batches' source, and it has ended when this does (the source is closed after),
+    also when the pipe breaks or a batch fails (raised here, in its order)."""
+    made, room = collections.deque(), threading.Condition()
+    held, stop, end = [0], threading.Event(), object()
+
+    def put(item, size: int = 0) -> None:
+        with room:
+            made.append((item, size))
+            held[0] += size
+            room.notify_all()
+            while held[0] > most_bytes and not stop.is_set():
+                room.wait()
+
+    def make():
+        try:
+            for batch in batches:
+                put(batch, batch.nbytes)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # said to the pipe's side, after the batches before it
+            put(exc)
+        finally:
+            batches.close()  # its parsers' queued work cancelled
+            put(end)
+
+    maker = threading.Thread(target=make, name="read ahead", daemon=True)
+    maker.start()
+    try:
+        while True:
+            with room:
+                while not made:
+                    room.wait()
+                item, size = made.popleft()
+                held[0] -= size
+                room.notify_all()
+            if item is end:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        with room:
+            stop.set()
+            room.notify_all()
+        maker.join()
+
+
 def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:
     """pyogrio's own frame of a layer (its row reader re-codes legacy text, parses date-times), as
     Arrow with pandas' metadata, so that the parent's `to_pandas()` gives that same frame. --full only."""
@@ -228,7 +304,7 @@ def _feed_layer(out, location: str, options: dict, index: int) -> None:
     import pyarrow as pa
 
     from layers.io.feed_load import feed_layers_here
-    from layers.io.load import LayerLoadError
+    from layers.io.sources import LayerLoadError
 
     key = json.dumps([location, options], sort_keys=True)
     try:

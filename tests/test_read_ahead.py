@@ -1,0 +1,119 @@
+"""A read sent ahead (`layers.io.isolated.counted_ahead`): `planner measure` asks its reader process
+for the city's footprints before its own imports, and reads them from there once it can. What it
+reads is what a read asked then gives; a different request first stops the child (its answer would
+be in the way) and is answered; a reader closed with a read still pending ends at once."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import layers.cli
+from layers.cli import main
+from layers.io import isolated, read_counted, read_vector
+from layers.io.sources import counted_request
+from tests.cities import CITIES, write_city, write_features
+
+CITY = next(c for c in CITIES if c.name == "nairobi")  # UTM 37S, south of the equator
+
+
+@pytest.fixture
+def files(tmp_path):
+    isolated.close_idle()
+    yield write_features(CITY, tmp_path)
+    isolated.close_idle()
+
+
+def test_a_read_sent_ahead_gives_what_a_read_asked_gives_without_a_second_child(files, monkeypatch):
+    buildings = Path(files[0])
+    asked = read_counted(buildings, "buildings")
+    isolated.close_idle()
+    started = []
+    real_start = isolated.ReaderProcess._start
+    monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
+    isolated.counted_ahead(counted_request(buildings, "buildings"))
+    assert len(started) == 1 and isolated._idle[0]._sent_ahead is not None
+    ahead = read_counted(buildings, "buildings")
+    assert len(started) == 1 and started[0]._sent_ahead is None  # the answer read from the child it was sent to
+    for name in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
+        np.testing.assert_array_equal(getattr(ahead.geometries, name), getattr(asked.geometries, name))
+    assert ahead.gdf.equals(asked.gdf) and ahead.warnings == asked.warnings and ahead.crs == asked.crs
+
+
+def test_another_request_after_a_read_sent_ahead_is_answered(files):
+    buildings, schools = (Path(f) for f in files)
+    isolated.counted_ahead(counted_request(buildings, "buildings"))
+    pending = isolated._idle[0]
+    first_child = pending._proc
+    other = read_vector(schools)  # not the read sent ahead: that child is stopped, another answers
+    assert first_child.poll() is not None and pending._proc is not first_child
+    assert len(other.gdf) == len(read_vector(schools).gdf) > 0
+    assert len(read_counted(buildings, "buildings").gdf) > 0
+
+
+def test_a_reader_closed_with_a_read_pending_ends_at_once(files):
+    isolated.counted_ahead(counted_request(Path(files[0]), "buildings"))
+    child = isolated._idle[0]._proc
+    isolated.close_idle()  # the child is not left writing to a pipe no one reads
+    assert child.poll() is not None and not isolated._idle
+
+
+def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_path, files, capsys, monkeypatch):
+    gpkg, tif = write_city(CITY, tmp_path)
+    args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
+    sent, started = [], []
+    monkeypatch.setattr(isolated, "counted_ahead", lambda request, limits=None, send=isolated.counted_ahead:
+                        sent.append(request) or send(request, limits))
+    real_start = isolated.ReaderProcess._start
+    monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
+    assert main(args) == 0
+    ahead = json.loads(capsys.readouterr().out)
+    assert [r["source"] for r in sent] == [f"{files[0]}"] and sent[0]["layer"] == "buildings"
+    assert len(started) == 1  # every file read by the child the footprints were sent to: none stopped
+    monkeypatch.setattr(layers.cli, "_read_ahead", lambda args: None)
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out) == ahead
+    assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
+
+
+class _Batch:
+    def __init__(self, i: int, nbytes: int):
+        self.i, self.nbytes = i, nbytes
+
+
+def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
+    """The reader's side: batches made ahead of a pipe wait there up to the limit (then the making
+    waits for the pipe); they come out in order, a failure after the batches before it, and a pipe
+    left early stops the making and closes the source."""
+    from layers.io.reader_child import _ahead_of_the_pipe
+
+    taken, ahead_most, closed = [0], [0], []
+
+    def source(n, fail_at=None):
+        try:
+            for i in range(n):
+                if i == fail_at:
+                    raise ValueError("a damaged feature")
+                ahead_most[0] = max(ahead_most[0], i - taken[0])  # made and not yet taken, before this one
+                yield _Batch(i, 10)
+        finally:
+            closed.append(True)
+
+    got = []
+    for batch in _ahead_of_the_pipe(source(200), most_bytes=35):
+        got.append(batch.i)
+        taken[0] += 1
+    assert got == list(range(200)) and closed == [True]
+    assert ahead_most[0] <= 4  # 35 bytes: 4 batches of 10 held at most, then it waits
+
+    got.clear()
+    with pytest.raises(ValueError, match="damaged"):
+        for batch in _ahead_of_the_pipe(source(10, fail_at=6)):
+            got.append(batch.i)
+    assert got == list(range(6)) and len(closed) == 2
+    early = _ahead_of_the_pipe(source(1000), most_bytes=35)
+    next(early)
+    early.close()  # the pipe broke: the maker stops and the source is closed
+    assert len(closed) == 3
