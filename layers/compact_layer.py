@@ -65,7 +65,7 @@ class CompactVectorLayer(VectorLayer):
         target = CRS.from_user_input(crs)
         if target == self.layer_crs:
             return self.geometries
-        key = target.to_wkt()
+        key = target.srs  # its definition: a WKT may read differently in another thread (PROJ's context)
         if key not in self._in:
             self._in.clear()  # one other CRS at a time (its vertices and boxes)
             how = transformer(self.layer_crs, target, lonlat_bounds(self.layer_crs, self.bounds))
@@ -75,7 +75,7 @@ class CompactVectorLayer(VectorLayer):
 
     def bounds_in_crs(self, crs) -> np.ndarray:
         """Each feature's box in `crs` (n x 4, NaN for an empty one), from its vertices there, once per CRS."""
-        key = ("bounds", CRS.from_user_input(crs).to_wkt())
+        key = ("bounds", CRS.from_user_input(crs).srs)
         if key not in self._in:
             geometries = self.geometries_in_crs(crs)  # (clears the other CRS's boxes with its vertices)
             self._in[key] = geometries.bounds()
@@ -121,7 +121,7 @@ class CompactVectorLayer(VectorLayer):
         """The features with shapely geometries, in `crs` (made on first demand and kept: this
         costs the memory the arrays save)."""
         target = CRS.from_user_input(crs)
-        key = ("frame", target.to_wkt())
+        key = ("frame", target.srs)
         if key not in self._projected:
             geometries = self.geometries_in_crs(target)
             self._projected[key] = gpd.GeoDataFrame(self.gdf, geometry=geometries.shapes(np.arange(len(geometries))),

@@ -238,3 +238,32 @@ def test_a_year_on_the_timeline_makes_nothing_per_footprint(qtbot, opened, monke
     assert len(frame) not in classed
     assert geometries() - before < len(frame) // 10
     assert not layer._projected
+
+
+@pytest.mark.parametrize("working_crs", [None, "EPSG:32737"])
+def test_a_large_layers_drawing_geometry_is_made_once_in_the_loading_thread(qtbot, window, tmp_path, monkeypatch,
+                                                                            working_crs):
+    """The loader prepares a large layer's drawing arrays in its thread; the map finds them there
+    instead of making them again on the GUI thread (100 ms for a million footprints), whether the
+    window had a working CRS already (UTM 37S) or the layer's data chose it. A CRS's WKT may read
+    differently in another thread (PROJ's context there: the WGS 84 datum where this thread says
+    its ensemble), so what the arrays are kept under is the CRS's definition, not its WKT."""
+    import threading
+
+    from pyproj import CRS
+
+    from planner_gui.map import geometry as geo
+
+    if working_crs is not None:
+        window.session.set_working_crs(CRS(working_crs))
+    made = []
+    real = geo.LayerGeometry.from_compact.__func__
+    monkeypatch.setattr(geo.LayerGeometry, "from_compact", classmethod(
+        lambda cls, *args: (made.append(threading.current_thread() is threading.main_thread()), real(cls, *args))[1]))
+    path = tmp_path / "buildings.parquet"
+    _footprints(SIDE).to_parquet(path)
+    load(qtbot, window, [path], timeout=60_000)
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    assert made == [False]
+    layer = window.session.layers.find("buildings")
+    assert window.canvas.graphic(layer).geometry is geo.prepared(layer, window.canvas.working_crs)
