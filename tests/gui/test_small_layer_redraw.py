@@ -191,3 +191,20 @@ def test_a_new_filter_on_a_labelled_layer_places_the_labels_again(qtbot):
     assert set(canvas.labels()) == {"1", "2"}
     stack.set_style(streets, Style(stroke="#d62728", width=2.0))  # labels off: the old ones go
     assert canvas.labels() == []
+
+
+def test_zoom_to_a_layer_moves_the_view_at_once_and_draws_it_at_the_next_turn(qtbot):
+    """Zoom to layer: the view is the layer's at once; its layers are drawn for it at the next turn
+    of the event loop (Qt paints the moved picture in between), as a fresh map of that view."""
+    canvas = _canvas(qtbot, (X0 + 4_400, Y0 + 4_400, X0 + 9_000, Y0 + 9_000))  # beyond most parks
+    parks = next(layer for layer in canvas.session.layers if layer.name == "parks")
+    before = canvas.drawn_features(parks).copy()
+    canvas.zoom_to_layer(parks)
+    xmin, ymin, xmax, ymax = canvas.view_bounds()
+    px0, py0, px1, py1 = parks.gdf.total_bounds
+    assert xmin < px0 and ymin < py0 and xmax > px1 and ymax > py1
+    assert canvas.busy() and np.array_equal(canvas.drawn_features(parks), before)  # drawn at the next turn
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=5_000)
+    assert canvas.drawn_features(parks).tolist() == list(range(15))
+    fresh = _canvas(qtbot, canvas.view_bounds())
+    assert np.array_equal(_pixels(canvas), _pixels(fresh))
