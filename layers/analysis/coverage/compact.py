@@ -78,6 +78,12 @@ class CompactGeometries:
         return len(self.types)
 
     @property
+    def coord_offsets(self) -> np.ndarray:
+        """Where each feature's coordinates start (n + 1): feature i's are coords[coord_offsets[i]:
+        coord_offsets[i + 1]], its parts' and paths' end to end."""
+        return self.path_offsets[self.part_offsets[self.geom_offsets]]
+
+    @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.types, self.geom_offsets, self.part_offsets, self.path_offsets, self.coords))
 
@@ -163,10 +169,10 @@ class CompactGeometries:
         keep_heap()  # each chunk's windows a few MB: reused, not mapped again
         n = len(self)
         bounds = np.empty((n, 4))
-        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        offsets = self.coord_offsets
+        coords_per_feature, first = np.diff(offsets), offsets[:-1]
         has = coords_per_feature > 0
         bounds[~has] = np.nan
-        first = self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]
         for start in range(0, n, chunk):  # NumPy lets go of Python's lock between chunks
             stop = min(n, start + chunk)
             end = first[stop] if stop < n else len(self.coords)
@@ -178,7 +184,7 @@ class CompactGeometries:
     def _measure_into(self, bounds: np.ndarray, areas: np.ndarray, lengths: np.ndarray) -> None:
         """`measures` of these features written into `bounds` (any values), `areas` and `lengths` (zeros)."""
         n = len(self)
-        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        coords_per_feature = np.diff(self.coord_offsets)
         has = coords_per_feature > 0
         bounds[~has] = np.nan
         if not has.any():
@@ -219,7 +225,7 @@ class CompactGeometries:
         """Every feature as a geometry of shapely type id `kind` (all of that kind, none empty)."""
         t, c = shapely.GeometryType, self.coords
         if kind == 0:
-            return shapely.points(c[self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]])
+            return shapely.points(c[self.coord_offsets[:-1]])
         if kind == 2:
             return shapely.linearrings(c, indices=np.repeat(np.arange(len(self)), np.diff(self.path_offsets)))
         geom_paths = self.part_offsets[self.geom_offsets]  # each feature's paths (one part, or parts of one path)
