@@ -24,7 +24,9 @@ without NOAA's grids is 4 m. VN-2000 to WGS 84 uses the official 7-parameter shi
 """
 from __future__ import annotations
 
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -143,13 +145,38 @@ def require_accurate(source, target, area: tuple[float, float, float, float] | N
     answer here.
     """
     source, target = CRS.from_user_input(source), CRS.from_user_input(target)
-    key = (source.srs, target.srs, None if area is None else tuple(np.round(area, 1)))
-    if key not in _ACCURATE:
-        shift(source, target, area)
-        _ACCURATE.add(key)
+
+    def checked() -> bool:
+        shift(source, target, area)  # raises TransformError: nothing kept
+        return True
+
+    _ACCURATE.get((source.srs, target.srs, None if area is None else tuple(np.round(area, 1))), checked)
 
 
-_ACCURATE: set[tuple] = set()  # (source, target, area) found accurate
+class _Remembered:
+    """Answers kept by key, the `most` last asked (a long session opens many layers, each with
+    its CRS and bounds). Asked from several threads (the loading thread, the GUI thread): an
+    answer is worked out outside the lock, so two threads may work out one answer twice."""
+
+    def __init__(self, most: int = 512) -> None:
+        self._answers: OrderedDict = OrderedDict()
+        self._most = most
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = make()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._most:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_ACCURATE = _Remembered()  # (source, target, area) found accurate
 
 
 def transform_note(source, target, area: tuple[float, float, float, float] | None = None) -> str | None:
@@ -157,13 +184,11 @@ def transform_note(source, target, area: tuple[float, float, float, float] | Non
     ('from EPSG:4269 (NAD83) by NAD83 to WGS 84 (1), accurate to 4 m'); None on the same datum.
     Remembered per pair and area, as `require_accurate` is (a city is made anew after each change)."""
     source, target = CRS.from_user_input(source), CRS.from_user_input(target)
-    key = (source.srs, target.srs, None if area is None else tuple(np.round(area, 1)))
-    if key not in _NOTES:
-        _NOTES[key] = _note(source, target, area)
-    return _NOTES[key]
+    return _NOTES.get((source.srs, target.srs, None if area is None else tuple(np.round(area, 1))),
+                      lambda: _note(source, target, area))
 
 
-_NOTES: dict[tuple, str | None] = {}
+_NOTES = _Remembered()
 
 
 def _note(source: CRS, target: CRS, area) -> str | None:
@@ -186,13 +211,10 @@ def lonlat_bounds(crs, bounds) -> tuple[float, float, float, float] | None:
     crs = CRS.from_user_input(crs)
     if bounds is None or not np.all(np.isfinite(bounds)):
         return None
-    key = (crs.srs, tuple(float(v) for v in bounds))
-    if key not in _LONLAT_BOUNDS:
-        _LONLAT_BOUNDS[key] = _lonlat_bounds(crs, bounds)
-    return _LONLAT_BOUNDS[key]
+    return _LONLAT_BOUNDS.get((crs.srs, tuple(float(v) for v in bounds)), lambda: _lonlat_bounds(crs, bounds))
 
 
-_LONLAT_BOUNDS: dict[tuple, tuple[float, float, float, float] | None] = {}
+_LONLAT_BOUNDS = _Remembered()
 
 
 def _lonlat_bounds(crs: CRS, bounds) -> tuple[float, float, float, float] | None:

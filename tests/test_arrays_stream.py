@@ -12,6 +12,7 @@ import shapely
 from layers.io import arrays_stream
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.wkb_arrays import certainly_valid, wkb_to_arrays
+from tests.same_arrays import assert_same_geometry_arrays
 
 X0, Y0 = 333_000.0, 6_250_000.0  # Perth, UTM 50S
 
@@ -44,17 +45,12 @@ def _sent(batches: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
     return list(pa.ipc.open_stream(sink.getvalue()))
 
 
-def _assert_same(arrays, reference) -> None:
-    for name in reference._fields:
-        np.testing.assert_array_equal(getattr(arrays, name), getattr(reference, name), err_msg=name)
-
-
 def test_parsed_geometries_come_back_as_the_fast_path_made_them():
     source = _batch(_geometries(), metadata={b"geo": b"{}"})
     (received,) = _sent([source])
     fields, arrays, certain, wkb = arrays_stream.decode(received)
     reference = wkb_to_arrays(source.column("geom"))
-    _assert_same(arrays, reference)
+    assert_same_geometry_arrays(arrays, reference)
     np.testing.assert_array_equal(certain, certainly_valid(reference))
     assert certain.tolist() == [True, False, False, True, True, True, False]  # GEOS is asked the rest
     assert fields.schema.names == ["fid", "name"] and fields.column("name").to_pylist()[2] == "b2"
@@ -76,7 +72,7 @@ def test_a_slice_of_a_batch_holds_its_own_features(start, stop):
     (received,) = _sent([source])
     _, arrays, certain, _ = arrays_stream.decode(received.slice(start, stop - start))
     reference = wkb_to_arrays(source.column("geom").slice(start, stop - start))
-    _assert_same(arrays, reference)
+    assert_same_geometry_arrays(arrays, reference)
     np.testing.assert_array_equal(certain, certainly_valid(reference))
 
 

@@ -12,6 +12,7 @@ from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from tests.cities import CITIES, buildings, truth
 from tests.reference import features_brute_force
 from tests.test_features import assert_figures, reference_regions
+from tests.same_arrays import assert_same_geometry_arrays
 
 X0, Y0 = 699_000.0, 9_850_000.0  # UTM south metres: the naive shoelace would lose seven digits here
 
@@ -96,8 +97,7 @@ def test_shapes_made_back_are_the_geometries_given():
         for i in range(0, len(geoms), 2):
             builder.append(CompactGeometries.from_shapely(geoms[i:i + 2]))
         joined = builder.build()
-        for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
-            np.testing.assert_array_equal(getattr(joined, a), getattr(store, a))
+        assert_same_geometry_arrays(joined, store)
     # measured as appended: the measures of the whole, which stores made from it work out again
     builder = CompactBuilder(len(geoms), measured=True)
     for i in range(0, len(geoms), 3):
@@ -108,8 +108,7 @@ def test_shapes_made_back_are_the_geometries_given():
         np.testing.assert_array_equal(getattr(joined.measures(), a), getattr(whole, a))
     np.testing.assert_array_equal(joined.bounds(), whole.bounds)
     assert joined.take([2, 4]).measured is None and joined.with_coords(joined.coords + 1).measured is None
-    for a in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
-        np.testing.assert_array_equal(getattr(CompactGeometries.from_shapely(geoms, chunk=3), a), getattr(store, a))
+    assert_same_geometry_arrays(CompactGeometries.from_shapely(geoms, chunk=3), store)
 
 
 def test_a_geometry_collection_is_refused_plainly():

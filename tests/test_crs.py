@@ -56,7 +56,7 @@ def test_an_accurate_transform_is_checked_once_per_pair_and_a_refusal_every_time
     made = []
     real = crs_module.shift
     monkeypatch.setattr(crs_module, "shift", lambda s, t, area=None: made.append((s, t)) or real(s, t, area))
-    monkeypatch.setattr(crs_module, "_ACCURATE", set())
+    monkeypatch.setattr(crs_module, "_ACCURATE", crs_module._Remembered())
     crs_module.require_accurate(CRS.from_epsg(4326), CRS.from_epsg(32648))
     crs_module.require_accurate(CRS.from_epsg(4326), "EPSG:32648")  # the same definitions
     assert len(made) == 1
@@ -73,7 +73,7 @@ def test_lonlat_bounds_are_worked_out_once_per_crs_and_bounds(monkeypatch):
     import layers.crs
 
     made = []
-    monkeypatch.setattr(layers.crs, "_LONLAT_BOUNDS", {})
+    monkeypatch.setattr(layers.crs, "_LONLAT_BOUNDS", layers.crs._Remembered(most=2))
     real = layers.crs._lonlat_bounds
     monkeypatch.setattr(layers.crs, "_lonlat_bounds", lambda crs, bounds: made.append(crs) or real(crs, bounds))
     bounds = (280_000.0, 6_240_000.0, 300_000.0, 6_260_000.0)  # Santiago de Chile, UTM 19S
@@ -82,3 +82,11 @@ def test_lonlat_bounds_are_worked_out_once_per_crs_and_bounds(monkeypatch):
     west, south, east, north = first
     assert -72.0 < west < east < -71.0 and -34.0 < south < north < -33.0
     assert layers.crs.lonlat_bounds("EPSG:32719", (280_000.0, 6_240_000.0, 300_000.0, 6_270_000.0))[3] > north
+    # the last `most` asked are kept (a long session opens many layers): two here
+    layers.crs.lonlat_bounds("EPSG:32719", bounds)
+    assert len(made) == 2
+    layers.crs.lonlat_bounds("EPSG:32633", bounds)  # Rome's zone: the answer asked longest ago is let go
+    layers.crs.lonlat_bounds("EPSG:32719", bounds)
+    assert len(made) == 3
+    layers.crs.lonlat_bounds("EPSG:32719", (280_000.0, 6_240_000.0, 300_000.0, 6_270_000.0))
+    assert len(made) == 4

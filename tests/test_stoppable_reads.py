@@ -10,11 +10,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
 import pytest
 import shapely
 
 from layers.cli import main
 from layers.io import LayerLoadError, read_counted, read_layers, read_vector
+from layers.io.feature_size import FeatureTooLarge, refuse_oversized_wkb
 from layers.io.isolated import ReaderProcess, ReadLimits, reading
 
 LIMITS = ReadLimits(timeout_s=2.0)
@@ -124,6 +126,19 @@ def test_a_multipoint_of_two_million_parts_is_refused_with_its_count(tmp_path, r
                                              "100,000, the most one feature may have"):
         with reading(LIMITS):
             read(path)
+
+
+@pytest.mark.parametrize("header, where", [
+    (b"\x01" + struct.pack("<2I", 4, 2_000_000), "ISO, little-endian"),
+    (b"\x00" + struct.pack(">3I", 0x20000004, 4326, 2_000_000), "PostGIS's, with an SRID, big-endian"),
+    (b"\x01" + struct.pack("<3I", 0xA0000002, 4326, 6_000_000), "a line of Z, with an SRID"),
+])
+def test_a_header_counting_too_much_is_refused_before_parsing_in_each_kind_of_wkb(header, where):
+    """The count is read where each kind of WKB has it (after an SRID in PostGIS's), from the header
+    alone: the bytes the count promises need not even be there."""
+    wkb = pa.array([shapely.to_wkb(shapely.Point(1, 2)), header + bytes(16)], pa.binary())
+    with pytest.raises(FeatureTooLarge, match="feature 12 has [26],000,000 (parts|vertices)"):
+        refuse_oversized_wkb(wkb, first_feature=10)
 
 
 @pytest.mark.parametrize("kind", ["polygon", "line"])  # a polygon's vertices counted once parsed, a line's before

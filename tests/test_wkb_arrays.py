@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from layers.analysis.coverage.compact import CompactGeometries
 from layers.io import wkb_arrays
 from layers.io.wkb_arrays import certainly_valid, wkb_to_arrays
+from tests.same_arrays import assert_same_geometry_arrays
 
 X0, Y0 = 585_000.0, 2_325_000.0  # UTM 48N metres
 
@@ -46,8 +47,7 @@ def column(geoms, **to_wkb) -> pa.Array:
 def assert_same_arrays(store: wkb_arrays.GeometryArrays, wkb: pa.Array) -> None:
     """`store` holds what shapely makes of `wkb`, taken apart."""
     reference = CompactGeometries.from_shapely(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
-    for name in ("types", "geom_offsets", "part_offsets", "path_offsets", "coords"):
-        np.testing.assert_array_equal(getattr(store, name), getattr(reference, name), err_msg=name)
+    assert_same_geometry_arrays(store, reference)
     assert store.types.dtype == reference.types.dtype and store.coords.dtype == np.float64
 
 

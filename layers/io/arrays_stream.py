@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from layers.io.feature_size import refuse_oversized_wkb
 from layers.io.wkb_arrays import GeometryArrays, certainly_valid, wkb_to_arrays
+from layers.io.wkb_column import WkbColumn
 
 TYPES, CERTAIN, GEOMETRY, WKB = "planner:types", "planner:certain", "planner:geometry", "planner:wkb"
 GEOMETRY_TYPE = pa.large_list(pa.large_list(pa.large_list(pa.list_(pa.float64(), 2))))
@@ -69,8 +70,9 @@ def encode(batch: pa.RecordBatch, geometry: str, schema: pa.Schema, first_featur
     """A source batch as sent (reader process side): its features numbered from `first_feature` + 1
     for a feature too large (`FeatureTooLarge`, raised before anything is parsed)."""
     wkb = batch.column(geometry)
-    refuse_oversized_wkb(wkb, first_feature)
-    arrays = wkb_to_arrays(wkb)
+    column = WkbColumn(wkb)
+    refuse_oversized_wkb(column, first_feature)
+    arrays = wkb_to_arrays(column)
     n = batch.num_rows
     if arrays is None:
         added = [pa.nulls(n, pa.int8()), pa.nulls(n, pa.bool_()), pa.nulls(n, GEOMETRY_TYPE), wkb]

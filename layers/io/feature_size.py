@@ -1,6 +1,6 @@
 """How large one feature may be, checked on its WKB before anything parses it.
 
-In a module of its own that imports only NumPy and pyarrow, so that the reader process
+In a module of its own that imports only NumPy and pyarrow (and `wkb_column`), so that the reader process
 (`layers.io.reader_child`, which reads without pandas or GEOS) checks a batch before it parses
 it, as the planner's side does for what it parses itself (`layers.io.normalise`).
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+
+from layers.io.wkb_column import WkbColumn
 
 # The most one feature may have. A city's largest real features (a coastline, a river, a district
 # of many islands) have tens of thousands of vertices; one MultiPoint of two million parts is not a
@@ -25,39 +27,31 @@ class FeatureTooLarge(ValueError):
     """A feature larger than a feature may be; str() names it and says its size."""
 
 
-def refuse_oversized_wkb(wkb: pa.Array | pa.ChunkedArray, first_feature: int = 0) -> None:
+def refuse_oversized_wkb(wkb: WkbColumn | pa.Array | pa.ChunkedArray, first_feature: int = 0) -> None:
     """Raise FeatureTooLarge for the first geometry of more than MAX_FEATURE_BYTES of WKB, or whose
     WKB header counts more than MAX_PARTS parts (a Multi* geometry or a collection) or MAX_VERTICES
     points (a line), before anything parses it: parsing one MultiPoint of two million parts makes
     two million GEOS points. Feature numbers count from `first_feature` + 1."""
-    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
-    if not len(wkb):
+    column = WkbColumn.of(wkb)
+    if not column.n:
         return
-    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if pa.types.is_large_binary(wkb.type) else np.int32)
-    offsets = offsets[wkb.offset:wkb.offset + len(wkb) + 1].astype(np.int64)
-    sizes = np.diff(offsets)
-    if wkb.null_count:
-        sizes[wkb.is_null().to_numpy(zero_copy_only=False)] = 0
+    sizes = column.sizes()
     if sizes.max() > MAX_FEATURE_BYTES:
         i = int(np.flatnonzero(sizes > MAX_FEATURE_BYTES)[0])
         raise FeatureTooLarge(f"feature {first_feature + i + 1} is {sizes[i] / (1 << 20):,.0f} MB of geometry, "
                               f"more than {MAX_FEATURE_BYTES >> 20} MB, the most one feature may have; split or "
                               "simplify it")
     rows = np.flatnonzero(sizes >= 9)  # byte order, type and a count
-    data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
-    starts = offsets[rows]
-    little = data[starts] == 1
-    low, high = (data[starts + k].astype(np.uint32) for k in (1, 2))
-    kind = np.where(little, low | high << 8, data[starts + 4].astype(np.uint32) | data[starts + 3].astype(np.uint32) << 8)
-    kind %= 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
-    kind[kind > 7] = 0
+    starts = column.offsets[rows]
+    little = column.data[starts] == 1
+    code = column.u32(starts + 1, little)
+    srid = code >> 29 & 1  # extended WKB: an SRID before the count
+    kind = (code & 0x0FFFFFFF) % 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
+    kind[(kind > 7) | (sizes[rows] < 9 + 4 * srid)] = 0
     counted = np.flatnonzero(_COUNTED_KIND[kind])  # lines count points, the rest parts
     if not len(counted):
         return
-    count = np.zeros(len(counted), dtype=np.uint64)
-    for k in range(4):
-        byte = data[starts[counted] + 5 + k].astype(np.uint64)
-        count |= np.where(little[counted], byte << np.uint64(8 * k), byte << np.uint64(8 * (3 - k)))
+    count = column.u32(starts[counted] + 5 + 4 * srid[counted], little[counted])
     over = np.flatnonzero(np.where(kind[counted] == 2, count > MAX_VERTICES, count > MAX_PARTS))
     if len(over):
         first, row = over[0], counted[over[0]]

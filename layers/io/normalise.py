@@ -156,7 +156,7 @@ class GeometryChecks:
 
         first, self.seen = self.seen, self.seen + len(store)
         parts = np.diff(store.geom_offsets)
-        vertices = np.diff(store.path_offsets[store.part_offsets[store.geom_offsets]])
+        vertices = np.diff(store.coord_offsets)
         if self.too_large is None:
             self.too_large = _too_large(np.where(np.isin(store.types, (4, 5, 6)), parts, 1), vertices, first)
         if self.too_large:

@@ -225,7 +225,7 @@ def _encoded(batches, geometry: str, schema):
                 parsing.cancel()
 
 
-AHEAD_BYTES = 128 << 20  # batches kept ahead of the pipe at most: about a million footprints parsed
+AHEAD_BYTES = 64 << 20  # batches kept ahead of the pipe at most: what is parsed while the planner imports
 
 
 def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES):

@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from layers.io.wkb_column import WkbColumn
 from layers.ragged import offsets_of, ranks
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
@@ -67,12 +68,11 @@ class _Unreadable(Exception):
     """A feature the fast path leaves to shapely."""
 
 
-def wkb_to_arrays(wkb: pa.Array | pa.ChunkedArray) -> GeometryArrays | None:
+def wkb_to_arrays(wkb: WkbColumn | pa.Array | pa.ChunkedArray) -> GeometryArrays | None:
     """The geometries of an Arrow column of WKB as arrays, or None if a feature is one the fast
     path leaves to shapely (the module docstring)."""
-    wkb = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
     try:
-        return _Reader(wkb).compact()
+        return _Reader(WkbColumn.of(wkb)).compact()
     except _Unreadable:
         return None
 
@@ -85,14 +85,9 @@ class _Reader:
     LineString or Polygon feature is one, a multi-part feature's parts are each one); the paths
     of those (a point's, a line's, each ring of a polygon); the coordinates; the offsets."""
 
-    def __init__(self, wkb: pa.Array) -> None:
-        self.n = n = len(wkb)
-        large = pa.types.is_large_binary(wkb.type)
-        offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if large else np.int32)
-        self.offsets = offsets[wkb.offset:wkb.offset + n + 1].astype(np.int64)
-        values = wkb.buffers()[2]
-        self.data = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, np.uint8)
-        self.present = np.ones(n, dtype=bool) if not wkb.null_count else wkb.is_valid().to_numpy(zero_copy_only=False)
+    def __init__(self, column: WkbColumn) -> None:
+        self.column = column
+        self.n, self.offsets, self.data, self.present = column.n, column.offsets, column.data, column.present
 
     def compact(self) -> GeometryArrays:
         features = np.flatnonzero(self.present)
@@ -111,7 +106,7 @@ class _Reader:
         if multi.any():
             owner, end, part_kind, at = features[multi], ends[multi], kind[multi] - 3, pos[multi]
             self._need(at + 4, end)
-            count = self._u32(at, little[multi])
+            count = self.column.u32(at, little[multi])
             if count.max() > MAX_LOOPED:
                 raise _Unreadable
             parts_declared[owner] = count
@@ -136,13 +131,13 @@ class _Reader:
         multi = kind == 6
         if multi.any():  # one part, itself a polygon in x and y, little-endian: its body follows
             self._need(pos[multi] + 9, ends[multi])
-            part = self._windows(5)[pos[multi] + 4].view(np.uint8).reshape(-1, 5)
-            one = self._u32(pos[multi], little[multi]) == 1
+            part = self.column.windows(5)[pos[multi] + 4].view(np.uint8).reshape(-1, 5)
+            one = self.column.u32(pos[multi], little[multi]) == 1
             if not (one.all() and (part[:, 0] == 1).all() and (part[:, 1] == 3).all() and not part[:, 2:].any()):
                 return None
             body[multi] += 9
         self._need(body + 8, ends)
-        rings, points = self._u32(body, little), self._u32(body + 4, little)
+        rings, points = self.column.u32(body, little), self.column.u32(body + 4, little)
         if (rings != 1).any() or (points < _MIN_RING).any():
             return None
         self._need(body + 8 + points * 16, ends)
@@ -157,21 +152,6 @@ class _Reader:
         if (stop > end).any():
             raise _Unreadable  # cut off
 
-    def _u32(self, pos: np.ndarray, little: np.ndarray) -> np.ndarray:
-        """The unsigned 32-bit integers at `pos`, each in its geometry's byte order."""
-        raw = self._windows(4)[pos]
-        values = raw.view("<u4").astype(np.int64)
-        big = ~little
-        if big.any():
-            values[big] = raw[big].view(">u4")
-        return values
-
-    def _windows(self, size: int) -> np.ndarray:
-        """The column's bytes as overlapping windows of `size` bytes, one starting at every byte (no
-        copy): indexing it with positions gathers the values there, however they are aligned."""
-        count = max(len(self.data) - size + 1, 0)
-        return np.ndarray((count,), dtype=f"V{size}", buffer=self.data, strides=(1,))
-
     def _header(self, pos: np.ndarray, end: np.ndarray):
         """(kind 1..6, coordinate width in bytes, little-endian, position after the header) of the
         geometries that start at `pos`."""
@@ -180,7 +160,7 @@ class _Reader:
         if (order > 1).any():
             raise _Unreadable
         little = order == 1
-        code = self._u32(pos + 1, little)
+        code = self.column.u32(pos + 1, little)
         flags = code >> 28  # extended WKB: Z 8, M 4, an SRID follows 2
         code = code & 0x0FFFFFFF
         iso, kind = code // 1000, code % 1000  # ISO WKB: + 1000 for Z, 2000 for M, 3000 for both
@@ -199,7 +179,7 @@ class _Reader:
         count = np.ones(n, np.int64)  # a point's one coordinate
         counted = kind >= 2
         self._need(pos[counted] + 4, end[counted])
-        count[counted] = self._u32(pos[counted], little[counted])
+        count[counted] = self.column.u32(pos[counted], little[counted])
         body_end = pos + width  # a point's
         line = kind == 2
         if (count[line] == 1).any():
@@ -215,7 +195,7 @@ class _Reader:
         for r in range(int(rings.max(initial=0))):
             on = rings > r
             self._need(at[on] + 4, end[polygon[on]])
-            points = self._u32(at[on], little[polygon[on]])
+            points = self.column.u32(at[on], little[polygon[on]])
             if ((points > 0) & (points < _MIN_RING)).any():
                 raise _Unreadable  # a ring of fewer than four points: as GEOS reads it (or not)
             paths.append((polygon[on], np.full(int(on.sum()), r), at[on] + 4, points))
@@ -261,7 +241,7 @@ class _Reader:
         # the point i of a path (first, start, width) is at start + (i - first) * width
         steps = np.arange(total) * width[0] if (width == width[0]).all() else np.arange(total) * np.repeat(width, points)
         at = np.repeat(start - first * width, points) + steps
-        raw = self._windows(16)[at]
+        raw = self.column.windows(16)[at]
         xy = raw.view("<f8").reshape(total, 2).astype(np.float64, copy=False)
         big = ~np.repeat(little, points) if not little.all() else None
         if big is not None and big.any():

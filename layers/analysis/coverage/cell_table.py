@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
+from layers.lookup import lookup
 from layers.ragged import ranks
 
 EPS = 1e-9  # a feature's box is widened by this fraction of a cell: one touching a cell edge reaches it
@@ -189,8 +190,7 @@ class CellTable:
         w = np.repeat(width, n[small])
         key = (k[rep] * self.rows + r0[rep] + j // w) * self.cols + c0[rep] + j % w
         # the region's pieces in that cell, if their box meets the feature's
-        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
-        found = self.cell_key[cell] == key
+        cell, found = lookup(self.cell_key, key)
         signature = np.zeros(len(k), dtype=np.uint64)
         if len(rep):
             signature[small] = np.add.reduceat(np.where(found, self.cell_hash[cell], np.uint64(0)),
@@ -245,8 +245,7 @@ class CellTable:
         rep = np.repeat(np.arange(len(k)), n)
         row = np.repeat(top, n) + ranks(n)
         key = (k[rep] * self.rows + row) * self.cols + c[rep]
-        cell = np.minimum(np.searchsorted(self.cell_key, key), len(self.cell_key) - 1)
-        found = self.cell_key[cell] == key
+        cell, found = lookup(self.cell_key, key)
         rep, row, cell = rep[found], row[found], cell[found]
         lo = self.cell_start[cell]
         m = self.cell_start[cell + 1] - lo

@@ -78,6 +78,12 @@ class CompactGeometries:
         return len(self.types)
 
     @property
+    def coord_offsets(self) -> np.ndarray:
+        """Where each feature's coordinates start (n + 1): feature i's are coords[coord_offsets[i]:
+        coord_offsets[i + 1]], its parts' and paths' end to end."""
+        return self.path_offsets[self.part_offsets[self.geom_offsets]]
+
+    @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.types, self.geom_offsets, self.part_offsets, self.path_offsets, self.coords))
 
@@ -163,10 +169,10 @@ class CompactGeometries:
         keep_heap()  # each chunk's windows a few MB: reused, not mapped again
         n = len(self)
         bounds = np.empty((n, 4))
-        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        offsets = self.coord_offsets
+        coords_per_feature, first = np.diff(offsets), offsets[:-1]
         has = coords_per_feature > 0
         bounds[~has] = np.nan
-        first = self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]
         for start in range(0, n, chunk):  # NumPy lets go of Python's lock between chunks
             stop = min(n, start + chunk)
             end = first[stop] if stop < n else len(self.coords)
@@ -178,7 +184,7 @@ class CompactGeometries:
     def _measure_into(self, bounds: np.ndarray, areas: np.ndarray, lengths: np.ndarray) -> None:
         """`measures` of these features written into `bounds` (any values), `areas` and `lengths` (zeros)."""
         n = len(self)
-        coords_per_feature = np.diff(self.path_offsets[self.part_offsets[self.geom_offsets]])
+        coords_per_feature = np.diff(self.coord_offsets)
         has = coords_per_feature > 0
         bounds[~has] = np.nan
         if not has.any():
@@ -219,7 +225,7 @@ class CompactGeometries:
         """Every feature as a geometry of shapely type id `kind` (all of that kind, none empty)."""
         t, c = shapely.GeometryType, self.coords
         if kind == 0:
-            return shapely.points(c[self.path_offsets[self.part_offsets[self.geom_offsets[:-1]]]])
+            return shapely.points(c[self.coord_offsets[:-1]])
         if kind == 2:
             return shapely.linearrings(c, indices=np.repeat(np.arange(len(self)), np.diff(self.path_offsets)))
         geom_paths = self.part_offsets[self.geom_offsets]  # each feature's paths (one part, or parts of one path)
@@ -284,11 +290,15 @@ class CompactBuilder:
 
     With `measured`, each store's `measures` are worked out as it is appended (a reader waiting
     for the next batch has the time) and the store built carries them (`CompactGeometries.measured`).
+    Areas and lengths are reserved as zeros, which the system gives as pages only when written: a
+    run of zeros (the lengths of footprints, the areas of lines) is not copied (4M footprints'
+    lengths: 32 MB never held).
     """
 
     _GROWTH = 1.125
     _SPARE = 1.125  # the first store's paths and coordinates per feature may be below the file's
     _MEASURES = ("bounds", "areas", "lengths")  # with `measured`: per feature, as `Measures` has them
+    _ZEROED = ("areas", "lengths")  # reserved as zeros: a run of zeros is not written
 
     def __init__(self, expected: int = 0, max_bytes: int = 1 << 30, measured: bool = False) -> None:
         """`expected`: the features the file says it has, a hint: a file may say anything, so no
@@ -298,7 +308,7 @@ class CompactBuilder:
                         "part_offsets": np.zeros(1024, np.int64), "path_offsets": np.zeros(1024, np.int64),
                         "coords": np.empty((1024, 2))}
         if measured:
-            self._arrays.update(bounds=np.empty((1024, 4)), areas=np.empty(1024), lengths=np.empty(1024))
+            self._arrays.update(bounds=np.empty((1024, 4)), areas=np.zeros(1024), lengths=np.zeros(1024))
         self._used = {name: int(name.endswith("_offsets")) for name in self._arrays}
 
     def append(self, store: CompactGeometries) -> None:
@@ -307,7 +317,8 @@ class CompactBuilder:
         if "bounds" in self._arrays:
             measures = store.measures()
             for name in self._MEASURES:
-                self._put(name, getattr(measures, name))
+                values = getattr(measures, name)
+                self._put(name, values, written=name not in self._ZEROED or values.any())
         ends = {name: self._arrays[name][self._used[name] - 1] for name in ("geom_offsets", "part_offsets",
                                                                              "path_offsets")}
         self._put("types", store.types)
@@ -335,17 +346,20 @@ class CompactBuilder:
         for name, array in self._arrays.items():
             count = per_feature.get(name, len(first))
             row_bytes = array.itemsize * int(np.prod(array.shape[1:]))
-            reserved = np.empty((min(int(count * scale), self._max_bytes // row_bytes) + 1, *array.shape[1:]),
-                                array.dtype)
+            make = np.zeros if name in self._ZEROED else np.empty
+            reserved = make((min(int(count * scale), self._max_bytes // row_bytes) + 1, *array.shape[1:]), array.dtype)
             reserved[:self._used[name]] = array[:self._used[name]]
             self._arrays[name] = reserved
 
-    def _put(self, name: str, values: np.ndarray) -> None:
+    def _put(self, name: str, values: np.ndarray, written: bool = True) -> None:
+        """`values` after the array's last; not `written` where they are zeros the array holds
+        already (reserved as zeros; NumPy's growing fills with zeros too)."""
         array, used = self._arrays[name], self._used[name]
         need = used + len(values)
         if need > len(array):
             array.resize((max(need, int(len(array) * self._GROWTH)), *array.shape[1:]), refcheck=False)
-        array[used:need] = values
+        if written:
+            array[used:need] = values
         self._used[name] = need
 
 

@@ -62,6 +62,7 @@ from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
 from layers.analysis.progress import IsCancelled, check
 from layers.io.sliced import collector_paused
+from layers.lookup import lookup
 from layers.ragged import ranks
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
@@ -389,8 +390,7 @@ class _Sums(dict):
     def shapes(self, geoms, which: np.ndarray) -> np.ndarray:
         """Shapely geometries of features `which` (sorted, distinct) of `geoms`, each made once per
         measure (those crossing the catchment's edge are measured exactly, then listed near it)."""
-        at = np.minimum(np.searchsorted(self._made, which), max(len(self._made) - 1, 0))
-        have = (self._made[at] == which) if len(self._made) else np.zeros(len(which), dtype=bool)
+        at, have = lookup(self._made, which)
         out = np.empty(len(which), dtype=object)
         out[have] = self._shapes[at[have]]
         out[~have] = geoms.shapes(which[~have])
@@ -410,8 +410,8 @@ class _Sums(dict):
         if not self._counted or not len(which):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
         f, k, centroid_in = (np.concatenate(a) for a in zip(*self._counted))
-        at = np.minimum(np.searchsorted(which, f), len(which) - 1)
-        keep = (which[at] == f) & (k != self.listed_region)
+        at, found = lookup(which, f)
+        keep = found & (k != self.listed_region)
         return at[keep], k[keep], centroid_in[keep]
 
     def frame(self) -> pd.DataFrame:

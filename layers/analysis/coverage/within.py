@@ -35,6 +35,7 @@ import shapely
 from layers.analysis.coverage.cells import valid_regions
 from layers.analysis.coverage.features import Near
 from layers.analysis.coverage.shapes import union_of_buffers
+from layers.lookup import lookup
 
 AREA_TOLERANCE = 1e-4  # catchment areas (and people in them) within this share of the true circles'
 
@@ -164,6 +165,5 @@ def _pairs_in(decided, f: np.ndarray, i: np.ndarray, n_regions: int) -> tuple[np
     order = np.argsort(key)
     key, centroid_in = key[order], centroid_in[order]
     asked = f * n_regions + i
-    at = np.minimum(np.searchsorted(key, asked), max(len(key) - 1, 0))
-    counted = (key[at] == asked) if len(key) else np.zeros(len(asked), dtype=bool)
+    at, counted = lookup(key, asked)
     return counted, counted & centroid_in[at] if len(key) else counted

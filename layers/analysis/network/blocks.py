@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from layers.lookup import lookup
+
 COLLINEAR_SINE = 1e-9  # two edges from one node whose directions differ by less than this overlap
 
 
@@ -140,17 +142,13 @@ def _node_at(node_xy: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """Index of the node at each exact coordinate (-1 where there is none)."""
     key = node_xy[:, 0] + 1j * node_xy[:, 1]  # complex numbers sort by x, then y
     order = np.argsort(key)
-    wanted = xy[:, 0] + 1j * xy[:, 1]
-    pos = np.minimum(np.searchsorted(key[order], wanted), len(order) - 1)
-    found = order[pos]
-    return np.where(key[found] == wanted, found, -1)
+    at, found = lookup(key[order], xy[:, 0] + 1j * xy[:, 1])
+    return np.where(found, order[at], -1)
 
 
 def _edge_between(edge_u, edge_v, node_count, a, b) -> np.ndarray:
     """Index of the edge joining nodes a and b (-1 where there is none)."""
     key = np.minimum(edge_u, edge_v) * node_count + np.maximum(edge_u, edge_v)
     order = np.argsort(key)
-    wanted = np.minimum(a, b) * node_count + np.maximum(a, b)
-    pos = np.minimum(np.searchsorted(key[order], wanted), len(order) - 1)
-    found = order[pos]
-    return np.where((key[found] == wanted) & (a >= 0) & (b >= 0), found, -1)
+    at, found = lookup(key[order], np.minimum(a, b) * node_count + np.maximum(a, b))
+    return np.where(found & (a >= 0) & (b >= 0), order[at], -1)
