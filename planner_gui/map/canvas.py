@@ -95,10 +95,14 @@ class MapCanvas(pg.GraphicsView):
         self.moving_picture = MovingPicture(self)
         # the exact redraw once the view has rested this long; until then it moves on its picture
         self._timer = QtCore.QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._refresh_in_steps)
         # a view a planner jumps to (zoom to a layer): drawn exactly at the next turn of the event loop
         self._soon = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._soon.timeout.connect(self.refresh)
+        self._soon.timeout.connect(self._refresh_in_steps)
+        # the exact redraw of a view that rested: a layer a turn of the event loop (`_refresh_in_steps`)
+        self._steps = None
+        self._step_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._step_timer.timeout.connect(self._next_step)
         self.view_box.sigRangeChanged.connect(self._schedule_refresh)
         self.view_box.sigResized.connect(self._schedule_refresh)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -148,6 +152,7 @@ class MapCanvas(pg.GraphicsView):
         """Drop the pictures and legend being made off the GUI thread (the window is closing)."""
         self._timer.stop()
         self._soon.stop()
+        self._drop_steps()
         for graphic in self.graphics.values():
             graphic.stop()
         self.legend.stop()
@@ -341,7 +346,7 @@ class MapCanvas(pg.GraphicsView):
 
     def busy(self) -> bool:
         """True while a redraw is pending or a layer's picture of this view is still being made."""
-        return self._timer.isActive() or self._soon.isActive() or self.basemap.busy() or any(
+        return self._timer.isActive() or self._soon.isActive() or self._steps is not None or self.basemap.busy() or any(
             g.busy() for g in self.graphics.values() if g.layer.visible)
 
     def view_bounds(self) -> tuple[float, float, float, float]:
@@ -412,20 +417,48 @@ class MapCanvas(pg.GraphicsView):
 
     # -- redraw -------------------------------------------------------------------------------------
     def _schedule_refresh(self, *args) -> None:
+        self._drop_steps()  # drawn for a view that is no longer the map's
         self.moving_picture.start()
         self.scale_bar.update()
         self._timer.start()
 
     def refresh(self) -> None:
-        """Cull and simplify every visible layer to the current view (called after pan/zoom)."""
+        """Cull and simplify every visible layer to the current view, here and now."""
         for _ in self._refreshing():
             pass
 
-    def _refreshing(self):
-        """`refresh`, yielding after each layer (see `showing`)."""
+    def _refresh_in_steps(self) -> None:
+        """The exact redraw once a pan or zoom has rested: `refresh` a layer per turn of the event
+        loop, the moving picture standing in for the map until the last is drawn (so no turn shows
+        some layers drawn for the new view and others not). Drawing every layer and Qt's painting
+        of the result were one turn of the GUI thread (20-30 ms of its own at city scale, twice
+        that while workers ran): now each layer is a turn, and the painting another."""
+        self._drop_steps()
+        self._steps = self._refreshing(picture_until_drawn=True)
+        self._next_step()
+
+    def _next_step(self) -> None:
+        if self._steps is None:
+            return
+        try:
+            next(self._steps)
+        except StopIteration:
+            self._steps = None
+            return
+        self._step_timer.start()
+
+    def _drop_steps(self) -> None:
+        self._steps = None
+        self._step_timer.stop()
+
+    def _refreshing(self, picture_until_drawn: bool = False):
+        """`refresh`, yielding after each layer (see `showing`); with `picture_until_drawn` the
+        moving picture (if the map moves on one) stays until every layer is drawn."""
         self._timer.stop()
         self._soon.stop()
-        self.moving_picture.stop()
+        if not picture_until_drawn:
+            self._drop_steps()
+            self.moving_picture.stop()
         if self._view_later:  # the graphics not made yet (an export's twin): a layer a step
             for layer in self._drawn_layers():
                 if id(layer) not in self.graphics:
@@ -440,6 +473,7 @@ class MapCanvas(pg.GraphicsView):
         for graphic in sorted(shown, key=lambda g: isinstance(g, LargeVectorGraphic)):
             graphic.refresh(view, pixel_m)
             yield
+        self.moving_picture.stop()
         self.basemap.refresh(view, pixel_m)
         self.refresh_labels()
         self.scale_bar.update()

@@ -208,3 +208,32 @@ def test_zoom_to_a_layer_moves_the_view_at_once_and_draws_it_at_the_next_turn(qt
     assert canvas.drawn_features(parks).tolist() == list(range(15))
     fresh = _canvas(qtbot, canvas.view_bounds())
     assert np.array_equal(_pixels(canvas), _pixels(fresh))
+
+
+def test_a_pan_that_rests_draws_its_layers_a_turn_apart_behind_the_moving_picture(qtbot, monkeypatch):
+    """Once a pan rests, the layers are drawn for the new view a turn of the event loop apart, the
+    moving picture on the map until the last one is drawn; then the map is a fresh map of the view."""
+    from PySide6 import QtCore
+
+    from planner_gui.map.layers.vector import VectorGraphic
+
+    canvas = _canvas(qtbot, VIEW)
+    qtbot.waitUntil(lambda: canvas.moving_picture.fresh and not canvas.busy(), timeout=5_000)
+    turns, drawn = [0], []
+    real = VectorGraphic.refresh
+    monkeypatch.setattr(VectorGraphic, "refresh", lambda self, *a: (
+        drawn.append((turns[0], canvas.view_box.childGroup.isVisible())), real(self, *a)))
+    ticker = QtCore.QTimer(interval=0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    ticker.start()
+    moved = (VIEW[0] + 300, VIEW[1] + 200, VIEW[2] + 300, VIEW[3] + 200)
+    try:
+        canvas.view_box.setRange(xRange=(moved[0], moved[2]), yRange=(moved[1], moved[3]), padding=0)
+        assert canvas.moving_picture.moving
+        qtbot.waitUntil(lambda: not canvas.busy(), timeout=5_000)
+    finally:
+        ticker.stop()
+    assert len(drawn) == 3 and all(b[0] > a[0] for a, b in zip(drawn, drawn[1:]))
+    assert not any(visible for _, visible in drawn)  # the picture stood in while they were drawn
+    assert canvas.view_box.childGroup.isVisible() and not canvas.moving_picture.moving
+    assert np.array_equal(_pixels(canvas), _pixels(_canvas(qtbot, canvas.view_bounds())))
