@@ -285,8 +285,8 @@ def _read_ahead(args) -> None:
     a thread while the imports are done, joined before the session's reads. A file that cannot be
     read so is left to `build_session`, which says why."""
     from layers.io.formats import feed_location
-    from layers.io.isolated import ReadFailed, ReadLimits, counted_ahead
-    from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers
+    from layers.io.isolated import ReadLimits, counted_ahead
+    from layers.io.sources import TABLE_SUFFIXES, counted_request, list_vector_layers
 
     if args.engine != "local" or args.travel_time or not args.files or args.files[0].endswith(".planner.json"):
         return
@@ -298,7 +298,7 @@ def _read_ahead(args) -> None:
         first = list_vector_layers(path)[0] if to_count else None
         if first in to_count:
             counted_ahead(counted_request(path, first), ReadLimits(timeout_s=args.timeout))
-    except (LayerLoadError, ReadFailed, OSError):
+    except Exception:  # noqa: BLE001 (anything: the command does the same again and says what is wrong)
         return
 
 
