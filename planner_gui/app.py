@@ -33,6 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     return run_gui(argv)
 
 
+def entry() -> None:
+    """The `planner` script: `main` on the command line's arguments. A headless command's process
+    ends at once when it is done (`layers.cli.exit_now`: no teardown of the imports); the app's
+    as Qt's does."""
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        from layers.cli import exit_now
+
+        exit_now(main())
+    sys.exit(main())
+
+
 QUIT_WAIT_MS = 800  # after Quit, how long the workers get to let go before the process ends anyway
 NO_WINDOW_EXIT_CODE = 2
 # Test hooks (environment): quit this many ms after the window is shown; write the layout check as

@@ -112,6 +112,27 @@ def test_python_dash_m(city_files):
     assert json.loads(result.stdout)[0]["preset"] == "itdp-pnt"
 
 
+def test_the_planner_script_ends_its_process_when_measured(city_files):
+    """`planner measure` (the script's `entry`): the figures written whole, the exit code kept, and
+    the process ended at once (`exit_now`) with its reader process, also when it fails and when
+    the reader of its output leaves early."""
+    root = str(__import__('pathlib').Path(__file__).parent.parent)
+    script = "import sys\nsys.argv = ['planner', 'measure', *sys.argv[1:]]\nfrom planner_gui.app import entry\nentry()"
+    done = subprocess.run([sys.executable, "-c", script, *city_files, "-p", "itdp-pnt", "-f", "json"],
+                          capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["preset"] == "itdp-pnt"
+    failed = subprocess.run([sys.executable, "-c", script, city_files[0] + ".missing.gpkg"], capture_output=True,
+                            text=True, cwd=root)
+    assert failed.returncode == 2 and "file not found" in failed.stderr and "Traceback" not in failed.stderr
+    with subprocess.Popen([sys.executable, "-c", script, *city_files, "-f", "json"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=root) as cut:
+        cut.stdout.read(1)
+        cut.stdout.close()  # `| head -c 1`
+        err = cut.stderr.read().decode()
+    assert cut.returncode in (0, 1) and "Traceback" not in err, err
+
+
 def test_bundled_sample_what_line_2_adds(capsys):
     from layers.session.project import SAMPLE_PROJECT
 

@@ -268,3 +268,16 @@ def test_a_feature_too_large_in_a_later_batch_is_named_and_the_reader_goes_on(tm
     geoms[31] = points[31]
     gpd.GeoDataFrame({"n": np.arange(40)}, geometry=geoms, crs="EPSG:32717").to_file(path)
     assert len(read_counted(path).geometries) == 40
+
+
+def test_planner_measure_names_a_feature_too_large_in_footprints_it_read_ahead(tmp_path, capfd):
+    from layers.io.feature_size import MAX_PARTS
+
+    path = tmp_path / "trees.gpkg"  # Quito, UTM 17S
+    geoms = list(shapely.points(np.column_stack([np.arange(40) * 5.0 + 776_000, np.full(40, 9_976_000.0)])))
+    geoms[31] = shapely.multipoints(np.column_stack([np.arange(MAX_PARTS + 1) * 0.01 + 776_000,
+                                                     np.full(MAX_PARTS + 1, 9_976_100.0)]))
+    gpd.GeoDataFrame({"n": np.arange(40)}, geometry=geoms, crs="EPSG:32717").to_file(path)
+    assert main([str(path), "--role", "trees.gpkg=building"]) == 2
+    err = capfd.readouterr().err
+    assert f"trees.gpkg: layer 'trees': feature 32 has {MAX_PARTS + 1:,} parts" in err and "Traceback" not in err

@@ -116,3 +116,13 @@ def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
     next(early)
     early.close()  # the pipe broke: the maker stops and the source is closed
     assert len(closed) == 3
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # the thread's traceback
+@pytest.mark.parametrize("wrong", [["--role", "no equals sign"], ["--role", "=building"]])
+def test_a_wrong_flag_is_said_once_and_the_read_ahead_says_nothing(files, capfd, wrong):
+    """The read ahead runs on a thread before the flags are checked: what it cannot read is left
+    to the command, which says it once, in its words, with no traceback from the thread."""
+    assert main([str(files[0]), *wrong]) == 2
+    err = capfd.readouterr().err
+    assert err.count("planner measure: --role") == 1 and "write FILE=ROLE" in err and "Traceback" not in err

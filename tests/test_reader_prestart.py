@@ -21,3 +21,18 @@ def test_a_prestart_with_an_idle_reader_of_its_limits_starts_none(monkeypatch):
         assert len(started) == 2 and isolated._idle == started
     finally:
         isolated.close_idle()
+
+
+def test_a_reader_closed_is_ended_at_once(tmp_path):
+    """Closing a reader kills its process and waits for it: it has nothing to finish, and an
+    orderly end was time the command and the app's Quit waited for."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "stations.gpkg"  # Lima, UTM 18S
+    gpd.GeoDataFrame(geometry=[shapely.Point(279_000, 8_660_000)], crs="EPSG:32718").to_file(path, layer="stations")
+    reader = isolated.ReaderProcess(ReadLimits())
+    assert reader.layers(str(path)) == ["stations"]
+    child = reader._proc
+    reader.close()
+    assert child.poll() is not None and reader._proc is None

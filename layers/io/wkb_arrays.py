@@ -441,9 +441,24 @@ def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarra
     simple = np.logical_and.reduce((turn != 0) | ahead)
     i, j = _apart_pairs(segments)
     if len(i):
-        simple &= np.logical_and.reduce(_apart(x[i], y[i], x[i + 1], y[i + 1], x[j], y[j], x[j + 1], y[j + 1]))
+        simple &= np.logical_and.reduce(_segments_apart(x[:segments + 1], y[:segments + 1], i, j))
     ok[rest] = simple
     return ok
+
+
+def _segments_apart(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """(pair, ring): segments i and j of each ring (a column of `x`, `y`: its vertices in order,
+    segment k from row k to k + 1) certainly share no point (as `_apart`). The segments' boxes are
+    made once, not once per pair, and coordinates gathered only for the pairs whose boxes meet."""
+    lo_x, hi_x = np.minimum(x[:-1], x[1:]), np.maximum(x[:-1], x[1:])
+    lo_y, hi_y = np.minimum(y[:-1], y[1:]), np.maximum(y[:-1], y[1:])
+    apart = (hi_x[i] < lo_x[j]) | (hi_x[j] < lo_x[i]) | (hi_y[i] < lo_y[j]) | (hi_y[j] < lo_y[i])
+    pair, ring = np.nonzero(~apart)
+    if len(pair):
+        a, b = i[pair], j[pair]
+        apart[pair, ring] = _sides_apart(x[a, ring], y[a, ring], x[a + 1, ring], y[a + 1, ring],
+                                         x[b, ring], y[b, ring], x[b + 1, ring], y[b + 1, ring])
+    return apart
 
 
 def _apart_pairs(segments: int) -> tuple[np.ndarray, np.ndarray]:
@@ -481,8 +496,13 @@ def _apart(px, py, qx, qy, rx, ry, sx, sy) -> np.ndarray:
     if not near.any():
         return boxes
     # the orientations only of the pairs whose boxes meet (of a footprint's, most do not)
-    px, py, qx, qy, rx, ry, sx, sy = (v[near] for v in (px, py, qx, qy, rx, ry, sx, sy))
+    boxes[near] = _sides_apart(*(v[near] for v in (px, py, qx, qy, rx, ry, sx, sy)))
+    return boxes
+
+
+def _sides_apart(px, py, qx, qy, rx, ry, sx, sy) -> np.ndarray:
+    """Segments p-q and r-s certainly share no point by their sides: r and s lie strictly on one
+    side of p-q's line, or p and q on one side of r-s's."""
     s1, s2 = _orientation(px, py, qx, qy, rx, ry), _orientation(px, py, qx, qy, sx, sy)
     s3, s4 = _orientation(rx, ry, sx, sy, px, py), _orientation(rx, ry, sx, sy, qx, qy)
-    boxes[near] = ((s1 != 0) & (s1 == s2)) | ((s3 != 0) & (s3 == s4))
-    return boxes
+    return ((s1 != 0) & (s1 == s2)) | ((s3 != 0) & (s3 == s4))
