@@ -280,15 +280,17 @@ def _layers_to_count(path: str, roles) -> set[str]:
             if given.get(name, guess_role([name, Path(path).stem])) in COUNTED_ROLES}
 
 
-def _read_ahead(args) -> None:
+def _read_ahead(args, failed: list) -> None:
     """Send the command's first read now if it is a layer of things to count (a city's footprints,
     the first layer of the first file): the reader process reads and parses it during the command's
-    imports (`layers.io.isolated.counted_ahead`), and `build_session` reads it from there. Run on
-    a thread while the imports are done, joined before the session's reads. A file that cannot be
-    read so is left to `build_session`, which says why."""
+    imports (`ReaderProcess.counted_ahead`), and `build_session` reads it from there. Run on a
+    thread while the imports are done, joined before the session's reads, under the command's time
+    limit. A first file that cannot be read is put in `failed` (the command says so when it would
+    read it, without trying again: a file that hangs GDAL costs one time limit, not two); what else
+    fails here the command meets again and says."""
     from layers.io.formats import feed_location
-    from layers.io.isolated import ReadLimits, counted_ahead
-    from layers.io.sources import TABLE_SUFFIXES, counted_request, list_vector_layers
+    from layers.io.isolated import ReadLimits, reading
+    from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers
 
     if args.engine != "local" or args.travel_time or not args.files or args.files[0].endswith(".planner.json"):
         return
@@ -296,11 +298,14 @@ def _read_ahead(args) -> None:
     try:
         if feed_location(path) is not None or path.suffix.lower() in TABLE_SUFFIXES:
             return
-        to_count = _layers_to_count(str(path), args.role)
-        first = list_vector_layers(path)[0] if to_count else None
-        if first in to_count:
-            counted_ahead(counted_request(path, first), ReadLimits(timeout_s=args.timeout))
-    except Exception:  # noqa: BLE001 (anything: the command does the same again and says what is wrong)
+        with reading(ReadLimits(timeout_s=args.timeout)) as reader:
+            to_count = _layers_to_count(str(path), args.role)
+            first = list_vector_layers(path)[0] if to_count else None
+            if first in to_count:
+                reader.counted_ahead(**counted_request(path, first))
+    except LayerLoadError as exc:
+        failed.append(exc)
+    except Exception:  # noqa: BLE001 (anything else: the command does the same again and says what is wrong)
         return
 
 
@@ -509,7 +514,8 @@ def _run(args, progress: ProgressLine) -> str:
     from layers.io.isolated import ReadLimits, prestart
 
     prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
-    ahead = threading.Thread(target=_read_ahead, args=(args,), name="read ahead", daemon=True)
+    unreadable = []  # the first file, as the read ahead found it
+    ahead = threading.Thread(target=_read_ahead, args=(args, unreadable), name="read ahead", daemon=True)
     ahead.start()  # it waits for the reader to list the first file; this thread imports meanwhile
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
@@ -520,6 +526,8 @@ def _run(args, progress: ProgressLine) -> str:
         raise _Failure("--scheduler needs --engine dask")
     if args.travel_time:
         return _travel_time(args, progress)
+    if unreadable:
+        raise _Failure(f"{unreadable[0].path}: {unreadable[0].reason}")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
                             progress=progress, timeout_s=args.timeout, repair=args.repair)

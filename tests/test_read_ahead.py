@@ -1,4 +1,4 @@
-"""A read sent ahead (`layers.io.isolated.counted_ahead`): `planner measure` asks its reader process
+"""A read sent ahead (`ReaderProcess.counted_ahead`): `planner measure` asks its reader process
 for the city's footprints before its own imports, and reads them from there once it can. What it
 reads is what a read asked then gives; a different request first stops the child (its answer would
 be in the way) and is answered; a reader closed with a read still pending ends at once."""
@@ -19,6 +19,11 @@ from tests.same_arrays import assert_same_geometry_arrays
 CITY = next(c for c in CITIES if c.name == "nairobi")  # UTM 37S, south of the equator
 
 
+def _send_ahead(buildings: Path) -> None:
+    with isolated.reading() as reader:
+        reader.counted_ahead(**counted_request(buildings, "buildings"))
+
+
 @pytest.fixture
 def files(tmp_path):
     isolated.close_idle()
@@ -33,7 +38,7 @@ def test_a_read_sent_ahead_gives_what_a_read_asked_gives_without_a_second_child(
     started = []
     real_start = isolated.ReaderProcess._start
     monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
-    isolated.counted_ahead(counted_request(buildings, "buildings"))
+    _send_ahead(buildings)
     assert len(started) == 1 and isolated._idle[0]._sent_ahead is not None
     ahead = read_counted(buildings, "buildings")
     assert len(started) == 1 and started[0]._sent_ahead is None  # the answer read from the child it was sent to
@@ -43,7 +48,7 @@ def test_a_read_sent_ahead_gives_what_a_read_asked_gives_without_a_second_child(
 
 def test_another_request_after_a_read_sent_ahead_is_answered(files):
     buildings, schools = (Path(f) for f in files)
-    isolated.counted_ahead(counted_request(buildings, "buildings"))
+    _send_ahead(buildings)
     pending = isolated._idle[0]
     first_child = pending._proc
     other = read_vector(schools)  # not the read sent ahead: that child is stopped, another answers
@@ -53,7 +58,7 @@ def test_another_request_after_a_read_sent_ahead_is_answered(files):
 
 
 def test_a_reader_closed_with_a_read_pending_ends_at_once(files):
-    isolated.counted_ahead(counted_request(Path(files[0]), "buildings"))
+    _send_ahead(Path(files[0]))
     child = isolated._idle[0]._proc
     isolated.close_idle()  # the child is not left writing to a pipe no one reads
     assert child.poll() is not None and not isolated._idle
@@ -63,8 +68,8 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     gpkg, tif = write_city(CITY, tmp_path)
     args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
     sent, started = [], []
-    monkeypatch.setattr(isolated, "counted_ahead", lambda request, limits=None, send=isolated.counted_ahead:
-                        sent.append(request) or send(request, limits))
+    monkeypatch.setattr(isolated.ReaderProcess, "counted_ahead", lambda self, send=isolated.ReaderProcess.counted_ahead,
+                        **request: sent.append(request) or send(self, **request))
     real_start = isolated.ReaderProcess._start
     monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
     assert main(args) == 0

@@ -205,11 +205,15 @@ def test_a_stream_cut_short_is_never_a_shorter_layer(tmp_path, monkeypatch):
             read_vector(path)
 
 
-def test_planner_measure_stops_a_read_at_its_timeout(tmp_path, capsys):
+def test_planner_measure_stops_a_read_at_its_timeout(tmp_path, capsys, monkeypatch):
     path = endless_geopackage(tmp_path / "city.gpkg")
+    stopped = []  # the reads stopped at the time limit: one (the read ahead's, said by the command)
+    real_kill = ReaderProcess._kill
+    monkeypatch.setattr(ReaderProcess, "_kill", lambda self, why: stopped.append(why) or real_kill(self, why))
     assert main([str(path), "--timeout", "2"]) == 2
     err = capsys.readouterr().err
     assert "city.gpkg" in err and "did not finish within 2 s" in err and "Traceback" not in err
+    assert stopped == ["timeout"]
     assert main([str(path), "--timeout", "0"]) == 2
     assert "--timeout 0: give a number of seconds above 0" in capsys.readouterr().err
 

@@ -139,7 +139,7 @@ class ReaderProcess:
         parses the layer while this process does other work (`planner measure`'s imports), keeping
         the batches until they are asked for (within its memory cap). The time limit runs from
         `counted`. Any other request first stops the child (started again for it): the batches
-        would be in the way of its answer."""
+        would be in the way of its answer. Given back idle, this reader is the next `reading()`'s."""
         self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
 
     @contextmanager
@@ -462,16 +462,6 @@ def prestart(limits: ReadLimits | None = None) -> None:
     _give_back(reader)
 
 
-def counted_ahead(request: dict, limits: ReadLimits | None = None) -> None:
-    """Send a read of things to count (`ReaderProcess.counted`'s arguments) now, to the idle reader
-    of these limits (one is started if none waits), and leave it first in line: the next
-    `reading()` of these limits takes it, and its `counted` with the same arguments reads what the
-    child made meanwhile (see `ReaderProcess.counted_ahead`)."""
-    reader = _take(limits or ReadLimits())
-    reader.counted_ahead(**request)
-    _give_back(reader, first=True)
-
-
 @atexit.register
 def close_idle() -> None:
     """End the idle readers and wait for them: at exit (they would end anyway once their input
@@ -493,7 +483,7 @@ def _take(limits: ReadLimits) -> ReaderProcess:
     return ReaderProcess(limits)
 
 
-def _give_back(reader: ReaderProcess, first: bool = False) -> None:
+def _give_back(reader: ReaderProcess) -> None:
     # the caller's Cancel dropped here, in its own thread (it may hold a job whose Qt signals must
     # not be freed in the watchdog's)
     reader.cancelled = None
@@ -501,7 +491,7 @@ def _give_back(reader: ReaderProcess, first: bool = False) -> None:
         reader._full_reader.cancelled = None
     alive = reader._proc is not None and reader._proc.poll() is None
     with _idle_lock:
-        if alive and len(_idle) < MAX_IDLE:
-            _idle.insert(0 if first else len(_idle), reader)
+        if alive and len(_idle) < MAX_IDLE:  # one with a read sent ahead first: the next `reading()` takes it
+            _idle.insert(0 if reader._sent_ahead is not None else len(_idle), reader)
             return
     reader.close()
