@@ -113,7 +113,7 @@ class VectorLayer(Layer):
         `gdf` (a new object) invalidates the cache.
         """
         target = CRS.from_user_input(crs)
-        key = (target.to_wkt(), id(self.gdf))
+        key = (target.srs, id(self.gdf))  # its definition: a WKT may read otherwise in another thread
         if key not in self._projected:
             self._projected.clear()
             same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target

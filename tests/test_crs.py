@@ -90,3 +90,27 @@ def test_lonlat_bounds_are_worked_out_once_per_crs_and_bounds(monkeypatch):
     assert len(made) == 3
     layers.crs.lonlat_bounds("EPSG:32719", (280_000.0, 6_240_000.0, 300_000.0, 6_270_000.0))
     assert len(made) == 4
+
+
+def test_a_layer_reprojected_in_one_thread_is_found_in_another(monkeypatch):
+    """The loading thread reprojects a layer; the GUI thread asks for it again in the same CRS: the
+    same frame (the key is the CRS's definition: PROJ may write its WKT otherwise in each thread)."""
+    import threading
+
+    import geopandas as gpd
+    import shapely
+
+    import layers.layer as layer_module
+    from layers.layer import VectorLayer
+
+    made = []
+    real = layer_module.reproject
+    monkeypatch.setattr(layer_module, "reproject", lambda gdf, target: made.append(target) or real(gdf, target))
+    stops = gpd.GeoDataFrame({"name": ["Plaza Independencia"]}, geometry=[shapely.Point(-56.199, -34.907)],
+                             crs="EPSG:4326")  # Montevideo, UTM 21S
+    layer = VectorLayer(name="stops", gdf=stops)
+    first = []
+    worker = threading.Thread(target=lambda: first.append(layer.in_crs(CRS.from_epsg(32721))))
+    worker.start()
+    worker.join()
+    assert layer.in_crs(CRS.from_epsg(32721)) is first[0] and len(made) == 1

@@ -488,7 +488,7 @@ class Session(SketchEditing):
                 missing = f"there is no street layer '{reference}'" if reference else "there is no street network"
                 raise CityDataError(f"{missing}: {GET_NETWORK_HINT}")
             what = ("layer", streets[0])
-        key = (what[0], what[1] if what[0] == "file" else id(what[1]), crs.to_wkt())
+        key = (what[0], what[1] if what[0] == "file" else id(what[1]), crs.srs)
         if self._walking is None or self._walking[0] != key:
             try:
                 graph, _ = graph_from_osm(what[1], crs) if what[0] == "file" else graph_from_layer(what[1], crs)
