@@ -236,8 +236,8 @@ def utm_crs_for(lon: float, lat: float, datum=None) -> CRS:
     zone = min(int((lon + 180) // 6) + 1, 60)
     if datum is None or CRS.from_user_input(datum) == WGS84:
         return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-    return _with_code(ProjectedCRS(conversion=UTMConversion(zone, "S" if lat < 0 else "N"),
-                                   geodetic_crs=CRS.from_user_input(datum)))
+    return registered(ProjectedCRS(conversion=UTMConversion(zone, "S" if lat < 0 else "N"),
+                                   geodetic_crs=CRS.from_user_input(datum)), ignore_axis_order=True)
 
 
 def metric_form(crs) -> CRS:
@@ -246,18 +246,23 @@ def metric_form(crs) -> CRS:
     crs = CRS.from_user_input(crs)
     if not crs.is_projected or {a.unit_name.lower() for a in crs.axis_info} <= {"metre", "meter"}:
         return crs
-    metric = _with_code(ProjectedCRS(conversion=crs.coordinate_operation, geodetic_crs=crs.geodetic_crs))
+    metric = registered(ProjectedCRS(conversion=crs.coordinate_operation, geodetic_crs=crs.geodetic_crs),
+                        ignore_axis_order=True)
     if metric.to_epsg() is None:
         metric = ProjectedCRS(conversion=crs.coordinate_operation, geodetic_crs=crs.geodetic_crs,
                               name=f"{crs.name} in metres")
     return metric
 
 
-def _with_code(crs: CRS) -> CRS:
-    """The EPSG CRS that is `crs` (the same datum, projection and units), else `crs` itself."""
+def registered(crs: CRS, ignore_axis_order: bool = False) -> CRS:
+    """The registry's (EPSG's) CRS that is `crs` (the same datum, projection, units, and axis order
+    unless `ignore_axis_order`), else `crs` itself. A layer's CRS is kept so when it is read (a
+    GeoParquet file's PROJJSON, a Shapefile's WKT): PROJ makes a transform from a code in 0.2 ms
+    and from a written-out definition in 20 ms, and a GeoParquet layer's were made a dozen times
+    (0.2-0.3 s of `planner measure`); the code also names it in the figures' CRS."""
     for match in crs.list_authority(min_confidence=25):
         known = CRS.from_authority(match.auth_name, match.code)
-        if known.equals(crs, ignore_axis_order=True):
+        if known.equals(crs, ignore_axis_order=ignore_axis_order):
             return known
     return crs
 

@@ -114,3 +114,27 @@ def test_a_layer_reprojected_in_one_thread_is_found_in_another(monkeypatch):
     worker.start()
     worker.join()
     assert layer.in_crs(CRS.from_epsg(32721)) is first[0] and len(made) == 1
+
+
+def test_a_layers_crs_is_kept_as_the_registered_code_it_is(tmp_path):
+    """A GeoParquet file writes its CRS out (PROJJSON), a Shapefile as WKT: read, the layer's CRS is
+    the EPSG code it is exactly (PROJ transforms from a code a hundred times sooner), never one
+    that differs (axis order, a datum shift of the file's own)."""
+    import geopandas as gpd
+    import shapely
+
+    from layers.io import read_counted, read_vector
+
+    boxes = [shapely.box(-3_910 + 40 * i, 5_580_000, -3_890 + 40 * i, 5_580_020) for i in range(3)]
+    utm = gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=boxes, crs="EPSG:32631")  # Paris, UTM 31N
+    utm.to_parquet(tmp_path / "buildings.parquet")
+    utm.to_file(tmp_path / "buildings.shp")
+    for layer in (read_counted(tmp_path / "buildings.parquet"), read_vector(tmp_path / "buildings.parquet"),
+                  read_vector(tmp_path / "buildings.shp")):
+        assert layer.crs.srs == "EPSG:32631" and layer.crs == CRS.from_epsg(32631)
+    lonlat = utm.to_crs("OGC:CRS84")  # longitude first: not EPSG:4326, whose axes are the other way round
+    lonlat.to_parquet(tmp_path / "lonlat.parquet")
+    assert read_vector(tmp_path / "lonlat.parquet").crs.srs != "EPSG:4326"
+    own = "+proj=utm +zone=48 +ellps=WGS84 +towgs84=-191.9,-39.3,-111.45,0,0,0,0 +units=m +no_defs"  # VN-2000-like
+    gpd.GeoDataFrame(geometry=[shapely.Point(585_000, 2_325_000)], crs=own).to_parquet(tmp_path / "own.parquet")
+    assert read_vector(tmp_path / "own.parquet").crs.to_epsg() is None

@@ -21,7 +21,7 @@ from pyproj.exceptions import CRSError
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.analysis.progress import Cancelled
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates, is_metric
+from layers.crs import implausible_coordinates, is_metric, registered
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
@@ -96,7 +96,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    crs = CRS.from_user_input(crs)
+    crs = registered(CRS.from_user_input(crs))
     keep = np.concatenate(keeps)
     if fields is None:  # a GeoParquet file of geometries only
         fields = pd.DataFrame(index=pd.RangeIndex(len(keep)))

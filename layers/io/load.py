@@ -20,7 +20,7 @@ from pyproj import CRS
 from layers.analysis.coverage.compact import CompactGeometries
 from layers.analysis.progress import Cancelled, IsCancelled
 from layers.compact_layer import CompactVectorLayer
-from layers.crs import implausible_coordinates
+from layers.crs import implausible_coordinates, registered
 from layers.io.csv import CSVLayerError, read_csv_frame
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.formats import feed_location
@@ -189,6 +189,7 @@ def _checked_vector_layer(
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
+    gdf.set_crs(registered(gdf.crs), allow_override=True, inplace=True)  # the frame just read: ours
     checks = GeometryChecks(repair)
     geoms, keep = checks.chunk(np.asarray(gdf.geometry.values, dtype=object))
     refuse_problems(path, checks, where, gdf.crs, gdf.loc[keep].drop(columns=gdf.geometry.name))
