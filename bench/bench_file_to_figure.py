@@ -58,7 +58,7 @@ _PEAK = ("peak_mb = next(int(line.split()[1]) for line in open('/proc/self/statu
 _MEASURE = f"""
 import sys
 from layers.cli import main
-code = main(sys.argv[1:])
+code = main(sys.argv[1:], once=True)  # as the planner script runs it
 {_PEAK}
 from layers.io import isolated
 isolated.close_idle()  # the readers end and are waited for: their peak and processor time are counted below

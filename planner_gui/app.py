@@ -38,9 +38,11 @@ def entry() -> None:
     ends at once when it is done (`layers.cli.exit_now`: no teardown of the imports); the app's
     as Qt's does."""
     if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        import importlib
+
         from layers.cli import exit_now
 
-        exit_now(main())
+        exit_now(importlib.import_module(COMMANDS[sys.argv[1]][0]).main(sys.argv[2:], once=True))
     sys.exit(main())
 
 

@@ -133,6 +133,25 @@ def test_the_planner_script_ends_its_process_when_measured(city_files):
     assert cut.returncode in (0, 1) and "Traceback" not in err, err
 
 
+def test_a_command_run_once_ends_its_reader_before_it_measures(city_files, capsys, monkeypatch):
+    """`planner measure` as its own process (`once`): the reader process is ended once the files are
+    read, before the figures are worked out; called from a script, the reader waits for the next
+    call. The figures are the same either way."""
+    from layers.analysis import indicators
+    from layers.io import isolated
+
+    alive_when_measuring = []
+    real_evaluate = indicators.evaluate
+    monkeypatch.setattr(indicators, "evaluate", lambda *a, **k: alive_when_measuring.append(len(isolated._idle))
+                        or real_evaluate(*a, **k))
+    args = [*city_files, "-p", "itdp-pnt", "-f", "json"]
+    assert main(args, once=True) == 0
+    once = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == once
+    assert alive_when_measuring == [0, 1]
+
+
 def test_bundled_sample_what_line_2_adds(capsys):
     from layers.session.project import SAMPLE_PROJECT
 
