@@ -125,11 +125,12 @@ def _pixels(image: QtGui.QImage) -> np.ndarray:
     return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., :3].astype(int)
 
 
-def _drawn_in_steps(qtbot, drawing) -> list[int]:
-    """Start `drawing` and wait for it; the event-loop turns counted at each strip."""
+def _drawn_in_steps(qtbot, drawing, turns: list[int] | None = None) -> list[int]:
+    """Start `drawing` and wait for it; the event-loop turns counted at each strip (in `turns[0]`,
+    which the caller may read meanwhile)."""
     from PySide6 import QtCore
 
-    turns, at_strip = [0], []
+    turns, at_strip = turns if turns is not None else [0], []
     ticker = QtCore.QTimer(interval=0)
     ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
     drawing.progress.connect(lambda _fraction: at_strip.append(turns[0]))
@@ -245,8 +246,6 @@ def test_an_exports_twin_draws_its_layers_only_for_the_view_it_is_shown(qtbot, c
 def test_a_map_drawn_in_steps_draws_its_layers_a_turn_of_the_event_loop_apart(qtbot, canvas, monkeypatch):
     """The Export menu's twin makes its layers' graphics and shows them its view a layer at a time,
     the window live in between."""
-    from PySide6 import QtCore
-
     from planner_gui.export.render import MapDrawing
     from planner_gui.map.canvas import MapCanvas
     from planner_gui.map.layers.vector import VectorGraphic
@@ -256,15 +255,7 @@ def test_a_map_drawn_in_steps_draws_its_layers_a_turn_of_the_event_loop_apart(qt
     monkeypatch.setattr(VectorGraphic, "refresh", lambda self, *a: (at_layer.append(turns[0]), real(self, *a)))
     make = MapCanvas._make
     monkeypatch.setattr(MapCanvas, "_make", lambda self, layer: (at_making.append(turns[0]), make(self, layer))[1])
-    ticker = QtCore.QTimer(interval=0)
-    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
-    drawing = MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False)
-    ticker.start()
-    try:
-        with qtbot.waitSignal(drawing.finished, timeout=30_000) as finished:
-            drawing.start()
-    finally:
-        ticker.stop()
-    assert finished.args == [True] and len(at_layer) >= 3 and len(at_making) >= len(at_layer)
+    _drawn_in_steps(qtbot, MapDrawing(canvas, 600, 400, 1.0, canvas.view_bounds(), overlays=False), turns)
+    assert len(at_layer) >= 3 and len(at_making) >= len(at_layer)
     steps = at_making + at_layer  # made, then drawn
     assert all(b > a for a, b in zip(steps, steps[1:]))

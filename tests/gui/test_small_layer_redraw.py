@@ -43,9 +43,9 @@ def _layers() -> list[VectorLayer]:
             layer("streets", streets, Style(stroke="#d62728", width=2.0))]
 
 
-def _canvas(qtbot, view) -> MapCanvas:
+def _canvas(qtbot, view, layers: list[VectorLayer] | None = None) -> MapCanvas:
     session = Session()
-    for layer in _layers():
+    for layer in _layers() if layers is None else layers:
         session.add_layer(layer)
     canvas = MapCanvas(session)
     qtbot.addWidget(canvas)
@@ -120,14 +120,7 @@ def test_features_too_small_for_a_path_are_burnt_into_an_image_no_larger_than_th
     stroke = "#8c2d04"
     layer = VectorLayer(name="sheds", gdf=gpd.GeoDataFrame({"id": range(31)}, geometry=sheds + [depot], crs=SYDNEY),
                         style=Style(stroke=stroke, fill=None, width=1.0))
-    session = Session()
-    session.add_layer(layer)
-    canvas = MapCanvas(session)
-    qtbot.addWidget(canvas)
-    canvas.resize(420, 360)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    canvas.set_view((X0 - 1_000, Y0 - 1_000, X0 + 7_000, Y0 + 7_000))
+    canvas = _canvas(qtbot, (X0 - 1_000, Y0 - 1_000, X0 + 7_000, Y0 + 7_000), [layer])
     view, pixel_m = canvas._view_and_pixel()
     item = canvas.graphic(layer).small_image
     assert item.isVisible()
