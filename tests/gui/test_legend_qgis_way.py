@@ -142,3 +142,35 @@ def test_no_label_is_placed_under_the_legend(qtbot, window, synthetic_project):
     assert set(canvas.labels()) == {label.text for label in kept}
     under = stations.gdf["name"].iloc[0]
     assert under in [text for _, _, text, _ in candidates] and under not in canvas.labels()
+
+
+def test_a_legend_longer_than_its_box_is_cut_at_the_bottom_not_left_blank(qtbot, monkeypatch):
+    """Over a laptop's map the legend scrolls: a layer that does not fit under the one before is drawn
+    down to the box's foot (cut there), not sent to a second column the screen legend does not have,
+    which had left the box blank below the first layer (Hanoi's metro lines at 1366 x 768)."""
+    from planner_gui.map.legend import painter, widget
+    from planner_gui.map.legend.entries import LegendEntry, Swatch
+
+    def swatches(labels, shape):
+        return [Swatch(label, shape, "#336699", None if shape == "line" else "#99ccff", pattern)
+                for label, pattern in zip(labels, ["solid", "dashed", "dotted"] * 9)]
+
+    entries = [LegendEntry("Tram stops", [("", swatches(["existing", "under construction", "planned"], "point"))]),
+               LegendEntry("Tram lines", [("line", swatches([f"line T{i}" for i in range(1, 10)], "line")),
+                                          ("status", swatches(["existing", "under construction", "planned"], "line"))])]
+    drawn = []  # the layers whose rows the last painting drew
+    real_row, real_painted = painter._legend_row, widget._painted
+
+    def row(page, kind, item, *args):
+        layer = item.layer if kind in ("layer", "ramp") else item[0].layer if kind == "swatch" else None
+        if layer is not None and layer not in drawn:
+            drawn.append(layer)
+        return real_row(page, kind, item, *args)
+
+    monkeypatch.setattr(painter, "_legend_row", row)
+    monkeypatch.setattr(widget, "_painted", lambda *args: (drawn.clear(), real_painted(*args))[1])
+    # a box the lines fit alone, but not under the stops
+    height = next(h for h in range(100, 1000, 4) if widget.legend_image(entries[1:], (widget.WIDTH_PX, h), 1.0)[1])
+    assert not widget.legend_image(entries, (widget.WIDTH_PX, height), 1.0)[1]
+    image, fitted = widget.legend_image(entries, (widget.WIDTH_PX, height), 1.0)
+    assert not fitted and drawn == ["Tram stops", "Tram lines"]

@@ -92,8 +92,9 @@ def _flow_legend(page: PagePainter, r: QtCore.QRectF, entries, points: float, co
     col, y = 0, r.top()
     for block in _legend_blocks(entries):
         heights = [height(kind, item) for kind, item in block]
-        if y > r.top() and y + sum(heights) > r.bottom() + 0.01 and sum(heights) <= r.height():
-            col, y = col + 1, r.top()  # the whole layer in the next column
+        if (col + 1 < columns and y > r.top() and y + sum(heights) > r.bottom() + 0.01
+                and sum(heights) <= r.height()):
+            col, y = col + 1, r.top()  # the whole layer in the next column, if there is one; else cut
         for (kind, item), h in zip(block, heights):
             keep_with_next = line if kind in ("layer", "group", "section") else 0.0  # no heading alone at a foot
             if y + h + keep_with_next > r.bottom() + 0.01:
