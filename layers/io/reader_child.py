@@ -9,8 +9,8 @@ space is capped (RLIMIT_AS): a file that needs more fails here, not in the app.
 It is lean: it imports pyogrio, pyarrow and `layers.io.gdal_guard` (which configures GDAL), and
 for a layer of things to count the NumPy parser of its WKB (`layers.io.arrays_stream`), not
 pandas, geopandas, shapely or pyproj (pyogrio would import them, a third of a second, to look for
-them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once the child
-says it is ready. So it starts in a fraction of a second. Started with --full it imports them too,
+them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once it has read
+a layer. So it starts in a fraction of a second. Started with --full it imports them too,
 for pyogrio's row reader (text in a legacy code page, date-times), which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
@@ -50,19 +50,24 @@ def main(argv: list[str]) -> int:
     import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
     _send(out, {"ok": True, "ready": True})  # started: the parent's time limit counts from its request
-    # rasterio, for GeoTIFFs, imported meanwhile: the first request (a city's footprints, sent
-    # ahead) is not kept waiting for it, nor the first raster read for it later
-    threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",), name="raster reading",
-                     daemon=True).start()
     import pyarrow as pa
 
+    raster_reading = None
     for line in sys.stdin.buffer:
         request = json.loads(line)
+        op = request.pop("op")
         try:
-            _OPS[request.pop("op")](out, **request)
+            _OPS[op](out, **request)
         except BrokenPipeError:
             return 0
         out.flush()
+        if raster_reading is None and op in LAYER_OPS:
+            # rasterio, for GeoTIFFs, imported on a thread once a layer is read: not while the
+            # first layer is (a city's footprints, sent ahead; its libraries are 30-40 MB more
+            # at the read's peak), nor by the first raster read later
+            raster_reading = threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",),
+                                              name="raster reading", daemon=True)
+            raster_reading.start()
         # what a read freed goes back to the system (malloc_trim: Arrow's pool here is the C
         # heap's): an idle reader holds its imports, not its last layer's batches (1M footprints:
         # about 90 MB, while the planner's side measures them)
@@ -397,6 +402,7 @@ def _plain(value):
     return value
 
 
+LAYER_OPS = ("counted", "arrow", "parquet", "frame")  # the requests that read a layer's rows
 _OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "counted": _counted,
         "frame": _frame,
         "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window}
