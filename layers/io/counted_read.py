@@ -63,8 +63,11 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         request = counted_request(path, layer)
         source = request["source"]
         with reading() as reader, reader.counted(**request) as (header, batches):
+            crs, parsed = header["crs"], _parsed(header["crs"])
+            # measured as read where the CRS is in metres: the working CRS as a rule, where the engine
+            # uses the measures as they are (in another it measures the footprints it transformed)
             geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20,
-                                        measured=_measured_where_read(header["crs"]))
+                                        measured=parsed is not None and is_metric(parsed))
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")
@@ -74,7 +77,6 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
                           _counted_fields(reader, source, layer, header["meta"], field_batches, where, path))
         if not header["arrays"]:
             return held_as_arrays(read_vector(path, layer, repair))
-        crs = header["crs"]
     except (LayerLoadError, Cancelled):
         raise
     except ReadFailed as exc:
@@ -96,7 +98,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    crs = registered(CRS.from_user_input(crs))
+    crs = registered(parsed if parsed is not None else CRS.from_user_input(crs))
     keep = np.concatenate(keeps)
     if fields is None:  # a GeoParquet file of geometries only
         fields = pd.DataFrame(index=pd.RangeIndex(len(keep)))
@@ -109,14 +111,13 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
     return with_fields_and_role(result, path)
 
 
-def _measured_where_read(crs) -> bool:
-    """Whether the footprints' measures (boxes, areas) are worked out as they are read: where the
-    layer's CRS measures in metres, so that it is the working CRS as a rule and the engine uses
-    them as they are (in another, the engine measures the footprints it transformed into one)."""
+def _parsed(crs) -> CRS | None:
+    """The layer's CRS as the reader sent it, read once (a GeoParquet file's PROJJSON takes PROJ
+    20 ms); None without one, or for one pyproj cannot read (refused where it is used, as before)."""
     try:
-        return crs is not None and is_metric(CRS.from_user_input(crs))
-    except CRSError:  # said when the layer is checked
-        return False
+        return CRS.from_user_input(crs) if crs is not None else None
+    except CRSError:
+        return None
 
 
 def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,

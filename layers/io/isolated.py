@@ -389,7 +389,7 @@ class ReaderProcess:
         return LibraryError(message["error"])
 
     def close(self) -> None:
-        """End the child: killed and waited for. It reads and writes nothing, so there is nothing
+        """End the child: killed and waited for. It reads files and writes none, so there is nothing
         for it to finish, and its orderly end (Python's teardown of GDAL, NumPy and pyarrow) was
         0.1 s that `planner measure` and the app's Quit waited for. (A child whose parent dies
         ends by itself: its input closes.)"""
