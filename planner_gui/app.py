@@ -24,14 +24,12 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None, once: bool = False) -> int:
-    """`planner` with `argv`: a headless command (`once`: the process runs only it, see
-    `layers.cli.main`), else the app."""
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         import importlib
 
-        return importlib.import_module(COMMANDS[argv[0]][0]).main(argv[1:], once=once)
+        return importlib.import_module(COMMANDS[argv[0]][0]).main(argv[1:])
     return run_gui(argv)
 
 
@@ -40,9 +38,11 @@ def entry() -> None:
     ends at once when it is done (`layers.cli.exit_now`: no teardown of the imports); the app's
     as Qt's does."""
     if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        import importlib
+
         from layers.cli import exit_now
 
-        exit_now(main(once=True))
+        exit_now(importlib.import_module(COMMANDS[sys.argv[1]][0]).main(sys.argv[2:], once=True))
     sys.exit(main())
 
 
