@@ -41,6 +41,7 @@ from layers.io.limits import READ_TIMEOUT_S
 from layers.layer import RasterLayer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, ProjectError, load_project
+from planner_gui.jobs.priority import in_background
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
 from planner_gui.settings import app_settings, read_timeout_s
@@ -169,6 +170,7 @@ class _LoadThread(QtCore.QThread):
         self.job = job
 
     def run(self) -> None:
+        in_background()
         self.job.run()
 
 
