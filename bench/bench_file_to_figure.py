@@ -57,6 +57,8 @@ _PEAK = ("peak_mb = next(int(line.split()[1]) for line in open('/proc/self/statu
 
 _MEASURE = f"""
 import sys
+from layers.process_environment import set_up_process
+set_up_process()  # as the planner script sets up its process
 from layers.cli import main
 code = main(sys.argv[1:], once=True)  # as the planner script runs it
 {_PEAK}
