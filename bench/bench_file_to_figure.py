@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_coverage import UTM, _city_folder, _load, _write_city, build  # noqa: E402
+from bench_coverage import UTM, _city_folder, _load, _write_city, build, compile_project  # noqa: E402
 
 from layers.analysis.coverage import MEASURE_QUAD_SEGS  # noqa: E402
 
@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--radius", type=float, default=500.0)
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive geopandas reference")
     args = parser.parse_args()
+    compile_project()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for n in args.footprints:
