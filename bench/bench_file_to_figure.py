@@ -16,9 +16,11 @@ imports, as a planner does:
   memory at the same moment (`together_peak_mb`: PSS, shared library pages counted once), in a
   second run, sampled from here.
 * **the floor**: reading the file's bytes (8 MB reads, once: the page cache is as the run before
-  left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow
-  (`pyogrio.read_arrow` for the GeoPackage, pyarrow's `ParquetFile.read` for GeoParquet): the time
-  of that call alone, and of the whole child process.
+  left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow,
+  streamed in batches of the reader's size and dropped as they come (`pyogrio.open_arrow` for the
+  GeoPackage, pyarrow's `ParquetFile.iter_batches` for GeoParquet; a whole table at once, as
+  `read_arrow` or `ParquetFile.read` make it, took up to twice as long: its memory is all fresh):
+  the time of those calls alone, and of the whole child process.
 * **the naive geopandas reference**: `geopandas.read_file` / `read_parquet`, buffer and union the
   stations, clip to the study area and the wards, `sjoin` intersects for the footprints (count, by
   centroid, area inside) and for the population cells (exact fractional cells): the same figures
@@ -48,6 +50,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_coverage import UTM, _city_folder, _load, _write_city, build, compile_project  # noqa: E402
 
 from layers.analysis.coverage import MEASURE_QUAD_SEGS  # noqa: E402
+from layers.io.sources import COUNTED_BATCH  # noqa: E402
+from layers.process_environment import set_up_process  # noqa: E402
 
 # Each child prints one JSON line last: what it timed itself, and its own peak resident set: VmHWM,
 # which starts afresh with the child's own address space at exec (getrusage's ru_maxrss would keep the
@@ -57,8 +61,6 @@ _PEAK = ("peak_mb = next(int(line.split()[1]) for line in open('/proc/self/statu
 
 _MEASURE = f"""
 import sys
-from layers.process_environment import set_up_process
-set_up_process()  # as the planner script sets up its process
 from layers.cli import main
 code = main(sys.argv[1:], once=True)  # as the planner script runs it
 {_PEAK}
@@ -87,18 +89,20 @@ print(json.dumps({{"seconds": seconds, "bytes": size, "peak_mb": peak_mb}}))
 
 _ARROW = f"""
 import json, sys, time
-path = sys.argv[1]
+sys.modules.update(dict.fromkeys(("geopandas", "pandas", "shapely", "pyproj")))  # as the reader: pyogrio would import them
+path, batch_size = sys.argv[1], int(sys.argv[2])
 if path.endswith(".parquet"):
     import pyarrow.parquet as pq
     t = time.perf_counter()
-    table = pq.ParquetFile(path).read()  # (read_table goes through pyarrow's datasets: 3x slower here)
+    rows = sum(batch.num_rows for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size))
 else:
     import pyogrio
     t = time.perf_counter()
-    _, table = pyogrio.read_arrow(path)
+    with pyogrio.open_arrow(path, use_pyarrow=True, batch_size=batch_size) as (_, batches):
+        rows = sum(batch.num_rows for batch in batches)
 seconds = time.perf_counter() - t
 {_PEAK}
-print(json.dumps({{"seconds": seconds, "rows": table.num_rows, "peak_mb": peak_mb}}))
+print(json.dumps({{"seconds": seconds, "rows": rows, "peak_mb": peak_mb}}))
 """
 
 _NAIVE = f"""
@@ -224,8 +228,8 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
         wall_bytes, read, load = child(_BYTES, str(buildings))
         row("floor: the file's bytes read (s)", f"{read['seconds']:.2f}",
             f"{read['bytes'] / 1e6:,.0f} MB; whole child {wall_bytes:.2f} s; {load}")
-        wall_arrow, arrow, load = child(_ARROW, str(buildings))
-        how = "pyarrow ParquetFile.read" if kind == "GeoParquet" else "pyogrio.read_arrow"
+        wall_arrow, arrow, load = child(_ARROW, str(buildings), str(COUNTED_BATCH))
+        how = "pyarrow ParquetFile.iter_batches" if kind == "GeoParquet" else "pyogrio.open_arrow"
         row(f"floor: every WKB as Arrow, {how} (s)", f"{arrow['seconds']:.2f}",
             f"{arrow['rows']:,} rows; whole child {wall_arrow:.2f} s, {arrow['peak_mb']:.0f} MB; {load}")
         row("  planner measure / the Arrow floor's whole child", f"{wall / wall_arrow:.1f}x")
@@ -251,6 +255,11 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive geopandas reference")
     args = parser.parse_args()
     compile_project()
+    # every child (the command, the floors, the naive reference) with the environment the planner
+    # script sets up for its process: small pages, one OpenBLAS thread. On this machine a huge
+    # page's first touch is slow (`layers.process_environment`): a floor left with them took up
+    # to twice as long, and the comparison would be of the settings, not of the code
+    set_up_process()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for n in args.footprints:
