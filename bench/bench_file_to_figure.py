@@ -7,7 +7,8 @@ the buildings as a GeoPackage and as a GeoParquet file, the rest as GeoPackages 
 Every figure is taken in a fresh process (`python -c`), so each pays its own interpreter start and
 imports, as a planner does:
 
-* **planner measure --zones** (both presets the data allows, as without --preset): the child's
+* **planner measure --zones** (both presets the data allows, as without --preset), run --repeat
+  times (3; the median run printed, and the range: a single run varies by a tenth here): the child's
   wall time seen from here, and its peak resident set (VmHWM, read by the child itself), beside
   that of the reader process it reads the files in (`layers.io.isolated`: GDAL, and the parsing
   of the footprints' WKB; getrusage's peak of the children, which the command ends once the files
@@ -31,7 +32,7 @@ imports, as a planner does:
 The machine's load average is printed with every figure: on a shared machine a figure measured
 under load is slower than the code.
 
-    python bench/bench_file_to_figure.py [--footprints 1000000 4000000] [--radius 500] [--no-naive]
+    python bench/bench_file_to_figure.py [--footprints 1000000 4000000] [--radius 500] [--no-naive] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -201,7 +202,15 @@ def row(label: str, value: str, note: str = "") -> None:
     print(f"  {label:<62} {value:>8}   {note}")
 
 
-def run(n_footprints: int, radius: float, naive: bool) -> None:
+def _spread(values: list[float], fmt: str, unit: str) -> str:
+    """'median of N runs, fastest-slowest: ...; ' where there are several (a single run of a command
+    of a second or two varies by a tenth on this machine)."""
+    if len(values) < 2:
+        return ""
+    return f"median of {len(values)} runs, {min(values):{fmt}}-{max(values):{fmt}} {unit}; "
+
+
+def run(n_footprints: int, radius: float, naive: bool, repeat: int) -> None:
     folder = _city_folder(n_footprints)
     files = _write_city(folder, n_footprints)
     gpkg, stations, boundary, wards, population = files
@@ -214,8 +223,10 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
                 "--radius", f"{radius:g}", "--format", "json", "--output", str(out), "--overwrite-read-only",
                 "--role", f"{buildings}=building", "--role", f"{stations}=metro_station"]
         print(f" {kind}: {buildings.stat().st_size / 1e6:,.0f} MB of buildings")
-        wall, measured, load = child(_MEASURE, *argv)
-        row("planner measure --zones, whole command (s)", f"{wall:.2f}", f"exit {measured['code']}; {load}")
+        runs = [child(_MEASURE, *argv) for _ in range(repeat)]
+        wall, measured, load = sorted(runs, key=lambda run: run[0])[(repeat - 1) // 2]  # the median run
+        row("planner measure --zones, whole command (s)", f"{wall:.2f}",
+            f"{_spread([run[0] for run in runs], '.2f', 's')}exit {measured['code']}; {load}")
         row("  its processor time, and its reader process's (s)",
             f"{measured['cpu_s']:.2f}", f"reader {measured['reader_cpu_s']:.2f} s (on a loaded machine the wall "
                                          "time grows, these much less)")
@@ -223,8 +234,9 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
             f"its reader process's (it reads and parses the files) {measured['reader_mb']:.0f} MB; "
             f"their sum {measured['peak_mb'] + measured['reader_mb']:.0f} MB (an upper bound)")
         load = _load()
-        row("  the command's memory at its peak, both processes (MB)", f"{together_peak_mb(_MEASURE, *argv):.0f}",
-            f"their PSS summed, sampled every 10 ms in a run of its own; {load}")
+        peaks = sorted(together_peak_mb(_MEASURE, *argv) for _ in range(repeat))
+        row("  the command's memory at its peak, both processes (MB)", f"{peaks[(repeat - 1) // 2]:.0f}",
+            f"{_spread(peaks, ',.0f', 'MB')}their PSS summed, sampled every 10 ms in runs of their own; {load}")
         wall_bytes, read, load = child(_BYTES, str(buildings))
         row("floor: the file's bytes read (s)", f"{read['seconds']:.2f}",
             f"{read['bytes'] / 1e6:,.0f} MB; whole child {wall_bytes:.2f} s; {load}")
@@ -253,6 +265,8 @@ def main() -> None:
     parser.add_argument("--footprints", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--radius", type=float, default=500.0)
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive geopandas reference")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the command, timed and for its memory (the median printed, and the range)")
     args = parser.parse_args()
     compile_project()
     # every child (the command, the floors, the naive reference) with the environment the planner
@@ -263,7 +277,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for n in args.footprints:
-        run(n, args.radius, not args.no_naive)
+        run(n, args.radius, not args.no_naive, max(1, args.repeat))
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
