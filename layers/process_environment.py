@@ -11,8 +11,9 @@ in the environment wins.
   fills most of its large arrays once (a city's footprints as read, the engine's temporaries),
   so it pays that per array: `planner measure --zones` on 4M footprints from a GeoPackage took
   4.44 s with huge pages and 3.54 s without, 1M 1.80 s and 1.64 s (medians; load 1.0-1.5). On a
-  machine of its own a huge page is cheaper to fill than 512 small ones, by a few hundredths of a
-  second per gigabyte: a loss bounded and small, against one of seconds.
+  machine of its own a huge page is filled with one fault instead of 512, so small pages cost a
+  little more there (not measured: this project has no such machine); that is bounded by the
+  small pages' 1.9 GB/s, against a loss of seconds on a virtual one.
 - **One OpenBLAS thread.** NumPy's OpenBLAS starts a thread per core at import, which spins
   about 50 ms of a core before it sleeps; the planner multiplies no large matrices, and on a
   two-core machine reading a city those 50 ms are taken from the reader.

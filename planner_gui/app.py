@@ -190,4 +190,4 @@ def open_start_files(window, files: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()  # as the `planner` script

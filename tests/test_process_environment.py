@@ -50,3 +50,16 @@ def test_the_reader_starts_with_the_planners_environment(monkeypatch):
     assert {name: environment.get(name) for name in PROCESS_ENVIRONMENT} == PROCESS_ENVIRONMENT
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's setting
     assert _reader_environment()["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_the_planner_script_sets_up_its_process(tmp_path):
+    """The `planner` script (here with no display: it says so and exits 2) has set the environment
+    by the time its process ends; a headless command's too (`python -m layers.cli` calls the same)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "NUMPY_MADVISE_HUGEPAGE", "OPENBLAS_NUM_THREADS")}
+    code = ("import atexit, os, sys; sys.argv = ['planner']; "
+            "atexit.register(lambda: print(os.environ.get('NUMPY_MADVISE_HUGEPAGE'), os.environ.get('OPENBLAS_NUM_THREADS'))); "
+            "from planner_gui.app import entry; entry()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(ROOT), "PLANNER_SETTINGS_DIR": str(tmp_path)})
+    assert done.returncode == 2 and done.stdout.split() == ["0", "1"], done.stderr[-2000:]
