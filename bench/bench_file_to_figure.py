@@ -7,7 +7,8 @@ the buildings as a GeoPackage and as a GeoParquet file, the rest as GeoPackages 
 Every figure is taken in a fresh process (`python -c`), so each pays its own interpreter start and
 imports, as a planner does:
 
-* **planner measure --zones** (both presets the data allows, as without --preset): the child's
+* **planner measure --zones** (both presets the data allows, as without --preset), run --repeat
+  times (3; the median run printed, and the range: a single run varies by a tenth here): the child's
   wall time seen from here, and its peak resident set (VmHWM, read by the child itself), beside
   that of the reader process it reads the files in (`layers.io.isolated`: GDAL, and the parsing
   of the footprints' WKB; getrusage's peak of the children, which the command ends once the files
@@ -16,9 +17,11 @@ imports, as a planner does:
   memory at the same moment (`together_peak_mb`: PSS, shared library pages counted once), in a
   second run, sampled from here.
 * **the floor**: reading the file's bytes (8 MB reads, once: the page cache is as the run before
-  left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow
-  (`pyogrio.read_arrow` for the GeoPackage, pyarrow's `ParquetFile.read` for GeoParquet): the time
-  of that call alone, and of the whole child process.
+  left it, warm after writing), and GDAL / pyarrow handing over every feature's WKB as Arrow,
+  streamed in batches of the reader's size and dropped as they come (`pyogrio.open_arrow` for the
+  GeoPackage, pyarrow's `ParquetFile.iter_batches` for GeoParquet; a whole table at once, as
+  `read_arrow` or `ParquetFile.read` make it, took up to twice as long: its memory is all fresh):
+  the time of those calls alone, and of the whole child process.
 * **the naive geopandas reference**: `geopandas.read_file` / `read_parquet`, buffer and union the
   stations, clip to the study area and the wards, `sjoin` intersects for the footprints (count, by
   centroid, area inside) and for the population cells (exact fractional cells): the same figures
@@ -29,7 +32,7 @@ imports, as a planner does:
 The machine's load average is printed with every figure: on a shared machine a figure measured
 under load is slower than the code.
 
-    python bench/bench_file_to_figure.py [--footprints 1000000 4000000] [--radius 500] [--no-naive]
+    python bench/bench_file_to_figure.py [--footprints 1000000 4000000] [--radius 500] [--no-naive] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -45,9 +48,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_coverage import UTM, _city_folder, _load, _write_city, build  # noqa: E402
+from bench_coverage import UTM, _city_folder, _load, _write_city, build, compile_project  # noqa: E402
 
 from layers.analysis.coverage import MEASURE_QUAD_SEGS  # noqa: E402
+from layers.io.sources import COUNTED_BATCH  # noqa: E402
+from layers.process_environment import set_up_process  # noqa: E402
 
 # Each child prints one JSON line last: what it timed itself, and its own peak resident set: VmHWM,
 # which starts afresh with the child's own address space at exec (getrusage's ru_maxrss would keep the
@@ -85,18 +90,20 @@ print(json.dumps({{"seconds": seconds, "bytes": size, "peak_mb": peak_mb}}))
 
 _ARROW = f"""
 import json, sys, time
-path = sys.argv[1]
+sys.modules.update(dict.fromkeys(("geopandas", "pandas", "shapely", "pyproj")))  # as the reader: pyogrio would import them
+path, batch_size = sys.argv[1], int(sys.argv[2])
 if path.endswith(".parquet"):
     import pyarrow.parquet as pq
     t = time.perf_counter()
-    table = pq.ParquetFile(path).read()  # (read_table goes through pyarrow's datasets: 3x slower here)
+    rows = sum(batch.num_rows for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size))
 else:
     import pyogrio
     t = time.perf_counter()
-    _, table = pyogrio.read_arrow(path)
+    with pyogrio.open_arrow(path, use_pyarrow=True, batch_size=batch_size) as (_, batches):
+        rows = sum(batch.num_rows for batch in batches)
 seconds = time.perf_counter() - t
 {_PEAK}
-print(json.dumps({{"seconds": seconds, "rows": table.num_rows, "peak_mb": peak_mb}}))
+print(json.dumps({{"seconds": seconds, "rows": rows, "peak_mb": peak_mb}}))
 """
 
 _NAIVE = f"""
@@ -195,7 +202,15 @@ def row(label: str, value: str, note: str = "") -> None:
     print(f"  {label:<62} {value:>8}   {note}")
 
 
-def run(n_footprints: int, radius: float, naive: bool) -> None:
+def _spread(values: list[float], fmt: str, unit: str) -> str:
+    """'median of N runs, fastest-slowest: ...; ' where there are several (a single run of a command
+    of a second or two varies by a tenth on this machine)."""
+    if len(values) < 2:
+        return ""
+    return f"median of {len(values)} runs, {min(values):{fmt}}-{max(values):{fmt}} {unit}; "
+
+
+def run(n_footprints: int, radius: float, naive: bool, repeat: int) -> None:
     folder = _city_folder(n_footprints)
     files = _write_city(folder, n_footprints)
     gpkg, stations, boundary, wards, population = files
@@ -208,8 +223,10 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
                 "--radius", f"{radius:g}", "--format", "json", "--output", str(out), "--overwrite-read-only",
                 "--role", f"{buildings}=building", "--role", f"{stations}=metro_station"]
         print(f" {kind}: {buildings.stat().st_size / 1e6:,.0f} MB of buildings")
-        wall, measured, load = child(_MEASURE, *argv)
-        row("planner measure --zones, whole command (s)", f"{wall:.2f}", f"exit {measured['code']}; {load}")
+        runs = [child(_MEASURE, *argv) for _ in range(repeat)]
+        wall, measured, load = sorted(runs, key=lambda run: run[0])[(repeat - 1) // 2]  # the median run
+        row("planner measure --zones, whole command (s)", f"{wall:.2f}",
+            f"{_spread([run[0] for run in runs], '.2f', 's')}exit {measured['code']}; {load}")
         row("  its processor time, and its reader process's (s)",
             f"{measured['cpu_s']:.2f}", f"reader {measured['reader_cpu_s']:.2f} s (on a loaded machine the wall "
                                          "time grows, these much less)")
@@ -217,13 +234,14 @@ def run(n_footprints: int, radius: float, naive: bool) -> None:
             f"its reader process's (it reads and parses the files) {measured['reader_mb']:.0f} MB; "
             f"their sum {measured['peak_mb'] + measured['reader_mb']:.0f} MB (an upper bound)")
         load = _load()
-        row("  the command's memory at its peak, both processes (MB)", f"{together_peak_mb(_MEASURE, *argv):.0f}",
-            f"their PSS summed, sampled every 10 ms in a run of its own; {load}")
+        peaks = sorted(together_peak_mb(_MEASURE, *argv) for _ in range(repeat))
+        row("  the command's memory at its peak, both processes (MB)", f"{peaks[(repeat - 1) // 2]:.0f}",
+            f"{_spread(peaks, ',.0f', 'MB')}their PSS summed, sampled every 10 ms in runs of their own; {load}")
         wall_bytes, read, load = child(_BYTES, str(buildings))
         row("floor: the file's bytes read (s)", f"{read['seconds']:.2f}",
             f"{read['bytes'] / 1e6:,.0f} MB; whole child {wall_bytes:.2f} s; {load}")
-        wall_arrow, arrow, load = child(_ARROW, str(buildings))
-        how = "pyarrow ParquetFile.read" if kind == "GeoParquet" else "pyogrio.read_arrow"
+        wall_arrow, arrow, load = child(_ARROW, str(buildings), str(COUNTED_BATCH))
+        how = "pyarrow ParquetFile.iter_batches" if kind == "GeoParquet" else "pyogrio.open_arrow"
         row(f"floor: every WKB as Arrow, {how} (s)", f"{arrow['seconds']:.2f}",
             f"{arrow['rows']:,} rows; whole child {wall_arrow:.2f} s, {arrow['peak_mb']:.0f} MB; {load}")
         row("  planner measure / the Arrow floor's whole child", f"{wall / wall_arrow:.1f}x")
@@ -247,11 +265,19 @@ def main() -> None:
     parser.add_argument("--footprints", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--radius", type=float, default=500.0)
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive geopandas reference")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the command, timed and for its memory (the median printed, and the range)")
     args = parser.parse_args()
+    compile_project()
+    # every child (the command, the floors, the naive reference) with the environment the planner
+    # script sets up for its process: small pages, one OpenBLAS thread. On this machine a huge
+    # page's first touch is slow (`layers.process_environment`): a floor left with them took up
+    # to twice as long, and the comparison would be of the settings, not of the code
+    set_up_process()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPU(s); load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for n in args.footprints:
-        run(n, args.radius, not args.no_naive)
+        run(n, args.radius, not args.no_naive, max(1, args.repeat))
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PLANNER_SETTINGS_DIR", tempfile.mkdtemp(prefix="planner-bench-"))  # never the user's
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from layers.process_environment import set_up_process  # noqa: E402
+
+set_up_process()  # as the planner script sets up its process, before NumPy is imported
 
 from PySide6 import QtCore, QtWidgets  # noqa: E402  (after the environment above)
 

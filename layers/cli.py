@@ -845,4 +845,7 @@ def exit_now(code: int) -> NoReturn:
 
 
 if __name__ == "__main__":
+    from layers.process_environment import set_up_process
+
+    set_up_process()  # before NumPy is imported
     exit_now(main(once=True))

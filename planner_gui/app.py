@@ -37,6 +37,9 @@ def entry() -> None:
     """The `planner` script: `main` on the command line's arguments. A headless command's process
     ends at once when it is done (`layers.cli.exit_now`: no teardown of the imports); the app's
     as Qt's does."""
+    from layers.process_environment import set_up_process
+
+    set_up_process()  # before NumPy is imported: the command's process and the window's
     if sys.argv[1:2] and sys.argv[1] in COMMANDS:
         import importlib
 
@@ -187,4 +190,4 @@ def open_start_files(window, files: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()  # as the `planner` script

@@ -5,6 +5,7 @@ be in the way) and is answered; a reader closed with a read still pending ends a
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -89,28 +90,35 @@ class _Batch:
 
 def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
     """The reader's side: batches made ahead of a pipe wait there up to the limit (then the making
-    waits for the pipe); they come out in order, a failure after the batches before it, and a pipe
-    left early stops the making and closes the source."""
+    waits for the pipe), and up to a lower one once the pipe takes them; they come out in order, a
+    failure after the batches before it, and a pipe left early stops the making and closes the source."""
     from layers.io.reader_child import _ahead_of_the_pipe
 
-    taken, ahead_most, closed = [0], [0], []
+    taken, ahead_most, ahead_once_read, closed = [0], [0], [0], []
 
     def source(n, fail_at=None):
         try:
             for i in range(n):
                 if i == fail_at:
                     raise ValueError("a damaged feature")
-                ahead_most[0] = max(ahead_most[0], i - taken[0])  # made and not yet taken, before this one
+                ahead = i - taken[0]  # made and not yet taken, before this one
+                ahead_most[0] = max(ahead_most[0], ahead)
+                if taken[0] > 4:  # the batches made before the pipe was read are gone
+                    ahead_once_read[0] = max(ahead_once_read[0], ahead)
                 yield _Batch(i, 10)
         finally:
             closed.append(True)
 
     got = []
-    for batch in _ahead_of_the_pipe(source(200), most_bytes=35):
+    for batch in _ahead_of_the_pipe(source(200), most_bytes=35, once_read_bytes=15):
+        if not got:  # the planner's side is importing: the reader makes what it may hold
+            while ahead_most[0] < 3:
+                time.sleep(0.001)
         got.append(batch.i)
         taken[0] += 1
     assert got == list(range(200)) and closed == [True]
-    assert ahead_most[0] <= 4  # 35 bytes: 4 batches of 10 held at most, then it waits
+    assert 3 <= ahead_most[0] <= 4  # 35 bytes: 4 batches of 10 held at most (one of them taken), then it waits
+    assert ahead_once_read[0] <= 2  # 15 bytes, once the pipe took one
 
     got.clear()
     with pytest.raises(ValueError, match="damaged"):

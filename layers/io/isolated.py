@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layers.analysis.progress import Cancelled, IsCancelled
+from layers.process_environment import PROCESS_ENVIRONMENT
 from layers.io.limits import READ_TIMEOUT_S
 
 if TYPE_CHECKING:  # NumPy and pyarrow are imported where used: the first reader starts before them
@@ -212,7 +213,7 @@ class ReaderProcess:
 
     # -- the child ------------------------------------------------------------------------------
     def _start(self) -> None:
-        env = dict(os.environ)
+        env = {**PROCESS_ENVIRONMENT, **os.environ}  # small pages, one OpenBLAS thread (`layers.process_environment`)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         env["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # jemalloc reserves address space the cap would refuse
         # glibc gives each thread (GDAL's, the parsers') a heap of its own, each left full of holes

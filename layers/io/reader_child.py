@@ -231,24 +231,29 @@ def _encoded(batches, geometry: str, schema):
 
 
 AHEAD_BYTES = 64 << 20  # batches kept ahead of the pipe at most: what is parsed while the planner imports
+READ_AHEAD_BYTES = 16 << 20  # and once the planner reads the pipe: about two batches
 
 
-def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES):
+def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES, once_read_bytes: int = READ_AHEAD_BYTES):
     """`batches` made on a thread of their own as they come, and kept until the pipe takes them, up
     to `most_bytes` of them: GDAL reads and the parsers parse while the planner's side is not
     reading yet (its imports: time to parse about a million footprints), and a larger layer waits
-    for the pipe beyond that instead of being held here whole. The thread is the only one that
-    touches the batches' source, and it has ended when this does (the source is closed after),
-    also when the pipe breaks or a batch fails (raised here, in its order)."""
+    for the pipe beyond that instead of being held here whole. Once the pipe has taken a batch
+    (the planner's side reads: a batch is larger than the pipe holds), `once_read_bytes` are kept
+    at most: the planner's side takes a batch about as fast as one is parsed here, so more ahead
+    only held memory while both processes hold the layer (4M footprints: the reader held 330 MB
+    to the end of the read, 250 MB with 16 MB ahead). The thread is the only one that touches the
+    batches' source, and it has ended when this does (the source is closed after), also when the
+    pipe breaks or a batch fails (raised here, in its order)."""
     made, room = collections.deque(), threading.Condition()
-    held, stop, end = [0], threading.Event(), object()
+    held, most, stop, end = [0], [most_bytes], threading.Event(), object()
 
     def put(item, size: int = 0) -> None:
         with room:
             made.append((item, size))
             held[0] += size
             room.notify_all()
-            while held[0] > most_bytes and not stop.is_set():
+            while held[0] > most[0] and not stop.is_set():
                 room.wait()
 
     def make():
@@ -278,6 +283,7 @@ def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES):
             if isinstance(item, BaseException):
                 raise item
             yield item
+            most[0] = min(most[0], once_read_bytes)  # the pipe took it: the planner's side reads
     finally:
         with room:
             stop.set()
