@@ -41,6 +41,7 @@ from layers.io.limits import READ_TIMEOUT_S
 from layers.layer import RasterLayer, VectorLayer
 from layers.session.project import SUFFIX as PROJECT_SUFFIX
 from layers.session.project import OutsideFilesError, ProjectError, load_project
+from planner_gui.jobs.priority import in_background
 from planner_gui.map.geometry import prepared
 from planner_gui.map.raster_display import in_working_crs
 from planner_gui.settings import app_settings, read_timeout_s
@@ -51,13 +52,13 @@ def is_project(path: str | Path) -> bool:
 
 
 def prepare_for_drawing(layer, crs: CRS) -> None:
-    """Do the expensive per-layer drawing work (reprojection, flat arrays, each zoom level's
-    simplification) now, in this thread,
+    """Do the expensive per-layer drawing work (reprojection, flat arrays, the extent, each zoom
+    level's simplification) now, in this thread,
     and the check that the session makes when the layer is added (its answer is remembered)."""
     if layer.crs is not None:
         require_accurate(layer.crs, crs, lonlat_bounds(layer.crs, layer.bounds))
     if isinstance(layer, VectorLayer):
-        prepared(layer, crs).at_every_resolution()
+        prepared(layer, crs).ready_for_every_view()
     elif isinstance(layer, RasterLayer):
         in_working_crs(layer, crs)
 
@@ -169,6 +170,7 @@ class _LoadThread(QtCore.QThread):
         self.job = job
 
     def run(self) -> None:
+        in_background()
         self.job.run()
 
 

@@ -32,6 +32,7 @@ from PySide6 import QtCore
 
 from layers.analysis.progress import Cancelled
 from planner_gui.jobs.loader import running_threads
+from planner_gui.jobs.priority import in_background
 
 
 _COMPUTE_LOCK = threading.Lock()  # one analysis job at a time, whichever runner asked
@@ -52,6 +53,7 @@ class _Job(QtCore.QThread):
         self.cancel_event = threading.Event()
 
     def run(self) -> None:
+        in_background()
         result, error = None, ""
         try:
             with self.lock:
