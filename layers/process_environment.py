@@ -5,7 +5,7 @@ in the environment wins.
 
 - **Pages of the usual size.** NumPy asks the system for huge pages (2 MB) for every array over
   4 MB. On a virtual machine whose host gives the guest its memory as it is first touched (cloud
-  machines, virtual desktops, this project's CI), a huge page's first touch costs the host's
+  machines, virtual desktops, this project's machines), a huge page's first touch costs the host's
   faults for each of its 512 small pages: 0.43-0.46 GB/s here against 1.9 GB/s for small pages
   (a fresh 540 MB array, `NUMPY_MADVISE_HUGEPAGE=1` against `0`, five runs each). The planner
   fills most of its large arrays once (a city's footprints as read, the engine's temporaries),
