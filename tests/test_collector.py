@@ -105,3 +105,28 @@ def test_only_a_worker_lets_go_of_the_gil_between_slices(collector, monkeypatch)
     worker.start()
     worker.join()
     assert sleeps == [sliced.YIELD_S] * 3  # after each of the three slices
+
+
+def test_clearing_the_session_walks_nothing_when_no_layer_was_kept_out(collector):
+    """What the window froze as it started (its modules, classes, functions) holds no old work:
+    New or Open project makes no full collection over it unless a large load was kept out since."""
+    session, _ = open_project(SAMPLE_PROJECT)
+    session.clear()  # whatever earlier tests kept out, collected
+    gc.freeze()  # as `planner_gui.process` does once the window is built
+    full = []
+
+    def count(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(info)
+
+    gc.callbacks.append(count)
+    try:
+        gc.disable()  # no collection of its own meanwhile
+        session.clear()
+        assert full == []
+        sliced.keep_out_of_collector(sliced.LASTING)  # a large layer read
+        session.clear()
+        assert len(full) == 1
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)

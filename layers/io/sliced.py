@@ -118,18 +118,27 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
+_kept_out = False  # a layer's geometries were kept out since the last `collect_kept_out`
+
+
 def keep_out_of_collector(n_made: int) -> None:
     """After a call made `n_made` objects that will last (a layer's geometries): if LASTING or more,
     what is alive now goes to the collector's permanent generation, never walked again."""
+    global _kept_out
     if n_made >= LASTING:
         gc.freeze()
+        _kept_out = True
 
 
 def collect_kept_out() -> None:
     """The work was replaced: a full collection over what was kept out too (a reference cycle left by
     the old work is freed here, in the calling thread, not later in a worker); what is still alive
-    is kept out again. Nothing to do if nothing was kept out."""
-    if gc.get_freeze_count():
+    is kept out again. Nothing to do if no layer's geometries were kept out since the last time:
+    what else is frozen (the window freezes its start's objects, `planner_gui.process`) holds no
+    old work, and walking it is a pause of the GUI thread (176,000 objects: 84-114 ms here)."""
+    global _kept_out
+    if _kept_out:
+        _kept_out = False
         gc.unfreeze()
         gc.collect()
         gc.freeze()
