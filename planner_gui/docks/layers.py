@@ -145,7 +145,7 @@ class LayerListModel(QtCore.QAbstractListModel):
 def _swatch_key(layer: Layer) -> tuple:
     """What a layer's icon depends on: its kind and style."""
     kind = "raster" if isinstance(layer, RasterLayer) else layer.geometry_kind  # cached by the layer
-    return kind, dataclasses.astuple(layer.style)
+    return kind, layer.style.key()
 
 
 def _swatch(kind: str, style: Style) -> QtGui.QIcon:

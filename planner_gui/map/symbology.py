@@ -10,7 +10,6 @@ exactly one, and the canvas draws one batched item per class. The rules:
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -98,7 +97,7 @@ def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleCl
         for _, rows in classes:
             rows.setflags(write=False)
         return classes
-    return _classes.get(layer, (*data_key(layer), dataclasses.astuple(style)), make)
+    return _classes.get(layer, (*data_key(layer), style.key()), make)
 
 
 def pen(colour: str, width: float, pattern: str = "solid") -> QtGui.QPen:

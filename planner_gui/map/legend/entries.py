@@ -14,7 +14,6 @@ yet, is not in the legend.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -117,7 +116,7 @@ def vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
 
 
 def _groups_key(layer: VectorLayer) -> tuple:
-    return *data_key(layer), layer.name, dataclasses.astuple(layer.style), layer.feature_filter
+    return *data_key(layer), layer.name, layer.style.key(), layer.feature_filter
 
 
 # the map's legend asks in a worker, an export's in the GUI thread
@@ -159,7 +158,7 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
             # named on every feature, so a colour keeps its name whatever the timeline's year: worked
             # out once per features and style, not again for each year
             heading, names = _names.get(
-                layer, (*data_key(layer), dataclasses.astuple(style)),
+                layer, (*data_key(layer), style.key()),
                 lambda: _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
         else:  # a category field: each value has its palette colour and is its own label
             heading = style.category_field
