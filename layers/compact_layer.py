@@ -145,6 +145,17 @@ _held_large: weakref.WeakSet = weakref.WeakSet()  # the large layers `held` gave
 _held_lock = threading.Lock()  # files are read in loader threads
 
 
+def held_geometries(source, source_layer: str | None, crs: CRS) -> CompactGeometries | None:
+    """The geometries of a large layer held now (`held`: in the session, or kept for undo) read
+    from `source` (its layer `source_layer`) in `crs`: what a new reading of it is compared with
+    as it is read (`CompactBuilder(like=...)`), so that the same footprints are not held twice
+    while it is read."""
+    with _held_lock:
+        others = list(_held_large)
+    return next((other.geometries for other in others if other.source == source
+                 and other.source_layer == source_layer and other.layer_crs == crs), None)
+
+
 def _shared(layer: CompactVectorLayer) -> CompactVectorLayer:
     """`layer`, its geometries (and their boxes and vertices in other CRSs) those of a large layer
     still held (in the session, or kept for undo) that was read from the same source and has equal

@@ -281,3 +281,42 @@ def test_planner_measure_names_a_feature_too_large_in_footprints_it_read_ahead(t
     assert main([str(path), "--role", "trees.gpkg=building"]) == 2
     err = capfd.readouterr().err
     assert f"trees.gpkg: layer 'trees': feature 32 has {MAX_PARTS + 1:,} parts" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("change", ["same", "a corner moved in a later batch", "a feature fewer", "a feature more",
+                                    "another CRS"])
+def test_a_file_read_again_while_its_reading_is_held_is_compared_as_it_is_read(change, tmp_path, monkeypatch):
+    """The app holds a large layer (`held`), and the same file is read again (opened again while the
+    removed layer is kept for undo): the new reading is compared with the held one batch by batch
+    (`CompactBuilder(like=...)`) and, where every feature is the same, is the held geometries
+    themselves, never a second copy; where the file changed, the reading is what it would be with
+    nothing held, feature for feature."""
+    import layers.compact_layer
+    from layers.compact_layer import held
+    from tests.same_arrays import assert_same_geometry_arrays
+
+    monkeypatch.setattr(layers.compact_layer, "LARGE_LAYER_FEATURES", 5)  # 36 footprints held as a city's are
+    path = tmp_path / "footprints.gpkg"
+    frame = odd_buildings()
+    frame.to_file(path, layer="footprints")
+    first = held(read_counted(path, repair=True))  # (the bow-tie)
+    assert isinstance(first, CompactVectorLayer)  # held as arrays, as a large layer is
+    if change == "a corner moved in a later batch":
+        frame.loc[30, "geometry"] = shapely.box(X0 + 1, Y0 + 300, X0 + 21, Y0 + 315)
+    elif change == "a feature fewer":
+        frame = frame.iloc[:-1]
+    elif change == "a feature more":
+        frame = pd.concat([frame, frame.iloc[:1]], ignore_index=True)
+    elif change == "another CRS":  # the same numbers, said to be in UTM 49N
+        frame = frame.set_crs("EPSG:32649", allow_override=True)
+    frame.to_file(path, layer="footprints")
+    again = read_counted(path, repair=True)
+    if change == "same":
+        assert again.geometries is first.geometries
+    else:
+        assert again.geometries is not first.geometries
+    frame.to_file(tmp_path / "copy.gpkg", layer="footprints")
+    fresh = read_counted(tmp_path / "copy.gpkg", repair=True)  # nothing held from this file: read as ever
+    assert_same_geometry_arrays(again.geometries, fresh.geometries)
+    assert again.crs == fresh.crs
+    np.testing.assert_array_equal(again.geometries.measures().areas, fresh.geometries.measures().areas)

@@ -20,7 +20,7 @@ from pyproj.exceptions import CRSError
 
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.analysis.progress import Cancelled
-from layers.compact_layer import CompactVectorLayer
+from layers.compact_layer import CompactVectorLayer, held_geometries
 from layers.crs import implausible_coordinates, is_metric, registered
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
@@ -64,10 +64,13 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         source = request["source"]
         with reading() as reader, reader.counted(**request) as (header, batches):
             crs, parsed = header["crs"], _parsed(header["crs"])
+            # compared as it is read with a reading of the same file still held, if any (the app's)
+            layer_crs = registered(parsed) if parsed is not None else None
+            like = held_geometries(path, layer, layer_crs) if layer_crs is not None else None
             # measured as read where the CRS is in metres: the working CRS as a rule, where the engine
             # uses the measures as they are (in another it measures the footprints it transformed)
             geometries = CompactBuilder(header.get("features", -1), reader.limits.memory_mb << 20,
-                                        measured=parsed is not None and is_metric(parsed))
+                                        measured=parsed is not None and is_metric(parsed), like=like)
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")
@@ -98,7 +101,7 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
         raise LayerLoadError(
             path, f"{where} has no coordinate reference system (CRS), so it cannot be placed on the map"
         )
-    crs = registered(parsed if parsed is not None else CRS.from_user_input(crs))
+    crs = layer_crs if layer_crs is not None else registered(CRS.from_user_input(crs))
     keep = np.concatenate(keeps)
     if fields is None:  # a GeoParquet file of geometries only
         fields = pd.DataFrame(index=pd.RangeIndex(len(keep)))

@@ -293,6 +293,13 @@ class CompactBuilder:
     Areas and lengths are reserved as zeros, which the system gives as pages only when written: a
     run of zeros (the lengths of footprints, the areas of lines) is not copied (4M footprints'
     lengths: 32 MB never held).
+
+    With `like` (the geometries of a reading of the same source still held: a file opened again
+    while the first reading is kept for undo), each store is compared with the same features of
+    `like` and nothing is kept while they are equal: `build` gives `like` itself if every feature
+    was equal and there were as many, so the same footprints are never held twice, not even while
+    the second reading is read. At the first difference `like`'s features so far (equal to what was
+    appended, compared coordinate for coordinate) are copied in and the builder goes on as without.
     """
 
     _GROWTH = 1.125
@@ -300,10 +307,12 @@ class CompactBuilder:
     _MEASURES = ("bounds", "areas", "lengths")  # with `measured`: per feature, as `Measures` has them
     _ZEROED = ("areas", "lengths")  # reserved as zeros: a run of zeros is not written
 
-    def __init__(self, expected: int = 0, max_bytes: int = 1 << 30, measured: bool = False) -> None:
+    def __init__(self, expected: int = 0, max_bytes: int = 1 << 30, measured: bool = False,
+                 like: CompactGeometries | None = None) -> None:
         """`expected`: the features the file says it has, a hint: a file may say anything, so no
         array is reserved beyond `max_bytes` (what the read may hold)."""
         self._expected, self._max_bytes = expected, max_bytes
+        self._like, self._alike = like, 0  # `like`, and how many of its first features were appended
         self._arrays = {"types": np.empty(1024, np.int8), "geom_offsets": np.zeros(1024, np.int64),
                         "part_offsets": np.zeros(1024, np.int64), "path_offsets": np.zeros(1024, np.int64),
                         "coords": np.empty((1024, 2))}
@@ -312,6 +321,11 @@ class CompactBuilder:
         self._used = {name: int(name.endswith("_offsets")) for name in self._arrays}
 
     def append(self, store: CompactGeometries) -> None:
+        if self._like is not None:
+            if self._like_next(store):
+                self._alike += len(store)
+                return
+            self._unlike()
         if self._used["types"] == 0 and len(store) and self._expected > len(store):
             self._reserve(store)
         if "bounds" in self._arrays:
@@ -327,7 +341,12 @@ class CompactBuilder:
         self._put("coords", store.coords)
 
     def build(self) -> CompactGeometries:
-        """The store of everything appended (the builder is spent)."""
+        """The store of everything appended (the builder is spent): `like` itself if it was all
+        of it, feature for feature."""
+        if self._like is not None:
+            if self._alike == len(self._like):
+                return self._like
+            self._unlike()
         for name, array in self._arrays.items():
             array.resize((self._used[name], *array.shape[1:]), refcheck=False)
         arrays = dict(self._arrays)
@@ -337,6 +356,31 @@ class CompactBuilder:
             bounds, areas, lengths = measures
             store.measured = Measures(bounds, store.types, areas, lengths)
         return store
+
+    def _like_next(self, store: CompactGeometries) -> bool:
+        """Whether `store` is `like`'s next features: kinds, offsets (from its first) and
+        coordinates (NaN too) equal."""
+        like, f, n = self._like, self._alike, len(store)
+        if f + n > len(like):
+            return False
+        part, end_part = like.geom_offsets[f], like.geom_offsets[f + n]
+        path, end_path = like.part_offsets[part], like.part_offsets[end_part]
+        coord, end_coord = like.path_offsets[path], like.path_offsets[end_path]
+        return (np.array_equal(store.types, like.types[f:f + n])
+                and np.array_equal(store.geom_offsets, like.geom_offsets[f:f + n + 1] - part)
+                and np.array_equal(store.part_offsets, like.part_offsets[part:end_part + 1] - path)
+                and np.array_equal(store.path_offsets, like.path_offsets[path:end_path + 1] - coord)
+                and np.array_equal(store.coords, like.coords[coord:end_coord], equal_nan=True))
+
+    def _unlike(self) -> None:
+        """No longer `like`: its features appended so far are copied in (they equal what was)."""
+        like, f = self._like, self._alike
+        self._like = None
+        if f:
+            parts = like.geom_offsets[f]
+            paths = like.part_offsets[parts]
+            self.append(CompactGeometries(like.types[:f], like.geom_offsets[:f + 1], like.part_offsets[:parts + 1],
+                                          like.path_offsets[:paths + 1], like.coords[:like.path_offsets[paths]]))
 
     def _reserve(self, first: CompactGeometries) -> None:
         """Room for the expected features' parts, paths and coordinates (and measures), at `first`'s rate."""
