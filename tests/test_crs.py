@@ -138,3 +138,41 @@ def test_a_layers_crs_is_kept_as_the_registered_code_it_is(tmp_path):
     own = "+proj=utm +zone=48 +ellps=WGS84 +towgs84=-191.9,-39.3,-111.45,0,0,0,0 +units=m +no_defs"  # VN-2000-like
     gpd.GeoDataFrame(geometry=[shapely.Point(585_000, 2_325_000)], crs=own).to_parquet(tmp_path / "own.parquet")
     assert read_vector(tmp_path / "own.parquet").crs.to_epsg() is None
+
+
+# UTM 48N, UTM 19S, New York Long Island in US feet, VN-2000 / UTM 48N, lon/lat, Web Mercator, the British grid
+_REGISTERED = (32648, 32719, 2263, 3405, 4326, 3857, 27700)
+
+
+@pytest.mark.parametrize("code", _REGISTERED)
+def test_a_projjson_of_a_registered_crs_is_that_crs_without_parsing_it(code, monkeypatch):
+    """A GeoParquet file's PROJJSON, as PROJ writes it (or another PROJ, without its members' ids):
+    the registered CRS from its code, the same as parsing it, and PROJ is not asked to parse."""
+    from layers.crs import parsed_crs
+
+    written = CRS.from_epsg(code).to_json_dict()
+    parsed = CRS.from_user_input(written)
+    for member in written.get("base_crs", {}).get("datum_ensemble", {}).get("members", []):
+        member.pop("id", None)  # as another PROJ version wrote it
+    read = CRS.from_user_input
+
+    def from_user_input(value, *args, **kwargs):  # what pyproj's own from_authority calls too
+        assert not isinstance(value, dict), "the PROJJSON was parsed"
+        return read(value, *args, **kwargs)
+
+    monkeypatch.setattr(CRS, "from_user_input", from_user_input)
+    fast = parsed_crs(written)
+    assert fast.equals(parsed) and fast.to_epsg() == code
+
+
+def test_a_projjson_whose_id_is_not_its_definition_is_parsed():
+    """A file may say anything: where the definition is not its id's CRS (UTM zone 49's written out,
+    the id zone 48's), the definition is what is read."""
+    from layers.crs import parsed_crs
+
+    written = CRS.from_epsg(32649).to_json_dict()
+    written["id"] = {"authority": "EPSG", "code": 32648}
+    assert parsed_crs(written).equals(CRS.from_user_input(written))
+    assert not parsed_crs(written).equals(CRS.from_epsg(32648))
+    assert parsed_crs({**written, "id": {"authority": "EPSG", "code": 999999}}).equals(CRS.from_epsg(32649))
+    assert parsed_crs("EPSG:32648") == CRS.from_epsg(32648)  # not a dict: as pyproj reads it

@@ -21,7 +21,7 @@ from pyproj.exceptions import CRSError
 from layers.analysis.coverage.compact import CompactBuilder, CompactGeometries
 from layers.analysis.progress import Cancelled
 from layers.compact_layer import CompactVectorLayer, held_geometries
-from layers.crs import implausible_coordinates, is_metric, registered
+from layers.crs import implausible_coordinates, is_metric, parsed_crs, registered
 from layers.io.arrays_stream import decode
 from layers.io.feature_size import FeatureTooLarge
 from layers.io.feed_load import feed_layer
@@ -115,10 +115,11 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
 
 
 def _parsed(crs) -> CRS | None:
-    """The layer's CRS as the reader sent it, read once (a GeoParquet file's PROJJSON takes PROJ
-    20 ms); None without one, or for one pyproj cannot read (refused where it is used, as before)."""
+    """The layer's CRS as the reader sent it, read once (`layers.crs.parsed_crs`: a GeoParquet
+    file's PROJJSON took PROJ 20 ms); None without one, or for one pyproj cannot read (refused where
+    it is used, as before)."""
     try:
-        return CRS.from_user_input(crs) if crs is not None else None
+        return parsed_crs(crs) if crs is not None else None
     except CRSError:
         return None
 
