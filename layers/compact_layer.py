@@ -150,21 +150,24 @@ def held_geometries(source, source_layer: str | None, crs: CRS) -> CompactGeomet
     from `source` (its layer `source_layer`) in `crs`: what a new reading of it is compared with
     as it is read (`CompactBuilder(like=...)`), so that the same footprints are not held twice
     while it is read."""
+    return next((other.geometries for other in _held_readings(source, source_layer, crs)), None)
+
+
+def _held_readings(source, source_layer: str | None, crs: CRS) -> list[CompactVectorLayer]:
+    """The large layers held now that were read from `source` (its layer `source_layer`) in `crs`."""
     with _held_lock:
         others = list(_held_large)
-    return next((other.geometries for other in others if other.source == source
-                 and other.source_layer == source_layer and other.layer_crs == crs), None)
+    return [other for other in others
+            if other.source == source and other.source_layer == source_layer and other.layer_crs == crs]
 
 
 def _shared(layer: CompactVectorLayer) -> CompactVectorLayer:
     """`layer`, its geometries (and their boxes and vertices in other CRSs) those of a large layer
     still held (in the session, or kept for undo) that was read from the same source and has equal
-    geometries, coordinate for coordinate; its own arrays are then let go. Its fields stay its own."""
-    with _held_lock:
-        others = list(_held_large)
-    for other in others:
-        if (other.source == layer.source and other.source_layer == layer.source_layer
-                and other.layer_crs == layer.layer_crs and same_geometries(other.geometries, layer.geometries)):
+    geometries, coordinate for coordinate; its own arrays are then let go. Its fields stay its own.
+    (A layer read as arrays was compared as it was read, `held_geometries`, and has them already.)"""
+    for other in _held_readings(layer.source, layer.source_layer, layer.layer_crs):
+        if same_geometries(other.geometries, layer.geometries):
             layer.geometries, layer._in = other.geometries, other._in  # read-only alike: shared
             break
     with _held_lock:
