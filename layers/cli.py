@@ -199,13 +199,13 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     """
     from layers.io.isolated import ReadLimits, reading
 
-    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None):
+    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None) as reader:
         return _build_session(files, roles, allow_missing, compact, allow_outside, transit, crs, progress, repair,
-                              read_last)
+                              read_last, reader)
 
 
 def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, allow_outside: bool, transit,
-                   crs: str | None, progress: ProgressLine | None, repair: bool, read_last: str | None):
+                   crs: str | None, progress: ProgressLine | None, repair: bool, read_last: str | None, reader):
     from layers.io import LayerLoadError, RepairChangesArea, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
@@ -231,9 +231,19 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
             for path in sorted(files, key=lambda path: path == read_last):  # stable: the others in their order
                 if progress is not None:
                     progress.step(f"reading {Path(path).name}")
-                read[path] = list(read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                              transit=transit, crs=crs, repair=repair,
-                                              cancelled=progress.tick if progress is not None else None))
+                def read_file() -> list:
+                    return list(read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
+                                            transit=transit, crs=crs, repair=repair,
+                                            cancelled=progress.tick if progress is not None else None))
+                try:
+                    read[path] = read_file()
+                except LayerLoadError:
+                    if reader.stopped_beside is None:
+                        raise
+                    # the reader crashed while it also parsed the file sent ahead: that one may be the
+                    # cause. Read again alone (a new reader); the other, read after, says its own failure
+                    reader.stopped_beside = None
+                    read[path] = read_file()
             for path in files:  # in the order given, whatever the order read
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
                 for layer in read.pop(path, ()):

@@ -109,6 +109,46 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
 
 
+def test_a_reader_that_crashes_beside_the_read_sent_ahead_reads_the_other_file_again(tmp_path, files, capsys,
+                                                                                     monkeypatch):
+    """The reader parses the footprints sent ahead while it answers for the other files: if it
+    crashes then, the file it was answering for may not be the cause. That file is read again, in
+    a new reader, and the footprints after it (a file that crashes the reader says so when read)."""
+    import os
+    import signal
+
+    gpkg, tif = write_city(CITY, tmp_path)
+    args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
+    assert main(args) == 0
+    expected = json.loads(capsys.readouterr().out)
+    crash, asked = [], []
+    real_ask, real_message = isolated.ReaderProcess._ask, isolated.ReaderProcess._message
+
+    def ask(self, request, *a, **k):
+        asked.append((request["op"], request.get("source")))
+        if request["op"] == "arrow" and Path(request["source"]) == gpkg and self._sent_ahead is not None and not crash:
+            crash.append(self._proc)  # the child dies while it answers: as a crash in its parsing thread
+        return real_ask(self, request, *a, **k)
+
+    def message(self):
+        if crash and crash[-1] is self._proc and self._proc.poll() is None:
+            os.kill(self._proc.pid, signal.SIGSEGV)
+            self._proc.wait()
+        return real_message(self)
+
+    monkeypatch.setattr(isolated.ReaderProcess, "_ask", ask)
+    monkeypatch.setattr(isolated.ReaderProcess, "_message", message)
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+    assert len(crash) == 1 and crash[0].returncode == -signal.SIGSEGV
+    import pyogrio
+
+    # the city's file read again (its layer read when the child crashed, once more), and the
+    # footprints afresh, last (the child that parsed them ahead is gone)
+    assert asked.count(("arrow", str(gpkg))) == len(pyogrio.list_layers(gpkg)) + 1
+    assert asked[-1][0] == "counted" and Path(asked[-1][1]) == Path(files[0])
+
+
 class _Batch:
     def __init__(self, i: int, nbytes: int):
         self.i, self.nbytes = i, nbytes

@@ -96,6 +96,9 @@ class ReaderProcess:
         self._full_reader: ReaderProcess | None = None
         self._schema: pa.Schema | None = None  # of the stream being read
         self._sent_ahead: dict | None = None  # a request sent before it is asked (`counted_ahead`)
+        # the source of a read sent ahead that the child was making when it stopped of itself (a
+        # crash): the request then answered may not be the one that stopped it (`counted_ahead`)
+        self.stopped_beside: str | None = None
 
     # -- requests ---------------------------------------------------------------------------------
     def layers(self, source: str) -> list[str]:
@@ -141,7 +144,9 @@ class ReaderProcess:
         files), keeping the batches until they are asked for (within its memory cap). The time limit
         runs from `counted`. Other requests are answered meanwhile (a read of another layer of
         things to count drops the one sent ahead: the child reads it again if it is asked after).
-        Given back idle, this reader is the next `reading()`'s."""
+        If the child stops of itself meanwhile (a crash), `stopped_beside` says this read was being
+        made: the request it failed may not be the cause. Given back idle, this reader is the next
+        `reading()`'s."""
         self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
 
     @contextmanager
@@ -357,6 +362,8 @@ class ReaderProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
         self._deadline = None
+        if self._stopped is None and self._sent_ahead is not None:
+            self.stopped_beside = self._sent_ahead["source"]
         if self._stopped == "cancelled":
             return Cancelled()
         if self._stopped == "timeout" and not self._ready:
