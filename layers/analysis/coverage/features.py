@@ -216,7 +216,7 @@ class FeatureSet:
             self._measure_runs(runs, t, cells, own_regions, part, cancelled)
             return part
 
-        for part in in_halves(half, regions, shapely.from_wkb(shapely.to_wkb(regions))):
+        for part in in_halves(half, regions, shapely.transform(regions, lambda xy: xy)):  # new objects, same coordinates
             sums.add(part)
 
     def _measure_runs(self, runs: _Runs, t: Affine, cells: CellTable, regions, sums: _Sums, cancelled) -> None:
