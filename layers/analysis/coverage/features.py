@@ -34,13 +34,13 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    cross the boundary, the region's piece in their cells (`pieces.py`: cut down a quadtree of
    the grid) is cut by the footprint: by its sides in NumPy for a convex one (`convex.py`), else
    by a GEOS overlay.
-Features are taken a run at a time, by two threads in turn over a million (each with the regions
-as objects of its own: GEOS's prepared geometries are not for two threads at once).
+Features are taken a run at a time; over more than a run, by two threads, every other run each
+(each with the regions as objects of its own: GEOS's prepared geometries are not for two threads
+at once), their sums added in a fixed order: the same figures, to the last bit, every time.
 """
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -204,24 +204,26 @@ class FeatureSet:
         check(cancelled)
         cells = CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
-        runs = _Runs(near)
-        if runs.count < 2:
-            self._measure_runs(runs, t, cells, regions, sums, cancelled)
+        if len(near) <= _RUN:
+            self._measure_runs(_runs(near, 0, 1), t, cells, regions, sums, cancelled)
             return
-        # two threads take runs of features in turn, each with sums and regions of its own (GEOS's
-        # prepared geometries are not for two threads at once, libgeos#825): the runs' own work
-        # holds Python's lock in part, so one thread left a core idle
-        def half(own_regions) -> _Sums:
+        # two threads take every other run of features, each with sums and regions of its own (GEOS's
+        # prepared geometries are not for two threads at once, libgeos#825): the runs' own work holds
+        # Python's lock in part, so one thread left a core idle. Which thread sums which features is
+        # fixed, so the figures are the same to the last bit from run to run
+        def half(taken) -> _Sums:
+            own_regions, first = taken
             part = sums.empty_like()
-            self._measure_runs(runs, t, cells, own_regions, part, cancelled)
+            self._measure_runs(_runs(near, first, 2), t, cells, own_regions, part, cancelled)
             return part
 
-        for part in in_halves(half, regions, shapely.transform(regions, lambda xy: xy)):  # new objects, same coordinates
+        copy = shapely.transform(regions, lambda xy: xy)  # new objects, the same coordinates
+        for part in in_halves(half, (regions, 0), (copy, 1)):
             sums.add(part)
 
-    def _measure_runs(self, runs: _Runs, t: Affine, cells: CellTable, regions, sums: _Sums, cancelled) -> None:
-        """The features of the runs this thread takes from `runs`, counted in `regions` (this thread's
-        own objects) into `sums`."""
+    def _measure_runs(self, runs, t: Affine, cells: CellTable, regions, sums: _Sums, cancelled) -> None:
+        """The features of `runs` (arrays of indices), counted in `regions` (this thread's own
+        objects) into `sums`."""
         # the features whose cells lie in one kind counted whole; the others' indices, boxes (in grid
         # units) and cells kept, a run of features at a time (no temporary the size of all of them)
         mixed = [self._add_pure(which, t, cells, sums) for which in runs]
@@ -395,21 +397,11 @@ class FeatureSet:
         return hit, of_every_pair(area), of_every_pair(length), of_every_pair(share), of_every_pair(centroid_in)
 
 
-class _Runs:
-    """The features near the regions (a mask), a run of _RUN features at a time, for threads to take
-    in turn: each run is its indices (those near), given once."""
-
-    def __init__(self, near: np.ndarray):
-        self._near, self._starts, self._lock = near, iter(range(0, len(near), _RUN)), threading.Lock()
-        self.count = -(-len(near) // _RUN)
-
-    def __iter__(self):
-        while True:
-            with self._lock:
-                start = next(self._starts, None)
-            if start is None:
-                return
-            yield start + np.flatnonzero(self._near[start:start + _RUN])
+def _runs(near: np.ndarray, first: int, every: int):
+    """The features near the regions (a mask) as runs of their indices, _RUN features of the mask a
+    run: run `first`, then every `every`-th."""
+    for start in range(first * _RUN, len(near), every * _RUN):
+        yield start + np.flatnonzero(near[start:start + _RUN])
 
 
 class _Sums(dict):
