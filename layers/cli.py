@@ -843,9 +843,10 @@ def _zone_lines(zones: list[dict], changes_only: bool) -> list[str]:
             note = [f"  ({left_out:,} of {len(changed):,} zones left out: nothing gained or lost there)"]
     if frame.empty:
         return note
-    shown = pd.DataFrame({column: [figure_text(v, column) for v in frame[column]] for column in frame.columns},
-                         index=frame.index)
-    return [shown.to_string()] + note
+    shown = {column: [figure_text(v, column) for v in frame[column]] for column in frame.columns}
+    from layers.text import text_table
+
+    return [text_table(frame.index.name, [str(name) for name in frame.index], shown)] + note
 
 
 def exit_now(code: int) -> NoReturn:

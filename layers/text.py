@@ -155,3 +155,17 @@ def plain(v):
 def records(df: pd.DataFrame) -> list[dict]:
     """A table as a list of plain dicts (its index as a column), for JSON."""
     return [{k: plain(v) for k, v in row.items()} for row in df.reset_index().to_dict(orient="records")]
+
+
+def text_table(index_name: str, index: list[str], columns: dict[str, list[str]]) -> str:
+    """Texts in columns as pandas' `DataFrame.to_string()` lays them out (the index, then each
+    column right-aligned under its name, a space before every value), without pandas' formatter:
+    126 wards took it 25 ms."""
+    index_width = max(map(len, [index_name, *index]))
+    widths = [max(len(name), *(len(value) + 1 for value in values)) for name, values in columns.items()]
+    names = [name.rjust(width) for name, width in zip(columns, widths)]
+    lines = [" ".join([" " * index_width, *names]), index_name.ljust(index_width + sum(widths) + len(widths))]
+    for i, name in enumerate(index):
+        lines.append(" ".join([name.ljust(index_width),
+                               *((" " + values[i]).rjust(width) for values, width in zip(columns.values(), widths))]))
+    return "\n".join(lines)

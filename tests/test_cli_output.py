@@ -268,3 +268,23 @@ def test_planner_help_lists_the_commands_without_qt():
 def test_the_independent_circle_is_the_true_one():
     """The figure the tests above compare with: a 500 m circle of PER_CELL people a hectare."""
     assert people_in(disk(0, 0).area) == pytest.approx(math.pi * 500**2 / 1e4 * PER_CELL, rel=1e-6)
+
+
+def test_the_zone_table_is_laid_out_as_pandas_lays_it_out():
+    """`text_table` (the zone table of `planner measure`, without pandas' formatter) gives what
+    `DataFrame.to_string()` gives for the same texts: random tables of ward names in Vietnamese,
+    figures with units, empty texts, names longer and shorter than their values."""
+    import random
+
+    import pandas as pd
+
+    from layers.text import text_table
+
+    rng = random.Random(25)
+    texts = ["Ba Đình", "Hoàn Kiếm", "x", "Phường Cầu Giấy mới", "12", "", "1,234 m²", "100.0 %", "—", "n/a"]
+    for _ in range(300):
+        columns = {f"c{j}" + "_" * rng.randint(0, 15): [rng.choice(texts) for _ in range(rows)]
+                   for rows in [rng.randint(1, 6)] for j in range(rng.randint(1, 5))}
+        index = [rng.choice(texts) + str(i) for i in range(len(next(iter(columns.values()))))]
+        name = rng.choice(["zone", "z", "a zone's name, long"])
+        assert text_table(name, index, columns) == pd.DataFrame(columns, index=pd.Index(index, name=name)).to_string()
