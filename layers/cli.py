@@ -744,12 +744,11 @@ def _format(results, fmt: str, found: dict | None = None) -> str:
         rows = [{**r.to_dict(), **({"inputs": found} if found is not None else {})} for r in results]
         return json.dumps(_finite_or_null(rows), indent=2, ensure_ascii=False, allow_nan=False,
                           default=_json_default) + "\n"
-    import pandas as pd
-
-    rows = _rows(results)
     if fmt == "csv":
+        import pandas as pd
+
         buf = io.StringIO()
-        pd.DataFrame(rows).to_csv(buf, index=False, lineterminator="\n")
+        pd.DataFrame(_rows(results)).to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
     return _table(results)
 
