@@ -107,6 +107,9 @@ def test_shapes_made_back_are_the_geometries_given():
     for a in ("bounds", "types", "areas", "lengths"):
         np.testing.assert_array_equal(getattr(joined.measures(), a), getattr(whole, a))
     np.testing.assert_array_equal(joined.bounds(), whole.bounds)
+    # the whole's box from the features' boxes (missing and empty ones passed over): every coordinate's
+    assert np.isnan(whole.bounds).any() and joined.total_bounds() == store.total_bounds()
+    assert store.total_bounds() == tuple(shapely.total_bounds(geoms[present]))
     assert joined.take([2, 4]).measured is None and joined.with_coords(joined.coords + 1).measured is None
     assert_same_geometry_arrays(CompactGeometries.from_shapely(geoms, chunk=3), store)
 
