@@ -34,9 +34,10 @@ import shapely
 
 from layers.analysis.coverage.cells import valid_regions
 from layers.analysis.coverage.features import Near
-from layers.analysis.coverage.shapes import union_of_buffers
+from layers.analysis.coverage.shapes import parallel, union_of_buffers
 from layers.lookup import lookup
 
+_THREADED_CENTROIDS = 2000  # features near the ring whose centroids are worth two threads
 AREA_TOLERANCE = 1e-4  # catchment areas (and people in them) within this share of the true circles'
 
 
@@ -128,7 +129,7 @@ def exact_counts(figures: pd.DataFrame, near, regions, zones, within: Within) ->
         return figures
     shapely.prepare(zones)
     shapes_f, zone_i = shapes[f], zones[i]
-    centroids = shapely.centroid(shapes)
+    centroids = parallel(shapely.centroid, shapes, chunk=_THREADED_CENTROIDS)  # GEOS's, 1.5 us each
     xy = shapely.get_coordinates(centroids)[f]
     if decided is None:
         region_i = valid_regions(regions)[i]  # as the engine measured them
