@@ -227,26 +227,32 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
-            read = {}
-            for path in sorted(files, key=lambda path: path == read_last):  # stable: the others in their order
+            # what each file has to count; files read in the order: those with nothing to count (while the
+            # reader parses the footprints sent ahead), the file sent ahead, the others (a read of things
+            # to count would drop the one sent ahead)
+            to_count = [_layers_to_count(path, roles) if compact else set() for path in files]
+            order = sorted(range(len(files)), key=lambda i: 1 if files[i] == read_last else 2 if to_count[i] else 0)
+            read = [[] for _ in files]
+            for i in order:
+                path = files[i]
                 if progress is not None:
                     progress.step(f"reading {Path(path).name}")
+
                 def read_file() -> list:
-                    return list(read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                            transit=transit, crs=crs, repair=repair,
+                    return list(read_layers(path, to_count=to_count[i], transit=transit, crs=crs, repair=repair,
                                             cancelled=progress.tick if progress is not None else None))
                 try:
-                    read[path] = read_file()
+                    read[i] = read_file()
                 except LayerLoadError:
                     if reader.stopped_beside is None:
                         raise
                     # the reader crashed while it also parsed the file sent ahead: that one may be the
                     # cause. Read again alone (a new reader); the other, read after, says its own failure
                     reader.stopped_beside = None
-                    read[path] = read_file()
-            for path in files:  # in the order given, whatever the order read
+                    read[i] = read_file()
+            for path, layers in zip(files, read):  # in the order given, whatever the order read
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
-                for layer in read.pop(path, ()):
+                for layer in layers:
                     for warning in layer.warnings:
                         if warning not in said:
                             said.add(warning)

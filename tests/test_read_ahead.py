@@ -88,7 +88,7 @@ def test_a_reader_closed_with_a_read_pending_ends_at_once(files):
 
 def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_path, files, capsys, monkeypatch):
     gpkg, tif = write_city(CITY, tmp_path)
-    args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
+    args = [str(files[0]), str(gpkg), str(files[1]), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
     sent, started, asked = [], [], []
     monkeypatch.setattr(isolated.ReaderProcess, "counted_ahead", lambda self, send=isolated.ReaderProcess.counted_ahead,
                         **request: sent.append(request) or send(self, **request))
@@ -100,9 +100,12 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     ahead = json.loads(capsys.readouterr().out)
     assert [r["source"] for r in sent] == [f"{files[0]}"] and sent[0]["layer"] == "buildings"
     assert len(started) == 1  # every file read by the child the footprints were sent to: none stopped
-    # the other files read first, while the child parses the footprints; the footprints last
+    # the files with nothing to count read first, while the child parses the footprints; then the
+    # footprints; then the other file to count (its read would have dropped the one sent ahead)
     read = [(r["op"], Path(r.get("source") or r.get("path"))) for r in asked if r["op"] in ("arrow", "counted", "raster")]
-    assert read[-1] == ("counted", Path(files[0])) and {path for _, path in read[:-1]} == {gpkg, tif}
+    assert [op for op, _ in read[-2:]] == ["counted", "counted"]
+    assert [path.name for _, path in read[-2:]] == [Path(files[0]).name, Path(files[1]).name]  # (GDAL's "GeoJSON:" prefix)
+    assert {path for _, path in read[:-2]} == {gpkg, tif}
     monkeypatch.setattr(layers.cli, "_read_ahead", lambda args, unreadable, sent: None)
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == ahead
