@@ -1,0 +1,161 @@
+"""The print page written as PDF in a process of its own, so that the window's process never waits for it.
+
+Qt compresses every image it draws into a PDF, and writes the page, its fonts and the file, inside
+calls that PySide makes holding Python's lock: an A4 page's map at 300 dpi is about 150 ms of
+them (the map's JPEG encoding, in strips of ~8 ms), and on a busy machine a call is put off the
+core while it holds the lock (a strip of 8 ms of work took 20-90 ms). The window's GUI thread
+needs that lock at every callback into Python and waited for it: 87-153 ms in one export of three,
+while itself busy 1-12 ms (`bench/bench_render.py`, 1M footprints). A thread cannot paint without
+the lock, so the page is painted and written here, by the same `print_layout.paint_page`, in a
+child process: the window's worker only sends it the page's content and waits on the pipe, which
+holds no lock. The child's start (Python, Qt and the page's imports: about a second) is paid
+ahead: the Export menu calls `prestart()` as it begins drawing a PDF page's map, and the child
+waits, imports done, for its page.
+
+    prestart()                          # optional: a child made ready for the next page
+    write_pdf(content, "page.pdf")     # parent: content is a drawn print_layout.PrintContent
+
+The child (`python -m planner_gui.export.page_process`) imports what painting needs, then reads
+from its input a pickled header (the PDF's path, the content, its map image's shape) followed by
+the map image's bytes, writes the PDF to that path (the caller's temporary file:
+`print_layout.write_page` renames it once checked whole) and exits 0, or says what went wrong on
+its error output and exits 1. An input closed before any page (the app ended) ends it quietly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from layers.analysis.progress import Cancelled, IsCancelled
+from layers.process_environment import PROCESS_ENVIRONMENT
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `planner_gui` is, for the child's imports
+POLL_S = 0.05  # how often the waiting worker looks at the caller's Cancel
+TIMEOUT_S = 600.0  # a page that takes longer is not coming (an A3 page at 600 dpi takes a few seconds)
+_HEADER = struct.Struct("<Q")  # the pickled header's length
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawnMap:
+    """A page's map as the child gets it: its image (and the bytes under it) and the bounds it shows."""
+
+    image: object  # QtGui.QImage over `pixels`
+    shown: tuple[float, float, float, float]
+    pixels: bytes = b""
+
+
+class _Child:
+    """A child process and the file its error output goes to (a file, not a pipe: it never blocks on what it says)."""
+
+    def __init__(self):
+        env = {**PROCESS_ENVIRONMENT, **os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no window of its own
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        self.errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_process"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, stderr=self.errors, env=env)
+
+    def said(self) -> str:
+        self.errors.seek(0)
+        lines = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return lines[-1] if lines else f"exit {self.proc.returncode}"
+
+
+_ready: _Child | None = None  # started ahead by prestart(), for the next page
+_ready_lock = threading.Lock()
+
+
+def prestart() -> None:
+    """Start a child now, for the next `write_pdf`: its imports run while the page's map is drawn."""
+    global _ready
+    with _ready_lock:
+        if _ready is None or _ready.proc.poll() is not None:
+            _ready = _Child()
+
+
+def _take() -> _Child:
+    global _ready
+    with _ready_lock:
+        child, _ready = _ready, None
+    return child if child is not None and child.proc.poll() is None else _Child()
+
+
+def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -> Path:
+    """Write `content` (a `print_layout.PrintContent`, its map drawn) as a one-page PDF at `path`,
+    in a child process; the calling thread waits without Python's lock. Raises OSError with the
+    child's reason if it fails, `Cancelled` (the child stopped, `path` removed) if `cancelled()`."""
+    path = Path(path)
+    image = content.map_image
+    header = pickle.dumps((str(path), dataclasses.replace(content, map=None), content.map_bounds, image.width(),
+                           image.height(), image.bytesPerLine(), image.format().value), pickle.HIGHEST_PROTOCOL)
+    child = _take()
+    with child.errors:
+        try:
+            with child.proc.stdin as to_child:
+                to_child.write(_HEADER.pack(len(header)) + header)
+                to_child.write(image.constBits())  # the map's pixels, unpickled: no copy
+            _wait(child.proc, cancelled)
+        except BrokenPipeError:
+            child.proc.wait()  # it ended before reading everything: what it said tells why
+        except BaseException:
+            child.proc.kill()
+            child.proc.wait()
+            path.unlink(missing_ok=True)
+            raise
+        if child.proc.returncode != 0:
+            raise OSError(f"{path.name}: the page could not be written ({child.said()})")
+    return path
+
+
+def _wait(child: subprocess.Popen, cancelled: IsCancelled) -> None:
+    """Until `child` ends (the caller's Cancel looked at every POLL_S), at most TIMEOUT_S."""
+    started = time.monotonic()
+    while True:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        try:
+            child.wait(POLL_S)
+            return
+        except subprocess.TimeoutExpired:
+            if time.monotonic() - started > TIMEOUT_S:
+                raise OSError(f"the page was not written in {TIMEOUT_S:.0f} s") from None
+
+
+def _paint() -> None:
+    """The child: what painting needs imported, then the page read from the input, painted and written."""
+    from PySide6 import QtGui
+
+    from planner_gui.export.print_layout import paint_page, pdf_writer
+
+    _app = QtGui.QGuiApplication(["planner page"])  # fonts and text layout need one
+    source = sys.stdin.buffer
+    length = source.read(_HEADER.size)
+    if not length:  # started ahead for a page that never came
+        return
+    path, content, shown, width, height, stride, image_format = pickle.loads(source.read(_HEADER.unpack(length)[0]))
+    pixels = source.read(stride * height)
+    image = QtGui.QImage(pixels, width, height, stride, QtGui.QImage.Format(image_format))
+    content = dataclasses.replace(content, map=DrawnMap(image, shown, pixels))
+    writer = pdf_writer(path, content.spec, content.title)
+    painter = QtGui.QPainter(writer)
+    try:
+        paint_page(painter, content, writer.resolution())
+    finally:
+        painter.end()
+    del writer  # the file is complete only once the writer is gone
+
+
+if __name__ == "__main__":
+    try:
+        _paint()
+    except Exception as exc:  # said to the parent, which names the file
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        os._exit(1)
+    os._exit(0)  # the file is written and closed: the interpreter's teardown (Qt, pandas: 0.3 s) is not waited for
