@@ -22,7 +22,7 @@ from PySide6 import QtGui, QtWidgets
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.io.atomic import save_target
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui.export import page_process, print_layout, render, report_pdf
+from planner_gui.export import print_layout, render, report_pdf
 from planner_gui.jobs.runner import AnalysisRunner
 
 
@@ -82,8 +82,6 @@ def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle
     if Path(path).suffix.lower() not in (".pdf", ".png"):
         raise ValueError(f"{Path(path).name}: print to a .pdf or a .png file")
     content = print_layout.page_content(window.canvas, spec, title, subtitle)
-    if Path(path).suffix.lower() == ".pdf":
-        page_process.prestart()  # the PDF's process starts while the map is drawn
     return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path, cancelled),
                   [content.map])
 

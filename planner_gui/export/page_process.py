@@ -7,19 +7,19 @@ core while it holds the lock (a strip of 8 ms of work took 20-90 ms). The window
 needs that lock at every callback into Python and waited for it: 87-153 ms in one export of three,
 while itself busy 1-12 ms (`bench/bench_render.py`, 1M footprints). A thread cannot paint without
 the lock, so the page is painted and written here, by the same `print_layout.paint_page`, in a
-child process: the window's worker only sends it the page's content and waits on the pipe, which
-holds no lock. The child's start (Python, Qt and the page's imports: about a second) is paid
-ahead: the Export menu calls `prestart()` as it begins drawing a PDF page's map, and the child
-waits, imports done, for its page.
+child process: the window's worker only sends it the page's content and waits for it to end,
+which holds no lock. The price is the child's start (Python, Qt and the page's imports: about a second
+on this machine) per PDF, paid after the map is drawn, not during it: a child started ahead, as
+the map was drawn, took a core from the map's drawing (a worker holding the lock), and the GUI
+thread waited more (the A4 export twelve times at load 3.5-4: two waits over 50 ms, up to 71 ms,
+against none with the child started by the writing worker, at its lower priority).
 
-    prestart()                          # optional: a child made ready for the next page
-    write_pdf(content, "page.pdf")     # parent: content is a drawn print_layout.PrintContent
+    write_pdf(content, "page.pdf")     # content: a print_layout.PrintContent, its map drawn
 
-The child (`python -m planner_gui.export.page_process`) imports what painting needs, then reads
-from its input a pickled header (the PDF's path, the content, its map image's shape) followed by
-the map image's bytes, writes the PDF to that path (the caller's temporary file:
-`print_layout.write_page` renames it once checked whole) and exits 0, or says what went wrong on
-its error output and exits 1. An input closed before any page (the app ended) ends it quietly.
+The child (`python -m planner_gui.export.page_process`) reads from its input a pickled header (the
+PDF's path, the content, its map image's shape) and the map image's bytes, then imports what
+painting needs, writes the PDF to that path (the caller's temporary file: `print_layout.write_page`
+renames it once checked whole) and exits 0, or says what went wrong on its error output and exits 1.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from layers.process_environment import PROCESS_ENVIRONMENT
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `planner_gui` is, for the child's imports
 POLL_S = 0.05  # how often the waiting worker looks at the caller's Cancel
 TIMEOUT_S = 600.0  # a page that takes longer is not coming (an A3 page at 600 dpi takes a few seconds)
-_HEADER = struct.Struct("<Q")  # the pickled header's length
+_HEADER = struct.Struct("<QQ")  # the lengths of the pickled header and of the map's pixels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,41 +51,6 @@ class DrawnMap:
     pixels: bytes = b""
 
 
-class _Child:
-    """A child process and the file its error output goes to (a file, not a pipe: it never blocks on what it says)."""
-
-    def __init__(self):
-        env = {**PROCESS_ENVIRONMENT, **os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no window of its own
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        self.errors = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_process"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, stderr=self.errors, env=env)
-
-    def said(self) -> str:
-        self.errors.seek(0)
-        lines = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        return lines[-1] if lines else f"exit {self.proc.returncode}"
-
-
-_ready: _Child | None = None  # started ahead by prestart(), for the next page
-_ready_lock = threading.Lock()
-
-
-def prestart() -> None:
-    """Start a child now, for the next `write_pdf`: its imports run while the page's map is drawn."""
-    global _ready
-    with _ready_lock:
-        if _ready is None or _ready.proc.poll() is not None:
-            _ready = _Child()
-
-
-def _take() -> _Child:
-    global _ready
-    with _ready_lock:
-        child, _ready = _ready, None
-    return child if child is not None and child.proc.poll() is None else _Child()
-
-
 def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -> Path:
     """Write `content` (a `print_layout.PrintContent`, its map drawn) as a one-page PDF at `path`,
     in a child process; the calling thread waits without Python's lock. Raises OSError with the
@@ -95,22 +59,29 @@ def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -
     image = content.map_image
     header = pickle.dumps((str(path), dataclasses.replace(content, map=None), content.map_bounds, image.width(),
                            image.height(), image.bytesPerLine(), image.format().value), pickle.HIGHEST_PROTOCOL)
-    child = _take()
-    with child.errors:
+    env = {**PROCESS_ENVIRONMENT, **os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no window of its own
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: the child never blocks on what it says
+        # started from the worker, the child has its lower priority (`planner_gui.jobs.priority`)
+        child = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_process"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=errors, env=env)
         try:
-            with child.proc.stdin as to_child:
-                to_child.write(_HEADER.pack(len(header)) + header)
+            with child.stdin as to_child:
+                to_child.write(_HEADER.pack(len(header), image.sizeInBytes()) + header)
                 to_child.write(image.constBits())  # the map's pixels, unpickled: no copy
-            _wait(child.proc, cancelled)
+            _wait(child, cancelled)
         except BrokenPipeError:
-            child.proc.wait()  # it ended before reading everything: what it said tells why
+            child.wait()  # it ended before reading everything: what it said tells why
         except BaseException:
-            child.proc.kill()
-            child.proc.wait()
+            child.kill()
+            child.wait()
             path.unlink(missing_ok=True)
             raise
-        if child.proc.returncode != 0:
-            raise OSError(f"{path.name}: the page could not be written ({child.said()})")
+        if child.returncode != 0:
+            errors.seek(0)
+            said = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            # the caller names the file
+            raise OSError(f"the page could not be painted ({said[-1] if said else f'exit {child.returncode}'})")
     return path
 
 
@@ -129,18 +100,17 @@ def _wait(child: subprocess.Popen, cancelled: IsCancelled) -> None:
 
 
 def _paint() -> None:
-    """The child: what painting needs imported, then the page read from the input, painted and written."""
+    """The child: the page read from the input (before the imports: the parent waits on Cancel, not
+    on a full pipe), then painted and written."""
+    source = sys.stdin.buffer
+    header_bytes, pixel_bytes = _HEADER.unpack(source.read(_HEADER.size))
+    header, pixels = source.read(header_bytes), source.read(pixel_bytes)
     from PySide6 import QtGui
 
     from planner_gui.export.print_layout import paint_page, pdf_writer
 
+    path, content, shown, width, height, stride, image_format = pickle.loads(header)
     _app = QtGui.QGuiApplication(["planner page"])  # fonts and text layout need one
-    source = sys.stdin.buffer
-    length = source.read(_HEADER.size)
-    if not length:  # started ahead for a page that never came
-        return
-    path, content, shown, width, height, stride, image_format = pickle.loads(source.read(_HEADER.unpack(length)[0]))
-    pixels = source.read(stride * height)
     image = QtGui.QImage(pixels, width, height, stride, QtGui.QImage.Format(image_format))
     content = dataclasses.replace(content, map=DrawnMap(image, shown, pixels))
     writer = pdf_writer(path, content.spec, content.title)

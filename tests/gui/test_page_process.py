@@ -2,7 +2,8 @@
 writer holds Python's lock through each call (an A4 map's compression, the fonts, the file) and the
 window's GUI thread waited for it. The document is the one this process would have written: the
 same drawing, the same images, the same fonts. A cancel stops the child and leaves the previous
-file; a child that cannot paint the page says why, the previous file kept. Read back with pypdf."""
+file; a child that cannot paint the page says why, the previous file kept; the Export menu's
+worker writes it so. Read back with pypdf."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,9 +13,9 @@ import pytest
 from PySide6 import QtGui
 
 from layers.analysis.progress import Cancelled
-from layers.io.atomic import AtomicWriteError, whole_png
+from layers.io.atomic import AtomicWriteError
 from layers.session.project import SAMPLE_PROJECT, open_project
-from planner_gui.export import menu, page_process
+from planner_gui.export import menu
 from planner_gui.export.print_layout import PageSpec, paint_page, pdf_writer, print_content, write_page
 from tests.gui.helpers import shown_canvas
 
@@ -83,38 +84,20 @@ def test_a_page_the_child_cannot_paint_says_why_and_keeps_the_previous_file(cont
     path = tmp_path / "map.pdf"
     path.write_bytes(b"the planner's previous page")
     broken = dataclasses.replace(content, figures=[None])  # the child joins the figures' lines: TypeError
-    with pytest.raises(AtomicWriteError, match=r"map\.pdf: .*the page could not be written \(TypeError"):
+    with pytest.raises(AtomicWriteError, match=r"^map\.pdf: could not be saved \(the page could not be painted \(TypeError"):
         write_page(broken, path)
     assert path.read_bytes() == b"the planner's previous page"
     assert [p.name for p in tmp_path.iterdir()] == ["map.pdf"]
 
 
-def test_a_child_started_ahead_waits_for_its_page_and_ends_without_one():
-    """The Export menu starts the child as it draws a PDF page's map; one whose page never comes
-    (the export cancelled, the app closed: its input closes) ends quietly."""
-    page_process.prestart()
-    child = page_process._take()
-    with child.errors:
-        child.proc.stdin.close()
-        assert child.proc.wait(timeout=60) == 0
-        assert child.said() == "exit 0"
-
-
 @needs_sample
-def test_the_export_menu_starts_the_pdf_child_while_it_draws_the_map(qtbot, sample_window, tmp_path, monkeypatch):
+def test_the_export_menu_writes_the_pdf_page_through_its_worker(qtbot, sample_window, tmp_path):
     window = sample_window
     export_menu = window.export_menu
-    started = []
-    monkeypatch.setattr(page_process, "prestart", lambda: started.append(True))
     path = tmp_path / "map.pdf"
     spec = PageSpec("A4", landscape=True, dpi=100, extent="layers")
     assert export_menu.start(lambda p: menu.print_export(window, p, spec, "Hà Nội", "s"), str(path))
-    assert started == [True] and export_menu.busy()  # started before the map is drawn
     qtbot.waitUntil(lambda: not export_menu.busy() and path.exists(), timeout=60_000)
-    assert "Legend" in _document(path)["text"]
-    started.clear()
-    png = tmp_path / "map.png"
-    assert export_menu.start(lambda p: menu.print_export(window, p, spec, "Hà Nội", "s"), str(png))
-    qtbot.waitUntil(lambda: not export_menu.busy() and png.exists(), timeout=60_000)
-    assert started == []  # a PNG page needs no child
-    assert whole_png(png) is None
+    document = _document(path)
+    assert document["title"] == "Hà Nội" and "Legend" in document["text"] and "Figures" in document["text"]
+    assert any(str(path) in text for text in window.message_bar.texts())  # "Exported", said in the window
