@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None, once: bool = False) -> int:
 
 def build_session(files: list[str], roles: list[str] = (), allow_missing: bool = False, compact: bool = True,
                   allow_outside: bool = False, transit=None, crs: str | None = None,
-                  progress: ProgressLine | None = None, timeout_s: float = READ_TIMEOUT_S, repair: bool = False):
+                  progress: ProgressLine | None = None, timeout_s: float = READ_TIMEOUT_S, repair: bool = False,
+                  read_last: str | None = None):
     """The session `planner measure` works on: a project, GIS files, or the bundled sample.
 
     A project that names files outside its folder is refused with their list unless `allow_outside`.
@@ -193,15 +194,18 @@ def build_session(files: list[str], roles: list[str] = (), allow_missing: bool =
     Every file is read in one reader process (`layers.io.isolated`: the idle one `planner measure`
     started before its imports, else a new one); a read that takes longer than `timeout_s` is stopped.
     With `repair`, invalid polygons are repaired even where that changes their area (else refused).
+    `read_last`: a file whose footprints the reader was sent ahead (`_read_ahead`): read after the
+    others, which the reader answers while it parses them. Layers are added in the order given.
     """
     from layers.io.isolated import ReadLimits, reading
 
-    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None):
-        return _build_session(files, roles, allow_missing, compact, allow_outside, transit, crs, progress, repair)
+    with reading(ReadLimits(timeout_s=timeout_s), cancelled=progress.tick if progress is not None else None) as reader:
+        return _build_session(files, roles, allow_missing, compact, allow_outside, transit, crs, progress, repair,
+                              read_last, reader)
 
 
 def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, allow_outside: bool, transit,
-                   crs: str | None, progress: ProgressLine | None, repair: bool):
+                   crs: str | None, progress: ProgressLine | None, repair: bool, read_last: str | None, reader):
     from layers.io import LayerLoadError, RepairChangesArea, read_layers
     from layers.session.project import SAMPLE_PROJECT, OutsideFilesError, ProjectError, open_project
     from layers.session import Session
@@ -223,12 +227,26 @@ def _build_session(files: list[str], roles, allow_missing: bool, compact: bool, 
             for path in files:
                 if path.endswith(".planner.json"):
                     raise _Failure(f"{path}: give a project alone, not with other files")
+            read = {}
+            for path in sorted(files, key=lambda path: path == read_last):  # stable: the others in their order
                 if progress is not None:
                     progress.step(f"reading {Path(path).name}")
+                def read_file() -> list:
+                    return list(read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
+                                            transit=transit, crs=crs, repair=repair,
+                                            cancelled=progress.tick if progress is not None else None))
+                try:
+                    read[path] = read_file()
+                except LayerLoadError:
+                    if reader.stopped_beside is None:
+                        raise
+                    # the reader crashed while it also parsed the file sent ahead: that one may be the
+                    # cause. Read again alone (a new reader); the other, read after, says its own failure
+                    reader.stopped_beside = None
+                    read[path] = read_file()
+            for path in files:  # in the order given, whatever the order read
                 said = set()  # a feed's stations and lines carry the feed's warnings: each said once
-                for layer in read_layers(path, to_count=_layers_to_count(path, roles) if compact else (),
-                                         transit=transit, crs=crs, repair=repair,
-                                         cancelled=progress.tick if progress is not None else None):
+                for layer in read.pop(path, ()):
                     for warning in layer.warnings:
                         if warning not in said:
                             said.add(warning)
@@ -285,10 +303,11 @@ def _layers_to_count(path: str, roles) -> set[str]:
             if given.get(name, guess_role([name, Path(path).stem])) in COUNTED_ROLES}
 
 
-def _read_ahead(args, failed: list) -> None:
+def _read_ahead(args, failed: list, sent: list) -> None:
     """Send the command's first read now if it is a layer of things to count (a city's footprints,
     the first layer of the first file): the reader process reads and parses it during the command's
-    imports (`ReaderProcess.counted_ahead`), and `build_session` reads it from there. Run on a
+    imports and its reads of the other files (`ReaderProcess.counted_ahead`), and `build_session`
+    reads it from there, last (its path is put in `sent`). Run on a
     thread while the imports are done, joined before the session's reads, under the command's time
     limit. A first file that cannot be read is put in `failed` (the command says so when it would
     read it, without trying again: a file that hangs GDAL costs one time limit, not two); what else
@@ -308,6 +327,7 @@ def _read_ahead(args, failed: list) -> None:
             first = list_vector_layers(path)[0] if to_count else None
             if first in to_count:
                 reader.counted_ahead(**counted_request(path, first))
+                sent.append(args.files[0])
     except LayerLoadError as exc:
         failed.append(exc)
     except Exception:  # noqa: BLE001 (anything else: the command does the same again and says what is wrong)
@@ -519,8 +539,8 @@ def _run(args, progress: ProgressLine, once: bool = False) -> str:
     from layers.io.isolated import ReadLimits, close_idle, prestart
 
     prestart(ReadLimits(timeout_s=args.timeout))  # the reader process starts while the imports below are done
-    unreadable = []  # the first file, as the read ahead found it
-    ahead = threading.Thread(target=_read_ahead, args=(args, unreadable), name="read ahead", daemon=True)
+    unreadable, sent = [], []  # the first file, as the read ahead found it; sent ahead
+    ahead = threading.Thread(target=_read_ahead, args=(args, unreadable, sent), name="read ahead", daemon=True)
     ahead.start()  # it waits for the reader to list the first file; this thread imports meanwhile
     from layers.analysis.city import CityDataError
     from layers.analysis.indicators import compare, evaluate
@@ -535,7 +555,8 @@ def _run(args, progress: ProgressLine, once: bool = False) -> str:
         raise _Failure(f"{unreadable[0].path}: {unreadable[0].reason}")
     session = build_session(args.files, args.role, args.allow_missing, compact=args.engine == "local",
                             allow_outside=args.allow_outside, transit=_feed_options(args), crs=args.crs,
-                            progress=progress, timeout_s=args.timeout, repair=args.repair)
+                            progress=progress, timeout_s=args.timeout, repair=args.repair,
+                            read_last=sent[0] if sent else None)
     if once:
         close_idle()  # every file is read
     _set_fields(session, args.field)

@@ -84,6 +84,45 @@ def test_the_figures_do_not_depend_on_how_many_features_are_looked_at_at_a_time(
     assert len(gdf) > 97 * 3  # several runs of each
 
 
+def test_two_threads_taking_every_other_run_give_the_figures_and_the_features_near_of_one(monkeypatch):
+    """Over several runs of features the engine works in two threads, each with regions of its own
+    (GEOS's prepared geometries are not for two threads at once): the figures are GEOS's, and the
+    features listed near a region (with the pairs counted, what the exact distance is decided
+    from) are those of one thread."""
+    import threading
+
+    from layers.analysis.coverage import features as engine
+
+    city = CITIES[2]  # Nairobi, UTM 37S
+    t = truth(city)
+    gdf = buildings(city)
+    catchment, pieces = reference_regions(t.boundary, t.wards, t.stations)
+    regions = [catchment, *pieces.values()]
+    ring = catchment.boundary.buffer(40.0)
+    one_thread, one_near = FeatureSet.from_frame(gdf, ["jobs"]).measure_near(regions, ring)  # one run: one thread
+    threads, measure_runs = set(), engine.FeatureSet._measure_runs
+
+    def spied(self, runs, *args):
+        threads.add(threading.get_ident())
+        return measure_runs(self, runs, *args)
+
+    monkeypatch.setattr(engine.FeatureSet, "_measure_runs", spied)
+    monkeypatch.setattr(engine, "_RUN", 89)
+    got, near = FeatureSet.from_frame(gdf, ["jobs"]).measure_near(regions, ring)
+    assert len(threads) == 2 and len(gdf) > 89 * 4
+    again, _ = FeatureSet.from_frame(gdf, ["jobs"]).measure_near(regions, ring)
+    assert again.equals(got)  # to the last bit, whichever thread is faster
+    values = {"jobs": gdf["jobs"]}
+    for i, region in enumerate(regions):
+        assert_figures(got.iloc[i].to_dict(), features_brute_force(gdf.geometry.values, region, values), f"region {i}")
+    assert got[["count_intersecting", "count_by_centroid"]].equals(one_thread[["count_intersecting", "count_by_centroid"]])
+    assert len(near.shapes) > 20 and shapely.equals_exact(near.shapes, one_near.shapes, 0.0).all()
+    assert np.array_equal(near.values["jobs"], one_near.values["jobs"])
+    pairs = [np.lexsort(counted) for counted in (near.counted, one_near.counted)]
+    for a, b in zip(near.counted, one_near.counted):
+        assert np.array_equal(a[pairs[0]], b[pairs[1]])
+
+
 def test_edge_cases_touching_multipart_points_and_invalid():
     x0, y0 = 500_000.0, 9_850_000.0  # UTM 37S metres
     region = shapely.box(x0, y0, x0 + 100, y0 + 100)

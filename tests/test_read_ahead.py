@@ -1,7 +1,8 @@
 """A read sent ahead (`ReaderProcess.counted_ahead`): `planner measure` asks its reader process
-for the city's footprints before its own imports, and reads them from there once it can. What it
-reads is what a read asked then gives; a different request first stops the child (its answer would
-be in the way) and is answered; a reader closed with a read still pending ends at once."""
+for the city's footprints before its own imports, and reads them from there once it can, after its
+other files. What it reads is what a read asked then gives; other requests are answered by the same
+child meanwhile; a read of another layer of things to count drops the one sent ahead (read again if
+asked after); a reader closed with a read still pending ends at once."""
 from __future__ import annotations
 
 import json
@@ -47,15 +48,35 @@ def test_a_read_sent_ahead_gives_what_a_read_asked_gives_without_a_second_child(
     assert ahead.gdf.equals(asked.gdf) and ahead.warnings == asked.warnings and ahead.crs == asked.crs
 
 
-def test_another_request_after_a_read_sent_ahead_is_answered(files):
+def test_other_requests_after_a_read_sent_ahead_are_answered_by_the_same_child_meanwhile(files):
     buildings, schools = (Path(f) for f in files)
+    asked = read_counted(buildings, "buildings")
+    isolated.close_idle()
     _send_ahead(buildings)
     pending = isolated._idle[0]
-    first_child = pending._proc
-    other = read_vector(schools)  # not the read sent ahead: that child is stopped, another answers
-    assert first_child.poll() is not None and pending._proc is not first_child
+    child = pending._proc
+    other = read_vector(schools)  # not the read sent ahead: answered while it waits
+    assert pending._proc is child and child.poll() is None and pending._sent_ahead is not None
+    ahead = read_counted(buildings, "buildings")  # then the one sent ahead, from there
+    assert pending._proc is child and pending._sent_ahead is None
+    assert_same_geometry_arrays(ahead.geometries, asked.geometries)
+    assert ahead.gdf.equals(asked.gdf)
+    isolated.close_idle()
     assert len(other.gdf) == len(read_vector(schools).gdf) > 0
-    assert len(read_counted(buildings, "buildings").gdf) > 0
+
+
+def test_another_read_of_things_to_count_drops_the_read_sent_ahead_which_is_read_again_if_asked(files):
+    buildings, schools = (Path(f) for f in files)
+    asked = read_counted(buildings, "buildings")
+    isolated.close_idle()
+    _send_ahead(buildings)
+    pending = isolated._idle[0]
+    child = pending._proc
+    assert len(read_counted(schools).gdf) > 0
+    assert pending._proc is child and pending._sent_ahead is None  # dropped by the child, which answered
+    again = read_counted(buildings, "buildings")  # read afresh
+    assert_same_geometry_arrays(again.geometries, asked.geometries)
+    assert again.gdf.equals(asked.gdf) and pending._proc is child
 
 
 def test_a_reader_closed_with_a_read_pending_ends_at_once(files):
@@ -68,19 +89,64 @@ def test_a_reader_closed_with_a_read_pending_ends_at_once(files):
 def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_path, files, capsys, monkeypatch):
     gpkg, tif = write_city(CITY, tmp_path)
     args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
-    sent, started = [], []
+    sent, started, asked = [], [], []
     monkeypatch.setattr(isolated.ReaderProcess, "counted_ahead", lambda self, send=isolated.ReaderProcess.counted_ahead,
                         **request: sent.append(request) or send(self, **request))
-    real_start = isolated.ReaderProcess._start
+    real_start, real_ask = isolated.ReaderProcess._start, isolated.ReaderProcess._ask
     monkeypatch.setattr(isolated.ReaderProcess, "_start", lambda self: started.append(self) or real_start(self))
+    monkeypatch.setattr(isolated.ReaderProcess, "_ask", lambda self, request, *a, **k: asked.append(request) or
+                        real_ask(self, request, *a, **k))
     assert main(args) == 0
     ahead = json.loads(capsys.readouterr().out)
     assert [r["source"] for r in sent] == [f"{files[0]}"] and sent[0]["layer"] == "buildings"
     assert len(started) == 1  # every file read by the child the footprints were sent to: none stopped
-    monkeypatch.setattr(layers.cli, "_read_ahead", lambda args, unreadable: None)
+    # the other files read first, while the child parses the footprints; the footprints last
+    read = [(r["op"], Path(r.get("source") or r.get("path"))) for r in asked if r["op"] in ("arrow", "counted", "raster")]
+    assert read[-1] == ("counted", Path(files[0])) and {path for _, path in read[:-1]} == {gpkg, tif}
+    monkeypatch.setattr(layers.cli, "_read_ahead", lambda args, unreadable, sent: None)
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == ahead
     assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
+
+
+def test_a_reader_that_crashes_beside_the_read_sent_ahead_reads_the_other_file_again(tmp_path, files, capsys,
+                                                                                     monkeypatch):
+    """The reader parses the footprints sent ahead while it answers for the other files: if it
+    crashes then, the file it was answering for may not be the cause. That file is read again, in
+    a new reader, and the footprints after it (a file that crashes the reader says so when read)."""
+    import os
+    import signal
+
+    gpkg, tif = write_city(CITY, tmp_path)
+    args = [str(files[0]), str(gpkg), str(tif), "-p", "itdp-pnt", "--zones", "-f", "json"]
+    assert main(args) == 0
+    expected = json.loads(capsys.readouterr().out)
+    crash, asked = [], []
+    real_ask, real_message = isolated.ReaderProcess._ask, isolated.ReaderProcess._message
+
+    def ask(self, request, *a, **k):
+        asked.append((request["op"], request.get("source")))
+        if request["op"] == "arrow" and Path(request["source"]) == gpkg and self._sent_ahead is not None and not crash:
+            crash.append(self._proc)  # the child dies while it answers: as a crash in its parsing thread
+        return real_ask(self, request, *a, **k)
+
+    def message(self):
+        if crash and crash[-1] is self._proc and self._proc.poll() is None:
+            os.kill(self._proc.pid, signal.SIGSEGV)
+            self._proc.wait()
+        return real_message(self)
+
+    monkeypatch.setattr(isolated.ReaderProcess, "_ask", ask)
+    monkeypatch.setattr(isolated.ReaderProcess, "_message", message)
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+    assert len(crash) == 1 and crash[0].returncode == -signal.SIGSEGV
+    import pyogrio
+
+    # the city's file read again (its layer read when the child crashed, once more), and the
+    # footprints afresh, last (the child that parsed them ahead is gone)
+    assert asked.count(("arrow", str(gpkg))) == len(pyogrio.list_layers(gpkg)) + 1
+    assert asked[-1][0] == "counted" and Path(asked[-1][1]) == Path(files[0])
 
 
 class _Batch:
@@ -92,7 +158,7 @@ def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
     """The reader's side: batches made ahead of a pipe wait there up to the limit (then the making
     waits for the pipe), and up to a lower one once the pipe takes them; they come out in order, a
     failure after the batches before it, and a pipe left early stops the making and closes the source."""
-    from layers.io.reader_child import _ahead_of_the_pipe
+    from layers.io.reader_child import _Ahead
 
     taken, ahead_most, ahead_once_read, closed = [0], [0], [0], []
 
@@ -110,7 +176,7 @@ def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
             closed.append(True)
 
     got = []
-    for batch in _ahead_of_the_pipe(source(200), most_bytes=35, once_read_bytes=15):
+    for batch in _Ahead(source(200), most_bytes=35, once_read_bytes=15):
         if not got:  # the planner's side is importing: the reader makes what it may hold
             while ahead_most[0] < 3:
                 time.sleep(0.001)
@@ -122,11 +188,11 @@ def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
 
     got.clear()
     with pytest.raises(ValueError, match="damaged"):
-        for batch in _ahead_of_the_pipe(source(10, fail_at=6)):
+        for batch in _Ahead(source(10, fail_at=6)):
             got.append(batch.i)
     assert got == list(range(6)) and len(closed) == 2
-    early = _ahead_of_the_pipe(source(1000), most_bytes=35)
-    next(early)
+    early = _Ahead(source(1000), most_bytes=35)
+    next(iter(early))
     early.close()  # the pipe broke: the maker stops and the source is closed
     assert len(closed) == 3
 

@@ -96,6 +96,9 @@ class ReaderProcess:
         self._full_reader: ReaderProcess | None = None
         self._schema: pa.Schema | None = None  # of the stream being read
         self._sent_ahead: dict | None = None  # a request sent before it is asked (`counted_ahead`)
+        # the source of a read sent ahead that the child was making when it stopped of itself (a
+        # crash): the request then answered may not be the one that stopped it (`counted_ahead`)
+        self.stopped_beside: str | None = None
 
     # -- requests ---------------------------------------------------------------------------------
     def layers(self, source: str) -> list[str]:
@@ -137,10 +140,13 @@ class ReaderProcess:
     def counted_ahead(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
                       **kwargs) -> None:
         """Send the request `counted` with these arguments will make, now: the child reads and
-        parses the layer while this process does other work (`planner measure`'s imports), keeping
-        the batches until they are asked for (within its memory cap). The time limit runs from
-        `counted`. Any other request first stops the child (started again for it): the batches
-        would be in the way of its answer. Given back idle, this reader is the next `reading()`'s."""
+        parses the layer while this process does other work (`planner measure`'s imports, its other
+        files), keeping the batches until they are asked for (within its memory cap). The time limit
+        runs from `counted`. Other requests are answered meanwhile (a read of another layer of
+        things to count drops the one sent ahead: the child reads it again if it is asked after).
+        If the child stops of itself meanwhile (a crash), `stopped_beside` says this read was being
+        made: the request it failed may not be the cause. Given back idle, this reader is the next
+        `reading()`'s."""
         self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
 
     @contextmanager
@@ -222,7 +228,7 @@ class ReaderProcess:
         args = [sys.executable, "-m", "layers.io.reader_child", str(self.limits.memory_mb << 20)]
         self._proc = subprocess.Popen(args + (["--full"] if self.full else []), stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        self._stopped, self._ready = None, False
+        self._stopped, self._ready, self._sent_ahead = None, False, None
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch, name="reader watchdog", daemon=True)
             self._watchdog.start()
@@ -246,10 +252,10 @@ class ReaderProcess:
             proc.wait()
 
     def _ask_later(self, request: dict) -> None:
-        """Write `request` (with "ahead": the child reads past what the pipe takes) without reading
-        its answer: `_ask` with the same request reads it."""
-        if self._sent_ahead is not None or self._proc is None or self._proc.poll() is not None:
-            self._stop_ahead()
+        """Write `request` with "ahead" (the child reads it and keeps what it read, answering other
+        requests meanwhile) without reading an answer: none comes until `_ask` makes the same
+        request. One request at a time is sent ahead: the child drops an earlier one."""
+        if self._proc is None or self._proc.poll() is not None:
             self._start()
         try:
             self._proc.stdin.write(json.dumps({**request, "ahead": True}).encode() + b"\n")
@@ -258,23 +264,13 @@ class ReaderProcess:
             return
         self._sent_ahead = request
 
-    def _stop_ahead(self) -> None:
-        """Stop a child whose answer to a request sent ahead is not wanted (it would come before
-        any other's); `_ask` starts another."""
-        if self._sent_ahead is not None:
-            self._sent_ahead = None
-            self._kill("not wanted")
-
     def _ask(self, request: dict, streaming: bool = False) -> dict:
         if self.cancelled is not None and self.cancelled():
             raise Cancelled()
-        sent = self._sent_ahead == request
-        if not sent:
-            self._stop_ahead()
-        self._sent_ahead = None
+        if self._sent_ahead == request or request.get("op") == "counted":
+            self._sent_ahead = None  # answered now, or dropped by the child for this other read
         if self._proc is None or self._proc.poll() is not None:
             self._start()
-            sent = False
         if not self._ready:  # its imports done: the time limit is the read's, not Python's start
             self._deadline = time.monotonic() + STARTUP_S
             try:
@@ -285,9 +281,8 @@ class ReaderProcess:
         self._deadline = time.monotonic() + self.limits.timeout_s
         try:
             try:
-                if not sent:
-                    self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-                    self._proc.stdin.flush()
+                self._proc.stdin.write(json.dumps(request).encode() + b"\n")
+                self._proc.stdin.flush()
             except OSError:  # the child died between two requests
                 raise self._why_stopped() from None
             header = self._message()
@@ -367,6 +362,8 @@ class ReaderProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
         self._deadline = None
+        if self._stopped is None and self._sent_ahead is not None:
+            self.stopped_beside = self._sent_ahead["source"]
         if self._stopped == "cancelled":
             return Cancelled()
         if self._stopped == "timeout" and not self._ready:

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
         except BrokenPipeError:
             return 0
         out.flush()
-        if raster_reading is None and op in LAYER_OPS:
+        if raster_reading is None and op in LAYER_OPS and not request.get("ahead"):
             # rasterio, for GeoTIFFs, imported on a thread once a layer is read: not while the
             # first layer is (a city's footprints, sent ahead; its libraries are 30-40 MB more
             # at the read's peak), nor by the first raster read later
@@ -167,13 +167,54 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
     the CRS, and "features", how many the file says it has (-1: unknown; GDAL is asked only with
     `count`, for formats that say it in a header); "arrays" false (text not in UTF-8, a GeoParquet
     file of another layout) or no geometry column: no stream follows, the planner's side reads the
-    layer its other way or refuses it. With `ahead` the layer is read and parsed whatever the pipe
-    takes (`_ahead_of_the_pipe`): the request was sent before the planner's side can read (its
-    imports), and the batches wait here, within the memory cap, instead of the parsing."""
-    from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
+    layer its other way or refuses it.
 
-    opened = None
+    With `ahead` nothing is answered yet: the layer is opened, read and parsed on threads of its
+    own (`_Ahead`), within the memory cap, and kept until the same request comes without `ahead`
+    (then answered from there); requests for other layers and files are answered meanwhile
+    (`planner measure` reads its small files while its footprints are parsed). Another read of
+    things to count, or another read sent ahead, drops it."""
+    request = {"source": source, "layer": layer, "parquet": parquet, "batch_size": batch_size, "kwargs": kwargs,
+               "count": count}
+    kept = _AHEAD.pop("request", None), _AHEAD.pop("reading", None)
+    if ahead:
+        if kept[1] is not None:
+            kept[1].close()
+        _AHEAD.update(request=request, reading=_CountedRead(request, ahead=True))
+        return
+    if kept[0] == request:
+        reading = kept[1]
+    else:
+        if kept[1] is not None:
+            kept[1].close()
+        reading = _CountedRead(request)
     try:
+        reading.answer(out)
+    finally:
+        reading.close()
+
+
+_AHEAD: dict = {}  # the read sent ahead, until asked: "request" (its arguments), "reading" (its `_CountedRead`)
+
+
+class _CountedRead:
+    """A layer of things to count opened (its header made, or the failure to say), and its batches
+    encoded as they are sent, or, `ahead`, made from now on a thread while the pipe does not take
+    them (`_Ahead`)."""
+
+    def __init__(self, request: dict, ahead: bool = False):
+        self.opened, self.header, self.batches, self.schema = None, None, None, None
+        try:
+            self._open(**request)
+        except Exception as exc:
+            self.header = _failure(exc)
+            return
+        if self.batches is not None and ahead:
+            self.batches = _Ahead(self.batches)
+
+    def _open(self, source: str, layer: str | None, parquet: bool, batch_size: int, kwargs: dict, count: bool) -> None:
+        from layers.io.arrays_stream import is_utf8, plain_wkb_column, stream_schema
+
         if parquet:
             file = _parquet_file(source)
             schema, plain, meta = file.schema_arrow, plain_wkb_column(file.schema_arrow), None
@@ -184,26 +225,31 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
         else:
             import pyogrio
 
-            opened = pyogrio.open_arrow(source, layer=layer, use_pyarrow=True, batch_size=batch_size, **kwargs)
-            meta, batches = opened.__enter__()
+            self.opened = pyogrio.open_arrow(source, layer=layer, use_pyarrow=True, batch_size=batch_size, **kwargs)
+            meta, batches = self.opened.__enter__()
             schema, geometry, crs = batches.schema, meta["geometry_name"] or "wkb_geometry", meta["crs"]
             arrays = is_utf8(meta.get("encoding"))
             meta = {key: _plain(value) for key, value in meta.items()}
             features = pyogrio.read_info(source, layer=layer, force_feature_count=False)["features"] if count else -1
-    except Exception as exc:
-        _send(out, _failure(exc))
-        return
-    try:
         stream = arrays and geometry in schema.names
-        _send(out, {"ok": True, "meta": meta, "arrays": arrays, "crs": crs, "features": int(features),
-                    "geometry": geometry if geometry in schema.names else None, "stream": stream})
+        self.header = {"ok": True, "meta": meta, "arrays": arrays, "crs": crs, "features": int(features),
+                       "geometry": geometry if geometry in schema.names else None, "stream": stream}
         if stream:
-            sent = stream_schema(schema, geometry)
-            encoded = _encoded(batches, geometry, sent)
-            _stream(out, sent, _ahead_of_the_pipe(encoded) if ahead else encoded)
-    finally:
-        if opened is not None:
-            opened.__exit__(None, None, None)
+            self.schema = stream_schema(schema, geometry)
+            self.batches = _encoded(batches, geometry, self.schema)
+
+    def answer(self, out) -> None:
+        _send(out, self.header)
+        if self.batches is not None:
+            _stream(out, self.schema, self.batches)
+
+    def close(self) -> None:
+        """Stop making batches (an `_Ahead`'s thread ended) and close the source."""
+        if self.batches is not None:
+            self.batches.close()
+        if self.opened is not None:
+            self.opened.__exit__(None, None, None)
+            self.opened = None
 
 
 PARSERS = 2  # batches of a layer parsed at once (NumPy lets go of the GIL for most of the work)
@@ -234,61 +280,68 @@ AHEAD_BYTES = 64 << 20  # batches kept ahead of the pipe at most: what is parsed
 READ_AHEAD_BYTES = 16 << 20  # and once the planner reads the pipe: about two batches
 
 
-def _ahead_of_the_pipe(batches, most_bytes: int = AHEAD_BYTES, once_read_bytes: int = READ_AHEAD_BYTES):
-    """`batches` made on a thread of their own as they come, and kept until the pipe takes them, up
+class _Ahead:
+    """`batches` made from now on, on a thread of their own, and kept until the pipe takes them, up
     to `most_bytes` of them: GDAL reads and the parsers parse while the planner's side is not
-    reading yet (its imports: time to parse about a million footprints), and a larger layer waits
-    for the pipe beyond that instead of being held here whole. Once the pipe has taken a batch
-    (the planner's side reads: a batch is larger than the pipe holds), `once_read_bytes` are kept
-    at most: the planner's side takes a batch about as fast as one is parsed here, so more ahead
-    only held memory while both processes hold the layer (4M footprints: the reader held 330 MB
-    to the end of the read, 250 MB with 16 MB ahead). The thread is the only one that touches the
-    batches' source, and it has ended when this does (the source is closed after), also when the
-    pipe breaks or a batch fails (raised here, in its order)."""
-    made, room = collections.deque(), threading.Condition()
-    held, most, stop, end = [0], [most_bytes], threading.Event(), object()
+    reading yet (its imports, its other files: time to parse about a million footprints), and a
+    larger layer waits for the pipe beyond that instead of being held here whole. Once the pipe has
+    taken a batch (the planner's side reads: a batch is larger than the pipe holds),
+    `once_read_bytes` are kept at most: the planner's side takes a batch about as fast as one is
+    parsed here, so more ahead only held memory while both processes hold the layer (4M
+    footprints: the reader held 330 MB to the end of the read, 250 MB with 16 MB ahead). The
+    thread is the only one that touches the batches' source, and it has ended when `close`
+    returns (the source is closed after), also when the pipe breaks or a batch fails (raised
+    here, in its order)."""
 
-    def put(item, size: int = 0) -> None:
-        with room:
-            made.append((item, size))
-            held[0] += size
-            room.notify_all()
-            while held[0] > most[0] and not stop.is_set():
-                room.wait()
+    _END = object()
 
-    def make():
+    def __init__(self, batches, most_bytes: int = AHEAD_BYTES, once_read_bytes: int = READ_AHEAD_BYTES):
+        self._made, self._room = collections.deque(), threading.Condition()
+        self._held, self._most, self._once_read = 0, most_bytes, once_read_bytes
+        self._stop = threading.Event()
+        self._maker = threading.Thread(target=self._make, args=(batches,), name="read ahead", daemon=True)
+        self._maker.start()
+
+    def _put(self, item, size: int = 0) -> None:
+        with self._room:
+            self._made.append((item, size))
+            self._held += size
+            self._room.notify_all()
+            while self._held > self._most and not self._stop.is_set():
+                self._room.wait()
+
+    def _make(self, batches) -> None:
         try:
             for batch in batches:
-                put(batch, batch.nbytes)
-                if stop.is_set():
+                self._put(batch, batch.nbytes)
+                if self._stop.is_set():
                     break
         except BaseException as exc:  # said to the pipe's side, after the batches before it
-            put(exc)
+            self._put(exc)
         finally:
             batches.close()  # its parsers' queued work cancelled
-            put(end)
+            self._put(self._END)
 
-    maker = threading.Thread(target=make, name="read ahead", daemon=True)
-    maker.start()
-    try:
+    def __iter__(self):
         while True:
-            with room:
-                while not made:
-                    room.wait()
-                item, size = made.popleft()
-                held[0] -= size
-                room.notify_all()
-            if item is end:
-                break
+            with self._room:
+                while not self._made:
+                    self._room.wait()
+                item, size = self._made.popleft()
+                self._held -= size
+                self._room.notify_all()
+            if item is self._END:
+                return
             if isinstance(item, BaseException):
                 raise item
             yield item
-            most[0] = min(most[0], once_read_bytes)  # the pipe took it: the planner's side reads
-    finally:
-        with room:
-            stop.set()
-            room.notify_all()
-        maker.join()
+            self._most = min(self._most, self._once_read)  # the pipe took it: the planner's side reads
+
+    def close(self) -> None:
+        with self._room:
+            self._stop.set()
+            self._room.notify_all()
+        self._maker.join()
 
 
 def _frame(out, source: str, layer: str | None, kwargs: dict) -> None:

@@ -8,9 +8,11 @@ feature's bounding box; everything from the regions' boundaries cut along the gr
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
+from layers.analysis.coverage.threads import in_halves
 from layers.lookup import lookup
 from layers.ragged import ranks
 
@@ -38,7 +40,6 @@ class CellTable:
     def __init__(self, pieces, n_regions: int, rows: int, cols: int):
         self.keys = np.random.default_rng(_SIGNATURE_SEED).integers(
             1, np.iinfo(np.int64).max, n_regions, dtype=np.int64).astype(np.uint64)
-        self.signature = np.zeros((rows, cols), dtype=np.uint64)
         crossed = np.zeros((rows, cols), dtype=bool)
         on = (pieces.row >= 0) & (pieces.row < rows)  # the grid has a margin round the regions: all are
         region, row, col, du = pieces.region[on], pieces.row[on], pieces.col[on], pieces.du[on]
@@ -46,34 +47,28 @@ class CellTable:
         order = np.argsort(region, kind="stable")
         region, row, col, du = region[order], row[order], col[order], du[order]
         bounds = np.searchsorted(region, np.arange(n_regions + 1))
+        # each region's tables over its box of cells, in two threads (NumPy's passes over a box let go
+        # of Python's lock), each taking regions of about half the cells
+        present = np.flatnonzero(bounds[1:] > bounds[:-1])
+        starts = bounds[present]
+        r0, r1 = np.minimum.reduceat(row, starts), np.maximum.reduceat(row, starts)
+        c0, c1 = np.minimum.reduceat(col, starts), np.maximum.reduceat(col, starts)
         self.box = np.zeros((n_regions, 4), dtype=np.int64)  # r0, r1, c0, c1 inclusive; r1 < r0: none
         self.box[:, 1] = -1
+        self.box[present] = np.column_stack([r0, r1, c0, c1])
+        cells = np.cumsum((r1 - r0 + 1) * (c1 - c0 + 1))
+        half = int(np.searchsorted(cells, cells[-1] / 2)) + 1 if len(cells) else 0
+        parts = in_halves(lambda ks: _region_tables(ks, self.box, self.keys, bounds, row, col, du, rows, cols),
+                          present[:half], present[half:])
+        first, second = parts
+        self.signature = first.signature + second.signature  # mod 2^64, as the keys are summed
+        crossed_tables, inside_tables, clear_tables = (first.crossed + second.crossed, first.inside + second.inside,
+                                                       first.clear + second.clear)
         self.crossed_at = np.zeros(n_regions + 1, dtype=np.int64)  # offsets into the flat tables
         self.inside_at = np.zeros(n_regions + 1, dtype=np.int64)
-        crossed_tables, inside_tables, clear_tables = [], [], []
-        for k in range(n_regions):
-            lo, hi = bounds[k], bounds[k + 1]
-            if lo == hi:
-                self.crossed_at[k + 1], self.inside_at[k + 1] = self.crossed_at[k], self.inside_at[k]
-                continue
-            rr, cc = row[lo:hi], col[lo:hi]
-            r0, c0 = rr.min(), cc.min()
-            h, w = rr.max() - r0 + 1, cc.max() - c0 + 1
-            self.box[k] = r0, r0 + h - 1, c0, c0 + w - 1
-            rr, cc = rr - r0, cc - c0
-            # share of each cell inside, less the crossed cells' own terms: 1 or 0 where not crossed
-            below = np.bincount((rr + 1) * w + cc, du[lo:hi], (h + 1) * w).reshape(h + 1, w)
-            own_crossed = np.zeros((h, w), dtype=bool)
-            own_crossed[rr, cc] = True
-            inside = (np.cumsum(below[:h], axis=0) > 0.5) & ~own_crossed
-            self.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * self.keys[k]
-            crossed_tables.append(_integral(own_crossed).ravel())
-            inside_tables.append(inside.ravel())
-            # each cell's nearest row at or above it (in the box) that the boundary does not cross; -1: none
-            clear = np.where(own_crossed, np.int16(-1), np.arange(h, dtype=np.int16)[:, None])
-            clear_tables.append(np.maximum.accumulate(clear, axis=0).ravel())
-            self.crossed_at[k + 1] = self.crossed_at[k] + (h + 1) * (w + 1)
-            self.inside_at[k + 1] = self.inside_at[k] + h * w
+        h, w = self.box[:, 1] - self.box[:, 0] + 1, self.box[:, 3] - self.box[:, 2] + 1
+        np.cumsum(np.where(h > 0, (h + 1) * (w + 1), 0), out=self.crossed_at[1:])
+        np.cumsum(np.where(h > 0, h * w, 0), out=self.inside_at[1:])
         self.crossed_flat = np.concatenate(crossed_tables) if crossed_tables else np.zeros(0, dtype=np.int32)
         self.inside_flat = np.concatenate(inside_tables) if inside_tables else np.zeros(0, dtype=bool)
         self.clear_above_flat = np.concatenate(clear_tables) if clear_tables else np.zeros(0, dtype=np.int16)
@@ -300,6 +295,40 @@ class CellTable:
         if not np.array_equal(found, self.signature[rr, cc]):
             raise RuntimeError("features: a cell's signature disagrees with the regions that hold it (a bug)")
         return i, region
+
+class _RegionTables(NamedTuple):
+    """`CellTable`'s tables of some regions: the sum of their keys over the cells each holds wholly,
+    and per region (in order) its flat summed-area table of crossed cells, its cells wholly inside,
+    and each cell's nearest row at or above it that its boundary does not cross."""
+
+    signature: np.ndarray
+    crossed: list[np.ndarray]
+    inside: list[np.ndarray]
+    clear: list[np.ndarray]
+
+
+def _region_tables(regions: np.ndarray, box: np.ndarray, keys: np.ndarray, bounds: np.ndarray, row: np.ndarray,
+                   col: np.ndarray, du: np.ndarray, rows: int, cols: int) -> _RegionTables:
+    """The tables of `regions` (each with pieces: theirs are row, col, du[bounds[k]:bounds[k + 1]])."""
+    out = _RegionTables(np.zeros((rows, cols), dtype=np.uint64), [], [], [])
+    for k in regions:
+        lo, hi = bounds[k], bounds[k + 1]
+        r0, _, c0, _ = box[k]
+        h, w = box[k, 1] - r0 + 1, box[k, 3] - c0 + 1
+        rr, cc = row[lo:hi] - r0, col[lo:hi] - c0
+        # share of each cell inside, less the crossed cells' own terms: 1 or 0 where not crossed
+        below = np.bincount((rr + 1) * w + cc, du[lo:hi], (h + 1) * w).reshape(h + 1, w)
+        own_crossed = np.zeros((h, w), dtype=bool)
+        own_crossed[rr, cc] = True
+        inside = (np.cumsum(below[:h], axis=0) > 0.5) & ~own_crossed
+        out.signature[r0:r0 + h, c0:c0 + w] += inside.astype(np.uint64) * keys[k]
+        out.crossed.append(_integral(own_crossed).ravel())
+        out.inside.append(inside.ravel())
+        # each cell's nearest row at or above it (in the box) that the boundary does not cross; -1: none
+        clear = np.where(own_crossed, np.int16(-1), np.arange(h, dtype=np.int16)[:, None])
+        out.clear.append(np.maximum.accumulate(clear, axis=0).ravel())
+    return out
+
 
 def _integral(mask: np.ndarray) -> np.ndarray:
     """Summed-area table with a zero first row and column."""

@@ -26,7 +26,7 @@ def convex(geoms: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     too, but is not valid). `valid`: GEOS is_valid of each, if already known."""
     out = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
     which = np.flatnonzero(out)
-    x, y, ring = _open_rings(shapely.get_exterior_ring(geoms[which]))
+    x, y, ring = _open_rings(geoms[which])  # polygons without holes: their coordinates are their exterior's
     prev, nxt = _neighbours(ring)
     turn = (x - x[prev]) * (y[nxt] - y) - (y - y[prev]) * (x[nxt] - x)  # at each vertex
     left = np.bincount(ring, turn > 0, len(which)) > 0
@@ -47,7 +47,7 @@ def area_inside_convex(pieces: np.ndarray, clips: np.ndarray, which: np.ndarray 
                                for i in range(0, len(clips), _RUN)])
     n = len(clips)
     clips = shapely.orient_polygons(clips)  # counter-clockwise: inside is to the left of each side
-    cxy, cidx = shapely.get_coordinates(shapely.get_exterior_ring(clips), return_index=True)
+    cxy, cidx = shapely.get_coordinates(clips, return_index=True)  # no holes: the exterior's, in its order
     ccount = np.bincount(cidx, minlength=n)
     cstart = np.cumsum(ccount) - ccount
     cx, cy = np.ascontiguousarray(cxy[:, 0]), np.ascontiguousarray(cxy[:, 1])
@@ -113,7 +113,9 @@ def _rings_of(pieces: np.ndarray, which: np.ndarray):
 
 
 def _open_rings(rings: np.ndarray):
-    """x, y and ring number of the rings' vertices, each ring without its closing vertex."""
+    """x, y and ring number of the rings' vertices, each ring without its closing vertex. `rings`:
+    rings, or polygons without holes (each its exterior ring: not made a geometry of its own, which
+    GEOS copies, 8 ms for 30,000 footprints)."""
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     last = np.cumsum(np.bincount(ring, minlength=len(rings))) - 1
     keep = np.ones(len(ring), dtype=bool)

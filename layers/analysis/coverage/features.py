@@ -34,6 +34,9 @@ crosses and the cells wholly inside. Each feature's bounding box is a range of c
    cross the boundary, the region's piece in their cells (`pieces.py`: cut down a quadtree of
    the grid) is cut by the footprint: by its sides in NumPy for a convex one (`convex.py`), else
    by a GEOS overlay.
+Features are taken a run at a time; over more than a run, by two threads, every other run each
+(each with the regions as objects of its own: GEOS's prepared geometries are not for two threads
+at once), their sums added in a fixed order: the same figures, to the last bit, every time.
 """
 from __future__ import annotations
 
@@ -60,13 +63,14 @@ from layers.analysis.coverage.compact import (
 from layers.analysis.coverage.convex import area_inside_convex, convex
 from layers.analysis.coverage.pieces import local_pieces
 from layers.analysis.coverage.shapes import parallel
+from layers.analysis.coverage.threads import in_halves
 from layers.analysis.progress import IsCancelled, check
 from layers.io.sliced import collector_paused
 from layers.lookup import lookup
 from layers.ragged import ranks
 
 MAX_GRID_CELLS = 1024  # grid cells along the regions' longer side, at most
-_RUN = 1 << 18  # features whose cells are looked up at a time
+_RUN = 1 << 16  # features whose cells are looked up at a time (and the share a thread takes at a time)
 
 
 class Near(NamedTuple):
@@ -200,10 +204,31 @@ class FeatureSet:
         check(cancelled)
         cells = CellTable(cut(regions, t, rows, cols), len(regions), rows, cols)
         check(cancelled)
+        if len(near) <= _RUN:
+            self._measure_runs(_runs(near, 0, 1), t, cells, regions, sums, cancelled)
+            return
+        # two threads take every other run of features, each with sums and regions of its own (GEOS's
+        # prepared geometries are not for two threads at once, libgeos#825): the runs' own work holds
+        # Python's lock in part, so one thread left a core idle. Which thread sums which features is
+        # fixed, so the figures are the same to the last bit from run to run
+        def half(taken) -> _Sums:
+            own_regions, first = taken
+            part = sums.empty_like()
+            self._measure_runs(_runs(near, first, 2), t, cells, own_regions, part, cancelled)
+            return part
+
+        copy = shapely.transform(regions, lambda xy: xy)  # new objects, the same coordinates
+        for part in in_halves(half, (regions, 0), (copy, 1)):
+            sums.add(part)
+
+    def _measure_runs(self, runs, t: Affine, cells: CellTable, regions, sums: _Sums, cancelled) -> None:
+        """The features of `runs` (arrays of indices), counted in `regions` (this thread's own
+        objects) into `sums`."""
         # the features whose cells lie in one kind counted whole; the others' indices, boxes (in grid
         # units) and cells kept, a run of features at a time (no temporary the size of all of them)
-        mixed = [self._add_pure(start + np.flatnonzero(near[start:start + _RUN]), t, cells, sums)
-                 for start in range(0, len(near), _RUN)]
+        mixed = [self._add_pure(which, t, cells, sums) for which in runs]
+        if not mixed:
+            return
         f, u0, v0, u1, v1, r0, r1, c0, c1 = (np.concatenate(part) for part in zip(*mixed))
         check(cancelled)
         # the others, region by region: a region whose boundary crosses none of the feature's cells
@@ -372,6 +397,13 @@ class FeatureSet:
         return hit, of_every_pair(area), of_every_pair(length), of_every_pair(share), of_every_pair(centroid_in)
 
 
+def _runs(near: np.ndarray, first: int, every: int):
+    """The features near the regions (a mask) as runs of their indices, _RUN features of the mask a
+    run: run `first`, then every `every`-th."""
+    for start in range(first * _RUN, len(near), every * _RUN):
+        yield start + np.flatnonzero(near[start:start + _RUN])
+
+
 class _Sums(dict):
     """One float column per figure, one row per region; the features of `listed_region` (if any)
     whose box meets it, found as arrays in `listed`, and the (feature, region, centroid inside)
@@ -379,13 +411,27 @@ class _Sums(dict):
 
     def __init__(self, n: int, fields: list[str], listed_region: int | None = None):
         super().__init__()
-        self.listed_region, self.listed, self._counted = listed_region, [], []
+        self.fields, self.listed_region, self.listed, self._counted = fields, listed_region, [], []
         self._made, self._shapes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
         for column in ("count_intersecting", "count_by_centroid", "area_inside_m2", "length_inside_m"):
             self[column] = np.zeros(n)
         for name in fields:
             self[f"{name}_sum"] = np.zeros(n)
             self[f"{name}_area_weighted"] = np.zeros(n)
+
+    def empty_like(self) -> _Sums:
+        """Sums of the same figures and regions, all zero: a thread's share, `add`ed in after."""
+        return _Sums(len(self["count_intersecting"]), self.fields, self.listed_region)
+
+    def add(self, other: _Sums) -> None:
+        """`other`'s figures added in, its features listed and counted, and its shapes kept (the
+        features of `other` are not those of this one)."""
+        for column, values in other.items():
+            self[column] += values
+        self.listed += other.listed
+        self._counted += other._counted
+        self._made, order = np.unique(np.concatenate([self._made, other._made]), return_index=True)
+        self._shapes = np.concatenate([self._shapes, other._shapes])[order]
 
     def shapes(self, geoms, which: np.ndarray) -> np.ndarray:
         """Shapely geometries of features `which` (sorted, distinct) of `geoms`, each made once per

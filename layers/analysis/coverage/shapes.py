@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage.threads import workers
+from layers.analysis.coverage.threads import in_place, workers
 from layers.crs import require_metric
 
 
@@ -42,9 +42,10 @@ def check_crs(features, crs) -> CRS | None:
 
 def parallel(fn, *arrays, chunk: int = 4000):
     """Apply a vectorised shapely function, in two threads when large (GEOS releases the GIL): at
-    least `chunk` items. `fn` returns an array, or a tuple of arrays (each joined)."""
+    least `chunk` items, and called where the workers are free (`threads.in_place`). `fn` returns
+    an array, or a tuple of arrays (each joined)."""
     n = len(arrays[0])
-    if n < chunk:
+    if n < chunk or in_place():
         return fn(*arrays)
     half = n // 2
     first, second = workers().map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n)))

@@ -4,10 +4,16 @@ than some of the calls); a task given to them must never wait for another task g
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
+_PREFIX = "coverage"
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
+_halves = threading.local()  # `halved`: this thread runs one of `in_halves`' two halves
+
+A, R = TypeVar("A"), TypeVar("R")
 
 
 def workers() -> ThreadPoolExecutor:
@@ -15,5 +21,37 @@ def workers() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(2, thread_name_prefix="coverage")
+            _pool = ThreadPoolExecutor(2, thread_name_prefix=_PREFIX)
         return _pool
+
+
+def in_place() -> bool:
+    """Whether work that could go to the workers is better done in this thread: it is a worker, or
+    runs one of two halves (`in_halves`) while a worker runs the other (both cores busy already)."""
+    return getattr(_halves, "halved", False) or threading.current_thread().name.startswith(_PREFIX)
+
+
+def in_halves(work: Callable[[A], R], first: A, second: A) -> tuple[R, R]:
+    """(work(first), work(second)), the first in this thread while a worker does the second: for
+    work that holds Python's lock in part (NumPy's indexing, the engine's own loops), where the
+    workers' vectorised calls alone leave a core idle. Neither half hands work to the workers
+    (`in_place`), so the worker never waits for a task of theirs. From a worker or a half, both
+    are done here, one after the other. If a half fails, the other is waited for, then the
+    failure raised."""
+    if in_place():
+        return work(first), work(second)
+
+    def half(argument: A) -> R:
+        _halves.halved = True
+        try:
+            return work(argument)
+        finally:
+            _halves.halved = False
+
+    other = workers().submit(half, second)
+    try:
+        mine = half(first)
+    except BaseException:
+        other.exception()  # the worker's half ends before this one's failure is raised
+        raise
+    return mine, other.result()

@@ -17,7 +17,7 @@ import shapely
 from layers.analysis.coverage.features import FeatureSet
 from layers.analysis.coverage.heap import keep_heap
 from layers.analysis.coverage.population import PopulationGrid
-from layers.analysis.coverage.shapes import as_area, polygonal
+from layers.analysis.coverage.shapes import as_area, parallel, polygonal
 from layers.analysis.coverage.threads import workers
 from layers.analysis.coverage.within import Within, exact_counts
 from layers.analysis.progress import IsCancelled, Progress, check
@@ -111,6 +111,9 @@ def _area_and_people(regions, denominators, population, progress, cancelled) -> 
     return table
 
 
+_THREADED_ZONES = 8  # zones whose pieces of the catchment are cut in two threads
+
+
 def _pieces_by_zone(catchment: shapely.Geometry, zones: np.ndarray) -> np.ndarray:
     """catchment ∩ each zone. The catchment (thousands of vertices) is first cut to each zone's box
     by GEOS's rectangle clipping, one pass over its vertices, so that each overlay sees only its
@@ -119,11 +122,11 @@ def _pieces_by_zone(catchment: shapely.Geometry, zones: np.ndarray) -> np.ndarra
     near = np.full(len(zones), catchment, dtype=object)
     box = shapely.bounds(zones)
     boxed = ~np.isnan(box).any(axis=1)
-    if boxed.any():
-        cut = shapely.lib.clip_by_rect(near[boxed], *box[boxed].T)  # the compiled ufunc: a box each
+    if boxed.any():  # (each overlay and clip a pass over thousands of vertices: worth two threads)
+        cut = parallel(shapely.lib.clip_by_rect, near[boxed], *box[boxed].T, chunk=_THREADED_ZONES)  # a box each
         valid = shapely.is_valid(cut)
         near[np.flatnonzero(boxed)[valid]] = cut[valid]
-    return shapely.intersection(near, zones)
+    return parallel(shapely.intersection, near, zones, chunk=_THREADED_ZONES)
 
 
 def zone_geometries(zones: gpd.GeoDataFrame, study_area: shapely.Geometry | None) -> np.ndarray:
