@@ -16,10 +16,10 @@ against none with the child started by the writing worker, at its lower priority
 
     write_pdf(content, "page.pdf")     # content: a print_layout.PrintContent, its map drawn
 
-The child (`python -m planner_gui.export.page_process`) reads from its input a pickled header (the
-PDF's path, the content, its map image's shape) and the map image's bytes, then imports what
-painting needs, writes the PDF to that path (the caller's temporary file: `print_layout.write_page`
-renames it once checked whole) and exits 0, or says what went wrong on its error output and exits 1.
+The child is `planner_gui.export.page_child`: it reads from its input HEADER (two lengths), a
+pickled header (the PDF's path, the content, its map image's shape) and the map image's bytes,
+writes the PDF to that path (the caller's temporary file: `print_layout.write_page` renames it once
+checked whole) and exits 0, or says what went wrong on its error output and exits 1.
 """
 from __future__ import annotations
 
@@ -39,16 +39,7 @@ from layers.process_environment import PROCESS_ENVIRONMENT
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `planner_gui` is, for the child's imports
 POLL_S = 0.05  # how often the waiting worker looks at the caller's Cancel
 TIMEOUT_S = 600.0  # a page that takes longer is not coming (an A3 page at 600 dpi takes a few seconds)
-_HEADER = struct.Struct("<QQ")  # the lengths of the pickled header and of the map's pixels
-
-
-@dataclasses.dataclass(frozen=True)
-class DrawnMap:
-    """A page's map as the child gets it: its image (and the bytes under it) and the bounds it shows."""
-
-    image: object  # QtGui.QImage over `pixels`
-    shown: tuple[float, float, float, float]
-    pixels: bytes = b""
+HEADER = struct.Struct("<QQ")  # the lengths of the pickled header and of the map's pixels
 
 
 def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -> Path:
@@ -63,11 +54,11 @@ def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: the child never blocks on what it says
         # started from the worker, the child has its lower priority (`planner_gui.jobs.priority`)
-        child = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_process"], stdin=subprocess.PIPE,
+        child = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_child"], stdin=subprocess.PIPE,
                                  stdout=subprocess.DEVNULL, stderr=errors, env=env)
         try:
             with child.stdin as to_child:
-                to_child.write(_HEADER.pack(len(header), image.sizeInBytes()) + header)
+                to_child.write(HEADER.pack(len(header), image.sizeInBytes()) + header)
                 to_child.write(image.constBits())  # the map's pixels, unpickled: no copy
             _wait(child, cancelled)
         except BrokenPipeError:
@@ -97,35 +88,3 @@ def _wait(child: subprocess.Popen, cancelled: IsCancelled) -> None:
         except subprocess.TimeoutExpired:
             if time.monotonic() - started > TIMEOUT_S:
                 raise OSError(f"the page was not written in {TIMEOUT_S:.0f} s") from None
-
-
-def _paint() -> None:
-    """The child: the page read from the input (before the imports: the parent waits on Cancel, not
-    on a full pipe), then painted and written."""
-    source = sys.stdin.buffer
-    header_bytes, pixel_bytes = _HEADER.unpack(source.read(_HEADER.size))
-    header, pixels = source.read(header_bytes), source.read(pixel_bytes)
-    from PySide6 import QtGui
-
-    from planner_gui.export.print_layout import paint_page, pdf_writer
-
-    path, content, shown, width, height, stride, image_format = pickle.loads(header)
-    _app = QtGui.QGuiApplication(["planner page"])  # fonts and text layout need one
-    image = QtGui.QImage(pixels, width, height, stride, QtGui.QImage.Format(image_format))
-    content = dataclasses.replace(content, map=DrawnMap(image, shown, pixels))
-    writer = pdf_writer(path, content.spec, content.title)
-    painter = QtGui.QPainter(writer)
-    try:
-        paint_page(painter, content, writer.resolution())
-    finally:
-        painter.end()
-    del writer  # the file is complete only once the writer is gone
-
-
-if __name__ == "__main__":
-    try:
-        _paint()
-    except Exception as exc:  # said to the parent, which names the file
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-        os._exit(1)
-    os._exit(0)  # the file is written and closed: the interpreter's teardown (Qt, pandas: 0.3 s) is not waited for
