@@ -82,7 +82,8 @@ def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle
     if Path(path).suffix.lower() not in (".pdf", ".png"):
         raise ValueError(f"{Path(path).name}: print to a .pdf or a .png file")
     content = print_layout.page_content(window.canvas, spec, title, subtitle)
-    return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path), [content.map])
+    return Export(Path(path), lambda progress, cancelled: print_layout.write_page(content, path, cancelled),
+                  [content.map])
 
 
 REPORT_PAGE = print_layout.PageSpec("A4", landscape=False, dpi=200)  # the report's map page

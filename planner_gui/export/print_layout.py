@@ -7,7 +7,8 @@ lines and labels are drawn for print, not scaled up from the screen; drawn here 
 `print_content`, or in steps by the Export menu) and gathers the rest as plain data: the legend
 from `legend.legend_entries`, the figures the Coverage dock shows, the sources and licence
 statements of the layers (`layers.attribution`). `write_page` (any thread) paints that onto a
-PDF page or an image and writes it atomically, checked whole.
+PDF page (in a process of its own, `page_process`) or an image and writes it atomically, checked
+whole.
 
 The page is laid out in millimetres from the paper alone (`page_frames`), so the map frame's
 size is known before the map is drawn. Landscape: map on the left, legend and figures on the
@@ -30,12 +31,13 @@ import numpy as np
 from pyproj import CRS, Transformer
 from PySide6 import QtCore, QtGui
 
+from layers.analysis.progress import IsCancelled
 from layers.io.atomic import atomic_path, whole_pdf, whole_png
 from layers.attribution import data_files
 from layers.crs import crs_label
 from layers.layer import VectorLayer
 from layers.text import difference_text, features_text, km2_text, percent_text, value_text
-from planner_gui.export import render
+from planner_gui.export import page_process, render
 from planner_gui.map.attribution import layers_attribution
 from planner_gui.map.blank_image import blank_image
 from planner_gui.map.legend.entries import LegendEntry, layers_drawing_in, legend_entries
@@ -329,10 +331,11 @@ def _map_image(p: QtGui.QPainter, device: QtCore.QRectF, image: QtGui.QImage) ->
     page at 600 dpi: 0.05 s against 0.65 s), a strip of rows at a time: PySide holds Python's lock
     through each Qt call, the GUI thread waiting for the longest. Onto a page image a strip is
     MAP_STRIP_ROWS rows; into a PDF, where Qt compresses each image as it is drawn (an A4 page's
-    map at 300 dpi: 140 ms in one call), at most MAP_PDF_STRIP_PIXELS pixels, each strip one row
-    taller than its place so that the next one lies over its last row: a viewer that smooths an
-    image's edges shows the map under a join, never a hairline of paper. An image of another size
-    is scaled into the frame."""
+    map at 300 dpi: 140 ms in one call; the print page's PDF is painted in a process of its own,
+    `page_process`, but the report's map page in the window's worker), at most
+    MAP_PDF_STRIP_PIXELS pixels, each strip one row taller than its place so that the next one
+    lies over its last row: a viewer that smooths an image's edges shows the map under a join,
+    never a hairline of paper. An image of another size is scaled into the frame."""
     if abs(image.width() - device.width()) > 1 or abs(image.height() - device.height()) > 1:
         p.drawImage(device, image)
         return
@@ -484,8 +487,10 @@ def pdf_writer(path: str | os.PathLike, spec: PageSpec, title: str) -> QtGui.QPd
     return writer
 
 
-def write_page(content: PrintContent, path: str | os.PathLike) -> Path:
-    """Write the page as PDF or PNG (by the file's suffix), atomically and checked whole (any thread)."""
+def write_page(content: PrintContent, path: str | os.PathLike, cancelled: IsCancelled = None) -> Path:
+    """Write the page as PDF or PNG (by the file's suffix), atomically and checked whole (any
+    thread). A PDF is painted and written in a process of its own (`page_process`: Qt's PDF
+    writer would hold Python's lock, the window waiting), stopped if `cancelled()`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".png":
@@ -497,11 +502,5 @@ def write_page(content: PrintContent, path: str | os.PathLike) -> Path:
     if suffix != ".pdf":
         raise ValueError(f"{path.name}: print to a .pdf or a .png file")
     with atomic_path(path, whole_pdf) as tmp:
-        writer = pdf_writer(tmp, content.spec, content.title)
-        painter = QtGui.QPainter(writer)
-        try:
-            paint_page(painter, content, writer.resolution())
-        finally:
-            painter.end()
-        del writer  # the file is complete only once the writer is gone
+        page_process.write_pdf(content, tmp, cancelled)
     return path
