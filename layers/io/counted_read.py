@@ -9,6 +9,8 @@ are `read_vector`'s (`layers.io.load`).
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -74,8 +76,9 @@ def read_counted(path: str | os.PathLike, layer: str | None = None, repair: bool
             if header["arrays"]:
                 if header["geometry"] is None:
                     raise LayerLoadError(path, f"{where} has no geometry column")
-                for batch in batches:
-                    _counted_batch(batch, checks, geometries, keeps, field_batches)
+                with _AppendedBehind(geometries) as appending:
+                    for batch in batches:
+                        _counted_batch(batch, checks, appending, keeps, field_batches)
                 fields = (_parquet_fields(field_batches) if parquet else
                           _counted_fields(reader, source, layer, header["meta"], field_batches, where, path))
         if not header["arrays"]:
@@ -122,6 +125,52 @@ def _parsed(crs) -> CRS | None:
         return parsed_crs(crs) if crs is not None else None
     except CRSError:
         return None
+
+
+class _AppendedBehind:
+    """A `CompactBuilder` appended to behind the caller, in order, on two threads of its own: one
+    works out each batch's boxes and areas (`CompactBuilder.ready`), the other copies the batch
+    into place, a batch or two behind, while the caller takes the next batch from the reader's
+    pipe and checks it (NumPy does most of this without Python's lock). Once the reader has parsed
+    the footprints ahead, that taking and keeping is the read's pace, and it was one thread's (1M
+    footprints: 0.3 s, the reader half idle). What the builder raises is raised here, at the next
+    append or on leaving."""
+
+    def __init__(self, builder: CompactBuilder, behind: int = 2):
+        self._failed: BaseException | None = None
+        self._queues = [queue.Queue(behind), queue.Queue(behind)]  # to be made ready; to be appended
+        self._threads = [threading.Thread(target=self._stage, args=(work, taken, given), name=name, daemon=True)
+                         for work, taken, given, name in ((builder.ready, *self._queues, "ready behind"),
+                                                          (builder.append, self._queues[1], None, "append behind"))]
+
+    def __enter__(self) -> _AppendedBehind:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def append(self, store: CompactGeometries) -> None:
+        if self._failed is not None:
+            raise self._failed
+        self._queues[0].put(store)
+
+    def _stage(self, work, taken: queue.Queue, given: queue.Queue | None) -> None:
+        while (store := taken.get()) is not None:
+            if self._failed is None:
+                try:
+                    work(store)
+                except BaseException as exc:  # said to the caller; the rest is not appended
+                    self._failed = exc
+            if given is not None:
+                given.put(store)
+        if given is not None:
+            given.put(None)
+
+    def __exit__(self, *exc_info) -> None:
+        self._queues[0].put(None)
+        for thread in self._threads:
+            thread.join()
+        if self._failed is not None and exc_info[0] is None:
+            raise self._failed
 
 
 def _counted_batch(batch: pa.RecordBatch, checks: GeometryChecks, geometries: CompactBuilder, keeps: list,

@@ -326,6 +326,13 @@ class CompactBuilder:
             self._arrays.update(bounds=np.empty((1024, 4)), areas=np.zeros(1024), lengths=np.zeros(1024))
         self._used = {name: int(name.endswith("_offsets")) for name in self._arrays}
 
+    def ready(self, store: CompactGeometries) -> None:
+        """Work out what `append` needs of `store` beyond copying it (its `measures`, where this
+        builder keeps them: kept with the store): on another thread, while the one before is
+        appended (`layers.io.counted_read`)."""
+        if "bounds" in self._arrays and store.measured is None:
+            store.measured = store.measures()
+
     def append(self, store: CompactGeometries) -> None:
         if self._like is not None:
             if self._like_next(store):
