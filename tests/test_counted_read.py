@@ -93,6 +93,35 @@ def test_read_counted_reads_the_layer_read_vector_reads(suffix, tmp_path, monkey
     assert "feature 11: 0.0 m2 as drawn, 50.0 m2 repaired" in str(compact_refusal.value)
 
 
+def test_batches_are_kept_behind_the_read_on_threads_of_their_own_and_a_failure_there_is_said(tmp_path, monkeypatch):
+    """Each batch's boxes are worked out, and the batch copied into place, on two threads behind the
+    read (the read above: in order, the same arrays as read_vector's); what fails there stops the
+    read with the file named, and no thread is left waiting."""
+    import threading
+
+    from layers.analysis.coverage.compact import CompactBuilder
+
+    path = tmp_path / "buildings.parquet"
+    odd_buildings().to_parquet(path)
+    where, layers_builder, real_ready, real_append = [], set(), CompactBuilder.ready, CompactBuilder.append
+    monkeypatch.setattr(CompactBuilder, "ready", lambda self, store: layers_builder.add(id(self)) or where.append(
+        ("ready", threading.current_thread().name)) or real_ready(self, store))
+    monkeypatch.setattr(CompactBuilder, "append", lambda self, store: (  # (a repair's builders are others)
+        id(self) in layers_builder and where.append(("append", threading.current_thread().name))) or real_append(self, store))
+    compact = read_counted(path, repair=True)
+    assert set(where) == {("ready", "ready behind"), ("append", "append behind")} and len(where) == 2 * 6
+    assert_same_layer(compact, read_vector(path, repair=True))
+
+    def failing(self, store):
+        raise MemoryError("no room for the batch")
+
+    monkeypatch.setattr(CompactBuilder, "append", failing)
+    with pytest.raises(LayerLoadError) as refusal:
+        read_counted(path, repair=True)
+    assert refusal.value.path == path and "memory" in refusal.value.reason
+    assert not [t for t in threading.enumerate() if t.name in ("ready behind", "append behind")]
+
+
 @pytest.mark.parametrize("suffix, declared", [(".gpkg", 20), (".parquet", 20), (".fgb", 20), (".geojson", -1)])
 def test_the_arrays_are_reserved_for_the_features_the_file_declares(suffix, declared, tmp_path, monkeypatch):
     """Formats whose header says how many features they hold reserve the arrays once; GeoJSON
