@@ -116,9 +116,12 @@ def test_batches_are_kept_behind_the_read_on_threads_of_their_own_and_a_failure_
         raise MemoryError("no room for the batch")
 
     monkeypatch.setattr(CompactBuilder, "append", failing)
+    plain = tmp_path / "plain.parquet"  # valid footprints: no repair, so the layer's builder is the only one
+    gpd.GeoDataFrame(geometry=[shapely.box(X0 + 30 * i, Y0, X0 + 30 * i + 20, Y0 + 15) for i in range(30)],
+                     crs="EPSG:32648").to_parquet(plain)
     with pytest.raises(LayerLoadError) as refusal:
-        read_counted(path, repair=True)
-    assert refusal.value.path == path and "memory" in refusal.value.reason
+        read_counted(plain)
+    assert refusal.value.path == plain and "memory" in refusal.value.reason
     assert not [t for t in threading.enumerate() if t.name in ("ready behind", "append behind")]
 
 
