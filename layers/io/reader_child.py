@@ -277,7 +277,7 @@ def _encoded(batches, geometry: str, schema):
 
 
 AHEAD_BYTES = 64 << 20  # batches kept ahead of the pipe at most: what is parsed while the planner imports
-READ_AHEAD_BYTES = 16 << 20  # and once the planner reads the pipe: about two batches
+READ_AHEAD_BYTES = 16 << 20  # and once the planner reads the pipe: a few batches
 
 
 class _Ahead:
