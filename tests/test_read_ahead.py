@@ -48,13 +48,19 @@ def test_a_read_sent_ahead_gives_what_a_read_asked_gives_without_a_second_child(
     assert ahead.gdf.equals(asked.gdf) and ahead.warnings == asked.warnings and ahead.crs == asked.crs
 
 
-def test_other_requests_after_a_read_sent_ahead_are_answered_by_the_same_child_meanwhile(files):
+def _pending_with_its_answer(files):
+    """(buildings, schools, the buildings read as asked, the idle reader they were then sent ahead
+    to, its child)."""
     buildings, schools = (Path(f) for f in files)
     asked = read_counted(buildings, "buildings")
     isolated.close_idle()
     _send_ahead(buildings)
     pending = isolated._idle[0]
-    child = pending._proc
+    return buildings, schools, asked, pending, pending._proc
+
+
+def test_other_requests_after_a_read_sent_ahead_are_answered_by_the_same_child_meanwhile(files):
+    buildings, schools, asked, pending, child = _pending_with_its_answer(files)
     other = read_vector(schools)  # not the read sent ahead: answered while it waits
     assert pending._proc is child and child.poll() is None and pending._sent_ahead is not None
     ahead = read_counted(buildings, "buildings")  # then the one sent ahead, from there
@@ -66,12 +72,7 @@ def test_other_requests_after_a_read_sent_ahead_are_answered_by_the_same_child_m
 
 
 def test_another_read_of_things_to_count_drops_the_read_sent_ahead_which_is_read_again_if_asked(files):
-    buildings, schools = (Path(f) for f in files)
-    asked = read_counted(buildings, "buildings")
-    isolated.close_idle()
-    _send_ahead(buildings)
-    pending = isolated._idle[0]
-    child = pending._proc
+    buildings, schools, asked, pending, child = _pending_with_its_answer(files)
     assert len(read_counted(schools).gdf) > 0
     assert pending._proc is child and pending._sent_ahead is None  # dropped by the child, which answered
     again = read_counted(buildings, "buildings")  # read afresh
