@@ -22,7 +22,7 @@ import sys
 
 MMAP_THRESHOLD = 32 << 20  # bytes: glibc's DEFAULT_MMAP_THRESHOLD_MAX on a 64-bit system
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # as glibc sets it when it raises the threshold itself
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # mallopt parameters (malloc.h)
 _set = False
 
 
@@ -53,3 +53,16 @@ def keep_heap() -> None:
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+
+
+def share_heaps(count: int) -> None:
+    """Let the threads started from now on share `count` heaps (glibc's arenas; where it is not
+    glibc, nothing changes). glibc gives each thread that allocates a heap of its own, up to eight
+    per core, and each may keep up to TRIM_THRESHOLD free (`keep_heap`): a window whose loaders,
+    measures and engine threads each made large arrays held that many times over."""
+    libc = glibc()
+    if libc is None:
+        return
+    mallopt = libc.mallopt
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    mallopt(_M_ARENA_MAX, count)
