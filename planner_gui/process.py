@@ -19,7 +19,8 @@ Measured with a million footprints over the Hanoi sample (`bench/bench_render.py
 - **The C heap.** glibc gives each thread that allocates a heap of its own (up to sixteen on two
   cores), and each may keep 64 MB free for the engine's next arrays (`heap.keep_heap`): the
   loader, the measures and the engine's threads together held about 100 MB more at the peak.
-  Two heaps shared by every thread: peak memory 1.44-1.55 -> 1.37-1.40 GB (GeoParquet, load 1-2).
+  Once the window is up, no heap is made beyond two: later threads share those there are (peak
+  memory 1.44-1.67 -> 1.33-1.45 GB, `bench_render.py`, 1M footprints, seven runs, load 0.8-1.4).
 
 Not done, measured: a fixed mmap threshold for glibc's allocator (so freed arrays go back to the
 system at once) held no less memory once a large layer's readings share their arrays, and made

@@ -56,8 +56,8 @@ def keep_heap() -> None:
 
 
 def share_heaps(count: int) -> None:
-    """Let the threads started from now on share `count` heaps (glibc's arenas; where it is not
-    glibc, nothing changes). glibc gives each thread that allocates a heap of its own, up to eight
+    """From now on glibc makes no heap (arena) beyond `count`: threads that start later share those
+    there are (where it is not glibc, nothing changes). glibc gives each thread that allocates a heap of its own, up to eight
     per core, and each may keep up to TRIM_THRESHOLD free (`keep_heap`): a window whose loaders,
     measures and engine threads each made large arrays held that many times over."""
     libc = glibc()
