@@ -21,7 +21,9 @@ in the environment wins.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+PROJECT_ROOT = str(Path(__file__).resolve().parents[1])  # where `layers` and `planner_gui` are
 PROCESS_ENVIRONMENT = {"NUMPY_MADVISE_HUGEPAGE": "0", "OPENBLAS_NUM_THREADS": "1"}
 
 
@@ -30,3 +32,12 @@ def set_up_process() -> None:
     before NumPy is imported (later it changes only the processes this one starts)."""
     for name, value in PROCESS_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+
+
+def child_environment(**forced: str) -> dict[str, str]:
+    """The environment of a planner process this one starts (the reader, a print page's painter):
+    this module's settings unless the user set them, the user's environment, then `forced`; the
+    project first on the module path, so that `python -m layers...` finds this copy of it."""
+    env = {**PROCESS_ENVIRONMENT, **os.environ, **forced}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (PROJECT_ROOT, env.get("PYTHONPATH")) if p)
+    return env

@@ -32,12 +32,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from layers.analysis.progress import Cancelled, IsCancelled
-from layers.process_environment import PROCESS_ENVIRONMENT
+from layers.process_environment import child_environment
 from layers.io.limits import READ_TIMEOUT_S
 
 if TYPE_CHECKING:  # NumPy and pyarrow are imported where used: the first reader starts before them
@@ -73,7 +72,6 @@ class LibraryError(Exception):
     ...'), for `layers.io.reasons` to say in the planner's."""
 
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `layers` is, for the child's imports
 POLL_S = 0.05  # how often the watchdog looks at the clock and the caller's Cancel
 STARTUP_S = 120.0  # for a reader to start (Python and its imports: a second on a busy machine)
 
@@ -219,12 +217,11 @@ class ReaderProcess:
 
     # -- the child ------------------------------------------------------------------------------
     def _start(self) -> None:
-        env = {**PROCESS_ENVIRONMENT, **os.environ}  # small pages, one OpenBLAS thread (`layers.process_environment`)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        env["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # jemalloc reserves address space the cap would refuse
-        # glibc gives each thread (GDAL's, the parsers') a heap of its own, each left full of holes
-        # by a read: two to share keep an idle reader small (4M footprints read: 194 -> 150 MB)
-        env["MALLOC_ARENA_MAX"] = "2"
+        # small pages, one OpenBLAS thread (`layers.process_environment`); Arrow on the system's
+        # allocator (jemalloc reserves address space the cap would refuse); and glibc's heaps shared by
+        # two (each thread, GDAL's, the parsers', has one of its own, each left full of holes by a
+        # read: two to share keep an idle reader small, 4M footprints read: 194 -> 150 MB)
+        env = child_environment(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_ARENA_MAX="2")
         args = [sys.executable, "-m", "layers.io.reader_child", str(self.limits.memory_mb << 20)]
         self._proc = subprocess.Popen(args + (["--full"] if self.full else []), stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)

@@ -34,9 +34,8 @@ import time
 from pathlib import Path
 
 from layers.analysis.progress import Cancelled, IsCancelled
-from layers.process_environment import PROCESS_ENVIRONMENT
+from layers.process_environment import child_environment
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where `planner_gui` is, for the child's imports
 POLL_S = 0.05  # how often the waiting worker looks at the caller's Cancel
 TIMEOUT_S = 600.0  # a page that takes longer is not coming (an A3 page at 600 dpi takes a few seconds)
 HEADER = struct.Struct("<QQ")  # the lengths of the pickled header and of the map's pixels
@@ -50,8 +49,7 @@ def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -
     image = content.map_image
     header = pickle.dumps((str(path), dataclasses.replace(content, map=None), content.map_bounds, image.width(),
                            image.height(), image.bytesPerLine(), image.format().value), pickle.HIGHEST_PROTOCOL)
-    env = {**PROCESS_ENVIRONMENT, **os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no window of its own
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    env = child_environment(QT_QPA_PLATFORM="offscreen")  # no window of its own
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: the child never blocks on what it says
         # started from the worker, the child has its lower priority (`planner_gui.jobs.priority`)
         child = subprocess.Popen([sys.executable, "-m", "planner_gui.export.page_child"], stdin=subprocess.PIPE,
