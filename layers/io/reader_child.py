@@ -176,18 +176,14 @@ def _counted(out, source: str, layer: str | None, parquet: bool, batch_size: int
     things to count, or another read sent ahead, drops it."""
     request = {"source": source, "layer": layer, "parquet": parquet, "batch_size": batch_size, "kwargs": kwargs,
                "count": count}
-    kept = _AHEAD.pop("request", None), _AHEAD.pop("reading", None)
+    kept_request, kept = _AHEAD.pop("request", None), _AHEAD.pop("reading", None)
+    if kept is not None and (ahead or kept_request != request):
+        kept.close()  # not wanted: dropped
+        kept = None
     if ahead:
-        if kept[1] is not None:
-            kept[1].close()
         _AHEAD.update(request=request, reading=_CountedRead(request, ahead=True))
         return
-    if kept[0] == request:
-        reading = kept[1]
-    else:
-        if kept[1] is not None:
-            kept[1].close()
-        reading = _CountedRead(request)
+    reading = kept or _CountedRead(request)
     try:
         reading.answer(out)
     finally:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from layers.analysis.coverage.threads import in_halves
+from layers.analysis.coverage.threads import halfway, in_halves
 from layers.lookup import lookup
 from layers.ragged import ranks
 
@@ -56,11 +56,9 @@ class CellTable:
         self.box = np.zeros((n_regions, 4), dtype=np.int64)  # r0, r1, c0, c1 inclusive; r1 < r0: none
         self.box[:, 1] = -1
         self.box[present] = np.column_stack([r0, r1, c0, c1])
-        cells = np.cumsum((r1 - r0 + 1) * (c1 - c0 + 1))
-        half = int(np.searchsorted(cells, cells[-1] / 2)) + 1 if len(cells) else 0
-        parts = in_halves(lambda ks: _region_tables(ks, self.box, self.keys, bounds, row, col, du, rows, cols),
-                          present[:half], present[half:])
-        first, second = parts
+        half = halfway((r1 - r0 + 1) * (c1 - c0 + 1))
+        first, second = in_halves(lambda ks: _region_tables(ks, self.box, self.keys, bounds, row, col, du, rows, cols),
+                                  present[:half], present[half:])
         self.signature = first.signature + second.signature  # mod 2^64, as the keys are summed
         crossed_tables, inside_tables, clear_tables = (first.crossed + second.crossed, first.inside + second.inside,
                                                        first.clear + second.clear)

@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from affine import Affine
 
-from layers.analysis.coverage.threads import in_halves
+from layers.analysis.coverage.threads import halfway, in_halves
 
 
 _THREADED_VERTICES = 1 << 14  # regions' vertices worth cutting in two threads
@@ -98,10 +98,10 @@ def cut(regions: np.ndarray, t: Affine, rows: int, cols: int) -> Pieces:
     In two threads, each cutting regions of about half the vertices (NumPy's passes let go of
     Python's lock): each region's pieces as one thread makes them, in the same order."""
     regions = np.asarray(regions, dtype=object)
-    vertices = np.cumsum(shapely.get_num_coordinates(regions))
-    if not len(vertices) or vertices[-1] < _THREADED_VERTICES:
+    vertices = shapely.get_num_coordinates(regions)
+    if vertices.sum() < _THREADED_VERTICES:
         return _cut(regions, t, rows, cols)
-    half = int(np.searchsorted(vertices, vertices[-1] / 2)) + 1
+    half = halfway(vertices)
     first, second = in_halves(lambda part: _cut(part, t, rows, cols), regions[:half], regions[half:])
     second = second._replace(region=second.region + half)
     return Pieces(*(np.concatenate(pair) for pair in zip(first, second)))

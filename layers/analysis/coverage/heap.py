@@ -46,23 +46,23 @@ def keep_heap() -> None:
     if _set:
         return
     _set = True
-    libc = glibc()
-    if libc is None:  # its allocator as it is
-        return
-    mallopt = libc.mallopt
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def share_heaps(count: int) -> None:
     """From now on glibc makes no heap (arena) beyond `count`: threads that start later share those
-    there are (where it is not glibc, nothing changes). glibc gives each thread that allocates a heap of its own, up to eight
-    per core, and each may keep up to TRIM_THRESHOLD free (`keep_heap`): a window whose loaders,
-    measures and engine threads each made large arrays held that many times over."""
+    there are (where it is not glibc, nothing changes). glibc gives each thread that allocates a
+    heap of its own, up to eight per core, and each may keep up to TRIM_THRESHOLD free
+    (`keep_heap`): a window whose loaders, measures and engine threads each made large arrays
+    held that many times over."""
+    _mallopt(_M_ARENA_MAX, count)
+
+
+def _mallopt(parameter: int, value: int) -> None:
+    """glibc's mallopt(parameter, value); nothing where the allocator is not glibc's."""
     libc = glibc()
-    if libc is None:
+    if libc is None:  # its allocator as it is
         return
-    mallopt = libc.mallopt
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    mallopt(_M_ARENA_MAX, count)
+    libc.mallopt.argtypes, libc.mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    libc.mallopt(parameter, value)

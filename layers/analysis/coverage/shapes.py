@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage.threads import in_place, workers
+from layers.analysis.coverage.threads import in_halves, in_place
 from layers.crs import require_metric
 
 
@@ -47,8 +47,7 @@ def parallel(fn, *arrays, chunk: int = 4000):
     n = len(arrays[0])
     if n < chunk or in_place():
         return fn(*arrays)
-    half = n // 2
-    first, second = workers().map(lambda sl: fn(*(a[sl] for a in arrays)), (slice(0, half), slice(half, n)))
+    first, second = in_halves(lambda sl: fn(*(a[sl] for a in arrays)), slice(0, n // 2), slice(n // 2, n))
     if isinstance(first, tuple):
         return tuple(np.concatenate(pair) for pair in zip(first, second))
     return np.concatenate([first, second])

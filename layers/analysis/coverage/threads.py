@@ -8,6 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import numpy as np
+
 _PREFIX = "coverage"
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -55,3 +57,10 @@ def in_halves(work: Callable[[A], R], first: A, second: A) -> tuple[R, R]:
         other.exception()  # the worker's half ends before this one's failure is raised
         raise
     return mine, other.result()
+
+
+def halfway(weights) -> int:
+    """Where to cut items of these weights (their vertices, their cells) into two runs of about
+    equal weight, for `in_halves`: the first run's length (all of them for one item)."""
+    total = np.cumsum(weights)
+    return int(np.searchsorted(total, total[-1] / 2)) + 1 if len(total) else 0
