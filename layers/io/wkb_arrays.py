@@ -24,8 +24,10 @@ pair of segments that do not follow each other is apart, every pair that does sh
 vertex) and, with holes, whose rings are apart from one another, each hole inside the shell and
 outside the other holes (a vertex's side of a ring by the crossings of a ray), decided by
 floating-point orientation tests trusted only where their error bound (Shewchuk's) says the sign
-is certain. Everything else (several parts, rings that touch, rings of more than MAX_RING_TESTED
-vertices, more than MAX_RINGS_TESTED rings, near-degenerate cases) is asked of GEOS by the caller:
+is certain; a convex ring is known simple from its turns alone, asked of every ring at once
+whatever its size. Everything else (several parts, rings that touch, rings of more than
+MAX_RING_TESTED vertices that are not convex, more than MAX_RINGS_TESTED rings, near-degenerate
+cases) is asked of GEOS by the caller:
 a city's footprints are nearly all simple rings of a few vertices, some with a courtyard, so GEOS
 sees few.
 
@@ -43,7 +45,7 @@ from layers.io.wkb_column import WkbColumn
 from layers.ragged import offsets_of, ranks
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
-MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
+MAX_RING_TESTED = 64  # distinct vertices of a ring that is not convex tested pair by pair (a footprint has a few dozen at most)
 MAX_RINGS_TESTED = 8  # rings of a polygon with holes tested here (a block of more courtyards: by GEOS)
 _PAIRS_AT_ONCE = 1 << 20  # segment pairs tested in one step (bounds the temporary arrays)
 _MIN_RING = 4  # GEOS's ring of fewest points: a triangle, closed
@@ -402,8 +404,11 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
         first = offsets_of(distinct)[:-1]
     else:
         distinct = points
-    for size in np.unique(distinct[(distinct >= _MIN_RING) & (distinct <= MAX_RING_TESTED + 1)]):
-        which = np.flatnonzero(distinct == size)
+    rings = distinct >= _MIN_RING
+    out[rings] = _convex(xy, first[rings], distinct[rings] - 1)
+    rest = rings & ~out & (distinct <= MAX_RING_TESTED + 1)
+    for size in np.unique(distinct[rest]):
+        which = np.flatnonzero(rest & (distinct == size))
         step = max(1, _PAIRS_AT_ONCE // (size * size))
         for i in range(0, len(which), step):
             rows = which[i:i + step]
@@ -411,39 +416,53 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     return out
 
 
-def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
-    """Rings of `segments` segments each (their closed vertices from `first` in `xy`): simple.
+def _convex(xy: np.ndarray, first: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Per ring of `segments` segments, three or more (its closed vertices from `first` in `xy`,
+    each ring after the one before, no point repeated): it turns the same way, certainly, at every vertex
+    and winds once, so it is convex, hence simple (a rectangle, most footprints).
 
-    A ring that turns the same way, certainly, at every vertex and winds once is convex, hence
-    simple (a rectangle, most footprints): decided from its turns alone. The others are simple if
-    each segment and the next share only their vertex (they turn, or go on ahead) and every two
-    segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
-    question asked of every segment of a ring is then a few operations on whole rows."""
+    Worked out over every vertex of every ring at once, whatever their sizes: each segment's
+    direction, and the turn from each to the next; a ring's turns are a run of these (the two that
+    reach over to the next ring's first segment are passed over), and its last segment to its
+    first is one more turn. The directions' half of the circle (exact: a difference of two
+    doubles has the sign of the true one): a ring turning one way winds once if its direction
+    passes from one half to the other, that way round, once."""
+    x, y = xy[:, 0], xy[:, 1]
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # segment k from vertex k to k + 1
+    turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])  # from segment k to k + 1
+    upper = (dy > 0) | ((dy == 0) & (dx > 0))
+    up, down = ~upper[:-1] & upper[1:], upper[:-1] & ~upper[1:]
+    last = first + segments - 1  # each ring's last segment; the closing turn, from it to its first
+    closing = _orientation_of(dx[last], dy[last], dx[first], dy[first])
+    # over its own turns only (the turns from its last segment on reach into the next ring, which
+    # may be one not asked about)
+    beyond = np.ones(len(turn), bool)
+    beyond[np.repeat(first, segments - 1) + ranks(segments - 1)] = False
+    left = np.logical_and.reduceat((turn == 1) | beyond, first) & (closing == 1)
+    right = np.logical_and.reduceat((turn == -1) | beyond, first) & (closing == -1)
+    wraps_left = np.add.reduceat(up & ~beyond, first, dtype=np.int64) + (~upper[last] & upper[first])
+    wraps_right = np.add.reduceat(down & ~beyond, first, dtype=np.int64) + (upper[last] & ~upper[first])
+    return (left & (wraps_left == 1)) | (right & (wraps_right == 1))
+
+
+def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
+    """Rings of `segments` segments each (their closed vertices from `first` in `xy`), none of
+    them convex (`_convex`): simple if each segment and the next share only their vertex (they
+    turn, or go on ahead) and every two segments that do not follow each other are apart. Arrays
+    are (vertex or segment, ring): a question asked of every segment of a ring is then a few
+    operations on whole rows."""
     at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
     corners = np.take(xy, at, axis=0)  # (np.take: NumPy's fancy indexing of rows is several times slower)
     x, y = corners[..., 0], corners[..., 1]
     dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
     turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
-    # the directions' half of the circle (exact: a difference of two doubles has the sign of the
-    # true one): a ring turning one way winds once if its direction passes from one half to the
-    # other, that way round, once
-    upper = (dy > 0) | ((dy == 0) & (dx > 0))
-    left, right = np.logical_and.reduce(turn == 1), np.logical_and.reduce(turn == -1)
-    wraps = np.where(left, np.add.reduce(~upper[:-1] & upper[1:], dtype=np.int64),
-                     np.add.reduce(upper[:-1] & ~upper[1:], dtype=np.int64))
-    ok = (left | right) & (wraps == 1)
-    rest = np.flatnonzero(~ok)
-    if not len(rest):
-        return ok
-    x, y, dx, dy, turn = x[:, rest], y[:, rest], dx[:, rest], dy[:, rest], turn[:, rest]
     along = dx[:-1] * dx[1:] + dy[:-1] * dy[1:]
     ahead = along > _DOT_ERROR * (np.abs(dx[:-1] * dx[1:]) + np.abs(dy[:-1] * dy[1:]))
     simple = np.logical_and.reduce((turn != 0) | ahead)
     i, j = _apart_pairs(segments)
     if len(i):
         simple &= np.logical_and.reduce(_segments_apart(x[:segments + 1], y[:segments + 1], i, j))
-    ok[rest] = simple
-    return ok
+    return simple
 
 
 def _segments_apart(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
