@@ -274,24 +274,26 @@ def certainly_valid(store: GeometryArrays) -> np.ndarray:
     lines = has & np.isin(store.types, (1, 5))
     if lines.any():
         out |= lines & (np.bincount(feature_of_path, weights=~_distinct_points(store), minlength=n) == 0)
-    # polygons of one part and one ring
-    one_ring = has & np.isin(store.types, (3, 6)) & (parts == 1)
-    one_ring[one_ring] = paths[store.geom_offsets[:-1][one_ring]] == 1
-    rings = store.part_offsets[store.geom_offsets[:-1][one_ring]]
-    out[np.flatnonzero(one_ring)] = _simple_rings(store.coords, store.path_offsets[rings], points[rings])
-    # polygons of one part with holes (a courtyard)
-    holed = has & np.isin(store.types, (3, 6)) & (parts == 1)
-    holed[holed] = paths[store.geom_offsets[:-1][holed]] > 1
-    if holed.any():
-        out[np.flatnonzero(holed)] = _holed_polygons(store, np.flatnonzero(holed))
+    # the rings of polygons of one part, each asked whether it is simple where it lies (every path's
+    # coordinates follow the one before's: no copy of them)
+    polygon = has & np.isin(store.types, (3, 6)) & (parts == 1)
+    simple = _simple_paths(store.coords, store.path_offsets, polygon[feature_of_path])
+    rings = np.zeros(n, np.int64)
+    rings[polygon] = paths[store.geom_offsets[:-1][polygon]]
+    one_ring = polygon & (rings == 1)
+    out[one_ring] = simple[store.part_offsets[store.geom_offsets[:-1][one_ring]]]
+    # with holes (a courtyard)
+    holed = np.flatnonzero(polygon & (rings > 1))
+    if len(holed):
+        out[holed] = _holed_polygons(store, holed, simple)
     return out
 
 
-def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
+def _holed_polygons(store: GeometryArrays, features: np.ndarray, simple: np.ndarray) -> np.ndarray:
     """Per polygon of one part and holes (`features`): certainly valid, as GEOS would find it if
-    every ring is simple, no two rings meet anywhere, and every hole lies inside the shell and
-    outside the other holes. Rings that touch (valid or not) and polygons of more than
-    MAX_RINGS_TESTED rings are left to GEOS."""
+    every ring is simple (`simple`, per path), no two rings meet anywhere, and every hole lies
+    inside the shell and outside the other holes. Rings that touch (valid or not) and polygons of
+    more than MAX_RINGS_TESTED rings are left to GEOS."""
     out = np.zeros(len(features), bool)
     counts = np.diff(store.part_offsets)[store.geom_offsets[features]]
     tested = np.flatnonzero(counts <= MAX_RINGS_TESTED)
@@ -305,7 +307,7 @@ def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
     coords = store.coords
     # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
     # are made at once)
-    ok = np.logical_and.reduceat(_simple_rings(coords, start, points) & (points <= MAX_RING_TESTED + 1), first)
+    ok = np.logical_and.reduceat(simple[path] & (points <= MAX_RING_TESTED + 1), first)
     most = int(counts.max())
     for a in range(most):
         for b in range(a + 1, most):
@@ -382,29 +384,26 @@ def _distinct_points(store: GeometryArrays) -> np.ndarray:
     return out
 
 
-def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Per closed ring (`points` coordinates from `start`): certainly simple, with three distinct
-    vertices or more."""
-    out = np.zeros(len(start), bool)
-    if not len(start):
+def _simple_paths(coords: np.ndarray, path_offsets: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Per path (its coordinates coords[path_offsets[i]:path_offsets[i + 1]], every path's after
+    the one before's): for the paths `asked`, certainly a simple closed ring of three distinct
+    vertices or more; False for the others."""
+    points = np.diff(path_offsets)
+    out = np.zeros(len(points), bool)
+    if not asked.any():
         return out
-    # the rings' coordinates (a view when they follow each other, as a layer of footprints' do),
     # repeated points dropped (GEOS ignores them)
-    first = offsets_of(points)[:-1]
-    if start[0] == 0 and (start == first).all():
-        xy = coords[:int(points.sum())]
-    else:
-        xy = np.take(coords, np.repeat(start - first, points) + np.arange(int(points.sum())), axis=0)
+    xy, first = coords[:path_offsets[-1]], path_offsets[:-1]
     repeated = np.zeros(len(xy), bool)
     repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
-    repeated[first] = False
+    repeated[first[points > 0]] = False
     if repeated.any():
         xy = xy[~repeated]
-        distinct = np.add.reduceat(~repeated, first)
+        distinct = np.bincount(np.repeat(np.arange(len(points)), points)[~repeated], minlength=len(points))
         first = offsets_of(distinct)[:-1]
     else:
         distinct = points
-    rings = distinct >= _MIN_RING
+    rings = asked & (distinct >= _MIN_RING)
     out[rings] = _convex(xy, first[rings], distinct[rings] - 1)
     rest = rings & ~out & (distinct <= MAX_RING_TESTED + 1)
     for size in np.unique(distinct[rest]):
