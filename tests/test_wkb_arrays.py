@@ -174,8 +174,8 @@ def test_lines_points_and_what_is_left_to_geos():
                               (X0 + 3, Y0), (X0 + 3, Y0 - 5), (X0, Y0 - 5)]),
              # a vertex on another wall
              shapely.Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0 + 5, Y0), (X0, Y0 + 10)])]
-    certain = certainly_valid(wkb_to_arrays(column(geoms)))  # the courtyard (5) is decided here too
-    assert certain.tolist() == [True, True, True, False, False, True, False, False, False, False, False, False]
+    certain = certainly_valid(wkb_to_arrays(column(geoms)))  # the courtyard (5) and the two apart (6) here too
+    assert certain.tolist() == [True, True, True, False, False, True, True, False, False, False, False, False]
     assert not shapely.is_valid(np.asarray(geoms, dtype=object)[[3, 4, 7, 10, 11]]).any()
 
 
@@ -195,6 +195,31 @@ def test_convex_rings_of_any_size_are_decided_here_among_rings_that_are_not():
     assert certain.tolist() == [True, False, True, False, False, False, True, True]
     valid = shapely.is_valid(np.asarray(geoms, dtype=object))
     assert valid.tolist() == [True, False, True, False, True, False, True, True]  # the dent: left to GEOS, valid
+
+
+def _box_at(x: float, y: float, side: float = 10) -> shapely.Polygon:
+    return shapely.box(X0 + x, Y0 + y, X0 + x + side, Y0 + y + side)
+
+
+_COURTYARD = shapely.Polygon(_box_at(0, 0, 40).exterior.coords, [_box_at(10, 10).exterior.coords])
+_BOW_TIE = shapely.Polygon([(X0 + 20, Y0), (X0 + 30, Y0 + 10), (X0 + 30, Y0), (X0 + 20, Y0 + 10)])
+
+
+@pytest.mark.parametrize("parts, valid, certain", [
+    ([_box_at(0, 0), _box_at(20, 0)], True, True),  # two buildings of one feature
+    ([_box_at(0, 0), _box_at(20, 0), _box_at(0, 20)], True, True),
+    ([_COURTYARD, _box_at(50, 0)], True, True),  # one with a courtyard
+    ([_box_at(0, 0), _box_at(5, 5)], False, False),  # overlapping
+    ([_box_at(0, 0), _box_at(10, 0)], False, False),  # sharing a wall
+    ([_box_at(0, 0), _box_at(10, 10)], True, False),  # touching at a corner: valid, left to GEOS
+    ([_box_at(0, 0), _BOW_TIE], False, False),  # a part invalid
+    ([_box_at(0, 0), shapely.Polygon(_box_at(20, 0).exterior.coords[::-1])], True, True),  # wound the other way
+], ids=["two apart", "three apart", "a courtyard and one apart", "overlapping", "a shared wall", "a corner",
+        "a bow-tie", "wound either way"])
+def test_several_parts_apart_are_decided_here(parts, valid, certain):
+    feature = shapely.MultiPolygon(parts)
+    assert shapely.is_valid(feature) == valid
+    assert certainly_valid(wkb_to_arrays(column([_box_at(100, 100), feature, feature]))).tolist() == [True, certain, certain]
 
 
 coordinate = st.integers(-4, 4).map(float) | st.floats(-4, 4, allow_nan=False, width=32).map(float)
@@ -283,6 +308,30 @@ def test_certainly_valid_is_never_wrong_with_holes(shell, holes, scale, far):
         return
     certain = certainly_valid(store)
     assert not (certain & ~shapely.is_valid(np.asarray(geoms + grown, dtype=object))).any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(ring, st.sampled_from([0.0, 4.0, 9.0]), st.sampled_from([0.0, 4.0, 9.0])),
+                min_size=2, max_size=4), st.sampled_from([1.0, 1e-9, 1e6]), st.booleans())
+def test_certainly_valid_is_never_wrong_with_several_parts(parts, scale, far):
+    """Random polygons on a small grid, moved by 0, 4 or 9 (apart, touching, overlapping), made
+    the parts of one feature: whatever `certainly_valid` calls valid, GEOS calls valid."""
+    offset = (X0, Y0) if far else (0.0, 0.0)
+    polygons = []
+    for points, dx, dy in parts:
+        try:
+            polygons.append(shapely.Polygon([((x + dx) * scale + offset[0], (y + dy) * scale + offset[1])
+                                             for x, y in points]))
+        except (shapely.errors.GEOSException, ValueError):
+            continue
+    if len(polygons) < 2:
+        return
+    geoms = [shapely.MultiPolygon(polygons), shapely.MultiPolygon(polygons[:2])]
+    store = wkb_to_arrays(column(geoms))
+    if store is None:
+        return
+    certain = certainly_valid(store)
+    assert not (certain & ~shapely.is_valid(np.asarray(geoms, dtype=object))).any()
 
 
 def test_real_footprints_are_read_and_judged_as_geos_does():

@@ -19,15 +19,16 @@ there), with its empties: a missing geometry is type -1 with no parts, an empty 
 an empty part of a multi-part one no paths.
 
 `certainly_valid` then answers which features GEOS's `is_valid` would certainly call valid:
-points; lines of two distinct points or more; polygons of one part whose rings are simple (every
+points; lines of two distinct points or more; polygons whose rings are simple (every
 pair of segments that do not follow each other is apart, every pair that does shares only its
 vertex) and, with holes, whose rings are apart from one another, each hole inside the shell and
 outside the other holes (a vertex's side of a ring by the crossings of a ray), decided by
 floating-point orientation tests trusted only where their error bound (Shewchuk's) says the sign
 is certain; a convex ring is known simple from its turns alone, asked of every ring at once
-whatever its size. Everything else (several parts, rings that touch, rings of more than
-MAX_RING_TESTED vertices that are not convex, more than MAX_RINGS_TESTED rings, near-degenerate
-cases) is asked of GEOS by the caller:
+whatever its size; a feature of several polygons, each certainly valid, whose boxes are strictly
+apart (a building in two). Everything else (parts that touch or whose boxes meet, rings that touch,
+rings of more than MAX_RING_TESTED vertices that are not convex, more than MAX_RINGS_TESTED rings
+or MAX_PARTS_TESTED parts, near-degenerate cases) is asked of GEOS by the caller:
 a city's footprints are nearly all simple rings of a few vertices, some with a courtyard, so GEOS
 sees few.
 
@@ -47,6 +48,7 @@ from layers.ragged import offsets_of, ranks
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
 MAX_RING_TESTED = 64  # distinct vertices of a ring that is not convex tested pair by pair (a footprint has a few dozen at most)
 MAX_RINGS_TESTED = 8  # rings of a polygon with holes tested here (a block of more courtyards: by GEOS)
+MAX_PARTS_TESTED = 8  # polygons of a multi-part feature tested here (more: by GEOS)
 _PAIRS_AT_ONCE = 1 << 20  # segment pairs tested in one step (bounds the temporary arrays)
 _MIN_RING = 4  # GEOS's ring of fewest points: a triangle, closed
 _EPS = np.finfo(np.float64).eps / 2  # the unit roundoff
@@ -274,33 +276,66 @@ def certainly_valid(store: GeometryArrays) -> np.ndarray:
     lines = has & np.isin(store.types, (1, 5))
     if lines.any():
         out |= lines & (np.bincount(feature_of_path, weights=~_distinct_points(store), minlength=n) == 0)
-    # the rings of polygons of one part, each asked whether it is simple where it lies (every path's
-    # coordinates follow the one before's: no copy of them)
-    polygon = has & np.isin(store.types, (3, 6)) & (parts == 1)
-    simple = _simple_paths(store.coords, store.path_offsets, polygon[feature_of_path])
-    rings = np.zeros(n, np.int64)
-    rings[polygon] = paths[store.geom_offsets[:-1][polygon]]
-    one_ring = polygon & (rings == 1)
-    out[one_ring] = simple[store.part_offsets[store.geom_offsets[:-1][one_ring]]]
-    # with holes (a courtyard)
-    holed = np.flatnonzero(polygon & (rings > 1))
+    # the parts of polygons: their rings each asked whether simple where they lie (every path's
+    # coordinates follow the one before's: no copy of them), and a part with holes (a courtyard)
+    # whether they lie apart inside its shell
+    polygonal = has & np.isin(store.types, (3, 6))
+    simple = _simple_paths(store.coords, store.path_offsets, polygonal[feature_of_path])
+    part_certain = np.zeros(len(paths), bool)
+    part = np.flatnonzero(np.repeat(polygonal, parts))
+    one_ring = part[paths[part] == 1]
+    part_certain[one_ring] = simple[store.part_offsets[one_ring]]
+    holed = part[paths[part] > 1]
     if len(holed):
-        out[holed] = _holed_polygons(store, holed, simple)
+        part_certain[holed] = _holed_parts(store, holed, simple)
+    single = polygonal & (parts == 1)
+    out[single] = part_certain[store.geom_offsets[:-1][single]]
+    # of several parts (a building in two): each part certain, their boxes apart
+    several = np.flatnonzero(polygonal & (parts > 1) & (parts <= MAX_PARTS_TESTED))
+    if len(several):
+        out[several] = _parts_apart(store, several, part_certain)
     return out
 
 
-def _holed_polygons(store: GeometryArrays, features: np.ndarray, simple: np.ndarray) -> np.ndarray:
-    """Per polygon of one part and holes (`features`): certainly valid, as GEOS would find it if
+def _parts_apart(store: GeometryArrays, features: np.ndarray, part_certain: np.ndarray) -> np.ndarray:
+    """Per feature of several polygons (`features`): certainly valid, as GEOS would find it if every
+    part is (`part_certain`) and no two meet: here, if the boxes of their shells are strictly apart
+    (parts whose boxes touch or overlap, a ring inside another's hole, are left to GEOS)."""
+    counts = np.diff(store.geom_offsets)[features]
+    first_part = store.geom_offsets[features]
+    part = np.repeat(first_part, counts) + ranks(counts)
+    ok = np.logical_and.reduceat(part_certain[part], offsets_of(counts)[:-1])
+    # each part's box, from its shell (a valid part's holes lie inside it)
+    shell = store.part_offsets[part]
+    # (a shell's last point is its first: a shell that ends the coordinates is reduced without it)
+    edges = np.column_stack([store.path_offsets[shell], store.path_offsets[shell + 1]]).ravel()
+    edges = np.minimum(edges, len(store.coords) - 1)
+    box = np.empty((len(part), 4))
+    for axis in (0, 1):
+        values = store.coords[:, axis]
+        box[:, axis] = np.minimum.reduceat(values, edges)[::2]
+        box[:, axis + 2] = np.maximum.reduceat(values, edges)[::2]
+    first = offsets_of(counts)[:-1]
+    for a in range(int(counts.max())):
+        for b in range(a + 1, int(counts.max())):
+            on = np.flatnonzero(ok & (counts > b))
+            pa, pb = box[first[on] + a], box[first[on] + b]
+            ok[on] = ((pa[:, 2] < pb[:, 0]) | (pb[:, 2] < pa[:, 0]) | (pa[:, 3] < pb[:, 1]) | (pb[:, 3] < pa[:, 1]))
+    return ok
+
+
+def _holed_parts(store: GeometryArrays, parts: np.ndarray, simple: np.ndarray) -> np.ndarray:
+    """Per polygon with holes (`parts`: indices of parts): certainly valid, as GEOS would find it if
     every ring is simple (`simple`, per path), no two rings meet anywhere, and every hole lies
     inside the shell and outside the other holes. Rings that touch (valid or not) and polygons of
     more than MAX_RINGS_TESTED rings are left to GEOS."""
-    out = np.zeros(len(features), bool)
-    counts = np.diff(store.part_offsets)[store.geom_offsets[features]]
+    out = np.zeros(len(parts), bool)
+    counts = np.diff(store.part_offsets)[parts]
     tested = np.flatnonzero(counts <= MAX_RINGS_TESTED)
     if not len(tested):
         return out
     counts = counts[tested]
-    shell = store.part_offsets[store.geom_offsets[features[tested]]]  # each polygon's first path
+    shell = store.part_offsets[parts[tested]]  # each polygon's first path
     first = offsets_of(counts)[:-1]  # each polygon's first ring among `start` and `points`
     path = np.repeat(shell, counts) + ranks(counts)
     start, points = store.path_offsets[path], np.diff(store.path_offsets)[path]
