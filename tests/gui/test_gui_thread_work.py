@@ -1,4 +1,8 @@
-"""What a change asks of the GUI thread beyond what it shows: nothing laid out again that did not move.
+"""What a change asks of the GUI thread beyond what it shows.
+
+A year on the timeline: the features each dated layer shows in the years next to the map's are
+worked out in a worker before the planner moves there (`planner_gui.map.years_ahead`), so the
+move finds them, the same as the layer's own rule gives.
 
 The Coverage dock measures again after every year on the timeline; its progress bar, shown past
 half a second of measuring and hidden when the measure ends or is cancelled, kept no room of its
@@ -7,10 +11,41 @@ item per zone: 20-30 ms of the GUI thread).
 """
 from __future__ import annotations
 
+import threading
+
+import numpy as np
 from PySide6 import QtWidgets
 
+from layers.analysis.scenario import Scenario
 from planner_gui.docks.base import status_label
 from planner_gui.docks.coverage_figures import CoverageFigures
+from planner_gui.map.shown import shown_mask
+
+
+def test_the_years_next_to_the_maps_are_worked_out_in_a_worker_before_the_timeline_gets_there(
+        qtbot, sample_window, monkeypatch):
+    window = sample_window
+    timeline, ahead = window.dashboard.timeline, window.canvas.years_ahead
+    lines, stations = window.stack.find("Metro lines"), window.stack.find("Metro stations")
+    gui, asked = threading.get_ident(), []
+    mask = Scenario.mask
+    monkeypatch.setattr(Scenario, "mask", lambda self, gdf: asked.append(
+        (self.as_of_year, threading.get_ident() == gui)) or mask(self, gdf))
+    timeline.slider.setValue(2020)
+    assert (2020, True) in asked  # the first year: worked out here and now
+    qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
+    assert {year for year, here in asked if not here} >= {2018, 2019, 2021, 2022}  # its neighbours, in a worker
+    asked.clear()
+    for year in (2021, 2022):
+        timeline.slider.setValue(year)
+        assert (year, True) not in asked  # found worked out
+        qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
+    for layer in (lines, stations):  # what the map shows: the layer's own rule for that year
+        expected = np.asarray(Scenario.as_of(2022).mask(layer.gdf), bool)
+        assert expected.any() and not expected.all()
+        assert np.array_equal(shown_mask(layer), expected)
+        drawn = window.canvas.drawn_features(layer)
+        assert len(drawn) and expected[drawn].all()
 
 
 def test_the_progress_bar_coming_and_going_moves_nothing_below_the_figures(qtbot):
