@@ -4,7 +4,8 @@ A year on the timeline: the features each dated layer shows in the years next to
 worked out in a worker before the planner moves there (`planner_gui.map.years_ahead`), so the
 move finds them, the same as the layer's own rule gives.
 
-The Coverage dock measures again after every year on the timeline; its progress bar, shown past
+The Coverage dock measures again after every year on the timeline: its zone chart sets again only
+the notes whose figures moved; its progress bar, shown past
 half a second of measuring and hidden when the measure ends or is cancelled, kept no room of its
 own, so each time it came or went the zone chart below moved and was laid out again (a text
 item per zone: 20-30 ms of the GUI thread).
@@ -65,3 +66,41 @@ def test_the_progress_bar_coming_and_going_moves_nothing_below_the_figures(qtbot
         layout.activate()
         assert figures.progress.isVisible() == shown
         assert (chart.y(), chart.height(), figures.height()) == where
+
+
+def _notes(chart) -> list[tuple]:
+    """Each note as drawn: (ward, text, anchor, place, shown)."""
+    names = [name for name in chart.order if name in chart.notes.index]
+    return [(name, item.toPlainText(), tuple(item.anchor), (item.pos().x(), item.pos().y()), item.isVisible())
+            for name, item in zip(names, chart._note_items)]
+
+
+def test_new_figures_for_a_few_zones_set_only_their_notes_again_and_draw_as_a_fresh_chart(qtbot, monkeypatch):
+    """A year on the timeline moves a few zones' figures: the chart's notes of the others are not
+    set again (a Qt call each, 126 wards in Hanoi), and every note is what a fresh chart draws."""
+    import pandas as pd
+    import pyqtgraph as pg
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    names = [f"Barrio {i}" for i in range(40)]  # zones of another city: Montevideo's barrios
+    values = pd.Series(np.linspace(5.0, 80.0, 40), index=names)
+    notes = lambda v: (v * 1.0).map(lambda x: f"{x:.1f} %")  # noqa: E731
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    chart.set_values(values, "share reached (%)", 1.0, notes(values), limit=100.0)
+    moved = values.copy()
+    moved["Barrio 39"] = 79.5  # still the highest: no bar changes place
+    moved["Barrio 3"] = 9.0
+    calls = []
+    for name in ("setAnchor", "setPos", "setVisible"):
+        real = getattr(pg.TextItem, name)
+        monkeypatch.setattr(pg.TextItem, name, lambda self, *a, real=real, name=name: calls.append(name) or real(self, *a))
+    chart.set_values(moved, "share reached (%)", 1.0, notes(moved), limit=100.0)
+    assert calls.count("setPos") == 2 and calls.count("setVisible") == 0  # the two notes that moved
+    monkeypatch.undo()
+    fresh = WardChart()
+    qtbot.addWidget(fresh)
+    fresh.set_values(moved, "share reached (%)", 1.0, notes(moved), limit=100.0)
+    assert _notes(chart) == _notes(fresh)
+    assert ("Barrio 3", "9.0 %", (0.0, 0.5), (9.0, 36.0), True) in _notes(chart)  # 37th of 40, highest first
