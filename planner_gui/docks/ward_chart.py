@@ -7,6 +7,11 @@ is written inside its bar's end instead.
 One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars at a time and
 scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
 highlights that ward on the map) and paints that bar in the highlight colour.
+
+Only the notes of the bars in view are shown (others are hidden until a scroll brings their bars
+in): pyqtgraph places every shown text item again after each change of the chart's view or size,
+a Python call per note, and Hanoi's 126 notes made each new result or layout of the Coverage dock
+(every year on the timeline) cost 15-30 ms of the GUI thread.
 """
 from __future__ import annotations
 
@@ -49,6 +54,7 @@ class WardChart(QtWidgets.QWidget):
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         view.sigResized.connect(lambda *_: self._top())
+        view.sigYRangeChanged.connect(lambda *_: self._show_notes_in_view())
         axis = self.plot.getAxis("left")
         axis.setStyle(tickLength=0)
         axis.setWidth(AXIS_MIN_PX)
@@ -151,12 +157,16 @@ class WardChart(QtWidgets.QWidget):
                 item.setAnchor(anchor)
             if (item.pos().x(), item.pos().y()) != (at, i):
                 item.setPos(at, i)
-            if not item.isVisible():
-                item.setVisible(True)
-        for item in self._note_items[len(rows):]:
-            if item.isVisible():
-                item.setVisible(False)
         self._notes_shown = len(rows)
+        self._show_notes_in_view()
+
+    def _show_notes_in_view(self) -> None:
+        """Show the notes of the bars in view (a bar either side too), hide the others."""
+        low, high = self.plot.getViewBox().viewRange()[1]
+        for k, item in enumerate(self._note_items):
+            shown = k < self._notes_shown and low - 1 <= item.pos().y() <= high + 1
+            if item.isVisible() != shown:
+                item.setVisible(shown)
 
     def note_texts(self) -> dict[str, str]:
         """The notes drawn, by ward (for tests and exports)."""

@@ -103,4 +103,35 @@ def test_new_figures_for_a_few_zones_set_only_their_notes_again_and_draw_as_a_fr
     qtbot.addWidget(fresh)
     fresh.set_values(moved, "share reached (%)", 1.0, notes(moved), limit=100.0)
     assert _notes(chart) == _notes(fresh)
-    assert ("Barrio 3", "9.0 %", (0.0, 0.5), (9.0, 36.0), True) in _notes(chart)  # 37th of 40, highest first
+    # 37th of 40, highest first: out of view, its note hidden
+    assert ("Barrio 3", "9.0 %", (0.0, 0.5), (9.0, 36.0), False) in _notes(chart)
+
+
+def test_only_the_notes_of_the_bars_in_view_are_shown_and_a_scroll_shows_the_others(qtbot):
+    """pyqtgraph places every shown note again after each change of the chart's view or size (the
+    Coverage dock's layout moves with each result): the notes of bars out of view stay hidden."""
+    import pandas as pd
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    names = [f"Barrio {i}" for i in range(40)]
+    values = pd.Series(np.linspace(5.0, 80.0, 40), index=names)
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    chart.resize(400, 420)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.set_values(values, "share reached (%)", 1.0, values.map(lambda x: f"{x:.1f} %"), limit=100.0)
+    view = chart.plot.getViewBox()
+
+    def in_view() -> set[str]:
+        low, high = view.viewRange()[1]
+        return {name for name, *_, (x, y), shown in _notes(chart) if low - 1 <= y <= high + 1}
+
+    def shown() -> set[str]:
+        return {name for name, *_, shown in _notes(chart) if shown}
+
+    assert 3 <= len(shown()) < 40 and shown() == in_view() and "Barrio 39" in shown()
+    view.setYRange(30, 39.4, padding=0)  # scrolled to the lowest bars
+    assert shown() == in_view() and "Barrio 0" in shown() and "Barrio 39" not in shown()
+    assert len(chart.note_texts()) == 40  # every note written, shown or not
