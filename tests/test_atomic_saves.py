@@ -221,7 +221,7 @@ ZYGOTE = textwrap.dedent("""
 def test_a_kill_during_a_save_leaves_the_old_file_or_the_new_one(tmp_path):
     """Every kind of save killed at chosen points and at moments spread over its time: the file is
     always whole (old or new), and the next save removes what the killed ones left."""
-    run = subprocess.run([sys.executable, "-c", ZYGOTE, str(tmp_path), "10"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-c", ZYGOTE, str(tmp_path), "6"], cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     outcome = json.loads(run.stdout.strip().splitlines()[-1])

@@ -94,22 +94,18 @@ def test_bad_scenario(city_files, capsys):
     assert code == 2 and "unknown scenario" in err
 
 
-def test_cli_imports_no_qt(city_files):
-    script = (
-        "import sys; from layers.cli import main; "
-        f"code = main({city_files!r} + ['-p', 'itdp-pnt', '-f', 'json']); "
-        "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'shiboken6', 'planner_gui')]; "
-        "print('QT', qt, code, file=sys.stderr)"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parent.parent))
-    assert "QT [] 0" in result.stderr, result.stderr
-
-
-def test_python_dash_m(city_files):
-    result = subprocess.run([sys.executable, "-m", "layers.cli", *city_files, "-p", "itdp-pnt", "-f", "json"],
-                            capture_output=True, text=True, cwd=str(__import__('pathlib').Path(__file__).parent.parent))
+def test_python_dash_m_measures_and_imports_no_qt(city_files):
+    """`python -m layers.cli` in a fresh process: the figures, and no Qt module among its imports
+    (Python's own list of them, `-X importtime`)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "layers.cli", *city_files, "-p", "itdp-pnt",
+                             "-f", "json"], capture_output=True, text=True,
+                            cwd=str(__import__('pathlib').Path(__file__).parent.parent))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["preset"] == "itdp-pnt"
+    imported = [line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")]
+    assert "layers.analysis.city" in imported and "numpy" in imported  # the list is there
+    qt = [m for m in imported if m.split(".")[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'shiboken6', 'planner_gui')]
+    assert qt == []
 
 
 def test_the_planner_script_ends_its_process_when_measured(city_files):

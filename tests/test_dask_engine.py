@@ -126,9 +126,13 @@ def test_geoparquet_that_cannot_be_right_is_refused_by_name(client, tmp_path):
 
 @pytest.mark.parametrize("city, on", [(TWO_CITIES[0], "local cluster"), (TWO_CITIES[1], "scheduler")],
                          ids=["sao_paulo-own-local-cluster-of-processes", "oslo-by-scheduler-address"])
-def test_planner_measure_engine_dask_gives_the_default_engines_figures(city, on, client, tmp_path, capsys):
+def test_planner_measure_engine_dask_gives_the_default_engines_figures(city, on, client, tmp_path, capsys,
+                                                                      monkeypatch):
     """On a cluster named by its address, and on the LocalCluster of worker processes that
-    `--engine dask` starts by default (the features and the engine cross process boundaries)."""
+    `--engine dask` starts by default (the features and the engine cross process boundaries; one
+    worker process here, where it starts one a core: each imports the engine, seconds on a loaded
+    machine)."""
+    monkeypatch.setattr("layers.analysis.distributed.os.cpu_count", lambda: 1)
     gpkg, tif = write_city(city, tmp_path)
     b, s = write_features(city, tmp_path)
     args = [str(gpkg), str(tif), str(b), str(s), "-p", "itdp-pnt", "-r", str(RADIUS_M), "--zones",

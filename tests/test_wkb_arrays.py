@@ -179,6 +179,24 @@ def test_lines_points_and_what_is_left_to_geos():
     assert not shapely.is_valid(np.asarray(geoms, dtype=object)[[3, 4, 7, 10, 11]]).any()
 
 
+def test_convex_rings_of_any_size_are_decided_here_among_rings_that_are_not():
+    """Convexity is asked of every ring at once, whatever their sizes: a ring of 200 vertices (more
+    than are tested pair by pair) is decided here when convex; a ring that collapses to a line, a
+    bow-tie and a ring turning back on itself between them do not spill into their neighbours."""
+    circle = shapely.Point(X0, Y0).buffer(50, quad_segs=50)  # 200 vertices, convex
+    arc = circle.exterior.coords[:100]  # half of it, its ends joined through a point inside: not convex
+    dent = shapely.Polygon([*arc, (X0 + 0.4 * (arc[50][0] - X0), Y0 + 0.4 * (arc[50][1] - Y0))])
+    square = shapely.box(X0, Y0, X0 + 10, Y0 + 10)
+    line = shapely.Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 20, Y0), (X0 + 10, Y0)])  # no area
+    bow_tie = shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
+    twice = shapely.Polygon([(X0 + 5 * np.cos(a), Y0 + 5 * np.sin(a)) for a in np.linspace(0, 4 * np.pi, 9)[:-1]])
+    geoms = [circle, line, square, bow_tie, dent, twice, square, circle]
+    certain = certainly_valid(wkb_to_arrays(column(geoms)))
+    assert certain.tolist() == [True, False, True, False, False, False, True, True]
+    valid = shapely.is_valid(np.asarray(geoms, dtype=object))
+    assert valid.tolist() == [True, False, True, False, True, False, True, True]  # the dent: left to GEOS, valid
+
+
 coordinate = st.integers(-4, 4).map(float) | st.floats(-4, 4, allow_nan=False, width=32).map(float)
 ring = st.lists(st.tuples(coordinate, coordinate), min_size=3, max_size=12)
 

@@ -24,8 +24,10 @@ pair of segments that do not follow each other is apart, every pair that does sh
 vertex) and, with holes, whose rings are apart from one another, each hole inside the shell and
 outside the other holes (a vertex's side of a ring by the crossings of a ray), decided by
 floating-point orientation tests trusted only where their error bound (Shewchuk's) says the sign
-is certain. Everything else (several parts, rings that touch, rings of more than MAX_RING_TESTED
-vertices, more than MAX_RINGS_TESTED rings, near-degenerate cases) is asked of GEOS by the caller:
+is certain; a convex ring is known simple from its turns alone, asked of every ring at once
+whatever its size. Everything else (several parts, rings that touch, rings of more than
+MAX_RING_TESTED vertices that are not convex, more than MAX_RINGS_TESTED rings, near-degenerate
+cases) is asked of GEOS by the caller:
 a city's footprints are nearly all simple rings of a few vertices, some with a courtyard, so GEOS
 sees few.
 
@@ -43,7 +45,7 @@ from layers.io.wkb_column import WkbColumn
 from layers.ragged import offsets_of, ranks
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
-MAX_RING_TESTED = 64  # distinct vertices of a ring tested pair by pair (a footprint has a few dozen at most)
+MAX_RING_TESTED = 64  # distinct vertices of a ring that is not convex tested pair by pair (a footprint has a few dozen at most)
 MAX_RINGS_TESTED = 8  # rings of a polygon with holes tested here (a block of more courtyards: by GEOS)
 _PAIRS_AT_ONCE = 1 << 20  # segment pairs tested in one step (bounds the temporary arrays)
 _MIN_RING = 4  # GEOS's ring of fewest points: a triangle, closed
@@ -272,24 +274,26 @@ def certainly_valid(store: GeometryArrays) -> np.ndarray:
     lines = has & np.isin(store.types, (1, 5))
     if lines.any():
         out |= lines & (np.bincount(feature_of_path, weights=~_distinct_points(store), minlength=n) == 0)
-    # polygons of one part and one ring
-    one_ring = has & np.isin(store.types, (3, 6)) & (parts == 1)
-    one_ring[one_ring] = paths[store.geom_offsets[:-1][one_ring]] == 1
-    rings = store.part_offsets[store.geom_offsets[:-1][one_ring]]
-    out[np.flatnonzero(one_ring)] = _simple_rings(store.coords, store.path_offsets[rings], points[rings])
-    # polygons of one part with holes (a courtyard)
-    holed = has & np.isin(store.types, (3, 6)) & (parts == 1)
-    holed[holed] = paths[store.geom_offsets[:-1][holed]] > 1
-    if holed.any():
-        out[np.flatnonzero(holed)] = _holed_polygons(store, np.flatnonzero(holed))
+    # the rings of polygons of one part, each asked whether it is simple where it lies (every path's
+    # coordinates follow the one before's: no copy of them)
+    polygon = has & np.isin(store.types, (3, 6)) & (parts == 1)
+    simple = _simple_paths(store.coords, store.path_offsets, polygon[feature_of_path])
+    rings = np.zeros(n, np.int64)
+    rings[polygon] = paths[store.geom_offsets[:-1][polygon]]
+    one_ring = polygon & (rings == 1)
+    out[one_ring] = simple[store.part_offsets[store.geom_offsets[:-1][one_ring]]]
+    # with holes (a courtyard)
+    holed = np.flatnonzero(polygon & (rings > 1))
+    if len(holed):
+        out[holed] = _holed_polygons(store, holed, simple)
     return out
 
 
-def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
+def _holed_polygons(store: GeometryArrays, features: np.ndarray, simple: np.ndarray) -> np.ndarray:
     """Per polygon of one part and holes (`features`): certainly valid, as GEOS would find it if
-    every ring is simple, no two rings meet anywhere, and every hole lies inside the shell and
-    outside the other holes. Rings that touch (valid or not) and polygons of more than
-    MAX_RINGS_TESTED rings are left to GEOS."""
+    every ring is simple (`simple`, per path), no two rings meet anywhere, and every hole lies
+    inside the shell and outside the other holes. Rings that touch (valid or not) and polygons of
+    more than MAX_RINGS_TESTED rings are left to GEOS."""
     out = np.zeros(len(features), bool)
     counts = np.diff(store.part_offsets)[store.geom_offsets[features]]
     tested = np.flatnonzero(counts <= MAX_RINGS_TESTED)
@@ -303,7 +307,7 @@ def _holed_polygons(store: GeometryArrays, features: np.ndarray) -> np.ndarray:
     coords = store.coords
     # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
     # are made at once)
-    ok = np.logical_and.reduceat(_simple_rings(coords, start, points) & (points <= MAX_RING_TESTED + 1), first)
+    ok = np.logical_and.reduceat(simple[path] & (points <= MAX_RING_TESTED + 1), first)
     most = int(counts.max())
     for a in range(most):
         for b in range(a + 1, most):
@@ -380,30 +384,30 @@ def _distinct_points(store: GeometryArrays) -> np.ndarray:
     return out
 
 
-def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Per closed ring (`points` coordinates from `start`): certainly simple, with three distinct
-    vertices or more."""
-    out = np.zeros(len(start), bool)
-    if not len(start):
+def _simple_paths(coords: np.ndarray, path_offsets: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Per path (its coordinates coords[path_offsets[i]:path_offsets[i + 1]], every path's after
+    the one before's): for the paths `asked`, certainly a simple closed ring of three distinct
+    vertices or more; False for the others."""
+    points = np.diff(path_offsets)
+    out = np.zeros(len(points), bool)
+    if not asked.any():
         return out
-    # the rings' coordinates (a view when they follow each other, as a layer of footprints' do),
     # repeated points dropped (GEOS ignores them)
-    first = offsets_of(points)[:-1]
-    if start[0] == 0 and (start == first).all():
-        xy = coords[:int(points.sum())]
-    else:
-        xy = np.take(coords, np.repeat(start - first, points) + np.arange(int(points.sum())), axis=0)
+    xy, first = coords[:path_offsets[-1]], path_offsets[:-1]
     repeated = np.zeros(len(xy), bool)
     repeated[1:] = (xy[1:, 0] == xy[:-1, 0]) & (xy[1:, 1] == xy[:-1, 1])
-    repeated[first] = False
+    repeated[first[points > 0]] = False
     if repeated.any():
         xy = xy[~repeated]
-        distinct = np.add.reduceat(~repeated, first)
+        distinct = np.bincount(np.repeat(np.arange(len(points)), points)[~repeated], minlength=len(points))
         first = offsets_of(distinct)[:-1]
     else:
         distinct = points
-    for size in np.unique(distinct[(distinct >= _MIN_RING) & (distinct <= MAX_RING_TESTED + 1)]):
-        which = np.flatnonzero(distinct == size)
+    rings = asked & (distinct >= _MIN_RING)
+    out[rings] = _convex(xy, first[rings], distinct[rings] - 1)
+    rest = rings & ~out & (distinct <= MAX_RING_TESTED + 1)
+    for size in np.unique(distinct[rest]):
+        which = np.flatnonzero(rest & (distinct == size))
         step = max(1, _PAIRS_AT_ONCE // (size * size))
         for i in range(0, len(which), step):
             rows = which[i:i + step]
@@ -411,39 +415,53 @@ def _simple_rings(coords: np.ndarray, start: np.ndarray, points: np.ndarray) -> 
     return out
 
 
-def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
-    """Rings of `segments` segments each (their closed vertices from `first` in `xy`): simple.
+def _convex(xy: np.ndarray, first: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Per ring of `segments` segments, three or more (its closed vertices from `first` in `xy`,
+    each ring after the one before, no point repeated): it turns the same way, certainly, at every vertex
+    and winds once, so it is convex, hence simple (a rectangle, most footprints).
 
-    A ring that turns the same way, certainly, at every vertex and winds once is convex, hence
-    simple (a rectangle, most footprints): decided from its turns alone. The others are simple if
-    each segment and the next share only their vertex (they turn, or go on ahead) and every two
-    segments that do not follow each other are apart. Arrays are (vertex or segment, ring): a
-    question asked of every segment of a ring is then a few operations on whole rows."""
+    Worked out over every vertex of every ring at once, whatever their sizes: each segment's
+    direction, and the turn from each to the next; a ring's turns are a run of these (the two that
+    reach over to the next ring's first segment are passed over), and its last segment to its
+    first is one more turn. The directions' half of the circle (exact: a difference of two
+    doubles has the sign of the true one): a ring turning one way winds once if its direction
+    passes from one half to the other, that way round, once."""
+    x, y = xy[:, 0], xy[:, 1]
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # segment k from vertex k to k + 1
+    turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])  # from segment k to k + 1
+    upper = (dy > 0) | ((dy == 0) & (dx > 0))
+    up, down = ~upper[:-1] & upper[1:], upper[:-1] & ~upper[1:]
+    last = first + segments - 1  # each ring's last segment; the closing turn, from it to its first
+    closing = _orientation_of(dx[last], dy[last], dx[first], dy[first])
+    # over its own turns only (the turns from its last segment on reach into the next ring, which
+    # may be one not asked about)
+    beyond = np.ones(len(turn), bool)
+    beyond[np.repeat(first, segments - 1) + ranks(segments - 1)] = False
+    left = np.logical_and.reduceat((turn == 1) | beyond, first) & (closing == 1)
+    right = np.logical_and.reduceat((turn == -1) | beyond, first) & (closing == -1)
+    wraps_left = np.add.reduceat(up & ~beyond, first, dtype=np.int64) + (~upper[last] & upper[first])
+    wraps_right = np.add.reduceat(down & ~beyond, first, dtype=np.int64) + (upper[last] & ~upper[first])
+    return (left & (wraps_left == 1)) | (right & (wraps_right == 1))
+
+
+def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
+    """Rings of `segments` segments each (their closed vertices from `first` in `xy`), none of
+    them convex (`_convex`): simple if each segment and the next share only their vertex (they
+    turn, or go on ahead) and every two segments that do not follow each other are apart. Arrays
+    are (vertex or segment, ring): a question asked of every segment of a ring is then a few
+    operations on whole rows."""
     at = first[None, :] + np.r_[np.arange(segments + 1), 1][:, None]  # the first segment again at the end
     corners = np.take(xy, at, axis=0)  # (np.take: NumPy's fancy indexing of rows is several times slower)
     x, y = corners[..., 0], corners[..., 1]
     dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # each segment's direction, then the first's again
     turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])
-    # the directions' half of the circle (exact: a difference of two doubles has the sign of the
-    # true one): a ring turning one way winds once if its direction passes from one half to the
-    # other, that way round, once
-    upper = (dy > 0) | ((dy == 0) & (dx > 0))
-    left, right = np.logical_and.reduce(turn == 1), np.logical_and.reduce(turn == -1)
-    wraps = np.where(left, np.add.reduce(~upper[:-1] & upper[1:], dtype=np.int64),
-                     np.add.reduce(upper[:-1] & ~upper[1:], dtype=np.int64))
-    ok = (left | right) & (wraps == 1)
-    rest = np.flatnonzero(~ok)
-    if not len(rest):
-        return ok
-    x, y, dx, dy, turn = x[:, rest], y[:, rest], dx[:, rest], dy[:, rest], turn[:, rest]
     along = dx[:-1] * dx[1:] + dy[:-1] * dy[1:]
     ahead = along > _DOT_ERROR * (np.abs(dx[:-1] * dx[1:]) + np.abs(dy[:-1] * dy[1:]))
     simple = np.logical_and.reduce((turn != 0) | ahead)
     i, j = _apart_pairs(segments)
     if len(i):
         simple &= np.logical_and.reduce(_segments_apart(x[:segments + 1], y[:segments + 1], i, j))
-    ok[rest] = simple
-    return ok
+    return simple
 
 
 def _segments_apart(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
