@@ -33,6 +33,12 @@ class CoverageFigures(QtWidgets.QGroupBox):
         self.crs_label = QtWidgets.QLabel("")
         self.crs_label.setStyleSheet("color: #555;")
         self.progress = QtWidgets.QProgressBar(visible=False, maximumHeight=12, textVisible=False)
+        # Its room kept while hidden: shown past half a second of measuring and hidden again (every
+        # year on the timeline asks for new figures), it moved the chart below, and laying the
+        # chart out again (a text item per zone) took 20-30 ms of the GUI thread each time.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
         layout = QtWidgets.QVBoxLayout(self)
         for w in (self.title_label, self.value_label, self.people_label, self.area_label, self.walking_label,
                   self.features_label, self.warnings_label, self.crs_label, status, self.progress):

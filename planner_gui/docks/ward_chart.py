@@ -7,6 +7,11 @@ is written inside its bar's end instead.
 One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars at a time and
 scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
 highlights that ward on the map) and paints that bar in the highlight colour.
+
+Only the notes of the bars in view are shown (others are hidden until a scroll brings their bars
+in): pyqtgraph places every shown text item again after each change of the chart's view or size,
+a Python call per note, and Hanoi's 126 notes made each new result or layout of the Coverage dock
+(every year on the timeline) cost 15-30 ms of the GUI thread.
 """
 from __future__ import annotations
 
@@ -49,6 +54,7 @@ class WardChart(QtWidgets.QWidget):
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         view.sigResized.connect(lambda *_: self._top())
+        view.sigYRangeChanged.connect(lambda *_: self._show_notes_in_view())
         axis = self.plot.getAxis("left")
         axis.setStyle(tickLength=0)
         axis.setWidth(AXIS_MIN_PX)
@@ -133,22 +139,34 @@ class WardChart(QtWidgets.QWidget):
 
     def _draw_notes(self, shown: np.ndarray) -> None:
         """One text item per note, reused from one drawing to the next (making and adding 126 items
-        each time the figures change took a third of a second)."""
+        each time the figures change took a third of a second), and only what changed set again:
+        a year on the timeline moves a few wards' figures, and setting every item's anchor,
+        place and visibility anew was 10-17 ms of the GUI thread for Hanoi's 126 wards."""
         rows = [(i, name) for i, name in enumerate(self.order) if name in self.notes.index]
         while len(self._note_items) < len(rows):
             item = pg.TextItem("", color="#222222", anchor=(0, 0.5))
             self.plot.addItem(item)
             self._note_items.append(item)
-        for item, (i, name) in zip(self._note_items, rows):
-            item.setText(str(self.notes[name]))
+        texts = self.notes.reindex([name for _, name in rows]).astype(str).tolist()
+        for item, (i, _name), text in zip(self._note_items, rows, texts):
+            item.setText(text)  # (pyqtgraph sets the same text again as a no-op)
             at = float(np.nan_to_num(shown[i]))
             inside = at > 0.75 * self.x_end  # no room after the bar: written inside its end
-            item.setAnchor((1, 0.5) if inside else (0, 0.5))
-            item.setPos(at, i)
-            item.setVisible(True)
-        for item in self._note_items[len(rows):]:
-            item.setVisible(False)
+            anchor = (1, 0.5) if inside else (0, 0.5)
+            if tuple(item.anchor) != anchor:
+                item.setAnchor(anchor)
+            if (item.pos().x(), item.pos().y()) != (at, i):
+                item.setPos(at, i)
         self._notes_shown = len(rows)
+        self._show_notes_in_view()
+
+    def _show_notes_in_view(self) -> None:
+        """Show the notes of the bars in view (a bar either side too), hide the others."""
+        low, high = self.plot.getViewBox().viewRange()[1]
+        for k, item in enumerate(self._note_items):
+            shown = k < self._notes_shown and low - 1 <= item.pos().y() <= high + 1
+            if item.isVisible() != shown:
+                item.setVisible(shown)
 
     def note_texts(self) -> dict[str, str]:
         """The notes drawn, by ward (for tests and exports)."""

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import CRS
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.layer import Style, VectorLayer
 from layers.session import Session
@@ -85,6 +85,22 @@ def test_a_half_transparent_or_dashed_outline_is_painted_one_by_one():
     assert not item.one_path()  # where two outlines cross, two layers of ink
     item.setPen(QtGui.QPen(QtGui.QColor("black"), 1.0, vector_module.QtCore.Qt.PenStyle.DashLine))
     assert not item.one_path()
+
+
+def test_an_items_bounds_are_its_paths_own_with_no_stroke_of_the_whole_path(qtbot):
+    """Qt's path item strokes its whole path with its pen to find its bounds after every new path
+    (and its shape in every hover test): each item keeps its outline pen to itself, so its bounds
+    are the path's rectangle, and the outlines are still painted in that pen."""
+    canvas = _canvas(qtbot, VIEW)
+    items = _items(canvas, "suburbs") + _items(canvas, "parks") + _items(canvas, "streets")
+    for item in items:
+        assert QtWidgets.QGraphicsPathItem.pen(item).style() == QtCore.Qt.PenStyle.NoPen  # Qt's item: no pen
+        assert item.boundingRect() == item.path().controlPointRect()
+        assert item.shape() == item.path()
+    parks = _items(canvas, "parks")[0]
+    assert parks.pen().color().name() == "#1a7f37" and parks.pen().widthF() == 2.0 and parks.pen().isCosmetic()
+    colours = {QtGui.QColor(int(p) & 0xFFFFFF).name() for p in np.unique(_pixels(canvas))}
+    assert {"#4d4d4d", "#1a7f37", "#d62728"} <= colours  # every layer's outline is on the map
 
 
 @pytest.mark.parametrize("shift_m", [40.0, -25.0])

@@ -36,14 +36,29 @@ class FeaturesItem(QtWidgets.QGraphicsPathItem):
     the item paints its path whole, in one call (`one_path`). And features already held at the
     same level of detail are not set again (`shows`): a pan that keeps the same wards in view
     rebuilds nothing, the path and the recording lying in map units.
+
+    The outline pen (`setPen`, `pen`) is the item's own: Qt's path item keeps none. With a pen, Qt
+    works out the item's bounds and shape by stroking the whole path, after every new path (a few
+    milliseconds of the GUI thread for a city's wards, and again in every hover test), padding by
+    the pen's width in map units where a cosmetic pen's width is in pixels; without one they are
+    the path's own rectangle, in a pass over its points.
     """
 
     def __init__(self, area: bool):
         super().__init__()
+        super().setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self._outline = QtGui.QPen()
         self.area = area
         self._recording: QtGui.QPicture | None = None
         self._whole = False  # the path is painted whole (see `one_path`)
         self._shows: tuple | None = None  # (level of detail, features) of the path
+
+    def setPen(self, outline: QtGui.QPen) -> None:
+        """The outline the features are painted with (not handed to Qt's item, see above)."""
+        self._outline = QtGui.QPen(outline)
+
+    def pen(self) -> QtGui.QPen:
+        return QtGui.QPen(self._outline)
 
     def shows(self, level, features: np.ndarray) -> bool:
         """True if the item holds `features` drawn from `level` (a LayerGeometry) already."""

@@ -1,0 +1,137 @@
+"""What a change asks of the GUI thread beyond what it shows.
+
+A year on the timeline: the features each dated layer shows in the years next to the map's are
+worked out in a worker before the planner moves there (`planner_gui.map.years_ahead`), so the
+move finds them, the same as the layer's own rule gives.
+
+The Coverage dock measures again after every year on the timeline: its zone chart sets again only
+the notes whose figures moved; its progress bar, shown past
+half a second of measuring and hidden when the measure ends or is cancelled, kept no room of its
+own, so each time it came or went the zone chart below moved and was laid out again (a text
+item per zone: 20-30 ms of the GUI thread).
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from PySide6 import QtWidgets
+
+from layers.analysis.scenario import Scenario
+from planner_gui.docks.base import status_label
+from planner_gui.docks.coverage_figures import CoverageFigures
+from planner_gui.map.shown import shown_mask
+
+
+def test_the_years_next_to_the_maps_are_worked_out_in_a_worker_before_the_timeline_gets_there(
+        qtbot, sample_window, monkeypatch):
+    window = sample_window
+    timeline, ahead = window.dashboard.timeline, window.canvas.years_ahead
+    lines, stations = window.stack.find("Metro lines"), window.stack.find("Metro stations")
+    gui, asked = threading.get_ident(), []
+    mask = Scenario.mask
+    monkeypatch.setattr(Scenario, "mask", lambda self, gdf: asked.append(
+        (self.as_of_year, threading.get_ident() == gui)) or mask(self, gdf))
+    timeline.slider.setValue(2020)
+    assert (2020, True) in asked  # the first year: worked out here and now
+    qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
+    assert {year for year, here in asked if not here} >= {2018, 2019, 2021, 2022}  # its neighbours, in a worker
+    asked.clear()
+    for year in (2021, 2022):
+        timeline.slider.setValue(year)
+        assert (year, True) not in asked  # found worked out
+        qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
+    for layer in (lines, stations):  # what the map shows: the layer's own rule for that year
+        expected = np.asarray(Scenario.as_of(2022).mask(layer.gdf), bool)
+        assert expected.any() and not expected.all()
+        assert np.array_equal(shown_mask(layer), expected)
+        drawn = window.canvas.drawn_features(layer)
+        assert len(drawn) and expected[drawn].all()
+
+
+def test_the_progress_bar_coming_and_going_moves_nothing_below_the_figures(qtbot):
+    holder = QtWidgets.QWidget()
+    figures = CoverageFigures(status_label())
+    chart = QtWidgets.QLabel("the zone chart")
+    layout = QtWidgets.QVBoxLayout(holder)
+    layout.addWidget(figures)
+    layout.addWidget(chart, 1)
+    qtbot.addWidget(holder)
+    holder.resize(360, 600)
+    holder.show()
+    qtbot.waitExposed(holder)
+    where = (chart.y(), chart.height(), figures.height())
+    for shown in (True, False, True):
+        figures.progress.setVisible(shown)
+        layout.activate()
+        assert figures.progress.isVisible() == shown
+        assert (chart.y(), chart.height(), figures.height()) == where
+
+
+def _notes(chart) -> list[tuple]:
+    """Each note as drawn: (ward, text, anchor, place, shown)."""
+    names = [name for name in chart.order if name in chart.notes.index]
+    return [(name, item.toPlainText(), tuple(item.anchor), (item.pos().x(), item.pos().y()), item.isVisible())
+            for name, item in zip(names, chart._note_items)]
+
+
+def test_new_figures_for_a_few_zones_set_only_their_notes_again_and_draw_as_a_fresh_chart(qtbot, monkeypatch):
+    """A year on the timeline moves a few zones' figures: the chart's notes of the others are not
+    set again (a Qt call each, 126 wards in Hanoi), and every note is what a fresh chart draws."""
+    import pandas as pd
+    import pyqtgraph as pg
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    names = [f"Barrio {i}" for i in range(40)]  # zones of another city: Montevideo's barrios
+    values = pd.Series(np.linspace(5.0, 80.0, 40), index=names)
+    notes = lambda v: (v * 1.0).map(lambda x: f"{x:.1f} %")  # noqa: E731
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    chart.set_values(values, "share reached (%)", 1.0, notes(values), limit=100.0)
+    moved = values.copy()
+    moved["Barrio 39"] = 79.5  # still the highest: no bar changes place
+    moved["Barrio 3"] = 9.0
+    calls = []
+    for name in ("setAnchor", "setPos", "setVisible"):
+        real = getattr(pg.TextItem, name)
+        monkeypatch.setattr(pg.TextItem, name, lambda self, *a, real=real, name=name: calls.append(name) or real(self, *a))
+    chart.set_values(moved, "share reached (%)", 1.0, notes(moved), limit=100.0)
+    assert calls.count("setPos") == 2 and calls.count("setVisible") == 0  # the two notes that moved
+    monkeypatch.undo()
+    fresh = WardChart()
+    qtbot.addWidget(fresh)
+    fresh.set_values(moved, "share reached (%)", 1.0, notes(moved), limit=100.0)
+    assert _notes(chart) == _notes(fresh)
+    # 37th of 40, highest first: out of view, its note hidden
+    assert ("Barrio 3", "9.0 %", (0.0, 0.5), (9.0, 36.0), False) in _notes(chart)
+
+
+def test_only_the_notes_of_the_bars_in_view_are_shown_and_a_scroll_shows_the_others(qtbot):
+    """pyqtgraph places every shown note again after each change of the chart's view or size (the
+    Coverage dock's layout moves with each result): the notes of bars out of view stay hidden."""
+    import pandas as pd
+
+    from planner_gui.docks.ward_chart import WardChart
+
+    names = [f"Barrio {i}" for i in range(40)]
+    values = pd.Series(np.linspace(5.0, 80.0, 40), index=names)
+    chart = WardChart()
+    qtbot.addWidget(chart)
+    chart.resize(400, 420)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.set_values(values, "share reached (%)", 1.0, values.map(lambda x: f"{x:.1f} %"), limit=100.0)
+    view = chart.plot.getViewBox()
+
+    def in_view() -> set[str]:
+        low, high = view.viewRange()[1]
+        return {name for name, *_, (x, y), shown in _notes(chart) if low - 1 <= y <= high + 1}
+
+    def shown() -> set[str]:
+        return {name for name, *_, shown in _notes(chart) if shown}
+
+    assert 3 <= len(shown()) < 40 and shown() == in_view() and "Barrio 39" in shown()
+    view.setYRange(30, 39.4, padding=0)  # scrolled to the lowest bars
+    assert shown() == in_view() and "Barrio 0" in shown() and "Barrio 39" not in shown()
+    assert len(chart.note_texts()) == 40  # every note written, shown or not
