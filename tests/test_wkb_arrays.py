@@ -310,6 +310,18 @@ def test_certainly_valid_is_never_wrong_with_holes(shell, holes, scale, far):
     assert not (certain & ~shapely.is_valid(np.asarray(geoms + grown, dtype=object))).any()
 
 
+@pytest.mark.parametrize("empty_first", [True, False], ids=["empty part first", "empty part last"])
+def test_a_feature_with_an_empty_part_is_left_to_geos_wherever_it_lies(empty_first):
+    """A multi-polygon with an empty part (valid for GEOS), first in a batch, between others and
+    last of all: left to GEOS, the features beside it decided as alone."""
+    ring = f"(({X0} {Y0}, {X0 + 10} {Y0}, {X0 + 10} {Y0 + 10}, {X0} {Y0}))"
+    feature = shapely.from_wkt(f"MULTIPOLYGON (EMPTY, {ring})" if empty_first else f"MULTIPOLYGON ({ring}, EMPTY)")
+    assert shapely.is_valid(feature)
+    for geoms, certain in (([feature], [False]), ([_box_at(0, 0), feature, _box_at(50, 0)], [True, False, True]),
+                           ([_box_at(0, 0), feature], [True, False])):
+        assert certainly_valid(wkb_to_arrays(column(geoms))).tolist() == certain
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(ring, st.sampled_from([0.0, 4.0, 9.0]), st.sampled_from([0.0, 4.0, 9.0])),
                 min_size=2, max_size=4), st.sampled_from([1.0, 1e-9, 1e6]), st.booleans())

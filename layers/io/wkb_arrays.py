@@ -305,11 +305,14 @@ def _parts_apart(store: GeometryArrays, features: np.ndarray, part_certain: np.n
     first_part = store.geom_offsets[features]
     part = np.repeat(first_part, counts) + ranks(counts)
     ok = np.logical_and.reduceat(part_certain[part], offsets_of(counts)[:-1])
-    # each part's box, from its shell (a valid part's holes lie inside it)
-    shell = store.part_offsets[part]
+    # each part's box, from its shell (a valid part's holes lie inside it; an empty part, which has
+    # no shell and is not certain, an empty run)
+    last_path = len(store.path_offsets) - 1
+    shell = np.minimum(store.part_offsets[part], last_path)
+    start = store.path_offsets[shell]
+    end = np.where(np.diff(store.part_offsets)[part] > 0, store.path_offsets[np.minimum(shell + 1, last_path)], start)
     # (a shell's last point is its first: a shell that ends the coordinates is reduced without it)
-    edges = np.column_stack([store.path_offsets[shell], store.path_offsets[shell + 1]]).ravel()
-    edges = np.minimum(edges, len(store.coords) - 1)
+    edges = np.minimum(np.column_stack([start, end]).ravel(), len(store.coords) - 1)
     box = np.empty((len(part), 4))
     for axis in (0, 1):
         values = store.coords[:, axis]
