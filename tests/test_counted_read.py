@@ -352,3 +352,20 @@ def test_a_file_read_again_while_its_reading_is_held_is_compared_as_it_is_read(c
     assert_same_geometry_arrays(again.geometries, fresh.geometries)
     assert again.crs == fresh.crs
     np.testing.assert_array_equal(again.geometries.measures().areas, fresh.geometries.measures().areas)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_a_building_in_parts_one_of_them_empty_reads_as_read_vector_reads_it(suffix, tmp_path):
+    """MULTIPOLYGON (((...)), EMPTY) is a valid building GEOS reads (an empty part, first, between
+    or last): read as arrays and made a shapely geometry again for GEOS's check, it is the same
+    geometry, where shapely's from_ragged_array crashed the process."""
+    box = shapely.box(585_000, 2_325_000, 585_010, 2_325_010)
+    ring = "((585020 2325000, 585030 2325000, 585030 2325010, 585020 2325000))"
+    parts = [shapely.from_wkt(f"MULTIPOLYGON ({ring}, EMPTY)"), shapely.from_wkt(f"MULTIPOLYGON (EMPTY, {ring})"),
+             shapely.from_wkt(f"MULTIPOLYGON ({ring}, EMPTY, {ring.replace('5850', '5851')})")]
+    frame = gpd.GeoDataFrame({"id": range(5)}, geometry=[box, *parts, box], crs="EPSG:32648")
+    path = tmp_path / f"buildings{suffix}"
+    frame.to_file(path) if suffix == ".gpkg" else frame.to_parquet(path)
+    compact, whole = read_counted(path, None), read_vector(path, None)
+    assert_same_layer(compact, whole)
+    assert shapely.get_num_geometries(whole.gdf.geometry.values).tolist() == [1, 2, 2, 3, 1]

@@ -234,11 +234,16 @@ class CompactGeometries:
             return shapely.points(c[self.coord_offsets[:-1]])
         if kind == 2:
             return shapely.linearrings(c, indices=np.repeat(np.arange(len(self)), np.diff(self.path_offsets)))
+        if kind == 6:
+            # each part a polygon, then the features of their parts: shapely 2.2's from_ragged_array
+            # crashes the process (a segmentation fault) on a multi-polygon with an empty part,
+            # MULTIPOLYGON (((...)), EMPTY), which its own to_ragged_array makes and GEOS reads
+            parts = shapely.from_ragged_array(t.POLYGON, c, (self.path_offsets, self.part_offsets))
+            return shapely.multipolygons(parts, indices=np.repeat(np.arange(len(self)), np.diff(self.geom_offsets)))
         geom_paths = self.part_offsets[self.geom_offsets]  # each feature's paths (one part, or parts of one path)
         geom_coords = self.path_offsets[geom_paths]
         offsets = {1: (self.path_offsets,), 3: (self.path_offsets, geom_paths), 4: (geom_coords,),
-                   5: (self.path_offsets, geom_paths),
-                   6: (self.path_offsets, self.part_offsets, self.geom_offsets)}[kind]
+                   5: (self.path_offsets, geom_paths)}[kind]
         return shapely.from_ragged_array(t(kind), c, offsets)
 
 
