@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from layers.io.wkb_column import WkbColumn
-from layers.ragged import offsets_of, ranks
+from layers.ragged import children, offsets_of, ranks
 
 MAX_LOOPED = 256  # parts of a multi-part feature, or rings of a polygon, read here (more: by shapely)
 MAX_RING_TESTED = 64  # distinct vertices of a ring that is not convex tested pair by pair (a footprint has a few dozen at most)
@@ -301,10 +301,9 @@ def _parts_apart(store: GeometryArrays, features: np.ndarray, part_certain: np.n
     """Per feature of several polygons (`features`): certainly valid, as GEOS would find it if every
     part is (`part_certain`) and no two meet: here, if the boxes of their shells are strictly apart
     (parts whose boxes touch or overlap, a ring inside another's hole, are left to GEOS)."""
-    counts = np.diff(store.geom_offsets)[features]
-    first_part = store.geom_offsets[features]
-    part = np.repeat(first_part, counts) + ranks(counts)
-    ok = np.logical_and.reduceat(part_certain[part], offsets_of(counts)[:-1])
+    part, of_feature = children(store.geom_offsets, features)
+    counts, first = np.diff(of_feature), of_feature[:-1]
+    ok = np.logical_and.reduceat(part_certain[part], first)
     # each part's box, from its shell (a valid part's holes lie inside it; an empty part, which has
     # no shell and is not certain, an empty run)
     last_path = len(store.path_offsets) - 1
@@ -318,12 +317,22 @@ def _parts_apart(store: GeometryArrays, features: np.ndarray, part_certain: np.n
         values = store.coords[:, axis]
         box[:, axis] = np.minimum.reduceat(values, edges)[::2]
         box[:, axis + 2] = np.maximum.reduceat(values, edges)[::2]
-    first = offsets_of(counts)[:-1]
-    for a in range(int(counts.max())):
-        for b in range(a + 1, int(counts.max())):
+
+    def apart(a, b):
+        pa, pb = box[a], box[b]
+        return (pa[:, 2] < pb[:, 0]) | (pb[:, 2] < pa[:, 0]) | (pa[:, 3] < pb[:, 1]) | (pb[:, 3] < pa[:, 1])
+
+    return _every_pair(ok, counts, first, apart)
+
+
+def _every_pair(ok: np.ndarray, counts: np.ndarray, first: np.ndarray, apart) -> np.ndarray:
+    """`ok` (per group of `counts` members from `first`) where also every two members a < b of the
+    group are `apart(a, b)` (asked of the groups still ok, a pair of index arrays at a time)."""
+    most = int(counts.max(initial=0))
+    for a in range(most):
+        for b in range(a + 1, most):
             on = np.flatnonzero(ok & (counts > b))
-            pa, pb = box[first[on] + a], box[first[on] + b]
-            ok[on] = ((pa[:, 2] < pb[:, 0]) | (pb[:, 2] < pa[:, 0]) | (pa[:, 3] < pb[:, 1]) | (pb[:, 3] < pa[:, 1]))
+            ok[on] = apart(first[on] + a, first[on] + b)
     return ok
 
 
@@ -337,31 +346,25 @@ def _holed_parts(store: GeometryArrays, parts: np.ndarray, simple: np.ndarray) -
     tested = np.flatnonzero(counts <= MAX_RINGS_TESTED)
     if not len(tested):
         return out
-    counts = counts[tested]
-    shell = store.part_offsets[parts[tested]]  # each polygon's first path
-    first = offsets_of(counts)[:-1]  # each polygon's first ring among `start` and `points`
-    path = np.repeat(shell, counts) + ranks(counts)
+    path, of_polygon = children(store.part_offsets, parts[tested])  # each polygon's rings, its shell first
+    counts, first = np.diff(of_polygon), of_polygon[:-1]
     start, points = store.path_offsets[path], np.diff(store.path_offsets)[path]
     coords = store.coords
     # (rings of more points, repeated ones included, are left to GEOS: the pairs of two rings' segments
     # are made at once)
     ok = np.logical_and.reduceat(simple[path] & (points <= MAX_RING_TESTED + 1), first)
+    ok = _every_pair(ok, counts, first, lambda a, b: _rings_apart(coords, start[a], points[a], start[b], points[b]))
     most = int(counts.max())
-    for a in range(most):
-        for b in range(a + 1, most):
-            on = np.flatnonzero(ok & (counts > b))
-            ok[on] = _rings_apart(coords, start[first[on] + a], points[first[on] + a],
-                                  start[first[on] + b], points[first[on] + b])
-        if a:  # a hole: inside the shell, outside every other hole
-            on = np.flatnonzero(ok & (counts > a))
+    for a in range(1, most):  # a hole: inside the shell, outside every other hole
+        on = np.flatnonzero(ok & (counts > a))
+        vertex = np.take(coords, start[first[on] + a], axis=0)
+        ok[on] = _side(coords, start[first[on]], points[first[on]], vertex) == 1
+        for b in range(1, most):
+            if b == a:
+                continue
+            on = np.flatnonzero(ok & (counts > max(a, b)))
             vertex = np.take(coords, start[first[on] + a], axis=0)
-            ok[on] = _side(coords, start[first[on]], points[first[on]], vertex) == 1
-            for b in range(1, most):
-                if b == a:
-                    continue
-                on = np.flatnonzero(ok & (counts > max(a, b)))
-                vertex = np.take(coords, start[first[on] + a], axis=0)
-                ok[on] = _side(coords, start[first[on] + b], points[first[on] + b], vertex) == -1
+            ok[on] = _side(coords, start[first[on] + b], points[first[on] + b], vertex) == -1
     out[tested] = ok
     return out
 

@@ -37,7 +37,7 @@ import shapely
 from layers.analysis.coverage.heap import keep_heap
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
-from layers.ragged import offsets_of, ranks
+from layers.ragged import children, offsets_of, ranks
 
 POLYGONAL = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
@@ -116,9 +116,9 @@ class CompactGeometries:
     def take(self, index) -> CompactGeometries:
         """The features `index` (in that order), as a store of their own."""
         index = np.asarray(index, dtype=np.int64)
-        parts, geom_offsets = _gather(self.geom_offsets, index)
-        paths, part_offsets = _gather(self.part_offsets, parts)
-        coords, path_offsets = _gather(self.path_offsets, paths)
+        parts, geom_offsets = children(self.geom_offsets, index)
+        paths, part_offsets = children(self.part_offsets, parts)
+        coords, path_offsets = children(self.path_offsets, paths)
         return CompactGeometries(self.types[index], geom_offsets, part_offsets, path_offsets, np.take(self.coords, coords, axis=0))
 
     def replaced(self, index, other: CompactGeometries) -> CompactGeometries:
@@ -519,10 +519,3 @@ def column_bounds(low: np.ndarray, high: np.ndarray) -> tuple[float, float, floa
     if not len(low):
         return (np.nan,) * 4
     return (float(low[:, 0].min()), float(low[:, 1].min()), float(high[:, 0].max()), float(high[:, 1].max()))
-
-
-def _gather(offsets: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The children of rows `index` (offsets[i] .. offsets[i+1] each), and their new offsets."""
-    counts = offsets[index + 1] - offsets[index]
-    new = offsets_of(counts)
-    return np.repeat(offsets[index], counts) + ranks(counts), new
