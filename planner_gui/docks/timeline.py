@@ -14,6 +14,17 @@ the open).
 The curve is the Coverage dock's indicator and radius measured for every year with
 `Scenario.as_of(year)` on every feature of the visible layers (`analysis_jobs.timeline`, in a
 worker), drawn as steps, with the slider's year marked by a vertical line.
+
+The curve is measured only while the panel is on screen (its dock open, as it is not on a first
+run), and as soon as it comes on screen if the city changed meanwhile: a curve nobody sees is
+not worth its cost, and the cost is paid by the window. The job measures the city for each of
+41 years in pandas and Python, 1.4-3.2 s of Python's lock (GIL) with 1,000,000 footprints open,
+letting go and taking it back at every pyarrow call, so the GUI thread, which needs the lock for
+every paint and slot, lost it again and again while the layer was being added and drawn: measured
+(bench/bench_render.py, a sampler of the lock's holder from outside the process), the job held it
+for 18-174 ms of the GUI thread's pauses of 53-245 ms during an opening of the footprints. While
+the panel is off screen the curve of an earlier city is dropped, never kept as if current (the
+report leaves out a curve it does not have).
 """
 from __future__ import annotations
 
@@ -135,13 +146,32 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
             return None
         radius, figure = self.session.radius_m(), self.session.settings.chart_figure
         key = (self.session.city_version(filtered=False), what, radius, figure)
-        if self.timeline is not None and getattr(self, "_key", None) == key:
-            return None  # the same curve (e.g. only the map's year moved)
+        if getattr(self, "_key", None) == key and (self.timeline is not None or self.runner.busy()):
+            return None  # the same curve, drawn or on its way (e.g. only the map's year moved)
+        if not self.isVisible():  # measured when the panel is shown (showEvent)
+            self._drop_curve()
+            return None
         self._key = key
         everything = self.session.everything
         return self.runner.request(lambda progress, cancelled: jobs.timeline(  # the city is built in the worker
             everything(), what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress,
             cancelled=cancelled))
+
+    def _drop_curve(self) -> None:
+        """The curve of an earlier city goes (the job measuring one too): measured again when shown."""
+        if self.runner.busy():
+            self.runner.cancel()
+        self._key = None
+        if self.timeline is not None:
+            self.timeline = None
+            self.curve.setData([], [])
+            self.session.set_latest(self.result_key, None)
+        self.status.setText("")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self.timeline is None:
+            self.recompute()
 
     def on_busy(self, busy: bool) -> None:
         if busy:

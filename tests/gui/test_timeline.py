@@ -4,6 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from layers.analysis import jobs
+from planner_gui.docks.timeline import FIRST_YEAR, LAST_YEAR
+
 
 
 
@@ -35,8 +38,16 @@ def test_2020_hides_line_3_and_2030_shows_line_2(qtbot, window):
     assert window.stack.as_of_year is None and lines.feature_mask() is None
 
 
+def open_timeline(qtbot, window) -> None:
+    """The window on screen with its Timeline dock open: the curve is measured only then."""
+    window.show()
+    window.timeline_dock.show()
+    qtbot.waitExposed(window)
+
+
 def test_the_coverage_curve_and_the_figures_follow_the_year(qtbot, window):
     timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
+    open_timeline(qtbot, window)
     qtbot.waitUntil(lambda: timeline.timeline is not None and not timeline.runner.busy(), timeout=20_000)
     t = timeline.timeline
     assert t.years[0] == 2000 and t.years[-1] == 2040
@@ -82,3 +93,45 @@ def test_the_timeline_never_changes_the_coverage_scenario(qtbot, window):
     timeline.count_button.click()  # the planner chooses the map's year for the figures
     assert session.settings.scenario == MAP_SCENARIO and timeline.count_button.isHidden()
     assert "2020" in timeline.counted.text()
+
+
+def settled(window) -> bool:
+    """Every dock's follow-up of a change has run and no measure is under way or waiting."""
+    docks = [window.dashboard.coverage, window.dashboard.timeline]
+    return not any(dock._follow_timer.isActive() or dock.runner.busy() for dock in docks)
+
+
+def test_the_curve_is_measured_only_while_the_timeline_is_open(qtbot, window):
+    """A closed Timeline (as on a first run) measures no curve: its job, 41 years of the city in
+    pandas, held Python's lock for seconds while a large layer was being opened and drawn, the
+    GUI thread waiting. Opened, it measures the curve of the city as it is then; closed again, a
+    change drops the curve (never kept as if current) and the next opening measures it again."""
+    timeline = window.dashboard.timeline
+    window.timeline_dock.hide()  # closed, as on a first run (the dock waits in the Analysis menu)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: settled(window), timeout=20_000)
+    assert timeline.runner.latest_id == 0 and timeline.timeline is None  # the sample opened: no job asked
+
+    window.timeline_dock.show()
+    qtbot.waitUntil(lambda: timeline.timeline is not None and settled(window), timeout=30_000)
+    session = window.session
+    first = jobs.timeline(session.everything(), session.settings.measure, session.radius_m(),
+                          session.settings.chart_figure, range(FIRST_YEAR, LAST_YEAR + 1))
+    np.testing.assert_array_equal(timeline.timeline.values, first.values)
+    assert session.latest["timeline"] is timeline.timeline
+
+    window.timeline_dock.hide()
+    started = []
+    timeline.runner.started.connect(started.append)
+    session.update(radius_m=session.radius_m() / 2)  # a change the curve follows, made while it is closed
+    qtbot.waitUntil(lambda: settled(window), timeout=20_000)
+    assert timeline.timeline is None and session.latest["timeline"] is None  # the old curve is gone
+    assert started == []  # and no job measured a curve nobody sees
+
+    window.timeline_dock.show()
+    qtbot.waitUntil(lambda: timeline.timeline is not None and settled(window), timeout=30_000)
+    again = jobs.timeline(session.everything(), session.settings.measure, session.radius_m(),
+                          session.settings.chart_figure, range(FIRST_YEAR, LAST_YEAR + 1))
+    assert timeline.timeline.radius_m == session.radius_m() == first.radius_m / 2
+    np.testing.assert_array_equal(timeline.timeline.values, again.values)
