@@ -27,7 +27,7 @@ from planner_gui.docks.layers import LayerPanel
 from planner_gui.map.canvas import MapCanvas
 from planner_gui.message_bar import MessageBar
 from planner_gui.place_search import PlaceSearch
-from planner_gui.settings import add_recent_file, app_settings, recent_files
+from planner_gui.settings import add_recent_file, app_settings, recent_files, wait_for_writes
 from planner_gui.map.tools import IdentifyTool, MeasureTool, PanTool, PickPlaceTool, PlanTool, ZoomBoxTool
 from planner_gui.jobs.loader import Loader, LoadJob
 
@@ -352,6 +352,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                                                  QtCore.Qt.Orientation.Vertical))
 
     def save_settings(self) -> None:
+        wait_for_writes()  # the recent files first: the window's settings are saved over them
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/state", self.saveState())
         self.settings.sync()

@@ -183,8 +183,9 @@ def test_dropped_files_are_loaded(qtbot, window, synthetic_project):
     with qtbot.waitSignal(window.loading_finished, timeout=20_000):
         window.dropEvent(event)
     assert window.stack.names() == ["hanoi_population_250m"]
-    from planner_gui.settings import recent_files
+    from planner_gui.settings import recent_files, wait_for_writes
 
+    wait_for_writes()
     assert str(tif.resolve()) in recent_files(window.settings)
 
 

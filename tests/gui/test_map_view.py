@@ -3,6 +3,7 @@ box zoom, layer opacity on the drawing, and File > Open recent."""
 from __future__ import annotations
 
 import re
+import threading
 
 import geopandas as gpd
 import pytest
@@ -13,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.crs import HANOI_CRS, WGS84
 from layers.layer import RasterLayer, Style, VectorLayer
-from planner_gui.settings import recent_files
+from planner_gui.settings import recent_files, wait_for_writes
 
 TO_LONLAT = Transformer.from_crs(HANOI_CRS, WGS84, always_xy=True)
 HOAN_KIEM = (105.8500, 21.0285)
@@ -237,6 +238,7 @@ def test_open_recent_lists_files_newest_first_without_duplicates_and_reopens_the
     load(qtbot, window, [gpkg])
     load(qtbot, window, [tif])
     load(qtbot, window, [folder / "." / gpkg.name])  # the same file again, spelt differently
+    wait_for_writes()
     assert recent_files(window.settings) == [str(gpkg.resolve()), str(tif.resolve())]
     # persisted in the settings file, not only in memory
     window.settings.sync()
@@ -250,8 +252,31 @@ def test_open_recent_lists_files_newest_first_without_duplicates_and_reopens_the
         actions[1].trigger()
     assert window.stack.names() == ["hanoi_population_250m"]
     assert str(window.stack[0].source) in (str(tif), str(tif.resolve()))
+    wait_for_writes()
     assert recent_files(window.settings)[0] == str(tif.resolve())  # chosen: now the most recent
     assert [a.text() for a in _recent_actions(window)] == [tif.name, gpkg.name]
+
+
+def test_open_recent_is_written_to_disk_off_the_gui_thread(qtbot, window, synthetic_project, monkeypatch):
+    """QSettings writes its file anew and waits for the disk (fdatasync) each time a value changes:
+    a file opened goes to the top of the recent files in a worker thread, not in the GUI thread's
+    turn that adds and draws the layer (a wait of 213 ms while another program flushed a file)."""
+    on_gui_thread = []
+    set_value = QtCore.QSettings.setValue
+
+    def recorded(settings, key, value):
+        if key == "recent_files":
+            on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return set_value(settings, key, value)
+
+    monkeypatch.setattr(QtCore.QSettings, "setValue", recorded)
+    gpkg = synthetic_project.parent / "hanoi.gpkg"
+    load(qtbot, window, [gpkg])
+    wait_for_writes()
+    assert on_gui_thread == [False]
+    assert recent_files(window.settings) == [str(gpkg.resolve())]  # the window's settings see it at once
+    assert recent_files(QtCore.QSettings(window.settings.fileName(), window.settings.format())) == [
+        str(gpkg.resolve())]  # and it is on disk
 
 
 def test_zoom_to_an_empty_layer_leaves_the_view_alone(qtbot, synthetic_window):
@@ -267,4 +292,5 @@ def test_a_file_that_fails_to_load_is_not_added_to_open_recent(qtbot, window, tm
     bad = tmp_path / "notes.geojson"
     bad.write_text("meeting notes, not GeoJSON")
     load(qtbot, window, [bad])
+    wait_for_writes()
     assert recent_files(window.settings) == []
