@@ -155,7 +155,7 @@ def test_a_reader_that_crashes_beside_the_read_sent_ahead_reads_the_other_file_a
 
 class _Batch:
     def __init__(self, i: int, nbytes: int):
-        self.i, self.nbytes = i, nbytes
+        self.i, self.nbytes, self.num_rows = i, nbytes, 1
 
 
 def test_the_reader_keeps_at_most_its_share_of_batches_ahead_of_the_pipe():
@@ -208,3 +208,41 @@ def test_a_wrong_flag_is_said_once_and_the_read_ahead_says_nothing(files, capfd,
     assert main([str(files[0]), *wrong]) == 2
     err = capfd.readouterr().err
     assert err.count("planner measure: --role") == 1 and "write FILE=ROLE" in err and "Traceback" not in err
+
+
+def test_a_read_sent_ahead_is_parsed_one_batch_at_a_time_until_it_is_asked_for(monkeypatch):
+    """The reader's side: while the planner's side imports (a read sent ahead, not asked for yet),
+    one batch is parsed at a time, so that the reader takes one core, not the command's too; once
+    it is asked for, PARSERS at once. A parse waits (up to a bound) for a second to start beside it."""
+    import threading
+
+    import layers.io.arrays_stream
+    from layers.io.reader_child import PARSERS, _encoded
+
+    assert PARSERS >= 2
+    beside, lock = [], threading.Lock()
+    meeting = [threading.Barrier(2)]
+
+    def encode(batch, geometry, schema, first):  # a parse that says whether another ran beside it
+        try:
+            meeting[0].wait(timeout=beside_wait[0])
+            met = True
+        except threading.BrokenBarrierError:
+            met = False
+        with lock:
+            beside.append(met)
+            if not met:
+                meeting[0] = threading.Barrier(2)
+        return batch
+
+    monkeypatch.setattr(layers.io.arrays_stream, "encode", encode)
+    asked = threading.Event()
+    beside_wait = [0.3]  # no second parse starts while the read is ahead: each waits this long alone
+    batches = _encoded((_Batch(i, 10) for i in range(4)), "geometry", None, asked)
+    got = [next(batches).i, next(batches).i]
+    assert got == [0, 1] and beside == [False, False]
+    asked.set()
+    beside_wait[0] = 30.0  # once asked, the last two are parsed at once: they meet at once
+    meeting[0] = threading.Barrier(2)
+    got += [batch.i for batch in batches]
+    assert got == [0, 1, 2, 3] and beside == [False, False, True, True]
