@@ -22,7 +22,7 @@ not worth its cost, and the cost is paid by the window. The job measures the cit
 letting go and taking it back at every pyarrow call, so the GUI thread, which needs the lock for
 every paint and slot, lost it again and again while the layer was being added and drawn: measured
 (bench/bench_render.py, a sampler of the lock's holder from outside the process), the job held it
-for 18-174 ms of the GUI thread's pauses of 53-245 ms during an opening of the footprints. While
+for 19-25 ms of the GUI thread's pauses of 53-75 ms at the third opening of the footprints. While
 the panel is off screen the curve of an earlier city is dropped, never kept as if current (the
 report leaves out a curve it does not have).
 """
