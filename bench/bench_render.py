@@ -35,7 +35,10 @@ sample (`--no-sample` for the file alone), the way File > Open does, and then:
 
 GUI-thread blocks are measured with a heartbeat: a 1 ms QTimer on the GUI thread; a block is the longest
 gap between two of its ticks (so the figure includes up to 1 ms of timer slack), and "GUI thread busy"
-beside it the GUI thread's own CPU time in that gap (the rest it waited for Python's lock or a core).
+beside it the GUI thread's own CPU time in that gap, and (on Linux) "waiting for a core" the time it
+was ready to run but had no processor (its run-queue delay, /proc's schedstat: other threads and
+programs had both cores); the rest it slept, waiting for Python's lock held by a worker (or for
+another lock, or for the disk).
 
 `--png DIR` saves the main window at the three scales (city.png, district.png, street.png) to look at.
 
@@ -166,8 +169,9 @@ class Heartbeat:
     A watchdog thread looks at the GUI thread's Python stack every 5 ms while the timer is late by
     more than BLAME_AFTER_S, and the block is blamed on the innermost frame of the app's own code
     (planner_gui/ or layers/) seen most often: which module keeps the GUI thread busy. Beside it,
-    how much of the block the GUI thread itself was running (its CPU time, Qt's painting included):
-    the rest it waited, for Python's lock (held by a worker) or for a core (on a loaded machine).
+    how much of the block the GUI thread itself was running (its CPU time, Qt's painting included)
+    and how long it waited for a core (on a loaded machine; Linux only): the rest it waited for
+    Python's lock (held by a worker), another lock or the disk.
     """
 
     BLAME_AFTER_S = 0.03
@@ -187,6 +191,10 @@ class Heartbeat:
         self._seen = collections.deque()  # frames the watchdog looked at, let go of on the GUI thread
         self._looked_at = 0.0
         self._gui_thread = threading.get_ident()
+        try:  # the GUI thread's own scheduler figures: its second field is the time it waited for a core
+            self._schedstat = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
+        except OSError:
+            self._schedstat = None
         self.reset()
         self.timer.start()
         threading.Thread(target=self._watch, daemon=True).start()
@@ -220,22 +228,29 @@ class Heartbeat:
         self._looked_at = time.perf_counter()
 
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, ready = time.perf_counter(), time.thread_time(), self._ready_s()
         if self._seen and now - self._looked_at > self.LET_GO_AFTER_S:  # no look under way
             self._seen.clear()
         gap = now - self.last
         where = self._samples.most_common(1)[0][0] if self._samples else "Qt / event loop"
-        where += f" (GUI thread busy {(cpu - self._cpu) * 1000:.0f} ms)"
+        waited = "" if ready is None else f", waiting for a core {(ready - self._ready) * 1000:.0f} ms"
+        where += f" (GUI thread busy {(cpu - self._cpu) * 1000:.0f} ms{waited})"
         self._samples.clear()
-        self._cpu = cpu
+        self._cpu, self._ready = cpu, ready
         if gap > self.longest:
             self.longest, self.where = gap, where
         if gap > self.overall:
             self.overall, self.overall_where = gap, where
         self.last = now
 
+    def _ready_s(self) -> float | None:
+        """The seconds the GUI thread has spent ready to run without a core (None: not known here)."""
+        if self._schedstat is None:
+            return None
+        return int(os.pread(self._schedstat, 100, 0).split()[1]) / 1e9
+
     def reset(self) -> None:
-        self.last, self._cpu = time.perf_counter(), time.thread_time()
+        self.last, self._cpu, self._ready = time.perf_counter(), time.thread_time(), self._ready_s()
         self.longest, self.where = 0.0, ""
         self._samples.clear()
 
