@@ -371,22 +371,42 @@ def _holed_parts(store: GeometryArrays, parts: np.ndarray, simple: np.ndarray) -
 
 def _rings_apart(coords: np.ndarray, start_a, points_a, start_b, points_b) -> np.ndarray:
     """Per pair of closed rings (`points` coordinates from `start`): no segment of one meets any
-    segment of the other, certainly."""
-    segments_a, segments_b = points_a - 1, points_b - 1
-    pairs = segments_a * segments_b
-    out = np.zeros(len(pairs), bool)
+    segment of the other, certainly. Only the segments of each that meet the other's box are
+    paired (one apart from that box is apart from every segment inside it: most of a shell's sides
+    are from its courtyard's)."""
+    near_a, of_a = _segments_near(coords, start_a, points_a, start_b, points_b)
+    near_b, of_b = _segments_near(coords, start_b, points_b, start_a, points_a)
+    count_a, count_b = np.diff(of_a), np.diff(of_b)
+    pairs = count_a * count_b
+    out = np.ones(len(pairs), bool)  # no segment of one near the other's box: apart
+    paired = np.flatnonzero(pairs)
     step = max(1, _PAIRS_AT_ONCE // max(1, int(pairs.max(initial=1))))
-    for lo in range(0, len(pairs), step):
-        rows = slice(lo, lo + step)
-        first = offsets_of(pairs[rows])[:-1]
+    for lo in range(0, len(paired), step):
+        rows = paired[lo:lo + step]
         k = ranks(pairs[rows])
-        across = np.repeat(segments_b[rows], pairs[rows])
-        i = np.repeat(start_a[rows], pairs[rows]) + k // across
-        j = np.repeat(start_b[rows], pairs[rows]) + k % across
+        across = np.repeat(count_b[rows], pairs[rows])
+        i = near_a[np.repeat(of_a[rows], pairs[rows]) + k // across]
+        j = near_b[np.repeat(of_b[rows], pairs[rows]) + k % across]
         p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
         apart = _apart(p[:, 0], p[:, 1], q[:, 0], q[:, 1], r[:, 0], r[:, 1], s[:, 0], s[:, 1])
-        out[rows] = np.logical_and.reduceat(apart, first)
+        out[rows] = np.logical_and.reduceat(apart, offsets_of(pairs[rows])[:-1])
     return out
+
+
+def _segments_near(coords: np.ndarray, start, points, other_start, other_points) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of closed rings (this one: `points` coordinates from `start`; the other): the
+    segments of this one (each by its first vertex) whose box meets the other ring's box, and their
+    offsets per pair (exact comparisons: a segment left out is certainly apart from the other ring)."""
+    segments, other_segments = points - 1, other_points - 1
+    i = np.repeat(start, segments) + ranks(segments)
+    j = np.repeat(other_start, other_segments) + ranks(other_segments)
+    p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
+    low, high = np.minimum(p, q), np.maximum(p, q)
+    first = offsets_of(other_segments)[:-1]
+    other_low = np.repeat(np.minimum.reduceat(np.minimum(r, s), first), segments, axis=0)
+    other_high = np.repeat(np.maximum.reduceat(np.maximum(r, s), first), segments, axis=0)
+    near = ((low <= other_high) & (high >= other_low)).all(axis=1)
+    return i[near], offsets_of(np.add.reduceat(near, offsets_of(segments)[:-1], dtype=np.int64))
 
 
 def _side(coords: np.ndarray, start: np.ndarray, points: np.ndarray, vertex: np.ndarray) -> np.ndarray:
