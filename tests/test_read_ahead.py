@@ -246,3 +246,41 @@ def test_a_read_sent_ahead_is_parsed_one_batch_at_a_time_until_it_is_asked_for(m
     meeting[0] = threading.Barrier(2)
     got += [batch.i for batch in batches]
     assert got == [0, 1, 2, 3] and beside == [False, False, True, True]
+
+
+def test_what_the_pipe_took_from_a_read_ahead_is_given_back_before_the_next_batch(monkeypatch):
+    """The reader's side: each batch the pipe has taken from those held ahead is let go and what it
+    held given back to the system (malloc_trim) before the next is sent, not after the read: the two
+    processes' memory peaks while the planner's side takes the layer in."""
+    import gc
+    import weakref
+
+    import layers.io.reader_child as reader_child
+
+    class Held(_Batch):
+        pass
+
+    alive_at_give_back = []
+    refs = []
+
+    def give_back():
+        gc.collect()
+        alive_at_give_back.append(sum(ref() is not None for ref in refs))
+
+    monkeypatch.setattr(reader_child, "_give_back_freed", give_back)
+
+    def source():
+        for i in range(5):
+            batch = Held(i, 10)
+            refs.append(weakref.ref(batch))
+            yield batch
+
+    ahead = reader_child._Ahead(source(), most_bytes=1000)
+    taken = 0
+    for batch in ahead:
+        assert len(alive_at_give_back) == taken  # given back once per batch taken, before the next
+        taken += 1
+        del batch
+    assert taken == 5 and len(alive_at_give_back) == 5
+    # when each is given back, the batch the pipe took is gone: only those still held ahead remain
+    assert all(alive <= 5 - i - 1 for i, alive in enumerate(alive_at_give_back))

@@ -371,22 +371,42 @@ def _holed_parts(store: GeometryArrays, parts: np.ndarray, simple: np.ndarray) -
 
 def _rings_apart(coords: np.ndarray, start_a, points_a, start_b, points_b) -> np.ndarray:
     """Per pair of closed rings (`points` coordinates from `start`): no segment of one meets any
-    segment of the other, certainly."""
-    segments_a, segments_b = points_a - 1, points_b - 1
-    pairs = segments_a * segments_b
-    out = np.zeros(len(pairs), bool)
+    segment of the other, certainly. Only the segments of each that meet the other's box are
+    paired (one apart from that box is apart from every segment inside it: most of a shell's sides
+    are from its courtyard's)."""
+    near_a, of_a = _segments_near(coords, start_a, points_a, start_b, points_b)
+    near_b, of_b = _segments_near(coords, start_b, points_b, start_a, points_a)
+    count_a, count_b = np.diff(of_a), np.diff(of_b)
+    pairs = count_a * count_b
+    out = np.ones(len(pairs), bool)  # no segment of one near the other's box: apart
+    paired = np.flatnonzero(pairs)
     step = max(1, _PAIRS_AT_ONCE // max(1, int(pairs.max(initial=1))))
-    for lo in range(0, len(pairs), step):
-        rows = slice(lo, lo + step)
-        first = offsets_of(pairs[rows])[:-1]
+    for lo in range(0, len(paired), step):
+        rows = paired[lo:lo + step]
         k = ranks(pairs[rows])
-        across = np.repeat(segments_b[rows], pairs[rows])
-        i = np.repeat(start_a[rows], pairs[rows]) + k // across
-        j = np.repeat(start_b[rows], pairs[rows]) + k % across
+        across = np.repeat(count_b[rows], pairs[rows])
+        i = near_a[np.repeat(of_a[rows], pairs[rows]) + k // across]
+        j = near_b[np.repeat(of_b[rows], pairs[rows]) + k % across]
         p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
         apart = _apart(p[:, 0], p[:, 1], q[:, 0], q[:, 1], r[:, 0], r[:, 1], s[:, 0], s[:, 1])
-        out[rows] = np.logical_and.reduceat(apart, first)
+        out[rows] = np.logical_and.reduceat(apart, offsets_of(pairs[rows])[:-1])
     return out
+
+
+def _segments_near(coords: np.ndarray, start, points, other_start, other_points) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of closed rings (this one: `points` coordinates from `start`; the other): the
+    segments of this one (each by its first vertex) whose box meets the other ring's box, and their
+    offsets per pair (exact comparisons: a segment left out is certainly apart from the other ring)."""
+    segments, other_segments = points - 1, other_points - 1
+    i = np.repeat(start, segments) + ranks(segments)
+    j = np.repeat(other_start, other_segments) + ranks(other_segments)
+    p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
+    low, high = np.minimum(p, q), np.maximum(p, q)
+    first = offsets_of(other_segments)[:-1]
+    other_low = np.repeat(np.minimum.reduceat(np.minimum(r, s), first), segments, axis=0)
+    other_high = np.repeat(np.maximum.reduceat(np.maximum(r, s), first), segments, axis=0)
+    near = ((low <= other_high) & (high >= other_low)).all(axis=1)
+    return i[near], offsets_of(np.add.reduceat(near, offsets_of(segments)[:-1], dtype=np.int64))
 
 
 def _side(coords: np.ndarray, start: np.ndarray, points: np.ndarray, vertex: np.ndarray) -> np.ndarray:
@@ -462,27 +482,34 @@ def _convex(xy: np.ndarray, first: np.ndarray, segments: np.ndarray) -> np.ndarr
     and winds once, so it is convex, hence simple (a rectangle, most footprints).
 
     Worked out over every vertex of every ring at once, whatever their sizes: each segment's
-    direction, and the turn from each to the next; a ring's turns are a run of these (the two that
-    reach over to the next ring's first segment are passed over), and its last segment to its
-    first is one more turn. The directions' half of the circle (exact: a difference of two
-    doubles has the sign of the true one): a ring turning one way winds once if its direction
-    passes from one half to the other, that way round, once."""
+    direction, and the turn from each to the next (1 left, -1 right, 0 unsure); a ring's turns are
+    a run of these, summed (the turns between two rings' runs, over to the next path or in paths
+    not asked about, are made to count nothing), and its last segment to its first is one more
+    turn: a ring turns one way at every vertex where its sum is as large as its number of turns.
+    Turning one way, it winds once if its direction passes from one half of the circle to the
+    other (exact: a difference of two doubles has the sign of the true one) twice. A sum and a
+    count per ring, where two of each (left, right) and a mask of each ring's own turns made
+    twice the passes over the vertices (a batch of real-shaped footprints: 18.4 -> 13.3 ms)."""
+    if not len(first):
+        return np.zeros(0, bool)
     x, y = xy[:, 0], xy[:, 1]
     dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]  # segment k from vertex k to k + 1
     turn = _orientation_of(dx[:-1], dy[:-1], dx[1:], dy[1:])  # from segment k to k + 1
     upper = (dy > 0) | ((dy == 0) & (dx > 0))
-    up, down = ~upper[:-1] & upper[1:], upper[:-1] & ~upper[1:]
+    passes = upper[1:] != upper[:-1]  # from segment k to k + 1, to the other half
     last = first + segments - 1  # each ring's last segment; the closing turn, from it to its first
-    closing = _orientation_of(dx[last], dy[last], dx[first], dy[first])
-    # over its own turns only (the turns from its last segment on reach into the next ring, which
-    # may be one not asked about)
-    beyond = np.ones(len(turn), bool)
-    beyond[np.repeat(first, segments - 1) + ranks(segments - 1)] = False
-    left = np.logical_and.reduceat((turn == 1) | beyond, first) & (closing == 1)
-    right = np.logical_and.reduceat((turn == -1) | beyond, first) & (closing == -1)
-    wraps_left = np.add.reduceat(up & ~beyond, first, dtype=np.int64) + (~upper[last] & upper[first])
-    wraps_right = np.add.reduceat(down & ~beyond, first, dtype=np.int64) + (upper[last] & ~upper[first])
-    return (left & (wraps_left == 1)) | (right & (wraps_right == 1))
+    ends = np.r_[first[1:], len(turn)]  # where the run of each ring's turns ends
+    if (ends - last <= 2).all():  # each ring follows the one before: two turns between (or none, at the end)
+        between = np.r_[last, last + 1]
+        between = between[between < np.r_[ends, ends]]
+    else:  # every turn from a ring's last segment to the next ring's first
+        between = np.cumsum(np.bincount(last, minlength=len(turn) + 1)[:-1]
+                            - np.bincount(ends, minlength=len(turn) + 1)[:-1]) > 0
+    turn[between] = 0
+    passes[between] = False
+    turns = np.add.reduceat(turn, first, dtype=np.int64) + _orientation_of(dx[last], dy[last], dx[first], dy[first])
+    halves = np.add.reduceat(passes, first, dtype=np.int64) + (upper[last] != upper[first])
+    return (np.abs(turns) == segments) & (halves == 2)
 
 
 def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarray:
@@ -499,32 +526,29 @@ def _rings_simple(xy: np.ndarray, first: np.ndarray, segments: int) -> np.ndarra
     along = dx[:-1] * dx[1:] + dy[:-1] * dy[1:]
     ahead = along > _DOT_ERROR * (np.abs(dx[:-1] * dx[1:]) + np.abs(dy[:-1] * dy[1:]))
     simple = np.logical_and.reduce((turn != 0) | ahead)
-    i, j = _apart_pairs(segments)
-    if len(i):
-        simple &= np.logical_and.reduce(_segments_apart(x[:segments + 1], y[:segments + 1], i, j))
+    simple[~_segments_apart(x[:segments + 1], y[:segments + 1])] = False
     return simple
 
 
-def _segments_apart(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """(pair, ring): segments i and j of each ring (a column of `x`, `y`: its vertices in order,
-    segment k from row k to k + 1) certainly share no point (as `_apart`). The segments' boxes are
-    made once, not once per pair, and coordinates gathered only for the pairs whose boxes meet."""
+def _segments_apart(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per ring (a column of `x`, `y`: its vertices in order, closed, segment k from row k to
+    k + 1): every two of its segments that do not follow each other certainly share no point (as
+    `_apart`). The pairs are taken a distance d apart at a time, segments k and k + d of every
+    ring: their boxes compared as two slices of the segments' boxes (no gathering per pair), and
+    the coordinates gathered only for the pairs whose boxes meet."""
+    segments = len(x) - 1
     lo_x, hi_x = np.minimum(x[:-1], x[1:]), np.maximum(x[:-1], x[1:])
     lo_y, hi_y = np.minimum(y[:-1], y[1:]), np.maximum(y[:-1], y[1:])
-    apart = (hi_x[i] < lo_x[j]) | (hi_x[j] < lo_x[i]) | (hi_y[i] < lo_y[j]) | (hi_y[j] < lo_y[i])
-    pair, ring = np.nonzero(~apart)
-    if len(pair):
-        a, b = i[pair], j[pair]
-        apart[pair, ring] = _sides_apart(x[a, ring], y[a, ring], x[a + 1, ring], y[a + 1, ring],
-                                         x[b, ring], y[b, ring], x[b + 1, ring], y[b + 1, ring])
-    return apart
-
-
-def _apart_pairs(segments: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of segments of a ring that do not follow each other (i < j)."""
-    i, j = np.triu_indices(segments, 2)
-    keep = ~((i == 0) & (j == segments - 1))
-    return i[keep], j[keep]
+    out = np.ones(x.shape[1], bool)
+    for d in range(2, segments - 1):  # (the first and the last segment follow each other)
+        a, b = slice(0, segments - d), slice(d, segments)
+        apart = (hi_x[a] < lo_x[b]) | (hi_x[b] < lo_x[a]) | (hi_y[a] < lo_y[b]) | (hi_y[b] < lo_y[a])
+        k, ring = np.nonzero(~apart)
+        if len(k):
+            sides = _sides_apart(x[k, ring], y[k, ring], x[k + 1, ring], y[k + 1, ring],
+                                 x[k + d, ring], y[k + d, ring], x[k + d + 1, ring], y[k + d + 1, ring])
+            out[ring[~sides]] = False
+    return out
 
 
 def _orientation(ax, ay, bx, by, cx, cy) -> np.ndarray:
