@@ -134,15 +134,14 @@ def timeline(city: CityData, what: str, radius_m: float | None, figure: str = "v
     as an earlier one's (same features count) reuse its figure instead of measuring again."""
     years = np.asarray(list(years))
     roles = sorted(city.layers)
+    fields = {role: city.feature_fields(role) for role in roles}  # the same every year (a million rows: read once)
     seen: dict[bytes, float] = {}
     values = np.full(len(years), np.nan)
     unit = ""
     for i, year in enumerate(years):
         check(cancelled, progress, i / len(years))
         scenario = Scenario.as_of(int(year))
-        key = b"|".join(
-            np.packbits(scenario.mask(city.feature_fields(role))).tobytes() for role in roles
-        )
+        key = b"|".join(np.packbits(scenario.mask(fields[role])).tobytes() for role in roles)
         if key not in seen:
             cov = measure(city, what, radius_m, scenario, cancelled=cancelled)
             seen[key] = figure_value(cov.result, figure)
