@@ -267,10 +267,11 @@ def _encoded(batches, geometry: str, schema, asked: threading.Event):
     the GIL): the reader's share of a read of 4M footprints is mostly parsing, and the planner's
     side waits for it. Before (a read sent ahead, `_Ahead`), one at a time: the planner's side
     is then importing, one thread whose time is the command's (`planner measure`), and the
-    scheduler shares the cores by thread, so every thread more here took from it (the 1M bench
-    city, `planner measure --zones`, medians of 10-12 runs interleaved with the code before, the
-    machine loaded by other work: GeoPackage 1.86 -> 1.69 s and 2.03 -> 1.74 s, GeoParquet
-    1.84 -> 1.68 s and 1.54 -> 1.48 s)."""
+    scheduler shares the cores by thread, so every thread more here took from it. It matters on a
+    machine busy with other work (the 1M bench city, `planner measure --zones`, medians of 10-12
+    runs interleaved with the code before, load 2-3: GeoPackage 1.86 -> 1.69 s and 2.03 -> 1.74 s,
+    GeoParquet 1.84 -> 1.68 s and 1.54 -> 1.48 s); with nothing else running, the same within the
+    noise."""
     from layers.io.arrays_stream import encode
 
     first, pending = 0, collections.deque()
