@@ -23,8 +23,8 @@ letting go and taking it back at every pyarrow call, so the GUI thread, which ne
 every paint and slot, lost it again and again while the layer was being added and drawn: measured
 (bench/bench_render.py, a sampler of the lock's holder from outside the process), the job held it
 for 19-25 ms of the GUI thread's pauses of 53-75 ms at the third opening of the footprints. While
-the panel is off screen the curve of an earlier city is dropped, never kept as if current (the
-report leaves out a curve it does not have).
+the panel is off screen the curve of an earlier city is dropped, never kept as if current; a
+report exported without a curve asks for one (`measure_for_report`) and waits for it.
 """
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         key = (self.session.city_version(filtered=False), what, radius, figure)
         if getattr(self, "_key", None) == key and (self.timeline is not None or self.runner.busy()):
             return None  # the same curve, drawn or on its way (e.g. only the map's year moved)
-        if not self.isVisible():  # measured when the panel is shown (showEvent)
+        if not self.isVisible() and not self._for_report:  # measured when the panel is shown (showEvent)
             self._drop_curve()
             return None
         self._key = key
@@ -156,6 +156,18 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         return self.runner.request(lambda progress, cancelled: jobs.timeline(  # the city is built in the worker
             everything(), what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress,
             cancelled=cancelled))
+
+    _for_report = False  # `measure_for_report` asks: measured though the panel is off screen
+
+    def measure_for_report(self) -> bool:
+        """Measure the curve now, the panel on screen or not: a report exported includes it, and
+        a planner who asks for a report waits for it. False if there is nothing to measure."""
+        self._for_report = True
+        try:
+            self.recompute()
+        finally:
+            self._for_report = False
+        return self.runner.busy()
 
     def _drop_curve(self) -> None:
         """The curve of an earlier city goes (the job measuring one too): measured again when shown."""

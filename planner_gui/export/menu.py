@@ -136,6 +136,7 @@ class ExportMenu(QtWidgets.QMenu):
         window.cancel_button.clicked.connect(self.cancel)
         self._export: Export | None = None
         self._drawing: render.MapDrawing | None = None  # the export's map being drawn, in steps
+        self._waiting = None  # the Timeline whose curve a report waits for (`_with_curve`)
         self._request_id = 0
         # File > Print / Export map… (the main window puts this action in its File menu too)
         self.print_action = self.addAction("&Print / Export map…", self.print_map)
@@ -151,15 +152,22 @@ class ExportMenu(QtWidgets.QMenu):
         self.addAction("&Map as PNG…", self._map_png)
         self.addSeparator()
         self.addAction("Report as &HTML…", lambda: self._ask(
-            "HTML (*.html)", ".html", lambda p: report_export(window.dashboard, window.canvas, html_path=p)))
+            "HTML (*.html)", ".html", lambda p: report_export(window.dashboard, window.canvas, html_path=p),
+            before=self._with_curve))
         self.addAction("Report as &PDF…", lambda: self._ask(
-            "PDF (*.pdf)", ".pdf", lambda p: report_export(window.dashboard, window.canvas, pdf_path=p)))
+            "PDF (*.pdf)", ".pdf", lambda p: report_export(window.dashboard, window.canvas, pdf_path=p),
+            before=self._with_curve))
 
     def busy(self) -> bool:
-        return self._drawing is not None or self.runner.busy()
+        return self._waiting is not None or self._drawing is not None or self.runner.busy()
 
     def cancel(self) -> None:
-        if self._drawing is not None:
+        if self._waiting is not None:  # a report waiting for the Timeline's curve: not written
+            waiting, self._waiting = self._waiting, None
+            waiting.runner.cancel()
+            self._show_busy()
+            self.window.message_bar.push("Export cancelled", "the report was not written", "info")
+        elif self._drawing is not None:
             self._drawing.cancel()  # _map_drawn says so
         elif self.runner.busy():
             self.runner.cancel()  # the worker stops at its next step; _on_writing_busy tells how it ended
@@ -210,10 +218,42 @@ class ExportMenu(QtWidgets.QMenu):
         else:
             self.window.message_bar.push("Export cancelled", f"{self._export.path.name} was not changed", "info")
 
-    def _ask(self, file_filter: str, suffix: str, make_export: Callable[[str], Export]) -> None:
+    def _ask(self, file_filter: str, suffix: str, make_export: Callable[[str], Export],
+             before: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """A file name asked, then the export started (once `before(then)` calls `then`, if given)."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export", "planner" + suffix, file_filter)
-        if path:
-            self.start(make_export, path if path.endswith(suffix) else path + suffix)
+        if not path:
+            return
+        path = path if path.endswith(suffix) else path + suffix
+        if before is None:
+            self.start(make_export, path)
+        else:
+            before(lambda: self.start(make_export, path))
+
+    def _with_curve(self, then: Callable[[], None]) -> None:
+        """`then()` once the Timeline's curve is measured (a report includes it): the curve is
+        measured only while the Timeline is on screen, so a report made with it closed asks for it
+        and waits (busy meanwhile, as an export is, and cancelled by Cancel; a curve that fails, or
+        that a change cancels, leaves the report without it)."""
+        timeline = self.window.dashboard.timeline
+        if timeline.timeline is not None or not timeline.measure_for_report():
+            then()
+            return
+        self._waiting = timeline
+        self.window.progress.setRange(0, 0)
+        self.window.progress.setFormat("Measuring the coverage over time for the report")
+        self._show_busy()
+
+        def measured(busy: bool) -> None:
+            if busy:
+                return
+            timeline.runner.busy_changed.disconnect(measured)
+            waited, self._waiting = self._waiting, None
+            self._show_busy()
+            if waited is not None:  # not cancelled
+                then()
+
+        timeline.runner.busy_changed.connect(measured)
 
     def _map_png(self) -> None:
         size = self.window.canvas.size()

@@ -135,3 +135,50 @@ def test_the_curve_is_measured_only_while_the_timeline_is_open(qtbot, window):
                           session.settings.chart_figure, range(FIRST_YEAR, LAST_YEAR + 1))
     assert timeline.timeline.radius_m == session.radius_m() == first.radius_m / 2
     np.testing.assert_array_equal(timeline.timeline.values, again.values)
+
+
+def test_a_report_made_with_the_timeline_closed_measures_the_curve_and_includes_it(qtbot, window, tmp_path,
+                                                                                  monkeypatch):
+    """The curve is measured only while the Timeline is on screen; a report asked for with it
+    closed asks for the curve, waits for it, and includes it (the curve of the city as it is)."""
+    from PySide6 import QtWidgets
+
+    timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
+    window.timeline_dock.hide()
+    window.show()
+    qtbot.waitExposed(window)
+    coverage.recompute()
+    qtbot.waitUntil(lambda: settled(window) and coverage.latest is not None, timeout=30_000)
+    assert timeline.timeline is None
+    path = tmp_path / "report.html"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    menu = window.export_menu
+    next(a for a in menu.actions() if a.text() == "Report as &HTML…").trigger()
+    qtbot.waitUntil(lambda: path.exists() and not menu.busy(), timeout=60_000)
+    assert 'alt="Coverage over time"' in path.read_text()
+    session = window.session
+    expected = jobs.timeline(session.everything(), session.settings.measure, session.radius_m(),
+                             session.settings.chart_figure, range(FIRST_YEAR, LAST_YEAR + 1))
+    np.testing.assert_array_equal(timeline.timeline.values, expected.values)
+    assert not window.timeline_dock.isVisible()  # measured for the report, the dock left as it was
+
+
+def test_a_report_waiting_for_the_curve_is_busy_and_cancel_writes_nothing(qtbot, window, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
+    window.timeline_dock.hide()
+    window.show()
+    qtbot.waitExposed(window)
+    coverage.recompute()
+    qtbot.waitUntil(lambda: settled(window) and coverage.latest is not None, timeout=30_000)
+    path = tmp_path / "report.html"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    menu = window.export_menu
+    action = next(a for a in menu.actions() if a.text() == "Report as &HTML…")
+    action.trigger()
+    assert menu.busy() and not action.isEnabled() and window.cancel_button.isVisibleTo(window)
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not menu.busy() and not timeline.runner.busy(), timeout=30_000)
+    assert not path.exists() and action.isEnabled()
+    assert any("not written" in t for t in window.message_bar.texts())
