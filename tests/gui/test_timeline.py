@@ -137,18 +137,24 @@ def test_the_curve_is_measured_only_while_the_timeline_is_open(qtbot, window):
     np.testing.assert_array_equal(timeline.timeline.values, again.values)
 
 
+def measured_with_the_timeline_closed(qtbot, window):
+    """The window on screen, its Timeline closed, the Coverage figures measured: the Timeline panel."""
+    coverage = window.dashboard.coverage
+    window.timeline_dock.hide()
+    window.show()
+    qtbot.waitExposed(window)
+    coverage.recompute()
+    qtbot.waitUntil(lambda: settled(window) and coverage.latest is not None, timeout=30_000)
+    return window.dashboard.timeline
+
+
 def test_a_report_made_with_the_timeline_closed_measures_the_curve_and_includes_it(qtbot, window, tmp_path,
                                                                                   monkeypatch):
     """The curve is measured only while the Timeline is on screen; a report asked for with it
     closed asks for the curve, waits for it, and includes it (the curve of the city as it is)."""
     from PySide6 import QtWidgets
 
-    timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
-    window.timeline_dock.hide()
-    window.show()
-    qtbot.waitExposed(window)
-    coverage.recompute()
-    qtbot.waitUntil(lambda: settled(window) and coverage.latest is not None, timeout=30_000)
+    timeline = measured_with_the_timeline_closed(qtbot, window)
     assert timeline.timeline is None
     path = tmp_path / "report.html"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
@@ -166,12 +172,7 @@ def test_a_report_made_with_the_timeline_closed_measures_the_curve_and_includes_
 def test_a_report_waiting_for_the_curve_is_busy_and_cancel_writes_nothing(qtbot, window, tmp_path, monkeypatch):
     from PySide6 import QtWidgets
 
-    timeline, coverage = window.dashboard.timeline, window.dashboard.coverage
-    window.timeline_dock.hide()
-    window.show()
-    qtbot.waitExposed(window)
-    coverage.recompute()
-    qtbot.waitUntil(lambda: settled(window) and coverage.latest is not None, timeout=30_000)
+    timeline = measured_with_the_timeline_closed(qtbot, window)
     path = tmp_path / "report.html"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
     menu = window.export_menu
