@@ -310,19 +310,26 @@ def _parts_apart(store: GeometryArrays, features: np.ndarray, part_certain: np.n
     shell = np.minimum(store.part_offsets[part], last_path)
     start = store.path_offsets[shell]
     end = np.where(np.diff(store.part_offsets)[part] > 0, store.path_offsets[np.minimum(shell + 1, last_path)], start)
-    # (a shell's last point is its first: a shell that ends the coordinates is reduced without it)
-    edges = np.minimum(np.column_stack([start, end]).ravel(), len(store.coords) - 1)
-    box = np.empty((len(part), 4))
-    for axis in (0, 1):
-        values = store.coords[:, axis]
-        box[:, axis] = np.minimum.reduceat(values, edges)[::2]
-        box[:, axis + 2] = np.maximum.reduceat(values, edges)[::2]
+    box = _ring_boxes(store.coords, start, end)
 
     def apart(a, b):
         pa, pb = box[a], box[b]
         return (pa[:, 2] < pb[:, 0]) | (pb[:, 2] < pa[:, 0]) | (pa[:, 3] < pb[:, 1]) | (pb[:, 3] < pa[:, 1])
 
     return _every_pair(ok, counts, first, apart)
+
+
+def _ring_boxes(coords: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """(n, 4): xmin, ymin, xmax, ymax of each closed ring's coordinates start .. end - 1 (a ring
+    that ends the coordinates is reduced without its last point, its first again; an empty run
+    gives any values)."""
+    edges = np.minimum(np.column_stack([start, end]).ravel(), len(coords) - 1)
+    box = np.empty((len(start), 4))
+    for axis in (0, 1):
+        values = coords[:, axis]
+        box[:, axis] = np.minimum.reduceat(values, edges)[::2]
+        box[:, axis + 2] = np.maximum.reduceat(values, edges)[::2]
+    return box
 
 
 def _every_pair(ok: np.ndarray, counts: np.ndarray, first: np.ndarray, apart) -> np.ndarray:
@@ -397,15 +404,11 @@ def _segments_near(coords: np.ndarray, start, points, other_start, other_points)
     """Per pair of closed rings (this one: `points` coordinates from `start`; the other): the
     segments of this one (each by its first vertex) whose box meets the other ring's box, and their
     offsets per pair (exact comparisons: a segment left out is certainly apart from the other ring)."""
-    segments, other_segments = points - 1, other_points - 1
+    segments = points - 1
     i = np.repeat(start, segments) + ranks(segments)
-    j = np.repeat(other_start, other_segments) + ranks(other_segments)
-    p, q, r, s = (np.take(coords, at, axis=0) for at in (i, i + 1, j, j + 1))
-    low, high = np.minimum(p, q), np.maximum(p, q)
-    first = offsets_of(other_segments)[:-1]
-    other_low = np.repeat(np.minimum.reduceat(np.minimum(r, s), first), segments, axis=0)
-    other_high = np.repeat(np.maximum.reduceat(np.maximum(r, s), first), segments, axis=0)
-    near = ((low <= other_high) & (high >= other_low)).all(axis=1)
+    p, q = np.take(coords, i, axis=0), np.take(coords, i + 1, axis=0)
+    other = np.repeat(_ring_boxes(coords, other_start, other_start + other_points), segments, axis=0)
+    near = ((np.minimum(p, q) <= other[:, 2:]) & (np.maximum(p, q) >= other[:, :2])).all(axis=1)
     return i[near], offsets_of(np.add.reduceat(near, offsets_of(segments)[:-1], dtype=np.int64))
 
 
