@@ -140,7 +140,8 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         self.counted.setText(text)
         self.count_button.setVisible(s.scenario != MAP_SCENARIO and s.year is not None)
 
-    def recompute(self) -> int | None:
+    def recompute(self, off_screen: bool = False) -> int | None:
+        """Measure the curve (`off_screen`: though the panel is not on screen, for a report)."""
         what = self.session.settings.measure if self.session.measures() else None
         if not what:
             return None
@@ -148,7 +149,7 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         key = (self.session.city_version(filtered=False), what, radius, figure)
         if getattr(self, "_key", None) == key and (self.timeline is not None or self.runner.busy()):
             return None  # the same curve, drawn or on its way (e.g. only the map's year moved)
-        if not self.isVisible() and not self._for_report:  # measured when the panel is shown (showEvent)
+        if not self.isVisible() and not off_screen:  # measured when the panel is shown (showEvent)
             self._drop_curve()
             return None
         self._key = key
@@ -157,16 +158,10 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
             everything(), what, radius, figure, range(FIRST_YEAR, LAST_YEAR + 1), progress=progress,
             cancelled=cancelled))
 
-    _for_report = False  # `measure_for_report` asks: measured though the panel is off screen
-
     def measure_for_report(self) -> bool:
         """Measure the curve now, the panel on screen or not: a report exported includes it, and
         a planner who asks for a report waits for it. False if there is nothing to measure."""
-        self._for_report = True
-        try:
-            self.recompute()
-        finally:
-            self._for_report = False
+        self.recompute(off_screen=True)
         return self.runner.busy()
 
     def _drop_curve(self) -> None:
