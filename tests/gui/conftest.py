@@ -153,7 +153,20 @@ def hanoi_project(synthetic_project) -> Path:
 
 
 @pytest.fixture
-def sample_window(qtbot):
+def sample_read_once(monkeypatch):
+    """Opening the bundled sample (in the window or with `open_project`) gives a copy of one read
+    of it in this test process (tests/gui/sample_read.py): for the tests that open it to have a city."""
+    import layers.session.project
+    import planner_gui.jobs.loader
+    from tests.gui.sample_read import reading_the_sample_once
+
+    load_project = reading_the_sample_once(layers.session.project.load_project)
+    for module in (layers.session.project, planner_gui.jobs.loader):
+        monkeypatch.setattr(module, "load_project", load_project)
+
+
+@pytest.fixture
+def sample_window(qtbot, sample_read_once):
     """The main window with the bundled Hanoi sample loaded; its analysis threads stopped after, and
     its garbage collected in the GUI thread (so Python's collector never frees a Qt object from
     inside a worker thread).

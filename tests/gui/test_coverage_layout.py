@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the b
 
 
 @pytest.fixture
-def window(qtbot):
+def window(qtbot, sample_read_once):
     collect_earlier_garbage()
     window = MainWindow()
     qtbot.addWidget(window)

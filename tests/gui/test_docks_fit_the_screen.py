@@ -27,7 +27,7 @@ MESSAGE = ("/home/planner/projects/hanoi_2035_metro_extension/street_networks/"
 
 
 @pytest.fixture(params=SCREENS, ids=lambda size: f"{size[0]}x{size[1]}")
-def fitted(request, qtbot, tmp_path):
+def fitted(request, qtbot, tmp_path, sample_read_once):
     """The window as it first opens (no saved layout) at a screen's size, the sample loaded and measured."""
     collect_earlier_garbage()
     settings = QtCore.QSettings(str(tmp_path / "planner.ini"), QtCore.QSettings.Format.IniFormat)

@@ -23,7 +23,7 @@ CRS = "EPSG:32648 (WGS 84 / UTM zone 48N)"
 
 
 @pytest.fixture
-def canvas(qtbot, hanoi_project):
+def canvas(qtbot, hanoi_project, sample_read_once):
     session, _ = open_project(hanoi_project)
     return shown_canvas(qtbot, session, (420, 300))
 

@@ -18,7 +18,7 @@ THAI_HA = (105.8196, 21.0144)
 
 
 @pytest.fixture
-def hanoi_window(qtbot, window, hanoi_project):
+def hanoi_window(qtbot, window, hanoi_project, sample_read_once):
     load(qtbot, window, [hanoi_project])
     return window
 

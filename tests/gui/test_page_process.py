@@ -23,7 +23,7 @@ needs_sample = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the
 
 
 @pytest.fixture
-def content(qtbot):
+def content(qtbot, sample_read_once):
     session, _ = open_project(SAMPLE_PROJECT)
     canvas = shown_canvas(qtbot, session)
     return print_content(canvas, PageSpec("A4", landscape=True, dpi=150), "Hà Nội: người gần metro", "plan")

@@ -14,7 +14,7 @@ from planner_gui.map.canvas import LABEL_CAP
 
 
 @pytest.fixture
-def window(qtbot, hanoi_project):
+def window(qtbot, hanoi_project, sample_read_once):
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1100, 760)

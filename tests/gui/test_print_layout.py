@@ -29,7 +29,7 @@ def _text(path) -> str:
 
 
 @pytest.fixture
-def sample(qtbot):
+def sample(qtbot, sample_read_once):
     session, _ = open_project(SAMPLE_PROJECT)
     return session, shown_canvas(qtbot, session)
 
