@@ -92,6 +92,26 @@ def test_lonlat_bounds_are_worked_out_once_per_crs_and_bounds(monkeypatch):
     assert len(made) == 4
 
 
+def test_a_crs_is_looked_up_in_the_registry_once_per_definition(monkeypatch):
+    """The metric twin of a State Plane zone in feet is found by searching PROJ's registry (about 0.1 s):
+    asked again for the same definition, the same answer without searching again; another
+    definition, or the same with the axis order ignored, is searched for its own answer."""
+    import layers.crs
+    from pyproj.crs import ProjectedCRS
+
+    searched = []
+    monkeypatch.setattr(layers.crs, "_REGISTERED", layers.crs._Remembered())
+    real = layers.crs._registered
+    monkeypatch.setattr(layers.crs, "_registered", lambda crs, ignore: searched.append(crs.srs) or real(crs, ignore))
+    feet = CRS.from_epsg(2263)  # NAD83 / New York Long Island (ftUS)
+    assert layers.crs.metric_form(feet).to_epsg() == 32118  # its metric twin, NAD83 / New York Long Island
+    assert layers.crs.metric_form(CRS.from_epsg(2263)).to_epsg() == 32118 and len(searched) == 1
+    twin = ProjectedCRS(conversion=feet.coordinate_operation, geodetic_crs=feet.geodetic_crs)
+    assert layers.crs.registered(twin).to_epsg() == 32118 and len(searched) == 2  # the axis order too
+    assert layers.crs.metric_form(CRS.from_epsg(3424)).to_epsg() == 32111  # New Jersey (ftUS): its own
+    assert len(searched) == 3
+
+
 def test_a_layer_reprojected_in_one_thread_is_found_in_another(monkeypatch):
     """The loading thread reprojects a layer; the GUI thread asks for it again in the same CRS: the
     same frame (the key is the CRS's definition: PROJ may write its WKT otherwise in each thread)."""
