@@ -98,7 +98,7 @@ def test_pdf_and_html_hold_the_report_with_its_pictures(canvas, chart, tmp_path)
     assert _no_temporary_files(tmp_path)
 
 
-def test_pdf_replaces_an_old_file_whole(tmp_path):
+def test_pdf_replaces_an_old_file_whole(qapp, tmp_path):  # Qt lays out the text: an application first
     path = tmp_path / "report.pdf"
     path.write_bytes(b"old")
     write_pdf(Report("Short", CRS), path)
