@@ -103,21 +103,26 @@ def test_new_figures_for_a_few_zones_set_only_their_notes_again_and_draw_as_a_fr
     assert chart.note_texts()["Barrio 3"] == "9.0 %"
 
 
-def test_the_notes_are_drawn_by_items_for_the_bars_in_view_not_one_per_zone(qtbot):
-    """Making a text item per zone took 140 ms of the GUI thread at a window's first result
-    (Hanoi's 126 wards): the chart makes as many as there are notes in view."""
+def _chart_on_screen(qtbot, names: list[str]):
+    """A zone chart of 400 x 420 px on screen, each zone's share (1-99 %) a bar with its note."""
     import pandas as pd
 
     from planner_gui.docks.ward_chart import WardChart
 
-    names = [f"Distrito {i}" for i in range(200)]  # Lima's and Callao's districts, and more
-    values = pd.Series(np.linspace(1.0, 99.0, 200), index=names)
+    values = pd.Series(np.linspace(1.0, 99.0, len(names)), index=names)
     chart = WardChart()
     qtbot.addWidget(chart)
     chart.resize(400, 420)
     chart.show()
     qtbot.waitExposed(chart)
     chart.set_values(values, "share reached (%)", 1.0, values.map(lambda x: f"{x:.1f} %"), limit=100.0)
+    return chart
+
+
+def test_the_notes_are_drawn_by_items_for_the_bars_in_view_not_one_per_zone(qtbot):
+    """Making a text item per zone took 140 ms of the GUI thread at a window's first result
+    (Hanoi's 126 wards): the chart makes as many as there are notes in view."""
+    chart = _chart_on_screen(qtbot, [f"Distrito {i}" for i in range(200)])  # Lima's and Callao's, and more
     low, high = chart.plot.getViewBox().viewRange()[1]
     assert len(chart.shown_notes()) <= len(chart._note_items) <= high - low + 3 < 40
     chart.plot.getViewBox().setYRange(150, 150 + high - low, padding=0)  # scrolled: the same pool
@@ -127,18 +132,7 @@ def test_the_notes_are_drawn_by_items_for_the_bars_in_view_not_one_per_zone(qtbo
 def test_only_the_notes_of_the_bars_in_view_are_shown_and_a_scroll_shows_the_others(qtbot):
     """pyqtgraph places every shown note again after each change of the chart's view or size (the
     Coverage dock's layout moves with each result): the notes of bars out of view stay hidden."""
-    import pandas as pd
-
-    from planner_gui.docks.ward_chart import WardChart
-
-    names = [f"Barrio {i}" for i in range(40)]
-    values = pd.Series(np.linspace(5.0, 80.0, 40), index=names)
-    chart = WardChart()
-    qtbot.addWidget(chart)
-    chart.resize(400, 420)
-    chart.show()
-    qtbot.waitExposed(chart)
-    chart.set_values(values, "share reached (%)", 1.0, values.map(lambda x: f"{x:.1f} %"), limit=100.0)
+    chart = _chart_on_screen(qtbot, [f"Barrio {i}" for i in range(40)])
     view = chart.plot.getViewBox()
 
     def in_view() -> set[str]:
