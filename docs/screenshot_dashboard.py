@@ -31,8 +31,8 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     show_lonlat(window)
     chart = dash.coverage.chart
     if chart.order:
-        chart.select(chart.order[0])
-        dash.coverage._on_zone_clicked(chart.order[0])
+        chart.select(chart.order[0])  # as a click on the first bar does
+        chart.zone_clicked.emit(chart.order[0])
     folder = Path(folder)
     window.coverage_dock.raise_()
     written = [grab(app, window, folder / "dashboard.png")]

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from shots import ROOT, close, main_window, show_lonlat, wait
+from shots import ROOT, close, main_window, saved, show_lonlat, wait
 
 URBAN_HANOI_WIDE = (105.66, 20.90, 106.00, 21.15)  # lon/lat: the core districts and both banks, for a page
 
@@ -39,7 +39,7 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
         page = menu.print_export(window, Path(tmp) / "page.png", spec, title, default_subtitle(window.session)).run()
         image = QtGui.QImage(str(page))
     out = Path(folder) / "print_a3.png"
-    image.scaledToWidth(2000, QtCore.Qt.TransformationMode.SmoothTransformation).save(str(out))
+    saved(image.scaledToWidth(2000, QtCore.Qt.TransformationMode.SmoothTransformation), out)
     close(window)
     return [out]
 

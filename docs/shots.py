@@ -77,7 +77,14 @@ def grab(app, window, path: str | os.PathLike) -> Path:
     window.canvas.refresh()
     until(app, lambda: not window.canvas.busy() and not window.canvas.legend.busy())
     app.processEvents()
-    window.grab().save(str(path))
+    return saved(window.grab(), path)
+
+
+def saved(picture, path: str | os.PathLike) -> Path:
+    """`picture` (a QImage or QPixmap) written to `path`; stops the script if it could not be
+    (Qt says only False: no such folder, a name without an image format)."""
+    if not picture.save(str(path)):
+        raise SystemExit(f"{path}: could not be written (does its folder exist? a .png name?)")
     return Path(path)
 
 

@@ -49,8 +49,8 @@ TOOLS = {  # name: (menu text, shortcut, what it does)
                  "right click ends the line. The Coverage dock shows what it adds"),
     "plan_move": ("Plan: move a station", "M", "Click a sketched station, then its new place"),
     "plan_delete": ("Plan: delete a station", "X", "Click a sketched station to delete it"),
-    "plan_edit": ("Plan: name, status, year…", "E", "Click a sketched station to set its name, status and "
-                  "opening year"),
+    "plan_edit": ("Plan: name, status, year…", "E", "Click a sketched station to set the name, status and "
+                  "opening year of the station and of its line"),
     "pick_place": ("Travel time from here", "T", "Click a place: the Travel time dock routes from it"),
 }
 
@@ -788,10 +788,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def edit_sketch_station(self, line: int, station: int) -> None:
         from planner_gui.sketch_form import StationForm
 
-        form = StationForm(self.session.sketch.lines[line].stations[station], self)
+        sketch_line = self.session.sketch.lines[line]
+        form = StationForm(sketch_line.stations[station], sketch_line, self)
         if form.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            station_values, line_values = form.values()
             try:
-                self.session.sketch_set_station(line, station, *form.values())
+                self.session.sketch_set_station(line, station, *station_values, line=line_values)
             except ValueError as exc:
                 self.message_bar.push("The station was not changed", str(exc), "warning")
 

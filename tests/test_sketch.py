@@ -148,7 +148,9 @@ def test_the_project_keeps_the_sketch_and_modified_follows_the_work(city, tmp_pa
     [(x, y), _] = _unserved_points(c)
     session.sketch_add_station(x, y)
     assert session.modified
-    session.sketch_set_station(0, 0, "Praça Nova", "under_construction", 2028)
+    session.sketch_set_station(0, 0, "Praça Nova", "under_construction", 2028, line=("Linha 20 - Rosa", "planned", 2030))
+    with pytest.raises(ValueError):  # a status no layer knows: nothing changed, the station neither
+        session.sketch_set_station(0, 0, "Praça Velha", "existing", 2028, line=("Linha 20", "dreamt of", 2030))
     path = save_project(tmp_path / "p.planner.json", session)
     again, problems = open_project(path, allow_outside=True)
     assert problems == [] and not again.modified and not again.history.can_undo()
@@ -156,6 +158,8 @@ def test_the_project_keeps_the_sketch_and_modified_follows_the_work(city, tmp_pa
     station = again.sketch_layer("metro_station").gdf.iloc[0]
     assert (station["name"], station["status"], station["opening_year"], station["line"]) == \
         ("Praça Nova", "under_construction", 2028, "S1")
+    line = again.sketch.lines[0]
+    assert (line.name, line.status, line.opening_year) == ("Linha 20 - Rosa", "planned", 2030)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -136,6 +136,7 @@ class Sketch:
         return self._edit_station(line_index, station_index, **_attributes(name, status, opening_year, "station"))
 
     def with_line_set(self, line_index: int, name: str, status: str, opening_year: int | None) -> Sketch:
+        """The line's name, status and opening year (its stations keep their own)."""
         return self._replace_line(line_index, dataclasses.replace(
             self.lines[line_index], **_attributes(name, status, opening_year, "line")))
 

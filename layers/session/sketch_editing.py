@@ -102,12 +102,13 @@ class SketchEditing:
         self.set_sketch(self.sketch.without_station(line_index, station_index), f"Delete {station.name}")
 
     def sketch_set_station(self, line_index: int, station_index: int, name: str, status: str,
-                           opening_year: int | None) -> None:
-        self.set_sketch(self.sketch.with_station_set(line_index, station_index, name, status, opening_year),
-                        f"Edit {name}")
-
-    def sketch_set_line(self, line_index: int, name: str, status: str, opening_year: int | None) -> None:
-        self.set_sketch(self.sketch.with_line_set(line_index, name, status, opening_year), f"Edit {name}")
+                           opening_year: int | None, line: tuple[str, str, int | None] | None = None) -> None:
+        """The station's name, status and opening year; with `line`, its line's (name, status,
+        opening year) too, in the same undoable edit."""
+        sketch = self.sketch.with_station_set(line_index, station_index, name, status, opening_year)
+        if line is not None:
+            sketch = sketch.with_line_set(line_index, *line)
+        self.set_sketch(sketch, f"Edit {name}")
 
     def sketch_station_at(self, x: float, y: float, tolerance_m: float) -> tuple[int, int] | None:
         """The sketch station within `tolerance_m` of (x, y) in the working CRS, if any."""

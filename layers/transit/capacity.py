@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 HIGH, LOW = "high", "low"
-CAPACITY_CLASSES = (HIGH, LOW)
 SOURCE = ("classes: UN SDG indicator metadata 11.2.1 (rev. Sept 2021): low capacity e.g. bus, BRT; high capacity "
           "e.g. rail, metro, ferry. Route types: GTFS Schedule reference (routes.txt route_type 0-12) and "
           "Google's Extended GTFS Route Types (100-1702)")

@@ -23,7 +23,6 @@ from layers.transit.gtfs import TransitFeed
 from layers.transit.service import ServiceWindow, default_window, station_service
 
 STATIONS, LINES = "stations", "lines"  # the layers of a feed, by name inside it
-LAYER_NAMES = (STATIONS, LINES)
 DEFAULT_COLOURS = {HIGH: "#1f4e9c", LOW: "#6f6f6f", "": "#9a9a9a"}
 WGS84 = "EPSG:4326"
 

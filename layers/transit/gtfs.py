@@ -66,10 +66,6 @@ class TransitFeed:
     publisher: str = ""  # feed_info.txt's publisher, else the agency
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def last_day(self) -> dt.date:
-        return self.first_day + dt.timedelta(days=self.service_days.shape[1] - 1)
-
     def day_index(self, day: dt.date) -> int | None:
         """The column of `service_days` for `day`, None outside the calendar."""
         i = (day - self.first_day).days

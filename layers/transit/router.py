@@ -163,9 +163,6 @@ class TravelTimes:
         times = self.to_destination_s if at == "destination" else self.to_stop_s
         return nearest_rank(times, percentile)
 
-    def median_s(self, at: str = "destination") -> np.ndarray:
-        return self.percentile_s(50.0, at)
-
 
 def nearest_rank(times: np.ndarray, percentile: float) -> np.ndarray:
     """The p-th percentile of each column, nearest rank: the ceil(p/100 x n)-th smallest."""

@@ -164,19 +164,6 @@ class AttributeTable(QtWidgets.QWidget):
         """Positions in the layer's GeoDataFrame of the selected table rows."""
         return sorted({int(self.model.rows[i.row()]) for i in self.table.selectionModel().selectedRows()})
 
-    def select_rows(self, rows) -> None:
-        where = np.full(len(self.layer.gdf), -1, dtype=np.int64)  # table row of each feature shown
-        where[self.model.rows] = np.arange(len(self.model.rows))
-        selection = QtCore.QItemSelection()
-        for row in rows:
-            if 0 <= row < len(where) and where[row] >= 0:
-                index = self.model.index(int(where[row]), 0)
-                selection.select(index, index)
-        flags = (
-            QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect | QtCore.QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.table.selectionModel().select(selection, flags)
-
     def _selection_changed(self, *args) -> None:
         self.rows_selected.emit(self.layer, self.selected_rows())
 

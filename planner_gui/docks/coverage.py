@@ -193,10 +193,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
     def scenario(self):
         return self.session.scenario()
 
-    def effective_radius(self) -> float | None:
-        """The radius the figures use: None for a preset without a buffer (digital, green per resident)."""
-        return self.session.radius_m()
-
     def measures(self) -> list[str]:
         return self.session.measures()
 

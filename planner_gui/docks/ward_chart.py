@@ -8,12 +8,15 @@ One pyqtgraph BarGraphItem holds every bar. The view shows about `VISIBLE` bars 
 scrolls vertically (drag or wheel). Clicking a bar emits `zone_clicked(name)` (the dock then
 highlights that ward on the map) and paints that bar in the highlight colour.
 
-Only the notes of the bars in view are shown (others are hidden until a scroll brings their bars
-in): pyqtgraph places every shown text item again after each change of the chart's view or size,
-a Python call per note, and Hanoi's 126 notes made each new result or layout of the Coverage dock
-(every year on the timeline) cost 15-30 ms of the GUI thread.
+Only the notes of the bars in view are drawn (a scroll draws the others as their bars come in),
+by a pool of text items about as large as the bars in view: pyqtgraph places every shown text
+item again after each change of the chart's view or size, a Python call per note, and Hanoi's
+126 notes made each new result or layout of the Coverage dock (every year on the timeline) cost
+15-30 ms of the GUI thread; making an item for each of them, 140 ms at a window's first result.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -54,7 +57,7 @@ class WardChart(QtWidgets.QWidget):
         self.plot.addItem(self.bars)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         view.sigResized.connect(lambda *_: self._top())
-        view.sigYRangeChanged.connect(lambda *_: self._show_notes_in_view())
+        view.sigYRangeChanged.connect(lambda *_: self._drawing or self._show_notes_in_view())
         axis = self.plot.getAxis("left")
         axis.setStyle(tickLength=0)
         axis.setWidth(AXIS_MIN_PX)
@@ -71,8 +74,10 @@ class WardChart(QtWidgets.QWidget):
         layout.addWidget(self.plot, 1)
         self.values = pd.Series(dtype=float)
         self.notes = pd.Series(dtype=object)
-        self._note_items: list[pg.TextItem] = []  # the first _notes_shown are shown
-        self._notes_shown = 0
+        self._note_items: list[pg.TextItem] = []  # a pool: bar i's note is item i % its size
+        self._note_text: dict[str, str] = {}  # by zone
+        self._bar_ends = np.zeros(0)  # by bar, top first
+        self._drawing = False  # the notes are written once the chart's view is set
         self.order: list[str] = []
         self.selected: str | None = None
         self.scale = 1.0
@@ -107,6 +112,14 @@ class WardChart(QtWidgets.QWidget):
         self._redraw()
 
     def _redraw(self, *_, keep_view: bool = False) -> None:
+        self._drawing = True
+        try:
+            self._draw_bars(keep_view)
+        finally:
+            self._drawing = False
+        self._show_notes_in_view()
+
+    def _draw_bars(self, keep_view: bool) -> None:
         values = self.values
         how = self.sort.currentText()
         if how == "by name":
@@ -117,6 +130,8 @@ class WardChart(QtWidgets.QWidget):
         n = len(values)
         self._show_axes(n > 0)
         shown = values.to_numpy() * self.scale
+        self._note_text = dict(zip(self.notes.index, self.notes.astype(str)))
+        self._bar_ends = np.nan_to_num(shown)
         brushes = [pg.mkBrush(SELECTED if name == self.selected else BAR) for name in self.order]
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.nan_to_num(shown), brushes=brushes)
         axis = self.plot.getAxis("left")
@@ -133,45 +148,59 @@ class WardChart(QtWidgets.QWidget):
         end = top * room if top > 0 else 1.0
         self.x_end = min(end, self.limit) if self.limit is not None and top > 0 else end
         view.setXRange(0, self.x_end, padding=0)
-        self._draw_notes(shown)
         if not keep_view or n <= self.visible_bars():
             self._top()
 
-    def _draw_notes(self, shown: np.ndarray) -> None:
-        """One text item per note, reused from one drawing to the next (making and adding 126 items
-        each time the figures change took a third of a second), and only what changed set again:
-        a year on the timeline moves a few wards' figures, and setting every item's anchor,
-        place and visibility anew was 10-17 ms of the GUI thread for Hanoi's 126 wards."""
-        rows = [(i, name) for i, name in enumerate(self.order) if name in self.notes.index]
+    def _show_notes_in_view(self) -> None:
+        """Write the notes of the bars in view (a bar either side too) with a small pool of text
+        items, and hide the pool's others.
+
+        The pool is as large as the most notes ever in view (about 16), not one item per zone:
+        making Hanoi's 126 items took 140 ms of the GUI thread at a window's first result. Bar i's
+        note is the pool's item i modulo its size, and only what changed is set again: a scroll by
+        a bar writes one item, and a year on the timeline moves only the notes whose figure moved
+        (setting every item's anchor, place and visibility anew was 10-17 ms for Hanoi's wards).
+        """
+        low, high = self.plot.getViewBox().viewRange()[1]
+        first, last = max(0, math.ceil(low - 1)), min(len(self.order) - 1, math.floor(high + 1))
+        rows = [i for i in range(first, last + 1) if self.order[i] in self._note_text]
         while len(self._note_items) < len(rows):
             item = pg.TextItem("", color="#222222", anchor=(0, 0.5))
+            item.setVisible(False)
             self.plot.addItem(item)
             self._note_items.append(item)
-        texts = self.notes.reindex([name for _, name in rows]).astype(str).tolist()
-        for item, (i, _name), text in zip(self._note_items, rows, texts):
-            item.setText(text)  # (pyqtgraph sets the same text again as a no-op)
-            at = float(np.nan_to_num(shown[i]))
-            inside = at > 0.75 * self.x_end  # no room after the bar: written inside its end
-            anchor = (1, 0.5) if inside else (0, 0.5)
-            if tuple(item.anchor) != anchor:
-                item.setAnchor(anchor)
-            if (item.pos().x(), item.pos().y()) != (at, i):
-                item.setPos(at, i)
-        self._notes_shown = len(rows)
-        self._show_notes_in_view()
-
-    def _show_notes_in_view(self) -> None:
-        """Show the notes of the bars in view (a bar either side too), hide the others."""
-        low, high = self.plot.getViewBox().viewRange()[1]
+        used = set()
+        for i in rows:
+            k = i % len(self._note_items)
+            used.add(k)
+            self._write_note(self._note_items[k], i)
         for k, item in enumerate(self._note_items):
-            shown = k < self._notes_shown and low - 1 <= item.pos().y() <= high + 1
-            if item.isVisible() != shown:
-                item.setVisible(shown)
+            if k not in used and item.isVisible():
+                item.setVisible(False)
+
+    def _write_note(self, item: pg.TextItem, i: int) -> None:
+        """Item `item` shows bar i's note: after the bar's end, or inside it with no room after."""
+        text = self._note_text[self.order[i]]
+        if item.toPlainText() != text:
+            item.setText(text)
+        at = float(self._bar_ends[i])
+        anchor = (1, 0.5) if at > 0.75 * self.x_end else (0, 0.5)
+        if tuple(item.anchor) != anchor:
+            item.setAnchor(anchor)
+        if (item.pos().x(), item.pos().y()) != (at, i):
+            item.setPos(at, i)
+        if not item.isVisible():
+            item.setVisible(True)
 
     def note_texts(self) -> dict[str, str]:
-        """The notes drawn, by ward (for tests and exports)."""
-        return {name: item.toPlainText() for name, item in zip(
-            [n for n in self.order if n in self.notes.index], self._note_items[:self._notes_shown])}
+        """The note each bar carries, shown or not (for tests and exports), in the bars' order."""
+        return {name: self._note_text[name] for name in self.order if name in self._note_text}
+
+    def shown_notes(self) -> list[tuple[str, str, tuple, tuple]]:
+        """The notes on screen: (zone, text, anchor, place in the chart), top bar first."""
+        shown = [item for item in self._note_items if item.isVisible()]
+        return sorted(((self.order[int(item.pos().y())], item.toPlainText(), tuple(item.anchor),
+                        (item.pos().x(), item.pos().y())) for item in shown), key=lambda note: note[3][1])
 
     def visible_bars(self) -> int:
         """As many bars as fit with a legible name (BAR_PX each), at least 3."""

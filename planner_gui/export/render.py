@@ -94,15 +94,6 @@ def render_map_image(canvas, width_px: int, height_px: int, scale: float = 1.0) 
     return MapDrawing(canvas, width_px, height_px, scale, canvas.view_bounds(), overlays=True).draw_now()
 
 
-def render_map_frame(canvas, width_px: int, height_px: int, scale: float,
-                     bounds: tuple[float, float, float, float]) -> tuple[QtGui.QImage, tuple[float, float, float, float]]:
-    """The map over (at least) `bounds` drawn afresh at width_px x height_px, here and now, without
-    the canvas's own scale bar and legend (a print layout draws its own); returns the image and the
-    bounds it shows. `scale` as in `render_map_image` (a print at 300 dpi uses 300 / 96)."""
-    drawing = MapDrawing(canvas, width_px, height_px, scale, bounds, overlays=False)
-    return drawing.draw_now(), drawing.shown
-
-
 class MapDrawing(QtCore.QObject):
     """The map over (at least) `bounds` drawn afresh into a width_px x height_px image, for an export.
 

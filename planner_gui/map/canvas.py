@@ -545,7 +545,3 @@ class MapCanvas(pg.GraphicsView):
             self.legend.place()
             self.attribution.place()
             self.empty_hint.setGeometry(0, 0, self.width(), self.height())
-
-    def render_image(self) -> QtGui.QImage:
-        """Draw the map now into an image (for benchmarks and screenshots)."""
-        return self.grab().toImage()

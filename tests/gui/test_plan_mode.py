@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import shapely
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from layers.cli import main as cli
 from layers.layer import VectorLayer
@@ -131,14 +131,25 @@ def test_move_delete_and_edit_a_sketched_station(qtbot, sample_window, monkeypat
 
     from planner_gui import sketch_form
 
-    monkeypatch.setattr(sketch_form.StationForm, "exec", lambda self: self.accept() or 1)
-    monkeypatch.setattr(sketch_form.StationForm, "values", lambda self: ("Ga Mới", "under_construction", 2029))
+    def fill_in(form) -> int:  # what the planner types into the form, then OK
+        form.station.name.setText("Ga Mới")
+        form.station.status.setCurrentIndex(form.station.status.findData("under_construction"))
+        form.station.year.setValue(2029)
+        form.line.name.setText("Tuyến 5: Văn Cao - Hòa Lạc")
+        form.line.year.setValue(2031)
+        form.accept()
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(sketch_form.StationForm, "exec", fill_in)
     window.set_tool("plan_edit")
     _click(qtbot, window, *session.sketch_station_xy(0, 0))
-    station = session.sketch.lines[0].stations[0]
+    station, line = session.sketch.lines[0].stations[0], session.sketch.lines[0]
     assert (station.name, station.status, station.opening_year) == ("Ga Mới", "under_construction", 2029)
-    window.undo()
+    assert (line.name, line.status, line.opening_year) == ("Tuyến 5: Văn Cao - Hòa Lạc", "planned", 2031)
+    assert session.sketch_layer("metro_line").gdf["name"].iloc[0] == "Tuyến 5: Văn Cao - Hòa Lạc"
+    window.undo()  # the station and its line, one edit
     assert session.sketch.lines[0].stations[0].name == "S1 station 1"
+    assert session.sketch.lines[0].name == "Sketch line S1"
 
 
 def test_new_project_asks_before_dropping_unsaved_work(qtbot, sample_window, monkeypatch):

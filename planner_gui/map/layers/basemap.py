@@ -11,11 +11,9 @@ import contextlib
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from planner_gui.jobs.runner import AnalysisRunner
-from planner_gui.map.tiles import TILE_PX, PlacedTile, TileSource, fetch, tiles_for_view
+from planner_gui.map.tiles import PlacedTile, TileSource, fetch, tiles_for_view
 
 Z_BASEMAP = -1_000  # under every layer (layers are stacked from 0 up)
-TILE_RECT = QtGui.QPolygonF([QtCore.QPointF(0, 0), QtCore.QPointF(TILE_PX, 0), QtCore.QPointF(TILE_PX, TILE_PX),
-                             QtCore.QPointF(0, TILE_PX)])
 
 
 def placed_image(item: PlacedTile) -> tuple[QtGui.QImage, QtGui.QTransform] | None:
