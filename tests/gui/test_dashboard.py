@@ -180,7 +180,7 @@ def test_a_map_that_cannot_be_drawn_is_said_and_the_old_file_stays(qtbot, dash, 
     assert path.read_bytes() == b"old picture" and [p.name for p in tmp_path.iterdir()] == ["map.png"]
 
 
-def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch):
+def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch, sample_read_once):
     """A street network or a boundary of a million polygons takes seconds to prepare: the docks
     ask for the city in their workers, so the GUI thread never builds it."""
     import threading
