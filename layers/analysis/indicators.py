@@ -30,7 +30,7 @@ import shapely
 
 from layers.analysis.city import CityData, CityDataError
 from layers.analysis.coverage import (
-    Within, ZonePopulation, as_area, catchment, measure_catchment, polygonal, zone_geometries,
+    Within, ZonePopulation, as_area, catchment, measure_catchment, polygonal,
 )
 from layers.analysis.coverage.shapes import geometries
 from layers.analysis.presets import PRESETS, STRAIGHT, Preset
@@ -170,7 +170,8 @@ def _remembered_measure(zone: shapely.Geometry, within: Within | None, city: Cit
 
     def made():
         return measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=zone_gdf,
-                                 zone_name_field="zone", progress=progress, cancelled=cancelled, within=within)
+                                 zone_name_field="zone", progress=progress, cancelled=cancelled, within=within,
+                                 zone_pieces=city.zone_pieces() if zone_gdf is not None else None)
 
     measured = city.remember(key, made)
     check(cancelled, progress, 1.0)
@@ -368,7 +369,7 @@ def _green_per_resident(p, city, scenario, zone_gdf, method, progress, cancelled
     regions = [city.study_area]
     names = None
     if zone_gdf is not None:
-        zgeoms = zone_geometries(zone_gdf, city.study_area)
+        zgeoms = city.zone_pieces()
         regions += list(zgeoms)
         names = zone_gdf["zone"].astype(str).to_numpy()
     regions = np.asarray(regions, dtype=object)
@@ -438,8 +439,7 @@ def compare(
     gained = as_area(shapely.difference(b, a))
     lost = as_area(shapely.difference(a, b))
     zone_gdf = city.zones if zones else None
-    zg = city.remember(("zone pieces",), lambda: zone_geometries(zone_gdf, city.study_area)) \
-        if zone_gdf is not None else np.empty(0, dtype=object)
+    zg = city.zone_pieces() if zone_gdf is not None else np.empty(0, dtype=object)
     nz = len(zg)
 
     def people_in(region) -> np.ndarray | None:

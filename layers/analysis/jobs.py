@@ -64,7 +64,8 @@ def _layer_coverage(city, name, radius_m, scenario, progress, cancelled, request
     counted = city.counted_features()
     cov = measure_catchment(zone, city.study_area, city.crs, city.population, counted, zones=city.zones,
                             zone_name_field="zone", progress=progress, cancelled=cancelled,
-                            within=Within.of(geometries(features), radius, city.quad_segs))
+                            within=Within.of(geometries(features), radius, city.quad_segs),
+                            zone_pieces=city.zone_pieces() if city.zones is not None else None)
     people = city.population is not None
     num, den = (cov.population, cov.study_population) if people else (cov.area_m2, cov.study_area_m2)
     result = IndicatorResult(

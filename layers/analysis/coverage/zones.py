@@ -148,13 +148,15 @@ def measure_catchment(
     progress: Progress = None,
     cancelled: IsCancelled = None,
     within: Within | None = None,
+    zone_pieces: np.ndarray | None = None,
 ) -> CoverageResult:
     """Area, area share, people, people share and features inside of a catchment; optionally by zone.
 
     `zone` is the catchment (already clipped to the study area), `study_area` the whole
     (boundary or any polygon). With `zones` (e.g. wards), the result's `zones` table has the
-    same figures for catchment ∩ zone against zone ∩ study area. With `within` (what `zone` is
-    the polygon of), features are counted by the exact distance.
+    same figures for catchment ∩ zone against zone ∩ study area (`zone_pieces`: those zone ∩ study
+    area, when the caller has them, `CityData.zone_pieces`). With `within` (what `zone` is the
+    polygon of), features are counted by the exact distance.
     """
     crs = require_metric(crs)
     check(cancelled, progress, 0.0)
@@ -162,7 +164,7 @@ def measure_catchment(
     regions, denominators = [zone], [study_area]
     zone_geoms = None
     if zones is not None and len(zones):
-        zone_geoms = zone_geometries(zones, study_area)
+        zone_geoms = zone_geometries(zones, study_area) if zone_pieces is None else zone_pieces
         regions += list(polygonal(_pieces_by_zone(zone, zone_geoms)))
         denominators += list(zone_geoms)
     table = measure_regions(regions, denominators, crs, population, features, progress, cancelled, within)
