@@ -388,7 +388,7 @@ def reader_peaks_mb() -> list[float]:
 def exports(window):
     """(label, make_export) for the Export menu: a map PNG at twice the window's map, print pages."""
     from planner_gui.export import menu
-    from planner_gui.export.print_layout import PageSpec
+    from planner_gui.export.print_page import PageSpec
 
     size = window.canvas.size()
     width, height = size.width() * 2, size.height() * 2

@@ -21,7 +21,8 @@ def main(folder: str | os.PathLike = ROOT / "docs") -> list[Path]:
     from PySide6 import QtCore, QtGui
 
     from planner_gui.export import menu
-    from planner_gui.export.print_layout import PageSpec, default_subtitle, default_title
+    from planner_gui.export.print_layout import default_subtitle, default_title
+    from planner_gui.export.print_page import PageSpec
 
     app, window = main_window()
     dash = window.dashboard

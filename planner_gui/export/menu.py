@@ -22,7 +22,7 @@ from PySide6 import QtGui, QtWidgets
 from layers.analysis.progress import IsCancelled, Progress, check
 from layers.io.atomic import save_target
 from layers.report import report_from_results, results_table, write_csv, write_geopackage
-from planner_gui.export import print_layout, render, report_pdf
+from planner_gui.export import print_layout, print_page, render, report_pdf
 from planner_gui.jobs.runner import AnalysisRunner
 
 
@@ -76,7 +76,7 @@ def map_png_export(canvas, path, width_px: int, height_px: int) -> Export:
     return Export(Path(path), lambda progress, cancelled: render.save_png(drawing.image, path), [drawing])
 
 
-def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle: str) -> Export:
+def print_export(window, path, spec: print_page.PageSpec, title: str, subtitle: str) -> Export:
     """The print layout page (PDF or PNG by the suffix): its map drawn for the page, the page painted and
     written by `write`."""
     if Path(path).suffix.lower() not in (".pdf", ".png"):
@@ -86,7 +86,7 @@ def print_export(window, path, spec: print_layout.PageSpec, title: str, subtitle
                   [content.map])
 
 
-REPORT_PAGE = print_layout.PageSpec("A4", landscape=False, dpi=200)  # the report's map page
+REPORT_PAGE = print_page.PageSpec("A4", landscape=False, dpi=200)  # the report's map page
 
 
 def report_export(dashboard, canvas, html_path=None, pdf_path=None) -> Export:

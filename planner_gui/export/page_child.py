@@ -2,9 +2,10 @@
 
     python -m planner_gui.export.page_child      # input: page_process.HEADER, the header, the pixels
 
-It reads its whole input first, then imports what painting needs (about a second: the parent,
-its data sent, waits looking at the export's Cancel, not on a full pipe), paints the page with
-`print_layout.paint_page` as the window would, writes it to the path the header names and exits
+It reads its whole input first, then imports what painting needs (Qt and `print_page`, about
+0.3 s, not the layers' libraries: the parent, its data sent, waits looking at the export's
+Cancel, not on a full pipe), paints the page with
+`print_page.paint_page` as the window would, writes it to the path the header names and exits
 0; or it says what went wrong on its error output and exits 1.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from planner_gui.export.page_process import HEADER
 @dataclasses.dataclass(frozen=True)
 class DrawnMap:
     """A page's map as the child gets it: its image (over `pixels`) and the bounds it shows, as
-    `print_layout.PrintContent` reads a drawn `render.MapDrawing`."""
+    `print_page.PrintContent` reads a drawn `render.MapDrawing`."""
 
     image: object  # QtGui.QImage over `pixels`
     shown: tuple[float, float, float, float]
@@ -34,7 +35,7 @@ def paint_from_input() -> None:
     header, pixels = source.read(header_bytes), source.read(pixel_bytes)
     from PySide6 import QtGui
 
-    from planner_gui.export.print_layout import paint_page, pdf_writer
+    from planner_gui.export.print_page import paint_page, pdf_writer
 
     path, content, shown, width, height, stride, image_format = pickle.loads(header)
     _app = QtGui.QGuiApplication(["planner page"])  # fonts and text layout need one

@@ -6,15 +6,15 @@ them (the map's JPEG encoding, in strips of ~8 ms), and on a busy machine a call
 core while it holds the lock (a strip of 8 ms of work took 20-90 ms). The window's GUI thread
 needs that lock at every callback into Python and waited for it: 87-153 ms in one export of three,
 while itself busy 1-12 ms (`bench/bench_render.py`, 1M footprints). A thread cannot paint without
-the lock, so the page is painted and written here, by the same `print_layout.paint_page`, in a
+the lock, so the page is painted and written here, by the same `print_page.paint_page`, in a
 child process: the window's worker only sends it the page's content and waits for it to end,
-which holds no lock. The price is the child's start (Python, Qt and the page's imports: about a second
+which holds no lock. The price is the child's start (Python, Qt and `print_page`: about half a second
 on this machine) per PDF, paid after the map is drawn, not during it: a child started ahead, as
 the map was drawn, took a core from the map's drawing (a worker holding the lock), and the GUI
 thread waited more (the A4 export twelve times at load 3.5-4: two waits over 50 ms, up to 71 ms,
 against none with the child started by the writing worker, at its lower priority).
 
-    write_pdf(content, "page.pdf")     # content: a print_layout.PrintContent, its map drawn
+    write_pdf(content, "page.pdf")     # content: a print_page.PrintContent, its map drawn
 
 The child is `planner_gui.export.page_child`: it reads from its input HEADER (two lengths), a
 pickled header (the PDF's path, the content, its map image's shape) and the map image's bytes,
@@ -42,7 +42,7 @@ HEADER = struct.Struct("<QQ")  # the lengths of the pickled header and of the ma
 
 
 def write_pdf(content, path: str | os.PathLike, cancelled: IsCancelled = None) -> Path:
-    """Write `content` (a `print_layout.PrintContent`, its map drawn) as a one-page PDF at `path`,
+    """Write `content` (a `print_page.PrintContent`, its map drawn) as a one-page PDF at `path`,
     in a child process; the calling thread waits without Python's lock. Raises OSError with the
     child's reason if it fails, `Cancelled` (the child stopped, `path` removed) if `cancelled()`."""
     path = Path(path)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from planner_gui.export.print_layout import PageSpec, default_subtitle, default_title
+from planner_gui.export.print_layout import default_subtitle, default_title
+from planner_gui.export.print_page import PageSpec
 
 
 class PrintDialog(QtWidgets.QDialog):

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui
 
 from layers.io.atomic import atomic_path, whole_pdf
 from layers.report import Report
-from planner_gui.export.print_layout import page_image, paint_page
+from planner_gui.export.print_page import page_image, paint_page
 from planner_gui.export.render import png_bytes
 
 

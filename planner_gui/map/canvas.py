@@ -39,7 +39,7 @@ from planner_gui.map.layers.vector import VectorGraphic
 from planner_gui.map.legend.widget import MapLegend
 from planner_gui.map.moving_picture import MovingPicture
 from planner_gui.map.scale_bar import ScaleBar
-from planner_gui.map.symbology import MAP_BACKGROUND, pen
+from planner_gui.map.pens import MAP_BACKGROUND, pen
 from planner_gui.map.years_ahead import YearsAhead
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)

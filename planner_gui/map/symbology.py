@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from layers.layer import Style
 from planner_gui.map.remembered import Remembered, data_key
 
-MAP_BACKGROUND = "#f4f2ec"  # the map's paper: what a transparent symbol is seen over
 
 STATUS_PATTERNS = {"existing": "solid", "under_construction": "dashed", "planned": "dotted"}
 PALETTE = (
@@ -98,35 +97,6 @@ def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleCl
             rows.setflags(write=False)
         return classes
     return _classes.get(layer, (*data_key(layer), style.key()), make)
-
-
-def pen(colour: str, width: float, pattern: str = "solid") -> QtGui.QPen:
-    """A cosmetic pen (width in screen pixels, whatever the zoom)."""
-    p = QtGui.QPen(QtGui.QColor(colour))
-    p.setCosmetic(True)
-    p.setWidthF(width)
-    p.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
-    if pattern == "dashed":
-        p.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-        p.setDashPattern([3.0, 1.6])
-    elif pattern == "dotted":
-        p.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-        p.setDashPattern([0.05, 1.9])
-    else:
-        p.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-    return p
-
-
-def brush(colour: str | None, alpha: float, pattern: str = "solid") -> QtGui.QBrush:
-    """A fill; planned areas are hatched and lighter, the way plans are drawn."""
-    if not colour:
-        return QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)
-    c = QtGui.QColor(colour)
-    if pattern == "dotted":
-        c.setAlphaF(min(1.0, alpha * 1.6))
-        return QtGui.QBrush(c, QtCore.Qt.BrushStyle.BDiagPattern)
-    c.setAlphaF(alpha * (0.7 if pattern == "dashed" else 1.0))
-    return QtGui.QBrush(c)
 
 
 def rgba(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:

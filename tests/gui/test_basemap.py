@@ -139,7 +139,8 @@ def _pixel(canvas, x, y):
 
 def test_the_map_draws_the_servers_tiles_under_the_layers_and_credits_them(qtbot, window, synthetic_project,
                                                                           tile_server, tmp_path):
-    from planner_gui.export.print_layout import PageSpec, print_content
+    from planner_gui.export.print_layout import print_content
+    from planner_gui.export.print_page import PageSpec
 
     url, seen, _ = tile_server
     load(qtbot, window, [synthetic_project])

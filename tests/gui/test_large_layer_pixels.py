@@ -24,7 +24,7 @@ from planner_gui.map import geometry as geo
 from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.layers.large_vector import PaintPlan, paint_picture
-from planner_gui.map.symbology import brush, pen
+from planner_gui.map.pens import brush, pen
 
 CRS = "EPSG:32736"  # UTM 36S (Kampala to Nairobi), a southern-hemisphere city
 X0, Y0 = 500_000.0, 9_850_000.0

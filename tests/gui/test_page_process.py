@@ -16,7 +16,8 @@ from layers.analysis.progress import Cancelled
 from layers.io.atomic import AtomicWriteError
 from layers.session.project import SAMPLE_PROJECT, open_project
 from planner_gui.export import menu
-from planner_gui.export.print_layout import PageSpec, paint_page, pdf_writer, print_content, write_page
+from planner_gui.export.print_layout import print_content, write_page
+from planner_gui.export.print_page import PageSpec, paint_page, pdf_writer
 from tests.gui.helpers import shown_canvas
 
 needs_sample = pytest.mark.skipif(not SAMPLE_PROJECT.exists(), reason="needs the bundled Hanoi sample")
@@ -101,3 +102,24 @@ def test_the_export_menu_writes_the_pdf_page_through_its_worker(qtbot, sample_wi
     document = _document(path)
     assert document["title"] == "Hà Nội" and "Legend" in document["text"] and "Figures" in document["text"]
     assert any(str(path) in text for text in window.message_bar.texts())  # "Exported", said in the window
+
+
+def test_the_page_child_paints_without_the_layers_libraries():
+    """The child imported the window's layer code with the painting (pandas, geopandas, pyqtgraph,
+    rasterio: 0.6-1.1 s of each PDF export): it imports Qt and the page's painting alone, and the
+    content it is sent unpickles without them."""
+    import pickle
+    import subprocess
+    import sys
+    from datetime import date
+
+    from planner_gui.map.legend.entry import LegendEntry, Swatch
+
+    content = pickle.dumps((PageSpec("A3"), [LegendEntry("Metro", [("", [Swatch("line 2", "line", "#f28c00", None,
+                                                                                  "dashed")])])], date.today()))
+    heavy = ("pandas", "geopandas", "shapely", "pyqtgraph", "rasterio", "pyproj")
+    script = ("import pickle, sys; import planner_gui.export.page_child; "
+              "from planner_gui.export.print_page import paint_page, pdf_writer; pickle.loads(sys.stdin.buffer.read()); "
+              f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], input=content, capture_output=True, check=True)
+    assert done.stdout.decode().strip() == "[]"

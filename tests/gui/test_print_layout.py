@@ -15,7 +15,8 @@ from layers.io import read_layers
 from layers.session.project import SAMPLE_PROJECT, open_project
 from layers.session import Session
 from planner_gui.export import menu
-from planner_gui.export.print_layout import PageSpec, print_content, true_north_degrees, write_page
+from planner_gui.export.print_layout import print_content, true_north_degrees, write_page
+from planner_gui.export.print_page import PageSpec
 from tests.cities import CITIES, write_city
 from tests.gui.helpers import shown_canvas
 
@@ -130,7 +131,7 @@ def test_the_printed_legend_is_legible_and_never_overprints(sample, monkeypatch,
 
     monkeypatch.setattr(page_painter.PagePainter, "text", recorded)
     from planner_gui.map.legend.painter import paint_legend_mm
-    from planner_gui.export.print_layout import page_frames
+    from planner_gui.export.print_page import page_frames
 
     image = QtGui.QImage(3000, 3000, QtGui.QImage.Format.Format_RGB32)
     painter = QtGui.QPainter(image)
@@ -377,7 +378,7 @@ def test_the_map_is_copied_onto_the_page_pixel_for_pixel(sample, tmp_path):
     a strip of rows at a time: between the scale bar (bottom left) and the north arrow (top right),
     inside the frame's outline, every pixel of the page is the map image's own, the rows where
     two strips join included."""
-    from planner_gui.export.print_layout import MAP_STRIP_ROWS, page_frames
+    from planner_gui.export.print_page import MAP_STRIP_ROWS, page_frames
 
     _, canvas = sample
     spec = PageSpec("A4", landscape=True, dpi=150)
@@ -406,7 +407,7 @@ def test_the_pdf_takes_the_map_a_short_strip_at_a_time_with_no_gap(sample, tmp_p
     strip lies over. Together they are the map image's rows, each once, and on the page they tile
     the map's place from top to bottom, each strip overlapping the next by one pixel (no paper
     between them, whatever a viewer does at an image's edge)."""
-    from planner_gui.export.print_layout import MAP_PDF_STRIP_PIXELS
+    from planner_gui.export.print_page import MAP_PDF_STRIP_PIXELS
 
     _, canvas = sample
     dpi = 150

@@ -12,7 +12,8 @@ def _settled(window) -> bool:
 
 def test_the_wards_coloured_by_share_reached(qtbot, sample_window):
     from layers.analysis.zone_map import figures_for
-    from planner_gui.export.print_layout import PageSpec, print_content
+    from planner_gui.export.print_layout import print_content
+    from planner_gui.export.print_page import PageSpec
     from planner_gui.map.legend.entries import legend_entries
     from planner_gui.zone_map_menu import RESULT_KEY
 

@@ -41,7 +41,8 @@ from planner_gui.map.blank_image import blank_image
 from planner_gui.map.feature_painter import feature_rings, paint_apart, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.shown import shown_mask
-from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
+from planner_gui.map.pens import brush, pen
+from planner_gui.map.symbology import layer_style_classes, rgba
 
 SMALL_PX = 4.0  # features smaller than this many pixels are burnt in as their boxes
 

@@ -14,7 +14,8 @@ from planner_gui.map import geometry as geo
 from planner_gui.map.feature_painter import feature_rings, paint_features
 from planner_gui.map.layers.base import LayerGraphic
 from planner_gui.map.shown import shown_mask
-from planner_gui.map.symbology import brush, layer_style_classes, pen, rgba
+from planner_gui.map.pens import brush, pen
+from planner_gui.map.symbology import layer_style_classes, rgba
 
 
 class FeaturesItem(QtWidgets.QGraphicsPathItem):

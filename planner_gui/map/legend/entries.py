@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,49 +25,13 @@ from layers.layer import Layer, RasterLayer, VectorLayer
 from planner_gui.map.shown import shown_mask
 from planner_gui.map.remembered import Remembered, data_key
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
+from planner_gui.map.legend.entry import LegendEntry, Ramp, Swatch
 from planner_gui.map.symbology import layer_style_classes
 
 STATUS_LABELS = {"existing": "existing", "under_construction": "under construction", "planned": "planned"}
 PATTERN_STATUS = {"solid": "existing", "dashed": "under_construction", "dotted": "planned"}
 RAMP_STEPS = 64
 _NOT_NAMES = {"geometry", "status", "source", "opening_year", "accuracy", "role"}
-
-
-@dataclass(frozen=True)
-class Swatch:
-    """One row of the legend: a small drawing of the symbol and what it means."""
-
-    label: str
-    shape: str  # 'line', 'area' or 'point'
-    stroke: str  # '#rrggbb'
-    fill: str | None
-    pattern: str  # 'solid', 'dashed' or 'dotted' (existing, under construction, planned)
-    width: float = 1.0  # line width, screen pixels as on the map
-    fill_alpha: float = 0.35
-    size: float = 6.0  # point size, screen pixels
-
-
-@dataclass
-class Ramp:
-    """A raster's colour ramp: `colours` (N x 4 RGBA, low to high) as the map draws them, and ticks."""
-
-    colours: np.ndarray
-    ticks: list[tuple[float, str]]  # (position 0..1 along the ramp, text)
-    unit: str
-
-
-@dataclass
-class LegendEntry:
-    """One layer in the legend: its name, then its symbols in groups ('' = no group heading)."""
-
-    layer: str
-    groups: list[tuple[str, list[Swatch]]] = field(default_factory=list)
-    ramp: Ramp | None = None
-    opacity: float = 1.0
-    result: bool = False  # a computed layer (catchment, gained area, overlap), not an input
-
-    def labels(self) -> list[str]:
-        return [s.label for _, swatches in self.groups for s in swatches]
 
 
 def legend_entries(session, canvas=None, only: set[int] | None = None) -> list[LegendEntry]:

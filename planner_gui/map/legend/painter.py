@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from planner_gui.map.legend.entries import LegendEntry, Swatch
+from planner_gui.map.legend.entry import LegendEntry, Swatch
 from planner_gui.map.page_painter import GREY, MM_PER_INCH, SCREEN_DPI, PagePainter
-from planner_gui.map.symbology import MAP_BACKGROUND, brush, pen
+from planner_gui.map.pens import MAP_BACKGROUND, brush, pen
 
 MIN_POINTS = 7.0  # the smallest legend text: legible on paper
 SCREEN_POINTS = 8.0  # the legend's text over the map
