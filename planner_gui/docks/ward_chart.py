@@ -155,7 +155,7 @@ class WardChart(QtWidgets.QWidget):
         """Write the notes of the bars in view (a bar either side too) with a small pool of text
         items, and hide the pool's others.
 
-        The pool is as large as the most notes ever in view (about 16), not one item per zone:
+        The pool is as large as the most bars ever in view (about 16), not one item per zone:
         making Hanoi's 126 items took 140 ms of the GUI thread at a window's first result. Bar i's
         note is the pool's item i modulo its size, and only what changed is set again: a scroll by
         a bar writes one item, and a year on the timeline moves only the notes whose figure moved
@@ -164,7 +164,7 @@ class WardChart(QtWidgets.QWidget):
         low, high = self.plot.getViewBox().viewRange()[1]
         first, last = max(0, math.ceil(low - 1)), min(len(self.order) - 1, math.floor(high + 1))
         rows = [i for i in range(first, last + 1) if self.order[i] in self._note_text]
-        while len(self._note_items) < len(rows):
+        while rows and len(self._note_items) < last - first + 1:  # the span: i % size differ within it
             item = pg.TextItem("", color="#222222", anchor=(0, 0.5))
             item.setVisible(False)
             self.plot.addItem(item)

@@ -103,8 +103,9 @@ def test_new_figures_for_a_few_zones_set_only_their_notes_again_and_draw_as_a_fr
     assert chart.note_texts()["Barrio 3"] == "9.0 %"
 
 
-def _chart_on_screen(qtbot, names: list[str]):
-    """A zone chart of 400 x 420 px on screen, each zone's share (1-99 %) a bar with its note."""
+def _chart_on_screen(qtbot, names: list[str], noted_every: int = 1):
+    """A zone chart of 400 x 420 px on screen, each zone's share (1-99 %) a bar, every
+    `noted_every`-th bar with its note."""
     import pandas as pd
 
     from planner_gui.docks.ward_chart import WardChart
@@ -115,7 +116,8 @@ def _chart_on_screen(qtbot, names: list[str]):
     chart.resize(400, 420)
     chart.show()
     qtbot.waitExposed(chart)
-    chart.set_values(values, "share reached (%)", 1.0, values.map(lambda x: f"{x:.1f} %"), limit=100.0)
+    notes = values.map(lambda x: f"{x:.1f} %")[::noted_every]
+    chart.set_values(values, "share reached (%)", 1.0, notes, limit=100.0)
     return chart
 
 
@@ -146,3 +148,15 @@ def test_only_the_notes_of_the_bars_in_view_are_shown_and_a_scroll_shows_the_oth
     view.setYRange(30, 39.4, padding=0)  # scrolled to the lowest bars
     assert shown() == in_view() and "Barrio 0" in shown() and "Barrio 39" not in shown()
     assert len(chart.note_texts()) == 40  # every note written, shown or not
+
+
+def test_bars_without_a_note_leave_every_other_note_drawn(qtbot):
+    """Bars without a note in view (a zone the figures do not cover) do not make two notes share an
+    item of the pool: each note in view is drawn, at its own bar."""
+    chart = _chart_on_screen(qtbot, [f"Comuna {i}" for i in range(60)], noted_every=2)  # Medellín's, and more
+    notes = chart.notes
+    low, high = chart.plot.getViewBox().viewRange()[1]
+    in_view = {name for y, name in enumerate(chart.order) if low - 1 <= y <= high + 1 and name in notes.index}
+    shown = chart.shown_notes()
+    assert {name for name, *_ in shown} == in_view and len(shown) == len(in_view) >= 3
+    assert all(text == notes[name] and y == chart.order.index(name) for name, text, _, (_, y) in shown)
