@@ -795,7 +795,7 @@ class MainWindow(QtWidgets.QMainWindow):
             try:
                 self.session.sketch_set_station(line, station, *station_values, line=line_values)
             except ValueError as exc:
-                self.message_bar.push("The station was not changed", str(exc), "warning")
+                self.message_bar.push("The station and its line were not changed", str(exc), "warning")
 
     def export_sketch(self, path=None) -> Path | None:
         """Write the sketch's layers to a GeoPackage (asks where, unless `path` is given)."""
