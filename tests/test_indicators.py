@@ -111,6 +111,7 @@ def test_each_zone_is_clipped_to_the_study_area_once_per_city(monkeypatch):
     """Every measure by zone clipped the zones to the study area again (22 ms for Hanoi's 126 wards
     at each radius the dashboard asked for): once per city, and the figures by zone as a fresh
     city's."""
+    import layers.analysis.city as city_module
     import layers.analysis.coverage as coverage
     import layers.analysis.coverage.zones as zones
 
@@ -119,6 +120,7 @@ def test_each_zone_is_clipped_to_the_study_area_once_per_city(monkeypatch):
     counting = lambda *a: calls.append(1) or real(*a)  # noqa: E731
     monkeypatch.setattr(coverage, "zone_geometries", counting)
     monkeypatch.setattr(zones, "zone_geometries", counting)
+    monkeypatch.setattr(city_module, "zone_geometries", counting)
     station = [shapely.Point(X0 + 1500, Y0 + 500)]
     asked = (("itdp-pnt", 400), ("itdp-pnt", 700), ("sdg-11.2.1", 900))
     measured = city(metro_station=station)

@@ -14,13 +14,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.analysis.coverage import QUAD_SEGS, FeatureSet, PopulationGrid, ZonePopulation, as_area, polygonal
+from layers.analysis.coverage import (
+    QUAD_SEGS, FeatureSet, PopulationGrid, ZonePopulation, as_area, polygonal, zone_geometries,
+)
 from layers.crs import NotMetricCRSError, TransformError, crs_label, lonlat_bounds, require_metric, require_true_areas, transform_note
 from layers.layer import Layer, RasterLayer, VectorLayer, field_columns
 from layers.roles import COUNTED_ROLES
 
 CONTEXT_ROLES = ("boundary", "ward", "population")
 SLIVER_SHARE = 0.01
+ZONE_PIECES = ("zone pieces",)  # `remember`'s key of each zone clipped to the study area
 MEMO_SIZE = 16  # a zone with less of its area in the study area is a boundary sliver
 
 
@@ -113,9 +116,12 @@ class CityData:
             require_true_areas(crs, study_area)
         except NotMetricCRSError as exc:
             raise CityDataError(str(exc)) from None
-        zones, source = _zones(by_role.get("ward", []), zone_layer, crs, study_area, zone_names)
-        return cls(crs=crs, study_area=study_area, population=population, layers=by_role, zones=zones,
+        zones, source, pieces = _zones(by_role.get("ward", []), zone_layer, crs, study_area, zone_names)
+        city = cls(crs=crs, study_area=study_area, population=population, layers=by_role, zones=zones,
                    zones_source=source, quad_segs=quad_segs, shifts=_shifts(layers, crs))
+        if zones is not None:  # clipped already, to leave the slivers out
+            city.remember(ZONE_PIECES, lambda: pieces)
+        return city
 
     # -- asking ---------------------------------------------------------------------------------
     def zone_layer(self) -> gpd.GeoDataFrame | None:
@@ -159,11 +165,10 @@ class CityData:
         return bool(self.layers.get(role))
 
     def zone_pieces(self):
-        """Each zone clipped to the study area (`zone_geometries`), worked out once for this city:
-        every measure by zone asked for them again (Hanoi's 126 wards: 22 ms a time)."""
-        from layers.analysis.coverage import zone_geometries
-
-        return self.remember(("zone pieces",), lambda: zone_geometries(self.zones, self.study_area))
+        """Each zone clipped to the study area (`zone_geometries`), worked out once for this city
+        (by `from_layers`, which leaves out the slivers by them): every measure by zone asked for
+        them again (Hanoi's 126 wards: 22 ms a time)."""
+        return self.remember(ZONE_PIECES, lambda: zone_geometries(self.zones, self.study_area))
 
     def counted_features(self) -> dict[str, FeatureSet]:
         """The features counted in a catchment (layers of role 'building' or 'facility'), by layer
@@ -207,14 +212,15 @@ def _shifts(layers: list[Layer], crs: CRS) -> tuple[str, ...]:
 
 
 def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_names):
-    """The chosen zone layer's zones that meet the study area, named, in `crs`.
+    """The chosen zone layer's zones that meet the study area, named, in `crs`, and each of them
+    clipped to the study area (`zone_geometries`).
 
     Zones with less than SLIVER_SHARE of their own area inside the study area are left out:
     they are boundary slivers where two sources disagree (a 0.002 km² piece of a neighbouring
     ward would otherwise top a ward chart at 100 %).
     """
     if not layers:
-        return None, None
+        return None, None, None
     if name is None:
         layer = next((l for l in layers if "ward" in l.name.lower()), layers[0])
     else:
@@ -225,10 +231,10 @@ def _zones(layers: list[VectorLayer], name: str | None, crs, study_area, zone_na
     names = zone_names(layer) if zone_names is not None else (
         gdf["name"].astype(str).tolist() if "name" in gdf.columns else [str(i + 1) for i in range(len(gdf))])
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    inside = shapely.area(polygonal(shapely.intersection(geoms, study_area)))
-    keep = inside >= SLIVER_SHARE * shapely.area(geoms)
+    inside = zone_geometries(gdf, study_area)
+    keep = shapely.area(inside) >= SLIVER_SHARE * shapely.area(geoms)
     zones = gpd.GeoDataFrame({"zone": np.asarray(names, dtype=object)[keep]}, geometry=geoms[keep], crs=crs)
-    return zones.reset_index(drop=True), layer.name
+    return zones.reset_index(drop=True), layer.name, inside[keep]
 
 
 def _zone_population(layers: list[Layer], crs) -> ZonePopulation | None:
