@@ -121,6 +121,12 @@ def _chart_on_screen(qtbot, names: list[str], noted_every: int = 1):
     return chart
 
 
+def _bars_in_view(chart) -> set[str]:
+    """The zones whose bars are in the chart's view, a bar either side too (where notes are drawn)."""
+    low, high = chart.plot.getViewBox().viewRange()[1]
+    return {name for y, name in enumerate(chart.order) if low - 1 <= y <= high + 1}
+
+
 def test_the_notes_are_drawn_by_items_for_the_bars_in_view_not_one_per_zone(qtbot):
     """Making a text item per zone took 140 ms of the GUI thread at a window's first result
     (Hanoi's 126 wards): the chart makes as many as there are notes in view."""
@@ -135,18 +141,13 @@ def test_only_the_notes_of_the_bars_in_view_are_shown_and_a_scroll_shows_the_oth
     """pyqtgraph places every shown note again after each change of the chart's view or size (the
     Coverage dock's layout moves with each result): the notes of bars out of view stay hidden."""
     chart = _chart_on_screen(qtbot, [f"Barrio {i}" for i in range(40)])
-    view = chart.plot.getViewBox()
-
-    def in_view() -> set[str]:
-        low, high = view.viewRange()[1]
-        return {name for y, name in enumerate(chart.order) if low - 1 <= y <= high + 1}
 
     def shown() -> set[str]:
         return {name for name, *_ in chart.shown_notes()}
 
-    assert 3 <= len(shown()) < 40 and shown() == in_view() and "Barrio 39" in shown()
-    view.setYRange(30, 39.4, padding=0)  # scrolled to the lowest bars
-    assert shown() == in_view() and "Barrio 0" in shown() and "Barrio 39" not in shown()
+    assert 3 <= len(shown()) < 40 and shown() == _bars_in_view(chart) and "Barrio 39" in shown()
+    chart.plot.getViewBox().setYRange(30, 39.4, padding=0)  # scrolled to the lowest bars
+    assert shown() == _bars_in_view(chart) and "Barrio 0" in shown() and "Barrio 39" not in shown()
     assert len(chart.note_texts()) == 40  # every note written, shown or not
 
 
@@ -155,8 +156,7 @@ def test_bars_without_a_note_leave_every_other_note_drawn(qtbot):
     item of the pool: each note in view is drawn, at its own bar."""
     chart = _chart_on_screen(qtbot, [f"Comuna {i}" for i in range(60)], noted_every=2)  # Medellín's, and more
     notes = chart.notes
-    low, high = chart.plot.getViewBox().viewRange()[1]
-    in_view = {name for y, name in enumerate(chart.order) if low - 1 <= y <= high + 1 and name in notes.index}
+    in_view = _bars_in_view(chart) & set(notes.index)
     shown = chart.shown_notes()
     assert {name for name, *_ in shown} == in_view and len(shown) == len(in_view) >= 3
     assert all(text == notes[name] and y == chart.order.index(name) for name, text, _, (_, y) in shown)
