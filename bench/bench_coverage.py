@@ -77,7 +77,7 @@ from layers.analysis.coverage import (  # noqa: E402
     polygonal,
     zone_geometries,
 )
-from layers.analysis.coverage.heap import glibc  # noqa: E402
+from layers.heap import glibc  # noqa: E402
 from layers.analysis.coverage.within import exact_counts  # noqa: E402
 from tests.reference import features_brute_force, population_brute_force  # noqa: E402
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from layers.analysis.coverage.heap import share_heaps
+from layers.heap import share_heaps
 
 SWITCH_INTERVAL_S = 0.001
 WINDOW_HEAPS = 2  # glibc arenas the window's threads share

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from layers.analysis.progress import Cancelled, IsCancelled
+from layers.heap import kept_heap_environment
 from layers.process_environment import child_environment
 from layers.io.limits import READ_TIMEOUT_S
 
@@ -217,14 +218,9 @@ class ReaderProcess:
 
     # -- the child ------------------------------------------------------------------------------
     def _start(self) -> None:
-        # small pages, one OpenBLAS thread (`layers.process_environment`); Arrow on the system's
-        # allocator (jemalloc reserves address space the cap would refuse); and glibc's heaps shared by
-        # two (each thread, GDAL's, the parsers', has one of its own, each left full of holes by a
-        # read: two to share keep an idle reader small, 4M footprints read: 194 -> 150 MB)
-        env = child_environment(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_ARENA_MAX="2")
         args = [sys.executable, "-m", "layers.io.reader_child", str(self.limits.memory_mb << 20)]
         self._proc = subprocess.Popen(args + (["--full"] if self.full else []), stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=reader_environment())
         self._stopped, self._ready, self._sent_ahead = None, False, None
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch, name="reader watchdog", daemon=True)
@@ -402,6 +398,16 @@ class ReaderProcess:
                 pipe.close()
             except OSError:  # a request half-written when it died
                 pass
+
+
+def reader_environment() -> dict[str, str]:
+    """The reader process's environment: small pages, one OpenBLAS thread
+    (`layers.process_environment`); Arrow on the system's allocator (jemalloc reserves address
+    space the cap would refuse); glibc's heaps shared by two (each thread, GDAL's, the parsers',
+    has one of its own, each left full of holes by a read: two to share keep an idle reader small,
+    4M footprints read: 194 -> 150 MB), and kept for the parsers' arrays as the engine keeps its
+    own (`layers.heap`)."""
+    return child_environment(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_ARENA_MAX="2", **kept_heap_environment())
 
 
 def _table(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.Table:

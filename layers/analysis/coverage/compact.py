@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from layers.analysis.coverage.heap import keep_heap
+from layers.heap import keep_heap
 from layers.io.normalise import SUPPORTED_TYPE_IDS
 from layers.io.sliced import collector_paused
 from layers.ragged import children, offsets_of, ranks
@@ -151,7 +151,7 @@ class CompactGeometries:
         """Bounds, kinds, areas and lengths of every feature (`Measures`), `chunk` features at a time:
         a run of features is a run of parts, paths and coordinates (no copy), and the temporary
         arrays of a small run stay in the CPU's caches (a million footprints: 0.10 s of processor
-        time here, with the heap kept, `heap.py`; 0.17 s before the boxes by windows). In one thread: two threads over alternate runs were no faster on two cores (1M and
+        time here, with the heap kept, `layers/heap.py`; 0.17 s before the boxes by windows). In one thread: two threads over alternate runs were no faster on two cores (1M and
         4M footprints, `bench_coverage.py --engine`), the passes wait on memory, not on arithmetic."""
         if self.measured is not None:
             return self.measured

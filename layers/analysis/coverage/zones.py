@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from layers.analysis.coverage.features import FeatureSet
-from layers.analysis.coverage.heap import keep_heap
+from layers.heap import keep_heap
 from layers.analysis.coverage.population import PopulationGrid
 from layers.analysis.coverage.shapes import as_area, parallel, polygonal
 from layers.analysis.coverage.threads import workers
@@ -68,7 +68,7 @@ def measure_regions(
     denominators[i]), features are counted by the exact distance (`within.exact_counts`).
     Returns one row per region. The cyclic garbage collector is paused meanwhile: the thousands
     of geometries made near the boundaries hold no cycles, and each of its passes would walk every
-    object of the process. The C heap is kept for the engine's arrays (`heap.py`).
+    object of the process. The C heap is kept for the engine's arrays (`layers/heap.py`).
     """
     keep_heap()
     with collector_paused():
