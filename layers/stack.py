@@ -60,6 +60,10 @@ class LayerStack:
     def find(self, name: str) -> Layer | None:
         return next((layer for layer in self._layers if layer.name == name), None)
 
+    def dated(self) -> list[Layer]:
+        """The layers the timeline filters (`set_as_of_year`)."""
+        return [layer for layer in self._layers if _dated(layer)]
+
     def by_role(self, role: str, visible_only: bool = False) -> list[Layer]:
         return [l for l in self._layers if l.role == role and (l.visible or not visible_only)]
 

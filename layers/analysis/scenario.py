@@ -52,23 +52,15 @@ class Scenario:
         label = f"{self.name} without {field_name} {', '.join(values)}"
         return replace(self, name=label, excluded=self.excluded + ((field_name, values),))
 
-    def mask(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
-        """True for the features that count in this scenario."""
-        n = len(gdf)
-        keep = np.ones(n, dtype=bool)
-        status = gdf["status"].astype("string") if "status" in gdf.columns else None
-        year = (
-            pd.to_numeric(gdf["opening_year"], errors="coerce") if "opening_year" in gdf.columns
-            else pd.Series(np.nan, index=gdf.index)
-        )
+    def mask(self, gdf: gpd.GeoDataFrame, dated: DatedFields | None = None) -> np.ndarray:
+        """True for the features that count in this scenario. `dated`: `DatedFields.of(gdf)`,
+        where the caller keeps it (a timeline asks one layer for year after year)."""
+        dated = DatedFields.of(gdf) if dated is None else dated
+        keep = np.ones(len(gdf), dtype=bool)
         if self.as_of_year is not None:
-            opened = (year <= self.as_of_year).fillna(False).to_numpy(dtype=bool)
-            undated = year.isna().to_numpy(dtype=bool)
-            # no status column: taken as existing
-            existing = np.ones(n, dtype=bool) if status is None else (status == "existing").fillna(False).to_numpy(dtype=bool)
-            keep &= opened | (undated & existing)
-        if self.statuses is not None and status is not None:
-            keep &= status.isin(list(self.statuses)).fillna(False).to_numpy(dtype=bool)
+            keep &= (dated.year <= self.as_of_year) | (np.isnan(dated.year) & dated.existing)
+        if self.statuses is not None and dated.status is not None:
+            keep &= dated.status.isin(list(self.statuses)).fillna(False).to_numpy(dtype=bool)
         for field_name, values in self.excluded:
             if field_name in gdf.columns:
                 keep &= ~gdf[field_name].astype("string").str.strip().isin(list(values)).fillna(False).to_numpy(dtype=bool)
@@ -76,6 +68,26 @@ class Scenario:
 
     def select(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return gdf[self.mask(gdf)]
+
+
+@dataclass(frozen=True, eq=False)
+class DatedFields:
+    """A layer's status and opening year as the rules above read them, parsed once (pandas: a few
+    milliseconds a layer however few its features, tens for a large one), so that the mask of one
+    year more is a comparison of arrays."""
+
+    year: np.ndarray  # float; NaN: no year (missing, or not a number)
+    existing: np.ndarray  # bool: status 'existing' (every feature, where there is no status column)
+    status: pd.Series | None  # the status as text, for `Scenario.statuses`; None: no status column
+
+    @classmethod
+    def of(cls, gdf: gpd.GeoDataFrame) -> DatedFields:
+        n = len(gdf)
+        status = gdf["status"].astype("string") if "status" in gdf.columns else None
+        year = (pd.to_numeric(gdf["opening_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                if "opening_year" in gdf.columns else np.full(n, np.nan))
+        existing = np.ones(n, dtype=bool) if status is None else (status == "existing").fillna(False).to_numpy(dtype=bool)
+        return cls(year, existing, status)
 
 
 def parse_scenario(text: str | None) -> Scenario:

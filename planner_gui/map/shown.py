@@ -2,12 +2,15 @@
 
 `Layer.feature_mask()` works the mask out from the fields each time it is asked (a million
 footprints: tens of milliseconds of pandas). The map asks after every change of the timeline's
-year, for every layer, from its graphics, its legend and the pictures' workers: here it is
-worked out once per (features, filter) and kept with the layer, the last KEPT_FILTERS of them (a
-planner moves the timeline back and forth over a few years; any thread may ask).
+year, for every layer, from its graphics, its legend and the pictures' workers: here the
+layer's status and opening year are read once per data (`dated_fields`, what pandas costs), each
+filter's mask is worked out from them (a comparison of arrays) and kept with the layer, the last
+KEPT_FILTERS of them (a planner moves the timeline back and forth over a few years; any thread
+may ask).
 
     shown_mask(layer)           # bool array, True for the features shown; None: the layer has no filter
     shown_mask(layer, scenario) # the same for another filter (a picture painted for the filter it was asked with)
+    dated_fields(layer)         # the fields a scenario reads, parsed once per data (`fields_ahead` asks early)
 """
 from __future__ import annotations
 
@@ -17,9 +20,11 @@ from collections import OrderedDict
 
 import numpy as np
 
+from layers.analysis.scenario import DatedFields, Scenario
+
 KEPT_FILTERS = 16
 # layer -> (its features (a weak reference: an id may be reused once they are gone), their revision,
-# OrderedDict filter -> mask)
+# their DatedFields or None until asked, OrderedDict filter -> mask)
 _known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
@@ -34,19 +39,44 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
         feature_filter = layer.feature_filter
     if feature_filter is None:
         return None
-    gdf, revision = layer.gdf, layer.data_revision
+    entry, gdf = _entry(layer)
+    known = entry[3]
     with _lock:
-        features, known_revision, known = _known.get(layer, (None, None, None))
-        if features is None or features() is not gdf or known_revision != revision:  # new or changed features
-            known = OrderedDict()
-            _known[layer] = (weakref.ref(gdf), revision, known)
         if feature_filter in known:
             known.move_to_end(feature_filter)
             return known[feature_filter]
-    mask = np.asarray(feature_filter.mask(gdf), dtype=bool)
+    if isinstance(feature_filter, Scenario):
+        mask = np.asarray(feature_filter.mask(gdf, _fields(entry, gdf)), dtype=bool)
+    else:  # any object with `.mask(gdf)`
+        mask = np.asarray(feature_filter.mask(gdf), dtype=bool)
     mask.setflags(write=False)  # shared by every view of the layer
     with _lock:
         known[feature_filter] = mask
         while len(known) > KEPT_FILTERS:
             known.popitem(last=False)
     return mask
+
+
+def dated_fields(layer) -> DatedFields:
+    """`layer`'s status and opening year as a scenario reads them, parsed once per features."""
+    return _fields(*_entry(layer))
+
+
+def _fields(entry: list, gdf) -> DatedFields:
+    if entry[2] is None:
+        fields = DatedFields.of(gdf)
+        with _lock:
+            entry[2] = fields  # (two threads may both parse: the same fields)
+    return entry[2]
+
+
+def _entry(layer) -> tuple[list, object]:
+    """The layer's kept entry (its features, their revision, their fields once parsed, masks by
+    filter), new where its features are new or changed, and those features."""
+    gdf, revision = layer.gdf, layer.data_revision
+    with _lock:
+        entry = _known.get(layer)
+        if entry is None or entry[0]() is not gdf or entry[1] != revision:
+            entry = [weakref.ref(gdf), revision, None, OrderedDict()]
+            _known[layer] = entry
+        return entry, gdf

@@ -1,8 +1,9 @@
 """What a change asks of the GUI thread beyond what it shows.
 
-A year on the timeline: the features each dated layer shows in the years next to the map's are
-worked out in a worker before the planner moves there (`planner_gui.map.years_ahead`), so the
-move finds them, the same as the layer's own rule gives.
+A year on the timeline: the status and opening year of each dated layer are read in a worker as
+soon as the layer comes (`planner_gui.map.fields_ahead`), so no move, the first from all years
+or a jump across twenty, reads them on the GUI thread, and the map shows what the layer's own
+rule gives.
 
 The Coverage dock measures again after every year on the timeline: its zone chart sets again only
 the notes whose figures moved; its progress bar, shown past
@@ -17,36 +18,36 @@ import threading
 import numpy as np
 from PySide6 import QtWidgets
 
-from layers.analysis.scenario import Scenario
+from layers.analysis.scenario import DatedFields, Scenario
 from planner_gui.docks.base import status_label
 from planner_gui.docks.coverage_figures import CoverageFigures
 from planner_gui.map.shown import shown_mask
 
 
-def test_the_years_next_to_the_maps_are_worked_out_in_a_worker_before_the_timeline_gets_there(
-        qtbot, sample_window, monkeypatch):
+def test_no_move_of_the_timeline_reads_the_dated_layers_fields_on_the_gui_thread(qtbot, sample_window, monkeypatch):
     window = sample_window
-    timeline, ahead = window.dashboard.timeline, window.canvas.years_ahead
+    timeline, ahead = window.dashboard.timeline, window.canvas.fields_ahead
     lines, stations = window.stack.find("Metro lines"), window.stack.find("Metro stations")
-    gui, asked = threading.get_ident(), []
-    mask = Scenario.mask
-    monkeypatch.setattr(Scenario, "mask", lambda self, gdf: asked.append(
-        (self.as_of_year, threading.get_ident() == gui)) or mask(self, gdf))
-    timeline.slider.setValue(2020)
-    assert (2020, True) in asked  # the first year: worked out here and now
+    years = (2026, 2010, 2030, 2031)  # from all years, then jumps both ways, then a step
+    # what the map must show: the layer's own rule for each year
+    expected = {(layer.name, year): np.asarray(Scenario.as_of(year).mask(layer.gdf), bool)
+                for layer in (lines, stations) for year in years}
+    assert len({mask.tobytes() for mask in expected.values()}) > 2  # the years differ
+    gui, read = threading.get_ident(), []
+    of = DatedFields.of.__func__
+    monkeypatch.setattr(DatedFields, "of", classmethod(
+        lambda cls, gdf: read.append(threading.get_ident() == gui) or of(cls, gdf)))
+    window.stack.notify_data_changed(lines)  # its features changed: their fields read again
     qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
-    assert {year for year, here in asked if not here} >= {2018, 2019, 2021, 2022}  # its neighbours, in a worker
-    asked.clear()
-    for year in (2021, 2022):
+    assert read and not any(read)  # in the worker
+    for year in years:
         timeline.slider.setValue(year)
-        assert (year, True) not in asked  # found worked out
-        qtbot.waitUntil(lambda: not ahead.runner.busy(), timeout=10_000)
-    for layer in (lines, stations):  # what the map shows: the layer's own rule for that year
-        expected = np.asarray(Scenario.as_of(2022).mask(layer.gdf), bool)
-        assert expected.any() and not expected.all()
-        assert np.array_equal(shown_mask(layer), expected)
-        drawn = window.canvas.drawn_features(layer)
-        assert len(drawn) and expected[drawn].all()
+        for layer in (lines, stations):
+            assert np.array_equal(shown_mask(layer), expected[layer.name, year])
+            drawn = window.canvas.drawn_features(layer)
+            assert expected[layer.name, year][drawn].all()
+            assert (len(drawn) > 0) == expected[layer.name, year].any()
+    assert not any(read)  # no move read them on the GUI thread
 
 
 def test_the_progress_bar_coming_and_going_moves_nothing_below_the_figures(qtbot):

@@ -41,9 +41,9 @@ class CountingScenario(Scenario):
 
     worked_out = 0
 
-    def mask(self, gdf):
+    def mask(self, gdf, dated=None):
         type(self).worked_out += 1
-        return super().mask(gdf)
+        return super().mask(gdf, dated)
 
 
 def _layer() -> VectorLayer:
@@ -53,7 +53,11 @@ def _layer() -> VectorLayer:
     return VectorLayer(name="stops", gdf=frame)
 
 
-def test_the_shown_features_are_worked_out_once_per_filter():
+def test_the_shown_features_are_worked_out_once_per_filter(monkeypatch):
+    from layers.analysis.scenario import DatedFields
+
+    of, read = DatedFields.of.__func__, []
+    monkeypatch.setattr(DatedFields, "of", classmethod(lambda cls, gdf: read.append(len(gdf)) or of(cls, gdf)))
     layer = _layer()
     assert shown_mask(layer) is None  # no filter: every feature shown
     CountingScenario.worked_out = 0
@@ -69,8 +73,10 @@ def test_the_shown_features_are_worked_out_once_per_filter():
     assert shown_mask(layer) is first and CountingScenario.worked_out == 2
     other = CountingScenario.as_of(2005)  # a picture painted for the filter it was asked with
     assert shown_mask(layer, other).tolist() == [True, False, False, False, False]
+    assert read == [5]  # the fields read once for every filter of these features
     layer.gdf = layer.gdf.iloc[:3].copy()  # new features: worked out again
     assert shown_mask(layer, other).tolist() == [True, False, False]
+    assert read == [5, 3]
 
 
 def test_a_year_on_the_timeline_keeps_a_layers_items_and_filters_its_features(qtbot, window, tmp_path):
