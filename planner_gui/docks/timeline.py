@@ -28,8 +28,6 @@ report exported without a curve asks for one (`measure_for_report`) and waits fo
 """
 from __future__ import annotations
 
-import datetime
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -39,13 +37,6 @@ from layers.session import MAP_SCENARIO, Session
 from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
-
-
-def resting_year(today: datetime.date | None = None) -> int:
-    """Where the slider rests while the map shows every year: this year, within the slider's range
-    (a planner moves back to what was built and on to what is planned from now)."""
-    year = (today or datetime.date.today()).year
-    return min(max(year, FIRST_YEAR), LAST_YEAR)
 
 
 class TimelinePanel(MeasureDock, QtWidgets.QWidget):
@@ -59,7 +50,7 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         self.start_measuring(session, status_label("#555"), debounce_ms=400)  # after the Coverage dock's figures
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(FIRST_YEAR, LAST_YEAR)
-        self.slider.setValue(resting_year())  # while all years are shown: the first move starts at this year
+        self.slider.setValue(2025)
         self.slider.setTickPosition(QtWidgets.QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(5)
         self.year_label = QtWidgets.QLabel("all years")

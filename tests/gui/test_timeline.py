@@ -183,16 +183,3 @@ def test_a_report_waiting_for_the_curve_is_busy_and_cancel_writes_nothing(qtbot,
     qtbot.waitUntil(lambda: not menu.busy() and not timeline.runner.busy(), timeout=30_000)
     assert not path.exists() and action.isEnabled()
     assert any("not written" in t for t in window.message_bar.texts())
-
-
-def test_the_slider_rests_at_this_year_while_the_map_shows_every_year(qtbot, window):
-    import datetime
-
-    from planner_gui.docks.timeline import FIRST_YEAR, LAST_YEAR, resting_year
-
-    timeline = window.dashboard.timeline
-    assert window.session.settings.year is None and timeline.year_label.text() == "all years"
-    assert timeline.slider.value() == resting_year()
-    assert resting_year(datetime.date(2026, 12, 7)) == 2026
-    assert resting_year(datetime.date(1995, 1, 1)) == FIRST_YEAR  # a machine's clock off: within the range
-    assert resting_year(datetime.date(2061, 1, 1)) == LAST_YEAR
