@@ -2,8 +2,9 @@
 
 Moving the slider sets the session's year (`Session.update(year=...)`): every dated network layer
 gets the feature filter `Scenario.as_of(year)` and the canvas draws only what it lets through.
-"Show all years" clears the filter. The slider shows the session's year, so a project opens at
-the year it was saved at.
+"Show all years" clears the filter; while it is clear, a click on the slider's handle shows the
+year it rests at. The slider shows the session's year, so a project opens at the year it was
+saved at.
 
 The timeline never changes the Coverage scenario: the scenario is the planner's choice. The line
 under the slider says what the figures count: with the scenario 'as drawn on the map' they count
@@ -93,6 +94,9 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
         self.slider.valueChanged.connect(self.set_year)
+        # a click on the handle while every year is shown shows the year it rests at (no value
+        # changes, so valueChanged does not tell)
+        self.slider.sliderReleased.connect(lambda: self.year is None and self.set_year(self.slider.value()))
         session.settings.events.year.connect(self._show_year)
         session.settings.events.scenario.connect(self._show_counted)
         # the curve: every feature by year, so the map's year does not move it

@@ -183,3 +183,23 @@ def test_a_report_waiting_for_the_curve_is_busy_and_cancel_writes_nothing(qtbot,
     qtbot.waitUntil(lambda: not menu.busy() and not timeline.runner.busy(), timeout=30_000)
     assert not path.exists() and action.isEnabled()
     assert any("not written" in t for t in window.message_bar.texts())
+
+
+def test_a_click_on_the_handle_while_every_year_is_shown_shows_the_year_it_rests_at(qtbot, window):
+    from PySide6 import QtCore, QtWidgets
+
+    timeline = window.dashboard.timeline
+    slider = timeline.slider
+    assert window.session.settings.year is None
+    option = QtWidgets.QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, option,
+                                           QtWidgets.QStyle.SubControl.SC_SliderHandle, slider)
+    resting = slider.value()
+    qtbot.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=handle.center())
+    assert slider.value() == resting  # a click, not a move
+    assert window.session.settings.year == resting and window.stack.as_of_year == resting
+    assert timeline.year_label.text() == str(resting)
+    timeline.set_year(None)
+    qtbot.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=handle.center())
+    assert window.session.settings.year == resting
