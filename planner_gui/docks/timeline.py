@@ -94,9 +94,7 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.plot, 1)
         self.slider.valueChanged.connect(self.set_year)
-        # a click on the handle while every year is shown shows the year it rests at (no value
-        # changes, so valueChanged does not tell)
-        self.slider.sliderReleased.connect(lambda: self.year is None and self.set_year(self.slider.value()))
+        self.slider.sliderReleased.connect(self._handle_released)
         session.settings.events.year.connect(self._show_year)
         session.settings.events.scenario.connect(self._show_counted)
         # the curve: every feature by year, so the map's year does not move it
@@ -120,6 +118,12 @@ class TimelinePanel(MeasureDock, QtWidgets.QWidget):
         gained = self.session.result_layer("gained")
         if gained is not None:
             self.session.results.set_visible(gained, year is None)
+
+    def _handle_released(self) -> None:
+        """A click on the handle while every year is shown: the year it rests at (the value does not
+        change, so valueChanged does not tell; after a drag the map shows a year already)."""
+        if self.year is None:
+            self.set_year(self.slider.value())
 
     def _show_year(self, year: int | None) -> None:
         if year is not None and year != self.slider.value():
