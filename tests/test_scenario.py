@@ -47,6 +47,29 @@ def test_which_features_count(scenario, expected):
     assert scenario.mask(stations()).tolist() == expected
 
 
+def test_a_layers_fields_read_once_give_every_scenarios_mask_and_hold_a_byte_a_status():
+    """The timeline keeps each dated layer's fields (`DatedFields`) for year after year: the masks
+    from them are the rule's, and a status is a code, not a string per feature (a million
+    features' statuses: a megabyte)."""
+    from layers.analysis.scenario import DatedFields
+
+    gdf = stations()
+    fields = DatedFields.of(gdf)
+    for scenario in (Scenario.as_of(2025), Scenario.as_of(2027), Scenario.plan(2035), Scenario.existing(),
+                     Scenario("building or planned", statuses=("under_construction", "planned")), Scenario.all()):
+        assert np.array_equal(scenario.mask(gdf, fields), scenario.mask(gdf))
+    assert Scenario("s", statuses=("under_construction", "planned")).mask(gdf, fields).tolist() == [
+        False, False, True, True, True, False]  # no status: none of them
+    assert fields.existing.tolist() == [True, True, False, False, False, False]
+    many = gpd.GeoDataFrame({"status": np.array(["existing", "planned", None], dtype=object)[np.arange(300_000) % 3]},
+                            geometry=shapely.points(np.zeros(300_000), np.zeros(300_000)))
+    held = DatedFields.of(many)
+    assert held.status_codes.nbytes <= len(many)
+    assert held.has_status(("planned",)).sum() == 100_000 and held.existing.sum() == 100_000
+    unstatused = DatedFields.of(gdf.drop(columns="status"))
+    assert unstatused.status_codes is None and unstatused.existing.all()  # taken as existing
+
+
 def test_parse_scenario():
     assert parse_scenario("2025") == Scenario.as_of(2025)
     assert parse_scenario("plan-2030") == Scenario.plan(2030)

@@ -59,8 +59,8 @@ class Scenario:
         keep = np.ones(len(gdf), dtype=bool)
         if self.as_of_year is not None:
             keep &= (dated.year <= self.as_of_year) | (np.isnan(dated.year) & dated.existing)
-        if self.statuses is not None and dated.status is not None:
-            keep &= dated.status.isin(list(self.statuses)).fillna(False).to_numpy(dtype=bool)
+        if self.statuses is not None and dated.status_codes is not None:
+            keep &= dated.has_status(self.statuses)
         for field_name, values in self.excluded:
             if field_name in gdf.columns:
                 keep &= ~gdf[field_name].astype("string").str.strip().isin(list(values)).fillna(False).to_numpy(dtype=bool)
@@ -74,20 +74,34 @@ class Scenario:
 class DatedFields:
     """A layer's status and opening year as the rules above read them, parsed once (pandas: a few
     milliseconds a layer however few its features, tens for a large one), so that the mask of one
-    year more is a comparison of arrays."""
+    year more is a comparison of arrays. The status is kept as a code per feature (a few distinct
+    values: a byte each, where the text would hold a Python string per feature)."""
 
     year: np.ndarray  # float; NaN: no year (missing, or not a number)
     existing: np.ndarray  # bool: status 'existing' (every feature, where there is no status column)
-    status: pd.Series | None  # the status as text, for `Scenario.statuses`; None: no status column
+    status_codes: np.ndarray | None  # index into status_names; -1: no status; None: no status column
+    status_names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, gdf: gpd.GeoDataFrame) -> DatedFields:
         n = len(gdf)
-        status = gdf["status"].astype("string") if "status" in gdf.columns else None
         year = (pd.to_numeric(gdf["opening_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 if "opening_year" in gdf.columns else np.full(n, np.nan))
-        existing = np.ones(n, dtype=bool) if status is None else (status == "existing").fillna(False).to_numpy(dtype=bool)
-        return cls(year, existing, status)
+        if "status" not in gdf.columns:
+            return cls(year, np.ones(n, dtype=bool), None)
+        status = pd.Categorical(gdf["status"].astype("string"))
+        names = tuple(str(name) for name in status.categories)
+        return cls(year, status.codes == _index(names, "existing"), np.asarray(status.codes), names)
+
+    def has_status(self, statuses) -> np.ndarray:
+        """True for the features whose status is one of `statuses` (none without a status column)."""
+        wanted = [i for i, name in enumerate(self.status_names) if name in set(statuses)]
+        return np.isin(self.status_codes, wanted)
+
+
+def _index(names: tuple[str, ...], name: str) -> int:
+    """`name`'s position in `names`; -2 (no code) where it is not there."""
+    return names.index(name) if name in names else -2
 
 
 def parse_scenario(text: str | None) -> Scenario:
