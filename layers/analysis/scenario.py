@@ -74,8 +74,8 @@ class Scenario:
 class DatedFields:
     """A layer's status and opening year as the rules above read them, parsed once (pandas: a few
     milliseconds a layer however few its features, tens for a large one), so that the mask of one
-    year more is a comparison of arrays. The status is kept as a code per feature (a few distinct
-    values: a byte each, where the text would hold a Python string per feature)."""
+    year more is a comparison of arrays. The status is kept as a code per feature, a byte for a
+    few distinct values (as text: 15.5 MB for a million features, pandas' Arrow strings)."""
 
     year: np.ndarray  # float; NaN: no year (missing, or not a number)
     existing: np.ndarray  # bool: status 'existing' (every feature, where there is no status column)
