@@ -584,7 +584,7 @@ def _run(args, progress: ProgressLine, once: bool = False) -> str:
                                    progress=_step(progress, name, i, len(compared)))
                            for i, name in enumerate(compared)]
             else:
-                city, scenario = session.city(), session.scenario()
+                city, scenario = session.measured_city(), session.scenario()
                 if client is not None:
                     from layers.analysis.distributed import on_cluster
 

@@ -499,6 +499,14 @@ class Session(SketchEditing):
             self._walking = (key, graph)
         return WalkingNetwork(self._walking[1], band_m=float(self.settings.walking_band_m))
 
+    def measured_city(self) -> CityData:
+        """The city the Coverage and Overlap figures measure. With the scenario 'as drawn on the
+        map', the map's (`city()`: the timeline's year filters it); with any other, every feature
+        (`everything()`), which that scenario chooses whatever year the map shows, as the timeline
+        says under its slider. (The filtered city made 'existing' count only what was existing
+        and open in the map's year: the sample's 10.1 % fell to 0 % at 2012, its text unchanged.)"""
+        return self.city() if self.settings.scenario == MAP_SCENARIO else self.everything()
+
     def everything(self) -> CityData:
         """The same city without the timeline's filter: scenario compare and the timeline choose features."""
         with self._city_lock:

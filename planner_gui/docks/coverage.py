@@ -309,7 +309,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         what = self.measure
         if not what:
             return None
-        radius, scenario, city = self.session.radius_m(), self.session.scenario(), self.session.city
+        radius, scenario, city = self.session.radius_m(), self.session.scenario(), self.session.measured_city
         self._set_stale(True)
         # the city is built in the worker too (a street network or a vast boundary takes seconds);
         # what it lacks comes back as the job's failure (CityDataError is a ValueError)

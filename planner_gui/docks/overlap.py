@@ -74,7 +74,7 @@ class OverlapView(MeasureDock, QtWidgets.QWidget):
 
     def recompute(self) -> int | None:
         radius = self.session.radius_for(jobs.OVERLAP_PRESETS["metro"])
-        scenario, city = self.session.scenario(), self.session.city
+        scenario, city = self.session.scenario(), self.session.measured_city
         return self.runner.request(lambda progress, cancelled: jobs.overlaps(  # the city is built in the worker
             city(), scenario, radius, progress=progress, cancelled=cancelled))
 

@@ -203,3 +203,27 @@ def test_a_click_on_the_handle_while_every_year_is_shown_shows_the_year_it_rests
     timeline.set_year(None)
     qtbot.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=handle.center())
     assert window.session.settings.year == resting
+
+
+def test_the_figures_count_their_scenario_whatever_year_the_map_shows(qtbot, window):
+    """Under the slider the timeline says the figures count the scenario ('existing'), not the
+    map's year; they counted only what was existing and open in that year (10.1 % of the sample's
+    people at all years, 0 % at 2012). With 'as drawn on the map' they follow the year."""
+    timeline, session = window.dashboard.timeline, window.session
+
+    def figure() -> float:
+        qtbot.waitUntil(lambda: settled(window) and session.latest.get("coverage") is not None, timeout=20_000)
+        return session.latest["coverage"].result.value
+
+    assert session.settings.scenario == "existing"
+    every_year = figure()
+    assert every_year > 0
+    for year in (2012, 2030):
+        timeline.slider.setValue(year)
+        assert figure() == every_year
+    timeline.slider.setValue(2012)
+    figure()
+    timeline.count_button.click()  # the figures count the map's year: nothing of it was open in 2012
+    qtbot.waitUntil(lambda: session.latest.get("coverage") is not None
+                    and "2012" in session.latest["coverage"].result.scenario, timeout=20_000)
+    assert figure() == 0.0
