@@ -504,7 +504,7 @@ class Session(SketchEditing):
         map', the map's (`city()`: the timeline's year filters it); with any other, every feature
         (`everything()`), which that scenario chooses whatever year the map shows, as the timeline
         says under its slider. (The filtered city made 'existing' count only what was existing
-        and open in the map's year: the sample's 10.1 % fell to 0 % at 2012, its text unchanged.)"""
+        and open in the map's year: the sample's 10.47 % fell to 0 % at 2012, its text unchanged.)"""
         return self.city() if self.settings.scenario == MAP_SCENARIO else self.everything()
 
     def everything(self) -> CityData:

@@ -207,7 +207,7 @@ def test_a_click_on_the_handle_while_every_year_is_shown_shows_the_year_it_rests
 
 def test_the_figures_count_their_scenario_whatever_year_the_map_shows(qtbot, window):
     """Under the slider the timeline says the figures count the scenario ('existing'), not the
-    map's year; they counted only what was existing and open in that year (10.1 % of the sample's
+    map's year; they counted only what was existing and open in that year (10.47 % of the sample's
     people at all years, 0 % at 2012). With 'as drawn on the map' they follow the year."""
     timeline, session = window.dashboard.timeline, window.session
 
