@@ -134,9 +134,8 @@ class LayerStack:
         take the filter too.
         """
         self.as_of_year = None if year is None else int(year)
-        for layer in self:
-            if _dated(layer):
-                self.set_feature_filter(layer, None if year is None else Scenario.as_of(int(year)))
+        for layer in self.dated():
+            self.set_feature_filter(layer, None if year is None else Scenario.as_of(int(year)))
 
     def clear(self) -> None:
         for layer in list(reversed(self._layers)):

@@ -95,7 +95,8 @@ class DatedFields:
 
     def has_status(self, statuses) -> np.ndarray:
         """True for the features whose status is one of `statuses` (none without a status column)."""
-        wanted = [i for i, name in enumerate(self.status_names) if name in set(statuses)]
+        statuses = set(statuses)
+        wanted = [i for i, name in enumerate(self.status_names) if name in statuses]
         return np.isin(self.status_codes, wanted)
 
 

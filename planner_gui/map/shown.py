@@ -21,12 +21,14 @@ from collections import OrderedDict
 import numpy as np
 
 from layers.analysis.scenario import DatedFields, Scenario
+from planner_gui.map.remembered import Remembered
 
 KEPT_FILTERS = 16
 # layer -> (its features (a weak reference: an id may be reused once they are gone), their revision,
-# their DatedFields or None until asked, OrderedDict filter -> mask)
+# OrderedDict filter -> mask)
 _known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_fields = Remembered()  # layer -> its DatedFields, by its data
 
 
 _CURRENT = object()
@@ -39,14 +41,17 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
         feature_filter = layer.feature_filter
     if feature_filter is None:
         return None
-    entry, gdf = _entry(layer)
-    known = entry[3]
+    gdf, revision = layer.gdf, layer.data_revision
     with _lock:
+        features, known_revision, known = _known.get(layer, (None, None, None))
+        if features is None or features() is not gdf or known_revision != revision:  # new or changed features
+            known = OrderedDict()
+            _known[layer] = (weakref.ref(gdf), revision, known)
         if feature_filter in known:
             known.move_to_end(feature_filter)
             return known[feature_filter]
     if isinstance(feature_filter, Scenario):
-        mask = np.asarray(feature_filter.mask(gdf, _fields(entry, gdf)), dtype=bool)
+        mask = np.asarray(feature_filter.mask(gdf, _dated(layer, gdf, revision)), dtype=bool)
     else:  # any object with `.mask(gdf)`
         mask = np.asarray(feature_filter.mask(gdf), dtype=bool)
     mask.setflags(write=False)  # shared by every view of the layer
@@ -59,24 +64,9 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
 
 def dated_fields(layer) -> DatedFields:
     """`layer`'s status and opening year as a scenario reads them, parsed once per features."""
-    return _fields(*_entry(layer))
+    return _dated(layer, layer.gdf, layer.data_revision)
 
 
-def _fields(entry: list, gdf) -> DatedFields:
-    if entry[2] is None:
-        fields = DatedFields.of(gdf)
-        with _lock:
-            entry[2] = fields  # (two threads may both parse: the same fields)
-    return entry[2]
-
-
-def _entry(layer) -> tuple[list, object]:
-    """The layer's kept entry (its features, their revision, their fields once parsed, masks by
-    filter), new where its features are new or changed, and those features."""
-    gdf, revision = layer.gdf, layer.data_revision
-    with _lock:
-        entry = _known.get(layer)
-        if entry is None or entry[0]() is not gdf or entry[1] != revision:
-            entry = [weakref.ref(gdf), revision, None, OrderedDict()]
-            _known[layer] = entry
-        return entry, gdf
+def _dated(layer, gdf, revision: int) -> DatedFields:
+    """The fields of `gdf` at `revision` (what the caller took of the layer, together)."""
+    return _fields.get(layer, (id(gdf), revision), lambda: DatedFields.of(gdf))
