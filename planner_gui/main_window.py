@@ -504,7 +504,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.may_discard_changes(f"Open {name}"):
             self.message_bar.push(f"{name} was not opened", "Your work is as it was.", "info")
             return
-        problems = apply_project(project, self.session)
+        with self.canvas.made_at_the_next_view():  # its layers made a turn each, not all in this one
+            problems = apply_project(project, self.session)
         for problem in problems:
             self.message_bar.push("A project setting was not applied", f"{Path(project.path).name}: {problem}", "warning")
         for layer in self.stack:
@@ -512,7 +513,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.project_path = project.path
         add_recent_file(self.settings, Path(project.path))
         if project.view:
-            self.canvas.set_view(project.view)
+            self.canvas.jump_to(project.view)
         else:
             self.canvas.full_extent()
         self.setWindowTitle(f"planner — {Path(project.path).name}")

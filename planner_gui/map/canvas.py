@@ -17,6 +17,7 @@ the z-values (index * 10), and nothing here is saved anywhere but in the session
 """
 from __future__ import annotations
 
+import contextlib
 import html
 
 import numpy as np
@@ -174,7 +175,10 @@ class MapCanvas(pg.GraphicsView):
         if crs == self.working_crs:
             return False
         self.working_crs = crs
-        if self._view_later:  # nothing made yet: `showing` makes every layer's graphics in this CRS
+        if self._view_later:  # made later: `showing` makes every layer's graphics in this CRS
+            for graphic in self.graphics.values():
+                self._detach(graphic.items())
+            self.graphics.clear()
             return True
         for graphic in self.graphics.values():
             self._detach(graphic.items())
@@ -215,6 +219,19 @@ class MapCanvas(pg.GraphicsView):
         self.empty_hint.setVisible(empty)
         self.empty_hint.setGeometry(0, 0, self.width(), self.height())
         self.scale_bar.setVisible(not empty)
+
+    @contextlib.contextmanager
+    def made_at_the_next_view(self):
+        """Layers added meanwhile (a project's, all at once) are not made here but when a view is
+        next set, a layer per turn of the event loop (`jump_to`, `_refreshing`), as an export's twin
+        makes its own (`view_later`). Making and drawing the Hanoi sample's eleven layers as they
+        came was one turn of the GUI thread of 100-200 ms; a layer's graphic is 2-15 ms. What is
+        asked of a layer meanwhile (`graphic`, `zoom_to_layer`, ...) makes it then."""
+        self._view_later = True
+        try:
+            yield
+        finally:
+            self._soon.start()  # made at the next turn if no view is set before (the caller failed)
 
     def _layer_inserted(self, layer: Layer, _index: int) -> None:
         first = not self.graphics and not self._view_later  # (a twin not shown its view yet makes it then)
@@ -334,17 +351,21 @@ class MapCanvas(pg.GraphicsView):
     # -- what the canvas shows ---------------------------------------------------------------------
     def items_for(self, layer: Layer) -> list[QtWidgets.QGraphicsItem]:
         """The graphics items of `layer` that are in the scene now (empty if hidden)."""
-        graphic = self.graphics.get(id(layer))
+        graphic = self.graphic(layer)
         return [item for item in graphic.items() if item.scene() is self.scene()] if graphic else []
 
     def drawn_features(self, layer: Layer) -> np.ndarray:
         """Row positions of `layer`'s features drawn in the current view (empty if hidden)."""
-        graphic = self.graphics.get(id(layer))
+        graphic = self.graphic(layer)
         if graphic is None or not layer.visible:
             return np.empty(0, np.int64)
         return np.asarray(getattr(graphic, "drawn", np.empty(0, np.int64)))
 
     def graphic(self, layer: Layer) -> LayerGraphic | None:
+        """`layer`'s graphic; one waiting for the next view (`made_at_the_next_view`) made now."""
+        if self._view_later and id(layer) not in self.graphics and any(l is layer for l in self._drawn_layers()):
+            self._add(layer)
+            self._restack()
         return self.graphics.get(id(layer))
 
     def busy(self) -> bool:
@@ -377,7 +398,7 @@ class MapCanvas(pg.GraphicsView):
         yield from self._refreshing()
 
     def zoom_to_layer(self, layer: Layer) -> None:
-        if graphic := self.graphics.get(id(layer)):
+        if graphic := self.graphic(layer):
             xmin, ymin, xmax, ymax = graphic.extent()
             if not np.all(np.isfinite((xmin, ymin, xmax, ymax))):
                 return  # an empty layer (e.g. a catchment that reaches nothing) has no extent
@@ -395,6 +416,8 @@ class MapCanvas(pg.GraphicsView):
         self._soon.start()
 
     def full_extent(self) -> None:
+        for layer in self._drawn_layers():  # (their extents: those waiting for a view made now)
+            self.graphic(layer)
         extents = [g.extent() for g in self.graphics.values() if g.layer.visible] or [
             g.extent() for g in self.graphics.values()
         ]
@@ -462,11 +485,10 @@ class MapCanvas(pg.GraphicsView):
         if not picture_until_drawn:
             self._drop_steps()
             self.moving_picture.stop()
-        if self._view_later:  # the graphics not made yet (an export's twin): a layer a step
-            for layer in self._drawn_layers():
-                if id(layer) not in self.graphics:
-                    self._add(layer)
-                    yield
+        if self._view_later:  # the graphics not made yet (an export's twin, a project): a layer a step
+            while layer := next((l for l in self._drawn_layers() if id(l) not in self.graphics), None):
+                self._add(layer)  # (the layers looked at again each step: one may come or go meanwhile)
+                yield
             self._restack()
             self._view_later = False
         view, pixel_m = self._view_and_pixel()
@@ -512,7 +534,7 @@ class MapCanvas(pg.GraphicsView):
 
     def set_highlight(self, layer: Layer | None, rows=()) -> None:
         """Outline features `rows` of `layer` (positions in its GeoDataFrame); None clears."""
-        graphic = self.graphics.get(id(layer)) if layer is not None else None
+        graphic = self.graphic(layer) if layer is not None else None
         rows = np.asarray(list(rows), dtype=np.int64)
         self.moving_picture.stale()
         if not isinstance(graphic, (VectorGraphic, LargeVectorGraphic)) or not len(rows):

@@ -1,0 +1,66 @@
+"""Opening a project makes its layers' graphics a layer per turn of the event loop, not all in the
+turn that applies the project (`MapCanvas.made_at_the_next_view`): the Hanoi sample's eleven layers
+made and drawn as they came were one turn of the GUI thread of 100-200 ms."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import load
+
+from layers.session.project import SAMPLE_PROJECT
+
+
+@pytest.fixture
+def sample_opened(window, qtbot, sample_read_once, monkeypatch):
+    """The window, and how many graphics its map had made when the project had been applied."""
+    if not SAMPLE_PROJECT.exists():
+        pytest.skip("needs the bundled Hanoi sample")
+    made_when_applied = []
+    applied = window._on_project_loaded
+
+    def loaded(project):
+        applied(project)
+        made_when_applied.append(len(window.canvas.graphics))
+
+    monkeypatch.setattr(window, "_on_project_loaded", loaded)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    return window, made_when_applied
+
+
+def test_a_project_is_made_on_the_map_a_layer_per_turn_and_shown_at_its_view(sample_opened, qtbot):
+    window, made_when_applied = sample_opened
+    canvas = window.canvas
+    drawn = canvas._drawn_layers()
+    assert len(drawn) >= 10 and made_when_applied == [0]
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=20_000)
+    assert set(canvas.graphics) == {id(layer) for layer in drawn}
+    assert all(canvas.items_for(layer) for layer in drawn if layer.visible)
+    xmin, ymin, xmax, ymax = canvas.view_bounds()
+    view = json.loads(SAMPLE_PROJECT.read_text(encoding="utf-8"))["view"]
+    vx0, vy0, vx1, vy1 = (view[k] for k in ("xmin", "ymin", "xmax", "ymax"))
+    # the project's view, widened on one axis to the map's shape (its aspect is locked)
+    tolerance = 0.02 * max(vx1 - vx0, vy1 - vy0)
+    assert xmin <= vx0 + tolerance and xmax >= vx1 - tolerance and ymin <= vy0 + tolerance and ymax >= vy1 - tolerance
+    assert min(abs(xmin - vx0), abs(ymin - vy0)) < tolerance  # fitted: one axis as saved
+
+
+def test_a_layer_asked_for_before_its_turn_is_made_then(window, qtbot, sample_read_once, monkeypatch):
+    if not SAMPLE_PROJECT.exists():
+        pytest.skip("needs the bundled Hanoi sample")
+    asked = []
+    applied = window._on_project_loaded
+
+    def loaded(project):
+        applied(project)
+        wards = next(layer for layer in window.stack if layer.role == "ward")
+        asked.append((window.canvas.graphic(wards), len(window.canvas.graphics)))
+        window.canvas.zoom_to_layer(wards)  # a planner's first click, before the map is drawn
+
+    monkeypatch.setattr(window, "_on_project_loaded", loaded)
+    load(qtbot, window, [SAMPLE_PROJECT])
+    (graphic, made), = asked
+    assert graphic is not None and made == 1
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    assert window.canvas.graphic(next(layer for layer in window.stack if layer.role == "ward")) is graphic
+    assert len(window.canvas.graphics) == len(window.canvas._drawn_layers())
