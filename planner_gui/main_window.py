@@ -81,6 +81,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.layer_panel = LayerPanel(self.session)
         self.layer_panel.zoom_requested.connect(self.canvas.zoom_to_layer)
+        for worked_out in (self.canvas.ahead.ready, self.canvas.legend.changed):  # the classes under each layer
+            worked_out.connect(self.layer_panel.classes_worked_out)
         self.layer_panel.table_requested.connect(self.open_attribute_table)
         self.layers_dock = self._dock("Layers", self.layer_panel, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.results = QtWidgets.QTreeWidget()

@@ -17,7 +17,7 @@ from layers.layer import Layer, RasterLayer, Style, VectorLayer, field_columns
 from layers.roles import COUNTED_ROLES, ROLE_TITLES, ROLES
 from layers.session import Session
 from planner_gui.docks.fitting import VerticalScrollArea, fitting_combo, keep_rows
-from planner_gui.map.legend.classes import LayerClassesDelegate
+from planner_gui.map.legend.classes import LayerClassesDelegate, layer_classes
 
 MIME = "application/x-planner-layer-row"
 LAYER_LIST_ROWS = 8  # the list keeps room for this many lines (layer names), whatever the Timeline or a table takes
@@ -204,6 +204,7 @@ class LayerPanel(QtWidgets.QWidget):
         self.model.modelReset.connect(self._restore_selection)
         self.model.dataChanged.connect(lambda *_: self._show_selected())
         self._current: Layer | None = None
+        self._classes_listed: list = []  # (layer id, its classes) as the rows were last laid out
 
         self.role = fitting_combo(letters=FIELD_LETTERS)
         for role in ROLES:
@@ -285,6 +286,15 @@ class LayerPanel(QtWidgets.QWidget):
         self.results_view.setVisible(shown)
 
     # -- selection --------------------------------------------------------------------------------
+    def classes_worked_out(self) -> None:
+        """The layers' classes were worked out off the GUI thread (`map.legend.classes`): the rows
+        are laid out again with them under each, once, if any layer's classes changed (the map's
+        legend says so after every view)."""
+        listed = [(id(layer), tuple(layer_classes(layer))) for layer in self.stack]
+        if listed != self._classes_listed:
+            self._classes_listed = listed
+            self.view.doItemsLayout()
+
     def current_layer(self) -> Layer | None:
         index = self.view.currentIndex()
         return self.model.layer_at(index.row()) if index.isValid() and index.row() < len(self.stack) else None

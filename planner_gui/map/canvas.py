@@ -41,7 +41,7 @@ from planner_gui.map.legend.widget import MapLegend
 from planner_gui.map.moving_picture import MovingPicture
 from planner_gui.map.scale_bar import ScaleBar
 from planner_gui.map.pens import MAP_BACKGROUND, pen
-from planner_gui.map.fields_ahead import FieldsAhead
+from planner_gui.map.worked_out_ahead import WorkedOutAhead
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -95,7 +95,7 @@ class MapCanvas(pg.GraphicsView):
         self.view_box.addItem(self._highlight_points, ignoreBounds=True)
         self.map_labels = MapLabels(self.view_box, Z_LABELS)
         self.moving_picture = MovingPicture(self)
-        self.fields_ahead = FieldsAhead(session, self)  # what the timeline reads of dated layers, read early
+        self.ahead = WorkedOutAhead(session, self)  # what the timeline, legend and Layers list read of layers, early
         # the exact redraw once the view has rested this long; until then it moves on its picture
         self._timer = QtCore.QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
         self._timer.timeout.connect(self._refresh_in_steps)
@@ -160,7 +160,7 @@ class MapCanvas(pg.GraphicsView):
             graphic.stop()
         self.legend.stop()
         self.basemap.stop()
-        self.fields_ahead.stop()
+        self.ahead.stop()
 
     def _year_changed(self, year) -> None:
         self.legend.refresh()  # the timeline's year changes what the legend lists

@@ -10,7 +10,7 @@ may ask).
 
     shown_mask(layer)           # bool array, True for the features shown; None: the layer has no filter
     shown_mask(layer, scenario) # the same for another filter (a picture painted for the filter it was asked with)
-    dated_fields(layer)         # the fields a scenario reads, parsed once per data (`fields_ahead` asks early)
+    dated_fields(layer)         # the fields a scenario reads, parsed once per data (`worked_out_ahead` asks early)
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What a change asks of the GUI thread beyond what it shows.
 
 A year on the timeline: the status and opening year of each dated layer are read in a worker as
-soon as the layer comes (`planner_gui.map.fields_ahead`), so no move, the first from all years
+soon as the layer comes (`planner_gui.map.worked_out_ahead`), so no move, the first from all years
 or a jump across twenty, reads them on the GUI thread, and the map shows what the layer's own
 rule gives.
 
@@ -26,7 +26,7 @@ from planner_gui.map.shown import shown_mask
 
 def test_no_move_of_the_timeline_reads_the_dated_layers_fields_on_the_gui_thread(qtbot, sample_window, monkeypatch):
     window = sample_window
-    timeline, ahead = window.dashboard.timeline, window.canvas.fields_ahead
+    timeline, ahead = window.dashboard.timeline, window.canvas.ahead
     lines, stations = window.stack.find("Metro lines"), window.stack.find("Metro stations")
     years = (2026, 2010, 2030, 2031)  # from all years, then jumps both ways, then a step
     # what the map must show: the layer's own rule for each year

@@ -104,13 +104,14 @@ def test_each_layer_lists_its_classes_under_it(qtbot, window, synthetic_project)
 
     load(qtbot, window, [synthetic_project])
     lines = next(layer for layer in window.stack if layer.role == "metro_line")
+    qtbot.waitUntil(lambda: bool(layer_classes(lines)), timeout=10_000)  # worked out in a worker
     labels = [swatch.label for _, swatch in layer_classes(lines)]
     assert {"existing", "under construction", "planned"} == set(lines.gdf["status"].str.replace("_", " ")) & set(labels)
     assert len([label for label in labels if label.startswith("line")]) == lines.gdf["line"].nunique()
     view, model = window.layer_panel.view, window.layer_panel.model
     row = model.row_of(lines)
     one_line = view.fontMetrics().height()
-    assert view.visualRect(model.index(row)).height() > (1 + len(labels)) * one_line * 0.9
+    qtbot.waitUntil(lambda: view.visualRect(model.index(row)).height() > (1 + len(labels)) * one_line * 0.9)
     raster = next(layer for layer in window.stack if layer.role == "population")
     assert layer_classes(raster) == []
 

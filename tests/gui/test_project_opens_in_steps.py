@@ -64,3 +64,29 @@ def test_a_layer_asked_for_before_its_turn_is_made_then(window, qtbot, sample_re
     qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
     assert window.canvas.graphic(next(layer for layer in window.stack if layer.role == "ward")) is graphic
     assert len(window.canvas.graphics) == len(window.canvas._drawn_layers())
+
+
+def test_the_layers_classes_are_worked_out_off_the_gui_thread_and_then_listed(window, qtbot, sample_read_once,
+                                                                                 monkeypatch):
+    """The Layers list draws each layer's classes under it: they are worked out in a worker
+    (`map.worked_out_ahead`), never as the list is laid out, and the rows grow once they are."""
+    import threading
+
+    from planner_gui.map.legend import entries
+    from planner_gui.map.legend.classes import layer_classes
+
+    if not SAMPLE_PROJECT.exists():
+        pytest.skip("needs the bundled Hanoi sample")
+    gui, on_gui_thread = threading.get_ident(), []
+    worked_out = entries._worked_out_groups
+    monkeypatch.setattr(entries, "_worked_out_groups",
+                        lambda layer: on_gui_thread.append(threading.get_ident() == gui) or worked_out(layer))
+    load(qtbot, window, [SAMPLE_PROJECT])
+    lines = next(layer for layer in window.stack if layer.role == "metro_line")
+    qtbot.waitUntil(lambda: bool(layer_classes(lines)), timeout=20_000)
+    view, model = window.layer_panel.view, window.layer_panel.model
+    one_line = view.fontMetrics().height()
+    rows = len(layer_classes(lines))
+    qtbot.waitUntil(lambda: view.visualRect(model.index(model.row_of(lines))).height() > (1 + rows) * one_line * 0.9)
+    qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
+    assert on_gui_thread and not any(on_gui_thread)

@@ -1,6 +1,8 @@
 """Each layer's symbol classes under it in the Layers list, as QGIS's layer tree shows them: the
 same classes the legend lists (`entries.vector_groups`, from the map's own styling rules), drawn
-by the same swatch painter, so the list, the map's legend and the page agree.
+by the same swatch painter, so the list, the map's legend and the page agree. Classes are listed
+once worked out off the GUI thread (`map.worked_out_ahead`, or the map's legend for a large layer);
+the list is then told (`LayerPanel.classes_worked_out`) and the row grows.
 
     layer_classes(layer)          # [('line', Swatch('line 1', ...)), ...]: (group, swatch) rows
     view.setItemDelegate(LayerClassesDelegate(view))   # rows of a layer list show its classes
@@ -16,7 +18,7 @@ from planner_gui.map.legend.painter import draw_swatch
 from planner_gui.map.page_painter import MM_PER_INCH, SCREEN_DPI, PagePainter
 
 MAX_ROWS = 12  # classes listed under a layer; more are counted
-WORK_OUT_LIMIT = 200_000  # features: a larger layer's classes are listed once the legend has worked them out
+WORK_OUT_LIMIT = 200_000  # features: a larger layer's classes are worked out by the legend (in view), not ahead
 INDENT_PX = 30
 SWATCH_PX = (18, 10)
 LAYER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # the layer list's LayerRole (docks.layers.LayerListModel)
@@ -25,10 +27,8 @@ LAYER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # the layer list's LayerRole (
 def layer_classes(layer) -> list[tuple[str, Swatch]]:
     """The classes the map draws `layer` with, as (group heading, swatch) rows; none for a layer
     drawn with one symbol (its icon in the list says it all) or a raster (its icon is its ramp)."""
-    if not isinstance(layer, VectorLayer) or layer.gdf.empty:
-        return []
-    if len(layer.gdf) > WORK_OUT_LIMIT and not legend_entries_module.groups_known(layer):
-        return []  # not on the GUI thread: a million footprints take most of a second to class
+    if not isinstance(layer, VectorLayer) or layer.gdf.empty or not legend_entries_module.groups_known(layer):
+        return []  # not on the GUI thread: worked out in a worker (`map.worked_out_ahead`, the legend's)
     groups = legend_entries_module.vector_groups(layer)
     rows = [(title, swatch) for title, swatches in groups for swatch in swatches]
     return [] if len(rows) == 1 and not groups[0][0] else rows
