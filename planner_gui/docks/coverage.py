@@ -30,6 +30,7 @@ from planner_gui.docks.base import CITY_EVENTS, MeasureDock, status_label
 from planner_gui.docks.coverage_chart import ZoneChart
 from planner_gui.docks.coverage_figures import CoverageFigures
 from planner_gui.docks.fitting import fitting_combo
+from planner_gui.jobs.turns import Turns
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_STEP = 100, 2000, 50
 RADIUS_PRESETS = (300, 500, 1000)
@@ -65,6 +66,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.status_label = status_label()
         self.start_measuring(session, self.status_label)
         self._timer = self._follow_timer
+        self._turns = Turns(self)  # a result shown over a few turns of the event loop
         self._build()
         self.runner.slow.connect(self.progress.setVisible)
         self.runner.progress.connect(lambda _id, f: self.progress.setValue(int(f * 100)))
@@ -76,6 +78,10 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         session.events.zone_layer.connect(self._show_zone_layer)
         self.follow(settings=FIGURE_SETTINGS)
         self._fill()
+
+    def busy(self) -> bool:
+        """True while figures are being measured, or shown a step a turn (`show_result`)."""
+        return self.runner.busy() or self._turns.busy()
 
     @property
     def coverage(self) -> jobs.Coverage | None:
@@ -331,6 +337,7 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
 
     def show_failed(self, message: str) -> None:
         """No figures for what is asked: blank them (never leave older ones) and say why."""
+        self._turns.cancel()  # what is left of the figures before
         self.figures_box.blank()
         if "needs a layer with role" in message:
             message += " visible (hidden layers do not count)"
@@ -342,12 +349,13 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.figures_shown.emit(None)
 
     def show_result(self, coverage: jobs.Coverage) -> None:
+        """The figures now; their catchment on the map, the zone chart and what follows the figures
+        (`figures_shown`: the dashboard's charts) each in a later turn of the event loop (`Turns`)."""
         self._problem = ""
         self._set_stale(False)
         self.figures_box.show_figures(coverage, self.session.study_area_text())
-        self._draw_catchment(coverage)
-        self.zone_chart.draw()
-        self.figures_shown.emit(coverage)
+        self._turns.run([lambda: self._draw_catchment(coverage), self.zone_chart.draw,
+                         lambda: self.figures_shown.emit(coverage)])
 
     def _draw_catchment(self, coverage: jobs.Coverage) -> None:
         r = coverage.result

@@ -11,7 +11,7 @@ def panel(qtbot, sample_window):
     shown = []
     panel.figures_shown.connect(shown.append)
     panel.recompute()
-    qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(shown) and not panel.busy(), timeout=20_000)
     return panel
 
 

@@ -24,7 +24,7 @@ def window(qtbot, sample_read_once):
     shown = []
     window.dashboard.coverage.figures_shown.connect(shown.append)
     load(qtbot, window, [SAMPLE_PROJECT])
-    qtbot.waitUntil(lambda: bool(shown) and not window.dashboard.coverage.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(shown) and not window.dashboard.coverage.busy(), timeout=20_000)
     yield window
     window.dashboard.shutdown()
     window.close()

@@ -18,7 +18,7 @@ def dash(qtbot, sample_window):
     panel = sample_window.dashboard.coverage
     panel.figures_shown.connect(shown.append)
     panel.recompute()
-    qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(shown) and not panel.busy(), timeout=20_000)
     sample_window.shown = shown
     return sample_window
 
@@ -55,7 +55,7 @@ def test_radius_change_updates_figures_equal_to_planner_measure(qtbot, dash, tmp
 def test_toggling_a_layer_changes_the_result(qtbot, dash):
     panel = dash.dashboard.coverage
     panel.set_measure("sdg-11.2.1")
-    qtbot.waitUntil(lambda: dash.shown[-1].result.preset == "sdg-11.2.1" and not panel.runner.busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: dash.shown[-1].result.preset == "sdg-11.2.1" and not panel.busy(), timeout=10_000)
     assert dash.shown[-1].result.radius_m == 1000  # the preset's own radius
     with_stations = dash.shown[-1].result.value
     stations = dash.stack.find("Metro stations")
@@ -80,7 +80,7 @@ def test_a_newer_request_cancels_the_older_no_stale_figure_shown(qtbot, dash):
         panel.radius_slider.setValue(radius)
         ids.append(panel.runner.latest_id)
         panel.runner._start_pending()
-    qtbot.waitUntil(lambda: not panel.runner.busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=10_000)
     assert [r for r, _ in labels] == [1900]  # only the last request's figures ever reached the labels
     assert started[0] == ids[0] and started[-1] == ids[-1] and ids[1] not in started  # 1300 never ran
     assert panel.coverage.result.radius_m == 1900
@@ -199,7 +199,7 @@ def test_the_city_is_built_off_the_gui_thread(qtbot, window, monkeypatch, sample
     monkeypatch.setattr(CityData, "from_layers", classmethod(recorded))
     load(qtbot, window, [SAMPLE_PROJECT])
     panel = window.dashboard.coverage
-    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy(), timeout=30_000)
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.busy(), timeout=30_000)
     gain = window.dashboard.sketch_gain
     x0, y0, x1, y1 = window.session.layers.by_role("boundary")[0].in_crs(window.session.working_crs).total_bounds
     window.session.sketch_add_station((x0 + x1) / 2, (y0 + y1) / 2)  # a sketch: its gain needs the city too
@@ -213,7 +213,7 @@ def test_green_per_resident_says_square_metres_everywhere(qtbot, dash):
     panel = dash.dashboard.coverage
     panel.set_measure("green-per-resident")
     qtbot.waitUntil(lambda: panel.coverage is not None and panel.coverage.result.preset == "green-per-resident"
-                    and not panel.runner.busy() and not panel._timer.isActive(), timeout=20_000)
+                    and not panel.busy() and not panel._timer.isActive(), timeout=20_000)
     texts = [panel.value_label.text(), panel.area_label.text(), panel.chart.title.text()]
     assert all("m2" not in t for t in texts) and all("m²" in t for t in texts)
     assert panel.chart.title.text() == "Green area per resident (m² per resident)"

@@ -38,7 +38,7 @@ def fitted(request, qtbot, tmp_path, sample_read_once):
     qtbot.waitExposed(window)
     coverage = window.dashboard.coverage
     load(qtbot, window, [SAMPLE_PROJECT])
-    qtbot.waitUntil(lambda: coverage.latest is not None and not coverage.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: coverage.latest is not None and not coverage.busy(), timeout=20_000)
     yield window
     window.dashboard.shutdown()
     window.close()

@@ -24,7 +24,7 @@ def test_the_dock_shows_the_cli_features_total_and_by_ward(qtbot, window, tmp_pa
     panel = window.dashboard.coverage
     window.session.update(chart_figure="features")
     qtbot.waitUntil(lambda: panel.coverage is not None and panel.coverage.result.features
-                    and not panel.runner.busy() and not panel._timer.isActive(), timeout=20_000)
+                    and not panel.busy() and not panel._timer.isActive(), timeout=20_000)
     out = tmp_path / "cli.json"
     assert cli.main([str(p) for p in (gpkg, tif, b, s)] + ["-p", "itdp-pnt", "--zones", "-f", "json", "-o", str(out)]) == 0
     [expected] = json.loads(out.read_text(encoding="utf-8"))
@@ -53,7 +53,7 @@ def test_the_fields_to_sum_are_chosen_in_the_layer_panel_as_with_sum_field(qtbot
     assert buildings.fields.sum_fields == ("floor_area",)
     assert window.layer_panel.sum_fields.text() == "floor_area"
     panel = window.dashboard.coverage
-    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy() and not panel._timer.isActive()
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.busy() and not panel._timer.isActive()
                     and "jobs_sum" not in panel.coverage.result.features.get("buildings", {"jobs_sum": 0}),
                     timeout=20_000)
     out = tmp_path / "cli.json"

@@ -13,6 +13,7 @@ item per zone: 20-30 ms of the GUI thread).
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -164,3 +165,25 @@ def test_bars_without_a_note_leave_every_other_note_drawn(qtbot):
     shown = chart.shown_notes()
     assert {name for name, *_ in shown} == in_view and len(shown) == len(in_view) >= 3
     assert all(text == notes[name] and y == chart.order.index(name) for name, text, _, (_, y) in shown)
+
+
+def test_new_figures_are_shown_first_and_their_catchment_and_charts_in_later_turns(qtbot, sample_window):
+    """A result's figures are written at once; its catchment on the map, its zone chart and the
+    charts that follow the figures (`figures_shown`) each in a later turn of the event loop, in
+    that order, so a user's action in between is answered in between; a newer result drops what
+    is left of the older one."""
+    panel = sample_window.dashboard.coverage
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.busy(), timeout=20_000)
+    older, done = panel.coverage, []
+    newer = dataclasses.replace(older, result=dataclasses.replace(older.result, value=older.result.value / 2))
+    catchment, chart = panel._draw_catchment, panel.zone_chart.draw
+    panel._draw_catchment = lambda coverage: done.append(("catchment", coverage)) or catchment(coverage)
+    panel.zone_chart.draw = lambda: done.append(("chart", None)) or chart()
+    panel.figures_shown.connect(lambda coverage: done.append(("shown", coverage)))
+    panel.show_result(older)
+    assert done == [] and panel.busy()  # none in the turn the figures came in
+    said = panel.value_label.text()
+    panel.show_result(newer)  # before the older one's turns
+    assert panel.value_label.text() != said and done == []  # the newer figures, at once
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=5_000)
+    assert done == [("catchment", newer), ("chart", None), ("shown", newer)]

@@ -16,7 +16,7 @@ SAO_PAULO = next(c for c in CITIES if c.name == "sao_paulo")  # Web Mercator dat
 
 def figures_on_screen(qtbot, window):
     panel = window.dashboard.coverage
-    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.runner.busy() and not panel._timer.isActive(),
+    qtbot.waitUntil(lambda: panel.coverage is not None and not panel.busy() and not panel._timer.isActive(),
                     timeout=20_000)
     return panel.coverage.result
 

@@ -57,7 +57,7 @@ def _coverage_after(qtbot, window, action):
     coverage = window.dashboard.coverage
     with qtbot.waitSignal(coverage.figures_shown, timeout=20_000):
         action()
-    qtbot.waitUntil(lambda: not coverage.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: not coverage.busy(), timeout=20_000)
     return window.session.latest["coverage"].result.figures
 
 

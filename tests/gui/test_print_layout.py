@@ -231,7 +231,7 @@ def test_report_pdf_opens_with_the_map_page_and_keeps_its_charts_inside_the_page
     shown = []
     dash.coverage.figures_shown.connect(shown.append)
     dash.coverage.recompute()
-    qtbot.waitUntil(lambda: bool(shown) and not dash.coverage.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(shown) and not dash.coverage.busy(), timeout=20_000)
     window.show()  # the curve is measured while the Timeline is on screen
     window.timeline_dock.show()
     qtbot.waitUntil(lambda: dash.timeline.timeline is not None and not dash.timeline.runner.busy(), timeout=30_000)

@@ -18,7 +18,7 @@ def window(sample_window):
 def test_line_2_gains_people_equal_to_the_cli(qtbot, window, tmp_path):
     panel = window.dashboard.scenarios
     coverage = window.dashboard.coverage
-    qtbot.waitUntil(lambda: coverage.coverage is not None and not coverage.runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: coverage.coverage is not None and not coverage.busy(), timeout=20_000)
     assert coverage.measure == "itdp-pnt" and coverage.radius_m == 1000
     panel.set_scenarios("plan 2035 without line 2", "plan 2035")
     with qtbot.waitSignal(panel.shown, timeout=20_000) as blocker:

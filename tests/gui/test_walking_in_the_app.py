@@ -30,7 +30,7 @@ def test_walking_catchments_in_the_dock_are_the_clis(qtbot, window, tmp_path, ex
     assert straight.distance == "straight line"
     panel.set_network(str(extract))
     qtbot.waitUntil(lambda: panel.coverage is not None and panel.coverage.result.distance.startswith("walking")
-                    and not panel.runner.busy(), timeout=60_000)
+                    and not panel.busy(), timeout=60_000)
     walked = panel.coverage.result
     assert window.session.working_crs.to_epsg() == 32635
     expected = cli_figures(tmp_path, HELSINKI, "-p", "sdg-11.2.1", "--network", extract)
@@ -53,7 +53,7 @@ def test_walking_catchments_in_the_dock_are_the_clis(qtbot, window, tmp_path, ex
         band + 1)).area == 0  # the walk stays within the straight line's reach, but for the band
     panel.distance_combo.setCurrentIndex(panel.distance_combo.findData("straight"))
     panel.distance_combo.activated.emit(panel.distance_combo.currentIndex())
-    qtbot.waitUntil(lambda: panel.coverage.result.distance == "straight line" and not panel.runner.busy(),
+    qtbot.waitUntil(lambda: panel.coverage.result.distance == "straight line" and not panel.busy(),
                     timeout=30_000)
     assert window.session.result_layer("straight_line") is None and not panel.walking_label.isVisibleTo(panel)
     assert not panel.coverage.result.warnings and not panel.warnings_label.isVisibleTo(panel)

@@ -7,7 +7,7 @@ import numpy as np
 
 def _settled(window) -> bool:
     coverage = window.dashboard.coverage
-    return coverage.coverage is not None and not coverage.runner.busy()
+    return coverage.coverage is not None and not coverage.busy()
 
 
 def test_the_wards_coloured_by_share_reached(qtbot, sample_window):
