@@ -66,7 +66,7 @@ def until(app, condition) -> None:
 def figures_settled(window) -> bool:
     """The Coverage dock shows figures and has nothing more under way."""
     panel = window.dashboard.coverage
-    return panel.coverage is not None and not panel.runner.busy() and not panel._timer.isActive()
+    return panel.coverage is not None and not panel.busy() and not panel._timer.isActive()
 
 
 def grab(app, window, path: str | os.PathLike) -> Path:
