@@ -18,9 +18,13 @@ MIN_WIDTH_PX = 120
 
 
 class MapAttribution(QtWidgets.QLabel):
-    def __init__(self, canvas):
+    def __init__(self, canvas, worked_out_only: bool = True):
+        """`worked_out_only`: the credits of the layers whose statements are worked out already
+        (`map.worked_out_ahead`, which refreshes them when done), so the GUI thread never reads a
+        layer's source fields; False for a map drawn here and now for an export, which shows all."""
         super().__init__(canvas)
         self.canvas = canvas
+        self.worked_out_only = worked_out_only
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setWordWrap(True)
         self.setStyleSheet("color: #444; background: rgba(255, 255, 255, 190); padding: 1px 4px; font-size: 8pt;")
@@ -28,7 +32,8 @@ class MapAttribution(QtWidgets.QLabel):
 
     def refresh(self) -> None:
         """The credits of the layers the map shows now."""
-        lines = layers_attribution(layer for layer in self.canvas.session.layers if layer.visible)
+        lines = layers_attribution((layer for layer in self.canvas.session.layers if layer.visible),
+                                   worked_out_only=self.worked_out_only)
         basemap = self.canvas.basemap.attribution()
         text = " · ".join(([f"Basemap {basemap}"] if basemap else []) + lines)
         self.setText(text)
@@ -67,10 +72,11 @@ def layer_attribution(layer) -> list[str]:
     return _statements.get(layer, data_key(layer), lambda: attribution_lines([layer]))
 
 
-def layers_attribution(layers) -> list[str]:
+def layers_attribution(layers, worked_out_only: bool = False) -> list[str]:
     """`attribution_lines(layers)`: each statement once, in layer order, each layer's read once per
-    its features (`layer_attribution`)."""
+    its features (`layer_attribution`); `worked_out_only`: of the layers read already."""
     lines: dict[str, None] = {}
     for layer in layers:
-        lines.update(dict.fromkeys(layer_attribution(layer)))
+        if not worked_out_only or _statements.has(layer, data_key(layer)):
+            lines.update(dict.fromkeys(layer_attribution(layer)))
     return list(lines)

@@ -113,9 +113,10 @@ class MapCanvas(pg.GraphicsView):
         self.scale_bar = ScaleBar(self)
         self.basemap = Basemap(self)  # off until a source is set (View > Basemap)
         self.legend = MapLegend(self)
-        self.attribution = MapAttribution(self)
+        self.attribution = MapAttribution(self, worked_out_only=not (paints_at_once or view_later))
         self.legend.changed.connect(self.attribution.refresh)  # both follow the layers shown
         self.basemap.changed.connect(self.attribution.refresh)  # and the basemap's tiles
+        self.ahead.ready.connect(self.attribution.refresh)  # and the layers' statements, once read
         self.legend.changed.connect(self.refresh_labels)  # no label under the legend, wherever it is
         self.view_changed.connect(self.legend.refresh)  # it lists what the view shows
         self.empty_hint = QtWidgets.QLabel(EMPTY_HINT, self)  # what to do first, on an empty map
@@ -133,6 +134,8 @@ class MapCanvas(pg.GraphicsView):
             for layer in self._drawn_layers():
                 self._add(layer)
             self._restack()
+            if len(self.stack):  # a map made over layers already there
+                self.ahead.request()
         self.legend.refresh()
 
     def _drawn_layers(self) -> list[Layer]:

@@ -11,6 +11,8 @@ resolution (`display_window`, in a worker thread), under the stretch of the whol
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 import rasterio.warp
@@ -68,8 +70,17 @@ def stretch_levels(layer: RasterLayer, values: np.ndarray) -> tuple[float, float
 
 
 def colour_lut(layer: RasterLayer) -> np.ndarray:
-    """The layer's colour map as a 256 x 4 uint8 table (made in the GUI thread, used anywhere)."""
-    return colour_map(layer.style.colormap).getLookupTable(0.0, 1.0, 256, alpha=True)
+    """The layer's colour map as a 256 x 4 uint8 table (read only: made in the GUI thread, used anywhere)."""
+    return _lookup_table(layer.style.colormap)
+
+
+@functools.lru_cache(maxsize=None)
+def _lookup_table(name: str) -> np.ndarray:
+    """The table of a colour map, made once per name: pyqtgraph reads the map's file again at each
+    `colormap.get` (10 ms of the GUI thread each time a raster was drawn or restyled)."""
+    table = colour_map(name).getLookupTable(0.0, 1.0, 256, alpha=True)
+    table.flags.writeable = False
+    return table
 
 
 def colourise(layer: RasterLayer, values: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> np.ndarray:

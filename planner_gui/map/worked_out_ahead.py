@@ -67,9 +67,10 @@ class WorkedOutAhead(QtCore.QObject):
         events = session.layers.events
         self._signals = (events.inserted, events.data, events.style, events.filter, events.role)
         for signal in self._signals:
-            signal.connect(self._layers_changed)
+            signal.connect(self.request)
 
-    def _layers_changed(self, *_) -> None:
+    def request(self, *_) -> None:
+        """`work_out` the layers there now, in a worker (called for each layer event)."""
         layers = list(self.session.layers)
         dated = self.session.layers.dated()
         self.runner.request(lambda _progress, cancelled: work_out(layers, dated, cancelled))
@@ -80,5 +81,5 @@ class WorkedOutAhead(QtCore.QObject):
     def stop(self) -> None:
         """Drop the work under way and hear no more (the window is closing)."""
         for signal in self._signals:
-            signal.disconnect(self._layers_changed)
+            signal.disconnect(self.request)
         self.runner.cancel()

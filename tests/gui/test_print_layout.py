@@ -318,9 +318,10 @@ def test_the_map_credits_the_data_it_shows(qtbot, sample, tmp_path):
 
     session, canvas = sample
     credit = canvas.attribution
-    qtbot.waitUntil(lambda: credit.isVisible(), timeout=5_000)
+    expected = " · ".join(attribution_lines([layer for layer in session.layers if layer.visible]))
+    # each layer's statements read in a worker (map.worked_out_ahead), then shown
+    qtbot.waitUntil(lambda: credit.isVisible() and credit.text() == expected, timeout=5_000)
     assert "© OpenStreetMap contributors, ODbL" in credit.text()
-    assert credit.text() == " · ".join(attribution_lines([layer for layer in session.layers if layer.visible]))
     image = render_map_image(canvas, 800, 600)
     assert not image.isNull()
     for layer in list(session.layers):

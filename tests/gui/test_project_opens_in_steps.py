@@ -66,22 +66,31 @@ def test_a_layer_asked_for_before_its_turn_is_made_then(window, qtbot, sample_re
     assert len(window.canvas.graphics) == len(window.canvas._drawn_layers())
 
 
-def test_the_layers_classes_are_worked_out_off_the_gui_thread_and_then_listed(window, qtbot, sample_read_once,
-                                                                                 monkeypatch):
-    """The Layers list draws each layer's classes under it: they are worked out in a worker
-    (`map.worked_out_ahead`), never as the list is laid out, and the rows grow once they are."""
+def test_the_layers_classes_and_credits_are_worked_out_off_the_gui_thread_and_then_shown(
+        window, qtbot, sample_read_once, monkeypatch):
+    """The Layers list draws each layer's classes under it, and the map its credits: both are worked
+    out in a worker (`map.worked_out_ahead`), never as the list is laid out or the credits drawn,
+    and shown once they are (the rows grow, the credits are complete)."""
     import threading
 
+    from layers.attribution import attribution_lines
+    from planner_gui.map import attribution
     from planner_gui.map.legend import entries
     from planner_gui.map.legend.classes import layer_classes
 
     if not SAMPLE_PROJECT.exists():
         pytest.skip("needs the bundled Hanoi sample")
     gui, on_gui_thread = threading.get_ident(), []
-    worked_out = entries._worked_out_groups
-    monkeypatch.setattr(entries, "_worked_out_groups",
-                        lambda layer: on_gui_thread.append(threading.get_ident() == gui) or worked_out(layer))
+
+    def watched(function):
+        return lambda *args: on_gui_thread.append(threading.get_ident() == gui) or function(*args)
+
+    monkeypatch.setattr(entries, "_worked_out_groups", watched(entries._worked_out_groups))
+    monkeypatch.setattr(attribution, "attribution_lines", watched(attribution.attribution_lines))
     load(qtbot, window, [SAMPLE_PROJECT])
+    credits = " · ".join(attribution_lines([layer for layer in window.stack if layer.visible]))
+    assert "OpenStreetMap" in credits
+    qtbot.waitUntil(lambda: window.canvas.attribution.text() == credits, timeout=20_000)
     lines = next(layer for layer in window.stack if layer.role == "metro_line")
     qtbot.waitUntil(lambda: bool(layer_classes(lines)), timeout=20_000)
     view, model = window.layer_panel.view, window.layer_panel.model
