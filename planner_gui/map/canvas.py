@@ -227,9 +227,9 @@ class MapCanvas(pg.GraphicsView):
     def made_at_the_next_view(self):
         """Layers added meanwhile (a project's, all at once) are not made here but when a view is
         next set, a layer per turn of the event loop (`jump_to`, `_refreshing`), as an export's twin
-        makes its own (`view_later`). Making and drawing the Hanoi sample's eleven layers as they
-        came was one turn of the GUI thread of 100-200 ms; a layer's graphic is 2-15 ms. What is
-        asked of a layer meanwhile (`graphic`, `zoom_to_layer`, ...) makes it then."""
+        makes its own (`view_later`). Making and drawing the Hanoi sample's ten layers as they
+        came was one turn of the GUI thread of 145-207 ms on a slow machine; a layer's graphic is
+        2-25 ms. What is asked of a layer meanwhile (`graphic`, `zoom_to_layer`, ...) makes it then."""
         self._view_later = True
         try:
             yield
