@@ -15,9 +15,9 @@ worker as soon as the layer comes or changes, so that the GUI thread finds it do
 * Each vector layer's style classes as legend groups (`legend.entries.vector_groups`), which the
   Layers list draws under the layer (`legend.classes`: it lists only those worked out, and is told
   by `ready`), and its licence statements (`map.attribution.layer_attribution`), which the map's
-  credits show. Opening the sample, the list classed each of its ten layers on the GUI thread as it
-  first laid them out (cProfile: 50-65 ms of one turn here, with the colour names of the metro
-  lines). A layer of more than `WORK_OUT_LIMIT` features is classed by the map's legend, in its own
+  credits show once read (`MapAttribution.worked_out_only`, refreshed by `ready`). Opening the
+  sample, the list classed each of its ten layers on the GUI thread as it first laid them out
+  (cProfile, on a slow machine: 50-65 ms of one turn, with the colour names of the metro lines). A layer of more than `WORK_OUT_LIMIT` features is classed by the map's legend, in its own
   worker, when it is in view (most of a second for a million footprints: not twice).
 
 Latest-wins, with no lock shared with the analyses, so a long measure does not hold it back.
