@@ -285,7 +285,7 @@ class LayerPanel(QtWidgets.QWidget):
         self.results_label.setVisible(shown)
         self.results_view.setVisible(shown)
 
-    # -- selection --------------------------------------------------------------------------------
+    # -- the classes under each layer -------------------------------------------------------------
     def classes_worked_out(self) -> None:
         """The layers' classes were worked out off the GUI thread (`map.legend.classes`): the rows
         are laid out again with them under each, once, if any layer's classes changed (the map's
@@ -295,6 +295,7 @@ class LayerPanel(QtWidgets.QWidget):
             self._classes_listed = listed
             self.view.doItemsLayout()
 
+    # -- selection --------------------------------------------------------------------------------
     def current_layer(self) -> Layer | None:
         index = self.view.currentIndex()
         return self.model.layer_at(index.row()) if index.isValid() and index.row() < len(self.stack) else None

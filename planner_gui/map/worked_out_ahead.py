@@ -17,8 +17,9 @@ worker as soon as the layer comes or changes, so that the GUI thread finds it do
   by `ready`), and its licence statements (`map.attribution.layer_attribution`), which the map's
   credits show once read (`MapAttribution.worked_out_only`, refreshed by `ready`). Opening the
   sample, the list classed each of its ten layers on the GUI thread as it first laid them out
-  (cProfile, on a slow machine: 50-65 ms of one turn, with the colour names of the metro lines). A layer of more than `WORK_OUT_LIMIT` features is classed by the map's legend, in its own
-  worker, when it is in view (most of a second for a million footprints: not twice).
+  (cProfile, on a slow machine: 50-65 ms of one turn, with the colour names of the metro lines).
+  A layer of more than WORK_OUT_LIMIT features is classed by the map's legend, in its own worker,
+  when it is in view (most of a second for a million footprints: not twice).
 
 Latest-wins, with no lock shared with the analyses, so a long measure does not hold it back.
 """
@@ -32,11 +33,11 @@ from layers.analysis.progress import Cancelled
 from layers.layer import VectorLayer
 from planner_gui.jobs.runner import AnalysisRunner
 from planner_gui.map.attribution import layer_attribution
-from planner_gui.map.legend.classes import WORK_OUT_LIMIT
 from planner_gui.map.legend.entries import vector_groups
 from planner_gui.map.shown import dated_fields
 
 AFTER_MS = 60  # after the last of a project's layers came: one pass over them all
+WORK_OUT_LIMIT = 200_000  # features: a larger layer's classes are worked out by the map's legend (in view), not here
 
 
 def work_out(layers, dated, cancelled=lambda: False) -> None:

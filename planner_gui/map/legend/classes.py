@@ -18,7 +18,6 @@ from planner_gui.map.legend.painter import draw_swatch
 from planner_gui.map.page_painter import MM_PER_INCH, SCREEN_DPI, PagePainter
 
 MAX_ROWS = 12  # classes listed under a layer; more are counted
-WORK_OUT_LIMIT = 200_000  # features: a larger layer's classes are worked out by the legend (in view), not ahead
 INDENT_PX = 30
 SWATCH_PX = (18, 10)
 LAYER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # the layer list's LayerRole (docks.layers.LayerListModel)
