@@ -20,8 +20,8 @@ from rasterio.transform import from_origin
 # every run (collection 17.5 s, against 6.4 s from the cache), and each process the tests start
 # (the reader, `planner measure`, the page painter, the app under Xvfb) compiled the project's
 # modules from source again (0.35 s for the app's). The bytecode goes where Python puts it, into
-# __pycache__ folders git ignores. The whole suite here: 252 s, 240 s in a fresh clone (the
-# processes share what the first compiled), 223 s run again.
+# __pycache__ folders git ignores. The whole suite here, run again: 252 -> 223 s (a fresh clone's
+# first run, as the CI's, has nothing compiled yet: 253 s).
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
