@@ -87,3 +87,24 @@ def test_the_layers_classes_and_credits_are_worked_out_off_the_gui_thread_and_th
     qtbot.waitUntil(lambda: view.visualRect(model.index(model.row_of(lines))).height() > (1 + rows) * one_line * 0.9)
     qtbot.waitUntil(lambda: not window.canvas.busy(), timeout=20_000)
     assert on_gui_thread and not any(on_gui_thread)
+
+
+def test_the_coverage_choices_are_refilled_once_the_project_is_applied(window, qtbot, sample_read_once, monkeypatch):
+    """A project's layers come as a burst of session events in the turn that applies it: the
+    Coverage dock chooses its default measure at each (a change of the session's, made before the
+    project is marked saved), and refills its choices once, in a turn after."""
+    from planner_gui.docks import coverage
+
+    panel, refilled, when_applied = window.dashboard.coverage, [], []
+    choices = (panel.measure_combo, panel.study_area_combo, panel.zone_combo)
+    refill = coverage.refill
+    monkeypatch.setattr(coverage, "refill", lambda combo, *args: (refilled.append(combo), refill(combo, *args)))
+    open_sample_and(qtbot, window, monkeypatch, lambda: when_applied.append(
+        ([combo for combo in refilled if combo in choices], window.session.settings.measure)))
+    assert when_applied == [([], "itdp-pnt")]
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=20_000)
+    assert refilled.count(panel.study_area_combo) == 1 and refilled.count(panel.measure_combo) == 1
+    wards = next(layer for layer in window.stack if layer.role == "ward")
+    names = {panel.study_area_combo.itemData(i) for i in range(panel.study_area_combo.count())}
+    assert {(wards.name, name) for name in window.session.zone_names(wards)} <= names
+    assert panel.measure_combo.currentData() == "itdp-pnt" and not window.session.modified
