@@ -72,20 +72,22 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.runner.progress.connect(lambda _id, f: self.progress.setValue(int(f * 100)))
         # the choices (measures, study areas, zone layers) follow the layers; the figures follow
         # the city and the settings they are measured with
-        self._choices_timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._choices_timer.timeout.connect(self._fill)
         for name in CITY_EVENTS:
-            getattr(session.events, name).connect(self._city_changed)
+            getattr(session.events, name).connect(self._choose_default_measure)
         session.events.study_area.connect(self._show_study_area)
         session.events.zone_layer.connect(self._show_zone_layer)
         self.follow(settings=FIGURE_SETTINGS)
+        # the choices refilled once a burst of city events is over, when the figures are asked again
+        # (a project's layers come as 15 events in the turn that applies it: refilling at each was
+        # 20-30 ms of that turn, the Hanoi sample on a slow machine)
+        self._follow_timer.timeout.connect(self._fill)
         self._fill()
         self._choose_default_measure()
 
     def busy(self) -> bool:
         """True while figures are being measured, or shown a step a turn (`show_result`), or the
-        choices are yet to be refilled (`_city_changed`)."""
-        return self.runner.busy() or self._turns.busy() or self._choices_timer.isActive()
+        choices are yet to be refilled (after a burst of city events)."""
+        return self.runner.busy() or self._turns.busy() or self._follow_timer.isActive()
 
     @property
     def coverage(self) -> jobs.Coverage | None:
@@ -257,14 +259,6 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
             self.fail(str(exc))
 
     # -- the session: shown in the controls ------------------------------------------------------------
-    def _city_changed(self, *_) -> None:
-        """The measure chosen by default at once (a change of the session's: a project opened is
-        then saved as it is), the choices shown refilled once the burst is over: a project's layers
-        come as 15 events in the turn that applies it, and refilling at each was 20-30 ms of that
-        turn (the Hanoi sample, a slow machine)."""
-        self._choose_default_measure()
-        self._choices_timer.start()
-
     def _fill(self) -> None:
         """Fill the choices from the layers (measures, study areas, zone layers)."""
         session = self.session
@@ -284,9 +278,10 @@ class CoveragePanel(MeasureDock, QtWidgets.QWidget):
         self.bindings["network"].show()  # the street layers
         self.zone_chart.binding.show()  # the figures the layers allow
 
-    def _choose_default_measure(self) -> None:
+    def _choose_default_measure(self, *_) -> None:
         """Until the planner (or a project) picks a measure, the default as layers arrive: ITDP, else
-        the first this data can give."""
+        the first this data can give. At each city event, not once a burst is over: it is a change
+        of the session's, and a project opened is marked saved in the turn that applies it."""
         session = self.session
         available = session.measures()
         current = session.settings.measure

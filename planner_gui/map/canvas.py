@@ -178,14 +178,11 @@ class MapCanvas(pg.GraphicsView):
         if crs == self.working_crs:
             return False
         self.working_crs = crs
-        if self._view_later:  # made later: `showing` makes every layer's graphics in this CRS
-            for graphic in self.graphics.values():
-                self._detach(graphic.items())
-            self.graphics.clear()
-            return True
         for graphic in self.graphics.values():
             self._detach(graphic.items())
         self.graphics.clear()
+        if self._view_later:  # made later: `showing` makes every layer's graphics in this CRS
+            return True
         for layer in self._drawn_layers():
             self._add(layer)
         self._restack()
