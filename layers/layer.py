@@ -9,6 +9,7 @@ lives here because every part of the app asks the same questions of it: what is 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from pyproj import CRS
 from layers.crs import reproject
 from layers.grid import grid_bounds
 from layers.roles import ROLES, FieldMapping
+
+_FRAME_IDS = itertools.count(1)  # `VectorLayer.frame_id`
 
 @dataclass
 class Style:
@@ -86,9 +89,16 @@ class Layer:
     warnings: list[str] = field(default_factory=list)  # what loading repaired or flagged
     fields: FieldMapping = field(default_factory=FieldMapping)  # which field means what (layers.roles)
     # How many times the layer's data changed in place (`LayerStack.notify_data_changed`: a field
-    # mapping's derived status and year, a sketch): what a view works out once from the data
-    # (the timeline's mask, style classes, legend groups) is keyed on it, as on the data's identity.
+    # mapping's derived status and year, a sketch): what is worked out once from the data (its
+    # reprojections, the timeline's mask, style classes, legend groups) is keyed on it, and on
+    # `frame_id`, the data's identity (`data_key`).
     data_revision: int = field(default=0, init=False, repr=False)
+
+    @property
+    def data_key(self) -> tuple[int, int]:
+        """The layer's data as a key: which frame it holds (`frame_id`) and how many times that
+        changed in place. Never the key of other data, whatever the frames freed before."""
+        return getattr(self, "frame_id", 0), self.data_revision
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -99,6 +109,10 @@ class Layer:
 class VectorLayer(Layer):
     """A vector layer: a GeoDataFrame in its own CRS, with normalised `status` / `opening_year`."""
 
+    # Which frame `gdf` is: a number given to each frame set (`__setattr__`), never given again. Not
+    # `id(gdf)`: a frame replaced and freed leaves its id to the next object made, and what was
+    # worked out from it (bounds, a reprojection, a drawing) was taken for the new frame's.
+    frame_id: int = field(default=0, init=False, repr=False)
     gdf: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     # Which features are on the map and count in the figures, e.g. Scenario.as_of(2020) set by
     # the timeline: any object with `.mask(gdf) -> bool array`; None shows every feature. Set it
@@ -106,6 +120,11 @@ class VectorLayer(Layer):
     feature_filter: object = None
     _projected: dict = field(default_factory=dict, init=False, repr=False)  # per CRS: dropped for another
     _facts: dict = field(default_factory=dict, init=False, repr=False)  # of the data in any CRS (`_fact`)
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name == "gdf":  # after the frame: whoever reads the key, then the frame, never keeps the old under the new
+            object.__setattr__(self, "frame_id", next(_FRAME_IDS))
 
     @property
     def crs(self) -> CRS | None:
@@ -116,10 +135,11 @@ class VectorLayer(Layer):
 
         Drawing and analysis both work in the working CRS; reprojecting a large layer on
         every redraw or radius change would cost more than the work itself. Replacing
-        `gdf` (a new object) invalidates the cache.
+        `gdf`, or changing it in place (`LayerStack.notify_data_changed`: the status column a
+        field mapping derives), invalidates the cache.
         """
         target = CRS.from_user_input(crs)
-        key = (target.srs, id(self.gdf))  # its definition: a WKT may read otherwise in another thread
+        key = (target.srs, self.data_key)  # its definition: a WKT may read otherwise in another thread
         if key not in self._projected:
             self._projected.clear()
             same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
@@ -180,8 +200,8 @@ class VectorLayer(Layer):
 
     def _fact(self, name: str, work_out):
         """A fact of the data whatever the CRS (its bounds, its kind), worked out once per GeoDataFrame."""
-        if self._facts.get("of") != id(self.gdf):
-            self._facts = {"of": id(self.gdf)}
+        if self._facts.get("of") != self.frame_id:
+            self._facts = {"of": self.frame_id}
         if name not in self._facts:
             self._facts[name] = work_out()
         return self._facts[name]

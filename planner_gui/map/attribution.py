@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from layers.attribution import attribution_lines
-from planner_gui.map.remembered import Remembered, data_key
+from planner_gui.map.remembered import Remembered
 
 MAX_WIDTH_SHARE = 0.55  # of the map's width; longer credits wrap
 MIN_WIDTH_PX = 120
@@ -69,7 +69,7 @@ _statements = Remembered()
 def layer_attribution(layer) -> list[str]:
     """`attribution_lines([layer])`, read once per features of the layer: the map asks after every
     change of the layers or the view, and reading a source field of many features takes tens of ms."""
-    return _statements.get(layer, data_key(layer), lambda: attribution_lines([layer]))
+    return _statements.get(layer, layer.data_key, lambda: attribution_lines([layer]))
 
 
 def layers_attribution(layers, worked_out_only: bool = False) -> list[str]:
@@ -77,6 +77,6 @@ def layers_attribution(layers, worked_out_only: bool = False) -> list[str]:
     its features (`layer_attribution`); `worked_out_only`: of the layers read already."""
     lines: dict[str, None] = {}
     for layer in layers:
-        if not worked_out_only or _statements.has(layer, data_key(layer)):
+        if not worked_out_only or _statements.has(layer, layer.data_key):
             lines.update(dict.fromkeys(layer_attribution(layer)))
     return list(lines)

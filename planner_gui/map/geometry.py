@@ -375,12 +375,13 @@ def prepared(layer, crs: CRS) -> LayerGeometry:
     """The drawing geometry of a VectorLayer in `crs`, built once per (data, CRS) and cached.
 
     Safe to call from a loading worker to do the work off the GUI thread; the canvas then finds
-    it ready. Replacing the layer's GeoDataFrame makes a new one. Kept under the CRS's definition
+    it ready. Replacing the layer's GeoDataFrame makes a new one (`VectorLayer.frame_id`; a change
+    of its fields in place does not: the drawing is of its geometries). Kept under the CRS's definition
     (`srs`, as `layers.crs` keeps its answers), not its WKT: the same CRS may write its WKT
     differently in another thread (PROJ's context there), and the canvas then made a million
     footprints' arrays again on the GUI thread.
     """
-    key = (CRS.from_user_input(crs).srs, id(layer.gdf))
+    key = (CRS.from_user_input(crs).srs, layer.frame_id)
     with _cache_lock:
         entry = _cache.get(layer)
         if entry is not None and entry[0] == key:

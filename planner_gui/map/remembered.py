@@ -3,8 +3,8 @@ attribution), kept with the layer while it lives and worked out again when its k
 
 The map asks after every layer event, every timeline year and every repaint, from the GUI thread
 and its workers; a large layer's answer takes tens of milliseconds of pandas. Each kind of answer
-is a `Remembered`; its key names what the answer depends on, and `data_key` the layer's data
-(its frame, and the changes made to it in place: `Layer.data_revision`).
+is a `Remembered`; its key names what the answer depends on, and `Layer.data_key` the layer's
+data (which frame it holds, and the changes made to it in place).
 """
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
-
-
-def data_key(layer) -> tuple:
-    """The layer's data as a key: its frame's identity and how many times it changed in place."""
-    return id(getattr(layer, "gdf", None)), layer.data_revision
 
 
 class Remembered:

@@ -24,8 +24,7 @@ from layers.analysis.scenario import DatedFields, Scenario
 from planner_gui.map.remembered import Remembered
 
 KEPT_FILTERS = 16
-# layer -> (its features (a weak reference: an id may be reused once they are gone), their revision,
-# OrderedDict filter -> mask)
+# layer -> (its data (`Layer.data_key`), OrderedDict filter -> mask)
 _known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _fields = Remembered()  # layer -> its DatedFields, by its data
@@ -41,17 +40,17 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
         feature_filter = layer.feature_filter
     if feature_filter is None:
         return None
-    gdf, revision = layer.gdf, layer.data_revision
+    key, gdf = _data(layer)
     with _lock:
-        features, known_revision, known = _known.get(layer, (None, None, None))
-        if features is None or features() is not gdf or known_revision != revision:  # new or changed features
+        known_key, known = _known.get(layer, (None, None))
+        if known_key != key:  # new or changed features
             known = OrderedDict()
-            _known[layer] = (weakref.ref(gdf), revision, known)
+            _known[layer] = (key, known)
         if feature_filter in known:
             known.move_to_end(feature_filter)
             return known[feature_filter]
     if isinstance(feature_filter, Scenario):
-        mask = np.asarray(feature_filter.mask(gdf, _dated(layer, gdf, revision)), dtype=bool)
+        mask = np.asarray(feature_filter.mask(gdf, _dated(layer, gdf, key)), dtype=bool)
     else:  # any object with `.mask(gdf)`
         mask = np.asarray(feature_filter.mask(gdf), dtype=bool)
     mask.setflags(write=False)  # shared by every view of the layer
@@ -64,9 +63,18 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
 
 def dated_fields(layer) -> DatedFields:
     """`layer`'s status and opening year as a scenario reads them, parsed once per features."""
-    return _dated(layer, layer.gdf, layer.data_revision)
+    key, gdf = _data(layer)
+    return _dated(layer, gdf, key)
 
 
-def _dated(layer, gdf, revision: int) -> DatedFields:
-    """The fields of `gdf` at `revision` (what the caller took of the layer, together)."""
-    return _fields.get(layer, (id(gdf), revision), lambda: DatedFields.of(gdf))
+def _data(layer) -> tuple[tuple, object]:
+    """The layer's data key, then its frame: read in this order (`VectorLayer.__setattr__` sets the
+    frame, then its key), a frame replaced meanwhile is at worst worked out under the old key, and
+    again under its own, never kept under the new key from the old frame."""
+    key = layer.data_key
+    return key, layer.gdf
+
+
+def _dated(layer, gdf, key: tuple) -> DatedFields:
+    """The fields of `gdf`, whose data key is `key` (what the caller took of the layer, together)."""
+    return _fields.get(layer, key, lambda: DatedFields.of(gdf))

@@ -18,7 +18,7 @@ import pandas as pd
 from PySide6 import QtGui
 
 from layers.layer import Style
-from planner_gui.map.remembered import Remembered, data_key
+from planner_gui.map.remembered import Remembered
 
 
 STATUS_PATTERNS = {"existing": "solid", "under_construction": "dashed", "planned": "dotted"}
@@ -96,7 +96,7 @@ def layer_style_classes(layer, style: Style | None = None) -> list[tuple[StyleCl
         for _, rows in classes:
             rows.setflags(write=False)
         return classes
-    return _classes.get(layer, (*data_key(layer), style.key()), make)
+    return _classes.get(layer, (*layer.data_key, style.key()), make)
 
 
 def rgba(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:

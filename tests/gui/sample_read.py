@@ -47,7 +47,7 @@ def _with_drawing_geometry_of(original: VectorLayer, layer: VectorLayer) -> Vect
         entry = geometry._cache.get(original)
         if entry is not None:
             (srs, _frame), prepared = entry
-            geometry._cache[layer] = ((srs, id(layer.gdf)), prepared)
+            geometry._cache[layer] = ((srs, layer.frame_id), prepared)
     return layer
 
 

@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from layers.layer import Layer, RasterLayer, VectorLayer
 from planner_gui.map.shown import shown_mask
-from planner_gui.map.remembered import Remembered, data_key
+from planner_gui.map.remembered import Remembered
 from planner_gui.map.raster_display import colour_lut, colourise, in_working_crs, stretch_levels
 from planner_gui.map.legend.entry import LegendEntry, Ramp, Swatch
 from planner_gui.map.symbology import layer_style_classes
@@ -79,7 +79,7 @@ def vector_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
 
 
 def _groups_key(layer: VectorLayer) -> tuple:
-    return *data_key(layer), layer.name, layer.style.key(), layer.feature_filter
+    return *layer.data_key, layer.name, layer.style.key(), layer.feature_filter
 
 
 # the map's legend asks in a worker, an export's in the GUI thread
@@ -121,7 +121,7 @@ def _worked_out_groups(layer: VectorLayer) -> list[tuple[str, list[Swatch]]]:
             # named on every feature, so a colour keeps its name whatever the timeline's year: worked
             # out once per features and style, not again for each year
             heading, names = _names.get(
-                layer, (*data_key(layer), style.key()),
+                layer, (*layer.data_key, style.key()),
                 lambda: _colour_names(gdf, {key: np.concatenate(rows) for key, rows in every_colour.items()}))
         else:  # a category field: each value has its palette colour and is its own label
             heading = style.category_field
