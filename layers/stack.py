@@ -16,6 +16,11 @@ from layers.analysis.scenario import Scenario
 
 # Layers the timeline never filters: they are the city, not a network that opens over time.
 CONTEXT_ROLES = ("boundary", "ward", "population", "water")
+# Where a layer opened from a file goes (`LayerStack.placement`), by what it draws, as ArcGIS Pro's
+# automatic layer placement does: a raster opened after the vectors (a population grid) lies under
+# them, points are never hidden under polygons; within a tier the newest is on top. A geometry kind
+# not listed (mixed, none) goes with the polygons, which cover the most.
+DRAWING_TIERS = {"raster": 0, "polygon": 1, "line": 2, "point": 3}
 
 
 class StackEvents(SignalGroup):
@@ -78,6 +83,12 @@ class LayerStack:
         self._layers.insert(len(self._layers) if index is None else index, layer)
         self.events.inserted.emit(layer, self._layers.index(layer))
         return layer
+
+    def placement(self, layer: Layer) -> int:
+        """The index a layer opened from a file takes (`DRAWING_TIERS`): just above the highest layer
+        of its tier or a lower one, wherever the planner has moved the layers; 0 with none."""
+        tier = _tier(layer)
+        return next((i + 1 for i in range(len(self._layers) - 1, -1, -1) if _tier(self._layers[i]) <= tier), 0)
 
     def remove(self, layer: Layer) -> None:
         index = self._layers.index(layer)
@@ -157,3 +168,7 @@ def _dated(layer: Layer) -> bool:
         isinstance(layer, VectorLayer) and layer.role not in CONTEXT_ROLES
         and ("status" in layer.gdf.columns or "opening_year" in layer.gdf.columns)
     )
+
+
+def _tier(layer: Layer) -> int:
+    return DRAWING_TIERS.get(getattr(layer, "geometry_kind", None), DRAWING_TIERS["polygon"])

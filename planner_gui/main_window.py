@@ -461,7 +461,7 @@ class MainWindow(QtWidgets.QMainWindow):
         with self.session.history.group(f"Open {Path(path).name}"):  # one undo for the file and its guesses
             for layer in layers:
                 try:
-                    added.append(self.session.add_layer(layer))
+                    added.append(self.session.add_layer(layer, self.session.layers.placement(layer)))
                 except ValueError as exc:  # no accurate transform into the working CRS
                     self.message_bar.push("Could not add a layer", f"{Path(path).name}: {layer.name}: {exc}",
                                           "critical")

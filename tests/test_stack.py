@@ -1,8 +1,11 @@
 """LayerStack: order, visibility, opacity and the events a GUI follows."""
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
+import shapely
 
+from layers.io.raster_load import read_raster
 from layers.layer import Style, VectorLayer
 from layers.stack import LayerStack
 
@@ -22,6 +25,24 @@ def test_add_puts_layers_on_top_and_tells(stack_and_events):
     stack, events = stack_and_events
     assert stack.names() == ["population", "wards", "metro"]
     assert events == [("inserted", "population", 0), ("inserted", "wards", 1), ("inserted", "metro", 2)]
+
+
+def test_a_layer_opened_from_a_file_is_placed_by_what_it_draws(wards_gdf, stations_gdf, population_tif):
+    """Rasters under polygons under lines under points, the newest on top within its tier, above the
+    layers of its tier wherever the planner has moved them."""
+    stack = LayerStack()
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(585_000, 2_325_000), (587_000, 2_326_000)])],
+                             crs="EPSG:32648")
+    opened = [VectorLayer(name="stations", gdf=stations_gdf), VectorLayer(name="wards", gdf=wards_gdf),
+              VectorLayer(name="line 2", gdf=lines), read_raster(population_tif)]
+    for layer in opened:
+        stack.add(layer, stack.placement(layer))
+    assert stack.names() == ["population", "wards", "line 2", "stations"]
+    stack.move(stack.find("stations"), 0)  # the planner's own order is kept
+    for layer in (VectorLayer(name="wards", gdf=wards_gdf), read_raster(population_tif)):
+        stack.add(layer, stack.placement(layer))
+    assert stack.names() == ["stations", "population", "population (2)", "wards", "wards (2)", "line 2"]
+    assert LayerStack().placement(opened[0]) == 0
 
 
 def test_duplicate_names_get_a_suffix(stack_and_events, wards_gdf):

@@ -259,3 +259,15 @@ def test_a_load_that_ends_before_open_files_returns_is_still_heard(qtbot, window
     finally:
         for thread in started:  # never started: nothing will take them out of the set
             loader.running_threads.discard(thread)
+
+
+def test_a_raster_opened_after_the_stations_lies_under_them(qtbot, window, tmp_path, stations_gdf, population_tif):
+    """Files opened are placed by what they draw (`LayerStack.placement`): a population grid opened
+    last would otherwise cover every station; the Layers dock lists them as drawn, the top first."""
+    stations = tmp_path / "stations.gpkg"
+    stations_gdf.to_file(stations, layer="metro_stations")
+    load(qtbot, window, [stations])
+    load(qtbot, window, [population_tif])
+    assert window.session.layers.names() == ["population", "metro_stations"]
+    raster, points = ([item.zValue() for item in window.canvas.items_for(layer)] for layer in window.session.layers)
+    assert raster and points and max(raster) < min(points)

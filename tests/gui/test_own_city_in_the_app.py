@@ -196,7 +196,8 @@ def test_a_project_with_missing_layers_asks_before_replacing_the_work(qtbot, win
     assert list(window.stack) == before  # declined: the work is as it was
     load(qtbot, window, [path])
     assert len(asked) == 2 and asked[1] == asked[0]
-    assert [l.name for l in window.stack] == ["city_boundary", "wards", "metro_stations", "green_spaces"]
+    # in the order saved: the file's, the stations placed over the green spaces when it was opened
+    assert [l.name for l in window.stack] == ["city_boundary", "wards", "green_spaces", "metro_stations"]
 
 
 def test_a_project_whose_layers_are_all_missing_is_not_opened(qtbot, window, tmp_path):
