@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from hypothesis import settings
 from rasterio.transform import from_origin
 
 # The suite compiles what it runs once, whatever PYTHONDONTWRITEBYTECODE says (it is set on this
@@ -24,6 +25,14 @@ from rasterio.transform import from_origin
 # first run, as the CI's, has nothing compiled yet: 253 s).
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# Hypothesis draws the same examples at every run of the suite (each test's own seed), so that the
+# CI never goes red on an example no run before it tried, nor green again without a change: a
+# property a change breaks fails at once, on the same examples every time. To look for what these
+# examples miss, draw new ones: HYPOTHESIS_PROFILE=explore pytest tests/test_coverage.py
+settings.register_profile("suite", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(autouse=True, scope="session")
