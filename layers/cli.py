@@ -313,14 +313,17 @@ def _read_ahead(args, failed: list, sent: list) -> None:
     """Send the command's first read now if it is a layer of things to count (a city's footprints,
     the first layer of the first file): the reader process reads and parses it during the command's
     imports and its reads of the other files (`ReaderProcess.counted_ahead`), and `build_session`
-    reads it from there, last (its path is put in `sent`). Run on a
+    reads it from there, last (its path is put in `sent`). Given a GeoTIFF, the reader imports its
+    raster library meanwhile too (`ReaderProcess.expect_rasters`). Run on a
     thread while the imports are done, joined before the session's reads, under the command's time
     limit. A first file that cannot be read is put in `failed` (the command says so when it would
     read it, without trying again: a file that hangs GDAL costs one time limit, not two); what else
     fails here the command meets again and says."""
     from layers.io.formats import feed_location
     from layers.io.isolated import ReadLimits, reading
-    from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers
+    from layers.io.sources import (
+        RASTER_SUFFIXES, TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers,
+    )
 
     if args.engine != "local" or args.travel_time or not args.files or args.files[0].endswith(".planner.json"):
         return
@@ -334,6 +337,8 @@ def _read_ahead(args, failed: list, sent: list) -> None:
             if first in to_count:
                 reader.counted_ahead(**counted_request(path, first))
                 sent.append(args.files[0])
+            if any(Path(name).suffix.lower() in RASTER_SUFFIXES for name in args.files):
+                reader.expect_rasters()  # its raster library imported beside the parsing, not at the grid's read
     except LayerLoadError as exc:
         failed.append(exc)
     except Exception:  # noqa: BLE001 (anything else: the command does the same again and says what is wrong)

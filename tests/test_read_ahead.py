@@ -113,6 +113,35 @@ def test_planner_measure_reads_its_footprints_ahead_and_measures_the_same(tmp_pa
     assert ahead[0]["features"]["buildings"]["count_intersecting"] > 50
 
 
+def _rasterio_loaded(pid: int) -> bool:
+    return "rasterio" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_reader_told_rasters_will_come_imports_their_library_before_any_raster_read(files):
+    with isolated.reading() as reader:
+        reader.layers(str(files[0]))  # started, and a file listed: no layer read, no raster library
+        pid = reader._proc.pid
+        assert not _rasterio_loaded(pid)
+        reader.expect_rasters()  # no answer to wait for
+        deadline = time.monotonic() + 60
+        while not _rasterio_loaded(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _rasterio_loaded(pid)
+        assert reader.layers(str(files[0])) == ["buildings"]  # and it answers as before
+
+
+@pytest.mark.parametrize("with_grid", [True, False])
+def test_planner_measure_tells_its_reader_rasters_will_come_when_it_has_a_geotiff(tmp_path, files, monkeypatch,
+                                                                                  capsys, with_grid):
+    gpkg, tif = write_city(CITY, tmp_path)
+    told = []
+    monkeypatch.setattr(isolated.ReaderProcess, "expect_rasters", lambda self, real=isolated.ReaderProcess.expect_rasters:
+                        told.append(self) or real(self))
+    assert main([str(files[0]), str(gpkg), *([str(tif)] if with_grid else []), "-p", "itdp-pnt"]) == 0
+    capsys.readouterr()
+    assert len(told) == with_grid
+
+
 def test_a_reader_that_crashes_beside_the_read_sent_ahead_reads_the_other_file_again(tmp_path, files, capsys,
                                                                                      monkeypatch):
     """The reader parses the footprints sent ahead while it answers for the other files: if it

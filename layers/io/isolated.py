@@ -148,6 +148,13 @@ class ReaderProcess:
         `reading()`'s."""
         self._ask_later(self._counted_request(source, layer, parquet, batch_size, count, kwargs))
 
+    def expect_rasters(self) -> None:
+        """Tell the child that rasters will be read: it imports its raster library now, on a thread
+        beside what it does, not at the first raster read, which waited for it (`planner measure`
+        given a GeoTIFF: the library is imported while the footprints are parsed ahead). No answer
+        comes."""
+        self._tell({"op": "expect_rasters"})
+
     @contextmanager
     def counted(self, source: str, layer: str | None, parquet: bool, batch_size: int, count: bool = False,
                 **kwargs) -> Iterator[tuple[dict, Iterator[pa.RecordBatch]]]:
@@ -248,14 +255,20 @@ class ReaderProcess:
         """Write `request` with "ahead" (the child reads it and keeps what it read, answering other
         requests meanwhile) without reading an answer: none comes until `_ask` makes the same
         request. One request at a time is sent ahead: the child drops an earlier one."""
+        if self._tell({**request, "ahead": True}):
+            self._sent_ahead = request
+
+    def _tell(self, request: dict) -> bool:
+        """Write `request`, to which the child sends no answer; False if the child died (what was
+        asked ahead is asked again when needed)."""
         if self._proc is None or self._proc.poll() is not None:
             self._start()
         try:
-            self._proc.stdin.write(json.dumps({**request, "ahead": True}).encode() + b"\n")
+            self._proc.stdin.write(json.dumps(request).encode() + b"\n")
             self._proc.stdin.flush()
-        except OSError:  # the child died: the request is made again when asked
-            return
-        self._sent_ahead = request
+        except OSError:
+            return False
+        return True
 
     def _ask(self, request: dict, streaming: bool = False) -> dict:
         if self.cancelled is not None and self.cancelled():

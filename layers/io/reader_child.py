@@ -10,7 +10,7 @@ It is lean: it imports pyogrio, pyarrow and `layers.io.gdal_guard` (which config
 for a layer of things to count the NumPy parser of its WKB (`layers.io.arrays_stream`), not
 pandas, geopandas, shapely or pyproj (pyogrio would import them, a third of a second, to look for
 them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once it has read
-a layer. So it starts in a fraction of a second. Started with --full it imports them too,
+a layer, or when told rasters will come. So it starts in a fraction of a second. Started with --full it imports them too,
 for pyogrio's row reader (text in a legacy code page, date-times), which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
@@ -50,7 +50,6 @@ def main(argv: list[str]) -> int:
     import layers.io.gdal_guard  # noqa: F401  (GDAL as the planner lets it read: its drivers, no sidecars, no network)
 
     _send(out, {"ok": True, "ready": True})  # started: the parent's time limit counts from its request
-    raster_reading = None
     for line in sys.stdin.buffer:
         request = json.loads(line)
         op = request.pop("op")
@@ -59,17 +58,27 @@ def main(argv: list[str]) -> int:
         except BrokenPipeError:
             return 0
         out.flush()
-        if raster_reading is None and op in LAYER_OPS and not request.get("ahead"):
-            # rasterio, for GeoTIFFs, imported on a thread once a layer is read: not while the
-            # first layer is (a city's footprints, sent ahead; its libraries are 30-40 MB more
-            # at the read's peak), nor by the first raster read later
-            raster_reading = threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",),
-                                              name="raster reading", daemon=True)
-            raster_reading.start()
+        if op in LAYER_OPS and not request.get("ahead"):
+            _expect_rasters(out)  # a layer read: a raster may come next (a project's, a planner's files)
         # what a read freed goes back to the system: an idle reader holds its imports, not its
         # last layer's batches (1M footprints: about 90 MB, while the planner's side measures them)
         _give_back_freed()
     return 0
+
+
+def _expect_rasters(out) -> None:
+    """rasterio, for GeoTIFFs, imported on a thread of its own (once), so that the first raster
+    read does not wait for it (0.10-0.18 s): once a layer is read, or at once when the parent says
+    rasters will come (`ReaderProcess.expect_rasters`: `planner measure` given a GeoTIFF, while its
+    footprints are parsed ahead; the process's peak is its planner side's, unchanged). Sends no
+    answer."""
+    if not _RASTER_IMPORT:
+        _RASTER_IMPORT.append(threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",),
+                                               name="raster reading", daemon=True))
+        _RASTER_IMPORT[0].start()
+
+
+_RASTER_IMPORT: list[threading.Thread] = []  # `_expect_rasters`' thread, once started
 
 
 def _give_back_freed() -> None:
@@ -489,7 +498,7 @@ def _plain(value):
 LAYER_OPS = ("counted", "arrow", "parquet", "frame")  # the requests that read a layer's rows
 _OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "counted": _counted,
         "frame": _frame,
-        "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window}
+        "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window, "expect_rasters": _expect_rasters}
 
 
 if __name__ == "__main__":
