@@ -91,18 +91,13 @@ class DatedFields:
             return cls(year, np.ones(n, dtype=bool), None)
         status = pd.Categorical(gdf["status"].astype("string"))
         names = tuple(str(name) for name in status.categories)
-        return cls(year, status.codes == _index(names, "existing"), np.asarray(status.codes), names)
+        return cls(year, np.asarray(status == "existing"), np.asarray(status.codes), names)
 
     def has_status(self, statuses) -> np.ndarray:
         """True for the features whose status is one of `statuses` (none without a status column)."""
         statuses = set(statuses)
         wanted = [i for i, name in enumerate(self.status_names) if name in statuses]
         return np.isin(self.status_codes, wanted)
-
-
-def _index(names: tuple[str, ...], name: str) -> int:
-    """`name`'s position in `names`; -2 (no code) where it is not there."""
-    return names.index(name) if name in names else -2
 
 
 def parse_scenario(text: str | None) -> Scenario:
