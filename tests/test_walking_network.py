@@ -266,3 +266,20 @@ def test_cli_measures_walking_distance_and_says_so(tmp_path, capsys):
     reopened, problems = open_project(project, allow_outside=True)  # the sample and the extract are elsewhere
     assert not problems and reopened.settings.distance == "walking"
     assert Path(reopened.settings.network) == Path(helsinki()).resolve()
+
+
+def test_the_sessions_walking_network_follows_its_street_layers_data():
+    """Built once per street layer and its data (`Layer.data_key`): streets given anew (a frame set
+    on the same layer) are walked on, not the network kept from the streets before."""
+    from layers.layer import VectorLayer
+    from layers.session import Session
+
+    session = Session()
+    session.set_working_crs(UTM)
+    streets = VectorLayer(name="streets", gdf=gpd.GeoDataFrame(geometry=grid_lines(), crs=UTM), role="street")
+    session.add_layer(streets)
+    assert session.walking_network().graph.total_length_m == pytest.approx(22_000)
+    assert session.walking_network().graph is session.walking_network().graph  # built once
+    streets.gdf = gpd.GeoDataFrame(geometry=grid_lines(n=6), crs=UTM)
+    session.layers.notify_data_changed(streets)
+    assert session.walking_network().graph.total_length_m == pytest.approx(6_000)

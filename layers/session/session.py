@@ -488,7 +488,8 @@ class Session(SketchEditing):
                 missing = f"there is no street layer '{reference}'" if reference else "there is no street network"
                 raise CityDataError(f"{missing}: {GET_NETWORK_HINT}")
             what = ("layer", streets[0])
-        key = (what[0], what[1] if what[0] == "file" else id(what[1]), crs.srs)
+        # a layer by itself (held: an id is another's once its layer is gone) and by its data as it is now
+        key = (what[0], what[1] if what[0] == "file" else (what[1], what[1].data_key), crs.srs)
         if self._walking is None or self._walking[0] != key:
             try:
                 graph, _ = graph_from_osm(what[1], crs) if what[0] == "file" else graph_from_layer(what[1], crs)
