@@ -25,6 +25,7 @@ from layers.roles import ROLES, FieldMapping
 
 _FRAME_IDS = itertools.count(1)  # `VectorLayer.frame_id`
 
+
 @dataclass
 class Style:
     """How a layer is drawn. Colours are '#rrggbb'; sizes are screen pixels."""

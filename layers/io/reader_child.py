@@ -10,8 +10,9 @@ It is lean: it imports pyogrio, pyarrow and `layers.io.gdal_guard` (which config
 for a layer of things to count the NumPy parser of its WKB (`layers.io.arrays_stream`), not
 pandas, geopandas, shapely or pyproj (pyogrio would import them, a third of a second, to look for
 them; they are hidden from it); rasterio, for GeoTIFFs, is imported on a thread once it has read
-a layer, or when told rasters will come. So it starts in a fraction of a second. Started with --full it imports them too,
-for pyogrio's row reader (text in a legacy code page, date-times), which needs pandas.
+a layer, or when told rasters will come. So it starts in a fraction of a second. Started with
+--full it imports them too, for pyogrio's row reader (text in a legacy code page, date-times),
+which needs pandas.
 
 Protocol, over stdin/stdout: once started the child says so (a header {"ok": true, "ready": true}, so
 that the parent's time limit counts from its request, not from Python's start); then the parent
