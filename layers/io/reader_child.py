@@ -498,8 +498,8 @@ def _plain(value):
 
 LAYER_OPS = ("counted", "arrow", "parquet", "frame")  # the requests that read a layer's rows
 _OPS = {"layers": _layers, "declared": _declared, "arrow": _arrow, "parquet": _parquet, "counted": _counted,
-        "frame": _frame,
-        "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window, "expect_rasters": _expect_rasters}
+        "frame": _frame, "raster": _raster, "feed_layer": _feed_layer, "raster_window": _raster_window,
+        "expect_rasters": _expect_rasters}
 
 
 if __name__ == "__main__":
