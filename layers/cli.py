@@ -294,10 +294,10 @@ def _layers_to_count(path: str, roles) -> set[str]:
     """The vector layers of `path` that hold things to count (roles 'building', 'facility'): those
     --role names so, and those whose names say so (as the role guess reads them) that --role
     gives no other role."""
-    from layers.io import RASTER_SUFFIXES, list_vector_layers
+    from layers.io import is_raster, list_vector_layers
     from layers.roles import COUNTED_ROLES, guess_role
 
-    if Path(path).suffix.lower() in RASTER_SUFFIXES:
+    if is_raster(path):
         return set()
     names = list_vector_layers(path)
     given = {}
@@ -321,9 +321,7 @@ def _read_ahead(args, failed: list, sent: list) -> None:
     fails here the command meets again and says."""
     from layers.io.formats import feed_location
     from layers.io.isolated import ReadLimits, reading
-    from layers.io.sources import (
-        RASTER_SUFFIXES, TABLE_SUFFIXES, LayerLoadError, counted_request, list_vector_layers,
-    )
+    from layers.io.sources import TABLE_SUFFIXES, LayerLoadError, counted_request, is_raster, list_vector_layers
 
     if args.engine != "local" or args.travel_time or not args.files or args.files[0].endswith(".planner.json"):
         return
@@ -337,7 +335,7 @@ def _read_ahead(args, failed: list, sent: list) -> None:
             if first in to_count:
                 reader.counted_ahead(**counted_request(path, first))
                 sent.append(args.files[0])
-            if any(Path(name).suffix.lower() in RASTER_SUFFIXES for name in args.files):
+            if any(is_raster(name) for name in args.files):
                 reader.expect_rasters()  # its raster library imported beside the parsing, not at the grid's read
     except LayerLoadError as exc:
         failed.append(exc)

@@ -121,11 +121,12 @@ class CompactVectorLayer(VectorLayer):
         """The features with shapely geometries, in `crs` (made on first demand and kept: this
         costs the memory the arrays save)."""
         target = CRS.from_user_input(crs)
-        key = ("frame", target.srs, self.data_key)  # its fields as they are now (a field mapping's status)
+        data, fields = self.keyed_frame()
+        key = ("frame", target.srs, data)  # its fields as they are now (a field mapping's status)
         if key not in self._projected:
             self._projected.clear()  # one frame at a time: a million shapely geometries each
             geometries = self.geometries_in_crs(target)
-            self._projected[key] = gpd.GeoDataFrame(self.gdf, geometry=geometries.shapes(np.arange(len(geometries))),
+            self._projected[key] = gpd.GeoDataFrame(fields, geometry=geometries.shapes(np.arange(len(geometries))),
                                                     crs=target)
         return self._projected[key]
 

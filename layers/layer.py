@@ -94,12 +94,17 @@ class Layer:
     # reprojections, the timeline's mask, style classes, legend groups) is keyed on it, and on
     # `frame_id`, the data's identity (`data_key`).
     data_revision: int = field(default=0, init=False, repr=False)
+    # Which frame a vector layer's `gdf` is: a number given to each frame set (`VectorLayer.__setattr__`),
+    # never given again (0: a raster's). Not `id(gdf)`: a frame replaced and freed leaves its id to the
+    # next object made, and what was worked out from it (bounds, a reprojection, a drawing) was taken
+    # for the new frame's.
+    frame_id: int = field(default=0, init=False, repr=False)
 
     @property
     def data_key(self) -> tuple[int, int]:
         """The layer's data as a key: which frame it holds (`frame_id`) and how many times that
         changed in place. Never the key of other data, whatever the frames freed before."""
-        return getattr(self, "frame_id", 0), self.data_revision
+        return self.frame_id, self.data_revision
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -110,10 +115,6 @@ class Layer:
 class VectorLayer(Layer):
     """A vector layer: a GeoDataFrame in its own CRS, with normalised `status` / `opening_year`."""
 
-    # Which frame `gdf` is: a number given to each frame set (`__setattr__`), never given again. Not
-    # `id(gdf)`: a frame replaced and freed leaves its id to the next object made, and what was
-    # worked out from it (bounds, a reprojection, a drawing) was taken for the new frame's.
-    frame_id: int = field(default=0, init=False, repr=False)
     gdf: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     # Which features are on the map and count in the figures, e.g. Scenario.as_of(2020) set by
     # the timeline: any object with `.mask(gdf) -> bool array`; None shows every feature. Set it
@@ -124,8 +125,16 @@ class VectorLayer(Layer):
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
-        if name == "gdf":  # after the frame: whoever reads the key, then the frame, never keeps the old under the new
+        if name == "gdf":  # after the frame (`keyed_frame`)
             object.__setattr__(self, "frame_id", next(_FRAME_IDS))
+
+    def keyed_frame(self) -> tuple[tuple[int, int], gpd.GeoDataFrame]:
+        """(`data_key`, `gdf`), for what is worked out from the frame and kept under its key: the key
+        read first, then the frame (which `__setattr__` sets before its key), so that a frame
+        replaced meanwhile by another thread is at worst worked out under the old key, and again
+        under its own, never kept under the new key from the old frame."""
+        key = self.data_key
+        return key, self.gdf
 
     @property
     def crs(self) -> CRS | None:
@@ -140,11 +149,12 @@ class VectorLayer(Layer):
         field mapping derives), invalidates the cache.
         """
         target = CRS.from_user_input(crs)
-        key = (target.srs, self.data_key)  # its definition: a WKT may read otherwise in another thread
+        data, gdf = self.keyed_frame()
+        key = (target.srs, data)  # its definition: a WKT may read otherwise in another thread
         if key not in self._projected:
             self._projected.clear()
-            same = self.gdf.crs is not None and CRS.from_user_input(self.gdf.crs) == target
-            self._projected[key] = self.gdf if same else reproject(self.gdf, target)
+            same = gdf.crs is not None and CRS.from_user_input(gdf.crs) == target
+            self._projected[key] = gdf if same else reproject(gdf, target)
         return self._projected[key]
 
     def tree_in_crs(self, crs: CRS | str | int) -> tuple[np.ndarray, shapely.STRtree]:

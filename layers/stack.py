@@ -87,8 +87,8 @@ class LayerStack:
     def placement(self, layer: Layer) -> int:
         """The index a layer opened from a file takes (`DRAWING_TIERS`): just above the highest layer
         of its tier or a lower one, wherever the planner has moved the layers; 0 with none."""
-        tier = _tier(layer)
-        return next((i + 1 for i in range(len(self._layers) - 1, -1, -1) if _tier(self._layers[i]) <= tier), 0)
+        below = [i for i, other in enumerate(self._layers) if _tier(other) <= _tier(layer)]
+        return below[-1] + 1 if below else 0
 
     def remove(self, layer: Layer) -> None:
         index = self._layers.index(layer)

@@ -27,6 +27,7 @@ _FROM = {  # each name the package gives, and the module it comes from
     "VECTOR_SUFFIXES": "sources",
     "LayerLoadError": "sources",
     "RepairChangesArea": "sources",
+    "is_raster": "sources",
     "list_vector_layers": "sources",
     "open_file_filter": "load",
     "read_counted": "counted_read",

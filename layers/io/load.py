@@ -28,7 +28,8 @@ from layers.io.frame_reader import read_geoparquet, read_ogr
 from layers.io.isolated import LibraryError, ReadFailed, ReadLimits, reading
 from layers.io.normalise import GeometryChecks, text_problem
 from layers.io.sources import (RASTER_SUFFIXES, TABLE_SUFFIXES, VECTOR_SUFFIXES, LayerLoadError, RepairChangesArea,
-                               _ogr_path, check_readable, list_vector_layers, ogr_source, unreadable, vector_suffix)
+                               _ogr_path, check_readable, is_raster, list_vector_layers, ogr_source, unreadable,
+                               vector_suffix)
 from layers.layer import Layer, VectorLayer, default_style
 from layers.roles import apply_fields, guess_fields, guess_role, role_from_data
 
@@ -72,7 +73,7 @@ def read_layers(path: str | os.PathLike, cancelled: IsCancelled = None, to_count
         with reading(limits, cancelled):
             return read_feed_layers(feed, transit)
     check_readable(path)
-    if path.suffix.lower() in RASTER_SUFFIXES:
+    if is_raster(path):
         return [read_raster(path, cancelled=cancelled)]
     if path.suffix.lower() in TABLE_SUFFIXES:
         layer = read_table(path, crs, repair)

@@ -73,13 +73,12 @@ def _expect_rasters(out) -> None:
     rasters will come (`ReaderProcess.expect_rasters`: `planner measure` given a GeoTIFF, while its
     footprints are parsed ahead; the process's peak is its planner side's, unchanged). Sends no
     answer."""
-    if not _RASTER_IMPORT:
-        _RASTER_IMPORT.append(threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",),
-                                               name="raster reading", daemon=True))
-        _RASTER_IMPORT[0].start()
+    if _RASTER_IMPORT.ident is None:  # not started yet
+        _RASTER_IMPORT.start()
 
 
-_RASTER_IMPORT: list[threading.Thread] = []  # `_expect_rasters`' thread, once started
+_RASTER_IMPORT = threading.Thread(target=importlib.import_module, args=("layers.io.raster_read",),
+                                  name="raster reading", daemon=True)
 
 
 def _give_back_freed() -> None:

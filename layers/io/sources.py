@@ -40,6 +40,11 @@ RASTER_SUFFIXES = {".tif": "GeoTIFF", ".tiff": "GeoTIFF"}
 TABLE_SUFFIXES = (".csv",)  # vector layers read from a table of coordinates (layers.io.csv)
 
 
+def is_raster(path: str | os.PathLike) -> bool:
+    """Whether a file is a raster by its name (a GeoTIFF): read as a grid, never listed for layers."""
+    return Path(path).suffix.lower() in RASTER_SUFFIXES
+
+
 class LayerLoadError(Exception):
     """A file could not be loaded. `str()` reads '<file>: <reason>', the reason in the planner's
     words; `detail` keeps a library's own text, when one failed, for a bug report."""

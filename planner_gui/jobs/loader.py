@@ -35,7 +35,7 @@ from PySide6 import QtCore
 from layers.crs import choose_working_crs, lonlat_bounds, require_accurate
 from layers.analysis.progress import Cancelled
 from layers.compact_layer import held
-from layers.io import RASTER_SUFFIXES, LayerLoadError, RepairChangesArea, list_vector_layers, read_layers
+from layers.io import LayerLoadError, RepairChangesArea, is_raster, list_vector_layers, read_layers
 from layers.io.isolated import ReadLimits, reading
 from layers.io.limits import READ_TIMEOUT_S
 from layers.layer import RasterLayer, VectorLayer
@@ -148,7 +148,7 @@ class LoadJob:
 def _vector_layers(path: Path) -> list[str]:
     """The vector layers of a GIS file, all read as arrays (`held` makes the small ones
     whole again); none for a raster (read_layers says what is wrong with a file)."""
-    if path.suffix.lower() in RASTER_SUFFIXES:
+    if is_raster(path):
         return []
     try:
         return list_vector_layers(path)

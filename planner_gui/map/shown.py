@@ -40,7 +40,7 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
         feature_filter = layer.feature_filter
     if feature_filter is None:
         return None
-    key, gdf = _data(layer)
+    key, gdf = layer.keyed_frame()
     with _lock:
         known_key, known = _known.get(layer, (None, None))
         if known_key != key:  # new or changed features
@@ -63,16 +63,8 @@ def shown_mask(layer, feature_filter=_CURRENT) -> np.ndarray | None:
 
 def dated_fields(layer) -> DatedFields:
     """`layer`'s status and opening year as a scenario reads them, parsed once per features."""
-    key, gdf = _data(layer)
+    key, gdf = layer.keyed_frame()
     return _dated(layer, gdf, key)
-
-
-def _data(layer) -> tuple[tuple, object]:
-    """The layer's data key, then its frame: read in this order (`VectorLayer.__setattr__` sets the
-    frame, then its key), a frame replaced meanwhile is at worst worked out under the old key, and
-    again under its own, never kept under the new key from the old frame."""
-    key = layer.data_key
-    return key, layer.gdf
 
 
 def _dated(layer, gdf, key: tuple) -> DatedFields:
